@@ -1,0 +1,56 @@
+namespace LightNet;
+
+/// <summary>
+/// The public, stable code of every error LightNet reports through <see cref="LightNetException"/>.
+/// Callers branch on the code, never on the message text.
+/// </summary>
+public enum ErrorCode
+{
+    /// <summary>An argument given to a LightNet API is out of range or inconsistent.</summary>
+    InvalidArgument = 1,
+
+    /// <summary>The bytes are not a valid ONNX model (not protobuf, truncated, missing graph, bad structure).</summary>
+    InvalidModel = 2,
+
+    /// <summary>The model file or a tensor in it is larger than the configured limit.</summary>
+    ModelTooLarge = 3,
+
+    /// <summary>A tensor's data does not match its declared type and shape.</summary>
+    InvalidTensor = 4,
+
+    /// <summary>A shape is invalid (negative or absurd dimension, mismatched ranks, incompatible broadcast).</summary>
+    InvalidShape = 5,
+
+    /// <summary>A dynamic dimension needs a value from the caller before shapes can be resolved.</summary>
+    MissingDimension = 6,
+
+    /// <summary>The graph's nodes form a cycle, so no execution order exists.</summary>
+    GraphCycle = 7,
+
+    /// <summary>A node consumes a value that no graph input, initializer or earlier node produces.</summary>
+    UnresolvedInput = 8,
+
+    /// <summary>The model refers to external data that is disabled or whose path leaves the model's folder.</summary>
+    ExternalDataRejected = 9,
+
+    /// <summary>An operator, or an attribute value of it, is not supported by the component asked to handle it.</summary>
+    UnsupportedOperator = 10,
+
+    /// <summary>A download failed (network error, HTTP error status, server that cannot resume).</summary>
+    DownloadFailed = 11,
+
+    /// <summary>A file's SHA-256 does not match the expected value.</summary>
+    ChecksumMismatch = 12,
+
+    /// <summary>Reading or writing a file failed.</summary>
+    IOFailure = 13,
+
+    /// <summary>The name does not match any model in the zoo.</summary>
+    UnknownModel = 14,
+
+    /// <summary>A backend cannot run on this machine; the message says why and what to install.</summary>
+    BackendUnavailable = 15,
+
+    /// <summary>An image could not be decoded or exceeds the configured limits.</summary>
+    InvalidImage = 16,
+}
