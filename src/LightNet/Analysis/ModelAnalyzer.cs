@@ -1,0 +1,250 @@
+using LightNet.Onnx;
+
+namespace LightNet.Analysis;
+
+/// <summary>Computes <see cref="ModelInfo"/>: resolves input shapes, infers all shapes, then counts.</summary>
+internal static class ModelAnalyzer
+{
+    public static ModelInfo Analyze(Model model, AnalysisOptions options)
+    {
+        Graph graph = model.Graph;
+        Dictionary<string, InferredValue> inputs = ResolveInputs(graph, options);
+        Dictionary<string, InferredValue> values = ShapeInference.Run(graph, model.Opset, inputs);
+
+        var (parameters, buffers, constants) = CountStoredValues(graph);
+        var firstReader = new Dictionary<string, Node>(StringComparer.Ordinal);
+        foreach (Node n in graph.Nodes)
+        {
+            foreach (string input in n.Inputs)
+            {
+                if (graph.Initializers.ContainsKey(input))
+                {
+                    firstReader.TryAdd(input, n);
+                }
+            }
+        }
+
+        var layers = new List<LayerInfo>(graph.Nodes.Count);
+        long totalMacs = 0;
+        foreach (Node n in graph.Nodes)
+        {
+            long macs = Macs(n, values);
+            totalMacs += macs;
+            long nodeParams = n.Inputs.Where(i => firstReader.TryGetValue(i, out Node? r) && r == n && parameters.ContainsKey(i))
+                .Distinct().Sum(i => parameters[i]);
+            long outBytes = n.Outputs.Where(o => o.Length > 0 && values.ContainsKey(o)).Sum(o => values[o].ByteCount);
+            long[] outShape = n.Outputs.Count > 0 && values.TryGetValue(n.Outputs[0], out InferredValue? v) ? v.Dims : [];
+            layers.Add(new LayerInfo(n.Index, n.Name, n.OpType, outShape, nodeParams, macs, outBytes));
+        }
+
+        return new ModelInfo
+        {
+            Parameters = parameters.Values.Sum(),
+            BufferValues = buffers,
+            ConstantValues = constants,
+            Macs = totalMacs,
+            WeightBytes = graph.Initializers.Values.Sum(t => t.ByteCount),
+            FileBytes = model.SerializedBytes,
+            PeakActivationBytes = PeakActivationBytes(graph, values),
+            OperatorCounts = graph.Nodes.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+            Inputs = graph.Inputs.Select(i => Resolved(i, values)).ToArray(),
+            Outputs = graph.Outputs.Select(o => Resolved(o, values)).ToArray(),
+            Opset = model.Opset,
+            IrVersion = model.IrVersion,
+            Producer = $"{model.ProducerName} {model.ProducerVersion}".Trim(),
+            Layers = layers,
+        };
+    }
+
+    private static ValueInfo Resolved(ValueInfo v, Dictionary<string, InferredValue> values) =>
+        values.TryGetValue(v.Name, out InferredValue? inferred)
+            ? new ValueInfo(v.Name, inferred.Type, inferred.Dims.Select(Dimension.Fixed).ToArray())
+            : v;
+
+    /// <summary>Fixed shapes for every graph input, or one error that lists every dimension still missing.</summary>
+    private static Dictionary<string, InferredValue> ResolveInputs(Graph graph, AnalysisOptions options)
+    {
+        var result = new Dictionary<string, InferredValue>(StringComparer.Ordinal);
+        var missing = new List<string>();
+        if (options.InputShapes is not null)
+        {
+            foreach (string name in options.InputShapes.Keys.Where(k => graph.Inputs.All(i => i.Name != k)))
+            {
+                throw new LightNetException(ErrorCode.InvalidArgument,
+                    $"A shape was given for '{name}', which is not an input of the model (inputs: {string.Join(", ", graph.Inputs.Select(i => i.Name))}).");
+            }
+        }
+
+        foreach (ValueInfo input in graph.Inputs)
+        {
+            TensorElementType type = input.ElementType == TensorElementType.Undefined ? TensorElementType.Float : input.ElementType;
+            if (options.InputShapes?.TryGetValue(input.Name, out long[]? given) == true)
+            {
+                long[] dims = Shapes.Validate(given, $"the shape given for input '{input.Name}'");
+                if (input.Shape is not null)
+                {
+                    if (input.Shape.Count != dims.Length)
+                    {
+                        throw new LightNetException(ErrorCode.InvalidShape,
+                            $"The shape {Dimension.Format(dims)} given for input '{input.Name}' has rank {dims.Length}; the model declares {Dimension.Format(input.Shape)}.");
+                    }
+
+                    for (int i = 0; i < dims.Length; i++)
+                    {
+                        if (input.Shape[i].Value is long fixedValue && fixedValue != dims[i])
+                        {
+                            throw new LightNetException(ErrorCode.InvalidShape,
+                                $"The shape {Dimension.Format(dims)} given for input '{input.Name}' differs at axis {i} from the declared {Dimension.Format(input.Shape)}.");
+                        }
+                    }
+                }
+
+                result[input.Name] = new InferredValue(type, dims);
+                continue;
+            }
+
+            if (input.Shape is null)
+            {
+                missing.Add($"input '{input.Name}' (no declared shape: give its full shape)");
+                continue;
+            }
+
+            var resolved = new long[input.Shape.Count];
+            for (int i = 0; i < resolved.Length; i++)
+            {
+                Dimension d = input.Shape[i];
+                if (d.Value is long v)
+                {
+                    resolved[i] = v;
+                }
+                else if (d.Parameter is not null && options.DimensionValues?.TryGetValue(d.Parameter, out long pv) == true && pv >= 0)
+                {
+                    resolved[i] = pv;
+                }
+                else
+                {
+                    missing.Add(d.Parameter is not null ? $"input '{input.Name}' axis {i} ('{d.Parameter}')" : $"input '{input.Name}' axis {i} (unnamed)");
+                }
+            }
+
+            result[input.Name] = new InferredValue(type, resolved);
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new LightNetException(ErrorCode.MissingDimension,
+                $"These dynamic dimensions need values (AnalysisOptions.DimensionValues or InputShapes): {string.Join("; ", missing)}.");
+        }
+
+        return result;
+    }
+
+    /// <summary>Trainable parameters per initializer, plus BN statistics and integer constants.</summary>
+    private static (Dictionary<string, long> Parameters, long Buffers, long Constants) CountStoredValues(Graph graph)
+    {
+        var bnStatistics = new HashSet<string>(StringComparer.Ordinal);
+        var quantizedWeights = new HashSet<string>(StringComparer.Ordinal);
+        foreach (Node n in graph.Nodes)
+        {
+            if (n.OpType == "BatchNormalization")
+            {
+                if (n.InputOrNull(3) is { } mean) bnStatistics.Add(mean);
+                if (n.InputOrNull(4) is { } variance) bnStatistics.Add(variance);
+            }
+            else if (n.OpType == "DequantizeLinear" && n.InputOrNull(0) is { } w)
+            {
+                quantizedWeights.Add(w);
+            }
+        }
+
+        var parameters = new Dictionary<string, long>(StringComparer.Ordinal);
+        long buffers = 0, constants = 0;
+        foreach ((string name, TensorData t) in graph.Initializers)
+        {
+            if (bnStatistics.Contains(name))
+            {
+                buffers += t.ElementCount;
+            }
+            else if (t.ElementType.IsFloatingPoint() || quantizedWeights.Contains(name))
+            {
+                parameters[name] = t.ElementCount;
+            }
+            else
+            {
+                constants += t.ElementCount;
+            }
+        }
+
+        return (parameters, buffers, constants);
+    }
+
+    private static long Macs(Node n, Dictionary<string, InferredValue> values)
+    {
+        InferredValue? In(int i) => n.InputOrNull(i) is { } name ? values.GetValueOrDefault(name) : null;
+        InferredValue? Out() => n.Outputs.Count > 0 ? values.GetValueOrDefault(n.Outputs[0]) : null;
+        switch (n.OpType)
+        {
+            case "Conv" or "ConvInteger" or "QLinearConv":
+            {
+                InferredValue? w = In(n.OpType == "QLinearConv" ? 3 : 1);
+                InferredValue? y = Out();
+                return w is null || y is null ? 0 : checked(y.ElementCount * Shapes.ElementCount(w.Dims.AsSpan(1)));
+            }
+            case "ConvTranspose":
+            {
+                InferredValue? x = In(0), w = In(1);
+                if (x is null || w is null) return 0;
+                // Each input element meets (output channels / group) × kernel area weights: W is [Cin, Cout/group, k...].
+                return checked(x.ElementCount * Shapes.ElementCount(w.Dims.AsSpan(1)));
+            }
+            case "Gemm":
+            {
+                InferredValue? a = In(0), y = Out();
+                if (a is null || y is null) return 0;
+                long k = n.GetInt("transA", 0) != 0 ? a.Dims[0] : a.Dims[1];
+                return checked(y.ElementCount * k);
+            }
+            case "MatMul" or "MatMulInteger" or "QLinearMatMul":
+            {
+                InferredValue? a = In(0), y = Out();
+                if (a is null || y is null || a.Dims.Length == 0) return 0;
+                return checked(y.ElementCount * a.Dims[^1]);
+            }
+            default:
+                return 0;
+        }
+    }
+
+    private static long PeakActivationBytes(Graph graph, Dictionary<string, InferredValue> values)
+    {
+        long Bytes(string name) => values.TryGetValue(name, out InferredValue? v) ? v.ByteCount : 0;
+
+        var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (Node n in graph.Nodes)
+        {
+            foreach (string input in n.Inputs.Where(i => i.Length > 0 && !graph.Initializers.ContainsKey(i)))
+            {
+                lastUse[input] = n.Index;
+            }
+        }
+
+        var outputs = graph.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        long live = graph.Inputs.Sum(i => Bytes(i.Name));
+        long peak = live;
+        foreach (Node n in graph.Nodes)
+        {
+            live += n.Outputs.Where(o => o.Length > 0).Sum(Bytes);
+            peak = Math.Max(peak, live);
+            foreach (string value in n.Inputs.Concat(n.Outputs).Where(v => v.Length > 0 && !graph.Initializers.ContainsKey(v)).Distinct())
+            {
+                bool deadAfterThis = lastUse.TryGetValue(value, out int last) ? last == n.Index : n.Outputs.Contains(value);
+                if (deadAfterThis && !outputs.Contains(value))
+                {
+                    live -= Bytes(value);
+                }
+            }
+        }
+
+        return peak;
+    }
+}
