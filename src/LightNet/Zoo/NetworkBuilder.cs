@@ -255,7 +255,8 @@ internal sealed class NetworkBuilder
     /// <summary>Declares the logits output, labels the weights as synthetic and checks the model.</summary>
     public Model Finish(string logits)
     {
-        string output = Node("Identity", "output", [logits]);
+        // A named graph output, as exporters name it; ONNX Runtime removes the Identity when it optimises.
+        string output = Nodes("Identity", "output_identity", [logits], ["output"])[0];
         _builder.AddOutput(output, TensorElementType.Float, Shape(output));
         _builder.WithDescription(
             $"{_entry.Name} ({_entry.Family}; {_entry.Paper}). Architecture layer for layer as torchvision builds it; " +
