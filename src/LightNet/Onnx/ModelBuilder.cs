@@ -107,12 +107,17 @@ public sealed class ModelBuilder
     public void AddOutput(string name, TensorElementType type, params long[] dims) =>
         AddOutput(name, type, dims.Select(Dimension.Fixed).ToArray());
 
-    /// <summary>Declares a graph output.</summary>
+    /// <summary>Declares a graph output with fixed or symbolic dimensions.</summary>
     /// <param name="name">Name of a value some node produces.</param>
     /// <param name="type">Element type.</param>
-    /// <param name="shape">Dimensions, or null to leave the shape undeclared.</param>
-    public void AddOutput(string name, TensorElementType type, IReadOnlyList<Dimension>? shape) =>
-        _graph.Output.Add(ToValueInfo(name, type, shape));
+    /// <param name="shape">Dimensions.</param>
+    public void AddOutput(string name, TensorElementType type, IReadOnlyList<Dimension> shape) =>
+        _graph.Output.Add(ToValueInfo(name, type, shape ?? throw new ArgumentNullException(nameof(shape))));
+
+    /// <summary>Declares a graph output whose shape is left for shape inference.</summary>
+    /// <param name="name">Name of a value some node produces.</param>
+    /// <param name="type">Element type.</param>
+    public void AddOutput(string name, TensorElementType type) => _graph.Output.Add(ToValueInfo(name, type, null));
 
     /// <summary>Adds a constant tensor (weights, biases, shape constants).</summary>
     /// <param name="tensor">The tensor; its name becomes the value's name.</param>
