@@ -172,4 +172,22 @@ public class ShapeInferenceTests
         Assert.Equal(1, info.OperatorCounts["Relu"]);
         Assert.Equal(16, info.Layers[0].Parameters);
     }
+
+    [Fact]
+    public void ConstantOfShapeReduceMeanSqueezeLrnSoftmax()
+    {
+        var b = new ModelBuilder("misc", 18);
+        b.AddInput("x", TensorElementType.Float, 2, 6, 5, 5);
+        b.AddInitializer(TensorData.FromInt64s("target", [2], [2, 6]));
+        b.AddInitializer(TensorData.FromInt64s("hw", [2], [2, 3]));
+        b.AddInitializer(TensorData.FromInt64s("sq", [2], [2, 3]));
+        b.AddNode("LRN", ["x"], ["l"], null, NodeAttribute.Int("size", 5));
+        b.AddNode("ReduceMean", ["l", "hw"], ["m"]);                                  // [2,6,1,1] (keepdims)
+        b.AddNode("Squeeze", ["m", "sq"], ["s"]);                                     // [2,6]
+        b.AddNode("Softmax", ["s"], ["p"], null, NodeAttribute.Int("axis", 1));
+        b.AddNode("ConstantOfShape", ["target"], ["ones"], null, NodeAttribute.Tensor("value", TensorData.FromFloats("v", [1], [1f])));
+        b.AddNode("Mul", ["p", "ones"], ["y"]);
+        b.AddOutput("y", TensorElementType.Float);
+        Assert.Equal([2L, 6], OutputShape(b.Build()));
+    }
 }
