@@ -139,13 +139,30 @@ internal static class ModelAnalyzer
         return result;
     }
 
-    /// <summary>Trainable parameters per initializer, plus BN statistics and integer constants.</summary>
+    /// <summary>Trainable parameters per initializer, plus BN statistics and other constants.</summary>
     private static (Dictionary<string, long> Parameters, long Buffers, long Constants) CountStoredValues(Graph graph)
     {
         var bnStatistics = new HashSet<string>(StringComparer.Ordinal);
         var quantizedWeights = new HashSet<string>(StringComparer.Ordinal);
+        var settings = new HashSet<string>(StringComparer.Ordinal);
         foreach (Node n in graph.Nodes)
         {
+            // Float inputs that configure an op rather than hold weights: Clip bounds, Resize roi/scales,
+            // Pad's fill value, quantization scales.
+            int[] settingInputs = n.OpType switch
+            {
+                "Clip" => [1, 2],
+                "Resize" => [1, 2],
+                "Upsample" => [1],
+                "Pad" => [2],
+                "QuantizeLinear" or "DequantizeLinear" => [1, 2],
+                _ => [],
+            };
+            foreach (int i in settingInputs)
+            {
+                if (n.InputOrNull(i) is { } setting) settings.Add(setting);
+            }
+
             if (n.OpType == "BatchNormalization")
             {
                 if (n.InputOrNull(3) is { } mean) bnStatistics.Add(mean);
@@ -165,7 +182,7 @@ internal static class ModelAnalyzer
             {
                 buffers += t.ElementCount;
             }
-            else if (t.ElementType.IsFloatingPoint() || quantizedWeights.Contains(name))
+            else if ((t.ElementType.IsFloatingPoint() && !settings.Contains(name)) || quantizedWeights.Contains(name))
             {
                 parameters[name] = t.ElementCount;
             }

@@ -10,7 +10,8 @@ namespace LightNet.Analysis;
 /// <para><b>Parameters</b> follow the trainable convention of PyTorch and Keras: the elements of
 /// floating-point initializers (and of integer weights fed to DequantizeLinear), except BatchNormalization's
 /// running mean and variance, which are counted in <see cref="BufferValues"/>. Integer constants such as
-/// Reshape targets are <see cref="ConstantValues"/>.</para>
+/// Reshape targets, and float settings such as Clip bounds, Resize scales, Pad values and quantization scales,
+/// are <see cref="ConstantValues"/>.</para>
 /// <para><b>MACs</b> count one multiply-accumulate per weight use in Conv (output elements × input channels per
 /// group × kernel area), ConvTranspose (input elements × output channels per group × kernel area), Gemm
 /// (M × N × K) and MatMul (batch × M × N × K). Biases, normalisation, activations, pooling and element-wise ops
@@ -24,7 +25,7 @@ public sealed record ModelInfo
     /// <summary>Stored values that are not trained: BatchNormalization running mean and variance.</summary>
     public required long BufferValues { get; init; }
 
-    /// <summary>Other stored values: integer constants such as shapes, indices and quantization zero points.</summary>
+    /// <summary>Other stored values: integer constants (shapes, indices, zero points) and float settings (Clip bounds, Resize scales).</summary>
     public required long ConstantValues { get; init; }
 
     /// <summary>Multiply-accumulate operations of one run at the analysed shapes (see remarks).</summary>

@@ -114,7 +114,10 @@ internal sealed class NetworkBuilder
         return Node("Clip", name, [x, min, max]);
     }
 
-    public string HardSwish(string x) => Node("HardSwish", NextName("HardSwish"), [x]);
+    /// <summary>HardSwish; below opset 14 (where the op does not exist) as x · HardSigmoid(x), as PyTorch exports it.</summary>
+    public string HardSwish(string x) => _options.Opset >= 14
+        ? Node("HardSwish", NextName("HardSwish"), [x])
+        : Mul(x, HardSigmoid(x));
 
     /// <summary>torchvision's Hardsigmoid, relu6(x + 3) / 6, is ONNX HardSigmoid with alpha 1/6, beta 0.5.</summary>
     public string HardSigmoid(string x) =>

@@ -74,4 +74,17 @@ public class OnnxRuntimeAcceptanceTests
         Assert.Equal(a, ModelZoo.Create("resnet18", options).ToArray());
         Assert.NotEqual(a, ModelZoo.Create("resnet18", options with { Seed = 7 }).ToArray());
     }
+
+    [Theory]
+    [InlineData(13)]
+    [InlineData(21)]
+    public void OldestAndNewestOpsetsRun(int opset)
+    {
+        // Below opset 14 HardSwish does not exist and is emitted as x · HardSigmoid(x).
+        Model model = ModelZoo.Create("mobilenet_v3_small", new ZooOptions { Resolution = 64, Classes = 10, Opset = opset });
+        Assert.Equal(opset, model.Opset);
+        Assert.Equal(opset >= 14, model.Info.OperatorCounts.ContainsKey("HardSwish"));
+        RunInOnnxRuntime(model, out int[] shape);
+        Assert.Equal([1, 10], shape);
+    }
 }
