@@ -16,17 +16,6 @@ public class OnnxRuntimeAcceptanceTests
         _ => 64,
     };
 
-    public static TheoryData<string> AllNames()
-    {
-        var data = new TheoryData<string>();
-        foreach (string name in ModelZoo.Names)
-        {
-            data.Add(name);
-        }
-
-        return data;
-    }
-
     private static float[] RunInOnnxRuntime(Model model, out int[] outputShape)
     {
         long[] inputShape = model.Info.Inputs.Single().Shape!.Select(d => d.Value!.Value).ToArray();
@@ -43,7 +32,7 @@ public class OnnxRuntimeAcceptanceTests
     }
 
     [Theory]
-    [MemberData(nameof(AllNames))]
+    [MemberData(nameof(ModelZooTests.AllNames), MemberType = typeof(ModelZooTests))]
     public void RunsAtSmallResolutionWithBatchAndClasses(string name)
     {
         Model model = ModelZoo.Create(name, new ZooOptions { Resolution = SmallResolution(name), BatchSize = 2, Classes = 10 });
