@@ -62,7 +62,7 @@ internal static class ModelAnalyzer
             : v;
 
     /// <summary>Fixed shapes for every graph input, or one error that lists every dimension still missing.</summary>
-    private static Dictionary<string, InferredValue> ResolveInputs(Graph graph, AnalysisOptions options)
+    internal static Dictionary<string, InferredValue> ResolveInputs(Graph graph, AnalysisOptions options)
     {
         var result = new Dictionary<string, InferredValue>(StringComparer.Ordinal);
         var missing = new List<string>();

@@ -1,0 +1,15 @@
+namespace LightNet.Backends;
+
+/// <summary>Whether a backend can run on this machine, and why not when it cannot.</summary>
+/// <param name="IsAvailable">True when sessions can be created.</param>
+/// <param name="Reason">For an unavailable backend, what is missing and what to install; for an available one, what was found.</param>
+public sealed record BackendAvailability(bool IsAvailable, string Reason)
+{
+    /// <summary>An available backend.</summary>
+    /// <param name="detail">What was found (device, version).</param>
+    public static BackendAvailability Available(string detail) => new(true, detail);
+
+    /// <summary>An unavailable backend.</summary>
+    /// <param name="reason">What is missing and what to install, in plain words.</param>
+    public static BackendAvailability Unavailable(string reason) => new(false, reason);
+}

@@ -1,0 +1,44 @@
+namespace LightNet.Backends;
+
+/// <summary>How much a backend may rewrite the graph before running it.</summary>
+public enum GraphOptimization
+{
+    /// <summary>No rewriting.</summary>
+    None,
+
+    /// <summary>Semantics-preserving rewrites: constant folding, redundant node removal.</summary>
+    Basic,
+
+    /// <summary>Basic plus node fusions (Conv+BN, Conv+activation, ...).</summary>
+    Extended,
+
+    /// <summary>Everything, including layout changes (the default).</summary>
+    All,
+}
+
+/// <summary>Options for creating a session, common to all backends (each maps them to its own settings).</summary>
+public sealed record InferenceOptions
+{
+    /// <summary>The defaults: the backend's thread count, all graph optimisations, no per-operator profiling.</summary>
+    public static InferenceOptions Default { get; } = new();
+
+    /// <summary>Threads for one inference (intra-op); null lets the backend choose (usually the physical cores).</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Graph optimisation level.</summary>
+    public GraphOptimization GraphOptimization { get; init; } = GraphOptimization.All;
+
+    /// <summary>Record per-operator times, read back with <see cref="IInferenceSession.CollectOperatorProfile"/>. Slows runs down.</summary>
+    public bool PerOperatorProfiling { get; init; }
+
+    /// <summary>Values of symbolic input dimensions (dim_param name → value) that the backend may specialise for.</summary>
+    public IReadOnlyDictionary<string, long>? DimensionValues { get; init; }
+
+    internal void Validate()
+    {
+        if (Threads is < 1 or > 1024)
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, $"Threads must be between 1 and 1024, not {Threads}.");
+        }
+    }
+}

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using LightNet.Backends;
+using LightNet.Backends.OnnxRuntime;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace LightNet.Profiling;
+
+/// <summary>The interleaved model × backend measurement behind <see cref="Profiler.Compare"/>.</summary>
+internal static class Comparison
+{
+    public static ComparisonReport Run(IReadOnlyList<Model> models, IReadOnlyList<Backend> backends, ProfileOptions options, string? baseline,
+        IProgress<ProfileProgress>? progress, CancellationToken ct, ILogger? logger)
+    {
+        logger ??= NullLogger.Instance;
+        if (models.Count == 0 || backends.Count == 0)
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, "A comparison needs at least one model and one backend.");
+        }
+
+        var available = new List<Backend>();
+        var unavailable = new List<UnavailableBackend>();
+        foreach (Backend b in backends.DistinctBy(b => b.Name))
+        {
+            BackendAvailability a = b.CheckAvailability();
+            if (a.IsAvailable) available.Add(b); else unavailable.Add(new UnavailableBackend(b.Name, a.Reason));
+        }
+
+        if (available.Count == 0)
+        {
+            throw new LightNetException(ErrorCode.BackendUnavailable,
+                "None of the backends can run here: " + string.Join("; ", unavailable.Select(u => $"{u.Name}: {u.Reason}")));
+        }
+
+        string baselineName = baseline is null ? available[0].Name : Backend.Parse(baseline).Name;
+        if (available.All(b => b.Name != baselineName))
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument,
+                $"The baseline '{baselineName}' is not among the available backends ({string.Join(", ", available.Select(b => b.Name))}).");
+        }
+
+        var cells = new List<ComparisonCell>();
+        int batch = options.BatchSize;
+        foreach (Model model in models)
+        {
+            cells.AddRange(CompareOne(model, available, baselineName, options, progress, ct, logger));
+        }
+
+        return new ComparisonReport
+        {
+            CreatedUtc = DateTimeOffset.UtcNow,
+            Environment = EnvironmentInfo.Capture() with { OnnxRuntimeVersion = OrtBackend.RuntimeVersion },
+            Baseline = baselineName,
+            Settings = new MeasurementSettings
+            {
+                WarmupRuns = options.WarmupRuns,
+                Runs = cells.Where(c => c.LatencyMs is not null).Select(c => c.LatencyMs!.Count).DefaultIfEmpty(0).Min(),
+                MinRuns = options.Runs,
+                MinSeconds = options.MinSeconds,
+                MaxSeconds = options.MaxSeconds,
+                Threads = options.Threads,
+                BatchSize = batch,
+                InputFill = options.InputFill.ToString(),
+                CooldownMs = options.Cooldown.TotalMilliseconds,
+            },
+            Cells = cells,
+            Unavailable = unavailable,
+        };
+    }
+
+    private static IEnumerable<ComparisonCell> CompareOne(Model model, List<Backend> backends, string baselineName, ProfileOptions options,
+        IProgress<ProfileProgress>? progress, CancellationToken ct, ILogger logger)
+    {
+        string name = Profiler.ModelName(model);
+        var warnings = new List<string>();
+        var inputs = MeasurementInputs.Create(model, options, out Analysis.ModelInfo? info, warnings);
+        ModelSummary summary = new()
+        {
+            Name = name,
+            Parameters = info?.Parameters ?? 0,
+            Macs = info?.Macs ?? 0,
+            FileBytes = model.SerializedBytes,
+            WeightBytes = info?.WeightBytes ?? 0,
+            PeakActivationBytes = info?.PeakActivationBytes ?? 0,
+            Opset = model.Opset,
+            Producer = $"{model.ProducerName} {model.ProducerVersion}".Trim(),
+            InputShapes = inputs.ToDictionary(p => p.Key, p => p.Value.Shape.ToArray()),
+        };
+
+        var sessions = new List<(Backend Backend, IInferenceSession Session, IPreparedRun Run, double LoadMs)>();
+        var failed = new List<ComparisonCell>();
+        try
+        {
+            foreach (Backend backend in backends)
+            {
+                ct.ThrowIfCancellationRequested();
+                try
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    IInferenceSession session = backend.CreateSession(model, new InferenceOptions { Threads = options.Threads });
+                    double loadMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                    IPreparedRun run;
+                    try
+                    {
+                        run = session.Prepare(inputs);
+                    }
+                    catch
+                    {
+                        session.Dispose();
+                        throw;
+                    }
+
+                    sessions.Add((backend, session, run, loadMs));
+                }
+                catch (LightNetException e)
+                {
+                    logger.LogWarning("{Backend} cannot run {Model}: {Message}", backend.Name, name, e.Message);
+                    failed.Add(new ComparisonCell { Model = summary, Backend = Profiler.Summarize(backend), Error = e.Message });
+                }
+            }
+
+            foreach (var s in sessions)
+            {
+                for (int i = 0; i < options.WarmupRuns; i++)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    s.Run.Run();
+                }
+
+                progress?.Report(new ProfileProgress(ProfilePhase.WarmingUp, options.WarmupRuns, options.WarmupRuns, TimeSpan.Zero));
+            }
+
+            // Interleaved rounds, each starting at a different backend, so that drift or a noisy neighbour
+            // spreads over every backend instead of favouring whichever ran first.
+            var samples = sessions.Select(_ => new List<double>(options.Runs)).ToArray();
+            long start = Stopwatch.GetTimestamp();
+            for (int round = 0; ; round++)
+            {
+                for (int k = 0; k < sessions.Count; k++)
+                {
+                    int i = (round + k) % sessions.Count;
+                    ct.ThrowIfCancellationRequested();
+                    long t = Stopwatch.GetTimestamp();
+                    sessions[i].Run.Run();
+                    samples[i].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                    if (options.Cooldown > TimeSpan.Zero)
+                    {
+                        ct.WaitHandle.WaitOne(options.Cooldown);
+                    }
+                }
+
+                double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                progress?.Report(new ProfileProgress(ProfilePhase.Measuring, round + 1, options.Runs, TimeSpan.FromSeconds(elapsed)));
+                if ((round + 1 >= options.Runs && elapsed >= options.MinSeconds) || elapsed >= options.MaxSeconds)
+                {
+                    break;
+                }
+            }
+
+            LatencyStatistics[] stats = samples.Select(s => LatencyStatistics.FromSamples(s.ToArray())).ToArray();
+            int baseIndex = sessions.FindIndex(s => s.Backend.Name == baselineName);
+            var cells = new List<ComparisonCell>();
+            for (int i = 0; i < sessions.Count; i++)
+            {
+                bool hasBaseline = baseIndex >= 0;
+                double speedUp = hasBaseline ? stats[baseIndex].Mean / stats[i].Mean : double.NaN;
+                ConfidenceInterval ci = !hasBaseline ? new ConfidenceInterval(double.NaN, double.NaN, 0.95)
+                    : i == baseIndex ? new ConfidenceInterval(1, 1, 0.95)
+                    : LatencyStatistics.RatioConfidenceInterval(stats[baseIndex], stats[i]);
+                cells.Add(new ComparisonCell
+                {
+                    Model = summary,
+                    Backend = Profiler.Summarize(sessions[i].Backend),
+                    LatencyMs = LatencySummary.From(stats[i]),
+                    LoadMs = sessions[i].LoadMs,
+                    ThroughputPerSecond = 1000.0 / stats[i].Mean,
+                    SpeedUp = speedUp,
+                    SpeedUpCi = ci,
+                });
+            }
+
+            return cells.Concat(failed);
+        }
+        finally
+        {
+            foreach (var s in sessions)
+            {
+                s.Run.Dispose();
+                s.Session.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace LightNet.Profiling;
+
+/// <summary>The time one graph node spent in its kernel, summed over the profiled runs.</summary>
+/// <param name="Name">The node's name as the runtime reports it (after its graph optimizations, so a fused node carries
+/// the name the optimizer gave it).</param>
+/// <param name="OpType">The operator the runtime executed, such as <c>Conv</c> or <c>FusedConv</c>; empty when the trace
+/// does not say.</param>
+/// <param name="Provider">The execution provider that ran it, such as <c>CPUExecutionProvider</c>; empty when the trace
+/// does not say.</param>
+/// <param name="Calls">How many times the kernel ran (once per run for a node outside loops).</param>
+/// <param name="TotalMs">Kernel time summed over all calls, in milliseconds.</param>
+/// <param name="MeanMs">Kernel time per call, in milliseconds.</param>
+/// <param name="Percent">This node's share of the summed kernel time of all nodes, 0 to 100.</param>
+public sealed record OperatorTiming(string Name, string OpType, string Provider, int Calls, double TotalMs, double MeanMs, double Percent);
+
+/// <summary>The kernel time of all nodes of one operator type, summed over the profiled runs.</summary>
+/// <param name="OpType">The operator the runtime executed, such as <c>Conv</c>; empty for nodes whose trace events do
+/// not say.</param>
+/// <param name="Nodes">How many distinct nodes of this type ran.</param>
+/// <param name="Calls">Kernel calls of those nodes, summed.</param>
+/// <param name="TotalMs">Kernel time of those nodes, summed, in milliseconds.</param>
+/// <param name="Percent">This type's share of the summed kernel time of all nodes, 0 to 100.</param>
+public sealed record OperatorTypeTiming(string OpType, int Nodes, int Calls, double TotalMs, double Percent);
+
+/// <summary>
+/// Where inference time goes, per node and per operator type, as read from a runtime's profiling trace by
+/// <see cref="OnnxRuntimeTraceParser"/>. Both lists are sorted by <c>TotalMs</c>, largest first (ties by name).
+/// </summary>
+/// <param name="Nodes">One entry per node, largest total kernel time first.</param>
+/// <param name="ByOpType">One entry per operator type, largest total kernel time first.</param>
+/// <param name="Runs">How many inference runs (<c>model_run</c> events) the profile covers, after any skipped ones.</param>
+/// <param name="TotalMs">Kernel time of all nodes over all profiled runs, in milliseconds: the sum the percentages
+/// refer to. It leaves out the time between kernels, so under sequential execution (the default) it is at most the
+/// runs' wall time.</param>
+public sealed record OperatorProfile(IReadOnlyList<OperatorTiming> Nodes, IReadOnlyList<OperatorTypeTiming> ByOpType, int Runs, double TotalMs);

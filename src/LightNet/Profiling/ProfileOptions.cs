@@ -1,0 +1,143 @@
+using LightNet.Backends;
+
+namespace LightNet.Profiling;
+
+/// <summary>What the profiler feeds the model.</summary>
+public enum InputFill
+{
+    /// <summary>Seeded random values in the range the model family expects (normalised images: about [-2, 2.7]).</summary>
+    Random,
+
+    /// <summary>All zeros.</summary>
+    Zeros,
+
+    /// <summary>The tensors given in <see cref="ProfileOptions.Inputs"/>.</summary>
+    Given,
+}
+
+/// <summary>
+/// How <see cref="Profiler.Measure"/> measures: warm-up, how many runs and for how long (TFLite benchmark_model's
+/// num_runs / min_secs / max_secs), threads, batch, inputs, and the optional extra passes. Immutable: change a
+/// preset with <c>with</c>.
+/// </summary>
+/// <remarks>
+/// Runs: the timed loop runs at least <see cref="Runs"/> times and at least <see cref="MinSeconds"/> seconds,
+/// and stops as soon as both hold or <see cref="MaxSeconds"/> has passed (whichever comes first), as
+/// benchmark_model does.
+/// </remarks>
+public sealed record ProfileOptions
+{
+    /// <summary>A quick look: 3 warm-up runs, at least 10 runs or 0.5 s, at most 5 s.</summary>
+    public static ProfileOptions Quick { get; } = new() { WarmupRuns = 3, WarmupSeconds = 0, Runs = 10, MinSeconds = 0.5, MaxSeconds = 5 };
+
+    /// <summary>The default: 10 warm-up runs or 1 s, at least 50 runs or 2 s, at most 30 s.</summary>
+    public static ProfileOptions Default { get; } = new();
+
+    /// <summary>For numbers to publish: 50 warm-up runs or 5 s, at least 300 runs or 20 s, at most 120 s, with raw samples kept.</summary>
+    public static ProfileOptions Thorough { get; } = new() { WarmupRuns = 50, WarmupSeconds = 5, Runs = 300, MinSeconds = 20, MaxSeconds = 120, KeepRawSamples = true };
+
+    /// <summary>Warm-up runs before timing (the first of them is reported as first-run time).</summary>
+    public int WarmupRuns { get; init; } = 10;
+
+    /// <summary>Keep warming up until this many seconds have passed too.</summary>
+    public double WarmupSeconds { get; init; } = 1;
+
+    /// <summary>Timed runs, at least (benchmark_model's num_runs).</summary>
+    public int Runs { get; init; } = 50;
+
+    /// <summary>Time the loop for at least this many seconds (min_secs).</summary>
+    public double MinSeconds { get; init; } = 2;
+
+    /// <summary>Stop the loop after this many seconds even if <see cref="Runs"/> is not reached (max_secs).</summary>
+    public double MaxSeconds { get; init; } = 30;
+
+    /// <summary>Threads per inference; null lets the backend choose.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Batch size for inputs whose first dimension is symbolic (fixed first dimensions are kept).</summary>
+    public int BatchSize { get; init; } = 1;
+
+    /// <summary>Full shapes for inputs with dynamic dimensions, by input name.</summary>
+    public IReadOnlyDictionary<string, long[]>? InputShapes { get; init; }
+
+    /// <summary>What to feed.</summary>
+    public InputFill InputFill { get; init; } = InputFill.Random;
+
+    /// <summary>Seed of the random inputs.</summary>
+    public int Seed { get; init; } = 1234;
+
+    /// <summary>The inputs to feed when <see cref="InputFill"/> is <see cref="InputFill.Given"/>.</summary>
+    public IReadOnlyDictionary<string, TensorBuffer>? Inputs { get; init; }
+
+    /// <summary>Pause between timed runs (lets a phone or a small board cool down); zero by default.</summary>
+    public TimeSpan Cooldown { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Run a separate, untimed pass with per-operator profiling and report per-node times.</summary>
+    public bool PerOperatorProfile { get; init; }
+
+    /// <summary>Runs in the per-operator pass.</summary>
+    public int PerOperatorRuns { get; init; } = 10;
+
+    /// <summary>Sample the process's resident memory (before load, after load, peak during runs).</summary>
+    public bool SampleMemory { get; init; } = true;
+
+    /// <summary>Keep every timed sample in the report.</summary>
+    public bool KeepRawSamples { get; init; }
+
+    /// <summary>Drift (median of the last quarter over the first) above which the report warns of throttling.</summary>
+    public double DriftThreshold { get; init; } = LatencyStatistics.DefaultDriftThreshold;
+
+    /// <summary>Every problem with these options at once (empty when valid).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (WarmupRuns < 0) problems.Add($"warm-up runs must be 0 or more, not {WarmupRuns}");
+        if (WarmupSeconds < 0 || !double.IsFinite(WarmupSeconds)) problems.Add($"warm-up seconds must be 0 or more, not {WarmupSeconds}");
+        if (Runs <= 0) problems.Add($"runs must be at least 1, not {Runs}");
+        if (MinSeconds < 0 || !double.IsFinite(MinSeconds)) problems.Add($"minimum seconds must be 0 or more, not {MinSeconds}");
+        if (MaxSeconds <= 0 || !double.IsFinite(MaxSeconds)) problems.Add($"maximum seconds must be positive, not {MaxSeconds}");
+        if (MaxSeconds < MinSeconds) problems.Add($"maximum seconds ({MaxSeconds}) is below minimum seconds ({MinSeconds})");
+        if (Threads is < 1 or > 1024) problems.Add($"threads must be between 1 and 1024, not {Threads}");
+        if (BatchSize < 1) problems.Add($"batch size must be at least 1, not {BatchSize}");
+        if (Cooldown < TimeSpan.Zero) problems.Add("cooldown must not be negative");
+        if (PerOperatorRuns < 1) problems.Add($"per-operator runs must be at least 1, not {PerOperatorRuns}");
+        if (InputFill == InputFill.Given && (Inputs is null || Inputs.Count == 0)) problems.Add("input fill 'Given' needs Inputs");
+        if (DriftThreshold <= 1) problems.Add($"drift threshold must be above 1, not {DriftThreshold}");
+        return problems;
+    }
+
+    internal void ThrowIfInvalid()
+    {
+        IReadOnlyList<string> problems = Validate();
+        if (problems.Count > 0)
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, "Invalid profile options: " + string.Join("; ", problems) + ".");
+        }
+    }
+}
+
+/// <summary>The phase a measurement is in.</summary>
+public enum ProfilePhase
+{
+    /// <summary>Creating the session.</summary>
+    Loading,
+
+    /// <summary>Untimed warm-up runs.</summary>
+    WarmingUp,
+
+    /// <summary>The timed loop.</summary>
+    Measuring,
+
+    /// <summary>The separate per-operator pass.</summary>
+    ProfilingOperators,
+
+    /// <summary>Done.</summary>
+    Completed,
+}
+
+/// <summary>Progress of a measurement, reported through <see cref="IProgress{T}"/>.</summary>
+/// <param name="Phase">The phase.</param>
+/// <param name="RunsDone">Runs finished in this phase.</param>
+/// <param name="RunsPlanned">Runs planned in this phase (a minimum when time decides).</param>
+/// <param name="Elapsed">Time spent in this phase.</param>
+public readonly record struct ProfileProgress(ProfilePhase Phase, int RunsDone, int RunsPlanned, TimeSpan Elapsed);

@@ -1,0 +1,332 @@
+using System.Diagnostics;
+using LightNet.Analysis;
+using LightNet.Backends;
+using LightNet.Backends.OnnxRuntime;
+using LightNet.Onnx;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace LightNet.Profiling;
+
+/// <summary>
+/// Measures a model on a backend, the way TFLite's benchmark_model or onnxruntime_perf_test would, inside the app:
+/// load time, first run, steady-state latency with confidence intervals, throughput, memory, stability and,
+/// optionally, per-operator times.
+/// </summary>
+/// <example>
+/// <code>
+/// ProfileReport report = Profiler.Measure(ModelZoo.Create("mobilenet_v2"), Backend.Parse("ort-cpu"));
+/// Console.WriteLine($"{report.LatencyMs.Median:F2} ms");
+/// </code>
+/// </example>
+public static class Profiler
+{
+    /// <summary>Measures <paramref name="model"/> on <paramref name="backend"/>.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="backend">The backend; it must be available.</param>
+    /// <param name="options">How to measure; null for <see cref="ProfileOptions.Default"/>.</param>
+    /// <param name="progress">Receives the phase and run count; may be null.</param>
+    /// <param name="cancellationToken">Stops the measurement within one run.</param>
+    /// <param name="logger">Logs each phase; null for none.</param>
+    /// <returns>The report.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> listing every problem with the options,
+    /// <see cref="ErrorCode.BackendUnavailable"/> with the reason, <see cref="ErrorCode.MissingDimension"/> listing the dynamic
+    /// dimensions without a value, or the backend's errors.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public static ProfileReport Measure(Model model, Backend backend, ProfileOptions? options = null,
+        IProgress<ProfileProgress>? progress = null, CancellationToken cancellationToken = default, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(backend);
+        options ??= ProfileOptions.Default;
+        options.ThrowIfInvalid();
+        logger ??= NullLogger.Instance;
+        BackendAvailability availability = backend.CheckAvailability();
+        if (!availability.IsAvailable)
+        {
+            throw new LightNetException(ErrorCode.BackendUnavailable, $"Backend '{backend.Name}' is not available on this machine: {availability.Reason}");
+        }
+
+        string name = ModelName(model);
+        var warnings = new List<string>();
+        Dictionary<string, TensorBuffer> inputs = MeasurementInputs.Create(model, options, out ModelInfo? info, warnings);
+        InferenceOptions inferenceOptions = new() { Threads = options.Threads };
+
+        logger.LogInformation("Profiling {Model} on {Backend}", name, backend.Name);
+        long rssBefore = options.SampleMemory ? CurrentRss() : 0;
+        progress?.Report(new ProfileProgress(ProfilePhase.Loading, 0, 1, TimeSpan.Zero));
+        long t0 = Stopwatch.GetTimestamp();
+        using IInferenceSession session = backend.CreateSession(model, inferenceOptions);
+        double loadMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        long rssAfterLoad = options.SampleMemory ? CurrentRss() : 0;
+        logger.LogDebug("Session created in {LoadMs:F1} ms", loadMs);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        t0 = Stopwatch.GetTimestamp();
+        session.Run(inputs);
+        double firstRunMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+
+        using IPreparedRun run = session.Prepare(inputs);
+        int warmupRuns = Warmup(run, options, progress, cancellationToken, logger);
+        (double[] samples, double allocatedPerRun, long peakRss, bool cutByMaxTime) = TimedLoop(run, options, progress, cancellationToken, logger);
+        peakRss = Math.Max(peakRss, rssAfterLoad);
+
+        LatencyStatistics stats = LatencyStatistics.FromSamples(samples);
+        OperatorProfile? operators = null;
+        if (options.PerOperatorProfile)
+        {
+            operators = ProfileOperators(model, backend, inputs, options, progress, cancellationToken, logger, warnings);
+        }
+
+        Warn(stats, options, cutByMaxTime, warnings);
+        long batch = inputs.Values.FirstOrDefault()?.Shape.FirstOrDefault() ?? 1;
+        progress?.Report(new ProfileProgress(ProfilePhase.Completed, samples.Length, samples.Length, TimeSpan.Zero));
+        logger.LogInformation("{Model} on {Backend}: median {Median:F3} ms over {Runs} runs", name, backend.Name, stats.Median, stats.Count);
+
+        return new ProfileReport
+        {
+            CreatedUtc = DateTimeOffset.UtcNow,
+            Environment = EnvironmentInfo.Capture() with { OnnxRuntimeVersion = OrtBackend.RuntimeVersion },
+            Model = Summarize(model, name, info, inputs),
+            Backend = Summarize(backend),
+            Settings = new MeasurementSettings
+            {
+                WarmupRuns = warmupRuns,
+                Runs = samples.Length,
+                MinRuns = options.Runs,
+                MinSeconds = options.MinSeconds,
+                MaxSeconds = options.MaxSeconds,
+                Threads = options.Threads,
+                BatchSize = (int)batch,
+                InputFill = options.InputFill.ToString(),
+                CooldownMs = options.Cooldown.TotalMilliseconds,
+            },
+            LoadMs = loadMs,
+            FirstRunMs = firstRunMs,
+            LatencyMs = LatencySummary.From(stats),
+            ThroughputPerSecond = stats.Mean > 0 ? 1000.0 / stats.Mean : 0,
+            ItemsPerSecond = stats.Mean > 0 ? 1000.0 * batch / stats.Mean : 0,
+            Memory = new MemorySummary
+            {
+                RssBeforeLoadBytes = rssBefore,
+                RssAfterLoadBytes = rssAfterLoad,
+                PeakRssBytes = peakRss,
+                ManagedBytesPerRun = allocatedPerRun,
+            },
+            Stability = new StabilitySummary
+            {
+                CoefficientOfVariation = stats.CoefficientOfVariation,
+                Drift = stats.Drift,
+                PossibleThrottling = stats.IsDriftSuspicious(options.DriftThreshold),
+            },
+            Warnings = warnings,
+            Operators = operators?.Nodes ?? [],
+            OperatorTypes = operators?.ByOpType ?? [],
+            RawSamplesMs = options.KeepRawSamples ? samples : null,
+        };
+    }
+
+    /// <summary>Runs <see cref="Measure"/> on the thread pool.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="backend">The backend.</param>
+    /// <param name="options">How to measure.</param>
+    /// <param name="progress">Progress; may be null.</param>
+    /// <param name="cancellationToken">Stops the measurement within one run.</param>
+    /// <param name="logger">Logs each phase.</param>
+    /// <returns>The report.</returns>
+    /// <exception cref="LightNetException">As for <see cref="Measure"/>.</exception>
+    public static Task<ProfileReport> MeasureAsync(Model model, Backend backend, ProfileOptions? options = null,
+        IProgress<ProfileProgress>? progress = null, CancellationToken cancellationToken = default, ILogger? logger = null) =>
+        Task.Run(() => Measure(model, backend, options, progress, cancellationToken, logger), cancellationToken);
+
+    /// <summary>
+    /// Measures every model on every available backend with interleaved runs and reports each backend's speed-up
+    /// over <paramref name="baseline"/> with a confidence interval. Unavailable backends are listed with the reason.
+    /// </summary>
+    /// <param name="models">The models.</param>
+    /// <param name="backends">The backends; unavailable ones are skipped and listed.</param>
+    /// <param name="options">How to measure (warm-up runs, runs, seconds, threads, batch, inputs).</param>
+    /// <param name="baseline">The backend whose speed is 1; null for the first available backend.</param>
+    /// <param name="progress">Progress; may be null.</param>
+    /// <param name="cancellationToken">Stops within one run.</param>
+    /// <param name="logger">Logs each phase.</param>
+    /// <returns>The comparison.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for bad options or a baseline that is not available;
+    /// <see cref="ErrorCode.BackendUnavailable"/> when no backend can run.</exception>
+    public static ComparisonReport Compare(IReadOnlyList<Model> models, IReadOnlyList<Backend> backends, ProfileOptions? options = null,
+        string? baseline = null, IProgress<ProfileProgress>? progress = null, CancellationToken cancellationToken = default, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        ArgumentNullException.ThrowIfNull(backends);
+        options ??= ProfileOptions.Default;
+        options.ThrowIfInvalid();
+        return Comparison.Run(models, backends, options, baseline, progress, cancellationToken, logger);
+    }
+
+    /// <summary>
+    /// Runs the same inputs through <paramref name="backend"/> and <paramref name="reference"/> and compares every
+    /// output: absolute and relative error, cosine similarity and, for classifier outputs, top-1 agreement.
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="backend">The backend under test.</param>
+    /// <param name="reference">The reference backend (usually ort-cpu in FP32).</param>
+    /// <param name="options">Inputs (fill, seed, shapes, batch); null for the defaults.</param>
+    /// <param name="referenceModel">The model the reference runs, when it differs (the FP32 original of a compressed model).</param>
+    /// <returns>One entry per output.</returns>
+    /// <exception cref="LightNetException">Unavailable backends, bad inputs or backend failures.</exception>
+    public static IReadOnlyList<FidelityReport> CompareOutputs(Model model, Backend backend, Backend reference, ProfileOptions? options = null,
+        Model? referenceModel = null) =>
+        Fidelity.Compare(model, backend, reference, options ?? ProfileOptions.Default, referenceModel ?? model);
+
+    internal static string ModelName(Model model) =>
+        model.Metadata.TryGetValue("lightnet.zoo.name", out string? zoo) ? zoo
+        : model.SourcePath is not null ? Path.GetFileName(model.SourcePath)
+        : model.Graph.Name.Length > 0 ? model.Graph.Name : "model";
+
+    private static int Warmup(IPreparedRun run, ProfileOptions options, IProgress<ProfileProgress>? progress, CancellationToken ct, ILogger logger)
+    {
+        long start = Stopwatch.GetTimestamp();
+        int done = 0;
+        while (done < options.WarmupRuns || Stopwatch.GetElapsedTime(start).TotalSeconds < options.WarmupSeconds)
+        {
+            ct.ThrowIfCancellationRequested();
+            run.Run();
+            done++;
+            progress?.Report(new ProfileProgress(ProfilePhase.WarmingUp, done, options.WarmupRuns, Stopwatch.GetElapsedTime(start)));
+            if (Stopwatch.GetElapsedTime(start).TotalSeconds > Math.Max(options.MaxSeconds, options.WarmupSeconds))
+            {
+                break;
+            }
+        }
+
+        logger.LogDebug("Warmed up with {Runs} runs in {Seconds:F2} s", done, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        return done;
+    }
+
+    private static (double[] Samples, double AllocatedPerRun, long PeakRss, bool CutByMaxTime) TimedLoop(
+        IPreparedRun run, ProfileOptions options, IProgress<ProfileProgress>? progress, CancellationToken ct, ILogger logger)
+    {
+        var samples = new double[Math.Max(options.Runs, 256)];
+        int n = 0;
+        long allocated = 0;
+        long peakRss = 0;
+        long loopStart = Stopwatch.GetTimestamp();
+        double elapsed = 0;
+        bool cut = false;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            long t = Stopwatch.GetTimestamp();
+            run.Run();
+            long end = Stopwatch.GetTimestamp();
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+
+            // Everything below is outside the timed region.
+            if (n == samples.Length)
+            {
+                Array.Resize(ref samples, samples.Length * 2);
+            }
+
+            samples[n++] = Stopwatch.GetElapsedTime(t, end).TotalMilliseconds;
+            if (options.SampleMemory)
+            {
+                peakRss = Math.Max(peakRss, CurrentRss());
+            }
+
+            elapsed = Stopwatch.GetElapsedTime(loopStart).TotalSeconds;
+            progress?.Report(new ProfileProgress(ProfilePhase.Measuring, n, options.Runs, TimeSpan.FromSeconds(elapsed)));
+            bool enough = n >= options.Runs && elapsed >= options.MinSeconds;
+            if (enough)
+            {
+                break;
+            }
+
+            if (elapsed >= options.MaxSeconds)
+            {
+                cut = n < options.Runs;
+                break;
+            }
+
+            if (options.Cooldown > TimeSpan.Zero)
+            {
+                ct.WaitHandle.WaitOne(options.Cooldown);
+            }
+        }
+
+        logger.LogDebug("Timed {Runs} runs in {Seconds:F2} s", n, elapsed);
+        return (samples[..n], (double)allocated / n, peakRss, cut);
+    }
+
+    private static OperatorProfile? ProfileOperators(Model model, Backend backend, Dictionary<string, TensorBuffer> inputs, ProfileOptions options,
+        IProgress<ProfileProgress>? progress, CancellationToken ct, ILogger logger, List<string> warnings)
+    {
+        // A separate session and pass: profiling slows every node down, so it must not touch the latency numbers.
+        using IInferenceSession session = backend.CreateSession(model, new InferenceOptions { Threads = options.Threads, PerOperatorProfiling = true });
+        using IPreparedRun run = session.Prepare(inputs); // its run is the warm-up, skipped below
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < options.PerOperatorRuns; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            run.Run();
+            progress?.Report(new ProfileProgress(ProfilePhase.ProfilingOperators, i + 1, options.PerOperatorRuns, Stopwatch.GetElapsedTime(start)));
+        }
+
+        OperatorProfile? profile = session.CollectOperatorProfile(skipFirstRuns: 1);
+        if (profile is null)
+        {
+            warnings.Add($"Backend '{backend.Name}' does not report per-operator times.");
+        }
+
+        logger.LogDebug("Per-operator pass: {Runs} runs", options.PerOperatorRuns);
+        return profile;
+    }
+
+    private static void Warn(LatencyStatistics stats, ProfileOptions options, bool cutByMaxTime, List<string> warnings)
+    {
+        if (cutByMaxTime)
+        {
+            warnings.Add($"Stopped at the {options.MaxSeconds} s limit after {stats.Count} runs, fewer than the {options.Runs} asked for.");
+        }
+
+        if (stats.Count < 10)
+        {
+            warnings.Add($"Only {stats.Count} timed runs: percentiles and confidence intervals are rough; use more runs.");
+        }
+
+        if (stats.CoefficientOfVariation > 0.10)
+        {
+            warnings.Add($"Noisy timings: the coefficient of variation is {stats.CoefficientOfVariation:P0}; close other work or add runs.");
+        }
+
+        if (stats.IsDriftSuspicious(options.DriftThreshold))
+        {
+            warnings.Add($"Runs slowed down by {stats.Drift - 1:P0} from the first quarter to the last: the machine may be throttling; add a cooldown.");
+        }
+    }
+
+    private static ModelSummary Summarize(Model model, string name, ModelInfo? info, Dictionary<string, TensorBuffer> inputs) => new()
+    {
+        Name = name,
+        Parameters = info?.Parameters ?? 0,
+        Macs = info?.Macs ?? 0,
+        FileBytes = model.SerializedBytes,
+        WeightBytes = info?.WeightBytes ?? model.Graph.Initializers.Values.Sum(t => t.ByteCount),
+        PeakActivationBytes = info?.PeakActivationBytes ?? 0,
+        Opset = model.Opset,
+        Producer = $"{model.ProducerName} {model.ProducerVersion}".Trim(),
+        InputShapes = inputs.ToDictionary(p => p.Key, p => p.Value.Shape.ToArray()),
+    };
+
+    internal static BackendSummary Summarize(Backend backend) => new()
+    {
+        Name = backend.Name,
+        Kind = backend.Kind.ToString(),
+        Precision = backend.Precision.ToString(),
+        Device = backend.Device,
+        Options = backend.EffectiveOptions,
+    };
+
+    /// <summary>The process's resident set size in bytes.</summary>
+    internal static long CurrentRss() => Environment.WorkingSet;
+}

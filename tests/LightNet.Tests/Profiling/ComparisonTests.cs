@@ -1,0 +1,76 @@
+using LightNet.Backends;
+using LightNet.Profiling;
+using LightNet.Zoo;
+using Xunit;
+
+namespace LightNet.Tests.Profiling;
+
+public class ComparisonTests
+{
+    private static readonly ProfileOptions Fast = ProfileOptions.Quick with { WarmupRuns = 1, Runs = 8, MinSeconds = 0, MaxSeconds = 20, Threads = 1 };
+
+    [Fact]
+    public void InterleavedMatrixWithBaselineAndUnavailableBackends()
+    {
+        Model a = ModelZoo.Create("squeezenet1_1", new ZooOptions { Resolution = 64, Classes = 10 });
+        Model b = ModelZoo.Create("mobilenet_v2", new ZooOptions { Resolution = 64, Classes = 10 });
+        Backend[] backends = [Backend.Parse("ort-cpu"), Backend.Parse("ort-cpu:opt=none"), Backend.Parse("ort-cuda")];
+
+        ComparisonReport report = Profiler.Compare([a, b], backends, Fast, baseline: "ort-cpu:opt=none");
+
+        Assert.Equal("ort-cpu:opt=none", report.Baseline);
+        Assert.Equal(4, report.Cells.Count);
+        Assert.Equal("ort-cuda", Assert.Single(report.Unavailable).Name);
+        foreach (ComparisonCell cell in report.Cells)
+        {
+            Assert.Null(cell.Error);
+            Assert.True(cell.LatencyMs!.Count >= 8);
+            Assert.True(cell.SpeedUpCi.Lower <= cell.SpeedUp && cell.SpeedUp <= cell.SpeedUpCi.Upper, $"{cell.SpeedUp} not in {cell.SpeedUpCi}");
+        }
+
+        Assert.All(report.Cells.Where(c => c.Backend.Name == "ort-cpu:opt=none"), c => Assert.Equal(1.0, c.SpeedUp));
+        ComparisonCell optimised = report.Cells.Single(c => c.Model.Name == "mobilenet_v2" && c.Backend.Name == "ort-cpu");
+        ComparisonCell plain = report.Cells.Single(c => c.Model.Name == "mobilenet_v2" && c.Backend.Name == "ort-cpu:opt=none");
+        Assert.Equal(plain.LatencyMs!.Mean / optimised.LatencyMs!.Mean, optimised.SpeedUp, 9);
+    }
+
+    [Fact]
+    public void BaselineMustBeAvailable()
+    {
+        Model a = ModelZoo.Create("squeezenet1_1", new ZooOptions { Resolution = 64, Classes = 10 });
+        var e = Assert.Throws<LightNetException>(() => Profiler.Compare([a], [Backend.Parse("ort-cpu")], Fast, baseline: "ort-cuda"));
+        Assert.Equal(ErrorCode.InvalidArgument, e.Code);
+        e = Assert.Throws<LightNetException>(() => Profiler.Compare([a], [Backend.Parse("ort-cuda")], Fast));
+        Assert.Equal(ErrorCode.BackendUnavailable, e.Code);
+    }
+
+    [Fact]
+    public void FidelityOfTheSameModelIsExactAndOfAPerturbedOneIsNot()
+    {
+        Model model = ModelZoo.Create("squeezenet1_1", new ZooOptions { Resolution = 64, Classes = 10 });
+        FidelityReport same = Assert.Single(Profiler.CompareOutputs(model, Backend.Parse("ort-cpu:opt=none"), Backend.Parse("ort-cpu"),
+            Fast with { BatchSize = 1 }));
+        Assert.Equal("output", same.Output);
+        Assert.True(same.MaxAbsoluteError < 1e-3, same.ToString());
+        Assert.True(same.CosineSimilarity > 0.99999);
+        Assert.Equal(1.0, same.Top1Agreement);
+
+        Model other = ModelZoo.Create("squeezenet1_1", new ZooOptions { Resolution = 64, Classes = 10, Seed = 99 });
+        FidelityReport different = Assert.Single(Profiler.CompareOutputs(other, Backend.Parse("ort-cpu"), Backend.Parse("ort-cpu"), Fast, referenceModel: model));
+        Assert.True(different.MaxAbsoluteError > 1e-3);
+        Assert.True(different.CosineSimilarity < 0.9999);
+    }
+
+    [Fact]
+    public void FidelityMathOnKnownVectors()
+    {
+        // Rows [1,2,3] vs [1,2,2] and [0,0,9] vs [0,1,8].
+        FidelityReport r = Fidelity.Measure("y", "a", "b", [1f, 2f, 3f, 0f, 0f, 9f], [1f, 2f, 2f, 0f, 1f, 8f], [2, 3]);
+        Assert.Equal(1.0, r.MaxAbsoluteError, 9);
+        Assert.Equal(3.0 / 6, r.MeanAbsoluteError, 9);
+        Assert.Equal(1.0, r.MaxRelativeError, 9); // |0 - 1| / 1
+        double dot = 1 + 4 + 6 + 0 + 0 + 72, na = 1 + 4 + 9 + 81, nb = 1 + 4 + 4 + 1 + 64;
+        Assert.Equal(dot / Math.Sqrt(na * nb), r.CosineSimilarity, 9);
+        Assert.Equal(0.5, r.Top1Agreement); // row 0: arg-max 2 vs 0; row 1: 2 vs 2
+    }
+}
