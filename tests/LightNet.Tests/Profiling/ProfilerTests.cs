@@ -120,6 +120,18 @@ public class ProfilerTests
         Assert.Contains("'x'", e.Message);
     }
 
+    [Fact]
+    public async Task MeasureAsyncLogsEachPhase()
+    {
+        var logger = new ListLogger();
+        ProfileReport report = await Profiler.MeasureAsync(Small(), Backend.Parse("ort-cpu"), Fast, logger: logger);
+        Assert.Equal(12, report.LatencyMs.Count);
+        Assert.Contains(logger.Messages, m => m.Level == Microsoft.Extensions.Logging.LogLevel.Information && m.Text.Contains("Profiling squeezenet1_1 on ort-cpu"));
+        Assert.Contains(logger.Messages, m => m.Level == Microsoft.Extensions.Logging.LogLevel.Debug && m.Text.Contains("Session created"));
+        Assert.Contains(logger.Messages, m => m.Text.Contains("Warmed up"));
+        Assert.Contains(logger.Messages, m => m.Text.Contains("Timed 12 runs"));
+    }
+
     /// <summary>Reports synchronously on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
     private sealed class SyncProgress<T>(Action<T> action) : IProgress<T>
     {

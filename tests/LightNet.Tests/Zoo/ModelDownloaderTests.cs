@@ -426,19 +426,4 @@ public sealed class ModelDownloaderTests : IDisposable
             onReport?.Invoke(value);
         }
     }
-
-    private sealed class ListLogger : ILogger
-    {
-        private readonly ConcurrentQueue<(LogLevel Level, string Text)> _messages = new();
-
-        public IReadOnlyList<(LogLevel Level, string Text)> Messages => _messages.ToArray();
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            _messages.Enqueue((logLevel, formatter(state, exception)));
-    }
 }
