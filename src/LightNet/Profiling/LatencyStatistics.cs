@@ -209,7 +209,8 @@ public sealed record LatencyStatistics
         else
         {
             double half = StudentTQuantile(0.5 + ConfidenceLevel / 2.0, n - 1) * std / Math.Sqrt(n);
-            meanInterval = new ConfidenceInterval(mean - half, mean + half, ConfidenceLevel);
+            // Latencies cannot be negative: a few very noisy samples would otherwise give a lower bound below 0.
+            meanInterval = new ConfidenceInterval(Math.Max(0.0, mean - half), mean + half, ConfidenceLevel);
         }
 
         var (lowerRank, upperRank, coverage) = MedianIntervalRanks(n);

@@ -4,7 +4,7 @@ namespace LightNet.Profiling;
 
 /// <summary>
 /// Everything one measurement found: where it ran, what it ran, how fast, how steady, how much memory, and
-/// which operators took the time. Serialise it with the exporters in <c>LightNet.Reports</c> (JSON: a versioned, camelCase
+/// which operators took the time. Serialise it with <see cref="Reports.ReportJson"/> (a versioned, camelCase
 /// schema that reads back into this type).
 /// </summary>
 public sealed record ProfileReport

@@ -1,0 +1,385 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using LightNet.Profiling;
+
+namespace LightNet.Reports;
+
+/// <summary>
+/// Reads and writes <see cref="ComparisonReport"/>s: JSON with the same conventions as <see cref="ReportJson"/> (camelCase
+/// names, enums as strings, indented, NaN and ±Infinity as the strings <c>"NaN"</c>, <c>"Infinity"</c>, <c>"-Infinity"</c>,
+/// schema <c>"lightnet.comparison/1"</c>), and Markdown: a model × backend table of median latencies and speed-ups over
+/// the baseline, then the backends that could not run with the reason.
+/// </summary>
+/// <example>
+/// <code>
+/// ComparisonReport report = Profiler.Compare(models, backends);
+/// ComparisonExport.WriteJson(report, "compare.json");
+/// ComparisonExport.WriteMarkdown(report, "compare.md");
+/// </code>
+/// </example>
+public static class ComparisonExport
+{
+    private const string SchemaName = "lightnet.comparison";
+    private const int SupportedMajorVersion = 1;
+    private const string None = "n/a";
+
+    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
+    private static readonly JsonSerializerOptions Options = CreateOptions();
+    private static readonly JsonTypeInfo<ComparisonReport> ReportInfo = (JsonTypeInfo<ComparisonReport>)Options.GetTypeInfo(typeof(ComparisonReport));
+
+    /// <summary>Serializes a comparison to indented JSON.</summary>
+    /// <param name="report">The comparison.</param>
+    /// <returns>The JSON text, with <c>"\n"</c> line ends.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="report"/> is null.</exception>
+    public static string ToJson(ComparisonReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return JsonSerializer.Serialize(report, ReportInfo);
+    }
+
+    /// <summary>Writes a comparison to a JSON file atomically: a temporary file in the same folder, then a rename.</summary>
+    /// <param name="report">The comparison.</param>
+    /// <param name="path">Destination path; an existing file is replaced only once the new one is complete.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="report"/> is null.</exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty path,
+    /// <see cref="ErrorCode.IOFailure"/> naming the path when the file cannot be written.</exception>
+    public static void WriteJson(ComparisonReport report, string path) => WriteText(ToJson(report), path);
+
+    /// <summary>Reads a comparison from JSON text as <see cref="ToJson"/> writes it.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <returns>The comparison.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="json"/> is null.</exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when the text is not valid JSON (with the line
+    /// and position), is not a comparison, misses required fields or has a schema whose major version this LightNet does
+    /// not know (any minor version of <c>lightnet.comparison/1</c> is read).</exception>
+    public static ComparisonReport FromJson(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        return Parse(json, "The JSON text");
+    }
+
+    /// <summary>Reads a comparison from a JSON file as <see cref="WriteJson"/> writes it.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The comparison.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.IOFailure"/> when the file is missing or unreadable;
+    /// <see cref="ErrorCode.InvalidArgument"/> for an empty path, or naming the file as for <see cref="FromJson"/>.</exception>
+    public static ComparisonReport ReadJson(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, "Comparison path is empty.");
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(path, Encoding.UTF8);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or System.Security.SecurityException)
+        {
+            throw new LightNetException(ErrorCode.IOFailure, $"Cannot read '{path}': {e.Message}", e);
+        }
+
+        return Parse(text, $"'{path}'");
+    }
+
+    /// <summary>
+    /// Formats a comparison as GitHub-flavoured Markdown: a heading, the environment and settings, a table with one row
+    /// per model and one column per backend whose cells hold the median latency and the speed-up over the baseline with
+    /// its 95% interval (<c>4.213 ms · 2.31× [2.10, 2.55]</c>; the baseline is <c>1.00×</c>), the cells that failed with
+    /// their error, and the unavailable backends with the reason.
+    /// </summary>
+    /// <param name="report">The comparison.</param>
+    /// <returns>The Markdown text, with <c>"\n"</c> line ends.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="report"/> is null.</exception>
+    public static string ToMarkdown(ComparisonReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var md = new StringBuilder();
+        md.Append("# Backend comparison\n\n");
+        if (report.Environment is { } env)
+        {
+            md.Append("**Environment:** ").Append(Inline(EnvironmentLine(env))).Append("\n\n");
+        }
+
+        md.Append("**Baseline:** ").Append(Inline(report.Baseline ?? None)).Append(" = 1.00×; a speed-up above 1 is faster than the baseline. ")
+          .Append("Cells: median latency · speed-up of the mean latency with its 95% confidence interval.\n\n");
+        if (report.Settings is { } s)
+        {
+            md.Append("**Settings:** at least ").Append(Count(s.MinRuns)).Append(" interleaved runs (").Append(Count(s.Runs))
+              .Append(" done in the smallest cell) after ").Append(Count(s.WarmupRuns)).Append(" warm-up runs, batch ")
+              .Append(Count(s.BatchSize)).Append(", threads ").Append(s.Threads is int t ? Count(t) : "default")
+              .Append(", measured ").Append(report.CreatedUtc.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)).Append(" UTC\n\n");
+        }
+
+        IReadOnlyList<ComparisonCell> cells = report.Cells ?? [];
+        List<string> models = cells.Select(c => c.Model?.Name ?? "model").Distinct(StringComparer.Ordinal).ToList();
+        List<string> backends = cells.Select(c => c.Backend?.Name ?? "backend").Distinct(StringComparer.Ordinal).ToList();
+
+        // The baseline first, then the others in the order they were measured.
+        int baseIndex = backends.IndexOf(report.Baseline ?? "");
+        if (baseIndex > 0)
+        {
+            backends.RemoveAt(baseIndex);
+            backends.Insert(0, report.Baseline!);
+        }
+
+        if (cells.Count > 0)
+        {
+            md.Append("| Model |");
+            foreach (string b in backends)
+            {
+                md.Append(' ').Append(Cell(b)).Append(b == report.Baseline ? " (baseline)" : "").Append(" |");
+            }
+
+            md.Append("\n|---|");
+            foreach (string _ in backends)
+            {
+                md.Append("---:|");
+            }
+
+            md.Append('\n');
+            foreach (string model in models)
+            {
+                md.Append("| ").Append(Cell(model)).Append(" |");
+                foreach (string backend in backends)
+                {
+                    ComparisonCell? cell = cells.FirstOrDefault(c => (c.Model?.Name ?? "model") == model && (c.Backend?.Name ?? "backend") == backend);
+                    md.Append(' ').Append(cell is null ? "—" : Cell(FormatCell(cell, backend == report.Baseline))).Append(" |");
+                }
+
+                md.Append('\n');
+            }
+
+            md.Append('\n');
+        }
+        else
+        {
+            md.Append("No backend produced a result.\n\n");
+        }
+
+        List<ComparisonCell> failed = cells.Where(c => c.LatencyMs is null || c.Error is not null).ToList();
+        if (failed.Count > 0)
+        {
+            md.Append("## Failures\n\n");
+            foreach (ComparisonCell c in failed)
+            {
+                md.Append("- ").Append(Inline(c.Model?.Name ?? "model")).Append(" on ").Append(Inline(c.Backend?.Name ?? "backend"))
+                  .Append(": ").Append(Inline(c.Error ?? "no measurement")).Append('\n');
+            }
+
+            md.Append('\n');
+        }
+
+        if (report.Unavailable is { Count: > 0 } unavailable)
+        {
+            md.Append("## Unavailable backends\n\n");
+            md.Append("| Backend | Reason |\n|---|---|\n");
+            foreach (UnavailableBackend u in unavailable)
+            {
+                md.Append("| ").Append(Cell(u.Name)).Append(" | ").Append(Cell(u.Reason)).Append(" |\n");
+            }
+
+            md.Append('\n');
+        }
+
+        return md.ToString().TrimEnd('\n') + "\n";
+    }
+
+    /// <summary>Writes <see cref="ToMarkdown"/>'s text to a file atomically: a temporary file in the same folder, then a rename.</summary>
+    /// <param name="report">The comparison.</param>
+    /// <param name="path">Destination path; an existing file is replaced only once the new one is complete.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="report"/> is null.</exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty path,
+    /// <see cref="ErrorCode.IOFailure"/> naming the path when the file cannot be written.</exception>
+    public static void WriteMarkdown(ComparisonReport report, string path) => WriteText(ToMarkdown(report), path);
+
+    /// <summary>A speed-up as the tables show it: <c>2.31×</c>, or <c>n/a</c> when it is not a number.</summary>
+    /// <param name="speedUp">Baseline mean over the cell's mean.</param>
+    internal static string FormatSpeedUp(double speedUp) => double.IsNaN(speedUp) ? None : Fixed(speedUp, "F2") + "×";
+
+    /// <summary>A speed-up with its interval: <c>2.31× [2.10, 2.55]</c>; the baseline is <c>1.00×</c>.</summary>
+    /// <param name="cell">The cell.</param>
+    /// <param name="isBaseline">Whether the cell's backend is the baseline.</param>
+    internal static string FormatSpeedUp(ComparisonCell cell, bool isBaseline)
+    {
+        if (isBaseline)
+        {
+            return "1.00×";
+        }
+
+        string value = FormatSpeedUp(cell.SpeedUp);
+        ConfidenceInterval ci = cell.SpeedUpCi;
+        return double.IsFinite(ci.Lower) && double.IsFinite(ci.Upper) && ci.Level > 0
+            ? $"{value} [{Fixed(ci.Lower, "F2")}, {Fixed(ci.Upper, "F2")}]"
+            : value;
+    }
+
+    private static string FormatCell(ComparisonCell cell, bool isBaseline) =>
+        cell.LatencyMs is not { } latency
+            ? "failed"
+            : $"{Fixed(latency.Median, "F3")} ms · {FormatSpeedUp(cell, isBaseline)}";
+
+    private static ComparisonReport Parse(string json, string source)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, $"{source} is not valid JSON{Position(e)}: {e.Message}", e);
+        }
+
+        using (document)
+        {
+            JsonElement root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new LightNetException(ErrorCode.InvalidArgument,
+                    $"{source} is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not a LightNet comparison object.");
+            }
+
+            if (!root.TryGetProperty("schema", out JsonElement schemaElement) || schemaElement.ValueKind != JsonValueKind.String)
+            {
+                throw new LightNetException(ErrorCode.InvalidArgument,
+                    $"{source} has no \"schema\" string: it is not a LightNet comparison (expected '{ComparisonReport.CurrentSchema}').");
+            }
+
+            CheckSchema(schemaElement.GetString()!, source);
+            ComparisonReport? report;
+            try
+            {
+                report = root.Deserialize(ReportInfo);
+            }
+            catch (JsonException e)
+            {
+                throw new LightNetException(ErrorCode.InvalidArgument, $"{source} is not a valid comparison{Position(e)}: {e.Message}", e);
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+            {
+                throw new LightNetException(ErrorCode.InvalidArgument, $"{source} is not a valid comparison: {e.Message}", e);
+            }
+
+            return report ?? throw new LightNetException(ErrorCode.InvalidArgument, $"{source} holds null instead of a comparison.");
+        }
+    }
+
+    private static void CheckSchema(string schema, string source)
+    {
+        int slash = schema.IndexOf('/', StringComparison.Ordinal);
+        string name = slash >= 0 ? schema[..slash] : schema;
+        string version = slash >= 0 ? schema[(slash + 1)..] : "";
+        int dot = version.IndexOf('.', StringComparison.Ordinal);
+        string major = dot >= 0 ? version[..dot] : version;
+        bool known = name == SchemaName
+            && int.TryParse(major, NumberStyles.None, CultureInfo.InvariantCulture, out int majorVersion)
+            && majorVersion == SupportedMajorVersion;
+        if (!known)
+        {
+            string what = name == SchemaName ? "an unknown major version" : "an unknown schema";
+            throw new LightNetException(ErrorCode.InvalidArgument,
+                $"{source} has schema '{schema}', {what}; this LightNet reads '{ComparisonReport.CurrentSchema}' (major version {SupportedMajorVersion}).");
+        }
+    }
+
+    private static string Position(JsonException e)
+    {
+        var parts = new List<string>(3);
+        if (e.LineNumber is long line)
+        {
+            parts.Add($"line {line + 1}");
+        }
+
+        if (e.BytePositionInLine is long column)
+        {
+            parts.Add($"byte {column + 1}");
+        }
+
+        if (!string.IsNullOrEmpty(e.Path) && e.Path != "$")
+        {
+            parts.Add($"path {e.Path}");
+        }
+
+        return parts.Count == 0 ? "" : " at " + string.Join(", ", parts);
+    }
+
+    private static void WriteText(string text, string path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, "Comparison path is empty.");
+        }
+
+        byte[] bytes = Utf8NoBom.GetBytes(text);
+        AtomicFile.Write(path, stream => stream.Write(bytes));
+    }
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        // ReportJson keeps its options private, so the same conventions are set up here from a context of our own.
+        var options = new JsonSerializerOptions(ComparisonJsonContext.Default.Options)
+        {
+            TypeInfoResolver = ComparisonJsonContext.Default.WithAddedModifier(OmitDerivedMembers),
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
+        options.MakeReadOnly();
+        return options;
+    }
+
+    /// <summary>Leaves out members computed from others (a confidence interval's width), which are not data.</summary>
+    private static void OmitDerivedMembers(JsonTypeInfo typeInfo)
+    {
+        if (typeInfo.Type == typeof(ConfidenceInterval))
+        {
+            for (int i = typeInfo.Properties.Count - 1; i >= 0; i--)
+            {
+                if (typeInfo.Properties[i].Name == "width")
+                {
+                    typeInfo.Properties.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    private static string EnvironmentLine(EnvironmentInfo env) => string.Join(" · ",
+    [
+        Or(env.CpuModel),
+        $"{Count(env.LogicalCores)} logical cores",
+        $"{Or(env.OperatingSystem)} ({env.Architecture})",
+        Or(env.DotNetRuntime),
+        $"ONNX Runtime {env.OnnxRuntimeVersion ?? None}",
+        $"LightNet {Or(env.LightNetVersion)}",
+    ]);
+
+    private static string Cell(string? text) =>
+        string.IsNullOrEmpty(text) ? "" : Inline(text).Replace("|", "\\|", StringComparison.Ordinal);
+
+    private static string Inline(string text) =>
+        text.Replace("\r\n", " ", StringComparison.Ordinal).Replace('\r', ' ').Replace('\n', ' ');
+
+    private static string Or(string? text) => string.IsNullOrWhiteSpace(text) ? None : text;
+
+    private static string Count(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Fixed(double value, string format) =>
+        double.IsNaN(value) ? None
+        : double.IsPositiveInfinity(value) ? "∞"
+        : double.IsNegativeInfinity(value) ? "-∞"
+        : value.ToString(format, CultureInfo.InvariantCulture);
+}
+
+/// <summary>Source-generated JSON metadata for <see cref="ComparisonReport"/>, with <see cref="ReportJson"/>'s conventions.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    WriteIndented = true,
+    NewLine = "\n",
+    UseStringEnumConverter = true,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(ComparisonReport))]
+internal sealed partial class ComparisonJsonContext : JsonSerializerContext;
