@@ -94,7 +94,7 @@ public sealed record LatencyStatistics
 
     /// <summary>
     /// The 95% confidence interval of the mean, in milliseconds: <c>Mean ± t(0.975, n − 1) · s / √n</c> with
-    /// Student's t quantile (see <see cref="StudentTQuantile"/>); <c>[Mean, Mean]</c> for a single sample.
+    /// Student's t quantile (see <see cref="StudentTQuantile"/>), the lower bound clamped at 0; <c>[Mean, Mean]</c> for a single sample.
     /// <see cref="ConfidenceInterval.Level"/> is 0.95.
     /// </summary>
     public ConfidenceInterval MeanConfidenceInterval { get; init; }
