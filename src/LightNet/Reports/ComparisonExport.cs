@@ -117,7 +117,7 @@ public static class ComparisonExport
         }
 
         IReadOnlyList<ComparisonCell> cells = report.Cells ?? [];
-        List<string> models = cells.Select(c => c.Model?.Name ?? "model").Distinct(StringComparer.Ordinal).ToList();
+        List<(string Key, string Label)> models = ModelLabels(cells);
         List<string> backends = cells.Select(c => c.Backend?.Name ?? "backend").Distinct(StringComparer.Ordinal).ToList();
 
         // The baseline first, then the others in the order they were measured.
@@ -143,12 +143,12 @@ public static class ComparisonExport
             }
 
             md.Append('\n');
-            foreach (string model in models)
+            foreach ((string key, string label) in models)
             {
-                md.Append("| ").Append(Cell(model)).Append(" |");
+                md.Append("| ").Append(Cell(label)).Append(" |");
                 foreach (string backend in backends)
                 {
-                    ComparisonCell? cell = cells.FirstOrDefault(c => (c.Model?.Name ?? "model") == model && (c.Backend?.Name ?? "backend") == backend);
+                    ComparisonCell? cell = cells.FirstOrDefault(c => ModelKey(c.Model) == key && (c.Backend?.Name ?? "backend") == backend);
                     md.Append(' ').Append(cell is null ? "—" : Cell(FormatCell(cell, backend == report.Baseline))).Append(" |");
                 }
 
@@ -168,7 +168,8 @@ public static class ComparisonExport
             md.Append("## Failures\n\n");
             foreach (ComparisonCell c in failed)
             {
-                md.Append("- ").Append(Inline(c.Model?.Name ?? "model")).Append(" on ").Append(Inline(c.Backend?.Name ?? "backend"))
+                string label = models.FirstOrDefault(m => m.Key == ModelKey(c.Model)).Label ?? c.Model?.Name ?? "model";
+                md.Append("- ").Append(Inline(label)).Append(" on ").Append(Inline(c.Backend?.Name ?? "backend"))
                   .Append(": ").Append(Inline(c.Error ?? "no measurement")).Append('\n');
             }
 
@@ -218,6 +219,44 @@ public static class ComparisonExport
             ? $"{value} [{Fixed(ci.Lower, "F2")}, {Fixed(ci.Upper, "F2")}]"
             : value;
     }
+
+    /// <summary>
+    /// The models in the order measured, each with a label: its name, or, where two models share a name (a zoo network
+    /// at two widths or resolutions), its name with its parameters and input shapes.
+    /// </summary>
+    private static List<(string Key, string Label)> ModelLabels(IReadOnlyList<ComparisonCell> cells)
+    {
+        var models = new List<(string Key, ModelSummary? Model)>();
+        foreach (ComparisonCell c in cells)
+        {
+            string key = ModelKey(c.Model);
+            if (models.All(m => m.Key != key))
+            {
+                models.Add((key, c.Model));
+            }
+        }
+
+        return models.Select(m =>
+        {
+            string name = m.Model?.Name ?? "model";
+            bool shared = models.Count(o => (o.Model?.Name ?? "model") == name) > 1;
+            if (!shared || m.Model is null)
+            {
+                return (m.Key, name);
+            }
+
+            string shapes = string.Join(", ", (m.Model.InputShapes ?? new Dictionary<string, long[]>())
+                .Select(p => string.Join("×", (p.Value ?? []).Select(d => d.ToString(CultureInfo.InvariantCulture)))));
+            return (m.Key, $"{name} ({Fixed(m.Model.Parameters / 1e6, "F3")} M params, {shapes})");
+        }).ToList();
+    }
+
+    private static string ModelKey(ModelSummary? model) =>
+        model is null ? "" : string.Join("|",
+            model.Name, model.Parameters.ToString(CultureInfo.InvariantCulture), model.Macs.ToString(CultureInfo.InvariantCulture),
+            model.FileBytes.ToString(CultureInfo.InvariantCulture),
+            string.Join(";", (model.InputShapes ?? new Dictionary<string, long[]>()).OrderBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => p.Key + "=" + string.Join("x", (p.Value ?? []).Select(d => d.ToString(CultureInfo.InvariantCulture))))));
 
     private static string FormatCell(ComparisonCell cell, bool isBaseline) =>
         cell.LatencyMs is not { } latency

@@ -1,0 +1,61 @@
+// LightNet's BenchmarkDotNet suites, plus the end-to-end profiler overhead check.
+//
+//   dotnet run -c Release --project bench/LightNet.Benchmarks -- --filter '*'                  every suite, BDN's default job
+//   dotnet run -c Release --project bench/LightNet.Benchmarks -- --filter '*Overhead*' --quick  1 launch, 3 warm-ups, 5 iterations
+//   dotnet run -c Release --project bench/LightNet.Benchmarks -- --overhead [--model m] [--rounds N] [--runs R] [--seconds S]
+//
+// Results land in artifacts/bench/ (git-ignored). Every other argument goes to BenchmarkDotNet's own command line (--list flat, --exporters json, --job short, ...).
+
+using System.Globalization;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using LightNet;
+using LightNet.Benchmarks;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+if (args.Contains("--overhead"))
+{
+    try
+    {
+        return OverheadCheck.Run(args.Where(a => a != "--overhead").ToArray());
+    }
+    catch (LightNetException e)
+    {
+        Console.Error.WriteLine($"error [{e.Code}]: {e.Message}");
+        return 1;
+    }
+}
+
+bool quick = args.Contains("--quick");
+string[] rest = args.Where(a => a != "--quick").ToArray();
+IConfig config = DefaultConfig.Instance;
+if (!rest.Contains("--artifacts") && RepositoryRoot() is string root)
+{
+    // Results go to artifacts/bench (git-ignored), wherever the command is run from; --artifacts overrides.
+    config = config.WithArtifactsPath(Path.Combine(root, "artifacts", "bench"));
+}
+
+if (quick)
+{
+    // Like BDN's ShortRun (1 launch, 3 warm-ups), with 5 measured iterations instead of 3.
+    config = config.AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(5).WithId("Quick"));
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(ProfilerOverheadBenchmarks).Assembly).Run(rest, config);
+return 0;
+
+static string? RepositoryRoot()
+{
+    for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+    {
+        if (File.Exists(Path.Combine(d.FullName, "LightNet.sln")))
+        {
+            return d.FullName;
+        }
+    }
+
+    return null;
+}

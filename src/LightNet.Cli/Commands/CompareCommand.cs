@@ -1,0 +1,167 @@
+using System.CommandLine;
+using LightNet.Backends;
+using LightNet.Profiling;
+using LightNet.Reports;
+using Spectre.Console;
+
+namespace LightNet.Cli.Commands;
+
+/// <summary><c>lightnet compare [--models ...] [--backends ...] [--baseline B] [options]</c>: a model × backend matrix with speed-ups.</summary>
+internal static class CompareCommand
+{
+    /// <summary>The models compared when none are named: the study's light networks and a heavier reference.</summary>
+    public static readonly IReadOnlyList<string> DefaultModels = ["mobilenet_v2", "squeezenet1_1", "shufflenet_v2_x1_0", "resnet18"];
+
+    public static Command Create(CliContext context)
+    {
+        var models = new Option<string[]>("--models", "-m")
+        {
+            HelpName = "a,b,...",
+            Description = $"Models, comma-separated or repeated: zoo names (name@width) or .onnx files (default: {string.Join(",", DefaultModels)}).",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var backends = new Option<string[]>("--backends", "-b")
+        {
+            HelpName = "x,y,...",
+            Description = "Backends, comma-separated or repeated (default: every backend; those that cannot run here are listed with the reason).",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var baseline = new Option<string?>("--baseline") { HelpName = "backend", Description = "The backend whose speed is 1.00× (default: the first available)." };
+        var measure = new MeasurementOptions();
+        var json = new Option<string?>("--json") { HelpName = "file", Description = "Write the comparison as JSON to this file ('-' for standard output instead of the table)." };
+        var md = new Option<string?>("--md") { HelpName = "file", Description = "Write the comparison as Markdown to this file." };
+        var command = new Command("compare", "Measure models on several backends with interleaved runs and report each backend's "
+            + "speed-up over a baseline with a 95% confidence interval.")
+        {
+            models, backends, baseline,
+        };
+        measure.AddTo(command, withShapes: false, withBatch: true);
+        command.Options.Add(json);
+        command.Options.Add(md);
+        command.SetAction(parse => CommandSupport.Execute(parse, context, () => Run(context,
+            CommandSupport.SplitList(parse.GetValue(models)), CommandSupport.SplitBackends(parse.GetValue(backends), Backend.Names),
+            parse.GetValue(baseline), measure.Build(parse), measure.Batch(parse), parse.GetValue(json), parse.GetValue(md)),
+            missingDimensionHint: "compare takes models whose only dynamic dimension is the batch (--batch); "
+                + "profile such a model on its own with 'lightnet profile MODEL --shape NAME=1x3x224x224 --backend B'."));
+        return command;
+    }
+
+    private static int Run(CliContext context, List<string> modelSpecs, List<string> backendNames, string? baseline, ProfileOptions options,
+        int? batch, string? json, string? md)
+    {
+        if (modelSpecs.Count == 0)
+        {
+            modelSpecs = [.. DefaultModels];
+        }
+
+        modelSpecs = modelSpecs.Distinct(StringComparer.Ordinal).ToList();
+        List<Backend> backends = backendNames.Count == 0 ? [.. Backend.All] : backendNames.Select(Backend.Parse).ToList();
+        if (baseline is not null)
+        {
+            Backend b = Backend.Parse(baseline);
+            if (backends.All(x => x.Name != b.Name))
+            {
+                backends.Insert(0, b);
+            }
+        }
+
+        // Build or load every model first, so that a bad name fails before minutes of measuring.
+        var loaded = modelSpecs.Select(spec => ModelSource.Load(spec, batch, new Dictionary<string, long[]>())).ToList();
+        List<string> labels = modelSpecs.Select(s => ModelSource.IsFile(s) ? Path.GetFileName(s) : s).ToList();
+        int available = backends.DistinctBy(b => b.Name).Count(b => b.CheckAvailability().IsAvailable); // cached probes
+        ComparisonReport report = ProgressDisplay.Run(context, labels, available == 1 ? "1 backend" : $"{available} backends", options with { WarmupSeconds = 0 },
+            progress => Profiler.Compare(loaded, backends, options, baseline, progress, context.CancellationToken));
+
+        bool jsonToStdout = json == "-";
+        if (jsonToStdout)
+        {
+            context.Stdout.WriteLine(ComparisonExport.ToJson(report));
+        }
+        else
+        {
+            Print(context.Console, report, labels);
+        }
+
+        var written = new List<string>();
+        if (json is { Length: > 0 } && !jsonToStdout)
+        {
+            ComparisonExport.WriteJson(report, json);
+            written.Add(json);
+        }
+
+        if (md is { Length: > 0 })
+        {
+            ComparisonExport.WriteMarkdown(report, md);
+            written.Add(md);
+        }
+
+        if (written.Count > 0)
+        {
+            (jsonToStdout ? (Action<string>)context.Stderr.WriteLine : context.Console.WriteText)($"Wrote {string.Join(", ", written)}.");
+        }
+
+        return CliApp.Success;
+    }
+
+    private static void Print(IAnsiConsole console, ComparisonReport report, List<string> labels)
+    {
+        // Cells come model by model, each model's cells together: label them with the names given on the command line.
+        var rows = new List<(string Label, List<ComparisonCell> Cells)>();
+        ModelSummary? current = null;
+        foreach (ComparisonCell cell in report.Cells)
+        {
+            if (!ReferenceEquals(cell.Model, current))
+            {
+                current = cell.Model;
+                rows.Add((rows.Count < labels.Count ? labels[rows.Count] : cell.Model.Name, []));
+            }
+
+            rows[^1].Cells.Add(cell);
+        }
+
+        List<string> backends = report.Cells.Select(c => c.Backend.Name).Distinct(StringComparer.Ordinal)
+            .OrderBy(b => b == report.Baseline ? 0 : 1).ToList();
+        console.WriteText($"Median latency and speed-up over {report.Baseline} with its 95% confidence interval:");
+        var table = Formatting.NewTable(null, ["Model", .. backends.Select(b => ">" + b + (b == report.Baseline ? " (baseline)" : ""))]);
+        foreach ((string label, List<ComparisonCell> cells) in rows)
+        {
+            var values = new List<string> { label };
+            foreach (string backend in backends)
+            {
+                ComparisonCell? cell = cells.FirstOrDefault(c => c.Backend.Name == backend);
+                values.Add(cell is null ? "—"
+                    : cell.LatencyMs is null ? "failed"
+                    : $"{Formatting.Ms(cell.LatencyMs.Median)} ms  {Formatting.SpeedUp(cell, backend == report.Baseline)}");
+            }
+
+            table.AddTextRow([.. values]);
+        }
+
+        console.Write(table);
+        console.WriteText($"Speed-up: baseline mean latency / the backend's (above 1.00× is faster). "
+            + $"At least {report.Settings.MinRuns} interleaved runs per cell ({report.Settings.Runs} in the smallest), "
+            + $"threads {(report.Settings.Threads is int t ? t.ToString(System.Globalization.CultureInfo.InvariantCulture) : "default")}.");
+
+        if (backends.Count == 1)
+        {
+            console.WriteText($"Only {backends[0]} ran, so there is nothing to compare it with; name more backends, "
+                + "for example --backends ort-cpu,ort-cpu:opt=none (see 'lightnet backends').");
+        }
+
+        foreach (ComparisonCell failed in report.Cells.Where(c => c.Error is not null))
+        {
+            console.WriteText($"failed: {failed.Model.Name} on {failed.Backend.Name}: {CliApp.OneLine(failed.Error!)}");
+        }
+
+        if (report.Unavailable.Count > 0)
+        {
+            var unavailable = Formatting.NewTable("Unavailable backends", "Backend", "Reason");
+            foreach (UnavailableBackend u in report.Unavailable)
+            {
+                unavailable.AddTextRow(u.Name, CliApp.OneLine(u.Reason));
+            }
+
+            console.Write(unavailable);
+        }
+    }
+}
