@@ -50,13 +50,14 @@ internal static class ModelSource
             width = w;
         }
 
-        ZooEntry? entry = ModelZoo.Entries.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase));
-        if (entry is null)
+        ZooEntry entry;
+        try
         {
-            string? closest = Suggestions.Closest(name, ModelZoo.Names);
-            throw new LightNetException(ErrorCode.UnknownModel,
-                $"The zoo has no model named '{name}'.{(closest is null ? "" : $" Did you mean '{closest}'?")} " +
-                $"Known: {string.Join(", ", ModelZoo.Names)} (see 'lightnet zoo list'); or give a path to an .onnx file.");
+            entry = ModelZoo.Get(name);
+        }
+        catch (LightNetException e) when (e.Code == ErrorCode.UnknownModel)
+        {
+            throw new LightNetException(ErrorCode.UnknownModel, $"{e.Message} See 'lightnet zoo list', or give a path to an .onnx file.", e);
         }
 
         return entry.Name;

@@ -82,7 +82,7 @@ public abstract class Backend
         }
 
         string known = string.Join(", ", s_registry.Keys.Order(StringComparer.Ordinal));
-        string? closest = Suggest(spec.Name, s_registry.Keys);
+        string? closest = NameSuggestions.Closest(spec.Name, s_registry.Keys);
         throw new LightNetException(ErrorCode.InvalidArgument,
             $"Unknown backend '{spec.Name}'.{(closest is null ? "" : $" Did you mean '{closest}'?")} Known backends: {known}.");
     }
@@ -115,33 +115,6 @@ public abstract class Backend
         {
             throw new LightNetException(ErrorCode.InvalidArgument, $"A backend named '{name}' is already registered.");
         }
-    }
-
-    /// <summary>The known name closest to <paramref name="name"/> by edit distance, if close enough to be a typo.</summary>
-    internal static string? Suggest(string name, IEnumerable<string> known)
-    {
-        (string Name, int Distance) best = known.Select(k => (k, Levenshtein(name, k))).OrderBy(p => p.Item2).FirstOrDefault();
-        return best.Name is not null && best.Distance <= Math.Max(2, name.Length / 3) ? best.Name : null;
-    }
-
-    private static int Levenshtein(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) previous[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
     }
 
     private sealed record Registration(string Name, Func<BackendSpec, Backend> Factory, IReadOnlyList<string> Variants, int Order);

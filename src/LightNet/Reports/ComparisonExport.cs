@@ -24,12 +24,10 @@ namespace LightNet.Reports;
 public static class ComparisonExport
 {
     private const string SchemaName = "lightnet.comparison";
-    private const int SupportedMajorVersion = 1;
     private const string None = "n/a";
 
-    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
-    private static readonly JsonSerializerOptions Options = CreateOptions();
-    private static readonly JsonTypeInfo<ComparisonReport> ReportInfo = (JsonTypeInfo<ComparisonReport>)Options.GetTypeInfo(typeof(ComparisonReport));
+    private static readonly JsonTypeInfo<ComparisonReport> ReportInfo =
+        (JsonTypeInfo<ComparisonReport>)ReportJson.Options.GetTypeInfo(typeof(ComparisonReport));
 
     /// <summary>Serializes a comparison to indented JSON.</summary>
     /// <param name="report">The comparison.</param>
@@ -67,25 +65,7 @@ public static class ComparisonExport
     /// <returns>The comparison.</returns>
     /// <exception cref="LightNetException"><see cref="ErrorCode.IOFailure"/> when the file is missing or unreadable;
     /// <see cref="ErrorCode.InvalidArgument"/> for an empty path, or naming the file as for <see cref="FromJson"/>.</exception>
-    public static ComparisonReport ReadJson(string path)
-    {
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Comparison path is empty.");
-        }
-
-        string text;
-        try
-        {
-            text = File.ReadAllText(path, Encoding.UTF8);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or System.Security.SecurityException)
-        {
-            throw new LightNetException(ErrorCode.IOFailure, $"Cannot read '{path}': {e.Message}", e);
-        }
-
-        return Parse(text, $"'{path}'");
-    }
+    public static ComparisonReport ReadJson(string path) => Parse(ReportJson.ReadText(path), $"'{path}'");
 
     /// <summary>
     /// Formats a comparison as GitHub-flavoured Markdown: a heading, the environment and settings, a table with one row
@@ -265,126 +245,14 @@ public static class ComparisonExport
 
     private static ComparisonReport Parse(string json, string source)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        }
-        catch (JsonException e)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, $"{source} is not valid JSON{Position(e)}: {e.Message}", e);
-        }
-
-        using (document)
-        {
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new LightNetException(ErrorCode.InvalidArgument,
-                    $"{source} is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not a LightNet comparison object.");
-            }
-
-            if (!root.TryGetProperty("schema", out JsonElement schemaElement) || schemaElement.ValueKind != JsonValueKind.String)
-            {
-                throw new LightNetException(ErrorCode.InvalidArgument,
-                    $"{source} has no \"schema\" string: it is not a LightNet comparison (expected '{ComparisonReport.CurrentSchema}').");
-            }
-
-            CheckSchema(schemaElement.GetString()!, source);
-            ComparisonReport? report;
-            try
-            {
-                report = root.Deserialize(ReportInfo);
-            }
-            catch (JsonException e)
-            {
-                throw new LightNetException(ErrorCode.InvalidArgument, $"{source} is not a valid comparison{Position(e)}: {e.Message}", e);
-            }
-            catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
-            {
-                throw new LightNetException(ErrorCode.InvalidArgument, $"{source} is not a valid comparison: {e.Message}", e);
-            }
-
-            return report ?? throw new LightNetException(ErrorCode.InvalidArgument, $"{source} holds null instead of a comparison.");
-        }
+        using JsonDocument document = ReportJson.ParseDocument(json, source);
+        JsonElement root = document.RootElement;
+        string schema = ReportJson.RequireSchema(root, source, "", $"'{ComparisonReport.CurrentSchema}'");
+        ReportJson.CheckSchema(schema, SchemaName, ComparisonReport.CurrentSchema, source, "");
+        return ReportJson.ToObject(root, ReportInfo, source, "comparison");
     }
 
-    private static void CheckSchema(string schema, string source)
-    {
-        int slash = schema.IndexOf('/', StringComparison.Ordinal);
-        string name = slash >= 0 ? schema[..slash] : schema;
-        string version = slash >= 0 ? schema[(slash + 1)..] : "";
-        int dot = version.IndexOf('.', StringComparison.Ordinal);
-        string major = dot >= 0 ? version[..dot] : version;
-        bool known = name == SchemaName
-            && int.TryParse(major, NumberStyles.None, CultureInfo.InvariantCulture, out int majorVersion)
-            && majorVersion == SupportedMajorVersion;
-        if (!known)
-        {
-            string what = name == SchemaName ? "an unknown major version" : "an unknown schema";
-            throw new LightNetException(ErrorCode.InvalidArgument,
-                $"{source} has schema '{schema}', {what}; this LightNet reads '{ComparisonReport.CurrentSchema}' (major version {SupportedMajorVersion}).");
-        }
-    }
-
-    private static string Position(JsonException e)
-    {
-        var parts = new List<string>(3);
-        if (e.LineNumber is long line)
-        {
-            parts.Add($"line {line + 1}");
-        }
-
-        if (e.BytePositionInLine is long column)
-        {
-            parts.Add($"byte {column + 1}");
-        }
-
-        if (!string.IsNullOrEmpty(e.Path) && e.Path != "$")
-        {
-            parts.Add($"path {e.Path}");
-        }
-
-        return parts.Count == 0 ? "" : " at " + string.Join(", ", parts);
-    }
-
-    private static void WriteText(string text, string path)
-    {
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Comparison path is empty.");
-        }
-
-        byte[] bytes = Utf8NoBom.GetBytes(text);
-        AtomicFile.Write(path, stream => stream.Write(bytes));
-    }
-
-    private static JsonSerializerOptions CreateOptions()
-    {
-        // ReportJson keeps its options private, so the same conventions are set up here from a context of our own.
-        var options = new JsonSerializerOptions(ComparisonJsonContext.Default.Options)
-        {
-            TypeInfoResolver = ComparisonJsonContext.Default.WithAddedModifier(OmitDerivedMembers),
-            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        };
-        options.MakeReadOnly();
-        return options;
-    }
-
-    /// <summary>Leaves out members computed from others (a confidence interval's width), which are not data.</summary>
-    private static void OmitDerivedMembers(JsonTypeInfo typeInfo)
-    {
-        if (typeInfo.Type == typeof(ConfidenceInterval))
-        {
-            for (int i = typeInfo.Properties.Count - 1; i >= 0; i--)
-            {
-                if (typeInfo.Properties[i].Name == "width")
-                {
-                    typeInfo.Properties.RemoveAt(i);
-                }
-            }
-        }
-    }
+    private static void WriteText(string text, string path) => ReportJson.WriteText(text, path);
 
     private static string EnvironmentLine(EnvironmentInfo env) => string.Join(" · ",
     [
@@ -412,13 +280,3 @@ public static class ComparisonExport
         : double.IsNegativeInfinity(value) ? "-∞"
         : value.ToString(format, CultureInfo.InvariantCulture);
 }
-
-/// <summary>Source-generated JSON metadata for <see cref="ComparisonReport"/>, with <see cref="ReportJson"/>'s conventions.</summary>
-[JsonSourceGenerationOptions(
-    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    WriteIndented = true,
-    NewLine = "\n",
-    UseStringEnumConverter = true,
-    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
-[JsonSerializable(typeof(ComparisonReport))]
-internal sealed partial class ComparisonJsonContext : JsonSerializerContext;

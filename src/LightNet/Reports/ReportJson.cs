@@ -46,7 +46,7 @@ public static class ReportJson
 
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
-    private static readonly JsonSerializerOptions Options = CreateOptions();
+    internal static readonly JsonSerializerOptions Options = CreateOptions();
     private static readonly JsonTypeInfo<ProfileReport> ReportInfo = (JsonTypeInfo<ProfileReport>)Options.GetTypeInfo(typeof(ProfileReport));
     private static readonly JsonTypeInfo<ResultsFile> ResultsInfo = (JsonTypeInfo<ResultsFile>)Options.GetTypeInfo(typeof(ResultsFile));
 
@@ -188,7 +188,7 @@ public static class ReportJson
         return result;
     }
 
-    private static JsonDocument ParseDocument(string json, string source)
+    internal static JsonDocument ParseDocument(string json, string source)
     {
         try
         {
@@ -200,7 +200,7 @@ public static class ReportJson
         }
     }
 
-    private static T ToObject<T>(JsonElement element, JsonTypeInfo<T> typeInfo, string source)
+    internal static T ToObject<T>(JsonElement element, JsonTypeInfo<T> typeInfo, string source, string what = "profile report")
         where T : class
     {
         T? value;
@@ -210,17 +210,17 @@ public static class ReportJson
         }
         catch (JsonException e)
         {
-            throw new LightNetException(ErrorCode.InvalidArgument, $"{Capitalize(source)} is not a valid profile report{Position(e)}: {e.Message}", e);
+            throw new LightNetException(ErrorCode.InvalidArgument, $"{Capitalize(source)} is not a valid {what}{Position(e)}: {e.Message}", e);
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
         {
-            throw new LightNetException(ErrorCode.InvalidArgument, $"{Capitalize(source)} is not a valid profile report: {e.Message}", e);
+            throw new LightNetException(ErrorCode.InvalidArgument, $"{Capitalize(source)} is not a valid {what}: {e.Message}", e);
         }
 
-        return value ?? throw new LightNetException(ErrorCode.InvalidArgument, $"{Capitalize(source)} holds null instead of a profile report.");
+        return value ?? throw new LightNetException(ErrorCode.InvalidArgument, $"{Capitalize(source)} holds null instead of a {what}.");
     }
 
-    private static string RequireSchema(JsonElement element, string source, string where)
+    internal static string RequireSchema(JsonElement element, string source, string where, string? expected = null)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -231,13 +231,13 @@ public static class ReportJson
         if (!element.TryGetProperty("schema", out JsonElement schema) || schema.ValueKind != JsonValueKind.String)
         {
             throw new LightNetException(ErrorCode.InvalidArgument,
-                $"{Capitalize(source)}{where} has no \"schema\" string: it is not a LightNet report (expected '{ProfileReport.CurrentSchema}' or '{ResultsSchema}').");
+                $"{Capitalize(source)}{where} has no \"schema\" string: it is not a LightNet report (expected {expected ?? $"'{ProfileReport.CurrentSchema}' or '{ResultsSchema}'"}).");
         }
 
         return schema.GetString()!;
     }
 
-    private static void CheckSchema(string schema, string expectedName, string current, string source, string where)
+    internal static void CheckSchema(string schema, string expectedName, string current, string source, string where)
     {
         string name = SchemaName(schema);
         int slash = schema.IndexOf('/', StringComparison.Ordinal);
@@ -255,7 +255,7 @@ public static class ReportJson
         }
     }
 
-    private static string SchemaName(string schema)
+    internal static string SchemaName(string schema)
     {
         int slash = schema.IndexOf('/', StringComparison.Ordinal);
         return slash >= 0 ? schema[..slash] : schema;
@@ -296,7 +296,7 @@ public static class ReportJson
         AtomicFile.Write(path, stream => stream.Write(bytes));
     }
 
-    private static string ReadText(string path)
+    internal static string ReadText(string path)
     {
         if (string.IsNullOrWhiteSpace(path))
         {
@@ -351,7 +351,7 @@ internal sealed record ResultsFile
     public required IReadOnlyList<ProfileReport> Reports { get; init; }
 }
 
-/// <summary>Source-generated JSON metadata for the report types.</summary>
+/// <summary>Source-generated JSON metadata for every report type (profile reports, results files, comparisons).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     WriteIndented = true,
@@ -360,4 +360,5 @@ internal sealed record ResultsFile
     NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 [JsonSerializable(typeof(ProfileReport))]
 [JsonSerializable(typeof(ResultsFile))]
+[JsonSerializable(typeof(ComparisonReport))]
 internal sealed partial class ReportJsonContext : JsonSerializerContext;

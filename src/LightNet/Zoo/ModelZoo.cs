@@ -131,11 +131,19 @@ public static class ModelZoo
 
     /// <summary>The entry named <paramref name="name"/> (case-insensitive).</summary>
     /// <param name="name">A zoo name such as "mobilenet_v2".</param>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.UnknownModel"/> listing the known names.</exception>
-    public static ZooEntry Get(string name) =>
-        s_entries.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new LightNetException(ErrorCode.UnknownModel,
-            $"The zoo has no model named '{name}'. Known: {string.Join(", ", s_entries.Select(e => e.Name))}.");
+    /// <exception cref="LightNetException"><see cref="ErrorCode.UnknownModel"/> suggesting the closest name and listing the known ones.</exception>
+    public static ZooEntry Get(string name)
+    {
+        ZooEntry? entry = s_entries.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase));
+        if (entry is not null)
+        {
+            return entry;
+        }
+
+        string? closest = NameSuggestions.Closest(name ?? "", s_entries.Select(e => e.Name));
+        throw new LightNetException(ErrorCode.UnknownModel,
+            $"The zoo has no model named '{name}'.{(closest is null ? "" : $" Did you mean '{closest}'?")} Known: {string.Join(", ", s_entries.Select(e => e.Name))}.");
+    }
 
     /// <summary>Builds a zoo network with seeded synthetic weights.</summary>
     /// <param name="name">A zoo name such as "mobilenet_v2".</param>

@@ -1,16 +1,16 @@
-namespace LightNet.Cli;
+namespace LightNet;
 
-/// <summary>"Did you mean ...?" for mistyped names.</summary>
-internal static class Suggestions
+/// <summary>"Did you mean ...?" for mistyped backend and model names.</summary>
+internal static class NameSuggestions
 {
-    /// <summary>The known name closest to <paramref name="name"/> by edit distance, if close enough to be a typo.</summary>
+    /// <summary>The known name closest to <paramref name="name"/> (case-insensitive edit distance), if close enough to be a typo.</summary>
     public static string? Closest(string name, IEnumerable<string> known)
     {
         string lower = name.ToLowerInvariant();
         (string? Name, int Distance) best = (null, int.MaxValue);
         foreach (string k in known)
         {
-            int d = Distance(lower, k.ToLowerInvariant());
+            int d = Levenshtein(lower, k.ToLowerInvariant());
             if (d < best.Distance)
             {
                 best = (k, d);
@@ -20,8 +20,7 @@ internal static class Suggestions
         return best.Name is not null && best.Distance <= Math.Max(2, name.Length / 3) ? best.Name : null;
     }
 
-    /// <summary>Levenshtein distance.</summary>
-    public static int Distance(string a, string b)
+    private static int Levenshtein(string a, string b)
     {
         var previous = new int[b.Length + 1];
         var current = new int[b.Length + 1];
