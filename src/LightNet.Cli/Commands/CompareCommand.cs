@@ -26,7 +26,7 @@ internal static class CompareCommand
             Description = "Backends, comma-separated or repeated (default: every backend; those that cannot run here are listed with the reason).",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var baseline = new Option<string?>("--baseline") { HelpName = "backend", Description = "The backend whose speed is 1.00× (default: the first available)." };
+        var baseline = new Option<string?>("--baseline") { HelpName = "backend", Description = "The backend whose speed is 1.00× (default: ort-cpu:opt=none, plain execution, when --backends is not given; else the first available)." };
         var measure = new MeasurementOptions();
         var json = new Option<string?>("--json") { HelpName = "file", Description = "Write the comparison as JSON to this file ('-' for standard output instead of the table)." };
         var md = new Option<string?>("--md") { HelpName = "file", Description = "Write the comparison as Markdown to this file." };
@@ -46,6 +46,9 @@ internal static class CompareCommand
         return command;
     }
 
+    /// <summary>The default baseline: ONNX Runtime CPU without graph optimisations ("plain execution").</summary>
+    internal const string PlainBaseline = "ort-cpu:opt=none";
+
     private static int Run(CliContext context, List<string> modelSpecs, List<string> backendNames, string? baseline, ProfileOptions options,
         int? batch, string? json, string? md)
     {
@@ -56,6 +59,14 @@ internal static class CompareCommand
 
         modelSpecs = modelSpecs.Distinct(StringComparer.Ordinal).ToList();
         List<Backend> backends = backendNames.Count == 0 ? [.. Backend.All] : backendNames.Select(Backend.Parse).ToList();
+        if (backendNames.Count == 0 && baseline is null)
+        {
+            // The seed study's "plain = 1": ONNX Runtime on the CPU with every graph optimisation off is the baseline,
+            // so that even a machine with only a CPU shows what each backend and optimisation level buys.
+            backends.Insert(0, Backend.Parse(PlainBaseline));
+            baseline = PlainBaseline;
+        }
+
         if (baseline is not null)
         {
             Backend b = Backend.Parse(baseline);

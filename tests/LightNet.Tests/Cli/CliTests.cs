@@ -168,9 +168,12 @@ public sealed class CliTests : IDisposable
         Assert.Contains("Unavailable backends", r.Out);
         Assert.Contains("ort-cuda", r.Out);
         ComparisonReport report = ComparisonExport.FromJson(File.ReadAllText(json));
-        Assert.Equal("ort-cpu", report.Baseline);
-        ComparisonCell cell = Assert.Single(report.Cells);
-        Assert.Equal(1.0, cell.SpeedUp);
+        // With no --backends the baseline is plain execution (ort-cpu without graph optimisations), as in the seed study.
+        Assert.Equal("ort-cpu:opt=none", report.Baseline);
+        Assert.Equal(2, report.Cells.Count);
+        Assert.Equal(1.0, report.Cells.Single(c => c.Backend.Name == "ort-cpu:opt=none").SpeedUp);
+        ComparisonCell optimised = report.Cells.Single(c => c.Backend.Name == "ort-cpu");
+        Assert.True(optimised.SpeedUpCi.Lower <= optimised.SpeedUp && optimised.SpeedUp <= optimised.SpeedUpCi.Upper);
         Assert.Contains(report.Unavailable, u => u.Name == "ort-cuda" && u.Reason.Length > 0);
         string markdown = File.ReadAllText(md);
         Assert.Contains("| squeezenet1_1 |", markdown);

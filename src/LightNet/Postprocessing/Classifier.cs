@@ -1,0 +1,183 @@
+using LightNet.Backends;
+using LightNet.Onnx;
+using LightNet.Preprocessing;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace LightNet.Postprocessing;
+
+/// <summary>
+/// An image classifier in one object: a model loaded into a backend, the preprocessor its inputs need and the class
+/// labels; <c>Classify(photo)</c> returns the top-k classes. Thread-safe; dispose it to free the session.
+/// </summary>
+public sealed class Classifier : IDisposable
+{
+    private readonly bool? _applySoftmax;
+    private int _disposed;
+
+    /// <summary>Loads <paramref name="model"/> into <paramref name="backend"/> and prepares to classify.</summary>
+    /// <param name="model">A classifier with one image input and a per-class score output.</param>
+    /// <param name="backend">Where to run it; null for "ort-cpu".</param>
+    /// <param name="preprocessor">How to feed it; null for <see cref="ImagePreprocessor.For(Model)"/>.</param>
+    /// <param name="labels">Class names; null for ImageNet-1k when the model has 1000 (or 1001) classes, "class N" otherwise.</param>
+    /// <param name="applySoftmax">True to turn scores into probabilities, false to keep them, null to apply softmax unless the
+    /// output already is a probability distribution.</param>
+    /// <param name="inferenceOptions">Session options; null for the defaults.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when the model does not have exactly one input or
+    /// its input does not match the preprocessor; the backend's errors from <see cref="Backend.CreateSession"/>.</exception>
+    public Classifier(Model model, Backend? backend = null, ImagePreprocessor? preprocessor = null, IReadOnlyList<string>? labels = null,
+        bool? applySoftmax = null, InferenceOptions? inferenceOptions = null)
+    {
+        if (model is null)
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, "Model is null.");
+        }
+
+        Preprocessor = preprocessor ?? ImagePreprocessor.For(model);
+        backend ??= Backend.Parse("ort-cpu");
+        Session = backend.CreateSession(model, inferenceOptions);
+        try
+        {
+            if (Session.Inputs.Count != 1 || Session.Outputs.Count < 1)
+            {
+                throw new LightNetException(ErrorCode.InvalidArgument,
+                    $"A classifier needs a model with one input and at least one output; this one has inputs [{string.Join(", ", Session.Inputs)}] and outputs [{string.Join(", ", Session.Outputs)}].");
+            }
+
+            TensorSpec input = Session.Inputs[0];
+            long[] expected = Preprocessor.TensorShape(1);
+            if (input.ElementType != Preprocessor.Options.ElementType)
+            {
+                throw new LightNetException(ErrorCode.InvalidArgument,
+                    $"Model input '{input.Name}' takes {input.ElementType}, but the preprocessor writes {Preprocessor.Options.ElementType}.");
+            }
+
+            bool shapeFits = input.Shape.Count == 4
+                && Enumerable.Range(1, 3).All(i => !input.Shape[i].IsFixed || input.Shape[i].Value == expected[i])
+                && (!input.Shape[0].IsFixed || input.Shape[0].Value == 1);
+            if (!shapeFits)
+            {
+                throw new LightNetException(ErrorCode.InvalidArgument,
+                    $"Model input '{input.Name}' has shape {Dimension.Format(input.Shape)}, but the preprocessor writes {Dimension.Format(expected)}.");
+            }
+
+            InputName = input.Name;
+            OutputName = Session.Outputs[0].Name;
+            IReadOnlyList<Dimension> outputShape = Session.Outputs[0].Shape;
+            if (labels is not null && outputShape.All(d => d.IsFixed))
+            {
+                long classes = outputShape.Aggregate(1L, (p, d) => p * d.Value!.Value);
+                if (classes != labels.Count)
+                {
+                    throw new LightNetException(ErrorCode.InvalidArgument,
+                        $"{labels.Count} labels were given, but output '{OutputName}' {Dimension.Format(outputShape)} holds {classes} classes.");
+                }
+            }
+
+            Labels = labels;
+            _applySoftmax = applySoftmax;
+        }
+        catch
+        {
+            Session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The preprocessor in use.</summary>
+    public ImagePreprocessor Preprocessor { get; }
+
+    /// <summary>The backend session (owned by the classifier).</summary>
+    public IInferenceSession Session { get; }
+
+    /// <summary>The model input that receives the image.</summary>
+    public string InputName { get; }
+
+    /// <summary>The model output read as class scores.</summary>
+    public string OutputName { get; }
+
+    /// <summary>The labels given to the constructor, or null when defaults are used.</summary>
+    public IReadOnlyList<string>? Labels { get; }
+
+    /// <summary>Decodes, preprocesses and classifies an image file.</summary>
+    /// <param name="path">Path of a JPEG, PNG, BMP, GIF or WebP file.</param>
+    /// <param name="k">How many classes to return, most probable first.</param>
+    /// <exception cref="LightNetException">The errors of <see cref="ImagePreprocessor.Process(string)"/> and of the session.</exception>
+    public IReadOnlyList<Classification> Classify(string path, int k = 5) => Classify(Preprocessor.Process(path), k);
+
+    /// <summary>Decodes, preprocesses and classifies an image read from a stream (not closed).</summary>
+    /// <param name="stream">A readable stream.</param>
+    /// <param name="k">How many classes to return, most probable first.</param>
+    /// <param name="sourceName">A name for error messages.</param>
+    /// <exception cref="LightNetException">The errors of <see cref="ImagePreprocessor.Process(Stream, string?)"/> and of the session.</exception>
+    public IReadOnlyList<Classification> Classify(Stream stream, int k = 5, string? sourceName = null) =>
+        Classify(Preprocessor.Process(stream, sourceName), k);
+
+    /// <summary>Decodes, preprocesses and classifies an encoded image.</summary>
+    /// <param name="encoded">The bytes of a JPEG, PNG, BMP, GIF or WebP file.</param>
+    /// <param name="k">How many classes to return, most probable first.</param>
+    /// <exception cref="LightNetException">The errors of <see cref="ImagePreprocessor.Process(byte[], string?)"/> and of the session.</exception>
+    public IReadOnlyList<Classification> Classify(byte[] encoded, int k = 5) => Classify(Preprocessor.Process(encoded), k);
+
+    /// <summary>Preprocesses and classifies a decoded image.</summary>
+    /// <param name="image">The image; not modified.</param>
+    /// <param name="k">How many classes to return, most probable first.</param>
+    /// <exception cref="LightNetException">The errors of <see cref="ImagePreprocessor.Process(Image{Rgb24})"/> and of the session.</exception>
+    public IReadOnlyList<Classification> Classify(Image<Rgb24> image, int k = 5) => Classify(Preprocessor.Process(image), k);
+
+    /// <summary>Preprocesses and classifies raw pixels (a camera frame).</summary>
+    /// <param name="frame">The pixels.</param>
+    /// <param name="k">How many classes to return, most probable first.</param>
+    /// <exception cref="LightNetException">The errors of <see cref="ImagePreprocessor.Process(RawImage)"/> and of the session.</exception>
+    public IReadOnlyList<Classification> Classify(RawImage frame, int k = 5) => Classify(Preprocessor.Process(frame), k);
+
+    /// <summary>Classifies an already preprocessed [1, ...] tensor.</summary>
+    /// <param name="input">The model input.</param>
+    /// <param name="k">How many classes to return, most probable first.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for k &lt; 1 or when the model returns another number of
+    /// scores than there are labels; the session's errors.</exception>
+    public IReadOnlyList<Classification> Classify(TensorBuffer input, int k = 5)
+    {
+        if (k < 1)
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, $"Top-k needs k of at least 1, not {k}.");
+        }
+
+        return TopK.Classify(Probabilities(input), k, Labels);
+    }
+
+    /// <summary>Runs the model on a preprocessed [1, ...] tensor and returns one probability per class.</summary>
+    /// <param name="input">The model input.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidOperation"/> after Dispose; the session's errors.</exception>
+    public float[] Probabilities(TensorBuffer input)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new LightNetException(ErrorCode.InvalidOperation, "The classifier has been disposed.");
+        }
+
+        if (input is null)
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, "Input tensor is null.");
+        }
+
+        IReadOnlyDictionary<string, TensorBuffer> outputs = Session.Run(new Dictionary<string, TensorBuffer>(StringComparer.Ordinal) { [InputName] = input });
+        float[] scores = outputs[OutputName].ToFloatArray();
+        bool softmax = _applySoftmax ?? !Softmax.IsDistribution(scores);
+        if (softmax)
+        {
+            Softmax.Compute(scores, scores);
+        }
+
+        return scores;
+    }
+
+    /// <summary>Frees the session.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            Session.Dispose();
+        }
+    }
+}

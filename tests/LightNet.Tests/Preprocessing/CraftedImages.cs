@@ -1,0 +1,142 @@
+using System.Buffers.Binary;
+using System.Text;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace LightNet.Tests.Preprocessing;
+
+/// <summary>Hostile or broken image files, built byte by byte.</summary>
+internal static class CraftedImages
+{
+    /// <summary>Reproducible noise that is no image format.</summary>
+    public static byte[] RandomBytes(int count, int seed = 1)
+    {
+        var bytes = new byte[count];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    /// <summary>A real baseline JPEG of noise (so it does not compress to nothing), cut to <paramref name="keep"/> of its length.</summary>
+    public static byte[] TruncatedJpeg(double keep, int size = 256)
+    {
+        using var image = new Image<Rgb24>(size, size);
+        var random = new Random(3);
+        image.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < rows.Height; y++)
+            {
+                Span<Rgb24> row = rows.GetRowSpan(y);
+                for (int x = 0; x < row.Length; x++)
+                {
+                    row[x] = new Rgb24((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
+                }
+            }
+        });
+        using var stream = new MemoryStream();
+        image.Save(stream, new JpegEncoder { Quality = 90 });
+        byte[] full = stream.ToArray();
+        return full.AsSpan(0, (int)(full.Length * keep)).ToArray();
+    }
+
+    /// <summary>A PNG signature and an IHDR (valid CRC) declaring <paramref name="width"/> × <paramref name="height"/> RGB, a tiny IDAT and IEND.</summary>
+    public static byte[] PngHeader(int width, int height)
+    {
+        using var stream = new MemoryStream();
+        stream.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(0), width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 8; // bit depth
+        ihdr[9] = 2; // RGB
+        WriteChunk(stream, "IHDR", ihdr);
+        WriteChunk(stream, "IDAT", [0x78, 0x9C, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01]); // zlib of one zero byte
+        WriteChunk(stream, "IEND", []);
+        return stream.ToArray();
+    }
+
+    /// <summary>A 4 × 4 24-bit BMP whose file header puts the pixel data at <paramref name="pixelOffset"/>, far beyond the file's end.</summary>
+    public static byte[] BmpWithPixelOffset(uint pixelOffset, int width = 4, int height = 4)
+    {
+        int rowBytes = (width * 3 + 3) & ~3;
+        var bytes = new byte[54 + rowBytes * height];
+        bytes[0] = (byte)'B';
+        bytes[1] = (byte)'M';
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(2), bytes.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(10), pixelOffset);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(14), 40); // BITMAPINFOHEADER
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(18), width);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(22), height);
+        BinaryPrimitives.WriteInt16LittleEndian(bytes.AsSpan(26), 1); // planes
+        BinaryPrimitives.WriteInt16LittleEndian(bytes.AsSpan(28), 24); // bits per pixel
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(34), rowBytes * height);
+        return bytes;
+    }
+
+    /// <summary>
+    /// A GIF89a with a <paramref name="screenWidth"/> × <paramref name="screenHeight"/> logical screen and
+    /// <paramref name="frames"/> frames; each frame's descriptor declares <paramref name="frameWidth"/> × <paramref name="frameHeight"/>
+    /// and carries almost no pixel data (clear code, one index, end code).
+    /// </summary>
+    public static byte[] Gif(int frames, int screenWidth = 16, int screenHeight = 16, int? frameWidth = null, int? frameHeight = null)
+    {
+        using var stream = new MemoryStream();
+        stream.Write("GIF89a"u8);
+        void Word(int v)
+        {
+            stream.WriteByte((byte)v);
+            stream.WriteByte((byte)(v >> 8));
+        }
+
+        Word(screenWidth);
+        Word(screenHeight);
+        stream.WriteByte(0x80); // global colour table of 2 entries
+        stream.WriteByte(0);
+        stream.WriteByte(0);
+        stream.Write([0, 0, 0, 255, 255, 255]);
+        for (int i = 0; i < frames; i++)
+        {
+            stream.Write([0x21, 0xF9, 4, 0, 1, 0, 0, 0]); // graphic control extension: delay 1
+            stream.WriteByte(0x2C);
+            Word(0);
+            Word(0);
+            Word(frameWidth ?? screenWidth);
+            Word(frameHeight ?? screenHeight);
+            stream.WriteByte(0);
+            stream.WriteByte(2); // LZW minimum code size
+            stream.Write([2, 0x44, 0x01, 0]); // clear (4), index 0, end (5), packed in 3-bit codes; then block terminator
+        }
+
+        stream.WriteByte(0x3B);
+        return stream.ToArray();
+    }
+
+    /// <summary>A text file (what a mis-named download or an HTML error page looks like).</summary>
+    public static byte[] Text() => Encoding.UTF8.GetBytes("<!DOCTYPE html><html><body>404 Not Found</body></html>\n");
+
+    private static void WriteChunk(Stream stream, string type, byte[] data)
+    {
+        Span<byte> length = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
+        stream.Write(length);
+        byte[] typeAndData = [.. Encoding.ASCII.GetBytes(type), .. data];
+        stream.Write(typeAndData);
+        BinaryPrimitives.WriteUInt32BigEndian(length, Crc32(typeAndData));
+        stream.Write(length);
+    }
+
+    private static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        uint crc = 0xFFFFFFFF;
+        foreach (byte b in data)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
+            }
+        }
+
+        return ~crc;
+    }
+}
