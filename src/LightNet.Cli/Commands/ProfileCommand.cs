@@ -21,6 +21,8 @@ internal static class ProfileCommand
         var json = new Option<string?>("--json") { HelpName = "file", Description = "Write the report as JSON to this file ('-' for standard output instead of the table)." };
         var csv = new Option<string?>("--csv") { HelpName = "file", Description = "Write the report as one CSV row (with a header) to this file." };
         var md = new Option<string?>("--md") { HelpName = "file", Description = "Write the report as Markdown to this file." };
+        var image = new Option<string?>("--image") { HelpName = "file", Description = "Time the whole pipeline on this photo instead: decode, preprocess, "
+            + "inference and postprocess (softmax, top-5), each stage separately, and print the top-5 classes. With --json only." };
         var command = new Command("profile", "Measure a model on a backend: load time, first run, latency with confidence intervals, "
             + "throughput, memory, stability and, with --per-op, the most expensive operators.")
         {
@@ -31,16 +33,22 @@ internal static class ProfileCommand
         command.Options.Add(json);
         command.Options.Add(csv);
         command.Options.Add(md);
+        command.Options.Add(image);
         command.SetAction(parse => CommandSupport.Execute(parse, context, () => Run(context, new Request(
             parse.GetValue(model)!, parse.GetValue(backend) ?? "ort-cpu", measure, parse, parse.GetValue(perOp),
-            parse.GetValue(json), parse.GetValue(csv), parse.GetValue(md)))));
+            parse.GetValue(json), parse.GetValue(csv), parse.GetValue(md), parse.GetValue(image)))));
         return command;
     }
 
-    private sealed record Request(string Model, string Backend, MeasurementOptions Measure, ParseResult Parse, bool PerOp, string? Json, string? Csv, string? Md);
+    private sealed record Request(string Model, string Backend, MeasurementOptions Measure, ParseResult Parse, bool PerOp, string? Json, string? Csv, string? Md, string? Image);
 
     private static int Run(CliContext context, Request request)
     {
+        if (request.Image is string imagePath)
+        {
+            return RunPipeline(context, request, imagePath);
+        }
+
         ProfileOptions options = request.Measure.Build(request.Parse) with { PerOperatorProfile = request.PerOp };
         IReadOnlyDictionary<string, long[]> shapes = request.Measure.Shapes(request.Parse);
         bool isFile = ModelSource.IsFile(request.Model);
@@ -90,6 +98,93 @@ internal static class ProfileCommand
         }
 
         return CliApp.Success;
+    }
+
+    private static int RunPipeline(CliContext context, Request request, string imagePath)
+    {
+        if (imagePath.Length == 0)
+        {
+            throw new CliUsageException("--image needs a file.");
+        }
+
+        if (request.PerOp || request.Csv is not null || request.Md is not null)
+        {
+            throw new CliUsageException("--per-op, --csv and --md are not available with --image; use --json for the pipeline report.");
+        }
+
+        ProfileOptions options = request.Measure.Build(request.Parse);
+        IReadOnlyDictionary<string, long[]> shapes = request.Measure.Shapes(request.Parse);
+        Backend backend = Backend.Parse(request.Backend);
+        Model model = ModelSource.Load(request.Model, request.Measure.Batch(request.Parse), shapes);
+        string label = ModelSource.IsFile(request.Model) ? Path.GetFileName(request.Model) : request.Model;
+        PipelineReport report = ProgressDisplay.Run(context, [label], backend.Name, options,
+            progress => Profiler.MeasurePipeline(model, backend, imagePath, null, options, progress, context.CancellationToken));
+
+        bool synthetic = model.Metadata.TryGetValue("lightnet.weights", out string? weights) && weights == "synthetic";
+        bool jsonToStdout = request.Json == "-";
+        if (jsonToStdout)
+        {
+            context.Stdout.WriteLine(ReportJson.SerializePipeline(report));
+        }
+        else
+        {
+            PrintPipeline(context.Console, label, report, synthetic);
+        }
+
+        if (request.Json is { Length: > 0 } jsonPath && !jsonToStdout)
+        {
+            ReportJson.WritePipeline(report, jsonPath);
+            context.Console.WriteText($"Wrote {jsonPath}.");
+        }
+        else if (jsonToStdout && synthetic)
+        {
+            context.Stderr.WriteLine($"warning: {SyntheticWarning}");
+        }
+
+        return CliApp.Success;
+    }
+
+    private const string SyntheticWarning = "this zoo model has synthetic (random, untrained) weights: the classes above mean nothing; only the times do.";
+
+    private static void PrintPipeline(IAnsiConsole console, string label, PipelineReport r, bool synthetic)
+    {
+        MeasurementSettings s = r.Settings;
+        console.WriteText($"{label} on {r.Backend.Name} ({r.Backend.Kind}, {r.Backend.Precision}, {r.Backend.Device}): pipeline on "
+            + $"{r.Image} ({r.ImageWidth}×{r.ImageHeight}, {Formatting.Count(r.ImageBytes)} bytes), preprocessing {r.Preprocessing}");
+        console.WriteText($"{s.Runs} timed runs after {s.WarmupRuns} warm-up runs, threads {(s.Threads is int t ? t.ToString(CultureInfo.InvariantCulture) : "default")}; "
+            + $"load {Formatting.Ms(r.LoadMs)} ms, first pass {Formatting.Ms(r.FirstRunMs)} ms");
+        console.WriteLine();
+
+        var stages = Formatting.NewTable("Pipeline stages (ms)", "Stage", ">median", ">p90", ">mean", "95% CI of mean", ">% of total");
+        double totalMean = r.TotalMs.Mean;
+        foreach ((string name, LatencySummary l) in new[]
+        {
+            ("decode", r.DecodeMs), ("preprocess", r.PreprocessMs), ("inference", r.InferenceMs), ("postprocess", r.PostprocessMs), ("total", r.TotalMs),
+        })
+        {
+            stages.AddTextRow(name, Formatting.Ms(l.Median), Formatting.Ms(l.P90), Formatting.Ms(l.Mean), Formatting.Interval(l.MeanCi),
+                totalMean > 0 ? Formatting.Fixed(100 * l.Mean / totalMean, "F1") : "");
+        }
+
+        console.Write(stages);
+        var top = Formatting.NewTable("Top 5 (last run)", ">#", "Label", ">Index", ">Probability");
+        for (int i = 0; i < r.TopClasses.Count; i++)
+        {
+            Postprocessing.Classification c = r.TopClasses[i];
+            top.AddTextRow((i + 1).ToString(CultureInfo.InvariantCulture), c.Label, c.Index.ToString(CultureInfo.InvariantCulture),
+                Formatting.Fixed(c.Probability * 100, "F2") + " %");
+        }
+
+        console.Write(top);
+        if (synthetic)
+        {
+            console.WriteText("warning: " + SyntheticWarning);
+        }
+
+        foreach (string warning in r.Warnings)
+        {
+            console.WriteText("warning: " + CliApp.OneLine(warning));
+        }
     }
 
     private static void Print(IAnsiConsole console, string label, ProfileReport r)

@@ -178,6 +178,44 @@ public static class Profiler
         Model? referenceModel = null) =>
         Fidelity.Compare(model, backend, reference, options ?? ProfileOptions.Default, referenceModel ?? model);
 
+    /// <summary>
+    /// Times the whole classification of a photo, stage by stage — decode, preprocess, inference, postprocess (softmax and
+    /// top-5) — with the same warm-up, run and time limits and the same statistics as <see cref="Measure"/>. The file is
+    /// read once; every run decodes its bytes, preprocesses into one reused tensor and runs a prepared session.
+    /// </summary>
+    /// <param name="model">A classifier with one image input.</param>
+    /// <param name="backend">The backend; it must be available.</param>
+    /// <param name="imagePath">A JPEG, PNG, BMP, GIF or WebP file.</param>
+    /// <param name="preprocessor">How to feed the model; null for <see cref="Preprocessing.ImagePreprocessor.For(Model)"/>.</param>
+    /// <param name="options">How to measure; null for <see cref="ProfileOptions.Default"/>. Batch size must be 1; input fill and shapes are ignored.</param>
+    /// <param name="progress">Receives the phase and run count; may be null.</param>
+    /// <param name="cancellationToken">Stops the measurement within one run.</param>
+    /// <returns>Per-stage and total latency, and the top-5 classes of the last run.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a null or empty argument, bad options or a model
+    /// that does not match the preprocessor; <see cref="ErrorCode.IOFailure"/> when the file cannot be read;
+    /// <see cref="ErrorCode.InvalidImage"/> naming the file when it is not a usable image; <see cref="ErrorCode.BackendUnavailable"/>
+    /// with the reason; the backend's errors.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public static PipelineReport MeasurePipeline(Model model, Backend backend, string imagePath, Preprocessing.ImagePreprocessor? preprocessor = null,
+        ProfileOptions? options = null, IProgress<ProfileProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        PipelineProfiler.Measure(model, backend, imagePath, preprocessor, options, progress, cancellationToken);
+
+    /// <summary>As <see cref="MeasurePipeline(Model, Backend, string, Preprocessing.ImagePreprocessor?, ProfileOptions?, IProgress{ProfileProgress}?, CancellationToken)"/>,
+    /// on an encoded image held in memory.</summary>
+    /// <param name="model">A classifier with one image input.</param>
+    /// <param name="backend">The backend; it must be available.</param>
+    /// <param name="imageBytes">The bytes of a JPEG, PNG, BMP, GIF or WebP file.</param>
+    /// <param name="preprocessor">How to feed the model; null for <see cref="Preprocessing.ImagePreprocessor.For(Model)"/>.</param>
+    /// <param name="options">How to measure; null for <see cref="ProfileOptions.Default"/>. Batch size must be 1.</param>
+    /// <param name="progress">Receives the phase and run count; may be null.</param>
+    /// <param name="cancellationToken">Stops the measurement within one run.</param>
+    /// <returns>Per-stage and total latency, and the top-5 classes of the last run.</returns>
+    /// <exception cref="LightNetException">As for the file overload, without <see cref="ErrorCode.IOFailure"/>.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public static PipelineReport MeasurePipeline(Model model, Backend backend, byte[] imageBytes, Preprocessing.ImagePreprocessor? preprocessor = null,
+        ProfileOptions? options = null, IProgress<ProfileProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        PipelineProfiler.Measure(model, backend, imageBytes, null, preprocessor, options, progress, cancellationToken);
+
     internal static string ModelName(Model model) =>
         model.Metadata.TryGetValue("lightnet.zoo.name", out string? zoo) ? zoo
         : model.SourcePath is not null ? Path.GetFileName(model.SourcePath)
@@ -282,7 +320,7 @@ public static class Profiler
         return profile;
     }
 
-    private static void Warn(LatencyStatistics stats, ProfileOptions options, bool cutByMaxTime, List<string> warnings)
+    internal static void Warn(LatencyStatistics stats, ProfileOptions options, bool cutByMaxTime, List<string> warnings)
     {
         if (cutByMaxTime)
         {
@@ -305,7 +343,7 @@ public static class Profiler
         }
     }
 
-    private static ModelSummary Summarize(Model model, string name, ModelInfo? info, Dictionary<string, TensorBuffer> inputs) => new()
+    internal static ModelSummary Summarize(Model model, string name, ModelInfo? info, Dictionary<string, TensorBuffer> inputs) => new()
     {
         Name = name,
         Parameters = info?.Parameters ?? 0,

@@ -49,6 +49,7 @@ public static class ReportJson
     internal static readonly JsonSerializerOptions Options = CreateOptions();
     private static readonly JsonTypeInfo<ProfileReport> ReportInfo = (JsonTypeInfo<ProfileReport>)Options.GetTypeInfo(typeof(ProfileReport));
     private static readonly JsonTypeInfo<ResultsFile> ResultsInfo = (JsonTypeInfo<ResultsFile>)Options.GetTypeInfo(typeof(ResultsFile));
+    private static readonly JsonTypeInfo<PipelineReport> PipelineInfo = (JsonTypeInfo<PipelineReport>)Options.GetTypeInfo(typeof(PipelineReport));
 
     /// <summary>Serializes one report to indented JSON.</summary>
     /// <param name="report">The report.</param>
@@ -91,6 +92,55 @@ public static class ReportJson
     /// <see cref="ErrorCode.InvalidArgument"/> for an empty path, or naming the file when it is not valid JSON (with the line
     /// and position), not a profile report, or has a schema whose major version this LightNet does not know.</exception>
     public static ProfileReport Read(string path) => ParseReport(ReadText(path), $"'{path}'");
+
+    /// <summary>Serializes an end-to-end pipeline report (schema <c>lightnet.pipeline/1</c>) to indented JSON.</summary>
+    /// <param name="report">The report.</param>
+    /// <returns>The JSON text, with <c>"\n"</c> line ends.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when <paramref name="report"/> is null.</exception>
+    public static string SerializePipeline(PipelineReport report)
+    {
+        if (report is null)
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, "Pipeline report is null.");
+        }
+
+        return JsonSerializer.Serialize(report, PipelineInfo);
+    }
+
+    /// <summary>Reads a pipeline report from JSON text as <see cref="SerializePipeline"/> writes it.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <returns>The report.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when the text is null, not valid JSON or not a
+    /// pipeline report.</exception>
+    public static PipelineReport DeserializePipeline(string json)
+    {
+        if (json is null)
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, "JSON text is null.");
+        }
+
+        try
+        {
+            PipelineReport? report = JsonSerializer.Deserialize(json, PipelineInfo);
+            if (report is null || !report.Schema.StartsWith("lightnet.pipeline/", StringComparison.Ordinal))
+            {
+                throw new LightNetException(ErrorCode.InvalidArgument, $"The JSON text is not a pipeline report (schema '{report?.Schema}').");
+            }
+
+            return report;
+        }
+        catch (JsonException e)
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, $"The JSON text is not a valid pipeline report: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Writes a pipeline report to a JSON file atomically (a temporary file in the same folder, then a rename).</summary>
+    /// <param name="report">The report.</param>
+    /// <param name="path">Destination path.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a null report or an empty path,
+    /// <see cref="ErrorCode.IOFailure"/> naming the path when the file cannot be written.</exception>
+    public static void WritePipeline(PipelineReport report, string path) => WriteText(SerializePipeline(report), path);
 
     /// <summary>Serializes many reports to an indented results file: <c>{ "schema": "lightnet.results/1", "reports": [...] }</c>.</summary>
     /// <param name="reports">The reports, in the order they should appear.</param>
@@ -361,4 +411,5 @@ internal sealed record ResultsFile
 [JsonSerializable(typeof(ProfileReport))]
 [JsonSerializable(typeof(ResultsFile))]
 [JsonSerializable(typeof(ComparisonReport))]
+[JsonSerializable(typeof(PipelineReport))]
 internal sealed partial class ReportJsonContext : JsonSerializerContext;

@@ -321,6 +321,38 @@ public sealed class CliTests : IDisposable
         Assert.StartsWith("error [IOFailure]: ", r.Err);
         Assert.Contains("   at ", r.Err);
     }
+
+    [Fact]
+    public void ProfileWithAnImageTimesEveryStageAndPrintsTheTopFive()
+    {
+        string cat = Path.Combine(AppContext.BaseDirectory, "TestImages", "cat.jpg");
+        string json = _temp.File("pipeline.json");
+
+        Result r = Run("profile", "squeezenet1_1", "--image", cat, "--quick", "--runs", "4", "--min-time", "0", "--warmup", "1", "--threads", "1",
+            "--json", json);
+
+        Assert.True(r.ExitCode == 0, r.Err);
+        Assert.Contains("squeezenet1_1 on ort-cpu", r.Out);
+        Assert.Contains("cat.jpg (451×300", r.Out);
+        foreach (string label in new[] { "decode", "preprocess", "inference", "postprocess", "total", "median", "p90", "mean", "Top 5" })
+        {
+            Assert.Contains(label, r.Out);
+        }
+
+        Assert.Contains("synthetic", r.Out);
+        Assert.Contains("mean nothing", r.Out);
+        PipelineReport report = ReportJson.DeserializePipeline(File.ReadAllText(json));
+        Assert.Equal("squeezenet1_1", report.Model.Name);
+        Assert.Equal("cat.jpg", report.Image);
+        Assert.True(report.InferenceMs.Count >= 4);
+        Assert.Equal(5, report.TopClasses.Count);
+        Assert.Contains(report.TopClasses[0].Label, r.Out);
+
+        string notAPhoto = _temp.File("notes.jpg");
+        File.WriteAllText(notAPhoto, "not a photo");
+        AssertOneLineError(Run("profile", "squeezenet1_1", "--image", notAPhoto, "--quick"), 1, "InvalidImage", "notes.jpg");
+        AssertOneLineError(Run("profile", "squeezenet1_1", "--image", cat, "--csv", _temp.File("x.csv")), 2, "Usage", "--image");
+    }
 }
 
 /// <summary>ComparisonExport, which the compare command writes with.</summary>
