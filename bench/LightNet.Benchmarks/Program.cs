@@ -3,12 +3,17 @@
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --filter '*'                  every suite, BDN's default job
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --filter '*Overhead*' --quick  1 launch, 3 warm-ups, 5 iterations
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --overhead [--model m] [--rounds N] [--runs R] [--seconds S]
+//   dotnet run -c Release --project bench/LightNet.Benchmarks -- --filter '*ZooInference*resnet18*"ort-cpu"*' --quick   one zoo case
+//
+// Suites: ZooInferenceBenchmarks (zoo model × available backend, with LightNet.BenchmarkDotNet's columns),
+// PreprocessingBenchmarks, ProfilerOverheadBenchmarks. Exit code 3 when a benchmark failed.
 //
 // Results land in artifacts/bench/ (git-ignored). Every other argument goes to BenchmarkDotNet's own command line (--list flat, --exporters json, --job short, ...).
 
 using System.Globalization;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using LightNet;
 using LightNet.Benchmarks;
@@ -44,8 +49,11 @@ if (quick)
     config = config.AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(5).WithId("Quick"));
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(ProfilerOverheadBenchmarks).Assembly).Run(rest, config);
-return 0;
+Summary[] summaries = BenchmarkSwitcher.FromAssembly(typeof(ProfilerOverheadBenchmarks).Assembly).Run(rest, config).ToArray();
+
+// Exit code 3 when a benchmark failed (validation error, build or run error, no measurement), so scripts can tell.
+bool failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success || r.ResultStatistics is null));
+return failed ? 3 : 0;
 
 static string? RepositoryRoot()
 {

@@ -80,6 +80,13 @@ internal static class CompareCommand
         var loaded = modelSpecs.Select(spec => ModelSource.Load(spec, batch, new Dictionary<string, long[]>())).ToList();
         List<string> labels = modelSpecs.Select(s => ModelSource.IsFile(s) ? Path.GetFileName(s) : s).ToList();
         int available = backends.DistinctBy(b => b.Name).Count(b => b.CheckAvailability().IsAvailable); // cached probes
+        if (available == 0)
+        {
+            // Say so at once, before any progress output: nothing would be measured.
+            throw new LightNetException(ErrorCode.BackendUnavailable, "None of the backends can run here: "
+                + string.Join("; ", backends.DistinctBy(b => b.Name).Select(b => $"{b.Name}: {b.CheckAvailability().Reason}")));
+        }
+
         ComparisonReport report = ProgressDisplay.Run(context, labels, available == 1 ? "1 backend" : $"{available} backends", options with { WarmupSeconds = 0 },
             progress => Profiler.Compare(loaded, backends, options, baseline, progress, context.CancellationToken));
 

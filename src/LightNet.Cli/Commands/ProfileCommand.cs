@@ -57,7 +57,7 @@ internal static class ProfileCommand
             options = options with { InputShapes = shapes };
         }
 
-        Backend backend = Backend.Parse(request.Backend);
+        Backend backend = AvailableBackend(request.Backend);
         Model model = ModelSource.Load(request.Model, request.Measure.Batch(request.Parse), shapes);
         string label = isFile ? Path.GetFileName(request.Model) : request.Model;
         ProfileReport report = ProgressDisplay.Run(context, [label], backend.Name, options,
@@ -114,7 +114,7 @@ internal static class ProfileCommand
 
         ProfileOptions options = request.Measure.Build(request.Parse);
         IReadOnlyDictionary<string, long[]> shapes = request.Measure.Shapes(request.Parse);
-        Backend backend = Backend.Parse(request.Backend);
+        Backend backend = AvailableBackend(request.Backend);
         Model model = ModelSource.Load(request.Model, request.Measure.Batch(request.Parse), shapes);
         string label = ModelSource.IsFile(request.Model) ? Path.GetFileName(request.Model) : request.Model;
         PipelineReport report = ProgressDisplay.Run(context, [label], backend.Name, options,
@@ -247,5 +247,15 @@ internal static class ProfileCommand
         {
             console.WriteText("warning: " + CliApp.OneLine(warning));
         }
+    }
+
+    /// <summary>The backend, or its unavailability at once, before any model is built or progress shown.</summary>
+    private static Backend AvailableBackend(string name)
+    {
+        Backend backend = Backend.Parse(name);
+        BackendAvailability availability = backend.CheckAvailability();
+        return availability.IsAvailable
+            ? backend
+            : throw new LightNetException(ErrorCode.BackendUnavailable, $"Backend '{backend.Name}' is not available on this machine: {availability.Reason}");
     }
 }

@@ -47,7 +47,9 @@ public class PreprocessorAllocationTests(ITestOutputHelper output)
 
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         output.WriteLine($"{format} → {layout} {type} {mode}: {allocated} bytes allocated over 20 frames");
-        Assert.Equal(0, allocated);
+        // Nothing per frame (one frame's tensor alone is 300 KB or more); the JIT's tier-up while the loop runs can
+        // put a few hundred bytes on this thread's counter once, so the bound is far below one buffer, not zero.
+        Assert.True(allocated < 1024, $"{allocated} bytes allocated over 20 frames");
     }
 
     [Fact]

@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using LightNet.Profiling;
+
+namespace LightNet.BenchmarkDotNet;
+
+/// <summary>
+/// This CPU's peak fp32 multiply-accumulate rate, the denominator of <see cref="PeakFmaShareColumn"/>:
+/// <c>peak MAC/s = cores × FMA units per core × fp32 lanes per vector × clock</c>.
+/// </summary>
+/// <remarks>
+/// <para>How each factor is obtained:</para>
+/// <list type="bullet">
+/// <item><description><b>Cores</b>: given by the caller (<see cref="PeakMacsPerSecond"/>); the columns pass the case's
+/// <c>Threads</c> parameter, or <see cref="Environment.ProcessorCount"/> when the case has none. Logical
+/// processors that are SMT siblings share one core's FMA units, so with SMT a count above the physical cores
+/// overstates the peak.</description></item>
+/// <item><description><b>FMA units per core</b>: 2 when the runtime reports FMA (x86 "FMA" or "AVX-512F" in
+/// <see cref="EnvironmentInfo.IsaFeatures"/>) or AdvSIMD (ARM64), else 1. That is right for Intel since Haswell and
+/// AMD Zen 2 to Zen 5 (two FMA pipes); it overstates Zen 1 (two 128-bit pipes for 256-bit work), Intel parts with
+/// one 512-bit FMA port, and understates ARM cores with four 128-bit pipes. Override with the environment
+/// variable <c>LIGHTNET_FMA_UNITS</c>.</description></item>
+/// <item><description><b>Lanes</b>: fp32 lanes of the widest hardware-accelerated vector: 512 / 32 = 16 when
+/// <see cref="EnvironmentInfo.IsVector512HardwareAccelerated"/>, otherwise <see cref="EnvironmentInfo.VectorWidthBits"/> / 32
+/// (8 for AVX2, 4 for SSE or AdvSIMD). Reduced-precision or INT8 backends are still compared with the fp32 peak.</description></item>
+/// <item><description><b>Clock</b>, in this order: the environment variable <c>LIGHTNET_CPU_MHZ</c>; a measured
+/// clock, where the runtime has hardware FMA: the best of 7 timings of a chain of 2²⁰ dependent scalar
+/// <see cref="Math.FusedMultiplyAdd(double, double, double)"/> operations, each assumed to take 4 cycles (the FMA
+/// latency of Intel Skylake and later and of AMD Zen 3 and later; Intel Haswell and Broadwell and AMD Zen 1 and
+/// Zen 2 take 5, so the clock is then understated by 20%); otherwise the highest "cpu MHz" in /proc/cpuinfo (Linux; under a hypervisor that is often
+/// the nominal clock, not the turbo clock, and on bare metal the momentary clock of an idle core). The measured
+/// clock is that of one busy core, so with turbo it is above the all-core clock a many-thread run gets, and on a
+/// shared machine other load can only lower it (hence the best of 7).</description></item>
+/// </list>
+/// <para>The peak ignores memory bandwidth, frequency drops under wide vectors (AVX-512 licences) and everything
+/// but FMA; a share of 20–60% is typical of good convolution kernels, and only the ratio between runs on one
+/// machine means much.</para>
+/// </remarks>
+public sealed record CpuPeak
+{
+    private static readonly Lazy<CpuPeak> s_current = new(Detect, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>FMA instructions one core can issue per cycle (see the remarks).</summary>
+    public required int FmaUnitsPerCore { get; init; }
+
+    /// <summary>fp32 lanes per FMA instruction (vector width / 32).</summary>
+    public required int Fp32Lanes { get; init; }
+
+    /// <summary>The clock in Hz, or 0 when it could not be found.</summary>
+    public required double ClockHz { get; init; }
+
+    /// <summary>Where <see cref="ClockHz"/> came from: "LIGHTNET_CPU_MHZ", "measured (dependent FMA chain)", "/proc/cpuinfo" or "unknown".</summary>
+    public required string ClockSource { get; init; }
+
+    /// <summary>The peak of this machine, detected once per process.</summary>
+    public static CpuPeak Current => s_current.Value;
+
+    /// <summary>Peak fp32 MACs per second on <paramref name="cores"/> cores, or 0 when the clock is unknown.</summary>
+    /// <param name="cores">Cores doing the work (threads of the run).</param>
+    public double PeakMacsPerSecond(int cores) => Math.Max(cores, 1) * (double)FmaUnitsPerCore * Fp32Lanes * ClockHz;
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{FmaUnitsPerCore} FMA units × {Fp32Lanes} fp32 lanes × {ClockHz / 1e9:0.00} GHz ({ClockSource}) per core";
+
+    /// <summary>Detects the factors afresh (the clock measurement takes about 50 ms).</summary>
+    public static CpuPeak Detect()
+    {
+        EnvironmentInfo env = EnvironmentInfo.Capture();
+        bool hasFma = env.IsaFeatures.Contains("FMA") || env.IsaFeatures.Contains("AVX-512F") ||
+                      (RuntimeInformation.ProcessArchitecture == Architecture.Arm64 && env.IsaFeatures.Contains("AdvSIMD"));
+        int units = ReadPositiveInt("LIGHTNET_FMA_UNITS") ?? (hasFma ? 2 : 1);
+        int widthBits = env.IsVector512HardwareAccelerated ? 512 : Math.Max(env.VectorWidthBits, 128);
+
+        double clockHz;
+        string source;
+        if (double.TryParse(Environment.GetEnvironmentVariable("LIGHTNET_CPU_MHZ"), NumberStyles.Float, CultureInfo.InvariantCulture, out double mhz) && mhz > 0)
+        {
+            (clockHz, source) = (mhz * 1e6, "LIGHTNET_CPU_MHZ");
+        }
+        else if (hasFma && MeasureClockHz() is double measured and > 0)
+        {
+            (clockHz, source) = (measured, "measured (dependent FMA chain)");
+        }
+        else if (ReadProcCpuInfoMhz() is double procMhz)
+        {
+            (clockHz, source) = (procMhz * 1e6, "/proc/cpuinfo");
+        }
+        else
+        {
+            (clockHz, source) = (0, "unknown");
+        }
+
+        return new CpuPeak { FmaUnitsPerCore = units, Fp32Lanes = widthBits / 32, ClockHz = clockHz, ClockSource = source };
+    }
+
+    /// <summary>
+    /// The clock of this core in Hz from a chain of dependent fused multiply-adds assumed to take 4 cycles each:
+    /// the best (shortest) of 7 timings of 2²⁰ operations after a warm-up.
+    /// </summary>
+    public static double MeasureClockHz()
+    {
+        const int Iterations = 1 << 17; // 8 FMAs per iteration: 2^20 in all
+        const double CyclesPerFma = 4;
+        DependentFmaChain(1 << 14, 0.999, 1e-3); // warm-up: tier-up and clock ramp
+        double best = double.MaxValue;
+        for (int i = 0; i < 7; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            double sink = DependentFmaChain(Iterations, 0.999, 1e-3);
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            if (sink is double.NaN)
+            {
+                return 0;
+            }
+
+            best = Math.Min(best, seconds);
+        }
+
+        return best > 0 ? Iterations * 8 * CyclesPerFma / best : 0;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static double DependentFmaChain(int iterations, double a, double b)
+    {
+        double x = 1.0;
+        for (int i = 0; i < iterations; i++)
+        {
+            x = Math.FusedMultiplyAdd(x, a, b);
+            x = Math.FusedMultiplyAdd(x, a, b);
+            x = Math.FusedMultiplyAdd(x, a, b);
+            x = Math.FusedMultiplyAdd(x, a, b);
+            x = Math.FusedMultiplyAdd(x, a, b);
+            x = Math.FusedMultiplyAdd(x, a, b);
+            x = Math.FusedMultiplyAdd(x, a, b);
+            x = Math.FusedMultiplyAdd(x, a, b);
+        }
+
+        return x;
+    }
+
+    private static double? ReadProcCpuInfoMhz()
+    {
+        try
+        {
+            if (!File.Exists("/proc/cpuinfo"))
+            {
+                return null;
+            }
+
+            double best = 0;
+            foreach (string line in File.ReadLines("/proc/cpuinfo"))
+            {
+                if (line.StartsWith("cpu MHz", StringComparison.Ordinal) && line.IndexOf(':') is int colon and > 0 &&
+                    double.TryParse(line.AsSpan(colon + 1).Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
+                {
+                    best = Math.Max(best, v);
+                }
+            }
+
+            return best > 0 ? best : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static int? ReadPositiveInt(string variable) =>
+        int.TryParse(Environment.GetEnvironmentVariable(variable), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : null;
+}

@@ -1,0 +1,71 @@
+using LightNet.Backends;
+using LightNet.BenchmarkDotNet;
+using Xunit;
+
+namespace LightNet.Tests.BenchmarkDotNet;
+
+// Runs alone, after the parallel tests: it runs ONNX Runtime sessions, and timing and allocation tests elsewhere
+// (ProfilerTests' ManagedBytesPerRun) must not share the machine with it.
+[CollectionDefinition(nameof(BenchmarkHelpersTests), DisableParallelization = true)]
+public sealed class BenchmarkHelpersCollection;
+
+[Collection(nameof(BenchmarkHelpersTests))]
+public class BenchmarkHelpersTests
+{
+    private sealed class SqueezeNetSuite : ModelBenchmarkBase
+    {
+        public override IEnumerable<string> Models => ["squeezenet1_1", "squeezenet1_1"];
+
+        public override IEnumerable<string> Backends => ["ort-cpu", "no-such-backend", "ort-cpu"];
+    }
+
+    [Fact]
+    public void Parameter_lists_drop_unavailable_backends_and_duplicates()
+    {
+        var suite = new SqueezeNetSuite();
+        Assert.Equal(["squeezenet1_1"], suite.ModelValues);
+        Assert.Equal(["ort-cpu"], suite.BackendValues);
+        Assert.Equal([1], suite.ThreadValues);
+    }
+
+    [Fact]
+    public void Model_paths_are_made_absolute_and_zoo_names_kept()
+    {
+        Assert.Equal("resnet18", BenchmarkModels.Normalize("resnet18"));
+        string path = BenchmarkModels.Normalize("models/my.onnx");
+        Assert.True(Path.IsPathFullyQualified(path));
+        Assert.EndsWith("my.onnx", path, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Setup_prepares_a_run_that_inference_reuses()
+    {
+        var suite = new SqueezeNetSuite { Model = "squeezenet1_1", Backend = "ort-cpu", Threads = 1 };
+        suite.Setup();
+        try
+        {
+            suite.Inference();
+            suite.Inference();
+        }
+        finally
+        {
+            suite.Cleanup();
+        }
+
+        Assert.True(BenchmarkModels.TryGetInfo("squeezenet1_1")!.Macs > 300_000_000);
+        Assert.Null(BenchmarkModels.TryGetInfo("no_such_model"));
+    }
+
+    [Fact]
+    public void Cpu_peak_has_plausible_factors()
+    {
+        CpuPeak peak = CpuPeak.Detect();
+        Assert.InRange(peak.FmaUnitsPerCore, 1, 8);
+        Assert.Contains(peak.Fp32Lanes, new[] { 4, 8, 16 });
+        if (peak.ClockHz > 0)
+        {
+            Assert.InRange(peak.ClockHz, 2e8, 1e10);
+            Assert.Equal(2 * peak.PeakMacsPerSecond(1), peak.PeakMacsPerSecond(2), 6);
+        }
+    }
+}
