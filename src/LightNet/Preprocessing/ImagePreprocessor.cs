@@ -446,47 +446,49 @@ public sealed class ImagePreprocessor
         int columnBytes = plan.ColumnCount * bpp;
         int byteOffset = plan.FirstColumn * bpp;
 
-        float[] columns = ArrayPool<float>.Shared.Rent(columnBytes);
-        float[] row = ArrayPool<float>.Shared.Rent(Math.Max(rowFloats, 3 * Options.Width));
-        try
+        // Per-thread scratch rows, grown once and then reused: unlike ArrayPool, which may trim its buffers at any
+        // garbage collection, this makes a same-size frame allocate nothing, always.
+        float[] columns = Scratch(ref t_columns, columnBytes);
+        float[] row = Scratch(ref t_row, Math.Max(rowFloats, 3 * Options.Width));
+        if (plan.HasBorder)
         {
-            if (plan.HasBorder)
-            {
-                FillBorder(target, row);
-            }
-
-            ResizeKernel vertical = plan.Vertical;
-            Span<float> columnRow = columns.AsSpan(0, columnBytes);
-            Span<float> result = row.AsSpan(0, rowFloats);
-            for (int y = 0; y < plan.RegionHeight; y++)
-            {
-                // Vertical pass first (vectorised over whole source rows, only the columns the crop needs), then the
-                // horizontal pass writes the tensor's channel order and layout (planar for NCHW, interleaved for NHWC),
-                // then one vectorised multiply-add normalises the row.
-                VerticalPass(pixels, stride, byteOffset, columnBytes, vertical.Starts[y], vertical.Weights.AsSpan(y * vertical.MaxTaps, vertical.Counts[y]), columnRow);
-                HorizontalPass(columnRow, bpp, plan.FirstColumn, o0, o1, o2, plan.Horizontal, result, regionWidth, planar);
-                Normalize(result, plan.RowScale, plan.RowBias);
-                int canvasY = plan.RegionY + y;
-                if (planar)
-                {
-                    int plane = Options.Height * Options.Width;
-                    for (int c = 0; c < 3; c++)
-                    {
-                        Write(result.Slice(c * regionWidth, regionWidth), target, c * plane + canvasY * Options.Width + plan.RegionX);
-                    }
-                }
-                else
-                {
-                    Write(result, target, (canvasY * Options.Width + plan.RegionX) * 3);
-                }
-            }
+            FillBorder(target, row);
         }
-        finally
+
+        ResizeKernel vertical = plan.Vertical;
+        Span<float> columnRow = columns.AsSpan(0, columnBytes);
+        Span<float> result = row.AsSpan(0, rowFloats);
+        for (int y = 0; y < plan.RegionHeight; y++)
         {
-            ArrayPool<float>.Shared.Return(row);
-            ArrayPool<float>.Shared.Return(columns);
+            // Vertical pass first (vectorised over whole source rows, only the columns the crop needs), then the
+            // horizontal pass writes the tensor's channel order and layout (planar for NCHW, interleaved for NHWC),
+            // then one vectorised multiply-add normalises the row.
+            VerticalPass(pixels, stride, byteOffset, columnBytes, vertical.Starts[y], vertical.Weights.AsSpan(y * vertical.MaxTaps, vertical.Counts[y]), columnRow);
+            HorizontalPass(columnRow, bpp, plan.FirstColumn, o0, o1, o2, plan.Horizontal, result, regionWidth, planar);
+            Normalize(result, plan.RowScale, plan.RowBias);
+            int canvasY = plan.RegionY + y;
+            if (planar)
+            {
+                int plane = Options.Height * Options.Width;
+                for (int c = 0; c < 3; c++)
+                {
+                    Write(result.Slice(c * regionWidth, regionWidth), target, c * plane + canvasY * Options.Width + plan.RegionX);
+                }
+            }
+            else
+            {
+                Write(result, target, (canvasY * Options.Width + plan.RegionX) * 3);
+            }
         }
     }
+
+    [ThreadStatic]
+    private static float[]? t_columns;
+
+    [ThreadStatic]
+    private static float[]? t_row;
+
+    private static float[] Scratch(ref float[]? slot, int length) => slot is { } a && a.Length >= length ? a : slot = new float[length];
 
     /// <summary>
     /// output[j] = Σ_k w[k] · pixels[(firstRow + k) · stride + byteOffset + j] for j &lt; count: bytes widened to float,
