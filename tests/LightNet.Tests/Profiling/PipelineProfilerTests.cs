@@ -45,10 +45,10 @@ public class PipelineProfilerTests
             Assert.True(s.MeanCi.Lower <= s.Mean && s.Mean <= s.MeanCi.Upper);
         }
 
-        // Each run's total is the sum of its stages, so the means add up exactly and the medians nearly.
+        // Each run's total is the sum of its stages, so the means add up exactly.
         Assert.Equal(stages.Sum(s => s.Mean), r.TotalMs.Mean, 6);
-        double medianSum = stages.Sum(s => s.Median);
-        Assert.InRange(r.TotalMs.Median, 0.7 * medianSum, 1.3 * medianSum);
+        // Each run's total is the sum of its stages, so the totals are bounded by the stages' extremes (exactly, whatever the noise).
+        Assert.True(r.TotalMs.Min >= stages.Sum(s => s.Min) - 1e-9 && r.TotalMs.Max <= stages.Sum(s => s.Max) + 1e-9);
         Assert.True(r.InferenceMs.Median > r.PostprocessMs.Median, "squeezenet at 224² takes longer than softmax over 1000 classes");
         Assert.Equal(1000 / r.TotalMs.Mean, r.ThroughputPerSecond, 6);
 
