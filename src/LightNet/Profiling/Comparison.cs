@@ -51,18 +51,8 @@ internal static class Comparison
             CreatedUtc = DateTimeOffset.UtcNow,
             Environment = EnvironmentInfo.Capture() with { OnnxRuntimeVersion = OrtBackend.RuntimeVersion },
             Baseline = baselineName,
-            Settings = new MeasurementSettings
-            {
-                WarmupRuns = options.WarmupRuns,
-                Runs = cells.Where(c => c.LatencyMs is not null).Select(c => c.LatencyMs!.Count).DefaultIfEmpty(0).Min(),
-                MinRuns = options.Runs,
-                MinSeconds = options.MinSeconds,
-                MaxSeconds = options.MaxSeconds,
-                Threads = options.Threads,
-                BatchSize = batch,
-                InputFill = options.InputFill.ToString(),
-                CooldownMs = options.Cooldown.TotalMilliseconds,
-            },
+            Settings = MeasurementSettings.From(options, options.WarmupRuns,
+                cells.Where(c => c.LatencyMs is not null).Select(c => c.LatencyMs!.Count).DefaultIfEmpty(0).Min(), batch, options.InputFill.ToString()),
             Cells = cells,
             Unavailable = unavailable,
         };
@@ -74,18 +64,7 @@ internal static class Comparison
         string name = Profiler.ModelName(model);
         var warnings = new List<string>();
         var inputs = MeasurementInputs.Create(model, options, out Analysis.ModelInfo? info, warnings);
-        ModelSummary summary = new()
-        {
-            Name = name,
-            Parameters = info?.Parameters ?? 0,
-            Macs = info?.Macs ?? 0,
-            FileBytes = model.SerializedBytes,
-            WeightBytes = info?.WeightBytes ?? 0,
-            PeakActivationBytes = info?.PeakActivationBytes ?? 0,
-            Opset = model.Opset,
-            Producer = $"{model.ProducerName} {model.ProducerVersion}".Trim(),
-            InputShapes = inputs.ToDictionary(p => p.Key, p => p.Value.Shape.ToArray()),
-        };
+        ModelSummary summary = Profiler.Summarize(model, name, info, inputs);
 
         var sessions = new List<(Backend Backend, IInferenceSession Session, IPreparedRun Run, double LoadMs)>();
         var failed = new List<ComparisonCell>();

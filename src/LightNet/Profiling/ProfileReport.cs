@@ -143,6 +143,20 @@ public sealed record MeasurementSettings
 
     /// <summary>Cooldown between runs in milliseconds.</summary>
     public double CooldownMs { get; init; }
+
+    /// <summary>The settings of a measurement made with <paramref name="options"/>.</summary>
+    internal static MeasurementSettings From(ProfileOptions options, int warmupRuns, int runs, int batchSize, string inputFill) => new()
+    {
+        WarmupRuns = warmupRuns,
+        Runs = runs,
+        MinRuns = options.Runs,
+        MinSeconds = options.MinSeconds,
+        MaxSeconds = options.MaxSeconds,
+        Threads = options.Threads,
+        BatchSize = batchSize,
+        InputFill = inputFill,
+        CooldownMs = options.Cooldown.TotalMilliseconds,
+    };
 }
 
 /// <summary>Latency statistics in milliseconds, with stable JSON names.</summary>

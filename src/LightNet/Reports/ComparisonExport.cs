@@ -24,7 +24,6 @@ namespace LightNet.Reports;
 public static class ComparisonExport
 {
     private const string SchemaName = "lightnet.comparison";
-    private const string None = "n/a";
 
     private static readonly JsonTypeInfo<ComparisonReport> ReportInfo =
         (JsonTypeInfo<ComparisonReport>)ReportJson.Options.GetTypeInfo(typeof(ComparisonReport));
@@ -83,16 +82,16 @@ public static class ComparisonExport
         md.Append("# Backend comparison\n\n");
         if (report.Environment is { } env)
         {
-            md.Append("**Environment:** ").Append(Inline(EnvironmentLine(env))).Append("\n\n");
+            md.Append("**Environment:** ").Append(ReportMarkdown.Inline(ReportMarkdown.EnvironmentLine(env))).Append("\n\n");
         }
 
-        md.Append("**Baseline:** ").Append(Inline(report.Baseline ?? None)).Append(" = 1.00×; a speed-up above 1 is faster than the baseline. ")
+        md.Append("**Baseline:** ").Append(ReportMarkdown.Inline(report.Baseline ?? ReportMarkdown.None)).Append(" = 1.00×; a speed-up above 1 is faster than the baseline. ")
           .Append("Cells: median latency · speed-up of the mean latency with its 95% confidence interval.\n\n");
         if (report.Settings is { } s)
         {
-            md.Append("**Settings:** at least ").Append(Count(s.MinRuns)).Append(" interleaved runs (").Append(Count(s.Runs))
-              .Append(" done in the smallest cell) after ").Append(Count(s.WarmupRuns)).Append(" warm-up runs, batch ")
-              .Append(Count(s.BatchSize)).Append(", threads ").Append(s.Threads is int t ? Count(t) : "default")
+            md.Append("**Settings:** at least ").Append(ReportMarkdown.Count(s.MinRuns)).Append(" interleaved runs (").Append(ReportMarkdown.Count(s.Runs))
+              .Append(" done in the smallest cell) after ").Append(ReportMarkdown.Count(s.WarmupRuns)).Append(" warm-up runs, batch ")
+              .Append(ReportMarkdown.Count(s.BatchSize)).Append(", threads ").Append(s.Threads is int t ? ReportMarkdown.Count(t) : "default")
               .Append(", measured ").Append(report.CreatedUtc.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)).Append(" UTC\n\n");
         }
 
@@ -113,7 +112,7 @@ public static class ComparisonExport
             md.Append("| Model |");
             foreach (string b in backends)
             {
-                md.Append(' ').Append(Cell(b)).Append(b == report.Baseline ? " (baseline)" : "").Append(" |");
+                md.Append(' ').Append(ReportMarkdown.Cell(b)).Append(b == report.Baseline ? " (baseline)" : "").Append(" |");
             }
 
             md.Append("\n|---|");
@@ -125,11 +124,11 @@ public static class ComparisonExport
             md.Append('\n');
             foreach ((string key, string label) in models)
             {
-                md.Append("| ").Append(Cell(label)).Append(" |");
+                md.Append("| ").Append(ReportMarkdown.Cell(label)).Append(" |");
                 foreach (string backend in backends)
                 {
                     ComparisonCell? cell = cells.FirstOrDefault(c => ModelKey(c.Model) == key && (c.Backend?.Name ?? "backend") == backend);
-                    md.Append(' ').Append(cell is null ? "—" : Cell(FormatCell(cell, backend == report.Baseline))).Append(" |");
+                    md.Append(' ').Append(cell is null ? "—" : ReportMarkdown.Cell(FormatCell(cell, backend == report.Baseline))).Append(" |");
                 }
 
                 md.Append('\n');
@@ -149,8 +148,8 @@ public static class ComparisonExport
             foreach (ComparisonCell c in failed)
             {
                 string label = models.FirstOrDefault(m => m.Key == ModelKey(c.Model)).Label ?? c.Model?.Name ?? "model";
-                md.Append("- ").Append(Inline(label)).Append(" on ").Append(Inline(c.Backend?.Name ?? "backend"))
-                  .Append(": ").Append(Inline(c.Error ?? "no measurement")).Append('\n');
+                md.Append("- ").Append(ReportMarkdown.Inline(label)).Append(" on ").Append(ReportMarkdown.Inline(c.Backend?.Name ?? "backend"))
+                  .Append(": ").Append(ReportMarkdown.Inline(c.Error ?? "no measurement")).Append('\n');
             }
 
             md.Append('\n');
@@ -162,7 +161,7 @@ public static class ComparisonExport
             md.Append("| Backend | Reason |\n|---|---|\n");
             foreach (UnavailableBackend u in unavailable)
             {
-                md.Append("| ").Append(Cell(u.Name)).Append(" | ").Append(Cell(u.Reason)).Append(" |\n");
+                md.Append("| ").Append(ReportMarkdown.Cell(u.Name)).Append(" | ").Append(ReportMarkdown.Cell(u.Reason)).Append(" |\n");
             }
 
             md.Append('\n');
@@ -181,7 +180,7 @@ public static class ComparisonExport
 
     /// <summary>A speed-up as the tables show it: <c>2.31×</c>, or <c>n/a</c> when it is not a number.</summary>
     /// <param name="speedUp">Baseline mean over the cell's mean.</param>
-    internal static string FormatSpeedUp(double speedUp) => double.IsNaN(speedUp) ? None : Fixed(speedUp, "F2") + "×";
+    internal static string FormatSpeedUp(double speedUp) => double.IsNaN(speedUp) ? ReportMarkdown.None : ReportMarkdown.Fixed(speedUp, "F2") + "×";
 
     /// <summary>A speed-up with its interval: <c>2.31× [2.10, 2.55]</c>; the baseline is <c>1.00×</c>.</summary>
     /// <param name="cell">The cell.</param>
@@ -196,7 +195,7 @@ public static class ComparisonExport
         string value = FormatSpeedUp(cell.SpeedUp);
         ConfidenceInterval ci = cell.SpeedUpCi;
         return double.IsFinite(ci.Lower) && double.IsFinite(ci.Upper) && ci.Level > 0
-            ? $"{value} [{Fixed(ci.Lower, "F2")}, {Fixed(ci.Upper, "F2")}]"
+            ? $"{value} [{ReportMarkdown.Fixed(ci.Lower, "F2")}, {ReportMarkdown.Fixed(ci.Upper, "F2")}]"
             : value;
     }
 
@@ -227,7 +226,7 @@ public static class ComparisonExport
 
             string shapes = string.Join(", ", (m.Model.InputShapes ?? new Dictionary<string, long[]>())
                 .Select(p => string.Join("×", (p.Value ?? []).Select(d => d.ToString(CultureInfo.InvariantCulture)))));
-            return (m.Key, $"{name} ({Fixed(m.Model.Parameters / 1e6, "F3")} M params, {shapes})");
+            return (m.Key, $"{name} ({ReportMarkdown.Fixed(m.Model.Parameters / 1e6, "F3")} M params, {shapes})");
         }).ToList();
     }
 
@@ -241,7 +240,7 @@ public static class ComparisonExport
     private static string FormatCell(ComparisonCell cell, bool isBaseline) =>
         cell.LatencyMs is not { } latency
             ? "failed"
-            : $"{Fixed(latency.Median, "F3")} ms · {FormatSpeedUp(cell, isBaseline)}";
+            : $"{ReportMarkdown.Fixed(latency.Median, "F3")} ms · {FormatSpeedUp(cell, isBaseline)}";
 
     private static ComparisonReport Parse(string json, string source)
     {
@@ -253,30 +252,4 @@ public static class ComparisonExport
     }
 
     private static void WriteText(string text, string path) => ReportJson.WriteText(text, path);
-
-    private static string EnvironmentLine(EnvironmentInfo env) => string.Join(" · ",
-    [
-        Or(env.CpuModel),
-        $"{Count(env.LogicalCores)} logical cores",
-        $"{Or(env.OperatingSystem)} ({env.Architecture})",
-        Or(env.DotNetRuntime),
-        $"ONNX Runtime {env.OnnxRuntimeVersion ?? None}",
-        $"LightNet {Or(env.LightNetVersion)}",
-    ]);
-
-    private static string Cell(string? text) =>
-        string.IsNullOrEmpty(text) ? "" : Inline(text).Replace("|", "\\|", StringComparison.Ordinal);
-
-    private static string Inline(string text) =>
-        text.Replace("\r\n", " ", StringComparison.Ordinal).Replace('\r', ' ').Replace('\n', ' ');
-
-    private static string Or(string? text) => string.IsNullOrWhiteSpace(text) ? None : text;
-
-    private static string Count(long value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Fixed(double value, string format) =>
-        double.IsNaN(value) ? None
-        : double.IsPositiveInfinity(value) ? "∞"
-        : double.IsNegativeInfinity(value) ? "-∞"
-        : value.ToString(format, CultureInfo.InvariantCulture);
 }

@@ -14,7 +14,7 @@ public static class ReportMarkdown
     /// <summary>How many operators the per-node table of <see cref="Format"/> lists, the most expensive first.</summary>
     public const int TopOperators = 15;
 
-    private const string None = "n/a";
+    internal const string None = "n/a";
 
     /// <summary>
     /// Formats one report: a heading with the model and backend, the environment (CPU, cores, ISA, OS, .NET, ONNX Runtime,
@@ -215,7 +215,7 @@ public static class ReportMarkdown
     internal static string Cell(string? text) =>
         string.IsNullOrEmpty(text) ? "" : Inline(text).Replace("|", "\\|", StringComparison.Ordinal);
 
-    private static string EnvironmentLine(EnvironmentInfo env)
+    internal static string EnvironmentLine(EnvironmentInfo env)
     {
         var parts = new List<string>
         {
@@ -231,10 +231,10 @@ public static class ReportMarkdown
     }
 
     /// <summary>One line of text: line breaks become spaces.</summary>
-    private static string Inline(string text) =>
+    internal static string Inline(string text) =>
         text.Replace("\r\n", " ", StringComparison.Ordinal).Replace('\r', ' ').Replace('\n', ' ');
 
-    private static string Or(string? text) => string.IsNullOrWhiteSpace(text) ? None : text;
+    internal static string Or(string? text) => string.IsNullOrWhiteSpace(text) ? None : text;
 
     private static double HalfWidth(ConfidenceInterval ci) => (ci.Upper - ci.Lower) / 2;
 
@@ -258,9 +258,9 @@ public static class ReportMarkdown
 
     private static string Plural(long count, string noun) => $"{Count(count)} {noun}{(count == 1 ? "" : "s")}";
 
-    private static string Count(long value) => value.ToString(CultureInfo.InvariantCulture);
+    internal static string Count(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Fixed(double value, string format) =>
+    internal static string Fixed(double value, string format) =>
         double.IsNaN(value) ? None
         : double.IsPositiveInfinity(value) ? "∞"
         : double.IsNegativeInfinity(value) ? "-∞"

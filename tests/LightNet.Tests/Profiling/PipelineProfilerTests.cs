@@ -138,9 +138,4 @@ public class PipelineProfilerTests
             new ImagePreprocessor(PreprocessOptions.Torchvision.WithResolution(128)), Fast));
         Assert.Equal(ErrorCode.InvalidArgument, e.Code);
     }
-
-    private sealed class SyncProgress<T>(Action<T> action) : IProgress<T>
-    {
-        public void Report(T value) => action(value);
-    }
 }

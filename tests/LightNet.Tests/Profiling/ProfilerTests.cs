@@ -132,10 +132,4 @@ public class ProfilerTests
         Assert.Contains(logger.Messages, m => m.Text.Contains("Warmed up"));
         Assert.Contains(logger.Messages, m => m.Text.Contains("Timed 12 runs"));
     }
-
-    /// <summary>Reports synchronously on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class SyncProgress<T>(Action<T> action) : IProgress<T>
-    {
-        public void Report(T value) => action(value);
-    }
 }
