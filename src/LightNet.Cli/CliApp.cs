@@ -120,6 +120,10 @@ public static class CliApp
         root.Subcommands.Add(InfoCommand.Create(context));
         root.Subcommands.Add(ProfileCommand.Create(context));
         root.Subcommands.Add(CompareCommand.Create(context));
+        root.Subcommands.Add(QuantizeCommand.Create(context));
+        root.Subcommands.Add(Fp16Command.Create(context));
+        root.Subcommands.Add(StudyCommand.Create(context));
+        root.Subcommands.Add(RecommendCommand.Create(context));
         return root;
     }
 

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using LightNet.Study;
+
+namespace LightNet.Cli.Commands;
+
+/// <summary>
+/// <c>lightnet recommend [results.json] --budget-ms X --budget-mb Y [--min-fidelity Z] [--min-accuracy A]</c>: the model × backend ×
+/// precision of a study that fits the budgets, with the reason for each rejected candidate.
+/// </summary>
+internal static class RecommendCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var results = new Argument<string>("results")
+        {
+            HelpName = "results.json",
+            Description = "A study's results.json (default: report/results.json).",
+            DefaultValueFactory = _ => Path.Combine("report", StudyReport.JsonFile),
+        };
+        var top = new Option<int?>("--top") { HelpName = "N", Description = "List only the first N candidates (default: all)." };
+        var json = new Option<bool>("--json") { Description = "Print the recommendation as JSON." };
+        var budget = new BudgetOptions();
+        var command = new Command("recommend", "Pick, from a study's measurements on this device, the best model × backend × precision that meets the budgets "
+            + "(fastest above an accuracy floor, or most accurate within a latency budget), with the reason for every rejected candidate.")
+        {
+            results, top, json,
+        };
+        budget.AddTo(command);
+        command.SetAction(parse => CommandSupport.Execute(parse, context, () =>
+            Run(context, parse.GetValue(results)!, budget.Build(parse), parse.GetValue(top), parse.GetValue(json))));
+        return command;
+    }
+
+    private static int Run(CliContext context, string path, SelectionConstraints constraints, int? top, bool json)
+    {
+        if (top is < 1)
+        {
+            throw new CliUsageException($"--top must be at least 1, not {top}.");
+        }
+
+        StudyResults results = StudyJson.Read(path);
+        Recommendation recommendation = ModelSelector.Recommend(results, constraints);
+        if (json)
+        {
+            context.Stdout.WriteLine(StudyJson.SerializeRecommendation(recommendation));
+        }
+        else
+        {
+            var table = Formatting.NewTable($"Candidates against {constraints}", "Candidate", ">Median ms", ">File MiB", ">Agreement", ">Est. top-1 %", "Verdict");
+            foreach (CandidateVerdict v in recommendation.Verdicts.Take(top ?? int.MaxValue))
+            {
+                Candidate c = v.Candidate;
+                table.AddTextRow(c.ToString(), Formatting.Ms(c.MedianMs), Formatting.Fixed(c.FileBytes / (1024.0 * 1024.0), "F2"),
+                    c.Fidelity is double f ? Formatting.Fixed(f, "F3") : "n/a", c.EstimatedTop1 is double t ? Formatting.Fixed(t, "F1") : "n/a",
+                    v.Accepted ? (c == recommendation.Best ? "recommended" : "meets the budget") : "rejected: " + string.Join("; ", v.Reasons));
+            }
+
+            context.Console.Write(table);
+        }
+
+        if (recommendation.Best is null)
+        {
+            // Nothing fits: a failure, with the nearest miss named in the one error line.
+            throw new LightNetException(ErrorCode.InvalidArgument, recommendation.Summary);
+        }
+
+        if (!json)
+        {
+            context.Console.WriteText("Recommendation: " + recommendation.Summary);
+        }
+
+        return CliApp.Success;
+    }
+}

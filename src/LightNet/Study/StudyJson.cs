@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using LightNet.Reports;
+
+namespace LightNet.Study;
+
+/// <summary>
+/// Reads and writes <see cref="StudyResults"/> as JSON with the profiler's conventions (<see cref="ReportJson"/>: camelCase,
+/// enums as strings, NaN and ±Infinity as strings, indented): <c>{ "schema": "lightnet.study/1", ..., "cells": [ { "report":
+/// { "schema": "lightnet.profile/1", ... } } ] }</c>. Readers accept any minor version of major version 1 and refuse others.
+/// </summary>
+public static class StudyJson
+{
+    private const string SchemaName = "lightnet.study";
+
+    private static readonly JsonSerializerOptions Options = CreateOptions();
+    private static readonly JsonTypeInfo<StudyResults> ResultsInfo = (JsonTypeInfo<StudyResults>)Options.GetTypeInfo(typeof(StudyResults));
+
+    /// <summary>Serializes results to indented JSON.</summary>
+    /// <param name="results">The results.</param>
+    /// <returns>The JSON text, with <c>"\n"</c> line ends.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when <paramref name="results"/> is null.</exception>
+    public static string Serialize(StudyResults results) => JsonSerializer.Serialize(NotNull(results, "Study results"), ResultsInfo);
+
+    /// <summary>Serializes a recommendation (with every candidate's verdict) to indented JSON.</summary>
+    /// <param name="recommendation">The recommendation.</param>
+    /// <returns>The JSON text, with <c>"\n"</c> line ends.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when <paramref name="recommendation"/> is null.</exception>
+    public static string SerializeRecommendation(Recommendation recommendation) =>
+        JsonSerializer.Serialize(NotNull(recommendation, "Recommendation"), (JsonTypeInfo<Recommendation>)Options.GetTypeInfo(typeof(Recommendation)));
+
+    /// <summary>Reads results from JSON text.</summary>
+    /// <param name="json">The text, as <see cref="Serialize"/> writes it.</param>
+    /// <returns>The results.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when the text is null, not valid JSON (with the line and
+    /// position), not study results, or of a schema version this LightNet does not read.</exception>
+    public static StudyResults Deserialize(string json) => Parse(NotNull(json, "JSON text"), "the JSON text");
+
+    /// <summary>Writes results to a file atomically (a temporary file in the same folder, then a rename).</summary>
+    /// <param name="results">The results.</param>
+    /// <param name="path">Destination path.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for null results or an empty path;
+    /// <see cref="ErrorCode.IOFailure"/> naming the path when it cannot be written.</exception>
+    public static void Write(StudyResults results, string path) => ReportJson.WriteText(Serialize(results), path);
+
+    /// <summary>Reads results from a file.</summary>
+    /// <param name="path">The file, as <see cref="Write"/> writes it.</param>
+    /// <returns>The results.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.IOFailure"/> when the file is missing or unreadable;
+    /// <see cref="ErrorCode.InvalidArgument"/> naming the file when it is not valid JSON, not study results (a profile report or a
+    /// comparison, say), or of another major schema version.</exception>
+    public static StudyResults Read(string path) => Parse(ReportJson.ReadText(path), $"'{path}'");
+
+    internal static T NotNull<T>(T? value, string what) where T : class =>
+        value ?? throw new LightNetException(ErrorCode.InvalidArgument, $"{what} is null.");
+
+    private static StudyResults Parse(string json, string source)
+    {
+        using JsonDocument document = ReportJson.ParseDocument(json, source);
+        JsonElement root = document.RootElement;
+        string schema = ReportJson.RequireSchema(root, source, "", $"'{StudyResults.CurrentSchema}'");
+        ReportJson.CheckSchema(schema, SchemaName, StudyResults.CurrentSchema, source, "");
+        return ReportJson.ToObject(root, ResultsInfo, source, "study results file");
+    }
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        // The profiler's options, with the study's types added: the embedded profile reports keep their exact contract.
+        var options = new JsonSerializerOptions(ReportJson.Options)
+        {
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(ReportJson.Options.TypeInfoResolver, StudyJsonContext.Default),
+        };
+        options.MakeReadOnly();
+        return options;
+    }
+}
+
+/// <summary>Source-generated JSON metadata for the study's types (same naming and number rules as the profiler's).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    WriteIndented = true,
+    NewLine = "\n",
+    UseStringEnumConverter = true,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(StudyResults))]
+[JsonSerializable(typeof(StudyComparison))]
+[JsonSerializable(typeof(Recommendation))]
+internal sealed partial class StudyJsonContext : JsonSerializerContext;

@@ -1,0 +1,62 @@
+using System.Text;
+using LightNet.Reports;
+
+namespace LightNet.Study;
+
+/// <summary>The study as GitHub-flavoured Markdown (<c>summary.md</c>): the same tables as the HTML page, without the charts.</summary>
+public static class StudyMarkdown
+{
+    /// <summary>Formats the study.</summary>
+    /// <param name="results">The results.</param>
+    /// <param name="comparison">A comparison with an earlier study, or null.</param>
+    /// <returns>The Markdown text, with <c>"\n"</c> line ends.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when <paramref name="results"/> is null.</exception>
+    public static string Format(StudyResults results, StudyComparison? comparison = null)
+    {
+        StudyJson.NotNull(results, "Study results");
+        var md = new StringBuilder();
+        md.Append("# LightNet study\n\n");
+        md.Append("**Environment:** ").Append(ReportMarkdown.Inline(ReportMarkdown.EnvironmentLine(results.Environment))).Append("\n\n");
+        md.Append("**Settings:** ").Append(ReportMarkdown.Inline(StudyTables.Settings(results))).Append(".\n\n");
+        if (results.Command.Length > 0)
+        {
+            md.Append("**Command:** `").Append(ReportMarkdown.Inline(results.Command).Replace("`", "'", StringComparison.Ordinal)).Append("`\n\n");
+        }
+
+        foreach (StudyTable table in StudyTables.Build(results, comparison))
+        {
+            md.Append("## ").Append(ReportMarkdown.Inline(table.Title)).Append("\n\n").Append(ReportMarkdown.Inline(table.Note)).Append("\n\n");
+            md.Append('|');
+            foreach (string h in table.Headers)
+            {
+                md.Append(' ').Append(ReportMarkdown.Cell(h.TrimStart('>'))).Append(" |");
+            }
+
+            md.Append("\n|");
+            foreach (string h in table.Headers)
+            {
+                md.Append(h.StartsWith('>') ? "---:|" : "---|");
+            }
+
+            md.Append('\n');
+            foreach (string[] row in table.Rows)
+            {
+                md.Append('|');
+                foreach (string cell in row)
+                {
+                    md.Append(' ').Append(ReportMarkdown.Cell(cell)).Append(" |");
+                }
+
+                md.Append('\n');
+            }
+
+            md.Append('\n');
+        }
+
+        md.Append("## Recommendation\n\n").Append(ReportMarkdown.Inline(Recommendation(results))).Append('\n');
+        return md.ToString();
+    }
+
+    internal static string Recommendation(StudyResults results) =>
+        results.Recommendation?.Summary ?? "No model was measured, so there is nothing to recommend.";
+}
