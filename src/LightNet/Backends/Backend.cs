@@ -15,6 +15,8 @@ public abstract class Backend
     static Backend()
     {
         OrtBackend.RegisterAll();
+        Engine.CpuSimdBackend.Register();
+        Cudnn.CudnnBackend.Register();
     }
 
     /// <summary>Creates a backend from its parsed name.</summary>

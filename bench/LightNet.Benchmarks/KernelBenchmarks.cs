@@ -1,0 +1,133 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using LightNet.BenchmarkDotNet;
+using LightNet.Engine.Kernels;
+
+namespace LightNet.Benchmarks;
+
+/// <summary>
+/// The cpu-simd engine's heavy kernels at the shapes ResNet-18 and MobileNetV2 use (one image, NCHW, fused ReLU),
+/// plus a square run-time GEMM, on the best ISA of this machine, 1 and 2 threads. Columns: the kernel's algorithm,
+/// GMAC/s, and the share of this CPU's peak FMA rate on the case's threads (<see cref="CpuPeak"/>).
+/// </summary>
+/// <example><c>dotnet run -c Release --project bench/LightNet.Benchmarks -- --filter '*KernelBenchmarks*' --quick</c></example>
+[Config(typeof(ColumnsConfig))]
+public class KernelBenchmarks
+{
+    private static readonly Dictionary<string, Func<int, GemmHarness>> Cases = new()
+    {
+        ["gemm 512x512x512"] = t => GemmHarness.Gemm(512, 512, 512, IsaSupport.Best, t),
+        ["r18-l2 3x3 128-128 28"] = t => GemmHarness.Conv(new Conv2dShape(128, 28, 28, 128, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1), IsaSupport.Best, t),
+        ["r18-l1 3x3 64-64 56"] = t => GemmHarness.Conv(new Conv2dShape(64, 56, 56, 64, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 1), IsaSupport.Best, t),
+        ["r18-l4 3x3 512-512 7"] = t => GemmHarness.Conv(new Conv2dShape(512, 7, 7, 512, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1), IsaSupport.Best, t),
+        ["mbv2 1x1 24-144 56"] = t => GemmHarness.Conv(new Conv2dShape(24, 56, 56, 144, 56, 56, 1, 1, 1, 1, 1, 1, 0, 0, 1), IsaSupport.Best, t),
+        ["mbv2 1x1 144-24 56"] = t => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 24, 56, 56, 1, 1, 1, 1, 1, 1, 0, 0, 1), IsaSupport.Best, t),
+        ["mbv2 dw3x3 144 56 s1"] = t => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 144, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 144), IsaSupport.Best, t),
+        ["mbv2 dw3x3 144 56 s2"] = t => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 144, 28, 28, 3, 3, 2, 2, 1, 1, 1, 1, 144), IsaSupport.Best, t),
+    };
+
+    private static readonly Dictionary<string, (long Macs, string Algorithm)> Described = new();
+
+    private GemmHarness? _harness;
+
+    /// <summary>The kernel case.</summary>
+    [ParamsSource(nameof(CaseNames))]
+    public string Case { get; set; } = "";
+
+    /// <summary>Threads of the kernel's worker pool.</summary>
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
+    /// <summary>Every case name.</summary>
+    public static IEnumerable<string> CaseNames => Cases.Keys;
+
+    /// <summary>Prepares the kernel, its buffers and its pool.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        _harness = Cases[Case](Threads);
+        lock (Described)
+        {
+            Described[Case] = (_harness.Macs, _harness.Algorithm);
+        }
+    }
+
+    /// <summary>One run of the kernel on one image.</summary>
+    [Benchmark]
+    public void Run() => _harness!.Run();
+
+    /// <summary>Frees the kernel.</summary>
+    [GlobalCleanup]
+    public void Cleanup() => _harness?.Dispose();
+
+    private static (long Macs, string Algorithm) Describe(BenchmarkCase benchmarkCase)
+    {
+        string name = (string)benchmarkCase.Parameters["Case"];
+        lock (Described)
+        {
+            if (!Described.TryGetValue(name, out var d))
+            {
+                // The summary is built in the host process, not the one that ran the case: describe it here.
+                using var h = Cases[name](1);
+                Described[name] = d = (h.Macs, h.Algorithm);
+            }
+
+            return d;
+        }
+    }
+
+    private sealed class ColumnsConfig : ManualConfig
+    {
+        public ColumnsConfig() => AddColumn(new KernelColumn(KernelColumn.Kind.Algorithm), new KernelColumn(KernelColumn.Kind.Gmacs), new KernelColumn(KernelColumn.Kind.PeakShare));
+    }
+
+    private sealed class KernelColumn(KernelColumn.Kind kind) : LightNetColumn("Case")
+    {
+        public enum Kind { Algorithm, Gmacs, PeakShare }
+
+        public override string Id => base.Id + "." + kind;
+
+        public override string ColumnName => kind switch
+        {
+            Kind.Algorithm => "Algorithm",
+            Kind.Gmacs => "GMAC/s",
+            _ => "Peak FMA %",
+        };
+
+        public override int PriorityInCategory => (int)kind;
+
+        public override string Legend => kind switch
+        {
+            Kind.Algorithm => "The kernel's algorithm and ISA",
+            Kind.Gmacs => "Multiply-accumulates per nanosecond of the mean time",
+            _ => $"GMAC/s as a share of threads × {CpuPeak.Current}",
+        };
+
+        protected override string? Format(Summary summary, BenchmarkCase benchmarkCase)
+        {
+            var (macs, algorithm) = Describe(benchmarkCase);
+            if (kind == Kind.Algorithm)
+            {
+                return algorithm;
+            }
+
+            if (MeanNanoseconds(summary, benchmarkCase) is not double ns)
+            {
+                return null;
+            }
+
+            double gmacs = macs / ns;
+            if (kind == Kind.Gmacs)
+            {
+                return gmacs.ToString("0.00", CultureInfo.InvariantCulture);
+            }
+
+            int threads = Parameter(benchmarkCase, "Threads") is int t ? Math.Min(t, Environment.ProcessorCount) : 1;
+            double peak = CpuPeak.Current.PeakMacsPerSecond(threads);
+            return peak > 0 ? (100 * gmacs * 1e9 / peak).ToString("0.0", CultureInfo.InvariantCulture) + "%" : null;
+        }
+    }
+}

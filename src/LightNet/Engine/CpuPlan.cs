@@ -1,0 +1,481 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using LightNet.Engine.Kernels;
+using LightNet.Onnx;
+
+namespace LightNet.Engine;
+
+/// <summary>
+/// An <see cref="OptimizedGraph"/> compiled for the CPU: one prepared kernel step per node, every value at a
+/// fixed offset of one 64-byte-aligned arena (<see cref="MemoryPlan"/>), one scratch block shared by all steps
+/// and a persistent <see cref="WorkerPool"/>. <see cref="Execute"/> allocates nothing; it is not reentrant (the
+/// session serialises calls).
+/// </summary>
+internal sealed unsafe class CpuPlan : IDisposable
+{
+    private readonly List<nint> _blocks = [];
+    private readonly PlanStep[] _steps;
+    private readonly WorkerPool _pool;
+    private readonly byte* _arena;
+    private readonly byte* _scratch;
+    private bool _disposed;
+
+    public CpuPlan(OptimizedGraph graph, Isa isa, int threads)
+    {
+        Graph = graph;
+        GraphInputs = graph.Inputs;
+        GraphOutputs = graph.Outputs;
+        Isa = isa;
+        Threads = threads;
+        Memory = MemoryPlan.Create(graph);
+        _arena = (byte*)Alloc(Memory.ArenaBytes);
+        NativeMemory.Clear(_arena, (nuint)Memory.ArenaBytes);
+        _pool = new WorkerPool(threads);
+        var steps = new List<PlanStep>();
+        try
+        {
+            foreach (OptimizedNode node in graph.Nodes)
+            {
+                if (node.OpType != "View")
+                {
+                    steps.Add(Compile(node));
+                }
+            }
+
+            _steps = steps.ToArray();
+            ScratchBytes = MemoryPlan.Align(_steps.Select(s => s.ScratchBytes).DefaultIfEmpty(0).Max());
+            _scratch = (byte*)Alloc(Math.Max(ScratchBytes, 64));
+            Inputs = graph.Inputs.Select(b => (nint)Pointer(b.Value)).ToArray();
+            Outputs = graph.Outputs.Select(b => (nint)(graph.Constants.TryGetValue(b.Value, out ConstTensor? c) ? ConstantPointer(c) : Pointer(b.Value))).ToArray();
+
+            // The kernels hold their own (prepacked) copies of the weights: let the float constants be collected.
+            Graph = null!;
+        }
+        catch
+        {
+            foreach (PlanStep s in steps)
+            {
+                s.Dispose();
+            }
+
+            _pool.Dispose();
+            FreeBlocks();
+            throw;
+        }
+    }
+
+    /// <summary>The model inputs, in the order of <see cref="Inputs"/>.</summary>
+    public IReadOnlyList<GraphBoundary> GraphInputs { get; }
+
+    /// <summary>The model outputs, in the order of <see cref="Outputs"/>.</summary>
+    public IReadOnlyList<GraphBoundary> GraphOutputs { get; }
+
+    /// <summary>The graph being compiled; released once the steps are built.</summary>
+    private OptimizedGraph Graph { get; set; }
+
+    public Isa Isa { get; }
+
+    public int Threads { get; }
+
+    public MemoryPlan Memory { get; }
+
+    public long ScratchBytes { get; }
+
+    public IReadOnlyList<PlanStep> Steps => _steps;
+
+    /// <summary>Where each graph input is written before a run (in <see cref="OptimizedGraph.Inputs"/> order).</summary>
+    public IReadOnlyList<nint> Inputs { get; } = [];
+
+    /// <summary>Where each graph output is read after a run (in <see cref="OptimizedGraph.Outputs"/> order).</summary>
+    public IReadOnlyList<nint> Outputs { get; } = [];
+
+    /// <summary>Runs every step once; with <paramref name="stepTicks"/>, adds each step's elapsed ticks.</summary>
+    public void Execute(long[]? stepTicks = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (stepTicks is null)
+        {
+            for (int i = 0; i < _steps.Length; i++)
+            {
+                _steps[i].Execute(_scratch, _pool);
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < _steps.Length; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            _steps[i].Execute(_scratch, _pool);
+            stepTicks[i] += Stopwatch.GetTimestamp() - t0;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (PlanStep s in _steps)
+        {
+            s.Dispose();
+        }
+
+        _pool.Dispose();
+        FreeBlocks();
+    }
+
+    private void FreeBlocks()
+    {
+        foreach (nint b in _blocks)
+        {
+            NativeMemory.AlignedFree((void*)b);
+        }
+
+        _blocks.Clear();
+    }
+
+    private void* Alloc(long bytes)
+    {
+        void* p = NativeMemory.AlignedAlloc((nuint)Math.Max(bytes, 64), 64);
+        _blocks.Add((nint)p);
+        return p;
+    }
+
+    private float* Pointer(string value) => (float*)(_arena + Memory.Offsets[value]);
+
+    private float* ConstantPointer(ConstTensor c)
+    {
+        float[] data = c.AsFloats();
+        var p = (float*)Alloc(MemoryPlan.Align(Math.Max(1, data.Length) * sizeof(float)));
+        data.CopyTo(new Span<float>(p, data.Length));
+        return p;
+    }
+
+    /// <summary>A run-time value or a constant, as a pointer.</summary>
+    private float* Operand(string value) =>
+        Graph.Constants.TryGetValue(value, out ConstTensor? c) ? ConstantPointer(c) : Pointer(value);
+
+    private ConstTensor Const(string value) => Graph.Constants[value];
+
+    private static int[] Ints(long[] dims) => dims.Select(d => checked((int)d)).ToArray();
+
+    private static long[] IntsAttr(OptimizedNode n, string name, long[] fallback) => n.Source.GetInts(name)?.ToArray() ?? fallback;
+
+    private PlanStep Compile(OptimizedNode n)
+    {
+        try
+        {
+            return CompileCore(n);
+        }
+        catch (LightNetException e) when (e.Code != ErrorCode.UnsupportedOperator)
+        {
+            throw new LightNetException(ErrorCode.UnsupportedOperator,
+                $"{n.OpType} node '{n.Name}' (opset {Graph.Opset}) cannot be prepared: {e.Message}", e);
+        }
+    }
+
+    private PlanStep CompileCore(OptimizedNode n)
+    {
+        string x0 = n.Inputs[0];
+        long[] xd = Graph.Dims(x0);
+        long[] yd = Graph.Dims(n.Outputs[0]);
+        float* y = Pointer(n.Outputs[0]);
+        switch (n.OpType)
+        {
+            case "Conv":
+                return CompileConv(n, xd, yd, y);
+            case "ConvTranspose":
+                return CompileConvTranspose(n, xd, yd, y);
+            case "Dense":
+            {
+                ConstTensor w = Const(n.Inputs[1]);
+                int outF = (int)w.Dims[0], inF = (int)w.Dims[1];
+                int rows = checked((int)(Shapes.ElementCount(xd) / inF));
+                float[] bias = n.Inputs.Length > 2 ? Const(n.Inputs[2]).AsFloats() : [];
+                var kernel = DenseKernel.Create(w.AsFloats(), outF, inF, bias, n.Activation, n.Residual is not null, Isa, Threads);
+                return new DenseStep(n, kernel, Pointer(x0), rows, y, n.Residual is null ? null : Pointer(n.Residual));
+            }
+
+            case "MatMul":
+                return new MatMulStep(n, Operand(x0), xd, Operand(n.Inputs[1]), Graph.Dims(n.Inputs[1]), y, yd, Isa, Threads);
+            case "Activation":
+            {
+                var kernel = ActivationKernel.Create(n.Activation, Shapes.ElementCount(xd));
+                return new ActivationStep(n, kernel, Pointer(x0), y);
+            }
+
+            case "ChannelAffine":
+            {
+                int batch = (int)xd[0], channels = xd.Length > 1 ? (int)xd[1] : 1;
+                int spatial = checked((int)Shapes.ElementCount(xd.AsSpan(Math.Min(2, xd.Length))));
+                var kernel = ChannelAffineKernel.Create(batch, channels, spatial, Const(n.Inputs[1]).AsFloats(), Const(n.Inputs[2]).AsFloats(), n.Activation);
+                return new ChannelAffineStep(n, kernel, Pointer(x0), y);
+            }
+
+            case "Add" or "Sub" or "Mul" or "Div" or "PRelu":
+            {
+                var op = Enum.Parse<BinaryOp>(n.OpType);
+                var kernel = BroadcastBinaryKernel.Create(op, Ints(xd), Ints(Graph.Dims(n.Inputs[1])), default, Ints(yd));
+                return new BinaryStep(n, kernel, Operand(x0), Operand(n.Inputs[1]), y);
+            }
+
+            case "Sum":
+            {
+                var kernel = SumKernel.Create(n.Inputs.Select(i => Ints(Graph.Dims(i))).ToArray());
+                return new SumStep(n, kernel, n.Inputs.Select(i => (nint)Operand(i)).ToArray(), y);
+            }
+
+            case "Concat":
+            {
+                var kernel = ConcatKernel.Create(n.Inputs.Where(i => i.Length > 0).Select(i => Ints(Graph.Dims(i))).ToArray(), n.Source.GetInt("axis", 1));
+                return new ConcatStep(n, kernel, n.Inputs.Where(i => i.Length > 0).Select(i => (nint)Operand(i)).ToArray(), y);
+            }
+
+            case "Split":
+            {
+                long[] sizes = Graph.Opset >= 13 ? (n.Inputs.Length > 1 && n.Inputs[1].Length > 0 ? Const(n.Inputs[1]).AsInts() : [])
+                    : IntsAttr(n, "split", []);
+                var kernel = SplitKernel.Create(Ints(xd), n.Source.GetInt("axis", 0), sizes, n.Outputs.Length);
+                nint[] outs = n.Outputs.Select(o => o.Length > 0 && Memory.Offsets.ContainsKey(o) ? (nint)Pointer(o) : (nint)Alloc(64 + (4 * Shapes.ElementCount(Graph.Dims(o))))).ToArray();
+                return new SplitStep(n, kernel, Pointer(x0), outs);
+            }
+
+            case "Slice":
+            {
+                long[] starts, ends, axes, steps;
+                if (Graph.Opset < 10)
+                {
+                    starts = IntsAttr(n, "starts", []);
+                    ends = IntsAttr(n, "ends", []);
+                    axes = IntsAttr(n, "axes", Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray());
+                    steps = Enumerable.Repeat(1L, starts.Length).ToArray();
+                }
+                else
+                {
+                    starts = Const(n.Inputs[1]).AsInts();
+                    ends = Const(n.Inputs[2]).AsInts();
+                    axes = n.Inputs.Length > 3 && n.Inputs[3].Length > 0 ? Const(n.Inputs[3]).AsInts() : Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
+                    steps = n.Inputs.Length > 4 && n.Inputs[4].Length > 0 ? Const(n.Inputs[4]).AsInts() : Enumerable.Repeat(1L, starts.Length).ToArray();
+                }
+
+                var kernel = SliceKernel.Create(Ints(xd), starts, ends, axes, steps);
+                return new UnaryStep(n, "strided-copy", kernel.Run, Pointer(x0), y);
+            }
+
+            case "Transpose":
+            {
+                long[] perm = IntsAttr(n, "perm", Enumerable.Range(0, xd.Length).Reverse().Select(i => (long)i).ToArray());
+                var kernel = TransposeKernel.Create(Ints(xd), perm);
+                return new UnaryStep(n, "transpose", kernel.Run, Pointer(x0), y);
+            }
+
+            case "MaxPool" or "AveragePool":
+                return CompilePool(n, xd, yd, y);
+            case "GlobalAveragePool" or "GlobalMaxPool":
+            {
+                var kernel = GlobalPoolKernel.Create(n.OpType == "GlobalMaxPool" ? PoolKind.Max : PoolKind.Average,
+                    checked((int)(xd[0] * xd[1])), checked((int)Shapes.ElementCount(xd.AsSpan(2))));
+                return new UnaryStep(n, "global-pool", kernel.Run, Pointer(x0), y);
+            }
+
+            case "Softmax" or "LogSoftmax":
+            {
+                bool old = Graph.Opset < 13;
+                var kernel = SoftmaxKernel.Create(Ints(xd), n.Source.GetInt("axis", old ? 1 : -1), n.OpType == "LogSoftmax", old);
+                return new UnaryStep(n, "softmax", kernel.Run, Pointer(x0), y);
+            }
+
+            case "LRN":
+            {
+                var kernel = LrnKernel.Create((int)xd[0], (int)xd[1], checked((int)Shapes.ElementCount(xd.AsSpan(2))), (int)n.Source.GetInt("size", 1),
+                    n.Source.GetFloat("alpha", 1e-4f), n.Source.GetFloat("beta", 0.75f), n.Source.GetFloat("bias", 1f));
+                return new UnaryStep(n, "lrn", kernel.Run, Pointer(x0), y);
+            }
+
+            case "Gather":
+            {
+                ConstTensor idx = Const(n.Inputs[1]);
+                var kernel = GatherKernel.Create(Ints(xd), n.Source.GetInt("axis", 0), idx.AsInts(), Ints(idx.Dims));
+                return new UnaryStep(n, "gather", (a, b, _) => kernel.Run(a, b), Pointer(x0), y);
+            }
+
+            case "Pad":
+                return CompilePad(n, xd, y);
+            case "Resize":
+                return CompileResize(n, xd, yd, y);
+            case "ReduceMean":
+            {
+                long[] axes = Graph.Opset >= 18
+                    ? (n.Inputs.Length > 1 && n.Inputs[1].Length > 0 ? Const(n.Inputs[1]).AsInts() : [])
+                    : IntsAttr(n, "axes", []);
+                if (axes.Length == 0 && n.Source.GetInt("noop_with_empty_axes", 0) != 0)
+                {
+                    var copy = ActivationKernel.Create(Activation.None, Shapes.ElementCount(xd));
+                    return new ActivationStep(n, copy, Pointer(x0), y);
+                }
+
+                var kernel = ReduceKernel.Create(Ints(xd), axes, n.Source.GetInt("keepdims", 1) != 0);
+                return new UnaryStep(n, "reduce-mean", (a, b, _) => kernel.Run(a, b), Pointer(x0), y);
+            }
+
+            case "FakeQuant":
+                return new FakeQuantStep(n, Pointer(x0), y, xd);
+            case "RoundToHalf":
+                return new RoundToHalfStep(n, Pointer(x0), y, Shapes.ElementCount(xd));
+            default:
+                throw new LightNetException(ErrorCode.UnsupportedOperator, $"{n.OpType} node '{n.Name}' (opset {Graph.Opset}) has no CPU kernel.");
+        }
+    }
+
+    private (int Top, int Left, int Bottom, int Right) Pads(OptimizedNode n, long[] xd, int kh, int kw, int sh, int sw, int dh, int dw, bool ceil)
+    {
+        string autoPad = n.Source.GetString("auto_pad", "NOTSET");
+        long[] pads = IntsAttr(n, "pads", [0, 0, 0, 0]);
+        if (autoPad is "SAME_UPPER" or "SAME_LOWER" or "VALID")
+        {
+            var h = PoolGeometry.Resolve(autoPad, (int)xd[2], kh, sh, dh, 0, 0, ceil);
+            var w = PoolGeometry.Resolve(autoPad, (int)xd[3], kw, sw, dw, 0, 0, ceil);
+            return (h.PadBegin, w.PadBegin, h.PadEnd, w.PadEnd);
+        }
+
+        return ((int)pads[0], (int)pads[1], (int)pads[2], (int)pads[3]);
+    }
+
+    private PlanStep CompileConv(OptimizedNode n, long[] xd, long[] yd, float* y)
+    {
+        ConstTensor w = Const(n.Inputs[1]);
+        long[] strides = IntsAttr(n, "strides", [1, 1]), dil = IntsAttr(n, "dilations", [1, 1]);
+        int kh = (int)w.Dims[2], kw = (int)w.Dims[3];
+        var pads = Pads(n, xd, kh, kw, (int)strides[0], (int)strides[1], (int)dil[0], (int)dil[1], false);
+        var shape = new Conv2dShape((int)xd[1], (int)xd[2], (int)xd[3], (int)yd[1], (int)yd[2], (int)yd[3], kh, kw,
+            (int)strides[0], (int)strides[1], (int)dil[0], (int)dil[1], pads.Top, pads.Left, (int)n.Source.GetInt("group", 1));
+        float[] bias = n.Inputs.Length > 2 && n.Inputs[2].Length > 0 ? Const(n.Inputs[2]).AsFloats() : [];
+        var kernel = Conv2dKernel.Create(shape, w.AsFloats(), bias, n.Activation, n.Residual is not null, Isa, Threads);
+        long inStride = Shapes.ElementCount(xd.AsSpan(1)), outStride = Shapes.ElementCount(yd.AsSpan(1));
+        return new ConvStep(n, kernel, Pointer(n.Inputs[0]), y, n.Residual is null ? null : Pointer(n.Residual), (int)xd[0], inStride, outStride);
+    }
+
+    private PlanStep CompileConvTranspose(OptimizedNode n, long[] xd, long[] yd, float* y)
+    {
+        ConstTensor w = Const(n.Inputs[1]);
+        long[] strides = IntsAttr(n, "strides", [1, 1]), dil = IntsAttr(n, "dilations", [1, 1]);
+        int kh = (int)w.Dims[2], kw = (int)w.Dims[3];
+        long[] pads = IntsAttr(n, "pads", [0, 0, 0, 0]);
+        string autoPad = n.Source.GetString("auto_pad", "NOTSET");
+        if (n.Source.GetInts("output_shape") is not null || autoPad is "SAME_UPPER" or "SAME_LOWER")
+        {
+            long[] op = IntsAttr(n, "output_padding", [0, 0]);
+            long[] k = [kh, kw];
+            pads = new long[4];
+            for (int i = 0; i < 2; i++)
+            {
+                long total = Math.Max(0, (strides[i] * (xd[2 + i] - 1)) + op[i] + (((k[i] - 1) * dil[i]) + 1) - yd[2 + i]);
+                pads[i] = autoPad == "SAME_UPPER" ? total / 2 : total - (total / 2);
+                pads[i + 2] = total - pads[i];
+            }
+        }
+
+        var shape = new Conv2dShape((int)xd[1], (int)xd[2], (int)xd[3], (int)yd[1], (int)yd[2], (int)yd[3], kh, kw,
+            (int)strides[0], (int)strides[1], (int)dil[0], (int)dil[1], (int)pads[0], (int)pads[1], (int)n.Source.GetInt("group", 1));
+        float[] bias = n.Inputs.Length > 2 && n.Inputs[2].Length > 0 ? Const(n.Inputs[2]).AsFloats() : [];
+        var kernel = ConvTranspose2dKernel.Create(shape, w.AsFloats(), bias, n.Activation, false, Isa, Threads);
+        long inStride = Shapes.ElementCount(xd.AsSpan(1)), outStride = Shapes.ElementCount(yd.AsSpan(1));
+        return new ConvTransposeStep(n, kernel, Pointer(n.Inputs[0]), y, (int)xd[0], inStride, outStride);
+    }
+
+    private PlanStep CompilePool(OptimizedNode n, long[] xd, long[] yd, float* y)
+    {
+        long[] k = IntsAttr(n, "kernel_shape", []);
+        long[] strides = IntsAttr(n, "strides", [1, 1]), dil = IntsAttr(n, "dilations", [1, 1]);
+        bool ceil = n.Source.GetInt("ceil_mode", 0) != 0;
+        var pads = Pads(n, xd, (int)k[0], (int)k[1], (int)strides[0], (int)strides[1], (int)dil[0], (int)dil[1], ceil);
+        var shape = new Pool2dShape(checked((int)(xd[0] * xd[1])), (int)xd[2], (int)xd[3], (int)yd[2], (int)yd[3], (int)k[0], (int)k[1],
+            (int)strides[0], (int)strides[1], (int)dil[0], (int)dil[1], pads.Top, pads.Left, pads.Bottom, pads.Right);
+        bool max = n.OpType == "MaxPool";
+        var kernel = Pool2dKernel.Create(shape, max ? PoolKind.Max : PoolKind.Average, !max && n.Source.GetInt("count_include_pad", 0) != 0);
+        return new UnaryStep(n, max ? "max-pool" : "average-pool", kernel.Run, Pointer(n.Inputs[0]), y);
+    }
+
+    private PlanStep CompilePad(OptimizedNode n, long[] xd, float* y)
+    {
+        int rank = xd.Length;
+        long[] pads;
+        float value;
+        if (Graph.Opset < 11)
+        {
+            pads = IntsAttr(n, "pads", new long[2 * rank]);
+            value = n.Source.GetFloat("value", 0f);
+        }
+        else
+        {
+            long[] given = Const(n.Inputs[1]).AsInts();
+            value = n.Inputs.Length > 2 && n.Inputs[2].Length > 0 ? Const(n.Inputs[2]).AsFloats()[0] : 0f;
+            if (n.Inputs.Length > 3 && n.Inputs[3].Length > 0)
+            {
+                long[] axes = Const(n.Inputs[3]).AsInts();
+                pads = new long[2 * rank];
+                for (int i = 0; i < axes.Length; i++)
+                {
+                    int a = (int)(axes[i] < 0 ? axes[i] + rank : axes[i]);
+                    pads[a] = given[i];
+                    pads[a + rank] = given[i + axes.Length];
+                }
+            }
+            else
+            {
+                pads = given;
+            }
+        }
+
+        PadMode mode = n.Source.GetString("mode", "constant") switch
+        {
+            "reflect" => PadMode.Reflect,
+            "edge" => PadMode.Edge,
+            _ => PadMode.Constant,
+        };
+        var kernel = PadKernel.Create(Ints(xd), pads, mode, value);
+        return new UnaryStep(n, "pad-" + mode.ToString().ToLowerInvariant(), (a, b, _) => kernel.Run(a, b), Pointer(n.Inputs[0]), y);
+    }
+
+    private PlanStep CompileResize(OptimizedNode n, long[] xd, long[] yd, float* y)
+    {
+        if (xd.Length != 4 || xd[0] != yd[0] || xd[1] != yd[1])
+        {
+            throw new LightNetException(ErrorCode.UnsupportedOperator,
+                $"Resize node '{n.Name}' (opset {Graph.Opset}): only the two last axes of a 4-D tensor can be resized ({Dimension.Format(xd)} → {Dimension.Format(yd)}).");
+        }
+
+        int scalesInput = Graph.Opset < 11 ? 1 : 2;
+        float sh = yd[2] / (float)xd[2], sw = yd[3] / (float)xd[3];
+        if (n.Inputs.Length > scalesInput && n.Inputs[scalesInput].Length > 0 && Const(n.Inputs[scalesInput]).Count == 4)
+        {
+            float[] s = Const(n.Inputs[scalesInput]).AsFloats();
+            sh = s[2];
+            sw = s[3];
+        }
+
+        ResizeMode mode = n.Source.GetString("mode", "nearest") == "linear" ? ResizeMode.Linear : ResizeMode.Nearest;
+        ResizeCoordinates coords = Graph.Opset < 11 ? ResizeCoordinates.Asymmetric : n.Source.GetString("coordinate_transformation_mode", "half_pixel") switch
+        {
+            "pytorch_half_pixel" => ResizeCoordinates.PytorchHalfPixel,
+            "align_corners" => ResizeCoordinates.AlignCorners,
+            "asymmetric" => ResizeCoordinates.Asymmetric,
+            "tf_half_pixel_for_nearest" => ResizeCoordinates.TfHalfPixelForNearest,
+            "half_pixel_symmetric" => ResizeCoordinates.HalfPixelSymmetric,
+            _ => ResizeCoordinates.HalfPixel,
+        };
+        ResizeNearest nearest = n.Source.GetString("nearest_mode", "round_prefer_floor") switch
+        {
+            "round_prefer_ceil" => ResizeNearest.RoundPreferCeil,
+            "floor" => ResizeNearest.Floor,
+            "ceil" => ResizeNearest.Ceil,
+            _ => ResizeNearest.RoundPreferFloor,
+        };
+        var kernel = ResizeKernel.Create(checked((int)(xd[0] * xd[1])), (int)xd[2], (int)xd[3], (int)yd[2], (int)yd[3], sh, sw, mode, coords, nearest);
+        return new UnaryStep(n, "resize-" + mode.ToString().ToLowerInvariant(), kernel.Run, Pointer(n.Inputs[0]), y);
+    }
+}

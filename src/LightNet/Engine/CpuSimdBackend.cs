@@ -1,0 +1,81 @@
+using LightNet.Backends;
+using LightNet.Engine.Kernels;
+
+namespace LightNet.Engine;
+
+/// <summary>
+/// <c>cpu-simd</c>: LightNet's managed engine (no native code). Options: <c>threads=N</c> (InferenceOptions.Threads
+/// wins when set) and <c>isa=avx512|avx2|vector128|scalar</c> (default: the best this machine supports).
+/// </summary>
+internal sealed class CpuSimdBackend : Backend
+{
+    public const string BackendName = "cpu-simd";
+
+    private CpuSimdBackend(BackendSpec spec)
+        : base(spec)
+    {
+        spec.RejectUnknown("threads", "isa");
+        ThreadsOption = spec.Values.ContainsKey("threads") ? spec.GetInt("threads", 0, min: 1) : null;
+        string isa = spec.GetChoice("isa", "", "avx512", "avx2", "vector128", "scalar");
+        RequestedIsa = isa switch
+        {
+            "avx512" => Kernels.Isa.Avx512,
+            "avx2" => Kernels.Isa.Avx2,
+            "vector128" => Kernels.Isa.Vector128,
+            "scalar" => Kernels.Isa.Scalar,
+            _ => null,
+        };
+        EffectiveOptions = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["threads"] = ThreadsOption?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? $"auto ({DefaultThreads})",
+            ["isa"] = IsaSupport.Name(RequestedIsa ?? IsaSupport.Best),
+        };
+    }
+
+    public override BackendKind Kind => BackendKind.Managed;
+
+    public override Precision Precision => Precision.Fp32;
+
+    public override string Device => $"CPU ({IsaDescription(RequestedIsa ?? IsaSupport.Best)}, {ThreadsOption ?? DefaultThreads} thread{((ThreadsOption ?? DefaultThreads) == 1 ? "" : "s")})";
+
+    public override IReadOnlyDictionary<string, string> EffectiveOptions { get; }
+
+    internal int? ThreadsOption { get; }
+
+    internal Isa? RequestedIsa { get; }
+
+    /// <summary>The thread count used when neither the backend option nor InferenceOptions.Threads sets one.</summary>
+    internal static int DefaultThreads => Math.Max(1, Environment.ProcessorCount);
+
+    internal static void Register() => Register(BackendName, spec => new CpuSimdBackend(spec), [BackendName], order: 100);
+
+    public override BackendAvailability CheckAvailability()
+    {
+        if (RequestedIsa is { } isa && !IsaSupport.IsSupported(isa))
+        {
+            return BackendAvailability.Unavailable(
+                $"{Name} is unavailable: this CPU does not support the '{IsaSupport.Name(isa)}' instruction set (best available: '{IsaSupport.Name(IsaSupport.Best)}').");
+        }
+
+        return BackendAvailability.Available($"LightNet managed engine on {Device}");
+    }
+
+    public override IInferenceSession CreateSession(Model model, InferenceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= InferenceOptions.Default;
+        options.Validate();
+        EnsureAvailable();
+        Isa isa = IsaSupport.Resolve(RequestedIsa);
+        int threads = options.Threads ?? ThreadsOption ?? DefaultThreads;
+        return new CpuSimdSession(this, model, options, isa, threads);
+    }
+
+    private static string IsaDescription(Isa isa) => isa switch
+    {
+        Kernels.Isa.Avx512 => "AVX-512F",
+        Kernels.Isa.Avx2 => "AVX2+FMA",
+        Kernels.Isa.Vector128 => "Vector128",
+        _ => "scalar",
+    };
+}

@@ -1,0 +1,174 @@
+namespace LightNet.Engine.Kernels;
+
+/// <summary>
+/// The static shape of one 2-D convolution of one image (NCHW). Pad bottom/right are implied by
+/// <see cref="OutHeight"/>/<see cref="OutWidth"/>.
+/// </summary>
+internal readonly record struct Conv2dShape(
+    int InChannels, int InHeight, int InWidth, int OutChannels, int OutHeight, int OutWidth,
+    int KernelHeight, int KernelWidth, int StrideHeight, int StrideWidth, int DilationHeight, int DilationWidth,
+    int PadTop, int PadLeft, int Groups)
+{
+    /// <summary>Multiply-accumulates of one image.</summary>
+    public long Macs => (long)OutChannels * OutHeight * OutWidth * (InChannels / Math.Max(Groups, 1)) * KernelHeight * KernelWidth;
+
+    /// <summary>Whether this is a depthwise convolution with channel multiplier 1.</summary>
+    public bool IsDepthwise => Groups > 1 && Groups == InChannels && Groups == OutChannels;
+
+    /// <summary>Whether this is a 1×1, stride-1, unpadded convolution whose output grid equals its input grid.</summary>
+    public bool IsPointwise => KernelHeight == 1 && KernelWidth == 1 && StrideHeight == 1 && StrideWidth == 1
+        && PadTop == 0 && PadLeft == 0 && OutHeight == InHeight && OutWidth == InWidth;
+
+    /// <summary>Validates the shape, the weight count (<paramref name="expectedWeights"/>), the bias and the thread count.</summary>
+    /// <exception cref="LightNetException">Any of them is wrong.</exception>
+    public void ValidateParameters(string op, int weights, long expectedWeights, int bias, int threads)
+    {
+        Validate(op);
+        if (weights != expectedWeights)
+        {
+            throw new LightNetException(ErrorCode.InvalidShape, $"{op}: weights have {weights} values, the shape {this} needs {expectedWeights}.");
+        }
+
+        if (bias != 0 && bias != OutChannels)
+        {
+            throw new LightNetException(ErrorCode.InvalidShape, $"{op}: bias has {bias} values, expected {OutChannels}.");
+        }
+
+        if (threads < 1)
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, $"{op}: thread count must be positive (got {threads}).");
+        }
+    }
+
+    /// <summary>Throws when a dimension is out of range or the channels do not divide into the groups.</summary>
+    /// <exception cref="LightNetException">The shape is invalid (<see cref="ErrorCode.InvalidShape"/>).</exception>
+    public void Validate(string op)
+    {
+        bool ok = InChannels > 0 && InHeight > 0 && InWidth > 0 && OutChannels > 0 && OutHeight > 0 && OutWidth > 0
+            && KernelHeight > 0 && KernelWidth > 0 && StrideHeight > 0 && StrideWidth > 0 && DilationHeight > 0
+            && DilationWidth > 0 && PadTop >= 0 && PadLeft >= 0 && Groups > 0
+            && InChannels % Groups == 0 && OutChannels % Groups == 0;
+        if (!ok)
+        {
+            throw new LightNetException(ErrorCode.InvalidShape, $"{op}: invalid shape {this}.");
+        }
+    }
+}
+
+/// <summary>
+/// A 2-D convolution prepared once (weights prepacked for the GEMM micro-kernel of the chosen ISA):
+/// 1×1 stride 1 → GEMM on the input directly; depthwise → <see cref="ConvDepthwise"/>; otherwise implicit
+/// im2col packed straight into the GEMM's B panels, one GEMM per group. Bias, residual and activation are fused
+/// into the store.
+/// </summary>
+internal sealed unsafe class Conv2dKernel : IDisposable
+{
+    private readonly Conv2dShape _shape;
+    private readonly bool _residual;
+    private readonly int _threads;
+    private readonly GemmBuffer? _packed;
+    private readonly GemmBuffer _bias;
+    private readonly GemmWork? _gemm;
+    private readonly ConvDepthwise? _depthwise;
+    private readonly long _packedGroupStride;
+
+    private Conv2dKernel(in Conv2dShape shape, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, bool residual, Isa isa, int threads)
+    {
+        _shape = shape;
+        _residual = residual;
+        _threads = threads;
+        Macs = shape.Macs;
+        _bias = new GemmBuffer(shape.OutChannels);
+        bias.CopyTo(new Span<float>(_bias.Pointer, shape.OutChannels));
+        if (shape.IsDepthwise)
+        {
+            _depthwise = new ConvDepthwise(shape, weights, _bias.Pointer, activation, isa);
+            Algorithm = _depthwise.Algorithm;
+            ScratchBytes = _depthwise.ScratchBytesPerThread * threads;
+            return;
+        }
+
+        var cfg = GemmConfig.For(isa);
+        int g = shape.Groups;
+        int m = shape.OutChannels / g;
+        int k = shape.InChannels / g * shape.KernelHeight * shape.KernelWidth;
+        int n = shape.OutHeight * shape.OutWidth;
+        _packedGroupStride = cfg.PackedASize(m, k);
+        _packed = new GemmBuffer(_packedGroupStride * g);
+        fixed (float* w = weights)
+        {
+            for (int gi = 0; gi < g; gi++)
+            {
+                GemmWork.PackA(cfg, w + ((long)gi * m * k), k, 1, m, k, 1f, _packed.Pointer + (gi * _packedGroupStride));
+            }
+        }
+
+        _gemm = new GemmWork(cfg, m, n, k, threads) { Activation = activation };
+        ScratchBytes = _gemm.ScratchBytesPerThread * threads;
+        Algorithm = (shape.IsPointwise ? "gemm-1x1" : "im2col-gemm") + (g > 1 ? "-grouped" : string.Empty) + "-" + IsaSupport.Name(isa);
+    }
+
+    /// <summary>The algorithm chosen ("gemm-1x1-avx2", "im2col-gemm-avx2", "depthwise-3x3-avx2", ...).</summary>
+    public string Algorithm { get; }
+
+    /// <summary>Per-run scratch for all threads, a multiple of 64 bytes.</summary>
+    public long ScratchBytes { get; }
+
+    /// <summary>Exact multiply-accumulates of one image.</summary>
+    public long Macs { get; }
+
+    /// <summary>Prepares a convolution.</summary>
+    /// <exception cref="LightNetException">Invalid shape, weight or bias length, or thread count.</exception>
+    public static Conv2dKernel Create(in Conv2dShape shape, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
+        Activation activation, bool residual, Isa isa, int threads)
+    {
+        shape.Validate("Conv");
+        long expected = (long)shape.OutChannels * (shape.InChannels / shape.Groups) * shape.KernelHeight * shape.KernelWidth;
+        shape.ValidateParameters("Conv", weights.Length, expected, bias.Length, threads);
+        return new Conv2dKernel(shape, weights, bias, activation, residual, isa, threads);
+    }
+
+    /// <summary>
+    /// Runs one image: output[Cout,OH,OW] = act(conv(input[Cin,H,W]) + bias + residual). <paramref name="residual"/>
+    /// may alias <paramref name="output"/>; the input must not.
+    /// </summary>
+    public void Run(float* input, float* output, float* residual, byte* scratch, WorkerPool pool)
+    {
+        if (pool.Threads > _threads || (residual != null) != _residual)
+        {
+            throw new InvalidOperationException($"Conv2dKernel prepared for {_threads} threads (residual: {_residual}) was run with {pool.Threads} (residual: {residual != null}).");
+        }
+
+        if (_depthwise != null)
+        {
+            _depthwise.Run(input, output, residual, scratch, pool);
+            return;
+        }
+
+        var s = _shape;
+        var gemm = _gemm!;
+        long inGroup = (long)(s.InChannels / s.Groups) * s.InHeight * s.InWidth;
+        long outGroup = (long)gemm.M * gemm.N;
+        for (int g = 0; g < s.Groups; g++)
+        {
+            float* x = input + (g * inGroup);
+            gemm.A = _packed!.Pointer + (g * _packedGroupStride);
+            gemm.B = s.IsPointwise ? GemmBSource.Dense(x, gemm.N, false) : GemmBSource.Conv(x, s);
+            gemm.C = output + (g * outGroup);
+            gemm.Ldc = gemm.N;
+            gemm.RowBias = _bias.Pointer + (g * gemm.M);
+            gemm.Residual = residual != null ? residual + (g * outGroup) : null;
+            gemm.Ldr = gemm.N;
+            gemm.Scratch = scratch;
+            pool.Run(gemm, gemm.Items);
+        }
+    }
+
+    /// <summary>Frees the prepacked weights.</summary>
+    public void Dispose()
+    {
+        _packed?.Dispose();
+        _depthwise?.Dispose();
+        _bias.Dispose();
+    }
+}

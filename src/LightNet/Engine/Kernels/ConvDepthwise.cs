@@ -1,0 +1,273 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LightNet.Engine.Kernels;
+
+/// <summary>
+/// Depthwise convolution (groups = Cin = Cout), parallel over channels. Each channel is first copied into a
+/// zero-padded, stride-phase-split plane (column x of a padded row lands in phase x mod stride), so every tap of
+/// every stride and dilation reads a contiguous run along the output width and the inner loop is a plain vector
+/// FMA along W. 3×3 has an unrolled path with the nine weights held in registers.
+/// </summary>
+internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
+{
+    private readonly Conv2dShape _s;
+    private readonly GemmBuffer _weights;
+    private readonly float* _bias;
+    private readonly Activation _activation;
+    private readonly int _width; // vector width: 8, 4 or 1
+    private readonly int _paddedHeight;
+    private readonly int _phaseWidth;
+    private readonly int[] _tapOffsets; // offset of each tap in the padded plane, relative to output (oy, 0)
+    private float* _input, _output, _residual;
+    private byte* _scratch;
+
+    public ConvDepthwise(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, Activation activation, Isa isa)
+    {
+        _s = s;
+        _bias = bias;
+        _activation = activation;
+        _width = isa switch { Isa.Avx2 or Isa.Avx512 => 8, Isa.Vector128 => 4, _ => 1 };
+        int taps = s.KernelHeight * s.KernelWidth;
+        _weights = new GemmBuffer((long)s.OutChannels * taps);
+        weights.CopyTo(new Span<float>(_weights.Pointer, s.OutChannels * taps));
+        _paddedHeight = ((s.OutHeight - 1) * s.StrideHeight) + ((s.KernelHeight - 1) * s.DilationHeight) + 1;
+        int paddedWidth = ((s.OutWidth - 1) * s.StrideWidth) + ((s.KernelWidth - 1) * s.DilationWidth) + 1;
+        _phaseWidth = (paddedWidth + s.StrideWidth - 1) / s.StrideWidth;
+        _tapOffsets = new int[taps];
+        int rowFloats = s.StrideWidth * _phaseWidth;
+        for (int ky = 0; ky < s.KernelHeight; ky++)
+        {
+            for (int kx = 0; kx < s.KernelWidth; kx++)
+            {
+                int off = kx * s.DilationWidth;
+                _tapOffsets[(ky * s.KernelWidth) + kx] = (ky * s.DilationHeight * rowFloats) + ((off % s.StrideWidth) * _phaseWidth) + (off / s.StrideWidth);
+            }
+        }
+
+        Algorithm = (s.KernelHeight == 3 && s.KernelWidth == 3 ? "depthwise-3x3" : "depthwise") + "-" + IsaSupport.Name(isa);
+    }
+
+    public string Algorithm { get; }
+
+    public long ScratchBytesPerThread => PlaneBytes + GemmConfig.Align64((long)_s.OutWidth * sizeof(float));
+
+    private long PlaneBytes => GemmConfig.Align64((long)_paddedHeight * _s.StrideWidth * _phaseWidth * sizeof(float));
+
+    public void Run(float* input, float* output, float* residual, byte* scratch, WorkerPool pool)
+    {
+        _input = input;
+        _output = output;
+        _residual = residual;
+        _scratch = scratch;
+        pool.Run(this, _s.OutChannels);
+    }
+
+    public void Execute(int begin, int end, int threadIndex)
+    {
+        byte* mine = _scratch + (threadIndex * ScratchBytesPerThread);
+        float* plane = (float*)mine;
+        float* rowBuffer = (float*)(mine + PlaneBytes);
+        long inPlane = (long)_s.InHeight * _s.InWidth;
+        long outPlane = (long)_s.OutHeight * _s.OutWidth;
+        int ow = _s.OutWidth;
+        for (int c = begin; c < end; c++)
+        {
+            FillPlane(_input + (c * inPlane), plane);
+            float* o = _output + (c * outPlane);
+            float* res = _residual != null ? _residual + (c * outPlane) : null;
+            float* wts = _weights.Pointer + ((long)c * _tapOffsets.Length);
+            if (res == null)
+            {
+                // No residual: rows straight into the output, then one epilogue pass over the plane.
+                for (int oy = 0; oy < _s.OutHeight; oy++)
+                {
+                    ComputeRow(plane, wts, oy, o + ((long)oy * ow));
+                }
+
+                GemmEpilogue.Combine(o, o, (int)outPlane, _bias[c], null, null, 1f);
+                GemmEpilogue.Activate(o, (int)outPlane, _activation);
+                continue;
+            }
+
+            for (int oy = 0; oy < _s.OutHeight; oy++)
+            {
+                // The row is computed aside, then combined: the residual may alias the output.
+                float* row = o + ((long)oy * ow);
+                ComputeRow(plane, wts, oy, rowBuffer);
+                GemmEpilogue.Combine(rowBuffer, row, ow, _bias[c], null, res + ((long)oy * ow), 1f);
+                GemmEpilogue.Activate(row, ow, _activation);
+            }
+        }
+    }
+
+    private void FillPlane(float* src, float* plane)
+    {
+        int sw = _s.StrideWidth, pw = _phaseWidth, w = _s.InWidth, h = _s.InHeight;
+        int rowFloats = sw * pw;
+        for (int yp = 0; yp < _paddedHeight; yp++)
+        {
+            float* dst = plane + ((long)yp * rowFloats);
+            int iy = yp - _s.PadTop;
+            if ((uint)iy >= (uint)h)
+            {
+                new Span<float>(dst, rowFloats).Clear();
+                continue;
+            }
+
+            float* s = src + ((long)iy * w);
+            if (sw == 1)
+            {
+                int left = Math.Min(_s.PadLeft, pw);
+                int copy = Math.Clamp(pw - left, 0, w);
+                new Span<float>(dst, left).Clear();
+                new ReadOnlySpan<float>(s, copy).CopyTo(new Span<float>(dst + left, copy));
+                new Span<float>(dst + left + copy, pw - left - copy).Clear();
+                continue;
+            }
+
+            if (sw == 2 && Avx2.IsSupported)
+            {
+                FillRowStride2(s, dst, dst + pw, pw, w, _s.PadLeft);
+                continue;
+            }
+
+            for (int ph = 0; ph < sw; ph++)
+            {
+                // Phase ph holds padded columns ph, ph+sw, ...: input column ix = ph - padLeft + sw·i.
+                float* d = dst + (ph * pw);
+                int first = ph - _s.PadLeft;
+                int iLo = first >= 0 ? 0 : Math.Min(pw, (-first + sw - 1) / sw);
+                int iHi = Math.Clamp(first >= w ? 0 : ((w - 1 - first) / sw) + 1, iLo, pw);
+                int i = 0;
+                for (; i < iLo; i++)
+                {
+                    d[i] = 0f;
+                }
+
+                float* sp = s + first;
+                for (; i < iHi; i++)
+                {
+                    d[i] = sp[i * sw];
+                }
+
+                for (; i < pw; i++)
+                {
+                    d[i] = 0f;
+                }
+            }
+        }
+    }
+
+    // Stride 2: even[i] = src[2i - pad], odd[i] = src[2i + 1 - pad] (0 outside the row), 8 of each per AVX2 step.
+    private static void FillRowStride2(float* src, float* even, float* odd, int pw, int w, int pad)
+    {
+        float* s0 = src - pad;
+        int i = 0;
+        for (; i < pw && (2 * i) - pad < 0; i++)
+        {
+            even[i] = 0f;
+            odd[i] = (uint)((2 * i) + 1 - pad) < (uint)w ? s0[(2 * i) + 1] : 0f;
+        }
+
+        for (; i + 8 <= pw && (2 * i) + 15 - pad <= w - 1; i += 8)
+        {
+            var a = Avx.LoadVector256(s0 + (2 * i));
+            var b = Avx.LoadVector256(s0 + (2 * i) + 8);
+            Avx.Store(even + i, Avx2.Permute4x64(Avx.Shuffle(a, b, 0x88).AsDouble(), 0xD8).AsSingle());
+            Avx.Store(odd + i, Avx2.Permute4x64(Avx.Shuffle(a, b, 0xDD).AsDouble(), 0xD8).AsSingle());
+        }
+
+        for (; i < pw; i++)
+        {
+            int x = (2 * i) - pad;
+            even[i] = (uint)x < (uint)w ? s0[2 * i] : 0f;
+            odd[i] = (uint)(x + 1) < (uint)w ? s0[(2 * i) + 1] : 0f;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ComputeRow(float* plane, float* wts, int oy, float* orow)
+    {
+        int ow = _s.OutWidth, taps = _tapOffsets.Length;
+        float* basep = plane + (oy * (long)_s.StrideHeight * _s.StrideWidth * _phaseWidth);
+        fixed (int* offs = _tapOffsets)
+        {
+            int x = 0;
+            if (_width == 8)
+            {
+                if (taps == 9 && _s.KernelHeight == 3)
+                {
+                    x = Row3x3V256(basep, wts, offs, orow, ow);
+                }
+                else
+                {
+                    for (; x <= ow - 8; x += 8)
+                    {
+                        var acc = Vector256<float>.Zero;
+                        for (int t = 0; t < taps; t++)
+                        {
+                            acc = Vector256.FusedMultiplyAdd(Vector256.Create(wts[t]), Vector256.Load(basep + offs[t] + x), acc);
+                        }
+
+                        acc.Store(orow + x);
+                    }
+                }
+            }
+            else if (_width == 4)
+            {
+                for (; x <= ow - 4; x += 4)
+                {
+                    var acc = Vector128<float>.Zero;
+                    for (int t = 0; t < taps; t++)
+                    {
+                        acc += Vector128.Create(wts[t]) * Vector128.Load(basep + offs[t] + x);
+                    }
+
+                    acc.Store(orow + x);
+                }
+            }
+
+            for (; x < ow; x++)
+            {
+                float acc = 0f;
+                for (int t = 0; t < taps; t++)
+                {
+                    acc += wts[t] * basep[offs[t] + x];
+                }
+
+                orow[x] = acc;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Row3x3V256(float* p, float* wts, int* offs, float* orow, int ow)
+    {
+        var w0 = Vector256.Create(wts[0]); var w1 = Vector256.Create(wts[1]); var w2 = Vector256.Create(wts[2]);
+        var w3 = Vector256.Create(wts[3]); var w4 = Vector256.Create(wts[4]); var w5 = Vector256.Create(wts[5]);
+        var w6 = Vector256.Create(wts[6]); var w7 = Vector256.Create(wts[7]); var w8 = Vector256.Create(wts[8]);
+        float* p0 = p + offs[0]; float* p1 = p + offs[1]; float* p2 = p + offs[2];
+        float* p3 = p + offs[3]; float* p4 = p + offs[4]; float* p5 = p + offs[5];
+        float* p6 = p + offs[6]; float* p7 = p + offs[7]; float* p8 = p + offs[8];
+        int x = 0;
+        for (; x <= ow - 8; x += 8)
+        {
+            var acc = Vector256.Load(p0 + x) * w0;
+            acc = Vector256.FusedMultiplyAdd(Vector256.Load(p1 + x), w1, acc);
+            acc = Vector256.FusedMultiplyAdd(Vector256.Load(p2 + x), w2, acc);
+            acc = Vector256.FusedMultiplyAdd(Vector256.Load(p3 + x), w3, acc);
+            acc = Vector256.FusedMultiplyAdd(Vector256.Load(p4 + x), w4, acc);
+            acc = Vector256.FusedMultiplyAdd(Vector256.Load(p5 + x), w5, acc);
+            acc = Vector256.FusedMultiplyAdd(Vector256.Load(p6 + x), w6, acc);
+            acc = Vector256.FusedMultiplyAdd(Vector256.Load(p7 + x), w7, acc);
+            acc = Vector256.FusedMultiplyAdd(Vector256.Load(p8 + x), w8, acc);
+            acc.Store(orow + x);
+        }
+
+        return x;
+    }
+
+    public void Dispose() => _weights.Dispose();
+}

@@ -1,0 +1,846 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LightNet.Engine.Kernels;
+
+/// <summary>
+/// Register-blocking and cache-blocking sizes of the GEMM for one ISA. The micro-kernel computes an
+/// <see cref="MR"/>×<see cref="NR"/> tile of C from an A panel (MR rows, k-major) and a B panel (NR columns, k-major).
+/// </summary>
+internal readonly record struct GemmConfig(Isa Isa, int MR, int NR, int KC, int NC)
+{
+    /// <summary>The largest tile any ISA uses (for stack tiles).</summary>
+    public const int MaxTile = 6 * 32;
+
+    /// <summary>The blocking of <paramref name="isa"/>.</summary>
+    public static GemmConfig For(Isa isa) => isa switch
+    {
+        // KC·NC floats of packed B stay in L2 (192 KiB); an MR×KC A panel stays in L1.
+        Isa.Avx512 => new GemmConfig(isa, 6, 32, 256, 192),
+        Isa.Avx2 => new GemmConfig(isa, 6, 16, 256, 192),
+        Isa.Vector128 => new GemmConfig(isa, 6, 8, 256, 192),
+        _ => new GemmConfig(Isa.Scalar, 4, 4, 256, 192),
+    };
+
+    /// <summary>Floats of the A operand packed into MR-row panels (rows padded with zeros to MR).</summary>
+    public long PackedASize(int m, int k) => (long)RoundUp(m, MR) * k;
+
+    /// <summary>Bytes of per-thread scratch for packed B.</summary>
+    public long PackBBytes => Align64((long)KC * NC * sizeof(float));
+
+    /// <summary>Rounds <paramref name="value"/> up to a multiple of <paramref name="multiple"/>.</summary>
+    public static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>Rounds a byte count up to a multiple of 64.</summary>
+    public static long Align64(long bytes) => (bytes + 63) & ~63L;
+}
+
+/// <summary>An owned block of 64-byte-aligned, zero-initialised native floats (prepacked weights).</summary>
+internal sealed unsafe class GemmBuffer : IDisposable
+{
+    private float* _data;
+
+    /// <summary>Allocates <paramref name="length"/> zeroed floats.</summary>
+    public GemmBuffer(long length)
+    {
+        Length = length;
+        nuint bytes = (nuint)Math.Max(64, GemmConfig.Align64(length * sizeof(float)));
+        _data = (float*)NativeMemory.AlignedAlloc(bytes, 64);
+        NativeMemory.Clear(_data, bytes);
+    }
+
+    /// <summary>Frees the memory if <see cref="Dispose"/> was not called.</summary>
+    ~GemmBuffer() => Free();
+
+    /// <summary>The number of floats.</summary>
+    public long Length { get; }
+
+    /// <summary>The first float (valid until disposal).</summary>
+    public float* Pointer => _data != null ? _data : throw new ObjectDisposedException(nameof(GemmBuffer));
+
+    /// <summary>Frees the memory.</summary>
+    public void Dispose()
+    {
+        Free();
+        GC.SuppressFinalize(this);
+    }
+
+    private void Free()
+    {
+        if (_data != null)
+        {
+            NativeMemory.AlignedFree(_data);
+            _data = null;
+        }
+    }
+}
+
+/// <summary>Where the B operand (K×N) of a GEMM comes from; packed per KC×NC block by the driver.</summary>
+internal enum GemmBKind
+{
+    /// <summary>Row-major: B[k, n] = Data[k·Ld + n].</summary>
+    RowMajor,
+
+    /// <summary>Transposed: B[k, n] = Data[n·Ld + k].</summary>
+    Transposed,
+
+    /// <summary>Implicit im2col of one group of a convolution: B[(c, ky, kx), (oy, ox)] = input[c, iy, ix] or 0.</summary>
+    Im2Col,
+}
+
+/// <summary>The B operand description; plain data, set per run without allocation.</summary>
+internal unsafe struct GemmBSource
+{
+    public GemmBKind Kind;
+    public float* Data;
+    public nint Ld;
+    public int InHeight, InWidth, KernelHeight, KernelWidth, StrideHeight, StrideWidth;
+    public int DilationHeight, DilationWidth, PadTop, PadLeft, OutWidth;
+
+    /// <summary>A row-major (or transposed) dense operand.</summary>
+    public static GemmBSource Dense(float* data, nint ld, bool transposed) =>
+        new() { Kind = transposed ? GemmBKind.Transposed : GemmBKind.RowMajor, Data = data, Ld = ld };
+
+    /// <summary>The im2col view of a convolution input (one group's channels starting at <paramref name="input"/>).</summary>
+    public static GemmBSource Conv(float* input, in Conv2dShape s) => new()
+    {
+        Kind = GemmBKind.Im2Col, Data = input, InHeight = s.InHeight, InWidth = s.InWidth,
+        KernelHeight = s.KernelHeight, KernelWidth = s.KernelWidth, StrideHeight = s.StrideHeight,
+        StrideWidth = s.StrideWidth, DilationHeight = s.DilationHeight, DilationWidth = s.DilationWidth,
+        PadTop = s.PadTop, PadLeft = s.PadLeft, OutWidth = s.OutWidth,
+    };
+}
+
+/// <summary>
+/// One GEMM C[M,N] = epilogue(Apacked[M,K] · B[K,N]) for fixed sizes and ISA: the static work split, the B packing
+/// and the micro-kernel loop. Epilogue on the first K block: + row bias + column bias + Beta·residual; on the last:
+/// the activation. The residual may alias C (it is read before C is written). Reused across runs; set the run
+/// fields, then <c>pool.Run(this, Items)</c>.
+/// </summary>
+internal sealed unsafe class GemmWork : IParallelWork
+{
+    private readonly GemmConfig _cfg;
+    private readonly int _threads;
+    private int _mChunks;
+    private int _mPanels;
+    private int _nBlocks;
+
+    // Per-run arguments (set by the owner before each pool.Run).
+    public float* A;
+    public GemmBSource B;
+    public float* C;
+    public nint Ldc;
+    public float* RowBias;
+    public float* ColBias;
+    public float* Residual;
+    public nint Ldr;
+    public float Beta = 1f;
+    public Activation Activation;
+    public byte* Scratch;
+
+    /// <summary>Plans a GEMM of the given sizes for <paramref name="threads"/> threads.</summary>
+    public GemmWork(GemmConfig cfg, int m, int n, int k, int threads)
+    {
+        _cfg = cfg;
+        _threads = threads;
+        Configure(m, n, k);
+    }
+
+    public GemmConfig Config => _cfg;
+    public int Threads => _threads;
+    public int M { get; private set; }
+    public int N { get; private set; }
+    public int K { get; private set; }
+    public int NC { get; private set; }
+
+    /// <summary>Re-plans for new sizes (allocation-free).</summary>
+    public void Configure(int m, int n, int k)
+    {
+        M = m;
+        N = n;
+        K = k;
+        NC = Math.Min(_cfg.NC, GemmConfig.RoundUp(Math.Max(n, 1), _cfg.NR));
+        _nBlocks = (n + NC - 1) / NC;
+        _mPanels = (m + _cfg.MR - 1) / _cfg.MR;
+
+        // Enough items for a balanced static split; split M only when N alone does not give each thread several blocks.
+        int wanted = _threads == 1 ? 1 : _threads * 4;
+        _mChunks = Math.Clamp((wanted + _nBlocks - 1) / _nBlocks, 1, Math.Max(1, _mPanels));
+        if (_threads > 1 && _nBlocks >= _threads * 4)
+        {
+            _mChunks = 1;
+        }
+    }
+
+    /// <summary>Work items for <see cref="WorkerPool.Run"/>.</summary>
+    public int Items => _nBlocks * _mChunks;
+
+    /// <summary>Per-thread scratch bytes (packed B).</summary>
+    public long ScratchBytesPerThread => _cfg.PackBBytes;
+
+    /// <summary>Packs A (M×K, element (i,p) at a[i·rowStride + p·colStride]) into MR-row panels, scaled by <paramref name="scale"/>.</summary>
+    public static void PackA(GemmConfig cfg, float* a, nint rowStride, nint colStride, int m, int k, float scale, float* dst)
+    {
+        int mr = cfg.MR;
+        for (int p0 = 0; p0 < m; p0 += mr)
+        {
+            int rows = Math.Min(mr, m - p0);
+            float* panel = dst + ((long)p0 * k);
+            for (int kk = 0; kk < k; kk++)
+            {
+                float* d = panel + ((long)kk * mr);
+                int r = 0;
+                for (; r < rows; r++)
+                {
+                    d[r] = a[((p0 + r) * rowStride) + (kk * colStride)] * scale;
+                }
+
+                for (; r < mr; r++)
+                {
+                    d[r] = 0f;
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Execute(int begin, int end, int threadIndex)
+    {
+        int mr = _cfg.MR, nr = _cfg.NR, kcMax = _cfg.KC;
+        float* bpack = (float*)(Scratch + (threadIndex * ScratchBytesPerThread));
+        float* tile = stackalloc float[GemmConfig.MaxTile];
+        bool clamp = ClampRange(Activation, out float lo, out float hi);
+        bool fusedStore = clamp && _cfg.Isa == Isa.Avx2 && ColBias == null && Beta == 1f;
+        int item = begin;
+        while (item < end)
+        {
+            int nb = item / _mChunks;
+            int mc0 = item - (nb * _mChunks);
+            int itemEnd = Math.Min(end, (nb + 1) * _mChunks);
+            int mc1 = itemEnd - (nb * _mChunks);
+            int p0 = (int)((long)mc0 * _mPanels / _mChunks);
+            int p1 = (int)((long)mc1 * _mPanels / _mChunks);
+            item = itemEnd;
+            if (p0 >= p1)
+            {
+                continue;
+            }
+
+            int n0 = nb * NC;
+            int nc = Math.Min(NC, N - n0);
+            int panels = (nc + nr - 1) / nr;
+            for (int k0 = 0; k0 < K; k0 += kcMax)
+            {
+                int kc = Math.Min(kcMax, K - k0);
+                bool first = k0 == 0, last = k0 + kc == K;
+                PackB(k0, kc, n0, nc, bpack);
+                for (int p = p0; p < p1; p++)
+                {
+                    int row0 = p * mr;
+                    int rows = Math.Min(mr, M - row0);
+                    float* ap = A + ((long)row0 * K) + ((long)k0 * mr);
+                    for (int q = 0; q < panels; q++)
+                    {
+                        int col0 = n0 + (q * nr);
+                        int cols = Math.Min(nr, nc - (q * nr));
+                        float* bp = bpack + ((long)q * kc * nr);
+                        float* cp = C + (row0 * Ldc) + col0;
+                        if (fusedStore && rows == mr && cols == nr && (first || last))
+                        {
+                            // Bias, residual and a clamp-type activation in registers, straight into C.
+                            GemmMicroKernels.Avx2x6x16(
+                                kc, ap, bp, cp, Ldc, !first, first && RowBias != null ? RowBias + row0 : null,
+                                first && Residual != null ? Residual + (row0 * Ldr) + col0 : null, Ldr, last ? lo : float.NegativeInfinity, last ? hi : float.PositiveInfinity);
+                        }
+                        else if (first)
+                        {
+                            Micro(kc, ap, bp, tile, nr, false);
+                            StoreFirst(tile, cp, rows, cols, row0, col0, last);
+                        }
+                        else if (rows == mr && cols == nr)
+                        {
+                            Micro(kc, ap, bp, cp, Ldc, true);
+                            if (last)
+                            {
+                                ActivateTile(cp, rows, cols);
+                            }
+                        }
+                        else
+                        {
+                            for (int r = 0; r < mr; r++)
+                            {
+                                for (int j = 0; j < nr; j++)
+                                {
+                                    tile[(r * nr) + j] = r < rows && j < cols ? cp[(r * Ldc) + j] : 0f;
+                                }
+                            }
+
+                            Micro(kc, ap, bp, tile, nr, true);
+                            for (int r = 0; r < rows; r++)
+                            {
+                                new ReadOnlySpan<float>(tile + (r * nr), cols).CopyTo(new Span<float>(cp + (r * Ldc), cols));
+                            }
+
+                            if (last)
+                            {
+                                ActivateTile(cp, rows, cols);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static bool ClampRange(in Activation act, out float lo, out float hi)
+    {
+        (lo, hi) = act.Kind switch
+        {
+            ActivationKind.None => (float.NegativeInfinity, float.PositiveInfinity),
+            ActivationKind.Relu => (0f, float.PositiveInfinity),
+            ActivationKind.Clip => (act.Alpha, act.Beta),
+            _ => (float.NaN, float.NaN),
+        };
+        return !float.IsNaN(lo);
+    }
+
+    private void Micro(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    {
+        switch (_cfg.Isa)
+        {
+            case Isa.Avx2:
+                GemmMicroKernels.Avx2x6x16(kc, a, b, c, ldc, accumulate);
+                break;
+            case Isa.Avx512:
+                GemmMicroKernels.Avx512x6x32(kc, a, b, c, ldc, accumulate);
+                break;
+            case Isa.Vector128:
+                GemmMicroKernels.Vector128x6x8(kc, a, b, c, ldc, accumulate);
+                break;
+            default:
+                GemmMicroKernels.Scalar4x4(kc, a, b, c, ldc, accumulate);
+                break;
+        }
+    }
+
+    private void StoreFirst(float* tile, float* c, int rows, int cols, int row0, int col0, bool last)
+    {
+        int nr = _cfg.NR;
+        for (int r = 0; r < rows; r++)
+        {
+            float rb = RowBias != null ? RowBias[row0 + r] : 0f;
+            float* cb = ColBias != null ? ColBias + col0 : null;
+            float* res = Residual != null ? Residual + ((row0 + r) * Ldr) + col0 : null;
+            float* d = c + (r * Ldc);
+            GemmEpilogue.Combine(tile + (r * nr), d, cols, rb, cb, res, Beta);
+            if (last)
+            {
+                GemmEpilogue.Activate(d, cols, Activation);
+            }
+        }
+    }
+
+    private void ActivateTile(float* c, int rows, int cols)
+    {
+        if (Activation.IsNone)
+        {
+            return;
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            GemmEpilogue.Activate(c + (r * Ldc), cols, Activation);
+        }
+    }
+
+    private void PackB(int k0, int kc, int n0, int nc, float* dst)
+    {
+        int nr = _cfg.NR;
+        switch (B.Kind)
+        {
+            case GemmBKind.RowMajor:
+                for (int q = 0; q * nr < nc; q++)
+                {
+                    int j0 = n0 + (q * nr);
+                    int cols = Math.Min(nr, nc - (q * nr));
+                    float* panel = dst + ((long)q * kc * nr);
+                    float* src = B.Data + (k0 * B.Ld) + j0;
+                    if (cols == nr)
+                    {
+                        for (int kk = 0; kk < kc; kk++)
+                        {
+                            GemmEpilogue.CopyRow(src + (kk * B.Ld), panel + (kk * nr), nr);
+                        }
+                    }
+                    else
+                    {
+                        for (int kk = 0; kk < kc; kk++)
+                        {
+                            float* s = src + (kk * B.Ld);
+                            float* d = panel + (kk * nr);
+                            int j = 0;
+                            for (; j < cols; j++)
+                            {
+                                d[j] = s[j];
+                            }
+
+                            for (; j < nr; j++)
+                            {
+                                d[j] = 0f;
+                            }
+                        }
+                    }
+                }
+
+                break;
+            case GemmBKind.Transposed:
+                for (int q = 0; q * nr < nc; q++)
+                {
+                    int j0 = n0 + (q * nr);
+                    int cols = Math.Min(nr, nc - (q * nr));
+                    float* panel = dst + ((long)q * kc * nr);
+                    for (int kk = 0; kk < kc; kk++)
+                    {
+                        float* d = panel + (kk * nr);
+                        int j = 0;
+                        for (; j < cols; j++)
+                        {
+                            d[j] = B.Data[((j0 + j) * B.Ld) + k0 + kk];
+                        }
+
+                        for (; j < nr; j++)
+                        {
+                            d[j] = 0f;
+                        }
+                    }
+                }
+
+                break;
+            default:
+                PackIm2Col(k0, kc, n0, nc, dst);
+                break;
+        }
+    }
+
+    private void PackIm2Col(int k0, int kc, int n0, int nc, float* dst)
+    {
+        int nr = _cfg.NR;
+        int kh = B.KernelHeight, kw = B.KernelWidth, h = B.InHeight, w = B.InWidth, ow = B.OutWidth;
+        int sw = B.StrideWidth;
+        int panels = (nc + nr - 1) / nr;
+        for (int kk = 0; kk < kc; kk++)
+        {
+            int k = k0 + kk;
+            int c = k / (kh * kw);
+            int rem = k - (c * kh * kw);
+            int ky = rem / kw;
+            int kx = rem - (ky * kw);
+            float* plane = B.Data + ((long)c * h * w);
+            int yOff = (ky * B.DilationHeight) - B.PadTop;
+            int xOff = (kx * B.DilationWidth) - B.PadLeft;
+            int oy = n0 / ow;
+            int ox = n0 - (oy * ow);
+            int q = 0, j = 0;
+            float* d = dst + ((long)kk * nr);
+            long panelStride = (long)kc * nr;
+            int n = 0;
+            while (n < nc)
+            {
+                // One output row segment [ox, segEnd) at a time.
+                int seg = Math.Min(ow - ox, nc - n);
+                int iy = (oy * B.StrideHeight) + yOff;
+                float* rowp = plane + ((long)iy * w);
+                bool rowValid = (uint)iy < (uint)h;
+                int ix = (ox * sw) + xOff;
+                int left = seg;
+                while (left > 0)
+                {
+                    // A run inside one panel: copied whole when it reads one contiguous in-bounds stretch.
+                    int run = Math.Min(nr - j, left);
+                    float* dp = d + (q * panelStride) + j;
+                    if (!rowValid)
+                    {
+                        new Span<float>(dp, run).Clear();
+                    }
+                    else if (sw == 1 && ix >= 0 && ix + run <= w)
+                    {
+                        new ReadOnlySpan<float>(rowp + ix, run).CopyTo(new Span<float>(dp, run));
+                    }
+                    else
+                    {
+                        for (int t = 0, x = ix; t < run; t++, x += sw)
+                        {
+                            dp[t] = (uint)x < (uint)w ? rowp[x] : 0f;
+                        }
+                    }
+
+                    ix += run * sw;
+                    left -= run;
+                    j += run;
+                    if (j == nr)
+                    {
+                        j = 0;
+                        q++;
+                    }
+                }
+
+                n += seg;
+                ox = 0;
+                oy++;
+            }
+
+            for (; q < panels; q++)
+            {
+                for (; j < nr; j++)
+                {
+                    d[(q * panelStride) + j] = 0f;
+                }
+
+                j = 0;
+            }
+        }
+    }
+}
+
+/// <summary>The vectorised store-side helpers of the GEMM: bias/residual combine, activation, row copy.</summary>
+internal static unsafe class GemmEpilogue
+{
+    /// <summary>d[j] = t[j] + rowBias + colBias[j] + beta·res[j] (colBias and res may be null; res may alias d).</summary>
+    public static void Combine(float* t, float* d, int n, float rowBias, float* colBias, float* res, float beta)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var rb = Vector256.Create(rowBias);
+            var bv = Vector256.Create(beta);
+            for (; j <= n - 8; j += 8)
+            {
+                var v = Vector256.Load(t + j) + rb;
+                if (colBias != null)
+                {
+                    v += Vector256.Load(colBias + j);
+                }
+
+                if (res != null)
+                {
+                    v += bv * Vector256.Load(res + j);
+                }
+
+                v.Store(d + j);
+            }
+        }
+
+        for (; j < n; j++)
+        {
+            float v = t[j] + rowBias;
+            if (colBias != null)
+            {
+                v += colBias[j];
+            }
+
+            if (res != null)
+            {
+                v += beta * res[j];
+            }
+
+            d[j] = v;
+        }
+    }
+
+    /// <summary>Applies <paramref name="act"/> in place to n floats.</summary>
+    public static void Activate(float* d, int n, in Activation act)
+    {
+        switch (act.Kind)
+        {
+            case ActivationKind.None:
+                return;
+            case ActivationKind.Sigmoid:
+                TensorPrimitives.Sigmoid(new ReadOnlySpan<float>(d, n), new Span<float>(d, n));
+                return;
+            case ActivationKind.Tanh:
+                TensorPrimitives.Tanh(new ReadOnlySpan<float>(d, n), new Span<float>(d, n));
+                return;
+        }
+
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var zero = Vector256<float>.Zero;
+            var one = Vector256<float>.One;
+            var alpha = Vector256.Create(act.Alpha);
+            var beta = Vector256.Create(act.Beta);
+            var sixth = Vector256.Create(1f / 6f);
+            var half = Vector256.Create(0.5f);
+            for (; j <= n - 8; j += 8)
+            {
+                var x = Vector256.Load(d + j);
+                x = act.Kind switch
+                {
+                    ActivationKind.Relu => Vector256.Max(x, zero),
+                    ActivationKind.Clip => Vector256.Min(Vector256.Max(x, alpha), beta),
+                    ActivationKind.LeakyRelu => Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, zero), x, alpha * x),
+                    ActivationKind.HardSigmoid => Vector256.Max(zero, Vector256.Min(one, (alpha * x) + beta)),
+                    ActivationKind.HardSwish => x * Vector256.Max(zero, Vector256.Min(one, (x * sixth) + half)),
+                    _ => x,
+                };
+                x.Store(d + j);
+            }
+        }
+
+        for (; j < n; j++)
+        {
+            d[j] = act.Apply(d[j]);
+        }
+    }
+
+    /// <summary>Copies n floats (n a multiple of 4).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CopyRow(float* s, float* d, int n)
+    {
+        if (Vector256.IsHardwareAccelerated && (n & 7) == 0)
+        {
+            for (int j = 0; j < n; j += 8)
+            {
+                Vector256.Store(Vector256.Load(s + j), d + j);
+            }
+        }
+        else
+        {
+            for (int j = 0; j < n; j++)
+            {
+                d[j] = s[j];
+            }
+        }
+    }
+}
+
+/// <summary>The register-blocked micro-kernels: C[MR×NR] (=|+=) Apanel[kc×MR]ᵀ · Bpanel[kc×NR].</summary>
+internal static unsafe class GemmMicroKernels
+{
+    /// <summary>AVX2+FMA 6×16: 12 ymm accumulators, 2 B loads and 6 broadcasts per k.</summary>
+    public static void Avx2x6x16(int kc, float* a, float* b, float* c, nint ldc, bool accumulate) =>
+        Avx2x6x16(kc, a, b, c, ldc, accumulate, null, null, 0, float.NegativeInfinity, float.PositiveInfinity);
+
+    /// <summary>
+    /// AVX2 6×16 with the epilogue in registers: (+C if accumulating) + rowBias[r] + residual, clamped to [lo, hi],
+    /// then stored. The residual is loaded before C is stored, so it may alias C.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx2x6x16(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, float lo, float hi)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int k = 0; k < kc; k++)
+        {
+            var b0 = Avx.LoadVector256(b);
+            var b1 = Avx.LoadVector256(b + 8);
+            var av = Avx.BroadcastScalarToVector256(a);
+            c00 = Fma.MultiplyAdd(av, b0, c00);
+            c01 = Fma.MultiplyAdd(av, b1, c01);
+            av = Avx.BroadcastScalarToVector256(a + 1);
+            c10 = Fma.MultiplyAdd(av, b0, c10);
+            c11 = Fma.MultiplyAdd(av, b1, c11);
+            av = Avx.BroadcastScalarToVector256(a + 2);
+            c20 = Fma.MultiplyAdd(av, b0, c20);
+            c21 = Fma.MultiplyAdd(av, b1, c21);
+            av = Avx.BroadcastScalarToVector256(a + 3);
+            c30 = Fma.MultiplyAdd(av, b0, c30);
+            c31 = Fma.MultiplyAdd(av, b1, c31);
+            av = Avx.BroadcastScalarToVector256(a + 4);
+            c40 = Fma.MultiplyAdd(av, b0, c40);
+            c41 = Fma.MultiplyAdd(av, b1, c41);
+            av = Avx.BroadcastScalarToVector256(a + 5);
+            c50 = Fma.MultiplyAdd(av, b0, c50);
+            c51 = Fma.MultiplyAdd(av, b1, c51);
+            a += 6;
+            b += 16;
+        }
+
+        if (accumulate)
+        {
+            c00 += Avx.LoadVector256(c); c01 += Avx.LoadVector256(c + 8);
+            c10 += Avx.LoadVector256(c + ldc); c11 += Avx.LoadVector256(c + ldc + 8);
+            c20 += Avx.LoadVector256(c + (2 * ldc)); c21 += Avx.LoadVector256(c + (2 * ldc) + 8);
+            c30 += Avx.LoadVector256(c + (3 * ldc)); c31 += Avx.LoadVector256(c + (3 * ldc) + 8);
+            c40 += Avx.LoadVector256(c + (4 * ldc)); c41 += Avx.LoadVector256(c + (4 * ldc) + 8);
+            c50 += Avx.LoadVector256(c + (5 * ldc)); c51 += Avx.LoadVector256(c + (5 * ldc) + 8);
+        }
+
+        if (rowBias != null)
+        {
+            var v = Avx.BroadcastScalarToVector256(rowBias); c00 += v; c01 += v;
+            v = Avx.BroadcastScalarToVector256(rowBias + 1); c10 += v; c11 += v;
+            v = Avx.BroadcastScalarToVector256(rowBias + 2); c20 += v; c21 += v;
+            v = Avx.BroadcastScalarToVector256(rowBias + 3); c30 += v; c31 += v;
+            v = Avx.BroadcastScalarToVector256(rowBias + 4); c40 += v; c41 += v;
+            v = Avx.BroadcastScalarToVector256(rowBias + 5); c50 += v; c51 += v;
+        }
+
+        if (res != null)
+        {
+            c00 += Avx.LoadVector256(res); c01 += Avx.LoadVector256(res + 8);
+            c10 += Avx.LoadVector256(res + ldr); c11 += Avx.LoadVector256(res + ldr + 8);
+            c20 += Avx.LoadVector256(res + (2 * ldr)); c21 += Avx.LoadVector256(res + (2 * ldr) + 8);
+            c30 += Avx.LoadVector256(res + (3 * ldr)); c31 += Avx.LoadVector256(res + (3 * ldr) + 8);
+            c40 += Avx.LoadVector256(res + (4 * ldr)); c41 += Avx.LoadVector256(res + (4 * ldr) + 8);
+            c50 += Avx.LoadVector256(res + (5 * ldr)); c51 += Avx.LoadVector256(res + (5 * ldr) + 8);
+        }
+
+        if (lo != float.NegativeInfinity || hi != float.PositiveInfinity)
+        {
+            var l = Vector256.Create(lo);
+            var h = Vector256.Create(hi);
+            c00 = Avx.Min(Avx.Max(c00, l), h); c01 = Avx.Min(Avx.Max(c01, l), h);
+            c10 = Avx.Min(Avx.Max(c10, l), h); c11 = Avx.Min(Avx.Max(c11, l), h);
+            c20 = Avx.Min(Avx.Max(c20, l), h); c21 = Avx.Min(Avx.Max(c21, l), h);
+            c30 = Avx.Min(Avx.Max(c30, l), h); c31 = Avx.Min(Avx.Max(c31, l), h);
+            c40 = Avx.Min(Avx.Max(c40, l), h); c41 = Avx.Min(Avx.Max(c41, l), h);
+            c50 = Avx.Min(Avx.Max(c50, l), h); c51 = Avx.Min(Avx.Max(c51, l), h);
+        }
+
+        Avx.Store(c, c00); Avx.Store(c + 8, c01);
+        Avx.Store(c + ldc, c10); Avx.Store(c + ldc + 8, c11);
+        Avx.Store(c + (2 * ldc), c20); Avx.Store(c + (2 * ldc) + 8, c21);
+        Avx.Store(c + (3 * ldc), c30); Avx.Store(c + (3 * ldc) + 8, c31);
+        Avx.Store(c + (4 * ldc), c40); Avx.Store(c + (4 * ldc) + 8, c41);
+        Avx.Store(c + (5 * ldc), c50); Avx.Store(c + (5 * ldc) + 8, c51);
+    }
+
+    /// <summary>AVX-512 6×32 with <see cref="Vector512.FusedMultiplyAdd(Vector512{float}, Vector512{float}, Vector512{float})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx512x6x32(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int k = 0; k < kc; k++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var av = Vector512.Create(a[0]);
+            c00 = Vector512.FusedMultiplyAdd(av, b0, c00);
+            c01 = Vector512.FusedMultiplyAdd(av, b1, c01);
+            av = Vector512.Create(a[1]);
+            c10 = Vector512.FusedMultiplyAdd(av, b0, c10);
+            c11 = Vector512.FusedMultiplyAdd(av, b1, c11);
+            av = Vector512.Create(a[2]);
+            c20 = Vector512.FusedMultiplyAdd(av, b0, c20);
+            c21 = Vector512.FusedMultiplyAdd(av, b1, c21);
+            av = Vector512.Create(a[3]);
+            c30 = Vector512.FusedMultiplyAdd(av, b0, c30);
+            c31 = Vector512.FusedMultiplyAdd(av, b1, c31);
+            av = Vector512.Create(a[4]);
+            c40 = Vector512.FusedMultiplyAdd(av, b0, c40);
+            c41 = Vector512.FusedMultiplyAdd(av, b1, c41);
+            av = Vector512.Create(a[5]);
+            c50 = Vector512.FusedMultiplyAdd(av, b0, c50);
+            c51 = Vector512.FusedMultiplyAdd(av, b1, c51);
+            a += 6;
+            b += 32;
+        }
+
+        if (accumulate)
+        {
+            c00 += Vector512.Load(c); c01 += Vector512.Load(c + 16);
+            c10 += Vector512.Load(c + ldc); c11 += Vector512.Load(c + ldc + 16);
+            c20 += Vector512.Load(c + (2 * ldc)); c21 += Vector512.Load(c + (2 * ldc) + 16);
+            c30 += Vector512.Load(c + (3 * ldc)); c31 += Vector512.Load(c + (3 * ldc) + 16);
+            c40 += Vector512.Load(c + (4 * ldc)); c41 += Vector512.Load(c + (4 * ldc) + 16);
+            c50 += Vector512.Load(c + (5 * ldc)); c51 += Vector512.Load(c + (5 * ldc) + 16);
+        }
+
+        c00.Store(c); c01.Store(c + 16);
+        c10.Store(c + ldc); c11.Store(c + ldc + 16);
+        c20.Store(c + (2 * ldc)); c21.Store(c + (2 * ldc) + 16);
+        c30.Store(c + (3 * ldc)); c31.Store(c + (3 * ldc) + 16);
+        c40.Store(c + (4 * ldc)); c41.Store(c + (4 * ldc) + 16);
+        c50.Store(c + (5 * ldc)); c51.Store(c + (5 * ldc) + 16);
+    }
+
+    /// <summary>Vector128 6×8 (multiply then add: no FMA assumed).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Vector128x6x8(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    {
+        Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int k = 0; k < kc; k++)
+        {
+            var b0 = Vector128.Load(b);
+            var b1 = Vector128.Load(b + 4);
+            var av = Vector128.Create(a[0]);
+            c00 += av * b0;
+            c01 += av * b1;
+            av = Vector128.Create(a[1]);
+            c10 += av * b0;
+            c11 += av * b1;
+            av = Vector128.Create(a[2]);
+            c20 += av * b0;
+            c21 += av * b1;
+            av = Vector128.Create(a[3]);
+            c30 += av * b0;
+            c31 += av * b1;
+            av = Vector128.Create(a[4]);
+            c40 += av * b0;
+            c41 += av * b1;
+            av = Vector128.Create(a[5]);
+            c50 += av * b0;
+            c51 += av * b1;
+            a += 6;
+            b += 8;
+        }
+
+        if (accumulate)
+        {
+            c00 += Vector128.Load(c); c01 += Vector128.Load(c + 4);
+            c10 += Vector128.Load(c + ldc); c11 += Vector128.Load(c + ldc + 4);
+            c20 += Vector128.Load(c + (2 * ldc)); c21 += Vector128.Load(c + (2 * ldc) + 4);
+            c30 += Vector128.Load(c + (3 * ldc)); c31 += Vector128.Load(c + (3 * ldc) + 4);
+            c40 += Vector128.Load(c + (4 * ldc)); c41 += Vector128.Load(c + (4 * ldc) + 4);
+            c50 += Vector128.Load(c + (5 * ldc)); c51 += Vector128.Load(c + (5 * ldc) + 4);
+        }
+
+        c00.Store(c); c01.Store(c + 4);
+        c10.Store(c + ldc); c11.Store(c + ldc + 4);
+        c20.Store(c + (2 * ldc)); c21.Store(c + (2 * ldc) + 4);
+        c30.Store(c + (3 * ldc)); c31.Store(c + (3 * ldc) + 4);
+        c40.Store(c + (4 * ldc)); c41.Store(c + (4 * ldc) + 4);
+        c50.Store(c + (5 * ldc)); c51.Store(c + (5 * ldc) + 4);
+    }
+
+    /// <summary>Scalar 4×4.</summary>
+    public static void Scalar4x4(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    {
+        float* acc = stackalloc float[16];
+        for (int i = 0; i < 16; i++)
+        {
+            acc[i] = 0f;
+        }
+
+        for (int k = 0; k < kc; k++)
+        {
+            for (int r = 0; r < 4; r++)
+            {
+                float ar = a[r];
+                for (int j = 0; j < 4; j++)
+                {
+                    acc[(r * 4) + j] += ar * b[j];
+                }
+            }
+
+            a += 4;
+            b += 4;
+        }
+
+        for (int r = 0; r < 4; r++)
+        {
+            for (int j = 0; j < 4; j++)
+            {
+                float* p = c + (r * ldc) + j;
+                *p = accumulate ? *p + acc[(r * 4) + j] : acc[(r * 4) + j];
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using System.Runtime.InteropServices;
+
+namespace LightNet.Engine.Kernels;
+
+/// <summary>
+/// One heavy-kernel case with its own seeded native buffers, scratch and worker pool, run by <see cref="Run"/>
+/// without pointers at the call site: what the kernel benchmarks (which do not compile unsafe code) drive.
+/// </summary>
+internal sealed unsafe class GemmHarness : IDisposable
+{
+    private readonly WorkerPool _pool;
+    private readonly Conv2dKernel? _conv;
+    private readonly (int M, int N, int K) _gemm;
+    private readonly Isa _isa;
+    private float* _x, _y, _w;
+    private byte* _scratch;
+
+    private GemmHarness(WorkerPool pool, Conv2dKernel? conv, (int M, int N, int K) gemm, Isa isa, long xFloats, long yFloats, long wFloats, long scratchBytes)
+    {
+        _pool = pool;
+        _conv = conv;
+        _gemm = gemm;
+        _isa = isa;
+        _x = Alloc(xFloats, 1);
+        _y = Alloc(yFloats, 2);
+        _w = Alloc(wFloats, 3);
+        _scratch = (byte*)Alloc((scratchBytes + 3) / 4, 0);
+        Macs = conv?.Macs ?? ((long)gemm.M * gemm.N * gemm.K);
+        Algorithm = conv?.Algorithm ?? "sgemm-" + IsaSupport.Name(isa);
+    }
+
+    /// <summary>Multiply-accumulates of one <see cref="Run"/>.</summary>
+    public long Macs { get; }
+
+    /// <summary>The algorithm the kernel chose.</summary>
+    public string Algorithm { get; }
+
+    /// <summary>A convolution of <paramref name="shape"/> with seeded weights, zero bias and ReLU.</summary>
+    public static GemmHarness Conv(in Conv2dShape shape, Isa isa, int threads)
+    {
+        var rng = new Random(7);
+        var w = new float[shape.OutChannels * (shape.InChannels / shape.Groups) * shape.KernelHeight * shape.KernelWidth];
+        for (int i = 0; i < w.Length; i++)
+        {
+            w[i] = (float)(rng.NextDouble() - 0.5);
+        }
+
+        var conv = Conv2dKernel.Create(shape, w, new float[shape.OutChannels], Activation.Relu, false, isa, threads);
+        return new GemmHarness(new WorkerPool(threads), conv, default, isa,
+            (long)shape.InChannels * shape.InHeight * shape.InWidth, (long)shape.OutChannels * shape.OutHeight * shape.OutWidth, 1, conv.ScratchBytes);
+    }
+
+    /// <summary>A run-time GEMM C[m,n] = A[m,k]·B[k,n] through <see cref="Sgemm.Multiply"/>.</summary>
+    public static GemmHarness Gemm(int m, int n, int k, Isa isa, int threads) =>
+        new(new WorkerPool(threads), null, (m, n, k), isa, (long)m * k, (long)m * n, (long)k * n, Sgemm.ScratchBytes(m, n, k, threads));
+
+    /// <summary>Runs the case once.</summary>
+    public void Run()
+    {
+        if (_conv != null)
+        {
+            _conv.Run(_x, _y, null, _scratch, _pool);
+        }
+        else
+        {
+            Sgemm.Multiply(false, false, _gemm.M, _gemm.N, _gemm.K, 1f, _x, _gemm.K, _w, _gemm.N, 0f, _y, _gemm.N, _scratch, _pool, _isa);
+        }
+    }
+
+    /// <summary>Frees the buffers, the kernel and the pool.</summary>
+    public void Dispose()
+    {
+        foreach (var p in new[] { (nint)_x, (nint)_y, (nint)_w, (nint)_scratch })
+        {
+            NativeMemory.AlignedFree((void*)p);
+        }
+
+        _x = _y = _w = null;
+        _scratch = null;
+        _conv?.Dispose();
+        _pool.Dispose();
+    }
+
+    private static float* Alloc(long floats, int seed)
+    {
+        floats = Math.Max(floats, 16);
+        var p = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
+        var rng = new Random(seed);
+        for (long i = 0; i < floats; i++)
+        {
+            p[i] = seed == 0 ? 0f : (float)(rng.NextDouble() - 0.5);
+        }
+
+        return p;
+    }
+}

@@ -1,0 +1,358 @@
+using System.Numerics.Tensors;
+
+namespace LightNet.Engine.Kernels;
+
+/// <summary>Which reduction a pooling window applies.</summary>
+internal enum PoolKind
+{
+    /// <summary>Maximum of the window (padding never wins).</summary>
+    Max,
+
+    /// <summary>Mean of the window (divisor per <c>count_include_pad</c>).</summary>
+    Average,
+}
+
+/// <summary>
+/// ONNX output-size and auto_pad rules for pooling and convolution along one spatial axis.
+/// Effective kernel extent = (kernel - 1)·dilation + 1.
+/// </summary>
+internal static class PoolGeometry
+{
+    /// <summary>
+    /// Output size with explicit pads (auto_pad NOTSET or VALID with zero pads):
+    /// floor((in + padBegin + padEnd - extent) / stride) + 1, or ceil(...) + 1 with <paramref name="ceilMode"/>, where a
+    /// last window that would start past the end of the input plus begin pad is dropped (ONNX Runtime/PyTorch rule).
+    /// </summary>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidShape"/> when the window does not fit (size &lt; 1)
+    /// or a parameter is out of range.</exception>
+    public static int OutputSize(int input, int kernel, int stride, int dilation, int padBegin, int padEnd, bool ceilMode)
+    {
+        if (input < 1 || kernel < 1 || stride < 1 || dilation < 1 || padBegin < 0 || padEnd < 0)
+        {
+            throw new LightNetException(ErrorCode.InvalidShape,
+                $"Pooling/conv axis: input {input}, kernel {kernel}, stride {stride}, dilation {dilation}, pads {padBegin},{padEnd} are out of range.");
+        }
+
+        long extent = ((long)(kernel - 1) * dilation) + 1;
+        long span = input + (long)padBegin + padEnd - extent;
+        if (span < 0)
+        {
+            throw new LightNetException(ErrorCode.InvalidShape,
+                $"Window extent {extent} is larger than the padded input {input + padBegin + padEnd}.");
+        }
+
+        long size = ceilMode ? ((span + stride - 1) / stride) + 1 : (span / stride) + 1;
+        if (ceilMode && (size - 1) * stride >= input + (long)padBegin)
+        {
+            size--;
+        }
+
+        return (int)size;
+    }
+
+    /// <summary>
+    /// Pads and output size for an ONNX <c>auto_pad</c> value. "SAME_UPPER"/"SAME_LOWER": output = ceil(in / stride),
+    /// total pad = max(0, (out - 1)·stride + extent - in), the odd pixel at the end (UPPER) or beginning (LOWER).
+    /// "VALID": no pads, output = floor((in - extent) / stride) + 1. "NOTSET" (or empty): the explicit pads with
+    /// <see cref="OutputSize"/>.
+    /// </summary>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.UnsupportedOperator"/> for another auto_pad value;
+    /// <see cref="ErrorCode.InvalidShape"/> when the window does not fit.</exception>
+    public static (int Output, int PadBegin, int PadEnd) Resolve(string? autoPad, int input, int kernel, int stride, int dilation,
+        int explicitPadBegin, int explicitPadEnd, bool ceilMode)
+    {
+        switch (autoPad)
+        {
+            case null or "" or "NOTSET":
+                return (OutputSize(input, kernel, stride, dilation, explicitPadBegin, explicitPadEnd, ceilMode), explicitPadBegin, explicitPadEnd);
+            case "VALID":
+                return (OutputSize(input, kernel, stride, dilation, 0, 0, false), 0, 0);
+            case "SAME_UPPER" or "SAME_LOWER":
+            {
+                if (input < 1 || stride < 1 || kernel < 1 || dilation < 1)
+                {
+                    throw new LightNetException(ErrorCode.InvalidShape, $"auto_pad {autoPad}: input {input}, kernel {kernel}, stride {stride}, dilation {dilation} are out of range.");
+                }
+
+                int output = (int)(((long)input + stride - 1) / stride);
+                long extent = ((long)(kernel - 1) * dilation) + 1;
+                int total = (int)Math.Max(0, ((long)(output - 1) * stride) + extent - input);
+                int small = total / 2;
+                return autoPad == "SAME_UPPER" ? (output, small, total - small) : (output, total - small, small);
+            }
+
+            default:
+                throw new LightNetException(ErrorCode.UnsupportedOperator, $"auto_pad '{autoPad}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER.");
+        }
+    }
+}
+
+/// <summary>
+/// Geometry of a 2-D pooling over <see cref="Planes"/> independent [InHeight, InWidth] planes (pass N·C to pool a whole
+/// NCHW batch in one call). Pads are explicit on all four sides (count_include_pad needs the bottom/right pads);
+/// OutHeight/OutWidth come from <see cref="PoolGeometry"/> (ceil_mode is expressed by them).
+/// </summary>
+internal readonly record struct Pool2dShape(
+    int Planes, int InHeight, int InWidth, int OutHeight, int OutWidth,
+    int KernelHeight, int KernelWidth, int StrideHeight, int StrideWidth, int DilationHeight, int DilationWidth,
+    int PadTop, int PadLeft, int PadBottom, int PadRight);
+
+/// <summary>
+/// MaxPool / AveragePool 2-D, prepared once. Input [Planes, InHeight, InWidth], output [Planes, OutHeight, OutWidth],
+/// dense. Window of output (oh, ow): rows oh·StrideHeight - PadTop + i·DilationHeight (i &lt; KernelHeight), columns
+/// likewise; taps outside the input are ignored by Max. Average divides the sum of in-input taps by the number of
+/// in-input taps, or with <c>countIncludePad</c> by the number of taps inside the padded extent
+/// [-PadTop, InHeight + PadBottom) × [-PadLeft, InWidth + PadRight) (taps beyond it, added by ceil_mode, never count).
+/// A window with no input tap gives -inf (Max) or 0 (Average).
+/// Separable: a vertical pass (vectorised over the row) into a padded stack row, then a horizontal pass.
+/// Work is split statically over planes. Run is not reentrant.
+/// </summary>
+internal sealed unsafe class Pool2dKernel : IParallelWork
+{
+    private const int MaxRow = 16384;
+    private readonly int[] _rowCount;
+    private readonly int[] _colCount;
+    private readonly int _rowLength;
+    private float* _x;
+    private float* _y;
+
+    private Pool2dKernel(in Pool2dShape shape, PoolKind kind, bool countIncludePad, int rowLength)
+    {
+        Shape = shape;
+        Kind = kind;
+        CountIncludePad = countIncludePad;
+        _rowLength = rowLength;
+        _rowCount = Counts(shape.OutHeight, shape.KernelHeight, shape.StrideHeight, shape.DilationHeight, shape.PadTop, shape.PadBottom, shape.InHeight, countIncludePad);
+        _colCount = Counts(shape.OutWidth, shape.KernelWidth, shape.StrideWidth, shape.DilationWidth, shape.PadLeft, shape.PadRight, shape.InWidth, countIncludePad);
+    }
+
+    /// <summary>The geometry.</summary>
+    public Pool2dShape Shape { get; }
+
+    /// <summary>Max or Average.</summary>
+    public PoolKind Kind { get; }
+
+    /// <summary>Average only: whether padding counts in the divisor.</summary>
+    public bool CountIncludePad { get; }
+
+    /// <summary>Prepares the pooling.</summary>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidShape"/> for a non-positive size, stride, kernel or
+    /// dilation, a negative pad, or an output size no window fits; <see cref="ErrorCode.UnsupportedOperator"/> for rows
+    /// wider than 16384 padded pixels.</exception>
+    public static Pool2dKernel Create(in Pool2dShape shape, PoolKind kind, bool countIncludePad = false)
+    {
+        var s = shape;
+        if (s.Planes < 0 || s.InHeight < 1 || s.InWidth < 1 || s.OutHeight < 1 || s.OutWidth < 1 || s.KernelHeight < 1 || s.KernelWidth < 1
+            || s.StrideHeight < 1 || s.StrideWidth < 1 || s.DilationHeight < 1 || s.DilationWidth < 1
+            || s.PadTop < 0 || s.PadLeft < 0 || s.PadBottom < 0 || s.PadRight < 0)
+        {
+            throw new LightNetException(ErrorCode.InvalidShape, $"{kind}Pool: invalid geometry {s}.");
+        }
+
+        OpShapes.Product([s.Planes, s.InHeight, s.InWidth]);
+        OpShapes.Product([s.Planes, s.OutHeight, s.OutWidth]);
+        long extent = ((long)(s.OutWidth - 1) * s.StrideWidth) + ((long)(s.KernelWidth - 1) * s.DilationWidth) + 1;
+        long rowLength = Math.Max(extent, (long)s.PadLeft + s.InWidth);
+        if (rowLength > MaxRow)
+        {
+            throw new LightNetException(ErrorCode.UnsupportedOperator, $"{kind}Pool: padded rows of {rowLength} pixels exceed {MaxRow}.");
+        }
+
+        return new Pool2dKernel(shape, kind, countIncludePad, (int)rowLength);
+    }
+
+    private static int[] Counts(int outSize, int kernel, int stride, int dilation, int padBegin, int padEnd, int input, bool includePad)
+    {
+        var counts = new int[outSize];
+        for (int o = 0; o < outSize; o++)
+        {
+            int n = 0;
+            for (int k = 0; k < kernel; k++)
+            {
+                int p = (o * stride) - padBegin + (k * dilation);
+                if (includePad ? p < input + padEnd : p >= 0 && p < input)
+                {
+                    n++;
+                }
+            }
+
+            counts[o] = n;
+        }
+
+        return counts;
+    }
+
+    /// <summary>Pools x [Planes, InHeight, InWidth] into y [Planes, OutHeight, OutWidth]; x and y must not overlap.</summary>
+    public void Run(float* x, float* y, WorkerPool? pool)
+    {
+        _x = x;
+        _y = y;
+        var s = Shape;
+        OpShapes.Run(pool, this, s.Planes, (long)s.Planes * s.InHeight * s.InWidth);
+        _x = _y = null;
+    }
+
+    /// <inheritdoc />
+    public void Execute(int begin, int end, int threadIndex)
+    {
+        var s = Shape;
+        bool max = Kind == PoolKind.Max;
+        float neutral = max ? float.NegativeInfinity : 0f;
+        Span<float> row = stackalloc float[_rowLength];
+        row.Fill(neutral);
+        int inW = s.InWidth;
+        var mid = row.Slice(s.PadLeft, Math.Min(inW, _rowLength - s.PadLeft));
+        int width = mid.Length;
+        fixed (float* t = row)
+        {
+            for (int p = begin; p < end; p++)
+            {
+                float* plane = _x + ((long)p * s.InHeight * inW);
+                float* output = _y + ((long)p * s.OutHeight * s.OutWidth);
+                for (int oh = 0; oh < s.OutHeight; oh++)
+                {
+                    // Vertical pass: reduce the window's in-input rows into the middle of the padded row.
+                    bool any = false;
+                    for (int i = 0; i < s.KernelHeight; i++)
+                    {
+                        int r = (oh * s.StrideHeight) - s.PadTop + (i * s.DilationHeight);
+                        if ((uint)r >= (uint)s.InHeight)
+                        {
+                            continue;
+                        }
+
+                        var src = new ReadOnlySpan<float>(plane + ((long)r * inW), width);
+                        if (!any)
+                        {
+                            src.CopyTo(mid);
+                            any = true;
+                        }
+                        else if (max)
+                        {
+                            TensorPrimitives.Max(mid, src, mid);
+                        }
+                        else
+                        {
+                            TensorPrimitives.Add(mid, src, mid);
+                        }
+                    }
+
+                    if (!any)
+                    {
+                        mid.Fill(neutral);
+                    }
+
+                    float* o = output + ((long)oh * s.OutWidth);
+                    if (max)
+                    {
+                        HorizontalMax(t, o, s.OutWidth, s.KernelWidth, s.StrideWidth, s.DilationWidth);
+                    }
+                    else
+                    {
+                        HorizontalAverage(t, o, s.OutWidth, s.KernelWidth, s.StrideWidth, s.DilationWidth, _rowCount[oh], _colCount);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void HorizontalMax(float* t, float* o, int outWidth, int kernel, int stride, int dilation)
+    {
+        if (kernel == 3 && dilation == 1)
+        {
+            for (int ow = 0; ow < outWidth; ow++)
+            {
+                float* w = t + (ow * stride);
+                o[ow] = MathF.Max(MathF.Max(w[0], w[1]), w[2]);
+            }
+
+            return;
+        }
+
+        for (int ow = 0; ow < outWidth; ow++)
+        {
+            float* w = t + (ow * stride);
+            float m = w[0];
+            for (int k = 1; k < kernel; k++)
+            {
+                m = MathF.Max(m, w[k * dilation]);
+            }
+
+            o[ow] = m;
+        }
+    }
+
+    private static void HorizontalAverage(float* t, float* o, int outWidth, int kernel, int stride, int dilation, int rowCount, int[] colCount)
+    {
+        for (int ow = 0; ow < outWidth; ow++)
+        {
+            float* w = t + (ow * stride);
+            float sum = w[0];
+            for (int k = 1; k < kernel; k++)
+            {
+                sum += w[k * dilation];
+            }
+
+            int count = rowCount * colCount[ow];
+            o[ow] = count == 0 ? 0f : sum / count;
+        }
+    }
+}
+
+/// <summary>
+/// GlobalAveragePool / GlobalMaxPool: y[p] = mean or max of x[p, 0..Spatial) for each of <see cref="Planes"/> planes
+/// (N·C for an NCHW batch; y is [N, C, 1, 1]). Split statically over planes. Run is not reentrant.
+/// </summary>
+internal sealed unsafe class GlobalPoolKernel : IParallelWork
+{
+    private float* _x;
+    private float* _y;
+
+    private GlobalPoolKernel(PoolKind kind, int planes, int spatial)
+    {
+        Kind = kind;
+        Planes = planes;
+        Spatial = spatial;
+    }
+
+    /// <summary>Max or Average.</summary>
+    public PoolKind Kind { get; }
+
+    /// <summary>Number of planes.</summary>
+    public int Planes { get; }
+
+    /// <summary>Elements per plane (H·W).</summary>
+    public int Spatial { get; }
+
+    /// <summary>Prepares the global pooling.</summary>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidShape"/> for a negative plane count or an empty plane.</exception>
+    public static GlobalPoolKernel Create(PoolKind kind, int planes, int spatial)
+    {
+        if (planes < 0 || spatial < 1)
+        {
+            throw new LightNetException(ErrorCode.InvalidShape, $"Global{kind}Pool: {planes} planes of {spatial} elements.");
+        }
+
+        OpShapes.Product([planes, spatial]);
+        return new GlobalPoolKernel(kind, planes, spatial);
+    }
+
+    /// <summary>y[p] = reduce(x[p, :]); x is [Planes, Spatial], y is [Planes].</summary>
+    public void Run(float* x, float* y, WorkerPool? pool)
+    {
+        _x = x;
+        _y = y;
+        OpShapes.Run(pool, this, Planes, (long)Planes * Spatial);
+        _x = _y = null;
+    }
+
+    /// <inheritdoc />
+    public void Execute(int begin, int end, int threadIndex)
+    {
+        for (int p = begin; p < end; p++)
+        {
+            var plane = new ReadOnlySpan<float>(_x + ((long)p * Spatial), Spatial);
+            _y[p] = Kind == PoolKind.Max ? TensorPrimitives.Max(plane) : TensorPrimitives.Sum(plane) / Spatial;
+        }
+    }
+}

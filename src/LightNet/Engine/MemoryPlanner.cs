@@ -1,0 +1,201 @@
+namespace LightNet.Engine;
+
+/// <summary>
+/// Assigns every run-time value of an <see cref="OptimizedGraph"/> a 64-byte-aligned offset in one arena by
+/// liveness: a value's block is reused once its last reader has run; views (Reshape, Flatten, Squeeze,
+/// Unsqueeze) share their input's block; element-wise ops write in place over an input that dies with them.
+/// </summary>
+internal sealed class MemoryPlan
+{
+    private static readonly HashSet<string> s_inPlace = new(StringComparer.Ordinal)
+    {
+        "Activation", "ChannelAffine", "FakeQuant", "RoundToHalf", "Add", "Sub", "Mul", "Div", "PRelu",
+    };
+
+    private MemoryPlan(Dictionary<string, long> offsets, long arenaBytes, int inPlace, long naiveBytes)
+    {
+        Offsets = offsets;
+        ArenaBytes = arenaBytes;
+        InPlaceCount = inPlace;
+        NaiveBytes = naiveBytes;
+    }
+
+    /// <summary>Byte offset of each run-time value in the arena.</summary>
+    public IReadOnlyDictionary<string, long> Offsets { get; }
+
+    /// <summary>Arena size in bytes (a 64-byte multiple).</summary>
+    public long ArenaBytes { get; }
+
+    /// <summary>Element-wise nodes that write over their input.</summary>
+    public int InPlaceCount { get; }
+
+    /// <summary>Bytes the values would take without reuse, for comparison.</summary>
+    public long NaiveBytes { get; }
+
+    public static long Align(long bytes) => (bytes + 63) & ~63L;
+
+    public static MemoryPlan Create(OptimizedGraph graph)
+    {
+        // Storage roots: a view's output (and an in-place output) lives in its input's block.
+        var root = new Dictionary<string, string>(StringComparer.Ordinal);
+        string Root(string v)
+        {
+            while (root.TryGetValue(v, out string? r))
+            {
+                v = r;
+            }
+
+            return v;
+        }
+
+        long Bytes(string v) => Align(Math.Max(1, Onnx.Shapes.ElementCount(graph.Dims(v))) * sizeof(float));
+        bool IsConstant(string v) => graph.Constants.ContainsKey(v);
+
+        int end = graph.Nodes.Count;
+        var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
+        var defined = new Dictionary<string, int>(StringComparer.Ordinal);
+        var outputs = graph.Outputs.Select(o => o.Value).ToHashSet(StringComparer.Ordinal);
+        var inputs = graph.Inputs.Select(i => i.Value).ToHashSet(StringComparer.Ordinal);
+        foreach (string i in inputs)
+        {
+            defined[i] = -1;
+        }
+
+        // First pass: views and in-place decisions, with per-value last uses.
+        var uses = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int s = 0; s < graph.Nodes.Count; s++)
+        {
+            foreach (string x in Reads(graph.Nodes[s]).Where(x => !IsConstant(x)))
+            {
+                uses[x] = s;
+            }
+        }
+
+        int inPlace = 0;
+        for (int s = 0; s < graph.Nodes.Count; s++)
+        {
+            OptimizedNode n = graph.Nodes[s];
+            if (n.OpType == "View")
+            {
+                root[n.Outputs[0]] = n.Inputs[0];
+                continue;
+            }
+
+            if (s_inPlace.Contains(n.OpType) && !outputs.Contains(n.Outputs[0]))
+            {
+                string? victim = n.Inputs.Where(x => x.Length > 0 && !IsConstant(x)).FirstOrDefault(x =>
+                    Bytes(x) == Bytes(n.Outputs[0]) && AllAliasesDieAt(Root(x), s));
+                if (victim is not null)
+                {
+                    root[n.Outputs[0]] = victim;
+                    inPlace++;
+                }
+            }
+
+            bool AllAliasesDieAt(string r, int step)
+            {
+                if (outputs.Any(o => Root(o) == r))
+                {
+                    return false;
+                }
+
+                foreach ((string v, int last) in uses)
+                {
+                    if (Root(v) == r && last > step)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+        }
+
+        for (int s = 0; s < graph.Nodes.Count; s++)
+        {
+            OptimizedNode n = graph.Nodes[s];
+            foreach (string o in n.Outputs.Where(o => o.Length > 0))
+            {
+                defined.TryAdd(Root(o), s);
+            }
+
+            foreach (string x in Reads(n).Where(x => !IsConstant(x)))
+            {
+                lastUse[Root(x)] = s;
+            }
+        }
+
+        foreach (string o in outputs.Where(o => !IsConstant(o)))
+        {
+            lastUse[Root(o)] = end;
+        }
+
+        // Block size of a root: the largest value it holds.
+        var size = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (string v in graph.Nodes.SelectMany(n => n.Outputs).Concat(inputs).Where(v => v.Length > 0))
+        {
+            string r = Root(v);
+            size[r] = Math.Max(size.GetValueOrDefault(r), Bytes(v));
+        }
+
+        var offsets = new Dictionary<string, long>(StringComparer.Ordinal);
+        var live = new List<(long Offset, long Size, string Root)>();
+        long arena = 0, naive = 0;
+        void Allocate(string r)
+        {
+            if (offsets.ContainsKey(r))
+            {
+                return;
+            }
+
+            long need = size[r];
+            naive += need;
+            long at = 0;
+            foreach ((long off, long sz, _) in live.OrderBy(b => b.Offset))
+            {
+                if (off - at >= need)
+                {
+                    break;
+                }
+
+                at = Math.Max(at, off + sz);
+            }
+
+            live.Add((at, need, r));
+            offsets[r] = at;
+            arena = Math.Max(arena, at + need);
+        }
+
+        void Release(int step)
+        {
+            live.RemoveAll(b => lastUse.GetValueOrDefault(b.Root, -1) <= step && !outputs.Any(o => Root(o) == b.Root));
+        }
+
+        foreach (string i in inputs)
+        {
+            Allocate(Root(i));
+        }
+
+        Release(-1);
+        for (int s = 0; s < graph.Nodes.Count; s++)
+        {
+            foreach (string o in graph.Nodes[s].Outputs.Where(o => o.Length > 0))
+            {
+                Allocate(Root(o));
+            }
+
+            Release(s);
+        }
+
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (string v in graph.Nodes.SelectMany(n => n.Outputs).Concat(inputs).Where(v => v.Length > 0))
+        {
+            result[v] = offsets[Root(v)];
+        }
+
+        return new MemoryPlan(result, Align(Math.Max(arena, 64)), inPlace, naive);
+    }
+
+    private static IEnumerable<string> Reads(OptimizedNode n) =>
+        n.Inputs.Where(x => x.Length > 0).Concat(n.Residual is null ? [] : [n.Residual]);
+}

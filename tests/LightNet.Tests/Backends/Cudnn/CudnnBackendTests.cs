@@ -1,0 +1,122 @@
+using LightNet.Backends;
+using LightNet.Backends.Cudnn;
+using LightNet.Tests.TestSupport;
+using Xunit;
+
+namespace LightNet.Tests.Backends.Cudnn;
+
+/// <summary>Availability, options and library probing of the cudnn backend (this machine, like CI, has no CUDA).</summary>
+[Collection(CudnnCollection.Name)]
+public class CudnnBackendTests
+{
+    [Fact]
+    public void NamesOptionsAndKind()
+    {
+        Backend fp32 = Backend.Parse("cudnn");
+        Backend fp16 = Backend.Parse("cudnn:fp16,device=1,algo=exhaustive");
+        Assert.Equal(BackendKind.Native, fp32.Kind);
+        Assert.Equal(Precision.Fp32, fp32.Precision);
+        Assert.Equal("CUDA:0", fp32.Device);
+        Assert.Equal(Precision.Fp16, fp16.Precision);
+        Assert.Equal("CUDA:1", fp16.Device);
+        Assert.Equal("exhaustive", fp16.EffectiveOptions["algo"]);
+        Assert.Equal("heuristic", fp32.EffectiveOptions["algo"]);
+        Assert.Contains(Backend.All, b => b.Name == "cudnn");
+        Assert.Contains(Backend.All, b => b.Name == "cudnn:fp16");
+
+        var e = Assert.Throws<LightNetException>(() => Backend.Parse("cudnn:threads=2"));
+        Assert.Equal(ErrorCode.InvalidArgument, e.Code);
+        Assert.Contains("libpath", e.Message);
+        e = Assert.Throws<LightNetException>(() => Backend.Parse("cudnn:algo=fastest"));
+        Assert.Contains("heuristic, exhaustive", e.Message);
+    }
+
+    [Fact]
+    public void ParsingAndListingLoadNoLibrary()
+    {
+        using var dir = new TempDirectory();
+        Backend backend = Backend.Parse($"cudnn:libpath={dir.Path}");
+        _ = Backend.All.Select(b => (b.Name, b.Kind, b.Precision, b.Device, b.EffectiveOptions.Count)).ToArray();
+        _ = backend.ToString();
+        Assert.Equal(0, CudaLibraries.ProbeCount(dir.Path));
+
+        backend.CheckAvailability();
+        Assert.Equal(1, CudaLibraries.ProbeCount(dir.Path));
+        backend.CheckAvailability();
+        Assert.Equal(1, CudaLibraries.ProbeCount(dir.Path)); // cached per name
+    }
+
+    [Fact]
+    public void AvailabilityHasAClearReason()
+    {
+        foreach (string name in new[] { "cudnn", "cudnn:fp16" })
+        {
+            BackendAvailability availability = Backend.Parse(name).CheckAvailability();
+            if (availability.IsAvailable)
+            {
+                Assert.Contains("cuDNN 9.", availability.Reason);
+                continue;
+            }
+
+            // No CUDA here: the reason names the backend, what is missing and what to install.
+            Assert.StartsWith($"{name} is unavailable:", availability.Reason);
+            Assert.Contains("cuDNN 9", availability.Reason);
+            Assert.Contains(CudaLibraries.PathVariable, availability.Reason);
+            Assert.Contains("Install an NVIDIA driver", availability.Reason);
+
+            var e = Assert.Throws<LightNetException>(() => Backend.Parse(name).CreateSession(TestModels.Tiny()));
+            Assert.Equal(ErrorCode.BackendUnavailable, e.Code);
+            Assert.Contains(availability.Reason, e.Message);
+        }
+    }
+
+    [Fact]
+    public void ProbingHonoursTheLibPathOverride()
+    {
+        using var dir = new TempDirectory();
+        LibraryProbe probe = CudaLibraries.Probe(dir.Path);
+        Assert.Equal([dir.Path], probe.Folders.Take(1));
+        BackendAvailability availability = Backend.Parse($"cudnn:libpath={dir.Path}").CheckAvailability();
+        if (!probe.Loaded)
+        {
+            Assert.False(availability.IsAvailable);
+            Assert.Contains(dir.Path, availability.Reason);
+            Assert.Contains(OperatingSystem.IsWindows() ? "cudnn64_9.dll" : "libcudnn.so.9", availability.Reason);
+        }
+    }
+
+    [Fact]
+    public void TheEnvironmentVariableListsFoldersAndExpandsAStar()
+    {
+        using var dir = new TempDirectory();
+        string a = Directory.CreateDirectory(Path.Combine(dir.Path, "site-packages", "nvidia", "cudnn", "lib")).FullName;
+        string b = Directory.CreateDirectory(Path.Combine(dir.Path, "site-packages", "nvidia", "cublas", "lib")).FullName;
+        string other = Directory.CreateDirectory(Path.Combine(dir.Path, "cuda")).FullName;
+        string? saved = Environment.GetEnvironmentVariable(CudaLibraries.PathVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(CudaLibraries.PathVariable,
+                string.Join(Path.PathSeparator, Path.Combine(dir.Path, "site-packages", "nvidia", "*", "lib"), other));
+            IReadOnlyList<string> folders = CudaLibraries.OverrideFolders("/opt/first");
+            Assert.Equal(["/opt/first", b, a, other], folders);
+
+            LibraryProbe probe = CudaLibraries.Probe(null);
+            Assert.Equal(folders.Skip(1), probe.Folders);
+            if (!probe.Loaded)
+            {
+                Assert.Contains(probe.Missing, m => m.StartsWith("cuDNN 9", StringComparison.Ordinal));
+            }
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(CudaLibraries.PathVariable, saved);
+        }
+    }
+}
+
+/// <summary>The cudnn tests share the process-wide library state and the environment variable: run them one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class CudnnCollection
+{
+    public const string Name = "cudnn";
+}

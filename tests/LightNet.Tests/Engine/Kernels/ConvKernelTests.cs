@@ -1,0 +1,260 @@
+using LightNet.Engine.Kernels;
+using Xunit;
+
+namespace LightNet.Tests.Engine.Kernels;
+
+[Trait("Category", "SimdKernels")]
+public sealed unsafe class ConvKernelTests
+{
+    // (name, Cin, H, W, Cout, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups, expected algorithm prefix)
+    private static readonly (string Name, int Cin, int H, int W, int Cout, int Kh, int Kw, int Sh, int Sw, int Dh, int Dw, int Pt, int Pl, int Pb, int Pr, int G, string Algo)[] Shapes =
+    [
+        ("pointwise", 24, 13, 11, 37, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, "gemm-1x1"),
+        ("pointwise-wide", 5, 20, 21, 7, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, "gemm-1x1"),
+        ("pointwise-s2", 6, 9, 8, 10, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1, "im2col-gemm"),
+        ("3x3-s1-p1", 5, 9, 10, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "im2col-gemm"),
+        ("3x3-s2-asym", 4, 11, 12, 9, 3, 3, 2, 2, 1, 1, 0, 1, 2, 0, 1, "im2col-gemm"),
+        ("5x3-dilated", 3, 12, 13, 8, 5, 3, 1, 2, 2, 1, 3, 1, 2, 2, 1, "im2col-gemm"),
+        ("7x7-s2-p3", 3, 17, 15, 8, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, "im2col-gemm"),
+        ("deep-k", 64, 7, 9, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "im2col-gemm"),
+        ("grouped", 6, 8, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, "im2col-gemm-grouped"),
+        ("grouped-1x1", 8, 5, 6, 12, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 4, "gemm-1x1-grouped"),
+        ("dw-3x3-s1", 11, 17, 19, 11, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 11, "depthwise-3x3"),
+        ("dw-3x3-s2-even", 5, 16, 16, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 5, "depthwise-3x3"),
+        ("dw-3x3-s2-odd", 3, 15, 21, 3, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 3, "depthwise-3x3"),
+        ("dw-3x3-s2-wide", 6, 12, 45, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 6, "depthwise-3x3"),
+        ("dw-3x3-s2-wide-p0", 2, 6, 50, 2, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 2, "depthwise-3x3"),
+        ("dw-5x5-dilated", 4, 14, 23, 4, 5, 5, 1, 1, 2, 2, 4, 4, 4, 4, 4, "depthwise"),
+        ("dw-3x3-s3-nopad", 2, 13, 29, 2, 3, 3, 3, 3, 1, 1, 0, 0, 0, 0, 2, "depthwise-3x3"),
+        ("dw-multiplier-2", 3, 9, 9, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, "im2col-gemm-grouped"),
+    ];
+
+    public static TheoryData<string, string> ShapeCases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var isa in KernelReference.Isas())
+        {
+            foreach (var s in Shapes)
+            {
+                data.Add(isa.ToString(), s.Name);
+            }
+        }
+
+        return data;
+    }
+
+    internal static Conv2dShape ShapeOf(string name)
+    {
+        var c = Shapes.Single(s => s.Name == name);
+        int oh = KernelReference.OutSize(c.H, c.Kh, c.Sh, c.Dh, c.Pt, c.Pb);
+        int ow = KernelReference.OutSize(c.W, c.Kw, c.Sw, c.Dw, c.Pl, c.Pr);
+        return new Conv2dShape(c.Cin, c.H, c.W, c.Cout, oh, ow, c.Kh, c.Kw, c.Sh, c.Sw, c.Dh, c.Dw, c.Pt, c.Pl, c.G);
+    }
+
+    internal static float[] RunConv(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, Isa isa, int threads, bool residualInOutput = false, Action<Conv2dKernel>? inspect = null)
+    {
+        using var kernel = Conv2dKernel.Create(s, w, bias, act, residual != null, isa, threads);
+        inspect?.Invoke(kernel);
+        using var px = new OpBuffer(x);
+        using var py = new OpBuffer(s.OutChannels * s.OutHeight * s.OutWidth);
+        using var pr = new OpBuffer(residual ?? []);
+        using var scratch = new ScratchBuffer(kernel.ScratchBytes);
+        using var pool = new WorkerPool(threads);
+        float* res = null;
+        if (residual != null)
+        {
+            if (residualInOutput)
+            {
+                residual.CopyTo(py.Span);
+                res = py.Pointer;
+            }
+            else
+            {
+                res = pr.Pointer;
+            }
+        }
+
+        Assert.Equal(0, kernel.ScratchBytes % 64);
+        kernel.Run(px.Pointer, py.Pointer, res, scratch.Pointer, pool);
+        return py.ToArray();
+    }
+
+    [Theory]
+    [MemberData(nameof(ShapeCases))]
+    public void ConvMatchesReference(string isaName, string name)
+    {
+        var isa = Enum.Parse<Isa>(isaName);
+        var s = ShapeOf(name);
+        var rng = new Random(name.Length * 31 + (int)isa);
+        float[] x = OpTest.Random(rng, s.InChannels * s.InHeight * s.InWidth);
+        float[] w = OpTest.Random(rng, s.OutChannels * (s.InChannels / s.Groups) * s.KernelHeight * s.KernelWidth, 0.5f);
+        float[] bias = OpTest.Random(rng, s.OutChannels);
+        float[] residual = OpTest.Random(rng, s.OutChannels * s.OutHeight * s.OutWidth);
+        string expectedAlgo = Shapes.Single(c => c.Name == name).Algo + "-" + IsaSupport.Name(isa);
+
+        var plain = RunConv(s, x, w, bias, Activation.None, null, isa, 1, inspect: k =>
+        {
+            Assert.Equal(expectedAlgo, k.Algorithm);
+            Assert.Equal(s.Macs, k.Macs);
+        });
+        KernelReference.Close(KernelReference.Conv(s, x, w, bias, Activation.None, null), plain, $"{isa} {name}");
+
+        var act = Activation.Clip(-0.5f, 1.5f);
+        var fused = RunConv(s, x, w, bias, act, residual, isa, 3);
+        KernelReference.Close(KernelReference.Conv(s, x, w, bias, act, residual), fused, $"{isa} {name} residual+clip");
+    }
+
+    public static TheoryData<string> Activations()
+    {
+        var data = new TheoryData<string>();
+        foreach (var kind in Enum.GetValues<ActivationKind>())
+        {
+            data.Add(kind.ToString());
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Activations))]
+    public void EveryActivationIsFusedWithResidualInPlace(string kindName)
+    {
+        var kind = Enum.Parse<ActivationKind>(kindName);
+        var act = kind switch
+        {
+            ActivationKind.Clip => Activation.Clip(-1f, 2f),
+            ActivationKind.LeakyRelu => new Activation(kind, 0.1f),
+            ActivationKind.HardSigmoid => new Activation(kind, 0.2f, 0.5f),
+            _ => new Activation(kind),
+        };
+        var rng = new Random(3 + (int)kind);
+        foreach (var name in new[] { "deep-k", "pointwise", "dw-3x3-s1" })
+        {
+            var s = ShapeOf(name);
+            float[] x = OpTest.Random(rng, s.InChannels * s.InHeight * s.InWidth);
+            float[] w = OpTest.Random(rng, s.OutChannels * (s.InChannels / s.Groups) * s.KernelHeight * s.KernelWidth, 0.3f);
+            float[] bias = OpTest.Random(rng, s.OutChannels);
+            float[] residual = OpTest.Random(rng, s.OutChannels * s.OutHeight * s.OutWidth, 4f);
+            var expected = KernelReference.Conv(s, x, w, bias, act, residual);
+            foreach (var isa in KernelReference.Isas().Where(i => i != Isa.Avx512))
+            {
+                // The residual is the output buffer itself (the in-place form a memory planner produces).
+                var actual = RunConv(s, x, w, bias, act, residual, isa, 2, residualInOutput: true);
+                KernelReference.Close(expected, actual, $"{kind} {isa} {name}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("deep-k")]
+    [InlineData("pointwise-wide")]
+    [InlineData("dw-3x3-s2-odd")]
+    [InlineData("grouped")]
+    public void ThreadCountsAgreeAndRerunsAreBitIdentical(string name)
+    {
+        var s = ShapeOf(name);
+        var rng = new Random(17);
+        float[] x = OpTest.Random(rng, s.InChannels * s.InHeight * s.InWidth);
+        float[] w = OpTest.Random(rng, s.OutChannels * (s.InChannels / s.Groups) * s.KernelHeight * s.KernelWidth);
+        float[] bias = OpTest.Random(rng, s.OutChannels);
+        var isa = IsaSupport.Best == Isa.Avx512 ? Isa.Avx512 : IsaSupport.Best;
+        var expected = KernelReference.Conv(s, x, w, bias, Activation.Relu, null);
+        var one = RunConv(s, x, w, bias, Activation.Relu, null, isa, 1);
+        var three = RunConv(s, x, w, bias, Activation.Relu, null, isa, 3);
+        var threeAgain = RunConv(s, x, w, bias, Activation.Relu, null, isa, 3);
+        KernelReference.Close(expected, one, "1 thread");
+        KernelReference.Close(expected, three, "3 threads");
+        Assert.Equal(three, threeAgain);
+    }
+
+    [Fact]
+    public void LargeShapeSpanningSeveralCacheBlocksMatches()
+    {
+        // K = 2·2·80 = 320 > KC and N = 30·31 = 930 > NC: every blocking edge at once, threaded.
+        var s = new Conv2dShape(80, 31, 32, 19, 30, 31, 2, 2, 1, 1, 1, 1, 0, 0, 1);
+        var rng = new Random(23);
+        float[] x = OpTest.Random(rng, s.InChannels * s.InHeight * s.InWidth);
+        float[] w = OpTest.Random(rng, s.OutChannels * s.InChannels * 4, 0.2f);
+        float[] bias = OpTest.Random(rng, s.OutChannels);
+        float[] residual = OpTest.Random(rng, s.OutChannels * s.OutHeight * s.OutWidth);
+        var expected = KernelReference.Conv(s, x, w, bias, Activation.Relu, residual);
+        KernelReference.Close(expected, RunConv(s, x, w, bias, Activation.Relu, residual, IsaSupport.Best == Isa.Avx512 ? Isa.Avx512 : IsaSupport.Best, 2), "large");
+        KernelReference.Close(expected, RunConv(s, x, w, bias, Activation.Relu, residual, Isa.Scalar, 3), "large scalar");
+    }
+
+    [Fact]
+    public void CreateRejectsBadWeightsAndShapes()
+    {
+        var s = ShapeOf("3x3-s1-p1");
+        var ex = Assert.Throws<LightNetException>(() => Conv2dKernel.Create(s, new float[3], [], Activation.None, false, Isa.Scalar, 1));
+        Assert.Equal(ErrorCode.InvalidShape, ex.Code);
+        var bad = s with { Groups = 2 };
+        Assert.Equal(ErrorCode.InvalidShape, Assert.Throws<LightNetException>(() => Conv2dKernel.Create(bad, new float[1], [], Activation.None, false, Isa.Scalar, 1)).Code);
+        int wl = s.OutChannels * s.InChannels * 9;
+        Assert.Equal(ErrorCode.InvalidShape, Assert.Throws<LightNetException>(() => Conv2dKernel.Create(s, new float[wl], new float[2], Activation.None, false, Isa.Scalar, 1)).Code);
+    }
+
+    [Fact]
+    public void RunAllocatesNothingAfterWarmUp()
+    {
+        foreach (var name in new[] { "deep-k", "dw-3x3-s1", "grouped" })
+        {
+            var s = ShapeOf(name);
+            var rng = new Random(1);
+            using var kernel = Conv2dKernel.Create(s, OpTest.Random(rng, s.OutChannels * (s.InChannels / s.Groups) * s.KernelHeight * s.KernelWidth), OpTest.Random(rng, s.OutChannels), Activation.Relu, true, IsaSupport.Best, 2);
+            using var px = new OpBuffer(OpTest.Random(rng, s.InChannels * s.InHeight * s.InWidth));
+            using var py = new OpBuffer(s.OutChannels * s.OutHeight * s.OutWidth);
+            using var scratch = new ScratchBuffer(kernel.ScratchBytes);
+            using var pool = new WorkerPool(2);
+            for (int i = 0; i < 3; i++)
+            {
+                kernel.Run(px.Pointer, py.Pointer, py.Pointer, scratch.Pointer, pool);
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                kernel.Run(px.Pointer, py.Pointer, py.Pointer, scratch.Pointer, pool);
+            }
+
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated < 256, $"{name}: {allocated} bytes allocated in 10 runs");
+        }
+    }
+
+    public static TheoryData<string> IsaCases() => KernelReference.IsaData();
+
+    [Theory]
+    [MemberData(nameof(IsaCases))]
+    public void ConvTransposeMatchesReference(string isaName)
+    {
+        var isa = Enum.Parse<Isa>(isaName);
+        var rng = new Random(29);
+        // (Cin, H, W, Cout, k, stride, dilation, pads, output padding, groups)
+        foreach (var (cin, h, w, cout, k, st, dil, pad, outPad, g) in new[]
+        {
+            (4, 5, 6, 3, 3, 2, 1, 1, 1, 1),
+            (6, 4, 3, 4, 2, 2, 1, 0, 0, 2),
+            (3, 7, 5, 5, 3, 1, 2, 2, 0, 1),
+            (8, 3, 3, 16, 4, 2, 1, 1, 0, 1),
+        })
+        {
+            int oh = ((h - 1) * st) - (2 * pad) + (dil * (k - 1)) + 1 + outPad;
+            int ow = ((w - 1) * st) - (2 * pad) + (dil * (k - 1)) + 1 + outPad;
+            var s = new Conv2dShape(cin, h, w, cout, oh, ow, k, k, st, st, dil, dil, pad, pad, g);
+            float[] x = OpTest.Random(rng, cin * h * w);
+            float[] wt = OpTest.Random(rng, cin * (cout / g) * k * k);
+            float[] bias = OpTest.Random(rng, cout);
+            float[] residual = OpTest.Random(rng, cout * oh * ow);
+            var expected = KernelReference.ConvTranspose(s, x, wt, bias, Activation.Relu, residual);
+            using var kernel = ConvTranspose2dKernel.Create(s, wt, bias, Activation.Relu, true, isa, 3);
+            Assert.Equal((long)cin * h * w * (cout / g) * k * k, kernel.Macs);
+            using var px = new OpBuffer(x);
+            using var py = new OpBuffer(residual);
+            using var scratch = new ScratchBuffer(kernel.ScratchBytes);
+            using var pool = new WorkerPool(3);
+            kernel.Run(px.Pointer, py.Pointer, py.Pointer, scratch.Pointer, pool);
+            KernelReference.Close(expected, py.ToArray(), $"{isa} convT {s}");
+        }
+    }
+}

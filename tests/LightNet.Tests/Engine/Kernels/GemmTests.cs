@@ -1,0 +1,268 @@
+using LightNet.Engine.Kernels;
+using Xunit;
+
+namespace LightNet.Tests.Engine.Kernels;
+
+/// <summary>Scalar twins of the heavy kernels (plain loops straight from the ONNX definitions) and the ISA list tests run.</summary>
+internal static class KernelReference
+{
+    /// <summary>Every ISA whose path runs here: the supported ones, plus AVX-512 (software-emulated without the hardware).</summary>
+    public static IEnumerable<Isa> Isas()
+    {
+        foreach (var isa in new[] { Isa.Scalar, Isa.Vector128, Isa.Avx2 })
+        {
+            if (IsaSupport.IsSupported(isa))
+            {
+                yield return isa;
+            }
+        }
+
+        yield return Isa.Avx512;
+    }
+
+    /// <summary><see cref="Isas"/> as theory data (names: the enum is internal).</summary>
+    public static TheoryData<string> IsaData()
+    {
+        var data = new TheoryData<string>();
+        foreach (var isa in Isas())
+        {
+            data.Add(isa.ToString());
+        }
+
+        return data;
+    }
+
+    public static int OutSize(int input, int kernel, int stride, int dilation, int padBegin, int padEnd) =>
+        ((input + padBegin + padEnd - (dilation * (kernel - 1)) - 1) / stride) + 1;
+
+    public static float[] Conv(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual)
+    {
+        int cinG = s.InChannels / s.Groups, coutG = s.OutChannels / s.Groups;
+        var y = new float[s.OutChannels * s.OutHeight * s.OutWidth];
+        for (int co = 0; co < s.OutChannels; co++)
+        {
+            int g = co / coutG;
+            for (int oy = 0; oy < s.OutHeight; oy++)
+            {
+                for (int ox = 0; ox < s.OutWidth; ox++)
+                {
+                    double acc = 0;
+                    for (int ci = 0; ci < cinG; ci++)
+                    {
+                        for (int ky = 0; ky < s.KernelHeight; ky++)
+                        {
+                            int iy = (oy * s.StrideHeight) - s.PadTop + (ky * s.DilationHeight);
+                            for (int kx = 0; kx < s.KernelWidth; kx++)
+                            {
+                                int ix = (ox * s.StrideWidth) - s.PadLeft + (kx * s.DilationWidth);
+                                if (iy < 0 || iy >= s.InHeight || ix < 0 || ix >= s.InWidth)
+                                {
+                                    continue;
+                                }
+
+                                float xv = x[((((g * cinG) + ci) * s.InHeight) + iy) * s.InWidth + ix];
+                                float wv = w[((((co * cinG) + ci) * s.KernelHeight) + ky) * s.KernelWidth + kx];
+                                acc += (double)xv * wv;
+                            }
+                        }
+                    }
+
+                    int o = (((co * s.OutHeight) + oy) * s.OutWidth) + ox;
+                    double v = acc + (bias.Length > 0 ? bias[co] : 0) + (residual != null ? residual[o] : 0);
+                    y[o] = act.Apply((float)v);
+                }
+            }
+        }
+
+        return y;
+    }
+
+    public static float[] ConvTranspose(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual)
+    {
+        int cinG = s.InChannels / s.Groups, coutG = s.OutChannels / s.Groups;
+        var acc = new double[s.OutChannels * s.OutHeight * s.OutWidth];
+        for (int ci = 0; ci < s.InChannels; ci++)
+        {
+            int g = ci / cinG;
+            for (int iy = 0; iy < s.InHeight; iy++)
+            {
+                for (int ix = 0; ix < s.InWidth; ix++)
+                {
+                    float xv = x[(((ci * s.InHeight) + iy) * s.InWidth) + ix];
+                    for (int cog = 0; cog < coutG; cog++)
+                    {
+                        int co = (g * coutG) + cog;
+                        for (int ky = 0; ky < s.KernelHeight; ky++)
+                        {
+                            int oy = (iy * s.StrideHeight) - s.PadTop + (ky * s.DilationHeight);
+                            for (int kx = 0; kx < s.KernelWidth; kx++)
+                            {
+                                int ox = (ix * s.StrideWidth) - s.PadLeft + (kx * s.DilationWidth);
+                                if (oy < 0 || oy >= s.OutHeight || ox < 0 || ox >= s.OutWidth)
+                                {
+                                    continue;
+                                }
+
+                                float wv = w[((((ci * coutG) + cog) * s.KernelHeight) + ky) * s.KernelWidth + kx];
+                                acc[(((co * s.OutHeight) + oy) * s.OutWidth) + ox] += (double)xv * wv;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        var y = new float[acc.Length];
+        int plane = s.OutHeight * s.OutWidth;
+        for (int i = 0; i < y.Length; i++)
+        {
+            double v = acc[i] + (bias.Length > 0 ? bias[i / plane] : 0) + (residual != null ? residual[i] : 0);
+            y[i] = act.Apply((float)v);
+        }
+
+        return y;
+    }
+
+    /// <summary>C = alpha·op(A)·op(B) + beta·C0.</summary>
+    public static float[] Gemm(bool transA, bool transB, int m, int n, int k, float alpha, float[] a, int lda, float[] b, int ldb, float beta, float[] c0, int ldc)
+    {
+        var c = (float[])c0.Clone();
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double acc = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    float av = transA ? a[(p * lda) + i] : a[(i * lda) + p];
+                    float bv = transB ? b[(j * ldb) + p] : b[(p * ldb) + j];
+                    acc += (double)av * bv;
+                }
+
+                c[(i * ldc) + j] = (float)((alpha * acc) + (beta == 0 ? 0 : beta * c0[(i * ldc) + j]));
+            }
+        }
+
+        return c;
+    }
+
+    /// <summary>Relative-and-absolute closeness used by every heavy-kernel test (1e-4 relative).</summary>
+    public static void Close(float[] expected, float[] actual, string what) =>
+        OpTest.Close(expected, actual, rtol: 1e-4f, atol: 1e-4f, what: what);
+}
+
+/// <summary>Native scratch for one kernel run.</summary>
+internal sealed unsafe class ScratchBuffer : IDisposable
+{
+    private readonly OpBuffer _buffer;
+
+    public ScratchBuffer(long bytes) => _buffer = new OpBuffer((int)Math.Max(16, (bytes + 3) / 4));
+
+    public byte* Pointer => (byte*)_buffer.Pointer;
+
+    public void Dispose() => _buffer.Dispose();
+}
+
+[Trait("Category", "SimdKernels")]
+public sealed unsafe class GemmTests
+{
+    public static TheoryData<string, bool, bool> Cases()
+    {
+        var data = new TheoryData<string, bool, bool>();
+        foreach (var isa in KernelReference.Isas())
+        {
+            foreach (bool ta in new[] { false, true })
+            {
+                foreach (bool tb in new[] { false, true })
+                {
+                    data.Add(isa.ToString(), ta, tb);
+                }
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void SgemmMatchesReferenceOnOddShapesWithAlphaBeta(string isaName, bool transA, bool transB)
+    {
+        var isa = Enum.Parse<Isa>(isaName);
+        var rng = new Random(11);
+        foreach (var (m, n, k, threads) in new[] { (1, 1, 1, 1), (7, 13, 5, 3), (13, 37, 300, 3), (6, 16, 256, 1), (25, 3, 9, 2) })
+        {
+            float alpha = 0.75f, beta = m % 2 == 0 ? 0f : -0.5f;
+            int lda = (transA ? m : k) + 2, ldb = (transB ? k : n) + 1, ldc = n + 3;
+            float[] a = OpTest.Random(rng, (transA ? k : m) * lda), b = OpTest.Random(rng, (transB ? n : k) * ldb), c0 = OpTest.Random(rng, m * ldc);
+            if (beta == 0f)
+            {
+                Array.Fill(c0, float.NaN); // beta = 0 must not read C.
+                for (int i = 0; i < m; i++)
+                {
+                    for (int j = n; j < ldc; j++)
+                    {
+                        c0[(i * ldc) + j] = 7f;
+                    }
+                }
+            }
+
+            var expected = KernelReference.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c0, ldc);
+            using var pa = new OpBuffer(a);
+            using var pb = new OpBuffer(b);
+            using var pc = new OpBuffer(c0);
+            using var scratch = new ScratchBuffer(Sgemm.ScratchBytes(m, n, k, threads));
+            using var pool = new WorkerPool(threads);
+            Sgemm.Multiply(transA, transB, m, n, k, alpha, pa.Pointer, lda, pb.Pointer, ldb, beta, pc.Pointer, ldc, scratch.Pointer, pool, isa);
+            KernelReference.Close(expected, pc.ToArray(), $"{isa} {m}x{n}x{k} tA={transA} tB={transB}");
+        }
+    }
+
+    [Fact]
+    public void ZeroKScalesC()
+    {
+        using var pc = new OpBuffer(new float[] { 1, 2, 3, 4 });
+        using var pool = new WorkerPool(1);
+        Sgemm.Multiply(false, false, 2, 2, 0, 1f, null, 0, null, 2, 2f, pc.Pointer, 2, null, pool, Isa.Scalar);
+        Assert.Equal(new float[] { 2, 4, 6, 8 }, pc.ToArray());
+    }
+
+    [Fact]
+    public void MicroKernelsAgreeOnAFullTile()
+    {
+        // Each ISA's micro-kernel on one packed tile, against the plain sum.
+        var rng = new Random(5);
+        foreach (var isa in KernelReference.Isas())
+        {
+            var cfg = GemmConfig.For(isa);
+            int kc = 19;
+            float[] a = OpTest.Random(rng, kc * cfg.MR), b = OpTest.Random(rng, kc * cfg.NR);
+            var expected = new float[cfg.MR * cfg.NR];
+            for (int r = 0; r < cfg.MR; r++)
+            {
+                for (int j = 0; j < cfg.NR; j++)
+                {
+                    double s = 1.0; // accumulate onto C = 1
+                    for (int p = 0; p < kc; p++)
+                    {
+                        s += (double)a[(p * cfg.MR) + r] * b[(p * cfg.NR) + j];
+                    }
+
+                    expected[(r * cfg.NR) + j] = (float)s;
+                }
+            }
+
+            using var pa = new OpBuffer(a);
+            using var pb = new OpBuffer(b);
+            using var pc = new OpBuffer(Enumerable.Repeat(1f, cfg.MR * cfg.NR).ToArray());
+            switch (isa)
+            {
+                case Isa.Avx2: GemmMicroKernels.Avx2x6x16(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
+                case Isa.Avx512: GemmMicroKernels.Avx512x6x32(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
+                case Isa.Vector128: GemmMicroKernels.Vector128x6x8(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
+                default: GemmMicroKernels.Scalar4x4(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
+            }
+
+            KernelReference.Close(expected, pc.ToArray(), isa.ToString());
+        }
+    }
+}
