@@ -108,8 +108,14 @@ internal static class CommandSupport
     }
 
     /// <summary>The measurement options from the common flags: a preset, then each flag given over it.</summary>
-    public static ProfileOptions BuildOptions(bool quick, int? warmup, int? runs, double? minTime, double? maxTime, int? threads, int? batch)
+    public static ProfileOptions BuildOptions(bool quick, int? warmup, int? runs, double? minTime, double? maxTime, int? threads, int? batch,
+        double? cooldownMs = null)
     {
+        if (cooldownMs is double c && (c < 0 || c > 60_000 || !double.IsFinite(c)))
+        {
+            throw new CliUsageException($"--cooldown must be between 0 and 60000 ms, not {Number(c)}.");
+        }
+
         if (runs is < 1)
         {
             throw new CliUsageException($"--runs must be at least 1, not {runs}.");
@@ -164,6 +170,11 @@ internal static class CommandSupport
         if (maxTime is double maxSeconds)
         {
             options = options with { MaxSeconds = maxSeconds, MinSeconds = Math.Min(options.MinSeconds, maxSeconds) };
+        }
+
+        if (cooldownMs is double cooldown)
+        {
+            options = options with { Cooldown = TimeSpan.FromMilliseconds(cooldown) };
         }
 
         options = options with { Threads = threads, BatchSize = batch ?? 1 };

@@ -11,6 +11,7 @@ internal sealed class MeasurementOptions
     private readonly Option<int?> _runs = new("--runs", "-n") { HelpName = "N", Description = "Timed runs, at least (default 50; 10 with --quick)." };
     private readonly Option<double?> _minTime = new("--min-time") { HelpName = "seconds", Description = "Time for at least this many seconds (default 2; 0.5 with --quick)." };
     private readonly Option<double?> _maxTime = new("--max-time") { HelpName = "seconds", Description = "Stop after this many seconds even if the runs are not done (default 30; 5 with --quick)." };
+    private readonly Option<double?> _cooldown = new("--cooldown") { HelpName = "ms", Description = "Idle time after each timed run, in milliseconds, so that one backend's spinning threads have gone to sleep before the next run (default 0)." };
     private readonly Option<int?> _threads = new("--threads", "-t") { HelpName = "N", Description = "Threads per inference (default: the backend's choice)." };
     private readonly Option<int?> _batch = new("--batch") { HelpName = "N", Description = "Batch size: a symbolic first dimension of a file's input, or the zoo network's batch (default 1)." };
     private readonly Option<string[]> _shape = InfoCommand.ShapeOption();
@@ -23,6 +24,7 @@ internal sealed class MeasurementOptions
         command.Options.Add(_runs);
         command.Options.Add(_minTime);
         command.Options.Add(_maxTime);
+        command.Options.Add(_cooldown);
         command.Options.Add(_threads);
         if (withBatch)
         {
@@ -37,7 +39,7 @@ internal sealed class MeasurementOptions
 
     /// <summary>The measurement options the flags describe; a bad value is a usage error.</summary>
     public ProfileOptions Build(ParseResult parse) => CommandSupport.BuildOptions(parse.GetValue(_quick), parse.GetValue(_warmup),
-        parse.GetValue(_runs), parse.GetValue(_minTime), parse.GetValue(_maxTime), parse.GetValue(_threads), Batch(parse));
+        parse.GetValue(_runs), parse.GetValue(_minTime), parse.GetValue(_maxTime), parse.GetValue(_threads), Batch(parse), parse.GetValue(_cooldown));
 
     /// <summary>--batch, if given.</summary>
     public int? Batch(ParseResult parse) => parse.GetResult(_batch) is null ? null : parse.GetValue(_batch);

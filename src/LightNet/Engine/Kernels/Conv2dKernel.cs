@@ -160,7 +160,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
             gemm.Residual = residual != null ? residual + (g * outGroup) : null;
             gemm.Ldr = gemm.N;
             gemm.Scratch = scratch;
-            pool.Run(gemm, gemm.Items);
+            pool.Run(gemm, gemm.Items, gemm.Chunks);
         }
     }
 

@@ -89,7 +89,7 @@ internal sealed unsafe class ConvTranspose2dKernel : IDisposable
             _gemm.C = cols;
             _gemm.Ldc = _gemm.N;
             _gemm.Scratch = scratch;
-            pool.Run(_gemm, _gemm.Items);
+            pool.Run(_gemm, _gemm.Items, _gemm.Chunks);
 
             _col2im.Columns = cols;
             _col2im.Output = output + (g * coutG * outPlane);

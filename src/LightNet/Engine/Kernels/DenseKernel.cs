@@ -103,7 +103,7 @@ internal sealed unsafe class DenseKernel : IDisposable, IParallelWork
         _gemm.Residual = residual;
         _gemm.Ldr = OutFeatures;
         _gemm.Scratch = scratch + GemmConfig.Align64(cfg.PackedASize(rows, InFeatures) * sizeof(float));
-        pool.Run(_gemm, _gemm.Items);
+        pool.Run(_gemm, _gemm.Items, _gemm.Chunks);
     }
 
     /// <summary>GEMV over output blocks [begin, end) of <see cref="GemvBlock"/> features.</summary>

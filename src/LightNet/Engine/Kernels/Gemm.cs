@@ -175,8 +175,15 @@ internal sealed unsafe class GemmWork : IParallelWork
         }
     }
 
-    /// <summary>Work items for <see cref="WorkerPool.Run"/>.</summary>
+    /// <summary>Work items for <see cref="WorkerPool.Run(IParallelWork, int)"/>.</summary>
     public int Items => _nBlocks * _mChunks;
+
+    /// <summary>
+    /// Chunks for <see cref="WorkerPool.Run(IParallelWork, int, int)"/>: one per item when each item is a block of
+    /// columns of its own; one per thread when M is split, so that a chunk's consecutive row ranges of one column
+    /// block share a single packing of B.
+    /// </summary>
+    public int Chunks => _mChunks > 1 ? _threads : Items;
 
     /// <summary>Per-thread scratch bytes (packed B).</summary>
     public long ScratchBytesPerThread => _cfg.PackBBytes;

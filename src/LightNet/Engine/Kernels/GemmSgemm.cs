@@ -66,6 +66,6 @@ internal static unsafe class Sgemm
         work.Beta = beta;
         work.Activation = Activation.None;
         work.Scratch = scratch + GemmConfig.Align64(cfg.PackedASize(m, k) * sizeof(float));
-        pool.Run(work, work.Items);
+        pool.Run(work, work.Items, work.Chunks);
     }
 }

@@ -11,9 +11,11 @@ internal interface IParallelWork
 }
 
 /// <summary>
-/// A fixed set of persistent threads (Threads - 1 workers plus the caller). <see cref="Run"/> splits the items
-/// statically into Threads contiguous ranges, thread t taking [t·items/T, (t+1)·items/T); the caller runs range 0.
-/// The same split every call keeps results bit-identical for a given thread count. Allocation-free.
+/// A fixed set of persistent threads (Threads - 1 workers plus the caller). <see cref="Run(IParallelWork, int)"/> cuts the items into a
+/// fixed number of contiguous chunks (chunk c is [c·items/C, (c+1)·items/C)) that the threads claim one at a time, the
+/// caller included: a worker that is still waking up, or that the OS has descheduled for another process, never holds
+/// up an operator, since the others take its chunks. The cut depends only on the item and thread counts, so results
+/// stay bit-identical for a given thread count whichever thread runs a chunk. Allocation-free.
 /// Workers spin briefly after each run (back-to-back operator calls are the common case), then block.
 /// </summary>
 internal sealed class WorkerPool : IDisposable
@@ -21,14 +23,23 @@ internal sealed class WorkerPool : IDisposable
     // How long an idle worker (or the waiting caller) spins before blocking on its event.
     private static readonly long SpinTicks = Stopwatch.Frequency / 5000; // 200 µs
 
+    // Chunks per thread: enough to balance uneven progress, few enough that claiming stays cheap.
+    private const int ChunksPerThread = 8;
+
+    // The low half of _state once a run is over: no chunk can be claimed until the next generation is published.
+    private const long Closed = int.MaxValue;
+
     private readonly Thread[] _workers;
     private readonly ManualResetEventSlim[] _wake;
     private readonly ManualResetEventSlim _done = new(false, 0);
     private readonly Exception?[] _errors;
     private IParallelWork? _work;
     private int _items;
-    private int _generation;
-    private int _pending;
+    private int _chunks;
+    private int _completed;
+
+    // Generation (high 32 bits) and the next unclaimed chunk (low 32 bits), claimed by compare-and-swap.
+    private long _state = Closed;
     private int _busy;
     private volatile bool _disposed;
 
@@ -58,12 +69,19 @@ internal sealed class WorkerPool : IDisposable
         }
     }
 
-    /// <summary>The number of threads that share each <see cref="Run"/>, the caller included.</summary>
+    /// <summary>The number of threads that share each <see cref="Run(IParallelWork, int)"/>, the caller included.</summary>
     public int Threads { get; }
 
-    /// <summary>Runs <paramref name="work"/> over [0, <paramref name="items"/>) and returns when every range is done.</summary>
-    /// <exception cref="InvalidOperationException">Two threads call <see cref="Run"/> at once, or the pool is disposed.</exception>
-    public void Run(IParallelWork work, int items)
+    /// <summary>Runs <paramref name="work"/> over [0, <paramref name="items"/>) and returns when every chunk is done.</summary>
+    /// <exception cref="InvalidOperationException">Two threads call <see cref="Run(IParallelWork, int)"/> at once, or the pool is disposed.</exception>
+    public void Run(IParallelWork work, int items) => Run(work, items, Threads * ChunksPerThread);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> over [0, <paramref name="items"/>) cut into at most <paramref name="maxChunks"/>
+    /// chunks (fewer, larger chunks when consecutive items share set-up work, as GEMM rows that share a packed panel do).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Two threads call <see cref="Run(IParallelWork, int)"/> at once, or the pool is disposed.</exception>
+    public void Run(IParallelWork work, int items, int maxChunks)
     {
         if (items <= 0)
         {
@@ -73,7 +91,6 @@ internal sealed class WorkerPool : IDisposable
         int threads = Threads;
         if (threads == 1 || items == 1)
         {
-            // A single item lands in the last range; run it on the caller (results do not depend on the thread).
             work.Execute(0, items, 0);
             return;
         }
@@ -86,31 +103,22 @@ internal sealed class WorkerPool : IDisposable
 
         try
         {
-            // Every worker takes part in every generation (even with an empty range), so none can lag behind.
+            int chunks = Math.Clamp(maxChunks, 1, items);
             _work = work;
             _items = items;
+            _chunks = chunks;
+            Volatile.Write(ref _completed, 0);
             _done.Reset();
-            Volatile.Write(ref _pending, threads - 1);
-            Interlocked.Increment(ref _generation);
+            long generation = (Volatile.Read(ref _state) >> 32) + 1;
+            Volatile.Write(ref _state, generation << 32);
             for (int i = 0; i < _wake.Length; i++)
             {
                 _wake[i].Set();
             }
 
-            try
-            {
-                int end = RangeBegin(1, items, threads);
-                if (end > 0)
-                {
-                    work.Execute(0, end, 0);
-                }
-            }
-            catch (Exception ex)
-            {
-                _errors[0] = ex;
-            }
-
-            WaitAllDone();
+            ClaimAndRun(generation, work, items, chunks, 0);
+            SpinThenBlock(Stopwatch.GetTimestamp(), ref _completed, chunks, equal: false, _done, reset: false);
+            Volatile.Write(ref _state, (generation << 32) | Closed);
             _work = null;
             RethrowFirstError();
         }
@@ -129,7 +137,7 @@ internal sealed class WorkerPool : IDisposable
         }
 
         _disposed = true;
-        Interlocked.Increment(ref _generation);
+        Volatile.Write(ref _state, (((Volatile.Read(ref _state) >> 32) + 1) << 32) | Closed);
         foreach (var wake in _wake)
         {
             wake.Set();
@@ -148,11 +156,44 @@ internal sealed class WorkerPool : IDisposable
         _done.Dispose();
     }
 
-    private static int RangeBegin(int t, int items, int threads) => (int)((long)t * items / threads);
-
-    private void WaitAllDone()
+    // Claims chunks of `generation` until none is left (or a newer generation has started) and runs them.
+    // The run arguments were read after the generation was seen; they cannot belong to a later run while a chunk of
+    // this one is still unclaimed, because the caller closes the generation before it changes them.
+    private void ClaimAndRun(long generation, IParallelWork work, int items, int chunks, int threadIndex)
     {
-        SpinThenBlock(Stopwatch.GetTimestamp(), ref _pending, 0, equal: false, _done, reset: false);
+        while (true)
+        {
+            long state = Volatile.Read(ref _state);
+            int chunk = (int)(state & 0xFFFF_FFFF);
+            if ((state >> 32) != generation || chunk >= chunks)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _state, state + 1, state) != state)
+            {
+                continue;
+            }
+
+            try
+            {
+                int begin = (int)((long)chunk * items / chunks);
+                int end = (int)((long)(chunk + 1) * items / chunks);
+                if (begin < end)
+                {
+                    work.Execute(begin, end, threadIndex);
+                }
+            }
+            catch (Exception ex)
+            {
+                _errors[threadIndex] ??= ex;
+            }
+
+            if (Interlocked.Increment(ref _completed) == chunks)
+            {
+                _done.Set();
+            }
+        }
     }
 
     // Spins while (field == value) == equal, for SpinTicks, then blocks on the event (re-checking after each wake-up).
@@ -195,36 +236,48 @@ internal sealed class WorkerPool : IDisposable
     private void WorkerLoop(int index)
     {
         var wake = _wake[index - 1];
-        int seen = 0;
+        long seen = Volatile.Read(ref _state) >> 32;
+        long start = Stopwatch.GetTimestamp();
+        int spins = 0;
         while (true)
         {
-            SpinThenBlock(Stopwatch.GetTimestamp(), ref _generation, seen, equal: true, wake, reset: true);
-
-            seen = Volatile.Read(ref _generation);
+            long state = Volatile.Read(ref _state);
+            long generation = state >> 32;
             if (_disposed)
             {
                 return;
             }
 
-            int items = _items;
-            int begin = RangeBegin(index, items, Threads);
-            int end = RangeBegin(index + 1, items, Threads);
-            try
+            if (generation == seen || (state & 0xFFFF_FFFF) >= Closed)
             {
-                if (begin < end)
+                // Nothing new to claim: spin for a while after the last chunk, then sleep until the next Run.
+                if (Stopwatch.GetTimestamp() - start < SpinTicks)
                 {
-                    _work!.Execute(begin, end, index);
+                    Thread.SpinWait(20);
+                    if ((++spins & 63) == 0)
+                    {
+                        Thread.Yield();
+                    }
                 }
-            }
-            catch (Exception ex)
-            {
-                _errors[index] = ex;
+                else
+                {
+                    wake.Wait();
+                    wake.Reset();
+                }
+
+                continue;
             }
 
-            if (Interlocked.Decrement(ref _pending) == 0)
+            seen = generation;
+            IParallelWork? work = _work;
+            int items = _items, chunks = _chunks;
+            if (work is not null)
             {
-                _done.Set();
+                ClaimAndRun(generation, work, items, chunks, index);
             }
+
+            start = Stopwatch.GetTimestamp();
+            spins = 0;
         }
     }
 }

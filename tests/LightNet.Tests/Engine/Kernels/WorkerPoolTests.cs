@@ -9,27 +9,48 @@ public sealed class WorkerPoolTests
     private sealed class Recorder(int items) : IParallelWork
     {
         public readonly int[] Hits = new int[items];
-        public readonly int[] Thread = new int[items];
+        public readonly System.Collections.Concurrent.ConcurrentBag<(int Begin, int End, int Thread)> Ranges = [];
 
         public void Execute(int begin, int end, int threadIndex)
         {
             for (int i = begin; i < end; i++)
             {
                 Interlocked.Increment(ref Hits[i]);
-                Thread[i] = threadIndex;
             }
+
+            Ranges.Add((begin, end, threadIndex));
         }
     }
 
     private sealed class Thrower : IParallelWork
     {
-        public int ThrowOn = -1;
+        public int ThrowOnItem = -1;
 
         public void Execute(int begin, int end, int threadIndex)
         {
-            if (threadIndex == ThrowOn)
+            if (begin <= ThrowOnItem && ThrowOnItem < end)
             {
-                throw new InvalidDataException($"thread {threadIndex}");
+                throw new InvalidDataException($"item {ThrowOnItem}");
+            }
+        }
+    }
+
+    // Every thread but the caller stalls on its first chunk, as a descheduled worker would.
+    private sealed class StalledWorkers : IParallelWork
+    {
+        public int CallerChunks;
+        public int OtherChunks;
+
+        public void Execute(int begin, int end, int threadIndex)
+        {
+            if (threadIndex == 0)
+            {
+                Interlocked.Increment(ref CallerChunks);
+            }
+            else
+            {
+                Interlocked.Increment(ref OtherChunks);
+                Thread.Sleep(200);
             }
         }
     }
@@ -40,7 +61,8 @@ public sealed class WorkerPoolTests
     [InlineData(3, 2)]
     [InlineData(4, 1)]
     [InlineData(2, 1001)]
-    public void EveryItemRunsOnceInTheStaticSplit(int threads, int items)
+    [InlineData(3, 100)]
+    public void EveryItemRunsOnceInTheSameFixedChunks(int threads, int items)
     {
         using var pool = new WorkerPool(threads);
         Assert.Equal(threads, pool.Threads);
@@ -49,26 +71,37 @@ public sealed class WorkerPoolTests
             var rec = new Recorder(items);
             pool.Run(rec, items);
             Assert.All(rec.Hits, h => Assert.Equal(1, h));
-            if (items > 1)
-            {
-                for (int i = 0; i < items; i++)
-                {
-                    // Thread t owns [t·items/T, (t+1)·items/T).
-                    int t = rec.Thread[i];
-                    Assert.InRange(i, (int)((long)t * items / threads), (int)((long)(t + 1) * items / threads) - 1);
-                }
-            }
+            Assert.All(rec.Ranges, r => Assert.InRange(r.Thread, 0, threads - 1));
+
+            // The cut depends only on the item and thread counts (that is what keeps results bit-identical):
+            // C = min(items, 8·threads) chunks, chunk c = [c·items/C, (c+1)·items/C).
+            int chunks = threads == 1 || items == 1 ? 1 : Math.Min(items, 8 * threads);
+            var expected = Enumerable.Range(0, chunks).Select(c => ((int)((long)c * items / chunks), (int)((long)(c + 1) * items / chunks)));
+            Assert.Equal(expected, rec.Ranges.Select(r => (r.Begin, r.End)).Order());
         }
+    }
+
+    [Fact]
+    public void AStalledWorkerDoesNotHoldBackTheOtherChunks()
+    {
+        using var pool = new WorkerPool(2);
+        var work = new StalledWorkers();
+        pool.Run(work, 16);
+        Assert.Equal(16, work.CallerChunks + work.OtherChunks);
+
+        // The worker claims at most the one chunk it stalls on; the caller runs the rest instead of waiting.
+        Assert.InRange(work.OtherChunks, 0, 1);
     }
 
     [Theory]
     [InlineData(0)]
-    [InlineData(2)]
-    public void ExceptionsAreRethrownOnTheCallerAndThePoolStaysUsable(int throwingThread)
+    [InlineData(8)]
+    [InlineData(23)]
+    public void ExceptionsAreRethrownOnTheCallerAndThePoolStaysUsable(int throwingItem)
     {
         using var pool = new WorkerPool(3);
-        var ex = Assert.Throws<InvalidDataException>(() => pool.Run(new Thrower { ThrowOn = throwingThread }, 9));
-        Assert.Equal($"thread {throwingThread}", ex.Message);
+        var ex = Assert.Throws<InvalidDataException>(() => pool.Run(new Thrower { ThrowOnItem = throwingItem }, 24));
+        Assert.Equal($"item {throwingItem}", ex.Message);
         var rec = new Recorder(9);
         pool.Run(rec, 9);
         Assert.All(rec.Hits, h => Assert.Equal(1, h));
