@@ -204,11 +204,7 @@ internal sealed class WorkerPool : IDisposable
         {
             if (Stopwatch.GetTimestamp() - start < SpinTicks)
             {
-                Thread.SpinWait(20);
-                if ((++spins & 63) == 0)
-                {
-                    Thread.Yield();
-                }
+                SpinBriefly(ref spins);
             }
             else
             {
@@ -218,6 +214,16 @@ internal sealed class WorkerPool : IDisposable
                     signal.Reset();
                 }
             }
+        }
+    }
+
+    // One short spin; every 64th also yields, so a spinning thread lets a descheduled one run on a busy machine.
+    private static void SpinBriefly(ref int spins)
+    {
+        Thread.SpinWait(20);
+        if ((++spins & 63) == 0)
+        {
+            Thread.Yield();
         }
     }
 
@@ -253,11 +259,7 @@ internal sealed class WorkerPool : IDisposable
                 // Nothing new to claim: spin for a while after the last chunk, then sleep until the next Run.
                 if (Stopwatch.GetTimestamp() - start < SpinTicks)
                 {
-                    Thread.SpinWait(20);
-                    if ((++spins & 63) == 0)
-                    {
-                        Thread.Yield();
-                    }
+                    SpinBriefly(ref spins);
                 }
                 else
                 {
