@@ -26,6 +26,19 @@ public sealed record FidelityReport
     /// <summary>Cosine similarity of the two outputs as vectors (1 = same direction).</summary>
     public double CosineSimilarity { get; init; }
 
+    /// <summary>
+    /// The largest |a − r| / (<see cref="AbsoluteTolerance"/> + <see cref="RelativeTolerance"/>·|r|) over the elements:
+    /// 1 or below means every element passes numpy's <c>allclose(a, r, rtol=1e-3, atol=1e-4)</c>, the tolerance an FP32
+    /// backend is held to against another FP32 backend.
+    /// </summary>
+    public double AllCloseRatio { get; init; }
+
+    /// <summary>The relative tolerance in <see cref="AllCloseRatio"/>: 1e-3.</summary>
+    public const double RelativeTolerance = 1e-3;
+
+    /// <summary>The absolute tolerance in <see cref="AllCloseRatio"/>: 1e-4.</summary>
+    public const double AbsoluteTolerance = 1e-4;
+
     /// <summary>For [batch, classes] outputs, the share of rows whose arg-max agrees (0 to 1); null for other shapes.</summary>
     public double? Top1Agreement { get; init; }
 }
@@ -70,13 +83,14 @@ internal static class Fidelity
 
     internal static FidelityReport Measure(string output, string backend, string reference, float[] a, float[] r, IReadOnlyList<long> shape)
     {
-        double maxAbs = 0, sumAbs = 0, maxRel = 0, dot = 0, na = 0, nr = 0;
+        double maxAbs = 0, sumAbs = 0, maxRel = 0, allClose = 0, dot = 0, na = 0, nr = 0;
         for (int i = 0; i < a.Length; i++)
         {
             double d = Math.Abs((double)a[i] - r[i]);
             maxAbs = Math.Max(maxAbs, d);
             sumAbs += d;
             maxRel = Math.Max(maxRel, d / Math.Max(Math.Abs((double)r[i]), 1e-6));
+            allClose = Math.Max(allClose, d / (FidelityReport.AbsoluteTolerance + (FidelityReport.RelativeTolerance * Math.Abs((double)r[i]))));
             dot += (double)a[i] * r[i];
             na += (double)a[i] * a[i];
             nr += (double)r[i] * r[i];
@@ -104,6 +118,7 @@ internal static class Fidelity
             MaxAbsoluteError = maxAbs,
             MeanAbsoluteError = a.Length == 0 ? 0 : sumAbs / a.Length,
             MaxRelativeError = maxRel,
+            AllCloseRatio = double.IsNaN(maxAbs) ? double.PositiveInfinity : allClose,
             CosineSimilarity = cosine,
             Top1Agreement = top1,
         };

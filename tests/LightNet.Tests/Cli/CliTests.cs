@@ -294,6 +294,27 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void VerifyChecksBackendsAgainstTheReferenceAndFailsForOneThatCannotRun()
+    {
+        string md = Path.Combine(_temp.Path, "verify.md");
+        Result ok = Run("verify", "-m", "squeezenet1_1", "--shape", "input=1x3x64x64", "-b", "ort-cpu,ort-cpu:opt=none", "--reference", "cpu-simd", "--md", md);
+        Assert.True(ok.ExitCode == 0, ok.Err + ok.Out);
+        Assert.Contains("| squeezenet1_1 | ort-cpu | output |", ok.Out);
+        Assert.Contains("| squeezenet1_1 | ort-cpu:opt=none | output |", ok.Out);
+        Assert.Contains("2 of 2 checks passed.", ok.Out);
+        Assert.Equal(2, File.ReadAllText(md).Split('\n').Count(l => l.EndsWith("| pass |", StringComparison.Ordinal)));
+
+        // A backend named but not runnable here is a failure (exit 1), with the reason; the others are still checked.
+        Result missing = Run("verify", "-m", "squeezenet1_1", "--shape", "input=1x3x64x64", "-b", "ort-cpu,cudnn");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("cannot run here: cudnn:", missing.Out);
+        Assert.Contains("1 of 1 checks passed; 1 backend(s) could not run.", missing.Out);
+
+        AssertOneLineError(Run("verify", "-m", "squeezenet1_1", "-b", "ort-cpu", "--min-cosine", "2"), 2, "Usage", "--min-cosine");
+        AssertOneLineError(Run("verify", "-m", "squeezenet1_1"), 2, "Usage", "--backends");
+    }
+
+    [Fact]
     public void CommandLineMistakesAreUsageErrors()
     {
         AssertOneLineError(Run("backends", "--bogus"), 2, "Usage", "--bogus", "lightnet backends --help");

@@ -72,5 +72,10 @@ public class ComparisonTests
         double dot = 1 + 4 + 6 + 0 + 0 + 72, na = 1 + 4 + 9 + 81, nb = 1 + 4 + 4 + 1 + 64;
         Assert.Equal(dot / Math.Sqrt(na * nb), r.CosineSimilarity, 9);
         Assert.Equal(0.5, r.Top1Agreement); // row 0: arg-max 2 vs 0; row 1: 2 vs 2
+
+        // allclose(rtol 1e-3, atol 1e-4): the worst element is |0 - 1| / (1e-4 + 1e-3·1).
+        Assert.Equal(1 / 1.1e-3, r.AllCloseRatio, 6);
+        FidelityReport close = Fidelity.Measure("y", "a", "b", [1.0005f, 0f], [1f, 0.00005f], [2]);
+        Assert.InRange(close.AllCloseRatio, 0.4, 0.6); // 5e-4 / 1.1e-3 and 5e-5 / 1e-4: both pass
     }
 }
