@@ -51,7 +51,11 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 
     public string Algorithm { get; }
 
-    public long ScratchBytesPerThread => PlaneBytes + GemmConfig.Align64((long)_s.OutWidth * sizeof(float));
+    public long ScratchBytesPerThread => PlaneBytes + GemmConfig.Align64(Math.Max(_s.OutWidth, FlatLength) * (long)sizeof(float));
+
+    // Stride 1: the outputs of every row computed as one run over the padded plane (below), with PaddedWidth - OutWidth
+    // unused columns between rows. Zero when the layer does not take that path.
+    private int FlatLength => _s.StrideHeight == 1 && _s.StrideWidth == 1 ? ((_s.OutHeight - 1) * _phaseWidth) + _s.OutWidth : 0;
 
     private long PlaneBytes => GemmConfig.Align64((long)_paddedHeight * _s.StrideWidth * _phaseWidth * sizeof(float));
 
@@ -72,12 +76,30 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         long inPlane = (long)_s.InHeight * _s.InWidth;
         long outPlane = (long)_s.OutHeight * _s.OutWidth;
         int ow = _s.OutWidth;
+        int flat = FlatLength;
         for (int c = begin; c < end; c++)
         {
             FillPlane(_input + (c * inPlane), plane);
             float* o = _output + (c * outPlane);
             float* res = _residual != null ? _residual + (c * outPlane) : null;
             float* wts = _weights.Pointer + ((long)c * _tapOffsets.Length);
+            if (flat > 0)
+            {
+                // Stride 1: output (oy, ox) reads plane[oy·pw + ox + tap offset], so all rows are one contiguous run of
+                // length (OH-1)·pw + OW — full vectors even when a row is only 7 or 14 wide — then each row's OW valid
+                // values are combined into the output.
+                int pw = _phaseWidth;
+                ComputeSpan(plane, wts, rowBuffer, flat);
+                for (int oy = 0; oy < _s.OutHeight; oy++)
+                {
+                    float* row = o + ((long)oy * ow);
+                    GemmEpilogue.Combine(rowBuffer + ((long)oy * pw), row, ow, _bias[c], null, res == null ? null : res + ((long)oy * ow), 1f);
+                }
+
+                GemmEpilogue.Activate(o, (int)outPlane, _activation);
+                continue;
+            }
+
             if (res == null)
             {
                 // No residual: rows straight into the output, then one epilogue pass over the plane.
@@ -187,11 +209,14 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         }
     }
 
+    private void ComputeRow(float* plane, float* wts, int oy, float* orow) =>
+        ComputeSpan(plane + (oy * (long)_s.StrideHeight * _s.StrideWidth * _phaseWidth), wts, orow, _s.OutWidth);
+
+    // dst[x] = Σ_t wts[t]·basep[offs[t] + x] for x in [0, length).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ComputeRow(float* plane, float* wts, int oy, float* orow)
+    private void ComputeSpan(float* basep, float* wts, float* dst, int length)
     {
-        int ow = _s.OutWidth, taps = _tapOffsets.Length;
-        float* basep = plane + (oy * (long)_s.StrideHeight * _s.StrideWidth * _phaseWidth);
+        int taps = _tapOffsets.Length;
         fixed (int* offs = _tapOffsets)
         {
             int x = 0;
@@ -199,11 +224,17 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
             {
                 if (taps == 9 && _s.KernelHeight == 3)
                 {
-                    x = Row3x3V256(basep, wts, offs, orow, ow);
+                    x = Row3x3V256(basep, wts, offs, dst, length);
+                    if (x < length && length >= 8)
+                    {
+                        // The tail as one more full vector ending at the last element (it recomputes a few: same values).
+                        Row3x3V256(basep + (length - 8), wts, offs, dst + (length - 8), 8);
+                        x = length;
+                    }
                 }
                 else
                 {
-                    for (; x <= ow - 8; x += 8)
+                    for (; x <= length - 8; x += 8)
                     {
                         var acc = Vector256<float>.Zero;
                         for (int t = 0; t < taps; t++)
@@ -211,13 +242,13 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
                             acc = Vector256.FusedMultiplyAdd(Vector256.Create(wts[t]), Vector256.Load(basep + offs[t] + x), acc);
                         }
 
-                        acc.Store(orow + x);
+                        acc.Store(dst + x);
                     }
                 }
             }
             else if (_width == 4)
             {
-                for (; x <= ow - 4; x += 4)
+                for (; x <= length - 4; x += 4)
                 {
                     var acc = Vector128<float>.Zero;
                     for (int t = 0; t < taps; t++)
@@ -225,11 +256,11 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
                         acc += Vector128.Create(wts[t]) * Vector128.Load(basep + offs[t] + x);
                     }
 
-                    acc.Store(orow + x);
+                    acc.Store(dst + x);
                 }
             }
 
-            for (; x < ow; x++)
+            for (; x < length; x++)
             {
                 float acc = 0f;
                 for (int t = 0; t < taps; t++)
@@ -237,7 +268,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
                     acc += wts[t] * basep[offs[t] + x];
                 }
 
-                orow[x] = acc;
+                dst[x] = acc;
             }
         }
     }
