@@ -28,6 +28,12 @@ internal static class CompareCommand
         };
         var baseline = new Option<string?>("--baseline") { HelpName = "backend", Description = "The backend whose speed is 1.00× (default: ort-cpu:opt=none, plain execution, when --backends is not given; else the first available)." };
         var measure = new MeasurementOptions();
+        var settle = new Option<double?>("--settle")
+        {
+            HelpName = "ms",
+            Description = "Untimed runs after switching backends, for this long, so the previous backend's spinning threads have gone quiet; "
+                + "each backend is then timed for twice as long before the next one's turn (default 50; 0 alternates single runs).",
+        };
         var json = new Option<string?>("--json") { HelpName = "file", Description = "Write the comparison as JSON to this file ('-' for standard output instead of the table)." };
         var md = new Option<string?>("--md") { HelpName = "file", Description = "Write the comparison as Markdown to this file." };
         var command = new Command("compare", "Measure models on several backends with interleaved runs and report each backend's "
@@ -36,14 +42,30 @@ internal static class CompareCommand
             models, backends, baseline,
         };
         measure.AddTo(command, withShapes: false, withBatch: true);
+        command.Options.Add(settle);
         command.Options.Add(json);
         command.Options.Add(md);
         command.SetAction(parse => CommandSupport.Execute(parse, context, () => Run(context,
             CommandSupport.SplitList(parse.GetValue(models)), CommandSupport.SplitBackends(parse.GetValue(backends), Backend.Names),
-            parse.GetValue(baseline), measure.Build(parse), measure.Batch(parse), parse.GetValue(json), parse.GetValue(md)),
+            parse.GetValue(baseline), WithSettle(measure.Build(parse), parse.GetValue(settle)), measure.Batch(parse), parse.GetValue(json), parse.GetValue(md)),
             missingDimensionHint: "compare takes models whose only dynamic dimension is the batch (--batch); "
                 + "profile such a model on its own with 'lightnet profile MODEL --shape NAME=1x3x224x224 --backend B'."));
         return command;
+    }
+
+    private static ProfileOptions WithSettle(ProfileOptions options, double? settleMs)
+    {
+        if (settleMs is not double ms)
+        {
+            return options;
+        }
+
+        if (ms < 0 || ms > 10_000 || !double.IsFinite(ms))
+        {
+            throw new CliUsageException($"--settle must be between 0 and 10000 ms, not {ms.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+        }
+
+        return options with { SwitchSettle = TimeSpan.FromMilliseconds(ms) };
     }
 
     /// <summary>The default baseline: ONNX Runtime CPU without graph optimisations ("plain execution").</summary>

@@ -52,7 +52,8 @@ internal static class Comparison
             Environment = EnvironmentInfo.Capture() with { OnnxRuntimeVersion = OrtBackend.RuntimeVersion },
             Baseline = baselineName,
             Settings = MeasurementSettings.From(options, options.WarmupRuns,
-                cells.Where(c => c.LatencyMs is not null).Select(c => c.LatencyMs!.Count).DefaultIfEmpty(0).Min(), batch, options.InputFill.ToString()),
+                cells.Where(c => c.LatencyMs is not null).Select(c => c.LatencyMs!.Count).DefaultIfEmpty(0).Min(), batch, options.InputFill.ToString())
+                with { SwitchSettleMs = options.SwitchSettle.TotalMilliseconds },
             Cells = cells,
             Unavailable = unavailable,
         };
@@ -110,27 +111,48 @@ internal static class Comparison
             }
 
             // Interleaved rounds, each starting at a different backend, so that drift or a noisy neighbour
-            // spreads over every backend instead of favouring whichever ran first.
+            // spreads over every backend instead of favouring whichever ran first. With a switch settle, each turn
+            // is a block: untimed runs until the previous backend's threads have gone quiet, then timed runs.
             var samples = sessions.Select(_ => new List<double>(options.Runs)).ToArray();
+            bool blocks = sessions.Count > 1 && options.SwitchSettle > TimeSpan.Zero;
+            long settleTicks = (long)(options.SwitchSettle.TotalSeconds * Stopwatch.Frequency);
             long start = Stopwatch.GetTimestamp();
             for (int round = 0; ; round++)
             {
                 for (int k = 0; k < sessions.Count; k++)
                 {
                     int i = (round + k) % sessions.Count;
-                    ct.ThrowIfCancellationRequested();
-                    long t = Stopwatch.GetTimestamp();
-                    sessions[i].Run.Run();
-                    samples[i].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
-                    if (options.Cooldown > TimeSpan.Zero)
+                    if (blocks)
                     {
-                        ct.WaitHandle.WaitOne(options.Cooldown);
+                        long switched = Stopwatch.GetTimestamp();
+                        do
+                        {
+                            ct.ThrowIfCancellationRequested();
+                            sessions[i].Run.Run();
+                        }
+                        while (Stopwatch.GetTimestamp() - switched < settleTicks);
                     }
+
+                    long blockStart = Stopwatch.GetTimestamp();
+                    do
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        long t = Stopwatch.GetTimestamp();
+                        sessions[i].Run.Run();
+                        samples[i].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                        if (options.Cooldown > TimeSpan.Zero)
+                        {
+                            ct.WaitHandle.WaitOne(options.Cooldown);
+                        }
+                    }
+                    while (blocks && Stopwatch.GetTimestamp() - blockStart < 2 * settleTicks
+                        && Stopwatch.GetElapsedTime(start).TotalSeconds < options.MaxSeconds);
                 }
 
                 double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
-                progress?.Report(new ProfileProgress(ProfilePhase.Measuring, round + 1, options.Runs, TimeSpan.FromSeconds(elapsed)));
-                if ((round + 1 >= options.Runs && elapsed >= options.MinSeconds) || elapsed >= options.MaxSeconds)
+                int fewest = samples.Min(s => s.Count);
+                progress?.Report(new ProfileProgress(ProfilePhase.Measuring, Math.Min(fewest, options.Runs), options.Runs, TimeSpan.FromSeconds(elapsed)));
+                if ((fewest >= options.Runs && elapsed >= options.MinSeconds) || elapsed >= options.MaxSeconds)
                 {
                     break;
                 }

@@ -72,6 +72,16 @@ public sealed record ProfileOptions
     /// <summary>Pause between timed runs (lets a phone or a small board cool down); zero by default.</summary>
     public TimeSpan Cooldown { get; init; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// In a comparison (<see cref="Profiler.Compare"/>), untimed runs of a backend right after switching to it from
+    /// another, until this much time has passed (at least one run); it is then timed for a block of twice this time (at
+    /// least one run) before the next backend's turn. Thread pools spin for a while after a run — ONNX Runtime's
+    /// intra-op threads for tens of milliseconds — and on a machine with few cores the spinning threads of the backend
+    /// that ran last take cores from the one timed next, so back-to-back alternation measures the neighbour, not the
+    /// backend. Zero restores strict alternation (one timed run per backend per round). Default 50 ms.
+    /// </summary>
+    public TimeSpan SwitchSettle { get; init; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Run a separate, untimed pass with per-operator profiling and report per-node times.</summary>
     public bool PerOperatorProfile { get; init; }
 
@@ -100,6 +110,7 @@ public sealed record ProfileOptions
         if (Threads is < 1 or > 1024) problems.Add($"threads must be between 1 and 1024, not {Threads}");
         if (BatchSize < 1) problems.Add($"batch size must be at least 1, not {BatchSize}");
         if (Cooldown < TimeSpan.Zero) problems.Add("cooldown must not be negative");
+        if (SwitchSettle < TimeSpan.Zero || SwitchSettle > TimeSpan.FromSeconds(10)) problems.Add("switch settle must be between 0 and 10 s");
         if (PerOperatorRuns < 1) problems.Add($"per-operator runs must be at least 1, not {PerOperatorRuns}");
         if (InputFill == InputFill.Given && (Inputs is null || Inputs.Count == 0)) problems.Add("input fill 'Given' needs Inputs");
         if (DriftThreshold <= 1) problems.Add($"drift threshold must be above 1, not {DriftThreshold}");

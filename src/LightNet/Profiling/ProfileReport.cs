@@ -144,6 +144,9 @@ public sealed record MeasurementSettings
     /// <summary>Cooldown between runs in milliseconds.</summary>
     public double CooldownMs { get; init; }
 
+    /// <summary>In a comparison, the untimed settle time after switching backends, in milliseconds (<see cref="ProfileOptions.SwitchSettle"/>); 0 elsewhere.</summary>
+    public double SwitchSettleMs { get; init; }
+
     /// <summary>The settings of a measurement made with <paramref name="options"/>.</summary>
     internal static MeasurementSettings From(ProfileOptions options, int warmupRuns, int runs, int batchSize, string inputFill) => new()
     {

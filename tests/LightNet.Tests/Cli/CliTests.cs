@@ -322,6 +322,7 @@ public sealed class CliTests : IDisposable
         AssertOneLineError(Run("profile", "squeezenet1_1", "--runs", "many"), 2, "Usage", "many");
         AssertOneLineError(Run("profile", "squeezenet1_1", "--min-time", "3", "--max-time", "1"), 2, "Usage", "--max-time");
         AssertOneLineError(Run("compare", "-m", "squeezenet1_1", "--cooldown", "-5"), 2, "Usage", "--cooldown");
+        AssertOneLineError(Run("compare", "-m", "squeezenet1_1", "--settle", "20000"), 2, "Usage", "--settle");
         AssertOneLineError(Run("info", "squeezenet1_1", "--shape", "image=1x3x224x224"), 2, "Usage", "'input'");
 
         Result bare = Run();

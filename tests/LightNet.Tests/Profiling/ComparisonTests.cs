@@ -35,6 +35,26 @@ public class ComparisonTests
     }
 
     [Fact]
+    public void SwitchSettleTimesBlocksAfterUntimedRunsAndZeroAlternatesSingleRuns()
+    {
+        Model a = ModelZoo.Create("squeezenet1_1", new ZooOptions { Resolution = 64, Classes = 10 });
+        Backend[] backends = [Backend.Parse("ort-cpu"), Backend.Parse("ort-cpu:opt=none")];
+
+        // Strict alternation: one timed run per backend per round, so exactly Runs each when there is no minimum time.
+        ComparisonReport strict = Profiler.Compare([a], backends, Fast with { SwitchSettle = TimeSpan.Zero });
+        Assert.All(strict.Cells, c => Assert.Equal(8, c.LatencyMs!.Count));
+        Assert.Equal(0, strict.Settings.SwitchSettleMs);
+
+        // Blocks: each turn is timed for twice the settle time, so a 30 ms settle gives a 60 ms block of sub-10 ms runs.
+        ComparisonReport blocks = Profiler.Compare([a], backends, Fast with { SwitchSettle = TimeSpan.FromMilliseconds(30) });
+        Assert.Equal(30, blocks.Settings.SwitchSettleMs);
+        Assert.All(blocks.Cells, c => Assert.True(c.LatencyMs!.Count > 8, $"{c.Backend.Name}: {c.LatencyMs!.Count} runs"));
+
+        IReadOnlyList<string> problems = (ProfileOptions.Default with { SwitchSettle = TimeSpan.FromMilliseconds(-1) }).Validate();
+        Assert.Contains(problems, p => p.Contains("switch settle", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void BaselineMustBeAvailable()
     {
         Model a = ModelZoo.Create("squeezenet1_1", new ZooOptions { Resolution = 64, Classes = 10 });

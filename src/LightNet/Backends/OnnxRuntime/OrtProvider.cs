@@ -17,15 +17,24 @@ internal sealed record OrtProvider(
 {
     public static readonly OrtProvider[] All =
     [
-        new("ort-cpu", "CPU", ["threads", "opt"], ["ort-cpu"],
+        new("ort-cpu", "CPU", ["threads", "opt", "spin"], ["ort-cpu"],
             "The CPU provider is part of every ONNX Runtime package; reinstall Microsoft.ML.OnnxRuntime 1.31.1.",
-            null,
+            // spin=off: intra-op threads block as soon as they run out of work instead of spinning (ONNX Runtime's
+            // session.intra_op.allow_spinning), which frees the cores for other work between runs.
+            (so, s) =>
+            {
+                if (s.Values.ContainsKey("spin"))
+                {
+                    so.AddSessionConfigEntry("session.intra_op.allow_spinning", s.GetChoice("spin", "on", "on", "off") == "on" ? "1" : "0");
+                }
+            },
             s => new Dictionary<string, string>
             {
                 ["threads"] = s.Values.ContainsKey("threads")
                     ? s.GetInt("threads", 1, min: 1).ToString(System.Globalization.CultureInfo.InvariantCulture)
                     : "auto",
                 ["opt"] = s.GetChoice("opt", "all", "none", "basic", "extended", "all"),
+                ["spin"] = s.GetChoice("spin", "on", "on", "off"),
             }),
         new("ort-cuda", "CUDA", ["device", "conv-algo", "tf32", "fp16"], ["ort-cuda", "ort-cuda:fp16"],
             "Reference Microsoft.ML.OnnxRuntime.Gpu.Linux (or .Gpu.Windows) 1.31.x instead of Microsoft.ML.OnnxRuntime, " +

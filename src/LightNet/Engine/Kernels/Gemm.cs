@@ -166,24 +166,18 @@ internal sealed unsafe class GemmWork : IParallelWork
         _nBlocks = (n + NC - 1) / NC;
         _mPanels = (m + _cfg.MR - 1) / _cfg.MR;
 
-        // Enough items for a balanced static split; split M only when N alone does not give each thread several blocks.
-        int wanted = _threads == 1 ? 1 : _threads * 4;
-        _mChunks = Math.Clamp((wanted + _nBlocks - 1) / _nBlocks, 1, Math.Max(1, _mPanels));
-        if (_threads > 1 && _nBlocks >= _threads * 4)
-        {
-            _mChunks = 1;
-        }
+        // With many column blocks, one item per block and the threads claim them. With few (a 14×14 or 7×7 output
+        // gives one or two, the second often a sliver of a few columns), every block is also cut into Threads row
+        // ranges, so each thread gets an equal share of every block whatever their widths; each item packs its block
+        // of B itself (in parallel, once per thread).
+        _mChunks = _threads > 1 && _nBlocks < _threads * 4 ? Math.Clamp(_threads, 1, Math.Max(1, _mPanels)) : 1;
     }
 
     /// <summary>Work items for <see cref="WorkerPool.Run(IParallelWork, int)"/>.</summary>
     public int Items => _nBlocks * _mChunks;
 
-    /// <summary>
-    /// Chunks for <see cref="WorkerPool.Run(IParallelWork, int, int)"/>: one per item when each item is a block of
-    /// columns of its own; one per thread when M is split, so that a chunk's consecutive row ranges of one column
-    /// block share a single packing of B.
-    /// </summary>
-    public int Chunks => _mChunks > 1 ? _threads : Items;
+    /// <summary>Chunks for <see cref="WorkerPool.Run(IParallelWork, int, int)"/>: one per item.</summary>
+    public int Chunks => Items;
 
     /// <summary>Per-thread scratch bytes (packed B).</summary>
     public long ScratchBytesPerThread => _cfg.PackBBytes;
