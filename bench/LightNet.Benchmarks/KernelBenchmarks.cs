@@ -26,6 +26,7 @@ public class KernelBenchmarks
         ["mbv2 1x1 24-144 56"] = t => GemmHarness.Conv(new Conv2dShape(24, 56, 56, 144, 56, 56, 1, 1, 1, 1, 1, 1, 0, 0, 1), IsaSupport.Best, t),
         ["mbv2 1x1 144-24 56"] = t => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 24, 56, 56, 1, 1, 1, 1, 1, 1, 0, 0, 1), IsaSupport.Best, t),
         ["mbv2 dw3x3 144 56 s1"] = t => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 144, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 144), IsaSupport.Best, t),
+        ["mbv2 dw3x3 960 7 s1"] = t => GemmHarness.Conv(new Conv2dShape(960, 7, 7, 960, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 960), IsaSupport.Best, t),
         ["mbv2 dw3x3 144 56 s2"] = t => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 144, 28, 28, 3, 3, 2, 2, 1, 1, 1, 1, 144), IsaSupport.Best, t),
     };
 
