@@ -20,7 +20,7 @@ internal sealed unsafe class CpuPlan : IDisposable
     private readonly byte* _scratch;
     private bool _disposed;
 
-    public CpuPlan(OptimizedGraph graph, Isa isa, int threads)
+    public CpuPlan(OptimizedGraph graph, Isa isa, int threads, int spinMicroseconds = WorkerPool.DefaultSpinMicroseconds)
     {
         Graph = graph;
         GraphInputs = graph.Inputs;
@@ -30,7 +30,7 @@ internal sealed unsafe class CpuPlan : IDisposable
         Memory = MemoryPlan.Create(graph);
         _arena = (byte*)Alloc(Memory.ArenaBytes);
         NativeMemory.Clear(_arena, (nuint)Memory.ArenaBytes);
-        _pool = new WorkerPool(threads);
+        _pool = new WorkerPool(threads, spinMicroseconds);
         var steps = new List<PlanStep>();
         try
         {

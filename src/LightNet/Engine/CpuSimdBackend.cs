@@ -5,7 +5,8 @@ namespace LightNet.Engine;
 
 /// <summary>
 /// <c>cpu-simd</c>: LightNet's managed engine (no native code). Options: <c>threads=N</c> (InferenceOptions.Threads
-/// wins when set) and <c>isa=avx512|avx2|vector128|scalar</c> (default: the best this machine supports).
+/// wins when set), <c>isa=avx512|avx2|vector128|scalar</c> (default: the best this machine supports) and
+/// <c>spin=MICROSECONDS</c>, how long an idle worker thread spins before it sleeps (default 2000; 0 sleeps at once).
 /// </summary>
 internal sealed class CpuSimdBackend : Backend
 {
@@ -14,7 +15,13 @@ internal sealed class CpuSimdBackend : Backend
     private CpuSimdBackend(BackendSpec spec)
         : base(spec)
     {
-        spec.RejectUnknown("threads", "isa");
+        spec.RejectUnknown("threads", "isa", "spin");
+        SpinMicroseconds = spec.Values.ContainsKey("spin") ? spec.GetInt("spin", 0, min: 0) : WorkerPool.DefaultSpinMicroseconds;
+        if (SpinMicroseconds > 1_000_000)
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, $"Backend '{spec}': spin must be at most 1000000 microseconds (got {SpinMicroseconds}).");
+        }
+
         ThreadsOption = spec.Values.ContainsKey("threads") ? spec.GetInt("threads", 0, min: 1) : null;
         string isa = spec.GetChoice("isa", "", "avx512", "avx2", "vector128", "scalar");
         RequestedIsa = isa switch
@@ -29,6 +36,7 @@ internal sealed class CpuSimdBackend : Backend
         {
             ["threads"] = ThreadsOption?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? $"auto ({DefaultThreads})",
             ["isa"] = IsaSupport.Name(RequestedIsa ?? IsaSupport.Best),
+            ["spin"] = SpinMicroseconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + " µs",
         };
     }
 
@@ -43,6 +51,8 @@ internal sealed class CpuSimdBackend : Backend
     internal int? ThreadsOption { get; }
 
     internal Isa? RequestedIsa { get; }
+
+    internal int SpinMicroseconds { get; }
 
     /// <summary>The thread count used when neither the backend option nor InferenceOptions.Threads sets one.</summary>
     internal static int DefaultThreads => Math.Max(1, Environment.ProcessorCount);
@@ -68,7 +78,7 @@ internal sealed class CpuSimdBackend : Backend
         EnsureAvailable();
         Isa isa = IsaSupport.Resolve(RequestedIsa);
         int threads = options.Threads ?? ThreadsOption ?? DefaultThreads;
-        return new CpuSimdSession(this, model, options, isa, threads);
+        return new CpuSimdSession(this, model, options, isa, threads, SpinMicroseconds);
     }
 
     private static string IsaDescription(Isa isa) => isa switch

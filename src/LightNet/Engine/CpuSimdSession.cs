@@ -21,13 +21,13 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
     private readonly List<long[]> _profileRuns = [];
     private int _disposed;
 
-    public CpuSimdSession(CpuSimdBackend backend, Model model, InferenceOptions options, Isa isa, int threads)
+    public CpuSimdSession(CpuSimdBackend backend, Model model, InferenceOptions options, Isa isa, int threads, int spinMicroseconds = WorkerPool.DefaultSpinMicroseconds)
     {
         Backend = backend;
         _modelName = model.SourcePath ?? model.Graph.Name;
         _profiling = options.PerOperatorProfiling;
         OptimizedGraph graph = GraphOptimizer.Optimize(model, options.DimensionValues, fuse: options.GraphOptimization >= GraphOptimization.Extended);
-        _plan = new CpuPlan(graph, isa, threads);
+        _plan = new CpuPlan(graph, isa, threads, spinMicroseconds);
         Inputs = graph.Inputs.Select(b => new TensorSpec(b.Name, b.ElementType, b.Declared)).ToArray();
         Outputs = graph.Outputs.Select(b => new TensorSpec(b.Name, b.ElementType, b.Declared)).ToArray();
     }

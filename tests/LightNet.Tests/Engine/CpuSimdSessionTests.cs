@@ -25,6 +25,26 @@ public class CpuSimdSessionTests
         Assert.Equal("scalar", Backend.Parse("cpu-simd:isa=scalar").EffectiveOptions["isa"]);
         Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => Backend.Parse("cpu-simd:isa=sse9")).Code);
         Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => Backend.Parse("cpu-simd:fast")).Code);
+        Assert.Equal("2000 µs", backend.EffectiveOptions["spin"]);
+        Assert.Equal("0 µs", Backend.Parse("cpu-simd:spin=0").EffectiveOptions["spin"]);
+        Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => Backend.Parse("cpu-simd:spin=-1")).Code);
+        Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => Backend.Parse("cpu-simd:spin=5000000")).Code);
+    }
+
+    [Theory]
+    [InlineData("cpu-simd:threads=2,spin=0")]
+    [InlineData("cpu-simd:threads=2,spin=50000")]
+    public void OutputsDoNotDependOnHowLongWorkersSpin(string backendName)
+    {
+        Model model = ModelZoo.Create("squeezenet1_1", new ZooOptions { Resolution = 64, Classes = 10 });
+        using IInferenceSession reference = Backend.Parse("cpu-simd:threads=2").CreateSession(model);
+        using IInferenceSession session = Backend.Parse(backendName).CreateSession(model);
+        Dictionary<string, TensorBuffer> inputs = EngineTestSupport.RandomInputs(reference, 3);
+        byte[] expected = reference.Run(inputs)["output"].Bytes.ToArray();
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(expected, session.Run(inputs)["output"].Bytes.ToArray());
+        }
     }
 
     [Fact]

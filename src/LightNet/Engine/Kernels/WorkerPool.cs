@@ -20,8 +20,15 @@ internal interface IParallelWork
 /// </summary>
 internal sealed class WorkerPool : IDisposable
 {
-    // How long an idle worker (or the waiting caller) spins before blocking on its event.
-    private static readonly long SpinTicks = Stopwatch.Frequency / 5000; // 200 µs
+    /// <summary>
+    /// How long an idle worker (or the waiting caller) spins before blocking, by default. Long enough to bridge the
+    /// gap between operators and between runs: on a 2-core VM, 2 ms instead of 200 µs took squeezenet1_1 and resnet18
+    /// at 2 threads from 1.86–2.05× ONNX Runtime's latency to 1.47–1.85× (interleaved, side by side), because a vCPU
+    /// that halts is slow to get back.
+    /// </summary>
+    public const int DefaultSpinMicroseconds = 2000;
+
+    private readonly long _spinTicks;
 
     // Chunks per thread: enough to balance uneven progress, few enough that claiming stays cheap.
     private const int ChunksPerThread = 8;
@@ -45,8 +52,9 @@ internal sealed class WorkerPool : IDisposable
 
     /// <summary>Creates the pool and starts <paramref name="threads"/> - 1 worker threads.</summary>
     /// <exception cref="LightNetException"><paramref name="threads"/> is below 1 or above 256.</exception>
-    public WorkerPool(int threads)
+    public WorkerPool(int threads, int spinMicroseconds = DefaultSpinMicroseconds)
     {
+        _spinTicks = Math.Max(0, spinMicroseconds) * Stopwatch.Frequency / 1_000_000;
         if (threads < 1 || threads > 256)
         {
             throw new LightNetException(ErrorCode.InvalidArgument, $"The thread count must be between 1 and 256 (got {threads}).");
@@ -117,7 +125,7 @@ internal sealed class WorkerPool : IDisposable
             }
 
             ClaimAndRun(generation, work, items, chunks, 0);
-            SpinThenBlock(Stopwatch.GetTimestamp(), ref _completed, chunks, equal: false, _done, reset: false);
+            SpinThenBlock(Stopwatch.GetTimestamp(), _spinTicks, ref _completed, chunks, equal: false, _done, reset: false);
             Volatile.Write(ref _state, (generation << 32) | Closed);
             _work = null;
             RethrowFirstError();
@@ -196,13 +204,13 @@ internal sealed class WorkerPool : IDisposable
         }
     }
 
-    // Spins while (field == value) == equal, for SpinTicks, then blocks on the event (re-checking after each wake-up).
-    private static void SpinThenBlock(long start, ref int field, int value, bool equal, ManualResetEventSlim signal, bool reset)
+    // Spins while (field == value) == equal, for spinTicks, then blocks on the event (re-checking after each wake-up).
+    private static void SpinThenBlock(long start, long spinTicks, ref int field, int value, bool equal, ManualResetEventSlim signal, bool reset)
     {
         int spins = 0;
         while ((Volatile.Read(ref field) == value) == equal)
         {
-            if (Stopwatch.GetTimestamp() - start < SpinTicks)
+            if (Stopwatch.GetTimestamp() - start < spinTicks)
             {
                 SpinBriefly(ref spins);
             }
@@ -257,7 +265,7 @@ internal sealed class WorkerPool : IDisposable
             if (generation == seen || (state & 0xFFFF_FFFF) >= Closed)
             {
                 // Nothing new to claim: spin for a while after the last chunk, then sleep until the next Run.
-                if (Stopwatch.GetTimestamp() - start < SpinTicks)
+                if (Stopwatch.GetTimestamp() - start < _spinTicks)
                 {
                     SpinBriefly(ref spins);
                 }
