@@ -5,10 +5,12 @@ using System.Runtime.Intrinsics.X86;
 namespace LightNet.Engine.Kernels;
 
 /// <summary>
-/// Depthwise convolution (groups = Cin = Cout), parallel over channels. Each channel is first copied into a
-/// zero-padded, stride-phase-split plane (column x of a padded row lands in phase x mod stride), so every tap of
-/// every stride and dilation reads a contiguous run along the output width and the inner loop is a plain vector
-/// FMA along W. 3×3 has an unrolled path with the nine weights held in registers.
+/// Depthwise convolution (groups = Cin = Cout), parallel over channels. Each channel is first copied into a zero-padded
+/// plane split by stride phase in both directions: padded element (y, x) lands in sub-plane (y mod sh, x mod sw) at row
+/// y / sh, column x / sw, each sub-plane pw = ⌈paddedWidth / sw⌉ floats wide. Output (oy, ox) then reads, for every tap,
+/// sub-plane element (oy + a, ox + b) — so all output rows of a channel are one contiguous run of (OH-1)·pw + OW values
+/// (pw - OW unused between rows) and the inner loop is a plain vector FMA, whatever the stride, dilation or width.
+/// 3×3 has an unrolled path with the nine weights held in registers.
 /// </summary>
 internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 {
@@ -18,8 +20,9 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     private readonly Activation _activation;
     private readonly int _width; // vector width: 8, 4 or 1
     private readonly int _paddedHeight;
-    private readonly int _phaseWidth;
-    private readonly int[] _tapOffsets; // offset of each tap in the padded plane, relative to output (oy, 0)
+    private readonly int _phaseWidth;   // pw: columns of a sub-plane row
+    private readonly int _phaseHeight;  // rows of a sub-plane
+    private readonly int[] _tapOffsets; // offset of each tap in the plane, relative to output (oy, ox) at oy·pw + ox
     private float* _input, _output, _residual;
     private byte* _scratch;
 
@@ -35,14 +38,15 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         _paddedHeight = ((s.OutHeight - 1) * s.StrideHeight) + ((s.KernelHeight - 1) * s.DilationHeight) + 1;
         int paddedWidth = ((s.OutWidth - 1) * s.StrideWidth) + ((s.KernelWidth - 1) * s.DilationWidth) + 1;
         _phaseWidth = (paddedWidth + s.StrideWidth - 1) / s.StrideWidth;
+        _phaseHeight = (_paddedHeight + s.StrideHeight - 1) / s.StrideHeight;
         _tapOffsets = new int[taps];
-        int rowFloats = s.StrideWidth * _phaseWidth;
         for (int ky = 0; ky < s.KernelHeight; ky++)
         {
             for (int kx = 0; kx < s.KernelWidth; kx++)
             {
-                int off = kx * s.DilationWidth;
-                _tapOffsets[(ky * s.KernelWidth) + kx] = (ky * s.DilationHeight * rowFloats) + ((off % s.StrideWidth) * _phaseWidth) + (off / s.StrideWidth);
+                int offY = ky * s.DilationHeight, offX = kx * s.DilationWidth;
+                int sub = ((offY % s.StrideHeight) * s.StrideWidth) + (offX % s.StrideWidth);
+                _tapOffsets[(ky * s.KernelWidth) + kx] = (((sub * _phaseHeight) + (offY / s.StrideHeight)) * _phaseWidth) + (offX / s.StrideWidth);
             }
         }
 
@@ -51,13 +55,14 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 
     public string Algorithm { get; }
 
-    public long ScratchBytesPerThread => PlaneBytes + GemmConfig.Align64(Math.Max(_s.OutWidth, FlatLength) * (long)sizeof(float));
+    public long ScratchBytesPerThread => PlaneBytes + GemmConfig.Align64(FlatLength * (long)sizeof(float));
 
-    // Stride 1: the outputs of every row computed as one run over the padded plane (below), with PaddedWidth - OutWidth
-    // unused columns between rows. Zero when the layer does not take that path.
-    private int FlatLength => _s.StrideHeight == 1 && _s.StrideWidth == 1 ? ((_s.OutHeight - 1) * _phaseWidth) + _s.OutWidth : 0;
+    // The outputs of all rows as one run over the plane: (OH-1)·pw + OW values, pw - OW of them unused between rows.
+    private int FlatLength => ((_s.OutHeight - 1) * _phaseWidth) + _s.OutWidth;
 
-    private long PlaneBytes => GemmConfig.Align64((long)_paddedHeight * _s.StrideWidth * _phaseWidth * sizeof(float));
+    private long PlaneFloats => (long)_s.StrideHeight * _s.StrideWidth * _phaseHeight * _phaseWidth;
+
+    private long PlaneBytes => GemmConfig.Align64(PlaneFloats * sizeof(float));
 
     public void Run(float* input, float* output, float* residual, byte* scratch, WorkerPool pool)
     {
@@ -72,69 +77,47 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     {
         byte* mine = _scratch + (threadIndex * ScratchBytesPerThread);
         float* plane = (float*)mine;
-        float* rowBuffer = (float*)(mine + PlaneBytes);
+        float* flat = (float*)(mine + PlaneBytes);
         long inPlane = (long)_s.InHeight * _s.InWidth;
         long outPlane = (long)_s.OutHeight * _s.OutWidth;
-        int ow = _s.OutWidth;
-        int flat = FlatLength;
+        int ow = _s.OutWidth, pw = _phaseWidth, length = FlatLength;
+
+        // Sub-plane rows past the padded height are never filled; unused output columns read them, so keep them zero
+        // (the values are dropped, but stale bits could be denormals, which are slow).
+        new Span<float>(plane, (int)PlaneFloats).Clear();
         for (int c = begin; c < end; c++)
         {
             FillPlane(_input + (c * inPlane), plane);
             float* o = _output + (c * outPlane);
             float* res = _residual != null ? _residual + (c * outPlane) : null;
-            float* wts = _weights.Pointer + ((long)c * _tapOffsets.Length);
-            if (flat > 0)
-            {
-                // Stride 1: output (oy, ox) reads plane[oy·pw + ox + tap offset], so all rows are one contiguous run of
-                // length (OH-1)·pw + OW — full vectors even when a row is only 7 or 14 wide — then each row's OW valid
-                // values are combined into the output.
-                int pw = _phaseWidth;
-                ComputeSpan(plane, wts, rowBuffer, flat);
-                for (int oy = 0; oy < _s.OutHeight; oy++)
-                {
-                    float* row = o + ((long)oy * ow);
-                    GemmEpilogue.Combine(rowBuffer + ((long)oy * pw), row, ow, _bias[c], null, res == null ? null : res + ((long)oy * ow), 1f);
-                }
+            ComputeSpan(plane, _weights.Pointer + ((long)c * _tapOffsets.Length), flat, length);
 
-                GemmEpilogue.Activate(o, (int)outPlane, _activation);
-                continue;
-            }
-
-            if (res == null)
-            {
-                // No residual: rows straight into the output, then one epilogue pass over the plane.
-                for (int oy = 0; oy < _s.OutHeight; oy++)
-                {
-                    ComputeRow(plane, wts, oy, o + ((long)oy * ow));
-                }
-
-                GemmEpilogue.Combine(o, o, (int)outPlane, _bias[c], null, null, 1f);
-                GemmEpilogue.Activate(o, (int)outPlane, _activation);
-                continue;
-            }
-
+            // Each row's OW values, with bias and residual (which may alias the output: read before written), then the activation.
             for (int oy = 0; oy < _s.OutHeight; oy++)
             {
-                // The row is computed aside, then combined: the residual may alias the output.
-                float* row = o + ((long)oy * ow);
-                ComputeRow(plane, wts, oy, rowBuffer);
-                GemmEpilogue.Combine(rowBuffer, row, ow, _bias[c], null, res + ((long)oy * ow), 1f);
-                GemmEpilogue.Activate(row, ow, _activation);
+                GemmEpilogue.Combine(flat + ((long)oy * pw), o + ((long)oy * ow), ow, _bias[c], null, res == null ? null : res + ((long)oy * ow), 1f);
             }
+
+            GemmEpilogue.Activate(o, (int)outPlane, _activation);
         }
     }
 
     private void FillPlane(float* src, float* plane)
     {
-        int sw = _s.StrideWidth, pw = _phaseWidth, w = _s.InWidth, h = _s.InHeight;
-        int rowFloats = sw * pw;
+        int sh = _s.StrideHeight, sw = _s.StrideWidth, pw = _phaseWidth, w = _s.InWidth, h = _s.InHeight;
+        long subFloats = (long)_phaseHeight * pw;
         for (int yp = 0; yp < _paddedHeight; yp++)
         {
-            float* dst = plane + ((long)yp * rowFloats);
+            // Row yp / sh of the sub-planes of row phase yp mod sh; column phase ph is sub-plane (yp mod sh)·sw + ph.
+            float* dst = plane + (((yp % sh) * sw) * subFloats) + ((long)(yp / sh) * pw);
             int iy = yp - _s.PadTop;
             if ((uint)iy >= (uint)h)
             {
-                new Span<float>(dst, rowFloats).Clear();
+                for (int ph = 0; ph < sw; ph++)
+                {
+                    new Span<float>(dst + (ph * subFloats), pw).Clear();
+                }
+
                 continue;
             }
 
@@ -151,14 +134,14 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 
             if (sw == 2 && Avx2.IsSupported)
             {
-                FillRowStride2(s, dst, dst + pw, pw, w, _s.PadLeft);
+                FillRowStride2(s, dst, dst + subFloats, pw, w, _s.PadLeft);
                 continue;
             }
 
             for (int ph = 0; ph < sw; ph++)
             {
                 // Phase ph holds padded columns ph, ph+sw, ...: input column ix = ph - padLeft + sw·i.
-                float* d = dst + (ph * pw);
+                float* d = dst + (ph * subFloats);
                 int first = ph - _s.PadLeft;
                 int iLo = first >= 0 ? 0 : Math.Min(pw, (-first + sw - 1) / sw);
                 int iHi = Math.Clamp(first >= w ? 0 : ((w - 1 - first) / sw) + 1, iLo, pw);
@@ -208,9 +191,6 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
             odd[i] = (uint)(x + 1) < (uint)w ? s0[(2 * i) + 1] : 0f;
         }
     }
-
-    private void ComputeRow(float* plane, float* wts, int oy, float* orow) =>
-        ComputeSpan(plane + (oy * (long)_s.StrideHeight * _s.StrideWidth * _phaseWidth), wts, orow, _s.OutWidth);
 
     // dst[x] = Σ_t wts[t]·basep[offs[t] + x] for x in [0, length).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
