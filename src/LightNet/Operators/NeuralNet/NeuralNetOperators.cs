@@ -1,0 +1,10 @@
+namespace LightNet.Operators.NeuralNet;
+
+/// <summary>The NeuralNet operator group: one file per operator in this folder.</summary>
+internal static class NeuralNetOperators
+{
+    /// <summary>Every operator of the group.</summary>
+    public static OperatorDef[] All =>
+    [
+    ];
+}

@@ -1,0 +1,10 @@
+namespace LightNet.Operators.Normalization;
+
+/// <summary>The Normalization operator group: one file per operator in this folder.</summary>
+internal static class NormalizationOperators
+{
+    /// <summary>Every operator of the group.</summary>
+    public static OperatorDef[] All =>
+    [
+    ];
+}

@@ -1,0 +1,10 @@
+namespace LightNet.Operators.Quantization;
+
+/// <summary>The Quantization operator group: one file per operator in this folder.</summary>
+internal static class QuantizationOperators
+{
+    /// <summary>Every operator of the group.</summary>
+    public static OperatorDef[] All =>
+    [
+    ];
+}
