@@ -21,6 +21,9 @@ internal abstract class OperatorDef
     /// <summary>Element types the operator computes, for the documentation ("float", "all numeric", ...).</summary>
     public virtual string Types => "float32, float16, float64";
 
+    /// <summary>True when the compiled fast path (GraphOptimizer, CpuPlan) also plans this operator.</summary>
+    public virtual bool Compiled => Engine.SupportCheck.Operators.Contains(OpType) && Domain.Length == 0;
+
     /// <summary>What is not supported, for the documentation; empty when the full specification is.</summary>
     public virtual string Limitations => "";
 
