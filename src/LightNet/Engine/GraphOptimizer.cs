@@ -15,7 +15,8 @@ internal static class GraphOptimizer
 {
     private static readonly HashSet<string> s_views = new(StringComparer.Ordinal) { "Reshape", "Flatten", "Squeeze", "Unsqueeze" };
 
-    public static OptimizedGraph Optimize(Model model, IReadOnlyDictionary<string, long>? dimensionValues, bool fuse = true)
+    public static OptimizedGraph Optimize(Model model, IReadOnlyDictionary<string, long>? dimensionValues, bool fuse = true,
+        IReadOnlyDictionary<string, long[]>? inputShapes = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         Graph graph = model.Graph;
@@ -24,7 +25,7 @@ internal static class GraphOptimizer
         SupportCheck.Validate(graph, opset, modelName);
 
         var realInputs = graph.Inputs.Where(i => !graph.Initializers.ContainsKey(i.Name)).ToArray();
-        Dictionary<string, InferredValue> resolved = ModelAnalyzer.ResolveInputs(graph, new AnalysisOptions { DimensionValues = dimensionValues });
+        Dictionary<string, InferredValue> resolved = ModelAnalyzer.ResolveInputs(graph, new AnalysisOptions { DimensionValues = dimensionValues, InputShapes = inputShapes });
         foreach (string name in graph.Initializers.Keys)
         {
             resolved.Remove(name);
