@@ -81,7 +81,10 @@ internal sealed class CpuSimdBackend : Backend
         int threads = options.Threads ?? ThreadsOption ?? DefaultThreads;
         try
         {
-            return new CpuSimdSession(this, model, options, isa, threads, SpinMicroseconds);
+            var session = new CpuSimdSession(this, model, options, isa, threads, SpinMicroseconds);
+            return session.PlansCompiled > 0
+                ? session
+                : new CpuSimdFallbackSession(session, reason => new InterpretedSession(this, model, options, reason));
         }
         catch (LightNetException e) when (e.Code is ErrorCode.UnsupportedOperator or ErrorCode.MissingDimension)
         {

@@ -72,7 +72,7 @@ public class DynamicShapeTests
         Model model = SymbolicConvNet();
         using IInferenceSession ours = Backend.Parse("cpu-simd").CreateSession(model, new InferenceOptions { Threads = 2 });
         using IInferenceSession ort = Backend.Parse("ort-cpu").CreateSession(model, new InferenceOptions { Threads = 2 });
-        var session = Assert.IsType<CpuSimdSession>(ours);
+        var session = EngineTestSupport.CompiledSession(ours);
         Assert.Equal(0, session.PlansCompiled); // nothing known at creation: compiled at the first run with each shape
 
         // The specs keep the declared, symbolic shapes.
@@ -104,7 +104,7 @@ public class DynamicShapeTests
         var dims = new Dictionary<string, long> { ["N"] = 1, ["H"] = 16, ["W"] = 20 };
         using IInferenceSession ours = Backend.Parse("cpu-simd").CreateSession(model, new InferenceOptions { Threads = 1, DimensionValues = dims });
         using IInferenceSession ort = Backend.Parse("ort-cpu").CreateSession(model, new InferenceOptions { Threads = 1 });
-        var session = Assert.IsType<CpuSimdSession>(ours);
+        var session = EngineTestSupport.CompiledSession(ours);
         Assert.Equal(1, session.PlansCompiled);
         Assert.Equal("H", ours.Inputs[0].Shape[2].Parameter);
 
@@ -120,7 +120,7 @@ public class DynamicShapeTests
         Model model = SymbolicConvNet();
         using IInferenceSession ours = Backend.Parse("cpu-simd").CreateSession(model, new InferenceOptions { Threads = 2 });
         using IInferenceSession ort = Backend.Parse("ort-cpu").CreateSession(model, new InferenceOptions { Threads = 1 });
-        var session = Assert.IsType<CpuSimdSession>(ours);
+        var session = EngineTestSupport.CompiledSession(ours);
         int bound = session.MaxPlans;
         Assert.Equal(CpuSimdSession.DefaultMaxPlans, bound);
 
@@ -196,7 +196,7 @@ public class DynamicShapeTests
         e = Assert.Throws<LightNetException>(() => ours.Prepare(wrongRank));
         Assert.Equal(ErrorCode.InvalidShape, e.Code);
         Assert.Contains("rank 3, not 4", e.Message);
-        Assert.Equal(0, Assert.IsType<CpuSimdSession>(ours).PlansCompiled);
+        Assert.Equal(0, EngineTestSupport.CompiledSession(ours).PlansCompiled);
 
         // Two inputs that share a dimension name must agree on it.
         var b = new ModelBuilder("shared", 17);
@@ -228,7 +228,7 @@ public class DynamicShapeTests
     {
         using IInferenceSession ours = Backend.Parse("cpu-simd").CreateSession(SymbolicConvNet(),
             new InferenceOptions { Threads = 1, PerOperatorProfiling = true });
-        var session = Assert.IsType<CpuSimdSession>(ours);
+        var session = EngineTestSupport.CompiledSession(ours);
         ours.Run(Input(1, 8, 8));
         for (int i = 0; i < 3; i++)
         {
