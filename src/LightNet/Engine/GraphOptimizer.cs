@@ -1,6 +1,7 @@
 using LightNet.Analysis;
 using LightNet.Engine.Kernels;
 using LightNet.Onnx;
+using LightNet.Operators.Support;
 
 namespace LightNet.Engine;
 
@@ -247,21 +248,9 @@ internal static class GraphOptimizer
         return list.Where(n => n is not null).Select(n => n!).ToList();
     }
 
-    private static (float[] Scale, float[] Shift) BatchNormAffine(OptimizedNode bn, State state)
-    {
-        float[] gamma = state.Constants[bn.Inputs[1]].AsFloats(), beta = state.Constants[bn.Inputs[2]].AsFloats();
-        float[] mean = state.Constants[bn.Inputs[3]].AsFloats(), variance = state.Constants[bn.Inputs[4]].AsFloats();
-        float eps = bn.Source.GetFloat("epsilon", 1e-5f);
-        var scale = new float[gamma.Length];
-        var shift = new float[gamma.Length];
-        for (int c = 0; c < scale.Length; c++)
-        {
-            scale[c] = (float)(gamma[c] / Math.Sqrt(variance[c] + (double)eps));
-            shift[c] = beta[c] - (mean[c] * scale[c]);
-        }
-
-        return (scale, shift);
-    }
+    private static (float[] Scale, float[] Shift) BatchNormAffine(OptimizedNode bn, State state) => BatchNormFold.Affine(
+        state.Constants[bn.Inputs[1]].AsFloats(), state.Constants[bn.Inputs[2]].AsFloats(), state.Constants[bn.Inputs[3]].AsFloats(),
+        state.Constants[bn.Inputs[4]].AsFloats(), bn.Source.GetFloat("epsilon", 1e-5f));
 
     private static void ToChannelAffine(OptimizedNode bn, State state)
     {
@@ -283,17 +272,8 @@ internal static class GraphOptimizer
                 $"BatchNormalization after '{node.Name}' has {scale.Length} channels but the weights have {outChannels}.");
         }
 
-        int per = weights.Length / outChannels;
-        float[] bias = node.Inputs.Length > 2 && node.Inputs[2].Length > 0 ? (float[])state.Constants[node.Inputs[2]].AsFloats().Clone() : new float[outChannels];
-        for (int c = 0; c < outChannels; c++)
-        {
-            for (int k = 0; k < per; k++)
-            {
-                weights[(c * per) + k] *= scale[c];
-            }
-
-            bias[c] = (bias[c] * scale[c]) + shift[c];
-        }
+        float[]? existing = node.Inputs.Length > 2 && node.Inputs[2].Length > 0 ? state.Constants[node.Inputs[2]].AsFloats() : null;
+        float[] bias = BatchNormFold.IntoWeights(weights, existing, scale, shift);
 
         string wn = state.NewConstant(node.Name + "__w_bn", w.Dims, weights);
         string bnm = state.NewConstant(node.Name + "__b_bn", [outChannels], bias);
