@@ -47,7 +47,7 @@ internal sealed class OrtSession : IInferenceSession
             Inputs = _session.InputMetadata.Select(p => Spec(p.Key, p.Value)).ToArray();
             Outputs = _session.OutputMetadata.Select(p => Spec(p.Key, p.Value)).ToArray();
         }
-        catch (Exception e) when (e is OnnxRuntimeException or LightNetException)
+        catch (Exception e)
         {
             _session.Dispose();
             sessionOptions.Dispose();
