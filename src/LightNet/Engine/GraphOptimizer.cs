@@ -48,6 +48,13 @@ internal static class GraphOptimizer
         foreach (ValueInfo o in graph.Outputs)
         {
             string value = state.Resolve(o.Name);
+            if (!values.ContainsKey(o.Name))
+            {
+                // A node that was refused above, or an output no inference rule produces (e.g. training-mode statistics).
+                state.Problems.Add($"output '{o.Name}' has no inferred shape");
+                continue;
+            }
+
             if (o.ElementType is not (TensorElementType.Float or TensorElementType.Float16 or TensorElementType.Undefined))
             {
                 state.Problems.Add($"output '{o.Name}' is {o.ElementType}; only Float and Float16 outputs are supported");
@@ -348,6 +355,11 @@ internal static class GraphOptimizer
                 return;
             }
 
+            if (n.OpType == "Dropout" && !IsInferenceDropout(n, inputs))
+            {
+                return;
+            }
+
             if (allConstant && TryFold(n, inputs, outputs))
             {
                 return;
@@ -442,6 +454,32 @@ internal static class GraphOptimizer
             }
 
             Emit(n, s_views.Contains(n.OpType) ? "View" : n.OpType, inputs, outputs);
+        }
+
+        /// <summary>
+        /// Dropout runs as the identity only in inference mode: from opset 12 its input 2, training_mode, must be
+        /// absent or a constant false. Otherwise records the problem and returns false.
+        /// </summary>
+        private bool IsInferenceDropout(Node n, string[] inputs)
+        {
+            if (opset < 12 || inputs.Length < 3 || inputs[2].Length == 0)
+            {
+                return true;
+            }
+
+            if (!Constants.TryGetValue(inputs[2], out ConstTensor? mode))
+            {
+                Problems.Add($"{Where(n)}: input 2 'training_mode' ('{n.Inputs[2]}') is set at run time; only inference mode (absent or a constant false) is supported");
+                return false;
+            }
+
+            if (mode.AsFloats().Any(v => v != 0))
+            {
+                Problems.Add($"{Where(n)}: input 2 'training_mode' ('{n.Inputs[2]}') is a constant true; training mode (random dropout and its mask) is not supported, only inference mode");
+                return false;
+            }
+
+            return true;
         }
 
         private void CheckConstant(Node n, string[] inputs, params int[] indices)

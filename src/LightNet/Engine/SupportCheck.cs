@@ -104,6 +104,20 @@ internal static class SupportCheck
                 }
 
                 break;
+            case "BatchNormalization":
+                // Training mode normalises with the batch's own statistics and updates the running ones: not inference.
+                if (n.GetInt("training_mode", 0) != 0)
+                {
+                    problem("training_mode", "= 1 (training mode: batch statistics, running mean/variance outputs) is not supported; export the model in inference mode");
+                }
+                else if (n.Outputs.Skip(1).Any(o => o.Length > 0))
+                {
+                    // Before opset 14 the extra outputs are what asks for training mode (there is no attribute to name).
+                    throw new LightNetException(ErrorCode.UnsupportedOperator,
+                        $"outputs after Y ({string.Join(", ", n.Outputs.Skip(1).Where(o => o.Length > 0).Select(o => $"'{o}'"))}) are training-mode running mean/variance statistics; only inference mode (output Y alone) is supported");
+                }
+
+                break;
             case "Gemm":
                 if (n.GetInt("transA", 0) != 0)
                 {
