@@ -17,13 +17,13 @@ internal static class GraphOptimizer
     private static readonly HashSet<string> s_views = new(StringComparer.Ordinal) { "Reshape", "Flatten", "Squeeze", "Unsqueeze" };
 
     public static OptimizedGraph Optimize(Model model, IReadOnlyDictionary<string, long>? dimensionValues, bool fuse = true,
-        IReadOnlyDictionary<string, long[]>? inputShapes = null)
+        IReadOnlyDictionary<string, long[]>? inputShapes = null, string target = "cpu-simd")
     {
         ArgumentNullException.ThrowIfNull(model);
         Graph graph = model.Graph;
         string modelName = model.SourcePath ?? graph.Name;
         long opset = model.Opset;
-        SupportCheck.Validate(graph, opset, modelName);
+        SupportCheck.Validate(graph, opset, modelName, target);
 
         var realInputs = graph.Inputs.Where(i => !graph.Initializers.ContainsKey(i.Name)).ToArray();
         Dictionary<string, InferredValue> resolved = ModelAnalyzer.ResolveInputs(graph, new AnalysisOptions { DimensionValues = dimensionValues, InputShapes = inputShapes });
@@ -74,9 +74,7 @@ internal static class GraphOptimizer
 
         if (state.Problems.Count > 0)
         {
-            throw new LightNetException(ErrorCode.UnsupportedOperator,
-                $"The cpu-simd engine cannot run '{modelName}' ({state.Problems.Count} problem{(state.Problems.Count == 1 ? "" : "s")}):{Environment.NewLine}  - " +
-                string.Join(Environment.NewLine + "  - ", state.Problems));
+            throw Operators.UnsupportedGraph.Exception(target, modelName, state.Problems);
         }
 
         var inputs = realInputs.Select(i => new GraphBoundary(i.Name, i.Name,
@@ -84,7 +82,7 @@ internal static class GraphOptimizer
             values[i.Name].Dims, i.Shape ?? values[i.Name].Dims.Select(Dimension.Fixed).ToArray())).ToArray();
         foreach (ValueInfo i in realInputs.Where(i => i.ElementType is not (TensorElementType.Float or TensorElementType.Float16 or TensorElementType.Undefined)))
         {
-            throw new LightNetException(ErrorCode.UnsupportedOperator, $"The cpu-simd engine cannot run '{modelName}': input '{i.Name}' is {i.ElementType}; only Float and Float16 inputs are supported.");
+            throw new LightNetException(ErrorCode.UnsupportedOperator, $"The {target} engine cannot run '{modelName}': input '{i.Name}' is {i.ElementType}; only Float and Float16 inputs are supported.");
         }
 
         List<OptimizedNode> nodes = state.Nodes;

@@ -19,7 +19,7 @@ internal static class SupportCheck
     };
 
     /// <summary>Throws <see cref="ErrorCode.UnsupportedOperator"/> listing every unsupported op or attribute value.</summary>
-    public static void Validate(Graph graph, long opset, string modelName)
+    public static void Validate(Graph graph, long opset, string modelName, string target = "cpu-simd")
     {
         var problems = new List<string>();
         foreach (Node n in graph.Nodes)
@@ -55,9 +55,7 @@ internal static class SupportCheck
 
         if (problems.Count > 0)
         {
-            throw new LightNetException(ErrorCode.UnsupportedOperator,
-                $"The cpu-simd engine cannot run '{modelName}' ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):{Environment.NewLine}  - " +
-                string.Join(Environment.NewLine + "  - ", problems));
+            throw LightNet.Operators.UnsupportedGraph.Exception(target, modelName, problems);
         }
     }
 

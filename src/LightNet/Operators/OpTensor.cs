@@ -109,56 +109,50 @@ internal sealed class OpTensor : OpValue
 
     // ---- conversions -------------------------------------------------------------------------------------------
 
-    public double GetDouble(int i) => Data switch
+    // The CLR lets a byte[] match an sbyte[] pattern (and ushort[]/short[], uint[]/int[], ulong[]/long[]): every read
+    // switches on the element type, never on the array's run-time type.
+    public double GetDouble(int i) => Type switch
     {
-        float[] a => a[i],
-        double[] a => a[i],
-        Half[] a => (double)a[i],
-        ushort[] a when Type == TensorElementType.BFloat16 => BFloat16ToSingle(a[i]),
-        sbyte[] a => a[i],
-        byte[] a => a[i],
-        short[] a => a[i],
-        ushort[] a => a[i],
-        int[] a => a[i],
-        uint[] a => a[i],
-        long[] a => a[i],
-        ulong[] a => a[i],
-        bool[] a => a[i] ? 1 : 0,
-        _ => throw new LightNetException(ErrorCode.UnsupportedOperator, $"{Type} values cannot be read as numbers."),
+        TensorElementType.Float => ((float[])Data)[i],
+        TensorElementType.Double => ((double[])Data)[i],
+        TensorElementType.Float16 => (double)((Half[])Data)[i],
+        TensorElementType.BFloat16 => BFloat16ToSingle(((ushort[])Data)[i]),
+        TensorElementType.UInt64 => ((ulong[])Data)[i],
+        TensorElementType.String => throw new LightNetException(ErrorCode.UnsupportedOperator, $"{Type} values cannot be read as numbers."),
+        _ => GetLong(i),
     };
 
-    public long GetLong(int i) => Data switch
+    public long GetLong(int i) => Type switch
     {
-        long[] a => a[i],
-        int[] a => a[i],
-        sbyte[] a => a[i],
-        byte[] a => a[i],
-        short[] a => a[i],
-        ushort[] a when Type != TensorElementType.BFloat16 => a[i],
-        uint[] a => a[i],
-        ulong[] a => unchecked((long)a[i]),
-        bool[] a => a[i] ? 1 : 0,
-        _ => (long)GetDouble(i),
+        TensorElementType.Int64 => ((long[])Data)[i],
+        TensorElementType.Int32 => ((int[])Data)[i],
+        TensorElementType.Int8 => ((sbyte[])Data)[i],
+        TensorElementType.UInt8 => ((byte[])Data)[i],
+        TensorElementType.Int16 => ((short[])Data)[i],
+        TensorElementType.UInt16 => ((ushort[])Data)[i],
+        TensorElementType.UInt32 => ((uint[])Data)[i],
+        TensorElementType.UInt64 => unchecked((long)((ulong[])Data)[i]),
+        TensorElementType.Bool => ((bool[])Data)[i] ? 1 : 0,
+        _ => DoubleToLong(GetDouble(i)),
     };
 
     public double[] ToDoubles()
     {
-        if (Data is double[] d)
+        if (Type == TensorElementType.Double)
         {
-            return d;
+            return (double[])Data;
         }
 
         var r = new double[Length];
-        switch (Data)
+        switch (Type)
         {
-            case float[] a:
-                for (int i = 0; i < r.Length; i++) r[i] = a[i];
+            case TensorElementType.Float:
+                float[] f = (float[])Data;
+                for (int i = 0; i < r.Length; i++) r[i] = f[i];
                 break;
-            case long[] a:
-                for (int i = 0; i < r.Length; i++) r[i] = a[i];
-                break;
-            case int[] a:
-                for (int i = 0; i < r.Length; i++) r[i] = a[i];
+            case TensorElementType.Int64:
+                long[] l = (long[])Data;
+                for (int i = 0; i < r.Length; i++) r[i] = l[i];
                 break;
             default:
                 for (int i = 0; i < r.Length; i++) r[i] = GetDouble(i);
@@ -170,9 +164,9 @@ internal sealed class OpTensor : OpValue
 
     public float[] ToFloats()
     {
-        if (Data is float[] f)
+        if (Type == TensorElementType.Float)
         {
-            return f;
+            return (float[])Data;
         }
 
         var r = new float[Length];
@@ -186,9 +180,9 @@ internal sealed class OpTensor : OpValue
 
     public long[] ToLongs()
     {
-        if (Data is long[] l)
+        if (Type == TensorElementType.Int64)
         {
-            return l;
+            return (long[])Data;
         }
 
         var r = new long[Length];
@@ -202,9 +196,9 @@ internal sealed class OpTensor : OpValue
 
     public bool[] ToBools()
     {
-        if (Data is bool[] b)
+        if (Type == TensorElementType.Bool)
         {
-            return b;
+            return (bool[])Data;
         }
 
         var r = new bool[Length];
@@ -239,7 +233,7 @@ internal sealed class OpTensor : OpValue
             case bool[] a:
                 for (int i = 0; i < a.Length; i++) a[i] = v[i] != 0;
                 break;
-            case ulong[] a:
+            case ulong[] a when type == TensorElementType.UInt64:
                 for (int i = 0; i < a.Length; i++) a[i] = v[i] >= 9.2233720368547758E18 ? (ulong)v[i] : unchecked((ulong)DoubleToLong(v[i]));
                 break;
             default:
@@ -251,7 +245,7 @@ internal sealed class OpTensor : OpValue
         return new OpTensor(type, dims, data);
     }
 
-    private static long DoubleToLong(double d) => double.IsNaN(d) ? 0 : d >= 9.2233720368547758E18 ? long.MaxValue : d <= -9.2233720368547758E18 ? long.MinValue : (long)d;
+    internal static long DoubleToLong(double d) => double.IsNaN(d) ? 0 : d >= 9.2233720368547758E18 ? long.MaxValue : d <= -9.2233720368547758E18 ? long.MinValue : (long)d;
 
     /// <summary>A tensor of <paramref name="type"/> from 64-bit integers (wrapped to narrower types, as C casts do).</summary>
     public static OpTensor FromLongs(TensorElementType type, long[] dims, long[] v)

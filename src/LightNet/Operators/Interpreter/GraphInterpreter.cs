@@ -84,9 +84,7 @@ internal sealed class GraphInterpreter
 
         if (problems.Count > 0)
         {
-            throw new LightNetException(ErrorCode.UnsupportedOperator,
-                $"The cpu-simd engine cannot run '{modelName}' ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):{Environment.NewLine}  - " +
-                string.Join(Environment.NewLine + "  - ", problems));
+            throw UnsupportedGraph.Exception("cpu-simd", modelName, problems);
         }
 
         _constants = new Dictionary<string, OpTensor>(StringComparer.Ordinal);
