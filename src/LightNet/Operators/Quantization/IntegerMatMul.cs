@@ -10,9 +10,32 @@ namespace LightNet.Operators.Quantization;
 internal static class IntegerMatMul
 {
     /// <summary>
-    /// The values of <paramref name="x"/> minus its zero point: a scalar, a vector (one per row of A when
-    /// <paramref name="rows"/>, one per column of B otherwise) or a tensor broadcasting to x's shape.
+    /// For every element of a tensor of <paramref name="xDims"/>, the index of its quantization parameter in <paramref name="p"/>:
+    /// null for a scalar (or one-element vector); a vector holds one value per row of A when <paramref name="rows"/>,
+    /// per column of B otherwise; any other shape must broadcast to x's (e.g. [batch, M, 1] or [batch, 1, N]).
     /// </summary>
+    public static int[]? ParameterMap(OpContext ctx, OpTensor p, long[] xDims, bool rows, string what)
+    {
+        if (p.Length == 1 && p.Rank <= 1)
+        {
+            return null;
+        }
+
+        long[] pDims = p.Dims;
+        if (p.Rank == 1 && xDims.Length >= 2)
+        {
+            pDims = rows ? [p.Dims[0], 1] : [1, p.Dims[0]];
+        }
+
+        if (pDims.Length > xDims.Length || !Broadcasting.Shape(ctx, xDims, pDims).AsSpan().SequenceEqual(xDims))
+        {
+            throw ctx.Fail($"{what} {Dimension.Format(p.Dims)} does not fit the shape {Dimension.Format(xDims)} (a scalar, one value per {(rows ? "row" : "column")}, or a shape that broadcasts)");
+        }
+
+        return Broadcasting.Offsets(pDims, xDims) ?? Enumerable.Range(0, OpTensor.Count(xDims)).ToArray();
+    }
+
+    /// <summary>The values of <paramref name="x"/> (uint8 or int8) minus its zero point, mapped as <see cref="ParameterMap"/> says.</summary>
     public static int[] Centered(OpContext ctx, OpTensor x, OpTensor? zp, bool rows, string what)
     {
         if (x.Type is not (TensorElementType.UInt8 or TensorElementType.Int8))
@@ -20,45 +43,27 @@ internal static class IntegerMatMul
             throw ctx.Fail($"{what} is {x.Type}; it must be uint8 or int8");
         }
 
-        long[] xv = ElementConversion.Longs(x);
-        var r = new int[xv.Length];
-        if (zp is null || (zp.Length == 1 && zp.Rank <= 1))
-        {
-            if (zp is not null && zp.Type != x.Type)
-            {
-                throw ctx.Fail($"{what} is {x.Type} but its zero point is {zp.Type}");
-            }
-
-            long z = zp is null ? 0 : ElementConversion.Longs(zp)[0];
-            for (int i = 0; i < r.Length; i++) r[i] = (int)(xv[i] - z);
-            return r;
-        }
-
-        if (zp.Type != x.Type)
+        if (zp is not null && zp.Type != x.Type)
         {
             throw ctx.Fail($"{what} is {x.Type} but its zero point is {zp.Type}");
         }
 
-        long[] zDims = zp.Dims;
-        if (zp.Rank == 1 && x.Rank >= 2)
+        long[] xv = ElementConversion.Longs(x);
+        var r = new int[xv.Length];
+        if (zp is null)
         {
-            zDims = rows ? [zp.Dims[0], 1] : [1, zp.Dims[0]];
+            for (int i = 0; i < r.Length; i++) r[i] = (int)xv[i];
+            return r;
         }
 
-        long[] shape = Broadcasting.Shape(ctx, x.Dims, zDims);
-        if (!shape.AsSpan().SequenceEqual(x.Dims))
-        {
-            throw ctx.Fail($"the zero point {Dimension.Format(zp.Dims)} of {what} does not fit its shape {Dimension.Format(x.Dims)}");
-        }
-
-        int[] off = Broadcasting.Offsets(zDims, x.Dims) ?? Enumerable.Range(0, r.Length).ToArray();
+        int[]? map = ParameterMap(ctx, zp, x.Dims, rows, $"the zero point of {what}");
         long[] zv = ElementConversion.Longs(zp);
-        for (int i = 0; i < r.Length; i++) r[i] = (int)(xv[i] - zv[off[i]]);
+        for (int i = 0; i < r.Length; i++) r[i] = (int)(xv[i] - zv[map?[i] ?? 0]);
         return r;
     }
 
     /// <summary>numpy matmul of two integer tensors; 32-bit accumulation wraps as ONNX Runtime's does.</summary>
-    public static (long[] Dims, int[] Values, int M, int N) Multiply(OpContext ctx, int[] a, long[] aDims, int[] b, long[] bDims)
+    public static (long[] Dims, int[] Values, int M, int N, int K, int[]? ABatch, int[]? BBatch) Multiply(OpContext ctx, int[] a, long[] aDims, int[] b, long[] bDims)
     {
         if (aDims.Length == 0 || bDims.Length == 0)
         {
@@ -115,6 +120,6 @@ internal static class IntegerMatMul
             }
         }
 
-        return (outDims, c, mi, ni);
+        return (outDims, c, mi, ni, ki, ao, bo);
     }
 }

@@ -16,7 +16,7 @@ internal sealed class MatMulInteger : OperatorDef
         OpTensor a = ctx.Input(0), b = ctx.Input(1);
         int[] ac = IntegerMatMul.Centered(ctx, a, ctx.Optional(2), rows: true, "A");
         int[] bc = IntegerMatMul.Centered(ctx, b, ctx.Optional(3), rows: false, "B");
-        (long[] dims, int[] y, _, _) = IntegerMatMul.Multiply(ctx, ac, a.Dims, bc, b.Dims);
+        (long[] dims, int[] y, _, _, _, _, _) = IntegerMatMul.Multiply(ctx, ac, a.Dims, bc, b.Dims);
         ctx.Set(0, new OpTensor(TensorElementType.Int32, dims, y));
     }
 }

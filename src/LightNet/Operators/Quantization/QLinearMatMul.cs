@@ -11,7 +11,7 @@ internal sealed class QLinearMatMul : OperatorDef
 
     public override string Types => "a, b, y: uint8, int8; scales: float32, float16, bfloat16";
 
-    public override string Limitations => "scales are scalars, or vectors per row of a / per column of b; the rescaling is done in float32 as ONNX Runtime does";
+    public override string Limitations => "the rescaling is done in float32 as ONNX Runtime does";
 
     public override void Execute(OpContext ctx)
     {
@@ -38,32 +38,24 @@ internal sealed class QLinearMatMul : OperatorDef
 
         int[] ac = IntegerMatMul.Centered(ctx, a, aZp, rows: true, "a");
         int[] bc = IntegerMatMul.Centered(ctx, b, bZp, rows: false, "b");
-        (long[] dims, int[] acc, int m, int n) = IntegerMatMul.Multiply(ctx, ac, a.Dims, bc, b.Dims);
-        float[] sa = Scales(ctx, aScale, a.Rank >= 2 ? m : 1, "a_scale", "rows of a");
-        float[] sb = Scales(ctx, bScale, b.Rank >= 2 ? n : 1, "b_scale", "columns of b");
+        (long[] dims, int[] acc, int m, int n, int k, int[]? aBatch, int[]? bBatch) = IntegerMatMul.Multiply(ctx, ac, a.Dims, bc, b.Dims);
+        int[]? aMap = IntegerMatMul.ParameterMap(ctx, aScale, a.Dims, rows: true, "a_scale");
+        int[]? bMap = IntegerMatMul.ParameterMap(ctx, bScale, b.Dims, rows: false, "b_scale");
+        float[] sa = ElementConversion.Floats(aScale), sb = ElementConversion.Floats(bScale);
         float sy = ElementConversion.Floats(yScale)[0];
         long zy = yZp is null ? 0 : ElementConversion.Longs(yZp)[0];
         (long min, long max) = QuantizationParameters.Range(outType);
         var y = new long[acc.Length];
         for (int e = 0; e < y.Length; e++)
         {
-            int i = (e / n) % m, j = e % n;
-            float multiplier = sa[sa.Length == 1 ? 0 : i] * sb[sb.Length == 1 ? 0 : j] / sy;
+            // The scale of row i of A and of column j of B, in the batch this output element belongs to.
+            int t = e / (m * n), i = e / n % m, j = e % n;
+            float rowScale = aMap is null || k == 0 ? sa[0] : sa[aMap[((aBatch?[t] ?? t) * m * k) + (i * k)]];
+            float columnScale = bMap is null || k == 0 ? sb[0] : sb[bMap[((bBatch?[t] ?? t) * k * n) + j]];
+            float multiplier = rowScale * columnScale / sy;
             y[e] = QuantizationParameters.Saturate((float)acc[e] * multiplier, zy, min, max);
         }
 
         ctx.Set(0, OpTensor.FromLongs(outType, dims, y));
-    }
-
-    private static float[] Scales(OpContext ctx, OpTensor s, int count, string name, string what)
-    {
-        if (s.Length == 1 && s.Rank <= 1)
-        {
-            return ElementConversion.Floats(s);
-        }
-
-        return s.Rank == 1 && s.Length == count
-            ? ElementConversion.Floats(s)
-            : throw ctx.Unsupported($"{name} {Dimension.Format(s.Dims)} must be a scalar or a vector of {count} ({what})");
     }
 }
