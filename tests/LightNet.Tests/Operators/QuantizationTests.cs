@@ -1,7 +1,9 @@
 using System.Runtime.InteropServices;
 using LightNet.Backends;
 using LightNet.Onnx;
+using LightNet.Operators;
 using LightNet.Operators.Interpreter;
+using LightNet.Operators.Quantization;
 using Xunit;
 
 namespace LightNet.Tests.Operators;
@@ -283,6 +285,55 @@ public class QuantizationTests
         var e = Assert.Throws<LightNetException>(() => new InterpretedSession(Backend.Parse("cpu-simd"), b.Build(), InferenceOptions.Default, "test"));
         Assert.Equal(ErrorCode.UnsupportedOperator, e.Code);
         Assert.Contains("FLOAT8E4M3FN", e.Message);
+    }
+
+    [Fact]
+    public void BitCastReinterpretsSameSizedElements()
+    {
+        // BitCast is an opset-26 operator, beyond what ModelBuilder and the interpreter accept: run its node directly.
+        static OpTensor Run(OpTensor x, TensorElementType to)
+        {
+            var b = new ModelBuilder("bitcast", 23);
+            string input = b.AddInput("x", x.Type, x.Dims);
+            b.AddNode("BitCast", [input], ["y"], null, NodeAttribute.Int("to", (long)to));
+            b.AddOutput("y", to, x.Dims);
+            var ctx = new OpContext(b.Build().Graph.Nodes[0], 26, [x]);
+            new BitCast().Execute(ctx);
+            return (OpTensor)ctx.Outputs[0]!;
+        }
+
+        float[] f = [1f, -2.5f, float.NaN, 0f];
+        Assert.Equal(f.Select(BitConverter.SingleToInt32Bits), Run(new OpTensor(F32, [2, 2], f), I32).Get<int>());
+        Assert.Equal(new byte[] { 1, 0, 1 }, Run(new OpTensor(TensorElementType.Bool, [3], new[] { true, false, true }), U8).Get<byte>());
+        Assert.Equal(new byte[] { 255, 128, 5 }, Run(new OpTensor(I8, [3], new sbyte[] { -1, -128, 5 }), U8).Get<byte>());
+        Assert.Equal(new[] { 1.5 }, Run(new OpTensor(TensorElementType.Int64, [], new[] { BitConverter.DoubleToInt64Bits(1.5) }), TensorElementType.Double).Get<double>());
+        var e = Assert.Throws<LightNetException>(() => Run(new OpTensor(F32, [1], new[] { 1f }), TensorElementType.Int64));
+        Assert.Equal(ErrorCode.InvalidArgument, e.Code);
+    }
+
+    [Fact]
+    public void BadParametersAndUnsupportedTypesAreReported()
+    {
+        // A blocked scale whose shape does not fit the blocks: a failure naming the shapes.
+        var b = new ModelBuilder("bad_block", 21);
+        string x = b.AddInput("x", F32, 4, 6);
+        b.AddInitializer(Initializer("s", F32, [4, 2], [1, 1, 1, 1, 1, 1, 1, 1]));
+        b.AddNode("QuantizeLinear", [x, "s"], ["y"], null, NodeAttribute.Int("axis", 1), NodeAttribute.Int("block_size", 2));
+        b.AddOutput("y", U8, 4, 6);
+        using var s = new InterpretedSession(Backend.Parse("cpu-simd"), b.Build(), InferenceOptions.Default, "test");
+        var e = Assert.Throws<LightNetException>(() => s.Run(new Dictionary<string, TensorBuffer> { [x] = Buffer(F32, [4, 6], new double[24]) }));
+        Assert.Equal(ErrorCode.InvalidArgument, e.Code);
+        Assert.Contains("[4, 2]", e.Message, StringComparison.Ordinal);
+
+        // 4-bit outputs are refused when the model is prepared, naming the type.
+        var q4 = new ModelBuilder("int4", 21);
+        string x4 = q4.AddInput("x", F32, 4);
+        q4.AddInitializer(Initializer("s", F32, [], [1]));
+        q4.AddNode("QuantizeLinear", [x4, "s"], ["y"], null, NodeAttribute.Int("output_dtype", (long)TensorElementType.Int4));
+        q4.AddOutput("y", U8, 4);
+        var refused = Assert.Throws<LightNetException>(() => new InterpretedSession(Backend.Parse("cpu-simd"), q4.Build(), InferenceOptions.Default, "test"));
+        Assert.Equal(ErrorCode.UnsupportedOperator, refused.Code);
+        Assert.Contains("INT4", refused.Message, StringComparison.Ordinal);
     }
 
     // ---- QuantizeLinear / DequantizeLinear --------------------------------------------------------------------------

@@ -76,7 +76,7 @@ internal static class QuantizationParameters
         var map = new int[OpTensor.Count(dims)];
         if (blockSize > 0)
         {
-            long blocks = (d + blockSize - 1) / blockSize;
+            long blocks = d == 0 ? 0 : ((d - 1) / blockSize) + 1;
             bool ok = scaleDims.Length == rank;
             for (int k = 0; ok && k < rank; k++)
             {
