@@ -6,5 +6,15 @@ internal static class QuantizationOperators
     /// <summary>Every operator of the group.</summary>
     public static OperatorDef[] All =>
     [
+        new BitCast(),
+        new Cast(),
+        new CastLike(),
+        new ConvInteger(),
+        new DequantizeLinear(),
+        new DynamicQuantizeLinear(),
+        new MatMulInteger(),
+        new QLinearConv(),
+        new QLinearMatMul(),
+        new QuantizeLinear(),
     ];
 }
