@@ -15,5 +15,6 @@ internal static class NormalizationOperators
         new MeanVarianceNormalization(),
         new Dropout(),
         new RotaryEmbedding(),
+        new Attention(),
     ];
 }
