@@ -16,5 +16,8 @@ internal static class NormalizationOperators
         new Dropout(),
         new RotaryEmbedding(),
         new Attention(),
+        new RNN(),
+        new GRU(),
+        new LSTM(),
     ];
 }
