@@ -145,6 +145,21 @@ public class NormalizationTests
     }
 
     [Fact]
+    public void Float16GroupNorm18AndBatchNormTrainingMatchOnnxRuntime()
+    {
+        var r = new Random(7);
+        long[] dims = [2, 4, 3, 5];
+        TensorElementType h = TensorElementType.Float16;
+        In x16 = Of("x", Rand(r, h, dims));
+        Check("LayerNormalization", 17, [x16, Of("s", Rand(r, h, [5])), Of("b", Rand(r, h, [5]))], [("y", h), ("mean", Fp), ("inv", Fp)],
+            2e-3, 2e-3, "LayerNormalization float16");
+        Check("GroupNormalization", 18, [F(r, "x", dims), F(r, "s", 2), F(r, "b", 2)], [("y", Fp)], 1e-4, 1e-5,
+            "GroupNormalization opset 18 (per-group scale)", I("num_groups", 2));
+        Check("BatchNormalization", 15, [F(r, "x", dims), F(r, "s", 4), F(r, "b", 4), F(r, "m", 4), Positive(r, "v", 4)],
+            [("y", Fp), ("rm", Fp), ("rv", Fp)], 1e-4, 1e-5, "BatchNormalization training mode", I("training_mode", 1), Fl("momentum", 0.8f));
+    }
+
+    [Fact]
     public void BatchInstanceLpAndMeanVarianceNormalizationMatchOnnxRuntime()
     {
         for (int seed = 0; seed < 3; seed++)

@@ -81,7 +81,12 @@ internal static class Recurrent
         int dirs = direction == "bidirectional" ? 2 : 1;
         bool batchFirst = ctx.Opset >= 14 && ctx.Int("layout", 0) == 1;
         int seq = (int)(batchFirst ? xt.Dims[1] : xt.Dims[0]), batch = (int)(batchFirst ? xt.Dims[0] : xt.Dims[1]), input = (int)xt.Dims[2];
-        int hidden = (int)(ctx.HasAttribute("hidden_size") ? ctx.Int("hidden_size", 0) : rt.Dims[2]);
+        if (ctx.HasAttribute("hidden_size") && ctx.Int("hidden_size", 0) != rt.Dims[2])
+        {
+            throw ctx.Fail($"attribute 'hidden_size' = {ctx.Int("hidden_size", 0)} disagrees with R of shape {Dimension.Format(rt.Dims)}");
+        }
+
+        int hidden = (int)rt.Dims[2];
         if (wt.Dims[0] != dirs || wt.Dims[1] != (long)g * hidden || wt.Dims[2] != input)
         {
             throw ctx.Fail($"W of shape {Dimension.Format(wt.Dims)} must be ({dirs}, {g * hidden}, {input})");

@@ -49,11 +49,12 @@ internal sealed class RotaryEmbedding : OperatorDef
         }
 
         long rdAttr = ctx.Int("rotary_embedding_dim", 0);
-        int rd = rdAttr == 0 ? head : (int)rdAttr;
-        if (rd > head || rd % 2 != 0)
+        if (rdAttr < 0 || rdAttr > head || rdAttr % 2 != 0 || head % 2 != 0)
         {
-            throw ctx.Fail($"rotary_embedding_dim {rd} must be even and at most the head size {head}");
+            throw ctx.Fail($"rotary_embedding_dim {rdAttr} must be even and at most the head size {head} (itself even)");
         }
+
+        int rd = rdAttr == 0 ? head : (int)rdAttr;
 
         int half = rd / 2;
         OpTensor cosT = ctx.Input(1), sinT = ctx.Input(2);
