@@ -188,7 +188,7 @@ internal sealed class Attention : OperatorDef
         bool wantQk = ctx.Wants(3);
         int reps = hq / hkv;
 
-        var y = new double[checked((long)batch * hq * sq * dv) is var ny && ny <= OpTensor.MaxElements ? (int)ny : throw ctx.Fail("output too large")];
+        var y = new double[OpTensor.Count([batch, hq, sq, dv])];
         double[]? qkOut = wantQk ? new double[OpTensor.Count([batch, hq, sq, total])] : null;
         var scores = new double[total];
         var raw = new double[total];

@@ -7,7 +7,7 @@ internal sealed class BatchNormalization : OperatorDef
 {
     public override string OpType => "BatchNormalization";
 
-    public override string Limitations => "training outputs of opsets before 14 (saved mean and variance) follow the opset-9 definition";
+    public override string Limitations => "before opset 14, asking for outputs 1-4 computes batch statistics; saved_mean and saved_var are the batch mean and variance";
 
     public override void Validate(Node node, long opset, List<string> problems)
     {
@@ -117,10 +117,8 @@ internal sealed class BatchNormalization : OperatorDef
             ctx.Set(2, OpTensor.FromDoubles(vt.Type, vt.Dims, runVar));
             if (ctx.Opset < 14)
             {
-                var invStd = new double[per];
-                for (int k = 0; k < per; k++) invStd[k] = 1.0 / Math.Sqrt(batchVar![k] + eps);
                 ctx.Set(3, OpTensor.FromDoubles(mt.Type, mt.Dims, batchMean!));
-                ctx.Set(4, OpTensor.FromDoubles(vt.Type, vt.Dims, ctx.Opset >= 9 ? batchVar! : invStd));
+                ctx.Set(4, OpTensor.FromDoubles(vt.Type, vt.Dims, batchVar!));
             }
         }
         else if (ctx.Opset < 14)

@@ -56,13 +56,7 @@ internal static class NormCommon
     /// <summary>Product of dims[from..to).</summary>
     public static int Product(long[] dims, int from, int to)
     {
-        long n = 1;
-        for (int i = from; i < to; i++)
-        {
-            n = checked(n * dims[i]);
-        }
-
-        return n > OpTensor.MaxElements ? throw new LightNetException(ErrorCode.InvalidShape, $"Shape {Dimension.Format(dims)} is too large.") : (int)n;
+        return OpTensor.Count(dims.AsSpan(from, to - from));
     }
 
     /// <summary>The element type a stash_type attribute names (float32, float64, float16, bfloat16).</summary>
