@@ -2,11 +2,7 @@ using LightNet.Onnx;
 
 namespace LightNet.Operators.Normalization;
 
-/// <summary>
-/// Scaled dot-product attention (opsets 23 and 24): 3-D or 4-D Q/K/V, grouped-query heads, boolean or additive
-/// masks (padded to the total sequence), causal masking, softcap, past/present key and value caches,
-/// nonpad_kv_seqlen and the four qk_matmul_output modes.
-/// </summary>
+/// <summary>Scaled dot-product attention softmax(scale Q K^T + mask) V with grouped-query heads, key/value caches, causal and padding masks, softcap.</summary>
 internal sealed class Attention : OperatorDef
 {
     public override string OpType => "Attention";

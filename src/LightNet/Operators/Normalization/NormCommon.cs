@@ -82,15 +82,6 @@ internal static class NormCommon
         }
     }
 
-    /// <summary>Rounds a double the way a value stored in <paramref name="type"/> would be.</summary>
-    public static double RoundTo(TensorElementType type, double v) => type switch
-    {
-        TensorElementType.Float => (float)v,
-        TensorElementType.Float16 => (double)(Half)v,
-        TensorElementType.BFloat16 => OpTensor.FromDoubles(TensorElementType.BFloat16, [1], [v]).GetDouble(0),
-        _ => v,
-    };
-
     /// <summary>
     /// Normalizes rows of length <paramref name="inner"/>: mean and variance per row (or only the mean square for
     /// RMS), writing the normalized values into <paramref name="y"/> and returning per-row mean and 1/std.
