@@ -6,5 +6,16 @@ internal static class NeuralNetOperators
     /// <summary>Every operator of the group.</summary>
     public static OperatorDef[] All =>
     [
+        new AveragePool(),
+        new Col2Im(),
+        new Conv(),
+        new ConvTranspose(),
+        new GlobalAveragePool(),
+        new GlobalLpPool(),
+        new GlobalMaxPool(),
+        new LpPool(),
+        new LRN(),
+        new MaxPool(),
+        new MaxUnpool(),
     ];
 }
