@@ -17,5 +17,7 @@ internal static class NeuralNetOperators
         new LRN(),
         new MaxPool(),
         new MaxUnpool(),
+        new Resize(),
+        new Upsample(),
     ];
 }
