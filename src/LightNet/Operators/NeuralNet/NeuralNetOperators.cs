@@ -6,6 +6,7 @@ internal static class NeuralNetOperators
     /// <summary>Every operator of the group.</summary>
     public static OperatorDef[] All =>
     [
+        new AffineGrid(),
         new AveragePool(),
         new Col2Im(),
         new Conv(),
@@ -13,11 +14,15 @@ internal static class NeuralNetOperators
         new GlobalAveragePool(),
         new GlobalLpPool(),
         new GlobalMaxPool(),
+        new GridSample(),
         new LpPool(),
         new LRN(),
         new MaxPool(),
+        new MaxRoiPool(),
         new MaxUnpool(),
+        new NonMaxSuppression(),
         new Resize(),
+        new RoiAlign(),
         new Upsample(),
     ];
 }
