@@ -11,6 +11,7 @@ internal static class NeuralNetOperators
         new Col2Im(),
         new Conv(),
         new ConvTranspose(),
+        new DeformConv(),
         new GlobalAveragePool(),
         new GlobalLpPool(),
         new GlobalMaxPool(),
