@@ -91,7 +91,9 @@ internal sealed class ConvTranspose : OperatorDef
                 long total = Math.Max(0, natural - target);
                 head[d] = autoPad == "SAME_UPPER" ? total / 2 : total - (total / 2);
                 tail[d] = total - head[d];
-                outSp[d] = target;
+
+                // As ONNX Runtime: an explicit output_shape is kept; SAME keeps in * stride unless that needs negative pads.
+                outSp[d] = outputShape is not null ? target : natural - head[d] - tail[d];
             }
             else
             {

@@ -222,7 +222,7 @@ internal static class Interpolation
             return cur;
         }
 
-        double[] data = x.ToDoubles();
+        double[] data = ConvMath.Doubles(x);
         foreach (AxisPlan p in plans)
         {
             long outer = 1, inner = 1;

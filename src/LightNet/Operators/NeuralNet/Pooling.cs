@@ -53,7 +53,7 @@ internal static class Pooling
         int planes = checked((int)(x.Dims[0] * x.Dims[1]));
         int inCount = g.InputCount, outCount = g.OutputCount, kCount = g.KernelCount;
         int[] map = g.GatherMap();
-        double[] xd = x.ToDoubles();
+        double[] xd = ConvMath.Doubles(x);
         var y = new double[OpTensor.Count([planes, outCount])];
         long[]? indices = wantIndices ? new long[y.Length] : null;
         int[]? divisor = null;
@@ -162,7 +162,7 @@ internal static class Pooling
 
         int planes = checked((int)(x.Dims[0] * x.Dims[1]));
         int size = planes == 0 ? 0 : x.Length / planes;
-        double[] xd = x.ToDoubles();
+        double[] xd = ConvMath.Doubles(x);
         var y = new double[planes];
         for (int pl = 0; pl < planes; pl++)
         {
