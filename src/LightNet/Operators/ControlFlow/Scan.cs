@@ -41,6 +41,15 @@ internal sealed class Scan : OperatorDef
             problems.Add($"the body has {body.Outputs.Count} outputs, the node {node.Outputs.Count}");
         }
 
+        foreach ((string attr, int count) in new[] { ("scan_input_axes", (int)m), ("scan_input_directions", (int)m), ("directions", (int)m),
+            ("scan_output_axes", node.Outputs.Count - n), ("scan_output_directions", node.Outputs.Count - n) })
+        {
+            if (node.GetInts(attr) is { } v && v.Count != count)
+            {
+                problems.Add($"attribute '{attr}' has {v.Count} values, expected {count}");
+            }
+        }
+
         foreach (string attr in new[] { "scan_input_directions", "scan_output_directions", "directions" })
         {
             if (node.GetInts(attr) is { } d && d.Any(v => v is not 0 and not 1))

@@ -9,6 +9,15 @@ internal sealed class SplitToSequence : OperatorDef
 
     public override string Types => "all";
 
+    public override void Validate(Onnx.Node node, long opset, List<string> problems)
+    {
+        long keep = node.GetInt("keepdims", 1);
+        if (keep is not 0 and not 1)
+        {
+            problems.Add($"attribute 'keepdims' = {keep} must be 0 or 1");
+        }
+    }
+
     public override void Execute(OpContext ctx)
     {
         OpTensor x = ctx.Input(0);

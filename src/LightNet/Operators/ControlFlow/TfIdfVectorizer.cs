@@ -48,6 +48,12 @@ internal sealed class TfIdfVectorizer : OperatorDef
             throw ctx.Fail($"the input {x} must be a [C] or [N, C] tensor of strings, int32 or int64");
         }
 
+        bool stringPool = ctx.Node.Attributes.TryGetValue("pool_strings", out NodeAttribute? ps) && ps.StringValues.Count > 0;
+        if (stringPool != (x.Type == TensorElementType.String))
+        {
+            throw ctx.Fail($"the input is {x.Type} but the pool holds {(stringPool ? "strings" : "integers")}");
+        }
+
         Trie trie;
         try
         {

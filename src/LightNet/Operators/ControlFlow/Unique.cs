@@ -11,6 +11,15 @@ internal sealed class Unique : OperatorDef
 
     public override string Types => "all";
 
+    public override void Validate(Node node, long opset, List<string> problems)
+    {
+        long sorted = node.GetInt("sorted", 1);
+        if (sorted is not 0 and not 1)
+        {
+            problems.Add($"attribute 'sorted' = {sorted} must be 0 or 1");
+        }
+    }
+
     public override void Execute(OpContext ctx)
     {
         OpTensor x = ctx.Input(0);
