@@ -195,7 +195,8 @@ internal sealed class GraphInterpreter
                     continue;
                 }
 
-                values[n.Outputs[k]] = ctx.Outputs[k] ?? (ctx.Wants(k) && k == 0
+                // An empty optional is a null value: Optional, If and Loop may legitimately produce one.
+                values[n.Outputs[k]] = ctx.Outputs[k] ?? (ctx.Wants(k) && k == 0 && n.OpType is not ("Optional" or "If" or "Loop")
                     ? throw new LightNetException(ErrorCode.InferenceFailed, $"{ctx.Where} of '{_modelName}' produced no output {k}.")
                     : null);
             }
