@@ -5,5 +5,7 @@ internal sealed class CumProd : Cumulative
 {
     public override string OpType => "CumProd";
 
+    public override int SinceVersion => 26;
+
     protected override bool Product => true;
 }

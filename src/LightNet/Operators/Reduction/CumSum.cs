@@ -5,5 +5,7 @@ internal sealed class CumSum : Cumulative
 {
     public override string OpType => "CumSum";
 
+    public override int SinceVersion => 11;
+
     protected override bool Product => false;
 }

@@ -7,6 +7,8 @@ internal sealed class Det : OperatorDef
 {
     public override string OpType => "Det";
 
+    public override int SinceVersion => 11;
+
     public override void Execute(OpContext ctx)
     {
         OpTensor x = ctx.Input(0);

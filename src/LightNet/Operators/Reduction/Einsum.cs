@@ -13,6 +13,8 @@ internal sealed class Einsum : OperatorDef
 
     public override string OpType => "Einsum";
 
+    public override int SinceVersion => 12;
+
     public override string Types => "float32, float16, float64, bfloat16, int8-64, uint8-64";
 
     public override void Validate(Node node, long opset, List<string> problems)
@@ -174,6 +176,7 @@ internal sealed class Einsum : OperatorDef
         }
 
         long[] allSizes = all.Select(l => sizes[l]).ToArray();
+        InnermostLast(strides, outStrides, allSizes);
         if (ops[0].IsFloat)
         {
             double[][] data = ops.Select(o => o.ToDoubles()).ToArray();
@@ -195,6 +198,34 @@ internal sealed class Einsum : OperatorDef
             }
 
             ctx.Set(0, OpTensor.FromLongs(type, outDims, r));
+        }
+    }
+
+    /// <summary>Moves the label with the most unit strides (then the longest) to the innermost loop.</summary>
+    private static void InnermostLast(int[][] strides, int[] outStrides, long[] sizes)
+    {
+        int last = sizes.Length - 1, best = last;
+        (int Units, long Size) bestScore = (-1, 0);
+        for (int l = 0; l <= last; l++)
+        {
+            int units = (outStrides[l] == 1 ? 1 : 0) + strides.Count(st => st[l] == 1);
+            if (sizes[l] > 1 && (units > bestScore.Units || (units == bestScore.Units && sizes[l] > bestScore.Size)))
+            {
+                best = l;
+                bestScore = (units, sizes[l]);
+            }
+        }
+
+        if (best == last)
+        {
+            return;
+        }
+
+        (outStrides[best], outStrides[last]) = (outStrides[last], outStrides[best]);
+        (sizes[best], sizes[last]) = (sizes[last], sizes[best]);
+        foreach (int[] st in strides)
+        {
+            (st[best], st[last]) = (st[last], st[best]);
         }
     }
 

@@ -3,7 +3,7 @@ using LightNet.Operators.Support;
 
 namespace LightNet.Operators.Reduction;
 
-/// <summary>alpha * A' * B' + beta * C for 2-D A and B (optionally transposed) and C broadcast to the result (optional from opset 11).</summary>
+/// <summary>alpha * A' * B' + beta * C for 2-D A and B (optionally transposed) and C broadcast to the result (optional from opset 11; unused when beta is 0).</summary>
 internal sealed class Gemm : OperatorDef
 {
     public override string OpType => "Gemm";
@@ -25,7 +25,8 @@ internal sealed class Gemm : OperatorDef
     public override void Execute(OpContext ctx)
     {
         OpTensor a = ctx.Input(0), b = ctx.Input(1);
-        OpTensor? c = ctx.Optional(2);
+        double alpha = ctx.Float("alpha", 1f), beta = ctx.Float("beta", 1f);
+        OpTensor? c = beta == 0 ? null : ctx.Optional(2);
         if (a.Type != b.Type || (c is not null && c.Type != a.Type))
         {
             throw ctx.Fail($"A, B and C must share one element type (got {a.Type}, {b.Type}{(c is null ? "" : ", " + c.Type)})");
@@ -42,7 +43,6 @@ internal sealed class Gemm : OperatorDef
         }
 
         bool ta = ctx.Int("transA", 0) != 0, tb = ctx.Int("transB", 0) != 0;
-        double alpha = ctx.Float("alpha", 1f), beta = ctx.Float("beta", 1f);
         int m = (int)(ta ? a.Dims[1] : a.Dims[0]), k = (int)(ta ? a.Dims[0] : a.Dims[1]);
         int kb = (int)(tb ? b.Dims[1] : b.Dims[0]), n = (int)(tb ? b.Dims[0] : b.Dims[1]);
         if (k != kb)
@@ -83,6 +83,22 @@ internal sealed class Gemm : OperatorDef
             }
 
             ctx.Set(0, OpTensor.FromLongs(a.Type, outDims, r));
+        }
+        else if (a.Type == TensorElementType.Float)
+        {
+            float[] x = a.Get<float>(), y = b.Get<float>();
+            x = ta ? MatrixKernels.Transpose(x, k, m) : x;
+            y = tb ? MatrixKernels.Transpose(y, n, k) : y;
+            var r = new float[count];
+            MatrixKernels.MultiplyAdd(x, 0, y, 0, r, 0, m, k, n);
+            float[]? cv = c?.Get<float>();
+            float fa = (float)alpha, fb = (float)beta;
+            for (int i = 0; i < count; i++)
+            {
+                r[i] = (fa * r[i]) + (cv is null ? 0 : fb * cv[cMap?[i] ?? i]);
+            }
+
+            ctx.Set(0, new OpTensor(a.Type, outDims, r));
         }
         else
         {

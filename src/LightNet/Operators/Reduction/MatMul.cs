@@ -3,7 +3,7 @@ using LightNet.Operators.Support;
 
 namespace LightNet.Operators.Reduction;
 
-/// <summary>Numpy matrix product: 1-D operands promoted and their dimension removed, batch dimensions broadcast.</summary>
+/// <summary>Numpy matrix product: 1-D operands promoted and their dimension removed, batch dimensions broadcast (float32 in single precision, like ONNX Runtime).</summary>
 internal sealed class MatMul : OperatorDef
 {
     public override string OpType => "MatMul";
@@ -53,7 +53,18 @@ internal sealed class MatMul : OperatorDef
         int batches = OpTensor.Count(batch);
         int[]? aMap = Broadcasting.Offsets(aBatch, batch), bMap = Broadcasting.Offsets(bBatch, batch);
         int mi = (int)m, ki = (int)k, ni = (int)n;
-        if (a.IsFloat)
+        if (a.Type == TensorElementType.Float)
+        {
+            float[] x = a.Get<float>(), y = b.Get<float>();
+            var c = new float[count];
+            for (int t = 0; t < batches; t++)
+            {
+                MatrixKernels.MultiplyAdd(x, (aMap?[t] ?? t) * mi * ki, y, (bMap?[t] ?? t) * ki * ni, c, t * mi * ni, mi, ki, ni);
+            }
+
+            ctx.Set(0, new OpTensor(a.Type, outDims, c));
+        }
+        else if (a.IsFloat)
         {
             double[] x = a.ToDoubles(), y = b.ToDoubles();
             var c = new double[count];

@@ -9,6 +9,8 @@ internal sealed class TopK : OperatorDef
 
     public override string Types => "float32, float16, float64, bfloat16, int8-64, uint8-64";
 
+    public override string Limitations => "sorted=0 still returns the elements sorted (the specification leaves the order open)";
+
     public override void Validate(Node node, long opset, List<string> problems)
     {
         if (opset < 10 && !node.Attributes.ContainsKey("k"))
@@ -75,7 +77,20 @@ internal sealed class TopK : OperatorDef
                     slice[j] = start + (j * s.Inner);
                 }
 
-                Array.Sort(slice, order);
+                if (kk == 0)
+                {
+                    break;
+                }
+
+                if (kk <= 32 && kk * 4 < s.Length)
+                {
+                    SelectFirst(slice, kk, order);
+                }
+                else
+                {
+                    Array.Sort(slice, order);
+                }
+
                 for (int j = 0; j < kk; j++)
                 {
                     int dst = ((o * kk) + j) * s.Inner + i;
@@ -87,6 +102,29 @@ internal sealed class TopK : OperatorDef
 
         ctx.Set(0, x.Gather(outDims, gather));
         ctx.Set(1, OpTensor.FromLongs(outDims, indices));
+    }
+
+    /// <summary>Moves the first <paramref name="k"/> positions in <paramref name="order"/> to the front, sorted (insertion into a short list).</summary>
+    private static void SelectFirst(int[] slice, int k, Comparison<int> order)
+    {
+        int count = 0;
+        for (int j = 0; j < slice.Length; j++)
+        {
+            int candidate = slice[j];
+            if (count == k && order(candidate, slice[k - 1]) >= 0)
+            {
+                continue;
+            }
+
+            int at = count < k ? count++ : k - 1;
+            while (at > 0 && order(candidate, slice[at - 1]) < 0)
+            {
+                slice[at] = slice[at - 1];
+                at--;
+            }
+
+            slice[at] = candidate;
+        }
     }
 
     /// <summary>Orders flat positions: the wanted extreme first (NaN counts as the largest), ties by position.</summary>
