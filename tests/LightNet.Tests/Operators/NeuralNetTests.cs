@@ -365,4 +365,81 @@ public class NeuralNetTests
             [TensorElementType.Float], 1e-4, Ints("pads", 1, 0, 0, 1), NodeAttribute.Int("group", 2), NodeAttribute.Int("offset_group", 2));
         Check("MaxUnpool", 11, [x, Longs("i", [1, 2, 3, 3], idx)], [TensorElementType.Float], 0, Ints("kernel_shape", 2, 2), Ints("strides", 2, 2), Ints("pads", 0, 0, 1, 1));
     }
+
+    [Fact]
+    public void Float16ConvPoolAndResizeMatchFloat32OnOnnxRuntime()
+    {
+        var rng = new Random(800);
+        Half[] xh = Enumerable.Range(0, 2 * 4 * 7 * 6).Select(_ => (Half)((rng.NextSingle() * 2) - 1)).ToArray();
+        Half[] wh = Enumerable.Range(0, 6 * 2 * 3 * 3).Select(_ => (Half)((rng.NextSingle() * 2) - 1)).ToArray();
+        (string Op, NodeAttribute[] Attrs, bool Weights)[] cases =
+        [
+            ("Conv", [Ints("pads", 1, 1, 1, 1), NodeAttribute.Int("group", 2), Ints("strides", 2, 1)], true),
+            ("MaxPool", [Ints("kernel_shape", 3, 2), NodeAttribute.Int("ceil_mode", 1), Ints("strides", 2, 2)], false),
+            ("AveragePool", [Ints("kernel_shape", 2, 2), Ints("pads", 1, 0, 1, 1)], false),
+            ("Resize", [NodeAttribute.String("mode", "cubic")], false),
+        ];
+        foreach ((string op, NodeAttribute[] attrs, bool weights) in cases)
+        {
+            IReadOnlyDictionary<string, TensorBuffer>? reference = null;
+            TensorBuffer? ours = null;
+            foreach (TensorElementType type in new[] { TensorElementType.Float, TensorElementType.Float16 })
+            {
+                var b = new ModelBuilder("fp16", 17);
+                b.AddInput("x", type, 2, 4, 7, 6);
+                var feeds = new Dictionary<string, TensorBuffer> { ["x"] = Buffer(type, [2, 4, 7, 6], xh) };
+                var inputs = new List<string> { "x" };
+                if (weights)
+                {
+                    b.AddInput("w", type, 6, 2, 3, 3);
+                    feeds["w"] = Buffer(type, [6, 2, 3, 3], wh);
+                    inputs.Add("w");
+                }
+
+                if (op == "Resize")
+                {
+                    b.AddInitializer(TensorData.FromFloats("scales", [4], [1, 1, 1.5f, 0.5f]));
+                    inputs.AddRange(["", "scales"]);
+                }
+
+                b.AddOutput("y", type);
+                b.AddNode(op, inputs, ["y"], "node", attrs);
+                Model model = b.Build();
+                if (type == TensorElementType.Float)
+                {
+                    using IInferenceSession ort = Backend.Parse("ort-cpu").CreateSession(model, InferenceOptions.Default);
+                    reference = ort.Run(feeds);
+                }
+                else
+                {
+                    using var session = new InterpretedSession(Backend.Parse("cpu-simd"), model, InferenceOptions.Default, "test");
+                    ours = session.Run(feeds)["y"];
+                }
+            }
+
+            Assert.Equal(TensorElementType.Float16, ours!.ElementType);
+            float[] e = reference!["y"].ToFloatArray(), a = ours.ToFloatArray();
+            Assert.Equal(e.Length, a.Length);
+            for (int i = 0; i < e.Length; i++)
+            {
+                Assert.True(Math.Abs(e[i] - a[i]) <= 2e-3 + (2e-3 * Math.Abs(e[i])), $"{op} float16 [{i}]: {a[i]} vs float32 ORT {e[i]}");
+            }
+        }
+    }
+
+    private static TensorBuffer Buffer(TensorElementType type, long[] dims, Half[] values)
+    {
+        TensorBuffer t = TensorBuffer.Allocate(type, dims);
+        if (type == TensorElementType.Float16)
+        {
+            values.CopyTo(t.AsSpan<Half>());
+        }
+        else
+        {
+            Span<float> f = t.AsSpan<float>();
+            for (int i = 0; i < values.Length; i++) f[i] = (float)values[i];
+        }
+
+        return t;
+    }
 }

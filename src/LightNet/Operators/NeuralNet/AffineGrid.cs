@@ -45,13 +45,14 @@ internal sealed class AffineGrid : OperatorDef
             {
                 SpatialGeometry.Unflatten(o, sp, pos);
 
-                // Coordinates in (x, y[, z]) order: x follows the last spatial axis.
+                // Coordinates in (x, y[, z]) order: x follows the last spatial axis. A length-1 axis with align_corners
+                // sits at 0 as in PyTorch (the ONNX reference gives -1, ONNX Runtime +1).
                 for (int k = 0; k < r; k++)
                 {
                     int axis = r - 1 - k;
                     long len = sp[axis];
                     baseCoord[k] = align
-                        ? (len <= 1 ? -1 : -1 + (2.0 * pos[axis] / (len - 1)))
+                        ? (len <= 1 ? 0 : -1 + (2.0 * pos[axis] / (len - 1)))
                         : (((2.0 * pos[axis]) + 1) / len) - 1;
                 }
 

@@ -83,6 +83,12 @@ internal sealed class ConvTranspose : OperatorDef
                 throw ctx.Fail("kernel, strides and dilations must be positive and output_padding not negative");
             }
 
+            if (strides[d] > OpTensor.MaxElements || dilations[d] > OpTensor.MaxElements || kernel[d] > OpTensor.MaxElements
+                || outPad[d] > OpTensor.MaxElements || Math.Abs(pads[d]) > OpTensor.MaxElements || Math.Abs(pads[d + r]) > OpTensor.MaxElements)
+            {
+                throw ctx.Fail("kernel, strides, dilations, pads or output_padding are out of range");
+            }
+
             long dk = checked(((kernel[d] - 1) * dilations[d]) + 1);
             long natural = checked(((inSp[d] - 1) * strides[d]) + outPad[d] + dk);
             if (outputShape is not null || autoPad is "SAME_UPPER" or "SAME_LOWER")

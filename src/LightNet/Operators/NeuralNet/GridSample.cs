@@ -12,6 +12,8 @@ internal sealed class GridSample : OperatorDef
 
     public override int SinceVersion => 16;
 
+    public override string Limitations => "at most 6 spatial axes (cubic: 4)";
+
     public override void Validate(Node node, long opset, List<string> problems)
     {
         string mode = node.GetString("mode", opset >= 20 ? "linear" : "bilinear");
@@ -51,6 +53,16 @@ internal sealed class GridSample : OperatorDef
         }
 
         bool align = ctx.Int("align_corners", 0) != 0;
+        if (x.Dims.Skip(2).Any(d => d == 0) && gridT.Length > 0 && x.Dims[1] > 0)
+        {
+            throw ctx.Fail($"cannot sample X {x} with an empty spatial axis");
+        }
+
+        if (r > 6 || (mode == "cubic" && r > 4))
+        {
+            throw ctx.Unsupported($"{mode} sampling over {r} spatial axes");
+        }
+
         long n = x.Dims[0], c = x.Dims[1];
         long[] size = x.Dims[2..];
         long[] outSp = gridT.Dims[1..^1];

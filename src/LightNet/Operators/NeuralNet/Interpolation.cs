@@ -92,7 +92,12 @@ internal static class Interpolation
             throw ctx.Fail($"cannot resize an empty axis {axis} to {outLen}");
         }
 
-        int outN = checked((int)outLen);
+        if (outLen < 0 || outLen > OpTensor.MaxElements)
+        {
+            throw ctx.Fail($"output length {outLen} of axis {axis} is out of range");
+        }
+
+        int outN = (int)outLen;
         bool down = scale < 1 && s.Antialias && s.Mode != "nearest";
         int taps;
         int start;
@@ -112,7 +117,12 @@ internal static class Interpolation
             taps = 2 - (2 * start);
         }
 
-        var index = new int[checked(outN * taps)];
+        if ((long)outN * taps > OpTensor.MaxElements)
+        {
+            throw ctx.Fail($"resizing axis {axis} from {inLen} to {outLen} needs {taps} taps per output, too many");
+        }
+
+        var index = new int[outN * taps];
         var weight = new double[index.Length];
         var outside = new bool[outN];
         var w = new double[taps];
@@ -305,6 +315,7 @@ internal static class Interpolation
         }
 
         var settings = new Settings { Mode = mode, CoordinateMode = "asymmetric", SimpleNearest = true };
+        OpTensor.Count(x.Dims.Select((d, a) => (long)Math.Min(Math.Floor(d * scales[a]), OpTensor.MaxElements + 1.0)).ToArray());
         var plans = new List<AxisPlan>();
         for (int a = 0; a < x.Rank; a++)
         {

@@ -38,6 +38,11 @@ internal sealed class MaxUnpool : OperatorDef
             throw ctx.Fail($"attribute 'pads' has {pads.Length} values, expected {2 * r}");
         }
 
+        if (kernel.Concat(strides).Concat(pads).Any(v => v < 0 || v > OpTensor.MaxElements) || strides.Any(v => v == 0))
+        {
+            throw ctx.Fail("kernel_shape, strides and pads must be in range (strides positive)");
+        }
+
         var inferred = new long[x.Rank];
         inferred[0] = x.Dims[0];
         inferred[1] = x.Dims[1];

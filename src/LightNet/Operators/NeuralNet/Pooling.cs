@@ -52,7 +52,18 @@ internal static class Pooling
     {
         int planes = checked((int)(x.Dims[0] * x.Dims[1]));
         int inCount = g.InputCount, outCount = g.OutputCount, kCount = g.KernelCount;
-        int[] map = g.GatherMap();
+        int[] byKernel = g.GatherMap();
+
+        // Window-major (o * K + k) so that each window's taps are contiguous.
+        var map = new int[byKernel.Length];
+        for (int k = 0; k < kCount; k++)
+        {
+            for (int o = 0; o < outCount; o++)
+            {
+                map[(o * kCount) + k] = byKernel[(k * outCount) + o];
+            }
+        }
+
         double[] xd = ConvMath.Doubles(x);
         var y = new double[OpTensor.Count([planes, outCount])];
         long[]? indices = wantIndices ? new long[y.Length] : null;
@@ -70,7 +81,7 @@ internal static class Pooling
                 {
                     if (!countIncludePad)
                     {
-                        divisor[o] += map[(k * outCount) + o] >= 0 ? 1 : 0;
+                        divisor[o] += map[(o * kCount) + k] >= 0 ? 1 : 0;
                         continue;
                     }
 
@@ -95,9 +106,10 @@ internal static class Pooling
             {
                 double acc = kind == Kind.Max ? double.NegativeInfinity : 0;
                 int arg = -1;
+                int mBase = o * kCount;
                 for (int k = 0; k < kCount; k++)
                 {
-                    int m = map[(k * outCount) + o];
+                    int m = map[mBase + k];
                     if (m < 0)
                     {
                         continue;

@@ -188,6 +188,7 @@ internal sealed class Resize : OperatorDef
             throw ctx.Fail($"attribute 'mode' = '{mode}' is not nearest, linear or cubic");
         }
 
+        OpTensor.Count(outLen);
         var plans = new List<Interpolation.AxisPlan>();
         for (int a = 0; a < rank; a++)
         {

@@ -46,6 +46,10 @@ internal sealed class RoiAlign : OperatorDef
         }
 
         long n = x.Dims[0], c = x.Dims[1], h = x.Dims[2], w = x.Dims[3], nr = rois.Dims[0];
+        if ((h == 0 || w == 0) && nr > 0 && c > 0)
+        {
+            throw ctx.Fail($"X {x} has an empty spatial axis");
+        }
         long[] outDims = [nr, c, ph, pw];
         var y = new double[OpTensor.Count(outDims)];
         double[] xd = x.ToDoubles(), rd = rois.ToDoubles();

@@ -63,6 +63,12 @@ internal sealed class SpatialGeometry
                 throw ctx.Fail($"kernel {Dimension.Format(kernel)}, strides {Dimension.Format(strides)} and dilations {Dimension.Format(dilations)} must be positive");
             }
 
+            if (kernel[i] > OpTensor.MaxElements || strides[i] > OpTensor.MaxElements || dilations[i] > OpTensor.MaxElements
+                || pads[i] > OpTensor.MaxElements || pads[i + r] > OpTensor.MaxElements)
+            {
+                throw ctx.Fail($"kernel {Dimension.Format(kernel)}, strides, dilations or pads {Dimension.Format(pads)} are out of range");
+            }
+
             if (pads[i] < 0 || pads[i + r] < 0)
             {
                 throw ctx.Fail($"attribute 'pads' = {Dimension.Format(pads)} must not be negative");
