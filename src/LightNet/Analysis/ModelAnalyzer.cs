@@ -226,41 +226,18 @@ internal static class ModelAnalyzer
         return (parameters, buffers, constants);
     }
 
+    /// <summary>The node's multiply-accumulates, as its operator's registry entry counts them (0 for unknown operators).</summary>
     private static long Macs(Node n, Dictionary<string, InferredValue> values)
     {
-        InferredValue? In(int i) => n.InputOrNull(i) is { } name ? values.GetValueOrDefault(name) : null;
-        InferredValue? Out() => n.Outputs.Count > 0 ? values.GetValueOrDefault(n.Outputs[0]) : null;
-        switch (n.OpType)
+        Operators.OperatorDef? op = Operators.OperatorRegistry.Find(n.Domain, n.OpType);
+        if (op is null)
         {
-            case "Conv" or "ConvInteger" or "QLinearConv":
-            {
-                InferredValue? w = In(n.OpType == "QLinearConv" ? 3 : 1);
-                InferredValue? y = Out();
-                return w is null || y is null ? 0 : checked(y.ElementCount * Shapes.ElementCount(w.Dims.AsSpan(1)));
-            }
-            case "ConvTranspose":
-            {
-                InferredValue? x = In(0), w = In(1);
-                if (x is null || w is null) return 0;
-                // Each input element meets (output channels / group) × kernel area weights: W is [Cin, Cout/group, k...].
-                return checked(x.ElementCount * Shapes.ElementCount(w.Dims.AsSpan(1)));
-            }
-            case "Gemm":
-            {
-                InferredValue? a = In(0), y = Out();
-                if (a is null || y is null) return 0;
-                long k = n.GetInt("transA", 0) != 0 ? a.Dims[0] : a.Dims[1];
-                return checked(y.ElementCount * k);
-            }
-            case "MatMul" or "MatMulInteger" or "QLinearMatMul":
-            {
-                InferredValue? a = In(0), y = Out();
-                if (a is null || y is null || a.Dims.Length == 0) return 0;
-                return checked(y.ElementCount * a.Dims[^1]);
-            }
-            default:
-                return 0;
+            return 0;
         }
+
+        long[]?[] Shapes(IReadOnlyList<string> names) =>
+            names.Select(name => name.Length > 0 && values.TryGetValue(name, out InferredValue? v) ? v.Dims : null).ToArray();
+        return op.Macs(n, Shapes(n.Inputs), Shapes(n.Outputs));
     }
 
     private static long PeakActivationBytes(Graph graph, Dictionary<string, InferredValue> values, Dictionary<string, TensorData> stored)

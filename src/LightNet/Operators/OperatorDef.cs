@@ -22,7 +22,15 @@ internal abstract class OperatorDef
     public virtual string Types => "float32, float16, float64";
 
     /// <summary>True when the compiled fast path (GraphOptimizer, CpuPlan) also plans this operator.</summary>
-    public virtual bool Compiled => Engine.SupportCheck.Operators.Contains(OpType) && Domain.Length == 0;
+    public virtual bool Compiled => false;
+
+    /// <summary>
+    /// For a <see cref="Compiled"/> operator: the attribute values the fast path does not plan, one call of
+    /// <paramref name="problem"/>(attribute, detail) each (such graphs run in the interpreter instead).
+    /// </summary>
+    public virtual void ValidateCompiled(Node n, long opset, Action<string, string> problem)
+    {
+    }
 
     /// <summary>What is not supported, for the documentation; empty when the full specification is.</summary>
     public virtual string Limitations => "";

@@ -7,6 +7,8 @@ internal sealed class Concat : OperatorDef
 {
     public override string OpType => "Concat";
 
+    public override bool Compiled => true;
+
     public override string Types => "all";
 
     public override void Execute(OpContext ctx)

@@ -7,6 +7,8 @@ internal sealed class Constant : OperatorDef
 {
     public override string OpType => "Constant";
 
+    public override bool Compiled => true;
+
     public override string Types => "all";
 
     public override string Limitations => "sparse_value is not supported";

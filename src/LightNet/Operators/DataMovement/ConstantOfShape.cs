@@ -7,6 +7,8 @@ internal sealed class ConstantOfShape : OperatorDef
 {
     public override string OpType => "ConstantOfShape";
 
+    public override bool Compiled => true;
+
     public override string Types => "all numeric and bool";
 
     public override void Execute(OpContext ctx)

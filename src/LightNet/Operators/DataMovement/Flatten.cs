@@ -5,6 +5,8 @@ internal sealed class Flatten : OperatorDef
 {
     public override string OpType => "Flatten";
 
+    public override bool Compiled => true;
+
     public override string Types => "all";
 
     public override void Execute(OpContext ctx)

@@ -7,6 +7,8 @@ internal sealed class Gather : OperatorDef
 {
     public override string OpType => "Gather";
 
+    public override bool Compiled => true;
+
     public override string Types => "all data types; int32/int64 indices";
 
     public override void Execute(OpContext ctx)

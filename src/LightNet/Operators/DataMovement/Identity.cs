@@ -5,6 +5,8 @@ internal sealed class Identity : OperatorDef
 {
     public override string OpType => "Identity";
 
+    public override bool Compiled => true;
+
     public override string Types => "all";
 
     public override void Execute(OpContext ctx)

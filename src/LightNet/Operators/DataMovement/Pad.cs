@@ -7,6 +7,17 @@ internal sealed class Pad : OperatorDef
 {
     public override string OpType => "Pad";
 
+    public override bool Compiled => true;
+
+    public override void ValidateCompiled(Node n, long opset, Action<string, string> problem)
+    {
+        string mode = n.GetString("mode", "constant");
+        if (mode is not ("constant" or "reflect" or "edge"))
+        {
+            problem("mode", $"= '{mode}' is not compiled (constant, reflect, edge)");
+        }
+    }
+
     public override string Types => "all numeric and bool";
 
     public override void Validate(Node node, long opset, List<string> problems)

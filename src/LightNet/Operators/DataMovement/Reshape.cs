@@ -7,6 +7,8 @@ internal sealed class Reshape : OperatorDef
 {
     public override string OpType => "Reshape";
 
+    public override bool Compiled => true;
+
     public override string Types => "all";
 
     public override void Execute(OpContext ctx)

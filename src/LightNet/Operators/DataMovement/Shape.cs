@@ -7,6 +7,8 @@ internal sealed class Shape : OperatorDef
 {
     public override string OpType => "Shape";
 
+    public override bool Compiled => true;
+
     public override string Types => "all";
 
     public override void Execute(OpContext ctx)

@@ -7,6 +7,8 @@ internal sealed class Slice : OperatorDef
 {
     public override string OpType => "Slice";
 
+    public override bool Compiled => true;
+
     public override string Types => "all";
 
     public override void Execute(OpContext ctx)

@@ -7,6 +7,8 @@ internal sealed class Split : OperatorDef
 {
     public override string OpType => "Split";
 
+    public override bool Compiled => true;
+
     public override string Types => "all";
 
     public override void Execute(OpContext ctx)

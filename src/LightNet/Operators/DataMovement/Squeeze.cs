@@ -5,6 +5,8 @@ internal sealed class Squeeze : OperatorDef
 {
     public override string OpType => "Squeeze";
 
+    public override bool Compiled => true;
+
     public override string Types => "all";
 
     public override void Execute(OpContext ctx)

@@ -7,6 +7,8 @@ internal sealed class Transpose : OperatorDef
 {
     public override string OpType => "Transpose";
 
+    public override bool Compiled => true;
+
     public override string Types => "all";
 
     public override void Execute(OpContext ctx)

@@ -7,6 +7,8 @@ internal sealed class Unsqueeze : OperatorDef
 {
     public override string OpType => "Unsqueeze";
 
+    public override bool Compiled => true;
+
     public override string Types => "all";
 
     public override void Execute(OpContext ctx)

@@ -7,6 +7,8 @@ internal sealed class Add : BinaryOperator
 {
     public override string OpType => "Add";
 
+    public override bool Compiled => true;
+
     public override string Types => "float32, float16, float64, integers";
 
     protected override Func<double, double, double> Function(OpContext ctx) => (a, b) => a + b;

@@ -7,6 +7,8 @@ internal sealed class Clip : OperatorDef
 {
     public override string OpType => "Clip";
 
+    public override bool Compiled => true;
+
     public override string Types => "float32, float16, float64, integers";
 
     public override void Execute(OpContext ctx)

@@ -7,6 +7,8 @@ internal sealed class HardSigmoid : UnaryOperator
 {
     public override string OpType => "HardSigmoid";
 
+    public override bool Compiled => true;
+
     protected override Func<double, double> Function(OpContext ctx)
     {
         float alpha = ctx.Float("alpha", 0.2f), beta = ctx.Float("beta", 0.5f);

@@ -7,5 +7,7 @@ internal sealed class HardSwish : UnaryOperator
 {
     public override string OpType => "HardSwish";
 
+    public override bool Compiled => true;
+
     protected override Func<double, double> Function(OpContext ctx) => x => x * Math.Max(0, Math.Min(1, (x / 6) + 0.5));
 }

@@ -7,6 +7,8 @@ internal sealed class LeakyRelu : UnaryOperator
 {
     public override string OpType => "LeakyRelu";
 
+    public override bool Compiled => true;
+
     protected override Func<double, double> Function(OpContext ctx)
     {
         float alpha = ctx.Float("alpha", 0.01f);

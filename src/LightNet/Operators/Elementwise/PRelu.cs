@@ -7,6 +7,8 @@ internal sealed class PRelu : BinaryOperator
 {
     public override string OpType => "PRelu";
 
+    public override bool Compiled => true;
+
     public override string Types => "float32, float16, float64, int32, int64";
 
     protected override Func<double, double, double> Function(OpContext ctx) => (x, s) => x >= 0 ? x : x * s;

@@ -7,6 +7,8 @@ internal sealed class Relu : UnaryOperator
 {
     public override string OpType => "Relu";
 
+    public override bool Compiled => true;
+
     public override string Types => "float32, float16, float64, integers";
 
     protected override Func<double, double> Function(OpContext ctx) => x => x > 0 ? x : 0;

@@ -7,5 +7,7 @@ internal sealed class Sigmoid : UnaryOperator
 {
     public override string OpType => "Sigmoid";
 
+    public override bool Compiled => true;
+
     protected override Func<double, double> Function(OpContext ctx) => x => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
 }

@@ -7,6 +7,8 @@ internal sealed class Sum : OperatorDef
 {
     public override string OpType => "Sum";
 
+    public override bool Compiled => true;
+
     public override void Execute(OpContext ctx) =>
         ctx.Set(0, Pointwise.Variadic(ctx, (a, b) => Pointwise.Binary(ctx, a, b, (x, y) => x + y, (x, y) => unchecked(x + y), (x, y) => unchecked(x + y))));
 }

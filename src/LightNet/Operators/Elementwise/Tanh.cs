@@ -7,5 +7,7 @@ internal sealed class Tanh : UnaryOperator
 {
     public override string OpType => "Tanh";
 
+    public override bool Compiled => true;
+
     protected override Func<double, double> Function(OpContext ctx) => Math.Tanh;
 }

@@ -7,6 +7,13 @@ internal sealed class AveragePool : OperatorDef
 {
     public override string OpType => "AveragePool";
 
+    public override bool Compiled => true;
+
+    public override void ValidateCompiled(Node n, long opset, Action<string, string> problem)
+    {
+        Engine.CompiledLimits.Pooling(n, problem);
+    }
+
     public override void Validate(Node node, long opset, List<string> problems) => Pooling.Validate(node, problems);
 
     public override void Execute(OpContext ctx)

@@ -1,4 +1,5 @@
 using LightNet.Onnx;
+using LightNet.Operators.Support;
 
 namespace LightNet.Operators.NeuralNet;
 
@@ -6,6 +7,17 @@ namespace LightNet.Operators.NeuralNet;
 internal sealed class ConvTranspose : OperatorDef
 {
     public override string OpType => "ConvTranspose";
+
+    public override bool Compiled => true;
+
+    public override void ValidateCompiled(Node n, long opset, Action<string, string> problem)
+    {
+        Engine.CompiledLimits.AutoPad(n, problem);
+        Engine.CompiledLimits.TwoDimensional(n, "convolution", problem);
+    }
+
+    public override long Macs(Node node, IReadOnlyList<long[]?> inputs, IReadOnlyList<long[]?> outputs) =>
+        MacCount.TransposedConvolution(MacCount.At(inputs, 0), MacCount.At(inputs, 1));
 
     public override void Validate(Node node, long opset, List<string> problems)
     {

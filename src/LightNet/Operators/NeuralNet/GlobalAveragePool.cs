@@ -5,6 +5,8 @@ internal sealed class GlobalAveragePool : OperatorDef
 {
     public override string OpType => "GlobalAveragePool";
 
+    public override bool Compiled => true;
+
     public override void Execute(OpContext ctx) => ctx.Set(0, Pooling.Global(ctx, (x, off, n) =>
     {
         double s = 0;

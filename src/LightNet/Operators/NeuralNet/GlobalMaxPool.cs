@@ -5,6 +5,8 @@ internal sealed class GlobalMaxPool : OperatorDef
 {
     public override string OpType => "GlobalMaxPool";
 
+    public override bool Compiled => true;
+
     public override void Execute(OpContext ctx) => ctx.Set(0, Pooling.Global(ctx, (x, off, n) =>
     {
         double m = double.NegativeInfinity;

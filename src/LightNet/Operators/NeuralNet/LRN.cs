@@ -7,6 +7,16 @@ internal sealed class LRN : OperatorDef
 {
     public override string OpType => "LRN";
 
+    public override bool Compiled => true;
+
+    public override void ValidateCompiled(Node n, long opset, Action<string, string> problem)
+    {
+        if (n.GetInt("size", 0) <= 0)
+        {
+            problem("size", "must be a positive integer");
+        }
+    }
+
     public override void Validate(Node node, long opset, List<string> problems)
     {
         long size = node.GetInt("size", 0);

@@ -7,6 +7,13 @@ internal sealed class MaxPool : OperatorDef
 {
     public override string OpType => "MaxPool";
 
+    public override bool Compiled => true;
+
+    public override void ValidateCompiled(Node n, long opset, Action<string, string> problem)
+    {
+        Engine.CompiledLimits.Pooling(n, problem);
+    }
+
     public override string Types => "float32, float16, float64, int8, uint8";
 
     public override void Validate(Node node, long opset, List<string> problems) => Pooling.Validate(node, problems);

@@ -14,6 +14,32 @@ internal sealed class Resize : OperatorDef
 
     public override string OpType => "Resize";
 
+    public override bool Compiled => true;
+
+    public override void ValidateCompiled(Node n, long opset, Action<string, string> problem)
+    {
+        string mode = n.GetString("mode", "nearest");
+        if (mode is not ("nearest" or "linear"))
+        {
+            problem("mode", $"= '{mode}' is not compiled (nearest, linear)");
+        }
+
+        if (n.GetInt("antialias", 0) != 0)
+        {
+            problem("antialias", "= 1 is not compiled");
+        }
+
+        if (n.GetString("keep_aspect_ratio_policy", "stretch") != "stretch")
+        {
+            problem("keep_aspect_ratio_policy", "other than 'stretch' is not compiled");
+        }
+
+        if (n.GetString("coordinate_transformation_mode", "half_pixel") is "tf_crop_and_resize")
+        {
+            problem("coordinate_transformation_mode", "= 'tf_crop_and_resize' is not compiled");
+        }
+    }
+
     public override int SinceVersion => 10;
 
     public override string Types => "all (nearest); numeric (linear, cubic)";

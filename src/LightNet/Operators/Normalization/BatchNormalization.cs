@@ -7,6 +7,23 @@ internal sealed class BatchNormalization : OperatorDef
 {
     public override string OpType => "BatchNormalization";
 
+    public override bool Compiled => true;
+
+    public override void ValidateCompiled(Node n, long opset, Action<string, string> problem)
+    {
+        // Training mode normalises with the batch's own statistics and updates the running ones: the interpreter runs it.
+        if (n.GetInt("training_mode", 0) != 0)
+        {
+            problem("training_mode", "= 1 (training mode: batch statistics, running mean/variance outputs) is not compiled");
+        }
+        else if (n.Outputs.Skip(1).Any(o => o.Length > 0))
+        {
+            // Before opset 14 the extra outputs are what asks for training mode (there is no attribute to name).
+            throw new LightNetException(ErrorCode.UnsupportedOperator,
+                $"outputs after Y ({string.Join(", ", n.Outputs.Skip(1).Where(o => o.Length > 0).Select(o => $"'{o}'"))}) are training-mode running mean/variance statistics; only inference mode (output Y alone) is compiled");
+        }
+    }
+
     public override string Limitations => "before opset 14, asking for outputs 1-4 computes batch statistics; saved_mean and saved_var are the batch mean and variance";
 
     public override void Validate(Node node, long opset, List<string> problems)

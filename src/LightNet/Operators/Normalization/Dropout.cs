@@ -7,6 +7,8 @@ internal sealed class Dropout : OperatorDef
 {
     public override string OpType => "Dropout";
 
+    public override bool Compiled => true;
+
     public override string Types => "float32, float16, float64 (data); float ratio; bool training_mode";
 
     public override string Limitations => "training mode with ratio > 0 draws from the .NET random generator (seeded by 'seed'), not ONNX Runtime's";

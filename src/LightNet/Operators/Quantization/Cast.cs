@@ -7,6 +7,17 @@ internal sealed class Cast : OperatorDef
 {
     public override string OpType => "Cast";
 
+    public override bool Compiled => true;
+
+    public override void ValidateCompiled(Node n, long opset, Action<string, string> problem)
+    {
+        var to = (TensorElementType)n.GetInt("to", 0);
+        if (to is TensorElementType.String or TensorElementType.Undefined)
+        {
+            problem("to", $"= {to} is not compiled");
+        }
+    }
+
     public override string Types => "all the layer holds: float32, float16, bfloat16, float64, (u)int8..64, bool, string";
 
     public override string Limitations =>

@@ -7,6 +7,13 @@ internal sealed class QuantizeLinear : OperatorDef
 {
     public override string OpType => "QuantizeLinear";
 
+    public override bool Compiled => true;
+
+    public override void ValidateCompiled(Node n, long opset, Action<string, string> problem)
+    {
+        Engine.CompiledLimits.NotBlocked(n, problem);
+    }
+
     public override int SinceVersion => 10;
 
     public override string Types => "x: float32, float16, bfloat16, int32; y: uint8, int8, uint16, int16";

@@ -8,6 +8,16 @@ internal sealed class Gemm : OperatorDef
 {
     public override string OpType => "Gemm";
 
+    public override bool Compiled => true;
+
+    public override void ValidateCompiled(Node n, long opset, Action<string, string> problem)
+    {
+        if (n.GetInt("transA", 0) != 0)
+        {
+            problem("transA", "= 1 is not compiled");
+        }
+    }
+
     public override long Macs(Node node, IReadOnlyList<long[]?> inputs, IReadOnlyList<long[]?> outputs)
     {
         long[]? a = MacCount.At(inputs, 0), y = MacCount.At(outputs, 0);

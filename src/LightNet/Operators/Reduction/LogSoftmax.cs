@@ -5,6 +5,8 @@ internal sealed class LogSoftmax : SoftmaxFamily
 {
     public override string OpType => "LogSoftmax";
 
+    public override bool Compiled => true;
+
     protected override void Row(double[] v, double[] r, int start, int length, int stride)
     {
         double m = RowMax(v, start, length, stride);

@@ -8,6 +8,8 @@ internal sealed class MatMul : OperatorDef
 {
     public override string OpType => "MatMul";
 
+    public override bool Compiled => true;
+
     public override long Macs(Node node, IReadOnlyList<long[]?> inputs, IReadOnlyList<long[]?> outputs) =>
         MacCount.MatrixProduct(MacCount.At(inputs, 0), MacCount.At(outputs, 0));
 

@@ -5,5 +5,7 @@ internal sealed class ReduceMean : ReduceOperator
 {
     public override string OpType => "ReduceMean";
 
+    public override bool Compiled => true;
+
     protected override ReduceKind Kind => ReduceKind.Mean;
 }
