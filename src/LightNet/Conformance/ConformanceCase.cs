@@ -302,6 +302,9 @@ internal static class ConformanceCase
         return true;
     }
 
+    /// <summary>Writes a tensor as a serialized TensorProto, the format of <c>input_N.pb</c> and <c>output_N.pb</c>.</summary>
+    internal static void WriteTensor(string path, TensorData tensor) => File.WriteAllBytes(path, ModelBuilder.ToProto(tensor).ToByteArray());
+
     private static TensorBuffer ToBuffer(TensorData t)
     {
         TensorBuffer buffer = TensorBuffer.Allocate(t.ElementType, t.Dims.ToArray());
