@@ -180,6 +180,9 @@ internal static class ConformanceCommand
         }
 
         o.WriteLine();
+        o.WriteLine("Most common refusal reasons (top 15 per backend):");
+        o.Write(ConformanceExport.RefusalReasonTable(report, top: 15));
+        o.WriteLine();
         o.WriteLine("Refusals per operator (top 20 per backend):");
         o.Write(ConformanceExport.RefusalTable(report, top: 20));
         o.WriteLine();

@@ -130,6 +130,11 @@ internal static class ConformanceCase
                 return Result(ConformanceOutcome.Refused, RunnerCode, $"string tensors are not supported by the runner ('{s.Name}')");
             }
 
+            if (data.SelectMany(d => d.Inputs.Values.Concat(d.Outputs!)).FirstOrDefault(t => t!.ElementType.SizeInBits() is > 0 and < 8) is { } packed)
+            {
+                return Result(ConformanceOutcome.Refused, RunnerCode, $"{packed.ElementType} tensors (packed 4-bit) are not supported by the runner ('{packed.Name}'): a TensorBuffer cannot hold them");
+            }
+
             IInferenceSession session;
             try
             {
@@ -292,9 +297,15 @@ internal static class ConformanceCase
             return false;
         }
 
-        if (proto.DataType == 0 || !((TensorElementType)proto.DataType).IsKnown())
+        if (proto.DataType == 0)
         {
             problem = $"sequence/optional values not supported by the runner ('{Path.GetFileName(path)}' is not a plain tensor)";
+            return false;
+        }
+
+        if (!((TensorElementType)proto.DataType).IsKnown())
+        {
+            problem = $"element type {proto.DataType} of '{Path.GetFileName(path)}' is not one LightNet knows (TensorElementType)";
             return false;
         }
 

@@ -194,6 +194,8 @@ public static class ConformanceExport
             }
         }
 
+        sb.Append("\n## Most common refusal reasons\n\n");
+        sb.Append(RefusalReasonTable(report, top: 30));
         sb.Append("\n## Refusals per operator\n\n");
         sb.Append(RefusalTable(report, top: int.MaxValue));
         sb.Append("\n## Per operator\n\n");
@@ -274,6 +276,44 @@ public static class ConformanceExport
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// The most common refusal reasons per backend as a Markdown table. Reasons are grouped with node names, opset numbers of
+    /// nodes, problem counts and the case's folder left out, so that "operator 'Size' is not supported" counts once per case whatever the node is called.
+    /// </summary>
+    /// <param name="report">The report.</param>
+    /// <param name="top">At most this many rows per backend.</param>
+    /// <returns>The table.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="report"/> is null.</exception>
+    public static string RefusalReasonTable(ConformanceReport report, int top)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var sb = new StringBuilder();
+        sb.Append("| Backend | Cases | Code | Reason |\n|---|---:|---|---|\n");
+        foreach (string b in report.Backends)
+        {
+            var groups = report.Results.Where(r => r.Backend == b && r.Outcome == ConformanceOutcome.Refused)
+                .GroupBy(r => (r.ErrorCode, Reason: GeneralReason(r.Reason ?? "")))
+                .OrderByDescending(g => g.Count()).ThenBy(g => g.Key.Reason, StringComparer.Ordinal).Take(top);
+            foreach (var g in groups)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"| {b} | {g.Count()} | {g.Key.ErrorCode} | {ReportMarkdown.Cell(g.Key.Reason)} |\n");
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>A refusal reason without what varies from case to case: node names, node opsets, problem counts.</summary>
+    internal static string GeneralReason(string reason)
+    {
+        string r = System.Text.RegularExpressions.Regex.Replace(reason, @" node '[^']*'", " node");
+        r = System.Text.RegularExpressions.Regex.Replace(r, @" \(opset \d+\)", "");
+        r = System.Text.RegularExpressions.Regex.Replace(r, @" \(\d+ problems?\)", "");
+        r = System.Text.RegularExpressions.Regex.Replace(r, @" \(\+\d+ more\)", " (and more)");
+        r = System.Text.RegularExpressions.Regex.Replace(r, @"node #\d+", "node");
+        return r;
     }
 
     /// <summary>The per-operator table as Markdown: one row per operator with each backend's passed/cases and the other outcomes.</summary>
