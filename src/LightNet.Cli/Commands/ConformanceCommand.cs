@@ -30,18 +30,18 @@ internal static class ConformanceCommand
         var filter = new Option<string?>("--filter") { HelpName = "regex", Description = "Run only the cases whose path under DIR (e.g. node/test_abs) matches this regular expression." };
         var json = new Option<string?>("--json") { HelpName = "file", Description = "Write every result as JSON (schema lightnet.conformance/1) to this file." };
         var md = new Option<string?>("--md") { HelpName = "file", Description = "Write the report as Markdown to this file." };
-        var timeout = new Option<double>("--timeout") { HelpName = "seconds", Description = "Longest time one case may run before its worker is killed and the case counts as a timeout (default 20).", DefaultValueFactory = _ => 20 };
+        var timeout = new Option<double>("--timeout") { HelpName = "seconds", Description = "Longest time one case may run before its worker is killed and the case counts as a timeout.", DefaultValueFactory = _ => 20 };
         var baseline = new Option<string?>("--baseline") { HelpName = "file", Description = "An earlier --json report: list the cases whose outcome changed since." };
         var failOnRegression = new Option<bool>("--fail-on-regression") { Description = "Exit with 1 when a case that passed in --baseline does not pass now." };
         var reference = new Option<string?>("--reference") { HelpName = "backend", Description = "The backend whose passes count as right, for the 'wrong where the reference is right' list (default ort-cpu when it runs)." };
         var minPass = new Option<string[]>("--min-pass") { HelpName = "backend=N", Description = "Exit with 1 when a backend passes fewer than N cases; comma-separated or repeated.", Arity = ArgumentArity.ZeroOrMore };
         var failOnCrash = new Option<bool>("--fail-on-crash") { Description = "Exit with 1 when any case crashes or times out." };
         var failOnWrong = new Option<bool>("--fail-on-wrong-where-reference-passes") { Description = "Exit with 1 when a backend is wrong, crashes or times out on a case the reference passes." };
-        var threads = new Option<int>("--threads", "-t") { HelpName = "N", Description = "Threads per inference (default 1).", DefaultValueFactory = _ => 1 };
-        var workers = new Option<int>("--workers", "-j") { HelpName = "N", Description = "Worker processes per backend, each running a share of the cases (default 1).", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads", "-t") { HelpName = "N", Description = "Threads per inference.", DefaultValueFactory = _ => 1 };
+        var workers = new Option<int>("--workers", "-j") { HelpName = "N", Description = "Worker processes per backend, each running a share of the cases.", DefaultValueFactory = _ => 1 };
         var inProcess = new Option<bool>("--in-process") { Description = "Run the cases in this process: no worker start, but a crash ends the run and hangs are not stopped." };
-        var rtol = new Option<double>("--rtol") { HelpName = "R", Description = "Relative tolerance for floating-point outputs (default 1e-3).", DefaultValueFactory = _ => ConformanceOptions.DefaultRelativeTolerance };
-        var atol = new Option<double>("--atol") { HelpName = "A", Description = "Absolute tolerance for floating-point outputs (default 1e-5).", DefaultValueFactory = _ => ConformanceOptions.DefaultAbsoluteTolerance };
+        var rtol = new Option<double>("--rtol") { HelpName = "R", Description = "Relative tolerance for floating-point outputs.", DefaultValueFactory = _ => ConformanceOptions.DefaultRelativeTolerance };
+        var atol = new Option<double>("--atol") { HelpName = "A", Description = "Absolute tolerance for floating-point outputs.", DefaultValueFactory = _ => ConformanceOptions.DefaultAbsoluteTolerance };
         var command = new Command("conformance", "Run the ONNX backend test cases under a folder on each backend, each case isolated (a crash or hang is counted, "
             + "not fatal): pass, wrong, refused, crashed or timeout per case, with per-operator tables and the cases where a backend is wrong while the reference is right.")
         {

@@ -249,14 +249,18 @@ public static class ConformanceRunner
                     + $"{worker.FileName} {string.Join(' ', worker.Arguments)}");
             }
 
-            var caseClock = new Stopwatch();
+            // Times are taken when a line arrives (on the reading thread), so a busy supervisor neither lengthens nor shortens a case's time.
+            long? startedAt = null;
+            double InFlight(long until) => startedAt is long t ? Stopwatch.GetElapsedTime(t, until).TotalSeconds : 0;
             while (results.Count < cases.Count)
             {
                 string expected = cases[results.Count];
-                line = worker.Next(options.CaseTimeout - caseClock.Elapsed, cancellationToken);
-                if (line is null)
+                TimeSpan wait = startedAt is long since ? options.CaseTimeout - Stopwatch.GetElapsedTime(since) : options.CaseTimeout;
+                line = worker.Next(wait, cancellationToken);
+                bool late = line is not null && line.StartsWith(ResultPrefix, StringComparison.Ordinal) && InFlight(worker.LastArrival) > options.CaseTimeout.TotalSeconds;
+                if (line is null || late)
                 {
-                    if (worker.TimedOut)
+                    if (worker.TimedOut || late)
                     {
                         worker.Kill();
                         Add(Failed(expected, backend, ConformanceOutcome.Timeout, "Timeout",
@@ -264,7 +268,8 @@ public static class ConformanceRunner
                     }
                     else
                     {
-                        Add(Failed(expected, backend, ConformanceOutcome.Crashed, "WorkerExited", $"the worker process died: {worker.ExitDescription()}", caseClock.Elapsed.TotalSeconds));
+                        Add(Failed(expected, backend, ConformanceOutcome.Crashed, "WorkerExited", $"the worker process died: {worker.ExitDescription()}",
+                            InFlight(Stopwatch.GetTimestamp())));
                     }
 
                     break;
@@ -272,7 +277,7 @@ public static class ConformanceRunner
 
                 if (line.StartsWith(StartPrefix, StringComparison.Ordinal))
                 {
-                    caseClock.Restart();
+                    startedAt = worker.LastArrival;
                 }
                 else if (line.StartsWith(ResultPrefix, StringComparison.Ordinal))
                 {
@@ -284,7 +289,7 @@ public static class ConformanceRunner
                     }
 
                     Add(r);
-                    caseClock.Reset();
+                    startedAt = null;
                 }
             }
         }
@@ -323,7 +328,7 @@ public static class ConformanceRunner
     private sealed class WorkerProcess : IDisposable
     {
         private readonly Process _process;
-        private readonly BlockingCollection<string?> _lines = new();
+        private readonly BlockingCollection<(string? Line, long Arrival)> _lines = new();
         private readonly ConcurrentQueue<string> _stderrTail = new();
         private readonly Task _writer;
 
@@ -353,11 +358,11 @@ public static class ConformanceRunner
             {
                 if (e.Data is null)
                 {
-                    _lines.Add(null);
+                    _lines.Add((null, Stopwatch.GetTimestamp()));
                 }
                 else if (e.Data.StartsWith(Prefix, StringComparison.Ordinal))
                 {
-                    _lines.Add(e.Data);
+                    _lines.Add((e.Data, Stopwatch.GetTimestamp()));
                 }
             };
             _process.ErrorDataReceived += (_, e) =>
@@ -406,6 +411,9 @@ public static class ConformanceRunner
 
         public bool TimedOut { get; private set; }
 
+        /// <summary>When the line <see cref="Next"/> last returned arrived (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+        public long LastArrival { get; private set; }
+
         /// <summary>The next protocol line; null at the end of output or after <paramref name="timeout"/> (then <see cref="TimedOut"/> is set).</summary>
         public string? Next(TimeSpan timeout, CancellationToken cancellationToken)
         {
@@ -416,9 +424,10 @@ public static class ConformanceRunner
 
             try
             {
-                if (_lines.TryTake(out string? line, (int)Math.Min(timeout.TotalMilliseconds, int.MaxValue), cancellationToken))
+                if (_lines.TryTake(out (string? Line, long Arrival) item, (int)Math.Min(timeout.TotalMilliseconds, int.MaxValue), cancellationToken))
                 {
-                    return line;
+                    LastArrival = item.Arrival;
+                    return item.Line;
                 }
             }
             catch (OperationCanceledException)
