@@ -180,6 +180,9 @@ internal static class ConformanceCommand
         }
 
         o.WriteLine();
+        o.WriteLine("Unsupported operators named in refusals (top 25 per backend):");
+        o.Write(ConformanceExport.UnsupportedOperatorTable(report, top: 25));
+        o.WriteLine();
         o.WriteLine("Most common refusal reasons (top 15 per backend):");
         o.Write(ConformanceExport.RefusalReasonTable(report, top: 15));
         o.WriteLine();

@@ -69,7 +69,7 @@ internal static class ConformanceCase
         IReadOnlyList<string> ops = [];
         ConformanceCaseResult Result(ConformanceOutcome outcome, string? code, string? reason, double? maxError = null, string? worst = null) =>
             new(relative, backend.Name, outcome, ConformanceOperators.GroupKey(relative, ops), ops, code, reason is null ? null : Summarize(reason, dir),
-                maxError, worst, clock.Elapsed.TotalSeconds);
+                maxError, worst, clock.Elapsed.TotalSeconds) { Detail = reason is null ? null : Detail(reason, dir) };
 
         try
         {
@@ -230,6 +230,20 @@ internal static class ConformanceCase
         string folder = Path.GetFullPath(caseDir).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
         line = line.Replace(folder, "…/", StringComparison.Ordinal);
         return line.Length > 400 ? line[..400] + "…" : line;
+    }
+
+    /// <summary>The whole message when it has more than one line, lines joined with " | ", the case's folder as <c>…/</c>; else null.</summary>
+    internal static string? Detail(string text, string caseDir)
+    {
+        string[] lines = text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (lines.Length < 2)
+        {
+            return null;
+        }
+
+        string folder = Path.GetFullPath(caseDir).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        string joined = string.Join(" | ", lines).Replace(folder, "…/", StringComparison.Ordinal);
+        return joined.Length > 4000 ? joined[..4000] + "…" : joined;
     }
 
     internal static string FirstLine(string text)

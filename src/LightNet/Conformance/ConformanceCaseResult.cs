@@ -22,4 +22,11 @@ public sealed record ConformanceCaseResult(
     string? Reason,
     double? MaxAbsoluteError,
     string? WorstIndex,
-    double Seconds);
+    double Seconds)
+{
+    /// <summary>
+    /// The full message of a refusal or crash when it says more than <see cref="Reason"/> (every problem of a multi-line message,
+    /// with the case's folder written as <c>…/</c>); null otherwise.
+    /// </summary>
+    public string? Detail { get; init; }
+}

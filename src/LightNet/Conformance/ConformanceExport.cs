@@ -9,7 +9,7 @@ namespace LightNet.Conformance;
 /// <remarks>
 /// The JSON is <c>{ "schema", "testRoot", "createdUtc", "isolation", "relativeTolerance", "absoluteTolerance",
 /// "backends": [ { "name", "seconds", "pass", "wrong", "refused", "crashed", "timeout" } ],
-/// "results": [ { "case", "backend", "outcome", "operator", "operators", "errorCode", "reason", "maxAbsoluteError", "worstIndex", "seconds" } ] }</c>;
+/// "results": [ { "case", "backend", "outcome", "operator", "operators", "errorCode", "reason", "detail", "maxAbsoluteError", "worstIndex", "seconds" } ] }</c>;
 /// outcomes are lower-case (<c>pass</c>, <c>wrong</c>, <c>refused</c>, <c>crashed</c>, <c>timeout</c>) and a non-finite number is written as a string
 /// (<c>"Infinity"</c>, <c>"NaN"</c>). Files are written atomically: a temporary file in the same folder, then a rename.
 /// </remarks>
@@ -194,6 +194,8 @@ public static class ConformanceExport
             }
         }
 
+        sb.Append("\n## Unsupported operators named in refusals\n\n");
+        sb.Append(UnsupportedOperatorTable(report, top: 60));
         sb.Append("\n## Most common refusal reasons\n\n");
         sb.Append(RefusalReasonTable(report, top: 30));
         sb.Append("\n## Refusals per operator\n\n");
@@ -305,6 +307,50 @@ public static class ConformanceExport
         return sb.ToString();
     }
 
+    /// <summary>
+    /// Operators that refusals name as unsupported, per backend, by the number of refused cases naming each: what to implement
+    /// first. Found in the refusal's full message (<see cref="ConformanceCaseResult.Detail"/>): the cpu-simd engine's
+    /// "operator 'X' is not supported", ONNX Runtime's "Could not find an implementation for X(", and a model opset outside the
+    /// supported range (listed as <c>model opset N</c>).
+    /// </summary>
+    /// <param name="report">The report.</param>
+    /// <param name="top">At most this many rows per backend.</param>
+    /// <returns>The table: backend, what is named, refused cases naming it, and of those the cases where it is the only problem named.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="report"/> is null.</exception>
+    public static string UnsupportedOperatorTable(ConformanceReport report, int top)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var sb = new StringBuilder();
+        sb.Append("| Backend | Unsupported | Refused cases naming it | … as the only problem |\n|---|---|---:|---:|\n");
+        foreach (string b in report.Backends)
+        {
+            var counts = new Dictionary<string, (int All, int Only)>(StringComparer.Ordinal);
+            foreach (ConformanceCaseResult r in report.Results.Where(r => r.Backend == b && r.Outcome == ConformanceOutcome.Refused))
+            {
+                List<string> named = NamedUnsupported(r.Detail ?? r.Reason ?? "");
+                foreach (string n in named.Distinct(StringComparer.Ordinal))
+                {
+                    (int all, int only) = counts.GetValueOrDefault(n);
+                    counts[n] = (all + 1, only + (named.Count == 1 ? 1 : 0));
+                }
+            }
+
+            foreach (var (name, (all, only)) in counts.OrderByDescending(c => c.Value.All).ThenBy(c => c.Key, StringComparer.Ordinal).Take(top).Select(c => (c.Key, c.Value)))
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"| {b} | {ReportMarkdown.Cell(name)} | {all} | {only} |\n");
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex UnsupportedPattern = new(
+        @"operator '(?<op>[A-Za-z0-9_.]+)' is not supported|Could not find an implementation for (?<op>[A-Za-z0-9_]+)\(|model opset (?<opset>\d+) is outside",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static List<string> NamedUnsupported(string message) =>
+        UnsupportedPattern.Matches(message).Select(m => m.Groups["op"].Success ? m.Groups["op"].Value : "model opset " + m.Groups["opset"].Value).ToList();
+
     /// <summary>A refusal reason without what varies from case to case: node names, node opsets, problem counts.</summary>
     internal static string GeneralReason(string reason)
     {
@@ -405,6 +451,7 @@ public static class ConformanceExport
         w.WriteEndArray();
         if (r.ErrorCode is not null) w.WriteString("errorCode", r.ErrorCode);
         if (r.Reason is not null) w.WriteString("reason", r.Reason);
+        if (r.Detail is not null) w.WriteString("detail", r.Detail);
         if (r.MaxAbsoluteError is double m) WriteNumber(w, "maxAbsoluteError", m);
         if (r.WorstIndex is not null) w.WriteString("worstIndex", r.WorstIndex);
         w.WriteNumber("seconds", Math.Round(r.Seconds, 4));
@@ -444,6 +491,6 @@ public static class ConformanceExport
             Str("reason"),
             e.TryGetProperty("maxAbsoluteError", out JsonElement m) ? ReadNumber(m) : null,
             Str("worstIndex"),
-            e.TryGetProperty("seconds", out JsonElement s) ? ReadNumber(s) ?? 0 : 0);
+            e.TryGetProperty("seconds", out JsonElement s) ? ReadNumber(s) ?? 0 : 0) { Detail = Str("detail") };
     }
 }

@@ -99,7 +99,11 @@ public sealed class ConformanceTests : IDisposable
             Assert.Equal(new ConformanceTotals(1, 2, 1, 0, 0), report.Totals(backend));
         }
 
-        Assert.Equal(ErrorCode.UnsupportedOperator.ToString(), report.Find("other/test_nosuchop", "cpu-simd")!.ErrorCode);
+        ConformanceCaseResult simdRefusal = report.Find("other/test_nosuchop", "cpu-simd")!;
+        Assert.Equal(ErrorCode.UnsupportedOperator.ToString(), simdRefusal.ErrorCode);
+        Assert.Contains("ConformanceTestNoSuchOp", simdRefusal.Detail ?? simdRefusal.Reason);
+        Assert.DoesNotContain(_temp.Path, simdRefusal.Detail ?? "");
+        Assert.Contains("| cpu-simd | ConformanceTestNoSuchOp | 1 | 1 |", ConformanceExport.UnsupportedOperatorTable(report, top: 10));
         Assert.Empty(report.WrongWhereReferencePasses("ort-cpu"));
         ConformanceOperatorRow relu = Assert.Single(report.ByOperator(), r => r.Operator == "Relu");
         Assert.Equal(3, relu.Cases);
