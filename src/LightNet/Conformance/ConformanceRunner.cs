@@ -63,7 +63,7 @@ public static class ConformanceRunner
 
     /// <summary>Runs every case on every backend and returns the report.</summary>
     /// <param name="options">What to run and how.</param>
-    /// <param name="progress">Receives each result as it comes (from a worker-reading thread in isolated mode); null for none.</param>
+    /// <param name="progress">Receives each result as it comes; in isolated mode on a supervising thread, from several at once when <see cref="ConformanceOptions.Workers"/> is above 1; null for none.</param>
     /// <param name="cancellationToken">Stops the run between cases (isolated workers are killed).</param>
     /// <returns>The report: one result per case and backend.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
