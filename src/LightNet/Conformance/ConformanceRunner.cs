@@ -281,8 +281,17 @@ public static class ConformanceRunner
                 }
                 else if (line.StartsWith(ResultPrefix, StringComparison.Ordinal))
                 {
-                    using JsonDocument doc = JsonDocument.Parse(line[ResultPrefix.Length..]);
-                    ConformanceCaseResult r = ConformanceExport.ReadResult(doc.RootElement);
+                    ConformanceCaseResult r;
+                    try
+                    {
+                        using JsonDocument doc = JsonDocument.Parse(line[ResultPrefix.Length..]);
+                        r = ConformanceExport.ReadResult(doc.RootElement);
+                    }
+                    catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+                    {
+                        throw new LightNetException(ErrorCode.InvalidOperation, $"The conformance worker wrote a result that cannot be read: {e.Message}", e);
+                    }
+
                     if (r.Case != expected)
                     {
                         throw new LightNetException(ErrorCode.InvalidOperation, $"The conformance worker reported '{r.Case}' where '{expected}' was expected.");
