@@ -121,6 +121,7 @@ public static class CliApp
         root.Subcommands.Add(ProfileCommand.Create(context));
         root.Subcommands.Add(CompareCommand.Create(context));
         root.Subcommands.Add(VerifyCommand.Create(context));
+        root.Subcommands.Add(OperatorsCommand.Create(context));
         root.Subcommands.Add(ConformanceCommand.Create(context));
         root.Subcommands.Add(ConformanceCommand.CreateWorker(context));
         root.Subcommands.Add(QuantizeCommand.Create(context));

@@ -57,6 +57,7 @@ internal sealed record InfoJson
     UseStringEnumConverter = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 [JsonSerializable(typeof(IReadOnlyList<BackendJson>))]
 [JsonSerializable(typeof(IReadOnlyList<ZooEntryJson>))]
+[JsonSerializable(typeof(IReadOnlyList<LightNet.Operators.OperatorInfo>))]
 [JsonSerializable(typeof(InfoJson))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;
 

@@ -59,4 +59,10 @@ public enum ErrorCode
 
     /// <summary>A backend failed while running a model (the message carries the backend's own error).</summary>
     InferenceFailed = 18,
+
+    /// <summary>
+    /// A model input or output is not a tensor (a sequence, map, optional or sparse tensor value), or has an element
+    /// type the component asked to handle does not support; the message names the value and its kind.
+    /// </summary>
+    UnsupportedType = 19,
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using LightNet.Onnx;
 using LightNet.Profiling;
 
 namespace LightNet.Cli.Commands;
@@ -185,6 +186,47 @@ internal static class CommandSupport
         }
 
         return options;
+    }
+
+    /// <summary>
+    /// Loads the models of a multi-model command (verify, compare), every one before anything runs. The --shape values
+    /// are matched by input name: each file takes the shapes of its own inputs (read off by the measurement, symbolic
+    /// dimensions included), and <c>input=Nx3xHxH</c> sets a zoo network's batch and resolution.
+    /// </summary>
+    /// <param name="specs">Zoo names or .onnx paths.</param>
+    /// <param name="batch">--batch, if given.</param>
+    /// <param name="shapes">--shape values by input name.</param>
+    /// <returns>Each model with its label and the shapes of its inputs to measure with (empty for zoo networks).</returns>
+    /// <exception cref="CliUsageException">A shape names an input of none of the models.</exception>
+    public static List<(string Label, Model Model, IReadOnlyDictionary<string, long[]> Shapes)> LoadModels(IEnumerable<string> specs, int? batch,
+        IReadOnlyDictionary<string, long[]> shapes)
+    {
+        var loaded = new List<(string Label, Model Model, IReadOnlyDictionary<string, long[]> Shapes)>();
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string spec in specs)
+        {
+            if (ModelSource.IsFile(spec))
+            {
+                Model model = ModelSource.Load(spec, batch, shapes);
+                var own = shapes.Where(p => model.Graph.Inputs.Any(i => i.Name == p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+                used.UnionWith(own.Keys);
+                loaded.Add((Path.GetFileName(spec), model, own));
+            }
+            else
+            {
+                var zoo = shapes.Where(p => p.Key == ModelSource.ZooInput).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+                used.UnionWith(zoo.Keys);
+                loaded.Add((spec, ModelSource.Load(spec, batch, zoo), new Dictionary<string, long[]>()));
+            }
+        }
+
+        foreach (string name in shapes.Keys.Where(n => !used.Contains(n)))
+        {
+            throw new CliUsageException($"--shape gives '{name}', which is not an input of any of the models "
+                + $"(inputs: {string.Join(", ", loaded.SelectMany(m => m.Model.Graph.Inputs.Select(i => i.Name)).Distinct(StringComparer.Ordinal))}).");
+        }
+
+        return loaded;
     }
 
     private static string Number(double value) => value.ToString(CultureInfo.InvariantCulture);

@@ -41,15 +41,16 @@ internal static class CompareCommand
         {
             models, backends, baseline,
         };
-        measure.AddTo(command, withShapes: false, withBatch: true);
+        measure.AddTo(command, withShapes: true, withBatch: true);
         command.Options.Add(settle);
         command.Options.Add(json);
         command.Options.Add(md);
         command.SetAction(parse => CommandSupport.Execute(parse, context, () => Run(context,
             CommandSupport.SplitList(parse.GetValue(models)), CommandSupport.SplitBackends(parse.GetValue(backends), Backend.Names),
-            parse.GetValue(baseline), WithSettle(measure.Build(parse), parse.GetValue(settle)), measure.Batch(parse), parse.GetValue(json), parse.GetValue(md)),
-            missingDimensionHint: "compare takes models whose only dynamic dimension is the batch (--batch); "
-                + "profile such a model on its own with 'lightnet profile MODEL --shape NAME=1x3x224x224 --backend B'."));
+            parse.GetValue(baseline), WithSettle(measure.Build(parse), parse.GetValue(settle)), measure.Batch(parse), measure.Shapes(parse),
+            parse.GetValue(json), parse.GetValue(md)),
+            missingDimensionHint: "A symbolic first dimension is the batch (--batch); give the other dimensions with --shape NAME=1x3x224x224 "
+                + "(repeat it for each input; each model takes the shapes of its own inputs), or profile the model on its own with 'lightnet profile'."));
         return command;
     }
 
@@ -72,7 +73,7 @@ internal static class CompareCommand
     internal const string PlainBaseline = "ort-cpu:opt=none";
 
     private static int Run(CliContext context, List<string> modelSpecs, List<string> backendNames, string? baseline, ProfileOptions options,
-        int? batch, string? json, string? md)
+        int? batch, IReadOnlyDictionary<string, long[]> shapes, string? json, string? md)
     {
         if (modelSpecs.Count == 0)
         {
@@ -99,8 +100,16 @@ internal static class CompareCommand
         }
 
         // Build or load every model first, so that a bad name fails before minutes of measuring.
-        var loaded = modelSpecs.Select(spec => ModelSource.Load(spec, batch, new Dictionary<string, long[]>())).ToList();
-        List<string> labels = modelSpecs.Select(s => ModelSource.IsFile(s) ? Path.GetFileName(s) : s).ToList();
+        var models = CommandSupport.LoadModels(modelSpecs, batch, shapes);
+        List<Model> loaded = models.Select(m => m.Model).ToList();
+        List<string> labels = models.Select(m => m.Label).ToList();
+        // Each file takes the shapes of its own inputs (the comparison matches them by name, model by model).
+        var fileShapes = models.SelectMany(m => m.Shapes).DistinctBy(p => p.Key).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        if (fileShapes.Count > 0)
+        {
+            options = options with { InputShapes = fileShapes };
+        }
+
         int available = backends.DistinctBy(b => b.Name).Count(b => b.CheckAvailability().IsAvailable); // cached probes
         if (available == 0)
         {

@@ -33,7 +33,7 @@ internal static class VerifyCommand
         var reference = new Option<string>("--reference") { HelpName = "backend", Description = "The backend whose outputs count as right (default cpu-simd).", DefaultValueFactory = _ => "cpu-simd" };
         var minCosine = new Option<double>("--min-cosine") { HelpName = "0..1", Description = "Smallest cosine similarity an FP16 or INT8 backend's outputs must reach (default 0.999).", DefaultValueFactory = _ => OutputCheck.DefaultMinCosine };
         var threads = new Option<int?>("--threads", "-t") { HelpName = "N", Description = "Threads per inference (default: each backend's choice)." };
-        var shape = InfoCommand.ShapeOption();
+        var shape = InfoCommand.ShapeOption(); // a file's inputs by name, or input=Nx3xHxH for the zoo networks
         var md = new Option<string?>("--md") { HelpName = "file", Description = "Also write the table as Markdown to this file." };
         var command = new Command("verify", "Check that backends give the same outputs as a reference backend on the same inputs: "
             + $"FP32 elementwise (rtol {FidelityReport.RelativeTolerance.ToString(CultureInfo.InvariantCulture)}, atol {FidelityReport.AbsoluteTolerance.ToString(CultureInfo.InvariantCulture)}), "
@@ -73,19 +73,20 @@ internal static class VerifyCommand
         var runnable = backends.Except(unavailable.Select(u => u.Backend)).ToList();
 
         // Load every model first, so that a bad name fails before anything runs.
-        var loaded = modelSpecs.Distinct(StringComparer.Ordinal)
-            .Select(spec => (Label: ModelSource.IsFile(spec) ? Path.GetFileName(spec) : spec, Model: ModelSource.Load(spec, null, shapes))).ToList();
+        var loaded = CommandSupport.LoadModels(modelSpecs.Distinct(StringComparer.Ordinal), null, shapes);
         ProfileOptions options = CommandSupport.BuildOptions(quick: false, warmup: null, runs: null, minTime: null, maxTime: null, threads, batch: null);
         var checks = new List<OutputCheck>();
-        foreach ((string label, Model model) in loaded)
+        foreach ((string label, Model model, IReadOnlyDictionary<string, long[]> modelShapes) in loaded)
         {
+            // A file's --shape values resolve its symbolic dimensions, for the inputs and for every backend's session.
+            ProfileOptions modelOptions = modelShapes.Count > 0 ? options with { InputShapes = modelShapes } : options;
             foreach (Backend backend in runnable)
             {
                 context.CancellationToken.ThrowIfCancellationRequested();
                 context.Stderr.WriteLine($"{label} on {backend.Name} against {reference.Name}…");
                 try
                 {
-                    checks.Add(new OutputCheck(label, backend.Name, backend.Precision, Profiler.CompareOutputs(model, backend, reference, options), null));
+                    checks.Add(new OutputCheck(label, backend.Name, backend.Precision, Profiler.CompareOutputs(model, backend, reference, modelOptions), null));
                 }
                 catch (LightNetException e)
                 {

@@ -11,13 +11,14 @@ internal static class ModelAnalyzer
         Dictionary<string, InferredValue> inputs = ResolveInputs(graph, options);
         Dictionary<string, InferredValue> values = ShapeInference.Run(graph, model.Opset, inputs);
 
-        var (parameters, buffers, constants) = CountStoredValues(graph);
+        Dictionary<string, TensorData> stored = StoredTensors(graph);
+        var (parameters, buffers, constants) = CountStoredValues(graph, stored);
         var firstReader = new Dictionary<string, Node>(StringComparer.Ordinal);
         foreach (Node n in graph.Nodes)
         {
             foreach (string input in n.Inputs)
             {
-                if (graph.Initializers.ContainsKey(input))
+                if (stored.ContainsKey(input))
                 {
                     firstReader.TryAdd(input, n);
                 }
@@ -43,9 +44,9 @@ internal static class ModelAnalyzer
             BufferValues = buffers,
             ConstantValues = constants,
             Macs = totalMacs,
-            WeightBytes = graph.Initializers.Values.Sum(t => t.ByteCount),
+            WeightBytes = stored.Values.Sum(t => t.ByteCount),
             FileBytes = model.SerializedBytes,
-            PeakActivationBytes = PeakActivationBytes(graph, values),
+            PeakActivationBytes = PeakActivationBytes(graph, values, stored),
             OperatorCounts = graph.Nodes.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
             Inputs = graph.Inputs.Select(i => Resolved(i, values)).ToArray(),
             Outputs = graph.Outputs.Select(o => Resolved(o, values)).ToArray(),
@@ -139,8 +140,38 @@ internal static class ModelAnalyzer
         return result;
     }
 
-    /// <summary>Trainable parameters per initializer, plus BN statistics and other constants.</summary>
-    private static (Dictionary<string, long> Parameters, long Buffers, long Constants) CountStoredValues(Graph graph)
+    /// <summary>
+    /// Every stored tensor by value name: the initializers, and the values of Constant nodes (PaddlePaddle and some
+    /// TensorFlow exporters keep their weights there). Weights are weights wherever they are stored.
+    /// </summary>
+    internal static Dictionary<string, TensorData> StoredTensors(Graph graph)
+    {
+        var stored = new Dictionary<string, TensorData>(graph.Initializers, StringComparer.Ordinal);
+        foreach (Node n in graph.Nodes)
+        {
+            if (n.OpType == "Constant" && (n.Domain is "" or "ai.onnx") && n.Outputs.Count > 0 && n.Outputs[0].Length > 0
+                && ConstantTensor(n, n.Outputs[0]) is { } t)
+            {
+                stored.TryAdd(n.Outputs[0], t);
+            }
+        }
+
+        return stored;
+    }
+
+    /// <summary>The tensor a Constant node holds (value, value_float(s), value_int(s)); null for strings and sparse values.</summary>
+    private static TensorData? ConstantTensor(Node n, string name)
+    {
+        if (n.GetTensor("value") is { } t) return t;
+        if (n.Attributes.ContainsKey("value_float")) return TensorData.FromFloats(name, [], [n.GetFloat("value_float", 0)]);
+        if (n.GetFloats("value_floats") is { } fs) return TensorData.FromFloats(name, [fs.Count], fs.ToArray());
+        if (n.Attributes.ContainsKey("value_int")) return TensorData.FromInt64s(name, [], [n.GetInt("value_int", 0)]);
+        if (n.GetInts("value_ints") is { } ls) return TensorData.FromInt64s(name, [ls.Count], ls.ToArray());
+        return null;
+    }
+
+    /// <summary>Trainable parameters per stored tensor, plus BN statistics and other constants.</summary>
+    private static (Dictionary<string, long> Parameters, long Buffers, long Constants) CountStoredValues(Graph graph, Dictionary<string, TensorData> stored)
     {
         var bnStatistics = new HashSet<string>(StringComparer.Ordinal);
         var quantizedWeights = new HashSet<string>(StringComparer.Ordinal);
@@ -176,7 +207,7 @@ internal static class ModelAnalyzer
 
         var parameters = new Dictionary<string, long>(StringComparer.Ordinal);
         long buffers = 0, constants = 0;
-        foreach ((string name, TensorData t) in graph.Initializers)
+        foreach ((string name, TensorData t) in stored)
         {
             if (bnStatistics.Contains(name))
             {
@@ -232,14 +263,15 @@ internal static class ModelAnalyzer
         }
     }
 
-    private static long PeakActivationBytes(Graph graph, Dictionary<string, InferredValue> values)
+    private static long PeakActivationBytes(Graph graph, Dictionary<string, InferredValue> values, Dictionary<string, TensorData> stored)
     {
-        long Bytes(string name) => values.TryGetValue(name, out InferredValue? v) ? v.ByteCount : 0;
+        // Weights (initializers and Constant-node values) are not activations.
+        long Bytes(string name) => !stored.ContainsKey(name) && values.TryGetValue(name, out InferredValue? v) ? v.ByteCount : 0;
 
         var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (Node n in graph.Nodes)
         {
-            foreach (string input in n.Inputs.Where(i => i.Length > 0 && !graph.Initializers.ContainsKey(i)))
+            foreach (string input in n.Inputs.Where(i => i.Length > 0 && !stored.ContainsKey(i)))
             {
                 lastUse[input] = n.Index;
             }
@@ -252,7 +284,7 @@ internal static class ModelAnalyzer
         {
             live += n.Outputs.Where(o => o.Length > 0).Sum(Bytes);
             peak = Math.Max(peak, live);
-            foreach (string value in n.Inputs.Concat(n.Outputs).Where(v => v.Length > 0 && !graph.Initializers.ContainsKey(v)).Distinct())
+            foreach (string value in n.Inputs.Concat(n.Outputs).Where(v => v.Length > 0 && !stored.ContainsKey(v)).Distinct())
             {
                 bool deadAfterThis = lastUse.TryGetValue(value, out int last) ? last == n.Index : n.Outputs.Contains(value);
                 if (deadAfterThis && !outputs.Contains(value))

@@ -8,10 +8,11 @@ namespace LightNet.Analysis;
 /// </summary>
 /// <remarks>
 /// <para><b>Parameters</b> follow the trainable convention of PyTorch and Keras: the elements of
-/// floating-point initializers (and of integer weights fed to DequantizeLinear), except BatchNormalization's
+/// floating-point stored tensors (and of integer weights fed to DequantizeLinear), except BatchNormalization's
 /// running mean and variance, which are counted in <see cref="BufferValues"/>. Integer constants such as
 /// Reshape targets, and float settings such as Clip bounds, Resize scales, Pad values and quantization scales,
-/// are <see cref="ConstantValues"/>.</para>
+/// are <see cref="ConstantValues"/>. Stored tensors are the initializers and the values of Constant nodes
+/// (where PaddlePaddle and some TensorFlow exporters keep their weights), counted alike.</para>
 /// <para><b>MACs</b> count one multiply-accumulate per weight use in Conv (output elements × input channels per
 /// group × kernel area), ConvTranspose (input elements × output channels per group × kernel area), Gemm
 /// (M × N × K) and MatMul (batch × M × N × K). Biases, normalisation, activations, pooling and element-wise ops
@@ -31,7 +32,7 @@ public sealed record ModelInfo
     /// <summary>Multiply-accumulate operations of one run at the analysed shapes (see remarks).</summary>
     public required long Macs { get; init; }
 
-    /// <summary>Bytes of all initializers as stored.</summary>
+    /// <summary>Bytes of all stored tensors (initializers and Constant-node values) as stored.</summary>
     public required long WeightBytes { get; init; }
 
     /// <summary>Bytes of the serialized model.</summary>

@@ -409,7 +409,11 @@ internal static class ShapeInference
     private static InferredValue Flatten(Context c)
     {
         long[] x = c.Dims(0);
-        int axis = c.Axis(c.Node.GetInt("axis", 1), x.Length + 1);
+        // axis is in [-r, r]; a negative one counts from the end: axis + r (not r + 1, unlike Unsqueeze).
+        long given = c.Node.GetInt("axis", 1);
+        long a = given < 0 ? given + x.Length : given;
+        c.Check(a >= 0 && a <= x.Length, $"axis {given} is out of range [-{x.Length}, {x.Length}] for a rank-{x.Length} input");
+        int axis = (int)a;
         return new InferredValue(c.In(0).Type, [Shapes.ElementCount(x.AsSpan(0, axis)), Shapes.ElementCount(x.AsSpan(axis))], c.In(0).Constant);
     }
 
@@ -588,20 +592,7 @@ internal static class ShapeInference
             int axis = c.Axis(axes[i], x.Length);
             long d = x[axis], step = steps[i];
             c.Check(step != 0, "a step is zero");
-            long start = starts[i] < 0 ? starts[i] + d : starts[i];
-            long end = ends[i] < 0 ? ends[i] + d : ends[i];
-            if (step > 0)
-            {
-                start = Math.Clamp(start, 0, d);
-                end = Math.Clamp(end, 0, d);
-                result[axis] = Math.Max(0, (end - start + step - 1) / step);
-            }
-            else
-            {
-                start = Math.Clamp(start, 0, d - 1);
-                end = Math.Clamp(end, -1, d - 1);
-                result[axis] = Math.Max(0, (start - end + (-step) - 1) / -step);
-            }
+            (long start, result[axis]) = SliceAxis(starts[i], ends[i], step, d);
 
             first[axis] = start;
             stride[axis] = step;
@@ -614,6 +605,35 @@ internal static class ShapeInference
         }
 
         return new InferredValue(c.In(0).Type, result, constant);
+    }
+
+    /// <summary>
+    /// ONNX Slice on one axis of size <paramref name="d"/>: the first index read and the element count. Starts and
+    /// ends may be anything from long.MinValue to long.MaxValue and steps ±2^63: negative starts/ends count from
+    /// the end, then are clamped to [0, d] (positive step) or [-1, d-1] (negative step); nothing overflows.
+    /// </summary>
+    internal static (long Start, long Count) SliceAxis(long start, long end, long step, long d)
+    {
+        // d >= 0, so adding it to a negative value cannot overflow.
+        start = start < 0 ? start + d : start;
+        end = end < 0 ? end + d : end;
+        if (step > 0)
+        {
+            start = Math.Clamp(start, 0, d);
+            end = Math.Clamp(end, 0, d);
+            return (start, end > start ? ((end - start - 1) / step) + 1 : 0);
+        }
+
+        start = Math.Clamp(start, 0, Math.Max(0, d - 1));
+        end = Math.Clamp(end, -1, Math.Max(-1, d - 1));
+        if (d == 0 || start <= end)
+        {
+            return (start, 0);
+        }
+
+        // |step| as unsigned: -long.MinValue does not fit a long.
+        ulong magnitude = step == long.MinValue ? (ulong)long.MaxValue + 1 : (ulong)(-step);
+        return (start, (long)((ulong)(start - end - 1) / magnitude) + 1);
     }
 
     private static InferredValue Pad(Context c)

@@ -34,7 +34,9 @@ public interface IInferenceSession : IDisposable
 
     /// <summary>
     /// Ends per-operator profiling and returns the per-node times of every run since the session was created,
-    /// or null when the session was created without <see cref="InferenceOptions.PerOperatorProfiling"/>.
+    /// or null when the session was created without <see cref="InferenceOptions.PerOperatorProfiling"/>. A backend that
+    /// compiles one plan per input shape set (cpu-simd) reports the steps of the plan that ran most often since the last
+    /// call (the most recently used on a tie), leaving out the runs at other shapes.
     /// </summary>
     /// <param name="skipFirstRuns">Runs to leave out at the start (warm-up).</param>
     OperatorProfile? CollectOperatorProfile(int skipFirstRuns = 0);

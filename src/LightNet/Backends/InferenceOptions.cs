@@ -31,7 +31,13 @@ public sealed record InferenceOptions
     /// <summary>Record per-operator times, read back with <see cref="IInferenceSession.CollectOperatorProfile"/>. Slows runs down.</summary>
     public bool PerOperatorProfiling { get; init; }
 
-    /// <summary>Values of symbolic input dimensions (dim_param name → value) that the backend may specialise for.</summary>
+    /// <summary>
+    /// Values of symbolic input dimensions (dim_param name → value) that the backend may specialise for at load time.
+    /// ONNX Runtime fixes them as free-dimension overrides. cpu-simd compiles its plan for them at creation when they fix
+    /// every input dimension (so load-time errors surface there); without them it compiles at the first run with each new
+    /// set of input shapes, and in both cases a later run at other shapes compiles another plan (up to 8 are kept).
+    /// The profiler fills this from the input shapes it measures with (<see cref="Profiling.ProfileOptions.ToInferenceOptions"/>).
+    /// </summary>
     public IReadOnlyDictionary<string, long>? DimensionValues { get; init; }
 
     internal void Validate()

@@ -129,8 +129,11 @@ public sealed record CompressionReport
 
         var accumulators = before.ToDictionary(o => o, o => new FidelityAccumulator(o), StringComparer.Ordinal);
         int samples = 0;
-        using (IInferenceSession reference = backend.CreateSession(original, new InferenceOptions { Threads = options.Profile?.Threads }))
-        using (IInferenceSession test = backend.CreateSession(compressed, new InferenceOptions { Threads = options.Profile?.Threads }))
+        // The samples' shapes are only known as they are read: a backend that compiles for static shapes (cpu-simd) compiles at
+        // the first sample of each shape.
+        InferenceOptions sessionOptions = options.Profile?.ToInferenceOptions() ?? InferenceOptions.Default;
+        using (IInferenceSession reference = backend.CreateSession(original, sessionOptions))
+        using (IInferenceSession test = backend.CreateSession(compressed, sessionOptions))
         {
             foreach (IReadOnlyDictionary<string, TensorBuffer> sample in inputs.Read(original, cancellationToken))
             {

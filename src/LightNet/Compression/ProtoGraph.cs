@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using LightNet.Onnx.Protos;
+using LightNet.Operators.Support;
 
 namespace LightNet.Compression;
 
@@ -212,15 +213,8 @@ internal static class ProtoGraph
             }
 
             bool hasBias = conv.Input.Count > 2 && conv.Input[2].Length > 0;
-            float[] bias = hasBias ? Floats(init[conv.Input[2]]) : new float[channels];
-            int per = weights.Length / channels;
-            var newBias = new float[channels];
-            for (int c = 0; c < channels; c++)
-            {
-                float scale = gamma[c] / MathF.Sqrt(variance[c] + eps);
-                for (int k = 0; k < per; k++) weights[c * per + k] *= scale;
-                newBias[c] = (bias[c] - mean[c]) * scale + beta[c];
-            }
+            (float[] scale, float[] shift) = BatchNormFold.Affine(gamma, beta, mean, variance, eps);
+            float[] newBias = BatchNormFold.IntoWeights(weights, hasBias ? Floats(init[conv.Input[2]]) : null, scale, shift);
 
             string wName = names.Fresh(conv.Input[1] + "_bnfolded"), bName = names.Fresh((conv.Name.Length > 0 ? conv.Name : conv.Output[0]) + "_bias_bnfolded");
             g.Initializer.Add(Tensor<float>(wName, Float, w.Dims, weights));

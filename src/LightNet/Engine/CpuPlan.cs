@@ -145,7 +145,14 @@ internal sealed unsafe class CpuPlan : IDisposable
         return p;
     }
 
-    private float* Pointer(string value) => (float*)(_arena + Memory.Offsets[value]);
+    /// <summary>
+    /// Where a value lives: its arena offset, or, for a constant the optimizer did not fold into its consumer
+    /// (Relu, Softmax, Slice, ... of an initializer), an aligned copy of the constant.
+    /// </summary>
+    private float* Pointer(string value) =>
+        Memory.Offsets.TryGetValue(value, out long offset) ? (float*)(_arena + offset)
+        : Graph.Constants.TryGetValue(value, out ConstTensor? c) ? ConstantPointer(c)
+        : throw new LightNetException(ErrorCode.InvalidModel, $"Value '{value}' of graph '{Graph.Name}' has no storage: no node produces it and it is not a constant.");
 
     private float* ConstantPointer(ConstTensor c)
     {
@@ -165,6 +172,28 @@ internal sealed unsafe class CpuPlan : IDisposable
 
     private static long[] IntsAttr(OptimizedNode n, string name, long[] fallback) => n.Source.GetInts(name)?.ToArray() ?? fallback;
 
+    /// <summary>An ints attribute that must have exactly <paramref name="length"/> values (a 2-D window's strides, pads, ...).</summary>
+    private long[] IntsAttr(OptimizedNode n, string name, long[] fallback, int length)
+    {
+        long[] v = IntsAttr(n, name, fallback);
+        return v.Length == length ? v
+            : throw new LightNetException(ErrorCode.UnsupportedOperator,
+                $"{n.OpType} node '{n.Name}' (opset {Graph.Opset}): attribute '{name}' has {v.Length} values; this 2-D path needs {length}.");
+    }
+
+    /// <summary>Refuses a window operator (Conv, ConvTranspose, pooling) that is not 2-D: input, output (and weights) must be 4-D.</summary>
+    private void Require2D(OptimizedNode n, string what, long[] xd, long[] yd, long[]? wd = null)
+    {
+        if (xd.Length != 4 || yd.Length != 4 || wd is { Length: not 4 })
+        {
+            int spatial = Math.Max(0, (wd ?? xd).Length - 2);
+            throw new LightNetException(ErrorCode.UnsupportedOperator,
+                $"{n.OpType} node '{n.Name}' (opset {Graph.Opset}) is a {spatial}-D {what} (input {Dimension.Format(xd)}" +
+                $"{(wd is null ? "" : $", weights {Dimension.Format(wd)}")}); the cpu-simd engine supports only 2-D {what} (4-D input and output" +
+                $"{(wd is null ? "" : ", 4-D weights")}).");
+        }
+    }
+
     private PlanStep Compile(OptimizedNode n)
     {
         try
@@ -175,6 +204,12 @@ internal sealed unsafe class CpuPlan : IDisposable
         {
             throw new LightNetException(ErrorCode.UnsupportedOperator,
                 $"{n.OpType} node '{n.Name}' (opset {Graph.Opset}) cannot be prepared: {e.Message}", e);
+        }
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or OverflowException or KeyNotFoundException)
+        {
+            // A shape or attribute combination no explicit check above foresaw: never let a raw .NET exception escape.
+            throw new LightNetException(ErrorCode.UnsupportedOperator,
+                $"{n.OpType} node '{n.Name}' (opset {Graph.Opset}) cannot be prepared for input {Dimension.Format(Graph.Dims(n.Inputs[0]))}: {e.Message}", e);
         }
     }
 
@@ -334,7 +369,7 @@ internal sealed unsafe class CpuPlan : IDisposable
     private (int Top, int Left, int Bottom, int Right) Pads(OptimizedNode n, long[] xd, int kh, int kw, int sh, int sw, int dh, int dw, bool ceil)
     {
         string autoPad = n.Source.GetString("auto_pad", "NOTSET");
-        long[] pads = IntsAttr(n, "pads", [0, 0, 0, 0]);
+        long[] pads = IntsAttr(n, "pads", [0, 0, 0, 0], 4);
         if (autoPad is "SAME_UPPER" or "SAME_LOWER" or "VALID")
         {
             var h = PoolGeometry.Resolve(autoPad, (int)xd[2], kh, sh, dh, 0, 0, ceil);
@@ -348,7 +383,8 @@ internal sealed unsafe class CpuPlan : IDisposable
     private PlanStep CompileConv(OptimizedNode n, long[] xd, long[] yd, float* y)
     {
         ConstTensor w = Const(n.Inputs[1]);
-        long[] strides = IntsAttr(n, "strides", [1, 1]), dil = IntsAttr(n, "dilations", [1, 1]);
+        Require2D(n, "convolution", xd, yd, w.Dims);
+        long[] strides = IntsAttr(n, "strides", [1, 1], 2), dil = IntsAttr(n, "dilations", [1, 1], 2);
         int kh = (int)w.Dims[2], kw = (int)w.Dims[3];
         var pads = Pads(n, xd, kh, kw, (int)strides[0], (int)strides[1], (int)dil[0], (int)dil[1], false);
         var shape = new Conv2dShape((int)xd[1], (int)xd[2], (int)xd[3], (int)yd[1], (int)yd[2], (int)yd[3], kh, kw,
@@ -362,13 +398,14 @@ internal sealed unsafe class CpuPlan : IDisposable
     private PlanStep CompileConvTranspose(OptimizedNode n, long[] xd, long[] yd, float* y)
     {
         ConstTensor w = Const(n.Inputs[1]);
-        long[] strides = IntsAttr(n, "strides", [1, 1]), dil = IntsAttr(n, "dilations", [1, 1]);
+        Require2D(n, "transposed convolution", xd, yd, w.Dims);
+        long[] strides = IntsAttr(n, "strides", [1, 1], 2), dil = IntsAttr(n, "dilations", [1, 1], 2);
         int kh = (int)w.Dims[2], kw = (int)w.Dims[3];
-        long[] pads = IntsAttr(n, "pads", [0, 0, 0, 0]);
+        long[] pads = IntsAttr(n, "pads", [0, 0, 0, 0], 4);
         string autoPad = n.Source.GetString("auto_pad", "NOTSET");
         if (n.Source.GetInts("output_shape") is not null || autoPad is "SAME_UPPER" or "SAME_LOWER")
         {
-            long[] op = IntsAttr(n, "output_padding", [0, 0]);
+            long[] op = IntsAttr(n, "output_padding", [0, 0], 2);
             long[] k = [kh, kw];
             pads = new long[4];
             for (int i = 0; i < 2; i++)
@@ -389,8 +426,9 @@ internal sealed unsafe class CpuPlan : IDisposable
 
     private PlanStep CompilePool(OptimizedNode n, long[] xd, long[] yd, float* y)
     {
-        long[] k = IntsAttr(n, "kernel_shape", []);
-        long[] strides = IntsAttr(n, "strides", [1, 1]), dil = IntsAttr(n, "dilations", [1, 1]);
+        Require2D(n, "pooling", xd, yd);
+        long[] k = IntsAttr(n, "kernel_shape", [], 2);
+        long[] strides = IntsAttr(n, "strides", [1, 1], 2), dil = IntsAttr(n, "dilations", [1, 1], 2);
         bool ceil = n.Source.GetInt("ceil_mode", 0) != 0;
         var pads = Pads(n, xd, (int)k[0], (int)k[1], (int)strides[0], (int)strides[1], (int)dil[0], (int)dil[1], ceil);
         var shape = new Pool2dShape(checked((int)(xd[0] * xd[1])), (int)xd[2], (int)xd[3], (int)yd[2], (int)yd[3], (int)k[0], (int)k[1],

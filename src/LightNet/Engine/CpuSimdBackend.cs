@@ -1,5 +1,6 @@
 using LightNet.Backends;
 using LightNet.Engine.Kernels;
+using LightNet.Operators.Interpreter;
 
 namespace LightNet.Engine;
 
@@ -78,7 +79,19 @@ internal sealed class CpuSimdBackend : Backend
         EnsureAvailable();
         Isa isa = IsaSupport.Resolve(RequestedIsa);
         int threads = options.Threads ?? ThreadsOption ?? DefaultThreads;
-        return new CpuSimdSession(this, model, options, isa, threads, SpinMicroseconds);
+        try
+        {
+            var session = new CpuSimdSession(this, model, options, isa, threads, SpinMicroseconds);
+            return session.PlansCompiled > 0
+                ? session
+                : new CpuSimdFallbackSession(session, reason => new InterpretedSession(this, model, options, reason));
+        }
+        catch (LightNetException e) when (e.Code is ErrorCode.UnsupportedOperator or ErrorCode.MissingDimension)
+        {
+            // Outside the compiled fast path (an operator, element type or dynamic shape it does not cover): the
+            // interpreter over the operator registry runs the graph, or says precisely why it cannot.
+            return new InterpretedSession(this, model, options, e.Message);
+        }
     }
 
     private static string IsaDescription(Isa isa) => isa switch

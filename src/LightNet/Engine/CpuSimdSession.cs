@@ -8,44 +8,152 @@ using LightNet.Profiling;
 namespace LightNet.Engine;
 
 /// <summary>
-/// A model compiled by <see cref="GraphOptimizer"/> into a <see cref="CpuPlan"/>. Runs are serialised by a lock
-/// (the plan owns one arena and one worker pool); a prepared run copies its inputs in, executes and copies its
-/// outputs out without allocating.
+/// A model compiled by <see cref="GraphOptimizer"/> into one <see cref="CpuPlan"/> per distinct set of input shapes.
+/// Symbolic input dimensions take their values from the tensors passed: when every input dimension is known at
+/// creation (fixed, or given by <see cref="InferenceOptions.DimensionValues"/>) that plan is compiled at once, so load-time
+/// errors surface there; otherwise each plan is compiled at the first run with its shapes. Plans live in a small LRU
+/// cache (<see cref="MaxPlans"/>); an evicted plan that a prepared run still holds is freed when that run is disposed.
+/// Runs are serialised by one lock (each plan owns one arena and one worker pool); a prepared run is bound to the plan
+/// of its inputs' shapes and copies its inputs in, executes and copies its outputs out without allocating.
 /// </summary>
 internal sealed unsafe class CpuSimdSession : IInferenceSession
 {
+    /// <summary>The plans kept by default, one per distinct set of input shapes.</summary>
+    public const int DefaultMaxPlans = 8;
+
     private readonly object _gate = new();
-    private readonly CpuPlan _plan;
+    private readonly Model _model;
     private readonly string _modelName;
+    private readonly bool _fuse;
+    private readonly Isa _isa;
+    private readonly int _threads;
+    private readonly int _spinMicroseconds;
     private readonly bool _profiling;
-    private readonly List<long[]> _profileRuns = [];
+    private readonly (string Name, IReadOnlyList<Dimension>? Declared)[] _declaredInputs;
+    private readonly List<PlanEntry> _plans = [];
+    private readonly List<PlanEntry> _evictedButHeld = [];
+    private readonly List<(PlanEntry Plan, long[] Ticks)> _profileRuns = [];
+    private long _clock;
     private int _disposed;
 
-    public CpuSimdSession(CpuSimdBackend backend, Model model, InferenceOptions options, Isa isa, int threads, int spinMicroseconds = WorkerPool.DefaultSpinMicroseconds)
+    public CpuSimdSession(CpuSimdBackend backend, Model model, InferenceOptions options, Isa isa, int threads,
+        int spinMicroseconds = WorkerPool.DefaultSpinMicroseconds, int maxPlans = DefaultMaxPlans)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPlans, 1);
         Backend = backend;
+        _model = model;
         _modelName = model.SourcePath ?? model.Graph.Name;
         _profiling = options.PerOperatorProfiling;
-        OptimizedGraph graph = GraphOptimizer.Optimize(model, options.DimensionValues, fuse: options.GraphOptimization >= GraphOptimization.Extended);
-        _plan = new CpuPlan(graph, isa, threads, spinMicroseconds);
-        Inputs = graph.Inputs.Select(b => new TensorSpec(b.Name, b.ElementType, b.Declared)).ToArray();
-        Outputs = graph.Outputs.Select(b => new TensorSpec(b.Name, b.ElementType, b.Declared)).ToArray();
+        _fuse = options.GraphOptimization >= GraphOptimization.Extended;
+        _isa = isa;
+        _threads = threads;
+        _spinMicroseconds = spinMicroseconds;
+        MaxPlans = maxPlans;
+        Graph graph = model.Graph;
+        ValueInfo[] realInputs = graph.Inputs.Where(i => !graph.Initializers.ContainsKey(i.Name)).ToArray();
+        _declaredInputs = realInputs.Select(i => (i.Name, i.Shape)).ToArray();
+        if (AllInputDimensionsKnown(realInputs, options.DimensionValues))
+        {
+            // Compile now, as before: unsupported operators and bad shapes fail CreateSession.
+            OptimizedGraph optimized = GraphOptimizer.Optimize(model, options.DimensionValues, _fuse);
+            var plan = new PlanEntry(new CpuPlan(optimized, isa, threads, spinMicroseconds));
+            _plans.Add(plan);
+            PlansCompiled = 1;
+            Inputs = optimized.Inputs.Select(b => new TensorSpec(b.Name, b.ElementType, b.Declared)).ToArray();
+            Outputs = optimized.Outputs.Select(b => new TensorSpec(b.Name, b.ElementType, b.Declared)).ToArray();
+            return;
+        }
+
+        // Symbolic dimensions without values: every plan waits for the first run with its shapes. Check now what can be
+        // checked without shapes, so that an unsupported operator or input type still fails CreateSession.
+        SupportCheck.Validate(graph, model.Opset, _modelName);
+        foreach (ValueInfo i in realInputs.Where(i => i.ElementType is not (TensorElementType.Float or TensorElementType.Float16 or TensorElementType.Undefined)))
+        {
+            throw new LightNetException(ErrorCode.UnsupportedOperator,
+                $"The cpu-simd engine cannot run '{_modelName}': input '{i.Name}' is {i.ElementType}; only Float and Float16 inputs are supported.");
+        }
+
+        Inputs = realInputs.Select(i => new TensorSpec(i.Name, BoundaryType(i.ElementType), i.Shape ?? [])).ToArray();
+        Outputs = graph.Outputs.Select(o => new TensorSpec(o.Name, BoundaryType(o.ElementType), o.Shape ?? [])).ToArray();
     }
 
     public Backend Backend { get; }
 
+    /// <summary>The declared inputs, symbolic dimensions kept.</summary>
     public IReadOnlyList<TensorSpec> Inputs { get; }
 
+    /// <summary>The declared outputs, symbolic dimensions kept.</summary>
     public IReadOnlyList<TensorSpec> Outputs { get; }
 
-    internal CpuPlan Plan => _plan;
+    /// <summary>How many plans (distinct input shape sets) the session keeps before it evicts the least recently used.</summary>
+    internal int MaxPlans { get; }
+
+    /// <summary>
+    /// Whether the last <see cref="Run"/> or <see cref="Prepare"/> compiled a new plan (a first run at new input shapes);
+    /// prepared runs never compile and leave it as it was.
+    /// </summary>
+    internal bool LastRunCompiledPlan { get; private set; }
+
+    /// <summary>Plans compiled since the session was created, the one compiled at creation included.</summary>
+    internal int PlansCompiled { get; private set; }
+
+    /// <summary>Plans in the cache now.</summary>
+    internal int CachedPlanCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _plans.Count;
+            }
+        }
+    }
+
+    /// <summary>The input shapes of the cached plans, most recently used first.</summary>
+    internal IReadOnlyList<long[][]> CachedPlanShapes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _plans.OrderByDescending(p => p.LastUsed).Select(p => p.InputShapes).ToArray();
+            }
+        }
+    }
+
+    /// <summary>The most recently used plan (the one compiled at creation until a run uses another); null before any plan exists.</summary>
+    internal CpuPlan? Plan
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _plans.Count == 0 ? null : _plans.MaxBy(p => p.LastUsed)!.Plan;
+            }
+        }
+    }
+
+    /// <summary>The input shapes of the plan whose steps the last <see cref="CollectOperatorProfile"/> reported; null before.</summary>
+    internal long[][]? ProfiledInputShapes { get; private set; }
+
+    private static TensorElementType BoundaryType(TensorElementType t) => t == TensorElementType.Float16 ? TensorElementType.Float16 : TensorElementType.Float;
+
+    private static bool AllInputDimensionsKnown(ValueInfo[] inputs, IReadOnlyDictionary<string, long>? values) =>
+        inputs.All(i => i.Shape is not null && i.Shape.All(d => d.IsFixed || (d.Parameter is string p && values?.TryGetValue(p, out long v) == true && v >= 0)));
 
     public IReadOnlyDictionary<string, TensorBuffer> Run(IReadOnlyDictionary<string, TensorBuffer> inputs)
     {
         ThrowIfDisposed();
         TensorBuffer[] bound = CheckInputs(inputs);
-        TensorBuffer[] outputs = AllocateOutputs();
-        Execute(bound, outputs);
+        TensorBuffer[] outputs;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            PlanEntry plan = Acquire(bound);
+            outputs = AllocateOutputs(plan.Plan);
+            ExecuteLocked(plan, bound, outputs);
+        }
+
         var result = new Dictionary<string, TensorBuffer>(StringComparer.Ordinal);
         for (int i = 0; i < outputs.Length; i++)
         {
@@ -59,12 +167,33 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
     {
         ThrowIfDisposed();
         TensorBuffer[] bound = CheckInputs(inputs);
-        TensorBuffer[] outputs = AllocateOutputs();
-        var run = new PreparedRun(this, bound, outputs);
-        run.Run(); // warm-up, as the ONNX Runtime session's Prepare does
+        PreparedRun run;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            PlanEntry plan = Acquire(bound);
+            plan.Holders++;
+            run = new PreparedRun(this, plan, bound, AllocateOutputs(plan.Plan));
+        }
+
+        try
+        {
+            run.Run(); // warm-up, as the ONNX Runtime session's Prepare does
+        }
+        catch
+        {
+            run.Dispose();
+            throw;
+        }
+
         return run;
     }
 
+    /// <summary>
+    /// The per-node times of the runs since the last call. When runs used several plans (several input shapes), the
+    /// steps of the plan that ran most often are reported (the most recently used on a tie); runs of other plans are
+    /// dropped, and <see cref="ProfiledInputShapes"/> says which shapes were reported.
+    /// </summary>
     public OperatorProfile? CollectOperatorProfile(int skipFirstRuns = 0)
     {
         ThrowIfDisposed();
@@ -75,9 +204,13 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
 
         lock (_gate)
         {
-            long[][] runs = _profileRuns.Skip(Math.Max(0, skipFirstRuns)).ToArray();
+            var kept = _profileRuns.Skip(Math.Max(0, skipFirstRuns)).ToArray();
             _profileRuns.Clear();
-            IReadOnlyList<PlanStep> steps = _plan.Steps;
+            PlanEntry? chosen = kept.GroupBy(r => r.Plan).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Key.LastUsed)
+                .Select(g => g.Key).FirstOrDefault() ?? _plans.MaxBy(p => p.LastUsed);
+            ProfiledInputShapes = chosen?.InputShapes;
+            long[][] runs = kept.Where(r => r.Plan == chosen).Select(r => r.Ticks).ToArray();
+            IReadOnlyList<PlanStep> steps = chosen?.Plan.Steps ?? [];
             double msPerTick = 1000.0 / Stopwatch.Frequency;
             double[] totals = new double[steps.Count];
             foreach (long[] r in runs)
@@ -112,38 +245,121 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         return n.Residual is null ? op : op + "+Add";
     }
 
-    private void Execute(TensorBuffer[] inputs, TensorBuffer[] outputs)
+    /// <summary>The cached plan for the shapes of <paramref name="bound"/>, compiled (and the least recently used evicted) when there is none. Call under the lock.</summary>
+    private PlanEntry Acquire(TensorBuffer[] bound)
+    {
+        foreach (PlanEntry p in _plans)
+        {
+            if (p.Matches(bound))
+            {
+                LastRunCompiledPlan = false;
+                return p;
+            }
+        }
+
+        Dictionary<string, long> dimensionValues = InputShapeMatcher.Match(_modelName, _declaredInputs, name => bound[IndexOf(name)].Shape);
+        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        for (int k = 0; k < bound.Length; k++)
+        {
+            shapes[Inputs[k].Name] = bound[k].Shape.ToArray();
+        }
+
+        OptimizedGraph graph = GraphOptimizer.Optimize(_model, dimensionValues, _fuse, shapes);
+        var entry = new PlanEntry(new CpuPlan(graph, _isa, _threads, _spinMicroseconds)) { LastUsed = ++_clock };
+        if (_plans.Count >= MaxPlans)
+        {
+            PlanEntry victim = _plans.MinBy(p => p.LastUsed)!;
+            _plans.Remove(victim);
+            victim.Evicted = true;
+            if (victim.Holders == 0)
+            {
+                victim.Plan.Dispose();
+            }
+            else
+            {
+                // A prepared run still holds it: it is freed when the last such run is disposed.
+                _evictedButHeld.Add(victim);
+            }
+        }
+
+        _plans.Add(entry);
+        PlansCompiled++;
+        LastRunCompiledPlan = true;
+        return entry;
+    }
+
+    private int IndexOf(string input)
+    {
+        for (int k = 0; k < Inputs.Count; k++)
+        {
+            if (Inputs[k].Name == input)
+            {
+                return k;
+            }
+        }
+
+        throw new LightNetException(ErrorCode.InvalidArgument, $"Model '{_modelName}' has no input '{input}'.");
+    }
+
+    /// <summary>A prepared run let go of <paramref name="plan"/>: free it if it was evicted and nothing else holds it.</summary>
+    private void Release(PlanEntry plan)
+    {
+        lock (_gate)
+        {
+            plan.Holders--;
+            if (plan.Evicted && plan.Holders == 0)
+            {
+                _evictedButHeld.Remove(plan);
+                plan.Plan.Dispose();
+            }
+        }
+    }
+
+    private void ExecutePrepared(PlanEntry plan, TensorBuffer[] inputs, TensorBuffer[] outputs)
     {
         lock (_gate)
         {
             ThrowIfDisposed();
-            for (int i = 0; i < inputs.Length; i++)
+            if (plan.Evicted && plan.Holders == 0)
             {
-                CopyIn(inputs[i], (float*)_plan.Inputs[i]);
+                throw new LightNetException(ErrorCode.InvalidOperation, "The prepared run has been disposed.");
             }
 
-            try
-            {
-                if (_profiling)
-                {
-                    long[] ticks = new long[_plan.Steps.Count];
-                    _plan.Execute(ticks);
-                    _profileRuns.Add(ticks);
-                }
-                else
-                {
-                    _plan.Execute();
-                }
-            }
-            catch (Exception e) when (e is not LightNetException and not OutOfMemoryException)
-            {
-                throw new LightNetException(ErrorCode.InferenceFailed, $"cpu-simd failed running '{_modelName}': {e.Message}", e);
-            }
+            ExecuteLocked(plan, inputs, outputs);
+        }
+    }
 
-            for (int i = 0; i < outputs.Length; i++)
+    /// <summary>Copies the inputs in, runs the plan and copies the outputs out. Call under the lock.</summary>
+    private void ExecuteLocked(PlanEntry entry, TensorBuffer[] inputs, TensorBuffer[] outputs)
+    {
+        CpuPlan plan = entry.Plan;
+        entry.LastUsed = ++_clock;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            CopyIn(inputs[i], (float*)plan.Inputs[i]);
+        }
+
+        try
+        {
+            if (_profiling)
             {
-                CopyOut((float*)_plan.Outputs[i], outputs[i]);
+                long[] ticks = new long[plan.Steps.Count];
+                plan.Execute(ticks);
+                _profileRuns.Add((entry, ticks));
             }
+            else
+            {
+                plan.Execute();
+            }
+        }
+        catch (Exception e) when (e is not LightNetException and not OutOfMemoryException)
+        {
+            throw new LightNetException(ErrorCode.InferenceFailed, $"cpu-simd failed running '{_modelName}': {e.Message}", e);
+        }
+
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            CopyOut((float*)plan.Outputs[i], outputs[i]);
         }
     }
 
@@ -187,9 +403,10 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         }
     }
 
-    private TensorBuffer[] AllocateOutputs() =>
-        _plan.GraphOutputs.Select(o => TensorBuffer.Allocate(o.ElementType, o.Dims)).ToArray();
+    private static TensorBuffer[] AllocateOutputs(CpuPlan plan) =>
+        plan.GraphOutputs.Select(o => TensorBuffer.Allocate(o.ElementType, o.Dims)).ToArray();
 
+    /// <summary>Binds the inputs by name and checks each one's element type, rank and fixed dimensions.</summary>
     private TensorBuffer[] CheckInputs(IReadOnlyDictionary<string, TensorBuffer> inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
@@ -213,16 +430,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
                 throw new LightNetException(ErrorCode.InvalidArgument, $"Input '{spec.Name}' of '{_modelName}' is {spec.ElementType}, but a {t.ElementType} tensor was given.");
             }
 
-            long[] expected = _plan.GraphInputs[k].Dims;
-            if (!t.Shape.SequenceEqual(expected))
-            {
-                bool symbolic = spec.Shape.Any(d => !d.IsFixed);
-                throw new LightNetException(ErrorCode.InvalidShape,
-                    $"Input '{spec.Name}' of '{_modelName}' has shape {Dimension.Format(spec.Shape)}" +
-                    (symbolic ? $" (compiled for {Dimension.Format(expected)}; set InferenceOptions.DimensionValues to compile another size)" : "") +
-                    $", but a tensor of shape {Dimension.Format(t.Shape)} was given.");
-            }
-
+            InputShapeMatcher.Check(_modelName, spec.Name, _declaredInputs[k].Declared, t.Shape);
             bound[k] = t;
         }
 
@@ -243,13 +451,61 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         {
             lock (_gate)
             {
-                _plan.Dispose();
+                foreach (PlanEntry p in _plans.Concat(_evictedButHeld))
+                {
+                    p.Plan.Dispose();
+                }
+
+                _plans.Clear();
+                _evictedButHeld.Clear();
+                _profileRuns.Clear();
             }
         }
     }
 
-    /// <summary>Inputs and outputs bound once: each Run copies in, executes, copies out, and allocates nothing.</summary>
-    private sealed class PreparedRun(CpuSimdSession owner, TensorBuffer[] inputs, TensorBuffer[] outputs) : IPreparedRun
+    /// <summary>One compiled plan in the cache, with its use clock and the prepared runs that hold it.</summary>
+    private sealed class PlanEntry(CpuPlan plan)
+    {
+        public CpuPlan Plan { get; } = plan;
+
+        public long[][] InputShapes { get; } = plan.GraphInputs.Select(b => b.Dims).ToArray();
+
+        /// <summary>The session clock at the last run (least recently used is evicted first).</summary>
+        public long LastUsed { get; set; }
+
+        /// <summary>Prepared runs bound to this plan; it is not freed while any is alive.</summary>
+        public int Holders { get; set; }
+
+        /// <summary>Out of the cache; freed when <see cref="Holders"/> drops to zero.</summary>
+        public bool Evicted { get; set; }
+
+        /// <summary>Whether the plan was compiled for exactly these input shapes. Allocation-free.</summary>
+        public bool Matches(TensorBuffer[] bound)
+        {
+            for (int k = 0; k < bound.Length; k++)
+            {
+                long[] dims = InputShapes[k];
+                IReadOnlyList<long> shape = bound[k].Shape;
+                if (dims.Length != shape.Count)
+                {
+                    return false;
+                }
+
+                for (int i = 0; i < dims.Length; i++)
+                {
+                    if (dims[i] != shape[i])
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Inputs, outputs and plan bound once: each Run copies in, executes, copies out, and allocates nothing.</summary>
+    private sealed class PreparedRun(CpuSimdSession owner, PlanEntry plan, TensorBuffer[] inputs, TensorBuffer[] outputs) : IPreparedRun
     {
         private int _busy;
         private int _disposed;
@@ -273,7 +529,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
 
             try
             {
-                owner.Execute(inputs, outputs);
+                owner.ExecutePrepared(plan, inputs, outputs);
             }
             finally
             {
@@ -281,6 +537,12 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
             }
         }
 
-        public void Dispose() => Interlocked.Exchange(ref _disposed, 1);
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                owner.Release(plan);
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 using LightNet.Analysis;
 using LightNet.Engine.Kernels;
 using LightNet.Onnx;
+using LightNet.Operators.Support;
 
 namespace LightNet.Engine;
 
@@ -15,16 +16,17 @@ internal static class GraphOptimizer
 {
     private static readonly HashSet<string> s_views = new(StringComparer.Ordinal) { "Reshape", "Flatten", "Squeeze", "Unsqueeze" };
 
-    public static OptimizedGraph Optimize(Model model, IReadOnlyDictionary<string, long>? dimensionValues, bool fuse = true)
+    public static OptimizedGraph Optimize(Model model, IReadOnlyDictionary<string, long>? dimensionValues, bool fuse = true,
+        IReadOnlyDictionary<string, long[]>? inputShapes = null, string target = "cpu-simd")
     {
         ArgumentNullException.ThrowIfNull(model);
         Graph graph = model.Graph;
         string modelName = model.SourcePath ?? graph.Name;
         long opset = model.Opset;
-        SupportCheck.Validate(graph, opset, modelName);
+        SupportCheck.Validate(graph, opset, modelName, target);
 
         var realInputs = graph.Inputs.Where(i => !graph.Initializers.ContainsKey(i.Name)).ToArray();
-        Dictionary<string, InferredValue> resolved = ModelAnalyzer.ResolveInputs(graph, new AnalysisOptions { DimensionValues = dimensionValues });
+        Dictionary<string, InferredValue> resolved = ModelAnalyzer.ResolveInputs(graph, new AnalysisOptions { DimensionValues = dimensionValues, InputShapes = inputShapes });
         foreach (string name in graph.Initializers.Keys)
         {
             resolved.Remove(name);
@@ -46,6 +48,13 @@ internal static class GraphOptimizer
         foreach (ValueInfo o in graph.Outputs)
         {
             string value = state.Resolve(o.Name);
+            if (!values.ContainsKey(o.Name))
+            {
+                // A node that was refused above, or an output no inference rule produces (e.g. training-mode statistics).
+                state.Problems.Add($"output '{o.Name}' has no inferred shape");
+                continue;
+            }
+
             if (o.ElementType is not (TensorElementType.Float or TensorElementType.Float16 or TensorElementType.Undefined))
             {
                 state.Problems.Add($"output '{o.Name}' is {o.ElementType}; only Float and Float16 outputs are supported");
@@ -65,9 +74,7 @@ internal static class GraphOptimizer
 
         if (state.Problems.Count > 0)
         {
-            throw new LightNetException(ErrorCode.UnsupportedOperator,
-                $"The cpu-simd engine cannot run '{modelName}' ({state.Problems.Count} problem{(state.Problems.Count == 1 ? "" : "s")}):{Environment.NewLine}  - " +
-                string.Join(Environment.NewLine + "  - ", state.Problems));
+            throw Operators.UnsupportedGraph.Exception(target, modelName, state.Problems);
         }
 
         var inputs = realInputs.Select(i => new GraphBoundary(i.Name, i.Name,
@@ -75,7 +82,7 @@ internal static class GraphOptimizer
             values[i.Name].Dims, i.Shape ?? values[i.Name].Dims.Select(Dimension.Fixed).ToArray())).ToArray();
         foreach (ValueInfo i in realInputs.Where(i => i.ElementType is not (TensorElementType.Float or TensorElementType.Float16 or TensorElementType.Undefined)))
         {
-            throw new LightNetException(ErrorCode.UnsupportedOperator, $"The cpu-simd engine cannot run '{modelName}': input '{i.Name}' is {i.ElementType}; only Float and Float16 inputs are supported.");
+            throw new LightNetException(ErrorCode.UnsupportedOperator, $"The {target} engine cannot run '{modelName}': input '{i.Name}' is {i.ElementType}; only Float and Float16 inputs are supported.");
         }
 
         List<OptimizedNode> nodes = state.Nodes;
@@ -246,21 +253,9 @@ internal static class GraphOptimizer
         return list.Where(n => n is not null).Select(n => n!).ToList();
     }
 
-    private static (float[] Scale, float[] Shift) BatchNormAffine(OptimizedNode bn, State state)
-    {
-        float[] gamma = state.Constants[bn.Inputs[1]].AsFloats(), beta = state.Constants[bn.Inputs[2]].AsFloats();
-        float[] mean = state.Constants[bn.Inputs[3]].AsFloats(), variance = state.Constants[bn.Inputs[4]].AsFloats();
-        float eps = bn.Source.GetFloat("epsilon", 1e-5f);
-        var scale = new float[gamma.Length];
-        var shift = new float[gamma.Length];
-        for (int c = 0; c < scale.Length; c++)
-        {
-            scale[c] = (float)(gamma[c] / Math.Sqrt(variance[c] + (double)eps));
-            shift[c] = beta[c] - (mean[c] * scale[c]);
-        }
-
-        return (scale, shift);
-    }
+    private static (float[] Scale, float[] Shift) BatchNormAffine(OptimizedNode bn, State state) => BatchNormFold.Affine(
+        state.Constants[bn.Inputs[1]].AsFloats(), state.Constants[bn.Inputs[2]].AsFloats(), state.Constants[bn.Inputs[3]].AsFloats(),
+        state.Constants[bn.Inputs[4]].AsFloats(), bn.Source.GetFloat("epsilon", 1e-5f));
 
     private static void ToChannelAffine(OptimizedNode bn, State state)
     {
@@ -282,17 +277,8 @@ internal static class GraphOptimizer
                 $"BatchNormalization after '{node.Name}' has {scale.Length} channels but the weights have {outChannels}.");
         }
 
-        int per = weights.Length / outChannels;
-        float[] bias = node.Inputs.Length > 2 && node.Inputs[2].Length > 0 ? (float[])state.Constants[node.Inputs[2]].AsFloats().Clone() : new float[outChannels];
-        for (int c = 0; c < outChannels; c++)
-        {
-            for (int k = 0; k < per; k++)
-            {
-                weights[(c * per) + k] *= scale[c];
-            }
-
-            bias[c] = (bias[c] * scale[c]) + shift[c];
-        }
+        float[]? existing = node.Inputs.Length > 2 && node.Inputs[2].Length > 0 ? state.Constants[node.Inputs[2]].AsFloats() : null;
+        float[] bias = BatchNormFold.IntoWeights(weights, existing, scale, shift);
 
         string wn = state.NewConstant(node.Name + "__w_bn", w.Dims, weights);
         string bnm = state.NewConstant(node.Name + "__b_bn", [outChannels], bias);
@@ -364,6 +350,11 @@ internal static class GraphOptimizer
                     Constants[o] = new ConstTensor(values[o].Dims, values[o].Constant!);
                 }
 
+                return;
+            }
+
+            if (n.OpType == "Dropout" && !IsInferenceDropout(n, inputs))
+            {
                 return;
             }
 
@@ -461,6 +452,32 @@ internal static class GraphOptimizer
             }
 
             Emit(n, s_views.Contains(n.OpType) ? "View" : n.OpType, inputs, outputs);
+        }
+
+        /// <summary>
+        /// Dropout runs as the identity only in inference mode: from opset 12 its input 2, training_mode, must be
+        /// absent or a constant false. Otherwise records the problem and returns false.
+        /// </summary>
+        private bool IsInferenceDropout(Node n, string[] inputs)
+        {
+            if (opset < 12 || inputs.Length < 3 || inputs[2].Length == 0)
+            {
+                return true;
+            }
+
+            if (!Constants.TryGetValue(inputs[2], out ConstTensor? mode))
+            {
+                Problems.Add($"{Where(n)}: input 2 'training_mode' ('{n.Inputs[2]}') is set at run time; only inference mode (absent or a constant false) is supported");
+                return false;
+            }
+
+            if (mode.AsFloats().Any(v => v != 0))
+            {
+                Problems.Add($"{Where(n)}: input 2 'training_mode' ('{n.Inputs[2]}') is a constant true; training mode (random dropout and its mask) is not supported, only inference mode");
+                return false;
+            }
+
+            return true;
         }
 
         private void CheckConstant(Node n, string[] inputs, params int[] indices)

@@ -19,7 +19,7 @@ internal static class SupportCheck
     };
 
     /// <summary>Throws <see cref="ErrorCode.UnsupportedOperator"/> listing every unsupported op or attribute value.</summary>
-    public static void Validate(Graph graph, long opset, string modelName)
+    public static void Validate(Graph graph, long opset, string modelName, string target = "cpu-simd")
     {
         var problems = new List<string>();
         foreach (Node n in graph.Nodes)
@@ -55,9 +55,7 @@ internal static class SupportCheck
 
         if (problems.Count > 0)
         {
-            throw new LightNetException(ErrorCode.UnsupportedOperator,
-                $"The cpu-simd engine cannot run '{modelName}' ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):{Environment.NewLine}  - " +
-                string.Join(Environment.NewLine + "  - ", problems));
+            throw LightNet.Operators.UnsupportedGraph.Exception(target, modelName, problems);
         }
     }
 
@@ -101,6 +99,20 @@ internal static class SupportCheck
                 if (pad is not ("NOTSET" or "SAME_UPPER" or "SAME_LOWER" or "VALID"))
                 {
                     problem("auto_pad", $"= '{pad}' is not supported");
+                }
+
+                break;
+            case "BatchNormalization":
+                // Training mode normalises with the batch's own statistics and updates the running ones: not inference.
+                if (n.GetInt("training_mode", 0) != 0)
+                {
+                    problem("training_mode", "= 1 (training mode: batch statistics, running mean/variance outputs) is not supported; export the model in inference mode");
+                }
+                else if (n.Outputs.Skip(1).Any(o => o.Length > 0))
+                {
+                    // Before opset 14 the extra outputs are what asks for training mode (there is no attribute to name).
+                    throw new LightNetException(ErrorCode.UnsupportedOperator,
+                        $"outputs after Y ({string.Join(", ", n.Outputs.Skip(1).Where(o => o.Length > 0).Select(o => $"'{o}'"))}) are training-mode running mean/variance statistics; only inference mode (output Y alone) is supported");
                 }
 
                 break;

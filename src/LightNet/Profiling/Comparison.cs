@@ -39,6 +39,15 @@ internal static class Comparison
                 $"The baseline '{baselineName}' is not among the available backends ({string.Join(", ", available.Select(b => b.Name))}).");
         }
 
+        // Shapes are given by input name for all the models together: each model takes those of its own inputs, and a name
+        // that is an input of none of them is a mistake.
+        foreach (string name in (options.InputShapes?.Keys ?? []).Where(n => models.All(m => m.Graph.Inputs.All(i => i.Name != n))))
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument,
+                $"A shape was given for '{name}', which is not an input of {(models.Count == 1 ? "the model" : "any of the models")} "
+                + $"(inputs: {string.Join(", ", models.SelectMany(m => m.Graph.Inputs.Select(i => i.Name)).Distinct(StringComparer.Ordinal))}).");
+        }
+
         var cells = new List<ComparisonCell>();
         int batch = options.BatchSize;
         foreach (Model model in models)
@@ -64,7 +73,16 @@ internal static class Comparison
     {
         string name = Profiler.ModelName(model);
         var warnings = new List<string>();
+        if (options.InputShapes is { Count: > 0 } given)
+        {
+            options = options with
+            {
+                InputShapes = given.Where(p => model.Graph.Inputs.Any(i => i.Name == p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
+            };
+        }
+
         var inputs = MeasurementInputs.Create(model, options, out Analysis.ModelInfo? info, warnings);
+        InferenceOptions sessionOptions = MeasurementInputs.SessionOptions(model, options, inputs);
         ModelSummary summary = Profiler.Summarize(model, name, info, inputs);
 
         var sessions = new List<(Backend Backend, IInferenceSession Session, IPreparedRun Run, double LoadMs)>();
@@ -77,7 +95,7 @@ internal static class Comparison
                 try
                 {
                     long t0 = Stopwatch.GetTimestamp();
-                    IInferenceSession session = backend.CreateSession(model, new InferenceOptions { Threads = options.Threads });
+                    IInferenceSession session = backend.CreateSession(model, sessionOptions);
                     double loadMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                     IPreparedRun run;
                     try

@@ -34,7 +34,7 @@ public sealed record EnvironmentInfo
     /// The instruction-set extensions the .NET runtime reports as supported (<c>IsSupported</c> of the
     /// <c>System.Runtime.Intrinsics</c> classes), widest first: on x86 for example "AVX-512F", "AVX2", "FMA",
     /// "AVX", "SSE4.2"; on ARM "SVE", "AdvSIMD", "AdvSIMD.Dot". The runtime can disable extensions
-    /// (DOTNET_EnableAVX512F=0 and similar), and then they are absent here even if the CPU has them.
+    /// (DOTNET_EnableAVX512=0 and similar), and then they are absent here even if the CPU has them.
     /// </summary>
     /// <remarks>
     /// .NET 10 has no class of its own for AVX-512 VNNI: "AVX-512 VNNI" is listed when 512-bit AVX10.1, which

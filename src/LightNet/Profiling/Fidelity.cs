@@ -51,12 +51,12 @@ internal static class Fidelity
         options.ThrowIfInvalid();
         Dictionary<string, TensorBuffer> inputs = MeasurementInputs.Create(referenceModel, options, out _, []);
         IReadOnlyDictionary<string, TensorBuffer> expected, actual;
-        using (IInferenceSession session = reference.CreateSession(referenceModel, new InferenceOptions { Threads = options.Threads }))
+        using (IInferenceSession session = reference.CreateSession(referenceModel, MeasurementInputs.SessionOptions(referenceModel, options, inputs)))
         {
             expected = session.Run(inputs);
         }
 
-        using (IInferenceSession session = backend.CreateSession(model, new InferenceOptions { Threads = options.Threads }))
+        using (IInferenceSession session = backend.CreateSession(model, MeasurementInputs.SessionOptions(model, options, inputs)))
         {
             actual = session.Run(inputs);
         }

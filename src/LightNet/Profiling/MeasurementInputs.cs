@@ -76,6 +76,27 @@ internal static class MeasurementInputs
         return inputs;
     }
 
+    /// <summary>
+    /// The session options for running <paramref name="model"/> on <paramref name="inputs"/>: the threads of
+    /// <paramref name="options"/> and the value of every symbolic input dimension that the inputs' shapes fix.
+    /// </summary>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidShape"/> when an input's shape does not fit its declared
+    /// shape, or two inputs give one dimension name two values (naming both).</exception>
+    public static InferenceOptions SessionOptions(Model model, ProfileOptions options, IReadOnlyDictionary<string, TensorBuffer> inputs,
+        bool perOperatorProfiling = false) =>
+        options.ToInferenceOptions(DimensionValues(model, name => inputs.TryGetValue(name, out TensorBuffer? t) ? t.Shape : null), perOperatorProfiling);
+
+    /// <summary>The value of every symbolic input dimension of <paramref name="model"/> that the given shapes fix.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="shapeOf">The shape given for an input, or null.</param>
+    /// <exception cref="LightNetException">As for <see cref="SessionOptions"/>.</exception>
+    public static Dictionary<string, long> DimensionValues(Model model, Func<string, IReadOnlyList<long>?> shapeOf)
+    {
+        Graph graph = model.Graph;
+        return InputShapeMatcher.Match(Profiler.ModelName(model),
+            graph.Inputs.Where(i => !graph.Initializers.ContainsKey(i.Name)).Select(i => (i.Name, i.Shape)), shapeOf);
+    }
+
     /// <summary>Seeded values in the range the model family's preprocessing produces.</summary>
     private static void Fill(TensorBuffer buffer, string preset, Random random)
     {

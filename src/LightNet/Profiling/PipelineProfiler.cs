@@ -75,7 +75,7 @@ internal static class PipelineProfiler
         progress?.Report(new ProfileProgress(ProfilePhase.Loading, 0, 1, TimeSpan.Zero));
         long t0 = Stopwatch.GetTimestamp();
         // The classifier checks that the model has one input matching the preprocessor and finds the score output.
-        using var classifier = new Classifier(model, backend, preprocessor, inferenceOptions: new InferenceOptions { Threads = options.Threads });
+        using var classifier = new Classifier(model, backend, preprocessor, inferenceOptions: SessionOptions(model, preprocessor, options));
         double loadMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         ct.ThrowIfCancellationRequested();
 
@@ -159,6 +159,29 @@ internal static class PipelineProfiler
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
             throw new LightNetException(ErrorCode.IOFailure, $"Cannot read image file '{path}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Threads and the symbolic dimensions that the preprocessor's tensor fixes for the model's one input. When the shapes do
+    /// not fit, none are given, and the classifier reports the mismatch in its own words.
+    /// </summary>
+    private static InferenceOptions SessionOptions(Model model, ImagePreprocessor preprocessor, ProfileOptions options)
+    {
+        var realInputs = model.Graph.Inputs.Where(i => !model.Graph.Initializers.ContainsKey(i.Name)).ToArray();
+        if (realInputs.Length != 1)
+        {
+            return options.ToInferenceOptions();
+        }
+
+        try
+        {
+            long[] shape = preprocessor.TensorShape(1);
+            return options.ToInferenceOptions(MeasurementInputs.DimensionValues(model, name => name == realInputs[0].Name ? shape : null));
+        }
+        catch (LightNetException e) when (e.Code == ErrorCode.InvalidShape)
+        {
+            return options.ToInferenceOptions();
         }
     }
 

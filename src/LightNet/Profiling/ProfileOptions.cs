@@ -97,6 +97,22 @@ public sealed record ProfileOptions
     /// <summary>Drift (median of the last quarter over the first) above which the report warns of throttling.</summary>
     public double DriftThreshold { get; init; } = LatencyStatistics.DefaultDriftThreshold;
 
+    /// <summary>
+    /// The session options a measurement with these options creates every backend session with: <see cref="Threads"/>,
+    /// and the values of the model's symbolic dimensions that the measured input shapes fix (<see cref="InputShapes"/>,
+    /// <see cref="BatchSize"/>), so that a backend which compiles for static shapes (cpu-simd, cudnn) can specialise at load
+    /// time as ONNX Runtime does.
+    /// </summary>
+    /// <param name="dimensionValues">dim_param name → value, as read off the resolved input shapes; null or empty for none.</param>
+    /// <param name="perOperatorProfiling">Whether the session records per-operator times.</param>
+    /// <returns>New session options; the graph optimisation level is the default.</returns>
+    public InferenceOptions ToInferenceOptions(IReadOnlyDictionary<string, long>? dimensionValues = null, bool perOperatorProfiling = false) => new()
+    {
+        Threads = Threads,
+        DimensionValues = dimensionValues is { Count: > 0 } ? new Dictionary<string, long>(dimensionValues, StringComparer.Ordinal) : null,
+        PerOperatorProfiling = perOperatorProfiling,
+    };
+
     /// <summary>Every problem with these options at once (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -50,7 +50,7 @@ public static class Profiler
         string name = ModelName(model);
         var warnings = new List<string>();
         Dictionary<string, TensorBuffer> inputs = MeasurementInputs.Create(model, options, out ModelInfo? info, warnings);
-        InferenceOptions inferenceOptions = new() { Threads = options.Threads };
+        InferenceOptions inferenceOptions = MeasurementInputs.SessionOptions(model, options, inputs);
 
         logger.LogInformation("Profiling {Model} on {Backend}", name, backend.Name);
         long rssBefore = options.SampleMemory ? CurrentRss() : 0;
@@ -65,6 +65,10 @@ public static class Profiler
         t0 = Stopwatch.GetTimestamp();
         session.Run(inputs);
         double firstRunMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        if (session is Engine.CpuSimdSession { LastRunCompiledPlan: true })
+        {
+            warnings.Add("The first run compiled the cpu-simd plan for these input shapes (a first run at a new shape), so the first-run time includes compilation.");
+        }
 
         using IPreparedRun run = session.Prepare(inputs);
         int warmupRuns = Warmup(run, options, progress, cancellationToken, logger);
@@ -289,7 +293,7 @@ public static class Profiler
         IProgress<ProfileProgress>? progress, CancellationToken ct, ILogger logger, List<string> warnings)
     {
         // A separate session and pass: profiling slows every node down, so it must not touch the latency numbers.
-        using IInferenceSession session = backend.CreateSession(model, new InferenceOptions { Threads = options.Threads, PerOperatorProfiling = true });
+        using IInferenceSession session = backend.CreateSession(model, MeasurementInputs.SessionOptions(model, options, inputs, perOperatorProfiling: true));
         using IPreparedRun run = session.Prepare(inputs); // its run is the warm-up, skipped below
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < options.PerOperatorRuns; i++)

@@ -271,6 +271,37 @@ public sealed class CliTests : IDisposable
         Assert.Equal([1L, 3, 8, 8], ReportJson.Deserialize(profiled.Out).Model.InputShapes["x"]);
     }
 
+    [Fact]
+    public void SymbolicModelRunsOnCpuSimdWithShapeInProfileVerifyAndCompare()
+    {
+        string path = _temp.File("symbolic_conv.onnx");
+        LightNet.Tests.Engine.DynamicShapeTests.SymbolicConvNet().Save(path);
+
+        Result profiled = Run("profile", path, "--backend", "cpu-simd", "--shape", "x=1x3x48x192", "--quick", "--runs", "2", "--min-time", "0",
+            "--warmup", "1", "--threads", "1", "--json", "-");
+        Assert.True(profiled.ExitCode == 0, profiled.Err);
+        ProfileReport report = ReportJson.Deserialize(profiled.Out);
+        Assert.Equal([1L, 3, 48, 192], report.Model.InputShapes["x"]);
+        Assert.Equal("cpu-simd", report.Backend.Name);
+
+        Result verified = Run("verify", "-b", "cpu-simd,ort-cpu", "--models", path, "--shape", "x=1x3x48x192", "--reference", "ort-cpu", "--threads", "1");
+        Assert.True(verified.ExitCode == 0, verified.Err + verified.Out);
+        Assert.Contains("2 of 2 checks passed", verified.Out);
+        Result againstCpuSimd = Run("verify", "-b", "ort-cpu", "--models", path, "--shape", "x=2x3x16x24");
+        Assert.True(againstCpuSimd.ExitCode == 0, againstCpuSimd.Err + againstCpuSimd.Out);
+
+        Result compared = Run("compare", "--models", path, "--backends", "cpu-simd,ort-cpu", "--shape", "x=1x3x48x192", "--quick", "--runs", "2",
+            "--min-time", "0", "--warmup", "1", "--settle", "0", "--json", "-");
+        Assert.True(compared.ExitCode == 0, compared.Err);
+        ComparisonReport comparison = ComparisonExport.FromJson(compared.Out);
+        Assert.Equal(["cpu-simd", "ort-cpu"], comparison.Cells.Select(c => c.Backend.Name).Order());
+        Assert.All(comparison.Cells, c => Assert.True(c.Error is null && c.LatencyMs is not null, c.Error));
+        Assert.All(comparison.Cells, c => Assert.Equal([1L, 3, 48, 192], c.Model.InputShapes["x"]));
+
+        AssertOneLineError(Run("verify", "-b", "ort-cpu", "--models", path, "--shape", "y=1x3x8x8"), 2, "Usage", "'y'");
+        AssertOneLineError(Run("profile", path, "--backend", "cpu-simd", "--shape", "x=1x4x48x192", "--quick", "--runs", "1"), 1, "InvalidShape", "'x'");
+    }
+
     [Theory]
     [InlineData("0", "--runs must be at least 1, not 0")]
     [InlineData("-3", "--runs must be at least 1, not -3")]

@@ -1,5 +1,6 @@
 using LightNet.Backends;
 using LightNet.Onnx;
+using LightNet.Engine;
 using Xunit;
 
 namespace LightNet.Tests.Engine;
@@ -9,6 +10,14 @@ internal static class EngineTestSupport
 {
     public const double RelativeTolerance = 1e-3;
     public const double AbsoluteTolerance = 1e-4;
+
+    /// <summary>The compiled session of a cpu-simd session (unwrapping the fallback wrapper of a deferred-compile session).</summary>
+    public static CpuSimdSession CompiledSession(IInferenceSession session) => session switch
+    {
+        CpuSimdSession s => s,
+        CpuSimdFallbackSession f => f.Compiled,
+        _ => throw new Xunit.Sdk.XunitException($"Expected a compiled cpu-simd session, got {session.GetType().Name}."),
+    };
 
     /// <summary>Uniform values in [-1, 1) for every input, from a seed.</summary>
     public static Dictionary<string, TensorBuffer> RandomInputs(IInferenceSession session, int seed)

@@ -109,7 +109,7 @@ internal sealed class CudnnPlan
         OptimizedGraph graph;
         try
         {
-            graph = GraphOptimizer.Optimize(model, options.DimensionValues);
+            graph = GraphOptimizer.Optimize(model, options.DimensionValues, target: "cudnn");
         }
         catch (LightNetException e) when (e.Code == ErrorCode.UnsupportedOperator)
         {

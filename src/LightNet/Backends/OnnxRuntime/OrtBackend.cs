@@ -93,7 +93,17 @@ internal sealed class OrtBackend : Backend
                 $"Backend '{Name}' runs FP16 models, and '{model.Graph.Name}' stores its weights in FP32: convert it to FP16 first, or use '{_provider.Name}'.");
         }
 
-        return new OrtSession(this, model, CreateSessionOptions(options), options);
+        SessionOptions sessionOptions;
+        try
+        {
+            sessionOptions = CreateSessionOptions(options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw OrtSession.Translate(e, ErrorCode.InvalidArgument, $"ONNX Runtime ({Name}) rejected the session options for '{model.SourcePath ?? model.Graph.Name}'");
+        }
+
+        return new OrtSession(this, model, sessionOptions, options);
     }
 
     internal SessionOptions CreateSessionOptions(InferenceOptions options)

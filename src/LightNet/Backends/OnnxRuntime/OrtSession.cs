@@ -31,13 +31,35 @@ internal sealed class OrtSession : IInferenceSession
         {
             sessionOptions.Dispose();
             _runOptions.Dispose();
-            bool unsupported = e.Message.Contains("NOT_IMPLEMENTED", StringComparison.Ordinal) || e.Message.Contains("not implemented", StringComparison.OrdinalIgnoreCase);
-            throw new LightNetException(unsupported ? ErrorCode.UnsupportedOperator : ErrorCode.InvalidModel,
-                $"ONNX Runtime ({backend.Name}) rejected model '{_modelName}': {e.Message}", e);
+            throw Translate(e, ErrorCode.InvalidModel, $"ONNX Runtime ({backend.Name}) rejected model '{_modelName}'");
         }
 
-        Inputs = _session.InputMetadata.Select(p => Spec(p.Key, p.Value)).ToArray();
-        Outputs = _session.OutputMetadata.Select(p => Spec(p.Key, p.Value)).ToArray();
+        try
+        {
+            // The value kind first: Dimensions and ElementDataType throw for a sequence, map or optional value.
+            string[] nonTensors = NonTensors(_session.InputMetadata, "input").Concat(NonTensors(_session.OutputMetadata, "output")).ToArray();
+            if (nonTensors.Length > 0)
+            {
+                throw new LightNetException(ErrorCode.UnsupportedType,
+                    $"Backend '{backend.Name}' cannot run model '{_modelName}': LightNet sessions pass tensors only, and {string.Join("; ", nonTensors)}.");
+            }
+
+            Inputs = _session.InputMetadata.Select(p => Spec(p.Key, p.Value)).ToArray();
+            Outputs = _session.OutputMetadata.Select(p => Spec(p.Key, p.Value)).ToArray();
+        }
+        catch (Exception e)
+        {
+            _session.Dispose();
+            sessionOptions.Dispose();
+            _runOptions.Dispose();
+            if (e is OnnxRuntimeException ort)
+            {
+                throw Translate(ort, ErrorCode.InvalidModel, $"ONNX Runtime ({backend.Name}) could not describe the inputs and outputs of '{_modelName}'");
+            }
+
+            throw;
+        }
+
         _outputNames = Outputs.Select(o => o.Name).ToArray();
     }
 
@@ -46,6 +68,33 @@ internal sealed class OrtSession : IInferenceSession
     public IReadOnlyList<TensorSpec> Inputs { get; }
 
     public IReadOnlyList<TensorSpec> Outputs { get; }
+
+    /// <summary>
+    /// ONNX Runtime's error as a <see cref="LightNetException"/>: <see cref="ErrorCode.UnsupportedOperator"/> for its
+    /// NotImplemented errors (no kernel for an operator or type), <paramref name="fallback"/> otherwise.
+    /// </summary>
+    internal static LightNetException Translate(OnnxRuntimeException e, ErrorCode fallback, string context)
+    {
+        bool unsupported = e.Message.Contains("NotImplemented", StringComparison.Ordinal)
+            || e.Message.Contains("NOT_IMPLEMENTED", StringComparison.Ordinal)
+            || e.Message.Contains("not implemented", StringComparison.OrdinalIgnoreCase);
+        return new LightNetException(unsupported ? ErrorCode.UnsupportedOperator : fallback, $"{context}: {e.Message}", e);
+    }
+
+    /// <summary>"input 'x' is a sequence", one per value that is not a tensor.</summary>
+    private static IEnumerable<string> NonTensors(IReadOnlyDictionary<string, NodeMetadata> metadata, string role) =>
+        metadata.Where(p => p.Value.OnnxValueType != OnnxValueType.ONNX_TYPE_TENSOR)
+            .Select(p => $"{role} '{p.Key}' is {Describe(p.Value.OnnxValueType)}, not a tensor");
+
+    private static string Describe(OnnxValueType kind) => kind switch
+    {
+        OnnxValueType.ONNX_TYPE_SEQUENCE => "a sequence",
+        OnnxValueType.ONNX_TYPE_MAP => "a map",
+        OnnxValueType.ONNX_TYPE_OPTIONAL => "an optional value",
+        OnnxValueType.ONNX_TYPE_SPARSETENSOR => "a sparse tensor",
+        OnnxValueType.ONNX_TYPE_OPAQUE => "an opaque value",
+        _ => $"of value kind {kind}",
+    };
 
     private static TensorSpec Spec(string name, NodeMetadata meta)
     {
@@ -73,7 +122,7 @@ internal sealed class OrtSession : IInferenceSession
                 values[i] = Wrap(inputs[names[i]]);
             }
 
-            using IDisposableReadOnlyCollection<OrtValue> results = Invoke(() => _session.Run(_runOptions, names, values, _outputNames));
+            using IDisposableReadOnlyCollection<OrtValue> results = _session.Run(_runOptions, names, values, _outputNames);
             var outputs = new Dictionary<string, TensorBuffer>(StringComparer.Ordinal);
             int k = 0;
             foreach (OrtValue result in results)
@@ -82,6 +131,10 @@ internal sealed class OrtSession : IInferenceSession
             }
 
             return outputs;
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw Translate(e, ErrorCode.InferenceFailed, $"ONNX Runtime ({Backend.Name}) failed running '{_modelName}'");
         }
         finally
         {
@@ -98,7 +151,14 @@ internal sealed class OrtSession : IInferenceSession
         CheckInputs(inputs);
         // One ordinary run tells the output shapes, whatever the model's ops; then everything is bound once.
         IReadOnlyDictionary<string, TensorBuffer> first = Run(inputs);
-        return new PreparedRun(this, inputs, first);
+        try
+        {
+            return new PreparedRun(this, inputs, first);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw Translate(e, ErrorCode.InferenceFailed, $"ONNX Runtime ({Backend.Name}) could not bind the inputs and outputs of '{_modelName}'");
+        }
     }
 
     public OperatorProfile? CollectOperatorProfile(int skipFirstRuns = 0)
@@ -109,7 +169,16 @@ internal sealed class OrtSession : IInferenceSession
             return null;
         }
 
-        string path = _session.EndProfiling();
+        string path;
+        try
+        {
+            path = _session.EndProfiling();
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw Translate(e, ErrorCode.InferenceFailed, $"ONNX Runtime ({Backend.Name}) could not end profiling of '{_modelName}'");
+        }
+
         try
         {
             return OnnxRuntimeTraceParser.Parse(path, skipFirstRuns);
@@ -174,18 +243,6 @@ internal sealed class OrtSession : IInferenceSession
         return buffer;
     }
 
-    private T Invoke<T>(Func<T> run)
-    {
-        try
-        {
-            return run();
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new LightNetException(ErrorCode.InferenceFailed, $"ONNX Runtime ({Backend.Name}) failed running '{_modelName}': {e.Message}", e);
-        }
-    }
-
     private void ThrowIfDisposed()
     {
         if (Volatile.Read(ref _disposed) != 0)
@@ -220,18 +277,26 @@ internal sealed class OrtSession : IInferenceSession
             _inputs = inputs;
             Outputs = outputs;
             _binding = owner._session.CreateIoBinding();
-            foreach (TensorSpec spec in owner.Inputs)
+            try
             {
-                OrtValue v = Wrap(inputs[spec.Name]);
-                _values.Add(v);
-                _binding.BindInput(spec.Name, v);
-            }
+                foreach (TensorSpec spec in owner.Inputs)
+                {
+                    OrtValue v = Wrap(inputs[spec.Name]);
+                    _values.Add(v);
+                    _binding.BindInput(spec.Name, v);
+                }
 
-            foreach ((string name, TensorBuffer buffer) in outputs)
+                foreach ((string name, TensorBuffer buffer) in outputs)
+                {
+                    OrtValue v = Wrap(buffer);
+                    _values.Add(v);
+                    _binding.BindOutput(name, v);
+                }
+            }
+            catch
             {
-                OrtValue v = Wrap(buffer);
-                _values.Add(v);
-                _binding.BindOutput(name, v);
+                Dispose();
+                throw;
             }
         }
 
@@ -257,7 +322,7 @@ internal sealed class OrtSession : IInferenceSession
             }
             catch (OnnxRuntimeException e)
             {
-                throw new LightNetException(ErrorCode.InferenceFailed, $"ONNX Runtime ({_owner.Backend.Name}) failed running '{_owner._modelName}': {e.Message}", e);
+                throw Translate(e, ErrorCode.InferenceFailed, $"ONNX Runtime ({_owner.Backend.Name}) failed running '{_owner._modelName}'");
             }
             finally
             {

@@ -226,7 +226,8 @@ internal sealed unsafe class SliceKernel
 
             var (start, count) = Resolve(starts[i], ends[i], step, inputDims[a]);
             outDims[a] = count;
-            strides[a] = (int)(inStrides[a] * step);
+            // With at most one element the step is never applied (it may be as large as ±2^63).
+            strides[a] = count <= 1 ? inStrides[a] : checked((int)(inStrides[a] * step));
             if (count > 0)
             {
                 offset += start * inStrides[a];
@@ -244,31 +245,9 @@ internal sealed unsafe class SliceKernel
             return (0, 0);
         }
 
-        if (start < 0)
-        {
-            start += dim;
-        }
-
-        if (end < 0)
-        {
-            end += dim;
-        }
-
-        long count;
-        if (step > 0)
-        {
-            start = Math.Clamp(start, 0, dim);
-            end = Math.Clamp(end, 0, dim);
-            count = end > start ? ((end - start) + step - 1) / step : 0;
-        }
-        else
-        {
-            start = Math.Clamp(start, 0, dim - 1);
-            end = Math.Clamp(end, -1, dim - 1);
-            count = start > end ? ((start - end) + (-step) - 1) / (-step) : 0;
-        }
-
-        return (start, (int)count);
+        // Shared with shape inference: no overflow for starts, ends and steps up to ±2^63.
+        (long first, long count) = Analysis.ShapeInference.SliceAxis(start, end, step, dim);
+        return (first, (int)count);
     }
 
     /// <summary>y = x[slices].</summary>

@@ -13,7 +13,7 @@ namespace LightNet.Tests.Engine.Kernels;
 public sealed class IsaChildProcessTests
 {
     [Theory]
-    [InlineData("DOTNET_EnableAVX512F", "avx2")]
+    [InlineData("DOTNET_EnableAVX512", "avx2")]
     [InlineData("DOTNET_EnableAVX2", "vector128")]
     public async Task KernelTestsPassWithAFeatureSwitchedOff(string variable, string expectedIsa)
     {

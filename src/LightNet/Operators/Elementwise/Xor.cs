@@ -1,0 +1,13 @@
+using LightNet.Operators.Support;
+
+namespace LightNet.Operators.Elementwise;
+
+/// <summary>Logical xor with broadcasting.</summary>
+internal sealed class Xor : OperatorDef
+{
+    public override string OpType => "Xor";
+
+    public override string Types => "bool";
+
+    public override void Execute(OpContext ctx) => ctx.Set(0, Pointwise.Logical(ctx, ctx.Input(0), ctx.Input(1), (a, b) => a ^ b));
+}

@@ -1,0 +1,41 @@
+using LightNet.Onnx;
+
+namespace LightNet.Operators;
+
+/// <summary>
+/// One ONNX operator, in one file: the opsets it is defined for, the validation of its attributes, and how the
+/// <c>cpu-simd</c> engine computes it on run-time tensors of any supported element type and shape. The
+/// <see cref="OperatorRegistry"/> holds one instance per operator; support checks and documentation read it.
+/// </summary>
+internal abstract class OperatorDef
+{
+    /// <summary>The ONNX operator type, e.g. "Conv".</summary>
+    public abstract string OpType { get; }
+
+    /// <summary>The operator's domain: "" (ai.onnx) or e.g. "com.microsoft".</summary>
+    public virtual string Domain => "";
+
+    /// <summary>The first opset of <see cref="Domain"/> whose version of the operator this implementation follows.</summary>
+    public virtual int SinceVersion => 1;
+
+    /// <summary>Element types the operator computes, for the documentation ("float", "all numeric", ...).</summary>
+    public virtual string Types => "float32, float16, float64";
+
+    /// <summary>True when the compiled fast path (GraphOptimizer, CpuPlan) also plans this operator.</summary>
+    public virtual bool Compiled => Engine.SupportCheck.Operators.Contains(OpType) && Domain.Length == 0;
+
+    /// <summary>What is not supported, for the documentation; empty when the full specification is.</summary>
+    public virtual string Limitations => "";
+
+    /// <summary>
+    /// Checks the node's attributes and static facts before anything runs, adding one line per problem (name the
+    /// attribute and the value). The default accepts everything.
+    /// </summary>
+    public virtual void Validate(Node node, long opset, List<string> problems)
+    {
+    }
+
+    /// <summary>Computes the node's outputs from <see cref="OpContext.Inputs"/>.</summary>
+    /// <exception cref="LightNetException">Bad inputs or attributes (naming the node), or an unsupported case.</exception>
+    public abstract void Execute(OpContext ctx);
+}
