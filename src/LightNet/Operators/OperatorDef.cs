@@ -35,6 +35,13 @@ internal abstract class OperatorDef
     {
     }
 
+    /// <summary>
+    /// Multiply-accumulates of one execution, from the inferred input and output shapes (null where unknown), for
+    /// <c>ModelInfo.Macs</c>. The default, 0, is right for operators without multiply-accumulate work; the
+    /// convention counts Conv, ConvTranspose, Gemm and MatMul (and their integer forms).
+    /// </summary>
+    public virtual long Macs(Node node, IReadOnlyList<long[]?> inputs, IReadOnlyList<long[]?> outputs) => 0;
+
     /// <summary>Computes the node's outputs from <see cref="OpContext.Inputs"/>.</summary>
     /// <exception cref="LightNetException">Bad inputs or attributes (naming the node), or an unsupported case.</exception>
     public abstract void Execute(OpContext ctx);

@@ -1,4 +1,5 @@
 using LightNet.Onnx;
+using LightNet.Operators.Support;
 
 namespace LightNet.Operators.Quantization;
 
@@ -6,6 +7,9 @@ namespace LightNet.Operators.Quantization;
 internal sealed class QLinearConv : OperatorDef
 {
     public override string OpType => "QLinearConv";
+
+    public override long Macs(Node node, IReadOnlyList<long[]?> inputs, IReadOnlyList<long[]?> outputs) =>
+        MacCount.Convolution(MacCount.At(inputs, 3), MacCount.At(outputs, 0));
 
     public override int SinceVersion => 10;
 

@@ -1,4 +1,5 @@
 using LightNet.Onnx;
+using LightNet.Operators.Support;
 
 namespace LightNet.Operators.Quantization;
 
@@ -6,6 +7,9 @@ namespace LightNet.Operators.Quantization;
 internal sealed class QLinearMatMul : OperatorDef
 {
     public override string OpType => "QLinearMatMul";
+
+    public override long Macs(Node node, IReadOnlyList<long[]?> inputs, IReadOnlyList<long[]?> outputs) =>
+        MacCount.MatrixProduct(MacCount.At(inputs, 0), MacCount.At(outputs, 0));
 
     public override int SinceVersion => 10;
 

@@ -8,6 +8,12 @@ internal sealed class Gemm : OperatorDef
 {
     public override string OpType => "Gemm";
 
+    public override long Macs(Node node, IReadOnlyList<long[]?> inputs, IReadOnlyList<long[]?> outputs)
+    {
+        long[]? a = MacCount.At(inputs, 0), y = MacCount.At(outputs, 0);
+        return a is not { Length: 2 } || y is null ? 0 : checked(Shapes.ElementCount(y) * (node.GetInt("transA", 0) != 0 ? a[0] : a[1]));
+    }
+
     public override string Types => "float32, float16, float64, bfloat16, int32, int64, uint32, uint64";
 
     public override void Validate(Node node, long opset, List<string> problems)

@@ -8,6 +8,9 @@ internal sealed class MatMul : OperatorDef
 {
     public override string OpType => "MatMul";
 
+    public override long Macs(Node node, IReadOnlyList<long[]?> inputs, IReadOnlyList<long[]?> outputs) =>
+        MacCount.MatrixProduct(MacCount.At(inputs, 0), MacCount.At(outputs, 0));
+
     public override string Types => "float32, float16, float64, bfloat16, int32, int64, uint32, uint64";
 
     public override void Execute(OpContext ctx)
