@@ -122,6 +122,8 @@ public static class CliApp
         root.Subcommands.Add(CompareCommand.Create(context));
         root.Subcommands.Add(VerifyCommand.Create(context));
         root.Subcommands.Add(OperatorsCommand.Create(context));
+        root.Subcommands.Add(ConformanceCommand.Create(context));
+        root.Subcommands.Add(ConformanceCommand.CreateWorker(context));
         root.Subcommands.Add(QuantizeCommand.Create(context));
         root.Subcommands.Add(Fp16Command.Create(context));
         root.Subcommands.Add(StudyCommand.Create(context));
