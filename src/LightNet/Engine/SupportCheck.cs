@@ -43,9 +43,10 @@ internal static class SupportCheck
             }
         }
 
-        if (opset is < 7 or > 21)
+        // The compiled operators keep their semantics from opset 7 to 25 (later versions only add element types).
+        if (opset is < 7 or > 25)
         {
-            problems.Insert(0, $"model opset {opset} is outside the supported range 7 to 21");
+            problems.Insert(0, $"model opset {opset} is outside the compiled range 7 to 25");
         }
 
         if (problems.Count > 0)

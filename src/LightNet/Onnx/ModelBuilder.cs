@@ -26,13 +26,13 @@ public sealed class ModelBuilder
 
     /// <summary>Starts an empty model.</summary>
     /// <param name="graphName">Name of the main graph.</param>
-    /// <param name="opset">Default-domain opset version (7 to 25).</param>
+    /// <param name="opset">Default-domain opset version (7 to 26).</param>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an unsupported opset.</exception>
     public ModelBuilder(string graphName, long opset = 17)
     {
-        if (opset is < 7 or > 25)
+        if (opset is < 7 or > 26)
         {
-            throw new LightNetException(ErrorCode.InvalidArgument, $"Opset {opset} is outside the supported range 7 to 25.");
+            throw new LightNetException(ErrorCode.InvalidArgument, $"Opset {opset} is outside the supported range 7 to 26.");
         }
 
         Opset = opset;

@@ -8,7 +8,7 @@ namespace LightNet.Operators;
 internal static class OperatorRegistry
 {
     /// <summary>The highest default-domain opset accepted (ONNX Runtime 1.31.1 accepts the same).</summary>
-    public const int MaxOpset = 25;
+    public const int MaxOpset = 26;
 
     /// <summary>The lowest default-domain opset accepted.</summary>
     public const int MinOpset = 1;
