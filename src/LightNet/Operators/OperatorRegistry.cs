@@ -34,7 +34,8 @@ internal static class OperatorRegistry
             .Concat(NeuralNet.NeuralNetOperators.All)
             .Concat(Normalization.NormalizationOperators.All)
             .Concat(Quantization.QuantizationOperators.All)
-            .Concat(ControlFlow.ControlFlowOperators.All);
+            .Concat(ControlFlow.ControlFlowOperators.All)
+            .Concat(Ml.MlOperators.All);
         foreach (OperatorDef op in all)
         {
             if (!map.TryAdd((op.Domain, op.OpType), op))

@@ -33,6 +33,7 @@ internal static class DataMovementOperators
         new SpaceToDepth(),
         new Split(),
         new Squeeze(),
+        new TensorScatter(),
         new Tile(),
         new Transpose(),
         new Trilu(),

@@ -31,7 +31,8 @@ internal sealed class GraphInterpreter
         _opset = opset;
         _modelName = modelName;
         var problems = new List<string>();
-        if (depth == 0 && opset is < OperatorRegistry.MinOpset or > OperatorRegistry.MaxOpset)
+        // Opset 0: the model imports no default-domain opset (only other domains such as ai.onnx.ml) and may use none.
+        if (depth == 0 && (opset > OperatorRegistry.MaxOpset || (opset < OperatorRegistry.MinOpset && graph.Nodes.Any(n => n.Domain is "" or "ai.onnx"))))
         {
             problems.Add($"model opset {opset} is outside the supported range {OperatorRegistry.MinOpset} to {OperatorRegistry.MaxOpset}");
         }
