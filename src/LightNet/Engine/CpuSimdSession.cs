@@ -211,26 +211,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
             ProfiledInputShapes = chosen?.InputShapes;
             long[][] runs = kept.Where(r => r.Plan == chosen).Select(r => r.Ticks).ToArray();
             IReadOnlyList<PlanStep> steps = chosen?.Plan.Steps ?? [];
-            double msPerTick = 1000.0 / Stopwatch.Frequency;
-            double[] totals = new double[steps.Count];
-            foreach (long[] r in runs)
-            {
-                for (int i = 0; i < totals.Length; i++)
-                {
-                    totals[i] += r[i] * msPerTick;
-                }
-            }
-
-            double totalMs = totals.Sum();
-            double Percent(double ms) => totalMs > 0 ? ms / totalMs * 100.0 : 0.0;
-            int calls = runs.Length;
-            OperatorTiming[] nodes = steps.Select((s, i) => new OperatorTiming(s.Node.Name, ProfileOpType(s.Node), s.Algorithm, calls, totals[i],
-                    calls == 0 ? 0 : totals[i] / calls, Percent(totals[i])))
-                .OrderByDescending(t => t.TotalMs).ToArray();
-            OperatorTypeTiming[] byType = nodes.GroupBy(n => n.OpType)
-                .Select(g => new OperatorTypeTiming(g.Key, g.Count(), g.Sum(n => n.Calls), g.Sum(n => n.TotalMs), Percent(g.Sum(n => n.TotalMs))))
-                .OrderByDescending(t => t.TotalMs).ThenBy(t => t.OpType, StringComparer.Ordinal).ToArray();
-            return new OperatorProfile(nodes, byType, calls, totalMs);
+            return OperatorProfileBuilder.Build(steps.Select(st => (st.Node.Name, ProfileOpType(st.Node), st.Algorithm)).ToArray(), runs);
         }
     }
 

@@ -346,7 +346,7 @@ internal sealed class OpTensor : OpValue
                 for (int i = 0; i < count; i++) a[i] = bytes[i] != 0;
                 break;
             default:
-                Span<byte> dst = MemoryMarshal.AsBytes(SpanOf(data));
+                Span<byte> dst = MemoryMarshal.AsBytes(BytesOf(data));
                 bytes[..dst.Length].CopyTo(dst);
                 break;
         }
@@ -376,10 +376,11 @@ internal sealed class OpTensor : OpValue
             return;
         }
 
-        MemoryMarshal.AsBytes(SpanOf(Data)).CopyTo(dst);
+        MemoryMarshal.AsBytes(BytesOf(Data)).CopyTo(dst);
     }
 
-    private static Span<byte> SpanOf(Array data) => data switch
+    /// <summary>The elements of a typed array of fixed-size numbers as little-endian bytes (no copy).</summary>
+    public static Span<byte> BytesOf(Array data) => data switch
     {
         float[] a => MemoryMarshal.AsBytes(a.AsSpan()),
         double[] a => MemoryMarshal.AsBytes(a.AsSpan()),

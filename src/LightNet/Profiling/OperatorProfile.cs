@@ -33,3 +33,34 @@ public sealed record OperatorTypeTiming(string OpType, int Nodes, int Calls, dou
 /// refer to. It leaves out the time between kernels, so under sequential execution (the default) it is at most the
 /// runs' wall time.</param>
 public sealed record OperatorProfile(IReadOnlyList<OperatorTiming> Nodes, IReadOnlyList<OperatorTypeTiming> ByOpType, int Runs, double TotalMs);
+
+/// <summary>Builds an <see cref="OperatorProfile"/> from per-run, per-node stopwatch ticks (the managed engine's sessions).</summary>
+internal static class OperatorProfileBuilder
+{
+    /// <summary>Sums each node's ticks over <paramref name="runs"/> and groups them by operator type.</summary>
+    /// <param name="nodes">Name, operator type and kernel (provider column) of each node, in tick order.</param>
+    /// <param name="runs">One array of ticks per run, one entry per node.</param>
+    public static OperatorProfile Build(IReadOnlyList<(string Name, string OpType, string Kernel)> nodes, IReadOnlyList<long[]> runs)
+    {
+        double msPerTick = 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+        double[] totals = new double[nodes.Count];
+        foreach (long[] r in runs)
+        {
+            for (int i = 0; i < totals.Length; i++)
+            {
+                totals[i] += r[i] * msPerTick;
+            }
+        }
+
+        double totalMs = totals.Sum();
+        double Percent(double ms) => totalMs > 0 ? ms / totalMs * 100.0 : 0.0;
+        int calls = runs.Count;
+        OperatorTiming[] timings = nodes.Select((n, i) => new OperatorTiming(n.Name, n.OpType, n.Kernel, calls, totals[i],
+                calls == 0 ? 0 : totals[i] / calls, Percent(totals[i])))
+            .OrderByDescending(t => t.TotalMs).ToArray();
+        OperatorTypeTiming[] byType = timings.GroupBy(n => n.OpType)
+            .Select(g => new OperatorTypeTiming(g.Key, g.Count(), g.Sum(n => n.Calls), g.Sum(n => n.TotalMs), Percent(g.Sum(n => n.TotalMs))))
+            .OrderByDescending(t => t.TotalMs).ThenBy(t => t.OpType, StringComparer.Ordinal).ToArray();
+        return new OperatorProfile(timings, byType, calls, totalMs);
+    }
+}

@@ -16,28 +16,7 @@ internal sealed class GatherElements : OperatorDef
         }
 
         int axis = ctx.Axis(ctx.Int("axis", 0), x.Rank);
-        long[] idx = index.ToLongs();
-        long[] strides = Indexing.Strides(x.Dims);
-        var coords = new long[x.Rank];
-        var offsets = new int[idx.Length];
-        for (int i = 0; i < idx.Length; i++)
-        {
-            Indexing.Unravel(i, index.Dims, coords);
-            long off = 0;
-            for (int d = 0; d < x.Rank; d++)
-            {
-                long c = d == axis ? Indexing.Index(ctx, idx[i], x.Dims[d]) : coords[d];
-                if (c >= x.Dims[d])
-                {
-                    throw ctx.Fail($"indices {index} exceed data {x} along dimension {d}");
-                }
-
-                off += c * strides[d];
-            }
-
-            offsets[i] = checked((int)off);
-        }
-
+        int[] offsets = Indexing.ElementOffsets(ctx, x, index, axis);
         ctx.Set(0, x.Gather(index.Dims, offsets));
     }
 }

@@ -66,6 +66,37 @@ internal static class Indexing
 
     public static long[] Strides(long[] dims) => Broadcasting.Strides(dims);
 
+    /// <summary>
+    /// GatherElements/ScatterElements addressing: for each element of <paramref name="index"/>, the offset in
+    /// <paramref name="x"/> of its own coordinates with the one along <paramref name="axis"/> replaced by its value.
+    /// </summary>
+    public static int[] ElementOffsets(OpContext ctx, OpTensor x, OpTensor index, int axis)
+    {
+        long[] idx = index.ToLongs();
+        long[] strides = Strides(x.Dims);
+        var coords = new long[x.Rank];
+        var offsets = new int[idx.Length];
+        for (int i = 0; i < idx.Length; i++)
+        {
+            Unravel(i, index.Dims, coords);
+            long off = 0;
+            for (int d = 0; d < x.Rank; d++)
+            {
+                long c = d == axis ? Index(ctx, idx[i], x.Dims[d]) : coords[d];
+                if (c >= x.Dims[d])
+                {
+                    throw ctx.Fail($"indices {index} exceed data {x} along dimension {d}");
+                }
+
+                off += c * strides[d];
+            }
+
+            offsets[i] = checked((int)off);
+        }
+
+        return offsets;
+    }
+
     /// <summary>Copies a contiguous run of elements between typed arrays of the same type.</summary>
     public static void CopyRun(Array src, int srcIndex, Array dst, int dstIndex, int count) => Array.Copy(src, srcIndex, dst, dstIndex, count);
 }

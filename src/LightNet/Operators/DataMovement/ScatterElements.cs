@@ -22,25 +22,10 @@ internal class ScatterElements : OperatorDef
         int axis = ctx.Axis(ctx.Int("axis", 0), x.Rank);
         Array y = (Array)x.Data.Clone();
         Action<int, int> write = ScatterReduction.Writer(ctx, y, updates);
-        long[] idx = index.ToLongs();
-        long[] strides = Indexing.Strides(x.Dims);
-        var coords = new long[x.Rank];
-        for (int i = 0; i < idx.Length; i++)
+        int[] offsets = Indexing.ElementOffsets(ctx, x, index, axis);
+        for (int i = 0; i < offsets.Length; i++)
         {
-            Indexing.Unravel(i, index.Dims, coords);
-            long off = 0;
-            for (int d = 0; d < x.Rank; d++)
-            {
-                long c = d == axis ? Indexing.Index(ctx, idx[i], x.Dims[d]) : coords[d];
-                if (c >= x.Dims[d])
-                {
-                    throw ctx.Fail($"indices {index} exceed data {x} along dimension {d}");
-                }
-
-                off += c * strides[d];
-            }
-
-            write(checked((int)off), i);
+            write(offsets[i], i);
         }
 
         ctx.Set(0, new OpTensor(x.Type, x.Dims, y));

@@ -78,27 +78,8 @@ internal sealed class InterpretedSession : IInferenceSession
         {
             long[][] runs = _profileRuns.Skip(Math.Max(0, skipFirstRuns)).ToArray();
             _profileRuns.Clear();
-            double msPerTick = 1000.0 / Stopwatch.Frequency;
-            IReadOnlyList<Node> nodes = _interpreter.Graph.Nodes;
-            double[] totals = new double[nodes.Count];
-            foreach (long[] r in runs)
-            {
-                for (int i = 0; i < totals.Length; i++)
-                {
-                    totals[i] += r[i] * msPerTick;
-                }
-            }
-
-            double totalMs = totals.Sum();
-            double Percent(double ms) => totalMs > 0 ? ms / totalMs * 100.0 : 0.0;
-            int calls = runs.Length;
-            OperatorTiming[] timings = nodes.Select((n, i) => new OperatorTiming(n.Name.Length > 0 ? n.Name : $"{n.OpType}_{n.Index}", n.OpType, "interpreter",
-                    calls, totals[i], calls == 0 ? 0 : totals[i] / calls, Percent(totals[i])))
-                .OrderByDescending(t => t.TotalMs).ToArray();
-            OperatorTypeTiming[] byType = timings.GroupBy(n => n.OpType)
-                .Select(g => new OperatorTypeTiming(g.Key, g.Count(), g.Sum(n => n.Calls), g.Sum(n => n.TotalMs), Percent(g.Sum(n => n.TotalMs))))
-                .OrderByDescending(t => t.TotalMs).ThenBy(t => t.OpType, StringComparer.Ordinal).ToArray();
-            return new OperatorProfile(timings, byType, calls, totalMs);
+            return OperatorProfileBuilder.Build(_interpreter.Graph.Nodes
+                .Select(n => (n.Name.Length > 0 ? n.Name : $"{n.OpType}_{n.Index}", n.OpType, "interpreter")).ToArray(), runs);
         }
     }
 

@@ -19,19 +19,7 @@ internal sealed class ConvTranspose : OperatorDef
     public override long Macs(Node node, IReadOnlyList<long[]?> inputs, IReadOnlyList<long[]?> outputs) =>
         MacCount.TransposedConvolution(MacCount.At(inputs, 0), MacCount.At(inputs, 1));
 
-    public override void Validate(Node node, long opset, List<string> problems)
-    {
-        if (node.GetInt("group", 1) < 1)
-        {
-            problems.Add($"attribute 'group' = {node.GetInt("group", 1)} must be at least 1");
-        }
-
-        string autoPad = node.GetString("auto_pad", "NOTSET");
-        if (autoPad is not ("NOTSET" or "SAME_UPPER" or "SAME_LOWER" or "VALID"))
-        {
-            problems.Add($"attribute 'auto_pad' = '{autoPad}' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID");
-        }
-    }
+    public override void Validate(Node node, long opset, List<string> problems) => SpatialGeometry.ValidateConvolution(node, problems);
 
     public override void Execute(OpContext ctx)
     {

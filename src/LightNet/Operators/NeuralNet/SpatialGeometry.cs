@@ -41,6 +41,21 @@ internal sealed class SpatialGeometry
 
     public int InputCount => OpTensor.Count(Input);
 
+    /// <summary>The attribute checks every convolution shares: group at least 1, auto_pad one of the four values.</summary>
+    public static void ValidateConvolution(Node node, List<string> problems)
+    {
+        if (node.GetInt("group", 1) < 1)
+        {
+            problems.Add($"attribute 'group' = {node.GetInt("group", 1)} must be at least 1");
+        }
+
+        string autoPad = node.GetString("auto_pad", "NOTSET");
+        if (autoPad is not ("NOTSET" or "SAME_UPPER" or "SAME_LOWER" or "VALID"))
+        {
+            problems.Add($"attribute 'auto_pad' = '{autoPad}' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID");
+        }
+    }
+
     /// <summary>
     /// The geometry of a convolution (<paramref name="pooling"/> false) or pooling window over the spatial axes
     /// <paramref name="input"/>, reading strides, dilations, pads, auto_pad and (for pooling) ceil_mode.

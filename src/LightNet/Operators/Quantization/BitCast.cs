@@ -57,7 +57,7 @@ internal sealed class BitCast : OperatorDef
             return;
         }
 
-        byte[] bytes = x.Data is bool[] b ? b.Select(v => v ? (byte)1 : (byte)0).ToArray() : MemoryMarshal.AsBytes(Span(x.Data)).ToArray();
+        byte[] bytes = x.Data is bool[] b ? b.Select(v => v ? (byte)1 : (byte)0).ToArray() : MemoryMarshal.AsBytes(OpTensor.BytesOf(x.Data)).ToArray();
         Array y = OpTensor.Allocate(to, x.Length);
         if (y is bool[] yb)
         {
@@ -65,25 +65,9 @@ internal sealed class BitCast : OperatorDef
         }
         else
         {
-            bytes.CopyTo(MemoryMarshal.AsBytes(Span(y)));
+            bytes.CopyTo(MemoryMarshal.AsBytes(OpTensor.BytesOf(y)));
         }
 
         ctx.Set(0, new OpTensor(to, x.Dims, y));
     }
-
-    private static Span<byte> Span(Array data) => data switch
-    {
-        float[] a => MemoryMarshal.AsBytes(a.AsSpan()),
-        double[] a => MemoryMarshal.AsBytes(a.AsSpan()),
-        Half[] a => MemoryMarshal.AsBytes(a.AsSpan()),
-        sbyte[] a => MemoryMarshal.AsBytes(a.AsSpan()),
-        byte[] a => a.AsSpan(),
-        short[] a => MemoryMarshal.AsBytes(a.AsSpan()),
-        ushort[] a => MemoryMarshal.AsBytes(a.AsSpan()),
-        int[] a => MemoryMarshal.AsBytes(a.AsSpan()),
-        uint[] a => MemoryMarshal.AsBytes(a.AsSpan()),
-        long[] a => MemoryMarshal.AsBytes(a.AsSpan()),
-        ulong[] a => MemoryMarshal.AsBytes(a.AsSpan()),
-        _ => throw new LightNetException(ErrorCode.UnsupportedOperator, $"{data.GetType().Name} has no byte view."),
-    };
 }
