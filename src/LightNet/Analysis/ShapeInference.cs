@@ -44,12 +44,12 @@ internal static class ShapeInference
         var ctx = new Context(node, opset, lookup);
         if (node.Domain is not ("" or "ai.onnx"))
         {
-            return FromDeclared(ctx, declared);
+            return RegistryShapeInference.TryInfer(node, opset, lookup) ?? FromDeclared(ctx, declared);
         }
 
         try
         {
-            return Infer(ctx) ?? FromDeclared(ctx, declared);
+            return Infer(ctx) ?? RegistryShapeInference.TryInfer(node, opset, lookup) ?? FromDeclared(ctx, declared);
         }
         catch (OverflowException)
         {

@@ -32,6 +32,12 @@ internal abstract class OperatorDef
     {
     }
 
+    /// <summary>
+    /// True when the output shape depends on the values of float inputs too (NonZero, Unique, Compress,
+    /// NonMaxSuppression), so that static shape inference cannot run the operator on placeholder values.
+    /// </summary>
+    public virtual bool ShapeDependsOnValues => false;
+
     /// <summary>What is not supported, for the documentation; empty when the full specification is.</summary>
     public virtual string Limitations => "";
 

@@ -7,6 +7,8 @@ internal sealed class Unique : OperatorDef
 {
     public override string OpType => "Unique";
 
+    public override bool ShapeDependsOnValues => true;
+
     public override int SinceVersion => 11;
 
     public override string Types => "all";

@@ -5,6 +5,8 @@ internal sealed class Compress : OperatorDef
 {
     public override string OpType => "Compress";
 
+    public override bool ShapeDependsOnValues => true;
+
     public override string Types => "all";
 
     public override void Execute(OpContext ctx)

@@ -7,6 +7,8 @@ internal sealed class NonZero : OperatorDef
 {
     public override string OpType => "NonZero";
 
+    public override bool ShapeDependsOnValues => true;
+
     public override string Types => "all numeric and bool";
 
     public override void Execute(OpContext ctx)

@@ -10,6 +10,8 @@ internal sealed class NonMaxSuppression : OperatorDef
 {
     public override string OpType => "NonMaxSuppression";
 
+    public override bool ShapeDependsOnValues => true;
+
     public override int SinceVersion => 10;
 
     public override string Types => "float32 boxes and scores";
