@@ -12,6 +12,15 @@ internal static class Pointwise
     public static OpTensor Unary(OpContext ctx, OpTensor x, Func<double, double> f, Func<long, long>? fi = null, Func<ulong, ulong>? fu = null)
     {
         int n = x.Length;
+        if (x.Type == TensorElementType.Float)
+        {
+            // float32 in and out without intermediate double arrays (each value still computes in double).
+            float[] a = (float[])x.Data;
+            var y = new float[n];
+            for (int i = 0; i < n; i++) y[i] = (float)f(a[i]);
+            return new OpTensor(x.Type, x.Dims, y);
+        }
+
         if (x.IsFloat)
         {
             double[] a = x.ToDoubles();
@@ -43,6 +52,22 @@ internal static class Pointwise
     {
         (long[] dims, int[]? oa, int[]? ob) = Prepare(ctx, a, b);
         int n = OpTensor.Count(dims);
+        if (a.Type == TensorElementType.Float)
+        {
+            float[] x = (float[])a.Data, z = (float[])b.Data;
+            var y = new float[n];
+            if (oa is null && ob is null)
+            {
+                for (int i = 0; i < n; i++) y[i] = (float)f(x[i], z[i]);
+            }
+            else
+            {
+                for (int i = 0; i < n; i++) y[i] = (float)f(x[oa?[i] ?? i], z[ob?[i] ?? i]);
+            }
+
+            return new OpTensor(a.Type, dims, y);
+        }
+
         if (a.IsFloat)
         {
             double[] x = a.ToDoubles(), z = b.ToDoubles();
