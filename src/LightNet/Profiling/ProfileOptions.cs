@@ -123,7 +123,7 @@ public sealed record ProfileOptions
         if (MinSeconds < 0 || !double.IsFinite(MinSeconds)) problems.Add($"minimum seconds must be 0 or more, not {MinSeconds}");
         if (MaxSeconds <= 0 || !double.IsFinite(MaxSeconds)) problems.Add($"maximum seconds must be positive, not {MaxSeconds}");
         if (MaxSeconds < MinSeconds) problems.Add($"maximum seconds ({MaxSeconds}) is below minimum seconds ({MinSeconds})");
-        if (Threads is < 1 or > 1024) problems.Add($"threads must be between 1 and 1024, not {Threads}");
+        if (InferenceOptions.ThreadsProblem(Threads) is string threads) problems.Add(threads);
         if (BatchSize < 1) problems.Add($"batch size must be at least 1, not {BatchSize}");
         if (Cooldown < TimeSpan.Zero) problems.Add("cooldown must not be negative");
         if (SwitchSettle < TimeSpan.Zero || SwitchSettle > TimeSpan.FromSeconds(10)) problems.Add("switch settle must be between 0 and 10 s");

@@ -49,6 +49,11 @@ public static class Profiler
 
         string name = ModelName(model);
         var warnings = new List<string>();
+        if (ThreadsOverrideWarning(backend, options.Threads) is string overridden)
+        {
+            warnings.Add(overridden);
+        }
+
         Dictionary<string, TensorBuffer> inputs = MeasurementInputs.Create(model, options, out ModelInfo? info, warnings);
         InferenceOptions inferenceOptions = MeasurementInputs.SessionOptions(model, options, inputs);
 
@@ -92,7 +97,7 @@ public static class Profiler
             CreatedUtc = DateTimeOffset.UtcNow,
             Environment = EnvironmentInfo.Capture() with { OnnxRuntimeVersion = OrtBackend.RuntimeVersion },
             Model = Summarize(model, name, info, inputs),
-            Backend = Summarize(backend),
+            Backend = Summarize(backend, options.Threads),
             Settings = MeasurementSettings.From(options, warmupRuns, samples.Length, (int)batch, options.InputFill.ToString()),
             LoadMs = loadMs,
             FirstRunMs = firstRunMs,
@@ -349,14 +354,63 @@ public static class Profiler
         InputShapes = inputs.ToDictionary(p => p.Key, p => p.Value.Shape.ToArray()),
     };
 
-    internal static BackendSummary Summarize(Backend backend) => new()
+    /// <summary>
+    /// The backend as it ran: the thread count of the measurement (<see cref="ProfileOptions.Threads"/>, which the sessions
+    /// are created with) overrides the backend's own <c>threads=</c> option, so the device description and the options are
+    /// those of the backend with that thread count, and the report never says "4 threads" beside a run on 1.
+    /// </summary>
+    /// <param name="backend">The backend as named.</param>
+    /// <param name="threads">The measurement's thread count; null when the backend chose.</param>
+    internal static BackendSummary Summarize(Backend backend, int? threads)
     {
-        Name = backend.Name,
-        Kind = backend.Kind.ToString(),
-        Precision = backend.Precision.ToString(),
-        Device = backend.Device,
-        Options = backend.EffectiveOptions,
-    };
+        Backend effective = EffectiveBackend(backend, threads);
+        var options = new Dictionary<string, string>(effective.EffectiveOptions, StringComparer.Ordinal);
+        if (threads is int t && options.ContainsKey("threads"))
+        {
+            options["threads"] = t.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return new BackendSummary
+        {
+            Name = backend.Name,
+            Kind = backend.Kind.ToString(),
+            Precision = backend.Precision.ToString(),
+            Device = effective.Device,
+            Options = options,
+        };
+    }
+
+    /// <summary>
+    /// <paramref name="backend"/> with its <c>threads=</c> option set to <paramref name="threads"/> when the two differ and the
+    /// backend takes that option; otherwise <paramref name="backend"/> itself.
+    /// </summary>
+    internal static Backend EffectiveBackend(Backend backend, int? threads)
+    {
+        string text = threads?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "";
+        if (threads is null || !backend.EffectiveOptions.ContainsKey("threads")
+            || (backend.Spec.Values.TryGetValue("threads", out string? given) && given == text))
+        {
+            return backend;
+        }
+
+        var values = backend.Spec.Values.Where(p => p.Key != "threads").Select(p => $"{p.Key}={p.Value}").Append($"threads={text}");
+        string name = backend.Spec.Name + ":" + string.Join(",", backend.Spec.Flags.Concat(values));
+        try
+        {
+            return Backend.Parse(name);
+        }
+        catch (LightNetException)
+        {
+            return backend;
+        }
+    }
+
+    /// <summary>A warning when <paramref name="threads"/> overrides a different <c>threads=</c> option of the backend's name.</summary>
+    internal static string? ThreadsOverrideWarning(Backend backend, int? threads) =>
+        threads is int t && backend.Spec.Values.TryGetValue("threads", out string? given)
+            && given != t.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            ? $"Backend '{backend.Name}' ran with {t} thread{(t == 1 ? "" : "s")}: the measurement's thread count overrides its threads={given}."
+            : null;
 
     /// <summary>The process's resident set size in bytes.</summary>
     internal static long CurrentRss() => Environment.WorkingSet;

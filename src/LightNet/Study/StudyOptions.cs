@@ -117,7 +117,7 @@ public sealed record StudyOptions
         if (string.IsNullOrWhiteSpace(Baseline)) problems.Add("the baseline backend is empty");
         if (Backends is { Count: 0 }) problems.Add("the backend list is empty (null means every backend)");
         if (Resolution is < 32 or > 1024) problems.Add($"resolution must be between 32 and 1024, not {Resolution}");
-        if (Threads is < 1 or > 1024) problems.Add($"threads must be between 1 and 1024, not {Threads}");
+        if (InferenceOptions.ThreadsProblem(Threads) is string threads) problems.Add(threads);
         if (CalibrationSamples is < 1 or > 10_000) problems.Add($"calibration samples must be between 1 and 10000, not {CalibrationSamples}");
         if (FidelitySamples is < 1 or > 10_000) problems.Add($"fidelity samples must be between 1 and 10000, not {FidelitySamples}");
         if (Measurement is null) problems.Add("measurement options are missing");

@@ -1,0 +1,82 @@
+using LightNet.Backends;
+using LightNet.Conformance;
+using LightNet.Profiling;
+using LightNet.Reports;
+using LightNet.Study;
+using LightNet.Tests.Reports;
+using LightNet.Tests.TestSupport;
+using Xunit;
+
+namespace LightNet.Tests.Profiling;
+
+/// <summary>Regression tests of the issue "Measurement you can trust": reports say what ran, drift is worded by direction,
+/// warnings reach every output, and the per-operator pass is long enough and flagged when noisy.</summary>
+public class MeasurementTrustTests
+{
+    private static readonly ProfileOptions Fast = ProfileOptions.Quick with { WarmupRuns = 1, Runs = 10, MinSeconds = 0, MaxSeconds = 20 };
+
+    // 1. The report says the thread count that ran.
+
+    [Fact]
+    public void ThreadsOptionOverridesTheBackendsThreadsAndTheReportSaysSo()
+    {
+        ProfileReport report = Profiler.Measure(TestModels.Tiny(), Backend.Parse("cpu-simd:threads=4"), Fast with { Threads = 1 });
+
+        Assert.Equal(1, report.Settings.Threads);
+        Assert.Contains("1 thread", report.Backend.Device, StringComparison.Ordinal);
+        Assert.DoesNotContain("4 threads", report.Backend.Device, StringComparison.Ordinal);
+        Assert.Equal("1", report.Backend.Options["threads"]);
+        Assert.Contains(report.Warnings, w => w.Contains("ran with 1 thread", StringComparison.Ordinal) && w.Contains("threads=4", StringComparison.Ordinal));
+        Assert.DoesNotContain("4 threads", ReportMarkdown.Format(report), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WithoutAThreadsOptionTheBackendsOwnCountIsReported()
+    {
+        ProfileReport report = Profiler.Measure(TestModels.Tiny(), Backend.Parse("cpu-simd:threads=2"), Fast);
+
+        Assert.Contains("2 threads", report.Backend.Device, StringComparison.Ordinal);
+        Assert.Equal("2", report.Backend.Options["threads"]);
+        Assert.DoesNotContain(report.Warnings, w => w.Contains("overrides", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void OrtCpuReportsTheEffectiveThreads()
+    {
+        BackendSummary summary = Profiler.Summarize(Backend.Parse("ort-cpu:threads=4,opt=basic"), threads: 2);
+
+        Assert.Equal("2", summary.Options["threads"]);
+        Assert.Equal("basic", summary.Options["opt"]);
+        Assert.Equal("ort-cpu:opt=basic,threads=4", summary.Name);
+    }
+
+    [Fact]
+    public void CompareReportsTheEffectiveThreadsOfEveryCell()
+    {
+        ComparisonReport report = Profiler.Compare([TestModels.Tiny()], [Backend.Parse("cpu-simd:threads=4"), Backend.Parse("ort-cpu:threads=4")],
+            Fast with { Threads = 1, SwitchSettle = TimeSpan.Zero });
+
+        Assert.Equal(2, report.Cells.Count);
+        Assert.All(report.Cells, c => Assert.Equal("1", c.Backend.Options["threads"]));
+        Assert.Contains("1 thread", report.Cells.Single(c => c.Backend.Name.StartsWith("cpu-simd", StringComparison.Ordinal)).Backend.Device, StringComparison.Ordinal);
+        Assert.Equal(1, report.Settings.Threads);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1025)]
+    public void EveryThreadCountIsCheckedWithOneMessage(int threads)
+    {
+        string expected = $"threads must be between 1 and 1024, not {threads}";
+        Assert.Equal(expected, InferenceOptions.ThreadsProblem(threads));
+        Assert.Null(InferenceOptions.ThreadsProblem(null));
+        Assert.Null(InferenceOptions.ThreadsProblem(8));
+
+        Assert.Contains(expected, (ProfileOptions.Quick with { Threads = threads }).Validate());
+        Assert.Contains(expected, (StudyOptions.Quick with { Threads = threads }).Validate());
+        var session = Assert.Throws<LightNetException>(() => Backend.Parse("ort-cpu").CreateSession(TestModels.Tiny(), new InferenceOptions { Threads = threads }));
+        Assert.Contains(expected, session.Message, StringComparison.Ordinal);
+        var conformance = Assert.Throws<LightNetException>(() => new ConformanceOptions { TestRoot = "x", Backends = ["cpu-simd"], Threads = threads }.Validate());
+        Assert.Contains(expected, conformance.Message, StringComparison.Ordinal);
+    }
+}
