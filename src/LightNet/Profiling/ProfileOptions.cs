@@ -94,7 +94,7 @@ public sealed record ProfileOptions
     /// <summary>Keep every timed sample in the report.</summary>
     public bool KeepRawSamples { get; init; }
 
-    /// <summary>Drift (median of the last quarter over the first) above which the report warns of throttling.</summary>
+    /// <summary>Drift (median of the last quarter over the first) above which the report warns of a slow-down (possible throttling); below its inverse it warns of a speed-up (unfinished warm-up or noise).</summary>
     public double DriftThreshold { get; init; } = LatencyStatistics.DefaultDriftThreshold;
 
     /// <summary>

@@ -115,7 +115,7 @@ public static class Profiler
             {
                 CoefficientOfVariation = stats.CoefficientOfVariation,
                 Drift = stats.Drift,
-                PossibleThrottling = stats.IsDriftSuspicious(options.DriftThreshold),
+                PossibleThrottling = IsSlowDown(stats.Drift, options.DriftThreshold),
             },
             Warnings = warnings,
             Operators = operators?.Nodes ?? [],
@@ -335,11 +335,38 @@ public static class Profiler
             warnings.Add($"Noisy timings: the coefficient of variation is {stats.CoefficientOfVariation:P0}; close other work or add runs.");
         }
 
-        if (stats.IsDriftSuspicious(options.DriftThreshold))
+        if (DriftWarning(stats.Drift, options.DriftThreshold) is string drift)
         {
-            warnings.Add($"Runs slowed down by {stats.Drift - 1:P0} from the first quarter to the last: the machine may be throttling; add a cooldown.");
+            warnings.Add(drift);
         }
     }
+
+    /// <summary>
+    /// The warning for a run whose speed changed from its first quarter to its last (<paramref name="drift"/>: the last
+    /// quarter's median over the first's), worded by direction: a slow-down beyond <paramref name="threshold"/> suggests
+    /// throttling or a busy machine; a speed-up beyond <c>1 / threshold</c> is unfinished warm-up or noise, never throttling.
+    /// </summary>
+    /// <param name="drift">The drift ratio.</param>
+    /// <param name="threshold">The ratio beyond which a change is reported (above 1).</param>
+    /// <returns>The warning, or null for a steady run.</returns>
+    internal static string? DriftWarning(double drift, double threshold)
+    {
+        if (IsSlowDown(drift, threshold))
+        {
+            string by = double.IsPositiveInfinity(drift) ? "from 0 ms" : $"by {drift - 1:P0}";
+            return $"Runs slowed down {by} from the first quarter to the last (drift {drift:F2}): the machine may be throttling or busy; add a cooldown or close other work.";
+        }
+
+        if (drift < 1.0 / threshold)
+        {
+            return $"Runs sped up by {1 - drift:P0} from the first quarter to the last (drift {drift:F2}): the warm-up was too short or the timings are noisy (not throttling); add warm-up runs or time.";
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether <paramref name="drift"/> is a slow-down beyond <paramref name="threshold"/>: the sign of possible throttling.</summary>
+    internal static bool IsSlowDown(double drift, double threshold) => drift > threshold;
 
     internal static ModelSummary Summarize(Model model, string name, ModelInfo? info, Dictionary<string, TensorBuffer> inputs) => new()
     {

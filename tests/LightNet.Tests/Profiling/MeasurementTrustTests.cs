@@ -79,4 +79,64 @@ public class MeasurementTrustTests
         var conformance = Assert.Throws<LightNetException>(() => new ConformanceOptions { TestRoot = "x", Backends = ["cpu-simd"], Threads = threads }.Validate());
         Assert.Contains(expected, conformance.Message, StringComparison.Ordinal);
     }
+
+    // 2. Drift is worded by direction.
+
+    [Fact]
+    public void ASpeedUpIsNotCalledThrottling()
+    {
+        string? warning = Profiler.DriftWarning(0.28, LatencyStatistics.DefaultDriftThreshold);
+
+        Assert.NotNull(warning);
+        Assert.Contains("sped up by 72", warning, StringComparison.Ordinal);
+        Assert.Contains("not throttling", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("may be throttling", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("-72", warning, StringComparison.Ordinal);
+        Assert.False(Profiler.IsSlowDown(0.28, LatencyStatistics.DefaultDriftThreshold));
+    }
+
+    [Fact]
+    public void ASlowDownSuggestsThrottling()
+    {
+        string? warning = Profiler.DriftWarning(1.3, LatencyStatistics.DefaultDriftThreshold);
+
+        Assert.NotNull(warning);
+        Assert.Contains("slowed down by 30", warning, StringComparison.Ordinal);
+        Assert.Contains("may be throttling", warning, StringComparison.Ordinal);
+        Assert.True(Profiler.IsSlowDown(1.3, LatencyStatistics.DefaultDriftThreshold));
+    }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(1.05)]
+    [InlineData(0.95)]
+    public void ASteadyRunHasNoDriftWarning(double drift) =>
+        Assert.Null(Profiler.DriftWarning(drift, LatencyStatistics.DefaultDriftThreshold));
+
+    [Fact]
+    public void WarnWordsMeasuredDriftByDirection()
+    {
+        double[] faster = [.. Enumerable.Repeat(10.0, 5), .. Enumerable.Repeat(5.0, 10), .. Enumerable.Repeat(3.0, 5)];
+        double[] slower = [.. faster.Reverse()];
+        var fasterWarnings = new List<string>();
+        var slowerWarnings = new List<string>();
+
+        Profiler.Warn(LatencyStatistics.FromSamples(faster), ProfileOptions.Default, cutByMaxTime: false, fasterWarnings);
+        Profiler.Warn(LatencyStatistics.FromSamples(slower), ProfileOptions.Default, cutByMaxTime: false, slowerWarnings);
+
+        Assert.Contains(fasterWarnings, w => w.Contains("sped up", StringComparison.Ordinal));
+        Assert.DoesNotContain(fasterWarnings, w => w.Contains("may be throttling", StringComparison.Ordinal));
+        Assert.Contains(slowerWarnings, w => w.Contains("slowed down", StringComparison.Ordinal) && w.Contains("throttling", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void MarkdownStabilityLineSaysASpeedUpIsNotThrottling()
+    {
+        ProfileReport report = ReportSamples.Full() with { Stability = new StabilitySummary { CoefficientOfVariation = 0.05, Drift = 0.5, PossibleThrottling = false } };
+
+        string md = ReportMarkdown.Format(report);
+
+        Assert.Contains("sped up during the run", md, StringComparison.Ordinal);
+        Assert.DoesNotContain("possible throttling", md, StringComparison.Ordinal);
+    }
 }
