@@ -139,4 +139,69 @@ public class MeasurementTrustTests
         Assert.Contains("sped up during the run", md, StringComparison.Ordinal);
         Assert.DoesNotContain("possible throttling", md, StringComparison.Ordinal);
     }
+
+    // 3. Every warning reaches every output.
+
+    private const string CellWarning = "Noisy timings: the coefficient of variation is 42 %; close other work or add runs.";
+
+    private static StudyResults ResultsWithAWarning() => new()
+    {
+        CreatedUtc = DateTimeOffset.UnixEpoch,
+        Environment = EnvironmentInfo.Capture(),
+        Baseline = "ort-cpu",
+        Settings = new StudySettings { Backends = ["ort-cpu"], Precisions = [Precision.Fp32] },
+        Models = [new StudyModel { Name = "squeezenet1_1", Resolution = 64, Variants = [new StudyVariant { Precision = Precision.Fp32 }] }],
+        Cells =
+        [
+            new StudyCell { Model = "squeezenet1_1", Precision = Precision.Fp32, Backend = "ort-cpu", SpeedUp = 1,
+                Report = ReportSamples.Full() with { Warnings = [CellWarning, "Second <warning> & more"] } },
+        ],
+    };
+
+    [Fact]
+    public void StudyCellWarningsReachTheMarkdownSummary()
+    {
+        string md = StudyMarkdown.Format(ResultsWithAWarning());
+
+        Assert.Contains("## Measurement warnings", md, StringComparison.Ordinal);
+        Assert.Contains("| squeezenet1_1 | fp32 | ort-cpu | " + CellWarning + " |", md, StringComparison.Ordinal);
+        Assert.Contains("Second", md, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StudyCellWarningsReachTheHtmlPageEscaped()
+    {
+        string html = StudyHtml.Format(ResultsWithAWarning());
+
+        Assert.Contains("id=\"warnings\"", html, StringComparison.Ordinal);
+        Assert.Contains(CellWarning, html, StringComparison.Ordinal);
+        Assert.Contains("Second &lt;warning&gt; &amp; more", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<warning>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StudyCellWarningsStayInTheJson()
+    {
+        StudyResults back = StudyJson.Deserialize(StudyJson.Serialize(ResultsWithAWarning()));
+
+        Assert.Contains(CellWarning, back.Cells[0].Report!.Warnings);
+    }
+
+    [Fact]
+    public void SingleProfileWarningsReachMarkdownJsonAndCsv()
+    {
+        ProfileReport report = ReportSamples.Full() with { Warnings = [CellWarning] };
+
+        Assert.Contains("- " + CellWarning, ReportMarkdown.Format(report), StringComparison.Ordinal);
+        Assert.Contains(CellWarning, ReportJson.Serialize(report), StringComparison.Ordinal);
+        Assert.Contains(CellWarning, ReportCsv.Format([report]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AStudyWithoutWarningsHasNoWarningsSection()
+    {
+        StudyResults quiet = ResultsWithAWarning() is var r ? r with { Cells = [r.Cells[0] with { Report = r.Cells[0].Report! with { Warnings = [] } }] } : null!;
+
+        Assert.DoesNotContain("Measurement warnings", StudyMarkdown.Format(quiet), StringComparison.Ordinal);
+    }
 }
