@@ -84,7 +84,7 @@ public static class Profiler
         OperatorProfile? operators = null;
         if (options.PerOperatorProfile)
         {
-            operators = ProfileOperators(model, backend, inputs, options, progress, cancellationToken, logger, warnings);
+            operators = ProfileOperators(model, backend, inputs, options, stats.Median, progress, cancellationToken, logger, warnings);
         }
 
         Warn(stats, options, cutByMaxTime, warnings);
@@ -295,27 +295,84 @@ public static class Profiler
     }
 
     private static OperatorProfile? ProfileOperators(Model model, Backend backend, Dictionary<string, TensorBuffer> inputs, ProfileOptions options,
-        IProgress<ProfileProgress>? progress, CancellationToken ct, ILogger logger, List<string> warnings)
+        double medianMs, IProgress<ProfileProgress>? progress, CancellationToken ct, ILogger logger, List<string> warnings)
     {
         // A separate session and pass: profiling slows every node down, so it must not touch the latency numbers.
         using IInferenceSession session = backend.CreateSession(model, MeasurementInputs.SessionOptions(model, options, inputs, perOperatorProfiling: true));
         using IPreparedRun run = session.Prepare(inputs); // its run is the warm-up, skipped below
-        long start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < options.PerOperatorRuns; i++)
-        {
-            ct.ThrowIfCancellationRequested();
-            run.Run();
-            progress?.Report(new ProfileProgress(ProfilePhase.ProfilingOperators, i + 1, options.PerOperatorRuns, Stopwatch.GetElapsedTime(start)));
-        }
-
+        int done = PerOperatorPass(run, options, progress, ct);
         OperatorProfile? profile = session.CollectOperatorProfile(skipFirstRuns: 1);
         if (profile is null)
         {
             warnings.Add($"Backend '{backend.Name}' does not report per-operator times.");
         }
+        else
+        {
+            warnings.AddRange(OperatorProfileWarnings(profile, medianMs));
+        }
 
-        logger.LogDebug("Per-operator pass: {Runs} runs", options.PerOperatorRuns);
+        logger.LogDebug("Per-operator pass: {Runs} runs", done);
         return profile;
+    }
+
+    /// <summary>
+    /// Runs the per-operator pass: at least <see cref="ProfileOptions.PerOperatorRuns"/> runs and at least
+    /// <see cref="ProfileOptions.PerOperatorSeconds"/>, so that a fast model gets enough runs for stable shares, and stops at
+    /// the larger of <see cref="ProfileOptions.MaxSeconds"/> and <see cref="ProfileOptions.PerOperatorSeconds"/> (after two
+    /// runs at least, the first of which the profile skips), so that a slow model keeps the pass bounded.
+    /// </summary>
+    /// <returns>The runs done.</returns>
+    internal static int PerOperatorPass(IPreparedRun run, ProfileOptions options, IProgress<ProfileProgress>? progress, CancellationToken ct)
+    {
+        long start = Stopwatch.GetTimestamp();
+        double cap = Math.Max(options.MaxSeconds, options.PerOperatorSeconds);
+        int done = 0;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            run.Run();
+            done++;
+            TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+            progress?.Report(new ProfileProgress(ProfilePhase.ProfilingOperators, done, options.PerOperatorRuns, elapsed));
+            if ((done >= options.PerOperatorRuns && elapsed.TotalSeconds >= options.PerOperatorSeconds)
+                || (done >= 2 && elapsed.TotalSeconds >= cap))
+            {
+                return done;
+            }
+        }
+    }
+
+    /// <summary>Profiles from fewer runs than this are flagged as rough.</summary>
+    internal const int MinimumOperatorRuns = 5;
+
+    /// <summary>
+    /// The per-operator kernel time of one run may differ from the end-to-end median by at most this factor either way
+    /// before the profile is flagged: the kernels of one run cannot take much longer than the run, and when they account
+    /// for far less of it the shares describe a different run.
+    /// </summary>
+    internal const double OperatorTotalMismatchFactor = 2.0;
+
+    /// <summary>Warnings on a per-operator profile: too few runs, or a per-run kernel total far from the measured median.</summary>
+    /// <param name="profile">The profile.</param>
+    /// <param name="medianMs">The end-to-end median latency of the timed loop.</param>
+    internal static IEnumerable<string> OperatorProfileWarnings(OperatorProfile profile, double medianMs)
+    {
+        if (profile.Runs < MinimumOperatorRuns)
+        {
+            yield return $"The per-operator times come from only {profile.Runs} run{(profile.Runs == 1 ? "" : "s")}: the operator shares are rough; "
+                + "raise the per-operator runs or seconds.";
+        }
+
+        if (profile.Runs > 0 && medianMs > 0)
+        {
+            double perRun = profile.TotalMs / profile.Runs;
+            double ratio = perRun / medianMs;
+            if (ratio > OperatorTotalMismatchFactor || ratio < 1 / OperatorTotalMismatchFactor)
+            {
+                yield return $"The per-operator pass is noisy: its kernels add up to {perRun:F3} ms per run, {ratio:F2}× the measured median of "
+                    + $"{medianMs:F3} ms; the operator shares may not describe the timed runs.";
+            }
+        }
     }
 
     internal static void Warn(LatencyStatistics stats, ProfileOptions options, bool cutByMaxTime, List<string> warnings)

@@ -28,7 +28,7 @@ public sealed record StudyOptions
     {
         IsQuick = true,
         Resolution = 112,
-        Measurement = new ProfileOptions { WarmupRuns = 1, WarmupSeconds = 0, Runs = 8, MinSeconds = 0, MaxSeconds = 1, PerOperatorRuns = 3 },
+        Measurement = new ProfileOptions { WarmupRuns = 1, WarmupSeconds = 0, Runs = 8, MinSeconds = 0, MaxSeconds = 1, PerOperatorRuns = 5, PerOperatorSeconds = 0.25 },
         CalibrationSamples = 4,
         FidelitySamples = 8,
     };
@@ -56,7 +56,7 @@ public sealed record StudyOptions
     public int? Threads { get; init; }
 
     /// <summary>How each cell is measured (raw samples are always kept: the charts' p10 comes from them).</summary>
-    public ProfileOptions Measurement { get; init; } = new() { WarmupRuns = 3, WarmupSeconds = 0, Runs = 20, MinSeconds = 1, MaxSeconds = 5, PerOperatorRuns = 5 };
+    public ProfileOptions Measurement { get; init; } = new() { WarmupRuns = 3, WarmupSeconds = 0, Runs = 20, MinSeconds = 1, MaxSeconds = 5, PerOperatorRuns = 10, PerOperatorSeconds = 1 };
 
     /// <summary>Synthetic samples, in the family's input range, that calibrate INT8 activations.</summary>
     public int CalibrationSamples { get; init; } = 16;

@@ -204,4 +204,92 @@ public class MeasurementTrustTests
 
         Assert.DoesNotContain("Measurement warnings", StudyMarkdown.Format(quiet), StringComparison.Ordinal);
     }
+
+    // 4. The per-operator pass.
+
+    private sealed class CountingRun(TimeSpan delay) : IPreparedRun
+    {
+        public int Runs { get; private set; }
+
+        public IReadOnlyDictionary<string, TensorBuffer> Outputs { get; } = new Dictionary<string, TensorBuffer>();
+
+        public void Run()
+        {
+            Runs++;
+            if (delay > TimeSpan.Zero)
+            {
+                Thread.Sleep(delay);
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Fact]
+    public void PerOperatorPassRunsForAtLeastItsSeconds()
+    {
+        var run = new CountingRun(TimeSpan.FromMilliseconds(2));
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        int done = Profiler.PerOperatorPass(run, ProfileOptions.Quick with { PerOperatorRuns = 3, PerOperatorSeconds = 0.2 }, null, CancellationToken.None);
+
+        Assert.Equal(run.Runs, done);
+        Assert.True(done > 3, $"{done} runs");
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds >= 0.2);
+    }
+
+    [Fact]
+    public void PerOperatorPassIsBoundedByTime()
+    {
+        var run = new CountingRun(TimeSpan.FromMilliseconds(30));
+
+        int done = Profiler.PerOperatorPass(run, ProfileOptions.Quick with { PerOperatorRuns = 1000, PerOperatorSeconds = 0, MaxSeconds = 0.1, MinSeconds = 0 },
+            null, CancellationToken.None);
+
+        Assert.InRange(done, 2, 10);
+    }
+
+    [Fact]
+    public void PerOperatorSecondsAreValidated() =>
+        Assert.Contains((ProfileOptions.Quick with { PerOperatorSeconds = -1 }).Validate(), p => p.Contains("per-operator seconds", StringComparison.Ordinal));
+
+    private static OperatorProfile Profile(int runs, double totalMs) =>
+        new([new OperatorTiming("gemm", "Gemm", "CPU", runs, totalMs, totalMs / Math.Max(runs, 1), 100)], [new OperatorTypeTiming("Gemm", 1, runs, totalMs, 100)], runs, totalMs);
+
+    [Fact]
+    public void AProfileFromFewRunsIsFlagged()
+    {
+        List<string> warnings = [.. Profiler.OperatorProfileWarnings(Profile(runs: 2, totalMs: 2 * 4.0), medianMs: 4.0)];
+
+        Assert.Single(warnings);
+        Assert.Contains("only 2 runs", warnings[0], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(10.0)]
+    [InlineData(1.0)]
+    public void AProfileFarFromTheMedianIsFlagged(double perRunMs)
+    {
+        List<string> warnings = [.. Profiler.OperatorProfileWarnings(Profile(runs: 50, totalMs: 50 * perRunMs), medianMs: 4.0)];
+
+        Assert.Single(warnings);
+        Assert.Contains("per-operator pass is noisy", warnings[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AProfileThatAgreesWithTheMedianIsNotFlagged() =>
+        Assert.Empty(Profiler.OperatorProfileWarnings(Profile(runs: 50, totalMs: 50 * 3.5), medianMs: 4.0));
+
+    [Fact]
+    public void MeasureRunsThePerOperatorPassLongEnough()
+    {
+        ProfileReport report = Profiler.Measure(TestModels.Tiny(), Backend.Parse("cpu-simd"),
+            Fast with { Threads = 1, PerOperatorProfile = true, PerOperatorRuns = 2, PerOperatorSeconds = 0.2 });
+
+        Assert.NotEmpty(report.OperatorTypes);
+        Assert.True(report.OperatorTypes.Sum(o => o.Calls) / report.Operators.Count > 5, $"{report.OperatorTypes.Sum(o => o.Calls)} calls");
+        Assert.DoesNotContain(report.Warnings, w => w.Contains("per-operator times come from only", StringComparison.Ordinal));
+    }
 }
