@@ -55,6 +55,10 @@ public sealed record StudyOptions
     /// <summary>Threads per inference; null lets each backend choose.</summary>
     public int? Threads { get; init; }
 
+    /// <summary>The thread count every cell is measured with and the results report: <see cref="Threads"/>, else the
+    /// measurement options' own; null lets each backend choose.</summary>
+    internal int? EffectiveThreads => Threads ?? Measurement?.Threads;
+
     /// <summary>How each cell is measured (raw samples are always kept: the charts' p10 comes from them).</summary>
     public ProfileOptions Measurement { get; init; } = new() { WarmupRuns = 3, WarmupSeconds = 0, Runs = 20, MinSeconds = 1, MaxSeconds = 5, PerOperatorRuns = 10, PerOperatorSeconds = 1 };
 
