@@ -127,9 +127,9 @@ internal static class CommandSupport
             throw new CliUsageException($"--warmup must be 0 or more, not {warmup}.");
         }
 
-        if (threads is < 1 or > 1024)
+        if (LightNet.Backends.InferenceOptions.ThreadsProblem(threads) is string threadsProblem)
         {
-            throw new CliUsageException($"--threads must be between 1 and 1024, not {threads}.");
+            throw new CliUsageException($"--{threadsProblem}.");
         }
 
         if (batch is < 1 or > 4096)

@@ -216,7 +216,9 @@ internal static class ProfileCommand
         other.AddTextRow("RSS before / after load", $"{Formatting.Mib(r.Memory.RssBeforeLoadBytes)} / {Formatting.Mib(r.Memory.RssAfterLoadBytes)}");
         other.AddTextRow("managed bytes per run", Formatting.Fixed(r.Memory.ManagedBytesPerRun, "F0"));
         other.AddTextRow("coefficient of variation", Formatting.Fixed(r.Stability.CoefficientOfVariation * 100, "F1") + " %");
-        other.AddTextRow("drift (last ¼ / first ¼)", Formatting.Fixed(r.Stability.Drift, "F3") + (r.Stability.PossibleThrottling ? " possible throttling" : ""));
+        other.AddTextRow("drift (last ¼ / first ¼)", Formatting.Fixed(r.Stability.Drift, "F3")
+            + (r.Stability.PossibleThrottling ? " slowed down: possible throttling"
+                : r.Stability.Drift < 1 / LatencyStatistics.DefaultDriftThreshold ? " sped up (warm-up or noise)" : ""));
 
         console.Write(new Columns(latency, other) { Expand = false });
         if (r.Operators.Count > 0)

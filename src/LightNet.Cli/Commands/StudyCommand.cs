@@ -119,6 +119,14 @@ internal static class StudyCommand
         }
 
         context.Console.Write(table);
+        foreach (StudyCell cell in results.Cells.Where(c => c.Report is { Warnings.Count: > 0 }))
+        {
+            foreach (string warning in cell.Report!.Warnings)
+            {
+                context.Console.WriteText($"warning: {cell.Model} {Label(cell.Precision)} on {cell.Backend}: {CliApp.OneLine(warning)}");
+            }
+        }
+
         if (results.Unavailable.Count > 0)
         {
             context.Console.WriteText($"Cannot run here (the report says why): {string.Join(", ", results.Unavailable.Select(u => u.Name))}.");

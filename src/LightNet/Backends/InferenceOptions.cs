@@ -40,11 +40,24 @@ public sealed record InferenceOptions
     /// </summary>
     public IReadOnlyDictionary<string, long>? DimensionValues { get; init; }
 
+    /// <summary>The most threads per inference any option accepts.</summary>
+    public const int MaxThreads = 1024;
+
+    /// <summary>
+    /// The one check of a thread count, shared by every option that sets one (session, profile, study and conformance
+    /// options, the CLI's --threads): null when <paramref name="threads"/> is null (the backend's choice) or between 1 and
+    /// <see cref="MaxThreads"/>, else the problem, worded "threads must be between 1 and 1024, not N".
+    /// </summary>
+    /// <param name="threads">The thread count; null for the backend's choice.</param>
+    /// <returns>The problem, or null when the count is valid.</returns>
+    public static string? ThreadsProblem(int? threads) =>
+        threads is < 1 or > MaxThreads ? $"threads must be between 1 and {MaxThreads}, not {threads}" : null;
+
     internal void Validate()
     {
-        if (Threads is < 1 or > 1024)
+        if (ThreadsProblem(Threads) is string problem)
         {
-            throw new LightNetException(ErrorCode.InvalidArgument, $"Threads must be between 1 and 1024, not {Threads}.");
+            throw new LightNetException(ErrorCode.InvalidArgument, $"Invalid inference options: {problem}.");
         }
     }
 }

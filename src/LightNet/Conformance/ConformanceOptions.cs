@@ -67,9 +67,9 @@ public sealed record ConformanceOptions
             throw new LightNetException(ErrorCode.InvalidArgument, "The time limits must be positive.");
         }
 
-        if (Threads is < 1)
+        if (LightNet.Backends.InferenceOptions.ThreadsProblem(Threads) is string threads)
         {
-            throw new LightNetException(ErrorCode.InvalidArgument, $"Threads must be at least 1, not {Threads}.");
+            throw new LightNetException(ErrorCode.InvalidArgument, $"Invalid conformance options: {threads}.");
         }
 
         if (Workers is < 1 or > 64)

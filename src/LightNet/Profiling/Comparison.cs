@@ -113,7 +113,7 @@ internal static class Comparison
                 catch (LightNetException e)
                 {
                     logger.LogWarning("{Backend} cannot run {Model}: {Message}", backend.Name, name, e.Message);
-                    failed.Add(new ComparisonCell { Model = summary, Backend = Profiler.Summarize(backend), Error = e.Message });
+                    failed.Add(new ComparisonCell { Model = summary, Backend = Profiler.Summarize(backend, options.Threads), Error = e.Message });
                 }
             }
 
@@ -189,7 +189,7 @@ internal static class Comparison
                 cells.Add(new ComparisonCell
                 {
                     Model = summary,
-                    Backend = Profiler.Summarize(sessions[i].Backend),
+                    Backend = Profiler.Summarize(sessions[i].Backend, options.Threads),
                     LatencyMs = LatencySummary.From(stats[i]),
                     LoadMs = sessions[i].LoadMs,
                     ThroughputPerSecond = 1000.0 / stats[i].Mean,

@@ -106,7 +106,7 @@ internal static class PipelineProfiler
             CreatedUtc = DateTimeOffset.UtcNow,
             Environment = EnvironmentInfo.Capture() with { OnnxRuntimeVersion = OrtBackend.RuntimeVersion },
             Model = Profiler.Summarize(model, modelName, info, shapes),
-            Backend = Profiler.Summarize(backend),
+            Backend = Profiler.Summarize(backend, options.Threads),
             Settings = MeasurementSettings.From(options, warmupRuns, samples.Count, batchSize: 1, inputFill: "Image"),
             Image = name,
             ImageBytes = imageBytes.LongLength,

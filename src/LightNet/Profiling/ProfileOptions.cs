@@ -28,7 +28,7 @@ public enum InputFill
 public sealed record ProfileOptions
 {
     /// <summary>A quick look: 3 warm-up runs, at least 10 runs or 0.5 s, at most 5 s.</summary>
-    public static ProfileOptions Quick { get; } = new() { WarmupRuns = 3, WarmupSeconds = 0, Runs = 10, MinSeconds = 0.5, MaxSeconds = 5 };
+    public static ProfileOptions Quick { get; } = new() { WarmupRuns = 3, WarmupSeconds = 0, Runs = 10, MinSeconds = 0.5, MaxSeconds = 5, PerOperatorSeconds = 0.25 };
 
     /// <summary>The default: 10 warm-up runs or 1 s, at least 50 runs or 2 s, at most 30 s.</summary>
     public static ProfileOptions Default { get; } = new();
@@ -85,8 +85,14 @@ public sealed record ProfileOptions
     /// <summary>Run a separate, untimed pass with per-operator profiling and report per-node times.</summary>
     public bool PerOperatorProfile { get; init; }
 
-    /// <summary>Runs in the per-operator pass.</summary>
+    /// <summary>Runs in the per-operator pass, at least (the first is a warm-up the profile leaves out).</summary>
     public int PerOperatorRuns { get; init; } = 10;
+
+    /// <summary>
+    /// Keep the per-operator pass running until this many seconds have passed too, so that a fast model's shares rest on
+    /// many runs; the pass stops at the larger of this and <see cref="MaxSeconds"/> whatever the run count. Default 0.5 s.
+    /// </summary>
+    public double PerOperatorSeconds { get; init; } = 0.5;
 
     /// <summary>Sample the process's resident memory (before load, after load, peak during runs).</summary>
     public bool SampleMemory { get; init; } = true;
@@ -94,7 +100,7 @@ public sealed record ProfileOptions
     /// <summary>Keep every timed sample in the report.</summary>
     public bool KeepRawSamples { get; init; }
 
-    /// <summary>Drift (median of the last quarter over the first) above which the report warns of throttling.</summary>
+    /// <summary>Drift (median of the last quarter over the first) above which the report warns of a slow-down (possible throttling); below its inverse it warns of a speed-up (unfinished warm-up or noise).</summary>
     public double DriftThreshold { get; init; } = LatencyStatistics.DefaultDriftThreshold;
 
     /// <summary>
@@ -123,11 +129,12 @@ public sealed record ProfileOptions
         if (MinSeconds < 0 || !double.IsFinite(MinSeconds)) problems.Add($"minimum seconds must be 0 or more, not {MinSeconds}");
         if (MaxSeconds <= 0 || !double.IsFinite(MaxSeconds)) problems.Add($"maximum seconds must be positive, not {MaxSeconds}");
         if (MaxSeconds < MinSeconds) problems.Add($"maximum seconds ({MaxSeconds}) is below minimum seconds ({MinSeconds})");
-        if (Threads is < 1 or > 1024) problems.Add($"threads must be between 1 and 1024, not {Threads}");
+        if (InferenceOptions.ThreadsProblem(Threads) is string threads) problems.Add(threads);
         if (BatchSize < 1) problems.Add($"batch size must be at least 1, not {BatchSize}");
         if (Cooldown < TimeSpan.Zero) problems.Add("cooldown must not be negative");
         if (SwitchSettle < TimeSpan.Zero || SwitchSettle > TimeSpan.FromSeconds(10)) problems.Add("switch settle must be between 0 and 10 s");
         if (PerOperatorRuns < 1) problems.Add($"per-operator runs must be at least 1, not {PerOperatorRuns}");
+        if (PerOperatorSeconds < 0 || !double.IsFinite(PerOperatorSeconds)) problems.Add($"per-operator seconds must be 0 or more, not {PerOperatorSeconds}");
         if (InputFill == InputFill.Given && (Inputs is null || Inputs.Count == 0)) problems.Add("input fill 'Given' needs Inputs");
         if (DriftThreshold <= 1) problems.Add($"drift threshold must be above 1, not {DriftThreshold}");
         return problems;

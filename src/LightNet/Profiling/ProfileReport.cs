@@ -242,6 +242,6 @@ public sealed record StabilitySummary
     /// <summary>Median of the last quarter of runs over the median of the first quarter.</summary>
     public double Drift { get; init; }
 
-    /// <summary>True when drift exceeded the threshold: the machine may be throttling.</summary>
+    /// <summary>True when the run slowed down beyond the drift threshold (drift above it): the machine may be throttling. A speed-up (drift below 1) never sets it.</summary>
     public bool PossibleThrottling { get; init; }
 }

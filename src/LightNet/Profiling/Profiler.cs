@@ -49,6 +49,11 @@ public static class Profiler
 
         string name = ModelName(model);
         var warnings = new List<string>();
+        if (ThreadsOverrideWarning(backend, options.Threads) is string overridden)
+        {
+            warnings.Add(overridden);
+        }
+
         Dictionary<string, TensorBuffer> inputs = MeasurementInputs.Create(model, options, out ModelInfo? info, warnings);
         InferenceOptions inferenceOptions = MeasurementInputs.SessionOptions(model, options, inputs);
 
@@ -79,7 +84,7 @@ public static class Profiler
         OperatorProfile? operators = null;
         if (options.PerOperatorProfile)
         {
-            operators = ProfileOperators(model, backend, inputs, options, progress, cancellationToken, logger, warnings);
+            operators = ProfileOperators(model, backend, inputs, options, stats.Median, progress, cancellationToken, logger, warnings);
         }
 
         Warn(stats, options, cutByMaxTime, warnings);
@@ -92,7 +97,7 @@ public static class Profiler
             CreatedUtc = DateTimeOffset.UtcNow,
             Environment = EnvironmentInfo.Capture() with { OnnxRuntimeVersion = OrtBackend.RuntimeVersion },
             Model = Summarize(model, name, info, inputs),
-            Backend = Summarize(backend),
+            Backend = Summarize(backend, options.Threads),
             Settings = MeasurementSettings.From(options, warmupRuns, samples.Length, (int)batch, options.InputFill.ToString()),
             LoadMs = loadMs,
             FirstRunMs = firstRunMs,
@@ -110,7 +115,7 @@ public static class Profiler
             {
                 CoefficientOfVariation = stats.CoefficientOfVariation,
                 Drift = stats.Drift,
-                PossibleThrottling = stats.IsDriftSuspicious(options.DriftThreshold),
+                PossibleThrottling = IsSlowDown(stats.Drift, options.DriftThreshold),
             },
             Warnings = warnings,
             Operators = operators?.Nodes ?? [],
@@ -290,27 +295,84 @@ public static class Profiler
     }
 
     private static OperatorProfile? ProfileOperators(Model model, Backend backend, Dictionary<string, TensorBuffer> inputs, ProfileOptions options,
-        IProgress<ProfileProgress>? progress, CancellationToken ct, ILogger logger, List<string> warnings)
+        double medianMs, IProgress<ProfileProgress>? progress, CancellationToken ct, ILogger logger, List<string> warnings)
     {
         // A separate session and pass: profiling slows every node down, so it must not touch the latency numbers.
         using IInferenceSession session = backend.CreateSession(model, MeasurementInputs.SessionOptions(model, options, inputs, perOperatorProfiling: true));
         using IPreparedRun run = session.Prepare(inputs); // its run is the warm-up, skipped below
-        long start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < options.PerOperatorRuns; i++)
-        {
-            ct.ThrowIfCancellationRequested();
-            run.Run();
-            progress?.Report(new ProfileProgress(ProfilePhase.ProfilingOperators, i + 1, options.PerOperatorRuns, Stopwatch.GetElapsedTime(start)));
-        }
-
+        int done = PerOperatorPass(run, options, progress, ct);
         OperatorProfile? profile = session.CollectOperatorProfile(skipFirstRuns: 1);
         if (profile is null)
         {
             warnings.Add($"Backend '{backend.Name}' does not report per-operator times.");
         }
+        else
+        {
+            warnings.AddRange(OperatorProfileWarnings(profile, medianMs));
+        }
 
-        logger.LogDebug("Per-operator pass: {Runs} runs", options.PerOperatorRuns);
+        logger.LogDebug("Per-operator pass: {Runs} runs", done);
         return profile;
+    }
+
+    /// <summary>
+    /// Runs the per-operator pass: at least <see cref="ProfileOptions.PerOperatorRuns"/> runs and at least
+    /// <see cref="ProfileOptions.PerOperatorSeconds"/>, so that a fast model gets enough runs for stable shares, and stops at
+    /// the larger of <see cref="ProfileOptions.MaxSeconds"/> and <see cref="ProfileOptions.PerOperatorSeconds"/> (after two
+    /// runs at least, the first of which the profile skips), so that a slow model keeps the pass bounded.
+    /// </summary>
+    /// <returns>The runs done.</returns>
+    internal static int PerOperatorPass(IPreparedRun run, ProfileOptions options, IProgress<ProfileProgress>? progress, CancellationToken ct)
+    {
+        long start = Stopwatch.GetTimestamp();
+        double cap = Math.Max(options.MaxSeconds, options.PerOperatorSeconds);
+        int done = 0;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            run.Run();
+            done++;
+            TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+            progress?.Report(new ProfileProgress(ProfilePhase.ProfilingOperators, done, options.PerOperatorRuns, elapsed));
+            if ((done >= options.PerOperatorRuns && elapsed.TotalSeconds >= options.PerOperatorSeconds)
+                || (done >= 2 && elapsed.TotalSeconds >= cap))
+            {
+                return done;
+            }
+        }
+    }
+
+    /// <summary>Profiles from fewer runs than this are flagged as rough.</summary>
+    internal const int MinimumOperatorRuns = 5;
+
+    /// <summary>
+    /// The per-operator kernel time of one run may differ from the end-to-end median by at most this factor either way
+    /// before the profile is flagged: the kernels of one run cannot take much longer than the run, and when they account
+    /// for far less of it the shares describe a different run.
+    /// </summary>
+    internal const double OperatorTotalMismatchFactor = 2.0;
+
+    /// <summary>Warnings on a per-operator profile: too few runs, or a per-run kernel total far from the measured median.</summary>
+    /// <param name="profile">The profile.</param>
+    /// <param name="medianMs">The end-to-end median latency of the timed loop.</param>
+    internal static IEnumerable<string> OperatorProfileWarnings(OperatorProfile profile, double medianMs)
+    {
+        if (profile.Runs < MinimumOperatorRuns)
+        {
+            yield return $"The per-operator times come from only {profile.Runs} run{(profile.Runs == 1 ? "" : "s")}: the operator shares are rough; "
+                + "raise the per-operator runs or seconds.";
+        }
+
+        if (profile.Runs > 0 && medianMs > 0)
+        {
+            double perRun = profile.TotalMs / profile.Runs;
+            double ratio = perRun / medianMs;
+            if (ratio > OperatorTotalMismatchFactor || ratio < 1 / OperatorTotalMismatchFactor)
+            {
+                yield return $"The per-operator pass is noisy: its kernels add up to {perRun:F3} ms per run, {ratio:F2}× the measured median of "
+                    + $"{medianMs:F3} ms; the operator shares may not describe the timed runs.";
+            }
+        }
     }
 
     internal static void Warn(LatencyStatistics stats, ProfileOptions options, bool cutByMaxTime, List<string> warnings)
@@ -330,11 +392,38 @@ public static class Profiler
             warnings.Add($"Noisy timings: the coefficient of variation is {stats.CoefficientOfVariation:P0}; close other work or add runs.");
         }
 
-        if (stats.IsDriftSuspicious(options.DriftThreshold))
+        if (DriftWarning(stats.Drift, options.DriftThreshold) is string drift)
         {
-            warnings.Add($"Runs slowed down by {stats.Drift - 1:P0} from the first quarter to the last: the machine may be throttling; add a cooldown.");
+            warnings.Add(drift);
         }
     }
+
+    /// <summary>
+    /// The warning for a run whose speed changed from its first quarter to its last (<paramref name="drift"/>: the last
+    /// quarter's median over the first's), worded by direction: a slow-down beyond <paramref name="threshold"/> suggests
+    /// throttling or a busy machine; a speed-up beyond <c>1 / threshold</c> is unfinished warm-up or noise, never throttling.
+    /// </summary>
+    /// <param name="drift">The drift ratio.</param>
+    /// <param name="threshold">The ratio beyond which a change is reported (above 1).</param>
+    /// <returns>The warning, or null for a steady run.</returns>
+    internal static string? DriftWarning(double drift, double threshold)
+    {
+        if (IsSlowDown(drift, threshold))
+        {
+            string by = double.IsPositiveInfinity(drift) ? "from 0 ms" : $"by {drift - 1:P0}";
+            return $"Runs slowed down {by} from the first quarter to the last (drift {drift:F2}): the machine may be throttling or busy; add a cooldown or close other work.";
+        }
+
+        if (drift < 1.0 / threshold)
+        {
+            return $"Runs sped up by {1 - drift:P0} from the first quarter to the last (drift {drift:F2}): the warm-up was too short or the timings are noisy (not throttling); add warm-up runs or time.";
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether <paramref name="drift"/> is a slow-down beyond <paramref name="threshold"/>: the sign of possible throttling.</summary>
+    internal static bool IsSlowDown(double drift, double threshold) => drift > threshold;
 
     internal static ModelSummary Summarize(Model model, string name, ModelInfo? info, Dictionary<string, TensorBuffer> inputs) => new()
     {
@@ -349,14 +438,63 @@ public static class Profiler
         InputShapes = inputs.ToDictionary(p => p.Key, p => p.Value.Shape.ToArray()),
     };
 
-    internal static BackendSummary Summarize(Backend backend) => new()
+    /// <summary>
+    /// The backend as it ran: the thread count of the measurement (<see cref="ProfileOptions.Threads"/>, which the sessions
+    /// are created with) overrides the backend's own <c>threads=</c> option, so the device description and the options are
+    /// those of the backend with that thread count, and the report never says "4 threads" beside a run on 1.
+    /// </summary>
+    /// <param name="backend">The backend as named.</param>
+    /// <param name="threads">The measurement's thread count; null when the backend chose.</param>
+    internal static BackendSummary Summarize(Backend backend, int? threads)
     {
-        Name = backend.Name,
-        Kind = backend.Kind.ToString(),
-        Precision = backend.Precision.ToString(),
-        Device = backend.Device,
-        Options = backend.EffectiveOptions,
-    };
+        Backend effective = EffectiveBackend(backend, threads);
+        var options = new Dictionary<string, string>(effective.EffectiveOptions, StringComparer.Ordinal);
+        if (threads is int t && options.ContainsKey("threads"))
+        {
+            options["threads"] = t.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return new BackendSummary
+        {
+            Name = backend.Name,
+            Kind = backend.Kind.ToString(),
+            Precision = backend.Precision.ToString(),
+            Device = effective.Device,
+            Options = options,
+        };
+    }
+
+    /// <summary>
+    /// <paramref name="backend"/> with its <c>threads=</c> option set to <paramref name="threads"/> when the two differ and the
+    /// backend takes that option; otherwise <paramref name="backend"/> itself.
+    /// </summary>
+    internal static Backend EffectiveBackend(Backend backend, int? threads)
+    {
+        string text = threads?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "";
+        if (threads is null || !backend.EffectiveOptions.ContainsKey("threads")
+            || (backend.Spec.Values.TryGetValue("threads", out string? given) && given == text))
+        {
+            return backend;
+        }
+
+        var values = backend.Spec.Values.Where(p => p.Key != "threads").Select(p => $"{p.Key}={p.Value}").Append($"threads={text}");
+        string name = backend.Spec.Name + ":" + string.Join(",", backend.Spec.Flags.Concat(values));
+        try
+        {
+            return Backend.Parse(name);
+        }
+        catch (LightNetException)
+        {
+            return backend;
+        }
+    }
+
+    /// <summary>A warning when <paramref name="threads"/> overrides a different <c>threads=</c> option of the backend's name.</summary>
+    internal static string? ThreadsOverrideWarning(Backend backend, int? threads) =>
+        threads is int t && backend.Spec.Values.TryGetValue("threads", out string? given)
+            && given != t.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            ? $"Backend '{backend.Name}' ran with {t} thread{(t == 1 ? "" : "s")}: the measurement's thread count overrides its threads={given}."
+            : null;
 
     /// <summary>The process's resident set size in bytes.</summary>
     internal static long CurrentRss() => Environment.WorkingSet;

@@ -97,7 +97,9 @@ public static class ReportMarkdown
         {
             md.Append("- Stability: coefficient of variation ").Append(Fixed(st.CoefficientOfVariation * 100, "F1")).Append("%, drift ")
               .Append(Fixed(st.Drift, "F3")).Append(" (last quarter's median / first quarter's)")
-              .Append(st.PossibleThrottling ? ", possible throttling" : ", no sign of throttling").Append('\n');
+              .Append(st.PossibleThrottling ? ", slowed down: possible throttling"
+                  : st.Drift < 1 / LatencyStatistics.DefaultDriftThreshold ? ", sped up during the run (warm-up or noise, not throttling)"
+                  : ", no sign of throttling").Append('\n');
         }
 
         md.Append('\n');

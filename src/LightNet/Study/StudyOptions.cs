@@ -28,7 +28,7 @@ public sealed record StudyOptions
     {
         IsQuick = true,
         Resolution = 112,
-        Measurement = new ProfileOptions { WarmupRuns = 1, WarmupSeconds = 0, Runs = 8, MinSeconds = 0, MaxSeconds = 1, PerOperatorRuns = 3 },
+        Measurement = new ProfileOptions { WarmupRuns = 1, WarmupSeconds = 0, Runs = 8, MinSeconds = 0, MaxSeconds = 1, PerOperatorRuns = 5, PerOperatorSeconds = 0.25 },
         CalibrationSamples = 4,
         FidelitySamples = 8,
     };
@@ -55,8 +55,12 @@ public sealed record StudyOptions
     /// <summary>Threads per inference; null lets each backend choose.</summary>
     public int? Threads { get; init; }
 
+    /// <summary>The thread count every cell is measured with and the results report: <see cref="Threads"/>, else the
+    /// measurement options' own; null lets each backend choose.</summary>
+    internal int? EffectiveThreads => Threads ?? Measurement?.Threads;
+
     /// <summary>How each cell is measured (raw samples are always kept: the charts' p10 comes from them).</summary>
-    public ProfileOptions Measurement { get; init; } = new() { WarmupRuns = 3, WarmupSeconds = 0, Runs = 20, MinSeconds = 1, MaxSeconds = 5, PerOperatorRuns = 5 };
+    public ProfileOptions Measurement { get; init; } = new() { WarmupRuns = 3, WarmupSeconds = 0, Runs = 20, MinSeconds = 1, MaxSeconds = 5, PerOperatorRuns = 10, PerOperatorSeconds = 1 };
 
     /// <summary>Synthetic samples, in the family's input range, that calibrate INT8 activations.</summary>
     public int CalibrationSamples { get; init; } = 16;
@@ -117,7 +121,7 @@ public sealed record StudyOptions
         if (string.IsNullOrWhiteSpace(Baseline)) problems.Add("the baseline backend is empty");
         if (Backends is { Count: 0 }) problems.Add("the backend list is empty (null means every backend)");
         if (Resolution is < 32 or > 1024) problems.Add($"resolution must be between 32 and 1024, not {Resolution}");
-        if (Threads is < 1 or > 1024) problems.Add($"threads must be between 1 and 1024, not {Threads}");
+        if (InferenceOptions.ThreadsProblem(Threads) is string threads) problems.Add(threads);
         if (CalibrationSamples is < 1 or > 10_000) problems.Add($"calibration samples must be between 1 and 10000, not {CalibrationSamples}");
         if (FidelitySamples is < 1 or > 10_000) problems.Add($"fidelity samples must be between 1 and 10000, not {FidelitySamples}");
         if (Measurement is null) problems.Add("measurement options are missing");

@@ -94,7 +94,7 @@ public static class StudyRunner
                 Precisions = options.Precisions,
                 Backends = available.Select(b => b.Name).ToList(),
                 Resolution = options.Resolution,
-                Threads = options.Threads ?? options.Measurement.Threads,
+                Threads = options.EffectiveThreads,
                 CalibrationSamples = options.CalibrationSamples,
                 FidelitySamples = options.FidelitySamples,
                 BreakdownModel = breakdown,
@@ -270,7 +270,7 @@ public static class StudyRunner
     {
         ProfileOptions measure = options.Measurement with
         {
-            Threads = options.Threads ?? options.Measurement.Threads,
+            Threads = options.EffectiveThreads,
             KeepRawSamples = true,
             PerOperatorProfile = perOperator,
         };

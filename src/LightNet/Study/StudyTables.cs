@@ -130,6 +130,15 @@ internal static class StudyTables
             tables.Add(new StudyTable("failures", "Failures and notes", "What could not be measured, and why.", ["Model", "Precision", "Backend", "Reason"], problems));
         }
 
+        var warnings = r.Cells.Where(c => c.Report is { Warnings.Count: > 0 })
+            .SelectMany(c => c.Report!.Warnings.Select(w => new[] { c.Model, P(c.Precision), c.Backend, w ?? "" })).ToList();
+        if (warnings.Count > 0)
+        {
+            tables.Add(new StudyTable("warnings", "Measurement warnings",
+                "What the profiler flagged in each measured cell (too few runs, noisy timings, drift, a noisy per-operator pass): read those numbers with care.",
+                ["Model", "Precision", "Backend", "Warning"], warnings));
+        }
+
         if (r.Unavailable.Count > 0)
         {
             tables.Add(new StudyTable("unavailable", "Backends that cannot run here", "Each with what is missing.",
