@@ -97,19 +97,11 @@ public sealed class Model
         byte[] bytes;
         try
         {
-            var file = new FileInfo(path);
-            if (!file.Exists)
-            {
-                throw new LightNetException(ErrorCode.IOFailure, $"Model file '{path}' does not exist.");
-            }
-
-            if (file.Length > options.MaxFileBytes)
-            {
-                throw new LightNetException(ErrorCode.ModelTooLarge,
-                    $"Model file '{path}' is {file.Length} bytes, over the limit of {options.MaxFileBytes} (ModelLoadOptions.MaxFileBytes).");
-            }
-
-            bytes = File.ReadAllBytes(path);
+            // Only a regular file is read (a device or FIFO is refused before opening), and the cap is counted while
+            // reading, so a file whose reported length lies cannot make us read past it.
+            bytes = BoundedFileRead.ReadAll(path, options.MaxFileBytes, $"Model file '{path}'", (size, exact) =>
+                new LightNetException(ErrorCode.ModelTooLarge,
+                    $"Model file '{path}' is {(exact ? "" : "over ")}{size} bytes, over the limit of {options.MaxFileBytes} (ModelLoadOptions.MaxFileBytes)."));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

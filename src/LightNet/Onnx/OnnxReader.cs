@@ -495,6 +495,12 @@ internal sealed class OnnxReader
             throw Invalid(ErrorCode.IOFailure, $"{what}: external data file '{location}' does not exist in '{folder}'");
         }
 
+        // A FIFO would block the open and a device would not end: only a regular file is read.
+        if (BoundedFileRead.Kind(full) is not (BoundedFileRead.FileKind.Regular or BoundedFileRead.FileKind.Unknown))
+        {
+            throw Invalid(ErrorCode.IOFailure, $"{what}: external data file '{location}' is not a regular file (a device, FIFO or socket)");
+        }
+
         return full;
     }
 

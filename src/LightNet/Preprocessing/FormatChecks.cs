@@ -4,17 +4,52 @@ namespace LightNet.Preprocessing;
 
 /// <summary>
 /// Structural checks LightNet makes on the encoded bytes before ImageSharp sees them, for what ImageSharp 2.1
-/// accepts too readily: a truncated JPEG (it decodes the missing part as grey), a BMP whose pixel-data offset lies
-/// outside the file (it reads the offset as a signed number), a GIF with a huge number of frames. Each walks the
-/// file's block structure once, bounded by its length, and allocates nothing.
+/// accepts too readily: a truncated JPEG (it decodes the missing part as grey) or one with thousands of metadata
+/// segments or scans (gigabytes of metadata, tens of seconds of progressive decoding); a BMP whose pixel-data offset
+/// lies outside the file (it reads the offset as a signed number), whose bits per pixel are not a BMP depth (a
+/// division by zero) or whose palette does not fit; a GIF with a huge number of frames; a PNG that is truncated,
+/// whose compressed pixel data is too short for its declared size even at deflate's best ratio (an interlaced PNG
+/// of a few bytes declaring 8000 × 8000 kept the decoder busy for minutes), or with oversized text chunks (a 0.4 MB
+/// zTXt inflating to 400 MB). Each walks the file's block structure once, bounded by its length, and allocates nothing.
 /// </summary>
 internal static class FormatChecks
 {
+    /// <summary>Most APPn and COM (metadata) segments accepted in a JPEG; cameras write fewer than ten.</summary>
+    internal const int MaxJpegMetadataSegments = 64;
+
+    /// <summary>Most scans (SOS markers) accepted in a JPEG; progressive encoders write about ten.</summary>
+    internal const int MaxJpegScans = 100;
+
+    /// <summary>Most marker segments of any kind accepted in a JPEG.</summary>
+    internal const int MaxJpegSegments = 2048;
+
+    /// <summary>Largest PNG text chunk (tEXt, zTXt, iTXt) accepted, in bytes as stored; text is never used for inference.</summary>
+    internal const int MaxPngTextChunkBytes = 64 * 1024;
+
+    /// <summary>Largest other ancillary PNG chunk (colour profile, EXIF, private data) accepted, in bytes as stored.</summary>
+    internal const int MaxPngAncillaryChunkBytes = 1024 * 1024;
+
+    /// <summary>Most ancillary (non-critical) PNG chunks accepted.</summary>
+    internal const int MaxPngAncillaryChunks = 256;
+
+    /// <summary>
+    /// Largest interlaced PNG accepted, in pixels (below <see cref="ImageLimits.MaxPixels"/>' default): ImageSharp 2.1
+    /// decodes the seven Adam7 passes far more slowly than a plain PNG.
+    /// </summary>
+    internal const long MaxInterlacedPngPixels = 16_000_000;
+
+    /// <summary>deflate's best compression ratio is about 1032 : 1; pixel data shorter than its size over this is truncated.</summary>
+    private const int MaxDeflateRatio = 1040;
+
     public static void Check(ReadOnlySpan<byte> data, ImageLimits limits, string source)
     {
         if (data.Length >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF)
         {
             CheckJpeg(data, source);
+        }
+        else if (data.Length >= 8 && data[..8].SequenceEqual((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]))
+        {
+            CheckPng(data, limits, source);
         }
         else if (data.Length >= 2 && data[0] == (byte)'B' && data[1] == (byte)'M')
         {
@@ -36,6 +71,7 @@ internal static class FormatChecks
     {
         int n = data.Length;
         int i = 2;
+        int segments = 0, metadata = 0, scans = 0;
         while (true)
         {
             if (i >= n)
@@ -88,9 +124,26 @@ internal static class FormatChecks
             }
 
             i += length;
+            if (++segments > MaxJpegSegments)
+            {
+                throw new LightNetException(ErrorCode.InvalidImage, $"{source} is a JPEG with more than {MaxJpegSegments} marker segments; it is refused.");
+            }
+
+            if ((marker is >= 0xE0 and <= 0xEF or 0xFE) && ++metadata > MaxJpegMetadataSegments)
+            {
+                throw new LightNetException(ErrorCode.InvalidImage,
+                    $"{source} is a JPEG with more than {MaxJpegMetadataSegments} metadata (APPn/COM) segments; it is refused.");
+            }
+
             if (marker != 0xDA)
             {
                 continue;
+            }
+
+            if (++scans > MaxJpegScans)
+            {
+                throw new LightNetException(ErrorCode.InvalidImage,
+                    $"{source} is a JPEG with more than {MaxJpegScans} scans; it is refused (progressive photos have about ten).");
             }
 
             // Start of scan: entropy-coded data runs to the next marker that is not a stuffed 0xFF00 or a restart marker.
@@ -115,7 +168,10 @@ internal static class FormatChecks
         }
     }
 
-    /// <summary>Refuses a pixel-data offset before the headers' end or at or past the end of the file.</summary>
+    /// <summary>
+    /// Refuses a pixel-data offset before the headers' end or at or past the end of the file, an unknown header size,
+    /// bits per pixel outside 1, 2, 4, 8, 16, 24 and 32, and a palette larger than 2^bpp entries or than the file.
+    /// </summary>
     internal static void CheckBmp(ReadOnlySpan<byte> data, string source)
     {
         if (data.Length < 18)
@@ -129,6 +185,133 @@ internal static class FormatChecks
         {
             throw new LightNetException(ErrorCode.InvalidImage,
                 $"{source} is a BMP whose pixel data offset {offset} lies outside the file ({data.Length} bytes, headers end at {14 + (ulong)infoSize}).");
+        }
+
+        if (infoSize is not (12 or 16 or 40 or 52 or 56 or 64 or 108 or 124))
+        {
+            throw new LightNetException(ErrorCode.InvalidImage, $"{source} is a BMP with an unknown info header size of {infoSize} bytes.");
+        }
+
+        // The offset check above guarantees the info header lies inside the file.
+        bool core = infoSize == 12;
+        int bitsPerPixel = BinaryPrimitives.ReadUInt16LittleEndian(data[(core ? 24 : 28)..]);
+        if (bitsPerPixel is not (1 or 2 or 4 or 8 or 16 or 24 or 32))
+        {
+            throw new LightNetException(ErrorCode.InvalidImage,
+                $"{source} is a BMP declaring {bitsPerPixel} bits per pixel; only 1, 2, 4, 8, 16, 24 and 32 exist.");
+        }
+
+        ulong colors = infoSize >= 40 ? BinaryPrimitives.ReadUInt32LittleEndian(data[46..]) : 0;
+        if (bitsPerPixel <= 8)
+        {
+            ulong most = 1UL << bitsPerPixel;
+            if (colors > most)
+            {
+                throw new LightNetException(ErrorCode.InvalidImage,
+                    $"{source} is a BMP of {bitsPerPixel} bits per pixel declaring a palette of {colors} colours; at most {most} are possible.");
+            }
+
+            if (colors == 0)
+            {
+                colors = most;
+            }
+        }
+
+        ulong paletteEnd = 14 + (ulong)infoSize + colors * (core ? 3UL : 4UL);
+        if (bitsPerPixel <= 8 && paletteEnd > (ulong)data.Length)
+        {
+            throw new LightNetException(ErrorCode.InvalidImage,
+                $"{source} is a BMP whose palette of {colors} colours ends at byte {paletteEnd}, past the end of the file ({data.Length} bytes).");
+        }
+    }
+
+    /// <summary>
+    /// Walks the chunks up to IEND: refuses a truncated file, text chunks over <see cref="MaxPngTextChunkBytes"/>,
+    /// other ancillary chunks over <see cref="MaxPngAncillaryChunkBytes"/> or more than <see cref="MaxPngAncillaryChunks"/>
+    /// of them, an interlaced image over <see cref="MaxInterlacedPngPixels"/>, and pixel data too short for the declared
+    /// size at deflate's best ratio.
+    /// </summary>
+    internal static void CheckPng(ReadOnlySpan<byte> data, ImageLimits limits, string source)
+    {
+        int n = data.Length;
+        int i = 8;
+        bool first = true;
+        long width = 0, height = 0;
+        int bitDepth = 8, colorType = 0;
+        bool interlaced = false;
+        long pixelBytes = 0;
+        int ancillary = 0;
+        while (true)
+        {
+            if (i + 8 > n)
+            {
+                throw TruncatedPng(source, n);
+            }
+
+            uint length = BinaryPrimitives.ReadUInt32BigEndian(data[i..]);
+            ReadOnlySpan<byte> type = data.Slice(i + 4, 4);
+            if ((ulong)i + 12 + length > (ulong)n)
+            {
+                throw TruncatedPng(source, n);
+            }
+
+            ReadOnlySpan<byte> body = data.Slice(i + 8, (int)length);
+            string name = System.Text.Encoding.ASCII.GetString(type);
+            if (first)
+            {
+                if (!type.SequenceEqual("IHDR"u8) || length != 13)
+                {
+                    throw new LightNetException(ErrorCode.InvalidImage, $"{source} is a PNG whose first chunk is not a 13-byte IHDR.");
+                }
+
+                width = BinaryPrimitives.ReadUInt32BigEndian(body);
+                height = BinaryPrimitives.ReadUInt32BigEndian(body[4..]);
+                bitDepth = body[8];
+                colorType = body[9];
+                interlaced = body[12] != 0;
+                first = false;
+                SafeImageDecoder.CheckDimensions((int)Math.Min(width, int.MaxValue), (int)Math.Min(height, int.MaxValue), limits, source, "PNG");
+                if (interlaced && width * height > Math.Min(MaxInterlacedPngPixels, limits.MaxPixels))
+                {
+                    throw new LightNetException(ErrorCode.InvalidImage,
+                        $"{source} is an interlaced PNG of {width} × {height} = {width * height} pixels, over the limit of {Math.Min(MaxInterlacedPngPixels, limits.MaxPixels)} for interlaced PNGs.");
+                }
+            }
+            else if (type.SequenceEqual("IEND"u8))
+            {
+                break;
+            }
+            else if (type.SequenceEqual("IDAT"u8))
+            {
+                pixelBytes += length;
+            }
+            else if ((type[0] & 0x20) != 0)
+            {
+                bool text = type.SequenceEqual("tEXt"u8) || type.SequenceEqual("zTXt"u8) || type.SequenceEqual("iTXt"u8);
+                int most = text ? MaxPngTextChunkBytes : MaxPngAncillaryChunkBytes;
+                if (length > most)
+                {
+                    throw new LightNetException(ErrorCode.InvalidImage,
+                        $"{source} is a PNG with a {length}-byte {name} chunk, over the limit of {most} bytes for {(text ? "text" : "ancillary")} chunks.");
+                }
+
+                if (++ancillary > MaxPngAncillaryChunks)
+                {
+                    throw new LightNetException(ErrorCode.InvalidImage, $"{source} is a PNG with more than {MaxPngAncillaryChunks} ancillary chunks.");
+                }
+            }
+
+            i += 12 + (int)length;
+        }
+
+        // Each row is a filter byte plus its samples; deflate cannot pack that into fewer than about 1/1032 of the bytes.
+        int channels = colorType switch { 2 => 3, 4 => 2, 6 => 4, _ => 1 };
+        long rowBytes = 1 + ((width * channels * Math.Max(bitDepth, 1)) + 7) / 8;
+        long rawBytes = rowBytes * height;
+        if (pixelBytes < rawBytes / MaxDeflateRatio)
+        {
+            throw new LightNetException(ErrorCode.InvalidImage,
+                $"{source} is a truncated PNG: {pixelBytes} bytes of compressed pixel data cannot hold {width} × {height} pixels (at least {rawBytes / MaxDeflateRatio} needed).");
         }
     }
 
@@ -198,6 +381,9 @@ internal static class FormatChecks
 
         return frames;
     }
+
+    private static LightNetException TruncatedPng(string source, int length) =>
+        new(ErrorCode.InvalidImage, $"{source} is a truncated PNG: its {length} bytes end before the IEND chunk.");
 
     private static LightNetException Truncated(string source, int length) =>
         new(ErrorCode.InvalidImage, $"{source} is a truncated JPEG: its {length} bytes end before the end-of-image marker.");

@@ -19,8 +19,10 @@ namespace LightNet.Preprocessing;
 /// a cap on the encoded size (checked before reading); LightNet's own structural checks (<see cref="FormatChecks"/>:
 /// truncated JPEG, BMP pixel offset, GIF frame count); a private configuration that knows only JPEG, PNG, BMP, GIF
 /// (first frame only) and WebP; the header's dimensions checked with <c>Image.Identify</c> before any pixel is
-/// decoded; an allocator that refuses any single buffer over the limit; and every decoder failure turned into
-/// <see cref="ErrorCode.InvalidImage"/> naming the source.
+/// decoded; an allocator that refuses any single buffer over the limit; and every decoder failure (any exception but
+/// <see cref="OutOfMemoryException"/>, which is the process's condition rather than the file's) turned into
+/// <see cref="ErrorCode.InvalidImage"/> naming the source. Files are read only when they are regular files, with the
+/// size cap counted while reading (<see cref="BoundedFileRead"/>).
 /// </summary>
 /// <remarks>
 /// TIFF is left out on purpose: its decoder follows strip and tile offsets and sizes from the file and supports many
@@ -51,6 +53,9 @@ internal static class SafeImageDecoder
         };
 
         // An animated GIF yields its first frame only: later frames are never decoded nor allocated.
+        // PNG text and EXIF chunks are never used (a compressed zTXt can inflate to hundreds of megabytes); FormatChecks
+        // refuses oversized ones too.
+        configuration.ImageFormatsManager.SetDecoder(PngFormat.Instance, new PngDecoder { IgnoreMetadata = true });
         configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First, MaxFrames = 1 });
         return configuration;
     }
@@ -70,15 +75,8 @@ internal static class SafeImageDecoder
             int length;
             try
             {
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-                long size = stream.Length;
-                if (size > limits.MaxEncodedBytes)
-                {
-                    throw TooLarge(source, size, limits, exact: true);
-                }
-
-                buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(size, 1));
-                length = ReadFully(stream, buffer, (int)size);
+                // Only a regular file (a device or FIFO is refused before opening), the size cap counted while reading.
+                buffer = BoundedFileRead.ReadPooled(path, limits.MaxEncodedBytes, source, (size, exact) => TooLarge(source, size, limits, exact), out length);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
             {
@@ -190,11 +188,11 @@ internal static class SafeImageDecoder
             throw TooLarge(source, data.Length, limits, exact: true);
         }
 
-        FormatChecks.Check(data.Span, limits, source);
         Configuration configuration = ConfigurationFor(limits);
         Image<Rgb24>? image = null;
         try
         {
+            FormatChecks.Check(data.Span, limits, source);
             using var stream = new ReadOnlyMemoryStream(data);
             IImageInfo? info = Image.Identify(configuration, stream, out IImageFormat? format);
             if (info is null || format is null)
@@ -219,7 +217,7 @@ internal static class SafeImageDecoder
 
             return image;
         }
-        catch (Exception e) when (IsDecoderFailure(e))
+        catch (Exception e) when (e is not LightNetException and not OutOfMemoryException)
         {
             image?.Dispose();
             throw new LightNetException(ErrorCode.InvalidImage, $"{source} cannot be decoded: {Describe(e)}", e);
@@ -255,26 +253,15 @@ internal static class SafeImageDecoder
         new(ErrorCode.InvalidImage,
             $"{source} is {(exact ? "" : "over ")}{length} bytes, over the limit of {limits.MaxEncodedBytes} (ImageLimits.MaxEncodedBytes).");
 
-    private static bool IsDecoderFailure(Exception e) => e is ImageFormatException // also UnknownImageFormatException and InvalidImageContentException
-        or InvalidMemoryOperationException
-        or NotSupportedException
-        or OutOfMemoryException
-        or EndOfStreamException
-        // Bugs that crafted data can trigger in a decoder that gets no more fixes.
-        or ArgumentException
-        or IndexOutOfRangeException
-        or InvalidOperationException
-        or OverflowException
-        or InvalidCastException;
-
     private static string Describe(Exception e) => e switch
     {
         UnknownImageFormatException => $"it is not in a supported format ({SupportedFormats})",
         InvalidMemoryOperationException => $"the decoder needs more memory than allowed ({e.Message})",
         { InnerException: InvalidMemoryOperationException inner } => $"the decoder needs more memory than allowed ({inner.Message})",
-        OutOfMemoryException => "the decoder ran out of memory",
         EndOfStreamException => "the data ends too early (truncated file)",
-        _ => e.Message,
+        ImageFormatException or NotSupportedException => e.Message,
+        // Anything else is a decoder bug that crafted data reached (ImageSharp 2.1 gets no more fixes): say which.
+        _ => $"the decoder failed ({e.GetType().Name}: {e.Message})",
     };
 
     /// <summary>A seekable, read-only stream over memory, without copying it.</summary>

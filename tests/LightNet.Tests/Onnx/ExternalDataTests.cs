@@ -85,6 +85,23 @@ public class ExternalDataTests
     }
 
     [Fact]
+    public void AnExternalDataFifoIsRefusedWithoutBlocking()
+    {
+        using var dir = new TempDirectory();
+        if (!ModelLoadTests.MakeFifo(dir.File("weights.bin")))
+        {
+            return;
+        }
+
+        File.WriteAllBytes(dir.File("m.onnx"), WithExternalWeights("weights.bin"));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<LightNetException>(() => Model.Load(dir.File("m.onnx"), new ModelLoadOptions { AllowExternalData = true }));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"{clock.Elapsed}");
+        Assert.Equal(ErrorCode.IOFailure, e.Code);
+        Assert.Contains("not a regular file", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void StreamLoadsCannotUseExternalData()
     {
         var e = Assert.Throws<LightNetException>(() =>

@@ -31,6 +31,74 @@ public class ModelLoadTests
         Assert.Contains("empty", e.Message);
     }
 
+    /// <summary>Makes a FIFO with mkfifo(1); false where there is none (Windows).</summary>
+    internal static bool MakeFifo(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo("mkfifo", $"\"{path}\"") { UseShellExecute = false });
+            process!.WaitForExit();
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
+    public void DevicesFifosAndDirectoriesAreRefusedBeforeReading()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // /dev/zero reports a length of 0 and never ends (the attack read 4.1 GB of it).
+        var clock = Stopwatch.StartNew();
+        var e = Assert.Throws<LightNetException>(() => Model.Load("/dev/zero"));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"{clock.Elapsed}");
+        Assert.Equal(ErrorCode.IOFailure, e.Code);
+        Assert.Contains("'/dev/zero' is not a regular file", e.Message, StringComparison.Ordinal);
+
+        using var dir = new TempDirectory();
+        e = Assert.Throws<LightNetException>(() => Model.Load(dir.Path));
+        Assert.Equal(ErrorCode.IOFailure, e.Code);
+        Assert.Contains("is a directory", e.Message, StringComparison.Ordinal);
+
+        // Opening a FIFO blocks until a writer comes: it must be refused without opening it.
+        string fifo = dir.File("model.onnx");
+        if (MakeFifo(fifo))
+        {
+            clock.Restart();
+            e = Assert.Throws<LightNetException>(() => Model.Load(fifo));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"{clock.Elapsed}");
+            Assert.Equal(ErrorCode.IOFailure, e.Code);
+            Assert.Contains("not a regular file", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void TheSizeCapIsCountedWhileReadingNotTakenFromTheReportedLength()
+    {
+        // A /proc file is a regular file that reports a length of 0 yet holds more: the cap must still stop it.
+        const string proc = "/proc/self/maps";
+        if (!File.Exists(proc))
+        {
+            return;
+        }
+
+        var e = Assert.Throws<LightNetException>(() => Model.Load(proc, ModelLoadOptions.Default with { MaxFileBytes = 64 }));
+        Assert.Equal(ErrorCode.ModelTooLarge, e.Code);
+        Assert.Contains("is over ", e.Message, StringComparison.Ordinal);
+        Assert.Contains("over the limit of 64", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void MissingFile()
     {

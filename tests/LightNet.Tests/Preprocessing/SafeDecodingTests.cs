@@ -33,6 +33,16 @@ public class SafeDecodingTests(ITestOutputHelper output)
         { "bmp-huge-offset", "offset.bmp", "pixel data offset 2147483392 lies outside the file" },
         { "gif-many-frames", "frames.gif", "more than 1000 frames" },
         { "text-named-jpg", "page.jpg", "not an image in a supported format" },
+        { "png-interlaced-8000x8000", "interlaced.png", "interlaced PNG of 8000 × 8000" },
+        { "png-interlaced-truncated", "cut.png", "truncated PNG" },
+        { "png-rgb-4000x4000-tiny-idat", "short.png", "truncated PNG" },
+        { "png-ztxt-400mb", "ztxt.png", "zTXt chunk, over the limit" },
+        { "png-itxt-400mb", "itxt.png", "iTXt chunk, over the limit" },
+        { "jpeg-1000-app1", "app1.jpg", "more than 64 metadata" },
+        { "jpeg-5000-scans", "scans.jpg", "more than 100 scans" },
+        { "bmp-0-bpp", "zero.bmp", "0 bits per pixel" },
+        { "bmp-1-bpp-huge-palette", "palette.bmp", "palette of 4294967295 colours" },
+        { "bmp-8-bpp-palette-past-end", "short.bmp", "past the end of the file" },
     };
 
     private static byte[] Bytes(string name) => name switch
@@ -44,8 +54,22 @@ public class SafeDecodingTests(ITestOutputHelper output)
         "bmp-huge-offset" => CraftedImages.BmpWithPixelOffset(0x7FFFFF00),
         "gif-many-frames" => CraftedImages.Gif(50_000, 4000, 4000),
         "text-named-jpg" => CraftedImages.Text(),
+        "png-interlaced-8000x8000" => CraftedImages.InterlacedPng(8000, 8000),
+        "png-interlaced-truncated" => CraftedImages.InterlacedPng(100, 100, cutTo: 50),
+        "png-rgb-4000x4000-tiny-idat" => CraftedImages.PngHeader(4000, 4000),
+        "png-ztxt-400mb" => ZTxt400Mb.Value,
+        "png-itxt-400mb" => ITxt400Mb.Value,
+        "jpeg-1000-app1" => CraftedImages.JpegWithAppSegments(1000),
+        "jpeg-5000-scans" => CraftedImages.JpegWithScans(5000),
+        "bmp-0-bpp" => CraftedImages.Bmp(0, 0),
+        "bmp-1-bpp-huge-palette" => CraftedImages.Bmp(1, uint.MaxValue),
+        "bmp-8-bpp-palette-past-end" => CraftedImages.Bmp(8, 0, length: 200),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
+
+    // Compressing 400 MB of zeros takes a moment: build each attack file once.
+    private static readonly Lazy<byte[]> ZTxt400Mb = new(() => CraftedImages.PngWithCompressedText("zTXt", 400_000_000));
+    private static readonly Lazy<byte[]> ITxt400Mb = new(() => CraftedImages.PngWithCompressedText("iTXt", 400_000_000));
 
     [Theory]
     [MemberData(nameof(Crafted))]
@@ -83,9 +107,88 @@ public class SafeDecodingTests(ITestOutputHelper output)
     public void DefaultLimitsRefuseTheCraftedFilesToo()
     {
         var pre = new ImagePreprocessor();
-        foreach (string name in new[] { "empty", "random", "truncated-jpeg", "png-100000x100000", "bmp-huge-offset", "gif-many-frames", "text-named-jpg" })
+        foreach (string name in Crafted.Select(row => (string)row[0]))
         {
             Assert.Equal(ErrorCode.InvalidImage, Assert.Throws<LightNetException>(() => pre.Process(Bytes(name), name)).Code);
+        }
+    }
+
+    [Fact]
+    public void CompressedPngTextUnderTheChunkLimitIsNeverInflated()
+    {
+        // 40 MB of text in a 40 KB zTXt/iTXt: under the chunk-size limit, so only ignoring PNG metadata keeps it deflated.
+        foreach (string type in new[] { "zTXt", "iTXt" })
+        {
+            byte[] png = CraftedImages.PngWithCompressedText(type, 40_000_000);
+            Assert.True(png.Length < FormatChecks_MaxText, $"{type} file is {png.Length} bytes");
+            using (new ImagePreprocessor().Decode(png))
+            {
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var clock = Stopwatch.StartNew();
+            using Image<Rgb24> image = new ImagePreprocessor().Decode(png, "text.png");
+            clock.Stop();
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            output.WriteLine($"{type} 40 MB inflated: {clock.Elapsed.TotalMilliseconds:F2} ms, {allocated / 1024.0:F1} KiB managed");
+            Assert.Equal((8, 8), (image.Width, image.Height));
+            Assert.True(allocated < MaxAllocatedBytes, $"{type} allocated {allocated} bytes");
+            Assert.True(clock.Elapsed < MaxTime, $"{type} took {clock.Elapsed.TotalMilliseconds} ms");
+        }
+    }
+
+    private const int FormatChecks_MaxText = 64 * 1024;
+
+    [Fact]
+    public void LegitimateInterlacedPngsJpegsAndPalettedBmpsStillDecode()
+    {
+        using var image = new Image<Rgb24>(40, 30, new Rgb24(10, 200, 30));
+        using var stream = new MemoryStream();
+        image.SaveAsPng(stream, new SixLabors.ImageSharp.Formats.Png.PngEncoder { InterlaceMethod = SixLabors.ImageSharp.Formats.Png.PngInterlaceMode.Adam7 });
+        using (Image<Rgb24> decoded = new ImagePreprocessor().Decode(stream.ToArray()))
+        {
+            Assert.Equal((40, 30), (decoded.Width, decoded.Height));
+        }
+
+        using (Image<Rgb24> decoded = new ImagePreprocessor().Decode(CraftedImages.JpegWithAppSegments(10)))
+        {
+            Assert.Equal(16, decoded.Width);
+        }
+
+        using var bmp = new MemoryStream();
+        image.SaveAsBmp(bmp, new SixLabors.ImageSharp.Formats.Bmp.BmpEncoder { BitsPerPixel = SixLabors.ImageSharp.Formats.Bmp.BmpBitsPerPixel.Pixel8 });
+        using (Image<Rgb24> decoded = new ImagePreprocessor().Decode(bmp.ToArray()))
+        {
+            Assert.Equal((40, 30), (decoded.Width, decoded.Height));
+        }
+    }
+
+    [Fact]
+    public void OnlyRegularImageFilesAreReadAndTheCapIsCountedWhileReading()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // /dev/zero reports a length of 0 and never ends: it is refused before it is opened.
+        var e = Assert.Throws<LightNetException>(() => new ImagePreprocessor().Decode("/dev/zero"));
+        Assert.Equal(ErrorCode.IOFailure, e.Code);
+        Assert.Contains("/dev/zero", e.Message, StringComparison.Ordinal);
+        Assert.Contains("not a regular file", e.Message, StringComparison.Ordinal);
+
+        using var dir = new TempDirectory();
+        e = Assert.Throws<LightNetException>(() => new ImagePreprocessor().Decode(dir.Path));
+        Assert.Equal(ErrorCode.IOFailure, e.Code);
+        Assert.Contains("is a directory", e.Message, StringComparison.Ordinal);
+
+        string fifo = dir.File("pipe.png");
+        if (LightNet.Tests.Onnx.ModelLoadTests.MakeFifo(fifo))
+        {
+            var clock = Stopwatch.StartNew();
+            e = Assert.Throws<LightNetException>(() => new ImagePreprocessor().Decode(fifo));
+            Assert.True(clock.Elapsed < MaxTime);
+            Assert.Contains("not a regular file", e.Message, StringComparison.Ordinal);
         }
     }
 
