@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using LightNet.Engine.Kernels;
 using LightNet.Onnx;
@@ -91,7 +90,6 @@ internal sealed unsafe class CpuPlan : IDisposable
     public IReadOnlyList<nint> Outputs { get; } = [];
 
     /// <summary>Runs every step once; with <paramref name="stepTicks"/>, adds each step's elapsed ticks.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(long[]? stepTicks = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using LightNet.Engine.Kernels;
 
 namespace LightNet.Engine;
@@ -34,7 +33,6 @@ internal sealed unsafe class ConvStep(OptimizedNode node, Conv2dKernel kernel, f
 
     public override string Algorithm => kernel.Algorithm;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(byte* scratch, WorkerPool pool)
     {
         for (int n = 0; n < batch; n++)
@@ -117,7 +115,6 @@ internal sealed unsafe class FakeQuantStep : PlanStep, IParallelWork
 
     public override void Execute(byte* scratch, WorkerPool pool) => Execute(0, 1, 0);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int begin, int end, int threadIndex)
     {
         float qmin = _p[0], qmax = _p[1];
@@ -143,7 +140,6 @@ internal sealed unsafe class FakeQuantStep : PlanStep, IParallelWork
 /// <summary>Rounds float values to the nearest float16 (a run-time Cast to FP16; the engine keeps floats).</summary>
 internal sealed unsafe class RoundToHalfStep(OptimizedNode node, float* x, float* y, long count) : PlanStep(node)
 {
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(byte* scratch, WorkerPool pool)
     {
         for (long i = 0; i < count; i++)
@@ -173,7 +169,6 @@ internal sealed unsafe class ConvTransposeStep(OptimizedNode node, ConvTranspose
 
     public override string Algorithm => kernel.Algorithm;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(byte* scratch, WorkerPool pool)
     {
         for (int n = 0; n < batch; n++)
@@ -236,7 +231,6 @@ internal sealed unsafe class MatMulStep : PlanStep
 
     public override string Algorithm => "sgemm";
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long Offset(long[] dims, long[] idx, int batchRank)
     {
         int rank = dims.Length - 2;
@@ -250,7 +244,6 @@ internal sealed unsafe class MatMulStep : PlanStep
         return off;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(byte* scratch, WorkerPool pool)
     {
         for (int i = 0; i < _aOffsets.Length; i++)

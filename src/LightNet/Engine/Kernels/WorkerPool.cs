@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace LightNet.Engine.Kernels;
@@ -90,7 +89,6 @@ internal sealed class WorkerPool : IDisposable
     /// chunks (fewer, larger chunks when consecutive items share set-up work, as GEMM rows that share a packed panel do).
     /// </summary>
     /// <exception cref="InvalidOperationException">Two threads call <see cref="Run(IParallelWork, int)"/> at once, or the pool is disposed.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(IParallelWork work, int items, int maxChunks)
     {
         if (items <= 0)
@@ -169,7 +167,6 @@ internal sealed class WorkerPool : IDisposable
     // Claims chunks of `generation` until none is left (or a newer generation has started) and runs them.
     // The run arguments were read after the generation was seen; they cannot belong to a later run while a chunk of
     // this one is still unclaimed, because the caller closes the generation before it changes them.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ClaimAndRun(long generation, IParallelWork work, int items, int chunks, int threadIndex)
     {
         while (true)
@@ -208,7 +205,6 @@ internal sealed class WorkerPool : IDisposable
     }
 
     // Spins while (field == value) == equal, for spinTicks, then blocks on the event (re-checking after each wake-up).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SpinThenBlock(long start, long spinTicks, ref int field, int value, bool equal, ManualResetEventSlim signal, bool reset)
     {
         int spins = 0;
@@ -251,7 +247,6 @@ internal sealed class WorkerPool : IDisposable
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WorkerLoop(int index)
     {
         var wake = _wake[index - 1];
