@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace LightNet.Engine.Kernels;
 
@@ -194,6 +195,7 @@ internal sealed unsafe class BroadcastBinaryKernel : IParallelWork
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int begin, int end, int threadIndex)
     {
         int rank = _outer.Length;
@@ -356,6 +358,7 @@ internal sealed unsafe class SumKernel
     }
 
     /// <summary>y = Σ inputs[i]; <paramref name="inputs"/> holds one float* per input, in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(ReadOnlySpan<nint> inputs, float* y, WorkerPool? pool)
     {
         if (_single is not null)

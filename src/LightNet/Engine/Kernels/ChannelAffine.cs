@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace LightNet.Engine.Kernels;
 
 /// <summary>
@@ -91,6 +92,7 @@ internal sealed unsafe class ChannelAffineKernel : IParallelWork
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int begin, int end, int threadIndex)
     {
         int spatial = Spatial;

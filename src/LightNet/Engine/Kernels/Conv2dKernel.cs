@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace LightNet.Engine.Kernels;
 
 /// <summary>
@@ -132,6 +133,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// Runs one image: output[Cout,OH,OW] = act(conv(input[Cin,H,W]) + bias + residual). <paramref name="residual"/>
     /// may alias <paramref name="output"/>; the input must not.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* input, float* output, float* residual, byte* scratch, WorkerPool pool)
     {
         if (pool.Threads > _threads || (residual != null) != _residual)

@@ -73,6 +73,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         pool.Run(this, _s.OutChannels);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int begin, int end, int threadIndex)
     {
         byte* mine = _scratch + (threadIndex * ScratchBytesPerThread);
@@ -102,6 +103,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FillPlane(float* src, float* plane)
     {
         int sh = _s.StrideHeight, sw = _s.StrideWidth, pw = _phaseWidth, w = _s.InWidth, h = _s.InHeight;
@@ -166,6 +168,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     }
 
     // Stride 2: even[i] = src[2i - pad], odd[i] = src[2i + 1 - pad] (0 outside the row), 8 of each per AVX2 step.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FillRowStride2(float* src, float* even, float* odd, int pw, int w, int pad)
     {
         float* s0 = src - pad;

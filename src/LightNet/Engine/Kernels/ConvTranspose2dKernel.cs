@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace LightNet.Engine.Kernels;
 
 /// <summary>
@@ -71,6 +72,7 @@ internal sealed unsafe class ConvTranspose2dKernel : IDisposable
     }
 
     /// <summary>Runs one image: output[Cout,OH,OW] = act(convT(input) + bias + residual); residual may alias output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* input, float* output, float* residual, byte* scratch, WorkerPool pool)
     {
         if (pool.Threads > _threads || (residual != null) != _residual)
@@ -118,6 +120,7 @@ internal sealed unsafe class ConvTranspose2dKernel : IDisposable
             _activation = activation;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int begin, int end, int threadIndex)
         {
             var s = _s;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace LightNet.Engine.Kernels;
 
 /// <summary>
@@ -65,6 +66,7 @@ internal sealed unsafe class ConcatKernel
     }
 
     /// <summary>y = concat(inputs); <paramref name="inputs"/> holds one float* per input, in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(ReadOnlySpan<nint> inputs, float* y)
     {
         for (int o = 0; o < _outer; o++)
@@ -152,6 +154,7 @@ internal sealed unsafe class SplitKernel
     }
 
     /// <summary>Splits x into <paramref name="outputs"/> (one float* per output, in order).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* x, ReadOnlySpan<nint> outputs)
     {
         for (int o = 0; o < _outer; o++)
@@ -427,6 +430,7 @@ internal sealed unsafe class PadKernel
     }
 
     /// <summary>y = pad(x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* x, float* y)
     {
         int rank = OutputDims.Length;
@@ -553,6 +557,7 @@ internal sealed unsafe class GatherKernel
     }
 
     /// <summary>y = gather(x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* x, float* y)
     {
         long bytes = _inner * sizeof(float);

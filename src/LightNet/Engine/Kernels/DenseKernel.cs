@@ -107,6 +107,7 @@ internal sealed unsafe class DenseKernel : IDisposable, IParallelWork
     }
 
     /// <summary>GEMV over output blocks [begin, end) of <see cref="GemvBlock"/> features.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int begin, int end, int threadIndex)
     {
         // Dots go to a stack block first: the residual may alias y.
@@ -197,6 +198,7 @@ internal sealed unsafe class DenseKernel : IDisposable, IParallelWork
         dst[3] = s3;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float Dot(float* w)
     {
         float s = 0f;

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace LightNet.Engine.Kernels;
@@ -14,6 +15,7 @@ internal static unsafe class Elementwise
     private const int Chunk = 1 << 30;
 
     /// <summary>y[i] = act(x[i]) for i in [0, n), on the calling thread. Allocation-free.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(Activation act, float* x, float* y, long n)
     {
         while (n > 0)
@@ -68,6 +70,7 @@ internal static unsafe class Elementwise
     }
 
     /// <summary>y = x ≥ 0 ? x : alpha·x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LeakyRelu(float* x, float* y, int n, float alpha)
     {
         int i = 0;
@@ -98,6 +101,7 @@ internal static unsafe class Elementwise
     }
 
     /// <summary>y = max(0, min(1, alpha·x + beta)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void HardSigmoid(float* x, float* y, int n, float alpha, float beta)
     {
         int i = 0;
@@ -131,6 +135,7 @@ internal static unsafe class Elementwise
     }
 
     /// <summary>y = x · max(0, min(1, x/6 + 1/2)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void HardSwish(float* x, float* y, int n)
     {
         const float Sixth = 1f / 6f;
@@ -166,6 +171,7 @@ internal static unsafe class Elementwise
     }
 
     /// <summary>y[i] = x[i]·scale + shift (multiply then add, not fused).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScaleShift(float* x, float scale, float shift, float* y, int n)
     {
         int i = 0;
@@ -198,6 +204,7 @@ internal static unsafe class Elementwise
     public static void PReluScalarSlope(float* x, float* y, int n, float slope) => LeakyRelu(x, y, n, slope);
 
     /// <summary>PRelu with a slope per element: y[i] = x[i] ≥ 0 ? x[i] : slope[i]·x[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PReluVector(float* x, float* slope, float* y, int n)
     {
         int i = 0;

@@ -183,6 +183,7 @@ internal sealed unsafe class GemmWork : IParallelWork
     public long ScratchBytesPerThread => _cfg.PackBBytes;
 
     /// <summary>Packs A (M×K, element (i,p) at a[i·rowStride + p·colStride]) into MR-row panels, scaled by <paramref name="scale"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(GemmConfig cfg, float* a, nint rowStride, nint colStride, int m, int k, float scale, float* dst)
     {
         int mr = cfg.MR;
@@ -328,6 +329,7 @@ internal sealed unsafe class GemmWork : IParallelWork
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void StoreFirst(float* tile, float* c, int rows, int cols, int row0, int col0, bool last)
     {
         int nr = _cfg.NR;
@@ -345,6 +347,7 @@ internal sealed unsafe class GemmWork : IParallelWork
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ActivateTile(float* c, int rows, int cols)
     {
         if (Activation.IsNone)
@@ -358,6 +361,7 @@ internal sealed unsafe class GemmWork : IParallelWork
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PackB(int k0, int kc, int n0, int nc, float* dst)
     {
         int nr = _cfg.NR;
@@ -427,6 +431,7 @@ internal sealed unsafe class GemmWork : IParallelWork
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PackIm2Col(int k0, int kc, int n0, int nc, float* dst)
     {
         int nr = _cfg.NR;
@@ -511,6 +516,7 @@ internal sealed unsafe class GemmWork : IParallelWork
 internal static unsafe class GemmEpilogue
 {
     /// <summary>d[j] = t[j] + rowBias + colBias[j] + beta·res[j] (colBias and res may be null; res may alias d).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Combine(float* t, float* d, int n, float rowBias, float* colBias, float* res, float beta)
     {
         int j = 0;
@@ -553,6 +559,7 @@ internal static unsafe class GemmEpilogue
     }
 
     /// <summary>Applies <paramref name="act"/> in place to n floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Activate(float* d, int n, in Activation act)
     {
         switch (act.Kind)
@@ -812,6 +819,7 @@ internal static unsafe class GemmMicroKernels
     }
 
     /// <summary>Scalar 4×4.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scalar4x4(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
     {
         float* acc = stackalloc float[16];

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace LightNet.Engine.Kernels;
 
 /// <summary>General C = alpha·op(A)·op(B) + beta·C with both operands known only at run time (MatMul, Gemm on activations).</summary>
@@ -23,6 +24,7 @@ internal static unsafe class Sgemm
     /// C[m,n] = alpha·op(A)[m,k]·op(B)[k,n] + beta·C (row-major, leading dimensions lda/ldb/ldc). With beta = 0, C is
     /// not read. Allocation-free after the first call on a thread.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
         float* b, int ldb, float beta, float* c, int ldc, byte* scratch, WorkerPool pool, Isa isa)
     {

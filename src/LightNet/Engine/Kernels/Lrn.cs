@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace LightNet.Engine.Kernels;
 
@@ -69,6 +70,7 @@ internal sealed unsafe class LrnKernel : IParallelWork
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int begin, int end, int threadIndex)
     {
         Span<float> acc = stackalloc float[Math.Min(Math.Max(Spatial, 1), Block)];

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace LightNet.Engine.Kernels;
 
@@ -193,6 +194,7 @@ internal sealed unsafe class Pool2dKernel : IParallelWork
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int begin, int end, int threadIndex)
     {
         var s = Shape;
@@ -256,6 +258,7 @@ internal sealed unsafe class Pool2dKernel : IParallelWork
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void HorizontalMax(float* t, float* o, int outWidth, int kernel, int stride, int dilation)
     {
         if (kernel == 3 && dilation == 1)
@@ -282,6 +285,7 @@ internal sealed unsafe class Pool2dKernel : IParallelWork
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void HorizontalAverage(float* t, float* o, int outWidth, int kernel, int stride, int dilation, int rowCount, int[] colCount)
     {
         for (int ow = 0; ow < outWidth; ow++)
@@ -347,6 +351,7 @@ internal sealed unsafe class GlobalPoolKernel : IParallelWork
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int begin, int end, int threadIndex)
     {
         for (int p = begin; p < end; p++)

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace LightNet.Engine.Kernels;
 
@@ -130,6 +131,7 @@ internal sealed unsafe class ReduceKernel
     }
 
     /// <summary>y = reduce(x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* x, float* y)
     {
         var output = new Span<float>(y, _outCount);

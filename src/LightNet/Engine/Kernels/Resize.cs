@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace LightNet.Engine.Kernels;
 
 /// <summary>ONNX Resize <c>mode</c> (cubic is not supported).</summary>
@@ -176,6 +177,7 @@ internal sealed unsafe class ResizeKernel : IParallelWork
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int begin, int end, int threadIndex)
     {
         int outW = OutWidth;

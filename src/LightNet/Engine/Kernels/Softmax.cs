@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace LightNet.Engine.Kernels;
 
@@ -60,6 +61,7 @@ internal sealed unsafe class SoftmaxKernel : IParallelWork
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int begin, int end, int threadIndex)
     {
         long group = (long)N * Inner;
@@ -81,6 +83,7 @@ internal sealed unsafe class SoftmaxKernel : IParallelWork
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Row(float* xp, float* yp)
     {
         var x = new ReadOnlySpan<float>(xp, N);
@@ -113,6 +116,7 @@ internal sealed unsafe class SoftmaxKernel : IParallelWork
     }
 
     // Normalises `width` adjacent columns of an [N, Inner] group, vectorised across the columns.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Columns(float* x, float* y, int width)
     {
         Span<float> max = stackalloc float[width];
