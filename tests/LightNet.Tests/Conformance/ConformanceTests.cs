@@ -8,7 +8,7 @@ using Xunit;
 
 namespace LightNet.Tests.Conformance;
 
-/// <summary>The conformance runner on tiny cases written here (no ../shared data): pass, wrong, refused, shape mismatch.</summary>
+/// <summary>The conformance runner on tiny cases written here (no external test data): pass, wrong, refused, shape mismatch.</summary>
 public sealed class ConformanceTests : IDisposable
 {
     private static readonly float[] Input = [-1, 2, -3, 4, 0.5f, -0.25f];
