@@ -82,19 +82,31 @@ internal static class BoundedFileRead
     }
 
     /// <summary>
+    /// Opens a regular file for one sequential read, with <paramref name="maxBytes"/> clamped to what one array holds;
+    /// refuses it with <paramref name="tooLarge"/> when its reported length is already over the cap.
+    /// </summary>
+    private static FileStream Open(string path, ref long maxBytes, string source, Func<long, bool, LightNetException> tooLarge, out long reported)
+    {
+        RequireRegularFile(path, source);
+        maxBytes = Math.Min(maxBytes, Array.MaxLength - 1);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        reported = stream.CanSeek ? stream.Length : 0;
+        if (reported > maxBytes)
+        {
+            stream.Dispose();
+            throw tooLarge(reported, true);
+        }
+
+        return stream;
+    }
+
+    /// <summary>
     /// Reads a regular file into a buffer rented from <see cref="ArrayPool{T}.Shared"/> (the caller returns it),
     /// refusing it with <paramref name="tooLarge"/> as soon as more than <paramref name="maxBytes"/> are read or reported.
     /// </summary>
     internal static byte[] ReadPooled(string path, long maxBytes, string source, Func<long, bool, LightNetException> tooLarge, out int length)
     {
-        RequireRegularFile(path, source);
-        maxBytes = Math.Min(maxBytes, Array.MaxLength - 1);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        long reported = stream.CanSeek ? stream.Length : 0;
-        if (reported > maxBytes)
-        {
-            throw tooLarge(reported, true);
-        }
+        using FileStream stream = Open(path, ref maxBytes, source, tooLarge, out long reported);
 
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(reported + 1, 4096, maxBytes + 1));
         try
@@ -133,14 +145,7 @@ internal static class BoundedFileRead
     /// </summary>
     internal static byte[] ReadAll(string path, long maxBytes, string source, Func<long, bool, LightNetException> tooLarge)
     {
-        RequireRegularFile(path, source);
-        maxBytes = Math.Min(maxBytes, Array.MaxLength - 1);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        long reported = stream.CanSeek ? stream.Length : 0;
-        if (reported > maxBytes)
-        {
-            throw tooLarge(reported, true);
-        }
+        using FileStream stream = Open(path, ref maxBytes, source, tooLarge, out long reported);
 
         var bytes = new byte[reported];
         int length = 0;

@@ -20,30 +20,22 @@ internal sealed class Where : OperatorDef
 
         long[] dims = Broadcasting.Shape(ctx, c.Dims, x.Dims, y.Dims);
         int n = OpTensor.Count(dims);
-        int[] oc = Broadcasting.Offsets(c.Dims, dims) ?? Identity(n), ox = Broadcasting.Offsets(x.Dims, dims) ?? Identity(n),
-            oy = Broadcasting.Offsets(y.Dims, dims) ?? Identity(n);
+        int[] oc = Broadcasting.OffsetsOrIdentity(c.Dims, dims), ox = Broadcasting.OffsetsOrIdentity(x.Dims, dims),
+            oy = Broadcasting.OffsetsOrIdentity(y.Dims, dims);
         bool[] cond = c.ToBools();
+
+        // One gather from X followed by Y: each output element picks its offset in X, or Y's shifted past X.
+        Array source = OpTensor.Allocate(x.Type, x.Length + y.Length);
+        Array.Copy(x.Data, source, x.Length);
+        Array.Copy(y.Data, 0, source, x.Length, y.Length);
         var pick = new int[n];
-        Array both = OpTensor.Allocate(x.Type, n);
-        OpTensor.GatherInto(x.Data, both, ox);
-        Array fromY = OpTensor.Allocate(x.Type, n);
-        OpTensor.GatherInto(y.Data, fromY, oy);
         for (int i = 0; i < n; i++)
         {
-            if (!cond[oc[i]])
-            {
-                Array.Copy(fromY, i, both, i, 1);
-            }
+            pick[i] = cond[oc[i]] ? ox[i] : x.Length + oy[i];
         }
 
-        _ = pick;
-        ctx.Set(0, new OpTensor(x.Type, dims, both));
-    }
-
-    internal static int[] Identity(int n)
-    {
-        var r = new int[n];
-        for (int i = 0; i < n; i++) r[i] = i;
-        return r;
+        Array result = OpTensor.Allocate(x.Type, n);
+        OpTensor.GatherInto(source, result, pick);
+        ctx.Set(0, new OpTensor(x.Type, dims, result));
     }
 }

@@ -152,20 +152,6 @@ internal static class ConvMath
         }
     }
 
-    /// <summary>
-    /// The elements as doubles, reading unsigned integer arrays by the tensor's type: the CLR lets a byte[] match an
-    /// sbyte[] pattern (and ushort[]/short[], uint[]/int[], ulong[]/long[]), so a switch on the array type alone
-    /// would read unsigned values as signed.
-    /// </summary>
-    public static double[] Doubles(OpTensor t) => t.Type switch
-    {
-        Onnx.TensorElementType.UInt8 => Array.ConvertAll((byte[])t.Data, v => (double)v),
-        Onnx.TensorElementType.UInt16 => Array.ConvertAll((ushort[])t.Data, v => (double)v),
-        Onnx.TensorElementType.UInt32 => Array.ConvertAll((uint[])t.Data, v => (double)v),
-        Onnx.TensorElementType.UInt64 => Array.ConvertAll((ulong[])t.Data, v => (double)v),
-        _ => t.ToDoubles(),
-    };
-
     /// <summary>Fails unless the tensor is float32, float16 or float64.</summary>
     public static void RequireFloat(OpContext ctx, OpTensor t, string what)
     {

@@ -232,7 +232,7 @@ internal static class Interpolation
             return cur;
         }
 
-        double[] data = ConvMath.Doubles(x);
+        double[] data = x.ToDoubles();
         foreach (AxisPlan p in plans)
         {
             long outer = 1, inner = 1;

@@ -64,7 +64,7 @@ internal static class Pooling
             }
         }
 
-        double[] xd = ConvMath.Doubles(x);
+        double[] xd = x.ToDoubles();
         var y = new double[OpTensor.Count([planes, outCount])];
         long[]? indices = wantIndices ? new long[y.Length] : null;
         int[]? divisor = null;
@@ -174,7 +174,7 @@ internal static class Pooling
 
         int planes = checked((int)(x.Dims[0] * x.Dims[1]));
         int size = planes == 0 ? 0 : x.Length / planes;
-        double[] xd = ConvMath.Doubles(x);
+        double[] xd = x.ToDoubles();
         var y = new double[planes];
         for (int pl = 0; pl < planes; pl++)
         {

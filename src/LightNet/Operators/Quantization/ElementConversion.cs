@@ -124,41 +124,22 @@ internal static class ElementConversion
         return FromSigned(to, x.Dims, Longs(x));
     }
 
-    /// <summary>
-    /// Integer or bool elements as longs, read by the element type (uint64 reinterpreted). The CLR lets a byte[] pass
-    /// as an sbyte[] (and ushort[] as short[], uint[] as int[]), so the array's run-time type cannot tell them apart.
-    /// </summary>
-    public static long[] Longs(OpTensor x)
-    {
-        var r = new long[x.Length];
-        switch (x.Type)
-        {
-            case TensorElementType.UInt8: { var a = (byte[])x.Data; for (int i = 0; i < r.Length; i++) r[i] = a[i]; break; }
-            case TensorElementType.Int8: { var a = (sbyte[])x.Data; for (int i = 0; i < r.Length; i++) r[i] = a[i]; break; }
-            case TensorElementType.UInt16: { var a = (ushort[])x.Data; for (int i = 0; i < r.Length; i++) r[i] = a[i]; break; }
-            case TensorElementType.Int16: { var a = (short[])x.Data; for (int i = 0; i < r.Length; i++) r[i] = a[i]; break; }
-            case TensorElementType.UInt32: { var a = (uint[])x.Data; for (int i = 0; i < r.Length; i++) r[i] = a[i]; break; }
-            case TensorElementType.Int32: { var a = (int[])x.Data; for (int i = 0; i < r.Length; i++) r[i] = a[i]; break; }
-            case TensorElementType.UInt64: { var a = (ulong[])x.Data; for (int i = 0; i < r.Length; i++) r[i] = unchecked((long)a[i]); break; }
-            case TensorElementType.Int64: return (long[])x.Data;
-            case TensorElementType.Bool: { var a = (bool[])x.Data; for (int i = 0; i < r.Length; i++) r[i] = a[i] ? 1 : 0; break; }
-            default: throw new LightNetException(ErrorCode.UnsupportedOperator, $"{x.Type} values are not integers.");
-        }
+    /// <summary>Integer or bool elements as longs (uint64 reinterpreted); refuses floating-point and string tensors.</summary>
+    public static long[] Longs(OpTensor x) => x.IsFloat || x.Type == TensorElementType.String
+        ? throw new LightNetException(ErrorCode.UnsupportedOperator, $"{x.Type} values are not integers.")
+        : x.ToLongs();
 
-        return r;
-    }
-
-    /// <summary>Elements of any numeric type as floats (integers read by their element type).</summary>
+    /// <summary>Elements of any numeric type as floats (uint64 converted straight from its unsigned value).</summary>
     public static float[] Floats(OpTensor x)
     {
-        if (x.IsFloat)
+        if (x.Type != TensorElementType.UInt64)
         {
             return x.ToFloats();
         }
 
-        long[] l = Longs(x);
-        var f = new float[l.Length];
-        for (int i = 0; i < f.Length; i++) f[i] = x.Type == TensorElementType.UInt64 ? unchecked((ulong)l[i]) : l[i];
+        ulong[] u = (ulong[])x.Data;
+        var f = new float[u.Length];
+        for (int i = 0; i < f.Length; i++) f[i] = u[i];
         return f;
     }
 

@@ -32,7 +32,7 @@ internal static class IntegerMatMul
             throw ctx.Fail($"{what} {Dimension.Format(p.Dims)} does not fit the shape {Dimension.Format(xDims)} (a scalar, one value per {(rows ? "row" : "column")}, or a shape that broadcasts)");
         }
 
-        return Broadcasting.Offsets(pDims, xDims) ?? Enumerable.Range(0, OpTensor.Count(xDims)).ToArray();
+        return Broadcasting.OffsetsOrIdentity(pDims, xDims);
     }
 
     /// <summary>The values of <paramref name="x"/> (uint8 or int8) minus its zero point, mapped as <see cref="ParameterMap"/> says.</summary>

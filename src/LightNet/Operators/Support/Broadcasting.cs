@@ -95,6 +95,23 @@ internal static class Broadcasting
         return offsets;
     }
 
+    /// <summary>Like <see cref="Offsets"/>, but the identity map (0, 1, 2, ...) instead of null when the shapes are equal.</summary>
+    public static int[] OffsetsOrIdentity(long[] dims, long[] outDims)
+    {
+        if (Offsets(dims, outDims) is { } offsets)
+        {
+            return offsets;
+        }
+
+        var identity = new int[OpTensor.Count(outDims)];
+        for (int i = 0; i < identity.Length; i++)
+        {
+            identity[i] = i;
+        }
+
+        return identity;
+    }
+
     /// <summary>Row-major strides of <paramref name="dims"/>.</summary>
     public static long[] Strides(long[] dims)
     {
