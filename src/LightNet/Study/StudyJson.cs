@@ -14,7 +14,7 @@ public static class StudyJson
 {
     private const string SchemaName = "lightnet.study";
 
-    private static readonly JsonSerializerOptions Options = CreateOptions();
+    internal static readonly JsonSerializerOptions Options = CreateOptions();
     private static readonly JsonTypeInfo<StudyResults> ResultsInfo = (JsonTypeInfo<StudyResults>)Options.GetTypeInfo(typeof(StudyResults));
 
     /// <summary>Serializes results to indented JSON.</summary>
@@ -86,4 +86,5 @@ public static class StudyJson
 [JsonSerializable(typeof(StudyResults))]
 [JsonSerializable(typeof(StudyComparison))]
 [JsonSerializable(typeof(Recommendation))]
+[JsonSerializable(typeof(FleetResults))]
 internal sealed partial class StudyJsonContext : JsonSerializerContext;
