@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LightNet.Deployment;
 using LightNet.Study;
 
 namespace LightNet.Cli.Commands;
@@ -19,26 +20,32 @@ internal static class RecommendCommand
         };
         var top = new Option<int?>("--top") { HelpName = "N", Description = "List only the first N candidates (default: all)." };
         var json = new Option<bool>("--json") { Description = "Print the recommendation as JSON." };
+        var device = new Option<string?>("--device") { HelpName = "name", Description = "With a fleet's results.json (study merge): the device to pick for." };
+        var emit = new Option<string?>("--emit")
+        {
+            HelpName = "folder",
+            Description = "Write the picked model file (the variant measured, byte for byte, SHA-256 checked), its preprocessing and manifest.json into the folder; load it with Model.LoadFromManifest or Classifier.FromManifest.",
+        };
         var budget = new BudgetOptions();
         var command = new Command("recommend", "Pick, from a study's measurements on this device, the best model × backend × precision that meets the budgets "
             + "(fastest above an accuracy floor, or most accurate within a latency budget), with the reason for every rejected candidate.")
         {
-            results, top, json,
+            results, top, json, device, emit,
         };
         budget.AddTo(command);
         command.SetAction(parse => CommandSupport.Execute(parse, context, () =>
-            Run(context, parse.GetValue(results)!, budget.Build(parse), parse.GetValue(top), parse.GetValue(json))));
+            Run(context, parse.GetValue(results)!, budget.Build(parse), parse.GetValue(top), parse.GetValue(json), parse.GetValue(device), parse.GetValue(emit))));
         return command;
     }
 
-    private static int Run(CliContext context, string path, SelectionConstraints constraints, int? top, bool json)
+    private static int Run(CliContext context, string path, SelectionConstraints constraints, int? top, bool json, string? device, string? emit)
     {
         if (top is < 1)
         {
             throw new CliUsageException($"--top must be at least 1, not {top}.");
         }
 
-        StudyResults results = StudyJson.Read(path);
+        (StudyResults results, string modelsFolder) = StudyFleet.Open(path, device);
         Recommendation recommendation = ModelSelector.Recommend(results, constraints);
         if (json)
         {
@@ -67,6 +74,20 @@ internal static class RecommendCommand
         if (!json)
         {
             context.Console.WriteText("Recommendation: " + recommendation.Summary);
+        }
+
+        if (emit is not null)
+        {
+            DeploymentManifest manifest = ModelEmitter.Emit(results, recommendation.Best, emit, modelsFolder, cancellationToken: context.CancellationToken);
+            string line = $"Wrote {Path.Combine(emit, manifest.ModelFile)} (SHA-256 {manifest.Sha256}) and {Path.Combine(emit, DeploymentManifest.FileName)}.";
+            if (json)
+            {
+                context.Stderr.WriteLine(line);
+            }
+            else
+            {
+                context.Console.WriteText(line);
+            }
         }
 
         return CliApp.Success;

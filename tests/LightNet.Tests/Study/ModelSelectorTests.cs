@@ -22,7 +22,12 @@ public sealed class ModelSelectorTests(StudyFixture fixture)
         Assert.Equal(Measured.Count, r.Verdicts.Count);
         Assert.All(r.Verdicts, v => Assert.True(v.Accepted));
         Assert.Null(r.Closest);
-        Assert.StartsWith(r.Best.ToString() + ": the fastest of 8 of 8 candidates that meet no budget", r.Summary);
+        Assert.StartsWith(r.Best.ToString() + ": no budget was given, so it is the fastest (median latency) of all 8 measured candidates", r.Summary);
+        Assert.DoesNotContain("meet no budget", r.Summary);
+        StudyCell second = Measured.OrderBy(c => c.Report!.LatencyMs.Median).Skip(1).First();
+        Assert.Equal((second.Model, second.Backend, second.Precision), (r.RunnerUp!.Model, r.RunnerUp.Backend, r.RunnerUp.Precision));
+        Assert.Contains($"Runner-up: {r.RunnerUp}, ", r.Summary);
+        Assert.Empty(r.BudgetsMet);
     }
 
     [Fact]
