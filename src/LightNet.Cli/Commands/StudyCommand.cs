@@ -10,7 +10,8 @@ namespace LightNet.Cli.Commands;
 
 /// <summary>
 /// <c>lightnet study [--models ...] [--backends ...] [--precisions fp32,fp16,int8] [--threads N] [--budget-ms X] [--budget-mb Y]
-/// [--quick] [--compare old.json] -o report/</c>: the seed study on this machine, as index.html, summary.md and results.json.
+/// [--quick] [--compare old.json] [--eval DIR] [--pretrained] [--keep-models] -o report/</c>: the seed study on this machine, as index.html,
+/// summary.md and results.json; <c>lightnet study merge a/results.json b/results.json -o fleet</c>: several devices in one report.
 /// </summary>
 internal static class StudyCommand
 {

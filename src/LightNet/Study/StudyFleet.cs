@@ -337,7 +337,7 @@ public static class StudyFleet
         List<(string, int)> groups = [("Cell", 3), (reference, 1), .. devices.Skip(1).Select(d => (d.Name, 2))];
         tables.Add(new StudyTable("cells", "The same cells on every device",
             $"Median latency in ms per device; for the others, mean latency over {reference}'s with its 95% interval (above 1: slower than {reference}). "
-            + "— where a device did not measure the cell (a backend it does not have).",
+            + "— where a device did not measure the cell (a backend it does not have). " + StudyTables.Unbounded,
             ["Model", "Backend", "Precision", $">{reference} median ms", .. devices.Skip(1).SelectMany(d => (string[])[$">{d.Name} median ms", $">{d.Name} / {reference}"])],
             Cells(fleet).Select(c => (string[])[c.Model, c.Backend, StudyTables.P(c.Precision), Ms(c.MedianMs[0]),
                 .. Enumerable.Range(1, devices.Count - 1).SelectMany(i => (string[])[Ms(c.MedianMs[i]),

@@ -34,7 +34,14 @@ public static class StudyHtml
             .Append(E($"{results.Models.Count} models × {StudyTables.Backends(results).Count} backends × {StudyTables.Precisions(results).Count} precisions on "
                 + $"{results.Environment.CpuModel}, {results.CreatedUtc.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC. "
                 + $"Baseline: {results.Baseline} in FP32 = 1. {StudyTables.AccuracyStatement(results)}"))
-            .Append("</p><nav>");
+            .Append("</p>");
+        if (results.Recommendation is { } rec)
+        {
+            html.Append("<p class=\"lead\"><a href=\"#recommendation\">Recommended</a>: ").Append(E(rec.Best?.ToString() ?? "nothing meets the budget"))
+                .Append(rec.Best is { } b ? E($" (median {StudyTables.Ms(b.MedianMs)} ms, {StudyTables.MiB(b.FileBytes)} MiB)") : "").Append("</p>");
+        }
+
+        html.Append("<nav>");
         foreach (StudyTable t in tables)
         {
             html.Append("<a href=\"#").Append(E(t.Id)).Append("\">").Append(E(t.Title)).Append("</a> ");
@@ -202,12 +209,12 @@ public static class StudyHtml
         main{padding:8px 32px 32px} section{margin-top:28px}
         h2{font-size:19px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
         .note{color:#57606a;font-size:14px;max-width:1100px}
-        .figures{display:flex;flex-wrap:wrap;gap:8px 24px} figure{margin:12px 0;overflow-x:auto;max-width:100%} figcaption{font-size:12px;color:#57606a}
+        .figures{display:flex;flex-wrap:wrap;gap:8px 24px} figure{margin:12px 0;overflow-x:auto;max-width:100%} figcaption{font-size:12px;color:#57606a;width:0;min-width:100%}
         table{border-collapse:collapse;font-size:13px;margin:8px 0}
         th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top} th{background:#f6f8fa} tr.groups th{text-align:center;background:#eaeef2}
         .num{text-align:right;font-variant-numeric:tabular-nums}
         .env th{width:140px} pre{background:#f6f8fa;padding:10px;border:1px solid #d0d7de;white-space:pre-wrap}
-        .recommendation{font-size:16px;font-weight:600;max-width:1100px}
+        .recommendation{font-size:16px;font-weight:600;max-width:1100px} .lead{font-weight:600}
         svg.chart{font-family:inherit} svg .tick,svg .group-label,svg .legend-label,svg .missing{font-size:11px;fill:#1f2328}
         svg .axis-label{font-size:12px;fill:#57606a} svg .grid{stroke:#eaeef2} svg .axis{stroke:#57606a}
         svg .whisker{stroke:#1f2328;stroke-width:1.2;fill:none} svg .reference{stroke:#cf222e;stroke-dasharray:5 4}

@@ -132,6 +132,9 @@ public sealed record StudyModel
     /// <summary>The resolution <see cref="PublishedTop1"/> was evaluated at.</summary>
     public int? AccuracyResolution { get; init; }
 
+    /// <summary>The pretrained file measured (name, address, SHA-256) when the study used pretrained weights; null for synthetic weights.</summary>
+    public Zoo.PretrainedFile? PretrainedFile { get; init; }
+
     /// <summary>What a reader should know about this model's numbers (a resolution the architecture could not take, ...).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 

@@ -160,7 +160,7 @@ public static class StudyRunner
         var notes = new List<string>();
         long t0 = Stopwatch.GetTimestamp();
         plan.Report(index, $"{entry.Name}: {(options.Pretrained ? "loading the pretrained file" : "building")}");
-        Model fp32 = Fp32(entry, width, options, notes, ct);
+        (Model fp32, PretrainedFile? pretrained) = Fp32(entry, width, options, notes, ct);
         double buildSeconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
         Analysis.ModelInfo info = fp32.Info;
         int resolution = Resolution(fp32, entry);
@@ -231,6 +231,7 @@ public static class StudyRunner
         {
             Name = name,
             Spec = spec,
+            PretrainedFile = pretrained,
             Family = entry.Family,
             Resolution = resolution,
             PublishedTop1 = accuracy?.Top1,
@@ -296,8 +297,14 @@ public static class StudyRunner
             : throw new LightNetException(ErrorCode.InvalidArgument,
                 $"The study has no {Label(precision)} variant of '{model}' with a recorded SHA-256{(m.Variant(precision)?.Error is string e ? $" ({e})" : "")}.");
         (ZooEntry entry, double? width) = StudyOptions.ParseModel(m.Spec.Length > 0 ? m.Spec : m.Name);
-        var options = new StudyOptions { Resolution = results.Settings.Resolution, Pretrained = results.Settings.Pretrained, PretrainedCache = pretrainedCache };
-        Model fp32 = Fp32(entry, width, options, [], cancellationToken);
+        var options = new StudyOptions
+        {
+            Resolution = results.Settings.Resolution,
+            Pretrained = results.Settings.Pretrained,
+            PretrainedCache = pretrainedCache,
+            PretrainedFiles = m.PretrainedFile is { } file ? new Dictionary<string, PretrainedFile> { [entry.Name] = file } : null,
+        };
+        (Model fp32, _) = Fp32(entry, width, options, [], cancellationToken);
         Model variant = precision == Precision.Fp32 ? fp32 : Compress(fp32, precision, results.Settings.CalibrationSamples, NullLogger.Instance, cancellationToken);
         byte[] bytes = variant.ToArray();
         string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
@@ -323,11 +330,11 @@ public static class StudyRunner
             : Quantizer.QuantizeStatic(fp32, CalibrationData.Synthetic(fp32, calibrationSamples, seed: 1), logger: logger, cancellationToken: ct);
 
     /// <summary>The FP32 network: built with synthetic weights, or the pretrained file from the download cache (checked against its SHA-256).</summary>
-    private static Model Fp32(ZooEntry entry, double? width, StudyOptions options, List<string> notes, CancellationToken ct)
+    private static (Model, PretrainedFile?) Fp32(ZooEntry entry, double? width, StudyOptions options, List<string> notes, CancellationToken ct)
     {
         if (!options.Pretrained)
         {
-            return Build(entry, width, options.Resolution, notes);
+            return (Build(entry, width, options.Resolution, notes), null);
         }
 
         PretrainedFile file = options.PretrainedFiles?.FirstOrDefault(p => string.Equals(p.Key, entry.Name, StringComparison.OrdinalIgnoreCase)).Value
@@ -341,7 +348,7 @@ public static class StudyRunner
 
         Model model = ModelZoo.LoadPretrainedAsync(file, options.PretrainedCache ?? StudyOptions.DefaultPretrainedCache, cancellationToken: ct).GetAwaiter().GetResult();
         notes.Add($"Pretrained weights from {file.FileName} (SHA-256 checked){(options.Resolution is int r ? $"; measured at the file's own resolution, not {r}×{r}" : "")}.");
-        return model;
+        return (model, file);
     }
 
     private static int Resolution(Model model, ZooEntry entry) =>

@@ -32,12 +32,13 @@ internal static class StudyTables
     {
         string value = ReportMarkdown.Fixed(v, "F2") + "×";
         return exact || !(ci.Level > 0) || double.IsNaN(ci.Lower) ? value
-            : !double.IsFinite(ci.Upper) ? $"{value} ({Unbounded})"
+            : !double.IsFinite(ci.Upper) ? $"{value} (no bound)"
             : $"{value} [{ReportMarkdown.Fixed(ci.Lower, "F2")}, {ReportMarkdown.Fixed(ci.Upper, "F2")}]";
     }
 
-    /// <summary>What an unbounded interval means, in words.</summary>
-    public const string Unbounded = "no 95% bound: too few or too spread runs to tell this ratio from noise";
+    /// <summary>What "(no bound)" after a ratio means, for the notes of the tables that print ratios.</summary>
+    public const string Unbounded = "\"(no bound)\" after a ratio: the runs are too few or too spread for a 95% interval (Fieller's has no finite upper end, "
+        + "the ratio cannot be told from noise); measure more runs (-n) to get one.";
 
     /// <summary>The vertical axis of the trade-off chart: measured top-1 when a labelled set was evaluated, else the estimated top-1 when
     /// every candidate has a published value, else the top-1 agreement with FP32 (all that was measured).</summary>
@@ -94,7 +95,7 @@ internal static class StudyTables
         HashSet<Candidate> sizeFront = [.. SvgScatterChart.Front(candidates, c => c.MedianMs, c => c.FileBytes, higherYIsBetter: false)];
         tables.Add(new StudyTable("tradeoffs", "Accuracy, size and latency",
             $"Each measured model × backend × precision; the Pareto front holds those no other candidate beats on both latency and {axis} "
-            + "(or on both latency and file size). " + AccuracyStatement(r),
+            + "(or on both latency and file size).",
             ["Candidate", ">Median ms", ">File MiB", ">" + Capital(axis), "Pareto front"],
             candidates.OrderBy(c => c.MedianMs).Select(c => new[] { c.ToString(), Ms(c.MedianMs), MiB(c.FileBytes),
                 value(c) is double v ? ReportMarkdown.Fixed(v, axis.StartsWith("top-1 agreement", StringComparison.Ordinal) ? "F3" : "F1") : "n/a",
@@ -134,7 +135,7 @@ internal static class StudyTables
         List<(string Backend, Precision Precision)> series = SpeedUpSeries(r);
         tables.Add(new StudyTable("speedup", $"Speed-up over {r.Baseline} (FP32 = 1)",
             $"Mean latency of {r.Baseline} in FP32 over each cell's, with its 95% confidence interval (Fieller) in brackets; above 1 is faster. "
-            + "Where the runs are too few or too spread to bound the ratio, the cell says so instead of printing an interval that reaches infinity.",
+            + Unbounded,
             ["Model", .. series.Select(s => ">" + s.Backend + " " + P(s.Precision))],
             r.Models.Select(m => (string[])[m.Name, .. series.Select(s => r.Cell(m.Name, s.Backend, s.Precision) is { Report: not null } c && !double.IsNaN(c.SpeedUp)
                 ? Times(c.SpeedUp, c.SpeedUpCi, s.Backend == r.Baseline && s.Precision == Precision.Fp32) : "—")]).ToList()));
@@ -165,7 +166,7 @@ internal static class StudyTables
         if (comparison is not null)
         {
             tables.Add(new StudyTable("comparison", "Changes since the earlier study",
-                $"New mean over old mean with its 95% confidence interval; a regression or improvement needs the whole interval beyond 1 and a change above "
+                $"New mean over old mean with its 95% confidence interval; {Unbounded} A regression or improvement needs the whole interval beyond 1 and a change above "
                 + $"{ReportMarkdown.Fixed(comparison.Threshold * 100, "F0")} %.{(comparison.EnvironmentNote is null ? "" : " " + comparison.EnvironmentNote)}",
                 ["Model", "Backend", "Precision", ">Old mean ms", ">New mean ms", ">New / old", "Verdict"],
                 comparison.Changes.Select(c => new[] { c.Model, c.Backend, P(c.Precision), Ms(c.OldMeanMs), Ms(c.NewMeanMs),

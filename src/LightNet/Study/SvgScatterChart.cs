@@ -28,7 +28,7 @@ internal sealed record ScatterPoint(double X, double Y, int Series, string Label
 internal sealed record SvgScatterChart(string Id, string Title, string XLabel, string YLabel, IReadOnlyList<string> Series,
     IReadOnlyList<ScatterPoint> Points, bool HigherYIsBetter, bool LogX = true, bool LogY = false) : ISvgChart
 {
-    private const double Left = 72, Right = 150, Top = 16, PlotWidth = 560, PlotHeight = 300, Bottom = 48, LegendRow = 20;
+    private const double Left = 72, Right = 120, Top = 16, PlotWidth = 430, PlotHeight = 280, Bottom = 48, LegendRow = 20;
 
     /// <summary>The points of the Pareto front, by increasing x: each is better in y than every point to its left.</summary>
     public static List<T> Front<T>(IEnumerable<T> points, Func<T, double> x, Func<T, double> y, bool higherYIsBetter)
@@ -68,7 +68,7 @@ internal sealed record SvgScatterChart(string Id, string Title, string XLabel, s
            .Append("<title>").Append(SvgBarChart.E(Title)).Append("</title>");
         for (int s = 0; s < Series.Count && Series.Count > 1; s++)
         {
-            double lx = Left + (s % 3) * 200, ly = 12 + (s / 3) * LegendRow;
+            double lx = Left + (s % 3) * 170, ly = 12 + (s / 3) * LegendRow;
             svg.Append(CultureInfo.InvariantCulture, $"<circle class=\"swatch\" cx=\"{N(lx + 6)}\" cy=\"{N(ly - 3)}\" r=\"5\" fill=\"{Colour(s)}\"/>")
                .Append(CultureInfo.InvariantCulture, $"<text class=\"legend-label\" x=\"{N(lx + 16)}\" y=\"{N(ly + 1)}\">{SvgBarChart.E(Series[s])}</text>");
         }
@@ -112,12 +112,23 @@ internal sealed record SvgScatterChart(string Id, string Title, string XLabel, s
                .Append("<title>").Append(SvgBarChart.E(p.Tooltip + (onFront ? " (on the Pareto front)" : ""))).Append("</title></circle>");
         }
 
-        int k = 0;
+        // Each front point's label to its right, moved down or up in steps until it overlaps no label already placed.
+        var placed = new List<(double X0, double X1, double Y)>();
         foreach (ScatterPoint p in ordered)
         {
-            // Labels alternate above and below the point so that neighbours on the front do not overwrite each other.
-            double dy = k++ % 2 == 0 ? -9 : 16;
-            svg.Append(CultureInfo.InvariantCulture, $"<text class=\"point-label\" x=\"{N(X(p.X) + 7)}\" y=\"{N(Y(p.Y) + dy)}\">{SvgBarChart.E(p.Label)}</text>");
+            double x0 = X(p.X) + 8, x1 = x0 + 6.2 * p.Label.Length, y = Y(p.Y) - 8;
+            foreach (double dy in new[] { 0.0, 22, -14, 36, -28, 50, -42 })
+            {
+                double candidate = Math.Clamp(Y(p.Y) - 8 + dy, top + 10, top + PlotHeight - 2);
+                if (!placed.Any(b => x0 < b.X1 && b.X0 < x1 && Math.Abs(b.Y - candidate) < 13))
+                {
+                    y = candidate;
+                    break;
+                }
+            }
+
+            placed.Add((x0, x1, y));
+            svg.Append(CultureInfo.InvariantCulture, $"<text class=\"point-label\" x=\"{N(x0)}\" y=\"{N(y)}\">{SvgBarChart.E(p.Label)}</text>");
         }
 
         return svg.Append("</svg>").ToString();

@@ -128,4 +128,35 @@ public sealed class StudyCliTests(StudyFixture fixture) : IDisposable
         Assert.Contains("| squeezenet1_1 | ort-cpu | int8 | ", md); // measured before, not now
         Assert.Contains("| gone |", md);
     }
+
+    [Fact]
+    public void MergeRecommendPerDeviceAndEmitTheModel()
+    {
+        string a = Path.Combine(_temp.Path, "t1"), b = Path.Combine(_temp.Path, "t2");
+        StudyJson.Write(fixture.Results, Path.Combine(Directory.CreateDirectory(a).FullName, "results.json"));
+        StudyJson.Write(fixture.Results with { Settings = fixture.Results.Settings with { Threads = 2 } }, Path.Combine(Directory.CreateDirectory(b).FullName, "results.json"));
+        string fleet = Path.Combine(_temp.Path, "fleet");
+        Result merged = Run("study", "merge", Path.Combine(a, "results.json"), Path.Combine(b, "results.json"), "-o", fleet, "--budget-mb", "2");
+        Assert.True(merged.ExitCode == 0, merged.Err + merged.Out);
+        Assert.Contains("note: threads per inference differs (t1: 1, t2: 2)", merged.Out);
+        Assert.Contains("t1: ", merged.Out);
+        Assert.Contains("t2: ", merged.Out);
+
+        string emit = Path.Combine(_temp.Path, "deploy");
+        Result r = Run("recommend", Path.Combine(fleet, "results.json"), "--device", "t2", "--budget-mb", "1", "--emit", emit);
+        Assert.True(r.ExitCode == 0, r.Err + r.Out);
+        Assert.Contains("Wrote ", r.Out);
+        Deployment.DeploymentManifest manifest = Deployment.DeploymentManifest.Read(emit);
+        Assert.Equal(2, manifest.Threads);
+        Assert.True(manifest.FileBytes <= 1024 * 1024);
+        Assert.NotNull(Model.LoadFromManifest(emit));
+
+        AssertOneLineError(Run("recommend", Path.Combine(fleet, "results.json")), 1, "InvalidArgument", "name one with --device (t1, t2)");
+        StudyJson.Write(fixture.Results with { Environment = fixture.Results.Environment with { LightNetVersion = "0.0.1-old" } }, Path.Combine(b, "results.json"));
+        AssertOneLineError(Run("study", "merge", Path.Combine(a, "results.json"), "phone=" + Path.Combine(b, "results.json"), "-o", fleet), 1, "InvalidArgument",
+            "not comparable", "LightNet version differs (t1: ", "phone: 0.0.1-old)");
+        Result forced = Run("study", "merge", Path.Combine(a, "results.json"), "phone=" + Path.Combine(b, "results.json"), "-o", fleet, "--allow-mismatch");
+        Assert.True(forced.ExitCode == 0, forced.Err);
+        Assert.Contains("warning: not comparable: LightNet version differs", forced.Out);
+    }
 }

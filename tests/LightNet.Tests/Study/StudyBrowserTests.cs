@@ -111,7 +111,7 @@ public sealed class StudyBrowserTests(StudyFixture fixture, ITestOutputHelper ou
                 Assert.True(byId[id]["width"]!.GetValue<double>() > 300);
             }
 
-            Assert.Equal(9, byId.Count);
+            Assert.Equal(8, byId.Count);
 
             // Load, first run and peak memory of every measured cell; warnings; no interval that reaches infinity.
             Assert.Equal(r.Cells.Count(c => c.Report is not null), charts["loadRows"]!.GetValue<int>());
