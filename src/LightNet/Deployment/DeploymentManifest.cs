@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using LightNet.Backends;
 using LightNet.Preprocessing;
@@ -22,8 +21,6 @@ public sealed record DeploymentManifest
 
     /// <summary>The manifest's file name in an emitted folder.</summary>
     public const string FileName = "manifest.json";
-
-    private const string SchemaName = "lightnet.manifest";
 
     /// <summary>Schema version.</summary>
     public string Schema { get; init; } = CurrentSchema;
@@ -111,11 +108,7 @@ public sealed record DeploymentManifest
     public static DeploymentManifest Read(string path)
     {
         string file = ManifestPath(path);
-        string source = $"'{file}'";
-        using JsonDocument document = ReportJson.ParseDocument(ReportJson.ReadText(file), source);
-        string schema = ReportJson.RequireSchema(document.RootElement, source, "", $"'{CurrentSchema}'");
-        ReportJson.CheckSchema(schema, SchemaName, CurrentSchema, source, "");
-        return ReportJson.ToObject(document.RootElement, Info, source, "deployment manifest");
+        return Study.StudyJson.Parse(ReportJson.ReadText(file), $"'{file}'", Info, CurrentSchema, "deployment manifest");
     }
 
     /// <summary>The manifest's path: <paramref name="path"/> itself, or <see cref="FileName"/> inside it when it is a folder.</summary>
@@ -170,25 +163,5 @@ public sealed record DeploymentManifest
     /// <returns>The options.</returns>
     public InferenceOptions InferenceOptions() => new() { Threads = Threads };
 
-    private static readonly JsonTypeInfo<DeploymentManifest> Info = CreateInfo();
-
-    private static JsonTypeInfo<DeploymentManifest> CreateInfo()
-    {
-        var options = new JsonSerializerOptions(ReportJson.Options)
-        {
-            TypeInfoResolver = JsonTypeInfoResolver.Combine(ReportJson.Options.TypeInfoResolver, DeploymentJsonContext.Default),
-        };
-        options.MakeReadOnly();
-        return (JsonTypeInfo<DeploymentManifest>)options.GetTypeInfo(typeof(DeploymentManifest));
-    }
+    private static readonly JsonTypeInfo<DeploymentManifest> Info = Study.StudyJson.Info<DeploymentManifest>();
 }
-
-/// <summary>Source-generated JSON metadata for the manifest (the profiler's naming and number rules).</summary>
-[JsonSourceGenerationOptions(
-    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    WriteIndented = true,
-    NewLine = "\n",
-    UseStringEnumConverter = true,
-    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
-[JsonSerializable(typeof(DeploymentManifest))]
-internal sealed partial class DeploymentJsonContext : JsonSerializerContext;

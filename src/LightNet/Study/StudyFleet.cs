@@ -84,8 +84,7 @@ public sealed record FleetCell(string Model, string Backend, Precision Precision
 /// </example>
 public static class StudyFleet
 {
-    private const string SchemaName = "lightnet.fleet";
-    private static readonly JsonTypeInfo<FleetResults> Info = (JsonTypeInfo<FleetResults>)StudyJson.Options.GetTypeInfo(typeof(FleetResults));
+    private static readonly JsonTypeInfo<FleetResults> Info = StudyJson.Info<FleetResults>();
 
     /// <summary>Merges the studies of several devices.</summary>
     /// <param name="devices">Each device's name and study; at least two, names distinct.</param>
@@ -239,14 +238,7 @@ public static class StudyFleet
     /// <param name="path">A fleet's results.json.</param>
     /// <returns>The fleet.</returns>
     /// <exception cref="LightNetException"><see cref="ErrorCode.IOFailure"/> when missing; <see cref="ErrorCode.InvalidArgument"/> when it is not a fleet.</exception>
-    public static FleetResults Read(string path)
-    {
-        string source = $"'{path}'";
-        using JsonDocument document = ReportJson.ParseDocument(ReportJson.ReadText(path), source);
-        string schema = ReportJson.RequireSchema(document.RootElement, source, "", $"'{FleetResults.CurrentSchema}'");
-        ReportJson.CheckSchema(schema, SchemaName, FleetResults.CurrentSchema, source, "");
-        return ReportJson.ToObject(document.RootElement, Info, source, "fleet results file");
-    }
+    public static FleetResults Read(string path) => StudyJson.Parse(ReportJson.ReadText(path), $"'{path}'", Info, FleetResults.CurrentSchema, "fleet results file");
 
     /// <summary>
     /// One device's study from a results.json that is either a single study or a fleet: the study itself (any <paramref name="device"/>
@@ -266,7 +258,7 @@ public static class StudyFleet
             schema = ReportJson.RequireSchema(document.RootElement, $"'{path}'", "", $"'{StudyResults.CurrentSchema}' or '{FleetResults.CurrentSchema}'");
         }
 
-        if (ReportJson.SchemaName(schema) != SchemaName)
+        if (ReportJson.SchemaName(schema) != ReportJson.SchemaName(FleetResults.CurrentSchema))
         {
             return (StudyJson.Read(path), ModelsFolderOf(path));
         }

@@ -73,7 +73,9 @@ internal sealed record SvgBarChart(string Id, string Title, string YLabel, IRead
         }
 
         double top = 16 + (legend.Count > 0 ? (row + 1) * LegendRow : 0);
-        double height = top + PlotHeight + Bottom;
+        // Room below the plot for the longest group label, which is rotated by 35°.
+        double bottom = Math.Max(Bottom, 24 + (Groups.Count == 0 ? 0 : Groups.Max(g => g.Length)) * 5.4 * Math.Sin(35 * Math.PI / 180));
+        double height = top + PlotHeight + bottom;
         var values = Bars.SelectMany(g => g).OfType<ChartBar>().SelectMany(b => new[] { b.Value, b.High ?? b.Value, b.Low ?? b.Value })
             .Where(v => double.IsFinite(v) && (!Log || v > 0)).ToList();
         if (Reference is double reference) values.Add(reference);

@@ -56,6 +56,11 @@ internal sealed record SvgScatterChart(string Id, string Title, string XLabel, s
         double top = Top + legendRows * LegendRow;
         double width = Left + PlotWidth + Right, height = top + PlotHeight + Bottom;
         (double xMin, double xMax, List<double> xTicks) = LogX ? SvgBarChart.LogAxis([.. points.Select(p => p.X)]) : SvgBarChart.LinearAxis([.. points.Select(p => p.X)]);
+        if (xTicks.Count > 10)
+        {
+            xTicks = [.. xTicks.Where(t => Math.Abs(Math.Log10(t) - Math.Round(Math.Log10(t))) < 1e-9)];   // decades only, or the labels run into each other
+        }
+
         List<double> ys = [.. points.Select(p => p.Y)];
         (double yMin, double yMax, List<double> yTicks) = LogY ? SvgBarChart.LogAxis(ys) : Zoomed(ys);
 
