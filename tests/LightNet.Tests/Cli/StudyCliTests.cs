@@ -159,4 +159,28 @@ public sealed class StudyCliTests(StudyFixture fixture) : IDisposable
         Assert.True(forced.ExitCode == 0, forced.Err);
         Assert.Contains("warning: not comparable: LightNet version differs", forced.Out);
     }
+
+    [Fact]
+    public void StudyEvalMeasuresTheAccuracyOfEveryPrecision()
+    {
+        string set = Path.Combine(_temp.Path, "set");
+        foreach (string label in new[] { "0", "1" })
+        {
+            Directory.CreateDirectory(Path.Combine(set, label));
+            using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(40, 30);
+            SixLabors.ImageSharp.ImageExtensions.SaveAsPng(image, Path.Combine(set, label, "a.png"));
+        }
+
+        string output = Path.Combine(_temp.Path, "eval");
+        Result r = Run("study", "--quick", "-m", "mobilenet_v1@0.25", "--resolution", "64", "-b", "ort-cpu", "-p", "fp32,int8", "-n", "2", "-t", "1",
+            "--eval", set, "--eval-images", "2", "-o", output);
+        Assert.True(r.ExitCode == 0, r.Err + r.Out);
+        StudyResults results = StudyJson.Read(Path.Combine(output, "results.json"));
+        Assert.Equal((set, 2), (results.Settings.EvaluationSource, results.Settings.EvaluationImages));
+        Assert.All(results.Models[0].Variants, v => Assert.Equal(2, v.Accuracy!.Images));
+        Assert.Contains("| Measured top-1 % | Measured top-5 % |", File.ReadAllText(Path.Combine(output, "summary.md")));
+
+        AssertOneLineError(Run("study", "--synsets", "x.txt", "-o", output), 2, "Usage", "--synsets and --eval-images need --eval");
+        AssertOneLineError(Run("study", "--eval", Path.Combine(_temp.Path, "nothing"), "-o", output), 1, "IOFailure", "nothing' is neither a folder nor a file");
+    }
 }
