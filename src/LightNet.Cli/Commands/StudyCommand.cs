@@ -75,7 +75,10 @@ internal static class StudyCommand
 
             options = options with
             {
-                Models = modelList.Count > 0 ? modelList.Distinct(StringComparer.OrdinalIgnoreCase).ToList() : options.Models,
+                // --pretrained alone: the seed networks that have a pretrained file (MobileNet v1 has none).
+                Models = modelList.Count > 0 ? modelList.Distinct(StringComparer.OrdinalIgnoreCase).ToList()
+                    : parse.GetValue(pretrained) ? options.Models.Where(m => Zoo.ModelZoo.Get(m).Pretrained is not null).ToList()
+                    : options.Models,
                 Backends = backendList.Count > 0 ? backendList : null,
                 Baseline = parse.GetValue(baseline) ?? options.Baseline,
                 Precisions = precisionList.Count > 0 ? precisionList.Select(ParsePrecision).Distinct().ToList() : options.Precisions,

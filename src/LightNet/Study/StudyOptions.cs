@@ -160,6 +160,35 @@ public sealed record StudyOptions
             problems.Add($"the breakdown model '{BreakdownModel}' is not among the models ({string.Join(", ", Models)})");
         }
 
+        if (Evaluation is not null)
+        {
+            try
+            {
+                Backend.Parse(EvaluationBackend);
+            }
+            catch (LightNetException e)
+            {
+                problems.Add("evaluation backend: " + e.Message.TrimEnd('.'));
+            }
+        }
+
+        if (Pretrained && Models is not null)
+        {
+            foreach (string spec in Models)
+            {
+                int at = spec.IndexOf('@', StringComparison.Ordinal);
+                ZooEntry? entry = ModelZoo.Entries.FirstOrDefault(e => string.Equals(e.Name, (at < 0 ? spec : spec[..at]).Trim(), StringComparison.OrdinalIgnoreCase));
+                if (entry is not null && entry.Pretrained is null && PretrainedFiles?.Keys.Contains(entry.Name, StringComparer.OrdinalIgnoreCase) != true)
+                {
+                    problems.Add($"--pretrained: '{entry.Name}' has no pretrained file");
+                }
+                else if (at >= 0)
+                {
+                    problems.Add($"--pretrained: '{spec}' asks for a width multiplier, but pretrained files have width 1");
+                }
+            }
+        }
+
         if (Constraints is null) problems.Add("constraints are missing (use SelectionConstraints.None)");
         else problems.AddRange(Constraints.Validate());
         return problems;

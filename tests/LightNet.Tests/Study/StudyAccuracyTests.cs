@@ -80,6 +80,22 @@ public sealed class StudyAccuracyTests : IDisposable
     }
 
     [Fact]
+    public void PretrainedOptionsThatCannotWorkAreRefusedBeforeMeasuring()
+    {
+        var e = Assert.Throws<LightNetException>(() => StudyRunner.Run(StudyOptions.Quick with
+        {
+            Models = ["mobilenet_v1", "squeezenet1_1@0.5"],
+            Pretrained = true,
+            Evaluation = LabelledImageSet.FromImages("x", [new LabelledImage("x.png", 0)]),
+            EvaluationBackend = "no-such-backend",
+        }));
+        Assert.Equal(ErrorCode.InvalidArgument, e.Code);
+        Assert.Contains("--pretrained: 'mobilenet_v1' has no pretrained file", e.Message);
+        Assert.Contains("--pretrained: 'squeezenet1_1@0.5' asks for a width multiplier", e.Message);
+        Assert.Contains("evaluation backend: Unknown backend 'no-such-backend'", e.Message);
+    }
+
+    [Fact]
     public void WithoutEvalOrPretrainedTheReportSaysAccuracyIsPublishedAndOnlyFidelityWasMeasured()
     {
         StudyResults r = StudyJson.Deserialize(File.ReadAllText(WriteMinimal()));
