@@ -165,6 +165,25 @@ public sealed class Model
         return Parse(bytes.ToArray(), options, source, null);
     }
 
+    /// <summary>
+    /// Loads the model of a folder written by <c>lightnet recommend --emit</c>: reads its <c>manifest.json</c>, checks the model file's
+    /// SHA-256 against it and loads the model.
+    /// </summary>
+    /// <param name="path">The emitted folder or its <c>manifest.json</c>.</param>
+    /// <param name="options">Limits; null for <see cref="ModelLoadOptions.Default"/>.</param>
+    /// <returns>The model, byte for byte the one the study measured.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.ChecksumMismatch"/> naming the file when the model file was changed;
+    /// <see cref="ErrorCode.IOFailure"/> when the manifest or the model file is missing; <see cref="ErrorCode.InvalidArgument"/> for a
+    /// file that is not a manifest; the errors of <see cref="Load(string, ModelLoadOptions?)"/>.</exception>
+    public static Model LoadFromManifest(string path, ModelLoadOptions? options = null)
+    {
+        Deployment.DeploymentManifest manifest = Deployment.DeploymentManifest.Read(path);
+        string folder = Path.GetDirectoryName(Path.GetFullPath(Deployment.DeploymentManifest.ManifestPath(path)))!;
+        options ??= ModelLoadOptions.Default;
+        options.Validate();
+        return Parse(manifest.ReadVerifiedModel(path), options, $"Model file '{manifest.ModelFile}' of manifest '{path}'", Path.Combine(folder, manifest.ModelFile));
+    }
+
     private static Model Parse(byte[] bytes, ModelLoadOptions options, string source, string? fullPath)
     {
         if (bytes.Length == 0)

@@ -1,11 +1,13 @@
 using System.CommandLine;
+using LightNet.Deployment;
 using LightNet.Study;
 
 namespace LightNet.Cli.Commands;
 
 /// <summary>
-/// <c>lightnet recommend [results.json] --budget-ms X --budget-mb Y [--min-fidelity Z] [--min-accuracy A]</c>: the model × backend ×
-/// precision of a study that fits the budgets, with the reason for each rejected candidate.
+/// <c>lightnet recommend [results.json] [--device NAME] --budget-ms X --budget-mb Y [--min-fidelity Z] [--min-accuracy A] [--emit DIR]</c>:
+/// the model × backend × precision of a study (or of one device of a fleet) that fits the budgets, with the reason for each rejected
+/// candidate; with --emit, the model file as measured and its manifest.json, ready for the device.
 /// </summary>
 internal static class RecommendCommand
 {
@@ -19,26 +21,33 @@ internal static class RecommendCommand
         };
         var top = new Option<int?>("--top") { HelpName = "N", Description = "List only the first N candidates (default: all)." };
         var json = new Option<bool>("--json") { Description = "Print the recommendation as JSON." };
+        var cache = new Option<string?>("--cache") { HelpName = "folder", Description = "With --emit, for a study made with --pretrained: the download cache of the pretrained files (default as for study)." };
+        var device = new Option<string?>("--device") { HelpName = "name", Description = "With a fleet's results.json (study merge): the device to pick for." };
+        var emit = new Option<string?>("--emit")
+        {
+            HelpName = "folder",
+            Description = "Write the picked model file (the variant measured, byte for byte, SHA-256 checked), its preprocessing and manifest.json into the folder; load it with Model.LoadFromManifest or Classifier.FromManifest.",
+        };
         var budget = new BudgetOptions();
         var command = new Command("recommend", "Pick, from a study's measurements on this device, the best model × backend × precision that meets the budgets "
             + "(fastest above an accuracy floor, or most accurate within a latency budget), with the reason for every rejected candidate.")
         {
-            results, top, json,
+            results, top, json, device, emit, cache,
         };
         budget.AddTo(command);
         command.SetAction(parse => CommandSupport.Execute(parse, context, () =>
-            Run(context, parse.GetValue(results)!, budget.Build(parse), parse.GetValue(top), parse.GetValue(json))));
+            Run(context, parse.GetValue(results)!, budget.Build(parse), parse.GetValue(top), parse.GetValue(json), parse.GetValue(device), parse.GetValue(emit), parse.GetValue(cache))));
         return command;
     }
 
-    private static int Run(CliContext context, string path, SelectionConstraints constraints, int? top, bool json)
+    private static int Run(CliContext context, string path, SelectionConstraints constraints, int? top, bool json, string? device, string? emit, string? cache)
     {
         if (top is < 1)
         {
             throw new CliUsageException($"--top must be at least 1, not {top}.");
         }
 
-        StudyResults results = StudyJson.Read(path);
+        (StudyResults results, string modelsFolder) = StudyFleet.Open(path, device);
         Recommendation recommendation = ModelSelector.Recommend(results, constraints);
         if (json)
         {
@@ -67,6 +76,20 @@ internal static class RecommendCommand
         if (!json)
         {
             context.Console.WriteText("Recommendation: " + recommendation.Summary);
+        }
+
+        if (emit is not null)
+        {
+            DeploymentManifest manifest = ModelEmitter.Emit(results, recommendation.Best, emit, modelsFolder, cache, context.CancellationToken);
+            string line = $"Wrote {Path.Combine(emit, manifest.ModelFile)} (SHA-256 {manifest.Sha256}) and {Path.Combine(emit, DeploymentManifest.FileName)}.";
+            if (json)
+            {
+                context.Stderr.WriteLine(line);
+            }
+            else
+            {
+                context.Console.WriteText(line);
+            }
         }
 
         return CliApp.Success;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using LightNet.Backends;
+using LightNet.Evaluation;
 using LightNet.Profiling;
 using LightNet.Study;
 using Spectre.Console;
@@ -9,7 +10,8 @@ namespace LightNet.Cli.Commands;
 
 /// <summary>
 /// <c>lightnet study [--models ...] [--backends ...] [--precisions fp32,fp16,int8] [--threads N] [--budget-ms X] [--budget-mb Y]
-/// [--quick] [--compare old.json] -o report/</c>: the seed study on this machine, as index.html, summary.md and results.json.
+/// [--quick] [--compare old.json] [--eval DIR] [--pretrained] [--keep-models] -o report/</c>: the seed study on this machine, as index.html,
+/// summary.md and results.json; <c>lightnet study merge a/results.json b/results.json -o fleet</c>: several devices in one report.
 /// </summary>
 internal static class StudyCommand
 {
@@ -41,12 +43,23 @@ internal static class StudyCommand
         var breakdown = new Option<string?>("--breakdown") { HelpName = "model", Description = "The model whose operators are profiled (default: the first)." };
         var output = new Option<string>("--output", "-o") { HelpName = "folder", Description = "Where to write index.html, summary.md and results.json.", DefaultValueFactory = _ => "report" };
         var compare = new Option<string?>("--compare") { HelpName = "old.json", Description = "An earlier study's results.json: list regressions and improvements with confidence intervals." };
+        var eval = new Option<string?>("--eval")
+        {
+            HelpName = "folder|csv",
+            Description = "Measure top-1/top-5 of every precision on a labelled image set: a folder with one sub-folder per class (WordNet id, class index or ImageNet name) or a CSV of file,label lines.",
+        };
+        var synsets = new Option<string?>("--synsets") { HelpName = "file", Description = "With --eval: WordNet ids in class order, one per line (ImageNet's LOC_synset_mapping.txt), for a set with fewer than all 1000 classes." };
+        var evalImages = new Option<int?>("--eval-images") { HelpName = "N", Description = "With --eval: at most N images, taken in turn from each class (default: all)." };
+        var pretrained = new Option<bool>("--pretrained") { Description = "Measure the zoo's pretrained ONNX files (downloaded once into the cache, SHA-256 checked) instead of synthetic weights." };
+        var cache = new Option<string?>("--cache") { HelpName = "folder", Description = "Download cache of the pretrained files (default: LIGHTNET_CACHE, else ~/.cache/lightnet/models)." };
+        var keep = new Option<bool>("--keep-models") { Description = "Keep every measured variant in <output>/models/ (recommend --emit then ships that file; without it the variant is made again and checked)." };
         var budget = new BudgetOptions();
         var command = new Command("study", "Measure the seed study's networks on every backend and precision that can run here, and write an HTML report "
             + "with charts, a Markdown summary and a JSON results file, ending with the model that fits the budgets.")
         {
-            models, backends, baseline, precisions, threads, runs, resolution, quick, breakdown, output, compare,
+            models, backends, baseline, precisions, threads, runs, resolution, quick, breakdown, output, compare, eval, synsets, evalImages, pretrained, cache, keep,
         };
+        command.Subcommands.Add(MergeCommand(context));
         budget.AddTo(command);
         command.SetAction(parse => CommandSupport.Execute(parse, context, () =>
         {
@@ -62,7 +75,10 @@ internal static class StudyCommand
 
             options = options with
             {
-                Models = modelList.Count > 0 ? modelList.Distinct(StringComparer.OrdinalIgnoreCase).ToList() : options.Models,
+                // --pretrained alone: the seed networks that have a pretrained file (MobileNet v1 has none).
+                Models = modelList.Count > 0 ? modelList.Distinct(StringComparer.OrdinalIgnoreCase).ToList()
+                    : parse.GetValue(pretrained) ? options.Models.Where(m => Zoo.ModelZoo.Get(m).Pretrained is not null).ToList()
+                    : options.Models,
                 Backends = backendList.Count > 0 ? backendList : null,
                 Baseline = parse.GetValue(baseline) ?? options.Baseline,
                 Precisions = precisionList.Count > 0 ? precisionList.Select(ParsePrecision).Distinct().ToList() : options.Precisions,
@@ -72,10 +88,83 @@ internal static class StudyCommand
                 BreakdownModel = parse.GetValue(breakdown),
                 Constraints = budget.Build(parse),
                 Command = CommandLine(parse),
+                Pretrained = parse.GetValue(pretrained),
+                PretrainedCache = parse.GetValue(cache),
+                ModelsFolder = parse.GetValue(keep) ? Path.Combine(parse.GetValue(output)!, "models") : null,
             };
+            if (parse.GetValue(eval) is string set)
+            {
+                // Read (and check) the labelled set before minutes of measuring.
+                options = options with { Evaluation = LabelledImageSet.Load(set, new LabelledSetOptions { SynsetFile = parse.GetValue(synsets), MaxImages = parse.GetValue(evalImages) }) };
+            }
+            else if (parse.GetValue(synsets) is not null || parse.GetValue(evalImages) is not null)
+            {
+                throw new CliUsageException("--synsets and --eval-images need --eval.");
+            }
+
             return Run(context, options, parse.GetValue(output)!, parse.GetValue(compare));
         }));
         return command;
+    }
+
+    /// <summary><c>lightnet study merge [name=]a/results.json [name=]b/results.json ... -o fleet</c>.</summary>
+    private static Command MergeCommand(CliContext context)
+    {
+        var inputs = new Argument<string[]>("results")
+        {
+            HelpName = "[name=]results.json",
+            Description = "Two or more studies' results.json, one per device; a device is named by its folder unless given as name=path.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var output = new Option<string>("--output", "-o") { HelpName = "folder", Description = "Where to write the fleet's index.html, summary.md and results.json.", DefaultValueFactory = _ => "fleet" };
+        var force = new Option<bool>("--allow-mismatch") { Description = "Merge studies that are not comparable (other LightNet version, resolution, variant files); the report says what differs." };
+        var budget = new BudgetOptions();
+        var command = new Command("merge", "Merge studies made on several devices into one report: each device's environment, the same cells compared across "
+            + "devices with ratios and intervals, and a recommendation per device.") { inputs, output, force };
+        budget.AddTo(command);
+        command.SetAction(parse => CommandSupport.Execute(parse, context, () =>
+        {
+            var devices = new List<(string Name, StudyResults Results)>();
+            var sources = new List<string>();
+            foreach (string input in parse.GetValue(inputs) ?? [])
+            {
+                int eq = input.IndexOf('=', StringComparison.Ordinal);
+                string path = eq > 0 ? input[(eq + 1)..] : input;
+                string name = eq > 0 ? input[..eq] : DeviceName(path, devices.Select(d => d.Name));
+                devices.Add((name, StudyJson.Read(path)));
+                sources.Add(Path.GetFullPath(path));
+            }
+
+            FleetResults fleet = StudyFleet.Merge(devices, budget.Build(parse), parse.GetValue(force), sources);
+            IReadOnlyList<string> written = StudyFleet.Write(fleet, parse.GetValue(output)!);
+            foreach (string problem in fleet.Incompatibilities)
+            {
+                context.Console.WriteText($"warning: not comparable: {problem}");
+            }
+
+            foreach (string difference in fleet.Differences)
+            {
+                context.Console.WriteText($"note: {difference}");
+            }
+
+            foreach (FleetDevice d in fleet.Devices)
+            {
+                context.Console.WriteText($"{d.Name}: {d.Recommendation?.Summary ?? "nothing measured."}");
+            }
+
+            context.Console.WriteText($"Wrote {string.Join(", ", written)}.");
+            return CliApp.Success;
+        }));
+        return command;
+    }
+
+    /// <summary>A device's default name: the folder of its results.json ("a" for a/results.json), made unique with a number.</summary>
+    private static string DeviceName(string path, IEnumerable<string> taken)
+    {
+        string folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path))) is { Length: > 0 } f ? f : "device";
+        string name = folder;
+        for (int i = 2; taken.Contains(name, StringComparer.OrdinalIgnoreCase); i++) name = $"{folder}-{i}";
+        return name;
     }
 
     private static int Run(CliContext context, StudyOptions options, string output, string? comparePath)

@@ -84,6 +84,24 @@ public sealed class Classifier : IDisposable
         }
     }
 
+    /// <summary>
+    /// A classifier for a folder written by <c>lightnet recommend --emit</c>: the model checked against the manifest's SHA-256 (see
+    /// <see cref="Model.LoadFromManifest"/>), on the backend and with the threads and preprocessing the study measured it with.
+    /// </summary>
+    /// <param name="path">The emitted folder or its <c>manifest.json</c>.</param>
+    /// <param name="backend">A backend to use instead of the manifest's; null for the manifest's.</param>
+    /// <param name="labels">Class names; null as for the constructor.</param>
+    /// <returns>The classifier.</returns>
+    /// <exception cref="LightNetException">The errors of <see cref="Model.LoadFromManifest"/> (<see cref="ErrorCode.ChecksumMismatch"/> for a
+    /// changed model file), <see cref="Backend.Parse"/> and the constructor.</exception>
+    public static Classifier FromManifest(string path, Backend? backend = null, IReadOnlyList<string>? labels = null)
+    {
+        Deployment.DeploymentManifest manifest = Deployment.DeploymentManifest.Read(path);
+        Model model = Model.LoadFromManifest(path);
+        return new Classifier(model, backend ?? Backend.Parse(manifest.Backend), new ImagePreprocessor(manifest.Preprocessing), labels,
+            inferenceOptions: manifest.InferenceOptions());
+    }
+
     /// <summary>The preprocessor in use.</summary>
     public ImagePreprocessor Preprocessor { get; }
 

@@ -79,12 +79,19 @@ public sealed record SelectionConstraints
 /// <param name="MedianMs">Median latency.</param>
 /// <param name="FileBytes">Model file size.</param>
 /// <param name="Fidelity">Top-1 agreement with FP32 (1 for FP32; null when not measured).</param>
-/// <param name="EstimatedTop1">Estimated top-1 accuracy in percent (null without a published value).</param>
-public sealed record Candidate(string Model, string Backend, Precision Precision, double MedianMs, long FileBytes, double? Fidelity, double? EstimatedTop1)
+/// <param name="EstimatedTop1">Top-1 accuracy in percent: measured on a labelled set when <paramref name="AccuracyMeasured"/>, else the
+/// published value less the disagreements with FP32 (null without either).</param>
+/// <param name="AccuracyMeasured">True when <paramref name="EstimatedTop1"/> was measured on labelled images (<c>study --eval</c>).</param>
+public sealed record Candidate(string Model, string Backend, Precision Precision, double MedianMs, long FileBytes, double? Fidelity, double? EstimatedTop1,
+    bool AccuracyMeasured = false)
 {
     /// <summary>"mobilenet_v2 · Int8 on ort-cpu".</summary>
     /// <returns>The label.</returns>
     public override string ToString() => $"{Model} · {Precision.ToString().ToLowerInvariant()} on {Backend}";
+
+    /// <summary>"measured top-1" or "estimated top-1", as the reports name <see cref="EstimatedTop1"/>.</summary>
+    [JsonIgnore]
+    public string Top1Name => AccuracyMeasured ? "measured top-1" : "estimated top-1";
 }
 
 /// <summary>A candidate and why it was accepted or rejected.</summary>
@@ -109,10 +116,17 @@ public sealed record Recommendation
     /// <summary>When nothing meets the limits, the candidate that misses them by the least; else null.</summary>
     public Candidate? Closest { get; init; }
 
+    /// <summary>The candidate the objective ranks second among those that meet the limits (null when fewer than two do).</summary>
+    public Candidate? RunnerUp { get; init; }
+
+    /// <summary>Each budget the pick meets, with its numbers ("median 3.2 ms ≤ 10 ms budget"); empty without budgets or a pick.</summary>
+    public IReadOnlyList<string> BudgetsMet { get; init; } = [];
+
     /// <summary>Every candidate, accepted ones first in the objective's order, then rejected ones by how far they miss.</summary>
     public IReadOnlyList<CandidateVerdict> Verdicts { get; init; } = [];
 
-    /// <summary>One or two sentences: the pick and why, or that nothing fits and which candidate comes closest.</summary>
+    /// <summary>A short paragraph: the pick and why (the budgets it meets, the objective, the runner-up and what it costs), or that
+    /// nothing fits and which candidate comes closest.</summary>
     public string Summary { get; init; } = "";
 }
 
@@ -162,31 +176,59 @@ public static class ModelSelector
         Candidate? best = accepted.FirstOrDefault()?.Candidate;
         Candidate? closest = best is null ? rejected.FirstOrDefault()?.Candidate : null;
 
-        string summary;
-        if (best is not null)
-        {
-            string why = objective == SelectionObjective.MostAccurate ? "the most accurate" : "the fastest";
-            summary = $"{best}: {why} of {accepted.Count} of {verdicts.Count} candidates that meet {constraints} "
-                + $"(median {Ms(best.MedianMs)} ms, {MiB(best.FileBytes)} MiB, estimated top-1 {Top1(best.EstimatedTop1)}).";
-        }
-        else
-        {
-            CandidateVerdict near = rejected[0];
-            summary = $"No candidate meets {constraints}. The closest is {closest}: {string.Join("; ", near.Reasons)}.";
-        }
-
+        Candidate? runnerUp = accepted.Count > 1 ? accepted[1].Candidate : null;
+        List<string> met = best is null ? [] : BudgetsMet(best, constraints);
+        string summary = best is not null ? Why(best, runnerUp, met, objective, accepted.Count, verdicts.Count, constraints)
+            : $"No candidate meets {constraints}. The closest is {closest}: {string.Join("; ", rejected[0].Reasons)}.";
         return new Recommendation
         {
             Constraints = constraints,
             Objective = objective,
             Best = best,
             Closest = closest,
+            RunnerUp = runnerUp,
+            BudgetsMet = met,
             Verdicts = [.. accepted, .. rejected],
             Summary = summary,
         };
     }
 
-    private static List<Candidate> Candidates(StudyResults results)
+    /// <summary>The paragraph that explains the pick: what it is chosen for, the budgets it meets with the numbers, and the runner-up.</summary>
+    private static string Why(Candidate best, Candidate? runnerUp, List<string> met, SelectionObjective objective, int accepted, int total,
+        SelectionConstraints constraints)
+    {
+        string what = objective == SelectionObjective.MostAccurate ? $"the most accurate ({best.Top1Name})" : "the fastest (median latency)";
+        string pool = constraints.HasLimits
+            ? $"{accepted} of the {total} measured candidates meet every budget ({string.Join("; ", met)}); it is {what} of them"
+            : $"no budget was given, so it is {what} of all {total} measured candidates (give --budget-ms, --budget-mb, --min-fidelity or "
+              + "--min-accuracy to narrow the choice)";
+        string text = $"{best}: {pool}. Median {Ms(best.MedianMs)} ms, file {MiB(best.FileBytes)} MiB, {best.Top1Name} {Top1(best.EstimatedTop1)}"
+            + (best.Fidelity is double f && best.Precision != Precision.Fp32 ? $", top-1 agreement with FP32 {f.ToString("F3", CultureInfo.InvariantCulture)}" : "") + ".";
+        if (runnerUp is null)
+        {
+            return text + " No other candidate meets the budgets, so there is no runner-up.";
+        }
+
+        double slower = runnerUp.MedianMs / best.MedianMs;
+        string trade = objective == SelectionObjective.MostAccurate
+            ? $"{runnerUp.Top1Name} {Top1(runnerUp.EstimatedTop1)}, median {Ms(runnerUp.MedianMs)} ms ({slower.ToString("F2", CultureInfo.InvariantCulture)}× the pick's)"
+            : $"{slower.ToString("F2", CultureInfo.InvariantCulture)}× slower (median {Ms(runnerUp.MedianMs)} ms), file {MiB(runnerUp.FileBytes)} MiB, "
+              + $"{runnerUp.Top1Name} {Top1(runnerUp.EstimatedTop1)}";
+        return text + $" Runner-up: {runnerUp}, {trade}.";
+    }
+
+    private static List<string> BudgetsMet(Candidate c, SelectionConstraints limits)
+    {
+        var met = new List<string>();
+        if (limits.MaxLatencyMs is double ms) met.Add($"median {Ms(c.MedianMs)} ms ≤ {SelectionConstraints.Num(ms)} ms");
+        if (limits.MaxModelMiB is double mb) met.Add($"file {MiB(c.FileBytes)} MiB ≤ {SelectionConstraints.Num(mb)} MiB");
+        if (limits.MinFidelity is double f && c.Fidelity is double cf) met.Add($"top-1 agreement {SelectionConstraints.Num(cf)} ≥ {SelectionConstraints.Num(f)}");
+        if (limits.MinAccuracy is double a && c.EstimatedTop1 is double t) met.Add($"{c.Top1Name} {Top1(t)} ≥ {SelectionConstraints.Num(a)} %");
+        return met;
+    }
+
+    /// <summary>Every measured cell of the results as a candidate (failed cells left out).</summary>
+    internal static List<Candidate> Candidates(StudyResults results)
     {
         var list = new List<Candidate>();
         foreach (StudyCell cell in results.Cells)
@@ -199,8 +241,10 @@ public static class ModelSelector
             StudyModel? model = results.Models.FirstOrDefault(m => m.Name == cell.Model);
             StudyVariant? variant = model?.Variant(cell.Precision);
             double? fidelity = cell.Precision == Precision.Fp32 ? 1.0 : variant?.Fidelity?.Top1Agreement;
-            double? top1 = cell.Precision == Precision.Fp32 ? model?.PublishedTop1 : variant?.EstimatedTop1;
-            list.Add(new Candidate(cell.Model, cell.Backend, cell.Precision, latency.Median, variant?.FileBytes ?? cell.Report.Model.FileBytes, fidelity, top1));
+            double? measured = variant?.Accuracy?.Top1Percent;
+            double? top1 = measured ?? (cell.Precision == Precision.Fp32 ? model?.PublishedTop1 : variant?.EstimatedTop1);
+            list.Add(new Candidate(cell.Model, cell.Backend, cell.Precision, latency.Median, variant?.FileBytes ?? cell.Report.Model.FileBytes, fidelity, top1,
+                measured is not null));
         }
 
         return list;
@@ -225,8 +269,8 @@ public static class ModelSelector
 
         excess += Floor(limits.MinFidelity, c.Fidelity, reasons, "fidelity against FP32 was not measured",
             (v, f) => $"top-1 agreement with FP32 {SelectionConstraints.Num(v)} < {SelectionConstraints.Num(f)} floor");
-        excess += Floor(limits.MinAccuracy, c.EstimatedTop1, reasons, "no published accuracy for this architecture",
-            (v, a) => $"estimated top-1 {Top1(v)} < {SelectionConstraints.Num(a)} % floor");
+        excess += Floor(limits.MinAccuracy, c.EstimatedTop1, reasons, "no published or measured accuracy for this architecture",
+            (v, a) => $"{c.Top1Name} {Top1(v)} < {SelectionConstraints.Num(a)} % floor");
         return new CandidateVerdict(c, reasons.Count == 0, reasons, excess);
     }
 

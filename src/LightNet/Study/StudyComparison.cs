@@ -116,12 +116,12 @@ public sealed record StudyComparison
         };
     }
 
-    private static LatencySummary? Measured(StudyCell? cell) =>
+    internal static LatencySummary? Measured(StudyCell? cell) =>
         cell is { Error: null, Report.LatencyMs: { Count: > 0, Mean: > 0 } latency } ? latency : null;
 
     /// <summary>The statistics Fieller's interval needs: from the raw samples when kept, else from the summary's count, mean and
     /// standard deviation (all that interval uses).</summary>
-    private static LatencyStatistics Stats(StudyCell cell)
+    internal static LatencyStatistics Stats(StudyCell cell)
     {
         LatencySummary s = cell.Report!.LatencyMs;
         return cell.Report.RawSamplesMs is { Count: > 0 } raw && raw.Count == s.Count

@@ -12,9 +12,7 @@ namespace LightNet.Study;
 /// </summary>
 public static class StudyJson
 {
-    private const string SchemaName = "lightnet.study";
-
-    private static readonly JsonSerializerOptions Options = CreateOptions();
+    internal static readonly JsonSerializerOptions Options = CreateOptions();
     private static readonly JsonTypeInfo<StudyResults> ResultsInfo = (JsonTypeInfo<StudyResults>)Options.GetTypeInfo(typeof(StudyResults));
 
     /// <summary>Serializes results to indented JSON.</summary>
@@ -55,14 +53,20 @@ public static class StudyJson
     internal static T NotNull<T>(T? value, string what) where T : class =>
         value ?? throw new LightNetException(ErrorCode.InvalidArgument, $"{what} is null.");
 
-    private static StudyResults Parse(string json, string source)
+    private static StudyResults Parse(string json, string source) => Parse(json, source, ResultsInfo, StudyResults.CurrentSchema, "study results file");
+
+    /// <summary>Reads a document of <paramref name="currentSchema"/>'s name and major version ("lightnet.fleet/1").</summary>
+    internal static T Parse<T>(string json, string source, JsonTypeInfo<T> info, string currentSchema, string what) where T : class
     {
         using JsonDocument document = ReportJson.ParseDocument(json, source);
         JsonElement root = document.RootElement;
-        string schema = ReportJson.RequireSchema(root, source, "", $"'{StudyResults.CurrentSchema}'");
-        ReportJson.CheckSchema(schema, SchemaName, StudyResults.CurrentSchema, source, "");
-        return ReportJson.ToObject(root, ResultsInfo, source, "study results file");
+        string schema = ReportJson.RequireSchema(root, source, "", $"'{currentSchema}'");
+        ReportJson.CheckSchema(schema, ReportJson.SchemaName(currentSchema), currentSchema, source, "");
+        return ReportJson.ToObject(root, info, source, what);
     }
+
+    /// <summary>The serialization metadata of a type of the study's context.</summary>
+    internal static JsonTypeInfo<T> Info<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
 
     private static JsonSerializerOptions CreateOptions()
     {
@@ -86,4 +90,6 @@ public static class StudyJson
 [JsonSerializable(typeof(StudyResults))]
 [JsonSerializable(typeof(StudyComparison))]
 [JsonSerializable(typeof(Recommendation))]
+[JsonSerializable(typeof(FleetResults))]
+[JsonSerializable(typeof(LightNet.Deployment.DeploymentManifest))]
 internal sealed partial class StudyJsonContext : JsonSerializerContext;

@@ -18,12 +18,21 @@ public static class StudyMarkdown
         md.Append("# LightNet study\n\n");
         md.Append("**Environment:** ").Append(ReportMarkdown.Inline(ReportMarkdown.EnvironmentLine(results.Environment))).Append("\n\n");
         md.Append("**Settings:** ").Append(ReportMarkdown.Inline(StudyTables.Settings(results))).Append(".\n\n");
+        md.Append("**Accuracy:** ").Append(ReportMarkdown.Inline(StudyTables.AccuracyStatement(results))).Append("\n\n");
         if (results.Command.Length > 0)
         {
             md.Append("**Command:** `").Append(ReportMarkdown.Inline(results.Command).Replace("`", "'", StringComparison.Ordinal)).Append("`\n\n");
         }
 
-        foreach (StudyTable table in StudyTables.Build(results, comparison))
+        AppendTables(md, StudyTables.Build(results, comparison));
+        md.Append("## Recommendation: why this model\n\n").Append(ReportMarkdown.Inline(Recommendation(results))).Append('\n');
+        return md.ToString();
+    }
+
+    /// <summary>Each table as a "##" section with its note.</summary>
+    internal static void AppendTables(StringBuilder md, IEnumerable<StudyTable> tables)
+    {
+        foreach (StudyTable table in tables)
         {
             md.Append("## ").Append(ReportMarkdown.Inline(table.Title)).Append("\n\n").Append(ReportMarkdown.Inline(table.Note)).Append("\n\n");
             md.Append('|');
@@ -52,9 +61,6 @@ public static class StudyMarkdown
 
             md.Append('\n');
         }
-
-        md.Append("## Recommendation\n\n").Append(ReportMarkdown.Inline(Recommendation(results))).Append('\n');
-        return md.ToString();
     }
 
     internal static string Recommendation(StudyResults results) =>

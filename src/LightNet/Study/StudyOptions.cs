@@ -1,4 +1,5 @@
 using LightNet.Backends;
+using LightNet.Evaluation;
 using LightNet.Profiling;
 using LightNet.Zoo;
 
@@ -80,6 +81,34 @@ public sealed record StudyOptions
     /// <summary>Whether these options came from <see cref="Quick"/> (recorded in the results).</summary>
     public bool IsQuick { get; init; }
 
+    /// <summary>
+    /// Measure the pretrained ONNX files of the zoo (downloaded into <see cref="PretrainedCache"/> and checked against their SHA-256 by
+    /// <see cref="ModelDownloader"/>) instead of networks with synthetic weights. They come at their own resolution.
+    /// </summary>
+    public bool Pretrained { get; init; }
+
+    /// <summary>The download cache of the pretrained files; null for <see cref="DefaultPretrainedCache"/>.</summary>
+    public string? PretrainedCache { get; init; }
+
+    /// <summary>Pretrained files to use instead of the zoo's own, by zoo name (a mirror, or a file already in the cache with its SHA-256).</summary>
+    public IReadOnlyDictionary<string, PretrainedFile>? PretrainedFiles { get; init; }
+
+    /// <summary>A labelled set on which every variant's top-1 and top-5 accuracy is measured; null to report the published accuracy
+    /// and measure fidelity only.</summary>
+    public LabelledImageSet? Evaluation { get; init; }
+
+    /// <summary>The backend accuracy is measured on.</summary>
+    public string EvaluationBackend { get; init; } = "ort-cpu";
+
+    /// <summary>A folder to keep every measured variant in (byte for byte as measured, named in the results); null to keep none
+    /// (<c>recommend --emit</c> then makes the variant again and checks its SHA-256).</summary>
+    public string? ModelsFolder { get; init; }
+
+    /// <summary>The default download cache of pretrained files: <c>LIGHTNET_CACHE</c> when set, else <c>~/.cache/lightnet/models</c>.</summary>
+    public static string DefaultPretrainedCache =>
+        Environment.GetEnvironmentVariable("LIGHTNET_CACHE") is { Length: > 0 } cache ? cache
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "lightnet", "models");
+
     /// <summary>Every problem with these options at once (empty when valid).</summary>
     /// <returns>The problems.</returns>
     public IReadOnlyList<string> Validate()
@@ -129,6 +158,35 @@ public sealed record StudyOptions
         if (BreakdownModel is not null && Models is not null && !Models.Any(m => string.Equals(m, BreakdownModel, StringComparison.OrdinalIgnoreCase)))
         {
             problems.Add($"the breakdown model '{BreakdownModel}' is not among the models ({string.Join(", ", Models)})");
+        }
+
+        if (Evaluation is not null)
+        {
+            try
+            {
+                Backend.Parse(EvaluationBackend);
+            }
+            catch (LightNetException e)
+            {
+                problems.Add("evaluation backend: " + e.Message.TrimEnd('.'));
+            }
+        }
+
+        if (Pretrained && Models is not null)
+        {
+            foreach (string spec in Models)
+            {
+                int at = spec.IndexOf('@', StringComparison.Ordinal);
+                ZooEntry? entry = ModelZoo.Entries.FirstOrDefault(e => string.Equals(e.Name, (at < 0 ? spec : spec[..at]).Trim(), StringComparison.OrdinalIgnoreCase));
+                if (entry is not null && entry.Pretrained is null && PretrainedFiles?.Keys.Contains(entry.Name, StringComparer.OrdinalIgnoreCase) != true)
+                {
+                    problems.Add($"--pretrained: '{entry.Name}' has no pretrained file");
+                }
+                else if (at >= 0)
+                {
+                    problems.Add($"--pretrained: '{spec}' asks for a width multiplier, but pretrained files have width 1");
+                }
+            }
         }
 
         if (Constraints is null) problems.Add("constraints are missing (use SelectionConstraints.None)");

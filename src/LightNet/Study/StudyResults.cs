@@ -1,4 +1,5 @@
 using LightNet.Backends;
+using LightNet.Evaluation;
 using LightNet.Profiling;
 
 namespace LightNet.Study;
@@ -93,6 +94,18 @@ public sealed record StudySettings
 
     /// <summary>Wall-clock seconds the whole study took.</summary>
     public double ElapsedSeconds { get; init; }
+
+    /// <summary>Whether the pretrained zoo files were measured instead of synthetic weights (<c>study --pretrained</c>).</summary>
+    public bool Pretrained { get; init; }
+
+    /// <summary>The labelled set every variant's accuracy was measured on (<c>study --eval</c>); null when accuracy was not measured.</summary>
+    public string? EvaluationSource { get; init; }
+
+    /// <summary>Images of <see cref="EvaluationSource"/> evaluated per variant (0 without one).</summary>
+    public int EvaluationImages { get; init; }
+
+    /// <summary>The folder the measured variant files were kept in (<c>study --keep-models</c>); null when they were not kept.</summary>
+    public string? ModelsFolder { get; init; }
 }
 
 /// <summary>One network of the study and its precision variants.</summary>
@@ -100,6 +113,9 @@ public sealed record StudyModel
 {
     /// <summary>Zoo name ("mobilenet_v2").</summary>
     public required string Name { get; init; }
+
+    /// <summary>The model as the study was asked for it ("mobilenet_v1@0.25"), from which its variants can be made again.</summary>
+    public string Spec { get; init; } = "";
 
     /// <summary>Family ("MobileNet").</summary>
     public string Family { get; init; } = "";
@@ -115,6 +131,9 @@ public sealed record StudyModel
 
     /// <summary>The resolution <see cref="PublishedTop1"/> was evaluated at.</summary>
     public int? AccuracyResolution { get; init; }
+
+    /// <summary>The pretrained file measured (name, address, SHA-256) when the study used pretrained weights; null for synthetic weights.</summary>
+    public Zoo.PretrainedFile? PretrainedFile { get; init; }
 
     /// <summary>What a reader should know about this model's numbers (a resolution the architecture could not take, ...).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
@@ -163,6 +182,15 @@ public sealed record StudyVariant
 
     /// <summary>Why the variant could not be made (compression failed); null when it was.</summary>
     public string? Error { get; init; }
+
+    /// <summary>SHA-256 (lower-case hex) of the serialized variant exactly as it was measured; null when it could not be made.</summary>
+    public string? Sha256 { get; init; }
+
+    /// <summary>The variant's file name in <see cref="StudySettings.ModelsFolder"/> when it was kept; null otherwise.</summary>
+    public string? File { get; init; }
+
+    /// <summary>Top-1 and top-5 accuracy measured on the labelled set (<c>study --eval</c>); null when not measured.</summary>
+    public AccuracyResult? Accuracy { get; init; }
 }
 
 /// <summary>One model in one precision on one backend.</summary>

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using LightNet.Backends;
 using LightNet.Backends.OnnxRuntime;
 using LightNet.Compression;
+using LightNet.Evaluation;
+using LightNet.Preprocessing;
 using LightNet.Profiling;
 using LightNet.Zoo;
 using Microsoft.Extensions.Logging;
@@ -52,7 +54,7 @@ public static class StudyRunner
         {
             cancellationToken.ThrowIfCancellationRequested();
             (ZooEntry entry, double? width) = specs[i].Parsed;
-            (StudyModel model, Dictionary<Precision, Model> variants) = MakeVariants(entry, width, options, plan, i, cancellationToken, logger);
+            (StudyModel model, Dictionary<Precision, Model> variants) = MakeVariants(specs[i].Spec, entry, width, options, plan, i, cancellationToken, logger);
             models.Add(model);
             var modelCells = new List<StudyCell>();
             foreach (Backend backend in available)
@@ -103,6 +105,10 @@ public static class StudyRunner
                 MinSeconds = options.Measurement.MinSeconds,
                 MaxSeconds = options.Measurement.MaxSeconds,
                 ElapsedSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds,
+                Pretrained = options.Pretrained,
+                EvaluationSource = options.Evaluation?.Source,
+                EvaluationImages = options.Evaluation?.Images.Count ?? 0,
+                ModelsFolder = options.ModelsFolder,
             },
             Models = models,
             Cells = cells,
@@ -148,23 +154,23 @@ public static class StudyRunner
         return (available, unavailable, baseline);
     }
 
-    private static (StudyModel, Dictionary<Precision, Model>) MakeVariants(ZooEntry entry, double? width, StudyOptions options, Plan plan, int index,
+    private static (StudyModel, Dictionary<Precision, Model>) MakeVariants(string spec, ZooEntry entry, double? width, StudyOptions options, Plan plan, int index,
         CancellationToken ct, ILogger logger)
     {
         var notes = new List<string>();
         long t0 = Stopwatch.GetTimestamp();
-        plan.Report(index, $"{entry.Name}: building");
-        Model fp32 = Build(entry, width, options.Resolution, notes);
+        plan.Report(index, $"{entry.Name}: {(options.Pretrained ? "loading the pretrained file" : "building")}");
+        (Model fp32, PretrainedFile? pretrained) = Fp32(entry, width, options, notes, ct);
         double buildSeconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
         Analysis.ModelInfo info = fp32.Info;
-        int resolution = int.Parse(fp32.Metadata.GetValueOrDefault("lightnet.resolution", entry.DefaultResolution.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            System.Globalization.CultureInfo.InvariantCulture);
+        int resolution = Resolution(fp32, entry);
         PublishedAccuracy? accuracy = entry.AccuracyAt(width);
         if (accuracy is not null && accuracy.Resolution != resolution)
         {
             notes.Add($"Measured at {resolution}×{resolution}; the published top-1 ({accuracy.Top1:F1} %) is for {accuracy.Resolution}×{accuracy.Resolution}.");
         }
 
+        string name = Profiler.ModelName(fp32) + (width is double w && w != 1.0 ? "@" + w.ToString(System.Globalization.CultureInfo.InvariantCulture) : "");
         var models = new Dictionary<Precision, Model>();
         var variants = new List<StudyVariant>();
         foreach (Precision precision in options.Precisions.OrderBy(p => p))
@@ -173,54 +179,59 @@ public static class StudyRunner
             string label = $"{entry.Name}: making {Label(precision)}";
             plan.Report(index, label);
             var baseVariant = new StudyVariant { Precision = precision, Parameters = info.Parameters, Macs = info.Macs };
+            StudyVariant made;
+            Model variant;
             if (precision == Precision.Fp32)
             {
-                models[precision] = fp32;
-                variants.Add(baseVariant with { FileBytes = fp32.SerializedBytes, WeightBytes = info.WeightBytes, SecondsToMake = buildSeconds });
-                plan.Done(index, label);
-                continue;
+                variant = fp32;
+                made = baseVariant with { FileBytes = fp32.SerializedBytes, WeightBytes = info.WeightBytes, SecondsToMake = buildSeconds };
+            }
+            else
+            {
+                try
+                {
+                    t0 = Stopwatch.GetTimestamp();
+                    variant = Compress(fp32, precision, options.CalibrationSamples, logger, ct);
+                    double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                    plan.Report(index, $"{entry.Name}: fidelity of {Label(precision)}");
+                    CompressionReport report = CompressionReport.Measure(fp32, variant, new CompressionMeasureOptions
+                    {
+                        // Other seeds than calibration's: fidelity is measured on inputs the quantizer has not seen.
+                        Inputs = CalibrationData.Synthetic(fp32, options.FidelitySamples, seed: 1000),
+                        MaxSamples = options.FidelitySamples,
+                    }, ct);
+                    FidelityReport? fidelity = report.Fidelity.FirstOrDefault();
+                    double? estimated = accuracy is null || fidelity?.Top1Agreement is not double agreement ? null
+                        : Math.Max(0, accuracy.Top1 - 100 * (1 - agreement));
+                    made = baseVariant with
+                    {
+                        FileBytes = report.FileBytesAfter > 0 ? report.FileBytesAfter : variant.SerializedBytes,
+                        WeightBytes = report.ParameterBytesAfter,
+                        SecondsToMake = seconds,
+                        Fidelity = fidelity,
+                        FidelitySamples = report.Samples,
+                        EstimatedTop1 = estimated,
+                    };
+                }
+                catch (LightNetException e)
+                {
+                    logger.LogWarning("{Model}: no {Precision} variant: {Message}", entry.Name, precision, e.Message);
+                    variants.Add(baseVariant with { Error = e.Message });
+                    plan.Done(index, label);
+                    continue;
+                }
             }
 
-            try
-            {
-                t0 = Stopwatch.GetTimestamp();
-                Model compressed = precision == Precision.Fp16
-                    ? Float16Converter.Convert(fp32, logger: logger)
-                    : Quantizer.QuantizeStatic(fp32, CalibrationData.Synthetic(fp32, options.CalibrationSamples, seed: 1), logger: logger, cancellationToken: ct);
-                double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-                plan.Report(index, $"{entry.Name}: fidelity of {Label(precision)}");
-                CompressionReport report = CompressionReport.Measure(fp32, compressed, new CompressionMeasureOptions
-                {
-                    // Other seeds than calibration's: fidelity is measured on inputs the quantizer has not seen.
-                    Inputs = CalibrationData.Synthetic(fp32, options.FidelitySamples, seed: 1000),
-                    MaxSamples = options.FidelitySamples,
-                }, ct);
-                FidelityReport? fidelity = report.Fidelity.FirstOrDefault();
-                double? estimated = accuracy is null || fidelity?.Top1Agreement is not double agreement ? null
-                    : Math.Max(0, accuracy.Top1 - 100 * (1 - agreement));
-                models[precision] = compressed;
-                variants.Add(baseVariant with
-                {
-                    FileBytes = report.FileBytesAfter > 0 ? report.FileBytesAfter : compressed.SerializedBytes,
-                    WeightBytes = report.ParameterBytesAfter,
-                    SecondsToMake = seconds,
-                    Fidelity = fidelity,
-                    FidelitySamples = report.Samples,
-                    EstimatedTop1 = estimated,
-                });
-            }
-            catch (LightNetException e)
-            {
-                logger.LogWarning("{Model}: no {Precision} variant: {Message}", entry.Name, precision, e.Message);
-                variants.Add(baseVariant with { Error = e.Message });
-            }
-
+            models[precision] = variant;
+            variants.Add(Keep(made, variant, name, options, index, plan, ct));
             plan.Done(index, label);
         }
 
         var model = new StudyModel
         {
-            Name = Profiler.ModelName(fp32) + (width is double w && w != 1.0 ? "@" + w.ToString(System.Globalization.CultureInfo.InvariantCulture) : ""),
+            Name = name,
+            Spec = spec,
+            PretrainedFile = pretrained,
             Family = entry.Family,
             Resolution = resolution,
             PublishedTop1 = accuracy?.Top1,
@@ -231,6 +242,119 @@ public static class StudyRunner
         };
         return (model, models);
     }
+
+    /// <summary>Records the variant's SHA-256, keeps its file when asked, and measures its accuracy on the labelled set when there is one.</summary>
+    private static StudyVariant Keep(StudyVariant made, Model variant, string name, StudyOptions options, int index, Plan plan, CancellationToken ct)
+    {
+        byte[] bytes = variant.ToArray();
+        made = made with { Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)) };
+        if (options.ModelsFolder is string folder)
+        {
+            string file = VariantFileName(name, made.Precision);
+            Directory.CreateDirectory(folder);
+            AtomicFile.Write(Path.Combine(folder, file), stream => stream.Write(bytes));
+            made = made with { File = file };
+        }
+
+        if (options.Evaluation is { } set)
+        {
+            string label = $"{name}: accuracy of {Label(made.Precision)} on {set.Images.Count} images";
+            plan.Report(index, label);
+            var inner = new AccuracySink(p => plan.Report(index, $"{label} ({p.Done}/{p.Total})"));
+            made = made with
+            {
+                Accuracy = AccuracyEvaluator.Evaluate(variant, set, new AccuracyOptions
+                {
+                    Backend = Backend.Parse(options.EvaluationBackend),
+                    Inference = new InferenceOptions { Threads = options.EffectiveThreads },
+                }, inner, ct),
+            };
+        }
+
+        return made;
+    }
+
+    /// <summary>
+    /// Makes a measured variant again from what the results record (the model as asked for, the resolution, the calibration samples,
+    /// synthetic or pretrained weights) and checks that it is byte for byte the one measured.
+    /// </summary>
+    /// <param name="results">The study results.</param>
+    /// <param name="model">The model's name in the results.</param>
+    /// <param name="precision">The precision.</param>
+    /// <param name="pretrainedCache">The download cache of pretrained files (only for a study made with them); null for the default.</param>
+    /// <param name="cancellationToken">Stops the calibration.</param>
+    /// <returns>The variant, its serialized bytes and their SHA-256.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when the results have no such variant, it failed, or
+    /// the results predate recorded hashes; <see cref="ErrorCode.ChecksumMismatch"/> when the variant made again differs from the one
+    /// measured (another LightNet version, say).</exception>
+    public static (Model Model, byte[] Bytes, string Sha256) RecreateVariant(StudyResults results, string model, Precision precision,
+        string? pretrainedCache = null, CancellationToken cancellationToken = default)
+    {
+        StudyJson.NotNull(results, "Study results");
+        StudyModel m = results.Models.FirstOrDefault(x => x.Name == model)
+            ?? throw new LightNetException(ErrorCode.InvalidArgument, $"The study has no model '{model}' (models: {string.Join(", ", results.Models.Select(x => x.Name))}).");
+        StudyVariant v = m.Variant(precision) is { Error: null, Sha256: not null } ok ? ok
+            : throw new LightNetException(ErrorCode.InvalidArgument,
+                $"The study has no {Label(precision)} variant of '{model}' with a recorded SHA-256{(m.Variant(precision)?.Error is string e ? $" ({e})" : "")}.");
+        (ZooEntry entry, double? width) = StudyOptions.ParseModel(m.Spec.Length > 0 ? m.Spec : m.Name);
+        var options = new StudyOptions
+        {
+            Resolution = results.Settings.Resolution,
+            Pretrained = results.Settings.Pretrained,
+            PretrainedCache = pretrainedCache,
+            PretrainedFiles = m.PretrainedFile is { } file ? new Dictionary<string, PretrainedFile> { [entry.Name] = file } : null,
+        };
+        (Model fp32, _) = Fp32(entry, width, options, [], cancellationToken);
+        Model variant = precision == Precision.Fp32 ? fp32 : Compress(fp32, precision, results.Settings.CalibrationSamples, NullLogger.Instance, cancellationToken);
+        byte[] bytes = variant.ToArray();
+        string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        if (!string.Equals(sha, v.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new LightNetException(ErrorCode.ChecksumMismatch,
+                $"The {Label(precision)} variant of '{model}' made again has SHA-256 {sha}, not the {v.Sha256} measured "
+                + $"(study made with LightNet {results.Environment.LightNetVersion}); run the study again with --keep-models to keep the files it measures.");
+        }
+
+        return (variant, bytes, sha);
+    }
+
+    /// <summary>The file name a kept variant gets: "mobilenet_v1@0.25.int8.onnx".</summary>
+    internal static string VariantFileName(string model, Precision precision) =>
+        string.Concat($"{model}.{Label(precision)}.onnx".Select(c => Path.GetInvalidFileNameChars().Contains(c) || c == ' ' ? '_' : c));
+
+    /// <summary>The FP16 or INT8 variant of an FP32 model, made exactly as the study makes it (deterministic: the same FP32 model gives the
+    /// same bytes).</summary>
+    internal static Model Compress(Model fp32, Precision precision, int calibrationSamples, ILogger logger, CancellationToken ct) =>
+        precision == Precision.Fp16
+            ? Float16Converter.Convert(fp32, logger: logger)
+            : Quantizer.QuantizeStatic(fp32, CalibrationData.Synthetic(fp32, calibrationSamples, seed: 1), logger: logger, cancellationToken: ct);
+
+    /// <summary>The FP32 network: built with synthetic weights, or the pretrained file from the download cache (checked against its SHA-256).</summary>
+    private static (Model, PretrainedFile?) Fp32(ZooEntry entry, double? width, StudyOptions options, List<string> notes, CancellationToken ct)
+    {
+        if (!options.Pretrained)
+        {
+            return (Build(entry, width, options.Resolution, notes), null);
+        }
+
+        PretrainedFile file = options.PretrainedFiles?.FirstOrDefault(p => string.Equals(p.Key, entry.Name, StringComparison.OrdinalIgnoreCase)).Value
+            ?? entry.Pretrained ?? throw new LightNetException(ErrorCode.InvalidArgument,
+                $"--pretrained: zoo model '{entry.Name}' has no published pretrained ONNX file. Networks with one: "
+                + string.Join(", ", ModelZoo.Entries.Where(e => e.Pretrained is not null).Select(e => e.Name)) + ".");
+        if (width is double w && w != 1.0)
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, $"--pretrained: the pretrained file of '{entry.Name}' has width 1, not {w}.");
+        }
+
+        Model model = ModelZoo.LoadPretrainedAsync(file, options.PretrainedCache ?? StudyOptions.DefaultPretrainedCache, cancellationToken: ct).GetAwaiter().GetResult();
+        notes.Add($"Pretrained weights from {file.FileName} (SHA-256 checked){(options.Resolution is int r ? $"; measured at the file's own resolution, not {r}×{r}" : "")}.");
+        return (model, file);
+    }
+
+    private static int Resolution(Model model, ZooEntry entry) =>
+        model.Metadata.TryGetValue("lightnet.resolution", out string? text)
+            ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture)
+            : ImagePreprocessor.OptionsFor(model).Height;
 
     /// <summary>
     /// Builds the network at the resolution asked for; where the architecture cannot take it (VGG16's classifier needs a final
@@ -342,6 +466,11 @@ public static class StudyRunner
     private sealed class Progress(Action<ProfileProgress> report) : IProgress<ProfileProgress>
     {
         public void Report(ProfileProgress value) => report(value);
+    }
+
+    private sealed class AccuracySink(Action<AccuracyProgress> report) : IProgress<AccuracyProgress>
+    {
+        public void Report(AccuracyProgress value) => report(value);
     }
 
     /// <summary>Counts steps and estimates the time left from the cost done so far.</summary>

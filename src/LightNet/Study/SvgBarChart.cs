@@ -4,6 +4,19 @@ using System.Text;
 
 namespace LightNet.Study;
 
+/// <summary>A chart of the report: its id, caption and inline SVG.</summary>
+internal interface ISvgChart
+{
+    /// <summary>The chart's id (<c>data-chart</c>).</summary>
+    string Id { get; }
+
+    /// <summary>The caption.</summary>
+    string Title { get; }
+
+    /// <summary>The SVG element.</summary>
+    string Render();
+}
+
 /// <summary>One bar: its value, an optional whisker (p10–p90) and the tooltip.</summary>
 internal sealed record ChartBar(double Value, double? Low, double? High, string Tooltip);
 
@@ -21,9 +34,9 @@ internal sealed record ChartBar(double Value, double? Low, double? High, string 
 /// <param name="Log">Logarithmic y axis (latencies spanning orders of magnitude).</param>
 /// <param name="Reference">A dashed reference line (1 for speed-ups), or null.</param>
 internal sealed record SvgBarChart(string Id, string Title, string YLabel, IReadOnlyList<string> Groups, IReadOnlyList<string> Series,
-    ChartBar?[][] Bars, bool Log = false, double? Reference = null)
+    ChartBar?[][] Bars, bool Log = false, double? Reference = null) : ISvgChart
 {
-    private static readonly string[] Palette = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
+    internal static readonly string[] Palette = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
 
     private const double Right = 24, PlotHeight = 260, LegendRow = 20, Bottom = 120;
 
@@ -60,7 +73,9 @@ internal sealed record SvgBarChart(string Id, string Title, string YLabel, IRead
         }
 
         double top = 16 + (legend.Count > 0 ? (row + 1) * LegendRow : 0);
-        double height = top + PlotHeight + Bottom;
+        // Room below the plot for the longest group label, which is rotated by 35°.
+        double bottom = Math.Max(Bottom, 24 + (Groups.Count == 0 ? 0 : Groups.Max(g => g.Length)) * 5.4 * Math.Sin(35 * Math.PI / 180));
+        double height = top + PlotHeight + bottom;
         var values = Bars.SelectMany(g => g).OfType<ChartBar>().SelectMany(b => new[] { b.Value, b.High ?? b.Value, b.Low ?? b.Value })
             .Where(v => double.IsFinite(v) && (!Log || v > 0)).ToList();
         if (Reference is double reference) values.Add(reference);
@@ -136,7 +151,7 @@ internal sealed record SvgBarChart(string Id, string Title, string YLabel, IRead
         return svg.Append("</svg>").ToString();
     }
 
-    private static (double, double, List<double>) LinearAxis(List<double> values)
+    internal static (double, double, List<double>) LinearAxis(List<double> values)
     {
         double max = values.Count == 0 ? 1 : Math.Max(values.Max(), 1e-9);
         double step = NiceStep(max / 5);
@@ -146,7 +161,7 @@ internal sealed record SvgBarChart(string Id, string Title, string YLabel, IRead
         return (0, top, ticks);
     }
 
-    private static (double, double, List<double>) LogAxis(List<double> values)
+    internal static (double, double, List<double>) LogAxis(List<double> values)
     {
         double lo = values.Count == 0 ? 1 : values.Min(), hi = values.Count == 0 ? 10 : values.Max();
         double min = Math.Pow(10, Math.Floor(Math.Log10(lo))), max = Math.Pow(10, Math.Ceiling(Math.Log10(hi * 1.01)));
@@ -163,18 +178,18 @@ internal sealed record SvgBarChart(string Id, string Title, string YLabel, IRead
         return (min, max, ticks);
     }
 
-    private static double NiceStep(double raw)
+    internal static double NiceStep(double raw)
     {
         double magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
         double f = raw / magnitude;
         return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * magnitude;
     }
 
-    private static string Tick(double v) => v.ToString(v >= 100 ? "0" : v >= 1 ? "0.##" : "0.###", CultureInfo.InvariantCulture);
+    internal static string Tick(double v) => v.ToString(v >= 100 ? "0" : v >= 1 ? "0.##" : "0.###", CultureInfo.InvariantCulture);
 
-    private static string N(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
+    internal static string N(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
 
     internal static string E(string text) => WebUtility.HtmlEncode(text);
 
-    private static string A(string text) => WebUtility.HtmlEncode(text);
+    internal static string A(string text) => WebUtility.HtmlEncode(text);
 }

@@ -128,4 +128,59 @@ public sealed class StudyCliTests(StudyFixture fixture) : IDisposable
         Assert.Contains("| squeezenet1_1 | ort-cpu | int8 | ", md); // measured before, not now
         Assert.Contains("| gone |", md);
     }
+
+    [Fact]
+    public void MergeRecommendPerDeviceAndEmitTheModel()
+    {
+        string a = Path.Combine(_temp.Path, "t1"), b = Path.Combine(_temp.Path, "t2");
+        StudyJson.Write(fixture.Results, Path.Combine(Directory.CreateDirectory(a).FullName, "results.json"));
+        StudyJson.Write(fixture.Results with { Settings = fixture.Results.Settings with { Threads = 2 } }, Path.Combine(Directory.CreateDirectory(b).FullName, "results.json"));
+        string fleet = Path.Combine(_temp.Path, "fleet");
+        Result merged = Run("study", "merge", Path.Combine(a, "results.json"), Path.Combine(b, "results.json"), "-o", fleet, "--budget-mb", "2");
+        Assert.True(merged.ExitCode == 0, merged.Err + merged.Out);
+        Assert.Contains("note: threads per inference differs (t1: 1, t2: 2)", merged.Out);
+        Assert.Contains("t1: ", merged.Out);
+        Assert.Contains("t2: ", merged.Out);
+
+        string emit = Path.Combine(_temp.Path, "deploy");
+        Result r = Run("recommend", Path.Combine(fleet, "results.json"), "--device", "t2", "--budget-mb", "1", "--emit", emit);
+        Assert.True(r.ExitCode == 0, r.Err + r.Out);
+        Assert.Contains("Wrote ", r.Out);
+        Deployment.DeploymentManifest manifest = Deployment.DeploymentManifest.Read(emit);
+        Assert.Equal(2, manifest.Threads);
+        Assert.True(manifest.FileBytes <= 1024 * 1024);
+        Assert.NotNull(Model.LoadFromManifest(emit));
+
+        AssertOneLineError(Run("recommend", Path.Combine(fleet, "results.json")), 1, "InvalidArgument", "name one with --device (t1, t2)");
+        StudyJson.Write(fixture.Results with { Environment = fixture.Results.Environment with { LightNetVersion = "0.0.1-old" } }, Path.Combine(b, "results.json"));
+        AssertOneLineError(Run("study", "merge", Path.Combine(a, "results.json"), "phone=" + Path.Combine(b, "results.json"), "-o", fleet), 1, "InvalidArgument",
+            "not comparable", "LightNet version differs (t1: ", "phone: 0.0.1-old)");
+        Result forced = Run("study", "merge", Path.Combine(a, "results.json"), "phone=" + Path.Combine(b, "results.json"), "-o", fleet, "--allow-mismatch");
+        Assert.True(forced.ExitCode == 0, forced.Err);
+        Assert.Contains("warning: not comparable: LightNet version differs", forced.Out);
+    }
+
+    [Fact]
+    public void StudyEvalMeasuresTheAccuracyOfEveryPrecision()
+    {
+        string set = Path.Combine(_temp.Path, "set");
+        foreach (string label in new[] { "0", "1" })
+        {
+            Directory.CreateDirectory(Path.Combine(set, label));
+            using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(40, 30);
+            SixLabors.ImageSharp.ImageExtensions.SaveAsPng(image, Path.Combine(set, label, "a.png"));
+        }
+
+        string output = Path.Combine(_temp.Path, "eval");
+        Result r = Run("study", "--quick", "-m", "mobilenet_v1@0.25", "--resolution", "64", "-b", "ort-cpu", "-p", "fp32,int8", "-n", "2", "-t", "1",
+            "--eval", set, "--eval-images", "2", "-o", output);
+        Assert.True(r.ExitCode == 0, r.Err + r.Out);
+        StudyResults results = StudyJson.Read(Path.Combine(output, "results.json"));
+        Assert.Equal((set, 2), (results.Settings.EvaluationSource, results.Settings.EvaluationImages));
+        Assert.All(results.Models[0].Variants, v => Assert.Equal(2, v.Accuracy!.Images));
+        Assert.Contains("| Measured top-1 % | Measured top-5 % |", File.ReadAllText(Path.Combine(output, "summary.md")));
+
+        AssertOneLineError(Run("study", "--synsets", "x.txt", "-o", output), 2, "Usage", "--synsets and --eval-images need --eval");
+        AssertOneLineError(Run("study", "--eval", Path.Combine(_temp.Path, "nothing"), "-o", output), 1, "IOFailure", "nothing' is neither a folder nor a file");
+    }
 }

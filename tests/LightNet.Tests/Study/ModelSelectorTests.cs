@@ -22,7 +22,12 @@ public sealed class ModelSelectorTests(StudyFixture fixture)
         Assert.Equal(Measured.Count, r.Verdicts.Count);
         Assert.All(r.Verdicts, v => Assert.True(v.Accepted));
         Assert.Null(r.Closest);
-        Assert.StartsWith(r.Best.ToString() + ": the fastest of 8 of 8 candidates that meet no budget", r.Summary);
+        Assert.StartsWith(r.Best.ToString() + ": no budget was given, so it is the fastest (median latency) of all 8 measured candidates", r.Summary);
+        Assert.DoesNotContain("meet no budget", r.Summary);
+        StudyCell second = Measured.OrderBy(c => c.Report!.LatencyMs.Median).Skip(1).First();
+        Assert.Equal((second.Model, second.Backend, second.Precision), (r.RunnerUp!.Model, r.RunnerUp.Backend, r.RunnerUp.Precision));
+        Assert.Contains($"Runner-up: {r.RunnerUp}, ", r.Summary);
+        Assert.Empty(r.BudgetsMet);
     }
 
     [Fact]
@@ -48,6 +53,14 @@ public sealed class ModelSelectorTests(StudyFixture fixture)
         });
         Assert.Equal(Measured.Where(c => c.Model == "squeezenet1_1" && (c.Precision == Precision.Fp32 || R.Models[0].Variant(c.Precision)!.EstimatedTop1 >= 55))
             .Min(c => c.Report!.LatencyMs.Median), r.Best.MedianMs);
+
+        // Why: the budget met, with the pick's number, and the runner-up among those that meet it.
+        string met = $"estimated top-1 {r.Best.EstimatedTop1!.Value.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)} % ≥ 55 %";
+        Assert.Equal([met], r.BudgetsMet);
+        int accepted = r.Verdicts.Count(v => v.Accepted);
+        Assert.Contains($"{accepted} of the {r.Verdicts.Count} measured candidates meet every budget ({met}); it is the fastest (median latency) of them.", r.Summary);
+        Assert.Equal(r.Verdicts[1].Candidate, r.RunnerUp);
+        Assert.Contains($"Runner-up: {r.RunnerUp}, ", r.Summary);
     }
 
     [Fact]

@@ -83,14 +83,40 @@ public sealed class StudyBrowserTests(StudyFixture fixture, ITestOutputHelper ou
             List<string> pairs = models.Select(m => $"{m} · ort-cpu").ToList(); // the baseline runs FP32 only, so it has no group here
             CheckChart(byId, "precision", r.Cells.Count(c => c.Report is not null && c.Backend == "ort-cpu"), pairs, precisions, whiskers: 6);
             CheckChart(byId, "size", r.Models.Sum(m => m.Variants.Count(v => v.Error is null)), models, precisions, whiskers: 0);
-            CheckChart(byId, "params", models.Count, models, [], whiskers: 0);
-            CheckChart(byId, "macs", models.Count, models, [], whiskers: 0);
             List<string> series = [$"{StudyOptions.PlainBaseline} fp32", "ort-cpu fp32", "ort-cpu fp16", "ort-cpu int8"]; // the baseline runs FP32 only
             CheckChart(byId, "speedup", r.Cells.Count(c => c.Report is not null), models, series, whiskers: r.Cells.Count);
-            CheckChart(byId, "accuracy", r.Models.Sum(m => m.Variants.Count), models, precisions, whiskers: 0);
+            // Nothing but fidelity was measured, so the accuracy chart shows the top-1 agreement of FP16 and INT8 with FP32.
+            CheckChart(byId, "accuracy", r.Models.Sum(m => m.Variants.Count(v => v.Fidelity is not null)), models, ["fp16", "int8"], whiskers: 0);
             List<string> ops = r.Cell("squeezenet1_1", "ort-cpu", Precision.Fp32)!.Report!.OperatorTypes.Take(10).Select(o => o.OpType).ToList();
             CheckChart(byId, "operators", ops.Count, ops, [], whiskers: 0);
+
+            // The scatters: one point per measured cell, the Pareto front marked and joined, and each front point beaten by none.
+            List<Candidate> candidates = ModelSelector.Candidates(r);
+            foreach (string id in new[] { "tradeoff", "size-latency" })
+            {
+                JsonArray points = byId[id]["points"]!.AsArray();
+                Assert.Equal(candidates.Count, points.Count);
+                Assert.Equal(series, byId[id]["legend"]!.AsArray().Select(t => t!.GetValue<string>()));
+                var front = points.Where(p => p!["front"]!.GetValue<bool>()).ToList();
+                Assert.NotEmpty(front);
+                Assert.Equal(1, byId[id]["paretoPaths"]!.GetValue<int>());
+                Assert.Equal(front.Count, byId[id]["pointLabels"]!.GetValue<int>());
+                bool higher = id == "tradeoff";
+                foreach (JsonNode? f in front)
+                {
+                    double fx = f!["x"]!.GetValue<double>(), fy = f["y"]!.GetValue<double>();
+                    Assert.DoesNotContain(points, p => p!["x"]!.GetValue<double>() < fx && (higher ? p["y"]!.GetValue<double>() > fy : p["y"]!.GetValue<double>() < fy));
+                }
+
+                Assert.True(byId[id]["width"]!.GetValue<double>() > 300);
+            }
+
             Assert.Equal(8, byId.Count);
+
+            // Load, first run and peak memory of every measured cell; warnings; no interval that reaches infinity.
+            Assert.Equal(r.Cells.Count(c => c.Report is not null), charts["loadRows"]!.GetValue<int>());
+            Assert.DoesNotContain("∞", charts["text"]!.GetValue<string>());
+            Assert.Contains("Runner-up: ", charts["recommendation"]!.GetValue<string>());
 
             // The bars carry the numbers of the results: the latency bar of each cell is its median.
             foreach (JsonNode? bar in byId["latency"]["bars"]!.AsArray())
@@ -114,6 +140,7 @@ public sealed class StudyBrowserTests(StudyFixture fixture, ITestOutputHelper ou
             int height = (int)(await Script(http, session, "return document.documentElement.scrollHeight;")).GetValue<double>();
             await Send(http, HttpMethod.Post, $"session/{session}/window/rect", new JsonObject { ["width"] = 1400, ["height"] = Math.Min(height + 120, 16000) });
             string png = (await Send(http, HttpMethod.Get, $"session/{session}/screenshot", null)).GetValue<string>();
+            // In the test output folder (bin/<configuration>/<tfm>/TestResults), next to the test assembly.
             string shot = Path.Combine(AppContext.BaseDirectory, "TestResults", "study-report.png");
             Directory.CreateDirectory(Path.GetDirectoryName(shot)!);
             byte[] bytes = Convert.FromBase64String(png);
@@ -154,6 +181,9 @@ public sealed class StudyBrowserTests(StudyFixture fixture, ITestOutputHelper ou
           legend: [...svg.querySelectorAll('text.legend-label')].map(t => t.textContent),
           whiskers: svg.querySelectorAll('path.whisker').length,
           references: svg.querySelectorAll('line.reference').length,
+          points: [...svg.querySelectorAll('circle.point')].map(p => ({ x: parseFloat(p.dataset.x), y: parseFloat(p.dataset.y), front: p.dataset.front === 'true' })),
+          paretoPaths: svg.querySelectorAll('path.pareto').length,
+          pointLabels: svg.querySelectorAll('text.point-label').length,
         }));
         return JSON.stringify({
           charts,
@@ -162,6 +192,8 @@ public sealed class StudyBrowserTests(StudyFixture fixture, ITestOutputHelper ou
           readyState: document.readyState,
           command: document.getElementById('command').textContent,
           recommendation: document.querySelector('#recommendation .recommendation').textContent,
+          loadRows: document.querySelectorAll('#load tbody tr').length,
+          text: document.body.innerText,
         });
         """;
 

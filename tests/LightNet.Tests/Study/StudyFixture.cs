@@ -7,8 +7,11 @@ using Xunit;
 namespace LightNet.Tests.Study;
 
 /// <summary>One small real study (two zoo networks at 64×64, ort-cpu and the plain baseline, FP32/FP16/INT8), run once for every test class of the collection.</summary>
-public sealed class StudyFixture
+public sealed class StudyFixture : IDisposable
 {
+    /// <summary>Where the fixture's study keeps the variants it measures (deleted with the fixture).</summary>
+    public static readonly string ModelsFolder = Path.Combine(Path.GetTempPath(), $"lightnet-study-fixture-{Environment.ProcessId}-{Guid.NewGuid():N}", "models");
+
     public static readonly StudyOptions Options = StudyOptions.Quick with
     {
         Models = ["squeezenet1_1", "mobilenet_v1@0.25"],
@@ -18,6 +21,7 @@ public sealed class StudyFixture
         CalibrationSamples = 2,
         FidelitySamples = 4,
         Command = "lightnet study (test fixture)",
+        ModelsFolder = ModelsFolder,
     };
 
     public StudyFixture()
@@ -28,6 +32,17 @@ public sealed class StudyFixture
     }
 
     public StudyResults Results { get; }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path.GetDirectoryName(ModelsFolder)!, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
 
     public IReadOnlyList<StudyProgress> Progress { get; }
 

@@ -73,7 +73,7 @@ public sealed class StudyJsonTests(StudyFixture fixture) : IDisposable
         Assert.Contains("| 1.00× |", md);
         Assert.Contains("## Accuracy cost of compression", md);
         Assert.Contains("## Operators of squeezenet1_1 on ort-cpu (FP32)", md);
-        Assert.Contains("## Recommendation\n\n" + fixture.Results.Recommendation!.Summary, md);
+        Assert.Contains("## Recommendation: why this model\n\n" + fixture.Results.Recommendation!.Summary, md);
         Assert.Contains("**Command:** `lightnet study (test fixture)`", md);
 
         string html = File.ReadAllText(Path.Combine(folder, "index.html"));
