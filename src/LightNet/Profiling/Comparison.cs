@@ -122,7 +122,7 @@ internal static class Comparison
             var warmups = new WarmupSummary[sessions.Count];
             for (int i = 0; i < sessions.Count; i++)
             {
-                warmups[i] = sampler.WarmUp(sessions[i].Run.Run);
+                warmups[i] = sampler.WarmUp(sessions[i].Run.Run, sessions[i].Backend);
             }
 
             // Interleaved rounds, each starting at a different backend, so that drift or a noisy neighbour

@@ -109,7 +109,7 @@ internal static class LoadTest
 
             // One steady-state warm-up on the first prepared run (the session's code paths are shared).
             var sampler = new MeasurementSampler(setup.Options, progress, ct);
-            if (Profiler.WarmupWarning(sampler.WarmUp(runs[0].Run), setup.Options) is string unsteady)
+            if (Profiler.WarmupWarning(sampler.WarmUp(runs[0].Run, backend), setup.Options) is string unsteady)
             {
                 warnings.Add(unsteady);
             }

@@ -40,15 +40,29 @@ internal sealed class MeasurementSampler(ProfileOptions options, IProgress<Profi
     /// <summary>And at most this many.</summary>
     internal const int MaximumWindowRuns = 500;
 
+    /// <summary>
+    /// Calls after which .NET's tiered compilation has promoted a method twice (tier 0 → instrumented tier 0 → tier 1, 30 calls
+    /// each by default, then a background compile): a managed backend's per-run code is only optimised after this many runs, so
+    /// its warm-up is not judged steady before them.
+    /// </summary>
+    internal const int TieredCompilationRuns = 60;
+
+    /// <summary>The runs a warm-up of <paramref name="backend"/> must pass before it can be steady: <see cref="TieredCompilationRuns"/> for a managed engine, else 0.</summary>
+    internal static int MinimumSteadyRuns(Backend? backend) => backend?.Kind == BackendKind.Managed ? TieredCompilationRuns : 0;
+
     /// <summary>The options the sampler follows.</summary>
     public ProfileOptions Options => options;
 
     /// <summary>
     /// Warms <paramref name="run"/> up: at least <see cref="ProfileOptions.WarmupRuns"/> runs and <see cref="ProfileOptions.WarmupSeconds"/>,
-    /// then, with <see cref="ProfileOptions.SteadyStateWarmup"/>, until <see cref="IsSteady"/> holds or the bounds are reached.
+    /// then, with <see cref="ProfileOptions.SteadyStateWarmup"/>, until <see cref="IsSteady"/> holds (after the last window has
+    /// begun past <paramref name="backend"/>'s <see cref="MinimumSteadyRuns"/>) or the bounds are reached.
     /// </summary>
-    public WarmupSummary WarmUp(Action run)
+    /// <param name="run">One inference.</param>
+    /// <param name="backend">The backend that runs it (a managed engine needs its JIT tier-up before it can be steady); may be null.</param>
+    public WarmupSummary WarmUp(Action run, Backend? backend = null)
     {
+        int jitRuns = MinimumSteadyRuns(backend);
         long start = Stopwatch.GetTimestamp();
         var times = new List<double>(64);
         double cap = options.SteadyStateWarmup
@@ -62,7 +76,7 @@ internal sealed class MeasurementSampler(ProfileOptions options, IProgress<Profi
             bool minimumDone = times.Count >= options.WarmupRuns && elapsed >= options.WarmupSeconds;
             if (minimumDone)
             {
-                steady = IsSteady(times, options.SteadyStateTolerance);
+                steady = times.Count >= jitRuns + WindowRuns(times) && IsSteady(times, options.SteadyStateTolerance);
                 if (steady || !options.SteadyStateWarmup)
                 {
                     break;

@@ -90,7 +90,7 @@ internal static class PipelineProfiler
         pass.Run();
         double firstRunMs = pass.Total;
         var sampler = new MeasurementSampler(options, progress, ct);
-        WarmupSummary warmup = sampler.WarmUp(pass.Run);
+        WarmupSummary warmup = sampler.WarmUp(pass.Run, backend);
         var samples = new Samples(Math.Max(options.Runs, 256));
         LoopResult loop = sampler.Loop(pass.Run, (_, _) => samples.Add(pass));
 

@@ -65,7 +65,7 @@ public static class Profiler
 
         using IPreparedRun run = session.Prepare(inputs);
         var sampler = new MeasurementSampler(options, progress, cancellationToken);
-        WarmupSummary warmup = sampler.WarmUp(run.Run);
+        WarmupSummary warmup = sampler.WarmUp(run.Run, backend);
         logger.LogDebug("Warmed up with {Runs} runs in {Seconds:F2} s (steady: {Steady})", warmup.Runs, warmup.Seconds, warmup.Steady);
         long peakRss = rssAfterLoad;
         LoopResult loop = sampler.Loop(run.Run, options.SampleMemory ? (_, _) => peakRss = Math.Max(peakRss, CurrentRss()) : null);

@@ -82,7 +82,7 @@ internal static class Sustained
         using IPreparedRun run = session.Prepare(setup.Inputs);
         var sampler = new MeasurementSampler(loopOptions, progress, ct);
         run.Run();
-        WarmupSummary warmup = sampler.WarmUp(run.Run);
+        WarmupSummary warmup = sampler.WarmUp(run.Run, backend);
         if (Profiler.WarmupWarning(warmup, loopOptions) is string unsteady)
         {
             warnings.Add(unsteady);
