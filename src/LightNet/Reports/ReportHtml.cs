@@ -14,7 +14,7 @@ namespace LightNet.Reports;
 public static class ReportHtml
 {
     private const string Style = "body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem;color:#222}"
-        + "table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #ccc;padding:.25rem .6rem}td.n,th.n{text-align:right}"
+        + "table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #ccc;padding:.25rem .6rem}.num{text-align:right;font-variant-numeric:tabular-nums}"
         + "th{background:#f3f3f3}.warn{background:#fff4e5;border-left:4px solid #f0a030;padding:.5rem 1rem}"
         + "svg .grid{stroke:#ddd}svg .axis{stroke:#333}svg text{font-size:11px;fill:#333}svg .median{stroke:#4e79a7;fill:none;stroke-width:2}"
         + "svg .p90{stroke:#f28e2b;fill:none;stroke-width:1.5;stroke-dasharray:4 3}svg .throttle{stroke:#e15759;stroke-width:1.5}";
@@ -107,26 +107,7 @@ public static class ReportHtml
             return;
         }
 
-        html.Append("<table><tr>");
-        foreach (string h in section.Header)
-        {
-            html.Append(h.StartsWith('>') ? "<th class=\"n\">" : "<th>").Append(E(h.TrimStart('>'))).Append("</th>");
-        }
-
-        html.Append("</tr>\n");
-        foreach (string[] row in section.Rows)
-        {
-            html.Append("<tr>");
-            for (int i = 0; i < row.Length; i++)
-            {
-                bool numeric = i < section.Header.Count && section.Header[i].StartsWith('>');
-                html.Append(numeric ? "<td class=\"n\">" : "<td>").Append(E(row[i])).Append("</td>");
-            }
-
-            html.Append("</tr>\n");
-        }
-
-        html.Append("</table>\n");
+        Study.StudyHtml.AppendTable(html, new Study.StudyTable("", section.Title, "", section.Header, section.Rows));
     }
 
     /// <summary>The timeline as an inline SVG line chart: median and p90 per interval, the throttling start as a vertical line.</summary>

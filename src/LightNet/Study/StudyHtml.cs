@@ -138,7 +138,7 @@ public static class StudyHtml
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;
 
-    private static void AppendTable(StringBuilder html, StudyTable table)
+    internal static void AppendTable(StringBuilder html, StudyTable table)
     {
         html.Append("<table><thead><tr>");
         foreach (string h in table.Headers)
