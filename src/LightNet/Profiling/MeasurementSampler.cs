@@ -21,6 +21,9 @@ public sealed record WarmupSummary
 
     /// <summary>The median of the last window of warm-up runs, in milliseconds (0 without warm-up runs).</summary>
     public double LastWindowMedianMs { get; init; }
+
+    /// <summary>The runs the warm-up had to pass before it could be judged steady: 60 for a managed engine (its JIT tier-up), else 0.</summary>
+    public int MinimumRuns { get; init; }
 }
 
 /// <summary>
@@ -99,6 +102,7 @@ internal sealed class MeasurementSampler(ProfileOptions options, IProgress<Profi
             Runs = times.Count,
             Seconds = Stopwatch.GetElapsedTime(start).TotalSeconds,
             Steady = steady,
+            MinimumRuns = jitRuns,
             LastWindowMedianMs = times.Count == 0 ? 0 : Median(times, times.Count - Math.Min(window, times.Count), times.Count),
         };
     }

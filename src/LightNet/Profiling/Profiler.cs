@@ -324,6 +324,9 @@ public static class Profiler
         }
     }
 
+    /// <summary>Noisy nodes below this share of the kernel time (percent) are not worth a warning.</summary>
+    internal const double MinimumFlaggedOperatorPercent = 1.0;
+
     /// <summary>Profiles from fewer runs than this are flagged as rough.</summary>
     internal const int MinimumOperatorRuns = 5;
 
@@ -343,6 +346,15 @@ public static class Profiler
         {
             yield return $"The per-operator times come from only {profile.Runs} run{(profile.Runs == 1 ? "" : "s")}: the operator shares are rough; "
                 + "raise the per-operator runs or seconds.";
+        }
+
+        OperatorTiming[] noisy = profile.Nodes.Where(n => n.Noisy && n.Percent >= MinimumFlaggedOperatorPercent).ToArray();
+        if (noisy.Length > 0)
+        {
+            string worst = string.Join(", ", noisy.Take(3).Select(n =>
+                $"{n.Name} ({n.OpType}, {n.Percent:F1}% of the time, mean {n.MeanMs:F3} ms ±{(n.MeanCi.Upper - n.MeanCi.Lower) / 2 / n.MeanMs:P0})"));
+            yield return $"{noisy.Length} operator{(noisy.Length == 1 ? " has" : "s have")} noisy times (95% interval of the mean wider than "
+                + $"±{OperatorTiming.NoisyHalfWidth:P0}): {worst}{(noisy.Length > 3 ? ", ..." : "")}; their shares are uncertain; raise the per-operator seconds or close other work.";
         }
 
         if (profile.Runs > 0 && medianMs > 0)
@@ -418,8 +430,11 @@ public static class Profiler
     /// <summary>The warning for a steady-state warm-up that gave up before the runs stopped improving; null otherwise.</summary>
     internal static string? WarmupWarning(WarmupSummary warmup, ProfileOptions options) =>
         warmup.Steady || !options.SteadyStateWarmup ? null
-        : $"The warm-up did not reach a steady state ({warmup.Runs} runs in {warmup.Seconds:F1} s; the runs were still getting faster): "
-            + "the timed runs may include the end of the warm-up; raise the warm-up maximum time or close other work.";
+        : $"The warm-up did not reach a steady state ({warmup.Runs} runs in {warmup.Seconds:F1} s; "
+            + (warmup.Runs < warmup.MinimumRuns + MeasurementSampler.MinimumWindowRuns
+                ? $"a managed engine needs more than {warmup.MinimumRuns} runs for the JIT to finish optimising its code)"
+                : "the runs were still getting faster)")
+            + ": the timed runs may include the end of the warm-up; raise the warm-up maximum time or close other work.";
 
     /// <summary>
     /// The warning for a level shift in the timed runs, worded by direction: a slower phase from the change point on suggests
