@@ -74,10 +74,11 @@ public static class ReportHtml
         if (report.Operators is { Count: > 0 } ops)
         {
             AppendSection(html, new ReportSection($"Top operators ({Math.Min(ReportMarkdown.TopOperators, ops.Count)} of {ops.Count})", [],
-                ["Node", "Op type", "Provider", ">Calls", ">Mean ms", ">%"],
+                ["Node", "Op type", "Provider", ">Calls", ">Mean ms", "95% CI of mean (ms)", ">%", "Noisy"],
                 ops.Take(ReportMarkdown.TopOperators).Select(o => new[]
                 {
-                    o.Name, o.OpType, o.Provider, o.Calls.ToString(CultureInfo.InvariantCulture), ProfileSections.Ms(o.MeanMs), ReportMarkdown.Fixed(o.Percent, "F1"),
+                    o.Name, o.OpType, o.Provider, o.Calls.ToString(CultureInfo.InvariantCulture), ProfileSections.Ms(o.MeanMs),
+                    o.MeanCi.Level > 0 ? ProfileSections.Interval(o.MeanCi) : "", ReportMarkdown.Fixed(o.Percent, "F1"), o.Noisy ? "noisy" : "",
                 }).ToArray()));
         }
 
