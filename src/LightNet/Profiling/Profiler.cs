@@ -432,7 +432,7 @@ public static class Profiler
         warmup.Steady || !options.SteadyStateWarmup ? null
         : $"The warm-up did not reach a steady state ({warmup.Runs} runs in {warmup.Seconds:F1} s; "
             + (warmup.Runs < warmup.MinimumRuns + MeasurementSampler.MinimumWindowRuns
-                ? $"a managed engine needs more than {warmup.MinimumRuns} runs for the JIT to finish optimising its code)"
+                ? $"a managed engine's warm-up is judged only after its first {warmup.MinimumRuns} runs, while the JIT optimises its code)"
                 : "the runs were still getting faster)")
             + ": the timed runs may include the end of the warm-up; raise the warm-up maximum time or close other work.";
 

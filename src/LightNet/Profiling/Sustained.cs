@@ -57,6 +57,13 @@ public sealed record ThrottlingSummary
 
     /// <summary>The change point the detection rests on, whichever its direction; null when the runs kept one level.</summary>
     public ChangePoint? ChangePoint { get; init; }
+
+    /// <summary>
+    /// The mean CPU clock from the change point on over the mean before it, when the clock was readable: well below 1 means
+    /// the CPU itself slowed down (thermal or power throttling); about 1 means the runs slowed for another reason (a busy
+    /// machine, memory pressure). Null without a change point or a readable clock.
+    /// </summary>
+    public double? CpuMHzRatio { get; init; }
 }
 
 /// <summary>Runs a model back to back for a fixed time, sampling the sensors once per interval.</summary>
@@ -143,9 +150,18 @@ internal static class Sustained
                 StartSeconds = slower ? loop.StartSeconds[changePoint!.Index] : null,
                 Slowdown = slower ? changePoint!.Ratio : null,
                 ChangePoint = changePoint,
+                CpuMHzRatio = changePoint is null ? null : ClockRatio(timeline, loop.StartSeconds[changePoint.Index]),
             },
             UnavailableSensors = sensors.Unavailable,
             Warnings = warnings,
         };
+    }
+
+    /// <summary>Mean clock of the intervals from <paramref name="startSeconds"/> on over that of the intervals before; null when either side has no reading.</summary>
+    internal static double? ClockRatio(IReadOnlyList<TimelinePoint> timeline, double startSeconds)
+    {
+        double[] before = timeline.Where(p => p.TSeconds < startSeconds && p.CpuMHz is not null).Select(p => p.CpuMHz!.Value).ToArray();
+        double[] after = timeline.Where(p => p.TSeconds >= startSeconds && p.CpuMHz is not null).Select(p => p.CpuMHz!.Value).ToArray();
+        return before.Length == 0 || after.Length == 0 || before.Average() <= 0 ? null : after.Average() / before.Average();
     }
 }

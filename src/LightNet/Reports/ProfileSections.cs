@@ -91,7 +91,11 @@ public static class ProfileSections
         {
             $"{Count(s.Runs)} runs back to back over {Fixed(s.Seconds, "F1")} s: median {Ms(s.LatencyMs.Median)} ms, p90 {Ms(s.LatencyMs.P90)} ms.",
             s.Throttling.Detected
-                ? $"Throttling detected: from {Fixed(s.Throttling.StartSeconds ?? 0, "F1")} s on the runs were {Fixed(((s.Throttling.Slowdown ?? 1) - 1) * 100, "F0")}% slower (change point in the run times)."
+                ? $"Throttling detected: from {Fixed(s.Throttling.StartSeconds ?? 0, "F1")} s on the runs were {Fixed(((s.Throttling.Slowdown ?? 1) - 1) * 100, "F0")}% slower (change point in the run times)"
+                    + (s.Throttling.CpuMHzRatio is double clock
+                        ? clock < 0.95 ? $"; the CPU clock fell by {Fixed((1 - clock) * 100, "F0")}%: the CPU itself slowed down."
+                            : "; the CPU clock did not fall: more likely a busy machine than a slower CPU."
+                        : ".")
                 : s.Throttling.ChangePoint is { } cp
                     ? $"No throttling: the only level shift was a speed-up ({Ms(cp.MedianBeforeMs)} → {Ms(cp.MedianAfterMs)} ms)."
                     : "No throttling: the run times kept one level.",
@@ -143,11 +147,11 @@ public static class ProfileSections
     public static IEnumerable<ReportSection> Extras(ProfileReport r) =>
         new[] { Warmup(r), ColdStart(r), Sustained(r), Load(r) }.OfType<ReportSection>();
 
-    /// <summary>Every warning of the report: its own, then those of its sustained and load parts.</summary>
+    /// <summary>Every warning of the report: its own, then those of its sustained and load parts, prefixed with the part's name.</summary>
     /// <param name="r">The report.</param>
     /// <returns>The warnings, in that order.</returns>
     public static IReadOnlyList<string> AllWarnings(ProfileReport r) =>
-        [.. r.Warnings ?? [], .. r.Sustained?.Warnings ?? [], .. r.Load?.Warnings ?? []];
+        [.. r.Warnings ?? [], .. (r.Sustained?.Warnings ?? []).Select(w => "Sustained run: " + w), .. (r.Load?.Warnings ?? []).Select(w => "Load: " + w)];
 
     internal static string Ms(double value) => ReportMarkdown.Fixed(value, "F3");
 

@@ -335,6 +335,15 @@ public class MeasurementCoreTests
     }
 
     [Fact]
+    public void TheClockRatioTellsAThrottledCpuFromABusyMachine()
+    {
+        TimelinePoint P(double t, double? mhz) => new(t, 10, 1, 2, mhz, null, null, null);
+
+        Assert.Equal(0.5, Sustained.ClockRatio([P(0, 2000), P(1, 2000), P(2, 1000), P(3, 1000)], 2)!.Value, 9);
+        Assert.Null(Sustained.ClockRatio([P(0, null), P(1, null)], 1));
+    }
+
+    [Fact]
     public void ClosedLoopLoadMeasuresEveryLevelUpToTheConcurrency()
     {
         // Runs on one lock (a serial backend): every level runs, each request takes at least one 0.5 ms run.
@@ -500,7 +509,7 @@ public class MeasurementCoreTests
             Assert.Contains("Throughput under load", text, StringComparison.Ordinal);
         }
 
-        Assert.Contains("- sustained <warning>", md, StringComparison.Ordinal);
+        Assert.Contains("- Sustained run: sustained <warning>", md, StringComparison.Ordinal);
         Assert.Contains("sustained &lt;warning&gt;", html, StringComparison.Ordinal);
         Assert.Contains("<svg", html, StringComparison.Ordinal);
         Assert.Contains("throttling from 1 s", html, StringComparison.Ordinal);
