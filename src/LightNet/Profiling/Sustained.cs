@@ -114,17 +114,24 @@ internal static class Sustained
             }
         });
 
+        // One pass: each run goes to the interval it began in (the last interval takes a run that began at its very end).
+        var bins = new List<double>[intervals];
+        for (int i = 0; i < loop.Samples.Length; i++)
+        {
+            int k = Math.Min(intervals - 1, (int)(loop.StartSeconds[i] / intervalSeconds));
+            (bins[k] ??= []).Add(loop.Samples[i]);
+        }
+
         var timeline = new List<TimelinePoint>(intervals);
         for (int k = 0; k < intervals; k++)
         {
             double from = k * intervalSeconds;
-            double[] bin = loop.Samples.Where((_, i) => loop.StartSeconds[i] >= from && loop.StartSeconds[i] < from + intervalSeconds).ToArray();
-            if (bin.Length == 0)
+            if (bins[k] is not { Count: > 0 } list)
             {
                 continue;
             }
 
-            Array.Sort(bin);
+            double[] bin = [.. list.Order()];
             (double[]? mhz, double? celsius, double? watts) = k < sampled ? readings[k] : default;
             timeline.Add(new TimelinePoint(from, bin.Length, LatencyStatistics.Percentile(bin, 0.5), LatencyStatistics.Percentile(bin, 0.9),
                 mhz is null ? null : mhz.Average(), mhz, celsius, watts));
