@@ -128,6 +128,7 @@ public static class CliApp
         root.Subcommands.Add(Fp16Command.Create(context));
         root.Subcommands.Add(StudyCommand.Create(context));
         root.Subcommands.Add(RecommendCommand.Create(context));
+        root.Subcommands.Add(ProfileCommand.CreateColdStartProbe(context));
         return root;
     }
 

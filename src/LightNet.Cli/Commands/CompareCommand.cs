@@ -202,6 +202,14 @@ internal static class CompareCommand
             console.WriteText($"failed: {failed.Model.Name} on {failed.Backend.Name}: {CliApp.OneLine(failed.Error!)}");
         }
 
+        foreach (ComparisonCell cell in report.Cells)
+        {
+            foreach (string warning in cell.Warnings)
+            {
+                console.WriteText($"warning: {cell.Model.Name} on {cell.Backend.Name}: {CliApp.OneLine(warning)}");
+            }
+        }
+
         if (report.Unavailable.Count > 0)
         {
             var unavailable = Formatting.NewTable("Unavailable backends", "Backend", "Reason");

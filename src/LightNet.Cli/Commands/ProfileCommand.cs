@@ -21,6 +21,12 @@ internal static class ProfileCommand
         var json = new Option<string?>("--json") { HelpName = "file", Description = "Write the report as JSON to this file ('-' for standard output instead of the table)." };
         var csv = new Option<string?>("--csv") { HelpName = "file", Description = "Write the report as one CSV row (with a header) to this file." };
         var md = new Option<string?>("--md") { HelpName = "file", Description = "Write the report as Markdown to this file." };
+        var html = new Option<string?>("--html") { HelpName = "file", Description = "Write the report as a self-contained HTML page (with the sustained run's timeline drawn) to this file." };
+        var cold = new Option<int?>("--cold") { HelpName = "N", Description = "Also measure N cold starts, each in a fresh lightnet process: process start to model loaded, session created, first and second inference." };
+        var sustained = new Option<double?>("--sustained") { HelpName = "seconds", Description = "Also run back to back for this long and record a per-second timeline (latency, CPU clock, temperature, power where readable) and throttling." };
+        var timeline = new Option<string?>("--timeline") { HelpName = "file", Description = "With --sustained: write the timeline as CSV to this file." };
+        var concurrency = new Option<int?>("--concurrency") { HelpName = "N", Description = "Also measure throughput and latency with N requests in flight on one session (and 1..N on the way, for the knee)." };
+        var rate = new Option<double?>("--rate") { HelpName = "per-second", Description = "Also measure an open loop: requests arrive at this rate whatever the answers (served by --concurrency threads, default 1); latency counts from arrival." };
         var image = new Option<string?>("--image") { HelpName = "file", Description = "Time the whole pipeline on this photo instead: decode, preprocess, "
             + "inference and postprocess (softmax, top-5), each stage separately, and print the top-5 classes. With --json only." };
         var command = new Command("profile", "Measure a model on a backend: load time, first run, latency with confidence intervals, "
@@ -33,14 +39,71 @@ internal static class ProfileCommand
         command.Options.Add(json);
         command.Options.Add(csv);
         command.Options.Add(md);
+        command.Options.Add(html);
         command.Options.Add(image);
+        command.Options.Add(cold);
+        command.Options.Add(sustained);
+        command.Options.Add(timeline);
+        command.Options.Add(concurrency);
+        command.Options.Add(rate);
         command.SetAction(parse => CommandSupport.Execute(parse, context, () => Run(context, new Request(
             parse.GetValue(model)!, parse.GetValue(backend) ?? "ort-cpu", measure, parse, parse.GetValue(perOp),
-            parse.GetValue(json), parse.GetValue(csv), parse.GetValue(md), parse.GetValue(image)))));
+            parse.GetValue(json), parse.GetValue(csv), parse.GetValue(md), parse.GetValue(image))
+        {
+            Html = parse.GetValue(html),
+            Cold = parse.GetValue(cold),
+            Sustained = parse.GetValue(sustained),
+            Timeline = parse.GetValue(timeline),
+            Concurrency = parse.GetValue(concurrency),
+            Rate = parse.GetValue(rate),
+        })));
         return command;
     }
 
-    private sealed record Request(string Model, string Backend, MeasurementOptions Measure, ParseResult Parse, bool PerOp, string? Json, string? Csv, string? Md, string? Image);
+    /// <summary>
+    /// The hidden <c>cold-start-probe</c> command that <c>profile --cold</c> starts in fresh processes: loads the model, creates
+    /// a session, runs it twice and prints the probe's result line (<see cref="Profiler.RunColdStartProbe"/>).
+    /// </summary>
+    public static Command CreateColdStartProbe(CliContext context)
+    {
+        var model = new Argument<string>("model");
+        var backend = new Option<string>("--backend", "-b") { DefaultValueFactory = _ => "ort-cpu" };
+        var measure = new MeasurementOptions();
+        var command = new Command(ColdStartProbeCommand, "Internal: one cold start, for 'profile --cold'.") { model, backend };
+        command.Hidden = true;
+        measure.AddTo(command, withShapes: true, withBatch: true);
+        command.SetAction(parse => CommandSupport.Execute(parse, context, () =>
+        {
+            ProfileOptions options = measure.Build(parse);
+            string spec = parse.GetValue(model)!;
+            IReadOnlyDictionary<string, long[]> shapes = measure.Shapes(parse);
+            if (ModelSource.IsFile(spec) && shapes.Count > 0)
+            {
+                options = options with { InputShapes = shapes };
+            }
+
+            Profiler.RunColdStartProbe(() => ModelSource.Load(spec, measure.Batch(parse), shapes), Backend.Parse(parse.GetValue(backend) ?? "ort-cpu"), options, context.Stdout);
+            return CliApp.Success;
+        }));
+        return command;
+    }
+
+    private const string ColdStartProbeCommand = "cold-start-probe";
+
+    private sealed record Request(string Model, string Backend, MeasurementOptions Measure, ParseResult Parse, bool PerOp, string? Json, string? Csv, string? Md, string? Image)
+    {
+        public string? Html { get; init; }
+
+        public int? Cold { get; init; }
+
+        public double? Sustained { get; init; }
+
+        public string? Timeline { get; init; }
+
+        public int? Concurrency { get; init; }
+
+        public double? Rate { get; init; }
+    }
 
     private static int Run(CliContext context, Request request)
     {
@@ -48,6 +111,8 @@ internal static class ProfileCommand
         {
             return RunPipeline(context, request, imagePath);
         }
+
+        CheckExtras(request);
 
         ProfileOptions options = request.Measure.Build(request.Parse) with { PerOperatorProfile = request.PerOp };
         IReadOnlyDictionary<string, long[]> shapes = request.Measure.Shapes(request.Parse);
@@ -57,11 +122,12 @@ internal static class ProfileCommand
             options = options with { InputShapes = shapes };
         }
 
-        Backend backend = AvailableBackend(request.Backend);
+        Backend backend = Profiler.RequireAvailable(Backend.Parse(request.Backend));
         Model model = ModelSource.Load(request.Model, request.Measure.Batch(request.Parse), shapes);
         string label = isFile ? Path.GetFileName(request.Model) : request.Model;
         ProfileReport report = ProgressDisplay.Run(context, [label], backend.Name, options,
             progress => Profiler.Measure(model, backend, options, progress, context.CancellationToken));
+        report = MeasureExtras(context, request, label, model, backend, options, report);
 
         bool jsonToStdout = request.Json == "-";
         if (jsonToStdout)
@@ -92,6 +158,18 @@ internal static class ProfileCommand
             written.Add(mdPath);
         }
 
+        if (request.Html is { Length: > 0 } htmlPath)
+        {
+            ReportHtml.Write(report, htmlPath);
+            written.Add(htmlPath);
+        }
+
+        if (request.Timeline is { Length: > 0 } timelinePath && report.Sustained is { } sustainedRun)
+        {
+            ReportCsv.WriteTimeline(sustainedRun, timelinePath);
+            written.Add(timelinePath);
+        }
+
         if (written.Count > 0)
         {
             (jsonToStdout ? (Action<string>)context.Stderr.WriteLine : context.Console.WriteText)($"Wrote {string.Join(", ", written)}.");
@@ -107,14 +185,15 @@ internal static class ProfileCommand
             throw new CliUsageException("--image needs a file.");
         }
 
-        if (request.PerOp || request.Csv is not null || request.Md is not null)
+        if (request.PerOp || request.Csv is not null || request.Md is not null || request.Html is not null
+            || request.Cold is not null || request.Sustained is not null || request.Timeline is not null || request.Concurrency is not null || request.Rate is not null)
         {
-            throw new CliUsageException("--per-op, --csv and --md are not available with --image; use --json for the pipeline report.");
+            throw new CliUsageException("--per-op, --csv, --md, --html, --cold, --sustained, --timeline, --concurrency and --rate are not available with --image; use --json for the pipeline report.");
         }
 
         ProfileOptions options = request.Measure.Build(request.Parse);
         IReadOnlyDictionary<string, long[]> shapes = request.Measure.Shapes(request.Parse);
-        Backend backend = AvailableBackend(request.Backend);
+        Backend backend = Profiler.RequireAvailable(Backend.Parse(request.Backend));
         Model model = ModelSource.Load(request.Model, request.Measure.Batch(request.Parse), shapes);
         string label = ModelSource.IsFile(request.Model) ? Path.GetFileName(request.Model) : request.Model;
         PipelineReport report = ProgressDisplay.Run(context, [label], backend.Name, options,
@@ -142,6 +221,84 @@ internal static class ProfileCommand
         }
 
         return CliApp.Success;
+    }
+
+    private static void CheckExtras(Request request)
+    {
+        if (request.Cold is < 1 or > 100)
+        {
+            throw new CliUsageException($"--cold must be between 1 and 100 processes, not {request.Cold}.");
+        }
+
+        if (request.Sustained is double seconds && (!(seconds > 0) || seconds > 86_400 || !double.IsFinite(seconds)))
+        {
+            throw new CliUsageException($"--sustained must be more than 0 and at most 86400 seconds, not {seconds.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        if (request.Timeline is not null && request.Sustained is null)
+        {
+            throw new CliUsageException("--timeline needs --sustained SECONDS.");
+        }
+
+        if (request.Concurrency is < 1 or > 256)
+        {
+            throw new CliUsageException($"--concurrency must be between 1 and 256, not {request.Concurrency}.");
+        }
+
+        if (request.Rate is double rate && (!(rate > 0) || rate > 1e6 || !double.IsFinite(rate)))
+        {
+            throw new CliUsageException($"--rate must be a positive number of requests per second up to 1000000, not {rate.ToString(CultureInfo.InvariantCulture)}.");
+        }
+    }
+
+    /// <summary>The cold starts, the sustained run and the load the flags ask for, added to the report.</summary>
+    private static ProfileReport MeasureExtras(CliContext context, Request request, string label, Model model, Backend backend, ProfileOptions options, ProfileReport report)
+    {
+        if (request.Cold is int processes)
+        {
+            ColdStartOptions cold = ColdStartCommandLine(request, backend, options) with { Processes = processes };
+            report = report with
+            {
+                ColdStart = ProgressDisplay.Run(context, [label + " (cold starts)"], backend.Name, options,
+                    progress => Profiler.MeasureColdStart(cold, progress, context.CancellationToken)),
+            };
+        }
+
+        if (request.Sustained is double seconds)
+        {
+            report = report with
+            {
+                Sustained = ProgressDisplay.Run(context, [label + " (sustained)"], backend.Name, options,
+                    progress => Profiler.MeasureSustained(model, backend, seconds, options, 1, progress, context.CancellationToken)),
+            };
+        }
+
+        if (request.Concurrency is not null || request.Rate is not null)
+        {
+            var load = new LoadOptions { Concurrency = request.Concurrency ?? 1, RateRps = request.Rate, SecondsPerStep = Math.Max(1, options.MinSeconds) };
+            report = report with
+            {
+                Load = ProgressDisplay.Run(context, [label + " (load)"], backend.Name, options,
+                    progress => Profiler.MeasureLoad(model, backend, load, options, progress, context.CancellationToken)),
+            };
+        }
+
+        return report;
+    }
+
+    /// <summary>This lightnet, started again with the hidden probe command and the same model, backend and measurement flags.</summary>
+    private static ColdStartOptions ColdStartCommandLine(Request request, Backend backend, ProfileOptions options)
+    {
+        string host = Environment.ProcessPath ?? throw new LightNetException(ErrorCode.InvalidOperation, "Cannot tell which program is running, so --cold cannot start it again.");
+        var arguments = new List<string>();
+        if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            arguments.Add(typeof(ProfileCommand).Assembly.Location); // run as 'dotnet lightnet.dll'
+        }
+
+        arguments.AddRange([ColdStartProbeCommand, request.Model, "--backend", backend.Name]);
+        arguments.AddRange(request.Measure.ForwardedArguments(request.Parse));
+        return new ColdStartOptions { FileName = host, Arguments = arguments };
     }
 
     private const string SyntheticWarning = "this zoo model has synthetic (random, untrained) weights: the classes above mean nothing; only the times do.";
@@ -184,6 +341,25 @@ internal static class ProfileCommand
         foreach (string warning in r.Warnings)
         {
             console.WriteText("warning: " + CliApp.OneLine(warning));
+        }
+    }
+
+    /// <summary>The warm-up line and the cold-start, sustained and load sections, as the Markdown report words them.</summary>
+    private static void PrintExtras(IAnsiConsole console, ProfileReport r)
+    {
+        foreach (ReportSection section in ProfileSections.Extras(r))
+        {
+            console.WriteText(section.Title + ": " + string.Join(" ", section.Notes));
+            if (section.Header.Count > 0 && section.Title != "Sustained run")
+            {
+                var table = Formatting.NewTable(section.Title, [.. section.Header]);
+                foreach (string[] row in section.Rows)
+                {
+                    table.AddTextRow(row);
+                }
+
+                console.Write(table);
+            }
         }
     }
 
@@ -245,19 +421,10 @@ internal static class ProfileCommand
             }
         }
 
-        foreach (string warning in r.Warnings)
+        PrintExtras(console, r);
+        foreach (string warning in ProfileSections.AllWarnings(r))
         {
             console.WriteText("warning: " + CliApp.OneLine(warning));
         }
-    }
-
-    /// <summary>The backend, or its unavailability at once, before any model is built or progress shown.</summary>
-    private static Backend AvailableBackend(string name)
-    {
-        Backend backend = Backend.Parse(name);
-        BackendAvailability availability = backend.CheckAvailability();
-        return availability.IsAvailable
-            ? backend
-            : throw new LightNetException(ErrorCode.BackendUnavailable, $"Backend '{backend.Name}' is not available on this machine: {availability.Reason}");
     }
 }

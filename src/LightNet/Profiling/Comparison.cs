@@ -18,7 +18,7 @@ internal static class Comparison
             throw new LightNetException(ErrorCode.InvalidArgument, "A comparison needs at least one model and one backend.");
         }
 
-        var available = new List<Backend>();
+        var available = new List<Backend>(); // the partition of the backends by the same probe Profiler.RequireAvailable makes
         var unavailable = new List<UnavailableBackend>();
         foreach (Backend b in backends.DistinctBy(b => b.Name))
         {
@@ -60,7 +60,7 @@ internal static class Comparison
             CreatedUtc = DateTimeOffset.UtcNow,
             Environment = EnvironmentInfo.Capture() with { OnnxRuntimeVersion = OrtBackend.RuntimeVersion },
             Baseline = baselineName,
-            Settings = MeasurementSettings.From(options, options.WarmupRuns,
+            Settings = MeasurementSettings.From(options, cells.Where(c => c.Warmup is not null).Select(c => c.Warmup!.Runs).DefaultIfEmpty(0).Min(),
                 cells.Where(c => c.LatencyMs is not null).Select(c => c.LatencyMs!.Count).DefaultIfEmpty(0).Min(), batch, options.InputFill.ToString())
                 with { SwitchSettleMs = options.SwitchSettle.TotalMilliseconds },
             Cells = cells,
@@ -117,15 +117,12 @@ internal static class Comparison
                 }
             }
 
-            foreach (var s in sessions)
+            // Every backend is warmed up to its steady state (or the warm-up's bounds) by the same rule as a single profile.
+            var sampler = new MeasurementSampler(options, progress, ct);
+            var warmups = new WarmupSummary[sessions.Count];
+            for (int i = 0; i < sessions.Count; i++)
             {
-                for (int i = 0; i < options.WarmupRuns; i++)
-                {
-                    ct.ThrowIfCancellationRequested();
-                    s.Run.Run();
-                }
-
-                progress?.Report(new ProfileProgress(ProfilePhase.WarmingUp, options.WarmupRuns, options.WarmupRuns, TimeSpan.Zero));
+                warmups[i] = sampler.WarmUp(sessions[i].Run.Run, sessions[i].Backend);
             }
 
             // Interleaved rounds, each starting at a different backend, so that drift or a noisy neighbour
@@ -145,7 +142,7 @@ internal static class Comparison
                         long switched = Stopwatch.GetTimestamp();
                         do
                         {
-                            ct.ThrowIfCancellationRequested();
+                            sampler.ThrowIfCancelled();
                             sessions[i].Run.Run();
                         }
                         while (Stopwatch.GetTimestamp() - switched < settleTicks);
@@ -154,14 +151,9 @@ internal static class Comparison
                     long blockStart = Stopwatch.GetTimestamp();
                     do
                     {
-                        ct.ThrowIfCancellationRequested();
-                        long t = Stopwatch.GetTimestamp();
-                        sessions[i].Run.Run();
-                        samples[i].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
-                        if (options.Cooldown > TimeSpan.Zero)
-                        {
-                            ct.WaitHandle.WaitOne(options.Cooldown);
-                        }
+                        sampler.ThrowIfCancelled();
+                        samples[i].Add(MeasurementSampler.TimeOne(sessions[i].Run.Run).Ms);
+                        sampler.Cooldown();
                     }
                     while (blocks && Stopwatch.GetTimestamp() - blockStart < 2 * settleTicks
                         && Stopwatch.GetElapsedTime(start).TotalSeconds < options.MaxSeconds);
@@ -169,8 +161,8 @@ internal static class Comparison
 
                 double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
                 int fewest = samples.Min(s => s.Count);
-                progress?.Report(new ProfileProgress(ProfilePhase.Measuring, Math.Min(fewest, options.Runs), options.Runs, TimeSpan.FromSeconds(elapsed)));
-                if ((fewest >= options.Runs && elapsed >= options.MinSeconds) || elapsed >= options.MaxSeconds)
+                sampler.Report(ProfilePhase.Measuring, Math.Min(fewest, options.Runs), options.Runs, TimeSpan.FromSeconds(elapsed));
+                if (sampler.IsDone(fewest, elapsed, out _))
                 {
                     break;
                 }
@@ -195,6 +187,8 @@ internal static class Comparison
                     ThroughputPerSecond = 1000.0 / stats[i].Mean,
                     SpeedUp = speedUp,
                     SpeedUpCi = ci,
+                    Warmup = warmups[i],
+                    Warnings = WarmupWarnings(warmups[i], stats[i], options),
                 });
             }
 
@@ -208,5 +202,12 @@ internal static class Comparison
                 s.Session.Dispose();
             }
         }
+    }
+
+    private static IReadOnlyList<string> WarmupWarnings(WarmupSummary warmup, LatencyStatistics stats, ProfileOptions options)
+    {
+        var warnings = new List<string>();
+        Profiler.Warn(stats, options, cutByMaxTime: false, warnings, warmup);
+        return warnings;
     }
 }

@@ -57,6 +57,12 @@ public sealed record ComparisonCell
 
     /// <summary>Why the cell has no numbers (the backend rejected or failed the model); null when it ran.</summary>
     public string? Error { get; init; }
+
+    /// <summary>How this backend's warm-up ended (null when it failed).</summary>
+    public WarmupSummary? Warmup { get; init; }
+
+    /// <summary>Problems with this cell's timings (warm-up not steady, noise, a level shift), worded as in a profile report.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
 /// <summary>A backend that could not take part, and why.</summary>

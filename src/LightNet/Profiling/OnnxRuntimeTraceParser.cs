@@ -373,11 +373,18 @@ public static class OnnxRuntimeTraceParser
         }
 
         var byNode = new Dictionary<(string Name, string OpType, string Provider), (int Calls, double Micros)>();
+        var callMs = new Dictionary<(string Name, string OpType, string Provider), List<double>>();
         foreach (KernelEvent kernel in kernels)
         {
             var key = (kernel.Name, kernel.OpType, kernel.Provider);
             (int calls, double micros) = byNode.GetValueOrDefault(key);
             byNode[key] = (calls + 1, micros + kernel.DurationMicros);
+            if (!callMs.TryGetValue(key, out List<double>? list))
+            {
+                callMs[key] = list = [];
+            }
+
+            list.Add(Math.Max(0, kernel.DurationMicros) / 1000.0);
         }
 
         double totalMs = byNode.Values.Sum(v => v.Micros) / 1000.0;
@@ -388,7 +395,7 @@ public static class OnnxRuntimeTraceParser
             {
                 double ms = pair.Value.Micros / 1000.0;
                 return new OperatorTiming(pair.Key.Name, pair.Key.OpType, pair.Key.Provider, pair.Value.Calls, ms,
-                    ms / pair.Value.Calls, Percent(ms));
+                    ms / pair.Value.Calls, Percent(ms)).WithSpread(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(callMs[pair.Key]));
             })
             .OrderByDescending(n => n.TotalMs)
             .ThenBy(n => n.Name, StringComparer.Ordinal)

@@ -11,7 +11,33 @@ namespace LightNet.Profiling;
 /// <param name="TotalMs">Kernel time summed over all calls, in milliseconds.</param>
 /// <param name="MeanMs">Kernel time per call, in milliseconds.</param>
 /// <param name="Percent">This node's share of the summed kernel time of all nodes, 0 to 100.</param>
-public sealed record OperatorTiming(string Name, string OpType, string Provider, int Calls, double TotalMs, double MeanMs, double Percent);
+public sealed record OperatorTiming(string Name, string OpType, string Provider, int Calls, double TotalMs, double MeanMs, double Percent)
+{
+    /// <summary>95% confidence interval of <see cref="MeanMs"/> over the calls (Student t); the mean itself with one call.</summary>
+    public ConfidenceInterval MeanCi { get; init; }
+
+    /// <summary>
+    /// Whether the node's time is too noisy to rank it with confidence: the half-width of <see cref="MeanCi"/> exceeds
+    /// <see cref="NoisyHalfWidth"/> (10%) of the mean. Set from two calls on.
+    /// </summary>
+    public bool Noisy { get; init; }
+
+    /// <summary>The relative half-width of <see cref="MeanCi"/> above which a node is <see cref="Noisy"/>.</summary>
+    public const double NoisyHalfWidth = 0.10;
+
+    /// <summary>This timing with the spread of its calls: <see cref="MeanCi"/> and <see cref="Noisy"/>.</summary>
+    /// <param name="callMs">The milliseconds of every call, at least one.</param>
+    internal OperatorTiming WithSpread(ReadOnlySpan<double> callMs)
+    {
+        if (callMs.IsEmpty)
+        {
+            return this;
+        }
+
+        ConfidenceInterval ci = LatencyStatistics.FromSamples(callMs).MeanConfidenceInterval;
+        return this with { MeanCi = ci, Noisy = callMs.Length > 1 && MeanMs > 0 && (ci.Upper - ci.Lower) / 2 > NoisyHalfWidth * MeanMs };
+    }
+}
 
 /// <summary>The kernel time of all nodes of one operator type, summed over the profiled runs.</summary>
 /// <param name="OpType">The operator the runtime executed, such as <c>Conv</c>; empty for nodes whose trace events do
@@ -56,7 +82,7 @@ internal static class OperatorProfileBuilder
         double Percent(double ms) => totalMs > 0 ? ms / totalMs * 100.0 : 0.0;
         int calls = runs.Count;
         OperatorTiming[] timings = nodes.Select((n, i) => new OperatorTiming(n.Name, n.OpType, n.Kernel, calls, totals[i],
-                calls == 0 ? 0 : totals[i] / calls, Percent(totals[i])))
+                calls == 0 ? 0 : totals[i] / calls, Percent(totals[i])).WithSpread(runs.Select(r => r[i] * msPerTick).ToArray()))
             .OrderByDescending(t => t.TotalMs).ToArray();
         OperatorTypeTiming[] byType = timings.GroupBy(n => n.OpType)
             .Select(g => new OperatorTypeTiming(g.Key, g.Count(), g.Sum(n => n.Calls), g.Sum(n => n.TotalMs), Percent(g.Sum(n => n.TotalMs))))

@@ -52,12 +52,7 @@ internal static class PipelineProfiler
                 $"A pipeline measurement classifies one photo at a time; batch size must be 1, not {options.BatchSize}.");
         }
 
-        BackendAvailability availability = backend.CheckAvailability();
-        if (!availability.IsAvailable)
-        {
-            throw new LightNetException(ErrorCode.BackendUnavailable, $"Backend '{backend.Name}' is not available on this machine: {availability.Reason}");
-        }
-
+        Profiler.RequireAvailable(backend);
         preprocessor ??= ImagePreprocessor.For(model);
         string name = string.IsNullOrWhiteSpace(imageName) ? "image" : imageName;
 
@@ -94,11 +89,13 @@ internal static class PipelineProfiler
 
         pass.Run();
         double firstRunMs = pass.Total;
-        int warmupRuns = Warmup(pass, options, progress, ct);
-        (Samples samples, bool cut) = TimedLoop(pass, options, progress, ct);
+        var sampler = new MeasurementSampler(options, progress, ct);
+        WarmupSummary warmup = sampler.WarmUp(pass.Run, backend);
+        var samples = new Samples(Math.Max(options.Runs, 256));
+        LoopResult loop = sampler.Loop(pass.Run, (_, _) => samples.Add(pass));
 
         LatencyStatistics total = LatencyStatistics.FromSamples(CollectionsMarshal.AsSpan(samples.Total));
-        Profiler.Warn(total, options, cut, warnings);
+        Profiler.Warn(total, options, loop.CutByMaxTime, warnings, warmup, Profiler.FindChangePoint(samples.Total, options));
         progress?.Report(new ProfileProgress(ProfilePhase.Completed, samples.Count, samples.Count, TimeSpan.Zero));
 
         return new PipelineReport
@@ -107,7 +104,8 @@ internal static class PipelineProfiler
             Environment = EnvironmentInfo.Capture() with { OnnxRuntimeVersion = OrtBackend.RuntimeVersion },
             Model = Profiler.Summarize(model, modelName, info, shapes),
             Backend = Profiler.Summarize(backend, options.Threads),
-            Settings = MeasurementSettings.From(options, warmupRuns, samples.Count, batchSize: 1, inputFill: "Image"),
+            Settings = MeasurementSettings.From(options, warmup.Runs, samples.Count, batchSize: 1, inputFill: "Image"),
+            Warmup = warmup,
             Image = name,
             ImageBytes = imageBytes.LongLength,
             ImageWidth = width,
@@ -183,57 +181,6 @@ internal static class PipelineProfiler
         {
             return options.ToInferenceOptions();
         }
-    }
-
-    private static int Warmup(Pass pass, ProfileOptions options, IProgress<ProfileProgress>? progress, CancellationToken ct)
-    {
-        long start = Stopwatch.GetTimestamp();
-        int done = 0;
-        while (done < options.WarmupRuns || Stopwatch.GetElapsedTime(start).TotalSeconds < options.WarmupSeconds)
-        {
-            ct.ThrowIfCancellationRequested();
-            pass.Run();
-            done++;
-            progress?.Report(new ProfileProgress(ProfilePhase.WarmingUp, done, options.WarmupRuns, Stopwatch.GetElapsedTime(start)));
-            if (Stopwatch.GetElapsedTime(start).TotalSeconds > Math.Max(options.MaxSeconds, options.WarmupSeconds))
-            {
-                break;
-            }
-        }
-
-        return done;
-    }
-
-    private static (Samples Samples, bool CutByMaxTime) TimedLoop(Pass pass, ProfileOptions options, IProgress<ProfileProgress>? progress, CancellationToken ct)
-    {
-        var samples = new Samples(Math.Max(options.Runs, 256));
-        long loopStart = Stopwatch.GetTimestamp();
-        bool cut = false;
-        while (true)
-        {
-            ct.ThrowIfCancellationRequested();
-            pass.Run();
-            samples.Add(pass);
-            double elapsed = Stopwatch.GetElapsedTime(loopStart).TotalSeconds;
-            progress?.Report(new ProfileProgress(ProfilePhase.Measuring, samples.Count, options.Runs, TimeSpan.FromSeconds(elapsed)));
-            if (samples.Count >= options.Runs && elapsed >= options.MinSeconds)
-            {
-                break;
-            }
-
-            if (elapsed >= options.MaxSeconds)
-            {
-                cut = samples.Count < options.Runs;
-                break;
-            }
-
-            if (options.Cooldown > TimeSpan.Zero)
-            {
-                ct.WaitHandle.WaitOne(options.Cooldown);
-            }
-        }
-
-        return (samples, cut);
     }
 
     /// <summary>One full pass with a Stopwatch timestamp between stages; holds the reused buffers.</summary>

@@ -10,7 +10,7 @@ namespace LightNet.Profiling;
 public sealed record PipelineReport
 {
     /// <summary>The version of the JSON schema this report follows.</summary>
-    public const string CurrentSchema = "lightnet.pipeline/1";
+    public const string CurrentSchema = "lightnet.pipeline/1.1";
 
     /// <summary>Schema version.</summary>
     public string Schema { get; init; } = CurrentSchema;
@@ -29,6 +29,9 @@ public sealed record PipelineReport
 
     /// <summary>The settings used (batch 1, input fill "Image").</summary>
     public required MeasurementSettings Settings { get; init; }
+
+    /// <summary>How the warm-up ended: its runs and whether the passes had reached a steady state.</summary>
+    public WarmupSummary? Warmup { get; init; }
 
     /// <summary>The image: its file name, or the name given for bytes.</summary>
     public string Image { get; init; } = "";

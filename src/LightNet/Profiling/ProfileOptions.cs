@@ -28,7 +28,7 @@ public enum InputFill
 public sealed record ProfileOptions
 {
     /// <summary>A quick look: 3 warm-up runs, at least 10 runs or 0.5 s, at most 5 s.</summary>
-    public static ProfileOptions Quick { get; } = new() { WarmupRuns = 3, WarmupSeconds = 0, Runs = 10, MinSeconds = 0.5, MaxSeconds = 5, PerOperatorSeconds = 0.25 };
+    public static ProfileOptions Quick { get; } = new() { WarmupRuns = 3, WarmupSeconds = 0, WarmupMaxSeconds = 3, Runs = 10, MinSeconds = 0.5, MaxSeconds = 5, PerOperatorSeconds = 0.25 };
 
     /// <summary>The default: 10 warm-up runs or 1 s, at least 50 runs or 2 s, at most 30 s.</summary>
     public static ProfileOptions Default { get; } = new();
@@ -36,11 +36,29 @@ public sealed record ProfileOptions
     /// <summary>For numbers to publish: 50 warm-up runs or 5 s, at least 300 runs or 20 s, at most 120 s, with raw samples kept.</summary>
     public static ProfileOptions Thorough { get; } = new() { WarmupRuns = 50, WarmupSeconds = 5, Runs = 300, MinSeconds = 20, MaxSeconds = 120, KeepRawSamples = true };
 
-    /// <summary>Warm-up runs before timing (the first of them is reported as first-run time).</summary>
+    /// <summary>Warm-up runs before timing, at least (with <see cref="SteadyStateWarmup"/>, the warm-up goes on until the runs stop improving).</summary>
     public int WarmupRuns { get; init; } = 10;
 
     /// <summary>Keep warming up until this many seconds have passed too.</summary>
     public double WarmupSeconds { get; init; } = 1;
+
+    /// <summary>
+    /// End the warm-up only when the recent runs stop improving (after <see cref="WarmupRuns"/> and <see cref="WarmupSeconds"/>):
+    /// the medians of the last three windows of runs (each at least 5 runs and 0.1 s) may not fall by more than
+    /// <see cref="SteadyStateTolerance"/> from one window to the next — a convergence rule like BenchmarkDotNet's automatic
+    /// warm-up, bounded by <see cref="WarmupMaxSeconds"/> and <see cref="WarmupMaxRuns"/>. Default true; false keeps the fixed
+    /// count and time.
+    /// </summary>
+    public bool SteadyStateWarmup { get; init; } = true;
+
+    /// <summary>The largest fall of a window's median below the previous window's that still counts as steady (0.03: 3%).</summary>
+    public double SteadyStateTolerance { get; init; } = 0.03;
+
+    /// <summary>The steady-state warm-up gives up (and the report says it was not steady) after this many seconds. Default 10 s.</summary>
+    public double WarmupMaxSeconds { get; init; } = 10;
+
+    /// <summary>The steady-state warm-up gives up after this many runs. Default 10 000.</summary>
+    public int WarmupMaxRuns { get; init; } = 10_000;
 
     /// <summary>Timed runs, at least (benchmark_model's num_runs).</summary>
     public int Runs { get; init; } = 50;
@@ -125,6 +143,9 @@ public sealed record ProfileOptions
         var problems = new List<string>();
         if (WarmupRuns < 0) problems.Add($"warm-up runs must be 0 or more, not {WarmupRuns}");
         if (WarmupSeconds < 0 || !double.IsFinite(WarmupSeconds)) problems.Add($"warm-up seconds must be 0 or more, not {WarmupSeconds}");
+        if (WarmupMaxSeconds <= 0 || !double.IsFinite(WarmupMaxSeconds)) problems.Add($"warm-up maximum seconds must be positive, not {WarmupMaxSeconds}");
+        if (WarmupMaxRuns < 1) problems.Add($"warm-up maximum runs must be at least 1, not {WarmupMaxRuns}");
+        if (SteadyStateTolerance is < 0 or >= 1 || double.IsNaN(SteadyStateTolerance)) problems.Add($"steady-state tolerance must be in [0, 1), not {SteadyStateTolerance}");
         if (Runs <= 0) problems.Add($"runs must be at least 1, not {Runs}");
         if (MinSeconds < 0 || !double.IsFinite(MinSeconds)) problems.Add($"minimum seconds must be 0 or more, not {MinSeconds}");
         if (MaxSeconds <= 0 || !double.IsFinite(MaxSeconds)) problems.Add($"maximum seconds must be positive, not {MaxSeconds}");

@@ -10,7 +10,7 @@ namespace LightNet.Profiling;
 public sealed record ProfileReport
 {
     /// <summary>The version of the JSON schema this report follows.</summary>
-    public const string CurrentSchema = "lightnet.profile/1";
+    public const string CurrentSchema = "lightnet.profile/1.1";
 
     /// <summary>Schema version.</summary>
     public string Schema { get; init; } = CurrentSchema;
@@ -29,6 +29,9 @@ public sealed record ProfileReport
 
     /// <summary>The settings used.</summary>
     public required MeasurementSettings Settings { get; init; }
+
+    /// <summary>How the warm-up ended: its runs and whether the runs had reached a steady state (schema 1.1).</summary>
+    public WarmupSummary? Warmup { get; init; }
 
     /// <summary>Session creation time in milliseconds (what an app pays at start-up).</summary>
     public double LoadMs { get; init; }
@@ -62,6 +65,15 @@ public sealed record ProfileReport
 
     /// <summary>Every timed sample in milliseconds, in run order, when asked for.</summary>
     public IReadOnlyList<double>? RawSamplesMs { get; init; }
+
+    /// <summary>Cold starts in fresh processes (<see cref="Profiler.MeasureColdStart"/>), when asked for (schema 1.1).</summary>
+    public ColdStartSummary? ColdStart { get; init; }
+
+    /// <summary>A sustained run with its timeline and throttling (<see cref="Profiler.MeasureSustained"/>), when asked for (schema 1.1).</summary>
+    public SustainedSummary? Sustained { get; init; }
+
+    /// <summary>Throughput and latency under load (<see cref="Profiler.MeasureLoad"/>), when asked for (schema 1.1).</summary>
+    public LoadSummary? Load { get; init; }
 }
 
 /// <summary>The model part of a report.</summary>
@@ -242,6 +254,9 @@ public sealed record StabilitySummary
     /// <summary>Median of the last quarter of runs over the median of the first quarter.</summary>
     public double Drift { get; init; }
 
-    /// <summary>True when the run slowed down beyond the drift threshold (drift above it): the machine may be throttling. A speed-up (drift below 1) never sets it.</summary>
+    /// <summary>The level shift in the timed runs beyond the drift threshold, if there was one (schema 1.1).</summary>
+    public ChangePoint? ChangePoint { get; init; }
+
+    /// <summary>True when the run slowed down beyond the drift threshold (drift above it, or a change point to a phase slower by more than it): the machine may be throttling. A speed-up never sets it.</summary>
     public bool PossibleThrottling { get; init; }
 }

@@ -36,26 +36,14 @@ public static class Profiler
     public static ProfileReport Measure(Model model, Backend backend, ProfileOptions? options = null,
         IProgress<ProfileProgress>? progress = null, CancellationToken cancellationToken = default, ILogger? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(backend);
-        options ??= ProfileOptions.Default;
-        options.ThrowIfInvalid();
         logger ??= NullLogger.Instance;
-        BackendAvailability availability = backend.CheckAvailability();
-        if (!availability.IsAvailable)
-        {
-            throw new LightNetException(ErrorCode.BackendUnavailable, $"Backend '{backend.Name}' is not available on this machine: {availability.Reason}");
-        }
-
-        string name = ModelName(model);
         var warnings = new List<string>();
-        if (ThreadsOverrideWarning(backend, options.Threads) is string overridden)
-        {
-            warnings.Add(overridden);
-        }
-
-        Dictionary<string, TensorBuffer> inputs = MeasurementInputs.Create(model, options, out ModelInfo? info, warnings);
-        InferenceOptions inferenceOptions = MeasurementInputs.SessionOptions(model, options, inputs);
+        MeasurementSetup setup = MeasurementSetup.Create(model, backend, options, warnings);
+        options = setup.Options;
+        string name = ModelName(model);
+        Dictionary<string, TensorBuffer> inputs = setup.Inputs;
+        ModelInfo? info = setup.Info;
+        InferenceOptions inferenceOptions = setup.SessionOptions;
 
         logger.LogInformation("Profiling {Model} on {Backend}", name, backend.Name);
         long rssBefore = options.SampleMemory ? CurrentRss() : 0;
@@ -76,18 +64,23 @@ public static class Profiler
         }
 
         using IPreparedRun run = session.Prepare(inputs);
-        int warmupRuns = Warmup(run, options, progress, cancellationToken, logger);
-        (double[] samples, double allocatedPerRun, long peakRss, bool cutByMaxTime) = TimedLoop(run, options, progress, cancellationToken, logger);
-        peakRss = Math.Max(peakRss, rssAfterLoad);
+        var sampler = new MeasurementSampler(options, progress, cancellationToken);
+        WarmupSummary warmup = sampler.WarmUp(run.Run, backend);
+        logger.LogDebug("Warmed up with {Runs} runs in {Seconds:F2} s (steady: {Steady})", warmup.Runs, warmup.Seconds, warmup.Steady);
+        long peakRss = rssAfterLoad;
+        LoopResult loop = sampler.Loop(run.Run, options.SampleMemory ? (_, _) => peakRss = Math.Max(peakRss, CurrentRss()) : null);
+        double[] samples = loop.Samples;
+        logger.LogDebug("Timed {Runs} runs in {Seconds:F2} s", samples.Length, loop.Seconds);
 
         LatencyStatistics stats = LatencyStatistics.FromSamples(samples);
+        ChangePoint? changePoint = FindChangePoint(samples, options);
         OperatorProfile? operators = null;
         if (options.PerOperatorProfile)
         {
             operators = ProfileOperators(model, backend, inputs, options, stats.Median, progress, cancellationToken, logger, warnings);
         }
 
-        Warn(stats, options, cutByMaxTime, warnings);
+        Warn(stats, options, loop.CutByMaxTime, warnings, warmup, changePoint);
         long batch = inputs.Values.FirstOrDefault()?.Shape.FirstOrDefault() ?? 1;
         progress?.Report(new ProfileProgress(ProfilePhase.Completed, samples.Length, samples.Length, TimeSpan.Zero));
         logger.LogInformation("{Model} on {Backend}: median {Median:F3} ms over {Runs} runs", name, backend.Name, stats.Median, stats.Count);
@@ -98,7 +91,8 @@ public static class Profiler
             Environment = EnvironmentInfo.Capture() with { OnnxRuntimeVersion = OrtBackend.RuntimeVersion },
             Model = Summarize(model, name, info, inputs),
             Backend = Summarize(backend, options.Threads),
-            Settings = MeasurementSettings.From(options, warmupRuns, samples.Length, (int)batch, options.InputFill.ToString()),
+            Settings = MeasurementSettings.From(options, warmup.Runs, samples.Length, (int)batch, options.InputFill.ToString()),
+            Warmup = warmup,
             LoadMs = loadMs,
             FirstRunMs = firstRunMs,
             LatencyMs = LatencySummary.From(stats),
@@ -109,14 +103,9 @@ public static class Profiler
                 RssBeforeLoadBytes = rssBefore,
                 RssAfterLoadBytes = rssAfterLoad,
                 PeakRssBytes = peakRss,
-                ManagedBytesPerRun = allocatedPerRun,
+                ManagedBytesPerRun = loop.AllocatedPerRun,
             },
-            Stability = new StabilitySummary
-            {
-                CoefficientOfVariation = stats.CoefficientOfVariation,
-                Drift = stats.Drift,
-                PossibleThrottling = IsSlowDown(stats.Drift, options.DriftThreshold),
-            },
+            Stability = Stability(stats, changePoint, options),
             Warnings = warnings,
             Operators = operators?.Nodes ?? [],
             OperatorTypes = operators?.ByOpType ?? [],
@@ -214,85 +203,78 @@ public static class Profiler
         ProfileOptions? options = null, IProgress<ProfileProgress>? progress = null, CancellationToken cancellationToken = default) =>
         PipelineProfiler.Measure(model, backend, imageBytes, null, preprocessor, options, progress, cancellationToken);
 
+    /// <summary>
+    /// Measures cold starts: starts <see cref="ColdStartOptions.Processes"/> fresh processes one after the other, each of
+    /// which loads the model, creates a session and runs it twice (<see cref="RunColdStartProbe"/>), and reports each stage —
+    /// process start to model loaded, session creation, first and second inference — as a distribution over the processes
+    /// (what BenchmarkDotNet's ColdStart strategy and AI Hub's first/warm load report).
+    /// </summary>
+    /// <param name="options">The program to start and how many times.</param>
+    /// <param name="progress">Receives the process count; may be null.</param>
+    /// <param name="cancellationToken">Kills the running process and stops.</param>
+    /// <returns>The distributions.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for bad options or a program that cannot start;
+    /// <see cref="ErrorCode.InferenceFailed"/> with the child's last error line when a process fails, times out or prints no result.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public static ColdStartSummary MeasureColdStart(ColdStartOptions options, IProgress<ProfileProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        ColdStart.Measure(options, progress, cancellationToken);
+
+    /// <summary>
+    /// The child's side of <see cref="MeasureColdStart"/>: loads the model with <paramref name="load"/>, notes the time, creates a
+    /// session with the measurement's session options, runs it twice and writes one line — <c>lightnet-cold-start </c> and a
+    /// JSON object with <c>loadedUtcTicks</c>, <c>createSessionMs</c>, <c>firstRunMs</c> and <c>secondRunMs</c> — to
+    /// <paramref name="output"/>. Call it first thing in a fresh process.
+    /// </summary>
+    /// <param name="load">Loads or builds the model (timed as part of the load stage).</param>
+    /// <param name="backend">The backend; it must be available.</param>
+    /// <param name="options">Threads, batch, shapes and inputs; null for the defaults.</param>
+    /// <param name="output">Where the result line goes (standard output in a child process).</param>
+    /// <exception cref="LightNetException">As for <see cref="Measure"/>.</exception>
+    public static void RunColdStartProbe(Func<Model> load, Backend backend, ProfileOptions? options, TextWriter output) =>
+        ColdStart.RunProbe(load, backend, options, output);
+
+    /// <summary>
+    /// Runs <paramref name="model"/> back to back for <paramref name="seconds"/> after a steady-state warm-up and records a
+    /// timeline — per interval the median and p90 latency, the clock of every core, the hottest temperature and the package
+    /// power where the OS exposes them (the report lists what it could not read) — and detects throttling as a change point
+    /// in the run times: when the slower phase began and how much slower it is.
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="backend">The backend; it must be available.</param>
+    /// <param name="seconds">How long to run, more than 0 and at most 86400.</param>
+    /// <param name="options">Threads, batch, shapes, cooldown, warm-up and drift threshold; null for the defaults (run counts and times are ignored).</param>
+    /// <param name="intervalSeconds">The timeline's interval; default 1 s.</param>
+    /// <param name="progress">Progress; may be null.</param>
+    /// <param name="cancellationToken">Stops within one run.</param>
+    /// <returns>The timeline and throttling.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a bad duration or interval, otherwise as for <see cref="Measure"/>.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public static SustainedSummary MeasureSustained(Model model, Backend backend, double seconds, ProfileOptions? options = null, double intervalSeconds = 1,
+        IProgress<ProfileProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Sustained.Measure(model, backend, seconds, options, intervalSeconds, progress, cancellationToken);
+
+    /// <summary>
+    /// Measures throughput and latency under load: <see cref="LoadOptions.Concurrency"/> requests in flight on one session
+    /// (closed loop), or requests arriving at <see cref="LoadOptions.RateRps"/> per second whatever the answers (open loop,
+    /// like MLPerf's Server scenario), after lighter loads that locate the knee where latency climbs.
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="backend">The backend; it must be available.</param>
+    /// <param name="load">The load.</param>
+    /// <param name="options">Threads per inference, batch, shapes, warm-up; null for the defaults.</param>
+    /// <param name="progress">Progress; may be null.</param>
+    /// <param name="cancellationToken">Stops within one request per thread.</param>
+    /// <returns>The throughput, latency percentiles and knee.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for bad load options, otherwise as for <see cref="Measure"/>.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public static LoadSummary MeasureLoad(Model model, Backend backend, LoadOptions load, ProfileOptions? options = null,
+        IProgress<ProfileProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        LoadTest.Measure(model, backend, load, options, progress, cancellationToken);
+
     internal static string ModelName(Model model) =>
         model.Metadata.TryGetValue("lightnet.zoo.name", out string? zoo) ? zoo
         : model.SourcePath is not null ? Path.GetFileName(model.SourcePath)
         : model.Graph.Name.Length > 0 ? model.Graph.Name : "model";
-
-    private static int Warmup(IPreparedRun run, ProfileOptions options, IProgress<ProfileProgress>? progress, CancellationToken ct, ILogger logger)
-    {
-        long start = Stopwatch.GetTimestamp();
-        int done = 0;
-        while (done < options.WarmupRuns || Stopwatch.GetElapsedTime(start).TotalSeconds < options.WarmupSeconds)
-        {
-            ct.ThrowIfCancellationRequested();
-            run.Run();
-            done++;
-            progress?.Report(new ProfileProgress(ProfilePhase.WarmingUp, done, options.WarmupRuns, Stopwatch.GetElapsedTime(start)));
-            if (Stopwatch.GetElapsedTime(start).TotalSeconds > Math.Max(options.MaxSeconds, options.WarmupSeconds))
-            {
-                break;
-            }
-        }
-
-        logger.LogDebug("Warmed up with {Runs} runs in {Seconds:F2} s", done, Stopwatch.GetElapsedTime(start).TotalSeconds);
-        return done;
-    }
-
-    private static (double[] Samples, double AllocatedPerRun, long PeakRss, bool CutByMaxTime) TimedLoop(
-        IPreparedRun run, ProfileOptions options, IProgress<ProfileProgress>? progress, CancellationToken ct, ILogger logger)
-    {
-        var samples = new double[Math.Max(options.Runs, 256)];
-        int n = 0;
-        long allocated = 0;
-        long peakRss = 0;
-        long loopStart = Stopwatch.GetTimestamp();
-        double elapsed = 0;
-        bool cut = false;
-        while (true)
-        {
-            ct.ThrowIfCancellationRequested();
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            long t = Stopwatch.GetTimestamp();
-            run.Run();
-            long end = Stopwatch.GetTimestamp();
-            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
-
-            // Everything below is outside the timed region.
-            if (n == samples.Length)
-            {
-                Array.Resize(ref samples, samples.Length * 2);
-            }
-
-            samples[n++] = Stopwatch.GetElapsedTime(t, end).TotalMilliseconds;
-            if (options.SampleMemory)
-            {
-                peakRss = Math.Max(peakRss, CurrentRss());
-            }
-
-            elapsed = Stopwatch.GetElapsedTime(loopStart).TotalSeconds;
-            progress?.Report(new ProfileProgress(ProfilePhase.Measuring, n, options.Runs, TimeSpan.FromSeconds(elapsed)));
-            bool enough = n >= options.Runs && elapsed >= options.MinSeconds;
-            if (enough)
-            {
-                break;
-            }
-
-            if (elapsed >= options.MaxSeconds)
-            {
-                cut = n < options.Runs;
-                break;
-            }
-
-            if (options.Cooldown > TimeSpan.Zero)
-            {
-                ct.WaitHandle.WaitOne(options.Cooldown);
-            }
-        }
-
-        logger.LogDebug("Timed {Runs} runs in {Seconds:F2} s", n, elapsed);
-        return (samples[..n], (double)allocated / n, peakRss, cut);
-    }
 
     private static OperatorProfile? ProfileOperators(Model model, Backend backend, Dictionary<string, TensorBuffer> inputs, ProfileOptions options,
         double medianMs, IProgress<ProfileProgress>? progress, CancellationToken ct, ILogger logger, List<string> warnings)
@@ -342,6 +324,9 @@ public static class Profiler
         }
     }
 
+    /// <summary>Noisy nodes below this share of the kernel time (percent) are not worth a warning.</summary>
+    internal const double MinimumFlaggedOperatorPercent = 1.0;
+
     /// <summary>Profiles from fewer runs than this are flagged as rough.</summary>
     internal const int MinimumOperatorRuns = 5;
 
@@ -363,6 +348,15 @@ public static class Profiler
                 + "raise the per-operator runs or seconds.";
         }
 
+        OperatorTiming[] noisy = profile.Nodes.Where(n => n.Noisy && n.Percent >= MinimumFlaggedOperatorPercent).ToArray();
+        if (noisy.Length > 0)
+        {
+            string worst = string.Join(", ", noisy.Take(3).Select(n =>
+                $"{n.Name} ({n.OpType}, {n.Percent:F1}% of the time, mean {n.MeanMs:F3} ms ±{(n.MeanCi.Upper - n.MeanCi.Lower) / 2 / n.MeanMs:P0})"));
+            yield return $"{noisy.Length} operator{(noisy.Length == 1 ? " has" : "s have")} noisy times (95% interval of the mean wider than "
+                + $"±{OperatorTiming.NoisyHalfWidth:P0}): {worst}{(noisy.Length > 3 ? ", ..." : "")}; their shares are uncertain; raise the per-operator seconds or close other work.";
+        }
+
         if (profile.Runs > 0 && medianMs > 0)
         {
             double perRun = profile.TotalMs / profile.Runs;
@@ -375,8 +369,19 @@ public static class Profiler
         }
     }
 
-    internal static void Warn(LatencyStatistics stats, ProfileOptions options, bool cutByMaxTime, List<string> warnings)
+    internal static void Warn(LatencyStatistics stats, ProfileOptions options, bool cutByMaxTime, List<string> warnings,
+        WarmupSummary? warmup = null, ChangePoint? changePoint = null)
     {
+        if (warmup is not null && WarmupWarning(warmup, options) is string unsteady)
+        {
+            warnings.Add(unsteady);
+        }
+
+        if (changePoint is not null && ChangePointWarning(changePoint, "run", changePoint.Index + 1) is string shift)
+        {
+            warnings.Add(shift);
+        }
+
         if (cutByMaxTime)
         {
             warnings.Add($"Stopped at the {options.MaxSeconds} s limit after {stats.Count} runs, fewer than the {options.Runs} asked for.");
@@ -420,6 +425,64 @@ public static class Profiler
         }
 
         return null;
+    }
+
+    /// <summary>The warning for a steady-state warm-up that gave up before the runs stopped improving; null otherwise.</summary>
+    internal static string? WarmupWarning(WarmupSummary warmup, ProfileOptions options) =>
+        warmup.Steady || !options.SteadyStateWarmup ? null
+        : $"The warm-up did not reach a steady state ({warmup.Runs} runs in {warmup.Seconds:F1} s; "
+            + (warmup.Runs < warmup.MinimumRuns + MeasurementSampler.MinimumWindowRuns
+                ? $"a managed engine's warm-up is judged only after its first {warmup.MinimumRuns} runs, while the JIT optimises its code)"
+                : "the runs were still getting faster)")
+            + ": the timed runs may include the end of the warm-up; raise the warm-up maximum time or close other work.";
+
+    /// <summary>
+    /// The warning for a level shift in the timed runs, worded by direction: a slower phase from the change point on suggests
+    /// throttling or a busy machine; a faster one is the end of a warm-up or a neighbour going quiet, never throttling.
+    /// </summary>
+    /// <param name="changePoint">The change point.</param>
+    /// <param name="unit">What the position counts ("run", "second").</param>
+    /// <param name="position">Where the new phase began, in <paramref name="unit"/>s.</param>
+    internal static string? ChangePointWarning(ChangePoint changePoint, string unit, double position)
+    {
+        double ratio = changePoint.Ratio;
+        string at = $"{unit} {position.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)}";
+        return ratio > 1
+            ? $"The runs slowed down by {ratio - 1:P0} from {at} on (median {changePoint.MedianBeforeMs:F3} → {changePoint.MedianAfterMs:F3} ms): "
+                + "the machine may be throttling or busy; add a cooldown or close other work."
+            : ratio < 1
+                ? $"The runs sped up by {1 - ratio:P0} from {at} on (median {changePoint.MedianBeforeMs:F3} → {changePoint.MedianAfterMs:F3} ms): "
+                    + "a late end of the warm-up or a neighbour going quiet (not throttling)."
+                : null;
+    }
+
+    /// <summary>The level shift in the timed runs worth reporting: at least 5 runs (or 5% of them) on each side, beyond the drift threshold either way.</summary>
+    internal static ChangePoint? FindChangePoint(IReadOnlyList<double> samples, ProfileOptions options) =>
+        ChangePointDetector.Find(samples, Math.Max(5, samples.Count / 20), options.DriftThreshold);
+
+    /// <summary>The stability part of a report: variation, drift, the change point, and whether either says the run slowed down.</summary>
+    internal static StabilitySummary Stability(LatencyStatistics stats, ChangePoint? changePoint, ProfileOptions options) => new()
+    {
+        CoefficientOfVariation = stats.CoefficientOfVariation,
+        Drift = stats.Drift,
+        ChangePoint = changePoint,
+        PossibleThrottling = IsSlowDown(stats.Drift, options.DriftThreshold) || changePoint?.Ratio > options.DriftThreshold,
+    };
+
+    /// <summary>
+    /// Throws <see cref="ErrorCode.BackendUnavailable"/> with the reason when <paramref name="backend"/> cannot run on this machine:
+    /// the one availability check every measurement (and the CLI, before it builds a model) makes.
+    /// </summary>
+    /// <param name="backend">The backend.</param>
+    /// <returns><paramref name="backend"/>, for chaining.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.BackendUnavailable"/> with the probe's reason.</exception>
+    public static Backend RequireAvailable(Backend backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        BackendAvailability availability = backend.CheckAvailability();
+        return availability.IsAvailable
+            ? backend
+            : throw new LightNetException(ErrorCode.BackendUnavailable, $"Backend '{backend.Name}' is not available on this machine: {availability.Reason}");
     }
 
     /// <summary>Whether <paramref name="drift"/> is a slow-down beyond <paramref name="threshold"/>: the sign of possible throttling.</summary>

@@ -158,6 +158,23 @@ public static class ComparisonExport
             md.Append('\n');
         }
 
+        List<ComparisonCell> warned = cells.Where(c => c.Warnings is { Count: > 0 }).ToList();
+        if (warned.Count > 0)
+        {
+            md.Append("## Warnings\n\n");
+            foreach (ComparisonCell c in warned)
+            {
+                string label = models.FirstOrDefault(m => m.Key == ModelKey(c.Model)).Label ?? c.Model?.Name ?? "model";
+                foreach (string warning in c.Warnings)
+                {
+                    md.Append("- ").Append(ReportMarkdown.Inline(label)).Append(" on ").Append(ReportMarkdown.Inline(c.Backend?.Name ?? "backend"))
+                      .Append(": ").Append(ReportMarkdown.Inline(warning ?? "")).Append('\n');
+                }
+            }
+
+            md.Append('\n');
+        }
+
         if (report.Unavailable is { Count: > 0 } unavailable)
         {
             md.Append("## Unavailable backends\n\n");

@@ -61,6 +61,34 @@ public static class ReportCsv
     /// <see cref="ErrorCode.IOFailure"/> naming the path when the file cannot be written.</exception>
     public static void Write(IEnumerable<ProfileReport> reports, string path) => ReportJson.WriteText(Format(reports), path);
 
+    /// <summary>The timeline CSV's column names, in order (<see cref="FormatTimeline"/>); <c>cpuMHz</c> is the mean over the cores.</summary>
+    public static IReadOnlyList<string> TimelineColumns { get; } = ["tSeconds", "runs", "medianMs", "p90Ms", "cpuMHz", "temperatureC", "watts"];
+
+    /// <summary>Formats a sustained run's timeline as CSV: a header row (<see cref="TimelineColumns"/>) and one row per interval; an unreadable sensor is an empty field.</summary>
+    /// <param name="sustained">The sustained run.</param>
+    /// <returns>The CSV text.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="sustained"/> is null.</exception>
+    public static string FormatTimeline(SustainedSummary sustained)
+    {
+        ArgumentNullException.ThrowIfNull(sustained);
+        var text = new StringBuilder();
+        AppendRow(text, TimelineColumns);
+        foreach (TimelinePoint p in sustained.Timeline)
+        {
+            AppendRow(text, [Number(p.TSeconds), Number(p.Runs), Number(p.MedianMs), Number(p.P90Ms), Number(p.CpuMHz), Number(p.TemperatureC), Number(p.Watts)]);
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Writes <see cref="FormatTimeline"/>'s text to a file atomically.</summary>
+    /// <param name="sustained">The sustained run.</param>
+    /// <param name="path">Destination path.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="sustained"/> is null.</exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty path,
+    /// <see cref="ErrorCode.IOFailure"/> naming the path when the file cannot be written.</exception>
+    public static void WriteTimeline(SustainedSummary sustained, string path) => ReportJson.WriteText(FormatTimeline(sustained), path);
+
     /// <summary>Quotes one field as RFC 4180 asks: when it holds a comma, a double quote, CR or LF.</summary>
     /// <param name="field">The field's text.</param>
     /// <returns>The field, quoted with its quotes doubled when needed, else unchanged.</returns>

@@ -15,7 +15,7 @@ namespace LightNet.Reports;
 /// </summary>
 /// <remarks>
 /// <para>
-/// A single report carries <c>"schema": "lightnet.profile/1"</c> (<see cref="ProfileReport.CurrentSchema"/>); a results
+/// A single report carries <c>"schema": "lightnet.profile/1.1"</c> (<see cref="ProfileReport.CurrentSchema"/>; 1.1 added warmup, coldStart, sustained, load and stability.changePoint); a results
 /// file with many reports is <c>{ "schema": "lightnet.results/1", "reports": [ ... ] }</c>
 /// (<see cref="ResultsSchema"/>). Readers accept any minor version of a major version they know
 /// (<c>lightnet.profile/1.2</c>) and refuse other major versions.

@@ -19,7 +19,8 @@ public static class ReportMarkdown
     /// <summary>
     /// Formats one report: a heading with the model and backend, the environment (CPU, cores, ISA, OS, .NET, ONNX Runtime,
     /// LightNet), the model and settings, a latency table (mean ± its 95% interval, median and its interval, P90, P95,
-    /// P99, min, max, standard deviation), load and first run, throughput, memory, stability, warnings as a bullet list,
+    /// P99, min, max, standard deviation), load and first run, throughput, memory, stability, the warm-up and, when measured,
+    /// the cold starts, the sustained run's timeline and throttling and the load steps, every warning as a bullet list,
     /// and, when the report has them, the <see cref="TopOperators"/> most expensive nodes and the operator-type table with
     /// their share of kernel time.
     /// </summary>
@@ -104,7 +105,12 @@ public static class ReportMarkdown
 
         md.Append('\n');
 
-        if (report.Warnings is { Count: > 0 } warnings)
+        foreach (ReportSection section in ProfileSections.Extras(report))
+        {
+            AppendSection(md, section);
+        }
+
+        if (ProfileSections.AllWarnings(report) is { Count: > 0 } warnings)
         {
             md.Append("## Warnings\n\n");
             foreach (string warning in warnings)
@@ -210,6 +216,30 @@ public static class ReportMarkdown
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty path or a null report,
     /// <see cref="ErrorCode.IOFailure"/> naming the path when the file cannot be written.</exception>
     public static void WriteSummary(IEnumerable<ProfileReport> reports, string path) => ReportJson.WriteText(FormatSummary(reports), path);
+
+    /// <summary>Appends a section: its heading, its notes as paragraphs, and its table.</summary>
+    internal static void AppendSection(StringBuilder md, ReportSection section)
+    {
+        md.Append("## ").Append(Inline(section.Title)).Append("\n\n");
+        foreach (string note in section.Notes)
+        {
+            md.Append(Inline(note)).Append("\n\n");
+        }
+
+        if (section.Header.Count == 0)
+        {
+            return;
+        }
+
+        md.Append("| ").AppendJoin(" | ", section.Header.Select(h => Cell(h.TrimStart('>')))).Append(" |\n");
+        md.Append('|').AppendJoin('|', section.Header.Select(h => h.StartsWith('>') ? "---:" : "---")).Append("|\n");
+        foreach (string[] row in section.Rows)
+        {
+            md.Append("| ").AppendJoin(" | ", row.Select(Cell)).Append(" |\n");
+        }
+
+        md.Append('\n');
+    }
 
     /// <summary>Makes text safe inside a table cell: <c>|</c> becomes <c>\|</c> and line breaks become spaces.</summary>
     /// <param name="text">The cell's text; null is an empty cell.</param>

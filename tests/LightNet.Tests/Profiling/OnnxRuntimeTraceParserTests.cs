@@ -215,6 +215,12 @@ public class OnnxRuntimeTraceParserTests
                 new OperatorTiming("relu", "Relu", "CPUExecutionProvider", 2, 0.006, 0.003, 10.0),
             ],
             profile.Nodes.Select(t => Rounded(t)));
+
+        // The spread of each node's calls: conv2 took 20 and 16 µs, so its mean's interval holds 18 µs and, from two
+        // calls, is far wider than ±10%.
+        OperatorTiming conv2 = profile.Nodes[0];
+        Assert.True(conv2.MeanCi.Contains(0.018) && conv2.MeanCi.Level == 0.95, conv2.MeanCi.ToString());
+        Assert.True(conv2.Noisy);
         Assert.Equal(
             [
                 new OperatorTypeTiming("Conv", 2, 4, 0.054, 90.0),
@@ -366,7 +372,7 @@ public class OnnxRuntimeTraceParserTests
     // ---- Helpers ----
 
     private static OperatorTiming Rounded(OperatorTiming t) =>
-        t with { TotalMs = Math.Round(t.TotalMs, 9), MeanMs = Math.Round(t.MeanMs, 9), Percent = Math.Round(t.Percent, 9) };
+        t with { TotalMs = Math.Round(t.TotalMs, 9), MeanMs = Math.Round(t.MeanMs, 9), Percent = Math.Round(t.Percent, 9), MeanCi = default, Noisy = false };
 
     private static OperatorTypeTiming Rounded(OperatorTypeTiming t) =>
         t with { TotalMs = Math.Round(t.TotalMs, 9), Percent = Math.Round(t.Percent, 9) };

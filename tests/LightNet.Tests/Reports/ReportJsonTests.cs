@@ -67,7 +67,7 @@ public class ReportJsonTests
 
         string[] expected =
         [
-            "\"schema\": \"lightnet.profile/1\"",
+            "\"schema\": \"" + ProfileReport.CurrentSchema + "\"",
             "\"model\": {", "\"name\": \"squeeze, \\\"net\\\" | v1.1\"", "\"parameters\": 1235496", "\"macs\": 352000000",
             "\"fileBytes\": 4950000",
             "\"backend\": {", "\"name\": \"ort-cpu\"",
@@ -140,7 +140,7 @@ public class ReportJsonTests
         using var dir = new TempDirectory();
         string json = ReportJson.Serialize(ReportSamples.Full());
         string path = dir.File("future.json");
-        File.WriteAllText(path, json.Replace("lightnet.profile/1", "lightnet.profile/2", StringComparison.Ordinal));
+        File.WriteAllText(path, json.Replace(ProfileReport.CurrentSchema, "lightnet.profile/2", StringComparison.Ordinal));
 
         var e = Assert.Throws<LightNetException>(() => ReportJson.Read(path));
         Assert.Equal(ErrorCode.InvalidArgument, e.Code);
@@ -148,12 +148,12 @@ public class ReportJsonTests
         Assert.Contains("lightnet.profile/2", e.Message, StringComparison.Ordinal);
 
         // A newer minor version of a known major is read.
-        string minor = json.Replace("lightnet.profile/1", "lightnet.profile/1.3", StringComparison.Ordinal);
+        string minor = json.Replace(ProfileReport.CurrentSchema, "lightnet.profile/1.3", StringComparison.Ordinal);
         Assert.Equal("lightnet.profile/1.3", ReportJson.Deserialize(minor).Schema);
 
         // Another schema, a missing one, and a results file of a future major version.
         Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() =>
-            ReportJson.Deserialize(json.Replace("lightnet.profile/1", "other.thing/1", StringComparison.Ordinal))).Code);
+            ReportJson.Deserialize(json.Replace(ProfileReport.CurrentSchema, "other.thing/1", StringComparison.Ordinal))).Code);
         var missing = Assert.Throws<LightNetException>(() => ReportJson.Deserialize("{ \"model\": {} }"));
         Assert.Contains("schema", missing.Message, StringComparison.Ordinal);
         string results = ReportJson.SerializeMany([ReportSamples.Full()]);
@@ -161,7 +161,7 @@ public class ReportJsonTests
             ReportJson.DeserializeMany(results.Replace("lightnet.results/1", "lightnet.results/3", StringComparison.Ordinal)));
         Assert.Contains("lightnet.results/3", future.Message, StringComparison.Ordinal);
         var inner = Assert.Throws<LightNetException>(() =>
-            ReportJson.DeserializeMany(results.Replace("lightnet.profile/1", "lightnet.profile/9", StringComparison.Ordinal)));
+            ReportJson.DeserializeMany(results.Replace(ProfileReport.CurrentSchema, "lightnet.profile/9", StringComparison.Ordinal)));
         Assert.Contains("reports[0]", inner.Message, StringComparison.Ordinal);
         Assert.Contains("lightnet.profile/9", inner.Message, StringComparison.Ordinal);
     }

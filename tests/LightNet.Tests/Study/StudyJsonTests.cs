@@ -21,7 +21,7 @@ public sealed class StudyJsonTests(StudyFixture fixture) : IDisposable
         StudyJson.Write(fixture.Results, path);
         string text = File.ReadAllText(path);
         Assert.StartsWith("{\n  \"schema\": \"lightnet.study/1\"", text);
-        Assert.Contains("\"schema\": \"lightnet.profile/1\"", text);
+        Assert.Contains("\"schema\": \"" + LightNet.Profiling.ProfileReport.CurrentSchema + "\"", text);
         Assert.Contains("\"precision\": \"Int8\"", text);
         Assert.DoesNotContain("\"width\":", text); // a confidence interval's width is derived, as in profile reports
 
@@ -51,7 +51,7 @@ public sealed class StudyJsonTests(StudyFixture fixture) : IDisposable
         ReportJson.Write(fixture.Results.Cells[0].Report!, profile);
         e = Assert.Throws<LightNetException>(() => StudyJson.Read(profile));
         Assert.Equal(ErrorCode.InvalidArgument, e.Code);
-        Assert.Contains("'lightnet.profile/1', an unknown schema; this LightNet reads 'lightnet.study/1'", e.Message);
+        Assert.Contains($"'{LightNet.Profiling.ProfileReport.CurrentSchema}', an unknown schema; this LightNet reads 'lightnet.study/1'", e.Message);
 
         e = Assert.Throws<LightNetException>(() => StudyJson.Deserialize("{\"schema\": \"lightnet.study/1\", \"cells\": [}"));
         Assert.Contains("not valid JSON", e.Message);
