@@ -17,6 +17,7 @@ public sealed unsafe class ConvKernelTests
         ("5x3-dilated", 3, 12, 13, 8, 5, 3, 1, 2, 2, 1, 3, 1, 2, 2, 1, "im2col-gemm"),
         ("7x7-s2-p3", 3, 17, 15, 8, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, "im2col-gemm"),
         ("deep-k", 64, 7, 9, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "im2col-gemm"),
+        ("deep-k-12-rows", 32, 10, 10, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "im2col-gemm"),
         ("grouped", 6, 8, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, "im2col-gemm-grouped"),
         ("grouped-1x1", 8, 5, 6, 12, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 4, "gemm-1x1-grouped"),
         ("dw-3x3-s1", 11, 17, 19, 11, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 11, "depthwise-3x3"),
