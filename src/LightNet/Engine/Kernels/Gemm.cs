@@ -227,7 +227,7 @@ internal sealed unsafe class GemmWork : IParallelWork
         int mr = _cfg.MR, nr = _cfg.NR, kcMax = _cfg.KC;
         float* bpack = (float*)(Scratch + (threadIndex * ScratchBytesPerThread));
         float* tile = stackalloc float[GemmConfig.MaxTile];
-        bool clamp = ClampRange(Activation, out float lo, out float hi);
+        bool clamp = Activation.TryGetClamp(out float lo, out float hi);
         bool fusedStore = clamp && (_cfg.Isa is Isa.Avx2 or Isa.Avx512) && ColBias == null && Beta == 1f;
         int item = begin;
         while (item < end)
@@ -308,18 +308,6 @@ internal sealed unsafe class GemmWork : IParallelWork
                 }
             }
         }
-    }
-
-    private static bool ClampRange(in Activation act, out float lo, out float hi)
-    {
-        (lo, hi) = act.Kind switch
-        {
-            ActivationKind.None => (float.NegativeInfinity, float.PositiveInfinity),
-            ActivationKind.Relu => (0f, float.PositiveInfinity),
-            ActivationKind.Clip => (act.Alpha, act.Beta),
-            _ => (float.NaN, float.NaN),
-        };
-        return !float.IsNaN(lo);
     }
 
     private void Micro(int kc, float* a, float* b, float* c, nint ldc, bool accumulate) =>
