@@ -236,6 +236,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         fixed (int* offs = _tapOffsets)
         {
             int x = 0;
+            bool inRegisters = three && length >= 8 && _width >= 8; // the unrolled 3×3 rows apply the clamp themselves
             if (three && _width == 16 && length >= 16)
             {
                 x = Row3x3V512(basep, wts, offs, dst, length, bias, lo, hi);
@@ -282,7 +283,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
                 }
             }
 
-            if (!three || x < length)
+            if (!inRegisters)
             {
                 // Clamp what the loops without an epilogue stored (an identity when the bounds are infinite).
                 Clamp(dst, x, lo, hi);
