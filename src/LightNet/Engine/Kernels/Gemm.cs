@@ -724,14 +724,24 @@ internal static unsafe class GemmMicroKernels
         Avx.Store(c + (5 * ldc), c50); Avx.Store(c + (5 * ldc) + 8, c51);
     }
 
+    /// <summary>The AVX-512 tile of 12 rows (24 zmm accumulators).</summary>
+    public static void Avx512x12x32(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, float lo, float hi) =>
+        Avx512x32<Rows12>(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, lo, hi);
+
+    /// <summary>The AVX-512 tile of 8 rows (16 zmm accumulators), for row counts that 12-row panels would pad.</summary>
+    public static void Avx512x8x32(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, float lo, float hi) =>
+        Avx512x32<Rows8>(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, lo, hi);
+
     /// <summary>
-    /// AVX-512 12×32: 24 zmm accumulators, 2 B loads and 12 broadcasts per k, with the epilogue in registers:
-    /// (+C if accumulating) + rowBias[r] + residual, clamped to [lo, hi], then stored. Each row's residual is loaded
-    /// before that row of C is stored, so it may alias C. Generic <see cref="Vector512"/> code: it runs (emulated) where
-    /// AVX-512 is absent, so tests cover it on any machine.
+    /// AVX-512 <typeparamref name="TRows"/>×32 (8 or 12 rows): 2 zmm accumulators per row, 2 B loads and one broadcast
+    /// of A per row and k, with the epilogue in registers: (+C if accumulating) + rowBias[r] + residual, clamped to
+    /// [lo, hi], then stored. Each row's residual is loaded before that row of C is stored, so it may alias C. The row
+    /// count is a type parameter so that the JIT compiles each tile with its rows unrolled and the unused ones gone.
+    /// Generic <see cref="Vector512"/> code: it runs (emulated) where AVX-512 is absent, so tests cover it on any machine.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx512x12x32(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, float lo, float hi)
+    private static void Avx512x32<TRows>(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, float lo, float hi)
+        where TRows : struct, ITileRows
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default, c90 = default, c91 = default, c100 = default, c101 = default, c110 = default, c111 = default;
         for (int k = 0; k < kc; k++)
@@ -762,19 +772,23 @@ internal static unsafe class GemmMicroKernels
             av = Vector512.Create(a[7]);
             c70 = Vector512.FusedMultiplyAdd(av, b0, c70);
             c71 = Vector512.FusedMultiplyAdd(av, b1, c71);
-            av = Vector512.Create(a[8]);
-            c80 = Vector512.FusedMultiplyAdd(av, b0, c80);
-            c81 = Vector512.FusedMultiplyAdd(av, b1, c81);
-            av = Vector512.Create(a[9]);
-            c90 = Vector512.FusedMultiplyAdd(av, b0, c90);
-            c91 = Vector512.FusedMultiplyAdd(av, b1, c91);
-            av = Vector512.Create(a[10]);
-            c100 = Vector512.FusedMultiplyAdd(av, b0, c100);
-            c101 = Vector512.FusedMultiplyAdd(av, b1, c101);
-            av = Vector512.Create(a[11]);
-            c110 = Vector512.FusedMultiplyAdd(av, b0, c110);
-            c111 = Vector512.FusedMultiplyAdd(av, b1, c111);
-            a += 12;
+            if (TRows.Count == 12)
+            {
+                av = Vector512.Create(a[8]);
+                c80 = Vector512.FusedMultiplyAdd(av, b0, c80);
+                c81 = Vector512.FusedMultiplyAdd(av, b1, c81);
+                av = Vector512.Create(a[9]);
+                c90 = Vector512.FusedMultiplyAdd(av, b0, c90);
+                c91 = Vector512.FusedMultiplyAdd(av, b1, c91);
+                av = Vector512.Create(a[10]);
+                c100 = Vector512.FusedMultiplyAdd(av, b0, c100);
+                c101 = Vector512.FusedMultiplyAdd(av, b1, c101);
+                av = Vector512.Create(a[11]);
+                c110 = Vector512.FusedMultiplyAdd(av, b0, c110);
+                c111 = Vector512.FusedMultiplyAdd(av, b1, c111);
+            }
+
+            a += TRows.Count;
             b += 32;
         }
 
@@ -789,65 +803,13 @@ internal static unsafe class GemmMicroKernels
         StoreRow512(c50, c51, c + (5 * ldc), accumulate, rowBias == null ? null : rowBias + 5, res == null ? null : res + (5 * ldr), l, h, clamp);
         StoreRow512(c60, c61, c + (6 * ldc), accumulate, rowBias == null ? null : rowBias + 6, res == null ? null : res + (6 * ldr), l, h, clamp);
         StoreRow512(c70, c71, c + (7 * ldc), accumulate, rowBias == null ? null : rowBias + 7, res == null ? null : res + (7 * ldr), l, h, clamp);
-        StoreRow512(c80, c81, c + (8 * ldc), accumulate, rowBias == null ? null : rowBias + 8, res == null ? null : res + (8 * ldr), l, h, clamp);
-        StoreRow512(c90, c91, c + (9 * ldc), accumulate, rowBias == null ? null : rowBias + 9, res == null ? null : res + (9 * ldr), l, h, clamp);
-        StoreRow512(c100, c101, c + (10 * ldc), accumulate, rowBias == null ? null : rowBias + 10, res == null ? null : res + (10 * ldr), l, h, clamp);
-        StoreRow512(c110, c111, c + (11 * ldc), accumulate, rowBias == null ? null : rowBias + 11, res == null ? null : res + (11 * ldr), l, h, clamp);
-    }
-
-    /// <summary>
-    /// AVX-512 8×32: 16 zmm accumulators, 2 B loads and 8 broadcasts per k, with the epilogue in registers:
-    /// (+C if accumulating) + rowBias[r] + residual, clamped to [lo, hi], then stored. Each row's residual is loaded
-    /// before that row of C is stored, so it may alias C. Generic <see cref="Vector512"/> code: it runs (emulated) where
-    /// AVX-512 is absent, so tests cover it on any machine.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx512x8x32(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, float lo, float hi)
-    {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int k = 0; k < kc; k++)
+        if (TRows.Count == 12)
         {
-            var b0 = Vector512.Load(b);
-            var b1 = Vector512.Load(b + 16);
-            var av = Vector512.Create(a[0]);
-            c00 = Vector512.FusedMultiplyAdd(av, b0, c00);
-            c01 = Vector512.FusedMultiplyAdd(av, b1, c01);
-            av = Vector512.Create(a[1]);
-            c10 = Vector512.FusedMultiplyAdd(av, b0, c10);
-            c11 = Vector512.FusedMultiplyAdd(av, b1, c11);
-            av = Vector512.Create(a[2]);
-            c20 = Vector512.FusedMultiplyAdd(av, b0, c20);
-            c21 = Vector512.FusedMultiplyAdd(av, b1, c21);
-            av = Vector512.Create(a[3]);
-            c30 = Vector512.FusedMultiplyAdd(av, b0, c30);
-            c31 = Vector512.FusedMultiplyAdd(av, b1, c31);
-            av = Vector512.Create(a[4]);
-            c40 = Vector512.FusedMultiplyAdd(av, b0, c40);
-            c41 = Vector512.FusedMultiplyAdd(av, b1, c41);
-            av = Vector512.Create(a[5]);
-            c50 = Vector512.FusedMultiplyAdd(av, b0, c50);
-            c51 = Vector512.FusedMultiplyAdd(av, b1, c51);
-            av = Vector512.Create(a[6]);
-            c60 = Vector512.FusedMultiplyAdd(av, b0, c60);
-            c61 = Vector512.FusedMultiplyAdd(av, b1, c61);
-            av = Vector512.Create(a[7]);
-            c70 = Vector512.FusedMultiplyAdd(av, b0, c70);
-            c71 = Vector512.FusedMultiplyAdd(av, b1, c71);
-            a += 8;
-            b += 32;
+            StoreRow512(c80, c81, c + (8 * ldc), accumulate, rowBias == null ? null : rowBias + 8, res == null ? null : res + (8 * ldr), l, h, clamp);
+            StoreRow512(c90, c91, c + (9 * ldc), accumulate, rowBias == null ? null : rowBias + 9, res == null ? null : res + (9 * ldr), l, h, clamp);
+            StoreRow512(c100, c101, c + (10 * ldc), accumulate, rowBias == null ? null : rowBias + 10, res == null ? null : res + (10 * ldr), l, h, clamp);
+            StoreRow512(c110, c111, c + (11 * ldc), accumulate, rowBias == null ? null : rowBias + 11, res == null ? null : res + (11 * ldr), l, h, clamp);
         }
-
-        bool clamp = lo != float.NegativeInfinity || hi != float.PositiveInfinity;
-        var l = Vector512.Create(lo);
-        var h = Vector512.Create(hi);
-        StoreRow512(c00, c01, c + (0 * ldc), accumulate, rowBias == null ? null : rowBias + 0, res == null ? null : res + (0 * ldr), l, h, clamp);
-        StoreRow512(c10, c11, c + (1 * ldc), accumulate, rowBias == null ? null : rowBias + 1, res == null ? null : res + (1 * ldr), l, h, clamp);
-        StoreRow512(c20, c21, c + (2 * ldc), accumulate, rowBias == null ? null : rowBias + 2, res == null ? null : res + (2 * ldr), l, h, clamp);
-        StoreRow512(c30, c31, c + (3 * ldc), accumulate, rowBias == null ? null : rowBias + 3, res == null ? null : res + (3 * ldr), l, h, clamp);
-        StoreRow512(c40, c41, c + (4 * ldc), accumulate, rowBias == null ? null : rowBias + 4, res == null ? null : res + (4 * ldr), l, h, clamp);
-        StoreRow512(c50, c51, c + (5 * ldc), accumulate, rowBias == null ? null : rowBias + 5, res == null ? null : res + (5 * ldr), l, h, clamp);
-        StoreRow512(c60, c61, c + (6 * ldc), accumulate, rowBias == null ? null : rowBias + 6, res == null ? null : res + (6 * ldr), l, h, clamp);
-        StoreRow512(c70, c71, c + (7 * ldc), accumulate, rowBias == null ? null : rowBias + 7, res == null ? null : res + (7 * ldr), l, h, clamp);
     }
 
     /// <summary>One 32-wide row of an AVX-512 tile: (+C) + bias + residual, clamped, stored.</summary>
@@ -967,4 +929,25 @@ internal static unsafe class GemmMicroKernels
             }
         }
     }
+}
+
+/// <summary>A compile-time row count of a micro-kernel tile (a type argument, so each count gets its own code).</summary>
+internal interface ITileRows
+{
+    /// <summary>Rows of the tile.</summary>
+    static abstract int Count { get; }
+}
+
+/// <summary>8 rows.</summary>
+internal readonly struct Rows8 : ITileRows
+{
+    /// <inheritdoc />
+    public static int Count => 8;
+}
+
+/// <summary>12 rows.</summary>
+internal readonly struct Rows12 : ITileRows
+{
+    /// <inheritdoc />
+    public static int Count => 12;
 }
