@@ -5,30 +5,38 @@ using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using LightNet.BenchmarkDotNet;
 using LightNet.Engine.Kernels;
+using IsaLevel = LightNet.Engine.Kernels.Isa;
 
 namespace LightNet.Benchmarks;
 
 /// <summary>
 /// The cpu-simd engine's heavy kernels at the shapes ResNet-18 and MobileNetV2 use (one image, NCHW, fused ReLU),
-/// plus a square run-time GEMM, on the best ISA of this machine, 1 and 2 threads. Columns: the kernel's algorithm,
+/// plus a square run-time GEMM, on the best ISA of this machine (and AVX2 too where that is AVX-512), 1 and 2 threads. Columns: the kernel's algorithm,
 /// GMAC/s, and the share of this CPU's peak FMA rate on the case's threads (<see cref="CpuPeak"/>).
 /// </summary>
 /// <example><c>dotnet run -c Release --project bench/LightNet.Benchmarks -- --filter '*KernelBenchmarks*' --quick</c></example>
 [Config(typeof(ColumnsConfig))]
 public class KernelBenchmarks
 {
-    private static readonly Dictionary<string, Func<int, GemmHarness>> Cases = new()
+    /// <summary>The kernel cases: name → harness for (ISA, threads).</summary>
+    internal static readonly Dictionary<string, Func<IsaLevel, int, GemmHarness>> Cases = new()
     {
-        ["gemm 512x512x512"] = t => GemmHarness.Gemm(512, 512, 512, IsaSupport.Best, t),
-        ["r18-l2 3x3 128-128 28"] = t => GemmHarness.Conv(new Conv2dShape(128, 28, 28, 128, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1), IsaSupport.Best, t),
-        ["r18-l1 3x3 64-64 56"] = t => GemmHarness.Conv(new Conv2dShape(64, 56, 56, 64, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 1), IsaSupport.Best, t),
-        ["r18-l4 3x3 512-512 7"] = t => GemmHarness.Conv(new Conv2dShape(512, 7, 7, 512, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1), IsaSupport.Best, t),
-        ["mbv2 1x1 24-144 56"] = t => GemmHarness.Conv(new Conv2dShape(24, 56, 56, 144, 56, 56, 1, 1, 1, 1, 1, 1, 0, 0, 1), IsaSupport.Best, t),
-        ["mbv2 1x1 144-24 56"] = t => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 24, 56, 56, 1, 1, 1, 1, 1, 1, 0, 0, 1), IsaSupport.Best, t),
-        ["mbv2 dw3x3 144 56 s1"] = t => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 144, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 144), IsaSupport.Best, t),
-        ["mbv2 dw3x3 960 7 s1"] = t => GemmHarness.Conv(new Conv2dShape(960, 7, 7, 960, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 960), IsaSupport.Best, t),
-        ["mbv2 dw3x3 144 56 s2"] = t => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 144, 28, 28, 3, 3, 2, 2, 1, 1, 1, 1, 144), IsaSupport.Best, t),
+        ["gemm 512x512x512"] = (i, t) => GemmHarness.Gemm(512, 512, 512, i, t),
+        ["r18-l2 3x3 128-128 28"] = (i, t) => GemmHarness.Conv(new Conv2dShape(128, 28, 28, 128, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t),
+        ["r18-l1 3x3 64-64 56"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 56, 56, 64, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t),
+        ["r18-l4 3x3 512-512 7"] = (i, t) => GemmHarness.Conv(new Conv2dShape(512, 7, 7, 512, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t),
+        ["mbv2 1x1 16-96 112"] = (i, t) => GemmHarness.Conv(new Conv2dShape(16, 112, 112, 96, 112, 112, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
+        ["mbv2 1x1 24-144 56"] = (i, t) => GemmHarness.Conv(new Conv2dShape(24, 56, 56, 144, 56, 56, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
+        ["mbv2 1x1 144-24 56"] = (i, t) => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 24, 56, 56, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
+        ["mbv2 1x1 960-160 7"] = (i, t) => GemmHarness.Conv(new Conv2dShape(960, 7, 7, 160, 7, 7, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
+        ["mbv2 dw3x3 144 56 s1"] = (i, t) => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 144, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 144), i, t),
+        ["mbv2 dw3x3 960 7 s1"] = (i, t) => GemmHarness.Conv(new Conv2dShape(960, 7, 7, 960, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 960), i, t),
+        ["mbv2 dw3x3 144 56 s2"] = (i, t) => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 144, 28, 28, 3, 3, 2, 2, 1, 1, 1, 1, 144), i, t),
     };
+
+    /// <summary>The ISAs the suite runs: this machine's best and, below AVX-512, nothing else; on AVX-512 also AVX2.</summary>
+    internal static IEnumerable<IsaLevel> IsaLevels() =>
+        IsaSupport.Best == IsaLevel.Avx512 ? [IsaLevel.Avx512, IsaLevel.Avx2] : [IsaSupport.Best];
 
     private static readonly Dictionary<string, (long Macs, string Algorithm)> Described = new();
 
@@ -37,6 +45,13 @@ public class KernelBenchmarks
     /// <summary>The kernel case.</summary>
     [ParamsSource(nameof(CaseNames))]
     public string Case { get; set; } = "";
+
+    /// <summary>The instruction-set level (<see cref="IsaSupport.Name"/>).</summary>
+    [ParamsSource(nameof(IsaNames))]
+    public string Isa { get; set; } = "";
+
+    /// <summary>Every ISA level of <see cref="IsaLevels"/>, by name.</summary>
+    public static IEnumerable<string> IsaNames => IsaLevels().Select(IsaSupport.Name);
 
     /// <summary>Threads of the kernel's worker pool.</summary>
     [Params(1, 2)]
@@ -49,10 +64,10 @@ public class KernelBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _harness = Cases[Case](Threads);
+        _harness = Cases[Case](IsaSupport.Parse(Isa), Threads);
         lock (Described)
         {
-            Described[Case] = (_harness.Macs, _harness.Algorithm);
+            Described[Case + "|" + Isa] = (_harness.Macs, _harness.Algorithm);
         }
     }
 
@@ -67,13 +82,14 @@ public class KernelBenchmarks
     private static (long Macs, string Algorithm) Describe(BenchmarkCase benchmarkCase)
     {
         string name = (string)benchmarkCase.Parameters["Case"];
+        string isa = (string)benchmarkCase.Parameters["Isa"];
         lock (Described)
         {
-            if (!Described.TryGetValue(name, out var d))
+            if (!Described.TryGetValue(name + "|" + isa, out var d))
             {
                 // The summary is built in the host process, not the one that ran the case: describe it here.
-                using var h = Cases[name](1);
-                Described[name] = d = (h.Macs, h.Algorithm);
+                using var h = Cases[name](IsaSupport.Parse(isa), 1);
+                Described[name + "|" + isa] = d = (h.Macs, h.Algorithm);
             }
 
             return d;

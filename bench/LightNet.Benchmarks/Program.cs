@@ -4,6 +4,7 @@
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --filter '*Overhead*' --quick  1 launch, 3 warm-ups, 5 iterations
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --overhead [--model m] [--rounds N] [--runs R] [--seconds S]
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --filter '*ZooInference*resnet18*"ort-cpu"*' --quick   one zoo case
+//   dotnet run -c Release --project bench/LightNet.Benchmarks -- --kernel-check [--case text] [--rounds N] [--threads 1,2]   kernels, interleaved, GMAC/s
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --warmup-check [--model m@res,...] [--runs N] [--repeat K]   first runs vs steady state
 //
 // Suites: ZooInferenceBenchmarks (zoo model × available backend, with LightNet.BenchmarkDotNet's columns),
@@ -30,6 +31,11 @@ if (args.Length > 0 && args[0] == "--warmup-child")
 if (args.Contains("--warmup-check"))
 {
     return WarmupCheck.Run(args.Where(a => a != "--warmup-check").ToArray());
+}
+
+if (args.Contains("--kernel-check"))
+{
+    return KernelCheck.Run(args.Where(a => a != "--kernel-check").ToArray());
 }
 
 if (args.Contains("--overhead"))

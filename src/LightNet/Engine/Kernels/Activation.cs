@@ -49,6 +49,22 @@ internal readonly record struct Activation(ActivationKind Kind, float Alpha = 0f
     /// <summary>Whether this is the identity.</summary>
     public bool IsNone => Kind == ActivationKind.None;
 
+    /// <summary>
+    /// Whether the activation is a clamp to [<paramref name="lo"/>, <paramref name="hi"/>] (None, ReLU, Clip), which
+    /// kernels apply in registers before their store; the bounds are infinite where open.
+    /// </summary>
+    public bool TryGetClamp(out float lo, out float hi)
+    {
+        (lo, hi) = Kind switch
+        {
+            ActivationKind.None => (float.NegativeInfinity, float.PositiveInfinity),
+            ActivationKind.Relu => (0f, float.PositiveInfinity),
+            ActivationKind.Clip => (Alpha, Beta),
+            _ => (float.NaN, float.NaN),
+        };
+        return !float.IsNaN(lo);
+    }
+
     /// <summary>The scalar reference of the activation; every SIMD path matches it.</summary>
     public float Apply(float x) => Kind switch
     {

@@ -89,9 +89,9 @@ internal sealed unsafe class Conv2dKernel : IDisposable
             return;
         }
 
-        var cfg = GemmConfig.For(isa);
         int g = shape.Groups;
         int m = shape.OutChannels / g;
+        var cfg = GemmConfig.For(isa, m);
         int k = shape.InChannels / g * shape.KernelHeight * shape.KernelWidth;
         int n = shape.OutHeight * shape.OutWidth;
         _packedGroupStride = cfg.PackedASize(m, k);

@@ -18,7 +18,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     private readonly GemmBuffer _weights;
     private readonly float* _bias;
     private readonly Activation _activation;
-    private readonly int _width; // vector width: 8, 4 or 1
+    private readonly int _width; // vector width: 16, 8, 4 or 1
     private readonly int _paddedHeight;
     private readonly int _phaseWidth;   // pw: columns of a sub-plane row
     private readonly int _phaseHeight;  // rows of a sub-plane
@@ -31,7 +31,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         _s = s;
         _bias = bias;
         _activation = activation;
-        _width = isa switch { Isa.Avx2 or Isa.Avx512 => 8, Isa.Vector128 => 4, _ => 1 };
+        _width = isa switch { Isa.Avx512 => 16, Isa.Avx2 => 8, Isa.Vector128 => 4, _ => 1 };
         int taps = s.KernelHeight * s.KernelWidth;
         _weights = new GemmBuffer((long)s.OutChannels * taps);
         weights.CopyTo(new Span<float>(_weights.Pointer, s.OutChannels * taps));
@@ -86,14 +86,46 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         // Sub-plane rows past the padded height are never filled; unused output columns read them, so keep them zero
         // (the values are dropped, but stale bits could be denormals, which are slow).
         new Span<float>(plane, (int)PlaneFloats).Clear();
+
+        // Bias and a clamp-type activation (None, ReLU, Clip) are applied in registers before the store; with a
+        // residual or another activation, a second pass over the output does it. Rows at least two vectors wide are
+        // computed straight into the output; narrower ones (14, 7) as one run over the plane, then copied row by row.
+        bool fused = _activation.TryGetClamp(out float lo, out float hi) && _residual == null;
+        if (!fused)
+        {
+            (lo, hi) = (float.NegativeInfinity, float.PositiveInfinity);
+        }
+
+        bool direct = fused && ow >= 2 * _width;
         for (int c = begin; c < end; c++)
         {
             FillPlane(_input + (c * inPlane), plane);
             float* o = _output + (c * outPlane);
-            float* res = _residual != null ? _residual + (c * outPlane) : null;
-            ComputeSpan(plane, _weights.Pointer + ((long)c * _tapOffsets.Length), flat, length);
+            float* wts = _weights.Pointer + ((long)c * _tapOffsets.Length);
+            float bias = fused ? _bias[c] : 0f;
+            if (direct)
+            {
+                for (int oy = 0; oy < _s.OutHeight; oy++)
+                {
+                    ComputeSpan(plane + ((long)oy * pw), wts, o + ((long)oy * ow), ow, bias, lo, hi);
+                }
+
+                continue;
+            }
+
+            ComputeSpan(plane, wts, flat, length, bias, lo, hi);
+            if (fused)
+            {
+                for (int oy = 0; oy < _s.OutHeight; oy++)
+                {
+                    new ReadOnlySpan<float>(flat + ((long)oy * pw), ow).CopyTo(new Span<float>(o + ((long)oy * ow), ow));
+                }
+
+                continue;
+            }
 
             // Each row's OW values, with bias and residual (which may alias the output: read before written), then the activation.
+            float* res = _residual != null ? _residual + (c * outPlane) : null;
             for (int oy = 0; oy < _s.OutHeight; oy++)
             {
                 GemmEpilogue.Combine(flat + ((long)oy * pw), o + ((long)oy * ow), ow, _bias[c], null, res == null ? null : res + ((long)oy * ow), 1f);
@@ -195,45 +227,53 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         }
     }
 
-    // dst[x] = Σ_t wts[t]·basep[offs[t] + x] for x in [0, length).
+    // dst[x] = clamp(bias + Σ_t wts[t]·basep[offs[t] + x], lo, hi) for x in [0, length).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ComputeSpan(float* basep, float* wts, float* dst, int length)
+    private void ComputeSpan(float* basep, float* wts, float* dst, int length, float bias, float lo, float hi)
     {
         int taps = _tapOffsets.Length;
+        bool three = taps == 9 && _s.KernelHeight == 3;
         fixed (int* offs = _tapOffsets)
         {
             int x = 0;
-            if (_width == 8)
+            bool inRegisters = three && length >= 8 && _width >= 8; // the unrolled 3×3 rows apply the clamp themselves
+            if (three && _width == 16 && length >= 16)
             {
-                if (taps == 9 && _s.KernelHeight == 3)
+                x = Row3x3V512(basep, wts, offs, dst, length, bias, lo, hi);
+                if (x < length)
                 {
-                    x = Row3x3V256(basep, wts, offs, dst, length);
-                    if (x < length && length >= 8)
-                    {
-                        // The tail as one more full vector ending at the last element (it recomputes a few: same values).
-                        Row3x3V256(basep + (length - 8), wts, offs, dst + (length - 8), 8);
-                        x = length;
-                    }
+                    // The tail as one more full vector ending at the last element (it recomputes a few: same values).
+                    Row3x3V512(basep + (length - 16), wts, offs, dst + (length - 16), 16, bias, lo, hi);
+                    x = length;
                 }
-                else
+            }
+            else if (three && _width >= 8 && length >= 8)
+            {
+                x = Row3x3V256(basep, wts, offs, dst, length, bias, lo, hi);
+                if (x < length)
                 {
-                    for (; x <= length - 8; x += 8)
+                    Row3x3V256(basep + (length - 8), wts, offs, dst + (length - 8), 8, bias, lo, hi);
+                    x = length;
+                }
+            }
+            else if (_width >= 8)
+            {
+                for (; x <= length - 8; x += 8)
+                {
+                    var acc = Vector256.Create(bias);
+                    for (int t = 0; t < taps; t++)
                     {
-                        var acc = Vector256<float>.Zero;
-                        for (int t = 0; t < taps; t++)
-                        {
-                            acc = Vector256.FusedMultiplyAdd(Vector256.Create(wts[t]), Vector256.Load(basep + offs[t] + x), acc);
-                        }
-
-                        acc.Store(dst + x);
+                        acc = Vector256.FusedMultiplyAdd(Vector256.Create(wts[t]), Vector256.Load(basep + offs[t] + x), acc);
                     }
+
+                    acc.Store(dst + x);
                 }
             }
             else if (_width == 4)
             {
                 for (; x <= length - 4; x += 4)
                 {
-                    var acc = Vector128<float>.Zero;
+                    var acc = Vector128.Create(bias);
                     for (int t = 0; t < taps; t++)
                     {
                         acc += Vector128.Create(wts[t]) * Vector128.Load(basep + offs[t] + x);
@@ -243,32 +283,55 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
                 }
             }
 
+            if (!inRegisters)
+            {
+                // Clamp what the loops without an epilogue stored (an identity when the bounds are infinite).
+                Clamp(dst, x, lo, hi);
+            }
+
             for (; x < length; x++)
             {
-                float acc = 0f;
+                float acc = bias;
                 for (int t = 0; t < taps; t++)
                 {
                     acc += wts[t] * basep[offs[t] + x];
                 }
 
-                dst[x] = acc;
+                dst[x] = Clamp(acc, lo, hi);
+            }
+        }
+    }
+
+    private static bool IsClamp(float lo, float hi) => lo != float.NegativeInfinity || hi != float.PositiveInfinity;
+
+    private static float Clamp(float v, float lo, float hi) => IsClamp(lo, hi) ? MathF.Min(MathF.Max(v, lo), hi) : v;
+
+    private static void Clamp(float* d, int n, float lo, float hi)
+    {
+        if (IsClamp(lo, hi))
+        {
+            for (int i = 0; i < n; i++)
+            {
+                d[i] = MathF.Min(MathF.Max(d[i], lo), hi);
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int Row3x3V256(float* p, float* wts, int* offs, float* orow, int ow)
+    private static int Row3x3V256(float* p, float* wts, int* offs, float* orow, int ow, float bias, float lo, float hi)
     {
         var w0 = Vector256.Create(wts[0]); var w1 = Vector256.Create(wts[1]); var w2 = Vector256.Create(wts[2]);
         var w3 = Vector256.Create(wts[3]); var w4 = Vector256.Create(wts[4]); var w5 = Vector256.Create(wts[5]);
         var w6 = Vector256.Create(wts[6]); var w7 = Vector256.Create(wts[7]); var w8 = Vector256.Create(wts[8]);
+        var b = Vector256.Create(bias); var l = Vector256.Create(lo); var h = Vector256.Create(hi);
+        bool clamp = IsClamp(lo, hi);
         float* p0 = p + offs[0]; float* p1 = p + offs[1]; float* p2 = p + offs[2];
         float* p3 = p + offs[3]; float* p4 = p + offs[4]; float* p5 = p + offs[5];
         float* p6 = p + offs[6]; float* p7 = p + offs[7]; float* p8 = p + offs[8];
         int x = 0;
         for (; x <= ow - 8; x += 8)
         {
-            var acc = Vector256.Load(p0 + x) * w0;
+            var acc = Vector256.FusedMultiplyAdd(Vector256.Load(p0 + x), w0, b);
             acc = Vector256.FusedMultiplyAdd(Vector256.Load(p1 + x), w1, acc);
             acc = Vector256.FusedMultiplyAdd(Vector256.Load(p2 + x), w2, acc);
             acc = Vector256.FusedMultiplyAdd(Vector256.Load(p3 + x), w3, acc);
@@ -277,7 +340,37 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
             acc = Vector256.FusedMultiplyAdd(Vector256.Load(p6 + x), w6, acc);
             acc = Vector256.FusedMultiplyAdd(Vector256.Load(p7 + x), w7, acc);
             acc = Vector256.FusedMultiplyAdd(Vector256.Load(p8 + x), w8, acc);
-            acc.Store(orow + x);
+            (clamp ? Vector256.MinNative(Vector256.MaxNative(acc, l), h) : acc).Store(orow + x);
+        }
+
+        return x;
+    }
+
+    // The AVX-512 twin of Row3x3V256 (generic Vector512 code, emulated where the hardware lacks it).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Row3x3V512(float* p, float* wts, int* offs, float* orow, int ow, float bias, float lo, float hi)
+    {
+        var w0 = Vector512.Create(wts[0]); var w1 = Vector512.Create(wts[1]); var w2 = Vector512.Create(wts[2]);
+        var w3 = Vector512.Create(wts[3]); var w4 = Vector512.Create(wts[4]); var w5 = Vector512.Create(wts[5]);
+        var w6 = Vector512.Create(wts[6]); var w7 = Vector512.Create(wts[7]); var w8 = Vector512.Create(wts[8]);
+        var b = Vector512.Create(bias); var l = Vector512.Create(lo); var h = Vector512.Create(hi);
+        bool clamp = IsClamp(lo, hi);
+        float* p0 = p + offs[0]; float* p1 = p + offs[1]; float* p2 = p + offs[2];
+        float* p3 = p + offs[3]; float* p4 = p + offs[4]; float* p5 = p + offs[5];
+        float* p6 = p + offs[6]; float* p7 = p + offs[7]; float* p8 = p + offs[8];
+        int x = 0;
+        for (; x <= ow - 16; x += 16)
+        {
+            var acc = Vector512.FusedMultiplyAdd(Vector512.Load(p0 + x), w0, b);
+            acc = Vector512.FusedMultiplyAdd(Vector512.Load(p1 + x), w1, acc);
+            acc = Vector512.FusedMultiplyAdd(Vector512.Load(p2 + x), w2, acc);
+            acc = Vector512.FusedMultiplyAdd(Vector512.Load(p3 + x), w3, acc);
+            acc = Vector512.FusedMultiplyAdd(Vector512.Load(p4 + x), w4, acc);
+            acc = Vector512.FusedMultiplyAdd(Vector512.Load(p5 + x), w5, acc);
+            acc = Vector512.FusedMultiplyAdd(Vector512.Load(p6 + x), w6, acc);
+            acc = Vector512.FusedMultiplyAdd(Vector512.Load(p7 + x), w7, acc);
+            acc = Vector512.FusedMultiplyAdd(Vector512.Load(p8 + x), w8, acc);
+            (clamp ? Vector512.MinNative(Vector512.MaxNative(acc, l), h) : acc).Store(orow + x);
         }
 
         return x;

@@ -13,17 +13,29 @@ namespace LightNet.Engine.Kernels;
 internal readonly record struct GemmConfig(Isa Isa, int MR, int NR, int KC, int NC)
 {
     /// <summary>The largest tile any ISA uses (for stack tiles).</summary>
-    public const int MaxTile = 6 * 32;
+    public const int MaxTile = 12 * 32;
 
-    /// <summary>The blocking of <paramref name="isa"/>.</summary>
+    /// <summary>The blocking of <paramref name="isa"/> for a GEMM of any number of rows.</summary>
     public static GemmConfig For(Isa isa) => isa switch
     {
-        // KC·NC floats of packed B stay in L2 (192 KiB); an MR×KC A panel stays in L1.
-        Isa.Avx512 => new GemmConfig(isa, 6, 32, 256, 192),
+        // KC·NC floats of packed B stay in L2 (192 KiB); an MR×KC A panel stays in L1. AVX-512: 24 of the 32 zmm
+        // registers accumulate a 12×32 tile, so each k step issues 24 FMAs for 2 loads of B and 12 broadcasts of A.
+        Isa.Avx512 => new GemmConfig(isa, 12, 32, 256, 192),
         Isa.Avx2 => new GemmConfig(isa, 6, 16, 256, 192),
         Isa.Vector128 => new GemmConfig(isa, 6, 8, 256, 192),
         _ => new GemmConfig(Isa.Scalar, 4, 4, 256, 192),
     };
+
+    /// <summary>
+    /// The blocking of <paramref name="isa"/> for a GEMM of <paramref name="m"/> rows known in advance (weights):
+    /// on AVX-512 an 8-row tile where 12-row panels would pad more than 4 % of the rows with zeros (16, 32, 64, 160
+    /// rows), else the 12-row tile.
+    /// </summary>
+    public static GemmConfig For(Isa isa, int m)
+    {
+        var cfg = For(isa);
+        return isa == Isa.Avx512 && RoundUp(m, 12) * 25L > RoundUp(m, 8) * 26L ? cfg with { MR = 8 } : cfg;
+    }
 
     /// <summary>Floats of the A operand packed into MR-row panels (rows padded with zeros to MR).</summary>
     public long PackedASize(int m, int k) => (long)RoundUp(m, MR) * k;
@@ -215,8 +227,8 @@ internal sealed unsafe class GemmWork : IParallelWork
         int mr = _cfg.MR, nr = _cfg.NR, kcMax = _cfg.KC;
         float* bpack = (float*)(Scratch + (threadIndex * ScratchBytesPerThread));
         float* tile = stackalloc float[GemmConfig.MaxTile];
-        bool clamp = ClampRange(Activation, out float lo, out float hi);
-        bool fusedStore = clamp && _cfg.Isa == Isa.Avx2 && ColBias == null && Beta == 1f;
+        bool clamp = Activation.TryGetClamp(out float lo, out float hi);
+        bool fusedStore = clamp && (_cfg.Isa is Isa.Avx2 or Isa.Avx512) && ColBias == null && Beta == 1f;
         int item = begin;
         while (item < end)
         {
@@ -254,7 +266,7 @@ internal sealed unsafe class GemmWork : IParallelWork
                         if (fusedStore && rows == mr && cols == nr && (first || last))
                         {
                             // Bias, residual and a clamp-type activation in registers, straight into C.
-                            GemmMicroKernels.Avx2x6x16(
+                            Micro(
                                 kc, ap, bp, cp, Ldc, !first, first && RowBias != null ? RowBias + row0 : null,
                                 first && Residual != null ? Residual + (row0 * Ldr) + col0 : null, Ldr, last ? lo : float.NegativeInfinity, last ? hi : float.PositiveInfinity);
                         }
@@ -298,27 +310,21 @@ internal sealed unsafe class GemmWork : IParallelWork
         }
     }
 
-    private static bool ClampRange(in Activation act, out float lo, out float hi)
-    {
-        (lo, hi) = act.Kind switch
-        {
-            ActivationKind.None => (float.NegativeInfinity, float.PositiveInfinity),
-            ActivationKind.Relu => (0f, float.PositiveInfinity),
-            ActivationKind.Clip => (act.Alpha, act.Beta),
-            _ => (float.NaN, float.NaN),
-        };
-        return !float.IsNaN(lo);
-    }
+    private void Micro(int kc, float* a, float* b, float* c, nint ldc, bool accumulate) =>
+        Micro(kc, a, b, c, ldc, accumulate, null, null, 0, float.NegativeInfinity, float.PositiveInfinity);
 
-    private void Micro(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    private void Micro(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, float lo, float hi)
     {
         switch (_cfg.Isa)
         {
             case Isa.Avx2:
-                GemmMicroKernels.Avx2x6x16(kc, a, b, c, ldc, accumulate);
+                GemmMicroKernels.Avx2x6x16(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, lo, hi);
+                break;
+            case Isa.Avx512 when _cfg.MR == 12:
+                GemmMicroKernels.Avx512x12x32(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, lo, hi);
                 break;
             case Isa.Avx512:
-                GemmMicroKernels.Avx512x6x32(kc, a, b, c, ldc, accumulate);
+                GemmMicroKernels.Avx512x8x32(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, lo, hi);
                 break;
             case Isa.Vector128:
                 GemmMicroKernels.Vector128x6x8(kc, a, b, c, ldc, accumulate);
@@ -718,12 +724,26 @@ internal static unsafe class GemmMicroKernels
         Avx.Store(c + (5 * ldc), c50); Avx.Store(c + (5 * ldc) + 8, c51);
     }
 
-    /// <summary>AVX-512 6×32 with <see cref="Vector512.FusedMultiplyAdd(Vector512{float}, Vector512{float}, Vector512{float})"/>.</summary>
+    /// <summary>The AVX-512 tile of 12 rows (24 zmm accumulators).</summary>
+    public static void Avx512x12x32(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, float lo, float hi) =>
+        Avx512x32<Rows12>(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, lo, hi);
+
+    /// <summary>The AVX-512 tile of 8 rows (16 zmm accumulators), for row counts that 12-row panels would pad.</summary>
+    public static void Avx512x8x32(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, float lo, float hi) =>
+        Avx512x32<Rows8>(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, lo, hi);
+
+    /// <summary>
+    /// AVX-512 <typeparamref name="TRows"/>×32 (8 or 12 rows): 2 zmm accumulators per row, 2 B loads and one broadcast
+    /// of A per row and k, with the epilogue in registers: (+C if accumulating) + rowBias[r] + residual, clamped to
+    /// [lo, hi], then stored. Each row's residual is loaded before that row of C is stored, so it may alias C. The row
+    /// count is a type parameter so that the JIT compiles each tile with its rows unrolled and the unused ones gone.
+    /// Generic <see cref="Vector512"/> code: it runs (emulated) where AVX-512 is absent, so tests cover it on any machine.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx512x6x32(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    private static void Avx512x32<TRows>(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, float lo, float hi)
+        where TRows : struct, ITileRows
     {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default, c90 = default, c91 = default, c100 = default, c101 = default, c110 = default, c111 = default;
         for (int k = 0; k < kc; k++)
         {
             var b0 = Vector512.Load(b);
@@ -746,26 +766,83 @@ internal static unsafe class GemmMicroKernels
             av = Vector512.Create(a[5]);
             c50 = Vector512.FusedMultiplyAdd(av, b0, c50);
             c51 = Vector512.FusedMultiplyAdd(av, b1, c51);
-            a += 6;
+            av = Vector512.Create(a[6]);
+            c60 = Vector512.FusedMultiplyAdd(av, b0, c60);
+            c61 = Vector512.FusedMultiplyAdd(av, b1, c61);
+            av = Vector512.Create(a[7]);
+            c70 = Vector512.FusedMultiplyAdd(av, b0, c70);
+            c71 = Vector512.FusedMultiplyAdd(av, b1, c71);
+            if (TRows.Count == 12)
+            {
+                av = Vector512.Create(a[8]);
+                c80 = Vector512.FusedMultiplyAdd(av, b0, c80);
+                c81 = Vector512.FusedMultiplyAdd(av, b1, c81);
+                av = Vector512.Create(a[9]);
+                c90 = Vector512.FusedMultiplyAdd(av, b0, c90);
+                c91 = Vector512.FusedMultiplyAdd(av, b1, c91);
+                av = Vector512.Create(a[10]);
+                c100 = Vector512.FusedMultiplyAdd(av, b0, c100);
+                c101 = Vector512.FusedMultiplyAdd(av, b1, c101);
+                av = Vector512.Create(a[11]);
+                c110 = Vector512.FusedMultiplyAdd(av, b0, c110);
+                c111 = Vector512.FusedMultiplyAdd(av, b1, c111);
+            }
+
+            a += TRows.Count;
             b += 32;
         }
 
+        bool clamp = lo != float.NegativeInfinity || hi != float.PositiveInfinity;
+        var l = Vector512.Create(lo);
+        var h = Vector512.Create(hi);
+        StoreRow512(c00, c01, c + (0 * ldc), accumulate, rowBias == null ? null : rowBias + 0, res == null ? null : res + (0 * ldr), l, h, clamp);
+        StoreRow512(c10, c11, c + (1 * ldc), accumulate, rowBias == null ? null : rowBias + 1, res == null ? null : res + (1 * ldr), l, h, clamp);
+        StoreRow512(c20, c21, c + (2 * ldc), accumulate, rowBias == null ? null : rowBias + 2, res == null ? null : res + (2 * ldr), l, h, clamp);
+        StoreRow512(c30, c31, c + (3 * ldc), accumulate, rowBias == null ? null : rowBias + 3, res == null ? null : res + (3 * ldr), l, h, clamp);
+        StoreRow512(c40, c41, c + (4 * ldc), accumulate, rowBias == null ? null : rowBias + 4, res == null ? null : res + (4 * ldr), l, h, clamp);
+        StoreRow512(c50, c51, c + (5 * ldc), accumulate, rowBias == null ? null : rowBias + 5, res == null ? null : res + (5 * ldr), l, h, clamp);
+        StoreRow512(c60, c61, c + (6 * ldc), accumulate, rowBias == null ? null : rowBias + 6, res == null ? null : res + (6 * ldr), l, h, clamp);
+        StoreRow512(c70, c71, c + (7 * ldc), accumulate, rowBias == null ? null : rowBias + 7, res == null ? null : res + (7 * ldr), l, h, clamp);
+        if (TRows.Count == 12)
+        {
+            StoreRow512(c80, c81, c + (8 * ldc), accumulate, rowBias == null ? null : rowBias + 8, res == null ? null : res + (8 * ldr), l, h, clamp);
+            StoreRow512(c90, c91, c + (9 * ldc), accumulate, rowBias == null ? null : rowBias + 9, res == null ? null : res + (9 * ldr), l, h, clamp);
+            StoreRow512(c100, c101, c + (10 * ldc), accumulate, rowBias == null ? null : rowBias + 10, res == null ? null : res + (10 * ldr), l, h, clamp);
+            StoreRow512(c110, c111, c + (11 * ldc), accumulate, rowBias == null ? null : rowBias + 11, res == null ? null : res + (11 * ldr), l, h, clamp);
+        }
+    }
+
+    /// <summary>One 32-wide row of an AVX-512 tile: (+C) + bias + residual, clamped, stored.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow512(Vector512<float> v0, Vector512<float> v1, float* c, bool accumulate, float* bias, float* res, Vector512<float> lo, Vector512<float> hi, bool clamp)
+    {
         if (accumulate)
         {
-            c00 += Vector512.Load(c); c01 += Vector512.Load(c + 16);
-            c10 += Vector512.Load(c + ldc); c11 += Vector512.Load(c + ldc + 16);
-            c20 += Vector512.Load(c + (2 * ldc)); c21 += Vector512.Load(c + (2 * ldc) + 16);
-            c30 += Vector512.Load(c + (3 * ldc)); c31 += Vector512.Load(c + (3 * ldc) + 16);
-            c40 += Vector512.Load(c + (4 * ldc)); c41 += Vector512.Load(c + (4 * ldc) + 16);
-            c50 += Vector512.Load(c + (5 * ldc)); c51 += Vector512.Load(c + (5 * ldc) + 16);
+            v0 += Vector512.Load(c);
+            v1 += Vector512.Load(c + 16);
         }
 
-        c00.Store(c); c01.Store(c + 16);
-        c10.Store(c + ldc); c11.Store(c + ldc + 16);
-        c20.Store(c + (2 * ldc)); c21.Store(c + (2 * ldc) + 16);
-        c30.Store(c + (3 * ldc)); c31.Store(c + (3 * ldc) + 16);
-        c40.Store(c + (4 * ldc)); c41.Store(c + (4 * ldc) + 16);
-        c50.Store(c + (5 * ldc)); c51.Store(c + (5 * ldc) + 16);
+        if (bias != null)
+        {
+            var bv = Vector512.Create(*bias);
+            v0 += bv;
+            v1 += bv;
+        }
+
+        if (res != null)
+        {
+            v0 += Vector512.Load(res);
+            v1 += Vector512.Load(res + 16);
+        }
+
+        if (clamp)
+        {
+            v0 = Vector512.MinNative(Vector512.MaxNative(v0, lo), hi);
+            v1 = Vector512.MinNative(Vector512.MaxNative(v1, lo), hi);
+        }
+
+        v0.Store(c);
+        v1.Store(c + 16);
     }
 
     /// <summary>Vector128 6×8 (multiply then add: no FMA assumed).</summary>
@@ -852,4 +929,25 @@ internal static unsafe class GemmMicroKernels
             }
         }
     }
+}
+
+/// <summary>A compile-time row count of a micro-kernel tile (a type argument, so each count gets its own code).</summary>
+internal interface ITileRows
+{
+    /// <summary>Rows of the tile.</summary>
+    static abstract int Count { get; }
+}
+
+/// <summary>8 rows.</summary>
+internal readonly struct Rows8 : ITileRows
+{
+    /// <inheritdoc />
+    public static int Count => 8;
+}
+
+/// <summary>12 rows.</summary>
+internal readonly struct Rows12 : ITileRows
+{
+    /// <inheritdoc />
+    public static int Count => 12;
 }

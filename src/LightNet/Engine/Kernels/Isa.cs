@@ -58,6 +58,12 @@ internal static class IsaSupport
         return isa;
     }
 
+    /// <summary>The level named <paramref name="name"/> (<see cref="Name"/>'s spelling).</summary>
+    /// <exception cref="LightNetException">No level has that name (<see cref="ErrorCode.InvalidArgument"/>).</exception>
+    public static Isa Parse(string name) =>
+        Enum.GetValues<Isa>().Where(i => Name(i) == name).Select(i => (Isa?)i).FirstOrDefault()
+        ?? throw new LightNetException(ErrorCode.InvalidArgument, $"Unknown instruction set '{name}' (avx512, avx2, vector128, scalar).");
+
     /// <summary>The lower-case name used in backend options (<c>avx512</c>, <c>avx2</c>, <c>vector128</c>, <c>scalar</c>).</summary>
     public static string Name(Isa isa) => isa switch
     {

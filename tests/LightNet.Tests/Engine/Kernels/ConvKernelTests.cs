@@ -17,12 +17,14 @@ public sealed unsafe class ConvKernelTests
         ("5x3-dilated", 3, 12, 13, 8, 5, 3, 1, 2, 2, 1, 3, 1, 2, 2, 1, "im2col-gemm"),
         ("7x7-s2-p3", 3, 17, 15, 8, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, "im2col-gemm"),
         ("deep-k", 64, 7, 9, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "im2col-gemm"),
+        ("deep-k-12-rows", 32, 10, 10, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "im2col-gemm"),
         ("grouped", 6, 8, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, "im2col-gemm-grouped"),
         ("grouped-1x1", 8, 5, 6, 12, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 4, "gemm-1x1-grouped"),
         ("dw-3x3-s1", 11, 17, 19, 11, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 11, "depthwise-3x3"),
         ("dw-3x3-s1-7x7", 13, 7, 7, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 13, "depthwise-3x3"),
         ("dw-3x3-s1-14x14", 9, 14, 14, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 9, "depthwise-3x3"),
         ("dw-3x3-s1-tiny", 3, 1, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, "depthwise-3x3"),
+        ("dw-3x3-s1-wide", 3, 5, 40, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, "depthwise-3x3"),
         ("dw-3x3-s2-even", 5, 16, 16, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 5, "depthwise-3x3"),
         ("dw-3x3-s2-odd", 3, 15, 21, 3, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 3, "depthwise-3x3"),
         ("dw-3x3-s2-wide", 6, 12, 45, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 6, "depthwise-3x3"),
@@ -105,6 +107,10 @@ public sealed unsafe class ConvKernelTests
         var act = Activation.Clip(-0.5f, 1.5f);
         var fused = RunConv(s, x, w, bias, act, residual, isa, 3);
         KernelReference.Close(KernelReference.Conv(s, x, w, bias, act, residual), fused, $"{isa} {name} residual+clip");
+
+        // The clamp alone is applied in registers before the store (no second pass).
+        var clipped = RunConv(s, x, w, bias, act, null, isa, 2);
+        KernelReference.Close(KernelReference.Conv(s, x, w, bias, act, null), clipped, $"{isa} {name} clip");
     }
 
     public static TheoryData<string> Activations()

@@ -231,9 +231,9 @@ public sealed unsafe class GemmTests
     {
         // Each ISA's micro-kernel on one packed tile, against the plain sum.
         var rng = new Random(5);
-        foreach (var isa in KernelReference.Isas())
+        foreach (var cfg in KernelReference.Isas().SelectMany(isa => new[] { GemmConfig.For(isa), GemmConfig.For(isa, 16) }).Distinct())
         {
-            var cfg = GemmConfig.For(isa);
+            var isa = cfg.Isa;
             int kc = 19;
             float[] a = OpTest.Random(rng, kc * cfg.MR), b = OpTest.Random(rng, kc * cfg.NR);
             var expected = new float[cfg.MR * cfg.NR];
@@ -257,12 +257,23 @@ public sealed unsafe class GemmTests
             switch (isa)
             {
                 case Isa.Avx2: GemmMicroKernels.Avx2x6x16(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
-                case Isa.Avx512: GemmMicroKernels.Avx512x6x32(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
+                case Isa.Avx512 when cfg.MR == 12: GemmMicroKernels.Avx512x12x32(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true, null, null, 0, float.NegativeInfinity, float.PositiveInfinity); break;
+                case Isa.Avx512: GemmMicroKernels.Avx512x8x32(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true, null, null, 0, float.NegativeInfinity, float.PositiveInfinity); break;
                 case Isa.Vector128: GemmMicroKernels.Vector128x6x8(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
                 default: GemmMicroKernels.Scalar4x4(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
             }
 
-            KernelReference.Close(expected, pc.ToArray(), isa.ToString());
+            KernelReference.Close(expected, pc.ToArray(), $"{isa} {cfg.MR}x{cfg.NR}");
         }
+    }
+
+    [Fact]
+    public void Avx512PicksTheTileThatPadsFewestRows()
+    {
+        Assert.Equal(12, GemmConfig.For(Isa.Avx512, 96).MR);
+        Assert.Equal(12, GemmConfig.For(Isa.Avx512, 512).MR);
+        Assert.Equal(8, GemmConfig.For(Isa.Avx512, 16).MR);
+        Assert.Equal(8, GemmConfig.For(Isa.Avx512, 64).MR);
+        Assert.Equal(6, GemmConfig.For(Isa.Avx2, 64).MR);
     }
 }
