@@ -170,6 +170,7 @@ internal sealed class CudnnBackend : Backend
         options ??= InferenceOptions.Default;
         options.Validate();
         EnsureAvailable();
+        SessionPreflight.BeforeNative(model, options, Name);
         CudnnPlan plan = CudnnPlan.Create(model, Precision == Precision.Fp16, options);
         return new CudnnSession(this, model, plan, options);
     }
