@@ -11,11 +11,11 @@ internal static class ModelAnalyzer
         {
             return AnalyzeCore(model, options);
         }
-        catch (OverflowException e)
+        catch (Exception e) when (e is OverflowException or DivideByZeroException)
         {
             // Sums of element counts and bytes are checked: a model whose numbers overflow 64 bits is refused, not wrapped.
             throw new LightNetException(ErrorCode.InvalidShape,
-                $"Model '{model.SourcePath ?? model.Graph.Name}': a shape, element count or byte count overflows 64 bits ({e.Message}).", e);
+                $"Model '{model.SourcePath ?? model.Graph.Name}': a shape, element count or byte count overflows 64 bits or divides by zero ({e.Message}).", e);
         }
     }
 

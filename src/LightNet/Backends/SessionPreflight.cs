@@ -30,17 +30,26 @@ internal static class SessionPreflight
         }
         catch (LightNetException e) when (e.Code is ErrorCode.InvalidShape or ErrorCode.InvalidArgument or ErrorCode.InvalidTensor)
         {
-            throw new LightNetException(e.Code, $"Backend '{backend}' refuses model '{modelName}' before native code sees it: {e.Message}", e);
+            throw new LightNetException(e.Code, $"Backend '{backend}' refuses model '{modelName}' before running it: {e.Message}", e);
         }
         catch (LightNetException)
         {
             return null; // dynamic dimensions without values, an operator shape inference does not know: nothing to check
         }
 
-        long estimate = Sum(info.PeakActivationBytes, info.WeightBytes);
-        CheckBudget(estimate, options, backend, modelName, $"by LightNet's estimate ({Mib(info.PeakActivationBytes)} of activations at peak + {Mib(info.WeightBytes)} of weights)");
+        CheckEstimate(info, options, backend, modelName);
         return info;
     }
+
+    /// <summary>
+    /// For the managed backend: the same checks as <see cref="BeforeNative"/> (every backend refuses the same models),
+    /// before the graph is optimized, since constant folding alone can allocate what the budget forbids.
+    /// </summary>
+    public static void BeforeManaged(Model model, InferenceOptions options, string backend) => BeforeNative(model, options, backend);
+
+    private static void CheckEstimate(ModelInfo info, InferenceOptions options, string backend, string modelName) =>
+        CheckBudget(Sum(info.PeakActivationBytes, info.WeightBytes), options, backend, modelName,
+            $"by LightNet's estimate ({Mib(info.PeakActivationBytes)} of activations at peak + {Mib(info.WeightBytes)} of weights)");
 
     /// <summary>
     /// Throws <see cref="ErrorCode.InvalidModel"/> listing every node that breaks the specification checks of the operator
