@@ -61,6 +61,47 @@ internal static class BoundedFileRead
         }
     }
 
+    /// <summary>
+    /// <paramref name="path"/> made absolute with every symbolic link resolved, in every component (a link to a folder
+    /// in the middle of the path included), as realpath(3) does; a component that does not exist is kept as it is.
+    /// </summary>
+    /// <exception cref="IOException">More than 40 links are followed (a loop).</exception>
+    internal static string RealPath(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string root = Path.GetPathRoot(full) ?? "/";
+        string current = root;
+        var pending = new Stack<string>(full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Reverse());
+        int links = 0;
+        while (pending.TryPop(out string? part))
+        {
+            string next = Path.Combine(current, part);
+            FileSystemInfo info = new FileInfo(next);
+            if (info.LinkTarget is not string target)
+            {
+                current = Path.GetFullPath(next);
+                continue;
+            }
+
+            if (++links > 40)
+            {
+                throw new IOException($"Too many symbolic links while resolving '{path}'.");
+            }
+
+            // Resolve the link's target from the folder that holds the link, then walk its components too.
+            string resolved = Path.GetFullPath(Path.IsPathRooted(target) ? target : Path.Combine(current, target));
+            string resolvedRoot = Path.GetPathRoot(resolved) ?? "/";
+            foreach (string piece in resolved[resolvedRoot.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries).Reverse())
+            {
+                pending.Push(piece);
+            }
+
+            current = resolvedRoot;
+        }
+
+        return current;
+    }
+
     [DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", CharSet = CharSet.Ansi, BestFitMapping = false)]
     private static extern int SystemNativeStat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, ref byte status);
 

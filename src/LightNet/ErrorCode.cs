@@ -65,4 +65,10 @@ public enum ErrorCode
     /// type the component asked to handle does not support; the message names the value and its kind.
     /// </summary>
     UnsupportedType = 19,
+
+    /// <summary>
+    /// The work asked for is over a configured resource limit (the memory budget of a session, a count limit of
+    /// <see cref="ModelLoadOptions"/>); the message gives the numbers and the option that sets the limit.
+    /// </summary>
+    ResourceLimit = 20,
 }

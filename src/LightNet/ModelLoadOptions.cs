@@ -6,7 +6,11 @@ namespace LightNet;
 /// </summary>
 public sealed record ModelLoadOptions
 {
-    /// <summary>The defaults: 2 GiB file cap, protobuf recursion limit 100, external data off.</summary>
+    /// <summary>
+    /// The defaults: 2 GiB file cap, protobuf recursion limit 100, external data off, and count limits (nodes, graph
+    /// inputs, initializers, attributes per node, stored elements) far above any real network; a model over a count
+    /// limit is refused with <see cref="ErrorCode.ResourceLimit"/> naming the option.
+    /// </summary>
     public static ModelLoadOptions Default { get; } = new();
 
     /// <summary>Largest model file accepted, in bytes (default 2 GiB, which is also protobuf's own ceiling).</summary>
@@ -24,8 +28,35 @@ public sealed record ModelLoadOptions
     /// <summary>Largest element count of any single tensor (default 2^34).</summary>
     public long MaxTensorElements { get; init; } = 1L << 34;
 
+    /// <summary>Most nodes in all graphs of the model together, subgraphs included (default 1,000,000).</summary>
+    public int MaxNodes { get; init; } = 1_000_000;
+
+    /// <summary>Most graph inputs of any one graph (default 100,000).</summary>
+    public int MaxGraphInputs { get; init; } = 100_000;
+
+    /// <summary>Most initializers in all graphs together (default 1,000,000).</summary>
+    public int MaxInitializers { get; init; } = 1_000_000;
+
+    /// <summary>Most attributes on one node (default 1,000).</summary>
+    public int MaxAttributesPerNode { get; init; } = 1_000;
+
+    /// <summary>Most elements of all stored tensors together (initializers and tensor attributes; default 2^34).</summary>
+    public long MaxTotalElements { get; init; } = 1L << 34;
+
     internal void Validate()
     {
+        foreach ((string name, long value) in new[]
+        {
+            (nameof(MaxNodes), (long)MaxNodes), (nameof(MaxGraphInputs), MaxGraphInputs), (nameof(MaxInitializers), MaxInitializers),
+            (nameof(MaxAttributesPerNode), MaxAttributesPerNode), (nameof(MaxTotalElements), MaxTotalElements),
+        })
+        {
+            if (value <= 0)
+            {
+                throw new LightNetException(ErrorCode.InvalidArgument, $"{name} must be positive, not {value}.");
+            }
+        }
+
         if (MaxFileBytes <= 0)
         {
             throw new LightNetException(ErrorCode.InvalidArgument, $"{nameof(MaxFileBytes)} must be positive, not {MaxFileBytes}.");

@@ -7,6 +7,20 @@ internal static class ModelAnalyzer
 {
     public static ModelInfo Analyze(Model model, AnalysisOptions options)
     {
+        try
+        {
+            return AnalyzeCore(model, options);
+        }
+        catch (Exception e) when (e is OverflowException or DivideByZeroException)
+        {
+            // Sums of element counts and bytes are checked: a model whose numbers overflow 64 bits is refused, not wrapped.
+            throw new LightNetException(ErrorCode.InvalidShape,
+                $"Model '{model.SourcePath ?? model.Graph.Name}': a shape, element count or byte count overflows 64 bits or divides by zero ({e.Message}).", e);
+        }
+    }
+
+    private static ModelInfo AnalyzeCore(Model model, AnalysisOptions options)
+    {
         Graph graph = model.Graph;
         Dictionary<string, InferredValue> inputs = ResolveInputs(graph, options);
         Dictionary<string, InferredValue> values = ShapeInference.Run(graph, model.Opset, inputs);

@@ -84,6 +84,14 @@ internal static class ShapeInference
                 or "Floor" or "Ceil" or "Round" or "Reciprocal" or "Softplus" or "Softsign" or "Gelu" or "Mish" or "Sin"
                 or "Cos" or "Sign" or "ThresholdedRelu" or "Shrink" or "BatchNormalization" or "InstanceNormalization"
                 or "LayerNormalization" or "Clip" or "LpNormalization" or "MeanVarianceNormalization" or "Hardmax":
+                if (c.Node.OpType is "Softmax" or "LogSoftmax" or "Hardmax" or "LpNormalization" && c.Node.Attributes.ContainsKey("axis"))
+                {
+                    // Native kernels index with the axis unchecked: one out of [-rank, rank) is refused here.
+                    int rank = c.In(0).Dims.Length;
+                    long axis = c.Node.GetInt("axis", 0);
+                    c.Check(axis >= -Math.Max(rank, 1) && axis < Math.Max(rank, 1), $"axis {axis} is out of range [-{rank}, {rank}) for a rank-{rank} input");
+                }
+
                 return [new InferredValue(c.In(0).Type, c.In(0).Dims)];
             case "Identity":
                 return [c.In(0)];
@@ -178,10 +186,13 @@ internal static class ShapeInference
             {
                 long[] x = c.Dims(0, exactRank: 4);
                 long b = c.Node.GetInt("blocksize", 0);
-                c.Check(b > 0, "blocksize must be positive");
+                c.Check(b > 0 && b <= int.MaxValue, $"blocksize {b} must be from 1 to {int.MaxValue}");
+                long square = checked(b * b);
+                c.Check(c.Node.OpType == "DepthToSpace" ? x[1] % square == 0 : x[2] % b == 0 && x[3] % b == 0,
+                    $"blocksize {b} does not divide the input {Dimension.Format(x)}");
                 return c.Node.OpType == "DepthToSpace"
-                    ? [new InferredValue(c.In(0).Type, [x[0], x[1] / (b * b), x[2] * b, x[3] * b])]
-                    : [new InferredValue(c.In(0).Type, [x[0], x[1] * b * b, x[2] / b, x[3] / b])];
+                    ? [new InferredValue(c.In(0).Type, [x[0], x[1] / square, checked(x[2] * b), checked(x[3] * b)])]
+                    : [new InferredValue(c.In(0).Type, [x[0], checked(x[1] * square), x[2] / b, x[3] / b])];
             }
             case "QuantizeLinear":
             {
@@ -321,7 +332,7 @@ internal static class ShapeInference
         c.Check(w[1] * group == x[1], $"weight {Dimension.Format(w)} expects {w[1] * group} input channels (group {group}) but the input {Dimension.Format(x)} has {x[1]}");
         long[] kernel = c.Node.GetInts("kernel_shape")?.ToArray() ?? w[2..];
         c.Check(kernel.SequenceEqual(w[2..]), $"kernel_shape {Dimension.Format(kernel)} differs from the weight's {Dimension.Format(w[2..])}");
-        if (c.Has(2))
+        if (c.Has(2) && c.Node.OpType == "Conv") // ConvInteger's third input is x_zero_point, not a bias
         {
             long[] bias = c.Dims(2, exactRank: 1);
             c.Check(bias[0] == w[0], $"bias has {bias[0]} values for {w[0]} output channels");

@@ -54,8 +54,17 @@ public abstract class Backend
     /// <param name="model">The model.</param>
     /// <param name="options">Threads, optimisation, profiling; null for <see cref="InferenceOptions.Default"/>.</param>
     /// <returns>A session; dispose it when done.</returns>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.BackendUnavailable"/> with the reason, <see cref="ErrorCode.UnsupportedOperator"/>
-    /// naming the node, or <see cref="ErrorCode.InvalidModel"/> when the backend rejects the model.</exception>
+    /// <remarks>
+    /// Before any backend sees the model, LightNet checks it (the same checks on every backend, so that native code such
+    /// as ONNX Runtime or cuDNN never receives attributes it would trust blindly): the operator registry's specification
+    /// checks of every node, shape inference at the session's dimension values, and the memory budget
+    /// (<see cref="InferenceOptions.MemoryBudgetBytes"/>). No other exception type escapes (no raw .NET exception).
+    /// </remarks>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.BackendUnavailable"/> with the reason; <see cref="ErrorCode.UnsupportedOperator"/>
+    /// naming the node; <see cref="ErrorCode.InvalidModel"/> when an attribute breaks the specification or the backend rejects
+    /// the model; <see cref="ErrorCode.InvalidShape"/> when shapes do not agree; <see cref="ErrorCode.ResourceLimit"/> when the
+    /// model needs more memory than the budget (the message gives both numbers); <see cref="ErrorCode.InvalidArgument"/> for
+    /// invalid options.</exception>
     public abstract IInferenceSession CreateSession(Model model, InferenceOptions? options = null);
 
     /// <summary>Throws <see cref="ErrorCode.BackendUnavailable"/> with the reason when <see cref="CheckAvailability"/> says no.</summary>

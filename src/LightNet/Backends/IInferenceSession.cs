@@ -4,7 +4,10 @@ namespace LightNet.Backends;
 
 /// <summary>
 /// A model loaded into a backend, ready to run. <see cref="Run"/> may be called from several threads at once;
-/// an <see cref="IPreparedRun"/> belongs to one thread at a time. Dispose the session to free its memory.
+/// an <see cref="IPreparedRun"/> belongs to one thread at a time. Dispose the session to free its memory; Dispose
+/// while another thread is inside <see cref="Run"/> is safe on every backend: memory is never freed under a running
+/// call (it is freed when the call returns, or Dispose waits for it), and every later call throws
+/// <see cref="LightNetException"/> with <see cref="ErrorCode.InvalidOperation"/>.
 /// </summary>
 public interface IInferenceSession : IDisposable
 {

@@ -40,6 +40,21 @@ public sealed record InferenceOptions
     /// </summary>
     public IReadOnlyDictionary<string, long>? DimensionValues { get; init; }
 
+    /// <summary>
+    /// The most bytes a session may plan for its activations (and, where the backend copies them, weights) before it
+    /// is created; null (the default) is <see cref="DefaultMemoryBudgetBytes"/>. <c>cpu-simd</c> checks its memory
+    /// plan against it; ONNX Runtime and cuDNN sessions are checked by LightNet's own estimate (the model's peak
+    /// activation bytes plus its weight bytes) before native code sees the model. Over budget:
+    /// <see cref="ErrorCode.ResourceLimit"/> with both numbers.
+    /// </summary>
+    public long? MemoryBudgetBytes { get; init; }
+
+    /// <summary>The default memory budget: half of the memory this process may use (physical memory, or a container's limit).</summary>
+    public static long DefaultMemoryBudgetBytes => Math.Max(1L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2);
+
+    /// <summary>The budget in force: <see cref="MemoryBudgetBytes"/> or <see cref="DefaultMemoryBudgetBytes"/>.</summary>
+    internal long EffectiveMemoryBudgetBytes => MemoryBudgetBytes ?? DefaultMemoryBudgetBytes;
+
     /// <summary>The most threads per inference any option accepts.</summary>
     public const int MaxThreads = 1024;
 
@@ -58,6 +73,11 @@ public sealed record InferenceOptions
         if (ThreadsProblem(Threads) is string problem)
         {
             throw new LightNetException(ErrorCode.InvalidArgument, $"Invalid inference options: {problem}.");
+        }
+
+        if (MemoryBudgetBytes is <= 0)
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, $"Invalid inference options: {nameof(MemoryBudgetBytes)} must be positive, not {MemoryBudgetBytes}.");
         }
     }
 }

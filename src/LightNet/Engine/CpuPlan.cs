@@ -20,7 +20,13 @@ internal sealed unsafe class CpuPlan : IDisposable
     private readonly byte* _scratch;
     private bool _disposed;
 
-    public CpuPlan(OptimizedGraph graph, Isa isa, int threads, int spinMicroseconds = WorkerPool.DefaultSpinMicroseconds)
+    /// <param name="graph">The optimized graph.</param>
+    /// <param name="isa">The instruction set of the kernels.</param>
+    /// <param name="threads">Worker threads.</param>
+    /// <param name="spinMicroseconds">How long an idle worker spins.</param>
+    /// <param name="checkMemory">Called with the bytes the plan needs (arena plus constants) before any is allocated;
+    /// throws to refuse the plan (the session's memory budget).</param>
+    public CpuPlan(OptimizedGraph graph, Isa isa, int threads, int spinMicroseconds = WorkerPool.DefaultSpinMicroseconds, Action<long>? checkMemory = null)
     {
         Graph = graph;
         GraphInputs = graph.Inputs;
@@ -28,6 +34,7 @@ internal sealed unsafe class CpuPlan : IDisposable
         Isa = isa;
         Threads = threads;
         Memory = MemoryPlan.Create(graph);
+        checkMemory?.Invoke(Backends.SessionPreflight.Sum(Memory.ArenaBytes, graph.Constants.Values.Sum(c => (long)c.Count) * sizeof(float)));
         _arena = (byte*)Alloc(Memory.ArenaBytes);
         NativeMemory.Clear(_arena, (nuint)Memory.ArenaBytes);
         _pool = new WorkerPool(threads, spinMicroseconds);
@@ -228,7 +235,7 @@ internal sealed unsafe class CpuPlan : IDisposable
             case "Dense":
             {
                 ConstTensor w = Const(n.Inputs[1]);
-                int outF = (int)w.Dims[0], inF = (int)w.Dims[1];
+                int outF = checked((int)w.Dims[0]), inF = checked((int)w.Dims[1]);
                 int rows = checked((int)(Shapes.ElementCount(xd) / inF));
                 float[] bias = n.Inputs.Length > 2 ? Const(n.Inputs[2]).AsFloats() : [];
                 var kernel = DenseKernel.Create(w.AsFloats(), outF, inF, bias, n.Activation, n.Residual is not null, Isa, Threads);
@@ -245,7 +252,7 @@ internal sealed unsafe class CpuPlan : IDisposable
 
             case "ChannelAffine":
             {
-                int batch = (int)xd[0], channels = xd.Length > 1 ? (int)xd[1] : 1;
+                int batch = checked((int)xd[0]), channels = xd.Length > 1 ? checked((int)xd[1]) : 1;
                 int spatial = checked((int)Shapes.ElementCount(xd.AsSpan(Math.Min(2, xd.Length))));
                 var kernel = ChannelAffineKernel.Create(batch, channels, spatial, Const(n.Inputs[1]).AsFloats(), Const(n.Inputs[2]).AsFloats(), n.Activation);
                 return new ChannelAffineStep(n, kernel, Pointer(x0), y);
@@ -326,7 +333,7 @@ internal sealed unsafe class CpuPlan : IDisposable
 
             case "LRN":
             {
-                var kernel = LrnKernel.Create((int)xd[0], (int)xd[1], checked((int)Shapes.ElementCount(xd.AsSpan(2))), (int)n.Source.GetInt("size", 1),
+                var kernel = LrnKernel.Create(checked((int)xd[0]), checked((int)xd[1]), checked((int)Shapes.ElementCount(xd.AsSpan(2))), checked((int)n.Source.GetInt("size", 1)),
                     n.Source.GetFloat("alpha", 1e-4f), n.Source.GetFloat("beta", 0.75f), n.Source.GetFloat("bias", 1f));
                 return new UnaryStep(n, "lrn", kernel.Run, Pointer(x0), y);
             }
@@ -372,12 +379,12 @@ internal sealed unsafe class CpuPlan : IDisposable
         long[] pads = IntsAttr(n, "pads", [0, 0, 0, 0], 4);
         if (autoPad is "SAME_UPPER" or "SAME_LOWER" or "VALID")
         {
-            var h = PoolGeometry.Resolve(autoPad, (int)xd[2], kh, sh, dh, 0, 0, ceil);
-            var w = PoolGeometry.Resolve(autoPad, (int)xd[3], kw, sw, dw, 0, 0, ceil);
+            var h = PoolGeometry.Resolve(autoPad, checked((int)xd[2]), kh, sh, dh, 0, 0, ceil);
+            var w = PoolGeometry.Resolve(autoPad, checked((int)xd[3]), kw, sw, dw, 0, 0, ceil);
             return (h.PadBegin, w.PadBegin, h.PadEnd, w.PadEnd);
         }
 
-        return ((int)pads[0], (int)pads[1], (int)pads[2], (int)pads[3]);
+        return (checked((int)pads[0]), checked((int)pads[1]), checked((int)pads[2]), checked((int)pads[3]));
     }
 
     private PlanStep CompileConv(OptimizedNode n, long[] xd, long[] yd, float* y)
@@ -385,14 +392,14 @@ internal sealed unsafe class CpuPlan : IDisposable
         ConstTensor w = Const(n.Inputs[1]);
         Require2D(n, "convolution", xd, yd, w.Dims);
         long[] strides = IntsAttr(n, "strides", [1, 1], 2), dil = IntsAttr(n, "dilations", [1, 1], 2);
-        int kh = (int)w.Dims[2], kw = (int)w.Dims[3];
-        var pads = Pads(n, xd, kh, kw, (int)strides[0], (int)strides[1], (int)dil[0], (int)dil[1], false);
-        var shape = new Conv2dShape((int)xd[1], (int)xd[2], (int)xd[3], (int)yd[1], (int)yd[2], (int)yd[3], kh, kw,
-            (int)strides[0], (int)strides[1], (int)dil[0], (int)dil[1], pads.Top, pads.Left, (int)n.Source.GetInt("group", 1));
+        int kh = checked((int)w.Dims[2]), kw = checked((int)w.Dims[3]);
+        var pads = Pads(n, xd, kh, kw, checked((int)strides[0]), checked((int)strides[1]), checked((int)dil[0]), checked((int)dil[1]), false);
+        var shape = new Conv2dShape(checked((int)xd[1]), checked((int)xd[2]), checked((int)xd[3]), checked((int)yd[1]), checked((int)yd[2]), checked((int)yd[3]), kh, kw,
+            checked((int)strides[0]), checked((int)strides[1]), checked((int)dil[0]), checked((int)dil[1]), pads.Top, pads.Left, checked((int)n.Source.GetInt("group", 1)));
         float[] bias = n.Inputs.Length > 2 && n.Inputs[2].Length > 0 ? Const(n.Inputs[2]).AsFloats() : [];
         var kernel = Conv2dKernel.Create(shape, w.AsFloats(), bias, n.Activation, n.Residual is not null, Isa, Threads);
         long inStride = Shapes.ElementCount(xd.AsSpan(1)), outStride = Shapes.ElementCount(yd.AsSpan(1));
-        return new ConvStep(n, kernel, Pointer(n.Inputs[0]), y, n.Residual is null ? null : Pointer(n.Residual), (int)xd[0], inStride, outStride);
+        return new ConvStep(n, kernel, Pointer(n.Inputs[0]), y, n.Residual is null ? null : Pointer(n.Residual), checked((int)xd[0]), inStride, outStride);
     }
 
     private PlanStep CompileConvTranspose(OptimizedNode n, long[] xd, long[] yd, float* y)
@@ -400,7 +407,7 @@ internal sealed unsafe class CpuPlan : IDisposable
         ConstTensor w = Const(n.Inputs[1]);
         Require2D(n, "transposed convolution", xd, yd, w.Dims);
         long[] strides = IntsAttr(n, "strides", [1, 1], 2), dil = IntsAttr(n, "dilations", [1, 1], 2);
-        int kh = (int)w.Dims[2], kw = (int)w.Dims[3];
+        int kh = checked((int)w.Dims[2]), kw = checked((int)w.Dims[3]);
         long[] pads = IntsAttr(n, "pads", [0, 0, 0, 0], 4);
         string autoPad = n.Source.GetString("auto_pad", "NOTSET");
         if (n.Source.GetInts("output_shape") is not null || autoPad is "SAME_UPPER" or "SAME_LOWER")
@@ -416,12 +423,12 @@ internal sealed unsafe class CpuPlan : IDisposable
             }
         }
 
-        var shape = new Conv2dShape((int)xd[1], (int)xd[2], (int)xd[3], (int)yd[1], (int)yd[2], (int)yd[3], kh, kw,
-            (int)strides[0], (int)strides[1], (int)dil[0], (int)dil[1], (int)pads[0], (int)pads[1], (int)n.Source.GetInt("group", 1));
+        var shape = new Conv2dShape(checked((int)xd[1]), checked((int)xd[2]), checked((int)xd[3]), checked((int)yd[1]), checked((int)yd[2]), checked((int)yd[3]), kh, kw,
+            checked((int)strides[0]), checked((int)strides[1]), checked((int)dil[0]), checked((int)dil[1]), checked((int)pads[0]), checked((int)pads[1]), checked((int)n.Source.GetInt("group", 1)));
         float[] bias = n.Inputs.Length > 2 && n.Inputs[2].Length > 0 ? Const(n.Inputs[2]).AsFloats() : [];
         var kernel = ConvTranspose2dKernel.Create(shape, w.AsFloats(), bias, n.Activation, false, Isa, Threads);
         long inStride = Shapes.ElementCount(xd.AsSpan(1)), outStride = Shapes.ElementCount(yd.AsSpan(1));
-        return new ConvTransposeStep(n, kernel, Pointer(n.Inputs[0]), y, (int)xd[0], inStride, outStride);
+        return new ConvTransposeStep(n, kernel, Pointer(n.Inputs[0]), y, checked((int)xd[0]), inStride, outStride);
     }
 
     private PlanStep CompilePool(OptimizedNode n, long[] xd, long[] yd, float* y)
@@ -430,9 +437,9 @@ internal sealed unsafe class CpuPlan : IDisposable
         long[] k = IntsAttr(n, "kernel_shape", [], 2);
         long[] strides = IntsAttr(n, "strides", [1, 1], 2), dil = IntsAttr(n, "dilations", [1, 1], 2);
         bool ceil = n.Source.GetInt("ceil_mode", 0) != 0;
-        var pads = Pads(n, xd, (int)k[0], (int)k[1], (int)strides[0], (int)strides[1], (int)dil[0], (int)dil[1], ceil);
-        var shape = new Pool2dShape(checked((int)(xd[0] * xd[1])), (int)xd[2], (int)xd[3], (int)yd[2], (int)yd[3], (int)k[0], (int)k[1],
-            (int)strides[0], (int)strides[1], (int)dil[0], (int)dil[1], pads.Top, pads.Left, pads.Bottom, pads.Right);
+        var pads = Pads(n, xd, checked((int)k[0]), checked((int)k[1]), checked((int)strides[0]), checked((int)strides[1]), checked((int)dil[0]), checked((int)dil[1]), ceil);
+        var shape = new Pool2dShape(checked((int)(xd[0] * xd[1])), checked((int)xd[2]), checked((int)xd[3]), checked((int)yd[2]), checked((int)yd[3]), checked((int)k[0]), checked((int)k[1]),
+            checked((int)strides[0]), checked((int)strides[1]), checked((int)dil[0]), checked((int)dil[1]), pads.Top, pads.Left, pads.Bottom, pads.Right);
         bool max = n.OpType == "MaxPool";
         var kernel = Pool2dKernel.Create(shape, max ? PoolKind.Max : PoolKind.Average, !max && n.Source.GetInt("count_include_pad", 0) != 0);
         return new UnaryStep(n, max ? "max-pool" : "average-pool", kernel.Run, Pointer(n.Inputs[0]), y);
@@ -458,7 +465,7 @@ internal sealed unsafe class CpuPlan : IDisposable
                 pads = new long[2 * rank];
                 for (int i = 0; i < axes.Length; i++)
                 {
-                    int a = (int)(axes[i] < 0 ? axes[i] + rank : axes[i]);
+                    int a = checked((int)(axes[i] < 0 ? axes[i] + rank : axes[i]));
                     pads[a] = given[i];
                     pads[a + rank] = given[i + axes.Length];
                 }
@@ -513,7 +520,7 @@ internal sealed unsafe class CpuPlan : IDisposable
             "ceil" => ResizeNearest.Ceil,
             _ => ResizeNearest.RoundPreferFloor,
         };
-        var kernel = ResizeKernel.Create(checked((int)(xd[0] * xd[1])), (int)xd[2], (int)xd[3], (int)yd[2], (int)yd[3], sh, sw, mode, coords, nearest);
+        var kernel = ResizeKernel.Create(checked((int)(xd[0] * xd[1])), checked((int)xd[2]), checked((int)xd[3]), checked((int)yd[2]), checked((int)yd[3]), sh, sw, mode, coords, nearest);
         return new UnaryStep(n, "resize-" + mode.ToString().ToLowerInvariant(), kernel.Run, Pointer(n.Inputs[0]), y);
     }
 }

@@ -77,6 +77,7 @@ internal sealed class CpuSimdBackend : Backend
         options ??= InferenceOptions.Default;
         options.Validate();
         EnsureAvailable();
+        SessionPreflight.BeforeManaged(model, options, Name);
         Isa isa = IsaSupport.Resolve(RequestedIsa);
         int threads = options.Threads ?? ThreadsOption ?? DefaultThreads;
         try

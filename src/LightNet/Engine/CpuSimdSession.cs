@@ -29,7 +29,9 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
     private readonly int _threads;
     private readonly int _spinMicroseconds;
     private readonly bool _profiling;
+    private readonly InferenceOptions _options;
     private readonly (string Name, IReadOnlyList<Dimension>? Declared)[] _declaredInputs;
+    private readonly Dictionary<string, int> _inputIndex = new(StringComparer.Ordinal);
     private readonly List<PlanEntry> _plans = [];
     private readonly List<PlanEntry> _evictedButHeld = [];
     private readonly List<(PlanEntry Plan, long[] Ticks)> _profileRuns = [];
@@ -44,6 +46,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         _model = model;
         _modelName = model.SourcePath ?? model.Graph.Name;
         _profiling = options.PerOperatorProfiling;
+        _options = options;
         _fuse = options.GraphOptimization >= GraphOptimization.Extended;
         _isa = isa;
         _threads = threads;
@@ -52,11 +55,15 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         Graph graph = model.Graph;
         ValueInfo[] realInputs = graph.Inputs.Where(i => !graph.Initializers.ContainsKey(i.Name)).ToArray();
         _declaredInputs = realInputs.Select(i => (i.Name, i.Shape)).ToArray();
+        for (int k = 0; k < realInputs.Length; k++)
+        {
+            _inputIndex.TryAdd(realInputs[k].Name, k);
+        }
         if (AllInputDimensionsKnown(realInputs, options.DimensionValues))
         {
             // Compile now, as before: unsupported operators and bad shapes fail CreateSession.
             OptimizedGraph optimized = GraphOptimizer.Optimize(model, options.DimensionValues, _fuse);
-            var plan = new PlanEntry(new CpuPlan(optimized, isa, threads, spinMicroseconds));
+            var plan = new PlanEntry(new CpuPlan(optimized, isa, threads, spinMicroseconds, CheckMemory));
             _plans.Add(plan);
             PlansCompiled = 1;
             Inputs = optimized.Inputs.Select(b => new TensorSpec(b.Name, b.ElementType, b.Declared)).ToArray();
@@ -135,6 +142,10 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
 
     /// <summary>The input shapes of the plan whose steps the last <see cref="CollectOperatorProfile"/> reported; null before.</summary>
     internal long[][]? ProfiledInputShapes { get; private set; }
+
+    /// <summary>Refuses a plan whose memory is over the session's budget, before any of it is allocated.</summary>
+    private void CheckMemory(long bytes) =>
+        SessionPreflight.CheckBudget(bytes, _options, Backend.Name, _modelName, "by its memory plan (activation arena + constants)");
 
     private static TensorElementType BoundaryType(TensorElementType t) => t == TensorElementType.Float16 ? TensorElementType.Float16 : TensorElementType.Float;
 
@@ -246,7 +257,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         }
 
         OptimizedGraph graph = GraphOptimizer.Optimize(_model, dimensionValues, _fuse, shapes);
-        var entry = new PlanEntry(new CpuPlan(graph, _isa, _threads, _spinMicroseconds)) { LastUsed = ++_clock };
+        var entry = new PlanEntry(new CpuPlan(graph, _isa, _threads, _spinMicroseconds, CheckMemory)) { LastUsed = ++_clock };
         if (_plans.Count >= MaxPlans)
         {
             PlanEntry victim = _plans.MinBy(p => p.LastUsed)!;
@@ -269,18 +280,9 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         return entry;
     }
 
-    private int IndexOf(string input)
-    {
-        for (int k = 0; k < Inputs.Count; k++)
-        {
-            if (Inputs[k].Name == input)
-            {
-                return k;
-            }
-        }
-
-        throw new LightNetException(ErrorCode.InvalidArgument, $"Model '{_modelName}' has no input '{input}'.");
-    }
+    private int IndexOf(string input) => _inputIndex.TryGetValue(input, out int k)
+        ? k
+        : throw new LightNetException(ErrorCode.InvalidArgument, $"Model '{_modelName}' has no input '{input}'.");
 
     /// <summary>A prepared run let go of <paramref name="plan"/>: free it if it was evicted and nothing else holds it.</summary>
     private void Release(PlanEntry plan)
@@ -391,7 +393,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
     private TensorBuffer[] CheckInputs(IReadOnlyDictionary<string, TensorBuffer> inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        foreach (string name in inputs.Keys.Where(n => Inputs.All(i => i.Name != n)))
+        foreach (string name in inputs.Keys.Where(n => !_inputIndex.ContainsKey(n)))
         {
             throw new LightNetException(ErrorCode.InvalidArgument,
                 $"Model '{_modelName}' has no input '{name}'; its inputs: {string.Join(", ", Inputs.Select(i => i.ToString()))}.");

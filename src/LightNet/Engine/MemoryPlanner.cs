@@ -71,45 +71,46 @@ internal sealed class MemoryPlan
             }
         }
 
+        // Per storage root, kept up to date as values join it: the last step any of its values is read, and whether one
+        // of them is a graph output. A value's root is stored directly (never a chain), so each decision is O(1) and
+        // planning stays linear in the graph (it was cubic in the length of an in-place chain).
+        var rootLastUse = new Dictionary<string, int>(StringComparer.Ordinal);
+        var rootHoldsOutput = new HashSet<string>(StringComparer.Ordinal);
+        int LastUseOf(string r) => rootLastUse.TryGetValue(r, out int last) ? last : uses.GetValueOrDefault(r, -1);
+        bool HoldsOutput(string r) => rootHoldsOutput.Contains(r) || outputs.Contains(r);
+        void Join(string value, string r)
+        {
+            root[value] = r;
+            rootLastUse[r] = Math.Max(LastUseOf(r), uses.GetValueOrDefault(value, -1));
+            if (outputs.Contains(value))
+            {
+                rootHoldsOutput.Add(r);
+            }
+        }
+
         int inPlace = 0;
         for (int s = 0; s < graph.Nodes.Count; s++)
         {
             OptimizedNode n = graph.Nodes[s];
             if (n.OpType == "View")
             {
-                root[n.Outputs[0]] = n.Inputs[0];
+                Join(n.Outputs[0], Root(n.Inputs[0]));
                 continue;
             }
 
             if (s_inPlace.Contains(n.OpType) && !outputs.Contains(n.Outputs[0]))
             {
                 string? victim = n.Inputs.Where(x => x.Length > 0 && !IsConstant(x)).FirstOrDefault(x =>
-                    Bytes(x) == Bytes(n.Outputs[0]) && AllAliasesDieAt(Root(x), s));
+                    Bytes(x) == Bytes(n.Outputs[0]) && !HoldsOutput(Root(x)) && LastUseOf(Root(x)) <= s);
                 if (victim is not null)
                 {
-                    root[n.Outputs[0]] = victim;
+                    Join(n.Outputs[0], Root(victim));
                     inPlace++;
                 }
             }
-
-            bool AllAliasesDieAt(string r, int step)
-            {
-                if (outputs.Any(o => Root(o) == r))
-                {
-                    return false;
-                }
-
-                foreach ((string v, int last) in uses)
-                {
-                    if (Root(v) == r && last > step)
-                    {
-                        return false;
-                    }
-                }
-
-                return true;
-            }
         }
+
+        var outputRoots = outputs.Select(Root).ToHashSet(StringComparer.Ordinal);
 
         for (int s = 0; s < graph.Nodes.Count; s++)
         {
@@ -151,8 +152,11 @@ internal sealed class MemoryPlan
             long need = size[r];
             naive += need;
             long at = 0;
-            foreach ((long off, long sz, _) in live.OrderBy(b => b.Offset))
+            int position = 0;
+            // live is kept sorted by offset (it was sorted again for every value: quadratic in the live values).
+            for (; position < live.Count; position++)
             {
+                (long off, long sz, _) = live[position];
                 if (off - at >= need)
                 {
                     break;
@@ -161,14 +165,14 @@ internal sealed class MemoryPlan
                 at = Math.Max(at, off + sz);
             }
 
-            live.Add((at, need, r));
+            live.Insert(position, (at, need, r));
             offsets[r] = at;
             arena = Math.Max(arena, at + need);
         }
 
         void Release(int step)
         {
-            live.RemoveAll(b => lastUse.GetValueOrDefault(b.Root, -1) <= step && !outputs.Any(o => Root(o) == b.Root));
+            live.RemoveAll(b => lastUse.GetValueOrDefault(b.Root, -1) <= step && !outputRoots.Contains(b.Root));
         }
 
         foreach (string i in inputs)

@@ -25,6 +25,20 @@ internal sealed class OnnxReader
     /// <summary>Tensors whose data came from external files, by tensor name (used when saving).</summary>
     public Dictionary<string, ReadOnlyMemory<byte>> ExternalData { get; } = new(StringComparer.Ordinal);
 
+    private long _nodes;
+    private long _initializers;
+    private long _elements;
+
+    /// <summary>Adds <paramref name="count"/> to a running total and refuses the model once it passes <paramref name="limit"/>.</summary>
+    private void Count(ref long total, long count, long limit, string what, string option)
+    {
+        total += count;
+        if (total > limit)
+        {
+            throw Invalid(ErrorCode.ResourceLimit, $"has more than {limit} {what} (ModelLoadOptions.{option})");
+        }
+    }
+
     public Graph ReadGraph(GraphProto proto, IReadOnlySet<string> outerScope, int depth)
     {
         if (depth > _options.RecursionLimit)
@@ -33,6 +47,22 @@ internal sealed class OnnxReader
         }
 
         string graphName = proto.Name.Length > 0 ? $"graph '{proto.Name}'" : "the graph";
+        // Counts first, before anything is built from them: loading stays linear, and absurd counts stop here.
+        Count(ref _nodes, proto.Node.Count, _options.MaxNodes, "nodes", nameof(ModelLoadOptions.MaxNodes));
+        Count(ref _initializers, proto.Initializer.Count, _options.MaxInitializers, "initializers", nameof(ModelLoadOptions.MaxInitializers));
+        if (proto.Input.Count > _options.MaxGraphInputs)
+        {
+            throw Invalid(ErrorCode.ResourceLimit, $"{graphName} has {proto.Input.Count} inputs, more than {_options.MaxGraphInputs} (ModelLoadOptions.MaxGraphInputs)");
+        }
+
+        foreach (NodeProto n in proto.Node)
+        {
+            if (n.Attribute.Count > _options.MaxAttributesPerNode)
+            {
+                throw Invalid(ErrorCode.ResourceLimit,
+                    $"node '{n.Name}' ({n.OpType}) has {n.Attribute.Count} attributes, more than {_options.MaxAttributesPerNode} (ModelLoadOptions.MaxAttributesPerNode)");
+            }
+        }
 
         var initializers = new Dictionary<string, TensorData>(StringComparer.Ordinal);
         foreach (TensorProto t in proto.Initializer)
@@ -320,6 +350,7 @@ internal sealed class OnnxReader
         }
 
         long count = Shapes.ElementCount(dims);
+        Count(ref _elements, count, _options.MaxTotalElements, "stored tensor elements", nameof(ModelLoadOptions.MaxTotalElements));
         if (type == TensorElementType.String)
         {
             if (t.StringData.Count != count)
@@ -482,12 +513,24 @@ internal sealed class OnnxReader
                 $"{what}: external data path '{location}' must be relative and stay inside the model's folder '{folder}'");
         }
 
-        // A link inside the folder that points outside it is an escape too.
-        FileSystemInfo? target = File.Exists(full) ? new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) : null;
-        if (target is not null && !Path.GetFullPath(target.FullName).StartsWith(folderWithSeparator, StringComparison.Ordinal))
+        // A link inside the folder that points outside it is an escape too: the file's and any folder's on the way
+        // (a folder link 'etc -> /etc' with location 'etc/passwd'), so both paths are compared with every link resolved.
+        string realFolder, realFile;
+        try
+        {
+            realFolder = BoundedFileRead.RealPath(folder);
+            realFile = BoundedFileRead.RealPath(full);
+        }
+        catch (IOException e)
+        {
+            throw Invalid(ErrorCode.ExternalDataRejected, $"{what}: external data path '{location}' cannot be resolved: {e.Message}", e);
+        }
+
+        string realFolderWithSeparator = Path.EndsInDirectorySeparator(realFolder) ? realFolder : realFolder + Path.DirectorySeparatorChar;
+        if (!realFile.StartsWith(realFolderWithSeparator, StringComparison.Ordinal))
         {
             throw Invalid(ErrorCode.ExternalDataRejected,
-                $"{what}: external data file '{location}' is a link to '{target.FullName}', outside the model's folder");
+                $"{what}: external data file '{location}' resolves through a link to '{realFile}', outside the model's folder '{realFolder}'");
         }
 
         if (!File.Exists(full))
@@ -501,7 +544,7 @@ internal sealed class OnnxReader
             throw Invalid(ErrorCode.IOFailure, $"{what}: external data file '{location}' is not a regular file (a device, FIFO or socket)");
         }
 
-        return full;
+        return realFile;
     }
 
     private static string Describe(NodeProto n, int index) =>

@@ -50,6 +50,18 @@ internal abstract class OperatorDef
     }
 
     /// <summary>
+    /// The checks of the ONNX specification that every runtime relies on and that do not need shapes: positive strides,
+    /// dilations, kernel and block sizes, non-negative pads, a group count of at least 1, attribute lengths that agree,
+    /// integers within the range native code computes with. A problem here means the model is invalid (not merely
+    /// outside what <c>cpu-simd</c> implements), so it is also checked before ONNX Runtime or cuDNN sees the model
+    /// (<see cref="OperatorRegistry.ValidateSpecification"/>); the interpreter checks it with <see cref="Validate"/>.
+    /// The default accepts everything.
+    /// </summary>
+    public virtual void ValidateSpecification(Node node, long opset, List<string> problems)
+    {
+    }
+
+    /// <summary>
     /// Multiply-accumulates of one execution, from the inferred input and output shapes (null where unknown), for
     /// <c>ModelInfo.Macs</c>. The default, 0, is right for operators without multiply-accumulate work; the
     /// convention counts Conv, ConvTranspose, Gemm and MatMul (and their integer forms).

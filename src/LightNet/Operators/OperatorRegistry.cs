@@ -23,6 +23,37 @@ internal static class OperatorRegistry
     public static OperatorDef? Find(string domain, string opType) =>
         s_ops.GetValueOrDefault((NormalizeDomain(domain), opType));
 
+    /// <summary>
+    /// Adds one line per problem that <see cref="OperatorDef.ValidateSpecification"/> finds in any node of
+    /// <paramref name="graph"/> or of its subgraphs (naming the node, operator and attribute); operators the registry
+    /// does not know are left to whoever runs them.
+    /// </summary>
+    public static void ValidateSpecification(Onnx.Graph graph, long opset, List<string> problems)
+    {
+        var pending = new Stack<Onnx.Graph>();
+        pending.Push(graph);
+        while (pending.Count > 0)
+        {
+            foreach (Onnx.Node n in pending.Pop().Nodes)
+            {
+                if (Find(n.Domain, n.OpType) is { } op)
+                {
+                    var local = new List<string>();
+                    op.ValidateSpecification(n, opset, local);
+                    problems.AddRange(local.Select(p => $"{n.OpType} node '{(n.Name.Length > 0 ? n.Name : "#" + n.Index)}' (opset {opset}): {p}"));
+                }
+
+                foreach (Onnx.NodeAttribute a in n.Attributes.Values)
+                {
+                    foreach (Onnx.Graph body in a.GraphValue is { } g ? [g] : a.GraphValues)
+                    {
+                        pending.Push(body);
+                    }
+                }
+            }
+        }
+    }
+
     public static string NormalizeDomain(string domain) => domain is "ai.onnx" ? "" : domain;
 
     private static Dictionary<(string, string), OperatorDef> Build()

@@ -100,6 +100,31 @@ public sealed class ModelDownloader
     } = TimeSpan.FromSeconds(60);
 
     /// <summary>
+    /// The most bytes one download may bring when the file's size is not pinned (<see cref="PretrainedFile.SizeBytes"/>);
+    /// more, or an announced length over it, fails with <see cref="ErrorCode.DownloadFailed"/> and deletes what was
+    /// received. Default 2 GiB (protobuf's ceiling for a model); at least 1.
+    /// </summary>
+    public long MaxBytes
+    {
+        get;
+        init => field = value >= 1
+            ? value
+            : throw new LightNetException(ErrorCode.InvalidArgument, $"{nameof(MaxBytes)} must be at least 1, not {value}.");
+    } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Whether plain <c>http://</c> URLs are fetched from other machines. Off by default: a model is code, and an
+    /// unencrypted download can be altered on the way. Loopback addresses (localhost, 127.0.0.1, ::1) are always allowed.
+    /// </summary>
+    public bool AllowInsecureHttp { get; init; }
+
+    /// <summary>
+    /// Whether a redirect may lead to another origin (scheme, host or port) than the URL asked for. Off by default;
+    /// model hosts that serve files from a CDN need it on.
+    /// </summary>
+    public bool AllowCrossOriginRedirects { get; init; }
+
+    /// <summary>
     /// Returns the verified file from the cache, downloading (or resuming) it first when it is missing or no
     /// longer matches its hash.
     /// </summary>
@@ -112,7 +137,8 @@ public sealed class ModelDownloader
     /// </param>
     /// <returns>The full path of the verified file in the cache.</returns>
     /// <exception cref="LightNetException">
-    /// <see cref="ErrorCode.InvalidArgument"/> for a null file or unusable cache folder;
+    /// <see cref="ErrorCode.InvalidArgument"/> for a null file or unusable cache folder, or an <c>http://</c> URL of another
+    /// machine without <see cref="AllowInsecureHttp"/>;
     /// <see cref="ErrorCode.DownloadFailed"/> for an HTTP error status, or network errors that persist after
     /// <see cref="MaxAttempts"/> attempts; <see cref="ErrorCode.ChecksumMismatch"/> when the downloaded bytes do
     /// not match the pinned or recorded SHA-256 (nothing is cached then); <see cref="ErrorCode.IOFailure"/> when
@@ -131,6 +157,7 @@ public sealed class ModelDownloader
         }
 
         CachePaths paths = ResolvePaths(file, cacheDirectory);
+        CheckScheme(file, file.Url);
         cancellationToken.ThrowIfCancellationRequested();
 
         SemaphoreSlim gate = _fileLocks.GetOrAdd(paths.Final, static _ => new SemaphoreSlim(1, 1));
@@ -325,6 +352,18 @@ public sealed class ModelDownloader
 
         using (response)
         {
+            Uri? final = response.RequestMessage?.RequestUri;
+            if (final is not null && final != file.Url)
+            {
+                CheckScheme(file, final);
+                if (!AllowCrossOriginRedirects && !SameOrigin(final, file.Url))
+                {
+                    throw new LightNetException(ErrorCode.DownloadFailed,
+                        $"Downloading '{file.FileName}' from {file.Url} failed: the server redirected to another origin, {final.GetLeftPart(UriPartial.Authority)} " +
+                        $"(set {nameof(ModelDownloader)}.{nameof(AllowCrossOriginRedirects)} to follow it).");
+                }
+            }
+
             long offset;
             long? total;
             ContentRangeHeaderValue? range = response.Content.Headers.ContentRange;
@@ -395,6 +434,12 @@ public sealed class ModelDownloader
                     throw new LightNetException(ErrorCode.DownloadFailed, message);
             }
 
+            if (file.SizeBytes is null && total is { } announcedTotal && announcedTotal > MaxBytes)
+            {
+                throw new LightNetException(ErrorCode.DownloadFailed,
+                    $"Downloading '{file.FileName}' from {file.Url} failed: the server announces {announcedTotal} bytes, over the limit of {MaxBytes} ({nameof(ModelDownloader)}.{nameof(MaxBytes)}).");
+            }
+
             if (file.SizeBytes is { } expectedSize && total is { } announced && announced != expectedSize)
             {
                 throw new LightNetException(
@@ -445,7 +490,7 @@ public sealed class ModelDownloader
                             await WritePartialAsync(output, paths.Partial, buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
                             received += read;
 
-                            if ((total is { } t && received > t) || (file.SizeBytes is { } s && received > s))
+                            if ((total is { } t && received > t) || (file.SizeBytes is { } s && received > s) || (file.SizeBytes is null && received > MaxBytes))
                             {
                                 tooLong = true;
                                 break;
@@ -471,7 +516,8 @@ public sealed class ModelDownloader
                 DeleteFile(paths.Partial);
                 throw new LightNetException(
                     ErrorCode.DownloadFailed,
-                    $"Downloading '{file.FileName}' from {file.Url} failed: the server sent more than the {total ?? file.SizeBytes} bytes expected.");
+                    $"Downloading '{file.FileName}' from {file.Url} failed: the server sent more than the {total ?? file.SizeBytes ?? MaxBytes} bytes expected" +
+                    $"{(total is null && file.SizeBytes is null ? $" ({nameof(ModelDownloader)}.{nameof(MaxBytes)})" : "")}.");
             }
 
             if (total is { } whole && received < whole)
@@ -619,6 +665,23 @@ public sealed class ModelDownloader
             throw new LightNetException(ErrorCode.IOFailure, $"Cannot write the download in progress '{path}': {e.Message}", e);
         }
     }
+
+    /// <summary>Refuses a URL that is neither HTTPS nor loopback HTTP (unless <see cref="AllowInsecureHttp"/>).</summary>
+    private void CheckScheme(PretrainedFile file, Uri url)
+    {
+        bool secure = url.Scheme == Uri.UriSchemeHttps;
+        bool loopbackHttp = url.Scheme == Uri.UriSchemeHttp && url.IsLoopback;
+        bool insecureAllowed = url.Scheme == Uri.UriSchemeHttp && AllowInsecureHttp;
+        if (!secure && !loopbackHttp && !insecureAllowed)
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument,
+                $"Refusing to download '{file.FileName}' from {url}: only https:// is used for other machines" +
+                $"{(url.Scheme == Uri.UriSchemeHttp ? $" (set {nameof(ModelDownloader)}.{nameof(AllowInsecureHttp)} to allow http://)" : "")}.");
+        }
+    }
+
+    private static bool SameOrigin(Uri a, Uri b) =>
+        a.Scheme == b.Scheme && string.Equals(a.Host, b.Host, StringComparison.OrdinalIgnoreCase) && a.Port == b.Port;
 
     private static CachePaths ResolvePaths(PretrainedFile file, string cacheDirectory)
     {

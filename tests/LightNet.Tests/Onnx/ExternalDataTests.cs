@@ -85,6 +85,38 @@ public class ExternalDataTests
     }
 
     [Fact]
+    public void FolderLinkPointingOutsideIsRejected()
+    {
+        // Issue 19: 'etc -> /etc' inside the model folder and location 'etc/passwd' (only the last component was checked).
+        using var dir = new TempDirectory();
+        string modelDir = dir.File("model");
+        Directory.CreateDirectory(modelDir);
+        Directory.CreateDirectory(dir.File("outside"));
+        File.WriteAllBytes(dir.File("outside/weights.bin"), WeightBytes());
+        Directory.CreateSymbolicLink(Path.Combine(modelDir, "etc"), dir.File("outside"));
+        File.WriteAllBytes(Path.Combine(modelDir, "m.onnx"), WithExternalWeights("etc/weights.bin"));
+        var e = Assert.Throws<LightNetException>(() =>
+            Model.Load(Path.Combine(modelDir, "m.onnx"), new ModelLoadOptions { AllowExternalData = true }));
+        Assert.Equal(ErrorCode.ExternalDataRejected, e.Code);
+        Assert.Contains("etc/weights.bin", e.Message);
+    }
+
+    [Fact]
+    public void LinksThatStayInsideTheFolderAreFollowed()
+    {
+        using var dir = new TempDirectory();
+        string modelDir = dir.File("model");
+        Directory.CreateDirectory(Path.Combine(modelDir, "data"));
+        File.WriteAllBytes(Path.Combine(modelDir, "data", "weights.bin"), WeightBytes());
+        Directory.CreateSymbolicLink(Path.Combine(modelDir, "alias"), "data");
+        // The model folder itself reached through a link is fine too: both sides are compared resolved.
+        Directory.CreateSymbolicLink(dir.File("linked-model"), modelDir);
+        File.WriteAllBytes(Path.Combine(modelDir, "m.onnx"), WithExternalWeights("alias/weights.bin"));
+        Model m = Model.Load(Path.Combine(dir.File("linked-model"), "m.onnx"), new ModelLoadOptions { AllowExternalData = true });
+        Assert.Equal(WeightBytes(), m.Graph.Initializers["w"].RawData.ToArray());
+    }
+
+    [Fact]
     public void AnExternalDataFifoIsRefusedWithoutBlocking()
     {
         using var dir = new TempDirectory();

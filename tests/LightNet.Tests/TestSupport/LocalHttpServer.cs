@@ -52,6 +52,9 @@ public sealed class LocalHttpServer : IAsyncDisposable, IDisposable
     /// <summary>The server's root address, e.g. http://127.0.0.1:12345/.</summary>
     public Uri BaseUri { get; }
 
+    /// <summary>When set, every request is answered with a 302 redirect to this address.</summary>
+    public Uri? RedirectTo { get; set; }
+
     /// <summary>How many requests have been received (complete request heads).</summary>
     public int RequestCount => Volatile.Read(ref _requestCount);
 
@@ -201,6 +204,12 @@ public sealed class LocalHttpServer : IAsyncDisposable, IDisposable
 
     private async Task RespondAsync(TcpClient client, NetworkStream stream, RecordedRequest request, int number, CancellationToken cancellationToken)
     {
+        if (RedirectTo is { } target)
+        {
+            await WriteHeadAsync(stream, 302, ("Location", target.AbsoluteUri), ("Content-Length", "0")).ConfigureAwait(false);
+            return;
+        }
+
         if (StatusCode is { } status)
         {
             byte[] text = Encoding.ASCII.GetBytes($"status {status}\n");

@@ -426,4 +426,42 @@ public sealed class ModelDownloaderTests : IDisposable
             onReport?.Invoke(value);
         }
     }
+
+    [Fact]
+    public async Task PlainHttpToAnotherMachine_IsRefusedBeforeAnyRequest()
+    {
+        var file = new PretrainedFile(FileName, new Uri("http://models.example.invalid/" + FileName));
+        var e = await Assert.ThrowsAsync<LightNetException>(() => NewDownloader().DownloadAsync(file, _cache, cancellationToken: Timeout()));
+        Assert.Equal(ErrorCode.InvalidArgument, e.Code);
+        Assert.Contains("AllowInsecureHttp", e.Message);
+        Assert.False(File.Exists(PartialPath));
+    }
+
+    [Fact]
+    public async Task UnpinnedDownload_StopsAtTheDefaultOrGivenCap()
+    {
+        Assert.Equal(2L * 1024 * 1024 * 1024, new ModelDownloader().MaxBytes);
+        await using var server = new LocalHttpServer(_payload);
+        ModelDownloader capped = new(logger: _logger) { MaxAttempts = 1, MaxBytes = 1024 * 1024, StallTimeout = TimeSpan.FromSeconds(5) };
+        var e = await Assert.ThrowsAsync<LightNetException>(() => capped.DownloadAsync(FileOn(server), _cache, cancellationToken: Timeout()));
+        Assert.Equal(ErrorCode.DownloadFailed, e.Code);
+        Assert.Contains("MaxBytes", e.Message);
+        Assert.False(File.Exists(FinalPath));
+        Assert.True(!File.Exists(PartialPath) || new FileInfo(PartialPath).Length <= 1024 * 1024 + 81920);
+    }
+
+    [Fact]
+    public async Task CrossOriginRedirect_IsRefusedUnlessAllowed()
+    {
+        await using var target = new LocalHttpServer(_payload);
+        await using var origin = new LocalHttpServer([]) { RedirectTo = target.UrlFor("models/" + FileName) };
+        var e = await Assert.ThrowsAsync<LightNetException>(() => NewDownloader().DownloadAsync(FileOn(origin), _cache, cancellationToken: Timeout()));
+        Assert.Equal(ErrorCode.DownloadFailed, e.Code);
+        Assert.Contains("AllowCrossOriginRedirects", e.Message);
+        Assert.False(File.Exists(FinalPath));
+
+        ModelDownloader allowing = new(logger: _logger) { AllowCrossOriginRedirects = true, RetryDelay = TimeSpan.FromMilliseconds(10) };
+        string path = await allowing.DownloadAsync(FileOn(origin, Sha256Of(_payload), _payload.Length), _cache, cancellationToken: Timeout());
+        Assert.Equal(_payload, await File.ReadAllBytesAsync(path));
+    }
 }

@@ -70,8 +70,16 @@ internal static class CudaLibraries
             raw.AddRange(variable.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         }
 
-        return raw.SelectMany(Expand).Distinct(StringComparer.Ordinal).ToArray();
+        // Only absolute folders: a relative one would resolve from the working directory, where anyone who can plant a
+        // './lib/libcudart.so.13' would have its constructor run in this process.
+        return raw.Where(Path.IsPathFullyQualified).SelectMany(Expand).Distinct(StringComparer.Ordinal).ToArray();
     }
+
+    /// <summary>The configured folders that are ignored because they are not absolute (for the availability message).</summary>
+    public static IReadOnlyList<string> IgnoredRelativeFolders(string? libPathOption) =>
+        (libPathOption ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Concat((Environment.GetEnvironmentVariable(PathVariable) ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Where(f => !Path.IsPathFullyQualified(f)).ToArray();
 
     /// <summary>Expands one '*' path segment (the pip layout nvidia/*/lib); other folders are returned as given.</summary>
     private static IEnumerable<string> Expand(string folder)

@@ -71,8 +71,10 @@ internal sealed class CudnnBackend : Backend
             string where = libraries.Folders.Count == 0
                 ? $"the default library path ({CudaLibraries.PathVariable} is not set)"
                 : $"{string.Join(", ", libraries.Folders)} and the default library path";
+            IReadOnlyList<string> ignored = CudaLibraries.IgnoredRelativeFolders(LibPath);
+            string ignoredNote = ignored.Count == 0 ? "" : $" Ignored because not absolute: {string.Join(", ", ignored)}.";
             return BackendAvailability.Unavailable(
-                $"{Name} is unavailable: {string.Join(", ", libraries.Missing)} not found in {where}. {InstallHint}");
+                $"{Name} is unavailable: {string.Join(", ", libraries.Missing)} not found in {where}.{ignoredNote} {InstallHint}");
         }
 
         try
@@ -170,6 +172,7 @@ internal sealed class CudnnBackend : Backend
         options ??= InferenceOptions.Default;
         options.Validate();
         EnsureAvailable();
+        SessionPreflight.BeforeNative(model, options, Name);
         CudnnPlan plan = CudnnPlan.Create(model, Precision == Precision.Fp16, options);
         return new CudnnSession(this, model, plan, options);
     }

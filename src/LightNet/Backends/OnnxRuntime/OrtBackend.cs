@@ -93,6 +93,9 @@ internal sealed class OrtBackend : Backend
                 $"Backend '{Name}' runs FP16 models, and '{model.Graph.Name}' stores its weights in FP32: convert it to FP16 first, or use '{_provider.Name}'.");
         }
 
+        // ONNX Runtime trusts what it is given: a bad attribute can end the process (SIGFPE), not just fail the call.
+        SessionPreflight.BeforeNative(model, options, Name);
+
         SessionOptions sessionOptions;
         try
         {

@@ -6,7 +6,11 @@ using OrtElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
 
 namespace LightNet.Backends.OnnxRuntime;
 
-/// <summary>An ONNX Runtime InferenceSession behind LightNet's session contract.</summary>
+/// <summary>
+/// An ONNX Runtime InferenceSession behind LightNet's session contract. Runs may come from many threads at once;
+/// <see cref="Dispose"/> never frees the native session under a running call (<see cref="NativeLifetime"/>): it refuses
+/// new calls and the native session is released when the last running call, and the last prepared run, is done.
+/// </summary>
 internal sealed class OrtSession : IInferenceSession
 {
     private readonly InferenceSession _session;
@@ -15,7 +19,8 @@ internal sealed class OrtSession : IInferenceSession
     private readonly string _modelName;
     private readonly bool _profiling;
     private readonly string[] _outputNames;
-    private int _disposed;
+    private readonly NativeLifetime _lifetime;
+    private readonly HashSet<string> _inputNames;
 
     public OrtSession(OrtBackend backend, Model model, SessionOptions sessionOptions, InferenceOptions options)
     {
@@ -27,11 +32,13 @@ internal sealed class OrtSession : IInferenceSession
         {
             _session = new InferenceSession(model.ToArray(), sessionOptions);
         }
-        catch (OnnxRuntimeException e)
+        catch (Exception e) when (e is OnnxRuntimeException || IsRawWrapperException(e))
         {
             sessionOptions.Dispose();
             _runOptions.Dispose();
-            throw Translate(e, ErrorCode.InvalidModel, $"ONNX Runtime ({backend.Name}) rejected model '{_modelName}'");
+            throw e is OnnxRuntimeException ort
+                ? Translate(ort, ErrorCode.InvalidModel, $"ONNX Runtime ({backend.Name}) rejected model '{_modelName}'")
+                : new LightNetException(ErrorCode.InvalidModel, $"ONNX Runtime ({backend.Name}) rejected model '{_modelName}': {e.GetType().Name}: {e.Message}", e);
         }
 
         try
@@ -57,10 +64,24 @@ internal sealed class OrtSession : IInferenceSession
                 throw Translate(ort, ErrorCode.InvalidModel, $"ONNX Runtime ({backend.Name}) could not describe the inputs and outputs of '{_modelName}'");
             }
 
+            if (IsRawWrapperException(e))
+            {
+                // The managed wrapper reads metadata with dictionaries and arrays: an unusual model surfaces as a raw .NET exception.
+                throw new LightNetException(ErrorCode.UnsupportedType,
+                    $"ONNX Runtime ({backend.Name}) could not describe the inputs and outputs of '{_modelName}': {e.GetType().Name}: {e.Message}", e);
+            }
+
             throw;
         }
 
         _outputNames = Outputs.Select(o => o.Name).ToArray();
+        _inputNames = Inputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        _lifetime = new NativeLifetime(() =>
+        {
+            _session.Dispose();
+            _sessionOptions.Dispose();
+            _runOptions.Dispose();
+        });
     }
 
     public Backend Backend { get; }
@@ -80,6 +101,10 @@ internal sealed class OrtSession : IInferenceSession
             || e.Message.Contains("not implemented", StringComparison.OrdinalIgnoreCase);
         return new LightNetException(unsupported ? ErrorCode.UnsupportedOperator : fallback, $"{context}: {e.Message}", e);
     }
+
+    /// <summary>The .NET exceptions ONNX Runtime's managed wrapper lets out for unusual models (translated, never passed on raw).</summary>
+    private static bool IsRawWrapperException(Exception e) =>
+        e is KeyNotFoundException or IndexOutOfRangeException or ArgumentException or InvalidOperationException or NotSupportedException or OverflowException;
 
     /// <summary>"input 'x' is a sequence", one per value that is not a tensor.</summary>
     private static IEnumerable<string> NonTensors(IReadOnlyDictionary<string, NodeMetadata> metadata, string role) =>
@@ -112,9 +137,9 @@ internal sealed class OrtSession : IInferenceSession
 
     public IReadOnlyDictionary<string, TensorBuffer> Run(IReadOnlyDictionary<string, TensorBuffer> inputs)
     {
-        ThrowIfDisposed();
         string[] names = CheckInputs(inputs);
         var values = new OrtValue[names.Length];
+        Enter();
         try
         {
             for (int i = 0; i < names.Length; i++)
@@ -142,6 +167,8 @@ internal sealed class OrtSession : IInferenceSession
             {
                 v?.Dispose();
             }
+
+            _lifetime.Exit();
         }
     }
 
@@ -170,6 +197,7 @@ internal sealed class OrtSession : IInferenceSession
         }
 
         string path;
+        Enter();
         try
         {
             path = _session.EndProfiling();
@@ -177,6 +205,10 @@ internal sealed class OrtSession : IInferenceSession
         catch (OnnxRuntimeException e)
         {
             throw Translate(e, ErrorCode.InferenceFailed, $"ONNX Runtime ({Backend.Name}) could not end profiling of '{_modelName}'");
+        }
+        finally
+        {
+            _lifetime.Exit();
         }
 
         try
@@ -198,7 +230,7 @@ internal sealed class OrtSession : IInferenceSession
     private string[] CheckInputs(IReadOnlyDictionary<string, TensorBuffer> inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        foreach (string name in inputs.Keys.Where(n => Inputs.All(i => i.Name != n)))
+        foreach (string name in inputs.Keys.Where(n => !_inputNames.Contains(n)))
         {
             throw new LightNetException(ErrorCode.InvalidArgument,
                 $"Model '{_modelName}' has no input '{name}'; its inputs: {string.Join(", ", Inputs.Select(i => i.ToString()))}.");
@@ -245,38 +277,71 @@ internal sealed class OrtSession : IInferenceSession
 
     private void ThrowIfDisposed()
     {
-        if (Volatile.Read(ref _disposed) != 0)
+        if (_lifetime.IsDisposed)
         {
-            throw new LightNetException(ErrorCode.InvalidOperation, $"The session for '{_modelName}' on '{Backend.Name}' has been disposed.");
+            throw Disposed();
         }
     }
 
-    public void Dispose()
+    private LightNetException Disposed() =>
+        new(ErrorCode.InvalidOperation, $"The session for '{_modelName}' on '{Backend.Name}' has been disposed.");
+
+    /// <summary>Enters a call that uses the native session (pair with <c>_lifetime.Exit()</c>); refuses once disposed.</summary>
+    private void Enter()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        if (!_lifetime.TryEnter())
         {
-            _session.Dispose();
-            _sessionOptions.Dispose();
-            _runOptions.Dispose();
+            throw Disposed();
         }
     }
 
-    /// <summary>Inputs and outputs bound once through an OrtIoBinding: each Run makes no managed allocation.</summary>
+    /// <summary>
+    /// Refuses new calls; the native session is released once no call is running and every prepared run made from it
+    /// is disposed (at once when there are none).
+    /// </summary>
+    public void Dispose() => _lifetime.Dispose();
+
+    /// <summary>
+    /// Inputs and outputs bound once through an OrtIoBinding: each Run makes no managed allocation. It holds its session
+    /// open (one entered call for its whole life), so the native session outlives its binding; <see cref="Dispose"/>
+    /// during a <see cref="Run"/> frees the binding when that run returns.
+    /// </summary>
     private sealed class PreparedRun : IPreparedRun
     {
         private readonly OrtSession _owner;
         private readonly OrtIoBinding _binding;
         private readonly List<OrtValue> _values = [];
         private readonly IReadOnlyDictionary<string, TensorBuffer> _inputs;
+        private readonly NativeLifetime _lifetime;
         private int _busy;
-        private int _disposed;
 
         public PreparedRun(OrtSession owner, IReadOnlyDictionary<string, TensorBuffer> inputs, IReadOnlyDictionary<string, TensorBuffer> outputs)
         {
             _owner = owner;
             _inputs = inputs;
             Outputs = outputs;
-            _binding = owner._session.CreateIoBinding();
+            owner.Enter();
+            try
+            {
+                _binding = owner._session.CreateIoBinding();
+            }
+            catch
+            {
+                owner._lifetime.Exit();
+                throw;
+            }
+
+            _lifetime = new NativeLifetime(() =>
+            {
+                _binding.Dispose();
+                foreach (OrtValue v in _values)
+                {
+                    v.Dispose();
+                }
+
+                GC.KeepAlive(_inputs);
+                _owner._lifetime.Exit();
+            });
             try
             {
                 foreach (TensorSpec spec in owner.Inputs)
@@ -304,44 +369,40 @@ internal sealed class OrtSession : IInferenceSession
 
         public void Run()
         {
-            if (Volatile.Read(ref _disposed) != 0)
+            if (!_lifetime.TryEnter())
             {
                 throw new LightNetException(ErrorCode.InvalidOperation, "The prepared run has been disposed.");
             }
 
-            _owner.ThrowIfDisposed();
-            if (Interlocked.Exchange(ref _busy, 1) != 0)
-            {
-                throw new LightNetException(ErrorCode.InvalidOperation,
-                    "A prepared run was started from two threads at once; prepare one per thread (IInferenceSession.Run is thread-safe).");
-            }
-
             try
             {
-                _owner._session.RunWithBinding(_owner._runOptions, _binding);
-            }
-            catch (OnnxRuntimeException e)
-            {
-                throw Translate(e, ErrorCode.InferenceFailed, $"ONNX Runtime ({_owner.Backend.Name}) failed running '{_owner._modelName}'");
+                _owner.ThrowIfDisposed();
+                if (Interlocked.Exchange(ref _busy, 1) != 0)
+                {
+                    throw new LightNetException(ErrorCode.InvalidOperation,
+                        "A prepared run was started from two threads at once; prepare one per thread (IInferenceSession.Run is thread-safe).");
+                }
+
+                try
+                {
+                    _owner._session.RunWithBinding(_owner._runOptions, _binding);
+                }
+                catch (OnnxRuntimeException e)
+                {
+                    throw Translate(e, ErrorCode.InferenceFailed, $"ONNX Runtime ({_owner.Backend.Name}) failed running '{_owner._modelName}'");
+                }
+                finally
+                {
+                    Volatile.Write(ref _busy, 0);
+                }
             }
             finally
             {
-                Volatile.Write(ref _busy, 0);
+                _lifetime.Exit();
             }
         }
 
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                _binding.Dispose();
-                foreach (OrtValue v in _values)
-                {
-                    v.Dispose();
-                }
-
-                GC.KeepAlive(_inputs);
-            }
-        }
+        /// <summary>Refuses new runs; the binding is freed now, or when a run in progress returns.</summary>
+        public void Dispose() => _lifetime.Dispose();
     }
 }

@@ -9,11 +9,11 @@ internal sealed class SpaceToDepth : OperatorDef
 
     public override string Types => "all";
 
-    public override void Validate(Node node, long opset, List<string> problems)
+    public override void ValidateSpecification(Node node, long opset, List<string> problems)
     {
-        if (node.GetInt("blocksize", 0) <= 0)
+        if (node.GetInt("blocksize", 0) is <= 0 or > NeuralNet.SpatialGeometry.MaxWindowValue)
         {
-            problems.Add("attribute 'blocksize' must be positive");
+            problems.Add($"attribute 'blocksize' = {node.GetInt("blocksize", 0)} must be from 1 to {NeuralNet.SpatialGeometry.MaxWindowValue}");
         }
     }
 

@@ -11,6 +11,19 @@ internal sealed class Split : OperatorDef
 
     public override string Types => "all";
 
+    public override void ValidateSpecification(Node node, long opset, List<string> problems)
+    {
+        if (node.GetInts("split") is { } split && split.Any(v => v < 0))
+        {
+            problems.Add($"attribute 'split' = {Dimension.Format(split)} must not hold negative sizes");
+        }
+
+        if (node.Attributes.ContainsKey("num_outputs") && node.GetInt("num_outputs", 1) < 1)
+        {
+            problems.Add($"attribute 'num_outputs' = {node.GetInt("num_outputs", 1)} must be at least 1");
+        }
+    }
+
     public override void Execute(OpContext ctx)
     {
         OpTensor x = ctx.Input(0);

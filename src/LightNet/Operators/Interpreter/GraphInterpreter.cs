@@ -60,6 +60,7 @@ internal sealed class GraphInterpreter
             try
             {
                 var local = new List<string>();
+                op.ValidateSpecification(n, opset, local);
                 op.Validate(n, opset, local);
                 problems.AddRange(local.Select(p => $"{where}: {p}"));
                 foreach (NodeAttribute a in n.Attributes.Values)

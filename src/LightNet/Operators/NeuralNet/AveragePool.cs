@@ -14,7 +14,7 @@ internal sealed class AveragePool : OperatorDef
         Engine.CompiledLimits.Pooling(n, problem);
     }
 
-    public override void Validate(Node node, long opset, List<string> problems) => Pooling.Validate(node, problems);
+    public override void ValidateSpecification(Node node, long opset, List<string> problems) => SpatialGeometry.ValidateWindow(node, problems, convolution: false);
 
     public override void Execute(OpContext ctx)
     {

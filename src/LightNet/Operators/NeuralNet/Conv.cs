@@ -19,7 +19,7 @@ internal sealed class Conv : OperatorDef
     public override long Macs(Node node, IReadOnlyList<long[]?> inputs, IReadOnlyList<long[]?> outputs) =>
         MacCount.Convolution(MacCount.At(inputs, 1), MacCount.At(outputs, 0));
 
-    public override void Validate(Node node, long opset, List<string> problems) => SpatialGeometry.ValidateConvolution(node, problems);
+    public override void ValidateSpecification(Node node, long opset, List<string> problems) => SpatialGeometry.ValidateWindow(node, problems, convolution: true);
 
     public override void Execute(OpContext ctx)
     {

@@ -17,12 +17,12 @@ internal sealed class LRN : OperatorDef
         }
     }
 
-    public override void Validate(Node node, long opset, List<string> problems)
+    public override void ValidateSpecification(Node node, long opset, List<string> problems)
     {
         long size = node.GetInt("size", 0);
-        if (size < 1)
+        if (size is < 1 or > SpatialGeometry.MaxWindowValue)
         {
-            problems.Add($"attribute 'size' = {size} must be given and at least 1");
+            problems.Add($"attribute 'size' = {size} must be given, from 1 to {SpatialGeometry.MaxWindowValue}");
         }
     }
 

@@ -7,9 +7,9 @@ internal sealed class LpPool : OperatorDef
 {
     public override string OpType => "LpPool";
 
-    public override void Validate(Node node, long opset, List<string> problems)
+    public override void ValidateSpecification(Node node, long opset, List<string> problems)
     {
-        Pooling.Validate(node, problems);
+        SpatialGeometry.ValidateWindow(node, problems, convolution: false);
         if (opset >= 2 && node.Attributes.TryGetValue("p", out NodeAttribute? a) && a.Kind == AttributeKind.Int && a.IntValue <= 0)
         {
             problems.Add($"attribute 'p' = {a.IntValue} must be positive");

@@ -16,7 +16,7 @@ internal sealed class MaxPool : OperatorDef
 
     public override string Types => "float32, float16, float64, int8, uint8";
 
-    public override void Validate(Node node, long opset, List<string> problems) => Pooling.Validate(node, problems);
+    public override void ValidateSpecification(Node node, long opset, List<string> problems) => SpatialGeometry.ValidateWindow(node, problems, convolution: false);
 
     public override void Execute(OpContext ctx)
     {

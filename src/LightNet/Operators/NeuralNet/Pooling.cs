@@ -12,21 +12,6 @@ internal static class Pooling
         Lp,
     }
 
-    /// <summary>Adds problems for a missing kernel_shape or an unknown auto_pad.</summary>
-    public static void Validate(Node node, List<string> problems)
-    {
-        if (node.GetInts("kernel_shape") is null)
-        {
-            problems.Add("attribute 'kernel_shape' is required");
-        }
-
-        string autoPad = node.GetString("auto_pad", "NOTSET");
-        if (autoPad is not ("NOTSET" or "SAME_UPPER" or "SAME_LOWER" or "VALID"))
-        {
-            problems.Add($"attribute 'auto_pad' = '{autoPad}' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID");
-        }
-    }
-
     /// <summary>The geometry of the node's window over X's spatial axes.</summary>
     public static SpatialGeometry Geometry(OpContext ctx, OpTensor x, bool ceilMode)
     {

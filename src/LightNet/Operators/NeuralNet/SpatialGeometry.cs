@@ -41,10 +41,21 @@ internal sealed class SpatialGeometry
 
     public int InputCount => OpTensor.Count(Input);
 
-    /// <summary>The attribute checks every convolution shares: group at least 1, auto_pad one of the four values.</summary>
-    public static void ValidateConvolution(Node node, List<string> problems)
+    /// <summary>
+    /// The largest kernel size, stride, dilation or pad accepted (2^31 - 1): the specification allows any int64, but
+    /// native kernels (ONNX Runtime's MLAS, cuDNN) compute window positions in 32 or 64 bits without overflow checks.
+    /// </summary>
+    public const long MaxWindowValue = int.MaxValue;
+
+    /// <summary>
+    /// The specification's checks of a window operator (convolution or pooling) that need no shapes: group at least 1
+    /// (<paramref name="convolution"/>), auto_pad one of the four values, kernel_shape (required for pooling), strides
+    /// and dilations positive, pads non-negative, every value at most <see cref="MaxWindowValue"/>, and lengths that
+    /// agree (one value per spatial axis, two pads per axis).
+    /// </summary>
+    public static void ValidateWindow(Node node, List<string> problems, bool convolution)
     {
-        if (node.GetInt("group", 1) < 1)
+        if (convolution && node.GetInt("group", 1) < 1)
         {
             problems.Add($"attribute 'group' = {node.GetInt("group", 1)} must be at least 1");
         }
@@ -53,6 +64,39 @@ internal sealed class SpatialGeometry
         if (autoPad is not ("NOTSET" or "SAME_UPPER" or "SAME_LOWER" or "VALID"))
         {
             problems.Add($"attribute 'auto_pad' = '{autoPad}' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID");
+        }
+
+        IReadOnlyList<long>? kernel = node.GetInts("kernel_shape");
+        if (kernel is null && !convolution)
+        {
+            problems.Add("attribute 'kernel_shape' is required");
+        }
+
+        int? rank = kernel?.Count;
+        foreach ((string name, long min, int perAxis) in new[] { ("kernel_shape", 1L, 1), ("strides", 1L, 1), ("dilations", 1L, 1), ("pads", 0L, 2) })
+        {
+            if (node.GetInts(name) is not { } values)
+            {
+                continue;
+            }
+
+            if (values.Any(v => v < min || v > MaxWindowValue))
+            {
+                problems.Add($"attribute '{name}' = {Dimension.Format(values)} must hold values from {min} to {MaxWindowValue}");
+            }
+
+            if (perAxis == 2 && values.Count % 2 != 0)
+            {
+                problems.Add($"attribute 'pads' = {Dimension.Format(values)} must hold two values (begin, end) per spatial axis");
+            }
+            else if (rank is int r && values.Count != r * perAxis)
+            {
+                problems.Add($"attribute '{name}' has {values.Count} values; kernel_shape {Dimension.Format(kernel!)} needs {r * perAxis}");
+            }
+            else
+            {
+                rank ??= values.Count / perAxis;
+            }
         }
     }
 

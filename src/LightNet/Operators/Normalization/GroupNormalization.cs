@@ -9,7 +9,7 @@ internal sealed class GroupNormalization : OperatorDef
 
     public override int SinceVersion => 18;
 
-    public override void Validate(Node node, long opset, List<string> problems)
+    public override void ValidateSpecification(Node node, long opset, List<string> problems)
     {
         if (!node.Attributes.ContainsKey("num_groups"))
         {

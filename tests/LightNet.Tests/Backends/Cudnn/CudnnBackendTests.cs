@@ -119,4 +119,21 @@ public class CudnnBackendTests
 public sealed class CudnnCollection
 {
     public const string Name = "cudnn";
+
+    [Fact]
+    public void RelativeLibraryFoldersAreNeverSearched()
+    {
+        // Issue 19: './lib' would resolve from the working directory, where a planted libcudart.so.13 would run its constructor.
+        string? saved = Environment.GetEnvironmentVariable(CudaLibraries.PathVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(CudaLibraries.PathVariable, string.Join(Path.PathSeparator, "lib", "./cuda/lib64"));
+            Assert.Equal(["/opt/abs"], CudaLibraries.OverrideFolders("relative/one;/opt/abs"));
+            Assert.Equal(["relative/one", "lib", "./cuda/lib64"], CudaLibraries.IgnoredRelativeFolders("relative/one;/opt/abs"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(CudaLibraries.PathVariable, saved);
+        }
+    }
 }

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using LightNet.Tests.TestSupport;
+using LightNet.Zoo;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace LightNet.Tests;
+
+/// <summary>
+/// Issue 19: a write is atomic under <c>kill -9</c> at a random moment. A child process (the CLI, converting a model to
+/// FP16 and writing it over an existing file) is killed at seeded random times; the target must then hold either the old
+/// model, byte for byte, or a complete new one, never a part.
+/// </summary>
+public class AtomicWriteKillTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void KillAtARandomMomentLeavesTheOldOrTheNewFile()
+    {
+        string cli = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "LightNet.Cli.exe" : "LightNet.Cli");
+        if (!File.Exists(cli))
+        {
+            return; // the CLI's apphost is not built on this platform
+        }
+
+        using var dir = new TempDirectory();
+        string source = dir.File("mobilenet_v2.onnx");
+        ModelZoo.MobileNetV2().Save(source);
+        string target = dir.File("target.onnx");
+        byte[] old = TestModels.Tiny().ToArray();
+        var random = new Random(19);
+        int keptOld = 0, wroteNew = 0;
+        for (int round = 0; round < 4; round++)
+        {
+            File.WriteAllBytes(target, old);
+            using var child = Process.Start(new ProcessStartInfo(cli, ["fp16", source, "-o", target])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            })!;
+            int delay = random.Next(300, 3000);
+            if (!child.WaitForExit(delay))
+            {
+                child.Kill(); // SIGKILL on Unix: no handler runs
+                child.WaitForExit();
+            }
+
+            byte[] now = File.ReadAllBytes(target);
+            if (now.AsSpan().SequenceEqual(old))
+            {
+                keptOld++;
+            }
+            else
+            {
+                Model written = Model.Load(target); // complete and valid, or this throws
+                Assert.Contains(written.Graph.Initializers.Values, t => t.ElementType == LightNet.Onnx.TensorElementType.Float16);
+                wroteNew++;
+            }
+
+            output.WriteLine($"round {round}: killed after {delay} ms (exit {child.ExitCode}); target {(now.Length == old.Length ? "old" : "new")}");
+        }
+
+        Assert.Equal(4, keptOld + wroteNew);
+    }
+}
