@@ -1,0 +1,251 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace LightNet.Engine.Kernels;
+
+/// <summary>
+/// The quantization parameters of one activation tensor as the integer kernels hold it: uint8 codes with a zero point.
+/// An int8 tensor is held as uint8 with 128 added to the codes and to its zero point (offset binary), so every kernel
+/// sees one type and the real values <c>(q − zero)·scale</c> are unchanged.
+/// </summary>
+internal readonly record struct QuantParams(float Scale, int ZeroPoint)
+{
+    /// <summary>The real value of code <paramref name="q"/>.</summary>
+    public float Dequantize(int q) => (q - ZeroPoint) * Scale;
+
+    /// <summary>ONNX QuantizeLinear (as ONNX Runtime computes it): clamp(round_half_even(v / scale) + zero, 0, 255).</summary>
+    public byte Quantize(float v)
+    {
+        float r = MathF.Round(v / Scale, MidpointRounding.ToEven);
+        return (byte)Math.Clamp(float.IsNaN(r) ? 0 : r + ZeroPoint, 0, 255);
+    }
+
+    /// <summary>
+    /// A 256-entry table mapping codes of this tensor to codes of <paramref name="output"/> through <paramref name="f"/>
+    /// (the identity for a plain requantization): exactly the DequantizeLinear → f → QuantizeLinear of the float graph.
+    /// </summary>
+    public byte[] Table(QuantParams output, Func<float, float>? f = null)
+    {
+        var table = new byte[256];
+        for (int q = 0; q < 256; q++)
+        {
+            float v = Dequantize(q);
+            table[q] = output.Quantize(f is null ? v : f(v));
+        }
+
+        return table;
+    }
+}
+
+/// <summary>Element-wise and data-movement kernels on uint8 codes (see <see cref="QuantParams"/>).</summary>
+internal static unsafe class QuantizedElementwise
+{
+    /// <summary>Float → uint8 codes (QuantizeLinear of a graph input or of a float operator's output).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Quantize(float* x, byte* y, long count, QuantParams p)
+    {
+        long i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<float> s = Vector128.Create(p.Scale);
+            Vector128<int> z = Vector128.Create(p.ZeroPoint), lo = Vector128<int>.Zero, hi = Vector128.Create(255);
+            for (; i + 8 <= count; i += 8)
+            {
+                Vector128<int> a = Vector128.Min(Vector128.Max(Vector128.ConvertToInt32(Vector128.Round(Vector128.Load(x + i) / s)) + z, lo), hi);
+                Vector128<int> b = Vector128.Min(Vector128.Max(Vector128.ConvertToInt32(Vector128.Round(Vector128.Load(x + i + 4) / s)) + z, lo), hi);
+                Vector128<ushort> w = Vector128.Narrow(a, b).AsUInt16();
+                *(ulong*)(y + i) = Vector128.Narrow(w, w).AsUInt64().ToScalar();
+            }
+        }
+
+        for (; i < count; i++)
+        {
+            y[i] = p.Quantize(x[i]);
+        }
+    }
+
+    /// <summary>uint8 codes → float (DequantizeLinear before a float operator or a graph output).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dequantize(byte* x, float* y, long count, QuantParams p)
+    {
+        long i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<float> s = Vector128.Create(p.Scale);
+            Vector128<int> z = Vector128.Create(p.ZeroPoint);
+            for (; i + 4 <= count; i += 4)
+            {
+                Vector128<int> v = Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(uint*)(x + i)).AsByte())).AsInt32();
+                (Vector128.ConvertToSingle(v - z) * s).Store(y + i);
+            }
+        }
+
+        for (; i < count; i++)
+        {
+            y[i] = p.Dequantize(x[i]);
+        }
+    }
+
+    /// <summary>y[i] = table[x[i]]: a requantization or a unary activation on codes.</summary>
+    public static void Lookup(byte* x, byte* y, long count, byte[] table)
+    {
+        fixed (byte* t = table)
+        {
+            for (long i = 0; i < count; i++)
+            {
+                y[i] = t[x[i]];
+            }
+        }
+    }
+
+    /// <summary>
+    /// QLinearAdd as ONNX Runtime computes it: y = clamp(round_half_even((a − za)·sa/sy + (b − zb)·sb/sy) + zy) over
+    /// same-shape tensors, then the fused activation's bounds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Add(byte* a, QuantParams pa, byte* b, QuantParams pb, byte* y, QuantParams py, long count, int min, int max)
+    {
+        float ra = pa.Scale / py.Scale, rb = pb.Scale / py.Scale;
+        float offset = -(pa.ZeroPoint * ra) - (pb.ZeroPoint * rb);
+        long i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<float> va = Vector128.Create(ra), vb = Vector128.Create(rb), vo = Vector128.Create(offset);
+            Vector128<int> z = Vector128.Create(py.ZeroPoint), lo = Vector128.Create(min), hi = Vector128.Create(max);
+            for (; i + 4 <= count; i += 4)
+            {
+                Vector128<float> fa = Vector128.ConvertToSingle(Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(uint*)(a + i)).AsByte())).AsInt32());
+                Vector128<float> fb = Vector128.ConvertToSingle(Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(uint*)(b + i)).AsByte())).AsInt32());
+                Vector128<int> q = Vector128.ConvertToInt32(Vector128.Round((fa * va) + (fb * vb) + vo)) + z;
+                q = Vector128.Min(Vector128.Max(q, lo), hi);
+                Vector128<ushort> w = Vector128.Narrow(q, q).AsUInt16();
+                *(uint*)(y + i) = Vector128.Narrow(w, w).AsUInt32().ToScalar();
+            }
+        }
+
+        for (; i < count; i++)
+        {
+            float v = (a[i] * ra) + (b[i] * rb) + offset;
+            y[i] = (byte)Math.Clamp((int)MathF.Round(v, MidpointRounding.ToEven) + py.ZeroPoint, min, max);
+        }
+    }
+
+    /// <summary>
+    /// Max pooling on codes (order-preserving, so exact): for each output row the kernel rows are reduced by vector max into
+    /// a row buffer (<paramref name="rowBuffer"/>, InWidth bytes), then each output takes the max of its window columns.
+    /// </summary>
+    public static void MaxPool(byte* x, byte* y, in Pool2dShape s, byte* rowBuffer)
+    {
+        for (int plane = 0; plane < s.Planes; plane++)
+        {
+            byte* xp = x + ((long)plane * s.InHeight * s.InWidth);
+            byte* yp = y + ((long)plane * s.OutHeight * s.OutWidth);
+            for (int oy = 0; oy < s.OutHeight; oy++)
+            {
+                bool any = false;
+                for (int ky = 0; ky < s.KernelHeight; ky++)
+                {
+                    int iy = (oy * s.StrideHeight) - s.PadTop + (ky * s.DilationHeight);
+                    if ((uint)iy >= (uint)s.InHeight)
+                    {
+                        continue;
+                    }
+
+                    byte* src = xp + ((long)iy * s.InWidth);
+                    if (!any)
+                    {
+                        new ReadOnlySpan<byte>(src, s.InWidth).CopyTo(new Span<byte>(rowBuffer, s.InWidth));
+                        any = true;
+                        continue;
+                    }
+
+                    int i = 0;
+                    for (; i + 16 <= s.InWidth; i += 16)
+                    {
+                        Vector128.Max(Vector128.Load(rowBuffer + i), Vector128.Load(src + i)).Store(rowBuffer + i);
+                    }
+
+                    for (; i < s.InWidth; i++)
+                    {
+                        rowBuffer[i] = Math.Max(rowBuffer[i], src[i]);
+                    }
+                }
+
+                for (int ox = 0; ox < s.OutWidth; ox++)
+                {
+                    int m = 0;
+                    for (int kx = 0; kx < s.KernelWidth; kx++)
+                    {
+                        int ix = (ox * s.StrideWidth) - s.PadLeft + (kx * s.DilationWidth);
+                        if (any && (uint)ix < (uint)s.InWidth)
+                        {
+                            m = Math.Max(m, rowBuffer[ix]);
+                        }
+                    }
+
+                    yp[((long)oy * s.OutWidth) + ox] = (byte)m;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Global average pooling on codes: the integer sum of each plane, its mean requantized (the float graph's
+    /// DequantizeLinear → GlobalAveragePool → QuantizeLinear up to float rounding).
+    /// </summary>
+    public static void GlobalAveragePool(byte* x, byte* y, int planes, int size, QuantParams px, QuantParams py)
+    {
+        float ratio = px.Scale / py.Scale / size;
+        for (int c = 0; c < planes; c++)
+        {
+            byte* p = x + ((long)c * size);
+            long sum = 0;
+            int i = 0;
+            if (Vector128.IsHardwareAccelerated)
+            {
+                Vector128<uint> acc = Vector128<uint>.Zero;
+                for (; i + 16 <= size; i += 16)
+                {
+                    (Vector128<ushort> lo, Vector128<ushort> hi) = Vector128.Widen(Vector128.Load(p + i));
+                    (Vector128<uint> a, Vector128<uint> b) = Vector128.Widen(lo + hi);
+                    acc += a + b;
+                }
+
+                sum = Vector128.Sum(acc);
+            }
+
+            for (; i < size; i++)
+            {
+                sum += p[i];
+            }
+
+            float v = (sum - ((long)px.ZeroPoint * size)) * ratio;
+            y[c] = (byte)Math.Clamp((int)MathF.Round(v, MidpointRounding.ToEven) + py.ZeroPoint, 0, 255);
+        }
+    }
+
+    /// <summary>
+    /// Concat of code tensors: each input's block of <paramref name="inner"/>[i] bytes per outer index is copied, or
+    /// mapped through its table when its parameters differ from the output's.
+    /// </summary>
+    public static void Concat(nint[] inputs, long[] inner, byte[]?[] tables, long outer, byte* y)
+    {
+        for (long o = 0; o < outer; o++)
+        {
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                byte* src = (byte*)inputs[i] + (o * inner[i]);
+                if (tables[i] is { } t)
+                {
+                    Lookup(src, y, inner[i], t);
+                }
+                else
+                {
+                    Buffer.MemoryCopy(src, y, inner[i], inner[i]);
+                }
+
+                y += inner[i];
+            }
+        }
+    }
+}
