@@ -130,62 +130,76 @@ internal static unsafe class QuantizedElementwise
         }
     }
 
+    /// <summary>Bytes of the row buffer <see cref="MaxPool"/> needs.</summary>
+    public static long MaxPoolRowBytes(in Pool2dShape s) => 2 * RowHalf(s);
+
+    private static long RowHalf(in Pool2dShape s) =>
+        MemoryPlan.Align(((long)(s.OutWidth - 1) * s.StrideWidth) + ((long)(s.KernelWidth - 1) * s.DilationWidth) + s.InWidth + s.PadLeft + 64);
+
     /// <summary>
-    /// Max pooling on codes (order-preserving, so exact): for each output row the kernel rows are reduced by vector max into
-    /// a row buffer (<paramref name="rowBuffer"/>, InWidth bytes), then each output takes the max of its window columns.
+    /// Max pooling on codes (order-preserving, so exact). For each output row the kernel rows are reduced by vector max
+    /// into a row buffer padded with zeros (code 0 is the smallest, and every window holds a real element, so padding
+    /// never wins); the kernel columns are then reduced into a second buffer, h[i] = max over kx of row[i + kx·dw], and
+    /// output ox takes h[ox·sw]. <paramref name="rowBuffer"/> holds <see cref="MaxPoolRowBytes"/> bytes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxPool(byte* x, byte* y, in Pool2dShape s, byte* rowBuffer)
     {
+        int span = ((s.OutWidth - 1) * s.StrideWidth) + 1;
+        int length = span + ((s.KernelWidth - 1) * s.DilationWidth);
+        int copy = Math.Min(s.InWidth, length - s.PadLeft);
         for (int plane = 0; plane < s.Planes; plane++)
         {
             byte* xp = x + ((long)plane * s.InHeight * s.InWidth);
             byte* yp = y + ((long)plane * s.OutHeight * s.OutWidth);
             for (int oy = 0; oy < s.OutHeight; oy++)
             {
-                bool any = false;
+                new Span<byte>(rowBuffer, length + 16).Clear();
+                byte* row = rowBuffer + s.PadLeft;
                 for (int ky = 0; ky < s.KernelHeight; ky++)
                 {
                     int iy = (oy * s.StrideHeight) - s.PadTop + (ky * s.DilationHeight);
-                    if ((uint)iy >= (uint)s.InHeight)
+                    if ((uint)iy < (uint)s.InHeight)
                     {
-                        continue;
-                    }
-
-                    byte* src = xp + ((long)iy * s.InWidth);
-                    if (!any)
-                    {
-                        new ReadOnlySpan<byte>(src, s.InWidth).CopyTo(new Span<byte>(rowBuffer, s.InWidth));
-                        any = true;
-                        continue;
-                    }
-
-                    int i = 0;
-                    for (; i + 16 <= s.InWidth; i += 16)
-                    {
-                        Vector128.Max(Vector128.Load(rowBuffer + i), Vector128.Load(src + i)).Store(rowBuffer + i);
-                    }
-
-                    for (; i < s.InWidth; i++)
-                    {
-                        rowBuffer[i] = Math.Max(rowBuffer[i], src[i]);
+                        Max(row, xp + ((long)iy * s.InWidth), copy);
                     }
                 }
 
-                for (int ox = 0; ox < s.OutWidth; ox++)
+                byte* h = rowBuffer + RowHalf(s);
+                Buffer.MemoryCopy(rowBuffer, h, span, span);
+                for (int kx = 1; kx < s.KernelWidth; kx++)
                 {
-                    int m = 0;
-                    for (int kx = 0; kx < s.KernelWidth; kx++)
-                    {
-                        int ix = (ox * s.StrideWidth) - s.PadLeft + (kx * s.DilationWidth);
-                        if (any && (uint)ix < (uint)s.InWidth)
-                        {
-                            m = Math.Max(m, rowBuffer[ix]);
-                        }
-                    }
+                    Max(h, rowBuffer + (kx * s.DilationWidth), span);
+                }
 
-                    yp[((long)oy * s.OutWidth) + ox] = (byte)m;
+                byte* yr = yp + ((long)oy * s.OutWidth);
+                if (s.StrideWidth == 1)
+                {
+                    Buffer.MemoryCopy(h, yr, s.OutWidth, s.OutWidth);
+                }
+                else
+                {
+                    for (int ox = 0; ox < s.OutWidth; ox++)
+                    {
+                        yr[ox] = h[ox * s.StrideWidth];
+                    }
                 }
             }
+        }
+    }
+
+    // a[i] = max(a[i], b[i]).
+    private static void Max(byte* a, byte* b, int n)
+    {
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            Vector128.Max(Vector128.Load(a + i), Vector128.Load(b + i)).Store(a + i);
+        }
+
+        for (; i < n; i++)
+        {
+            a[i] = Math.Max(a[i], b[i]);
         }
     }
 

@@ -193,7 +193,7 @@ public sealed unsafe class Int8KernelTests
 
             var pool = new Pool2dShape(2, 7, 9, 4, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1);
             var pooled = new byte[2 * 4 * 5];
-            byte* row = stackalloc byte[64];
+            byte* row = stackalloc byte[(int)QuantizedElementwise.MaxPoolRowBytes(pool)];
             byte[] planes = Bytes(rng, 2 * 63);
             fixed (byte* pp = pooled, px = planes)
             {
