@@ -129,6 +129,7 @@ internal sealed unsafe class Int8Conv : IParallelWork
     }
 
     // cols[(c·kh + ky)·kw + kx][oy·OW + ox] = x[c][oy·sh − pt + ky·dh][ox·sw − pl + kx·dw], the zero point outside.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Im2Col(byte* x, byte* cols)
     {
         Conv2dShape s = _s;

@@ -46,6 +46,7 @@ internal sealed unsafe class Int8Dense : IParallelWork
     public long ScratchBytes => MemoryPlan.Align((long)_stride * sizeof(short));
 
     /// <summary>Runs <paramref name="rows"/> input rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(byte* x, int rows, byte* y, byte* scratch, WorkerPool pool)
     {
         _xc = (short*)scratch;
@@ -73,6 +74,7 @@ internal sealed unsafe class Int8Dense : IParallelWork
     }
 
     /// <summary>Σ a[i]·b[i] over <paramref name="n"/> (a multiple of 32) int16 values, in int32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int Dot(short* a, short* b, int n, Int8Path path)
     {
         int i = 0, sum = 0;

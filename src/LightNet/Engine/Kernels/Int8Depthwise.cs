@@ -108,6 +108,7 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
     }
 
     /// <summary>acc[i] += w · x[i] for i in [0, n), bytes widened to int32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void MultiplyAdd(byte* x, int w, int* acc, int n, Int8Path path)
     {
         int i = 0;
@@ -144,6 +145,7 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
     }
 
     // Padded rows of the channel, split by stride phase; padding is the zero point.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BuildPlane(byte* x, byte* plane)
     {
         Conv2dShape s = _s;

@@ -290,6 +290,7 @@ internal sealed unsafe class Int8Gemm
     /// (rows beyond <see cref="Rows"/> skipped): row r's <paramref name="columns"/> values go to <paramref name="y"/> + r·<paramref name="yRowStride"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     public void Multiply(int rowTile, byte* tile, int columns, Requantizer requant, byte* y, long yRowStride)
     {
         int* sums = stackalloc int[8 * ColumnTile];
@@ -322,6 +323,7 @@ internal sealed unsafe class Int8Gemm
     }
 
     /// <summary>The reference: sums[r·16 + p] = Σ tile(p, k)·w(r, k).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void KernelScalar(byte* tile, short* w, int quads, int rowTile, int* sums)
     {
         for (int r = 0; r < rowTile; r++)
@@ -417,6 +419,7 @@ internal sealed unsafe class Int8Gemm
     }
 
     // Columns 0-3 in a, 4-7 in b, two halves each: hadd pairs them, the permute restores column order.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Store256(Vector256<int> a, Vector256<int> b, int* dst) =>
         Avx2.Permute4x64(Avx2.HorizontalAdd(a, b).AsInt64(), 0b11_01_10_00).AsInt32().Store(dst);
 
@@ -511,6 +514,7 @@ internal sealed unsafe class Int8Gemm
         Store512(a7, b7, even, odd, sums + 112);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Store512(Vector512<int> a, Vector512<int> b, Vector512<int> even, Vector512<int> odd, int* dst) =>
         (Avx512F.PermuteVar16x32x2(a, even, b) + Avx512F.PermuteVar16x32x2(a, odd, b)).Store(dst);
 }

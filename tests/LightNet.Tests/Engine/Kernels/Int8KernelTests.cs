@@ -229,6 +229,13 @@ public sealed unsafe class Int8KernelTests
         }
 
         byte[] table = pa.Table(py, v => Math.Max(v, 0));
+        byte[] codes = Bytes(rng, 203), mapped = new byte[203];
+        fixed (byte* pc = codes, pm = mapped)
+        {
+            QuantizedElementwise.Lookup(pc, pm, codes.Length, table);
+        }
+
+        Assert.Equal(codes.Select(c => table[c]).ToArray(), mapped);
         Assert.Equal(py.Quantize(0), table[pa.ZeroPoint - 1]);
         Assert.Equal(py.Quantize(pa.Dequantize(200)), table[200]);
     }
