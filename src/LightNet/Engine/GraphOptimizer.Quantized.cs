@@ -267,20 +267,22 @@ internal static partial class GraphOptimizer
         /// The uint8-code parameters of a QuantizeLinear/DequantizeLinear on an activation: one constant scale and zero point
         /// of type uint8 or int8 (int8 codes are held with 128 added); null otherwise (per-axis or wider types keep the fake-quant path).
         /// </summary>
-        public QuantParams? ActivationParams(Node n, string[] inputs)
+        public QuantParams? ActivationParams(Node n, string[] inputs) =>
+            inputs.Length < 2 ? null : Params(inputs[1], inputs.Length > 2 ? inputs[2] : "", TypeOf(n.OpType == "QuantizeLinear" ? n.Outputs[0] : inputs[0]));
+
+        /// <summary>One constant scale and zero point of uint8/int8 codes of <paramref name="type"/>, in the uint8 domain; null otherwise.</summary>
+        private QuantParams? Params(string scaleName, string zeroName, TensorElementType type)
         {
-            string codes = n.OpType == "QuantizeLinear" ? n.Outputs[0] : inputs[0];
-            TensorElementType type = TypeOf(codes);
-            if (type is not (TensorElementType.UInt8 or TensorElementType.Int8) || inputs.Length < 2
-                || !Constants.TryGetValue(inputs[1], out ConstTensor? scale) || scale.Count != 1)
+            if (type is not (TensorElementType.UInt8 or TensorElementType.Int8)
+                || !Constants.TryGetValue(scaleName, out ConstTensor? scale) || scale.Count != 1)
             {
                 return null;
             }
 
             long zero = 0;
-            if (inputs.Length > 2 && inputs[2].Length > 0)
+            if (zeroName.Length > 0)
             {
-                if (!Constants.TryGetValue(inputs[2], out ConstTensor? z) || z.Count != 1)
+                if (!Constants.TryGetValue(zeroName, out ConstTensor? z) || z.Count != 1)
                 {
                     return null;
                 }
@@ -290,6 +292,55 @@ internal static partial class GraphOptimizer
 
             float s = scale.AsFloats()[0];
             return s > 0 && float.IsFinite(s) ? new QuantParams(s, (int)zero + (type == TensorElementType.Int8 ? 128 : 0)) : null;
+        }
+
+        /// <summary>
+        /// QLinearConv (x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point, B) reading codes that an
+        /// integer node produced, with constant weights and parameters: the same QConv the QDQ pass builds. False when it
+        /// does not fit (the interpreter then runs the graph).
+        /// </summary>
+        public bool LowerQLinearConv(Node n, string[] inputs, string[] outputs)
+        {
+            string At(int i) => i < inputs.Length ? inputs[i] : "";
+            if (!Integer || !Codes.TryGetValue(At(0), out QuantParams x) || Params(At(1), At(2), TypeOf(At(0))) != x
+                || Params(At(6), At(7), TypeOf(outputs[0])) is not { } y
+                || !Constants.TryGetValue(At(3), out ConstTensor? w) || w.Ints is null || w.Dims.Length != 4
+                || !Constants.TryGetValue(At(4), out ConstTensor? ws))
+            {
+                return false;
+            }
+
+            int maps = (int)w.Dims[0], perMap = (int)(w.Count / Math.Max(1, maps));
+            float[] scales = ws.AsFloats();
+            long[] zeros = At(5).Length > 0 && Constants.TryGetValue(At(5), out ConstTensor? wz) ? wz.AsInts() : [0];
+            long[]? bias = At(8).Length > 0 && Constants.TryGetValue(At(8), out ConstTensor? b) ? b.AsInts() : null;
+            if ((scales.Length != 1 && scales.Length != maps) || (zeros.Length != 1 && zeros.Length != maps)
+                || (At(8).Length > 0 && (bias is null || bias.Length != maps)))
+            {
+                return false;
+            }
+
+            var weights = new short[w.Count];
+            var multipliers = new float[maps];
+            for (int m = 0; m < maps; m++)
+            {
+                long zero = zeros[zeros.Length == 1 ? 0 : m];
+                for (int i = m * perMap; i < (m + 1) * perMap; i++)
+                {
+                    weights[i] = (short)(w.Ints[i] - zero);
+                }
+
+                // ONNX Runtime's multiplier: x_scale · w_scale / y_scale, in float.
+                multipliers[m] = x.Scale * scales[scales.Length == 1 ? 0 : m] / y.Scale;
+            }
+
+            Emit(n, "QConv", [inputs[0], inputs[3]], [outputs[0]]).Quantized = new QuantizedInfo
+            {
+                Inputs = [x], Output = y, Weights = weights, Multipliers = multipliers,
+                Bias = bias?.Select(v => (int)v).ToArray() ?? new int[maps],
+            };
+            Codes[outputs[0]] = y;
+            return true;
         }
     }
 }

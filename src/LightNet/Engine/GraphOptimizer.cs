@@ -436,6 +436,13 @@ internal static partial class GraphOptimizer
                 case "Gemm" or "MatMul":
                     LowerMatrix(n, inputs, outputs);
                     return;
+                case "QLinearConv":
+                    if (!LowerQLinearConv(n, inputs, outputs))
+                    {
+                        Problems.Add($"{Where(n)}: the compiled path runs QLinearConv only on codes from a QuantizeLinear or another integer operator, with constant weights, scales and zero points");
+                    }
+
+                    return;
                 case "Relu" or "LeakyRelu" or "Sigmoid" or "HardSigmoid" or "HardSwish" or "Tanh" or "Clip":
                     if (ActivationOf(n, inputs) is { } act)
                     {

@@ -82,6 +82,33 @@ public sealed class Int8ModelTests
     }
 
     [Fact]
+    public void QLinearConvOnCodesCompilesToTheIntegerConvolutionAndMatchesOrt()
+    {
+        var rng = new Random(4);
+        var b = new ModelBuilder("qlinearconv", 13);
+        b.AddInput("x", TensorElementType.Float, 1, 4, 6, 6);
+        TensorData Raw(string name, TensorElementType type, long[] dims, byte[] bytes) => TensorData.FromRawData(name, type, dims, bytes);
+        b.AddInitializer(TensorData.FromFloats("xs", [], [0.02f]));
+        b.AddInitializer(Raw("xz", TensorElementType.UInt8, [], [128]));
+        b.AddInitializer(Raw("w", TensorElementType.Int8, [5, 4, 3, 3], Enumerable.Range(0, 180).Select(_ => (byte)rng.Next(0, 256)).ToArray()));
+        b.AddInitializer(TensorData.FromFloats("ws", [5], [0.01f, 0.02f, 0.015f, 0.005f, 0.03f]));
+        b.AddInitializer(Raw("wz", TensorElementType.Int8, [5], new byte[5]));
+        b.AddInitializer(TensorData.FromFloats("ys", [], [0.05f]));
+        b.AddInitializer(Raw("yz", TensorElementType.UInt8, [], [100]));
+        b.AddInitializer(Raw("bias", TensorElementType.Int32, [5], Enumerable.Range(0, 5).SelectMany(i => BitConverter.GetBytes(i * 300 - 600)).ToArray()));
+        b.AddNode("QuantizeLinear", ["x", "xs", "xz"], ["xq"], "q");
+        b.AddNode("QLinearConv", ["xq", "xs", "xz", "w", "ws", "wz", "ys", "yz", "bias"], ["yq"], "conv", NodeAttribute.Ints("pads", 1, 1, 1, 1));
+        b.AddNode("DequantizeLinear", ["yq", "ys", "yz"], ["y"], "dq");
+        b.AddOutput("y", TensorElementType.Float, 1, 5, 6, 6);
+        Model model = b.Build();
+        using IInferenceSession ours = Backend.Parse("cpu-simd").CreateSession(model, new InferenceOptions { Threads = 1 });
+        Assert.Contains("QConv", EngineTestSupport.CompiledSession(ours).Plan!.Steps.Select(s => s.Node.OpType));
+
+        // Same integers, same float requantization as ONNX Runtime: equal to the code, so within one step (0.05).
+        EngineTestSupport.AssertMatchesOrt(model, threads: 1, rtol: 0, atol: 1e-6);
+    }
+
+    [Fact]
     public void WithoutGraphFusionQdqStaysFakeQuantized()
     {
         using IInferenceSession ours = Backend.Parse("cpu-simd").CreateSession(s_models["resnet18"].Value,
