@@ -7,8 +7,8 @@ namespace LightNet.Engine.Kernels;
 /// <summary>
 /// Quantized depthwise convolution (groups = Cin = Cout), parallel over channels. Each uint8 channel is copied into a
 /// padded byte plane (the padding is the input zero point, so every tap is corrected by the same −zero·Σw folded into the
-/// bias), split by stride phase (padded element (y, x) goes to phase (y mod sh, x mod sw), row y / sh, column x / sw of
-/// width <c>pw</c>). All output rows of the channel are then one run of int32 sums of length (OH−1)·pw + OW: each tap
+/// bias), split by stride phase (<see cref="StridePhases"/>). All output rows of the channel are then one run of int32
+/// sums of length (OH−1)·pw + OW: each tap
 /// adds widened bytes times its weight over the whole run (exact int32 arithmetic), and each output row is requantized
 /// from the run into the NCHW output.
 /// </summary>
@@ -18,8 +18,7 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
     private readonly int[] _weights; // [C, taps]
     private readonly Requantizer _requant;
     private readonly byte _inputZero;
-    private readonly int _paddedHeight, _paddedWidth, _phaseHeight, _phaseWidth;
-    private readonly int[] _tapOffsets;
+    private readonly StridePhases _phases;
     private byte* _x, _y, _scratch;
 
     public Int8Depthwise(in Conv2dShape s, ReadOnlySpan<short> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, int inputZero, int outputZero,
@@ -43,20 +42,7 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
         }
 
         _requant = new Requantizer(b, scale.ToArray(), outputZero, min, max);
-        _paddedHeight = ((s.OutHeight - 1) * s.StrideHeight) + ((s.KernelHeight - 1) * s.DilationHeight) + 1;
-        _paddedWidth = ((s.OutWidth - 1) * s.StrideWidth) + ((s.KernelWidth - 1) * s.DilationWidth) + 1;
-        _phaseHeight = (_paddedHeight + s.StrideHeight - 1) / s.StrideHeight;
-        _phaseWidth = (_paddedWidth + s.StrideWidth - 1) / s.StrideWidth;
-        _tapOffsets = new int[taps];
-        for (int ky = 0; ky < s.KernelHeight; ky++)
-        {
-            for (int kx = 0; kx < s.KernelWidth; kx++)
-            {
-                int dy = ky * s.DilationHeight, dx = kx * s.DilationWidth;
-                int phase = ((dy % s.StrideHeight) * s.StrideWidth) + (dx % s.StrideWidth);
-                _tapOffsets[(ky * s.KernelWidth) + kx] = (((phase * _phaseHeight) + (dy / s.StrideHeight)) * _phaseWidth) + (dx / s.StrideWidth);
-            }
-        }
+        _phases = new StridePhases(s);
 
         Algorithm = "int8-depthwise-" + Int8Paths.Name(path);
     }
@@ -65,12 +51,10 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
 
     public string Algorithm { get; }
 
-    private int RunLength => ((_s.OutHeight - 1) * _phaseWidth) + _s.OutWidth;
-
     // The plane, plus 64 bytes of slack: vector loads of the last tap may read past the run (never used).
-    private long PlaneBytes => MemoryPlan.Align(((long)_s.StrideHeight * _s.StrideWidth * _phaseHeight * _phaseWidth) + 64 + _paddedWidth);
+    private long PlaneBytes => MemoryPlan.Align(_phases.PlaneElements + 64 + _phases.PaddedWidth);
 
-    private long ThreadBytes => PlaneBytes + MemoryPlan.Align(((long)RunLength + 16) * sizeof(int));
+    private long ThreadBytes => PlaneBytes + MemoryPlan.Align(((long)_phases.RunLength + 16) * sizeof(int));
 
     /// <summary>Scratch bytes of one run for <paramref name="threads"/> threads.</summary>
     public long ScratchBytes(int threads) => ThreadBytes * threads;
@@ -89,20 +73,20 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
     {
         byte* plane = _scratch + (threadIndex * ThreadBytes);
         int* acc = (int*)(plane + PlaneBytes);
-        int taps = _tapOffsets.Length, run = RunLength;
+        int taps = _phases.TapOffsets.Length, run = _phases.RunLength;
         for (int c = begin; c < end; c++)
         {
             BuildPlane(_x + ((long)c * _s.InHeight * _s.InWidth), plane);
             new Span<int>(acc, run).Clear();
             for (int t = 0; t < taps; t++)
             {
-                MultiplyAdd(plane + _tapOffsets[t], _weights[(c * taps) + t], acc, run, Path);
+                MultiplyAdd(plane + _phases.TapOffsets[t], _weights[(c * taps) + t], acc, run, Path);
             }
 
             byte* y = _y + ((long)c * _s.OutHeight * _s.OutWidth);
             for (int oy = 0; oy < _s.OutHeight; oy++)
             {
-                _requant.Row(acc + (oy * _phaseWidth), _s.OutWidth, c, y + (oy * _s.OutWidth), Path);
+                _requant.Row(acc + (oy * _phases.PhaseWidth), _s.OutWidth, c, y + (oy * _s.OutWidth), Path);
             }
         }
     }
@@ -149,24 +133,24 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
     private void BuildPlane(byte* x, byte* plane)
     {
         Conv2dShape s = _s;
-        int sh = s.StrideHeight, sw = s.StrideWidth, pw = _phaseWidth;
-        byte* row = plane + PlaneBytes - MemoryPlan.Align(_paddedWidth); // a padded input row, before its phase split
-        for (int py = 0; py < _paddedHeight; py++)
+        int sh = s.StrideHeight, sw = s.StrideWidth, pw = _phases.PhaseWidth, width = _phases.PaddedWidth;
+        byte* row = plane + PlaneBytes - MemoryPlan.Align(width); // a padded input row, before its phase split
+        for (int py = 0; py < _phases.PaddedHeight; py++)
         {
             int iy = py - s.PadTop;
-            byte* dst = plane + ((long)(((py % sh) * sw * _phaseHeight) + (py / sh)) * pw);
+            byte* dst = plane + ((long)(((py % sh) * sw * _phases.PhaseHeight) + (py / sh)) * pw);
             byte* line = sw == 1 ? dst : row;
             if ((uint)iy >= (uint)s.InHeight)
             {
-                new Span<byte>(line, _paddedWidth).Fill(_inputZero);
+                new Span<byte>(line, width).Fill(_inputZero);
             }
             else
             {
-                int left = Math.Min(s.PadLeft, _paddedWidth);
-                int copy = Math.Clamp(_paddedWidth - left, 0, s.InWidth);
+                int left = Math.Min(s.PadLeft, width);
+                int copy = Math.Clamp(width - left, 0, s.InWidth);
                 new Span<byte>(line, left).Fill(_inputZero);
                 new ReadOnlySpan<byte>(x + ((long)iy * s.InWidth), copy).CopyTo(new Span<byte>(line + left, copy));
-                new Span<byte>(line + left + copy, _paddedWidth - left - copy).Fill(_inputZero);
+                new Span<byte>(line + left + copy, width - left - copy).Fill(_inputZero);
             }
 
             if (sw == 1)
@@ -175,12 +159,12 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
             }
 
             // Column phases: phase p of row (py / sh) in block (py mod sh).
-            long phaseStride = (long)_phaseHeight * pw;
+            long phaseStride = (long)_phases.PhaseHeight * pw;
             int px = 0;
             if (sw == 2)
             {
                 byte* even = dst, odd = dst + phaseStride;
-                for (; px + 32 <= _paddedWidth; px += 32)
+                for (; px + 32 <= width; px += 32)
                 {
                     Vector128<ushort> a = Vector128.Load(line + px).AsUInt16(), b = Vector128.Load(line + px + 16).AsUInt16();
                     Vector128.Narrow(a, b).Store(even + (px / 2));
@@ -188,7 +172,7 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
                 }
             }
 
-            for (; px < _paddedWidth; px++)
+            for (; px < width; px++)
             {
                 dst[((px % sw) * phaseStride) + (px / sw)] = line[px];
             }

@@ -297,7 +297,20 @@ internal sealed unsafe class Int8Gemm
         switch (Path)
         {
             case Int8Path.Avx512:
-                Kernel512(tile, _w16p + ((long)rowTile * Quads * RowTile * 4), Quads, sums);
+                if (columns == ColumnTile && (rowTile + 1) * RowTile <= Rows)
+                {
+                    // A full tile: requantized straight from the registers into the output rows.
+                    fixed (int* bias = &requant.Bias[rowTile * RowTile])
+                    fixed (float* scale = &requant.Scale[rowTile * RowTile])
+                    {
+                        Kernel512(tile, _w16p + ((long)rowTile * Quads * RowTile * 4), Quads, null,
+                            new Epilogue(bias, scale, requant.ZeroPoint, requant.Min, requant.Max, y + (rowTile * RowTile * yRowStride), yRowStride));
+                    }
+
+                    return;
+                }
+
+                Kernel512(tile, _w16p + ((long)rowTile * Quads * RowTile * 4), Quads, sums, default);
                 break;
             case Int8Path.Avx2:
                 Kernel256(tile, _w16p + ((long)rowTile * Quads * RowTile * 4), Quads, sums);
@@ -419,7 +432,7 @@ internal sealed unsafe class Int8Gemm
     }
 
     // Columns 0-3 in a, 4-7 in b, two halves each: hadd pairs them, the permute restores column order.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store256(Vector256<int> a, Vector256<int> b, int* dst) =>
         Avx2.Permute4x64(Avx2.HorizontalAdd(a, b).AsInt64(), 0b11_01_10_00).AsInt32().Store(dst);
 
@@ -467,8 +480,9 @@ internal sealed unsafe class Int8Gemm
     }
 
     // 8 rows × 16 columns: columns 0-7 in a, 8-15 in b (zero-extended to int16), lane 2p+h holds column p's half h.
+    // The sums go to `sums`, or, when it is null, through the epilogue's requantization into its rows.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512(byte* tile, short* w, int quads, int* sums)
+    private static void Kernel512(byte* tile, short* w, int quads, int* sums, Epilogue e)
     {
         Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         Vector512<int> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
@@ -504,17 +518,38 @@ internal sealed unsafe class Int8Gemm
 
         Vector512<int> even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
         Vector512<int> odd = even + Vector512<int>.One;
-        Store512(a0, b0, even, odd, sums);
-        Store512(a1, b1, even, odd, sums + 16);
-        Store512(a2, b2, even, odd, sums + 32);
-        Store512(a3, b3, even, odd, sums + 48);
-        Store512(a4, b4, even, odd, sums + 64);
-        Store512(a5, b5, even, odd, sums + 80);
-        Store512(a6, b6, even, odd, sums + 96);
-        Store512(a7, b7, even, odd, sums + 112);
+        Store512(a0, b0, even, odd, sums, 0, e);
+        Store512(a1, b1, even, odd, sums, 1, e);
+        Store512(a2, b2, even, odd, sums, 2, e);
+        Store512(a3, b3, even, odd, sums, 3, e);
+        Store512(a4, b4, even, odd, sums, 4, e);
+        Store512(a5, b5, even, odd, sums, 5, e);
+        Store512(a6, b6, even, odd, sums, 6, e);
+        Store512(a7, b7, even, odd, sums, 7, e);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Store512(Vector512<int> a, Vector512<int> b, Vector512<int> even, Vector512<int> odd, int* dst) =>
-        (Avx512F.PermuteVar16x32x2(a, even, b) + Avx512F.PermuteVar16x32x2(a, odd, b)).Store(dst);
+    /// <summary>Where a full 8×16 tile's rows are requantized to (the <see cref="Requantizer.Row"/> formula, from registers).</summary>
+    private readonly struct Epilogue(int* bias, float* scale, int zero, int min, int max, byte* y, long stride)
+    {
+        public readonly int* Bias = bias;
+        public readonly float* Scale = scale;
+        public readonly int Zero = zero, Min = min, Max = max;
+        public readonly byte* Y = y;
+        public readonly long Stride = stride;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store512(Vector512<int> a, Vector512<int> b, Vector512<int> even, Vector512<int> odd, int* sums, int r, in Epilogue e)
+    {
+        Vector512<int> sum = Avx512F.PermuteVar16x32x2(a, even, b) + Avx512F.PermuteVar16x32x2(a, odd, b);
+        if (sums != null)
+        {
+            sum.Store(sums + (r * ColumnTile));
+            return;
+        }
+
+        Vector512<float> f = Avx512F.ConvertToVector512Single(sum + Vector512.Create(e.Bias[r])) * Vector512.Create(e.Scale[r]);
+        Vector512<int> q = Vector512.Min(Vector512.Max(Avx512F.ConvertToVector512Int32(f) + Vector512.Create(e.Zero), Vector512.Create(e.Min)), Vector512.Create(e.Max));
+        Avx512F.ConvertToVector128Byte(q).Store(e.Y + (r * e.Stride));
+    }
 }
