@@ -54,7 +54,10 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
     // The plane, plus 64 bytes of slack: vector loads of the last tap may read past the run (never used).
     private long PlaneBytes => MemoryPlan.Align(_phases.PlaneElements + 64 + _phases.PaddedWidth);
 
-    private long ThreadBytes => PlaneBytes + MemoryPlan.Align(((long)_phases.RunLength + 16) * sizeof(int));
+    private long RunBytes => MemoryPlan.Align(((long)_phases.RunLength + 16) * sizeof(int));
+
+    // Plane, int32 run, and the run requantized to bytes.
+    private long ThreadBytes => PlaneBytes + RunBytes + MemoryPlan.Align(_phases.RunLength + 64L);
 
     /// <summary>Scratch bytes of one run for <paramref name="threads"/> threads.</summary>
     public long ScratchBytes(int threads) => ThreadBytes * threads;
@@ -83,10 +86,13 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
                 MultiplyAdd(plane + _phases.TapOffsets[t], _weights[(c * taps) + t], acc, run, Path);
             }
 
+            // The whole run at once (vector code, pad columns included), then each row's OW codes to the output.
+            byte* codes = (byte*)acc + RunBytes;
+            _requant.Row(acc, run, c, codes, Path);
             byte* y = _y + ((long)c * _s.OutHeight * _s.OutWidth);
             for (int oy = 0; oy < _s.OutHeight; oy++)
             {
-                _requant.Row(acc + (oy * _phases.PhaseWidth), _s.OutWidth, c, y + (oy * _s.OutWidth), Path);
+                Buffer.MemoryCopy(codes + (oy * _phases.PhaseWidth), y + (oy * _s.OutWidth), _s.OutWidth, _s.OutWidth);
             }
         }
     }
