@@ -105,7 +105,7 @@ internal static class ShapeInference
                 return [new InferredValue(TensorElementType.Bool, Broadcast(c, Enumerable.Range(0, c.Node.Inputs.Count).Select(c.In)))];
             case "Where":
                 return [new InferredValue(c.In(1).Type, Broadcast(c, [c.In(0), c.In(1), c.In(2)]))];
-            case "Conv" or "ConvInteger":
+            case "Conv" or "ConvInteger" or "QLinearConv":
                 return [Conv(c)];
             case "ConvTranspose":
                 return [ConvTranspose(c)];
@@ -325,21 +325,23 @@ internal static class ShapeInference
 
     private static InferredValue Conv(Context c)
     {
+        bool qlinear = c.Node.OpType == "QLinearConv"; // x, x_scale, x_zero_point, w, ..., y_zero_point, B
         long[] x = c.Dims(0, minRank: 3);
-        long[] w = c.Dims(1, exactRank: x.Length);
+        long[] w = c.Dims(qlinear ? 3 : 1, exactRank: x.Length);
         long group = c.Node.GetInt("group", 1);
         c.Check(group > 0 && x[1] % group == 0 && w[0] % group == 0, $"group {group} does not divide input channels {x[1]} and output channels {w[0]}");
         c.Check(w[1] * group == x[1], $"weight {Dimension.Format(w)} expects {w[1] * group} input channels (group {group}) but the input {Dimension.Format(x)} has {x[1]}");
         long[] kernel = c.Node.GetInts("kernel_shape")?.ToArray() ?? w[2..];
         c.Check(kernel.SequenceEqual(w[2..]), $"kernel_shape {Dimension.Format(kernel)} differs from the weight's {Dimension.Format(w[2..])}");
-        if (c.Has(2) && c.Node.OpType == "Conv") // ConvInteger's third input is x_zero_point, not a bias
+        if (c.Has(qlinear ? 8 : 2) && c.Node.OpType != "ConvInteger") // ConvInteger's third input is x_zero_point, not a bias
         {
-            long[] bias = c.Dims(2, exactRank: 1);
+            long[] bias = c.Dims(qlinear ? 8 : 2, exactRank: 1);
             c.Check(bias[0] == w[0], $"bias has {bias[0]} values for {w[0]} output channels");
         }
 
         long[] spatial = WindowOutput(c, x[2..], kernel, allowCeil: false);
-        TensorElementType type = c.Node.OpType == "ConvInteger" ? TensorElementType.Int32 : c.In(0).Type;
+        TensorElementType type = c.Node.OpType == "ConvInteger" ? TensorElementType.Int32
+            : qlinear ? (c.Has(7) ? c.In(7).Type : TensorElementType.UInt8) : c.In(0).Type;
         return new InferredValue(type, [x[0], w[0], .. spatial]);
     }
 

@@ -368,6 +368,8 @@ internal sealed unsafe class CpuPlan : IDisposable
                 return new FakeQuantStep(n, Pointer(x0), y, xd);
             case "RoundToHalf":
                 return new RoundToHalfStep(n, Pointer(x0), y, Shapes.ElementCount(xd));
+            case var op when GraphOptimizer.IsIntegerOp(op):
+                return QuantizedSteps.Compile(n, Graph, v => (nint)Pointer(v), Pads, Isa, Threads);
             default:
                 throw new LightNetException(ErrorCode.UnsupportedOperator, $"{n.OpType} node '{n.Name}' (opset {Graph.Opset}) has no CPU kernel.");
         }

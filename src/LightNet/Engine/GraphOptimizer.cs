@@ -10,9 +10,11 @@ namespace LightNet.Engine;
 /// folds constants (Constant, Shape/Gather/Concat/... integer chains, Cast, QDQ weight dequantization, FP16
 /// weights), removes Identity/Dropout, turns Gemm/MatMul with constant weights into Dense, folds
 /// BatchNormalization into the preceding Conv/Dense, fuses activations and residual Adds, and turns activation
-/// QuantizeLinear→DequantizeLinear pairs into one fake-quant step.
+/// QuantizeLinear→DequantizeLinear pairs into one fake-quant step — or, for the cpu-simd target with fusion on,
+/// keeps activations quantized and turns the QDQ islands around Conv, Gemm, Add, pooling, Concat and activations into
+/// integer operators (see GraphOptimizer.Quantized.cs).
 /// </summary>
-internal static class GraphOptimizer
+internal static partial class GraphOptimizer
 {
     private static readonly HashSet<string> s_views = new(StringComparer.Ordinal) { "Reshape", "Flatten", "Squeeze", "Unsqueeze" };
 
@@ -33,7 +35,7 @@ internal static class GraphOptimizer
         }
 
         Dictionary<string, InferredValue> values = ShapeInference.Run(graph, opset, resolved);
-        var state = new State(graph, opset, values, modelName);
+        var state = new State(graph, opset, values, modelName) { Integer = fuse && target == "cpu-simd" };
         foreach ((string name, TensorData t) in graph.Initializers)
         {
             state.Constants[name] = ConstTensor.FromTensor(t);
@@ -86,6 +88,11 @@ internal static class GraphOptimizer
         }
 
         List<OptimizedNode> nodes = state.Nodes;
+        if (state.Integer)
+        {
+            nodes = Integerize(nodes, state, outputs);
+        }
+
         if (fuse)
         {
             nodes = Fuse(nodes, state, outputs);
@@ -286,7 +293,7 @@ internal static class GraphOptimizer
     }
 
     /// <summary>Mutable state of the lowering pass.</summary>
-    private sealed class State(Graph graph, long opset, Dictionary<string, InferredValue> values, string modelName)
+    private sealed partial class State(Graph graph, long opset, Dictionary<string, InferredValue> values, string modelName)
     {
         private readonly Dictionary<string, string> _alias = new(StringComparer.Ordinal);
         private int _fresh;
@@ -299,7 +306,21 @@ internal static class GraphOptimizer
 
         public Dictionary<string, Node> PendingQuantize { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>Whether activations stay quantized (uint8 codes) between integer operators.</summary>
+        public bool Integer { get; init; }
+
+        /// <summary>The run-time values that hold uint8 codes, with their parameters.</summary>
+        public Dictionary<string, QuantParams> Codes { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Constants folded from a DequantizeLinear of integers: their scales and zero points along an axis (-1: per tensor).</summary>
+        public Dictionary<string, WeightQuantization> Dequantized { get; } = new(StringComparer.Ordinal);
+
+        public IReadOnlyCollection<string> GraphOutputNames { get; } = graph.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+
         public IReadOnlyList<Node> Consumers(string value) => graph.Consumers(value);
+
+        /// <summary>The inferred element type of a run-time value (Undefined when unknown).</summary>
+        public TensorElementType TypeOf(string value) => values.TryGetValue(value, out InferredValue? v) ? v.Type : TensorElementType.Undefined;
 
         public string Resolve(string name)
         {
@@ -390,9 +411,16 @@ internal static class GraphOptimizer
                     return;
                 }
 
+                case "QuantizeLinear" when Integer && ActivationParams(n, inputs) is { } p:
+                    Emit(n, "Quantize", [inputs[0]], outputs).Quantized = new QuantizedInfo { Output = p };
+                    Codes[outputs[0]] = p;
+                    return;
                 case "QuantizeLinear":
                     PendingQuantize[outputs[0]] = n;
                     CheckConstant(n, inputs, 1, 2);
+                    return;
+                case "DequantizeLinear" when Codes.TryGetValue(inputs[0], out QuantParams codes) && ActivationParams(n, inputs) == codes:
+                    Emit(n, "Dequantize", [inputs[0]], outputs).Quantized = new QuantizedInfo { Inputs = [codes] };
                     return;
                 case "DequantizeLinear":
                     if (PendingQuantize.TryGetValue(inputs[0], out Node? q))
@@ -407,6 +435,13 @@ internal static class GraphOptimizer
                     return;
                 case "Gemm" or "MatMul":
                     LowerMatrix(n, inputs, outputs);
+                    return;
+                case "QLinearConv":
+                    if (!LowerQLinearConv(n, inputs, outputs))
+                    {
+                        Problems.Add($"{Where(n)}: the compiled path runs QLinearConv only on codes from a QuantizeLinear or another integer operator, with constant weights, scales and zero points");
+                    }
+
                     return;
                 case "Relu" or "LeakyRelu" or "Sigmoid" or "HardSigmoid" or "HardSwish" or "Tanh" or "Clip":
                     if (ActivationOf(n, inputs) is { } act)
@@ -572,6 +607,12 @@ internal static class GraphOptimizer
             }
 
             var dense = new List<string> { inputs[0], NewConstant(Name(n) + "__w", [outF, inF], w) };
+            if (alpha == 1f && Dequantized.TryGetValue(inputs[1], out WeightQuantization? wq) && (wq.Axis < 0 || wq.Axis == (transB ? 0 : 1)))
+            {
+                // The transposed weights keep their per-output-feature scales, now along axis 0.
+                Dequantized[dense[1]] = wq with { Axis = wq.Axis < 0 ? -1 : 0 };
+            }
+
             if (gemm && inputs.Length > 2 && inputs[2].Length > 0)
             {
                 if (!Constants.TryGetValue(inputs[2], out ConstTensor? c) || (c.Count != 1 && c.Count != outF))
@@ -699,6 +740,12 @@ internal static class GraphOptimizer
 
                 case "DequantizeLinear":
                     result = Dequantize(n, In(0), In(1), inputs.Length > 2 && inputs[2].Length > 0 ? In(2) : null);
+                    if (In(0).Ints is not null)
+                    {
+                        float[] scales = In(1).AsFloats();
+                        Dequantized[outputs[0]] = new WeightQuantization(scales, scales.Length == 1 ? -1 : Axis(n, In(0).Dims.Length));
+                    }
+
                     break;
                 case "QuantizeLinear":
                     result = Quantize(n, In(0), In(1), inputs.Length > 2 && inputs[2].Length > 0 ? In(2) : null, values[outputs[0]].Type);

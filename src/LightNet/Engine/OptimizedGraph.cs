@@ -80,6 +80,9 @@ internal sealed class OptimizedNode
     /// <summary>Extra integer parameters set by the optimizer (FakeQuant: axis, channel count).</summary>
     public long[]? IntParameters { get; set; }
 
+    /// <summary>The integer pass's parameters of an integer node (QConv, QAdd, QTable, ...; see GraphOptimizer.Quantized.cs).</summary>
+    public QuantizedInfo? Quantized { get; set; }
+
     public override string ToString() =>
         $"{OpType} '{Name}' ({string.Join(", ", Inputs)}) -> ({string.Join(", ", Outputs)})" +
         (Activation.IsNone ? "" : $" +{Activation.Kind}") + (Residual is null ? "" : $" +residual {Residual}");

@@ -13,6 +13,15 @@ internal sealed class QLinearConv : OperatorDef
 
     public override int SinceVersion => 10;
 
+    /// <summary>The compiled path runs it as an integer convolution when its input is codes of an integer operator (GraphOptimizer.Quantized.cs).</summary>
+    public override bool Compiled => true;
+
+    public override void ValidateCompiled(Node n, long opset, Action<string, string> problem)
+    {
+        Engine.CompiledLimits.AutoPad(n, problem);
+        Engine.CompiledLimits.TwoDimensional(n, "convolution", problem);
+    }
+
     public override string Types => "x, w, y: uint8, int8; scales: float32; B: int32";
 
     public override string Limitations => "the rescaling is done in float32 as ONNX Runtime does";

@@ -1,0 +1,187 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LightNet.Engine.Kernels;
+
+/// <summary>
+/// Quantized depthwise convolution (groups = Cin = Cout), parallel over channels. Each uint8 channel is copied into a
+/// padded byte plane (the padding is the input zero point, so every tap is corrected by the same −zero·Σw folded into the
+/// bias), split by stride phase (<see cref="StridePhases"/>). All output rows of the channel are then one run of int32
+/// sums of length (OH−1)·pw + OW: each tap
+/// adds widened bytes times its weight over the whole run (exact int32 arithmetic), and each output row is requantized
+/// from the run into the NCHW output.
+/// </summary>
+internal sealed unsafe class Int8Depthwise : IParallelWork
+{
+    private readonly Conv2dShape _s;
+    private readonly int[] _weights; // [C, taps]
+    private readonly Requantizer _requant;
+    private readonly byte _inputZero;
+    private readonly StridePhases _phases;
+    private byte* _x, _y, _scratch;
+
+    public Int8Depthwise(in Conv2dShape s, ReadOnlySpan<short> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, int inputZero, int outputZero,
+        int min, int max, Int8Path path)
+    {
+        _s = s;
+        Path = path;
+        _inputZero = (byte)inputZero;
+        int taps = s.KernelHeight * s.KernelWidth;
+        _weights = new int[s.OutChannels * taps];
+        var b = new int[s.OutChannels];
+        for (int c = 0; c < s.OutChannels; c++)
+        {
+            int sum = 0;
+            for (int t = 0; t < taps; t++)
+            {
+                sum += _weights[(c * taps) + t] = weights[(c * taps) + t];
+            }
+
+            b[c] = bias[c] - (inputZero * sum);
+        }
+
+        _requant = new Requantizer(b, scale.ToArray(), outputZero, min, max);
+        _phases = new StridePhases(s);
+
+        Algorithm = "int8-depthwise-" + Int8Paths.Name(path);
+    }
+
+    public Int8Path Path { get; }
+
+    public string Algorithm { get; }
+
+    // The plane, plus 64 bytes of slack: vector loads of the last tap may read past the run (never used).
+    private long PlaneBytes => MemoryPlan.Align(_phases.PlaneElements + 64 + _phases.PaddedWidth);
+
+    private long RunBytes => MemoryPlan.Align(((long)_phases.RunLength + 16) * sizeof(int));
+
+    // Plane, int32 run, and the run requantized to bytes.
+    private long ThreadBytes => PlaneBytes + RunBytes + MemoryPlan.Align(_phases.RunLength + 64L);
+
+    /// <summary>Scratch bytes of one run for <paramref name="threads"/> threads.</summary>
+    public long ScratchBytes(int threads) => ThreadBytes * threads;
+
+    /// <summary>Convolves one image.</summary>
+    public void Run(byte* x, byte* y, byte* scratch, WorkerPool pool)
+    {
+        _x = x;
+        _y = y;
+        _scratch = scratch;
+        pool.Run(this, _s.OutChannels);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Execute(int begin, int end, int threadIndex)
+    {
+        byte* plane = _scratch + (threadIndex * ThreadBytes);
+        int* acc = (int*)(plane + PlaneBytes);
+        int taps = _phases.TapOffsets.Length, run = _phases.RunLength;
+        for (int c = begin; c < end; c++)
+        {
+            BuildPlane(_x + ((long)c * _s.InHeight * _s.InWidth), plane);
+            new Span<int>(acc, run).Clear();
+            for (int t = 0; t < taps; t++)
+            {
+                MultiplyAdd(plane + _phases.TapOffsets[t], _weights[(c * taps) + t], acc, run, Path);
+            }
+
+            // The whole run at once (vector code, pad columns included), then each row's OW codes to the output.
+            byte* codes = (byte*)acc + RunBytes;
+            _requant.Row(acc, run, c, codes, Path);
+            byte* y = _y + ((long)c * _s.OutHeight * _s.OutWidth);
+            for (int oy = 0; oy < _s.OutHeight; oy++)
+            {
+                Buffer.MemoryCopy(codes + (oy * _phases.PhaseWidth), y + (oy * _s.OutWidth), _s.OutWidth, _s.OutWidth);
+            }
+        }
+    }
+
+    /// <summary>acc[i] += w · x[i] for i in [0, n), bytes widened to int32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void MultiplyAdd(byte* x, int w, int* acc, int n, Int8Path path)
+    {
+        int i = 0;
+        if (path == Int8Path.Avx512)
+        {
+            Vector512<int> vw = Vector512.Create(w);
+            for (; i + 16 <= n; i += 16)
+            {
+                (Vector512.Load(acc + i) + (Avx512F.ConvertToVector512Int32(Vector128.Load(x + i)) * vw)).Store(acc + i);
+            }
+        }
+        else if (path is Int8Path.Avx2 or Int8Path.AvxVnni)
+        {
+            Vector256<int> vw = Vector256.Create(w);
+            for (; i + 8 <= n; i += 8)
+            {
+                (Vector256.Load(acc + i) + (Avx2.ConvertToVector256Int32(x + i) * vw)).Store(acc + i);
+            }
+        }
+        else if (path == Int8Path.Vector128)
+        {
+            Vector128<int> vw = Vector128.Create(w);
+            for (; i + 4 <= n; i += 4)
+            {
+                Vector128<int> v = Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(uint*)(x + i)).AsByte())).AsInt32();
+                (Vector128.Load(acc + i) + (v * vw)).Store(acc + i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            acc[i] += w * x[i];
+        }
+    }
+
+    // Padded rows of the channel, split by stride phase; padding is the zero point.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void BuildPlane(byte* x, byte* plane)
+    {
+        Conv2dShape s = _s;
+        int sh = s.StrideHeight, sw = s.StrideWidth, pw = _phases.PhaseWidth, width = _phases.PaddedWidth;
+        byte* row = plane + PlaneBytes - MemoryPlan.Align(width); // a padded input row, before its phase split
+        for (int py = 0; py < _phases.PaddedHeight; py++)
+        {
+            int iy = py - s.PadTop;
+            byte* dst = plane + ((long)(((py % sh) * sw * _phases.PhaseHeight) + (py / sh)) * pw);
+            byte* line = sw == 1 ? dst : row;
+            if ((uint)iy >= (uint)s.InHeight)
+            {
+                new Span<byte>(line, width).Fill(_inputZero);
+            }
+            else
+            {
+                int left = Math.Min(s.PadLeft, width);
+                int copy = Math.Clamp(width - left, 0, s.InWidth);
+                new Span<byte>(line, left).Fill(_inputZero);
+                new ReadOnlySpan<byte>(x + ((long)iy * s.InWidth), copy).CopyTo(new Span<byte>(line + left, copy));
+                new Span<byte>(line + left + copy, width - left - copy).Fill(_inputZero);
+            }
+
+            if (sw == 1)
+            {
+                continue;
+            }
+
+            // Column phases: phase p of row (py / sh) in block (py mod sh).
+            long phaseStride = (long)_phases.PhaseHeight * pw;
+            int px = 0;
+            if (sw == 2)
+            {
+                byte* even = dst, odd = dst + phaseStride;
+                for (; px + 32 <= width; px += 32)
+                {
+                    Vector128<ushort> a = Vector128.Load(line + px).AsUInt16(), b = Vector128.Load(line + px + 16).AsUInt16();
+                    Vector128.Narrow(a, b).Store(even + (px / 2));
+                    Vector128.Narrow(a >>> 8, b >>> 8).Store(odd + (px / 2));
+                }
+            }
+
+            for (; px < width; px++)
+            {
+                dst[((px % sw) * phaseStride) + (px / sw)] = line[px];
+            }
+        }
+    }
+}

@@ -1,0 +1,286 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LightNet.Engine.Kernels;
+
+/// <summary>
+/// The quantization parameters of one activation tensor as the integer kernels hold it: uint8 codes with a zero point.
+/// An int8 tensor is held as uint8 with 128 added to the codes and to its zero point (offset binary), so every kernel
+/// sees one type and the real values <c>(q − zero)·scale</c> are unchanged.
+/// </summary>
+internal readonly record struct QuantParams(float Scale, int ZeroPoint)
+{
+    /// <summary>The real value of code <paramref name="q"/>.</summary>
+    public float Dequantize(int q) => (q - ZeroPoint) * Scale;
+
+    /// <summary>ONNX QuantizeLinear (as ONNX Runtime computes it): clamp(round_half_even(v / scale) + zero, 0, 255).</summary>
+    public byte Quantize(float v)
+    {
+        float r = MathF.Round(v / Scale, MidpointRounding.ToEven);
+        return (byte)Math.Clamp(float.IsNaN(r) ? 0 : r + ZeroPoint, 0, 255);
+    }
+
+    /// <summary>
+    /// A 256-entry table mapping codes of this tensor to codes of <paramref name="output"/> through <paramref name="f"/>
+    /// (the identity for a plain requantization): exactly the DequantizeLinear → f → QuantizeLinear of the float graph.
+    /// </summary>
+    public byte[] Table(QuantParams output, Func<float, float>? f = null)
+    {
+        var table = new byte[256];
+        for (int q = 0; q < 256; q++)
+        {
+            float v = Dequantize(q);
+            table[q] = output.Quantize(f is null ? v : f(v));
+        }
+
+        return table;
+    }
+}
+
+/// <summary>Element-wise and data-movement kernels on uint8 codes (see <see cref="QuantParams"/>).</summary>
+internal static unsafe class QuantizedElementwise
+{
+    /// <summary>Float → uint8 codes (QuantizeLinear of a graph input or of a float operator's output).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Quantize(float* x, byte* y, long count, QuantParams p)
+    {
+        long i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<float> s = Vector128.Create(p.Scale);
+            Vector128<int> z = Vector128.Create(p.ZeroPoint), lo = Vector128<int>.Zero, hi = Vector128.Create(255);
+            for (; i + 8 <= count; i += 8)
+            {
+                Vector128<int> a = Vector128.Min(Vector128.Max(Vector128.ConvertToInt32(Vector128.Round(Vector128.Load(x + i) / s)) + z, lo), hi);
+                Vector128<int> b = Vector128.Min(Vector128.Max(Vector128.ConvertToInt32(Vector128.Round(Vector128.Load(x + i + 4) / s)) + z, lo), hi);
+                Vector128<ushort> w = Vector128.Narrow(a, b).AsUInt16();
+                *(ulong*)(y + i) = Vector128.Narrow(w, w).AsUInt64().ToScalar();
+            }
+        }
+
+        for (; i < count; i++)
+        {
+            y[i] = p.Quantize(x[i]);
+        }
+    }
+
+    /// <summary>uint8 codes → float (DequantizeLinear before a float operator or a graph output).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dequantize(byte* x, float* y, long count, QuantParams p)
+    {
+        long i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<float> s = Vector128.Create(p.Scale);
+            Vector128<int> z = Vector128.Create(p.ZeroPoint);
+            for (; i + 4 <= count; i += 4)
+            {
+                Vector128<int> v = Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(uint*)(x + i)).AsByte())).AsInt32();
+                (Vector128.ConvertToSingle(v - z) * s).Store(y + i);
+            }
+        }
+
+        for (; i < count; i++)
+        {
+            y[i] = p.Dequantize(x[i]);
+        }
+    }
+
+    /// <summary>
+    /// y[i] = table[x[i]]: a requantization or a unary activation on codes. With AVX-512 VBMI, 64 codes at a time: two
+    /// 128-entry <c>vpermi2b</c> lookups, the code's top bit choosing between them; otherwise scalar.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Lookup(byte* x, byte* y, long count, byte[] table)
+    {
+        fixed (byte* t = table)
+        {
+            long i = 0;
+            if (Avx512Vbmi.IsSupported)
+            {
+                Vector512<byte> t0 = Vector512.Load(t), t1 = Vector512.Load(t + 64), t2 = Vector512.Load(t + 128), t3 = Vector512.Load(t + 192);
+                Vector512<byte> top = Vector512.Create((byte)0x80);
+                for (; i + 64 <= count; i += 64)
+                {
+                    Vector512<byte> v = Vector512.Load(x + i);
+                    Vector512<byte> low = Avx512Vbmi.PermuteVar64x8x2(t0, v, t1), high = Avx512Vbmi.PermuteVar64x8x2(t2, v, t3);
+                    Vector512.ConditionalSelect(Vector512.Equals(v & top, top), high, low).Store(y + i);
+                }
+            }
+
+            for (; i < count; i++)
+            {
+                y[i] = t[x[i]];
+            }
+        }
+    }
+
+    /// <summary>
+    /// QLinearAdd as ONNX Runtime computes it: y = clamp(round_half_even((a − za)·sa/sy + (b − zb)·sb/sy) + zy) over
+    /// same-shape tensors, then the fused activation's bounds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Add(byte* a, QuantParams pa, byte* b, QuantParams pb, byte* y, QuantParams py, long count, int min, int max)
+    {
+        float ra = pa.Scale / py.Scale, rb = pb.Scale / py.Scale;
+        float offset = -(pa.ZeroPoint * ra) - (pb.ZeroPoint * rb);
+        long i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<float> va = Vector128.Create(ra), vb = Vector128.Create(rb), vo = Vector128.Create(offset);
+            Vector128<int> z = Vector128.Create(py.ZeroPoint), lo = Vector128.Create(min), hi = Vector128.Create(max);
+            for (; i + 4 <= count; i += 4)
+            {
+                Vector128<float> fa = Vector128.ConvertToSingle(Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(uint*)(a + i)).AsByte())).AsInt32());
+                Vector128<float> fb = Vector128.ConvertToSingle(Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(uint*)(b + i)).AsByte())).AsInt32());
+                Vector128<int> q = Vector128.ConvertToInt32(Vector128.Round((fa * va) + (fb * vb) + vo)) + z;
+                q = Vector128.Min(Vector128.Max(q, lo), hi);
+                Vector128<ushort> w = Vector128.Narrow(q, q).AsUInt16();
+                *(uint*)(y + i) = Vector128.Narrow(w, w).AsUInt32().ToScalar();
+            }
+        }
+
+        for (; i < count; i++)
+        {
+            float v = (a[i] * ra) + (b[i] * rb) + offset;
+            y[i] = (byte)Math.Clamp((int)MathF.Round(v, MidpointRounding.ToEven) + py.ZeroPoint, min, max);
+        }
+    }
+
+    /// <summary>Bytes of the row buffer <see cref="MaxPool"/> needs.</summary>
+    public static long MaxPoolRowBytes(in Pool2dShape s) => 2 * RowHalf(s);
+
+    private static long RowHalf(in Pool2dShape s) =>
+        MemoryPlan.Align(((long)(s.OutWidth - 1) * s.StrideWidth) + ((long)(s.KernelWidth - 1) * s.DilationWidth) + s.InWidth + s.PadLeft + 64);
+
+    /// <summary>
+    /// Max pooling on codes (order-preserving, so exact). For each output row the kernel rows are reduced by vector max
+    /// into a row buffer padded with zeros (code 0 is the smallest, and every window holds a real element, so padding
+    /// never wins); the kernel columns are then reduced into a second buffer, h[i] = max over kx of row[i + kx·dw], and
+    /// output ox takes h[ox·sw]. <paramref name="rowBuffer"/> holds <see cref="MaxPoolRowBytes"/> bytes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MaxPool(byte* x, byte* y, in Pool2dShape s, byte* rowBuffer)
+    {
+        int span = ((s.OutWidth - 1) * s.StrideWidth) + 1;
+        int length = span + ((s.KernelWidth - 1) * s.DilationWidth);
+        int copy = Math.Min(s.InWidth, length - s.PadLeft);
+        for (int plane = 0; plane < s.Planes; plane++)
+        {
+            byte* xp = x + ((long)plane * s.InHeight * s.InWidth);
+            byte* yp = y + ((long)plane * s.OutHeight * s.OutWidth);
+            for (int oy = 0; oy < s.OutHeight; oy++)
+            {
+                new Span<byte>(rowBuffer, length + 16).Clear();
+                byte* row = rowBuffer + s.PadLeft;
+                for (int ky = 0; ky < s.KernelHeight; ky++)
+                {
+                    int iy = (oy * s.StrideHeight) - s.PadTop + (ky * s.DilationHeight);
+                    if ((uint)iy < (uint)s.InHeight)
+                    {
+                        Max(row, xp + ((long)iy * s.InWidth), copy);
+                    }
+                }
+
+                byte* h = rowBuffer + RowHalf(s);
+                Buffer.MemoryCopy(rowBuffer, h, span, span);
+                for (int kx = 1; kx < s.KernelWidth; kx++)
+                {
+                    Max(h, rowBuffer + (kx * s.DilationWidth), span);
+                }
+
+                byte* yr = yp + ((long)oy * s.OutWidth);
+                if (s.StrideWidth == 1)
+                {
+                    Buffer.MemoryCopy(h, yr, s.OutWidth, s.OutWidth);
+                }
+                else
+                {
+                    for (int ox = 0; ox < s.OutWidth; ox++)
+                    {
+                        yr[ox] = h[ox * s.StrideWidth];
+                    }
+                }
+            }
+        }
+    }
+
+    // a[i] = max(a[i], b[i]).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Max(byte* a, byte* b, int n)
+    {
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            Vector128.Max(Vector128.Load(a + i), Vector128.Load(b + i)).Store(a + i);
+        }
+
+        for (; i < n; i++)
+        {
+            a[i] = Math.Max(a[i], b[i]);
+        }
+    }
+
+    /// <summary>
+    /// Global average pooling on codes: the integer sum of each plane, its mean requantized (the float graph's
+    /// DequantizeLinear → GlobalAveragePool → QuantizeLinear up to float rounding).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void GlobalAveragePool(byte* x, byte* y, int planes, int size, QuantParams px, QuantParams py)
+    {
+        float ratio = px.Scale / py.Scale / size;
+        for (int c = 0; c < planes; c++)
+        {
+            byte* p = x + ((long)c * size);
+            long sum = 0;
+            int i = 0;
+            if (Vector128.IsHardwareAccelerated)
+            {
+                Vector128<uint> acc = Vector128<uint>.Zero;
+                for (; i + 16 <= size; i += 16)
+                {
+                    (Vector128<ushort> lo, Vector128<ushort> hi) = Vector128.Widen(Vector128.Load(p + i));
+                    (Vector128<uint> a, Vector128<uint> b) = Vector128.Widen(lo + hi);
+                    acc += a + b;
+                }
+
+                sum = Vector128.Sum(acc);
+            }
+
+            for (; i < size; i++)
+            {
+                sum += p[i];
+            }
+
+            float v = (sum - ((long)px.ZeroPoint * size)) * ratio;
+            y[c] = (byte)Math.Clamp((int)MathF.Round(v, MidpointRounding.ToEven) + py.ZeroPoint, 0, 255);
+        }
+    }
+
+    /// <summary>
+    /// Concat of code tensors: each input's block of <paramref name="inner"/>[i] bytes per outer index is copied, or
+    /// mapped through its table when its parameters differ from the output's.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Concat(nint[] inputs, long[] inner, byte[]?[] tables, long outer, byte* y)
+    {
+        for (long o = 0; o < outer; o++)
+        {
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                byte* src = (byte*)inputs[i] + (o * inner[i]);
+                if (tables[i] is { } t)
+                {
+                    Lookup(src, y, inner[i], t);
+                }
+                else
+                {
+                    Buffer.MemoryCopy(src, y, inner[i], inner[i]);
+                }
+
+                y += inner[i];
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using LightNet.Engine.Kernels;
+using LightNet.Onnx;
+
+namespace LightNet.Engine;
+
+/// <summary>Compiles the integer nodes of the optimized graph (uint8 codes in the arena's value blocks) into plan steps.</summary>
+internal static unsafe class QuantizedSteps
+{
+    /// <summary>The pads of a 2-D window (top, left, bottom, right) as CpuPlan resolves them (auto_pad included).</summary>
+    public delegate (int Top, int Left, int Bottom, int Right) PadsOf(OptimizedNode n, long[] xd, int kh, int kw, int sh, int sw, int dh, int dw, bool ceil);
+
+    /// <summary>Compiles integer node <paramref name="n"/>; <paramref name="pointer"/> gives a value's storage.</summary>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.UnsupportedOperator"/> for a geometry the integer kernels do not cover.</exception>
+    public static PlanStep Compile(OptimizedNode n, OptimizedGraph graph, Func<string, nint> pointer, PadsOf pads, Isa isa, int threads)
+    {
+        long[] xd = graph.Dims(n.Inputs[0]), yd = graph.Dims(n.Outputs[0]);
+        byte* x = (byte*)pointer(n.Inputs[0]), y = (byte*)pointer(n.Outputs[0]);
+        QuantizedInfo q = n.Quantized ?? throw new LightNetException(ErrorCode.InvalidModel, $"{n.OpType} node '{n.Name}' has no quantization parameters.");
+        Int8Path path = Int8Paths.For(isa);
+        long count = Shapes.ElementCount(xd);
+        switch (n.OpType)
+        {
+            case "Quantize":
+                return new Step(n, "quantize", (_, _) => QuantizedElementwise.Quantize((float*)x, y, count, q.Output));
+            case "Dequantize":
+                return new Step(n, "dequantize", (_, _) => QuantizedElementwise.Dequantize(x, (float*)y, count, q.Inputs[0]));
+            case "QTable":
+            {
+                byte[] table = q.Table!;
+                return new Step(n, "int8-table", (_, _) => QuantizedElementwise.Lookup(x, y, count, table));
+            }
+
+            case "QAdd":
+            {
+                byte* b = (byte*)pointer(n.Inputs[1]);
+                return new Step(n, "int8-add", (_, _) => QuantizedElementwise.Add(x, q.Inputs[0], b, q.Inputs[1], y, q.Output, count, q.Min, q.Max));
+            }
+
+            case "QGlobalAveragePool":
+            {
+                int planes = checked((int)(xd[0] * xd[1])), size = checked((int)Shapes.ElementCount(xd.AsSpan(2)));
+                return new Step(n, "int8-global-average-pool", (_, _) => QuantizedElementwise.GlobalAveragePool(x, y, planes, size, q.Inputs[0], q.Output));
+            }
+
+            case "QConcat":
+            {
+                int axis = (int)n.Source.GetInt("axis", 1);
+                axis = axis < 0 ? axis + yd.Length : axis;
+                nint[] inputs = n.Inputs.Select(pointer).ToArray();
+                long[] inner = n.Inputs.Select(i => Shapes.ElementCount(graph.Dims(i).AsSpan(axis))).ToArray();
+                byte[]?[] tables = q.Inputs.Select(p => p == q.Output ? null : p.Table(q.Output)).ToArray();
+                long outer = Shapes.ElementCount(yd.AsSpan(0, axis));
+                return new Step(n, "int8-concat", (_, _) => QuantizedElementwise.Concat(inputs, inner, tables, outer, y));
+            }
+
+            case "QMaxPool":
+            {
+                Require4D(n, xd, yd);
+                long[] k = Ints(n, "kernel_shape", [], 2), s = Ints(n, "strides", [1, 1], 2), d = Ints(n, "dilations", [1, 1], 2);
+                var p = pads(n, xd, (int)k[0], (int)k[1], (int)s[0], (int)s[1], (int)d[0], (int)d[1], n.Source.GetInt("ceil_mode", 0) != 0);
+                var shape = new Pool2dShape(checked((int)(xd[0] * xd[1])), (int)xd[2], (int)xd[3], (int)yd[2], (int)yd[3], (int)k[0], (int)k[1],
+                    (int)s[0], (int)s[1], (int)d[0], (int)d[1], p.Top, p.Left, p.Bottom, p.Right);
+                return new Step(n, "int8-max-pool", (scratch, _) => QuantizedElementwise.MaxPool(x, y, shape, scratch), MemoryPlan.Align(QuantizedElementwise.MaxPoolRowBytes(shape)));
+            }
+
+            case "QConv":
+                return CompileConv(n, graph, xd, yd, x, y, q, pads, path, threads);
+            case "QDense":
+            {
+                ConstTensor w = graph.Constants[n.Inputs[1]];
+                int outF = (int)w.Dims[0], inF = (int)w.Dims[1];
+                int rows = checked((int)(count / inF));
+                var kernel = new Int8Dense(q.Weights, outF, inF, q.Bias!, q.Multipliers!, q.Inputs[0].ZeroPoint, q.Output.ZeroPoint, q.Min, q.Max, path);
+                return new Step(n, kernel.Algorithm, (scratch, pool) => kernel.Run(x, rows, y, scratch, pool), kernel.ScratchBytes);
+            }
+
+            default:
+                throw new LightNetException(ErrorCode.UnsupportedOperator, $"{n.OpType} node '{n.Name}' has no integer kernel.");
+        }
+    }
+
+    private static PlanStep CompileConv(OptimizedNode n, OptimizedGraph graph, long[] xd, long[] yd, byte* x, byte* y, QuantizedInfo q, PadsOf pads,
+        Int8Path path, int threads)
+    {
+        long[] wd = graph.Dims(n.Inputs[1]);
+        Require4D(n, xd, yd, wd);
+        long[] s = Ints(n, "strides", [1, 1], 2), d = Ints(n, "dilations", [1, 1], 2);
+        int kh = (int)wd[2], kw = (int)wd[3];
+        var p = pads(n, xd, kh, kw, (int)s[0], (int)s[1], (int)d[0], (int)d[1], false);
+        var shape = new Conv2dShape((int)xd[1], (int)xd[2], (int)xd[3], (int)yd[1], (int)yd[2], (int)yd[3], kh, kw,
+            (int)s[0], (int)s[1], (int)d[0], (int)d[1], p.Top, p.Left, (int)n.Source.GetInt("group", 1));
+        int batch = (int)xd[0];
+        long inStride = Shapes.ElementCount(xd.AsSpan(1)), outStride = Shapes.ElementCount(yd.AsSpan(1));
+        int zx = q.Inputs[0].ZeroPoint, zy = q.Output.ZeroPoint;
+        if (shape.IsDepthwise)
+        {
+            var dw = new Int8Depthwise(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, path);
+            return new Step(n, dw.Algorithm, (scratch, pool) =>
+            {
+                for (int i = 0; i < batch; i++)
+                {
+                    dw.Run(x + (i * inStride), y + (i * outStride), scratch, pool);
+                }
+            }, dw.ScratchBytes(threads));
+        }
+
+        var conv = new Int8Conv(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, path, threads);
+        return new Step(n, conv.Algorithm, (scratch, pool) =>
+        {
+            for (int i = 0; i < batch; i++)
+            {
+                conv.Run(x + (i * inStride), y + (i * outStride), scratch, pool);
+            }
+        }, conv.ScratchBytes);
+    }
+
+    private static long[] Ints(OptimizedNode n, string name, long[] fallback, int length)
+    {
+        long[] v = n.Source.GetInts(name)?.ToArray() ?? fallback;
+        return v.Length == length ? v
+            : throw new LightNetException(ErrorCode.UnsupportedOperator, $"{n.OpType} node '{n.Name}': attribute '{name}' has {v.Length} values; the integer 2-D path needs {length}.");
+    }
+
+    private static void Require4D(OptimizedNode n, long[] xd, long[] yd, long[]? wd = null)
+    {
+        if (xd.Length != 4 || yd.Length != 4 || wd is { Length: not 4 })
+        {
+            throw new LightNetException(ErrorCode.UnsupportedOperator,
+                $"{n.OpType} node '{n.Name}': input {Dimension.Format(xd)}, output {Dimension.Format(yd)}; the integer kernels cover 2-D windows (4-D tensors) only.");
+        }
+    }
+
+    /// <summary>An integer step: a body bound at compile time over its pointers.</summary>
+    private sealed class Step(OptimizedNode node, string algorithm, Step.Body body, long scratchBytes = 0) : PlanStep(node)
+    {
+        public delegate void Body(byte* scratch, WorkerPool pool);
+
+        public override long ScratchBytes => scratchBytes;
+
+        public override string Algorithm => algorithm;
+
+        public override void Execute(byte* scratch, WorkerPool pool) => body(scratch, pool);
+    }
+}

@@ -1,0 +1,120 @@
+using LightNet.Backends;
+using LightNet.Compression;
+using LightNet.Engine;
+using LightNet.Engine.Kernels;
+using LightNet.Onnx;
+using LightNet.Zoo;
+using Xunit;
+
+namespace LightNet.Tests.Engine;
+
+/// <summary>
+/// Zoo models quantized by <see cref="Quantizer.QuantizeStatic"/> (per-channel QDQ, UINT8 activations) run on cpu-simd's
+/// integer kernels and agree with ONNX Runtime's INT8 run of the same file, on every ISA level this machine has.
+/// </summary>
+public sealed class Int8ModelTests
+{
+    private static readonly Dictionary<string, Lazy<Model>> s_models = new()
+    {
+        ["resnet18"] = new(() => Quantize("resnet18")),
+        ["mobilenet_v2"] = new(() => Quantize("mobilenet_v2")),
+    };
+
+    private static Model Quantize(string name)
+    {
+        Model model = ModelZoo.Create(name, new ZooOptions { Resolution = 32, Classes = 10 });
+        var rng = new Random(3);
+        var samples = Enumerable.Range(0, 3).Select(_ =>
+        {
+            TensorBuffer t = TensorBuffer.Allocate(TensorElementType.Float, [1, 3, 32, 32]);
+            Span<float> f = t.AsSpan<float>();
+            for (int i = 0; i < f.Length; i++) f[i] = (rng.NextSingle() * 4) - 2;
+            return (IReadOnlyDictionary<string, TensorBuffer>)new Dictionary<string, TensorBuffer> { [model.Graph.Inputs[0].Name] = t };
+        }).ToList();
+        return Quantizer.QuantizeStatic(model, CalibrationData.FromTensors(samples));
+    }
+
+    public static TheoryData<string, string> Cases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string model in new[] { "resnet18", "mobilenet_v2" })
+        {
+            foreach (Isa isa in Enum.GetValues<Isa>().Where(IsaSupport.IsSupported))
+            {
+                data.Add(model, IsaSupport.Name(isa));
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void QuantizedZooModelRunsOnIntegerKernelsAndMatchesOrtInt8(string name, string isa)
+    {
+        Model model = s_models[name].Value;
+        using IInferenceSession ours = Backend.Parse($"cpu-simd:isa={isa}").CreateSession(model, new InferenceOptions { Threads = 1 });
+        using IInferenceSession ort = Backend.Parse("ort-cpu").CreateSession(model, new InferenceOptions { Threads = 1 });
+        string[] steps = EngineTestSupport.CompiledSession(ours).Plan!.Steps.Select(s => s.Node.OpType).ToArray();
+        Assert.Contains("QConv", steps);
+        Assert.DoesNotContain("FakeQuant", steps);
+        Assert.DoesNotContain("Conv", steps);
+
+        // The only float ↔ code conversions left are at the model's input and output.
+        Assert.Equal(1, steps.Count(s => s == "Quantize"));
+        Assert.Equal(1, steps.Count(s => s == "Dequantize"));
+        foreach (int seed in new[] { 1, 2 })
+        {
+            Dictionary<string, TensorBuffer> inputs = EngineTestSupport.RandomInputs(ours, seed);
+            float[] expected = ort.Run(inputs).Values.Single().ToFloatArray();
+            float[] actual = ours.Run(inputs).Values.Single().ToFloatArray();
+            double dot = 0, ee = 0, aa = 0;
+            for (int i = 0; i < expected.Length; i++)
+            {
+                dot += (double)expected[i] * actual[i];
+                ee += (double)expected[i] * expected[i];
+                aa += (double)actual[i] * actual[i];
+            }
+
+            double cosine = dot / Math.Sqrt(ee * aa);
+            Assert.True(cosine >= 0.999, $"{name} on cpu-simd:isa={isa}, seed {seed}: cosine {cosine:F6} against ort-cpu INT8");
+        }
+    }
+
+    [Fact]
+    public void QLinearConvOnCodesCompilesToTheIntegerConvolutionAndMatchesOrt()
+    {
+        var rng = new Random(4);
+        var b = new ModelBuilder("qlinearconv", 13);
+        b.AddInput("x", TensorElementType.Float, 1, 4, 6, 6);
+        TensorData Raw(string name, TensorElementType type, long[] dims, byte[] bytes) => TensorData.FromRawData(name, type, dims, bytes);
+        b.AddInitializer(TensorData.FromFloats("xs", [], [0.02f]));
+        b.AddInitializer(Raw("xz", TensorElementType.UInt8, [], [128]));
+        b.AddInitializer(Raw("w", TensorElementType.Int8, [5, 4, 3, 3], Enumerable.Range(0, 180).Select(_ => (byte)rng.Next(0, 256)).ToArray()));
+        b.AddInitializer(TensorData.FromFloats("ws", [5], [0.01f, 0.02f, 0.015f, 0.005f, 0.03f]));
+        b.AddInitializer(Raw("wz", TensorElementType.Int8, [5], new byte[5]));
+        b.AddInitializer(TensorData.FromFloats("ys", [], [0.05f]));
+        b.AddInitializer(Raw("yz", TensorElementType.UInt8, [], [100]));
+        b.AddInitializer(Raw("bias", TensorElementType.Int32, [5], Enumerable.Range(0, 5).SelectMany(i => BitConverter.GetBytes(i * 300 - 600)).ToArray()));
+        b.AddNode("QuantizeLinear", ["x", "xs", "xz"], ["xq"], "q");
+        b.AddNode("QLinearConv", ["xq", "xs", "xz", "w", "ws", "wz", "ys", "yz", "bias"], ["yq"], "conv", NodeAttribute.Ints("pads", 1, 1, 1, 1));
+        b.AddNode("DequantizeLinear", ["yq", "ys", "yz"], ["y"], "dq");
+        b.AddOutput("y", TensorElementType.Float, 1, 5, 6, 6);
+        Model model = b.Build();
+        using IInferenceSession ours = Backend.Parse("cpu-simd").CreateSession(model, new InferenceOptions { Threads = 1 });
+        Assert.Contains("QConv", EngineTestSupport.CompiledSession(ours).Plan!.Steps.Select(s => s.Node.OpType));
+
+        // Same integers, same float requantization as ONNX Runtime: equal to the code, so within one step (0.05).
+        EngineTestSupport.AssertMatchesOrt(model, threads: 1, rtol: 0, atol: 1e-6);
+    }
+
+    [Fact]
+    public void WithoutGraphFusionQdqStaysFakeQuantized()
+    {
+        using IInferenceSession ours = Backend.Parse("cpu-simd").CreateSession(s_models["resnet18"].Value,
+            new InferenceOptions { Threads = 1, GraphOptimization = GraphOptimization.Basic });
+        string[] steps = EngineTestSupport.CompiledSession(ours).Plan!.Steps.Select(s => s.Node.OpType).ToArray();
+        Assert.Contains("FakeQuant", steps);
+        Assert.DoesNotContain("QConv", steps);
+    }
+}

@@ -1,0 +1,249 @@
+using LightNet.Engine.Kernels;
+using Xunit;
+
+namespace LightNet.Tests.Engine.Kernels;
+
+/// <summary>
+/// Every integer kernel on every path this machine runs (AVX-512BW, AVX-VNNI, AVX2, Vector128, scalar), against a
+/// naive integer reference: the sums are exact int32 and the requantization is the same float formula, so the codes
+/// must be identical. Re-run with AVX-512 and AVX2 switched off by <see cref="IsaChildProcessTests"/>.
+/// </summary>
+[Trait("Category", "SimdKernels")]
+public sealed unsafe class Int8KernelTests
+{
+    public static TheoryData<string> Paths()
+    {
+        var data = new TheoryData<string>();
+        foreach (Int8Path p in Enum.GetValues<Int8Path>().Where(Int8Paths.IsSupported))
+        {
+            data.Add(Int8Paths.Name(p));
+        }
+
+        return data;
+    }
+
+    private static Int8Path Path(string name) => Enum.GetValues<Int8Path>().Single(p => Int8Paths.Name(p) == name);
+
+    // cin, h, w, cout, k, stride, pad, dilation, groups
+    public static TheoryData<string, int, int, int, int, int, int, int, int, int> ConvCases()
+    {
+        var data = new TheoryData<string, int, int, int, int, int, int, int, int, int>();
+        foreach (Int8Path p in Enum.GetValues<Int8Path>().Where(Int8Paths.IsSupported))
+        {
+            string n = Int8Paths.Name(p);
+            data.Add(n, 16, 7, 9, 13, 1, 1, 0, 1, 1);   // 1×1 direct, tails in rows and columns
+            data.Add(n, 5, 11, 10, 17, 3, 1, 1, 1, 1);  // 3×3 pad 1, depth not a multiple of 4
+            data.Add(n, 3, 15, 13, 8, 7, 2, 3, 1, 1);   // 7×7 stride 2 (a stem)
+            data.Add(n, 8, 9, 9, 6, 3, 2, 1, 2, 2);     // grouped, dilated
+            data.Add(n, 12, 9, 8, 12, 3, 1, 1, 1, 12);  // depthwise stride 1
+            data.Add(n, 12, 13, 14, 12, 3, 2, 1, 1, 12); // depthwise stride 2
+            data.Add(n, 40, 6, 6, 24, 1, 2, 0, 1, 1);   // 1×1 stride 2 (im2col path)
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ConvCases))]
+    public void ConvolutionMatchesTheIntegerReference(string path, int cin, int h, int w, int cout, int k, int stride, int pad, int dilation, int groups)
+    {
+        int oh = ((h + (2 * pad) - (((k - 1) * dilation) + 1)) / stride) + 1, ow = ((w + (2 * pad) - (((k - 1) * dilation) + 1)) / stride) + 1;
+        var shape = new Conv2dShape(cin, h, w, cout, oh, ow, k, k, stride, stride, dilation, dilation, pad, pad, groups);
+        var rng = new Random(cin * 31 + k);
+        int depth = cin / groups * k * k;
+        byte[] x = Bytes(rng, cin * h * w);
+        short[] wt = Enumerable.Range(0, cout * depth).Select(_ => (short)rng.Next(-128, 128)).ToArray();
+        int[] bias = Enumerable.Range(0, cout).Select(_ => rng.Next(-5000, 5000)).ToArray();
+        float[] scale = Enumerable.Range(0, cout).Select(_ => 0.0005f + (rng.NextSingle() * 0.002f)).ToArray();
+        const int zx = 37, zy = 120, min = 3, max = 250;
+        var requant = new Requantizer(bias, scale, zy, min, max);
+        byte[] expected = new byte[cout * oh * ow];
+        for (int co = 0; co < cout; co++)
+        {
+            int g = co / (cout / groups);
+            for (int oy = 0; oy < oh; oy++)
+            {
+                for (int ox = 0; ox < ow; ox++)
+                {
+                    int acc = 0;
+                    for (int ci = 0; ci < cin / groups; ci++)
+                    {
+                        for (int ky = 0; ky < k; ky++)
+                        {
+                            for (int kx = 0; kx < k; kx++)
+                            {
+                                int iy = (oy * stride) - pad + (ky * dilation), ix = (ox * stride) - pad + (kx * dilation);
+                                int xv = iy < 0 || iy >= h || ix < 0 || ix >= w ? zx : x[(((g * (cin / groups)) + ci) * h * w) + (iy * w) + ix];
+                                acc += (xv - zx) * wt[(co * depth) + (((ci * k) + ky) * k) + kx];
+                            }
+                        }
+                    }
+
+                    expected[(co * oh * ow) + (oy * ow) + ox] = requant.Apply(acc, co);
+                }
+            }
+        }
+
+        byte[] actual = new byte[expected.Length];
+        using var pool = new WorkerPool(2);
+        fixed (byte* px = x, py = actual)
+        {
+            if (shape.IsDepthwise)
+            {
+                var dw = new Int8Depthwise(shape, wt, bias, scale, zx, zy, min, max, Path(path));
+                byte* scratch = stackalloc byte[(int)dw.ScratchBytes(2)];
+                dw.Run(px, py, scratch, pool);
+            }
+            else
+            {
+                var conv = new Int8Conv(shape, wt, bias, scale, zx, zy, min, max, Path(path), 2);
+                byte[] scratch = new byte[conv.ScratchBytes];
+                fixed (byte* ps = scratch)
+                {
+                    conv.Run(px, py, ps, pool);
+                }
+            }
+        }
+
+        Assert.Equal(expected, actual);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void DenseMatchesTheIntegerReference(string path)
+    {
+        var rng = new Random(5);
+        const int rows = 2, inF = 70, outF = 19, zx = 128, zy = 10;
+        byte[] x = Bytes(rng, rows * inF);
+        short[] wt = Enumerable.Range(0, outF * inF).Select(_ => (short)rng.Next(-127, 128)).ToArray();
+        int[] bias = Enumerable.Range(0, outF).Select(_ => rng.Next(-900, 900)).ToArray();
+        float[] scale = Enumerable.Range(0, outF).Select(_ => 0.001f + (rng.NextSingle() * 0.003f)).ToArray();
+        var requant = new Requantizer(bias, scale, zy, 0, 255);
+        var expected = new byte[rows * outF];
+        for (int n = 0; n < rows; n++)
+        {
+            for (int m = 0; m < outF; m++)
+            {
+                int acc = 0;
+                for (int k = 0; k < inF; k++)
+                {
+                    acc += (x[(n * inF) + k] - zx) * wt[(m * inF) + k];
+                }
+
+                expected[(n * outF) + m] = requant.Apply(acc, m);
+            }
+        }
+
+        var dense = new Int8Dense(wt, outF, inF, bias, scale, zx, zy, 0, 255, Path(path));
+        var actual = new byte[expected.Length];
+        var scratch = new byte[dense.ScratchBytes];
+        using var pool = new WorkerPool(2);
+        fixed (byte* px = x, py = actual, ps = scratch)
+        {
+            dense.Run(px, rows, py, ps, pool);
+        }
+
+        Assert.Equal(expected, actual);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void RequantizedRowsMatchTheScalarFormulaIncludingTies(string path)
+    {
+        // Multiplier 0.5: odd sums land exactly on .5 and must round half to even, as ONNX Runtime's MLAS does.
+        var requant = new Requantizer([0], [0.5f], 100, 0, 255);
+        int[] acc = Enumerable.Range(-300, 333).ToArray();
+        var actual = new byte[acc.Length];
+        fixed (int* pa = acc)
+        fixed (byte* py = actual)
+        {
+            requant.Row(pa, acc.Length, 0, py, Path(path));
+        }
+
+        for (int i = 0; i < acc.Length; i++)
+        {
+            Assert.Equal((byte)Math.Clamp((int)Math.Round(acc[i] * 0.5, MidpointRounding.ToEven) + 100, 0, 255), actual[i]);
+        }
+    }
+
+    [Fact]
+    public void ElementwiseKernelsMatchTheirScalarDefinitions()
+    {
+        var rng = new Random(9);
+        var pa = new QuantParams(0.05f, 100);
+        var pb = new QuantParams(0.02f, 30);
+        var py = new QuantParams(0.07f, 90);
+        const int n = 103;
+        byte[] a = Bytes(rng, n), b = Bytes(rng, n), y = new byte[n];
+        float[] f = Enumerable.Range(0, n).Select(_ => (rng.NextSingle() * 20) - 10).ToArray(), back = new float[n];
+        fixed (byte* qa = a, qb = b, qy = y)
+        fixed (float* pf = f, pback = back)
+        {
+            QuantizedElementwise.Add(qa, pa, qb, pb, qy, py, n, 0, 255);
+            for (int i = 0; i < n; i++)
+            {
+                // The float graph's value; float rounding may move a tie by one step.
+                Assert.Equal(py.Quantize(pa.Dequantize(a[i]) + pb.Dequantize(b[i])), y[i], (l, r) => Math.Abs(l - r) <= 1);
+            }
+
+            QuantizedElementwise.Quantize(pf, qy, n, py);
+            Assert.Equal(f.Select(py.Quantize).ToArray(), y);
+            QuantizedElementwise.Dequantize(qy, pback, n, py);
+            Assert.Equal(y.Select(q => py.Dequantize(q)).ToArray(), back);
+
+            var pool = new Pool2dShape(2, 7, 9, 4, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1);
+            var pooled = new byte[2 * 4 * 5];
+            byte* row = stackalloc byte[(int)QuantizedElementwise.MaxPoolRowBytes(pool)];
+            byte[] planes = Bytes(rng, 2 * 63);
+            fixed (byte* pp = pooled, px = planes)
+            {
+                QuantizedElementwise.MaxPool(px, pp, pool, row);
+            }
+
+            for (int i = 0; i < pooled.Length; i++)
+            {
+                int plane = i / 20, oy = i % 20 / 5, ox = i % 5, m = 0;
+                for (int ky = 0; ky < 3; ky++)
+                {
+                    for (int kx = 0; kx < 3; kx++)
+                    {
+                        int iy = (oy * 2) - 1 + ky, ix = (ox * 2) - 1 + kx;
+                        if (iy is >= 0 and < 7 && ix is >= 0 and < 9) m = Math.Max(m, planes[(plane * 63) + (iy * 9) + ix]);
+                    }
+                }
+
+                Assert.Equal(m, pooled[i]);
+            }
+
+            var gap = new byte[3];
+            fixed (byte* pg = gap)
+            {
+                QuantizedElementwise.GlobalAveragePool(qa, pg, 3, 34, pa, py);
+            }
+
+            for (int c = 0; c < 3; c++)
+            {
+                float mean = a.Skip(c * 34).Take(34).Select(q => pa.Dequantize(q)).Average();
+                Assert.Equal(py.Quantize(mean), gap[c], (l, r) => Math.Abs(l - r) <= 1);
+            }
+        }
+
+        byte[] table = pa.Table(py, v => Math.Max(v, 0));
+        byte[] codes = Bytes(rng, 203), mapped = new byte[203];
+        fixed (byte* pc = codes, pm = mapped)
+        {
+            QuantizedElementwise.Lookup(pc, pm, codes.Length, table);
+        }
+
+        Assert.Equal(codes.Select(c => table[c]).ToArray(), mapped);
+        Assert.Equal(py.Quantize(0), table[pa.ZeroPoint - 1]);
+        Assert.Equal(py.Quantize(pa.Dequantize(200)), table[200]);
+    }
+
+    private static byte[] Bytes(Random rng, int n)
+    {
+        var b = new byte[n];
+        rng.NextBytes(b);
+        return b;
+    }
+}
