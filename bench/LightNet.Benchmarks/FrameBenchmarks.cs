@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
 using LightNet.Backends;
+using LightNet.Onnx;
 using LightNet.Postprocessing;
 using LightNet.Preprocessing;
 using LightNet.Telemetry;

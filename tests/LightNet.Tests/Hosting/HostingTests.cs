@@ -50,7 +50,7 @@ public sealed class HostingTests : IClassFixture<WebApplicationFactory<Program>>
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddLightNet(o => o.AddModel("tiny", _ => ModelZoo.Create("squeezenet1_1", new ZooOptions { Resolution = 32, Classes = 10 }), "cpu-simd", poolSize: 1));
+        services.AddLightNet(o => o.AddModel("tiny", _ => ModelZoo.Create("squeezenet1_1", new ZooOptions { Resolution = 64, Classes = 10 }), "cpu-simd", poolSize: 1));
         await using ServiceProvider provider = services.BuildServiceProvider();
         SessionPool pool = provider.GetRequiredService<LightNetPools>()["tiny"];
         Assert.Same(pool, provider.GetRequiredKeyedService<SessionPool>("tiny"));

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using LightNet.Backends;
 using LightNet.Engine;
+using LightNet.Onnx;
 using LightNet.Telemetry;
 using LightNet.Zoo;
 using Xunit;
@@ -19,7 +20,7 @@ public sealed class TelemetryCollection;
 [Collection(nameof(TelemetryTests))]
 public sealed class TelemetryTests
 {
-    private static readonly Model s_model = ModelZoo.Create("squeezenet1_1", new ZooOptions { Resolution = 32, Classes = 10 });
+    private static readonly Model s_model = ModelZoo.Create("squeezenet1_1", new ZooOptions { Resolution = 64, Classes = 10 });
 
     [Fact]
     public void Without_a_listener_backends_and_sessions_are_unwrapped()
@@ -47,7 +48,7 @@ public sealed class TelemetryTests
         Assert.IsType<InstrumentedBackend>(backend);
         Assert.Equal("cpu-simd", backend.Name);
         using IInferenceSession session = backend.CreateSession(s_model, new InferenceOptions { Threads = 1 });
-        var inputs = new Dictionary<string, TensorBuffer> { [session.Inputs[0].Name] = TensorBuffer.Allocate(TensorElementType.Float, [1, 3, 32, 32]) };
+        var inputs = new Dictionary<string, TensorBuffer> { [session.Inputs[0].Name] = TensorBuffer.Allocate(TensorElementType.Float, [1, 3, 64, 64]) };
         session.Run(inputs);
         using (IPreparedRun run = session.Prepare(inputs))
         {
@@ -55,7 +56,7 @@ public sealed class TelemetryTests
             run.Run();
         }
 
-        var wrong = new Dictionary<string, TensorBuffer> { [session.Inputs[0].Name] = TensorBuffer.Allocate(TensorElementType.Float, [1, 3, 32]) };
+        var wrong = new Dictionary<string, TensorBuffer> { [session.Inputs[0].Name] = TensorBuffer.Allocate(TensorElementType.Float, [1, 3, 64]) };
         Assert.Throws<LightNetException>(() => session.Run(wrong));
         listener.Dispose();
 
@@ -94,7 +95,7 @@ public sealed class TelemetryTests
             Model model = Model.Load(s_model.ToArray().AsMemory(), sourceName: "tiny.onnx");
             Backend backend = Backend.Parse("cpu-simd");
             using IInferenceSession session = backend.CreateSession(model, new InferenceOptions { Threads = 1 });
-            var inputs = new Dictionary<string, TensorBuffer> { [session.Inputs[0].Name] = TensorBuffer.Allocate(TensorElementType.Float, [1, 3, 32, 32]) };
+            var inputs = new Dictionary<string, TensorBuffer> { [session.Inputs[0].Name] = TensorBuffer.Allocate(TensorElementType.Float, [1, 3, 64, 64]) };
             using IPreparedRun run = session.Prepare(inputs);
             for (int i = 0; i < 7; i++) run.Run(); // runs 1, 4 and 7 of the session are sampled
 

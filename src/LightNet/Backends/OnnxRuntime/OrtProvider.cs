@@ -37,9 +37,9 @@ internal sealed record OrtProvider(
                 ["spin"] = s.GetChoice("spin", "on", "on", "off"),
             }),
         new("ort-cuda", "CUDA", ["device", "conv-algo", "tf32", "fp16"], ["ort-cuda", "ort-cuda:fp16"],
-            "Add the GPU build to the app (`dotnet add package Microsoft.ML.OnnxRuntime.Gpu.Linux --version 1.31.0`, or .Gpu.Windows): " +
-            "LightNet then loads it in place of the CPU build. It needs an NVIDIA driver (libcuda.so.1), CUDA 13 (libcudart.so.13, libcublas.so.13, " +
-            "libcublasLt.so.13, libcurand.so.10) and cuDNN 9 (libcudnn.so.9) on the library path.",
+            "It needs ONNX Runtime's GPU build, which an app adds with `dotnet add package Microsoft.ML.OnnxRuntime.Gpu.Linux --version 1.31.0` " +
+            "(or .Gpu.Windows; LightNet then loads it in place of the CPU build), and an NVIDIA driver (libcuda.so.1), CUDA 13 (libcudart.so.13, " +
+            "libcublas.so.13, libcublasLt.so.13, libcurand.so.10) and cuDNN 9 (libcudnn.so.9) on the library path.",
             (so, s) =>
             {
                 using var cuda = new OrtCUDAProviderOptions();
@@ -58,8 +58,8 @@ internal sealed record OrtProvider(
                 ["tf32"] = s.GetChoice("tf32", "on", "on", "off"),
             }),
         new("ort-tensorrt", "CUDA", ["device", "fp16"], ["ort-tensorrt", "ort-tensorrt:fp16"],
-            "Add the GPU build to the app (`dotnet add package Microsoft.ML.OnnxRuntime.Gpu.Linux --version 1.31.0`, or .Gpu.Windows) " +
-            "and install an NVIDIA driver, CUDA 13, cuDNN 9 and TensorRT 10 (libnvinfer.so.10, libnvonnxparser.so.10).",
+            "It needs ONNX Runtime's GPU build (`dotnet add package Microsoft.ML.OnnxRuntime.Gpu.Linux --version 1.31.0`, or .Gpu.Windows) " +
+            "and an NVIDIA driver, CUDA 13, cuDNN 9 and TensorRT 10 (libnvinfer.so.10, libnvonnxparser.so.10).",
             (so, s) =>
             {
                 using var trt = new OrtTensorRTProviderOptions();
