@@ -15,16 +15,8 @@ fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-cat > "$work/nuget.config" <<XML
-<?xml version="1.0" encoding="utf-8"?>
-<configuration>
-  <packageSources>
-    <clear />
-    <add key="local" value="$out" />
-    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-  </packageSources>
-</configuration>
-XML
+source "$root/.ci/local-feed.sh"
+local_feed "$work" "$out"
 mkdir "$work/AotConsumer"
 cp "$root/tests/AotConsumer/Program.cs" "$work/AotConsumer/"
 cat > "$work/AotConsumer/AotConsumer.csproj" <<XML

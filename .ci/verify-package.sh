@@ -60,16 +60,8 @@ trap 'rm -rf "$work"' EXIT
 for id in lightnet lightnet.cli lightnet.benchmarkdotnet lightnet.extensions.hosting; do
   rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}/$id"
 done
-cat > "$work/nuget.config" <<XML
-<?xml version="1.0" encoding="utf-8"?>
-<configuration>
-  <packageSources>
-    <clear />
-    <add key="local" value="$out" />
-    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-  </packageSources>
-</configuration>
-XML
+source "$root/.ci/local-feed.sh"
+local_feed "$work" "$out"
 
 # consumer NAME PROGRAM ARG [PACKAGE VERSION]...: a new console app with LightNet (and the packages named) running
 # PROGRAM with ARG (none when empty).
