@@ -156,38 +156,16 @@ public sealed class Classifier : IDisposable
     /// <param name="top">Receives class index and probability; its length is k.</param>
     /// <returns>How many entries were written: <c>top.Length</c>, or fewer when the model has fewer classes.</returns>
     /// <exception cref="LightNetException">The errors of <see cref="ImagePreprocessor.ProcessInto(RawImage, TensorBuffer, int)"/> and of the session.</exception>
-    public int ClassifyInto(RawImage frame, Span<(int Index, float Probability)> top)
-    {
-        Lane lane = Rent();
-        try
-        {
-            Preprocessor.ProcessInto(frame, lane.Input);
-            return Finish(lane, top);
-        }
-        finally
-        {
-            Return(lane);
-        }
-    }
+    public int ClassifyInto(RawImage frame, Span<(int Index, float Probability)> top) =>
+        ClassifyFrame(frame, top, static (ImagePreprocessor p, in RawImage f, TensorBuffer input) => p.ProcessInto(f, input));
 
     /// <summary>As <see cref="ClassifyInto(RawImage, Span{ValueTuple{int, float}})"/>, for a 4:2:0 camera frame.</summary>
     /// <param name="frame">The frame.</param>
     /// <param name="top">Receives class index and probability; its length is k.</param>
     /// <returns>How many entries were written.</returns>
     /// <exception cref="LightNetException">The errors of <see cref="YuvPreprocessing.ProcessInto"/> and of the session.</exception>
-    public int ClassifyInto(in YuvFrame frame, Span<(int Index, float Probability)> top)
-    {
-        Lane lane = Rent();
-        try
-        {
-            Preprocessor.ProcessInto(frame, lane.Input);
-            return Finish(lane, top);
-        }
-        finally
-        {
-            Return(lane);
-        }
-    }
+    public int ClassifyInto(in YuvFrame frame, Span<(int Index, float Probability)> top) =>
+        ClassifyFrame(frame, top, static (ImagePreprocessor p, in YuvFrame f, TensorBuffer input) => p.ProcessInto(f, input));
 
     /// <summary>The label of class <paramref name="index"/> (the labels given, ImageNet's, or "class N"); allocates nothing.</summary>
     /// <param name="index">A class index from <see cref="ClassifyInto(RawImage, Span{ValueTuple{int, float}})"/>.</param>
@@ -314,6 +292,24 @@ public sealed class Classifier : IDisposable
         }
 
         return TopK.SelectInto(scores, top);
+    }
+
+    /// <summary>Writes a frame of some kind into a preprocessed input tensor.</summary>
+    private delegate void FrameWriter<TFrame>(ImagePreprocessor preprocessor, in TFrame frame, TensorBuffer input);
+
+    /// <summary>Preprocesses <paramref name="frame"/> into a lane's input, runs it and writes the top classes (static writers: no allocation).</summary>
+    private int ClassifyFrame<TFrame>(in TFrame frame, Span<(int Index, float Probability)> top, FrameWriter<TFrame> write)
+    {
+        Lane lane = Rent();
+        try
+        {
+            write(Preprocessor, frame, lane.Input);
+            return Finish(lane, top);
+        }
+        finally
+        {
+            Return(lane);
+        }
     }
 
     private sealed record Lane(TensorBuffer Input, IPreparedRun Run, TensorBuffer Output, float[] Scores);
