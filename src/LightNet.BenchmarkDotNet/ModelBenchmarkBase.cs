@@ -15,13 +15,14 @@ namespace LightNet.BenchmarkDotNet;
 /// </summary>
 /// <remarks>
 /// BenchmarkDotNet cannot skip a case, so backends that <see cref="LightNetBackend.CheckAvailability"/> rejects
-/// on this machine are left out of the parameter list; each one is written to the console once, with the reason.
+/// on this machine are left out of the parameter list; <see cref="UnavailableBackendsValidator"/> (applied to every
+/// derived class) reports each one, with the reason, in BenchmarkDotNet's validation output.
 /// Inputs are seeded random values (uniform in [-2.12, 2.64], the range of ImageNet-normalised images, for
 /// float inputs); symbolic or unknown dimensions are taken as 1.
 /// </remarks>
+[ReportUnavailableBackends]
 public abstract class ModelBenchmarkBase
 {
-    private static readonly HashSet<string> s_reportedSkips = new(StringComparer.Ordinal);
     private IInferenceSession? _session;
     private IPreparedRun? _run;
 
@@ -62,15 +63,23 @@ public abstract class ModelBenchmarkBase
     protected IPreparedRun PreparedRun => _run ?? throw new InvalidOperationException("GlobalSetup has not run.");
 
     /// <summary>
-    /// Keeps the backends that can run here, in order, and writes each one left out to the console (once per
-    /// process and name) with the reason <see cref="LightNetBackend.CheckAvailability"/> gives.
+    /// Keeps the backends that can run here, in order. Those left out are reported, with the reason
+    /// <see cref="LightNetBackend.CheckAvailability"/> gives, by <see cref="UnavailableBackendsValidator"/> in BenchmarkDotNet's
+    /// validation output.
     /// </summary>
     /// <param name="names">Backend names.</param>
     /// <returns>The available ones.</returns>
-    public static IReadOnlyList<string> AvailableBackends(IEnumerable<string> names)
+    public static IReadOnlyList<string> AvailableBackends(IEnumerable<string> names) =>
+        CheckBackends(names).Where(b => b.Reason is null).Select(b => b.Name).ToArray();
+
+    /// <summary>The backends among <paramref name="names"/> that cannot run here, each with the reason.</summary>
+    /// <param name="names">Backend names.</param>
+    public static IReadOnlyList<(string Name, string Reason)> UnavailableBackends(IEnumerable<string> names) =>
+        CheckBackends(names).Where(b => b.Reason is not null).Select(b => (b.Name, b.Reason!)).ToArray();
+
+    private static IEnumerable<(string Name, string? Reason)> CheckBackends(IEnumerable<string> names)
     {
         ArgumentNullException.ThrowIfNull(names);
-        var available = new List<string>();
         foreach (string name in names.Distinct(StringComparer.Ordinal))
         {
             string? reason;
@@ -84,22 +93,8 @@ public abstract class ModelBenchmarkBase
                 reason = e.Message;
             }
 
-            if (reason is null)
-            {
-                available.Add(name);
-                continue;
-            }
-
-            lock (s_reportedSkips)
-            {
-                if (s_reportedSkips.Add(name))
-                {
-                    Console.WriteLine($"// LightNet: skipping backend '{name}': {reason}");
-                }
-            }
+            yield return (name, reason);
         }
-
-        return available;
     }
 
     /// <summary>The inference options of the current case; by default only <see cref="InferenceOptions.Threads"/> = <see cref="Threads"/>.</summary>

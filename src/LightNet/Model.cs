@@ -186,6 +186,8 @@ public sealed class Model
 
     private static Model Parse(byte[] bytes, ModelLoadOptions options, string source, string? fullPath)
     {
+        using System.Diagnostics.Activity? activity = Telemetry.LightNetTelemetry.Start("lightnet.model.load");
+        activity?.SetTag("lightnet.model.source", source);
         if (bytes.Length == 0)
         {
             throw new LightNetException(ErrorCode.InvalidModel, $"{source} is empty.");

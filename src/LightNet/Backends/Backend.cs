@@ -80,7 +80,11 @@ public abstract class Backend
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Kind}, {Precision}, {Device})";
 
-    /// <summary>Creates a backend from its name, for example "ort-cpu", "ort-cpu:threads=2" or "ort-cuda:fp16,device=1".</summary>
+    /// <summary>
+    /// Creates a backend from its name, for example "ort-cpu", "ort-cpu:threads=2" or "ort-cuda:fp16,device=1". While
+    /// anything listens to LightNet's telemetry (<see cref="Telemetry.LightNetTelemetry"/>), the sessions it creates
+    /// record metrics and spans.
+    /// </summary>
     /// <param name="name">Backend name with options.</param>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an unknown name (the message lists the known ones
     /// and suggests the closest) or option.</exception>
@@ -89,7 +93,7 @@ public abstract class Backend
         BackendSpec spec = BackendSpec.Parse(name);
         if (s_registry.TryGetValue(spec.Name, out Registration? registration))
         {
-            return registration.Factory(spec);
+            return Telemetry.InstrumentedBackend.WrapIfListening(registration.Factory(spec));
         }
 
         string known = string.Join(", ", s_registry.Keys.Order(StringComparer.Ordinal));
@@ -101,7 +105,7 @@ public abstract class Backend
     /// <summary>One instance of every registered backend (and of its common variants such as ":fp16"), available or not.</summary>
     public static IReadOnlyList<Backend> All =>
         s_registry.Values.OrderBy(r => r.Order).ThenBy(r => r.Name, StringComparer.Ordinal)
-            .SelectMany(r => r.Variants.Select(v => r.Factory(BackendSpec.Parse(v)))).ToArray();
+            .SelectMany(r => r.Variants.Select(v => Telemetry.InstrumentedBackend.WrapIfListening(r.Factory(BackendSpec.Parse(v))))).ToArray();
 
     /// <summary>The names <see cref="Parse"/> accepts (without options).</summary>
     public static IReadOnlyList<string> Names => s_registry.Keys.Order(StringComparer.Ordinal).ToArray();

@@ -1,5 +1,8 @@
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using LightNet.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using OrtElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
 
 namespace LightNet.Backends;
 
@@ -106,6 +109,82 @@ public sealed class TensorBuffer
         TensorBuffer copy = Allocate(ElementType, _shape);
         _bytes.CopyTo(copy._bytes, 0);
         return copy;
+    }
+
+    /// <summary>
+    /// The data as a <see cref="TensorSpan{T}"/> of System.Numerics.Tensors, without copying: writes through it change this
+    /// buffer. <typeparamref name="T"/> must match the element size, as for <see cref="AsSpan{T}"/>.
+    /// </summary>
+    /// <typeparam name="T">float, Half, long, int, byte, ...</typeparam>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when the size of <typeparamref name="T"/> differs.</exception>
+    public TensorSpan<T> AsTensorSpan<T>() where T : unmanaged
+    {
+        Span<nint> lengths = stackalloc nint[_shape.Length];
+        for (int i = 0; i < _shape.Length; i++) lengths[i] = (nint)_shape[i];
+        return new TensorSpan<T>(AsSpan<T>(), lengths);
+    }
+
+    /// <summary>A new System.Numerics.Tensors <see cref="Tensor{T}"/> with a copy of the data (a tensor owns its array).</summary>
+    /// <typeparam name="T">The element type; its size must match, as for <see cref="AsSpan{T}"/>.</typeparam>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when the size of <typeparamref name="T"/> differs.</exception>
+    public Tensor<T> ToTensor<T>() where T : unmanaged
+    {
+        nint[] lengths = Array.ConvertAll(_shape, d => (nint)d);
+        return Tensor.Create(AsSpan<T>().ToArray(), lengths);
+    }
+
+    /// <summary>A buffer with a copy of a System.Numerics.Tensors tensor (any strides: it is flattened in row-major order).</summary>
+    /// <typeparam name="T">float, Half, double, sbyte, byte, short, ushort, int, uint, long, ulong or bool.</typeparam>
+    /// <param name="tensor">The tensor.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for another element type.</exception>
+    public static TensorBuffer FromTensor<T>(in ReadOnlyTensorSpan<T> tensor) where T : unmanaged
+    {
+        TensorElementType type = default(T) switch
+        {
+            float => TensorElementType.Float,
+            Half => TensorElementType.Float16,
+            double => TensorElementType.Double,
+            sbyte => TensorElementType.Int8,
+            byte => TensorElementType.UInt8,
+            short => TensorElementType.Int16,
+            ushort => TensorElementType.UInt16,
+            int => TensorElementType.Int32,
+            uint => TensorElementType.UInt32,
+            long => TensorElementType.Int64,
+            ulong => TensorElementType.UInt64,
+            bool => TensorElementType.Bool,
+            _ => throw new LightNetException(ErrorCode.InvalidArgument, $"A tensor buffer cannot hold {typeof(T).Name} elements."),
+        };
+        long[] shape = new long[tensor.Rank];
+        for (int i = 0; i < shape.Length; i++) shape[i] = tensor.Lengths[i];
+        TensorBuffer buffer = Allocate(type, shape);
+        tensor.FlattenTo(buffer.AsSpan<T>());
+        return buffer;
+    }
+
+    /// <summary>
+    /// An ONNX Runtime <see cref="OrtValue"/> over this buffer's memory, without copying (the bytes live in a pinned
+    /// array). Keep the buffer alive, and dispose the value, before the buffer is dropped.
+    /// </summary>
+    public OrtValue AsOrtValue() =>
+        OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, (OrtElementType)(int)ElementType, _shape,
+            Marshal.UnsafeAddrOfPinnedArrayElement(_bytes, 0), _bytes.Length);
+
+    /// <summary>A buffer with a copy of an ONNX Runtime tensor value.</summary>
+    /// <param name="value">A tensor (not a sequence or map) of a fixed-size element type.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a non-tensor or string value.</exception>
+    public static TensorBuffer FromOrtValue(OrtValue value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (!value.IsTensor)
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, $"The OrtValue is a {value.OnnxType}, not a tensor.");
+        }
+
+        OrtTensorTypeAndShapeInfo info = value.GetTensorTypeAndShape();
+        TensorBuffer buffer = Allocate((TensorElementType)(int)info.ElementDataType, info.Shape);
+        value.GetTensorDataAsSpan<byte>().CopyTo(buffer.Bytes);
+        return buffer;
     }
 
     /// <inheritdoc />

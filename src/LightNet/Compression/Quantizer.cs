@@ -32,6 +32,8 @@ public static class Quantizer
         options ??= QuantizationOptions.Default;
         options.ThrowIfInvalid();
         logger ??= NullLogger.Instance;
+        using System.Diagnostics.Activity? activity = Telemetry.LightNetTelemetry.Start("lightnet.quantize");
+        activity?.SetTag("lightnet.quantization", "static");
         ModelProto proto = Prepare(model, "static quantization", logger);
         List<NodeProto> selected = QdqWriter.Select(proto.Graph, options);
         if (!selected.Any(n => n.OpType is "Conv" or "Gemm" or "MatMul"))
@@ -95,6 +97,8 @@ public static class Quantizer
         options ??= QuantizationOptions.Default;
         options.ThrowIfInvalid();
         logger ??= NullLogger.Instance;
+        using System.Diagnostics.Activity? activity = Telemetry.LightNetTelemetry.Start("lightnet.quantize");
+        activity?.SetTag("lightnet.quantization", "dynamic");
         ModelProto proto = Prepare(model, "dynamic quantization", logger);
         var weights = proto.Graph.Initializer.Where(t => t.DataType == ProtoGraph.Float).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         List<NodeProto> selected = QdqWriter.Select(proto.Graph, options with { IncludeOpTypes = options.IncludeOpTypes ?? ["Gemm", "MatMul"] })

@@ -205,10 +205,11 @@ internal static class ConformanceCase
         catch (Exception e)
         {
             // Where it was thrown, so that a crash report points at the code at fault.
-            string? frame = new StackTrace(e, fNeedFileInfo: false).GetFrames().Select(f => f.GetMethod())
-                .Where(m => m?.DeclaringType is not null)
-                .OrderBy(m => m!.DeclaringType!.FullName!.StartsWith("LightNet.", StringComparison.Ordinal) ? 0 : 1)
-                .Select(m => $"{m!.DeclaringType!.FullName}.{m.Name}").FirstOrDefault();
+            // (DiagnosticMethodInfo rather than StackFrame.GetMethod: it needs no reflection metadata, so it works trimmed and under NativeAOT.)
+            string? frame = new StackTrace(e, fNeedFileInfo: false).GetFrames().Select(DiagnosticMethodInfo.Create)
+                .Where(m => !string.IsNullOrEmpty(m?.DeclaringTypeName))
+                .OrderBy(m => m!.DeclaringTypeName.StartsWith("LightNet.", StringComparison.Ordinal) ? 0 : 1)
+                .Select(m => $"{m!.DeclaringTypeName}.{m.Name}").FirstOrDefault();
             string message = e.Message.Length > 0 ? FirstLine(e.Message) : e.GetType().FullName!;
             return Result(ConformanceOutcome.Crashed, e.GetType().Name, frame is null ? message : $"{message} (in {frame})");
         }

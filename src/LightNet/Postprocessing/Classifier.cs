@@ -13,6 +13,8 @@ namespace LightNet.Postprocessing;
 public sealed class Classifier : IDisposable
 {
     private readonly bool? _applySoftmax;
+    private readonly Stack<Lane> _lanes = new();
+    private string[]? _labelNames;
     private int _disposed;
 
     /// <summary>Loads <paramref name="model"/> into <paramref name="backend"/> and prepares to classify.</summary>
@@ -147,7 +149,53 @@ public sealed class Classifier : IDisposable
     /// <param name="frame">The pixels.</param>
     /// <param name="k">How many classes to return, most probable first.</param>
     /// <exception cref="LightNetException">The errors of <see cref="ImagePreprocessor.Process(RawImage)"/> and of the session.</exception>
-    public IReadOnlyList<Classification> Classify(RawImage frame, int k = 5) => Classify(Preprocessor.Process(frame), k);
+    public IReadOnlyList<Classification> Classify(RawImage frame, int k = 5)
+    {
+        Span<(int Index, float Probability)> top = stackalloc (int, float)[CheckK(k)];
+        return ToClassifications(top[..ClassifyInto(frame, top)]);
+    }
+
+    /// <summary>Preprocesses and classifies a 4:2:0 camera frame (NV12, NV21, I420, YUV_420_888).</summary>
+    /// <param name="frame">The frame.</param>
+    /// <param name="k">How many classes to return, most probable first.</param>
+    /// <exception cref="LightNetException">The errors of <see cref="YuvPreprocessing.ProcessInto"/> and of the session.</exception>
+    public IReadOnlyList<Classification> Classify(in YuvFrame frame, int k = 5)
+    {
+        Span<(int Index, float Probability)> top = stackalloc (int, float)[CheckK(k)];
+        return ToClassifications(top[..ClassifyInto(frame, top)]);
+    }
+
+    /// <summary>
+    /// Classifies a camera frame into <paramref name="top"/> (the <c>top.Length</c> most probable classes, most probable
+    /// first) and allocates nothing once warm: each thread reuses a preprocessed input tensor and a prepared run
+    /// (<see cref="IInferenceSession.Prepare"/>) of its own. Name the classes with <see cref="LabelOf"/>.
+    /// </summary>
+    /// <param name="frame">The pixels.</param>
+    /// <param name="top">Receives class index and probability; its length is k.</param>
+    /// <returns>How many entries were written: <c>top.Length</c>, or fewer when the model has fewer classes.</returns>
+    /// <exception cref="LightNetException">The errors of <see cref="ImagePreprocessor.ProcessInto(RawImage, TensorBuffer, int)"/> and of the session.</exception>
+    public int ClassifyInto(RawImage frame, Span<(int Index, float Probability)> top) =>
+        ClassifyFrame(frame, top, static (ImagePreprocessor p, in RawImage f, TensorBuffer input) => p.ProcessInto(f, input));
+
+    /// <summary>As <see cref="ClassifyInto(RawImage, Span{ValueTuple{int, float}})"/>, for a 4:2:0 camera frame.</summary>
+    /// <param name="frame">The frame.</param>
+    /// <param name="top">Receives class index and probability; its length is k.</param>
+    /// <returns>How many entries were written.</returns>
+    /// <exception cref="LightNetException">The errors of <see cref="YuvPreprocessing.ProcessInto"/> and of the session.</exception>
+    public int ClassifyInto(in YuvFrame frame, Span<(int Index, float Probability)> top) =>
+        ClassifyFrame(frame, top, static (ImagePreprocessor p, in YuvFrame f, TensorBuffer input) => p.ProcessInto(f, input));
+
+    /// <summary>The label of class <paramref name="index"/> (the labels given, ImageNet's, or "class N"); allocates nothing.</summary>
+    /// <param name="index">A class index from <see cref="ClassifyInto(RawImage, Span{ValueTuple{int, float}})"/>.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an index outside the classes; <see cref="ErrorCode.InvalidOperation"/>
+    /// before the first classification of a model whose class count is not fixed.</exception>
+    public string LabelOf(int index)
+    {
+        string[] names = _labelNames ?? throw new LightNetException(ErrorCode.InvalidOperation,
+            $"Output '{OutputName}' has no fixed class count yet: classify one frame before asking for labels.");
+        return (uint)index < (uint)names.Length ? names[index]
+            : throw new LightNetException(ErrorCode.InvalidArgument, $"Class {index} is outside the {names.Length} classes of output '{OutputName}'.");
+    }
 
     /// <summary>Classifies an already preprocessed [1, ...] tensor.</summary>
     /// <param name="input">The model input.</param>
@@ -190,11 +238,113 @@ public sealed class Classifier : IDisposable
         return scores;
     }
 
+    private static int CheckK(int k) => k >= 1 ? Math.Min(k, 1024)
+        : throw new LightNetException(ErrorCode.InvalidArgument, $"Top-k needs k of at least 1, not {k}.");
+
+    private IReadOnlyList<Classification> ToClassifications(ReadOnlySpan<(int Index, float Probability)> top)
+    {
+        var result = new Classification[top.Length];
+        for (int i = 0; i < top.Length; i++)
+        {
+            result[i] = new Classification(top[i].Index, LabelOf(top[i].Index), top[i].Probability);
+        }
+
+        return result;
+    }
+
+    /// <summary>A lane of its own for this call: the input tensor and the prepared run bound to it.</summary>
+    private Lane Rent()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new LightNetException(ErrorCode.InvalidOperation, "The classifier has been disposed.");
+        }
+
+        lock (_lanes)
+        {
+            if (_lanes.TryPop(out Lane? lane))
+            {
+                return lane;
+            }
+        }
+
+        TensorBuffer input = Preprocessor.CreateBuffer();
+        IPreparedRun run = Session.Prepare(new Dictionary<string, TensorBuffer>(StringComparer.Ordinal) { [InputName] = input });
+        TensorBuffer output = run.Outputs[OutputName];
+        int classes = (int)output.ElementCount;
+        _labelNames ??= Enumerable.Range(0, classes).Select(TopK.LabelFunction(classes, Labels)).ToArray();
+        return new Lane(input, run, output, new float[classes]);
+    }
+
+    private void Return(Lane lane)
+    {
+        lock (_lanes)
+        {
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                _lanes.Push(lane);
+                return;
+            }
+        }
+
+        lane.Run.Dispose();
+    }
+
+    private int Finish(Lane lane, Span<(int Index, float Probability)> top)
+    {
+        lane.Run.Run();
+        Span<float> scores = lane.Scores;
+        if (lane.Output.ElementType == TensorElementType.Float16)
+        {
+            ReadOnlySpan<Half> half = lane.Output.AsSpan<Half>();
+            for (int i = 0; i < scores.Length; i++) scores[i] = (float)half[i];
+        }
+        else
+        {
+            lane.Output.AsSpan<float>().CopyTo(scores);
+        }
+
+        if (_applySoftmax ?? !Softmax.IsDistribution(scores))
+        {
+            Softmax.Compute(scores, scores);
+        }
+
+        return TopK.SelectInto(scores, top);
+    }
+
+    /// <summary>Writes a frame of some kind into a preprocessed input tensor.</summary>
+    private delegate void FrameWriter<TFrame>(ImagePreprocessor preprocessor, in TFrame frame, TensorBuffer input);
+
+    /// <summary>Preprocesses <paramref name="frame"/> into a lane's input, runs it and writes the top classes (static writers: no allocation).</summary>
+    private int ClassifyFrame<TFrame>(in TFrame frame, Span<(int Index, float Probability)> top, FrameWriter<TFrame> write)
+    {
+        Lane lane = Rent();
+        try
+        {
+            write(Preprocessor, frame, lane.Input);
+            return Finish(lane, top);
+        }
+        finally
+        {
+            Return(lane);
+        }
+    }
+
+    private sealed record Lane(TensorBuffer Input, IPreparedRun Run, TensorBuffer Output, float[] Scores);
+
     /// <summary>Frees the session.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            lock (_lanes)
+            {
+                while (_lanes.TryPop(out Lane? lane))
+                {
+                    lane.Run.Dispose();
+                }
+            }
+
             Session.Dispose();
         }
     }

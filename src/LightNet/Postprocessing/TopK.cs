@@ -19,32 +19,45 @@ public static class TopK
             throw new LightNetException(ErrorCode.InvalidArgument, "Top-k needs at least one score.");
         }
 
-        k = Math.Min(k, scores.Length);
+        var best = new (int Index, float Score)[Math.Min(k, scores.Length)];
+        return best[..SelectInto(scores, best)];
+    }
 
+    /// <summary>
+    /// Writes the indices and values of the <c>top.Length</c> largest scores into <paramref name="top"/>, largest first;
+    /// allocates nothing.
+    /// </summary>
+    /// <param name="scores">The scores; NaN values are never selected.</param>
+    /// <param name="top">Receives the entries; its length is k.</param>
+    /// <returns>How many were written: at most <c>top.Length</c> and the number of non-NaN scores.</returns>
+    public static int SelectInto(ReadOnlySpan<float> scores, Span<(int Index, float Score)> top)
+    {
         // Insertion into a sorted list of k: O(n·k), fast for the usual k ≤ 10 over 1000 classes.
-        var best = new List<(int Index, float Score)>(k + 1);
+        int k = Math.Min(top.Length, scores.Length), count = 0;
+        if (k == 0)
+        {
+            return 0;
+        }
+
         for (int i = 0; i < scores.Length; i++)
         {
             float v = scores[i];
-            if (float.IsNaN(v) || (best.Count == k && v <= best[^1].Score))
+            if (float.IsNaN(v) || (count == k && v <= top[count - 1].Score))
             {
                 continue;
             }
 
-            int at = best.Count;
-            while (at > 0 && best[at - 1].Score < v)
+            int at = count < k ? count++ : k - 1;
+            while (at > 0 && top[at - 1].Score < v)
             {
+                top[at] = top[at - 1];
                 at--;
             }
 
-            best.Insert(at, (i, v));
-            if (best.Count > k)
-            {
-                best.RemoveAt(k);
-            }
+            top[at] = (i, v);
         }
 
-        return best;
+        return count;
     }
 
     /// <summary>The <paramref name="k"/> most probable classes with their labels.</summary>

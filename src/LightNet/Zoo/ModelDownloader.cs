@@ -156,6 +156,8 @@ public sealed class ModelDownloader
             throw new LightNetException(ErrorCode.InvalidArgument, "The file to download must not be null.");
         }
 
+        using System.Diagnostics.Activity? activity = Telemetry.LightNetTelemetry.Start("lightnet.download", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("url.full", file.Url.AbsoluteUri);
         CachePaths paths = ResolvePaths(file, cacheDirectory);
         CheckScheme(file, file.Url);
         cancellationToken.ThrowIfCancellationRequested();

@@ -54,7 +54,7 @@ internal sealed class OrtBackend : Backend
             using var session = new InferenceSession(s_probeModel.Value, options);
             using OrtValue input = OrtValue.CreateTensorValueFromMemory(new float[] { -1f, 2f }, [1, 2]);
             using IDisposableReadOnlyCollection<OrtValue> output = session.Run(new RunOptions(), ["x"], [input], ["y"]);
-            return BackendAvailability.Available($"ONNX Runtime {RuntimeVersion}, {_provider.Device} execution provider");
+            return BackendAvailability.Available($"{OrtNativeLibrary.Describe()}, {_provider.Device} execution provider");
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -71,13 +71,13 @@ internal sealed class OrtBackend : Backend
         {
             EntryPointNotFoundException => "the loaded ONNX Runtime library has no entry point for this provider",
             DllNotFoundException => "a native library it needs is missing",
-            NotSupportedException => "this ONNX Runtime build does not include the provider",
+            NotSupportedException => "the loaded ONNX Runtime build does not include the provider",
             _ when first.Contains("not supported in this build", StringComparison.OrdinalIgnoreCase)
-                || first.Contains("not enabled in this build", StringComparison.OrdinalIgnoreCase) => "this ONNX Runtime build does not include the provider",
+                || first.Contains("not enabled in this build", StringComparison.OrdinalIgnoreCase) => "the loaded ONNX Runtime build does not include the provider",
             _ when first.Contains(".so", StringComparison.Ordinal) || first.Contains(".dll", StringComparison.OrdinalIgnoreCase) => "a native library it needs could not be loaded",
             _ => "ONNX Runtime could not start the provider",
         };
-        return $"{_provider.Name} is unavailable: {what} (ONNX Runtime {RuntimeVersion} said: {first}).";
+        return $"{_provider.Name} is unavailable: {what} (ONNX Runtime said: {first}). Loaded: {OrtNativeLibrary.Describe()}.";
     }
 
     public override IInferenceSession CreateSession(Model model, InferenceOptions? options = null)

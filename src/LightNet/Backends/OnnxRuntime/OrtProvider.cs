@@ -37,8 +37,9 @@ internal sealed record OrtProvider(
                 ["spin"] = s.GetChoice("spin", "on", "on", "off"),
             }),
         new("ort-cuda", "CUDA", ["device", "conv-algo", "tf32", "fp16"], ["ort-cuda", "ort-cuda:fp16"],
-            "Reference Microsoft.ML.OnnxRuntime.Gpu.Linux (or .Gpu.Windows) 1.31.x instead of Microsoft.ML.OnnxRuntime, " +
-            "and install an NVIDIA driver, CUDA 13 and cuDNN 9 (the GPU package needs libcublasLt.so.13 and libcudnn.so.9 on the library path).",
+            "It needs ONNX Runtime's GPU build, which an app adds with `dotnet add package Microsoft.ML.OnnxRuntime.Gpu.Linux --version 1.31.0` " +
+            "(or .Gpu.Windows; LightNet then loads it in place of the CPU build), and an NVIDIA driver (libcuda.so.1), CUDA 13 (libcudart.so.13, " +
+            "libcublas.so.13, libcublasLt.so.13, libcurand.so.10) and cuDNN 9 (libcudnn.so.9) on the library path.",
             (so, s) =>
             {
                 using var cuda = new OrtCUDAProviderOptions();
@@ -57,7 +58,8 @@ internal sealed record OrtProvider(
                 ["tf32"] = s.GetChoice("tf32", "on", "on", "off"),
             }),
         new("ort-tensorrt", "CUDA", ["device", "fp16"], ["ort-tensorrt", "ort-tensorrt:fp16"],
-            "Reference Microsoft.ML.OnnxRuntime.Gpu.Linux (or .Gpu.Windows) 1.31.x and install an NVIDIA driver, CUDA 13, cuDNN 9 and TensorRT 10.",
+            "It needs ONNX Runtime's GPU build (`dotnet add package Microsoft.ML.OnnxRuntime.Gpu.Linux --version 1.31.0`, or .Gpu.Windows) " +
+            "and an NVIDIA driver, CUDA 13, cuDNN 9 and TensorRT 10 (libnvinfer.so.10, libnvonnxparser.so.10).",
             (so, s) =>
             {
                 using var trt = new OrtTensorRTProviderOptions();
@@ -70,7 +72,7 @@ internal sealed record OrtProvider(
             },
             s => new Dictionary<string, string> { ["device"] = s.GetInt("device", 0).ToString(System.Globalization.CultureInfo.InvariantCulture) }),
         new("ort-directml", "DirectML", ["device"], ["ort-directml"],
-            "DirectML runs on Windows 10 or later only: reference Microsoft.ML.OnnxRuntime.DirectML 1.31.x instead of Microsoft.ML.OnnxRuntime.",
+            "DirectML runs on Windows 10 or later only: add Microsoft.ML.OnnxRuntime.DirectML 1.31.x to the app; LightNet then loads it in place of the CPU build.",
             (so, s) => so.AppendExecutionProvider_DML(s.GetInt("device", 0)),
             s => new Dictionary<string, string> { ["device"] = s.GetInt("device", 0).ToString(System.Globalization.CultureInfo.InvariantCulture) }),
         new("ort-coreml", "CoreML", ["format", "units"], ["ort-coreml"],
@@ -109,14 +111,14 @@ internal sealed record OrtProvider(
             }),
             s => new Dictionary<string, string> { ["threads"] = s.GetInt("threads", 1, min: 1).ToString(System.Globalization.CultureInfo.InvariantCulture) }),
         new("ort-openvino", "OpenVINO", ["device"], ["ort-openvino"],
-            "Reference Intel.ML.OnnxRuntime.OpenVino (with the OpenVINO runtime) instead of Microsoft.ML.OnnxRuntime; it needs an Intel CPU, GPU or NPU.",
+            "Add Intel.ML.OnnxRuntime.OpenVino (with the OpenVINO runtime) to the app; LightNet then loads it in place of the CPU build. It needs an Intel CPU, GPU or NPU.",
             (so, s) => so.AppendExecutionProvider("OpenVINO", new Dictionary<string, string>
             {
                 ["device_type"] = s.GetChoice("device", "cpu", "cpu", "gpu", "npu", "auto").ToUpperInvariant(),
             }),
             s => new Dictionary<string, string> { ["device"] = s.GetChoice("device", "cpu", "cpu", "gpu", "npu", "auto") }),
         new("ort-qnn", "QNN", ["backend"], ["ort-qnn"],
-            "Reference Microsoft.ML.OnnxRuntime.QNN 1.31.x on a Qualcomm Snapdragon device (Windows on ARM or Android) with the QNN SDK libraries.",
+            "Add Microsoft.ML.OnnxRuntime.QNN 1.31.x to the app on a Qualcomm Snapdragon device (Windows on ARM or Android) with the QNN SDK libraries.",
             (so, s) => so.AppendExecutionProvider("QNN", new Dictionary<string, string>
             {
                 ["backend_path"] = (s.GetChoice("backend", "htp", "htp", "cpu", "gpu"), OperatingSystem.IsWindows()) switch

@@ -260,20 +260,10 @@ internal sealed class OrtSession : IInferenceSession
         return Inputs.Select(i => i.Name).ToArray();
     }
 
-    private static OrtValue Wrap(TensorBuffer t)
-    {
-        // The buffer's array is pinned for its whole life, so ONNX Runtime can read it in place.
-        IntPtr address = Marshal.UnsafeAddrOfPinnedArrayElement(t.PinnedArray, 0);
-        return OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, (OrtElementType)(int)t.ElementType, t.ShapeArray, address, t.ByteCount);
-    }
+    // The buffer's array is pinned for its whole life, so ONNX Runtime reads it in place.
+    private static OrtValue Wrap(TensorBuffer t) => t.AsOrtValue();
 
-    private static TensorBuffer CopyOut(OrtValue value)
-    {
-        OrtTensorTypeAndShapeInfo info = value.GetTensorTypeAndShape();
-        TensorBuffer buffer = TensorBuffer.Allocate((TensorElementType)(int)info.ElementDataType, info.Shape);
-        value.GetTensorDataAsSpan<byte>().CopyTo(buffer.Bytes);
-        return buffer;
-    }
+    private static TensorBuffer CopyOut(OrtValue value) => TensorBuffer.FromOrtValue(value);
 
     private void ThrowIfDisposed()
     {
