@@ -10,7 +10,9 @@ namespace LightNet.Preprocessing;
 /// division by zero) or whose palette does not fit; a GIF with a huge number of frames; a PNG that is truncated,
 /// whose compressed pixel data is too short for its declared size even at deflate's best ratio (an interlaced PNG
 /// of a few bytes declaring 8000 × 8000 kept the decoder busy for minutes), or with oversized text chunks (a 0.4 MB
-/// zTXt inflating to 400 MB). Each walks the file's block structure once, bounded by its length, and allocates nothing.
+/// zTXt inflating to 400 MB), or interlaced with pixel data that inflates to less than its passes need. Each walks the file's
+/// block structure once, bounded by its length, and allocates nothing, except that an interlaced PNG's pixel data is
+/// inflated once (copied and counted, never kept).
 /// </summary>
 internal static class FormatChecks
 {
@@ -306,12 +308,83 @@ internal static class FormatChecks
 
         // Each row is a filter byte plus its samples; deflate cannot pack that into fewer than about 1/1032 of the bytes.
         int channels = colorType switch { 2 => 3, 4 => 2, 6 => 4, _ => 1 };
+        if (interlaced)
+        {
+            CheckInterlacedPixelData(data, width, height, channels * Math.Max(bitDepth, 1), source);
+        }
+
         long rowBytes = 1 + ((width * channels * Math.Max(bitDepth, 1)) + 7) / 8;
         long rawBytes = rowBytes * height;
         if (pixelBytes < rawBytes / MaxDeflateRatio)
         {
             throw new LightNetException(ErrorCode.InvalidImage,
                 $"{source} is a truncated PNG: {pixelBytes} bytes of compressed pixel data cannot hold {width} × {height} pixels (at least {rawBytes / MaxDeflateRatio} needed).");
+        }
+    }
+
+    // Adam7: (x offset, y offset, x step, y step) of the seven passes.
+    private static readonly (int X, int Y, int DX, int DY)[] s_adam7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)];
+
+    /// <summary>
+    /// Inflates the IDAT data of an interlaced PNG (counting, not keeping, the bytes; it stops once enough came out) and
+    /// refuses data that is corrupt or ends before the seven passes are complete: ImageSharp 2.1's interlaced decoder
+    /// loops without end on such data (a fuzzed 287-byte 24 × 16 file never returned), and no deadline reaches that loop.
+    /// The cost is bounded by the interlaced pixel limit.
+    /// </summary>
+    private static void CheckInterlacedPixelData(ReadOnlySpan<byte> data, long width, long height, int bitsPerPixel, string source)
+    {
+        long expected = 0;
+        foreach ((int x, int y, int dx, int dy) in s_adam7)
+        {
+            long passWidth = (width - x + dx - 1) / dx, passHeight = (height - y + dy - 1) / dy;
+            if (passWidth > 0 && passHeight > 0)
+            {
+                expected += passHeight * (1 + (passWidth * bitsPerPixel + 7) / 8);
+            }
+        }
+
+        // The IDAT bodies, concatenated (they are one zlib stream); the walk above checked every chunk lies inside the file.
+        using var compressed = new MemoryStream();
+        for (int i = 8; i + 12 <= data.Length;)
+        {
+            int length = (int)BinaryPrimitives.ReadUInt32BigEndian(data[i..]);
+            if (data.Slice(i + 4, 4).SequenceEqual("IDAT"u8))
+            {
+                compressed.Write(data.Slice(i + 8, length));
+            }
+            else if (data.Slice(i + 4, 4).SequenceEqual("IEND"u8))
+            {
+                break;
+            }
+
+            i += 12 + length;
+        }
+
+        compressed.Position = 0;
+        long inflated = 0;
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            using var zlib = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionMode.Decompress);
+            int read;
+            while (inflated < expected && (read = zlib.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                inflated += read;
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new LightNetException(ErrorCode.InvalidImage, $"{source} is an interlaced PNG whose compressed pixel data is corrupt ({e.Message}).", e);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        if (inflated < expected)
+        {
+            throw new LightNetException(ErrorCode.InvalidImage,
+                $"{source} is a truncated interlaced PNG: its pixel data inflates to {inflated} bytes, and its seven passes of {width} × {height} pixels need {expected}.");
         }
     }
 
