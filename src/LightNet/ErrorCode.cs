@@ -65,4 +65,16 @@ public enum ErrorCode
     /// type the component asked to handle does not support; the message names the value and its kind.
     /// </summary>
     UnsupportedType = 19,
+
+    /// <summary>
+    /// The worker process that ran a session in isolation (<see cref="Isolation.IsolationMode.Process"/>) died: a crash
+    /// in native code, an abort, a stack overflow. The message gives its exit code or signal and the last lines it wrote.
+    /// </summary>
+    BackendCrashed = 20,
+
+    /// <summary>An operation did not finish within its time limit (an isolated run past <see cref="Isolation.IsolationSettings.RunTimeout"/>); the work was stopped.</summary>
+    Timeout = 21,
+
+    /// <summary>An operation needed more of a resource (memory) than its configured limit allows; the message gives the numbers and the setting.</summary>
+    ResourceLimit = 22,
 }
