@@ -18,14 +18,15 @@ internal static class JsonMutator
         var all = new List<JsonNode>();
         try
         {
-            // JsonNode decodes lazily: collecting every node reads (and checks) the whole document now.
+            // JsonNode decodes lazily: collecting every node reads (and checks) the whole document now (invalid UTF-8,
+            // a duplicated member name).
             root = JsonNode.Parse(input);
             if (root is not null)
             {
                 Collect(root, all);
             }
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
             return ByteMutator.Mutate(input, random);
         }
