@@ -228,7 +228,7 @@ internal static class FormatChecks
     }
 
     /// <summary>
-    /// Walks the chunks up to IEND: refuses a truncated file, text chunks over <see cref="MaxPngTextChunkBytes"/>,
+    /// Walks the chunks up to IEND: refuses a truncated file, IDAT chunks that are not consecutive, text chunks over <see cref="MaxPngTextChunkBytes"/>,
     /// other ancillary chunks over <see cref="MaxPngAncillaryChunkBytes"/> or more than <see cref="MaxPngAncillaryChunks"/>
     /// of them, an interlaced image over <see cref="MaxInterlacedPngPixels"/>, and pixel data too short for the declared
     /// size at deflate's best ratio.
@@ -243,6 +243,7 @@ internal static class FormatChecks
         bool interlaced = false;
         long pixelBytes = 0;
         int ancillary = 0;
+        bool inIdatRun = false, idatRunEnded = false;
         while (true)
         {
             if (i + 8 > n)
@@ -285,7 +286,15 @@ internal static class FormatChecks
             }
             else if (type.SequenceEqual("IDAT"u8))
             {
+                // The pixel data is one run of consecutive IDAT chunks (PNG spec): decoders read the first run only, and
+                // ImageSharp's interlaced decoder loops without end when that run is short of what a later one holds.
+                if (idatRunEnded)
+                {
+                    throw new LightNetException(ErrorCode.InvalidImage, $"{source} is a PNG whose IDAT chunks are not consecutive (another chunk lies between them).");
+                }
+
                 pixelBytes += length;
+                inIdatRun = true;
             }
             else if ((type[0] & 0x20) != 0)
             {
@@ -301,6 +310,11 @@ internal static class FormatChecks
                 {
                     throw new LightNetException(ErrorCode.InvalidImage, $"{source} is a PNG with more than {MaxPngAncillaryChunks} ancillary chunks.");
                 }
+            }
+
+            if (inIdatRun && !type.SequenceEqual("IDAT"u8))
+            {
+                idatRunEnded = true;
             }
 
             i += 12 + (int)length;
