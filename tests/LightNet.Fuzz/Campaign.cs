@@ -98,6 +98,9 @@ internal sealed class Campaign(FuzzTarget target, TimeSpan timeout, long maxAllo
     private const int MaxKept = 2000;
     private Runner _runner = new();
 
+    /// <summary>Where each finding is written the moment it is found (a hang's stuck thread may keep a core busy until the process ends); null for nowhere.</summary>
+    public string? FindingsFolder { get; init; }
+
     /// <summary>Runs one input under the watchdog.</summary>
     public Outcome RunOne(byte[] input)
     {
@@ -105,7 +108,12 @@ internal sealed class Campaign(FuzzTarget target, TimeSpan timeout, long maxAllo
         if (outcome is null)
         {
             _runner = new Runner(); // the stuck thread keeps running in the background; later inputs get a new one
-            return new Outcome(OutcomeKind.Hang, "Timeout", $"no answer within {timeout.TotalSeconds} s", timeout, 0);
+            outcome = new Outcome(OutcomeKind.Hang, "Timeout", $"no answer within {timeout.TotalSeconds} s", timeout, 0);
+        }
+
+        if (FindingsFolder is not null && outcome.Kind is not (OutcomeKind.Success or OutcomeKind.CleanError))
+        {
+            Save(outcome, input, Path.Combine(FindingsFolder, target.Name));
         }
 
         return outcome;
@@ -204,21 +212,15 @@ internal sealed class Campaign(FuzzTarget target, TimeSpan timeout, long maxAllo
     private static string Shape(Outcome outcome) =>
         outcome.Detail + ":" + Regex.Replace(Regex.Replace(outcome.Message.Split('\n')[0], "'[^']*'", "''"), "[0-9]+", "#");
 
-    /// <summary>Writes each finding as a file named by its kind and hash, with the message beside it.</summary>
-    public static IReadOnlyList<string> SaveFindings(CampaignStats stats, string folder)
+    /// <summary>Writes a finding as a file named by its kind and hash, with the message beside it; returns its path.</summary>
+    public static string Save(Outcome outcome, byte[] input, string folder)
     {
-        var written = new List<string>();
-        foreach ((Outcome outcome, byte[] input) in stats.Findings)
-        {
-            Directory.CreateDirectory(folder);
-            string hash = Convert.ToHexStringLower(SHA256.HashData(input))[..12];
-            string path = Path.Combine(folder, $"{outcome.Kind.ToString().ToLowerInvariant()}-{outcome.Detail}-{hash}.bin");
-            File.WriteAllBytes(path, input);
-            File.WriteAllText(path + ".txt", outcome.Message + "\n");
-            written.Add(path);
-        }
-
-        return written;
+        Directory.CreateDirectory(folder);
+        string hash = Convert.ToHexStringLower(SHA256.HashData(input))[..12];
+        string path = Path.Combine(folder, $"{outcome.Kind.ToString().ToLowerInvariant()}-{outcome.Detail}-{hash}.bin");
+        File.WriteAllBytes(path, input);
+        File.WriteAllText(path + ".txt", outcome.Message + "\n");
+        return path;
     }
 
     /// <summary>A background thread running one work item at a time, so a stuck item can be abandoned.</summary>

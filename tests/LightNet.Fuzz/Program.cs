@@ -82,7 +82,7 @@ internal static class Program
 
     private static CampaignStats Replay(FuzzTarget target, Options options)
     {
-        var campaign = new Campaign(target, options.Timeout, options.MaxAllocatedBytes);
+        var campaign = new Campaign(target, options.Timeout, options.MaxAllocatedBytes) { FindingsFolder = options.Findings };
         CampaignStats stats = campaign.Replay(Corpus(options.Corpus, target), (name, outcome) =>
         {
             if (outcome.Kind is not (OutcomeKind.Success or OutcomeKind.CleanError))
@@ -95,7 +95,7 @@ internal static class Program
 
     private static CampaignStats Fuzz(FuzzTarget target, Options options)
     {
-        var campaign = new Campaign(target, options.Timeout, options.MaxAllocatedBytes);
+        var campaign = new Campaign(target, options.Timeout, options.MaxAllocatedBytes) { FindingsFolder = options.Findings };
         var corpus = Corpus(options.Corpus, target).Select(c => c.Bytes).ToList();
         if (corpus.Count == 0)
         {
@@ -137,14 +137,11 @@ internal static class Program
             {
                 Console.WriteLine($"FINDING {s.Target}: {o.Kind} {o.Detail}: {Short(o.Message)}");
             }
+        }
 
-            if (findings is not null)
-            {
-                foreach (string path in Campaign.SaveFindings(s, Path.Combine(findings, s.Target.Split(' ')[0])))
-                {
-                    Console.WriteLine($"  saved {path}");
-                }
-            }
+        if (findings is not null && all.Any(s => !s.Clean))
+        {
+            Console.WriteLine($"Findings written under {findings}.");
         }
 
         return all.All(s => s.Clean) ? 0 : 1;
