@@ -63,7 +63,7 @@ public class IsolationTests(ITestOutputHelper output)
         Assert.Equal(local.Run(inputs)["y"].Bytes.ToArray(), prepared.Outputs["y"].Bytes.ToArray());
 
         // The cost of isolation per run, side by side (noisy on a loaded machine: a ratio, not an absolute).
-        const int runs = 200;
+        const int runs = 100;
         double PerRunMicroseconds(IInferenceSession s)
         {
             var c = Stopwatch.StartNew();
@@ -78,6 +78,20 @@ public class IsolationTests(ITestOutputHelper output)
         double inProcess = PerRunMicroseconds(local), inWorker = PerRunMicroseconds(isolated);
         output.WriteLine($"worker start + session: {start.TotalMilliseconds:F0} ms; per run: in process {inProcess:F1} µs, isolated {inWorker:F1} µs (+{inWorker - inProcess:F1} µs)");
         Assert.True(inWorker > 0);
+
+        // An image-sized tensor each way (1 × 3 × 224 × 224 floats, 602 KB): the pipe's cost per byte.
+        var b = new ModelBuilder("identity", 17);
+        b.AddInput("x", TensorElementType.Float, 1, 3, 224, 224);
+        b.AddNode("Identity", ["x"], ["y"]);
+        b.AddOutput("y", TensorElementType.Float, 1, 3, 224, 224);
+        Model identity = b.Build();
+        using IInferenceSession bigLocal = backend.CreateSession(identity, new InferenceOptions { Threads = 1 });
+        using IInferenceSession bigIsolated = backend.CreateSession(identity, Isolated(RealWorker));
+        inputs = new Dictionary<string, TensorBuffer>(StringComparer.Ordinal) { ["x"] = TensorBuffer.Allocate(TensorElementType.Float, [1, 3, 224, 224]) };
+        inputs["x"].AsSpan<float>().Fill(0.25f);
+        Assert.Equal(bigLocal.Run(inputs)["y"].Bytes.ToArray(), bigIsolated.Run(inputs)["y"].Bytes.ToArray());
+        double bigInProcess = PerRunMicroseconds(bigLocal) / 1000, bigInWorker = PerRunMicroseconds(bigIsolated) / 1000;
+        output.WriteLine($"602 KB in and out per run: in process {bigInProcess:F2} ms, isolated {bigInWorker:F2} ms (+{bigInWorker - bigInProcess:F2} ms)");
 
         isolated.Dispose();
         Assert.Equal(ErrorCode.InvalidOperation, Assert.Throws<LightNetException>(() => isolated.Run(inputs)).Code);
