@@ -10,7 +10,7 @@ namespace LightNet.Preprocessing;
 /// division by zero) or whose palette does not fit; a GIF with a huge number of frames; a PNG that is truncated,
 /// whose compressed pixel data is too short for its declared size even at deflate's best ratio (an interlaced PNG
 /// of a few bytes declaring 8000 × 8000 kept the decoder busy for minutes), or with oversized text chunks (a 0.4 MB
-/// zTXt inflating to 400 MB), or interlaced with pixel data that inflates to less than its passes need. Each walks the file's
+/// zTXt inflating to 400 MB), or interlaced with pixel data that inflates to less than its passes need; a WebP over 16 megapixels. Each walks the file's
 /// block structure once, bounded by its length, and allocates nothing, except that an interlaced PNG's pixel data is
 /// inflated once (copied and counted, never kept).
 /// </summary>
@@ -40,6 +40,13 @@ internal static class FormatChecks
     /// </summary>
     internal const long MaxInterlacedPngPixels = 16_000_000;
 
+    /// <summary>
+    /// Largest WebP accepted, in pixels (below <see cref="ImageLimits.MaxPixels"/>' default): ImageSharp 2.1's WebP
+    /// decoder checks no deadline, and a 210-byte lossy file declaring 14416 × 2080 took 2.5 s alone and past 20 s on a
+    /// loaded machine. 16 megapixels decode in about a second.
+    /// </summary>
+    internal const long MaxWebpPixels = 16_000_000;
+
     /// <summary>deflate's best compression ratio is about 1032 : 1; pixel data shorter than its size over this is truncated.</summary>
     private const int MaxDeflateRatio = 1040;
 
@@ -56,6 +63,10 @@ internal static class FormatChecks
         else if (data.Length >= 2 && data[0] == (byte)'B' && data[1] == (byte)'M')
         {
             CheckBmp(data, source);
+        }
+        else if (data.Length >= 16 && data[..4].SequenceEqual("RIFF"u8) && data.Slice(8, 4).SequenceEqual("WEBP"u8))
+        {
+            CheckWebp(data, limits, source);
         }
         else if (data.Length >= 6 && data[..4].SequenceEqual("GIF8"u8))
         {
@@ -167,6 +178,44 @@ internal static class FormatChecks
 
                 break;
             }
+        }
+    }
+
+    /// <summary>
+    /// Reads the canvas size from the first chunk (VP8X extended header, VP8 lossy key frame or VP8L lossless header)
+    /// and refuses it over the size limits or over <see cref="MaxWebpPixels"/>; a header too short to hold the size is
+    /// left to the decoder, which refuses it.
+    /// </summary>
+    internal static void CheckWebp(ReadOnlySpan<byte> data, ImageLimits limits, string source)
+    {
+        ReadOnlySpan<byte> chunk = data.Slice(12, 4);
+        long width, height;
+        if (chunk.SequenceEqual("VP8X"u8) && data.Length >= 30)
+        {
+            width = 1 + (data[24] | (data[25] << 8) | (data[26] << 16));
+            height = 1 + (data[27] | (data[28] << 8) | (data[29] << 16));
+        }
+        else if (chunk.SequenceEqual("VP8 "u8) && data.Length >= 30)
+        {
+            width = BinaryPrimitives.ReadUInt16LittleEndian(data[26..]) & 0x3FFF;
+            height = BinaryPrimitives.ReadUInt16LittleEndian(data[28..]) & 0x3FFF;
+        }
+        else if (chunk.SequenceEqual("VP8L"u8) && data.Length >= 25)
+        {
+            uint bits = BinaryPrimitives.ReadUInt32LittleEndian(data[21..]);
+            width = 1 + (bits & 0x3FFF);
+            height = 1 + ((bits >> 14) & 0x3FFF);
+        }
+        else
+        {
+            return;
+        }
+
+        SafeImageDecoder.CheckDimensions((int)width, (int)height, limits, source, "WebP");
+        if (width * height > Math.Min(MaxWebpPixels, limits.MaxPixels))
+        {
+            throw new LightNetException(ErrorCode.InvalidImage,
+                $"{source} is a WebP of {width} × {height} = {width * height} pixels, over the limit of {Math.Min(MaxWebpPixels, limits.MaxPixels)} for WebP images.");
         }
     }
 
