@@ -96,6 +96,10 @@ internal sealed class CampaignStats(string target)
 internal sealed class Campaign(FuzzTarget target, TimeSpan timeout, long maxAllocatedBytes)
 {
     private const int MaxKept = 2000;
+
+    // Mutants with huge counts reach megabytes; keeping them as parents filled the fuzz process's heap (a 1 MB model that
+    // loads in 0.9 s alone timed out at 20 s in a campaign holding hundreds of them), so only small ones are kept.
+    private const int MaxKeptBytes = 256 * 1024;
     private Runner _runner = new();
 
     /// <summary>Where each finding is written the moment it is found (a hang's stuck thread may keep a core busy until the process ends); null for nowhere.</summary>
@@ -193,7 +197,7 @@ internal sealed class Campaign(FuzzTarget target, TimeSpan timeout, long maxAllo
 
             Outcome outcome = RunOne(input);
             stats.Add(outcome, input);
-            if (pool.Count < corpus.Count + MaxKept && (outcome.Kind == OutcomeKind.Success ? random.Next(4) == 0 : shapes.Add(Shape(outcome))))
+            if (pool.Count < corpus.Count + MaxKept && input.Length <= MaxKeptBytes && (outcome.Kind == OutcomeKind.Success ? random.Next(4) == 0 : shapes.Add(Shape(outcome))))
             {
                 pool.Add(input);
             }

@@ -59,6 +59,7 @@ internal sealed class IsolatedSession : IInferenceSession
             {
                 w.WriteStartObject();
                 w.WriteString("model", modelPath);
+                w.WriteString("source", model.SourcePath ?? model.Graph.Name);
                 w.WriteString("backend", backend.Name);
                 if (options.Threads is int threads)
                 {

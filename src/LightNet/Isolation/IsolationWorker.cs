@@ -60,7 +60,10 @@ public static class IsolationWorker
             using JsonDocument doc = JsonDocument.Parse(settings);
             JsonElement s = doc.RootElement;
             string path = s.GetProperty("model").GetString()!;
-            Model model = Model.Load(path, new ModelLoadOptions { MaxFileBytes = Math.Max(ModelLoadOptions.Default.MaxFileBytes, new FileInfo(path).Length) });
+            // Read under the caller's name for the model, so that messages name it rather than the temporary file.
+            byte[] bytes = File.ReadAllBytes(path);
+            Model model = Model.Load(bytes.AsMemory(), new ModelLoadOptions { MaxFileBytes = Math.Max(ModelLoadOptions.Default.MaxFileBytes, bytes.Length) },
+                s.TryGetProperty("source", out JsonElement source) ? source.GetString() : null);
             Dictionary<string, long>? dims = s.TryGetProperty("dims", out JsonElement d) && d.ValueKind == JsonValueKind.Object
                 ? d.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64(), StringComparer.Ordinal)
                 : null;
@@ -73,7 +76,7 @@ public static class IsolationWorker
             };
             session = Backend.Parse(s.GetProperty("backend").GetString()!).CreateSession(model, options);
         }
-        catch (Exception e) when (e is LightNetException or JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is LightNetException or JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException or IOException or UnauthorizedAccessException)
         {
             string code = e is LightNetException l ? l.Code.ToString() : nameof(ErrorCode.InvalidArgument);
             Send(IsolationProtocol.Error + code + " " + IsolationProtocol.OneLine(e.Message));
