@@ -52,13 +52,9 @@ internal sealed class WorkerProcess : IDisposable
         _process = new Process { StartInfo = info };
         _process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data is null)
+            if (e.Data is null || e.Data.StartsWith(_prefix, StringComparison.Ordinal))
             {
-                _lines.Add((null, Stopwatch.GetTimestamp()));
-            }
-            else if (e.Data.StartsWith(_prefix, StringComparison.Ordinal))
-            {
-                _lines.Add((e.Data, Stopwatch.GetTimestamp()));
+                Enqueue((e.Data, Stopwatch.GetTimestamp()));
             }
         };
         _process.ErrorDataReceived += (_, e) =>
@@ -106,6 +102,20 @@ internal sealed class WorkerProcess : IDisposable
                     // The worker died before reading its list: its exit is reported where it is noticed.
                 }
             });
+        }
+    }
+
+    // The output event can still fire while the worker is being disposed (its last line or the end of its output):
+    // nobody reads the queue then, and an exception on that thread-pool thread would end the whole process.
+    private void Enqueue((string? Line, long Arrival) item)
+    {
+        try
+        {
+            _lines.Add(item);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
+        {
+            // Disposed or completed: the line has no reader.
         }
     }
 
