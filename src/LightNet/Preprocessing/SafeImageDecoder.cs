@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Bmp;
@@ -242,7 +243,8 @@ internal static class SafeImageDecoder
         using var deadline = new CancellationTokenSource(limits.MaxDecodeTime);
         try
         {
-            stream.Deadline = deadline.Token;
+            stream.Deadline = deadline;
+            stream.DeadlineTimestamp = Stopwatch.GetTimestamp() + (long)(limits.MaxDecodeTime.TotalSeconds * Stopwatch.Frequency);
             return decoder.Decode<Rgb24>(configuration, stream, deadline.Token);
         }
         catch (OperationCanceledException e) when (deadline.IsCancellationRequested)
@@ -308,12 +310,30 @@ internal static class SafeImageDecoder
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-        /// <summary>Cancelled when the decode runs out of time: every read past that throws <see cref="OperationCanceledException"/>.</summary>
-        public CancellationToken Deadline { get; set; }
+        /// <summary>Cancelled when the decode runs out of time; every read checks the clock too (the source's timer may fire late on a busy thread pool).</summary>
+        public CancellationTokenSource? Deadline { get; set; }
+
+        /// <summary>The <see cref="Stopwatch.GetTimestamp"/> past which reads fail.</summary>
+        public long DeadlineTimestamp { get; set; } = long.MaxValue;
+
+        private void CheckDeadline()
+        {
+            if (Deadline is null)
+            {
+                return;
+            }
+
+            if (Stopwatch.GetTimestamp() > DeadlineTimestamp)
+            {
+                Deadline.Cancel();
+            }
+
+            Deadline.Token.ThrowIfCancellationRequested();
+        }
 
         public override int Read(Span<byte> buffer)
         {
-            Deadline.ThrowIfCancellationRequested();
+            CheckDeadline();
             if (_position >= memory.Length)
             {
                 return 0;
@@ -327,7 +347,7 @@ internal static class SafeImageDecoder
 
         public override int ReadByte()
         {
-            Deadline.ThrowIfCancellationRequested();
+            CheckDeadline();
             return _position < memory.Length ? memory.Span[(int)_position++] : -1;
         }
 
