@@ -181,7 +181,7 @@ public class IsolationTests(ITestOutputHelper output)
 
         var options = new ProfileOptions
         {
-            WarmupRuns = 1, WarmupSeconds = 0, Runs = 5, MinSeconds = 0, MaxSeconds = 2, PerOperatorRuns = 2, Threads = 1,
+            WarmupRuns = 1, WarmupSeconds = 0, Runs = 5, MinSeconds = 0, MaxSeconds = 60, PerOperatorRuns = 2, Threads = 1,
             Isolation = IsolationMode.Process, IsolationSettings = IsolationSettings.Default with { Worker = RealWorker },
         };
         ProfileReport report = Profiler.Measure(TestModels.Tiny(), Backend.Parse("cpu-simd"), options);
