@@ -71,4 +71,13 @@ public enum ErrorCode
     /// <see cref="ModelLoadOptions"/>); the message gives the numbers and the option that sets the limit.
     /// </summary>
     ResourceLimit = 20,
+
+    /// <summary>
+    /// The worker process that ran a session in isolation (<see cref="Isolation.IsolationMode.Process"/>) died: a crash
+    /// in native code, an abort, a stack overflow. The message gives its exit code or signal and the last lines it wrote.
+    /// </summary>
+    BackendCrashed = 21,
+
+    /// <summary>An operation did not finish within its time limit (an isolated run past <see cref="Isolation.IsolationSettings.RunTimeout"/>); the work was stopped.</summary>
+    Timeout = 22,
 }

@@ -256,19 +256,8 @@ internal static class ConformanceCommand
     /// <summary>How to start this executable as a worker: its app host when there is one next to it, else <c>dotnet LightNet.Cli.dll</c>.</summary>
     internal static ConformanceWorkerCommand WorkerCommand()
     {
-        string dll = typeof(ConformanceCommand).Assembly.Location;
-        string dirName = Path.GetDirectoryName(dll) ?? AppContext.BaseDirectory;
-        string host = Path.Combine(dirName, Path.GetFileNameWithoutExtension(dll) + (OperatingSystem.IsWindows() ? ".exe" : ""));
-        if (File.Exists(host))
-        {
-            return new ConformanceWorkerCommand(host, [WorkerCommandName]);
-        }
-
-        string? processPath = Environment.ProcessPath;
-        string dotnet = processPath is not null && Path.GetFileNameWithoutExtension(processPath).Equals("dotnet", StringComparison.OrdinalIgnoreCase)
-            ? processPath
-            : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath ? hostPath : "dotnet";
-        return new ConformanceWorkerCommand(dotnet, [dll, WorkerCommandName]);
+        Isolation.WorkerCommand command = Isolation.WorkerCommand.ForAssembly(typeof(ConformanceCommand).Assembly, [WorkerCommandName]);
+        return new ConformanceWorkerCommand(command.FileName, command.Arguments);
     }
 
     /// <summary>A progress line on standard error every few hundred cases and at the end of each backend.</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LightNet.Isolation;
 using LightNet.Profiling;
 
 namespace LightNet.Cli.Commands;
@@ -15,6 +16,7 @@ internal sealed class MeasurementOptions
     private readonly Option<int?> _threads = new("--threads", "-t") { HelpName = "N", Description = "Threads per inference (default: the backend's choice)." };
     private readonly Option<int?> _batch = new("--batch") { HelpName = "N", Description = "Batch size: a symbolic first dimension of a file's input, or the zoo network's batch (default 1)." };
     private readonly Option<string[]> _shape = InfoCommand.ShapeOption();
+    private readonly Option<bool> _isolate = new("--isolate") { Description = "Run the session in a separate LightNet worker process: a native crash, hang or memory blow-up there is reported as an error (BackendCrashed, Timeout, ResourceLimit) instead of ending this process. Times include the round trip to the worker." };
 
     /// <summary>Adds the flags to a command.</summary>
     public void AddTo(Command command, bool withShapes, bool withBatch)
@@ -25,6 +27,7 @@ internal sealed class MeasurementOptions
         command.Options.Add(_minTime);
         command.Options.Add(_maxTime);
         command.Options.Add(_cooldown);
+        command.Options.Add(_isolate);
         command.Options.Add(_threads);
         if (withBatch)
         {
@@ -39,7 +42,8 @@ internal sealed class MeasurementOptions
 
     /// <summary>The measurement options the flags describe; a bad value is a usage error.</summary>
     public ProfileOptions Build(ParseResult parse) => CommandSupport.BuildOptions(parse.GetValue(_quick), parse.GetValue(_warmup),
-        parse.GetValue(_runs), parse.GetValue(_minTime), parse.GetValue(_maxTime), parse.GetValue(_threads), Batch(parse), parse.GetValue(_cooldown));
+        parse.GetValue(_runs), parse.GetValue(_minTime), parse.GetValue(_maxTime), parse.GetValue(_threads), Batch(parse), parse.GetValue(_cooldown))
+        with { Isolation = parse.GetValue(_isolate) ? IsolationMode.Process : IsolationMode.InProcess };
 
     /// <summary>The flags given that decide what a session runs (--threads, --batch, --shape), as arguments for a child lightnet.</summary>
     public IEnumerable<string> ForwardedArguments(ParseResult parse)

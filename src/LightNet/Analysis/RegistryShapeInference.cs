@@ -8,7 +8,7 @@ namespace LightNet.Analysis;
 /// entry runs on its inputs as far as they are known (constant values where shape inference carried them,
 /// placeholders of the right shape for float data), and the outputs' types and shapes are read back. Refused (null)
 /// when an integer or bool input's values are unknown (they may decide the shape), when the operator's shape depends
-/// on data values, for subgraph operators, and when the placeholders would be too large to build.
+/// on data values, for subgraph operators, when the operator's own checks refuse the node's attributes, and when the placeholders would be too large to build.
 /// </summary>
 internal static class RegistryShapeInference
 {
@@ -19,6 +19,14 @@ internal static class RegistryShapeInference
     {
         OperatorDef? op = OperatorRegistry.Find(node.Domain, node.OpType);
         if (op is null || node.Attributes.Values.Any(a => a.Kind is AttributeKind.Graph or AttributeKind.Graphs))
+        {
+            return null;
+        }
+
+        // The operator's own attribute checks first: Execute trusts them (a Loop without its body graph is not a subgraph operator here).
+        var problems = new List<string>();
+        op.Validate(node, opset, problems);
+        if (problems.Count > 0)
         {
             return null;
         }

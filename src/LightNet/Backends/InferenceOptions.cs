@@ -55,6 +55,17 @@ public sealed record InferenceOptions
     /// <summary>The budget in force: <see cref="MemoryBudgetBytes"/> or <see cref="DefaultMemoryBudgetBytes"/>.</summary>
     internal long EffectiveMemoryBudgetBytes => MemoryBudgetBytes ?? DefaultMemoryBudgetBytes;
 
+    /// <summary>
+    /// Where the session runs: in this process (the default) or in a LightNet worker process
+    /// (<see cref="Isolation.IsolationMode.Process"/>), so that a native crash, hang or memory blow-up fails the call
+    /// with <see cref="ErrorCode.BackendCrashed"/>, <see cref="ErrorCode.Timeout"/> or <see cref="ErrorCode.ResourceLimit"/>
+    /// instead of taking the process down. Every backend's <see cref="Backend.CreateSession"/> honours it.
+    /// </summary>
+    public Isolation.IsolationMode Isolation { get; init; }
+
+    /// <summary>How the worker of an isolated session is started and watched; null for <see cref="Isolation.IsolationSettings.Default"/>.</summary>
+    public Isolation.IsolationSettings? IsolationSettings { get; init; }
+
     /// <summary>The most threads per inference any option accepts.</summary>
     public const int MaxThreads = 1024;
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using LightNet.Backends;
+using LightNet.Isolation;
 
 namespace LightNet.Conformance;
 
@@ -231,7 +232,8 @@ public static class ConformanceRunner
         {
             cancellationToken.ThrowIfCancellationRequested();
             int first = results.Count;
-            using var worker = new WorkerProcess(options.WorkerCommand!, settings, cases.Skip(first));
+            using var worker = new WorkerProcess(new WorkerCommand(options.WorkerCommand!.FileName, options.WorkerCommand.Arguments), Prefix,
+                [settings, .. cases.Skip(first)], memoryLimitBytes: null, "conformance worker");
             string? line = worker.Next(options.WorkerStartTimeout, cancellationToken);
             if (line != ReadyLine)
             {
@@ -331,160 +333,5 @@ public static class ConformanceRunner
         }
 
         return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    /// <summary>One worker process: its protocol lines through a queue, the tail of its standard error kept for crash reports.</summary>
-    private sealed class WorkerProcess : IDisposable
-    {
-        private readonly Process _process;
-        private readonly BlockingCollection<(string? Line, long Arrival)> _lines = new();
-        private readonly ConcurrentQueue<string> _stderrTail = new();
-        private readonly Task _writer;
-
-        public WorkerProcess(ConformanceWorkerCommand command, string settings, IEnumerable<string> cases)
-        {
-            FileName = command.FileName;
-            Arguments = command.Arguments;
-            var info = new ProcessStartInfo(command.FileName)
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                StandardOutputEncoding = Encoding.UTF8,
-                StandardErrorEncoding = Encoding.UTF8,
-                StandardInputEncoding = new UTF8Encoding(false),
-            };
-            foreach (string a in command.Arguments)
-            {
-                info.ArgumentList.Add(a);
-            }
-
-            // A worker's crash must not leave a core dump behind for every case that kills it.
-            info.Environment["DOTNET_DbgEnableMiniDump"] = "0";
-            _process = new Process { StartInfo = info };
-            _process.OutputDataReceived += (_, e) =>
-            {
-                if (e.Data is null)
-                {
-                    _lines.Add((null, Stopwatch.GetTimestamp()));
-                }
-                else if (e.Data.StartsWith(Prefix, StringComparison.Ordinal))
-                {
-                    _lines.Add((e.Data, Stopwatch.GetTimestamp()));
-                }
-            };
-            _process.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data is { Length: > 0 } line)
-                {
-                    _stderrTail.Enqueue(line);
-                    while (_stderrTail.Count > 20 && _stderrTail.TryDequeue(out string? _))
-                    {
-                    }
-                }
-            };
-            try
-            {
-                _process.Start();
-            }
-            catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
-            {
-                throw new LightNetException(ErrorCode.InvalidOperation, $"Cannot start the conformance worker '{command.FileName}': {e.Message}", e);
-            }
-
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-            string[] list = [settings, .. cases];
-            _writer = Task.Run(() =>
-            {
-                try
-                {
-                    foreach (string l in list)
-                    {
-                        _process.StandardInput.WriteLine(l);
-                    }
-
-                    _process.StandardInput.Close();
-                }
-                catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
-                {
-                    // The worker died before reading its list: its exit is reported where it is noticed.
-                }
-            });
-        }
-
-        public string FileName { get; }
-
-        public IReadOnlyList<string> Arguments { get; }
-
-        public bool TimedOut { get; private set; }
-
-        /// <summary>When the line <see cref="Next"/> last returned arrived (<see cref="Stopwatch.GetTimestamp"/>).</summary>
-        public long LastArrival { get; private set; }
-
-        /// <summary>The next protocol line; null at the end of output or after <paramref name="timeout"/> (then <see cref="TimedOut"/> is set).</summary>
-        public string? Next(TimeSpan timeout, CancellationToken cancellationToken)
-        {
-            if (timeout < TimeSpan.Zero)
-            {
-                timeout = TimeSpan.Zero;
-            }
-
-            try
-            {
-                if (_lines.TryTake(out (string? Line, long Arrival) item, (int)Math.Min(timeout.TotalMilliseconds, int.MaxValue), cancellationToken))
-                {
-                    LastArrival = item.Arrival;
-                    return item.Line;
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                Kill();
-                throw;
-            }
-
-            TimedOut = true;
-            return null;
-        }
-
-        public string ExitDescription()
-        {
-            if (!_process.WaitForExit(5000))
-            {
-                return "it closed its output but did not exit";
-            }
-
-            int code = _process.ExitCode;
-            string signal = code > 128 && !OperatingSystem.IsWindows() ? $" (signal {code - 128})" : "";
-            string tail = string.Join(" / ", _stderrTail.Where(l => !l.TrimStart().StartsWith("at ", StringComparison.Ordinal)).TakeLast(3));
-            return $"exit code {code}{signal}" + (tail.Length > 0 ? ": " + ConformanceCase.FirstLine(tail) : "");
-        }
-
-        public void Kill()
-        {
-            try
-            {
-                if (!_process.HasExited)
-                {
-                    _process.Kill(entireProcessTree: true);
-                }
-
-                _process.WaitForExit(5000);
-            }
-            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
-            {
-                // Already gone.
-            }
-        }
-
-        public void Dispose()
-        {
-            Kill();
-            _writer.Wait(TimeSpan.FromSeconds(5));
-            _process.Dispose();
-            _lines.Dispose();
-        }
     }
 }

@@ -260,9 +260,23 @@ internal static partial class GraphOptimizer
         return list.Where(n => n is not null).Select(n => n!).ToList();
     }
 
-    private static (float[] Scale, float[] Shift) BatchNormAffine(OptimizedNode bn, State state) => BatchNormFold.Affine(
-        state.Constants[bn.Inputs[1]].AsFloats(), state.Constants[bn.Inputs[2]].AsFloats(), state.Constants[bn.Inputs[3]].AsFloats(),
-        state.Constants[bn.Inputs[4]].AsFloats(), bn.Source.GetFloat("epsilon", 1e-5f));
+    private static (float[] Scale, float[] Shift) BatchNormAffine(OptimizedNode bn, State state)
+    {
+        float[][] p = [.. bn.Inputs.Skip(1).Take(4).Select(name => state.Constants[name].AsFloats())];
+        if (p.Length != 4)
+        {
+            // Found by fuzzing: a node with fewer inputs was indexed past its end.
+            throw new LightNetException(ErrorCode.InvalidModel, $"BatchNormalization node '{bn.Name}' has {bn.Inputs.Length} inputs; it needs 5 (X, scale, B, mean, var).");
+        }
+
+        if (p.Any(v => v.Length != p[0].Length))
+        {
+            throw new LightNetException(ErrorCode.InvalidShape,
+                $"BatchNormalization node '{bn.Name}': scale, B, mean and var must each hold one value per channel; they hold {string.Join(", ", p.Select(v => v.Length))}.");
+        }
+
+        return BatchNormFold.Affine(p[0], p[1], p[2], p[3], bn.Source.GetFloat("epsilon", 1e-5f));
+    }
 
     private static void ToChannelAffine(OptimizedNode bn, State state)
     {

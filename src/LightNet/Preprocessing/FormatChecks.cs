@@ -10,7 +10,9 @@ namespace LightNet.Preprocessing;
 /// division by zero) or whose palette does not fit; a GIF with a huge number of frames; a PNG that is truncated,
 /// whose compressed pixel data is too short for its declared size even at deflate's best ratio (an interlaced PNG
 /// of a few bytes declaring 8000 × 8000 kept the decoder busy for minutes), or with oversized text chunks (a 0.4 MB
-/// zTXt inflating to 400 MB). Each walks the file's block structure once, bounded by its length, and allocates nothing.
+/// zTXt inflating to 400 MB), or interlaced with pixel data that inflates to less than its passes need; a WebP over 16 megapixels. Each walks the file's
+/// block structure once, bounded by its length, and allocates nothing, except that an interlaced PNG's pixel data is
+/// inflated once (copied and counted, never kept).
 /// </summary>
 internal static class FormatChecks
 {
@@ -38,6 +40,13 @@ internal static class FormatChecks
     /// </summary>
     internal const long MaxInterlacedPngPixels = 16_000_000;
 
+    /// <summary>
+    /// Largest WebP accepted, in pixels (below <see cref="ImageLimits.MaxPixels"/>' default): ImageSharp 2.1's WebP
+    /// decoder checks no deadline, and a 210-byte lossy file declaring 14416 × 2080 took 2.5 s alone and past 20 s on a
+    /// loaded machine. 16 megapixels decode in about a second.
+    /// </summary>
+    internal const long MaxWebpPixels = 16_000_000;
+
     /// <summary>deflate's best compression ratio is about 1032 : 1; pixel data shorter than its size over this is truncated.</summary>
     private const int MaxDeflateRatio = 1040;
 
@@ -54,6 +63,10 @@ internal static class FormatChecks
         else if (data.Length >= 2 && data[0] == (byte)'B' && data[1] == (byte)'M')
         {
             CheckBmp(data, source);
+        }
+        else if (data.Length >= 16 && data[..4].SequenceEqual("RIFF"u8) && data.Slice(8, 4).SequenceEqual("WEBP"u8))
+        {
+            CheckWebp(data, limits, source);
         }
         else if (data.Length >= 6 && data[..4].SequenceEqual("GIF8"u8))
         {
@@ -169,6 +182,44 @@ internal static class FormatChecks
     }
 
     /// <summary>
+    /// Reads the canvas size from the first chunk (VP8X extended header, VP8 lossy key frame or VP8L lossless header)
+    /// and refuses it over the size limits or over <see cref="MaxWebpPixels"/>; a header too short to hold the size is
+    /// left to the decoder, which refuses it.
+    /// </summary>
+    internal static void CheckWebp(ReadOnlySpan<byte> data, ImageLimits limits, string source)
+    {
+        ReadOnlySpan<byte> chunk = data.Slice(12, 4);
+        long width, height;
+        if (chunk.SequenceEqual("VP8X"u8) && data.Length >= 30)
+        {
+            width = 1 + (data[24] | (data[25] << 8) | (data[26] << 16));
+            height = 1 + (data[27] | (data[28] << 8) | (data[29] << 16));
+        }
+        else if (chunk.SequenceEqual("VP8 "u8) && data.Length >= 30)
+        {
+            width = BinaryPrimitives.ReadUInt16LittleEndian(data[26..]) & 0x3FFF;
+            height = BinaryPrimitives.ReadUInt16LittleEndian(data[28..]) & 0x3FFF;
+        }
+        else if (chunk.SequenceEqual("VP8L"u8) && data.Length >= 25)
+        {
+            uint bits = BinaryPrimitives.ReadUInt32LittleEndian(data[21..]);
+            width = 1 + (bits & 0x3FFF);
+            height = 1 + ((bits >> 14) & 0x3FFF);
+        }
+        else
+        {
+            return;
+        }
+
+        SafeImageDecoder.CheckDimensions((int)width, (int)height, limits, source, "WebP");
+        if (width * height > Math.Min(MaxWebpPixels, limits.MaxPixels))
+        {
+            throw new LightNetException(ErrorCode.InvalidImage,
+                $"{source} is a WebP of {width} × {height} = {width * height} pixels, over the limit of {Math.Min(MaxWebpPixels, limits.MaxPixels)} for WebP images.");
+        }
+    }
+
+    /// <summary>
     /// Refuses a pixel-data offset before the headers' end or at or past the end of the file, an unknown header size,
     /// bits per pixel outside 1, 2, 4, 8, 16, 24 and 32, and a palette larger than 2^bpp entries or than the file.
     /// </summary>
@@ -226,7 +277,7 @@ internal static class FormatChecks
     }
 
     /// <summary>
-    /// Walks the chunks up to IEND: refuses a truncated file, text chunks over <see cref="MaxPngTextChunkBytes"/>,
+    /// Walks the chunks up to IEND: refuses a truncated file, IDAT chunks that are not consecutive, text chunks over <see cref="MaxPngTextChunkBytes"/>,
     /// other ancillary chunks over <see cref="MaxPngAncillaryChunkBytes"/> or more than <see cref="MaxPngAncillaryChunks"/>
     /// of them, an interlaced image over <see cref="MaxInterlacedPngPixels"/>, and pixel data too short for the declared
     /// size at deflate's best ratio.
@@ -241,6 +292,7 @@ internal static class FormatChecks
         bool interlaced = false;
         long pixelBytes = 0;
         int ancillary = 0;
+        bool inIdatRun = false, idatRunEnded = false;
         while (true)
         {
             if (i + 8 > n)
@@ -283,7 +335,15 @@ internal static class FormatChecks
             }
             else if (type.SequenceEqual("IDAT"u8))
             {
+                // The pixel data is one run of consecutive IDAT chunks (PNG spec): decoders read the first run only, and
+                // ImageSharp's interlaced decoder loops without end when that run is short of what a later one holds.
+                if (idatRunEnded)
+                {
+                    throw new LightNetException(ErrorCode.InvalidImage, $"{source} is a PNG whose IDAT chunks are not consecutive (another chunk lies between them).");
+                }
+
                 pixelBytes += length;
+                inIdatRun = true;
             }
             else if ((type[0] & 0x20) != 0)
             {
@@ -301,17 +361,93 @@ internal static class FormatChecks
                 }
             }
 
+            if (inIdatRun && !type.SequenceEqual("IDAT"u8))
+            {
+                idatRunEnded = true;
+            }
+
             i += 12 + (int)length;
         }
 
         // Each row is a filter byte plus its samples; deflate cannot pack that into fewer than about 1/1032 of the bytes.
         int channels = colorType switch { 2 => 3, 4 => 2, 6 => 4, _ => 1 };
+        if (interlaced)
+        {
+            CheckInterlacedPixelData(data, width, height, channels * Math.Max(bitDepth, 1), source);
+        }
+
         long rowBytes = 1 + ((width * channels * Math.Max(bitDepth, 1)) + 7) / 8;
         long rawBytes = rowBytes * height;
         if (pixelBytes < rawBytes / MaxDeflateRatio)
         {
             throw new LightNetException(ErrorCode.InvalidImage,
                 $"{source} is a truncated PNG: {pixelBytes} bytes of compressed pixel data cannot hold {width} × {height} pixels (at least {rawBytes / MaxDeflateRatio} needed).");
+        }
+    }
+
+    // Adam7: (x offset, y offset, x step, y step) of the seven passes.
+    private static readonly (int X, int Y, int DX, int DY)[] s_adam7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)];
+
+    /// <summary>
+    /// Inflates the IDAT data of an interlaced PNG (counting, not keeping, the bytes; it stops once enough came out) and
+    /// refuses data that is corrupt or ends before the seven passes are complete: ImageSharp 2.1's interlaced decoder
+    /// loops without end on such data (a fuzzed 287-byte 24 × 16 file never returned), and no deadline reaches that loop.
+    /// The cost is bounded by the interlaced pixel limit.
+    /// </summary>
+    private static void CheckInterlacedPixelData(ReadOnlySpan<byte> data, long width, long height, int bitsPerPixel, string source)
+    {
+        long expected = 0;
+        foreach ((int x, int y, int dx, int dy) in s_adam7)
+        {
+            long passWidth = (width - x + dx - 1) / dx, passHeight = (height - y + dy - 1) / dy;
+            if (passWidth > 0 && passHeight > 0)
+            {
+                expected += passHeight * (1 + (passWidth * bitsPerPixel + 7) / 8);
+            }
+        }
+
+        // The IDAT bodies, concatenated (they are one zlib stream); the walk above checked every chunk lies inside the file.
+        using var compressed = new MemoryStream();
+        for (int i = 8; i + 12 <= data.Length;)
+        {
+            int length = (int)BinaryPrimitives.ReadUInt32BigEndian(data[i..]);
+            if (data.Slice(i + 4, 4).SequenceEqual("IDAT"u8))
+            {
+                compressed.Write(data.Slice(i + 8, length));
+            }
+            else if (data.Slice(i + 4, 4).SequenceEqual("IEND"u8))
+            {
+                break;
+            }
+
+            i += 12 + length;
+        }
+
+        compressed.Position = 0;
+        long inflated = 0;
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            using var zlib = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionMode.Decompress);
+            int read;
+            while (inflated < expected && (read = zlib.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                inflated += read;
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new LightNetException(ErrorCode.InvalidImage, $"{source} is an interlaced PNG whose compressed pixel data is corrupt ({e.Message}).", e);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        if (inflated < expected)
+        {
+            throw new LightNetException(ErrorCode.InvalidImage,
+                $"{source} is a truncated interlaced PNG: its pixel data inflates to {inflated} bytes, and its seven passes of {width} × {height} pixels need {expected}.");
         }
     }
 

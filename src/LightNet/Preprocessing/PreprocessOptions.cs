@@ -63,7 +63,7 @@ public enum TensorLayout
 /// </summary>
 public sealed record ImageLimits
 {
-    /// <summary>The defaults: 64 MiB encoded, 64 megapixels, 16384 pixels per side, 1000 GIF frames, 320 MB per decoder buffer.</summary>
+    /// <summary>The defaults: 64 MiB encoded, 64 megapixels, 16384 pixels per side, 1000 GIF frames, 320 MB per decoder buffer, 10 s to decode.</summary>
     public static ImageLimits Default { get; } = new();
 
     /// <summary>Largest encoded file or stream accepted, in bytes.</summary>
@@ -81,12 +81,20 @@ public sealed record ImageLimits
     /// <summary>Largest single buffer the decoder may allocate, in megabytes (ImageSharp's <c>AllocationLimitMegabytes</c>).</summary>
     public int MaxDecoderBufferMegabytes { get; init; } = 320;
 
+    /// <summary>
+    /// Longest time one decode may take (the decode deadline): the decoder is cancelled when it runs past it and the
+    /// image refused with <see cref="ErrorCode.InvalidImage"/>. A last fence behind the structural limits, for slow
+    /// decoding paths that no header field bounds; a 64-megapixel photo decodes in well under a second.
+    /// </summary>
+    public TimeSpan MaxDecodeTime { get; init; } = TimeSpan.FromSeconds(10);
+
     internal void Validate()
     {
-        if (MaxEncodedBytes < 1 || MaxEncodedBytes > Array.MaxLength || MaxPixels < 1 || MaxSide < 1 || MaxFrames < 1 || MaxDecoderBufferMegabytes < 1)
+        if (MaxEncodedBytes < 1 || MaxEncodedBytes > Array.MaxLength || MaxPixels < 1 || MaxSide < 1 || MaxFrames < 1 || MaxDecoderBufferMegabytes < 1
+            || MaxDecodeTime <= TimeSpan.Zero || MaxDecodeTime.TotalMilliseconds > int.MaxValue)
         {
             throw new LightNetException(ErrorCode.InvalidArgument,
-                $"Image limits must all be positive and MaxEncodedBytes at most {Array.MaxLength} (MaxEncodedBytes {MaxEncodedBytes}, MaxPixels {MaxPixels}, MaxSide {MaxSide}, MaxFrames {MaxFrames}, MaxDecoderBufferMegabytes {MaxDecoderBufferMegabytes}).");
+                $"Image limits must all be positive, MaxEncodedBytes at most {Array.MaxLength} and MaxDecodeTime at most {int.MaxValue} ms (MaxEncodedBytes {MaxEncodedBytes}, MaxPixels {MaxPixels}, MaxSide {MaxSide}, MaxFrames {MaxFrames}, MaxDecoderBufferMegabytes {MaxDecoderBufferMegabytes}, MaxDecodeTime {MaxDecodeTime}).");
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Bmp;
@@ -21,7 +22,8 @@ namespace LightNet.Preprocessing;
 /// (first frame only) and WebP; the header's dimensions checked with <c>Image.Identify</c> before any pixel is
 /// decoded; an allocator that refuses any single buffer over the limit; and every decoder failure (any exception but
 /// <see cref="OutOfMemoryException"/>, which is the process's condition rather than the file's) turned into
-/// <see cref="ErrorCode.InvalidImage"/> naming the source. Files are read only when they are regular files, with the
+/// <see cref="ErrorCode.InvalidImage"/> naming the source; the decode itself runs under a deadline
+/// (<see cref="ImageLimits.MaxDecodeTime"/>). Files are read only when they are regular files, with the
 /// size cap counted while reading (<see cref="BoundedFileRead"/>).
 /// </summary>
 /// <remarks>
@@ -203,7 +205,7 @@ internal static class SafeImageDecoder
 
             CheckDimensions(info.Width, info.Height, limits, source, format.Name);
             stream.Position = 0;
-            image = Image.Load<Rgb24>(configuration, stream);
+            image = DecodeWithDeadline(configuration, format, stream, limits, source);
             if (image.Width != info.Width || image.Height != info.Height)
             {
                 throw new LightNetException(ErrorCode.InvalidImage,
@@ -226,6 +228,29 @@ internal static class SafeImageDecoder
         {
             image?.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Decodes with the format's own decoder under a cancellation token that fires at <see cref="ImageLimits.MaxDecodeTime"/>:
+    /// the decoders that check it (JPEG between scans and rows) stop there, and every read of the encoded data checks it
+    /// too (ImageSharp 2.1's PNG decoder checks no token, but reads its compressed data as it decodes).
+    /// </summary>
+    private static Image<Rgb24> DecodeWithDeadline(Configuration configuration, IImageFormat format, ReadOnlyMemoryStream stream, ImageLimits limits, string source)
+    {
+        IImageDecoder decoder = configuration.ImageFormatsManager.FindDecoder(format)
+            ?? throw new LightNetException(ErrorCode.InvalidImage, $"{source} is {format.Name}, which has no decoder here ({SupportedFormats}).");
+        using var deadline = new CancellationTokenSource(limits.MaxDecodeTime);
+        try
+        {
+            stream.Deadline = deadline;
+            stream.DeadlineTimestamp = Stopwatch.GetTimestamp() + (long)(limits.MaxDecodeTime.TotalSeconds * Stopwatch.Frequency);
+            return decoder.Decode<Rgb24>(configuration, stream, deadline.Token);
+        }
+        catch (OperationCanceledException e) when (deadline.IsCancellationRequested)
+        {
+            throw new LightNetException(ErrorCode.InvalidImage,
+                $"{source} ({format.Name}) did not decode within {limits.MaxDecodeTime.TotalMilliseconds:0} ms (ImageLimits.MaxDecodeTime); it is refused.", e);
         }
     }
 
@@ -285,8 +310,30 @@ internal static class SafeImageDecoder
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
+        /// <summary>Cancelled when the decode runs out of time; every read checks the clock too (the source's timer may fire late on a busy thread pool).</summary>
+        public CancellationTokenSource? Deadline { get; set; }
+
+        /// <summary>The <see cref="Stopwatch.GetTimestamp"/> past which reads fail.</summary>
+        public long DeadlineTimestamp { get; set; } = long.MaxValue;
+
+        private void CheckDeadline()
+        {
+            if (Deadline is null)
+            {
+                return;
+            }
+
+            if (Stopwatch.GetTimestamp() > DeadlineTimestamp)
+            {
+                Deadline.Cancel();
+            }
+
+            Deadline.Token.ThrowIfCancellationRequested();
+        }
+
         public override int Read(Span<byte> buffer)
         {
+            CheckDeadline();
             if (_position >= memory.Length)
             {
                 return 0;
@@ -298,7 +345,11 @@ internal static class SafeImageDecoder
             return n;
         }
 
-        public override int ReadByte() => _position < memory.Length ? memory.Span[(int)_position++] : -1;
+        public override int ReadByte()
+        {
+            CheckDeadline();
+            return _position < memory.Length ? memory.Span[(int)_position++] : -1;
+        }
 
         public override long Seek(long offset, SeekOrigin origin)
         {

@@ -122,6 +122,17 @@ public sealed record ProfileOptions
     public double DriftThreshold { get; init; } = LatencyStatistics.DefaultDriftThreshold;
 
     /// <summary>
+    /// Where the measured session runs: in this process (the default) or in a LightNet worker process
+    /// (<see cref="Isolation.IsolationMode.Process"/>; CLI <c>--isolate</c>), where a native crash, hang or memory blow-up
+    /// fails the measurement with <see cref="ErrorCode.BackendCrashed"/>, <see cref="ErrorCode.Timeout"/> or
+    /// <see cref="ErrorCode.ResourceLimit"/>. Times then include the round trip to the worker (see docs/reliability.md).
+    /// </summary>
+    public Isolation.IsolationMode Isolation { get; init; }
+
+    /// <summary>How an isolated session's worker is started and watched; null for the defaults.</summary>
+    public Isolation.IsolationSettings? IsolationSettings { get; init; }
+
+    /// <summary>
     /// The session options a measurement with these options creates every backend session with: <see cref="Threads"/>,
     /// and the values of the model's symbolic dimensions that the measured input shapes fix (<see cref="InputShapes"/>,
     /// <see cref="BatchSize"/>), so that a backend which compiles for static shapes (cpu-simd, cudnn) can specialise at load
@@ -135,6 +146,8 @@ public sealed record ProfileOptions
         Threads = Threads,
         DimensionValues = dimensionValues is { Count: > 0 } ? new Dictionary<string, long>(dimensionValues, StringComparer.Ordinal) : null,
         PerOperatorProfiling = perOperatorProfiling,
+        Isolation = Isolation,
+        IsolationSettings = IsolationSettings,
     };
 
     /// <summary>Every problem with these options at once (empty when valid).</summary>

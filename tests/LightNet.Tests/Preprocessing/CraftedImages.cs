@@ -215,29 +215,8 @@ internal static class CraftedImages
     /// <summary>A text file (what a mis-named download or an HTML error page looks like).</summary>
     public static byte[] Text() => Encoding.UTF8.GetBytes("<!DOCTYPE html><html><body>404 Not Found</body></html>\n");
 
-    private static void WriteChunk(Stream stream, string type, byte[] data)
-    {
-        Span<byte> length = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
-        stream.Write(length);
-        byte[] typeAndData = [.. Encoding.ASCII.GetBytes(type), .. data];
-        stream.Write(typeAndData);
-        BinaryPrimitives.WriteUInt32BigEndian(length, Crc32(typeAndData));
-        stream.Write(length);
-    }
+    // The PNG chunk writer and CRC of the fuzz project's image mutator: one implementation of the format's framing.
+    private static void WriteChunk(Stream stream, string type, byte[] data) => LightNet.Fuzz.ImageMutator.WriteChunk(stream, type, data);
 
-    private static uint Crc32(ReadOnlySpan<byte> data)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in data)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
-            }
-        }
-
-        return ~crc;
-    }
+    private static uint Crc32(ReadOnlySpan<byte> data) => LightNet.Fuzz.ImageMutator.Crc32(data);
 }

@@ -296,4 +296,46 @@ public class SafeDecodingTests(ITestOutputHelper output)
             Assert.Equal((20, 10), (decoded.Width, decoded.Height));
         }
     }
+
+    [Fact]
+    public void ADecodePastTheDeadlineIsCancelledAndRefused()
+    {
+        // A 1500 × 1500 interlaced PNG and progressive JPEG take tens of milliseconds; under a 1 ms deadline they are stopped.
+        using var image = new Image<Rgb24>(1500, 1500);
+        image.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < rows.Height; y++)
+            {
+                Span<Rgb24> row = rows.GetRowSpan(y);
+                for (int x = 0; x < row.Length; x++)
+                {
+                    row[x] = new Rgb24((byte)(x * 7 + y), (byte)(y * 3), (byte)((x ^ y) * 5));
+                }
+            }
+        });
+        using var png = new MemoryStream();
+        image.SaveAsPng(png, new SixLabors.ImageSharp.Formats.Png.PngEncoder { InterlaceMethod = SixLabors.ImageSharp.Formats.Png.PngInterlaceMode.Adam7 });
+        using var jpeg = new MemoryStream();
+        image.SaveAsJpeg(jpeg, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 90 });
+        var hurried = new ImagePreprocessor(PreprocessOptions.Torchvision with { Limits = ImageLimits.Default with { MaxDecodeTime = TimeSpan.FromMilliseconds(1) } });
+        foreach ((string name, byte[] bytes) in new[] { ("slow.png", png.ToArray()), ("slow.jpg", jpeg.ToArray()) })
+        {
+            using (new ImagePreprocessor().Decode(bytes, name))
+            {
+                // Decodes within the default deadline (and warms the decoder up).
+            }
+
+            var clock = Stopwatch.StartNew();
+            var e = Assert.Throws<LightNetException>(() => hurried.Decode(bytes, name));
+            clock.Stop();
+            output.WriteLine($"{name}: stopped after {clock.Elapsed.TotalMilliseconds:F1} ms — {e.Message}");
+            Assert.Equal(ErrorCode.InvalidImage, e.Code);
+            Assert.Contains(name, e.Message, StringComparison.Ordinal);
+            Assert.Contains("did not decode within 1 ms (ImageLimits.MaxDecodeTime)", e.Message, StringComparison.Ordinal);
+            Assert.True(clock.Elapsed < MaxTime, $"{name} took {clock.Elapsed.TotalMilliseconds} ms to stop");
+        }
+
+        Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() =>
+            new ImagePreprocessor(PreprocessOptions.Torchvision with { Limits = ImageLimits.Default with { MaxDecodeTime = TimeSpan.Zero } })).Code);
+    }
 }

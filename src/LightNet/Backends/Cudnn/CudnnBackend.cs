@@ -168,6 +168,11 @@ internal sealed class CudnnBackend : Backend
 
     public override IInferenceSession CreateSession(Model model, InferenceOptions? options = null)
     {
+        if (Isolation.IsolatedSession.TryCreate(this, model, options) is { } isolated)
+        {
+            return isolated;
+        }
+
         ArgumentNullException.ThrowIfNull(model);
         options ??= InferenceOptions.Default;
         options.Validate();

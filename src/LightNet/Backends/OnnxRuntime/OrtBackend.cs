@@ -82,6 +82,11 @@ internal sealed class OrtBackend : Backend
 
     public override IInferenceSession CreateSession(Model model, InferenceOptions? options = null)
     {
+        if (Isolation.IsolatedSession.TryCreate(this, model, options) is { } isolated)
+        {
+            return isolated;
+        }
+
         ArgumentNullException.ThrowIfNull(model);
         options ??= InferenceOptions.Default;
         options.Validate();

@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using LightNet.Backends;
+using LightNet.Isolation;
+using LightNet.Onnx;
+using LightNet.Profiling;
+using LightNet.Tests.TestSupport;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace LightNet.Tests.Isolation;
+
+/// <summary>
+/// Sessions in a worker process: the real worker (the lightnet command line, started with --lightnet-worker) gives the
+/// same outputs as the session in this process; workers that die by a signal, never answer or grow past the memory
+/// limit become BackendCrashed, Timeout and ResourceLimit here, and this process goes on. The misbehaving workers
+/// are small shell scripts that speak the protocol's first line, so each failure is exact and fast.
+/// </summary>
+public class IsolationTests(ITestOutputHelper output)
+{
+    private static readonly WorkerCommand RealWorker = WorkerCommand.ForAssembly(typeof(LightNet.Cli.CliApp).Assembly, [IsolationWorker.Argument]);
+
+    private static InferenceOptions Isolated(WorkerCommand worker, TimeSpan? runTimeout = null, long? memory = null) => new()
+    {
+        Threads = 1,
+        Isolation = IsolationMode.Process,
+        IsolationSettings = IsolationSettings.Default with
+        {
+            Worker = worker,
+            RunTimeout = runTimeout ?? TimeSpan.FromSeconds(60),
+            MaxWorkerMemoryBytes = memory ?? IsolationSettings.Default.MaxWorkerMemoryBytes,
+        },
+    };
+
+    /// <summary>A worker that answers the settings line with a session of one input and output, then does <paramref name="onRun"/> at the first run.</summary>
+    private static WorkerCommand Script(string onRun) => new("bash", ["-c",
+        "read settings; echo '@@lightnet-session ready {\"inputs\":[{\"name\":\"x\",\"type\":1,\"shape\":[1,4]}],\"outputs\":[{\"name\":\"y\",\"type\":1,\"shape\":[1,3]}]}'; read request; " + onRun]);
+
+    private static Dictionary<string, TensorBuffer> Input() =>
+        new(StringComparer.Ordinal) { ["x"] = TensorBuffer.FromFloats([0.5f, -1f, 2f, 3f], [1, 4]) };
+
+    [Fact]
+    public void AnIsolatedSessionGivesBitIdenticalOutputsAndSaysWhatARunCosts()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        Model model = TestModels.Tiny();
+        Backend backend = Backend.Parse("cpu-simd");
+        using IInferenceSession local = backend.CreateSession(model, new InferenceOptions { Threads = 1 });
+        var clock = Stopwatch.StartNew();
+        using IInferenceSession isolated = backend.CreateSession(model, Isolated(RealWorker));
+        TimeSpan start = clock.Elapsed;
+        Assert.Equal(local.Inputs, isolated.Inputs, (a, b) => a.Name == b.Name && a.ElementType == b.ElementType && a.Shape.SequenceEqual(b.Shape));
+        Assert.Equal(local.Outputs.Select(o => o.Name), isolated.Outputs.Select(o => o.Name));
+
+        var inputs = Input();
+        Assert.Equal(local.Run(inputs)["y"].Bytes.ToArray(), isolated.Run(inputs)["y"].Bytes.ToArray());
+        using IPreparedRun prepared = isolated.Prepare(inputs);
+        inputs["x"].AsSpan<float>()[0] = 7f;
+        prepared.Run();
+        Assert.Equal(local.Run(inputs)["y"].Bytes.ToArray(), prepared.Outputs["y"].Bytes.ToArray());
+
+        // The cost of isolation per run, side by side (noisy on a loaded machine: a ratio, not an absolute).
+        const int runs = 100;
+        double PerRunMicroseconds(IInferenceSession s)
+        {
+            var c = Stopwatch.StartNew();
+            for (int i = 0; i < runs; i++)
+            {
+                _ = s.Run(inputs);
+            }
+
+            return c.Elapsed.TotalMicroseconds / runs;
+        }
+
+        double inProcess = PerRunMicroseconds(local), inWorker = PerRunMicroseconds(isolated);
+        output.WriteLine($"worker start + session: {start.TotalMilliseconds:F0} ms; per run: in process {inProcess:F1} µs, isolated {inWorker:F1} µs (+{inWorker - inProcess:F1} µs)");
+        Assert.True(inWorker > 0);
+
+        // An image-sized tensor each way (1 × 3 × 224 × 224 floats, 602 KB): the pipe's cost per byte.
+        var b = new ModelBuilder("identity", 17);
+        b.AddInput("x", TensorElementType.Float, 1, 3, 224, 224);
+        b.AddNode("Identity", ["x"], ["y"]);
+        b.AddOutput("y", TensorElementType.Float, 1, 3, 224, 224);
+        Model identity = b.Build();
+        using IInferenceSession bigLocal = backend.CreateSession(identity, new InferenceOptions { Threads = 1 });
+        using IInferenceSession bigIsolated = backend.CreateSession(identity, Isolated(RealWorker));
+        inputs = new Dictionary<string, TensorBuffer>(StringComparer.Ordinal) { ["x"] = TensorBuffer.Allocate(TensorElementType.Float, [1, 3, 224, 224]) };
+        inputs["x"].AsSpan<float>().Fill(0.25f);
+        Assert.Equal(bigLocal.Run(inputs)["y"].Bytes.ToArray(), bigIsolated.Run(inputs)["y"].Bytes.ToArray());
+        double bigInProcess = PerRunMicroseconds(bigLocal) / 1000, bigInWorker = PerRunMicroseconds(bigIsolated) / 1000;
+        output.WriteLine($"602 KB in and out per run: in process {bigInProcess:F2} ms, isolated {bigInWorker:F2} ms (+{bigInWorker - bigInProcess:F2} ms)");
+
+        isolated.Dispose();
+        Assert.Equal(ErrorCode.InvalidOperation, Assert.Throws<LightNetException>(() => isolated.Run(inputs)).Code);
+    }
+
+    [Fact]
+    public void AWorkerKilledByASignalIsBackendCrashedAndTheSessionStaysDead()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // At creation: the worker dies before answering.
+        var e = Assert.Throws<LightNetException>(() => Backend.Parse("ort-cpu").CreateSession(TestModels.Tiny(), Isolated(new WorkerCommand("bash", ["-c", "kill -SEGV $$"]))));
+        Assert.Equal(ErrorCode.BackendCrashed, e.Code);
+        Assert.Contains("signal 11, SIGSEGV", e.Message, StringComparison.Ordinal);
+
+        // During a run: the SIGFPE of the mutated Conv, as ONNX Runtime raised it.
+        using IInferenceSession session = Backend.Parse("ort-cpu").CreateSession(TestModels.Tiny(), Isolated(Script("kill -FPE $$")));
+        e = Assert.Throws<LightNetException>(() => session.Run(Input()));
+        Assert.Equal(ErrorCode.BackendCrashed, e.Code);
+        Assert.Contains("signal 8, SIGFPE", e.Message, StringComparison.Ordinal);
+        Assert.Contains("running 'ort-cpu'", e.Message, StringComparison.Ordinal);
+        var again = Assert.Throws<LightNetException>(() => session.Run(Input()));
+        Assert.Equal(ErrorCode.InvalidOperation, again.Code);
+        Assert.Contains("BackendCrashed", again.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AWorkerThatNeverAnswersIsATimeoutAndIsKilled()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        using IInferenceSession session = Backend.Parse("cpu-simd").CreateSession(TestModels.Tiny(), Isolated(Script("sleep 60"), runTimeout: TimeSpan.FromMilliseconds(300)));
+        var clock = Stopwatch.StartNew();
+        var e = Assert.Throws<LightNetException>(() => session.Run(Input()));
+        Assert.Equal(ErrorCode.Timeout, e.Code);
+        Assert.Contains("within 0.3 s", e.Message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void AWorkerOverItsMemoryLimitIsAResourceLimitAndAModelErrorKeepsItsCode()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // ConstantOfShape of 150 M floats (600 MB) in a worker limited to 250 MB resident.
+        var b = new ModelBuilder("big", 17);
+        b.AddInput("x", TensorElementType.Float, 1);
+        b.AddInitializer(TensorData.FromInt64s("shape", [2], [150, 1_000_000]));
+        b.AddNode("ConstantOfShape", ["shape"], ["c"]);
+        b.AddNode("ReduceMax", ["c"], ["m"], attributes: [NodeAttribute.Int("keepdims", 0)]);
+        b.AddNode("Add", ["m", "x"], ["y"]);
+        b.AddOutput("y", TensorElementType.Float, 1);
+        using IInferenceSession session = Backend.Parse("cpu-simd").CreateSession(b.Build(), Isolated(RealWorker, memory: 250L * 1024 * 1024));
+        var e = Assert.Throws<LightNetException>(() => session.Run(new Dictionary<string, TensorBuffer> { ["x"] = TensorBuffer.FromFloats([1f], [1]) }));
+        output.WriteLine(e.Message);
+        Assert.True(e.Code == ErrorCode.ResourceLimit, $"{e.Code}: {e.Message}");
+        Assert.Contains("MaxWorkerMemoryBytes", e.Message, StringComparison.Ordinal);
+
+        // A refusal inside the worker crosses the pipe with its code and message.
+        var bad = new ModelBuilder("bad", 17);
+        bad.AddInput("x", TensorElementType.Float, 1, 4);
+        bad.AddNode("NoSuchOperator", ["x"], ["y"]);
+        bad.AddOutput("y", TensorElementType.Float, 1, 4);
+        Model model = bad.Build();
+        var inProcess = Assert.Throws<LightNetException>(() => Backend.Parse("cpu-simd").CreateSession(model));
+        var isolated = Assert.Throws<LightNetException>(() => Backend.Parse("cpu-simd").CreateSession(model, Isolated(RealWorker)));
+        Assert.Equal(inProcess.Code, isolated.Code);
+        Assert.Contains("NoSuchOperator", isolated.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheProfilerMeasuresInAWorkerWhenAsked()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var options = new ProfileOptions
+        {
+            WarmupRuns = 1, WarmupSeconds = 0, Runs = 5, MinSeconds = 0, MaxSeconds = 60, PerOperatorRuns = 2, Threads = 1,
+            Isolation = IsolationMode.Process, IsolationSettings = IsolationSettings.Default with { Worker = RealWorker },
+        };
+        ProfileReport report = Profiler.Measure(TestModels.Tiny(), Backend.Parse("cpu-simd"), options);
+        Assert.True(report.Settings.Runs >= 5, $"{report.Settings.Runs} runs");
+        Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() =>
+            Backend.Parse("cpu-simd").CreateSession(TestModels.Tiny(), Isolated(RealWorker) with { IsolationSettings = IsolationSettings.Default with { RunTimeout = TimeSpan.Zero } })).Code);
+    }
+}
