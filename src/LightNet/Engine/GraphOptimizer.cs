@@ -262,12 +262,15 @@ internal static partial class GraphOptimizer
 
     private static (float[] Scale, float[] Shift) BatchNormAffine(OptimizedNode bn, State state)
     {
-        float[][] p = [.. bn.Inputs.Skip(1).Take(4).Select(name => state.Constants[name].AsFloats())];
-        if (p.Length != 4)
+        // Found by fuzzing: a node with fewer inputs was indexed past its end, and one with an empty (absent) input name
+        // was looked up as a constant named ''.
+        string[] names = [.. bn.Inputs.Skip(1).Take(4)];
+        if (names.Length != 4 || names.Any(string.IsNullOrEmpty))
         {
-            // Found by fuzzing: a node with fewer inputs was indexed past its end.
-            throw new LightNetException(ErrorCode.InvalidModel, $"BatchNormalization node '{bn.Name}' has {bn.Inputs.Length} inputs; it needs 5 (X, scale, B, mean, var).");
+            throw new LightNetException(ErrorCode.InvalidModel, $"BatchNormalization node '{bn.Name}' has inputs [{string.Join(", ", bn.Inputs.Select(n => $"'{n}'"))}]; it needs 5 (X, scale, B, mean, var), none of them empty.");
         }
+
+        float[][] p = [.. names.Select(name => state.Constants[name].AsFloats())];
 
         if (p.Any(v => v.Length != p[0].Length))
         {
