@@ -127,6 +127,11 @@ internal sealed class MeasurementSampler(ProfileOptions options, IProgress<Profi
     /// began; may be null.</param>
     public LoopResult Loop(Action run, Action<int, double>? afterSample = null)
     {
+        // As BenchmarkDotNet does before its timed iterations: collect what the caller left behind (a study builds models and
+        // their variants in this process), so that a background collection of it does not land inside the timed runs.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         var samples = new double[Math.Max(options.Runs, 256)];
         var starts = new double[samples.Length];
         int n = 0;
