@@ -18,7 +18,7 @@ public sealed record StudyOptions
     /// <summary>The seed study's "plain execution = 1": ONNX Runtime on the CPU with every graph optimisation off.</summary>
     public const string PlainBaseline = "ort-cpu:opt=none";
 
-    /// <summary>The default study: every seed model at its own resolution, 3 warm-up runs, at least 20 runs or 1 s per cell.</summary>
+    /// <summary>The default study: every seed model at its own resolution, a steady-state warm-up of at least 3 runs, at least 20 runs or 1 s per cell.</summary>
     public static StudyOptions Default { get; } = new();
 
     /// <summary>

@@ -236,7 +236,7 @@ internal static class StudyTables
     public static string Settings(StudyResults r)
     {
         StudySettings s = r.Settings;
-        return $"{(s.Quick ? "quick, " : "")}{s.WarmupRuns} warm-up and at least {s.MinRuns} timed runs per cell "
+        return $"{(s.Quick ? "quick, " : "")}at least {s.WarmupRuns} warm-up and {s.MinRuns} timed runs per cell "
             + $"({ReportMarkdown.Fixed(s.MinSeconds, "0.##")}–{ReportMarkdown.Fixed(s.MaxSeconds, "0.##")} s), threads {(s.Threads is int t ? ReportMarkdown.Count(t) : "default")}, "
             + $"resolution {(s.Resolution is int res ? $"{res}×{res}" : "each network's default")}, INT8 calibrated on {s.CalibrationSamples} synthetic samples, "
             + $"took {ReportMarkdown.Fixed(s.ElapsedSeconds, "F1")} s";
