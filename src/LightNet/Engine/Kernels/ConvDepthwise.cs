@@ -19,10 +19,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     private readonly float* _bias;
     private readonly Activation _activation;
     private readonly int _width; // vector width: 16, 8, 4 or 1
-    private readonly int _paddedHeight;
-    private readonly int _phaseWidth;   // pw: columns of a sub-plane row
-    private readonly int _phaseHeight;  // rows of a sub-plane
-    private readonly int[] _tapOffsets; // offset of each tap in the plane, relative to output (oy, ox) at oy·pw + ox
+    private readonly StridePhases _phases; // the plane split by stride phase, and each tap's offset in it
     private float* _input, _output, _residual;
     private byte* _scratch;
 
@@ -35,20 +32,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         int taps = s.KernelHeight * s.KernelWidth;
         _weights = new GemmBuffer((long)s.OutChannels * taps);
         weights.CopyTo(new Span<float>(_weights.Pointer, s.OutChannels * taps));
-        _paddedHeight = ((s.OutHeight - 1) * s.StrideHeight) + ((s.KernelHeight - 1) * s.DilationHeight) + 1;
-        int paddedWidth = ((s.OutWidth - 1) * s.StrideWidth) + ((s.KernelWidth - 1) * s.DilationWidth) + 1;
-        _phaseWidth = (paddedWidth + s.StrideWidth - 1) / s.StrideWidth;
-        _phaseHeight = (_paddedHeight + s.StrideHeight - 1) / s.StrideHeight;
-        _tapOffsets = new int[taps];
-        for (int ky = 0; ky < s.KernelHeight; ky++)
-        {
-            for (int kx = 0; kx < s.KernelWidth; kx++)
-            {
-                int offY = ky * s.DilationHeight, offX = kx * s.DilationWidth;
-                int sub = ((offY % s.StrideHeight) * s.StrideWidth) + (offX % s.StrideWidth);
-                _tapOffsets[(ky * s.KernelWidth) + kx] = (((sub * _phaseHeight) + (offY / s.StrideHeight)) * _phaseWidth) + (offX / s.StrideWidth);
-            }
-        }
+        _phases = new StridePhases(s);
 
         Algorithm = (s.KernelHeight == 3 && s.KernelWidth == 3 ? "depthwise-3x3" : "depthwise") + "-" + IsaSupport.Name(isa);
     }
@@ -58,9 +42,9 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     public long ScratchBytesPerThread => PlaneBytes + GemmConfig.Align64(FlatLength * (long)sizeof(float));
 
     // The outputs of all rows as one run over the plane: (OH-1)·pw + OW values, pw - OW of them unused between rows.
-    private int FlatLength => ((_s.OutHeight - 1) * _phaseWidth) + _s.OutWidth;
+    private int FlatLength => _phases.RunLength;
 
-    private long PlaneFloats => (long)_s.StrideHeight * _s.StrideWidth * _phaseHeight * _phaseWidth;
+    private long PlaneFloats => _phases.PlaneElements;
 
     private long PlaneBytes => GemmConfig.Align64(PlaneFloats * sizeof(float));
 
@@ -81,7 +65,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         float* flat = (float*)(mine + PlaneBytes);
         long inPlane = (long)_s.InHeight * _s.InWidth;
         long outPlane = (long)_s.OutHeight * _s.OutWidth;
-        int ow = _s.OutWidth, pw = _phaseWidth, length = FlatLength;
+        int ow = _s.OutWidth, pw = _phases.PhaseWidth, length = FlatLength;
 
         // Sub-plane rows past the padded height are never filled; unused output columns read them, so keep them zero
         // (the values are dropped, but stale bits could be denormals, which are slow).
@@ -101,7 +85,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         {
             FillPlane(_input + (c * inPlane), plane);
             float* o = _output + (c * outPlane);
-            float* wts = _weights.Pointer + ((long)c * _tapOffsets.Length);
+            float* wts = _weights.Pointer + ((long)c * _phases.TapOffsets.Length);
             float bias = fused ? _bias[c] : 0f;
             if (direct)
             {
@@ -138,9 +122,9 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FillPlane(float* src, float* plane)
     {
-        int sh = _s.StrideHeight, sw = _s.StrideWidth, pw = _phaseWidth, w = _s.InWidth, h = _s.InHeight;
-        long subFloats = (long)_phaseHeight * pw;
-        for (int yp = 0; yp < _paddedHeight; yp++)
+        int sh = _s.StrideHeight, sw = _s.StrideWidth, pw = _phases.PhaseWidth, w = _s.InWidth, h = _s.InHeight;
+        long subFloats = (long)_phases.PhaseHeight * pw;
+        for (int yp = 0; yp < _phases.PaddedHeight; yp++)
         {
             // Row yp / sh of the sub-planes of row phase yp mod sh; column phase ph is sub-plane (yp mod sh)·sw + ph.
             float* dst = plane + (((yp % sh) * sw) * subFloats) + ((long)(yp / sh) * pw);
@@ -231,9 +215,9 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ComputeSpan(float* basep, float* wts, float* dst, int length, float bias, float lo, float hi)
     {
-        int taps = _tapOffsets.Length;
+        int taps = _phases.TapOffsets.Length;
         bool three = taps == 9 && _s.KernelHeight == 3;
-        fixed (int* offs = _tapOffsets)
+        fixed (int* offs = _phases.TapOffsets)
         {
             int x = 0;
             bool inRegisters = three && length >= 8 && _width >= 8; // the unrolled 3×3 rows apply the clamp themselves
