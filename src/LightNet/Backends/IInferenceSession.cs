@@ -20,6 +20,12 @@ public interface IInferenceSession : IDisposable
     /// <summary>The outputs the session returns.</summary>
     IReadOnlyList<TensorSpec> Outputs { get; }
 
+    /// <summary>
+    /// What this session runs with, read back from its engine: threads, instruction set, precision, device. A session that
+    /// cannot say more than its backend does returns <see cref="SessionSettings.Of"/> of its backend.
+    /// </summary>
+    SessionSettings EffectiveSettings => SessionSettings.Of(Backend);
+
     /// <summary>Runs the model once. Thread-safe.</summary>
     /// <param name="inputs">One buffer per input, by name.</param>
     /// <returns>New buffers with every output, by name.</returns>

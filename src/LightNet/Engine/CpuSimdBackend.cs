@@ -45,7 +45,7 @@ internal sealed class CpuSimdBackend : Backend
 
     public override Precision Precision => Precision.Fp32;
 
-    public override string Device => $"CPU ({IsaDescription(RequestedIsa ?? IsaSupport.Best)}, {ThreadsOption ?? DefaultThreads} thread{((ThreadsOption ?? DefaultThreads) == 1 ? "" : "s")})";
+    public override string Device => DescribeDevice(RequestedIsa ?? IsaSupport.Best, ThreadsOption ?? DefaultThreads);
 
     public override IReadOnlyDictionary<string, string> EffectiveOptions { get; }
 
@@ -99,6 +99,9 @@ internal sealed class CpuSimdBackend : Backend
             return new InterpretedSession(this, model, options, e.Message);
         }
     }
+
+    /// <summary>The device string of a cpu-simd session: the instruction set and the thread count it runs with.</summary>
+    internal static string DescribeDevice(Isa isa, int threads) => $"CPU ({IsaDescription(isa)}, {threads} thread{(threads == 1 ? "" : "s")})";
 
     private static string IsaDescription(Isa isa) => isa switch
     {

@@ -16,6 +16,8 @@ internal sealed class CpuSimdFallbackSession(CpuSimdSession compiled, Func<strin
 
     public Backend Backend => compiled.Backend;
 
+    public SessionSettings EffectiveSettings => Volatile.Read(ref _active).EffectiveSettings;
+
     public IReadOnlyList<TensorSpec> Inputs => compiled.Inputs;
 
     public IReadOnlyList<TensorSpec> Outputs => compiled.Outputs;

@@ -38,6 +38,22 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
     private long _clock;
     private int _disposed;
 
+    /// <summary>The threads and instruction set this session's plans were compiled for (whatever the backend's name asked).</summary>
+    public SessionSettings EffectiveSettings
+    {
+        get
+        {
+            SessionSettings basic = SessionSettings.Of(Backend, _threads);
+            var options = new Dictionary<string, string>(basic.Options, StringComparer.Ordinal) { ["isa"] = IsaSupport.Name(_isa) };
+            return basic with
+            {
+                InstructionSet = IsaSupport.Name(_isa),
+                Device = CpuSimdBackend.DescribeDevice(_isa, _threads),
+                Options = options,
+            };
+        }
+    }
+
     public CpuSimdSession(CpuSimdBackend backend, Model model, InferenceOptions options, Isa isa, int threads,
         int spinMicroseconds = WorkerPool.DefaultSpinMicroseconds, int maxPlans = DefaultMaxPlans)
     {

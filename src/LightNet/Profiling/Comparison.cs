@@ -181,7 +181,7 @@ internal static class Comparison
                 cells.Add(new ComparisonCell
                 {
                     Model = summary,
-                    Backend = Profiler.Summarize(sessions[i].Backend, options.Threads),
+                    Backend = Profiler.Summarize(sessions[i].Backend, sessions[i].Session.EffectiveSettings),
                     LatencyMs = LatencySummary.From(stats[i]),
                     LoadMs = sessions[i].LoadMs,
                     ThroughputPerSecond = 1000.0 / stats[i].Mean,

@@ -147,6 +147,18 @@ public sealed record MeasurementSettings
     /// <summary>Threads requested (null: backend default).</summary>
     public int? Threads { get; init; }
 
+    /// <summary>
+    /// Threads the measured session ran with, read back from it (<see cref="Backends.SessionSettings.Threads"/>); null when the engine
+    /// chose and does not say (ONNX Runtime's default).
+    /// </summary>
+    public int? ThreadsUsed { get; init; }
+
+    /// <summary>The thread count to show: the one read back from the session, else the one requested; null when neither is known.</summary>
+    internal int? ThreadsShown => ThreadsUsed ?? Threads;
+
+    /// <summary>Instruction set the measured session's kernels used, read back from it; null when the engine does not say.</summary>
+    public string? InstructionSet { get; init; }
+
     /// <summary>Batch size.</summary>
     public int BatchSize { get; init; }
 
@@ -160,8 +172,10 @@ public sealed record MeasurementSettings
     public double SwitchSettleMs { get; init; }
 
     /// <summary>The settings of a measurement made with <paramref name="options"/>.</summary>
-    internal static MeasurementSettings From(ProfileOptions options, int warmupRuns, int runs, int batchSize, string inputFill) => new()
+    internal static MeasurementSettings From(ProfileOptions options, int warmupRuns, int runs, int batchSize, string inputFill, Backends.SessionSettings? effective = null) => new()
     {
+        ThreadsUsed = effective?.Threads,
+        InstructionSet = effective?.InstructionSet,
         WarmupRuns = warmupRuns,
         Runs = runs,
         MinRuns = options.Runs,

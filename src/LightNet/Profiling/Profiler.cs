@@ -58,7 +58,7 @@ public static class Profiler
         t0 = Stopwatch.GetTimestamp();
         session.Run(inputs);
         double firstRunMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-        if (session is Engine.CpuSimdSession { LastRunCompiledPlan: true })
+        if (LastRunCompiledPlan(session))
         {
             warnings.Add("The first run compiled the cpu-simd plan for these input shapes (a first run at a new shape), so the first-run time includes compilation.");
         }
@@ -90,8 +90,8 @@ public static class Profiler
             CreatedUtc = DateTimeOffset.UtcNow,
             Environment = EnvironmentInfo.Capture() with { OnnxRuntimeVersion = OrtBackend.RuntimeVersion },
             Model = Summarize(model, name, info, inputs),
-            Backend = Summarize(backend, options.Threads),
-            Settings = MeasurementSettings.From(options, warmup.Runs, samples.Length, (int)batch, options.InputFill.ToString()),
+            Backend = Summarize(backend, session.EffectiveSettings),
+            Settings = MeasurementSettings.From(options, warmup.Runs, samples.Length, (int)batch, options.InputFill.ToString(), session.EffectiveSettings),
             Warmup = warmup,
             LoadMs = loadMs,
             FirstRunMs = firstRunMs,
@@ -485,6 +485,15 @@ public static class Profiler
             : throw new LightNetException(ErrorCode.BackendUnavailable, $"Backend '{backend.Name}' is not available on this machine: {availability.Reason}");
     }
 
+    /// <summary>Whether the session's last run compiled a cpu-simd plan, seen through telemetry and the shape-waiting wrapper.</summary>
+    private static bool LastRunCompiledPlan(IInferenceSession session) => session switch
+    {
+        Telemetry.InstrumentedSession instrumented => LastRunCompiledPlan(instrumented.Inner),
+        Engine.CpuSimdFallbackSession { Interpreted: false } fallback => fallback.Compiled.LastRunCompiledPlan,
+        Engine.CpuSimdSession compiled => compiled.LastRunCompiledPlan,
+        _ => false,
+    };
+
     /// <summary>Whether <paramref name="drift"/> is a slow-down beyond <paramref name="threshold"/>: the sign of possible throttling.</summary>
     internal static bool IsSlowDown(double drift, double threshold) => drift > threshold;
 
@@ -526,6 +535,21 @@ public static class Profiler
             Options = options,
         };
     }
+
+    /// <summary>
+    /// The backend as its session reports it ran (<see cref="IInferenceSession.EffectiveSettings"/>): the device, the options
+    /// and the thread count are read back from the session, not derived from the name or the requested options.
+    /// </summary>
+    /// <param name="backend">The backend as named.</param>
+    /// <param name="effective">The settings read back from the session that was measured.</param>
+    internal static BackendSummary Summarize(Backend backend, SessionSettings effective) => new()
+    {
+        Name = backend.Name,
+        Kind = backend.Kind.ToString(),
+        Precision = effective.Precision.ToString(),
+        Device = effective.Device,
+        Options = effective.Options,
+    };
 
     /// <summary>
     /// <paramref name="backend"/> with its <c>threads=</c> option set to <paramref name="threads"/> when the two differ and the

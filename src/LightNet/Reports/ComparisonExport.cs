@@ -91,7 +91,7 @@ public static class ComparisonExport
         {
             md.Append("**Settings:** at least ").Append(ReportMarkdown.Count(s.MinRuns)).Append(" interleaved runs (").Append(ReportMarkdown.Count(s.Runs))
               .Append(" done in the smallest cell) after ").Append(ReportMarkdown.Count(s.WarmupRuns)).Append(" warm-up runs, batch ")
-              .Append(ReportMarkdown.Count(s.BatchSize)).Append(", threads ").Append(s.Threads is int t ? ReportMarkdown.Count(t) : "default")
+              .Append(ReportMarkdown.Count(s.BatchSize)).Append(", threads ").Append(s.ThreadsShown is int t ? ReportMarkdown.Count(t) : "default")
               .Append(s.SwitchSettleMs > 0
                   ? $", in blocks of {ReportMarkdown.Count((long)(2 * s.SwitchSettleMs))} ms after {ReportMarkdown.Count((long)s.SwitchSettleMs)} ms of untimed runs on each switch of backend"
                   : ", single runs alternating")

@@ -126,7 +126,7 @@ public static class ReportCsv
             r.Backend?.Name ?? "",
             r.Backend?.Precision ?? "",
             r.Backend?.Device ?? "",
-            r.Settings?.Threads is int threads ? Number(threads) : "",
+            r.Settings?.ThreadsShown is int threads ? Number(threads) : "",
             Number(r.Settings?.BatchSize ?? 0),
             Number(r.Model?.Parameters ?? 0),
             Number(r.Model?.Macs ?? 0),

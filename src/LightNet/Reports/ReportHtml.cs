@@ -38,7 +38,7 @@ public static class ReportHtml
         if (report.Backend is { } b && report.Settings is { } s)
         {
             html.Append("<p><b>Settings:</b> ").Append(E($"{s.Runs} timed runs after {s.WarmupRuns} warm-up runs, batch {s.BatchSize}, threads "
-                + (s.Threads is int t ? t.ToString(CultureInfo.InvariantCulture) : "default") + $", precision {b.Precision}, device {b.Device}"))
+                + (s.ThreadsShown is int t ? t.ToString(CultureInfo.InvariantCulture) : "default") + $", precision {b.Precision}, device {b.Device}"))
                 .Append("</p>\n");
         }
 

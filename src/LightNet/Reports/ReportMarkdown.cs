@@ -57,7 +57,7 @@ public static class ReportMarkdown
         {
             md.Append("**Settings:** ").Append(Plural(s.Runs, "timed run")).Append(" after ").Append(Plural(s.WarmupRuns, "warm-up run"))
               .Append(", batch ").Append(Count(s.BatchSize))
-              .Append(", threads ").Append(s.Threads is int t ? Count(t) : "default");
+              .Append(", threads ").Append(s.ThreadsShown is int t ? Count(t) : "default");
             if (report.Backend is { } b)
             {
                 md.Append(", precision ").Append(Inline(Or(b.Precision))).Append(", device ").Append(Inline(Or(b.Device)));

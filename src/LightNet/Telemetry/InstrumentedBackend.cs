@@ -84,6 +84,8 @@ internal sealed class InstrumentedSession(IInferenceSession inner, TelemetryTags
 
     public Backend Backend => inner.Backend;
 
+    public SessionSettings EffectiveSettings => inner.EffectiveSettings;
+
     public IReadOnlyList<TensorSpec> Inputs => inner.Inputs;
 
     public IReadOnlyList<TensorSpec> Outputs => inner.Outputs;

@@ -23,6 +23,8 @@ public class MeasurementTrustTests
         ProfileReport report = Profiler.Measure(TestModels.Tiny(), Backend.Parse("cpu-simd:threads=4"), Fast with { Threads = 1 });
 
         Assert.Equal(1, report.Settings.Threads);
+        Assert.Equal(1, report.Settings.ThreadsUsed);
+        Assert.Equal(LightNet.Engine.Kernels.IsaSupport.Name(LightNet.Engine.Kernels.IsaSupport.Best), report.Settings.InstructionSet);
         Assert.Contains("1 thread", report.Backend.Device, StringComparison.Ordinal);
         Assert.DoesNotContain("4 threads", report.Backend.Device, StringComparison.Ordinal);
         Assert.Equal("1", report.Backend.Options["threads"]);
@@ -48,6 +50,45 @@ public class MeasurementTrustTests
         Assert.Equal("2", summary.Options["threads"]);
         Assert.Equal("basic", summary.Options["opt"]);
         Assert.Equal("ort-cpu:opt=basic,threads=4", summary.Name);
+    }
+
+    [Fact]
+    public void TheSessionSaysWhatItRunsWith()
+    {
+        using (IInferenceSession simd = Backend.Parse("cpu-simd:isa=vector128,threads=3").CreateSession(TestModels.Tiny(), new InferenceOptions { Threads = 2 }))
+        {
+            SessionSettings s = simd.EffectiveSettings;
+            Assert.Equal(2, s.Threads);
+            Assert.Equal("vector128", s.InstructionSet);
+            Assert.Equal("CPU (Vector128, 2 threads)", s.Device);
+            Assert.Equal("2", s.Options["threads"]);
+            Assert.Equal(Precision.Fp32, s.Precision);
+        }
+
+        using (IInferenceSession ort = Backend.Parse("ort-cpu").CreateSession(TestModels.Tiny(), new InferenceOptions { Threads = 2 }))
+        {
+            Assert.Equal(2, ort.EffectiveSettings.Threads);
+            Assert.Contains("2 intra-op threads", ort.EffectiveSettings.Device, StringComparison.Ordinal);
+        }
+
+        using (IInferenceSession ort = Backend.Parse("ort-cpu").CreateSession(TestModels.Tiny()))
+        {
+            // ONNX Runtime picks its own count and does not say which: the report must not invent one.
+            Assert.Null(ort.EffectiveSettings.Threads);
+            Assert.Contains("default", ort.EffectiveSettings.Device, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void ThePipelineReportTakesItsSettingsFromTheSession()
+    {
+        Model model = LightNet.Zoo.ModelZoo.Create("squeezenet1_1", new LightNet.Zoo.ZooOptions { Resolution = 64, Classes = 10 });
+        string cat = Path.Combine(AppContext.BaseDirectory, "TestImages", "cat.jpg");
+        var pre = new LightNet.Preprocessing.ImagePreprocessor(LightNet.Preprocessing.ImagePreprocessor.OptionsFor(model));
+        PipelineReport report = Profiler.MeasurePipeline(model, Backend.Parse("cpu-simd:threads=4"), File.ReadAllBytes(cat), pre, Fast with { Threads = 1, Runs = 3 });
+
+        Assert.Equal(1, report.Settings.ThreadsUsed);
+        Assert.Contains("1 thread", report.Backend.Device, StringComparison.Ordinal);
     }
 
     [Fact]

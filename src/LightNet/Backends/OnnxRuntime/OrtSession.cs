@@ -86,6 +86,26 @@ internal sealed class OrtSession : IInferenceSession
 
     public Backend Backend { get; }
 
+    /// <summary>
+    /// The intra-op thread count the session was created with; when none was set ONNX Runtime chooses (one per physical core)
+    /// and does not say, so the thread count is null and the device says so.
+    /// </summary>
+    public SessionSettings EffectiveSettings
+    {
+        get
+        {
+            int configured = _sessionOptions.IntraOpNumThreads;
+            int? threads = configured > 0 ? configured : null;
+            SessionSettings basic = SessionSettings.Of(Backend, threads);
+            return basic with
+            {
+                Device = threads is int t
+                    ? $"{Backend.Device} ({t} intra-op thread{(t == 1 ? "" : "s")})"
+                    : $"{Backend.Device} (intra-op threads: ONNX Runtime's default, one per physical core)",
+            };
+        }
+    }
+
     public IReadOnlyList<TensorSpec> Inputs { get; }
 
     public IReadOnlyList<TensorSpec> Outputs { get; }

@@ -36,6 +36,13 @@ internal sealed class InterpretedSession : IInferenceSession
 
     public Backend Backend { get; }
 
+    /// <summary>The interpreter runs each operator's reference kernel on the calling thread.</summary>
+    public SessionSettings EffectiveSettings => SessionSettings.Of(Backend, 1) with
+    {
+        InstructionSet = null,
+        Device = "CPU (operator interpreter, 1 thread)",
+    };
+
     public IReadOnlyList<TensorSpec> Inputs { get; }
 
     public IReadOnlyList<TensorSpec> Outputs { get; }
