@@ -7,7 +7,7 @@ namespace LightNet.Profiling;
 public sealed record ComparisonReport
 {
     /// <summary>The version of the JSON schema.</summary>
-    public const string CurrentSchema = "lightnet.comparison/1";
+    public const string CurrentSchema = "lightnet.comparison/1.1";
 
     /// <summary>Schema version.</summary>
     public string Schema { get; init; } = CurrentSchema;

@@ -11,7 +11,7 @@ namespace LightNet.Reports;
 /// <summary>
 /// Reads and writes <see cref="ComparisonReport"/>s: JSON with the same conventions as <see cref="ReportJson"/> (camelCase
 /// names, enums as strings, indented, NaN and ±Infinity as the strings <c>"NaN"</c>, <c>"Infinity"</c>, <c>"-Infinity"</c>,
-/// schema <c>"lightnet.comparison/1"</c>), and Markdown: a model × backend table of median latencies and speed-ups over
+/// schema <c>"lightnet.comparison/1.1"</c>: 1.1 added each cell's <c>warmup</c> and <c>warnings</c>), and Markdown: a model × backend table of median latencies and speed-ups over
 /// the baseline, then the backends that could not run with the reason.
 /// </summary>
 /// <example>

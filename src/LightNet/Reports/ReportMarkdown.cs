@@ -131,15 +131,22 @@ public static class ReportMarkdown
             }
 
             md.Append("\n\n");
-            md.Append("| # | Node | Op type | Provider | Calls | Total ms | Mean ms | % |\n");
-            md.Append("|---:|---|---|---|---:|---:|---:|---:|\n");
+            md.Append("| # | Node | Op type | Provider | Calls | Total ms | Mean ms | Mean 95% CI | % |\n");
+            md.Append("|---:|---|---|---|---:|---:|---:|---|---:|\n");
             for (int i = 0; i < shown; i++)
             {
                 OperatorTiming op = operators[i];
                 md.Append("| ").Append((i + 1).ToString(CultureInfo.InvariantCulture))
                   .Append(" | ").Append(Cell(op.Name)).Append(" | ").Append(Cell(op.OpType)).Append(" | ").Append(Cell(op.Provider))
                   .Append(" | ").Append(Count(op.Calls)).Append(" | ").Append(Ms(op.TotalMs)).Append(" | ").Append(Ms(op.MeanMs))
+                  .Append(" | ").Append(op.Calls > 1 && op.MeanCi.Level > 0 ? Interval(op.MeanCi) + (op.Noisy ? " noisy" : "") : None)
                   .Append(" | ").Append(Percent(op.Percent)).Append(" |\n");
+            }
+
+            if (operators.Take(shown).Any(o => o.Noisy))
+            {
+                md.Append("\n\"noisy\": the node's 95% interval is wider than ±")
+                  .Append(Percent(OperatorTiming.NoisyHalfWidth * 100)).Append("% of its mean; do not rank it against its neighbours.\n");
             }
 
             md.Append('\n');

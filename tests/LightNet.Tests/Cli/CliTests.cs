@@ -467,7 +467,7 @@ public sealed class ComparisonExportTests
         string json = ComparisonExport.ToJson(report);
         ComparisonReport back = ComparisonExport.FromJson(json);
 
-        Assert.Contains("\"schema\": \"lightnet.comparison/1\"", json);
+        Assert.Contains("\"schema\": \"lightnet.comparison/1.1\"", json);
         Assert.Contains("\"speedUpCi\"", json);
         Assert.Contains("\"NaN\"", json);
         Assert.DoesNotContain("\"width\"", json);

@@ -52,9 +52,9 @@ public class ReportMarkdownTests
     {
         string md = ReportMarkdown.Format(ReportSamples.Full());
 
-        Assert.Contains("## Top 2 operators\n\n| # | Node | Op type | Provider | Calls | Total ms | Mean ms | % |\n|---:|---|---|---|---:|---:|---:|---:|\n", md, StringComparison.Ordinal);
-        Assert.Contains("| 1 | conv1 | Conv | CPUExecutionProvider | 100 | 3.500 | 0.035 | 70.0 |\n", md, StringComparison.Ordinal);
-        Assert.Contains("| 2 | relu\\|1 | Relu | CPUExecutionProvider | 100 | 1.500 | 0.015 | 30.0 |\n", md, StringComparison.Ordinal);
+        Assert.Contains("## Top 2 operators\n\n| # | Node | Op type | Provider | Calls | Total ms | Mean ms | Mean 95% CI | % |\n|---:|---|---|---|---:|---:|---:|---|---:|\n", md, StringComparison.Ordinal);
+        Assert.Contains("| 1 | conv1 | Conv | CPUExecutionProvider | 100 | 3.500 | 0.035 | n/a | 70.0 |\n", md, StringComparison.Ordinal);
+        Assert.Contains("| 2 | relu\\|1 | Relu | CPUExecutionProvider | 100 | 1.500 | 0.015 | n/a | 30.0 |\n", md, StringComparison.Ordinal);
         Assert.Contains("| Op type | Nodes | Calls | Total ms | % |\n|---|---:|---:|---:|---:|\n| Conv | 1 | 100 | 3.500 | 70.0 |\n| Relu | 1 | 100 | 1.500 | 30.0 |\n", md, StringComparison.Ordinal);
         Assert.DoesNotContain("relu|1", md, StringComparison.Ordinal);
 
@@ -65,6 +65,22 @@ public class ReportMarkdownTests
             int columns = UnescapedPipes(lines[0]);
             Assert.All(lines, line => Assert.Equal(columns, UnescapedPipes(line)));
         }
+    }
+
+    [Fact]
+    public void EachOperatorShowsItsIntervalAndNoisyNodesAreMarked()
+    {
+        ProfileReport full = ReportSamples.Full();
+        var ops = new List<OperatorTiming>
+        {
+            new OperatorTiming("conv1", "Conv", "cpu-simd", 50, 5.0, 0.1, 70) { MeanCi = new ConfidenceInterval(0.098, 0.102, 0.95) },
+            new OperatorTiming("gemm", "Gemm", "cpu-simd", 50, 2.0, 0.04, 28) { MeanCi = new ConfidenceInterval(0.02, 0.06, 0.95), Noisy = true },
+        };
+        string md = ReportMarkdown.Format(full with { Operators = ops });
+
+        Assert.Contains("| 1 | conv1 | Conv | cpu-simd | 50 | 5.000 | 0.100 | [0.098, 0.102] | 70.0 |\n", md, StringComparison.Ordinal);
+        Assert.Contains("| 2 | gemm | Gemm | cpu-simd | 50 | 2.000 | 0.040 | [0.020, 0.060] noisy | 28.0 |\n", md, StringComparison.Ordinal);
+        Assert.Contains("\"noisy\": the node's 95% interval is wider than ±10.0% of its mean", md, StringComparison.Ordinal);
     }
 
     [Fact]
