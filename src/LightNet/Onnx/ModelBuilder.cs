@@ -30,6 +30,7 @@ public sealed class ModelBuilder
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an unsupported opset.</exception>
     public ModelBuilder(string graphName, long opset = 17)
     {
+        ArgumentNullException.ThrowIfNull(graphName);
         if (opset is < 7 or > 26)
         {
             throw new LightNetException(ErrorCode.InvalidArgument, $"Opset {opset} is outside the supported range 7 to 26.");
@@ -190,6 +191,7 @@ public sealed class ModelBuilder
 
     private void Claim(string name)
     {
+        ArgumentNullException.ThrowIfNull(name);
         if (string.IsNullOrEmpty(name))
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "A value needs a name.");

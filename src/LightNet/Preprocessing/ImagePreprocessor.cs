@@ -66,10 +66,7 @@ public sealed class ImagePreprocessor
     /// <exception cref="LightNetException">As for <see cref="For(Model)"/>.</exception>
     public static PreprocessOptions OptionsFor(Model model)
     {
-        if (model is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Model is null.");
-        }
+        ArgumentNullException.ThrowIfNull(model);
 
         PreprocessOptions options = PreprocessOptions.Torchvision;
         if (model.Metadata.TryGetValue(PresetKey, out string? preset) && !string.IsNullOrWhiteSpace(preset))
@@ -142,10 +139,7 @@ public sealed class ImagePreprocessor
     /// <exception cref="LightNetException">As for <see cref="Decode(string)"/>.</exception>
     public Image<Rgb24> Decode(Stream stream, string? sourceName = null)
     {
-        if (stream is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Image stream is null.");
-        }
+        ArgumentNullException.ThrowIfNull(stream);
 
         return SafeImageDecoder.DecodeStream(stream, Options.Limits, Options.AutoOrient, $"Image stream '{sourceName ?? "stream"}'");
     }
@@ -187,10 +181,7 @@ public sealed class ImagePreprocessor
     /// <exception cref="LightNetException">As for <see cref="Decode(string)"/>.</exception>
     public TensorBuffer Process(byte[] encoded, string? sourceName = null)
     {
-        if (encoded is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Image bytes are null.");
-        }
+        ArgumentNullException.ThrowIfNull(encoded);
 
         return Process(encoded.AsMemory(), sourceName);
     }
@@ -208,7 +199,7 @@ public sealed class ImagePreprocessor
 
     /// <summary>Preprocesses a decoded image into a new [1, ...] tensor. The image is used as it is (no EXIF orientation).</summary>
     /// <param name="image">The image; not modified.</param>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a null image.</exception>
+    /// <exception cref="ArgumentNullException">The image is null.</exception>
     public TensorBuffer Process(Image<Rgb24> image)
     {
         TensorBuffer t = CreateBuffer();
@@ -309,13 +300,11 @@ public sealed class ImagePreprocessor
     /// <param name="image">The image; not modified.</param>
     /// <param name="destination">A tensor of <see cref="TensorShape"/>'s shape (any batch size) and the options' element type.</param>
     /// <param name="batchIndex">Which image of the batch to overwrite.</param>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a null image or a mismatched destination.</exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a mismatched destination.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="image"/> or <paramref name="destination"/> is null.</exception>
     public void ProcessInto(Image<Rgb24> image, TensorBuffer destination, int batchIndex = 0)
     {
-        if (image is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Image is null.");
-        }
+        ArgumentNullException.ThrowIfNull(image);
 
         CheckTarget(destination, batchIndex);
         ProcessImage(image, destination, batchIndex);
@@ -397,10 +386,7 @@ public sealed class ImagePreprocessor
 
     private void CheckTarget(TensorBuffer destination, int batchIndex)
     {
-        if (destination is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Destination tensor is null.");
-        }
+        ArgumentNullException.ThrowIfNull(destination);
 
         if (destination.ElementType != Options.ElementType)
         {
