@@ -123,7 +123,7 @@ internal sealed class CpuSimdTarget : FuzzTarget
     public override void Execute(byte[] input)
     {
         Model model = Model.Load(input.AsMemory());
-        bool hasN = model.Graph.Inputs.Concat(model.Graph.Outputs).Concat(model.Graph.ValueInfos.Values).Any(v => v.Shape?.Any(d => d.Parameter == "N") == true);
+        bool hasN = SessionPreflight.DeclaredDimensions(model).Contains("N");
         using IInferenceSession session = Backend.Parse("cpu-simd").CreateSession(model, hasN ? s_withN : s_options);
         var inputs = new Dictionary<string, TensorBuffer>(StringComparer.Ordinal);
         foreach (TensorSpec spec in session.Inputs)

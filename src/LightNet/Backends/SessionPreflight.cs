@@ -67,9 +67,7 @@ internal static class SessionPreflight
             return;
         }
 
-        Onnx.Graph g = model.Graph;
-        var declared = g.Inputs.Concat(g.Outputs).Concat(g.ValueInfos.Values)
-            .SelectMany(v => v.Shape ?? []).Select(d => d.Parameter).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        List<string> declared = DeclaredDimensions(model);
         List<string> unknown = given.Keys.Where(k => !declared.Contains(k, StringComparer.Ordinal)).ToList();
         if (unknown.Count == 0)
         {
@@ -78,9 +76,17 @@ internal static class SessionPreflight
 
         string Describe(string name) => NameSuggestions.Closest(name, declared) is string near ? $"'{name}' (did you mean '{near}'?)" : $"'{name}'";
         throw new LightNetException(ErrorCode.InvalidArgument,
-            $"Backend '{backend}' refuses model '{model.SourcePath ?? g.Name}': InferenceOptions.DimensionValues names "
+            $"Backend '{backend}' refuses model '{model.SourcePath ?? model.Graph.Name}': InferenceOptions.DimensionValues names "
             + $"{string.Join(", ", unknown.Select(Describe))}, which {(unknown.Count == 1 ? "is not a dimension" : "are not dimensions")} of the model "
             + $"({(declared.Count == 0 ? "it has no symbolic dimensions" : "its symbolic dimensions: " + string.Join(", ", declared))}).");
+    }
+
+    /// <summary>The symbolic dimensions (<c>dim_param</c>) the inputs, outputs and value_infos of <paramref name="model"/> declare.</summary>
+    internal static List<string> DeclaredDimensions(Model model)
+    {
+        Onnx.Graph g = model.Graph;
+        return g.Inputs.Concat(g.Outputs).Concat(g.ValueInfos.Values)
+            .SelectMany(v => v.Shape ?? []).Select(d => d.Parameter).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
     }
 
     private static void CheckEstimate(ModelInfo info, InferenceOptions options, string backend, string modelName) =>
