@@ -4,6 +4,7 @@ using LightNet.Compression;
 using LightNet.Conformance;
 using LightNet.Onnx;
 using LightNet.Postprocessing;
+using LightNet.Preprocessing;
 using LightNet.Profiling;
 using LightNet.Reports;
 using LightNet.Study;
@@ -193,6 +194,51 @@ public class ApiConventionsTests
         Assert.Throws<ArgumentNullException>(() => Backend.Parse(backend).CreateSession(null!));
     }
 
+    private static readonly NullabilityInfoContext Nullability = new();
+
+    /// <summary>
+    /// Calls <paramref name="member"/> with null for each parameter that is not nullable (the others null or default); null when
+    /// it throws <see cref="ArgumentNullException"/> (at once, or from the returned task), else what happened. Members without a
+    /// non-nullable reference parameter, or with by-ref, pointer, span or generic parameters, are not called (returns null).
+    /// </summary>
+    private static async Task<string?> NullProblem(MethodBase member, object? target)
+    {
+        ParameterInfo[] ps = member.GetParameters();
+        if (ps.Any(p => p.ParameterType.IsByRef || p.ParameterType.IsPointer || p.ParameterType.IsByRefLike || p.ParameterType.ContainsGenericParameters)
+            || !ps.Any(p => !p.ParameterType.IsValueType && Nullability.Create(p).WriteState == NullabilityState.NotNull))
+        {
+            return null;
+        }
+
+        object?[] args = ps.Select(p => p.ParameterType.IsValueType ? Activator.CreateInstance(p.ParameterType) : null).ToArray();
+        Exception? thrown = null;
+        try
+        {
+            object? result = member is ConstructorInfo c ? c.Invoke(args) : member.Invoke(target, args);
+            if (result is Task task)
+            {
+                try
+                {
+                    await task.WaitAsync(TimeSpan.FromSeconds(10));
+                }
+                catch (Exception e)
+                {
+                    thrown = e;
+                }
+            }
+        }
+        catch (TargetInvocationException e)
+        {
+            thrown = e.InnerException;
+        }
+
+        return thrown is ArgumentNullException ? null
+            : $"{Describe(member)}: {(thrown is null ? "no exception" : thrown.GetType().Name + ": " + thrown.Message.Split('\n')[0])}";
+    }
+
+    private static bool Callable(MethodBase m) =>
+        !m.IsSpecialName && !m.IsGenericMethodDefinition && !m.IsDefined(typeof(ObsoleteAttribute)) && m.GetParameters().Length > 0;
+
     /// <summary>
     /// Every public static method and constructor of LightNet and LightNet.Extensions.Hosting, called with null for each
     /// parameter that is not nullable (the others null or default), throws <see cref="ArgumentNullException"/> — at once, or
@@ -201,57 +247,57 @@ public class ApiConventionsTests
     [Fact]
     public async Task EveryPublicEntryPointRefusesNullWithArgumentNullException()
     {
-        var nullability = new NullabilityInfoContext();
         var problems = new List<string>();
         int checkedCount = 0;
         foreach (Type type in Libraries.Take(2).SelectMany(a => a.GetExportedTypes())
             .Where(t => !t.IsGenericTypeDefinition && !typeof(Exception).IsAssignableFrom(t) && !typeof(Delegate).IsAssignableFrom(t)))
         {
             bool isRecord = type.GetMethod("<Clone>$") is not null || type.IsValueType;
-            IEnumerable<MethodBase> members = type.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly)
-                .Where(m => !m.IsSpecialName && !m.IsGenericMethodDefinition).Cast<MethodBase>()
+            IEnumerable<MethodBase> members = type.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly).Cast<MethodBase>()
                 .Concat(type.IsAbstract || isRecord ? [] : type.GetConstructors());
-            foreach (MethodBase m in members.Where(m => !m.IsDefined(typeof(ObsoleteAttribute))))
+            foreach (MethodBase m in members.Where(Callable))
             {
-                ParameterInfo[] ps = m.GetParameters();
-                if (ps.Any(p => p.ParameterType.IsByRef || p.ParameterType.IsPointer || p.ParameterType.IsByRefLike || p.ParameterType.ContainsGenericParameters)
-                    || !ps.Any(p => !p.ParameterType.IsValueType && nullability.Create(p).WriteState == NullabilityState.NotNull))
-                {
-                    continue;
-                }
-
                 checkedCount++;
-                object?[] args = ps.Select(p => p.ParameterType.IsValueType ? Activator.CreateInstance(p.ParameterType) : null).ToArray();
-                Exception? thrown = null;
-                try
+                if (await NullProblem(m, null) is string problem)
                 {
-                    object? result = m is ConstructorInfo c ? c.Invoke(args) : m.Invoke(null, args);
-                    if (result is Task task)
-                    {
-                        try
-                        {
-                            await task.WaitAsync(TimeSpan.FromSeconds(10));
-                        }
-                        catch (Exception e)
-                        {
-                            thrown = e;
-                        }
-                    }
-                }
-                catch (TargetInvocationException e)
-                {
-                    thrown = e.InnerException;
-                }
-
-                if (thrown is not ArgumentNullException)
-                {
-                    problems.Add($"{Describe(m)}: {(thrown is null ? "no exception" : thrown.GetType().Name + ": " + thrown.Message.Split('\n')[0])}");
+                    problems.Add(problem);
                 }
             }
         }
 
         Assert.True(checkedCount > 100, $"only {checkedCount} entry points were checked");
         Assert.True(problems.Count == 0, $"{problems.Count} of {checkedCount} entry points:\n" + string.Join("\n", problems));
+    }
+
+    /// <summary>The same for the public instance methods of the objects an app works with: model, builder, preprocessor, backend,
+    /// sessions of both backends that run here, classifier and downloader.</summary>
+    [Fact]
+    public async Task EveryPublicInstanceMethodOfTheMainObjectsRefusesNull()
+    {
+        Model image = ModelZoo.Create("squeezenet1_1", new ZooOptions { Resolution = 64, Classes = 4 });
+        using IInferenceSession cpu = Backend.Parse("cpu-simd").CreateSession(TestModels.Tiny(), new InferenceOptions { Threads = 1 });
+        using IInferenceSession ort = Backend.Parse("ort-cpu").CreateSession(TestModels.Tiny(), new InferenceOptions { Threads = 1 });
+        using var classifier = new Classifier(image, Backend.Parse("cpu-simd"), inferenceOptions: new InferenceOptions { Threads = 1 });
+        object[] targets = [TestModels.Tiny(), new ModelBuilder("b"), new ImagePreprocessor(), Backend.Parse("cpu-simd"), cpu, ort, classifier,
+            new ModelDownloader()];
+        var problems = new List<string>();
+        int checkedCount = 0;
+        foreach (object target in targets)
+        {
+            IEnumerable<MethodInfo> methods = target.GetType().GetMethods(BindingFlags.Public | BindingFlags.Instance)
+                .Where(m => m.DeclaringType!.Assembly == typeof(Model).Assembly && m.Name != nameof(Equals));
+            foreach (MethodInfo m in methods.Where(Callable))
+            {
+                checkedCount++;
+                if (await NullProblem(m, target) is string problem)
+                {
+                    problems.Add(problem);
+                }
+            }
+        }
+
+        Assert.True(checkedCount > 20, $"only {checkedCount} methods were checked");
+        Assert.True(problems.Count == 0, $"{problems.Count} of {checkedCount} methods:\n" + string.Join("\n", problems));
     }
 
     [Theory]

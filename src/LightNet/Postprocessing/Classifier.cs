@@ -205,6 +205,7 @@ public sealed class Classifier : IDisposable
     /// scores than there are labels; the session's errors.</exception>
     public IReadOnlyList<Classification> Classify(TensorBuffer input, int k = 5)
     {
+        ArgumentNullException.ThrowIfNull(input);
         if (k < 1)
         {
             throw new LightNetException(ErrorCode.InvalidArgument, $"Top-k needs k of at least 1, not {k}.");

@@ -130,7 +130,8 @@ public sealed class ImagePreprocessor
     /// <returns>The image; dispose it.</returns>
     /// <exception cref="LightNetException"><see cref="ErrorCode.IOFailure"/> when the file cannot be opened; <see cref="ErrorCode.InvalidImage"/>
     /// naming the file when it is not a supported image, is damaged or exceeds the limits.</exception>
-    public Image<Rgb24> Decode(string path) => SafeImageDecoder.DecodeFile(path, Options.Limits, Options.AutoOrient);
+    public Image<Rgb24> Decode(string path) =>
+        SafeImageDecoder.DecodeFile(path ?? throw new ArgumentNullException(nameof(path)), Options.Limits, Options.AutoOrient);
 
     /// <summary>Decodes an image from a stream, from its current position to its end (the stream is not closed).</summary>
     /// <param name="stream">A readable stream.</param>
@@ -222,27 +223,28 @@ public sealed class ImagePreprocessor
     /// <summary>Decodes and preprocesses several image files into one [N, ...] tensor, in order.</summary>
     /// <param name="paths">One or more paths.</param>
     /// <exception cref="LightNetException">As for <see cref="Process(string)"/>; <see cref="ErrorCode.InvalidArgument"/> for an empty list.</exception>
-    public TensorBuffer Process(IReadOnlyList<string> paths) => Batch(paths, (p, t, i) => ProcessInto(p, t, i));
+    public TensorBuffer Process(IReadOnlyList<string> paths) => Batch(paths, nameof(paths), (p, t, i) => ProcessInto(p, t, i));
 
     /// <summary>Decodes and preprocesses several encoded images into one [N, ...] tensor, in order.</summary>
     /// <param name="encoded">One or more encoded images.</param>
     /// <exception cref="LightNetException">As for <see cref="Process(byte[], string?)"/>; <see cref="ErrorCode.InvalidArgument"/> for an empty list.</exception>
     public TensorBuffer Process(IReadOnlyList<byte[]> encoded) =>
-        Batch(encoded, (b, t, i) => ProcessInto((b ?? throw new LightNetException(ErrorCode.InvalidArgument, $"Image {i} of the batch is null.")).AsMemory(), t, i, $"batch item {i}"));
+        Batch(encoded, nameof(encoded), (b, t, i) => ProcessInto((b ?? throw new LightNetException(ErrorCode.InvalidArgument, $"Image {i} of the batch is null.")).AsMemory(), t, i, $"batch item {i}"));
 
     /// <summary>Preprocesses several decoded images into one [N, ...] tensor, in order.</summary>
     /// <param name="images">One or more images; not modified.</param>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty list or a null image.</exception>
-    public TensorBuffer Process(IReadOnlyList<Image<Rgb24>> images) => Batch(images, (img, t, i) => ProcessInto(img, t, i));
+    public TensorBuffer Process(IReadOnlyList<Image<Rgb24>> images) => Batch(images, nameof(images), (img, t, i) => ProcessInto(img, t, i));
 
     /// <summary>Preprocesses several raw frames (of any sizes) into one [N, ...] tensor, in order.</summary>
     /// <param name="frames">One or more frames.</param>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty list or an inconsistent frame.</exception>
-    public TensorBuffer Process(IReadOnlyList<RawImage> frames) => Batch(frames, (f, t, i) => ProcessInto(f, t, i));
+    public TensorBuffer Process(IReadOnlyList<RawImage> frames) => Batch(frames, nameof(frames), (f, t, i) => ProcessInto(f, t, i));
 
-    private TensorBuffer Batch<T>(IReadOnlyList<T> items, Action<T, TensorBuffer, int> each)
+    private TensorBuffer Batch<T>(IReadOnlyList<T> items, string name, Action<T, TensorBuffer, int> each)
     {
-        if (items is null || items.Count == 0)
+        ArgumentNullException.ThrowIfNull(items, name);
+        if (items.Count == 0)
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "A batch needs at least one image.");
         }
@@ -336,6 +338,7 @@ public sealed class ImagePreprocessor
     public void ProcessInto(ReadOnlySpan<byte> pixels, int width, int height, int stride, RawPixelFormat format,
         TensorBuffer destination, int batchIndex = 0)
     {
+        ArgumentNullException.ThrowIfNull(destination);
         int bpp = RawImage.BytesPerPixel(format);
         if (stride == 0 && width is > 0 and <= int.MaxValue / 4)
         {
