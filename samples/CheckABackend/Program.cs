@@ -31,7 +31,7 @@ var options = new ConformanceOptions
 var progress = new Progress<ConformanceCaseResult>(r => Console.Error.Write($"\r{r.Backend,-10} {r.Case,-70}"));
 ConformanceReport report = ConformanceRunner.Run(options, progress);
 Console.Error.WriteLine();
-Console.WriteLine(ConformanceExport.TotalsTable(report));
+Console.WriteLine(ConformanceMarkdown.TotalsTable(report));
 IReadOnlyList<ConformanceCaseResult> regressions = report.WrongWhereReferencePasses("ort-cpu");
 Console.WriteLine($"my-engine is wrong or crashes on {regressions.Count} case(s) that ONNX Runtime passes.");
 foreach (ConformanceCaseResult r in regressions.Take(20))
@@ -40,7 +40,7 @@ foreach (ConformanceCaseResult r in regressions.Take(20))
 }
 
 string markdown = Path.Combine(Path.GetTempPath(), "my-engine-conformance.md");
-ConformanceExport.WriteMarkdown(report, markdown, reference: "ort-cpu");
+ConformanceMarkdown.Write(report, markdown, reference: "ort-cpu");
 Console.WriteLine($"wrote {markdown}");
 return regressions.Count == 0 ? 0 : 1;
 

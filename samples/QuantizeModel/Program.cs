@@ -41,7 +41,7 @@ try
     foreach (Model compressed in new[] { int8, fp16 })
     {
         CompressionReport report = CompressionReport.Measure(model, compressed, measure);
-        Console.WriteLine(CompressionReportFormat.ToMarkdown(report));
+        Console.WriteLine(CompressionMarkdown.Format(report));
     }
 
     return 0;

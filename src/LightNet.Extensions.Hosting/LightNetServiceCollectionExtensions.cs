@@ -29,13 +29,16 @@ public static class LightNetServiceCollectionExtensions
         configure(options);
         foreach (ModelRegistration registration in options.Models)
         {
-            services.AddKeyedSingleton(registration.Name, (provider, _) => new SessionPool(
-                registration.Name,
-                () => registration.Model(provider),
-                Backend.Parse(registration.Backend),
-                registration.PoolSize,
-                registration.InferenceOptions,
-                (provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("LightNet.Extensions.Hosting.SessionPool")));
+            services.AddKeyedSingleton(registration.Name, (provider, _) =>
+            {
+                ILoggerFactory? loggerFactory = provider.GetService<ILoggerFactory>();
+                // Sessions log to the app's logger factory unless the registration's options name another.
+                InferenceOptions sessionOptions = (registration.InferenceOptions ?? InferenceOptions.Default) is var given && given.LoggerFactory is null
+                    ? given with { LoggerFactory = loggerFactory }
+                    : given;
+                return new SessionPool(registration.Name, () => registration.Model(provider), Backend.Parse(registration.Backend), registration.PoolSize,
+                    sessionOptions, (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("LightNet.Extensions.Hosting.SessionPool"));
+            });
             services.AddSingleton(new PoolName(registration.Name, options.WarmUp));
         }
 

@@ -54,7 +54,10 @@ public enum ErrorCode
     /// <summary>An image could not be decoded or exceeds the configured limits.</summary>
     InvalidImage = 16,
 
-    /// <summary>The call is not valid in the object's state: it was disposed, or is used from two threads at once.</summary>
+    /// <summary>
+    /// The call is not valid in the object's state, for example a prepared run used from two threads at once. (Use after
+    /// Dispose throws <see cref="ObjectDisposedException"/> instead.)
+    /// </summary>
     InvalidOperation = 17,
 
     /// <summary>A backend failed while running a model (the message carries the backend's own error).</summary>

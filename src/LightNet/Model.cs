@@ -87,6 +87,7 @@ public sealed class Model
     /// specific codes); the message names the file.</exception>
     public static Model Load(string path, ModelLoadOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(path);
         if (string.IsNullOrWhiteSpace(path))
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "Model path is empty.");
@@ -243,6 +244,7 @@ public sealed class Model
     /// <exception cref="LightNetException"><see cref="ErrorCode.IOFailure"/> naming the path; no half-written file is left.</exception>
     public void Save(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         if (string.IsNullOrWhiteSpace(path))
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "Model path is empty.");

@@ -109,7 +109,10 @@ internal sealed class CpuSimdTarget : FuzzTarget
 {
     private const long MaxInputElements = 1 << 20;
 
-    private static readonly InferenceOptions s_options = new() { Threads = 1, DimensionValues = new Dictionary<string, long> { ["N"] = 2 } };
+    private static readonly InferenceOptions s_options = new() { Threads = 1 };
+
+    // N = 2 only for models that declare a dimension N: a session refuses values for dimensions the model does not have.
+    private static readonly InferenceOptions s_withN = s_options with { DimensionValues = new Dictionary<string, long> { ["N"] = 2 } };
 
     public override string Name => "cpu-simd";
 
@@ -120,7 +123,8 @@ internal sealed class CpuSimdTarget : FuzzTarget
     public override void Execute(byte[] input)
     {
         Model model = Model.Load(input.AsMemory());
-        using IInferenceSession session = Backend.Parse("cpu-simd").CreateSession(model, s_options);
+        bool hasN = SessionPreflight.DeclaredDimensions(model).Contains("N");
+        using IInferenceSession session = Backend.Parse("cpu-simd").CreateSession(model, hasN ? s_withN : s_options);
         var inputs = new Dictionary<string, TensorBuffer>(StringComparer.Ordinal);
         foreach (TensorSpec spec in session.Inputs)
         {
@@ -170,9 +174,9 @@ internal sealed class ResultsJsonTarget : FuzzTarget
         bool any = false;
         try
         {
-            StudyResults results = StudyJson.Deserialize(json);
+            StudyResults results = StudyJson.Parse(json);
             _ = StudyComparison.Compare(results, results);
-            _ = StudyJson.Serialize(results);
+            _ = StudyJson.Format(results);
             any = true;
         }
         catch (LightNetException e)
@@ -182,7 +186,7 @@ internal sealed class ResultsJsonTarget : FuzzTarget
 
         try
         {
-            _ = ReportJson.Serialize(ReportJson.Deserialize(json));
+            _ = ReportJson.Format(ReportJson.Parse(json));
             any = true;
         }
         catch (LightNetException e)
@@ -192,7 +196,7 @@ internal sealed class ResultsJsonTarget : FuzzTarget
 
         try
         {
-            _ = ReportJson.SerializeMany(ReportJson.DeserializeMany(json));
+            _ = ReportJson.Format(ReportJson.ParseMany(json));
             any = true;
         }
         catch (LightNetException e)

@@ -173,7 +173,7 @@ internal static class Seeds
     {
         ProfileReport report = Profiler.Measure(Dense(), Backend.Parse("cpu-simd"),
             new ProfileOptions { WarmupRuns = 1, WarmupSeconds = 0, Runs = 3, MinSeconds = 0, MaxSeconds = 1, PerOperatorRuns = 2, Threads = 1 });
-        yield return ("profile.json", System.Text.Encoding.UTF8.GetBytes(ReportJson.Serialize(report)));
+        yield return ("profile.json", System.Text.Encoding.UTF8.GetBytes(ReportJson.Format(report)));
         var results = new StudyResults
         {
             Environment = report.Environment,
@@ -183,6 +183,6 @@ internal static class Seeds
             Models = [new StudyModel { Name = "dense", Family = "test", Resolution = 4, Variants = [new StudyVariant { Precision = Precision.Fp32, FileBytes = 200, Parameters = 15 }] }],
             Cells = [new StudyCell { Model = "dense", Precision = Precision.Fp32, Backend = "cpu-simd", Report = report, P10Ms = 0.01, SpeedUp = 1 }],
         };
-        yield return ("results.json", System.Text.Encoding.UTF8.GetBytes(StudyJson.Serialize(results)));
+        yield return ("results.json", System.Text.Encoding.UTF8.GetBytes(StudyJson.Format(results)));
     }
 }

@@ -124,7 +124,7 @@ internal static class CompareCommand
         bool jsonToStdout = json == "-";
         if (jsonToStdout)
         {
-            context.Stdout.WriteLine(ComparisonExport.ToJson(report));
+            context.Stdout.WriteLine(ComparisonJson.Format(report));
         }
         else
         {
@@ -134,13 +134,13 @@ internal static class CompareCommand
         var written = new List<string>();
         if (json is { Length: > 0 } && !jsonToStdout)
         {
-            ComparisonExport.WriteJson(report, json);
+            ComparisonJson.Write(report, json);
             written.Add(json);
         }
 
         if (md is { Length: > 0 })
         {
-            ComparisonExport.WriteMarkdown(report, md);
+            ComparisonMarkdown.Write(report, md);
             written.Add(md);
         }
 

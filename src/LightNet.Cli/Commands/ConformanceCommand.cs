@@ -127,7 +127,7 @@ internal static class ConformanceCommand
             throw new CliUsageException("--fail-on-regression needs --baseline FILE.");
         }
 
-        ConformanceReport? baseline = s.Baseline is { Length: > 0 } b ? ConformanceExport.ReadJson(b) : null;
+        ConformanceReport? baseline = s.Baseline is { Length: > 0 } b ? ConformanceJson.Read(b) : null;
         var options = new ConformanceOptions
         {
             TestRoot = s.Dir,
@@ -148,7 +148,7 @@ internal static class ConformanceCommand
         ConformanceReport report = ConformanceRunner.Run(options, progress, context.CancellationToken);
 
         TextWriter o = context.Stdout;
-        o.Write(ConformanceExport.TotalsTable(report));
+        o.Write(ConformanceMarkdown.TotalsTable(report));
         if (reference is not null)
         {
             IReadOnlyList<ConformanceCaseResult> wrong = report.WrongWhereReferencePasses(reference);
@@ -156,7 +156,7 @@ internal static class ConformanceCommand
             o.WriteLine($"Wrong where {reference} is right: {wrong.Count}");
             foreach (ConformanceCaseResult w in wrong)
             {
-                o.WriteLine($"  {w.Backend} {w.Case} [{ConformanceExport.OutcomeName(w.Outcome)}]: {w.Reason}");
+                o.WriteLine($"  {w.Backend} {w.Case} [{ConformanceJson.OutcomeName(w.Outcome)}]: {w.Reason}");
             }
         }
 
@@ -165,7 +165,7 @@ internal static class ConformanceCommand
         o.WriteLine($"Crashed or timed out: {crashes.Count}");
         foreach (ConformanceCaseResult c in crashes)
         {
-            o.WriteLine($"  {c.Backend} {c.Case} [{ConformanceExport.OutcomeName(c.Outcome)}] {c.ErrorCode}: {c.Reason}");
+            o.WriteLine($"  {c.Backend} {c.Case} [{ConformanceJson.OutcomeName(c.Outcome)}] {c.ErrorCode}: {c.Reason}");
         }
 
         IReadOnlyList<ConformanceChange> changes = baseline is null ? [] : report.CompareTo(baseline);
@@ -175,32 +175,32 @@ internal static class ConformanceCommand
             o.WriteLine($"Since the baseline: {changes.Count(c => c.IsRegression)} regressed, {changes.Count(c => c.IsImprovement)} newly passing, {changes.Count} changed.");
             foreach (ConformanceChange c in changes.Where(c => c.IsRegression || c.IsImprovement))
             {
-                o.WriteLine($"  {(c.IsRegression ? "regressed" : "now passes")}: {c.Backend} {c.Case} ({(c.Before is { } before ? ConformanceExport.OutcomeName(before) : "not run")} -> {ConformanceExport.OutcomeName(c.After)})");
+                o.WriteLine($"  {(c.IsRegression ? "regressed" : "now passes")}: {c.Backend} {c.Case} ({(c.Before is { } before ? ConformanceJson.OutcomeName(before) : "not run")} -> {ConformanceJson.OutcomeName(c.After)})");
             }
         }
 
         o.WriteLine();
         o.WriteLine("Unsupported operators named in refusals (top 25 per backend):");
-        o.Write(ConformanceExport.UnsupportedOperatorTable(report, top: 25));
+        o.Write(ConformanceMarkdown.UnsupportedOperatorTable(report, top: 25));
         o.WriteLine();
         o.WriteLine("Most common refusal reasons (top 15 per backend):");
-        o.Write(ConformanceExport.RefusalReasonTable(report, top: 15));
+        o.Write(ConformanceMarkdown.RefusalReasonTable(report, top: 15));
         o.WriteLine();
         o.WriteLine("Refusals per operator (top 20 per backend):");
-        o.Write(ConformanceExport.RefusalTable(report, top: 20));
+        o.Write(ConformanceMarkdown.RefusalTable(report, top: 20));
         o.WriteLine();
         o.WriteLine("Per operator (passed/cases):");
-        o.Write(ConformanceExport.OperatorTable(report));
+        o.Write(ConformanceMarkdown.OperatorTable(report));
 
         if (s.Json is { Length: > 0 })
         {
-            ConformanceExport.WriteJson(report, s.Json);
+            ConformanceJson.Write(report, s.Json);
             context.Stderr.WriteLine($"Wrote {s.Json}.");
         }
 
         if (s.Md is { Length: > 0 })
         {
-            ConformanceExport.WriteMarkdown(report, s.Md, reference, baseline);
+            ConformanceMarkdown.Write(report, s.Md, reference, baseline);
             context.Stderr.WriteLine($"Wrote {s.Md}.");
         }
 

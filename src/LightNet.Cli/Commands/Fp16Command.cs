@@ -25,17 +25,27 @@ internal static class Fp16Command
                 KeepIOTypes = !parse.GetValue(fp16Io),
                 BlockedOpTypes = [.. Float16Options.DefaultBlockedOpTypes, .. blocked],
                 BlockedNodes = blocked,
+                LoggerFactory = new StderrLogger(context),
             };
-            var logger = new StderrLogger(context);
-            Model converted = Float16Converter.Convert(original, options, logger);
+            Model converted = Float16Converter.Convert(original, options);
             return CompressionCli.Finish(context, original, converted, outPath, parse.GetValue(json));
         }));
         return command;
     }
 
-    /// <summary>Prints the converter's warnings (clamped constants) to standard error.</summary>
-    private sealed class StderrLogger(CliContext context) : Microsoft.Extensions.Logging.ILogger
+    /// <summary>Prints the converter's warnings (clamped constants) to standard error; its own factory (every category logs here).</summary>
+    private sealed class StderrLogger(CliContext context) : Microsoft.Extensions.Logging.ILogger, Microsoft.Extensions.Logging.ILoggerFactory
     {
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
+
+        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
         public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Warning;

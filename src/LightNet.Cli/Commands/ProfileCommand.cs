@@ -132,7 +132,7 @@ internal static class ProfileCommand
         bool jsonToStdout = request.Json == "-";
         if (jsonToStdout)
         {
-            context.Stdout.WriteLine(ReportJson.Serialize(report));
+            context.Stdout.WriteLine(ReportJson.Format(report));
         }
         else
         {
@@ -203,7 +203,7 @@ internal static class ProfileCommand
         bool jsonToStdout = request.Json == "-";
         if (jsonToStdout)
         {
-            context.Stdout.WriteLine(ReportJson.SerializePipeline(report));
+            context.Stdout.WriteLine(ReportJson.Format(report));
         }
         else
         {
@@ -212,7 +212,7 @@ internal static class ProfileCommand
 
         if (request.Json is { Length: > 0 } jsonPath && !jsonToStdout)
         {
-            ReportJson.WritePipeline(report, jsonPath);
+            ReportJson.Write(report, jsonPath);
             context.Console.WriteText($"Wrote {jsonPath}.");
         }
         else if (jsonToStdout && synthetic)

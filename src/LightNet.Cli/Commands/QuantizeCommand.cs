@@ -78,7 +78,7 @@ internal static class QuantizeCommand
         {
             if (p.Samples == 1 || p.Samples % 50 == 0) context.Stderr.WriteLine($"calibration pass {p.Pass}/{p.Passes}: {p.Samples}{(p.TotalSamples is int t ? "/" + t : "")} samples");
         });
-        Model quantized = Quantizer.QuantizeStatic(model, data, options, progress, null, context.CancellationToken);
+        Model quantized = Quantizer.QuantizeStatic(model, data, options, progress, context.CancellationToken);
         if (data.Skipped.Count > 0)
         {
             context.Stderr.WriteLine($"warning: skipped {data.Skipped.Count} calibration images that failed to decode: {string.Join("; ", data.Skipped.Take(5))}");
@@ -116,10 +116,10 @@ internal static class CompressionCli
         compressed.Save(output);
         CompressionReport report = CompressionReport.Measure(original, compressed, new CompressionMeasureOptions { Inputs = inputs },
             context.CancellationToken);
-        context.Stdout.Write(CompressionReportFormat.ToMarkdown(report));
+        context.Stdout.Write(CompressionMarkdown.Format(report));
         if (json is { Length: > 0 })
         {
-            CompressionReportFormat.WriteJson(report, json);
+            CompressionJson.Write(report, json);
         }
 
         context.Stdout.WriteLine($"Wrote {output}{(json is { Length: > 0 } ? ", " + json : "")}.");

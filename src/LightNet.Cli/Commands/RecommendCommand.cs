@@ -51,7 +51,7 @@ internal static class RecommendCommand
         Recommendation recommendation = ModelSelector.Recommend(results, constraints);
         if (json)
         {
-            context.Stdout.WriteLine(StudyJson.SerializeRecommendation(recommendation));
+            context.Stdout.WriteLine(StudyJson.Format(recommendation));
         }
         else
         {

@@ -95,7 +95,7 @@ internal static class VerifyCommand
             }
         }
 
-        string table = OutputCheckExport.ToMarkdown(checks, reference.Name, minCosine);
+        string table = OutputCheckMarkdown.Format(checks, reference.Name, minCosine);
         context.Stdout.Write(table);
         foreach (var (backend, availability) in unavailable)
         {
@@ -107,7 +107,7 @@ internal static class VerifyCommand
             + (unavailable.Count > 0 ? $"; {unavailable.Count} backend(s) could not run" : "") + ".");
         if (md is { Length: > 0 })
         {
-            OutputCheckExport.WriteMarkdown(checks, reference.Name, minCosine, md);
+            OutputCheckMarkdown.Write(checks, reference.Name, minCosine, md);
             context.Stderr.WriteLine($"Wrote {md}.");
         }
 

@@ -17,5 +17,6 @@ public sealed record AnalysisOptions
 
     /// <summary>A shortcut: analysis with these input shapes.</summary>
     /// <param name="inputShapes">Shapes by input name.</param>
-    public static AnalysisOptions WithInputShapes(IReadOnlyDictionary<string, long[]> inputShapes) => new() { InputShapes = inputShapes };
+    public static AnalysisOptions WithInputShapes(IReadOnlyDictionary<string, long[]> inputShapes) =>
+        new() { InputShapes = inputShapes ?? throw new ArgumentNullException(nameof(inputShapes)) };
 }

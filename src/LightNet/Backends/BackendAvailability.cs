@@ -7,9 +7,9 @@ public sealed record BackendAvailability(bool IsAvailable, string Reason)
 {
     /// <summary>An available backend.</summary>
     /// <param name="detail">What was found (device, version).</param>
-    public static BackendAvailability Available(string detail) => new(true, detail);
+    public static BackendAvailability Available(string detail) => new(true, detail ?? throw new ArgumentNullException(nameof(detail)));
 
     /// <summary>An unavailable backend.</summary>
     /// <param name="reason">What is missing and what to install, in plain words.</param>
-    public static BackendAvailability Unavailable(string reason) => new(false, reason);
+    public static BackendAvailability Unavailable(string reason) => new(false, reason ?? throw new ArgumentNullException(nameof(reason)));
 }

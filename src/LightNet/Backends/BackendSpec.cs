@@ -30,6 +30,7 @@ public sealed class BackendSpec
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty or malformed name.</exception>
     public static BackendSpec Parse(string text)
     {
+        ArgumentNullException.ThrowIfNull(text);
         if (string.IsNullOrWhiteSpace(text))
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "A backend name is empty; try 'ort-cpu'.");

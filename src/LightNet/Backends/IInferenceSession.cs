@@ -7,7 +7,7 @@ namespace LightNet.Backends;
 /// an <see cref="IPreparedRun"/> belongs to one thread at a time. Dispose the session to free its memory; Dispose
 /// while another thread is inside <see cref="Run"/> is safe on every backend: memory is never freed under a running
 /// call (it is freed when the call returns, or Dispose waits for it), and every later call throws
-/// <see cref="LightNetException"/> with <see cref="ErrorCode.InvalidOperation"/>.
+/// <see cref="ObjectDisposedException"/>.
 /// </summary>
 public interface IInferenceSession : IDisposable
 {
@@ -30,7 +30,9 @@ public interface IInferenceSession : IDisposable
     /// <param name="inputs">One buffer per input, by name.</param>
     /// <returns>New buffers with every output, by name.</returns>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> or <see cref="ErrorCode.InvalidShape"/> naming the input at fault;
-    /// <see cref="ErrorCode.InferenceFailed"/> when the backend fails; <see cref="ErrorCode.InvalidOperation"/> after Dispose.</exception>
+    /// <see cref="ErrorCode.InferenceFailed"/> when the backend fails.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="inputs"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The session has been disposed.</exception>
     IReadOnlyDictionary<string, TensorBuffer> Run(IReadOnlyDictionary<string, TensorBuffer> inputs);
 
     /// <summary>
@@ -39,6 +41,8 @@ public interface IInferenceSession : IDisposable
     /// </summary>
     /// <param name="inputs">One buffer per input, by name; kept alive by the prepared run.</param>
     /// <exception cref="LightNetException">As for <see cref="Run"/>.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="inputs"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The session has been disposed.</exception>
     IPreparedRun Prepare(IReadOnlyDictionary<string, TensorBuffer> inputs);
 
     /// <summary>
@@ -58,7 +62,8 @@ public interface IPreparedRun : IDisposable
     IReadOnlyDictionary<string, TensorBuffer> Outputs { get; }
 
     /// <summary>Runs the model once on the bound inputs.</summary>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidOperation"/> when called from two threads at once or after Dispose;
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidOperation"/> when called from two threads at once;
     /// <see cref="ErrorCode.InferenceFailed"/> when the backend fails.</exception>
+    /// <exception cref="ObjectDisposedException">The prepared run, or its session, has been disposed.</exception>
     void Run();
 }

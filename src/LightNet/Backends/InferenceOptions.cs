@@ -66,6 +66,9 @@ public sealed record InferenceOptions
     /// <summary>How the worker of an isolated session is started and watched; null for <see cref="Isolation.IsolationSettings.Default"/>.</summary>
     public Isolation.IsolationSettings? IsolationSettings { get; init; }
 
+    /// <summary>Where session creation logs (the checks it skipped, a cpu-simd fallback to the interpreter) and, for a <see cref="Postprocessing.Classifier"/>, the classifier; null logs nothing.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
+
     /// <summary>The most threads per inference any option accepts.</summary>
     public const int MaxThreads = 1024;
 

@@ -1,5 +1,6 @@
 using LightNet.Analysis;
 using LightNet.Operators;
+using Microsoft.Extensions.Logging;
 
 namespace LightNet.Backends;
 
@@ -8,12 +9,14 @@ namespace LightNet.Backends;
 /// and can take the process down (a division by zero, an allocation of many gigabytes): the operator registry's
 /// specification checks of every node (<see cref="OperatorDef.ValidateSpecification"/>), shape inference at the
 /// session's dimension values (channel and group counts, kernel shapes, axes, reshape targets, element counts), and the
-/// memory budget against LightNet's own estimate. Also the one place that words a memory-budget refusal.
+/// memory budget against LightNet's own estimate. Also the one place that words a memory-budget refusal, and that refuses
+/// <see cref="InferenceOptions.DimensionValues"/> naming a dimension the model does not have.
 /// </summary>
 internal static class SessionPreflight
 {
     /// <summary>
-    /// Refuses <paramref name="model"/> for <paramref name="backend"/> when a node breaks the specification
+    /// Refuses <paramref name="model"/> for <paramref name="backend"/> when <see cref="InferenceOptions.DimensionValues"/>
+    /// names a dimension the model does not declare (<see cref="ErrorCode.InvalidArgument"/>), a node breaks the specification
     /// (<see cref="ErrorCode.InvalidModel"/>), shapes do not agree (<see cref="ErrorCode.InvalidShape"/>) or the estimated
     /// memory exceeds the budget (<see cref="ErrorCode.ResourceLimit"/>). Shape inference that cannot run (a dynamic
     /// dimension without a value, an operator it does not know) is skipped: the native runtime then decides alone.
@@ -22,6 +25,9 @@ internal static class SessionPreflight
     public static ModelInfo? BeforeNative(Model model, InferenceOptions options, string backend)
     {
         string modelName = model.SourcePath ?? model.Graph.Name;
+        ILogger logger = Logging.For(options.LoggerFactory, typeof(Backend).FullName!);
+        logger.LogDebug("Creating a {Backend} session for {Model}", backend, modelName);
+        CheckDimensionNames(model, options, backend);
         ValidateSpecification(model, backend);
         ModelInfo info;
         try
@@ -32,9 +38,11 @@ internal static class SessionPreflight
         {
             throw new LightNetException(e.Code, $"Backend '{backend}' refuses model '{modelName}' before running it: {e.Message}", e);
         }
-        catch (LightNetException)
+        catch (LightNetException e)
         {
-            return null; // dynamic dimensions without values, an operator shape inference does not know: nothing to check
+            // Dynamic dimensions without values, an operator shape inference does not know: nothing to check.
+            logger.LogDebug("{Backend}: shape and memory checks of {Model} skipped ({Reason})", backend, modelName, e.Message);
+            return null;
         }
 
         CheckEstimate(info, options, backend, modelName);
@@ -46,6 +54,40 @@ internal static class SessionPreflight
     /// before the graph is optimized, since constant folding alone can allocate what the budget forbids.
     /// </summary>
     public static void BeforeManaged(Model model, InferenceOptions options, string backend) => BeforeNative(model, options, backend);
+
+    /// <summary>
+    /// Throws <see cref="ErrorCode.InvalidArgument"/> when <see cref="InferenceOptions.DimensionValues"/> names a symbolic
+    /// dimension (<c>dim_param</c>) that no input, output or value_info of <paramref name="model"/> declares: a mistyped name
+    /// would otherwise be ignored and the dimension left dynamic. The message suggests the nearest declared name.
+    /// </summary>
+    public static void CheckDimensionNames(Model model, InferenceOptions options, string backend)
+    {
+        if (options.DimensionValues is not { Count: > 0 } given)
+        {
+            return;
+        }
+
+        List<string> declared = DeclaredDimensions(model);
+        List<string> unknown = given.Keys.Where(k => !declared.Contains(k, StringComparer.Ordinal)).ToList();
+        if (unknown.Count == 0)
+        {
+            return;
+        }
+
+        string Describe(string name) => NameSuggestions.Closest(name, declared) is string near ? $"'{name}' (did you mean '{near}'?)" : $"'{name}'";
+        throw new LightNetException(ErrorCode.InvalidArgument,
+            $"Backend '{backend}' refuses model '{model.SourcePath ?? model.Graph.Name}': InferenceOptions.DimensionValues names "
+            + $"{string.Join(", ", unknown.Select(Describe))}, which {(unknown.Count == 1 ? "is not a dimension" : "are not dimensions")} of the model "
+            + $"({(declared.Count == 0 ? "it has no symbolic dimensions" : "its symbolic dimensions: " + string.Join(", ", declared))}).");
+    }
+
+    /// <summary>The symbolic dimensions (<c>dim_param</c>) the inputs, outputs and value_infos of <paramref name="model"/> declare.</summary>
+    internal static List<string> DeclaredDimensions(Model model)
+    {
+        Onnx.Graph g = model.Graph;
+        return g.Inputs.Concat(g.Outputs).Concat(g.ValueInfos.Values)
+            .SelectMany(v => v.Shape ?? []).Select(d => d.Parameter).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+    }
 
     private static void CheckEstimate(ModelInfo info, InferenceOptions options, string backend, string modelName) =>
         CheckBudget(Sum(info.PeakActivationBytes, info.WeightBytes), options, backend, modelName,

@@ -38,6 +38,7 @@ public abstract class CalibrationData
     /// <see cref="ErrorCode.InvalidArgument"/> when it holds no image file or <paramref name="maxImages"/> is below 1.</exception>
     public static CalibrationData FromImages(string folder, PreprocessOptions? preprocess = null, int? maxImages = null)
     {
+        ArgumentNullException.ThrowIfNull(folder);
         if (string.IsNullOrWhiteSpace(folder))
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "The calibration folder is empty.");
@@ -60,9 +61,12 @@ public abstract class CalibrationData
     /// <param name="preprocess">How to turn an image into the input tensor; null for <see cref="ImagePreprocessor.OptionsFor(Model)"/>.</param>
     /// <param name="maxImages">Read at most this many images; null for all.</param>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when the list is empty or <paramref name="maxImages"/> is below 1.</exception>
-    public static CalibrationData FromImageFiles(IEnumerable<string> files, PreprocessOptions? preprocess = null, int? maxImages = null) =>
-        FromImageFiles(files?.ToArray() ?? throw new LightNetException(ErrorCode.InvalidArgument, "The calibration file list is null."),
-            preprocess, maxImages, "calibration image list");
+    /// <exception cref="ArgumentNullException"><paramref name="files"/> is null.</exception>
+    public static CalibrationData FromImageFiles(IEnumerable<string> files, PreprocessOptions? preprocess = null, int? maxImages = null)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        return FromImageFiles(files.ToArray(), preprocess, maxImages, "calibration image list");
+    }
 
     private static ImageCalibrationData FromImageFiles(string[] files, PreprocessOptions? preprocess, int? maxImages, string description)
     {
@@ -82,19 +86,23 @@ public abstract class CalibrationData
 
     /// <summary>Tensors given by the caller, one dictionary per sample (enumerated lazily, once per pass).</summary>
     /// <param name="samples">The samples; each holds one tensor per model input.</param>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when <paramref name="samples"/> is null.</exception>
-    public static CalibrationData FromTensors(IEnumerable<IReadOnlyDictionary<string, TensorBuffer>> samples) =>
-        new TensorCalibrationData(samples ?? throw new LightNetException(ErrorCode.InvalidArgument, "The calibration samples are null."));
+    /// <exception cref="ArgumentNullException"><paramref name="samples"/> is null.</exception>
+    public static CalibrationData FromTensors(IEnumerable<IReadOnlyDictionary<string, TensorBuffer>> samples)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        return new TensorCalibrationData(samples);
+    }
 
     /// <summary>Seeded random inputs in the value range of the model's preprocessing (zoo metadata <c>lightnet.preprocessing</c>),
     /// for models without real data at hand. Ranges from random data are only a rough stand-in for real ones.</summary>
     /// <param name="model">The model whose inputs are generated.</param>
     /// <param name="count">Number of samples, at least 1.</param>
     /// <param name="seed">Seed of the first sample.</param>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a null model or a count below 1.</exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a count below 1.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
     public static CalibrationData Synthetic(Model model, int count, int seed = 0)
     {
-        if (model is null) throw new LightNetException(ErrorCode.InvalidArgument, "Model is null.");
+        ArgumentNullException.ThrowIfNull(model);
         if (count < 1) throw new LightNetException(ErrorCode.InvalidArgument, $"The synthetic calibration count must be at least 1 (got {count}).");
         return new SyntheticCalibrationData(count, seed);
     }

@@ -10,15 +10,15 @@ public static class Float16Converter
     /// <summary>Converts <paramref name="model"/> to FP16.</summary>
     /// <param name="model">A float model.</param>
     /// <param name="options">Options; null for <see cref="Float16Options.Default"/>.</param>
-    /// <param name="logger">Receives a warning naming every constant clamped to FP16's range; null for none.</param>
-    /// <returns>The FP16 model.</returns>
+    /// <returns>The FP16 model. A warning naming every constant clamped to FP16's range goes to <see cref="Float16Options.LoggerFactory"/>.</returns>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for bad options or a model with no float tensor.</exception>
-    public static Model Convert(Model model, Float16Options? options = null, ILogger? logger = null)
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
+    public static Model Convert(Model model, Float16Options? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= Float16Options.Default;
         options.ThrowIfInvalid();
-        logger ??= NullLogger.Instance;
+        ILogger logger = Logging.For(options.LoggerFactory, typeof(Float16Converter).FullName!);
         ModelProto proto = ProtoGraph.CloneProto(model);
         GraphProto g = proto.Graph;
         if (!g.Initializer.Any(t => t.DataType == ProtoGraph.Float) && !g.Input.Any(i => IsFloat(i)) && !g.Node.Any(n => n.OpType == "Constant"))

@@ -30,6 +30,9 @@ public sealed record Float16Options
     /// <summary>Constants whose magnitude is above this become ± this value (FP16's largest is 65504).</summary>
     public float MaxFiniteValue { get; init; } = 65504f;
 
+    /// <summary>Receives a warning naming every constant clamped to FP16's range; null logs nothing.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
+
     /// <summary>Every problem with the options, empty when they are valid.</summary>
     public IReadOnlyList<string> Validate()
     {

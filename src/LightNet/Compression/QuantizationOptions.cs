@@ -77,6 +77,9 @@ public sealed record QuantizationOptions
     /// <summary>Folds BatchNormalization into the preceding Conv before quantizing.</summary>
     public bool FoldBatchNorm { get; init; } = true;
 
+    /// <summary>Where quantization logs each step (calibration, skipped samples, nodes quantized); null logs nothing.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
+
     /// <summary>Every problem with the options, empty when they are valid.</summary>
     public IReadOnlyList<string> Validate()
     {

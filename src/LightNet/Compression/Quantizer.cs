@@ -18,20 +18,20 @@ public static class Quantizer
     /// <param name="calibration">Representative inputs.</param>
     /// <param name="options">Options; null for <see cref="QuantizationOptions.Default"/>.</param>
     /// <param name="progress">Receives the calibration progress; may be null.</param>
-    /// <param name="logger">Logs each step; null for none.</param>
     /// <param name="cancellationToken">Stops calibration between samples.</param>
-    /// <returns>The quantized model.</returns>
+    /// <returns>The quantized model. Each step is logged to <see cref="QuantizationOptions.LoggerFactory"/>.</returns>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for bad options, an empty calibration set, an
     /// already-quantized model or one without a quantizable op; the calibration data's errors.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="calibration"/> is null.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public static Model QuantizeStatic(Model model, CalibrationData calibration, QuantizationOptions? options = null,
-        IProgress<CalibrationProgress>? progress = null, ILogger? logger = null, CancellationToken cancellationToken = default)
+        IProgress<CalibrationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(calibration);
         options ??= QuantizationOptions.Default;
         options.ThrowIfInvalid();
-        logger ??= NullLogger.Instance;
+        ILogger logger = Logging.For(options.LoggerFactory, typeof(Quantizer).FullName!);
         using System.Diagnostics.Activity? activity = Telemetry.LightNetTelemetry.Start("lightnet.quantize");
         activity?.SetTag("lightnet.quantization", "static");
         ModelProto proto = Prepare(model, "static quantization", logger);
@@ -87,16 +87,16 @@ public static class Quantizer
     /// </summary>
     /// <param name="model">A float model.</param>
     /// <param name="options">Options (PerChannel, ReduceRange, include and exclude lists); null for the defaults.</param>
-    /// <param name="logger">Logs each step; null for none.</param>
-    /// <returns>The quantized model.</returns>
+    /// <returns>The quantized model. Each step is logged to <see cref="QuantizationOptions.LoggerFactory"/>.</returns>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for bad options, an already-quantized model or one
     /// without a Gemm/MatMul with constant weights.</exception>
-    public static Model QuantizeDynamic(Model model, QuantizationOptions? options = null, ILogger? logger = null)
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
+    public static Model QuantizeDynamic(Model model, QuantizationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= QuantizationOptions.Default;
         options.ThrowIfInvalid();
-        logger ??= NullLogger.Instance;
+        ILogger logger = Logging.For(options.LoggerFactory, typeof(Quantizer).FullName!);
         using System.Diagnostics.Activity? activity = Telemetry.LightNetTelemetry.Start("lightnet.quantize");
         activity?.SetTag("lightnet.quantization", "dynamic");
         ModelProto proto = Prepare(model, "dynamic quantization", logger);

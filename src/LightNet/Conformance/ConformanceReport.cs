@@ -59,7 +59,7 @@ public sealed record ConformanceChange(string Case, string Backend, ConformanceO
 /// <summary>
 /// The result of a conformance run: every case on every backend, with totals, a per-operator breakdown, the cases where a
 /// backend is wrong while a reference backend passes, and a comparison with an earlier report. Written by
-/// <see cref="ConformanceExport"/> as JSON (schema <c>lightnet.conformance/1</c>) and Markdown.
+/// <see cref="ConformanceJson"/> as JSON (schema <c>lightnet.conformance/1</c>) and <see cref="ConformanceMarkdown"/> as Markdown.
 /// </summary>
 public sealed class ConformanceReport
 {
@@ -167,7 +167,7 @@ public sealed class ConformanceReport
     }
 
     /// <summary>The cases whose outcome changed since <paramref name="baseline"/>, for the backends of this report.</summary>
-    /// <param name="baseline">An earlier report, such as one read with <see cref="ConformanceExport.ReadJson"/>.</param>
+    /// <param name="baseline">An earlier report, such as one read with <see cref="ConformanceJson.Read"/>.</param>
     /// <returns>The changes, by case then backend; cases the baseline did not run count as changes only when they do not pass now.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="baseline"/> is null.</exception>
     public IReadOnlyList<ConformanceChange> CompareTo(ConformanceReport baseline)

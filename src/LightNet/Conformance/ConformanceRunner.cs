@@ -40,7 +40,7 @@ namespace LightNet.Conformance;
 ///     Filter = "node/test_(conv|relu)",
 /// });
 /// Console.WriteLine(report.Totals("cpu-simd").Pass);
-/// ConformanceExport.WriteMarkdown(report, "conformance.md", reference: "ort-cpu");
+/// ConformanceMarkdown.Write(report, "conformance.md", reference: "ort-cpu");
 /// </code>
 /// </example>
 public static class ConformanceRunner
@@ -175,7 +175,7 @@ public static class ConformanceRunner
             output.WriteLine(StartPrefix + c);
             output.Flush();
             ConformanceCaseResult r = ConformanceCase.Run(root, c, backend, settings);
-            output.WriteLine(ResultPrefix + ConformanceExport.ResultLine(r));
+            output.WriteLine(ResultPrefix + ConformanceJson.ResultLine(r));
             output.Flush();
         }
 
@@ -287,7 +287,7 @@ public static class ConformanceRunner
                     try
                     {
                         using JsonDocument doc = JsonDocument.Parse(line[ResultPrefix.Length..]);
-                        r = ConformanceExport.ReadResult(doc.RootElement);
+                        r = ConformanceJson.ReadResult(doc.RootElement);
                     }
                     catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
                     {

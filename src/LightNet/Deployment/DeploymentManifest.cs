@@ -117,6 +117,7 @@ public sealed record DeploymentManifest
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty path.</exception>
     public static string ManifestPath(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         if (string.IsNullOrWhiteSpace(path))
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "The manifest path is empty.");

@@ -1,6 +1,7 @@
 using LightNet.Backends;
 using LightNet.Engine.Kernels;
 using LightNet.Operators.Interpreter;
+using Microsoft.Extensions.Logging;
 
 namespace LightNet.Engine;
 
@@ -96,6 +97,8 @@ internal sealed class CpuSimdBackend : Backend
         {
             // Outside the compiled fast path (an operator, element type or dynamic shape it does not cover): the
             // interpreter over the operator registry runs the graph, or says precisely why it cannot.
+            Logging.For(options.LoggerFactory, typeof(Backend).FullName!)
+                .LogInformation("{Backend} runs {Model} with its interpreter: {Reason}", Name, model.SourcePath ?? model.Graph.Name, e.Message);
             return new InterpretedSession(this, model, options, e.Message);
         }
     }

@@ -321,7 +321,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
             ThrowIfDisposed();
             if (plan.Evicted && plan.Holders == 0)
             {
-                throw new LightNetException(ErrorCode.InvalidOperation, "The prepared run has been disposed.");
+                throw new ObjectDisposedException(nameof(IPreparedRun), "The prepared run has been disposed.");
             }
 
             ExecuteLocked(plan, inputs, outputs);
@@ -440,7 +440,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
-            throw new LightNetException(ErrorCode.InvalidOperation, $"The session for '{_modelName}' on '{Backend.Name}' has been disposed.");
+            throw new ObjectDisposedException(nameof(CpuSimdSession), $"The session for '{_modelName}' on '{Backend.Name}' has been disposed.");
         }
     }
 
@@ -516,7 +516,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         {
             if (Volatile.Read(ref _disposed) != 0)
             {
-                throw new LightNetException(ErrorCode.InvalidOperation, "The prepared run has been disposed.");
+                throw new ObjectDisposedException(nameof(IPreparedRun), "The prepared run has been disposed.");
             }
 
             owner.ThrowIfDisposed();

@@ -84,17 +84,15 @@ public static class AccuracyEvaluator
     /// <param name="progress">Receives a report after each image; may be null.</param>
     /// <param name="cancellationToken">Stops between two images.</param>
     /// <returns>The counts and percentages.</returns>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a null argument, a model without one image input,
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a model without one image input,
     /// or a label the model has no output for (naming the image); <see cref="ErrorCode.InvalidImage"/> or <see cref="ErrorCode.IOFailure"/>
     /// naming the image when more images cannot be read than tolerated; the backend's errors.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public static AccuracyResult Evaluate(Model model, LabelledImageSet set, AccuracyOptions? options = null, IProgress<AccuracyProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        if (model is null || set is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, model is null ? "Model is null." : "Labelled set is null.");
-        }
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(set);
 
         options ??= AccuracyOptions.Default;
         if (options.MaxUnreadableImages < 0)

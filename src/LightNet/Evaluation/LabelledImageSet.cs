@@ -71,7 +71,9 @@ public sealed class LabelledImageSet
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for no images or a negative label.</exception>
     public static LabelledImageSet FromImages(string source, IReadOnlyList<LabelledImage> images)
     {
-        if (images is null || images.Count == 0)
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count == 0)
         {
             throw new LightNetException(ErrorCode.InvalidArgument, $"The labelled set '{source}' holds no image.");
         }
@@ -93,6 +95,7 @@ public sealed class LabelledImageSet
     public static LabelledImageSet Load(string path, LabelledSetOptions? options = null)
     {
         options ??= LabelledSetOptions.Default;
+        ArgumentNullException.ThrowIfNull(path);
         if (string.IsNullOrWhiteSpace(path))
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "The labelled set path is empty.");

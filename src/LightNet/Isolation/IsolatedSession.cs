@@ -162,7 +162,7 @@ internal sealed class IsolatedSession : IInferenceSession
     {
         if (_disposed)
         {
-            throw new LightNetException(ErrorCode.InvalidOperation, $"The isolated '{Backend.Name}' session was disposed.");
+            throw new ObjectDisposedException(nameof(IsolatedSession), $"The isolated '{Backend.Name}' session was disposed.");
         }
     }
 
@@ -236,7 +236,7 @@ internal sealed class IsolatedSession : IInferenceSession
             {
                 if (_disposed)
                 {
-                    throw new LightNetException(ErrorCode.InvalidOperation, "The prepared run was disposed.");
+                    throw new ObjectDisposedException(nameof(IPreparedRun), "The prepared run was disposed.");
                 }
 
                 foreach ((string name, TensorBuffer t) in session.Run(inputs))

@@ -30,7 +30,7 @@ public readonly record struct Dimension
 
     /// <summary>A named symbolic size, resolved later from the shapes a caller gives.</summary>
     /// <param name="name">The name, for example "batch".</param>
-    public static Dimension Symbolic(string name) => string.IsNullOrEmpty(name)
+    public static Dimension Symbolic(string name) => (name ?? throw new ArgumentNullException(nameof(name))).Length == 0
         ? throw new LightNetException(ErrorCode.InvalidArgument, "A symbolic dimension needs a name.")
         : new Dimension(null, name);
 

@@ -30,6 +30,7 @@ public sealed class ModelBuilder
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an unsupported opset.</exception>
     public ModelBuilder(string graphName, long opset = 17)
     {
+        ArgumentNullException.ThrowIfNull(graphName);
         if (opset is < 7 or > 26)
         {
             throw new LightNetException(ErrorCode.InvalidArgument, $"Opset {opset} is outside the supported range 7 to 26.");
@@ -55,7 +56,7 @@ public sealed class ModelBuilder
 
     /// <summary>Sets the model's documentation string.</summary>
     /// <param name="text">The text.</param>
-    public ModelBuilder WithDescription(string text)
+    public ModelBuilder WithDescription(string? text)
     {
         _model.DocString = text ?? "";
         return this;
@@ -64,7 +65,7 @@ public sealed class ModelBuilder
     /// <summary>Sets the producer name and version written into the file.</summary>
     /// <param name="name">Producer name.</param>
     /// <param name="version">Producer version.</param>
-    public ModelBuilder WithProducer(string name, string version)
+    public ModelBuilder WithProducer(string? name, string? version)
     {
         _model.ProducerName = name ?? "";
         _model.ProducerVersion = version ?? "";
@@ -141,6 +142,9 @@ public sealed class ModelBuilder
     public string AddNode(string opType, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs, string? name = null,
         params NodeAttribute[] attributes)
     {
+        ArgumentNullException.ThrowIfNull(opType);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputs);
         if (string.IsNullOrEmpty(opType))
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "A node needs an op type.");
@@ -167,7 +171,7 @@ public sealed class ModelBuilder
 
     /// <summary>True when a value with this name exists (input, initializer or node output).</summary>
     /// <param name="name">A value name.</param>
-    public bool Contains(string name) => _names.Contains(name);
+    public bool Contains(string name) => _names.Contains(name ?? throw new ArgumentNullException(nameof(name)));
 
     /// <summary>Checks and returns the model.</summary>
     /// <exception cref="LightNetException">The graph is not valid (dangling input, cycle, bad tensor, ...).</exception>
@@ -190,6 +194,7 @@ public sealed class ModelBuilder
 
     private void Claim(string name)
     {
+        ArgumentNullException.ThrowIfNull(name);
         if (string.IsNullOrEmpty(name))
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "A value needs a name.");

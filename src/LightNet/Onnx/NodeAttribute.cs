@@ -43,6 +43,7 @@ public sealed class NodeAttribute
 {
     private NodeAttribute(string name, AttributeKind kind)
     {
+        ArgumentNullException.ThrowIfNull(name);
         if (string.IsNullOrEmpty(name))
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "An attribute needs a name.");

@@ -1,6 +1,7 @@
 using LightNet.Backends;
 using LightNet.Onnx;
 using LightNet.Preprocessing;
+using Microsoft.Extensions.Logging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -24,17 +25,14 @@ public sealed class Classifier : IDisposable
     /// <param name="labels">Class names; null for ImageNet-1k when the model has 1000 (or 1001) classes, "class N" otherwise.</param>
     /// <param name="applySoftmax">True to turn scores into probabilities, false to keep them, null to apply softmax unless the
     /// output already is a probability distribution.</param>
-    /// <param name="inferenceOptions">Session options; null for the defaults.</param>
+    /// <param name="inferenceOptions">Session options (and the <see cref="InferenceOptions.LoggerFactory"/> the classifier logs to); null for the defaults.</param>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when the model does not have exactly one input or
     /// its input does not match the preprocessor; the backend's errors from <see cref="Backend.CreateSession"/>.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
     public Classifier(Model model, Backend? backend = null, ImagePreprocessor? preprocessor = null, IReadOnlyList<string>? labels = null,
         bool? applySoftmax = null, InferenceOptions? inferenceOptions = null)
     {
-        if (model is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Model is null.");
-        }
-
+        ArgumentNullException.ThrowIfNull(model);
         Preprocessor = preprocessor ?? ImagePreprocessor.For(model);
         backend ??= Backend.Parse("ort-cpu");
         Session = backend.CreateSession(model, inferenceOptions);
@@ -78,6 +76,9 @@ public sealed class Classifier : IDisposable
 
             Labels = labels;
             _applySoftmax = applySoftmax;
+            Logging.For(inferenceOptions?.LoggerFactory, typeof(Classifier).FullName!).LogDebug(
+                "Classifier of {Model} on {Backend}: input {Input} {Shape}, scores from {Output}", model.SourcePath ?? model.Graph.Name, backend.Name,
+                InputName, Dimension.Format(input.Shape), OutputName);
         }
         catch
         {
@@ -204,6 +205,7 @@ public sealed class Classifier : IDisposable
     /// scores than there are labels; the session's errors.</exception>
     public IReadOnlyList<Classification> Classify(TensorBuffer input, int k = 5)
     {
+        ArgumentNullException.ThrowIfNull(input);
         if (k < 1)
         {
             throw new LightNetException(ErrorCode.InvalidArgument, $"Top-k needs k of at least 1, not {k}.");
@@ -214,17 +216,15 @@ public sealed class Classifier : IDisposable
 
     /// <summary>Runs the model on a preprocessed [1, ...] tensor and returns one probability per class.</summary>
     /// <param name="input">The model input.</param>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidOperation"/> after Dispose; the session's errors.</exception>
+    /// <exception cref="LightNetException">The session's errors.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The classifier has been disposed.</exception>
     public float[] Probabilities(TensorBuffer input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         if (Volatile.Read(ref _disposed) != 0)
         {
-            throw new LightNetException(ErrorCode.InvalidOperation, "The classifier has been disposed.");
-        }
-
-        if (input is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Input tensor is null.");
+            throw new ObjectDisposedException(nameof(Classifier), "The classifier has been disposed.");
         }
 
         IReadOnlyDictionary<string, TensorBuffer> outputs = Session.Run(new Dictionary<string, TensorBuffer>(StringComparer.Ordinal) { [InputName] = input });
@@ -257,7 +257,7 @@ public sealed class Classifier : IDisposable
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
-            throw new LightNetException(ErrorCode.InvalidOperation, "The classifier has been disposed.");
+            throw new ObjectDisposedException(nameof(Classifier), "The classifier has been disposed.");
         }
 
         lock (_lanes)

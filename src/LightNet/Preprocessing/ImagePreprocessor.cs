@@ -66,10 +66,7 @@ public sealed class ImagePreprocessor
     /// <exception cref="LightNetException">As for <see cref="For(Model)"/>.</exception>
     public static PreprocessOptions OptionsFor(Model model)
     {
-        if (model is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Model is null.");
-        }
+        ArgumentNullException.ThrowIfNull(model);
 
         PreprocessOptions options = PreprocessOptions.Torchvision;
         if (model.Metadata.TryGetValue(PresetKey, out string? preset) && !string.IsNullOrWhiteSpace(preset))
@@ -133,7 +130,8 @@ public sealed class ImagePreprocessor
     /// <returns>The image; dispose it.</returns>
     /// <exception cref="LightNetException"><see cref="ErrorCode.IOFailure"/> when the file cannot be opened; <see cref="ErrorCode.InvalidImage"/>
     /// naming the file when it is not a supported image, is damaged or exceeds the limits.</exception>
-    public Image<Rgb24> Decode(string path) => SafeImageDecoder.DecodeFile(path, Options.Limits, Options.AutoOrient);
+    public Image<Rgb24> Decode(string path) =>
+        SafeImageDecoder.DecodeFile(path ?? throw new ArgumentNullException(nameof(path)), Options.Limits, Options.AutoOrient);
 
     /// <summary>Decodes an image from a stream, from its current position to its end (the stream is not closed).</summary>
     /// <param name="stream">A readable stream.</param>
@@ -142,10 +140,7 @@ public sealed class ImagePreprocessor
     /// <exception cref="LightNetException">As for <see cref="Decode(string)"/>.</exception>
     public Image<Rgb24> Decode(Stream stream, string? sourceName = null)
     {
-        if (stream is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Image stream is null.");
-        }
+        ArgumentNullException.ThrowIfNull(stream);
 
         return SafeImageDecoder.DecodeStream(stream, Options.Limits, Options.AutoOrient, $"Image stream '{sourceName ?? "stream"}'");
     }
@@ -187,10 +182,7 @@ public sealed class ImagePreprocessor
     /// <exception cref="LightNetException">As for <see cref="Decode(string)"/>.</exception>
     public TensorBuffer Process(byte[] encoded, string? sourceName = null)
     {
-        if (encoded is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Image bytes are null.");
-        }
+        ArgumentNullException.ThrowIfNull(encoded);
 
         return Process(encoded.AsMemory(), sourceName);
     }
@@ -208,7 +200,7 @@ public sealed class ImagePreprocessor
 
     /// <summary>Preprocesses a decoded image into a new [1, ...] tensor. The image is used as it is (no EXIF orientation).</summary>
     /// <param name="image">The image; not modified.</param>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a null image.</exception>
+    /// <exception cref="ArgumentNullException">The image is null.</exception>
     public TensorBuffer Process(Image<Rgb24> image)
     {
         TensorBuffer t = CreateBuffer();
@@ -231,27 +223,28 @@ public sealed class ImagePreprocessor
     /// <summary>Decodes and preprocesses several image files into one [N, ...] tensor, in order.</summary>
     /// <param name="paths">One or more paths.</param>
     /// <exception cref="LightNetException">As for <see cref="Process(string)"/>; <see cref="ErrorCode.InvalidArgument"/> for an empty list.</exception>
-    public TensorBuffer Process(IReadOnlyList<string> paths) => Batch(paths, (p, t, i) => ProcessInto(p, t, i));
+    public TensorBuffer Process(IReadOnlyList<string> paths) => Batch(paths, nameof(paths), (p, t, i) => ProcessInto(p, t, i));
 
     /// <summary>Decodes and preprocesses several encoded images into one [N, ...] tensor, in order.</summary>
     /// <param name="encoded">One or more encoded images.</param>
     /// <exception cref="LightNetException">As for <see cref="Process(byte[], string?)"/>; <see cref="ErrorCode.InvalidArgument"/> for an empty list.</exception>
     public TensorBuffer Process(IReadOnlyList<byte[]> encoded) =>
-        Batch(encoded, (b, t, i) => ProcessInto((b ?? throw new LightNetException(ErrorCode.InvalidArgument, $"Image {i} of the batch is null.")).AsMemory(), t, i, $"batch item {i}"));
+        Batch(encoded, nameof(encoded), (b, t, i) => ProcessInto((b ?? throw new LightNetException(ErrorCode.InvalidArgument, $"Image {i} of the batch is null.")).AsMemory(), t, i, $"batch item {i}"));
 
     /// <summary>Preprocesses several decoded images into one [N, ...] tensor, in order.</summary>
     /// <param name="images">One or more images; not modified.</param>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty list or a null image.</exception>
-    public TensorBuffer Process(IReadOnlyList<Image<Rgb24>> images) => Batch(images, (img, t, i) => ProcessInto(img, t, i));
+    public TensorBuffer Process(IReadOnlyList<Image<Rgb24>> images) => Batch(images, nameof(images), (img, t, i) => ProcessInto(img, t, i));
 
     /// <summary>Preprocesses several raw frames (of any sizes) into one [N, ...] tensor, in order.</summary>
     /// <param name="frames">One or more frames.</param>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty list or an inconsistent frame.</exception>
-    public TensorBuffer Process(IReadOnlyList<RawImage> frames) => Batch(frames, (f, t, i) => ProcessInto(f, t, i));
+    public TensorBuffer Process(IReadOnlyList<RawImage> frames) => Batch(frames, nameof(frames), (f, t, i) => ProcessInto(f, t, i));
 
-    private TensorBuffer Batch<T>(IReadOnlyList<T> items, Action<T, TensorBuffer, int> each)
+    private TensorBuffer Batch<T>(IReadOnlyList<T> items, string name, Action<T, TensorBuffer, int> each)
     {
-        if (items is null || items.Count == 0)
+        ArgumentNullException.ThrowIfNull(items, name);
+        if (items.Count == 0)
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "A batch needs at least one image.");
         }
@@ -309,13 +302,11 @@ public sealed class ImagePreprocessor
     /// <param name="image">The image; not modified.</param>
     /// <param name="destination">A tensor of <see cref="TensorShape"/>'s shape (any batch size) and the options' element type.</param>
     /// <param name="batchIndex">Which image of the batch to overwrite.</param>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a null image or a mismatched destination.</exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a mismatched destination.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="image"/> or <paramref name="destination"/> is null.</exception>
     public void ProcessInto(Image<Rgb24> image, TensorBuffer destination, int batchIndex = 0)
     {
-        if (image is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Image is null.");
-        }
+        ArgumentNullException.ThrowIfNull(image);
 
         CheckTarget(destination, batchIndex);
         ProcessImage(image, destination, batchIndex);
@@ -347,6 +338,7 @@ public sealed class ImagePreprocessor
     public void ProcessInto(ReadOnlySpan<byte> pixels, int width, int height, int stride, RawPixelFormat format,
         TensorBuffer destination, int batchIndex = 0)
     {
+        ArgumentNullException.ThrowIfNull(destination);
         int bpp = RawImage.BytesPerPixel(format);
         if (stride == 0 && width is > 0 and <= int.MaxValue / 4)
         {
@@ -397,10 +389,7 @@ public sealed class ImagePreprocessor
 
     private void CheckTarget(TensorBuffer destination, int batchIndex)
     {
-        if (destination is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Destination tensor is null.");
-        }
+        ArgumentNullException.ThrowIfNull(destination);
 
         if (destination.ElementType != Options.ElementType)
         {

@@ -189,7 +189,7 @@ public sealed record PreprocessOptions
     /// <summary>The preset with the given name: "torchvision", "tensorflow", "caffe" or "inception" (case-insensitive).</summary>
     /// <param name="name">Preset name, as in <see cref="Zoo.ZooEntry.PreprocessingPreset"/>.</param>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an unknown name; the message lists the known ones.</exception>
-    public static PreprocessOptions ForPreset(string name) => (name ?? "").Trim().ToLowerInvariant() switch
+    public static PreprocessOptions ForPreset(string name) => (name ?? throw new ArgumentNullException(nameof(name))).Trim().ToLowerInvariant() switch
     {
         "torchvision" or "pytorch" or "imagenet" => Torchvision,
         "tensorflow" or "tf" => TensorFlow,

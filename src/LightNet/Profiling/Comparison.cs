@@ -10,9 +10,9 @@ namespace LightNet.Profiling;
 internal static class Comparison
 {
     public static ComparisonReport Run(IReadOnlyList<Model> models, IReadOnlyList<Backend> backends, ProfileOptions options, string? baseline,
-        IProgress<ProfileProgress>? progress, CancellationToken ct, ILogger? logger)
+        IProgress<ProfileProgress>? progress, CancellationToken ct)
     {
-        logger ??= NullLogger.Instance;
+        ILogger logger = Logging.For(options.LoggerFactory, typeof(Profiler).FullName!);
         if (models.Count == 0 || backends.Count == 0)
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "A comparison needs at least one model and one backend.");
@@ -52,7 +52,7 @@ internal static class Comparison
         int batch = options.BatchSize;
         foreach (Model model in models)
         {
-            cells.AddRange(CompareOne(model, available, baselineName, options, progress, ct, logger));
+            cells.AddRange(CompareOne(model, available, baselineName, options, progress, logger, ct));
         }
 
         return new ComparisonReport
@@ -69,7 +69,7 @@ internal static class Comparison
     }
 
     private static IEnumerable<ComparisonCell> CompareOne(Model model, List<Backend> backends, string baselineName, ProfileOptions options,
-        IProgress<ProfileProgress>? progress, CancellationToken ct, ILogger logger)
+        IProgress<ProfileProgress>? progress, ILogger logger, CancellationToken ct)
     {
         string name = Profiler.ModelName(model);
         var warnings = new List<string>();

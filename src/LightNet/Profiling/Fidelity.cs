@@ -48,6 +48,9 @@ internal static class Fidelity
 {
     public static IReadOnlyList<FidelityReport> Compare(Model model, Backend backend, Backend reference, ProfileOptions options, Model referenceModel)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(reference);
         options.ThrowIfInvalid();
         Dictionary<string, TensorBuffer> inputs = MeasurementInputs.Create(referenceModel, options, out _, []);
         IReadOnlyDictionary<string, TensorBuffer> expected, actual;

@@ -305,21 +305,13 @@ public sealed record LatencyStatistics
     /// <param name="numerator">The statistics of the numerator's samples (the baseline for a speed-up).</param>
     /// <param name="denominator">The statistics of the denominator's samples; its mean must be above 0.</param>
     /// <returns>The interval of the ratio of the means.</returns>
-    /// <exception cref="LightNetException">
-    /// <see cref="ErrorCode.InvalidArgument"/> when an argument is null or <paramref name="denominator"/>'s
-    /// mean is 0.
-    /// </exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when <paramref name="denominator"/>'s mean is 0.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="numerator"/> or <paramref name="denominator"/> is null.</exception>
     public static ConfidenceInterval RatioConfidenceInterval(LatencyStatistics numerator, LatencyStatistics denominator)
     {
-        if (numerator is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "numerator must not be null.");
-        }
+        ArgumentNullException.ThrowIfNull(numerator);
 
-        if (denominator is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "denominator must not be null.");
-        }
+        ArgumentNullException.ThrowIfNull(denominator);
 
         if (!(denominator.Mean > 0.0))
         {

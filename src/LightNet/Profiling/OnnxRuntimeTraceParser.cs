@@ -47,6 +47,7 @@ public static class OnnxRuntimeTraceParser
     /// not a JSON array of trace events (<see cref="ErrorCode.IOFailure"/>). The message names the file.</exception>
     public static OperatorProfile Parse(string traceJsonPath, int? skipFirstRuns = null)
     {
+        ArgumentNullException.ThrowIfNull(traceJsonPath);
         if (string.IsNullOrWhiteSpace(traceJsonPath))
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "Trace path is empty.");

@@ -6,6 +6,7 @@ using LightNet.Backends.OnnxRuntime;
 using LightNet.Onnx;
 using LightNet.Postprocessing;
 using LightNet.Preprocessing;
+using Microsoft.Extensions.Logging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -23,6 +24,7 @@ internal static class PipelineProfiler
     public static PipelineReport Measure(Model model, Backend backend, string imagePath, ImagePreprocessor? preprocessor,
         ProfileOptions? options, IProgress<ProfileProgress>? progress, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(imagePath);
         if (string.IsNullOrWhiteSpace(imagePath))
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "Image path is empty.");
@@ -39,10 +41,7 @@ internal static class PipelineProfiler
         ProfileOptions? options, IProgress<ProfileProgress>? progress, CancellationToken ct)
     {
         CheckModelAndBackend(model, backend);
-        if (imageBytes is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Image bytes are null.");
-        }
+        ArgumentNullException.ThrowIfNull(imageBytes);
 
         options ??= ProfileOptions.Default;
         options.ThrowIfInvalid();
@@ -66,6 +65,8 @@ internal static class PipelineProfiler
 
         var warnings = new List<string>();
         string modelName = Profiler.ModelName(model);
+        ILogger logger = Logging.For(options.LoggerFactory, typeof(Profiler).FullName!);
+        logger.LogInformation("Profiling the pipeline of {Model} on {Backend} with {Image} ({Width}x{Height})", modelName, backend.Name, name, width, height);
 
         progress?.Report(new ProfileProgress(ProfilePhase.Loading, 0, 1, TimeSpan.Zero));
         long t0 = Stopwatch.GetTimestamp();
@@ -96,6 +97,7 @@ internal static class PipelineProfiler
 
         LatencyStatistics total = LatencyStatistics.FromSamples(CollectionsMarshal.AsSpan(samples.Total));
         Profiler.Warn(total, options, loop.CutByMaxTime, warnings, warmup, Profiler.FindChangePoint(samples.Total, options));
+        logger.LogInformation("{Model} pipeline on {Backend}: median {Median:F3} ms over {Runs} runs", modelName, backend.Name, total.Median, total.Count);
         progress?.Report(new ProfileProgress(ProfilePhase.Completed, samples.Count, samples.Count, TimeSpan.Zero));
 
         return new PipelineReport
@@ -128,15 +130,8 @@ internal static class PipelineProfiler
 
     private static void CheckModelAndBackend(Model model, Backend backend)
     {
-        if (model is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Model is null.");
-        }
-
-        if (backend is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Backend is null.");
-        }
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(backend);
     }
 
     private static byte[] ReadImage(string path, ImageLimits limits)

@@ -132,6 +132,9 @@ public sealed record ProfileOptions
     /// <summary>How an isolated session's worker is started and watched; null for the defaults.</summary>
     public Isolation.IsolationSettings? IsolationSettings { get; init; }
 
+    /// <summary>Where measurements log each phase (and the sessions they create, through <see cref="ToInferenceOptions"/>); null logs nothing.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
+
     /// <summary>
     /// The session options a measurement with these options creates every backend session with: <see cref="Threads"/>,
     /// and the values of the model's symbolic dimensions that the measured input shapes fix (<see cref="InputShapes"/>,
@@ -140,7 +143,7 @@ public sealed record ProfileOptions
     /// </summary>
     /// <param name="dimensionValues">dim_param name → value, as read off the resolved input shapes; null or empty for none.</param>
     /// <param name="perOperatorProfiling">Whether the session records per-operator times.</param>
-    /// <returns>New session options; the graph optimisation level is the default.</returns>
+    /// <returns>New session options (with this <see cref="LoggerFactory"/>); the graph optimisation level is the default.</returns>
     public InferenceOptions ToInferenceOptions(IReadOnlyDictionary<string, long>? dimensionValues = null, bool perOperatorProfiling = false) => new()
     {
         Threads = Threads,
@@ -148,6 +151,7 @@ public sealed record ProfileOptions
         PerOperatorProfiling = perOperatorProfiling,
         Isolation = Isolation,
         IsolationSettings = IsolationSettings,
+        LoggerFactory = LoggerFactory,
     };
 
     /// <summary>Every problem with these options at once (empty when valid).</summary>

@@ -227,20 +227,24 @@ public sealed record LatencySummary
 
     /// <summary>Builds the summary from full statistics.</summary>
     /// <param name="s">The statistics.</param>
-    public static LatencySummary From(LatencyStatistics s) => new()
+    public static LatencySummary From(LatencyStatistics s)
     {
-        Count = s.Count,
-        Mean = s.Mean,
-        Median = s.Median,
-        P90 = s.P90,
-        P95 = s.P95,
-        P99 = s.P99,
-        Min = s.Min,
-        Max = s.Max,
-        StandardDeviation = s.StandardDeviation,
-        MeanCi = s.MeanConfidenceInterval,
-        MedianCi = s.MedianConfidenceInterval,
-    };
+        ArgumentNullException.ThrowIfNull(s);
+        return new LatencySummary
+        {
+            Count = s.Count,
+            Mean = s.Mean,
+            Median = s.Median,
+            P90 = s.P90,
+            P95 = s.P95,
+            P99 = s.P99,
+            Min = s.Min,
+            Max = s.Max,
+            StandardDeviation = s.StandardDeviation,
+            MeanCi = s.MeanConfidenceInterval,
+            MedianCi = s.MedianConfidenceInterval,
+        };
+    }
 }
 
 /// <summary>Process memory around a measurement.</summary>

@@ -27,19 +27,21 @@ public static class Profiler
     /// <param name="options">How to measure; null for <see cref="ProfileOptions.Default"/>.</param>
     /// <param name="progress">Receives the phase and run count; may be null.</param>
     /// <param name="cancellationToken">Stops the measurement within one run.</param>
-    /// <param name="logger">Logs each phase; null for none.</param>
-    /// <returns>The report.</returns>
+    /// <returns>The report. Each phase is logged to <see cref="ProfileOptions.LoggerFactory"/>.</returns>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> listing every problem with the options,
     /// <see cref="ErrorCode.BackendUnavailable"/> with the reason, <see cref="ErrorCode.MissingDimension"/> listing the dynamic
     /// dimensions without a value, or the backend's errors.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="backend"/> is null.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public static ProfileReport Measure(Model model, Backend backend, ProfileOptions? options = null,
-        IProgress<ProfileProgress>? progress = null, CancellationToken cancellationToken = default, ILogger? logger = null)
+        IProgress<ProfileProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        logger ??= NullLogger.Instance;
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(backend);
         var warnings = new List<string>();
         MeasurementSetup setup = MeasurementSetup.Create(model, backend, options, warnings);
         options = setup.Options;
+        ILogger logger = Logging.For(options.LoggerFactory, typeof(Profiler).FullName!);
         string name = ModelName(model);
         Dictionary<string, TensorBuffer> inputs = setup.Inputs;
         ModelInfo? info = setup.Info;
@@ -119,12 +121,16 @@ public static class Profiler
     /// <param name="options">How to measure.</param>
     /// <param name="progress">Progress; may be null.</param>
     /// <param name="cancellationToken">Stops the measurement within one run.</param>
-    /// <param name="logger">Logs each phase.</param>
     /// <returns>The report.</returns>
     /// <exception cref="LightNetException">As for <see cref="Measure"/>.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="backend"/> is null.</exception>
     public static Task<ProfileReport> MeasureAsync(Model model, Backend backend, ProfileOptions? options = null,
-        IProgress<ProfileProgress>? progress = null, CancellationToken cancellationToken = default, ILogger? logger = null) =>
-        Task.Run(() => Measure(model, backend, options, progress, cancellationToken, logger), cancellationToken);
+        IProgress<ProfileProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(backend);
+        return Task.Run(() => Measure(model, backend, options, progress, cancellationToken), cancellationToken);
+    }
 
     /// <summary>
     /// Measures every model on every available backend with interleaved runs and reports each backend's speed-up
@@ -136,18 +142,17 @@ public static class Profiler
     /// <param name="baseline">The backend whose speed is 1; null for the first available backend.</param>
     /// <param name="progress">Progress; may be null.</param>
     /// <param name="cancellationToken">Stops within one run.</param>
-    /// <param name="logger">Logs each phase.</param>
-    /// <returns>The comparison.</returns>
+    /// <returns>The comparison. Each phase is logged to <see cref="ProfileOptions.LoggerFactory"/>.</returns>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for bad options or a baseline that is not available;
     /// <see cref="ErrorCode.BackendUnavailable"/> when no backend can run.</exception>
     public static ComparisonReport Compare(IReadOnlyList<Model> models, IReadOnlyList<Backend> backends, ProfileOptions? options = null,
-        string? baseline = null, IProgress<ProfileProgress>? progress = null, CancellationToken cancellationToken = default, ILogger? logger = null)
+        string? baseline = null, IProgress<ProfileProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(backends);
         options ??= ProfileOptions.Default;
         options.ThrowIfInvalid();
-        return Comparison.Run(models, backends, options, baseline, progress, cancellationToken, logger);
+        return Comparison.Run(models, backends, options, baseline, progress, cancellationToken);
     }
 
     /// <summary>
@@ -178,10 +183,11 @@ public static class Profiler
     /// <param name="progress">Receives the phase and run count; may be null.</param>
     /// <param name="cancellationToken">Stops the measurement within one run.</param>
     /// <returns>Per-stage and total latency, and the top-5 classes of the last run.</returns>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a null or empty argument, bad options or a model
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty image path, bad options or a model
     /// that does not match the preprocessor; <see cref="ErrorCode.IOFailure"/> when the file cannot be read;
     /// <see cref="ErrorCode.InvalidImage"/> naming the file when it is not a usable image; <see cref="ErrorCode.BackendUnavailable"/>
     /// with the reason; the backend's errors.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/>, <paramref name="backend"/> or <paramref name="imagePath"/> is null.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public static PipelineReport MeasurePipeline(Model model, Backend backend, string imagePath, Preprocessing.ImagePreprocessor? preprocessor = null,
         ProfileOptions? options = null, IProgress<ProfileProgress>? progress = null, CancellationToken cancellationToken = default) =>
@@ -198,6 +204,7 @@ public static class Profiler
     /// <param name="cancellationToken">Stops the measurement within one run.</param>
     /// <returns>Per-stage and total latency, and the top-5 classes of the last run.</returns>
     /// <exception cref="LightNetException">As for the file overload, without <see cref="ErrorCode.IOFailure"/>.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/>, <paramref name="backend"/> or <paramref name="imageBytes"/> is null.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public static PipelineReport MeasurePipeline(Model model, Backend backend, byte[] imageBytes, Preprocessing.ImagePreprocessor? preprocessor = null,
         ProfileOptions? options = null, IProgress<ProfileProgress>? progress = null, CancellationToken cancellationToken = default) =>

@@ -72,6 +72,8 @@ internal static class Sustained
     public static SustainedSummary Measure(Model model, Backend backend, double seconds, ProfileOptions? options, double intervalSeconds,
         IProgress<ProfileProgress>? progress, CancellationToken ct, string sensorRoot = "/")
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(backend);
         if (!(seconds > 0) || !double.IsFinite(seconds) || seconds > 24 * 3600)
         {
             throw new LightNetException(ErrorCode.InvalidArgument, $"A sustained run lasts more than 0 and at most 86400 seconds, not {seconds}.");

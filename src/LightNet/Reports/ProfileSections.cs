@@ -144,14 +144,22 @@ public static class ProfileSections
     /// <summary>The sections after the main figures, in order: warm-up, and when measured cold start, sustained run and load.</summary>
     /// <param name="r">The report.</param>
     /// <returns>The sections present in the report.</returns>
-    public static IEnumerable<ReportSection> Extras(ProfileReport r) =>
-        new[] { Warmup(r), ColdStart(r), Sustained(r), Load(r) }.OfType<ReportSection>();
+    /// <exception cref="ArgumentNullException"><paramref name="r"/> is null.</exception>
+    public static IEnumerable<ReportSection> Extras(ProfileReport r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return new[] { Warmup(r), ColdStart(r), Sustained(r), Load(r) }.OfType<ReportSection>();
+    }
 
     /// <summary>Every warning of the report: its own, then those of its sustained and load parts, prefixed with the part's name.</summary>
     /// <param name="r">The report.</param>
     /// <returns>The warnings, in that order.</returns>
-    public static IReadOnlyList<string> AllWarnings(ProfileReport r) =>
-        [.. r.Warnings ?? [], .. (r.Sustained?.Warnings ?? []).Select(w => "Sustained run: " + w), .. (r.Load?.Warnings ?? []).Select(w => "Load: " + w)];
+    /// <exception cref="ArgumentNullException"><paramref name="r"/> is null.</exception>
+    public static IReadOnlyList<string> AllWarnings(ProfileReport r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return [.. r.Warnings ?? [], .. (r.Sustained?.Warnings ?? []).Select(w => "Sustained run: " + w), .. (r.Load?.Warnings ?? []).Select(w => "Load: " + w)];
+    }
 
     internal static string Ms(double value) => ReportMarkdown.Fixed(value, "F3");
 

@@ -61,6 +61,24 @@ public static class ReportCsv
     /// <see cref="ErrorCode.IOFailure"/> naming the path when the file cannot be written.</exception>
     public static void Write(IEnumerable<ProfileReport> reports, string path) => ReportJson.WriteText(Format(reports), path);
 
+    /// <summary>Formats one report as CSV text: the header row and the report's row.</summary>
+    /// <param name="report">The report.</param>
+    /// <returns>The CSV text; both lines end with <c>"\n"</c>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="report"/> is null.</exception>
+    public static string Format(ProfileReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return Format([report]);
+    }
+
+    /// <summary>Writes one report to a CSV file atomically (the header row and the report's row).</summary>
+    /// <param name="report">The report.</param>
+    /// <param name="path">Destination path; an existing file is replaced only once the new one is complete.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="report"/> is null.</exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty path,
+    /// <see cref="ErrorCode.IOFailure"/> naming the path when the file cannot be written.</exception>
+    public static void Write(ProfileReport report, string path) => ReportJson.WriteText(Format(report), path);
+
     /// <summary>The timeline CSV's column names, in order (<see cref="FormatTimeline"/>); <c>cpuMHz</c> is the mean over the cores.</summary>
     public static IReadOnlyList<string> TimelineColumns { get; } = ["tSeconds", "runs", "medianMs", "p90Ms", "cpuMHz", "temperatureC", "watts"];
 

@@ -55,19 +55,33 @@ public static class ReportJson
     /// <param name="report">The report.</param>
     /// <returns>The JSON text, with <c>"\n"</c> line ends.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="report"/> is null.</exception>
-    public static string Serialize(ProfileReport report)
+    public static string Format(ProfileReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
         return JsonSerializer.Serialize(report, ReportInfo);
     }
 
+    /// <summary>The former name of <see cref="Format(ProfileReport)"/>.</summary>
+    /// <param name="report">The report.</param>
+    /// <returns>The JSON text.</returns>
+    [Obsolete("Use ReportJson.Format.")]
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public static string Serialize(ProfileReport report) => Format(report);
+
+    /// <summary>The former name of <see cref="Parse(string)"/>.</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <returns>The report.</returns>
+    [Obsolete("Use ReportJson.Parse.")]
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public static ProfileReport Deserialize(string json) => Parse(json);
+
     /// <summary>Reads one report from JSON text.</summary>
-    /// <param name="json">JSON text as <see cref="Serialize"/> writes it.</param>
+    /// <param name="json">JSON text as <see cref="Format(ProfileReport)"/> writes it.</param>
     /// <returns>The report.</returns>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when the text is not valid JSON (the message
     /// gives the line and position), is not a profile report, misses required fields or has a schema whose major version
     /// this LightNet does not know.</exception>
-    public static ProfileReport Deserialize(string json)
+    public static ProfileReport Parse(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
         return ParseReport(json, TextSource);
@@ -82,11 +96,11 @@ public static class ReportJson
     public static void Write(ProfileReport report, string path)
     {
         ArgumentNullException.ThrowIfNull(report);
-        WriteText(Serialize(report), path);
+        WriteText(Format(report), path);
     }
 
     /// <summary>Reads one report from a JSON file.</summary>
-    /// <param name="path">The file, as <see cref="Write"/> writes it.</param>
+    /// <param name="path">The file, as <see cref="Write(ProfileReport, string)"/> writes it.</param>
     /// <returns>The report.</returns>
     /// <exception cref="LightNetException"><see cref="ErrorCode.IOFailure"/> when the file is missing or unreadable;
     /// <see cref="ErrorCode.InvalidArgument"/> for an empty path, or naming the file when it is not valid JSON (with the line
@@ -96,58 +110,46 @@ public static class ReportJson
     /// <summary>Serializes an end-to-end pipeline report (schema <c>lightnet.pipeline/1</c>) to indented JSON.</summary>
     /// <param name="report">The report.</param>
     /// <returns>The JSON text, with <c>"\n"</c> line ends.</returns>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when <paramref name="report"/> is null.</exception>
-    public static string SerializePipeline(PipelineReport report)
+    /// <exception cref="ArgumentNullException"><paramref name="report"/> is null.</exception>
+    public static string Format(PipelineReport report)
     {
-        if (report is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Pipeline report is null.");
-        }
-
+        ArgumentNullException.ThrowIfNull(report);
         return JsonSerializer.Serialize(report, PipelineInfo);
     }
 
-    /// <summary>Reads a pipeline report from JSON text as <see cref="SerializePipeline"/> writes it.</summary>
+    /// <summary>Reads a pipeline report from JSON text as <see cref="Format(PipelineReport)"/> writes it.</summary>
     /// <param name="json">The JSON text.</param>
     /// <returns>The report.</returns>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when the text is null, not valid JSON or not a
+    /// <exception cref="ArgumentNullException"><paramref name="json"/> is null.</exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when the text is not valid JSON or not a
     /// pipeline report.</exception>
-    public static PipelineReport DeserializePipeline(string json)
+    public static PipelineReport ParsePipeline(string json)
     {
-        if (json is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "JSON text is null.");
-        }
-
-        try
-        {
-            PipelineReport? report = JsonSerializer.Deserialize(json, PipelineInfo);
-            if (report is null || !report.Schema.StartsWith("lightnet.pipeline/", StringComparison.Ordinal))
-            {
-                throw new LightNetException(ErrorCode.InvalidArgument, $"The JSON text is not a pipeline report (schema '{report?.Schema}').");
-            }
-
-            return report;
-        }
-        catch (JsonException e)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, $"The JSON text is not a valid pipeline report: {e.Message}", e);
-        }
+        ArgumentNullException.ThrowIfNull(json);
+        return ParsePipeline(json, TextSource);
     }
 
     /// <summary>Writes a pipeline report to a JSON file atomically (a temporary file in the same folder, then a rename).</summary>
     /// <param name="report">The report.</param>
     /// <param name="path">Destination path.</param>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a null report or an empty path,
+    /// <exception cref="ArgumentNullException"><paramref name="report"/> is null.</exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty path,
     /// <see cref="ErrorCode.IOFailure"/> naming the path when the file cannot be written.</exception>
-    public static void WritePipeline(PipelineReport report, string path) => WriteText(SerializePipeline(report), path);
+    public static void Write(PipelineReport report, string path) => WriteText(Format(report), path);
+
+    /// <summary>Reads a pipeline report from a file as <see cref="Write(PipelineReport, string)"/> writes it.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The report.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.IOFailure"/> when the file is missing or unreadable;
+    /// <see cref="ErrorCode.InvalidArgument"/> for an empty path, or naming the file when it is not a pipeline report.</exception>
+    public static PipelineReport ReadPipeline(string path) => ParsePipeline(ReadText(path), $"'{path}'");
 
     /// <summary>Serializes many reports to an indented results file: <c>{ "schema": "lightnet.results/1", "reports": [...] }</c>.</summary>
     /// <param name="reports">The reports, in the order they should appear.</param>
     /// <returns>The JSON text, with <c>"\n"</c> line ends.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="reports"/> is null.</exception>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when one of the reports is null.</exception>
-    public static string SerializeMany(IReadOnlyList<ProfileReport> reports)
+    public static string Format(IReadOnlyList<ProfileReport> reports)
     {
         ArgumentNullException.ThrowIfNull(reports);
         for (int i = 0; i < reports.Count; i++)
@@ -162,7 +164,7 @@ public static class ReportJson
     }
 
     /// <summary>
-    /// Reads many reports from JSON text: a results file as <see cref="SerializeMany"/> writes it, or a single report
+    /// Reads many reports from JSON text: a results file as <see cref="Format(IReadOnlyList{ProfileReport})"/> writes it, or a single report
     /// (read as a list of one).
     /// </summary>
     /// <param name="json">The JSON text.</param>
@@ -170,7 +172,7 @@ public static class ReportJson
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when the text is not valid JSON (with the line
     /// and position), is neither a results file nor a report, or has a schema whose major version this LightNet does not
     /// know (the message names the report's index).</exception>
-    public static IReadOnlyList<ProfileReport> DeserializeMany(string json)
+    public static IReadOnlyList<ProfileReport> ParseMany(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
         return ParseMany(json, TextSource);
@@ -182,15 +184,33 @@ public static class ReportJson
     /// <exception cref="ArgumentNullException"><paramref name="reports"/> is null.</exception>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty path or a null report,
     /// <see cref="ErrorCode.IOFailure"/> naming the path when the file cannot be written.</exception>
-    public static void WriteMany(IReadOnlyList<ProfileReport> reports, string path) => WriteText(SerializeMany(reports), path);
+    public static void Write(IReadOnlyList<ProfileReport> reports, string path) => WriteText(Format(reports), path);
 
-    /// <summary>Reads many reports from a file: a results file as <see cref="WriteMany"/> writes it, or a single report.</summary>
+    /// <summary>Reads many reports from a file: a results file as <see cref="Write(IReadOnlyList{ProfileReport}, string)"/> writes it, or a single report.</summary>
     /// <param name="path">The file.</param>
     /// <returns>The reports, in file order.</returns>
     /// <exception cref="LightNetException"><see cref="ErrorCode.IOFailure"/> when the file is missing or unreadable;
     /// <see cref="ErrorCode.InvalidArgument"/> for an empty path, or naming the file when it is not valid JSON (with the line
     /// and position), not a results file or report, or has a schema whose major version this LightNet does not know.</exception>
     public static IReadOnlyList<ProfileReport> ReadMany(string path) => ParseMany(ReadText(path), $"'{path}'");
+
+    private static PipelineReport ParsePipeline(string json, string source)
+    {
+        try
+        {
+            PipelineReport? report = JsonSerializer.Deserialize(json, PipelineInfo);
+            if (report is null || !report.Schema.StartsWith("lightnet.pipeline/", StringComparison.Ordinal))
+            {
+                throw new LightNetException(ErrorCode.InvalidArgument, $"{Capitalize(source)} is not a pipeline report (schema '{report?.Schema}').");
+            }
+
+            return report;
+        }
+        catch (JsonException e)
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, $"{Capitalize(source)} is not a valid pipeline report: {e.Message}", e);
+        }
+    }
 
     private static ProfileReport ParseReport(string json, string source)
     {
@@ -337,6 +357,7 @@ public static class ReportJson
 
     internal static void WriteText(string text, string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         if (string.IsNullOrWhiteSpace(path))
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "Report path is empty.");
@@ -348,6 +369,7 @@ public static class ReportJson
 
     internal static string ReadText(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         if (string.IsNullOrWhiteSpace(path))
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "Report path is empty.");

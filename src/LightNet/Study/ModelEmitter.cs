@@ -33,8 +33,8 @@ public static class ModelEmitter
     public static DeploymentManifest Emit(StudyResults results, Candidate choice, string folder, string? modelsFolder = null,
         string? pretrainedCache = null, CancellationToken cancellationToken = default)
     {
-        StudyJson.NotNull(results, "Study results");
-        StudyJson.NotNull(choice, "Candidate");
+        ArgumentNullException.ThrowIfNull(results);
+        ArgumentNullException.ThrowIfNull(choice);
         StudyCell cell = results.Cell(choice.Model, choice.Backend, choice.Precision) is { Report: not null, Error: null } c ? c
             : throw new LightNetException(ErrorCode.InvalidArgument, $"{choice} is not a measured cell of the study.");
         StudyModel model = results.Models.First(m => m.Name == choice.Model);

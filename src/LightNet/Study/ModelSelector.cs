@@ -147,11 +147,11 @@ public static class ModelSelector
     /// <param name="constraints">The limits; null for none.</param>
     /// <returns>The recommendation, with every candidate's verdict. When nothing meets the limits, <see cref="Recommendation.Best"/> is null
     /// and <see cref="Recommendation.Closest"/> names the nearest miss.</returns>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for null results, invalid limits, or results without a
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for invalid limits, or results without a
     /// single measured cell.</exception>
     public static Recommendation Recommend(StudyResults results, SelectionConstraints? constraints = null)
     {
-        StudyJson.NotNull(results, "Study results");
+        ArgumentNullException.ThrowIfNull(results);
         constraints ??= SelectionConstraints.None;
         IReadOnlyList<string> problems = constraints.Validate();
         if (problems.Count > 0)

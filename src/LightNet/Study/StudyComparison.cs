@@ -63,13 +63,12 @@ public sealed record StudyComparison
     /// <param name="current">The new results.</param>
     /// <param name="threshold">Smallest relative change reported (0 to 1; default 5 %).</param>
     /// <returns>The comparison.</returns>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for null results or a threshold outside [0, 1).</exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a threshold outside [0, 1).</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="old"/> or <paramref name="current"/> is null.</exception>
     public static StudyComparison Compare(StudyResults old, StudyResults current, double threshold = 0.05)
     {
-        if (old is null || current is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "Both study results are needed for a comparison.");
-        }
+        ArgumentNullException.ThrowIfNull(old);
+        ArgumentNullException.ThrowIfNull(current);
 
         if (!(threshold >= 0 && threshold < 1))
         {

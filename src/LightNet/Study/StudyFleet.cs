@@ -84,7 +84,7 @@ public sealed record FleetCell(string Model, string Backend, Precision Precision
 /// </example>
 public static class StudyFleet
 {
-    private static readonly JsonTypeInfo<FleetResults> Info = StudyJson.Info<FleetResults>();
+    internal static readonly JsonTypeInfo<FleetResults> Info = StudyJson.Info<FleetResults>();
 
     /// <summary>Merges the studies of several devices.</summary>
     /// <param name="devices">Each device's name and study; at least two, names distinct.</param>
@@ -99,7 +99,8 @@ public static class StudyFleet
     public static FleetResults Merge(IReadOnlyList<(string Name, StudyResults Results)> devices, SelectionConstraints? constraints = null,
         bool allowIncompatible = false, IReadOnlyList<string>? sources = null)
     {
-        if (devices is null || devices.Count < 2)
+        ArgumentNullException.ThrowIfNull(devices);
+        if (devices.Count < 2)
         {
             throw new LightNetException(ErrorCode.InvalidArgument, $"A fleet needs the studies of at least two devices, not {devices?.Count ?? 0}.");
         }
@@ -194,7 +195,7 @@ public static class StudyFleet
     /// <returns>The cells, in the first device's model order.</returns>
     public static IReadOnlyList<FleetCell> Cells(FleetResults fleet)
     {
-        StudyJson.NotNull(fleet, "Fleet");
+        ArgumentNullException.ThrowIfNull(fleet);
         var keys = fleet.Devices.SelectMany(d => d.Results.Cells).Where(c => StudyComparison.Measured(c) is not null)
             .Select(c => (c.Model, c.Backend, c.Precision)).Distinct().ToList();
         var order = fleet.Devices.SelectMany(d => d.Results.Models.Select(m => m.Name)).Distinct().ToList();
@@ -228,11 +229,6 @@ public static class StudyFleet
 
         return cells;
     }
-
-    /// <summary>Serializes a fleet to indented JSON.</summary>
-    /// <param name="fleet">The fleet.</param>
-    /// <returns>The JSON text.</returns>
-    public static string Serialize(FleetResults fleet) => JsonSerializer.Serialize(StudyJson.NotNull(fleet, "Fleet"), Info);
 
     /// <summary>Reads a fleet from a file.</summary>
     /// <param name="path">A fleet's results.json.</param>
@@ -284,10 +280,10 @@ public static class StudyFleet
     /// <exception cref="LightNetException"><see cref="ErrorCode.IOFailure"/> naming a file that cannot be written.</exception>
     public static IReadOnlyList<string> Write(FleetResults fleet, string folder)
     {
-        StudyJson.NotNull(fleet, "Fleet");
+        ArgumentNullException.ThrowIfNull(fleet);
         StudyReport.EnsureWritable(folder);
         string json = Path.Combine(folder, StudyReport.JsonFile), md = Path.Combine(folder, StudyReport.MarkdownFile), html = Path.Combine(folder, StudyReport.HtmlFile);
-        ReportJson.WriteText(Serialize(fleet), json);
+        ReportJson.WriteText(StudyJson.Format(fleet), json);
         List<StudyTable> tables = Tables(fleet);
         var text = new StringBuilder("# LightNet fleet study\n\n");
         text.Append(ReportMarkdown.Inline(Intro(fleet))).Append("\n\n");

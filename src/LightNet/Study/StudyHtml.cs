@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using LightNet.Backends;
+using LightNet.Reports;
 
 namespace LightNet.Study;
 
@@ -19,14 +20,24 @@ namespace LightNet.Study;
 /// </remarks>
 public static class StudyHtml
 {
+    /// <summary>Writes <see cref="Format"/>'s text to a file atomically (a temporary file in the same folder, then a rename).</summary>
+    /// <param name="results">The results.</param>
+    /// <param name="path">Destination path.</param>
+    /// <param name="comparison">A comparison with an earlier study, or null.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="results"/> is null.</exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty path;
+    /// <see cref="ErrorCode.IOFailure"/> naming the path when it cannot be written.</exception>
+    public static void Write(StudyResults results, string path, StudyComparison? comparison = null) =>
+        ReportJson.WriteText(Format(results, comparison), path);
+
     /// <summary>Formats the page.</summary>
     /// <param name="results">The results.</param>
     /// <param name="comparison">A comparison with an earlier study, or null.</param>
     /// <returns>The HTML text.</returns>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when <paramref name="results"/> is null.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="results"/> is null.</exception>
     public static string Format(StudyResults results, StudyComparison? comparison = null)
     {
-        StudyJson.NotNull(results, "Study results");
+        ArgumentNullException.ThrowIfNull(results);
         List<StudyTable> tables = StudyTables.Build(results, comparison);
         Dictionary<string, ISvgChart> charts = Charts(results).ToDictionary(c => c.Id);
         StringBuilder html = Head("LightNet study — " + results.Environment.CpuModel);

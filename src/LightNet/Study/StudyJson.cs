@@ -18,29 +18,52 @@ public static class StudyJson
     /// <summary>Serializes results to indented JSON.</summary>
     /// <param name="results">The results.</param>
     /// <returns>The JSON text, with <c>"\n"</c> line ends.</returns>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when <paramref name="results"/> is null.</exception>
-    public static string Serialize(StudyResults results) => JsonSerializer.Serialize(NotNull(results, "Study results"), ResultsInfo);
+    /// <exception cref="ArgumentNullException"><paramref name="results"/> is null.</exception>
+    public static string Format(StudyResults results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        return JsonSerializer.Serialize(results, ResultsInfo);
+    }
 
     /// <summary>Serializes a recommendation (with every candidate's verdict) to indented JSON.</summary>
     /// <param name="recommendation">The recommendation.</param>
     /// <returns>The JSON text, with <c>"\n"</c> line ends.</returns>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when <paramref name="recommendation"/> is null.</exception>
-    public static string SerializeRecommendation(Recommendation recommendation) =>
-        JsonSerializer.Serialize(NotNull(recommendation, "Recommendation"), (JsonTypeInfo<Recommendation>)Options.GetTypeInfo(typeof(Recommendation)));
+    /// <exception cref="ArgumentNullException"><paramref name="recommendation"/> is null.</exception>
+    public static string Format(Recommendation recommendation)
+    {
+        ArgumentNullException.ThrowIfNull(recommendation);
+        return JsonSerializer.Serialize(recommendation, (JsonTypeInfo<Recommendation>)Options.GetTypeInfo(typeof(Recommendation)));
+    }
+
+    /// <summary>Serializes a fleet (every device's study, merged) to indented JSON.</summary>
+    /// <param name="fleet">The fleet.</param>
+    /// <returns>The JSON text, with <c>"\n"</c> line ends.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="fleet"/> is null.</exception>
+    public static string Format(FleetResults fleet)
+    {
+        ArgumentNullException.ThrowIfNull(fleet);
+        return JsonSerializer.Serialize(fleet, StudyFleet.Info);
+    }
 
     /// <summary>Reads results from JSON text.</summary>
-    /// <param name="json">The text, as <see cref="Serialize"/> writes it.</param>
+    /// <param name="json">The text, as <see cref="Format(StudyResults)"/> writes it.</param>
     /// <returns>The results.</returns>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when the text is null, not valid JSON (with the line and
+    /// <exception cref="ArgumentNullException"><paramref name="json"/> is null.</exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when the text is not valid JSON (with the line and
     /// position), not study results, or of a schema version this LightNet does not read.</exception>
-    public static StudyResults Deserialize(string json) => Parse(NotNull(json, "JSON text"), "the JSON text");
+    public static StudyResults Parse(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        return Parse(json, "the JSON text");
+    }
 
     /// <summary>Writes results to a file atomically (a temporary file in the same folder, then a rename).</summary>
     /// <param name="results">The results.</param>
     /// <param name="path">Destination path.</param>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for null results or an empty path;
+    /// <exception cref="ArgumentNullException"><paramref name="results"/> is null.</exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty path;
     /// <see cref="ErrorCode.IOFailure"/> naming the path when it cannot be written.</exception>
-    public static void Write(StudyResults results, string path) => ReportJson.WriteText(Serialize(results), path);
+    public static void Write(StudyResults results, string path) => ReportJson.WriteText(Format(results), path);
 
     /// <summary>Reads results from a file.</summary>
     /// <param name="path">The file, as <see cref="Write"/> writes it.</param>
@@ -49,9 +72,6 @@ public static class StudyJson
     /// <see cref="ErrorCode.InvalidArgument"/> naming the file when it is not valid JSON, not study results (a profile report or a
     /// comparison, say), or of another major schema version.</exception>
     public static StudyResults Read(string path) => Parse(ReportJson.ReadText(path), $"'{path}'");
-
-    internal static T NotNull<T>(T? value, string what) where T : class =>
-        value ?? throw new LightNetException(ErrorCode.InvalidArgument, $"{what} is null.");
 
     private static StudyResults Parse(string json, string source) => Parse(json, source, ResultsInfo, StudyResults.CurrentSchema, "study results file");
 

@@ -6,14 +6,24 @@ namespace LightNet.Study;
 /// <summary>The study as GitHub-flavoured Markdown (<c>summary.md</c>): the same tables as the HTML page, without the charts.</summary>
 public static class StudyMarkdown
 {
+    /// <summary>Writes <see cref="Format"/>'s text to a file atomically (a temporary file in the same folder, then a rename).</summary>
+    /// <param name="results">The results.</param>
+    /// <param name="path">Destination path.</param>
+    /// <param name="comparison">A comparison with an earlier study, or null.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="results"/> is null.</exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty path;
+    /// <see cref="ErrorCode.IOFailure"/> naming the path when it cannot be written.</exception>
+    public static void Write(StudyResults results, string path, StudyComparison? comparison = null) =>
+        ReportJson.WriteText(Format(results, comparison), path);
+
     /// <summary>Formats the study.</summary>
     /// <param name="results">The results.</param>
     /// <param name="comparison">A comparison with an earlier study, or null.</param>
     /// <returns>The Markdown text, with <c>"\n"</c> line ends.</returns>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when <paramref name="results"/> is null.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="results"/> is null.</exception>
     public static string Format(StudyResults results, StudyComparison? comparison = null)
     {
-        StudyJson.NotNull(results, "Study results");
+        ArgumentNullException.ThrowIfNull(results);
         var md = new StringBuilder();
         md.Append("# LightNet study\n\n");
         md.Append("**Environment:** ").Append(ReportMarkdown.Inline(ReportMarkdown.EnvironmentLine(results.Environment))).Append("\n\n");

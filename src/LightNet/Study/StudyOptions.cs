@@ -104,6 +104,9 @@ public sealed record StudyOptions
     /// (<c>recommend --emit</c> then makes the variant again and checks its SHA-256).</summary>
     public string? ModelsFolder { get; init; }
 
+    /// <summary>Where the study logs each step (and the measurements, compressions and sessions it makes); null logs nothing.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory? LoggerFactory { get; init; }
+
     /// <summary>The default download cache of pretrained files: <c>LIGHTNET_CACHE</c> when set, else <c>~/.cache/lightnet/models</c>.</summary>
     public static string DefaultPretrainedCache =>
         Environment.GetEnvironmentVariable("LIGHTNET_CACHE") is { Length: > 0 } cache ? cache

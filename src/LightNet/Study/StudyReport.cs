@@ -21,6 +21,7 @@ public static class StudyReport
     /// <see cref="ErrorCode.IOFailure"/> naming the folder when it cannot be created or written.</exception>
     public static void EnsureWritable(string folder)
     {
+        ArgumentNullException.ThrowIfNull(folder);
         if (string.IsNullOrWhiteSpace(folder))
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "The output folder is empty.");
@@ -50,16 +51,17 @@ public static class StudyReport
     /// <param name="folder">The output folder (created when missing).</param>
     /// <param name="comparison">A comparison with an earlier study to include, or null.</param>
     /// <returns>The paths written: HTML, Markdown, JSON.</returns>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for null results or a bad folder;
+    /// <exception cref="ArgumentNullException"><paramref name="results"/> is null.</exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a bad folder;
     /// <see cref="ErrorCode.IOFailure"/> naming the file that cannot be written.</exception>
     public static IReadOnlyList<string> Write(StudyResults results, string folder, StudyComparison? comparison = null)
     {
-        StudyJson.NotNull(results, "Study results");
+        ArgumentNullException.ThrowIfNull(results);
         EnsureWritable(folder);
         string json = Path.Combine(folder, JsonFile), md = Path.Combine(folder, MarkdownFile), html = Path.Combine(folder, HtmlFile);
         StudyJson.Write(results, json);
-        Reports.ReportJson.WriteText(StudyMarkdown.Format(results, comparison), md);
-        Reports.ReportJson.WriteText(StudyHtml.Format(results, comparison), html);
+        StudyMarkdown.Write(results, md, comparison);
+        StudyHtml.Write(results, html, comparison);
         return [html, md, json];
     }
 }

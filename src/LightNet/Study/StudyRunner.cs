@@ -28,18 +28,17 @@ public static class StudyRunner
     /// <param name="options">What to measure; null for <see cref="StudyOptions.Default"/>.</param>
     /// <param name="progress">Receives each step with an estimate of the time left; may be null.</param>
     /// <param name="cancellationToken">Stops within one run.</param>
-    /// <param name="logger">Logs each step; null for none.</param>
     /// <returns>The results. A variant that could not be made, or a backend that rejects a model, is recorded with the reason,
     /// and the study goes on.</returns>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> listing every problem with the options
     /// (unknown models suggest the closest name); <see cref="ErrorCode.BackendUnavailable"/> when the baseline cannot run here.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public static StudyResults Run(StudyOptions? options = null, IProgress<StudyProgress>? progress = null,
-        CancellationToken cancellationToken = default, ILogger? logger = null)
+        CancellationToken cancellationToken = default)
     {
         options ??= StudyOptions.Default;
         options.ThrowIfInvalid();
-        logger ??= NullLogger.Instance;
+        ILogger logger = Logging.For(options.LoggerFactory, typeof(StudyRunner).FullName!);
         long start = Stopwatch.GetTimestamp();
 
         (List<Backend> available, List<UnavailableBackend> unavailable, Backend baseline) = ResolveBackends(options);
@@ -54,7 +53,7 @@ public static class StudyRunner
         {
             cancellationToken.ThrowIfCancellationRequested();
             (ZooEntry entry, double? width) = specs[i].Parsed;
-            (StudyModel model, Dictionary<Precision, Model> variants) = MakeVariants(specs[i].Spec, entry, width, options, plan, i, cancellationToken, logger);
+            (StudyModel model, Dictionary<Precision, Model> variants) = MakeVariants(specs[i].Spec, entry, width, options, plan, i, logger, cancellationToken);
             models.Add(model);
             var modelCells = new List<StudyCell>();
             foreach (Backend backend in available)
@@ -76,7 +75,7 @@ public static class StudyRunner
                     }
 
                     modelCells.Add(Measure(model.Name, onnx, precision, backend, options, perOperator: model.Name == breakdown && precision == Precision.Fp32,
-                        plan, i, label, cancellationToken, logger));
+                        plan, i, label, logger, cancellationToken));
                     plan.Done(i, label);
                 }
             }
@@ -155,7 +154,7 @@ public static class StudyRunner
     }
 
     private static (StudyModel, Dictionary<Precision, Model>) MakeVariants(string spec, ZooEntry entry, double? width, StudyOptions options, Plan plan, int index,
-        CancellationToken ct, ILogger logger)
+        ILogger logger, CancellationToken ct)
     {
         var notes = new List<string>();
         long t0 = Stopwatch.GetTimestamp();
@@ -191,7 +190,7 @@ public static class StudyRunner
                 try
                 {
                     t0 = Stopwatch.GetTimestamp();
-                    variant = Compress(fp32, precision, options.CalibrationSamples, logger, ct);
+                    variant = Compress(fp32, precision, options.CalibrationSamples, options.LoggerFactory, ct);
                     double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
                     plan.Report(index, $"{entry.Name}: fidelity of {Label(precision)}");
                     CompressionReport report = CompressionReport.Measure(fp32, variant, new CompressionMeasureOptions
@@ -290,7 +289,7 @@ public static class StudyRunner
     public static (Model Model, byte[] Bytes, string Sha256) RecreateVariant(StudyResults results, string model, Precision precision,
         string? pretrainedCache = null, CancellationToken cancellationToken = default)
     {
-        StudyJson.NotNull(results, "Study results");
+        ArgumentNullException.ThrowIfNull(results);
         StudyModel m = results.Models.FirstOrDefault(x => x.Name == model)
             ?? throw new LightNetException(ErrorCode.InvalidArgument, $"The study has no model '{model}' (models: {string.Join(", ", results.Models.Select(x => x.Name))}).");
         StudyVariant v = m.Variant(precision) is { Error: null, Sha256: not null } ok ? ok
@@ -305,7 +304,7 @@ public static class StudyRunner
             PretrainedFiles = m.PretrainedFile is { } file ? new Dictionary<string, PretrainedFile> { [entry.Name] = file } : null,
         };
         (Model fp32, _) = Fp32(entry, width, options, [], cancellationToken);
-        Model variant = precision == Precision.Fp32 ? fp32 : Compress(fp32, precision, results.Settings.CalibrationSamples, NullLogger.Instance, cancellationToken);
+        Model variant = precision == Precision.Fp32 ? fp32 : Compress(fp32, precision, results.Settings.CalibrationSamples, null, cancellationToken);
         byte[] bytes = variant.ToArray();
         string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
         if (!string.Equals(sha, v.Sha256, StringComparison.OrdinalIgnoreCase))
@@ -324,10 +323,11 @@ public static class StudyRunner
 
     /// <summary>The FP16 or INT8 variant of an FP32 model, made exactly as the study makes it (deterministic: the same FP32 model gives the
     /// same bytes).</summary>
-    internal static Model Compress(Model fp32, Precision precision, int calibrationSamples, ILogger logger, CancellationToken ct) =>
+    internal static Model Compress(Model fp32, Precision precision, int calibrationSamples, ILoggerFactory? loggerFactory, CancellationToken ct) =>
         precision == Precision.Fp16
-            ? Float16Converter.Convert(fp32, logger: logger)
-            : Quantizer.QuantizeStatic(fp32, CalibrationData.Synthetic(fp32, calibrationSamples, seed: 1), logger: logger, cancellationToken: ct);
+            ? Float16Converter.Convert(fp32, new Float16Options { LoggerFactory = loggerFactory })
+            : Quantizer.QuantizeStatic(fp32, CalibrationData.Synthetic(fp32, calibrationSamples, seed: 1), new QuantizationOptions { LoggerFactory = loggerFactory },
+                cancellationToken: ct);
 
     /// <summary>The FP32 network: built with synthetic weights, or the pretrained file from the download cache (checked against its SHA-256).</summary>
     private static (Model, PretrainedFile?) Fp32(ZooEntry entry, double? width, StudyOptions options, List<string> notes, CancellationToken ct)
@@ -390,18 +390,19 @@ public static class StudyRunner
     }
 
     private static StudyCell Measure(string name, Model model, Precision precision, Backend backend, StudyOptions options, bool perOperator,
-        Plan plan, int index, string label, CancellationToken ct, ILogger logger)
+        Plan plan, int index, string label, ILogger logger, CancellationToken ct)
     {
         ProfileOptions measure = options.Measurement with
         {
             Threads = options.EffectiveThreads,
             KeepRawSamples = true,
             PerOperatorProfile = perOperator,
+            LoggerFactory = options.Measurement.LoggerFactory ?? options.LoggerFactory,
         };
         var inner = new Progress(p => plan.Report(index, $"{label}: {Phase(p)}"));
         try
         {
-            ProfileReport report = Profiler.Measure(model, backend, measure, inner, ct, logger);
+            ProfileReport report = Profiler.Measure(model, backend, measure, inner, ct);
             double[] sorted = [.. (report.RawSamplesMs ?? []).Order()];
             return new StudyCell
             {

@@ -55,11 +55,11 @@ public sealed class ModelDownloader
     /// The client to send requests with, or null to use a shared client owned by LightNet. A client given here
     /// is not disposed; it should not decompress responses automatically, or resuming cannot work.
     /// </param>
-    /// <param name="logger">Where to log retries, resumptions and hashes recorded rather than verified; null logs nothing.</param>
-    public ModelDownloader(HttpClient? httpClient = null, ILogger? logger = null)
+    /// <param name="loggerFactory">Where to log retries, resumptions and hashes recorded rather than verified; null logs nothing.</param>
+    public ModelDownloader(HttpClient? httpClient = null, ILoggerFactory? loggerFactory = null)
     {
         _httpClient = httpClient ?? _sharedClient;
-        _logger = logger ?? NullLogger.Instance;
+        _logger = Logging.For(loggerFactory, typeof(ModelDownloader).FullName!);
     }
 
     /// <summary>
@@ -137,7 +137,7 @@ public sealed class ModelDownloader
     /// </param>
     /// <returns>The full path of the verified file in the cache.</returns>
     /// <exception cref="LightNetException">
-    /// <see cref="ErrorCode.InvalidArgument"/> for a null file or unusable cache folder, or an <c>http://</c> URL of another
+    /// <see cref="ErrorCode.InvalidArgument"/> for an unusable cache folder, or an <c>http://</c> URL of another
     /// machine without <see cref="AllowInsecureHttp"/>;
     /// <see cref="ErrorCode.DownloadFailed"/> for an HTTP error status, or network errors that persist after
     /// <see cref="MaxAttempts"/> attempts; <see cref="ErrorCode.ChecksumMismatch"/> when the downloaded bytes do
@@ -151,10 +151,7 @@ public sealed class ModelDownloader
         IProgress<DownloadProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        if (file is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "The file to download must not be null.");
-        }
+        ArgumentNullException.ThrowIfNull(file);
 
         using System.Diagnostics.Activity? activity = Telemetry.LightNetTelemetry.Start("lightnet.download", System.Diagnostics.ActivityKind.Client);
         activity?.SetTag("url.full", file.Url.AbsoluteUri);

@@ -168,6 +168,7 @@ public static class ModelZoo
     /// <exception cref="LightNetException"><see cref="ErrorCode.UnknownModel"/> suggesting the closest name and listing the known ones.</exception>
     public static ZooEntry Get(string name)
     {
+        ArgumentNullException.ThrowIfNull(name);
         ZooEntry? entry = s_entries.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase));
         if (entry is not null)
         {
@@ -200,39 +201,39 @@ public static class ModelZoo
     /// <param name="name">A zoo name whose entry has <see cref="ZooEntry.Pretrained"/>.</param>
     /// <param name="cacheDirectory">Folder of the download cache (created when missing).</param>
     /// <param name="progress">Receives download progress; may be null.</param>
+    /// <param name="downloader">The downloader to use (for a custom HttpClient or logger factory); null for a default one.</param>
     /// <param name="cancellationToken">Cancels the download (a partial file is kept for resuming).</param>
-    /// <param name="downloader">The downloader to use (for a custom HttpClient or logger); null for a default one.</param>
     /// <returns>The loaded pretrained model.</returns>
     /// <exception cref="LightNetException"><see cref="ErrorCode.UnknownModel"/>, <see cref="ErrorCode.InvalidArgument"/> when the
     /// network has no pretrained file, or the download and load errors.</exception>
     public static Task<Model> LoadPretrainedAsync(string name, string cacheDirectory, IProgress<DownloadProgress>? progress = null,
-        CancellationToken cancellationToken = default, ModelDownloader? downloader = null)
+        ModelDownloader? downloader = null, CancellationToken cancellationToken = default)
     {
         ZooEntry entry = Get(name);
         PretrainedFile file = entry.Pretrained ?? throw new LightNetException(ErrorCode.InvalidArgument,
             $"Zoo model '{entry.Name}' has no published pretrained ONNX file; build it with ModelZoo.Create (synthetic weights) " +
             $"or load your own file with Model.Load. Networks with one: {string.Join(", ", s_entries.Where(e => e.Pretrained is not null).Select(e => e.Name))}.");
-        return LoadPretrainedAsync(file, cacheDirectory, progress, cancellationToken, downloader);
+        return LoadPretrainedAsync(file, cacheDirectory, progress, downloader, cancellationToken);
     }
 
     /// <summary>Downloads (or takes from the cache) any pretrained ONNX file, verifies it and loads it.</summary>
     /// <param name="file">What to fetch and the SHA-256 to expect.</param>
     /// <param name="cacheDirectory">Folder of the download cache (created when missing).</param>
     /// <param name="progress">Receives download progress; may be null.</param>
-    /// <param name="cancellationToken">Cancels the download (a partial file is kept for resuming).</param>
     /// <param name="downloader">The downloader to use; null for a default one.</param>
+    /// <param name="cancellationToken">Cancels the download (a partial file is kept for resuming).</param>
     /// <returns>The loaded model.</returns>
     /// <exception cref="LightNetException">Download (<see cref="ErrorCode.DownloadFailed"/>, <see cref="ErrorCode.ChecksumMismatch"/>)
     /// and load errors.</exception>
     public static async Task<Model> LoadPretrainedAsync(PretrainedFile file, string cacheDirectory, IProgress<DownloadProgress>? progress = null,
-        CancellationToken cancellationToken = default, ModelDownloader? downloader = null)
+        ModelDownloader? downloader = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(file);
         string path = await (downloader ?? new ModelDownloader()).DownloadAsync(file, cacheDirectory, progress, cancellationToken).ConfigureAwait(false);
         return Model.Load(path);
     }
 
-    /// <summary>Synchronous form of <see cref="LoadPretrainedAsync(string, string, IProgress{DownloadProgress}?, CancellationToken, ModelDownloader?)"/>.</summary>
+    /// <summary>Synchronous form of <see cref="LoadPretrainedAsync(string, string, IProgress{DownloadProgress}?, ModelDownloader?, CancellationToken)"/>.</summary>
     /// <param name="name">A zoo name whose entry has <see cref="ZooEntry.Pretrained"/>.</param>
     /// <param name="cacheDirectory">Folder of the download cache.</param>
     /// <param name="progress">Receives download progress; may be null.</param>
@@ -242,7 +243,7 @@ public static class ModelZoo
     public static Model LoadPretrained(string name, string cacheDirectory, IProgress<DownloadProgress>? progress = null,
         CancellationToken cancellationToken = default) =>
         // The library never captures a synchronization context (ConfigureAwait(false) throughout), so blocking is safe.
-        LoadPretrainedAsync(name, cacheDirectory, progress, cancellationToken).GetAwaiter().GetResult();
+        LoadPretrainedAsync(name, cacheDirectory, progress, cancellationToken: cancellationToken).GetAwaiter().GetResult();
 
     /// <summary>MobileNet v1 (width multiplier α = <see cref="ZooOptions.WidthMultiplier"/>).</summary>
     /// <param name="options">Build options.</param>

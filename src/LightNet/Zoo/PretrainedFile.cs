@@ -102,10 +102,7 @@ public sealed record PretrainedFile(string FileName, Uri Url, string? Sha256 = n
 
     private static Uri ValidateUrl(Uri? url)
     {
-        if (url is null)
-        {
-            throw new LightNetException(ErrorCode.InvalidArgument, "The URL of a pretrained file must not be null.");
-        }
+        ArgumentNullException.ThrowIfNull(url);
 
         if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
         {

@@ -173,7 +173,7 @@ public sealed class CliTests : IDisposable
         Assert.Contains("1.00×", r.Out);
         Assert.Contains("Unavailable backends", r.Out);
         Assert.Contains("ort-cuda", r.Out);
-        ComparisonReport report = ComparisonExport.FromJson(File.ReadAllText(json));
+        ComparisonReport report = ComparisonJson.Parse(File.ReadAllText(json));
         // With no --backends the baseline is plain execution (ort-cpu without graph optimisations), as in the seed study.
         Assert.Equal("ort-cpu:opt=none", report.Baseline);
         // Every available backend on this machine: plain and optimised ONNX Runtime CPU, and the managed engine.
@@ -195,13 +195,13 @@ public sealed class CliTests : IDisposable
             "--quick", "--runs", "3", "--min-time", "0", "--warmup", "1", "--json", "-");
 
         Assert.True(r.ExitCode == 0, r.Err);
-        ComparisonReport report = ComparisonExport.FromJson(r.Out);
+        ComparisonReport report = ComparisonJson.Parse(r.Out);
         Assert.Equal("ort-cpu:opt=none", report.Baseline);
         Assert.Equal(2, report.Cells.Count);
         ComparisonCell fast = report.Cells.Single(c => c.Backend.Name == "ort-cpu");
         Assert.True(fast.SpeedUpCi.Lower <= fast.SpeedUp && fast.SpeedUp <= fast.SpeedUpCi.Upper);
         Assert.Empty(report.Unavailable);
-        string markdown = ComparisonExport.ToMarkdown(report);
+        string markdown = ComparisonMarkdown.Format(report);
         Assert.Contains("| squeezenet1_1 | ", markdown);
         Assert.Matches(@"\d+\.\d{2}× \[\d+\.\d{2}, \d+\.\d{2}\]", markdown);
     }
@@ -268,7 +268,7 @@ public sealed class CliTests : IDisposable
 
         Result profiled = Run("profile", path, "--shape", "x=1x3x8x8", "--quick", "--runs", "2", "--min-time", "0", "--warmup", "0", "--json", "-");
         Assert.True(profiled.ExitCode == 0, profiled.Err);
-        Assert.Equal([1L, 3, 8, 8], ReportJson.Deserialize(profiled.Out).Model.InputShapes["x"]);
+        Assert.Equal([1L, 3, 8, 8], ReportJson.Parse(profiled.Out).Model.InputShapes["x"]);
     }
 
     [Fact]
@@ -280,7 +280,7 @@ public sealed class CliTests : IDisposable
         Result profiled = Run("profile", path, "--backend", "cpu-simd", "--shape", "x=1x3x48x192", "--quick", "--runs", "2", "--min-time", "0",
             "--warmup", "1", "--threads", "1", "--json", "-");
         Assert.True(profiled.ExitCode == 0, profiled.Err);
-        ProfileReport report = ReportJson.Deserialize(profiled.Out);
+        ProfileReport report = ReportJson.Parse(profiled.Out);
         Assert.Equal([1L, 3, 48, 192], report.Model.InputShapes["x"]);
         Assert.Equal("cpu-simd", report.Backend.Name);
 
@@ -293,7 +293,7 @@ public sealed class CliTests : IDisposable
         Result compared = Run("compare", "--models", path, "--backends", "cpu-simd,ort-cpu", "--shape", "x=1x3x48x192", "--quick", "--runs", "2",
             "--min-time", "0", "--warmup", "1", "--settle", "0", "--json", "-");
         Assert.True(compared.ExitCode == 0, compared.Err);
-        ComparisonReport comparison = ComparisonExport.FromJson(compared.Out);
+        ComparisonReport comparison = ComparisonJson.Parse(compared.Out);
         Assert.Equal(["cpu-simd", "ort-cpu"], comparison.Cells.Select(c => c.Backend.Name).Order());
         Assert.All(comparison.Cells, c => Assert.True(c.Error is null && c.LatencyMs is not null, c.Error));
         Assert.All(comparison.Cells, c => Assert.Equal([1L, 3, 48, 192], c.Model.InputShapes["x"]));
@@ -402,7 +402,7 @@ public sealed class CliTests : IDisposable
 
         Assert.Contains("synthetic", r.Out);
         Assert.Contains("mean nothing", r.Out);
-        PipelineReport report = ReportJson.DeserializePipeline(File.ReadAllText(json));
+        PipelineReport report = ReportJson.ParsePipeline(File.ReadAllText(json));
         Assert.Equal("squeezenet1_1", report.Model.Name);
         Assert.Equal("cat.jpg", report.Image);
         Assert.True(report.InferenceMs.Count >= 4);
@@ -416,8 +416,8 @@ public sealed class CliTests : IDisposable
     }
 }
 
-/// <summary>ComparisonExport, which the compare command writes with.</summary>
-public sealed class ComparisonExportTests
+/// <summary>ComparisonJson and ComparisonMarkdown, which the compare command writes with.</summary>
+public sealed class ComparisonJsonAndMarkdownTests
 {
     private static ModelSummary ModelOf(string name, long parameters) => new()
     {
@@ -464,14 +464,14 @@ public sealed class ComparisonExportTests
     {
         ComparisonReport report = Sample();
 
-        string json = ComparisonExport.ToJson(report);
-        ComparisonReport back = ComparisonExport.FromJson(json);
+        string json = ComparisonJson.Format(report);
+        ComparisonReport back = ComparisonJson.Parse(json);
 
         Assert.Contains("\"schema\": \"lightnet.comparison/1.1\"", json);
         Assert.Contains("\"speedUpCi\"", json);
         Assert.Contains("\"NaN\"", json);
         Assert.DoesNotContain("\"width\"", json);
-        Assert.Equal(json, ComparisonExport.ToJson(back));
+        Assert.Equal(json, ComparisonJson.Format(back));
         Assert.Equal(report.Baseline, back.Baseline);
         Assert.Equal(report.Cells.Count, back.Cells.Count);
         Assert.True(double.IsNaN(back.Cells[^1].SpeedUp));
@@ -484,22 +484,22 @@ public sealed class ComparisonExportTests
     {
         using var temp = new TempDirectory();
         string path = temp.File("sub/compare.json");
-        ComparisonExport.WriteJson(Sample(), path);
-        Assert.Equal("ort-cpu:opt=none", ComparisonExport.ReadJson(path).Baseline);
+        ComparisonJson.Write(Sample(), path);
+        Assert.Equal("ort-cpu:opt=none", ComparisonJson.Read(path).Baseline);
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"));
 
-        Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => ComparisonExport.FromJson("{ not json")).Code);
-        var e = Assert.Throws<LightNetException>(() => ComparisonExport.FromJson("{\"schema\": \"lightnet.comparison/2\"}"));
+        Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => ComparisonJson.Parse("{ not json")).Code);
+        var e = Assert.Throws<LightNetException>(() => ComparisonJson.Parse("{\"schema\": \"lightnet.comparison/2\"}"));
         Assert.Contains("major version", e.Message);
-        e = Assert.Throws<LightNetException>(() => ComparisonExport.FromJson("{\"schema\": \"lightnet.profile/1\"}"));
+        e = Assert.Throws<LightNetException>(() => ComparisonJson.Parse("{\"schema\": \"lightnet.profile/1\"}"));
         Assert.Contains("unknown schema", e.Message);
-        Assert.Equal(ErrorCode.IOFailure, Assert.Throws<LightNetException>(() => ComparisonExport.ReadJson(temp.File("missing.json"))).Code);
+        Assert.Equal(ErrorCode.IOFailure, Assert.Throws<LightNetException>(() => ComparisonJson.Read(temp.File("missing.json"))).Code);
     }
 
     [Fact]
     public void MarkdownIsAModelByBackendTableOfMediansAndSpeedUps()
     {
-        string md = ComparisonExport.ToMarkdown(Sample());
+        string md = ComparisonMarkdown.Format(Sample());
 
         Assert.Contains("| Model | ort-cpu:opt=none (baseline) | ort-cpu |", md);
         Assert.Contains("| mobilenet_v1 (4.232 M params, 1×3×224×224) | 20.000 ms · 1.00× | 8.660 ms · 2.31× [2.10, 2.55] |", md);

@@ -49,7 +49,7 @@ public sealed class CompressionCliTests : IDisposable
         Model q = Model.Load(output);
         Assert.Contains(q.Graph.Nodes, n => n.OpType == "QuantizeLinear");
         Assert.Equal("wg", q.Graph.Nodes.Single(n => n.Name == "fc").Inputs[1]);
-        CompressionReport report = CompressionReportFormat.FromJson(File.ReadAllText(json));
+        CompressionReport report = CompressionJson.Parse(File.ReadAllText(json));
         Assert.Equal(new FileInfo(output).Length, report.FileBytesAfter);
         Assert.Empty(Directory.GetFiles(_temp.Path, "*.tmp"));
 

@@ -102,7 +102,7 @@ public sealed class StudyCliTests(StudyFixture fixture) : IDisposable
         AssertOneLineError(Run("study", "--quick", "--compare", profile, "-o", output), 1, "InvalidArgument",
             "profile.json", $"'{LightNet.Profiling.ProfileReport.CurrentSchema}', an unknown schema; this LightNet reads 'lightnet.study/1'");
         string v2 = _temp.File("v2.json");
-        File.WriteAllText(v2, StudyJson.Serialize(fixture.Results).Replace("lightnet.study/1", "lightnet.study/2"));
+        File.WriteAllText(v2, StudyJson.Format(fixture.Results).Replace("lightnet.study/1", "lightnet.study/2"));
         AssertOneLineError(Run("study", "--quick", "--compare", v2, "-o", output), 1, "InvalidArgument", "an unknown major version");
         Assert.False(Directory.Exists(output));
 

@@ -37,10 +37,10 @@ public sealed class CompressionReportTests : IDisposable
         Assert.NotNull(r.LatencyBefore);
         Assert.NotNull(r.LatencyAfter);
 
-        CompressionReport back = CompressionReportFormat.FromJson(CompressionReportFormat.ToJson(r));
+        CompressionReport back = CompressionJson.Parse(CompressionJson.Format(r));
         Assert.Equal(r.FileBytesAfter, back.FileBytesAfter);
         Assert.Equal(f.CosineSimilarity, back.Fidelity[0].CosineSimilarity);
-        string md = CompressionReportFormat.ToMarkdown(r);
+        string md = CompressionMarkdown.Format(r);
         Assert.Contains("| File bytes |", md);
         Assert.Contains("| Median latency (ms, ort-cpu) |", md);
         Assert.Contains("(fp16)", md);

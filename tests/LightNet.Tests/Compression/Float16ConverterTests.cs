@@ -47,7 +47,7 @@ public class Float16ConverterTests
         b.AddNode("Mul", ["x", "huge"], ["y"], "mul");
         b.AddOutput("y", TensorElementType.Float, 1, 3);
         var logger = new ListLogger();
-        Model h = Float16Converter.Convert(b.Build(), null, logger);
+        Model h = Float16Converter.Convert(b.Build(), new Float16Options { LoggerFactory = logger });
         (LogLevel level, string text) = Assert.Single(logger.Messages, m => m.Level == LogLevel.Warning);
         Assert.Contains("'huge'", text);
         Assert.Contains("1 values above", text);

@@ -163,7 +163,7 @@ public class QuantizerTests
         using var cts = new CancellationTokenSource();
         int reports = 0;
         var progress = new SyncProgress<CalibrationProgress>(_ => { reports++; cts.Cancel(); });
-        Assert.ThrowsAny<OperationCanceledException>(() => Quantizer.QuantizeStatic(s_net.Value, Calib(8), null, progress, null, cts.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => Quantizer.QuantizeStatic(s_net.Value, Calib(8), null, progress, cts.Token));
         Assert.Equal(1, reports);
     }
 

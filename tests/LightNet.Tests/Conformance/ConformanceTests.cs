@@ -103,7 +103,7 @@ public sealed class ConformanceTests : IDisposable
         Assert.Equal(ErrorCode.UnsupportedOperator.ToString(), simdRefusal.ErrorCode);
         Assert.Contains("ConformanceTestNoSuchOp", simdRefusal.Detail ?? simdRefusal.Reason);
         Assert.DoesNotContain(_temp.Path, simdRefusal.Detail ?? "");
-        Assert.Contains("| cpu-simd | ConformanceTestNoSuchOp | 1 | 1 |", ConformanceExport.UnsupportedOperatorTable(report, top: 10));
+        Assert.Contains("| cpu-simd | ConformanceTestNoSuchOp | 1 | 1 |", ConformanceMarkdown.UnsupportedOperatorTable(report, top: 10));
         Assert.Empty(report.WrongWhereReferencePasses("ort-cpu"));
         ConformanceOperatorRow relu = Assert.Single(report.ByOperator(), r => r.Operator == "Relu");
         Assert.Equal(3, relu.Cases);
@@ -115,24 +115,24 @@ public sealed class ConformanceTests : IDisposable
     {
         ConformanceReport report = ConformanceRunner.Run(new ConformanceOptions { TestRoot = _temp.Path, Backends = ["cpu-simd"] });
         string path = Path.Combine(_temp.Path, "out", "report.json");
-        ConformanceExport.WriteJson(report, path);
+        ConformanceJson.Write(report, path);
         using (JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path)))
         {
             Assert.Equal(ConformanceReport.CurrentSchema, doc.RootElement.GetProperty("schema").GetString());
             Assert.Equal(1, doc.RootElement.GetProperty("backends")[0].GetProperty("pass").GetInt32());
         }
 
-        ConformanceReport again = ConformanceExport.ReadJson(path);
+        ConformanceReport again = ConformanceJson.Read(path);
         Assert.Equal(report.Results.Count, again.Results.Count);
         Assert.Equal(report.Results.Select(r => (r.Case, r.Outcome, r.Reason, r.WorstIndex)), again.Results.Select(r => (r.Case, r.Outcome, r.Reason, r.WorstIndex)));
         Assert.Empty(report.CompareTo(again));
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp"));
 
-        string md = ConformanceExport.ToMarkdown(report);
+        string md = ConformanceMarkdown.Format(report);
         Assert.Contains("| cpu-simd | 4 | 1 | 2 | 1 | 0 | 0 |", md);
         Assert.Contains("| Relu | 3 | 1/3 (2 wrong) |", md);
         Assert.Contains("node/test_relu_shape", md);
-        var e = Assert.Throws<LightNetException>(() => ConformanceExport.FromJson("{\"schema\":\"lightnet.profile/1\"}"));
+        var e = Assert.Throws<LightNetException>(() => ConformanceJson.Parse("{\"schema\":\"lightnet.profile/1\"}"));
         Assert.Equal(ErrorCode.InvalidArgument, e.Code);
     }
 
@@ -242,7 +242,7 @@ public sealed class ConformanceTests : IDisposable
         Assert.True(code == 0, $"exit {code}; stderr: {stderr}; stdout: {stdout}");
         Assert.Contains("| cpu-simd | 4 | 1 | 2 | 1 | 0 | 0 |", stdout.ToString());
         Assert.Contains("Wrong where ort-cpu is right: 0", stdout.ToString());
-        Assert.Equal(ConformanceIsolation.Isolated, ConformanceExport.ReadJson(json).Isolation);
+        Assert.Equal(ConformanceIsolation.Isolated, ConformanceJson.Read(json).Isolation);
         Assert.Contains("## Wrong where ort-cpu is right (0)", File.ReadAllText(md));
 
         stdout = new StringWriter();

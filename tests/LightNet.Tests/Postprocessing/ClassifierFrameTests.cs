@@ -75,6 +75,6 @@ public class ClassifierFrameTests(ITestOutputHelper output)
         classifier.Classify(frame);
         classifier.Dispose();
         var top = new (int, float)[1];
-        Assert.Equal(ErrorCode.InvalidOperation, Assert.Throws<LightNetException>(() => classifier.ClassifyInto(frame, top)).Code);
+        Assert.Throws<ObjectDisposedException>(() => classifier.ClassifyInto(frame, top));
     }
 }

@@ -125,14 +125,14 @@ public class ClassifierTests
         Assert.Contains("[1, 3, 8, 8]", e.Message, StringComparison.Ordinal);
 
         Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => new Classifier(TestSupport.TestModels.Tiny())).Code);
-        Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => new Classifier(null!)).Code);
+        Assert.Throws<ArgumentNullException>(() => new Classifier(null!));
         Assert.Equal(ErrorCode.InvalidArgument,
             Assert.Throws<LightNetException>(() => new Classifier(ColourModel(classes: 3), labels: ["a", "b"])).Code);
 
         var classifier = new Classifier(ColourModel(), preprocessor: new ImagePreprocessor(Unit));
         classifier.Dispose();
         classifier.Dispose();
-        Assert.Equal(ErrorCode.InvalidOperation, Assert.Throws<LightNetException>(() => classifier.Classify(Solid(1, 2, 3))).Code);
+        Assert.Throws<ObjectDisposedException>(() => classifier.Classify(Solid(1, 2, 3)));
     }
 
     [Fact]

@@ -369,11 +369,11 @@ public class ImagePreprocessorExactTests
         Bad(() => pre.ProcessInto(image, batch, -1), "Batch index -1");
         Bad(() => pre.ProcessInto(image, TensorBuffer.Allocate(TensorElementType.Float16, [1, 3, 224, 224])), "Float16");
         Bad(() => pre.ProcessInto(image, TensorBuffer.Allocate(TensorElementType.Float, [1, 224, 224, 3])), "[1, 224, 224, 3]");
-        Bad(() => pre.ProcessInto(image, null!), "null");
+        Assert.Throws<ArgumentNullException>(() => pre.ProcessInto(image, null!));
         Bad(() => pre.ProcessInto(new byte[10], 4, 4, 0, RawPixelFormat.Rgb24, batch), "needs 48 bytes");
         Bad(() => pre.ProcessInto(new byte[100], 4, 4, 5, RawPixelFormat.Rgb24, batch), "Stride 5");
         Bad(() => _ = new RawImage(new byte[10], 0, 4, RawPixelFormat.Rgb24), "positive width");
-        Bad(() => pre.Process((Image<Rgb24>)null!), "null");
+        Assert.Throws<ArgumentNullException>(() => pre.Process((Image<Rgb24>)null!));
         Bad(() => pre.Process(Array.Empty<RawImage>()), "at least one");
     }
 

@@ -280,8 +280,8 @@ public class SafeDecodingTests(ITestOutputHelper output)
         Assert.Contains("JPEG, PNG, BMP, GIF and WebP", e.Message, StringComparison.Ordinal);
 
         Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => new ImagePreprocessor().Process("  ")).Code);
-        Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => new ImagePreprocessor().Process((Stream)null!)).Code);
-        Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => new ImagePreprocessor().Process((byte[])null!)).Code);
+        Assert.Throws<ArgumentNullException>(() => new ImagePreprocessor().Process((Stream)null!));
+        Assert.Throws<ArgumentNullException>(() => new ImagePreprocessor().Process((byte[])null!));
     }
 
     [Fact]

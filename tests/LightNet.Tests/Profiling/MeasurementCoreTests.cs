@@ -484,7 +484,7 @@ public class MeasurementCoreTests
             Load = new LoadSummary { Concurrency = 2, ThroughputPerSecond = 10, LatencyMs = latency, Steps = [new LoadStep(1, null, 8, latency), new LoadStep(2, null, 10, latency)] },
         };
 
-        string json = ReportJson.Serialize(report);
+        string json = ReportJson.Format(report);
         foreach (string field in new[] { "\"warmup\"", "\"steady\"", "\"coldStart\"", "\"loadMs\"", "\"createSessionMs\"", "\"firstRunMs\"", "\"secondRunMs\"",
             "\"processes\"", "\"sustained\"", "\"timeline\"", "\"tSeconds\"", "\"medianMs\"", "\"p90Ms\"", "\"cpuMHz\"", "\"temperatureC\"", "\"watts\"",
             "\"throttling\"", "\"detected\"", "\"startSeconds\"", "\"slowdown\"", "\"unavailableSensors\"", "\"load\"", "\"concurrency\"", "\"rateRps\"",
@@ -493,7 +493,7 @@ public class MeasurementCoreTests
             Assert.Contains(field, json, StringComparison.Ordinal);
         }
 
-        ProfileReport back = ReportJson.Deserialize(json);
+        ProfileReport back = ReportJson.Parse(json);
         Assert.Equal(report.Warmup, back.Warmup);
         Assert.Equal(5, back.ColdStart!.Processes);
         Assert.Equal(1800, back.Sustained!.Timeline[1].CpuMHz);

@@ -223,7 +223,7 @@ public class MeasurementTrustTests
     [Fact]
     public void StudyCellWarningsStayInTheJson()
     {
-        StudyResults back = StudyJson.Deserialize(StudyJson.Serialize(ResultsWithAWarning()));
+        StudyResults back = StudyJson.Parse(StudyJson.Format(ResultsWithAWarning()));
 
         Assert.Contains(CellWarning, back.Cells[0].Report!.Warnings);
     }
@@ -234,7 +234,7 @@ public class MeasurementTrustTests
         ProfileReport report = ReportSamples.Full() with { Warnings = [CellWarning] };
 
         Assert.Contains("- " + CellWarning, ReportMarkdown.Format(report), StringComparison.Ordinal);
-        Assert.Contains(CellWarning, ReportJson.Serialize(report), StringComparison.Ordinal);
+        Assert.Contains(CellWarning, ReportJson.Format(report), StringComparison.Ordinal);
         Assert.Contains(CellWarning, ReportCsv.Format([report]), StringComparison.Ordinal);
     }
 

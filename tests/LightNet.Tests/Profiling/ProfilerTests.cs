@@ -125,7 +125,7 @@ public class ProfilerTests
     public async Task MeasureAsyncLogsEachPhase()
     {
         var logger = new ListLogger();
-        ProfileReport report = await Profiler.MeasureAsync(Small(), Backend.Parse("ort-cpu"), Fast, logger: logger);
+        ProfileReport report = await Profiler.MeasureAsync(Small(), Backend.Parse("ort-cpu"), Fast with { LoggerFactory = logger });
         Assert.Equal(12, report.LatencyMs.Count);
         Assert.Contains(logger.Messages, m => m.Level == Microsoft.Extensions.Logging.LogLevel.Information && m.Text.Contains("Profiling squeezenet1_1 on ort-cpu"));
         Assert.Contains(logger.Messages, m => m.Level == Microsoft.Extensions.Logging.LogLevel.Debug && m.Text.Contains("Session created"));

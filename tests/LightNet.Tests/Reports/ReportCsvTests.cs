@@ -102,7 +102,8 @@ public class ReportCsvTests
 
         Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => ReportCsv.Format([ReportSamples.Full(), null!])).Code);
         Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => ReportCsv.Write([], "")).Code);
-        Assert.Throws<ArgumentNullException>(() => ReportCsv.Format(null!));
+        Assert.Throws<ArgumentNullException>(() => ReportCsv.Format((IEnumerable<ProfileReport>)null!));
+        Assert.Throws<ArgumentNullException>(() => ReportCsv.Format((ProfileReport)null!));
     }
 
     /// <summary>A small RFC 4180 reader: quoted fields may hold commas, doubled quotes and line breaks.</summary>

@@ -15,10 +15,10 @@ public class ReportJsonTests
     {
         ProfileReport report = ReportSamples.Full();
 
-        string json = ReportJson.Serialize(report);
-        ProfileReport back = ReportJson.Deserialize(json);
+        string json = ReportJson.Format(report);
+        ProfileReport back = ReportJson.Parse(json);
 
-        Assert.Equal(json, ReportJson.Serialize(back));
+        Assert.Equal(json, ReportJson.Format(back));
         Assert.Equal(report.CreatedUtc, back.CreatedUtc);
         Assert.Equal(report.LatencyMs.MeanCi, back.LatencyMs.MeanCi);
         Assert.Equal(report.LatencyMs.MedianCi, back.LatencyMs.MedianCi);
@@ -48,22 +48,22 @@ public class ReportJsonTests
             RawSamplesMs = [double.NegativeInfinity, 5e-324, double.MaxValue],
         };
 
-        string json = ReportJson.Serialize(report);
-        ProfileReport back = ReportJson.Deserialize(json);
+        string json = ReportJson.Format(report);
+        ProfileReport back = ReportJson.Parse(json);
 
         Assert.Equal(0.1 + 0.2, back.LoadMs);
         Assert.True(double.IsNaN(back.FirstRunMs));
         Assert.Equal(double.PositiveInfinity, back.Stability.Drift);
         Assert.Equal(1e-300, back.Stability.CoefficientOfVariation);
         Assert.Equal([double.NegativeInfinity, 5e-324, double.MaxValue], back.RawSamplesMs);
-        Assert.Equal(json, ReportJson.Serialize(back));
+        Assert.Equal(json, ReportJson.Format(back));
         Assert.Contains("\"drift\": \"Infinity\"", json, StringComparison.Ordinal);
     }
 
     [Fact]
     public void StableFieldNamesAppearLiterally()
     {
-        string json = ReportJson.Serialize(ReportSamples.Full());
+        string json = ReportJson.Format(ReportSamples.Full());
 
         string[] expected =
         [
@@ -114,16 +114,16 @@ public class ReportJsonTests
 
         string single = dir.File("one.json");
         ReportJson.Write(a, single);
-        Assert.Equal(ReportJson.Serialize(a), File.ReadAllText(single));
-        Assert.Equal(ReportJson.Serialize(a), ReportJson.Serialize(ReportJson.Read(single)));
+        Assert.Equal(ReportJson.Format(a), File.ReadAllText(single));
+        Assert.Equal(ReportJson.Format(a), ReportJson.Format(ReportJson.Read(single)));
 
         string many = dir.File("sub/results.json");
-        ReportJson.WriteMany([a, b], many);
+        ReportJson.Write([a, b], many);
         string text = File.ReadAllText(many);
         Assert.StartsWith("{\n  \"schema\": \"lightnet.results/1\",\n  \"reports\": [", text, StringComparison.Ordinal);
         IReadOnlyList<ProfileReport> back = ReportJson.ReadMany(many);
         Assert.Equal(2, back.Count);
-        Assert.Equal(text, ReportJson.SerializeMany(back));
+        Assert.Equal(text, ReportJson.Format(back));
         Assert.Equal("ort-cpu:threads=1", back[1].Backend.Name);
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp", SearchOption.AllDirectories));
 
@@ -138,7 +138,7 @@ public class ReportJsonTests
     public void UnknownMajorVersionIsRefusedNamingFileAndSchema()
     {
         using var dir = new TempDirectory();
-        string json = ReportJson.Serialize(ReportSamples.Full());
+        string json = ReportJson.Format(ReportSamples.Full());
         string path = dir.File("future.json");
         File.WriteAllText(path, json.Replace(ProfileReport.CurrentSchema, "lightnet.profile/2", StringComparison.Ordinal));
 
@@ -149,19 +149,19 @@ public class ReportJsonTests
 
         // A newer minor version of a known major is read.
         string minor = json.Replace(ProfileReport.CurrentSchema, "lightnet.profile/1.3", StringComparison.Ordinal);
-        Assert.Equal("lightnet.profile/1.3", ReportJson.Deserialize(minor).Schema);
+        Assert.Equal("lightnet.profile/1.3", ReportJson.Parse(minor).Schema);
 
         // Another schema, a missing one, and a results file of a future major version.
         Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() =>
-            ReportJson.Deserialize(json.Replace(ProfileReport.CurrentSchema, "other.thing/1", StringComparison.Ordinal))).Code);
-        var missing = Assert.Throws<LightNetException>(() => ReportJson.Deserialize("{ \"model\": {} }"));
+            ReportJson.Parse(json.Replace(ProfileReport.CurrentSchema, "other.thing/1", StringComparison.Ordinal))).Code);
+        var missing = Assert.Throws<LightNetException>(() => ReportJson.Parse("{ \"model\": {} }"));
         Assert.Contains("schema", missing.Message, StringComparison.Ordinal);
-        string results = ReportJson.SerializeMany([ReportSamples.Full()]);
+        string results = ReportJson.Format([ReportSamples.Full()]);
         var future = Assert.Throws<LightNetException>(() =>
-            ReportJson.DeserializeMany(results.Replace("lightnet.results/1", "lightnet.results/3", StringComparison.Ordinal)));
+            ReportJson.ParseMany(results.Replace("lightnet.results/1", "lightnet.results/3", StringComparison.Ordinal)));
         Assert.Contains("lightnet.results/3", future.Message, StringComparison.Ordinal);
         var inner = Assert.Throws<LightNetException>(() =>
-            ReportJson.DeserializeMany(results.Replace(ProfileReport.CurrentSchema, "lightnet.profile/9", StringComparison.Ordinal)));
+            ReportJson.ParseMany(results.Replace(ProfileReport.CurrentSchema, "lightnet.profile/9", StringComparison.Ordinal)));
         Assert.Contains("reports[0]", inner.Message, StringComparison.Ordinal);
         Assert.Contains("lightnet.profile/9", inner.Message, StringComparison.Ordinal);
     }
@@ -171,7 +171,7 @@ public class ReportJsonTests
     {
         using var dir = new TempDirectory();
         string path = dir.File("broken.json");
-        string json = ReportJson.Serialize(ReportSamples.Full());
+        string json = ReportJson.Format(ReportSamples.Full());
         File.WriteAllText(path, json[..(json.Length / 2)]);
 
         var e = Assert.Throws<LightNetException>(() => ReportJson.Read(path));
@@ -179,18 +179,18 @@ public class ReportJsonTests
         Assert.Contains(path, e.Message, StringComparison.Ordinal);
         Assert.Contains("line ", e.Message, StringComparison.Ordinal);
 
-        var text = Assert.Throws<LightNetException>(() => ReportJson.Deserialize("{\n  \"schema\": \"lightnet.profile/1\",\n  \"loadMs\": 1.0.0\n}"));
+        var text = Assert.Throws<LightNetException>(() => ReportJson.Parse("{\n  \"schema\": \"lightnet.profile/1\",\n  \"loadMs\": 1.0.0\n}"));
         Assert.Equal(ErrorCode.InvalidArgument, text.Code);
         Assert.Contains("line 3", text.Message, StringComparison.Ordinal);
 
         // Valid JSON of the wrong shape names the path of the bad value.
         string wrongType = json.Replace("\"loadMs\": 42.5", "\"loadMs\": [1]", StringComparison.Ordinal);
-        var shape = Assert.Throws<LightNetException>(() => ReportJson.Deserialize(wrongType));
+        var shape = Assert.Throws<LightNetException>(() => ReportJson.Parse(wrongType));
         Assert.Equal(ErrorCode.InvalidArgument, shape.Code);
         Assert.Contains("loadMs", shape.Message, StringComparison.Ordinal);
 
-        Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => ReportJson.Deserialize("[1, 2]")).Code);
-        Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => ReportJson.Deserialize("")).Code);
+        Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => ReportJson.Parse("[1, 2]")).Code);
+        Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => ReportJson.Parse("")).Code);
         Assert.Equal(ErrorCode.IOFailure, Assert.Throws<LightNetException>(() => ReportJson.Read(dir.File("missing.json"))).Code);
         Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => ReportJson.Write(ReportSamples.Full(), " ")).Code);
     }
@@ -203,9 +203,9 @@ public class ReportJsonTests
             Backend.Parse("ort-cpu"),
             ProfileOptions.Quick with { MinSeconds = 0, Runs = 5, WarmupRuns = 1, PerOperatorProfile = true, PerOperatorRuns = 2 });
 
-        string json = ReportJson.Serialize(report);
-        ProfileReport back = ReportJson.Deserialize(json);
-        Assert.Equal(json, ReportJson.Serialize(back));
+        string json = ReportJson.Format(report);
+        ProfileReport back = ReportJson.Parse(json);
+        Assert.Equal(json, ReportJson.Format(back));
         Assert.Equal("squeezenet1_1", back.Model.Name);
         Assert.Equal(report.LatencyMs, back.LatencyMs);
         Assert.NotEmpty(back.Operators);

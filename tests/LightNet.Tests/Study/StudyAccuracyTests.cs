@@ -98,7 +98,7 @@ public sealed class StudyAccuracyTests : IDisposable
     [Fact]
     public void WithoutEvalOrPretrainedTheReportSaysAccuracyIsPublishedAndOnlyFidelityWasMeasured()
     {
-        StudyResults r = StudyJson.Deserialize(File.ReadAllText(WriteMinimal()));
+        StudyResults r = StudyJson.Parse(File.ReadAllText(WriteMinimal()));
         Assert.Contains("accuracy is the published value of trained weights", StudyMarkdown.Format(r));
     }
 

@@ -26,7 +26,7 @@ public sealed class StudyJsonTests(StudyFixture fixture) : IDisposable
         Assert.DoesNotContain("\"width\":", text); // a confidence interval's width is derived, as in profile reports
 
         StudyResults back = StudyJson.Read(path);
-        Assert.Equal(text, StudyJson.Serialize(back));
+        Assert.Equal(text, StudyJson.Format(back));
         Assert.Equal(fixture.Results.Cells.Count, back.Cells.Count);
         Assert.Equal(fixture.Results.Cell("squeezenet1_1", "ort-cpu", Precision.Int8)!.Report!.RawSamplesMs,
             back.Cell("squeezenet1_1", "ort-cpu", Precision.Int8)!.Report!.RawSamplesMs);
@@ -37,8 +37,8 @@ public sealed class StudyJsonTests(StudyFixture fixture) : IDisposable
     [Fact]
     public void AMinorVersionIsReadAndOtherSchemasAreRefusedNamingTheFile()
     {
-        string json = StudyJson.Serialize(fixture.Results);
-        Assert.Equal(fixture.Results.Cells.Count, StudyJson.Deserialize(json.Replace("lightnet.study/1", "lightnet.study/1.4")).Cells.Count);
+        string json = StudyJson.Format(fixture.Results);
+        Assert.Equal(fixture.Results.Cells.Count, StudyJson.Parse(json.Replace("lightnet.study/1", "lightnet.study/1.4")).Cells.Count);
 
         string v2 = _temp.File("v2.json");
         File.WriteAllText(v2, json.Replace("\"schema\": \"lightnet.study/1\"", "\"schema\": \"lightnet.study/2\""));
@@ -53,7 +53,7 @@ public sealed class StudyJsonTests(StudyFixture fixture) : IDisposable
         Assert.Equal(ErrorCode.InvalidArgument, e.Code);
         Assert.Contains($"'{LightNet.Profiling.ProfileReport.CurrentSchema}', an unknown schema; this LightNet reads 'lightnet.study/1'", e.Message);
 
-        e = Assert.Throws<LightNetException>(() => StudyJson.Deserialize("{\"schema\": \"lightnet.study/1\", \"cells\": [}"));
+        e = Assert.Throws<LightNetException>(() => StudyJson.Parse("{\"schema\": \"lightnet.study/1\", \"cells\": [}"));
         Assert.Contains("not valid JSON", e.Message);
         e = Assert.Throws<LightNetException>(() => StudyJson.Read(_temp.File("missing.json")));
         Assert.Equal(ErrorCode.IOFailure, e.Code);

@@ -628,7 +628,7 @@ internal sealed unsafe class CudnnSession : IInferenceSession
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
-            throw new LightNetException(ErrorCode.InvalidOperation, $"The {Backend.Name} session for '{_modelName}' has been disposed.");
+            throw new ObjectDisposedException(nameof(CudnnSession), $"The {Backend.Name} session for '{_modelName}' has been disposed.");
         }
     }
 
@@ -697,7 +697,7 @@ internal sealed unsafe class CudnnSession : IInferenceSession
         {
             if (Volatile.Read(ref _disposed) != 0)
             {
-                throw new LightNetException(ErrorCode.InvalidOperation, "The prepared run has been disposed.");
+                throw new ObjectDisposedException(nameof(IPreparedRun), "The prepared run has been disposed.");
             }
 
             if (Interlocked.Exchange(ref _busy, 1) != 0)

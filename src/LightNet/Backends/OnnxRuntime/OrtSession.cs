@@ -293,8 +293,8 @@ internal sealed class OrtSession : IInferenceSession
         }
     }
 
-    private LightNetException Disposed() =>
-        new(ErrorCode.InvalidOperation, $"The session for '{_modelName}' on '{Backend.Name}' has been disposed.");
+    private ObjectDisposedException Disposed() =>
+        new(nameof(OrtSession), $"The session for '{_modelName}' on '{Backend.Name}' has been disposed.");
 
     /// <summary>Enters a call that uses the native session (pair with <c>_lifetime.Exit()</c>); refuses once disposed.</summary>
     private void Enter()
@@ -381,7 +381,7 @@ internal sealed class OrtSession : IInferenceSession
         {
             if (!_lifetime.TryEnter())
             {
-                throw new LightNetException(ErrorCode.InvalidOperation, "The prepared run has been disposed.");
+                throw new ObjectDisposedException(nameof(IPreparedRun), "The prepared run has been disposed.");
             }
 
             try

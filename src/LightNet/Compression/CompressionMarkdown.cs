@@ -1,45 +1,17 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using LightNet.Profiling;
 using LightNet.Reports;
 
 namespace LightNet.Compression;
 
-/// <summary>JSON and Markdown forms of <see cref="CompressionReport"/>, in the style of the other reports.</summary>
-public static class CompressionReportFormat
+/// <summary>The Markdown form of <see cref="CompressionReport"/>, in the style of the other reports; the JSON form is <see cref="CompressionJson"/>.</summary>
+public static class CompressionMarkdown
 {
-    /// <summary>The report as indented JSON (camelCase, <c>"\n"</c> line ends).</summary>
-    /// <param name="report">The report.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="report"/> is null.</exception>
-    public static string ToJson(CompressionReport report)
-    {
-        ArgumentNullException.ThrowIfNull(report);
-        return JsonSerializer.Serialize(report, CompressionJsonContext.WithReportSettings.CompressionReport);
-    }
-
-    /// <summary>Reads a report written by <see cref="ToJson"/>.</summary>
-    /// <param name="json">The JSON text.</param>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when the text is not a compression report of a supported schema.</exception>
-    public static CompressionReport FromJson(string json)
-    {
-        using JsonDocument doc = ReportJson.ParseDocument(json ?? "", "the JSON text");
-        string schema = ReportJson.RequireSchema(doc.RootElement, "the JSON text", "the report");
-        ReportJson.CheckSchema(schema, "lightnet.compression", CompressionReport.CurrentSchema, "the JSON text", "the report");
-        return ReportJson.ToObject(doc.RootElement, CompressionJsonContext.WithReportSettings.CompressionReport, "the JSON text", "compression report");
-    }
-
-    /// <summary>Writes the JSON form atomically.</summary>
-    /// <param name="report">The report.</param>
-    /// <param name="path">Destination file.</param>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.IOFailure"/> naming the path.</exception>
-    public static void WriteJson(CompressionReport report, string path) => ReportJson.WriteText(ToJson(report), path);
-
     /// <summary>The report as a Markdown section: size, fidelity per output and latency.</summary>
     /// <param name="report">The report.</param>
     /// <exception cref="ArgumentNullException"><paramref name="report"/> is null.</exception>
-    public static string ToMarkdown(CompressionReport report)
+    public static string Format(CompressionReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
         var sb = new StringBuilder();
@@ -73,12 +45,11 @@ public static class CompressionReportFormat
 
         return sb.ToString();
     }
-}
 
-/// <summary>Source-generated JSON metadata of the compression report, used with the other reports' settings.</summary>
-[JsonSerializable(typeof(CompressionReport))]
-internal sealed partial class CompressionJsonContext : JsonSerializerContext
-{
-    /// <summary>The settings of <see cref="ReportJson"/> (camelCase, string enums, named float literals, "\n").</summary>
-    public static CompressionJsonContext WithReportSettings { get; } = new(new JsonSerializerOptions(ReportJson.Options) { TypeInfoResolver = null });
+    /// <summary>Writes <see cref="Format"/>'s text to a file atomically (a temporary file in the same folder, then a rename).</summary>
+    /// <param name="report">The report.</param>
+    /// <param name="path">Destination file.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="report"/> is null.</exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty path, <see cref="ErrorCode.IOFailure"/> naming the path.</exception>
+    public static void Write(CompressionReport report, string path) => ReportJson.WriteText(Format(report), path);
 }

@@ -6,14 +6,14 @@ using LightNet.Profiling;
 namespace LightNet.Reports;
 
 /// <summary>Writes output checks (<see cref="OutputCheck"/>) as a Markdown table, one row per model × backend × output.</summary>
-public static class OutputCheckExport
+public static class OutputCheckMarkdown
 {
     /// <summary>The checks as a Markdown table with the rule each row was held to and its result.</summary>
     /// <param name="checks">The checks.</param>
     /// <param name="reference">The reference backend's name.</param>
     /// <param name="minCosine">The cosine floor the FP16 and INT8 rows were held to.</param>
     /// <returns>The Markdown.</returns>
-    public static string ToMarkdown(IReadOnlyList<OutputCheck> checks, string reference, double minCosine)
+    public static string Format(IReadOnlyList<OutputCheck> checks, string reference, double minCosine)
     {
         ArgumentNullException.ThrowIfNull(checks);
         static string G(double v) => double.IsFinite(v) ? v.ToString("G3", CultureInfo.InvariantCulture) : v.ToString(CultureInfo.InvariantCulture);
@@ -41,12 +41,12 @@ public static class OutputCheckExport
         return sb.ToString();
     }
 
-    /// <summary>Writes <see cref="ToMarkdown"/> to a file, atomically (a temp file, then a rename).</summary>
+    /// <summary>Writes <see cref="Format"/> to a file, atomically (a temp file, then a rename).</summary>
     /// <param name="checks">The checks.</param>
     /// <param name="reference">The reference backend's name.</param>
     /// <param name="minCosine">The cosine floor the FP16 and INT8 rows were held to.</param>
     /// <param name="path">The file.</param>
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty path; <see cref="ErrorCode.IOFailure"/> naming the file when it cannot be written.</exception>
-    public static void WriteMarkdown(IReadOnlyList<OutputCheck> checks, string reference, double minCosine, string path) =>
-        ReportJson.WriteText(ToMarkdown(checks, reference, minCosine), path);
+    public static void Write(IReadOnlyList<OutputCheck> checks, string reference, double minCosine, string path) =>
+        ReportJson.WriteText(Format(checks, reference, minCosine), path);
 }
