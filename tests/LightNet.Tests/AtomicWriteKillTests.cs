@@ -62,4 +62,51 @@ public class AtomicWriteKillTests(ITestOutputHelper output)
 
         Assert.Equal(4, keptOld + wroteNew);
     }
+
+    [Fact]
+    public void ATempFileLeftByAKilledWriterIsDeletedByTheNextWrite()
+    {
+        string cli = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "LightNet.Cli.exe" : "LightNet.Cli");
+        if (!File.Exists(cli))
+        {
+            return; // the CLI's apphost is not built on this platform
+        }
+
+        using var dir = new TempDirectory();
+        string source = dir.File("mobilenet_v2.onnx");
+        ModelZoo.MobileNetV2().Save(source);
+        string target = dir.File("target.onnx");
+        string[] leftovers = [];
+        for (int attempt = 0; attempt < 5 && leftovers.Length == 0; attempt++)
+        {
+            // Kill the writer (SIGKILL) as soon as its temp file appears: it dies mid-write and leaves it behind.
+            using var child = Process.Start(new ProcessStartInfo(cli, ["fp16", source, "-o", target])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            })!;
+            var watch = Stopwatch.StartNew();
+            while (!child.HasExited && watch.Elapsed < TimeSpan.FromSeconds(30) && Directory.GetFiles(dir.Path, ".target.onnx.*.tmp").Length == 0)
+            {
+                Thread.SpinWait(1000);
+            }
+
+            if (!child.HasExited)
+            {
+                child.Kill();
+            }
+
+            child.WaitForExit();
+            leftovers = Directory.GetFiles(dir.Path, ".target.onnx.*.tmp");
+            output.WriteLine($"attempt {attempt}: exit {child.ExitCode} after {watch.ElapsedMilliseconds} ms, {leftovers.Length} temp file(s) left");
+        }
+
+        Assert.NotEmpty(leftovers); // the child was caught mid-write at least once in five tries
+        Assert.All(leftovers, f => Assert.NotNull(AtomicFile.WriterOf(Path.GetFileName(f))));
+
+        // The next write to the folder (another file, well inside the 10 minutes of the older rule) removes it at once.
+        TestModels.Tiny().Save(dir.File("other.onnx"));
+        Assert.Empty(Directory.GetFiles(dir.Path, ".*.tmp"));
+    }
 }
