@@ -12,9 +12,13 @@ namespace LightNet.Isolation;
 /// </summary>
 internal static class IsolationProtocol
 {
-    /// <summary>The source-generated JSON shape of an operator profile (the report's own), so the worker and the host agree under trimming and NativeAOT.</summary>
+    /// <summary>
+    /// The source-generated JSON shape of an operator profile (the report's own), so the worker and the host agree under
+    /// trimming and NativeAOT; not indented, since the protocol is one line per message.
+    /// </summary>
     internal static System.Text.Json.Serialization.Metadata.JsonTypeInfo<Profiling.OperatorProfile> OperatorProfileJson { get; } =
-        (System.Text.Json.Serialization.Metadata.JsonTypeInfo<Profiling.OperatorProfile>)Reports.ReportJson.Options.GetTypeInfo(typeof(Profiling.OperatorProfile));
+        (System.Text.Json.Serialization.Metadata.JsonTypeInfo<Profiling.OperatorProfile>)new JsonSerializerOptions(Reports.ReportJson.Options) { WriteIndented = false }
+            .GetTypeInfo(typeof(Profiling.OperatorProfile));
 
     public const string Prefix = "@@lightnet-session ";
     public const string Ready = Prefix + "ready ";

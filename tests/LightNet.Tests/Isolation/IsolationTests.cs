@@ -238,11 +238,12 @@ public class IsolationTests(ITestOutputHelper output)
 
         var options = new ProfileOptions
         {
-            WarmupRuns = 1, WarmupSeconds = 0, Runs = 5, MinSeconds = 0, MaxSeconds = 60, PerOperatorRuns = 2, Threads = 1,
+            WarmupRuns = 1, WarmupSeconds = 0, Runs = 5, MinSeconds = 0, MaxSeconds = 60, PerOperatorRuns = 2, PerOperatorProfile = true, Threads = 1,
             Isolation = IsolationMode.Process, IsolationSettings = IsolationSettings.Default with { Worker = RealWorker },
         };
         ProfileReport report = Profiler.Measure(TestModels.Tiny(), Backend.Parse("cpu-simd"), options);
         Assert.True(report.Settings.Runs >= 5, $"{report.Settings.Runs} runs");
+        Assert.NotEmpty(report.Operators); // the operator profile came back over the pipe (one JSON line)
         Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() =>
             Backend.Parse("cpu-simd").CreateSession(TestModels.Tiny(), Isolated(RealWorker) with { IsolationSettings = IsolationSettings.Default with { RunTimeout = TimeSpan.Zero } })).Code);
     }
