@@ -22,6 +22,7 @@ public static class IsolationWorker
     /// <param name="args">The application's command-line arguments.</param>
     /// <param name="exitCode">The worker's exit code when it ran.</param>
     /// <returns>True when the process was a worker (it has finished and should exit with <paramref name="exitCode"/>).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="args"/> is null.</exception>
     public static bool TryRun(string[] args, out int exitCode)
     {
         ArgumentNullException.ThrowIfNull(args);
