@@ -3,6 +3,7 @@ using LightNet.Backends;
 using LightNet.Isolation;
 using LightNet.Onnx;
 using LightNet.Profiling;
+using LightNet.Study;
 using LightNet.Tests.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
@@ -226,6 +227,40 @@ public class IsolationTests(ITestOutputHelper output)
         var isolated = Assert.Throws<LightNetException>(() => Backend.Parse("cpu-simd").CreateSession(model, Isolated(RealWorker)));
         Assert.Equal(inProcess.Code, isolated.Code);
         Assert.Contains("NoSuchOperator", isolated.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnIsolatedStudyLosesOnlyTheCellsOfANativeBackendWhoseWorkerCrashes()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // Every worker dies by SIGSEGV at start (as a native crash in ONNX Runtime would): the ort-cpu cell fails with
+        // BackendCrashed, the cpu-simd cell (managed, never isolated) is measured, and the study finishes.
+        StudyResults results = StudyRunner.Run(StudyOptions.Quick with
+        {
+            Models = ["mobilenet_v1@0.25"],
+            Backends = ["ort-cpu", "cpu-simd"],
+            Baseline = "cpu-simd",
+            Precisions = [Precision.Fp32],
+            Resolution = 32,
+            Measurement = new ProfileOptions
+            {
+                WarmupRuns = 1, WarmupSeconds = 0, Runs = 3, MinSeconds = 0, MaxSeconds = 1, PerOperatorRuns = 1, Threads = 1,
+                IsolationSettings = IsolationSettings.Default with { Worker = new WorkerCommand("bash", ["-c", "kill -SEGV $$"]) },
+            },
+            FidelitySamples = 2,
+            Isolation = IsolationMode.Process,
+        });
+
+        StudyCell ort = Assert.Single(results.Cells, c => c.Backend == "ort-cpu");
+        Assert.Null(ort.Report);
+        Assert.Contains("SIGSEGV", ort.Error, StringComparison.Ordinal);
+        StudyCell managed = Assert.Single(results.Cells, c => c.Backend == "cpu-simd");
+        Assert.Null(managed.Error);
+        Assert.NotNull(managed.Report);
     }
 
     [Fact]
