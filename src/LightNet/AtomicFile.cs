@@ -18,7 +18,7 @@ internal static class AtomicFile
     /// </summary>
     internal static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(10);
 
-    private static readonly Lazy<string> s_owner = new(() => OwnerTag(Environment.ProcessId, StartSeconds(Process.GetCurrentProcess())));
+    private static readonly Lazy<string> s_owner = new(() => OwnerTag(Environment.ProcessId, OwnStartSeconds()));
 
     /// <summary>This process's part of a temp file name: <c>PID-START</c>, START its start time in Unix seconds.</summary>
     internal static string Owner => s_owner.Value;
@@ -26,6 +26,20 @@ internal static class AtomicFile
     /// <summary>The <c>PID-START</c> part of a temp file name for a writer process.</summary>
     internal static string OwnerTag(int processId, long startSeconds) =>
         processId.ToString(CultureInfo.InvariantCulture) + "-" + startSeconds.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>This process's start time in Unix seconds, or 0 where the platform does not tell (then only the id is compared).</summary>
+    private static long OwnStartSeconds()
+    {
+        try
+        {
+            using Process self = Process.GetCurrentProcess();
+            return StartSeconds(self);
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return 0;
+        }
+    }
 
     /// <summary>A process's start time in Unix seconds (what <see cref="Owner"/> records).</summary>
     internal static long StartSeconds(Process process) => new DateTimeOffset(process.StartTime.ToUniversalTime()).ToUnixTimeSeconds();
@@ -159,7 +173,7 @@ internal static class AtomicFile
         try
         {
             using Process process = Process.GetProcessById(pid);
-            return Math.Abs(StartSeconds(process) - start) <= 1;
+            return start == 0 || Math.Abs(StartSeconds(process) - start) <= 1; // 0: its start time was unknown to it
         }
         catch (ArgumentException)
         {
