@@ -5,7 +5,11 @@ using System.Text.Json.Serialization;
 namespace LightNet.Cli;
 
 /// <summary>A backend as <c>lightnet backends --json</c> lists it.</summary>
-internal sealed record BackendJson(string Name, string Kind, string Precision, string Device, bool Available, string Reason);
+internal sealed record BackendJson(string Name, string Kind, string Precision, string Device, bool Available, string Reason)
+{
+    /// <summary>False when the listing did not probe the backend (it would have loaded native libraries).</summary>
+    public bool Probed { get; init; } = true;
+}
 
 /// <summary>A zoo network as <c>lightnet zoo list --json</c> lists it (reference numbers, nothing built).</summary>
 internal sealed record ZooEntryJson(

@@ -259,29 +259,26 @@ public sealed class Model
     public void Save(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        ModelProto proto = ForSaving();
-        long size = proto.CalculateSize();
-        if (size > int.MaxValue)
-        {
-            throw new LightNetException(ErrorCode.ModelTooLarge, $"The model is {size} bytes once its external data is inlined, over protobuf's 2 GiB limit.");
-        }
-
-        proto.WriteTo(stream);
+        ForSaving().WriteTo(stream);
     }
 
     /// <summary>The serialized model (external data inlined).</summary>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.ModelTooLarge"/> when the inlined model exceeds 2 GiB.</exception>
     public byte[] ToArray() => ForSaving().ToByteArray();
 
+    /// <summary>The model as written (external data inlined), refused when protobuf cannot write it (over 2 GiB).</summary>
     private ModelProto ForSaving()
     {
-        if (_externalData.Count == 0)
+        ModelProto proto = Proto;
+        if (_externalData.Count > 0)
         {
-            return Proto;
+            proto = Proto.Clone();
+            InlineExternal(proto.Graph);
         }
 
-        ModelProto copy = Proto.Clone();
-        InlineExternal(copy.Graph);
-        return copy;
+        long size = proto.CalculateSize();
+        return size <= int.MaxValue ? proto
+            : throw new LightNetException(ErrorCode.ModelTooLarge, $"The model is {size} bytes once its external data is inlined, over protobuf's 2 GiB limit.");
     }
 
     private void InlineExternal(GraphProto graph)

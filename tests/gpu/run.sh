@@ -55,7 +55,7 @@ check() {
   if command -v nvidia-smi >/dev/null 2>&1; then
     device="$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -n 1)"
   fi
-  "$app/LightNet.Cli" backends | tee "$out/backends.txt"
+  "$app/LightNet.Cli" backends --probe | tee "$out/backends.txt"
 
   local status=0
   "$app/LightNet.Cli" verify -m "$(models)" -b cudnn,cudnn:fp16 --reference cpu-simd --md "$out/verify.md" || status=$?

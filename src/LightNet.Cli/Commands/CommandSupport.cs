@@ -59,7 +59,7 @@ internal static class CommandSupport
         }
         catch (Exception e)
         {
-            // Not a LightNet error: a bug. One line, and the stack trace on request.
+            // catch-all: the CLI's top level. Not a LightNet error: a bug. One line, exit code 1, and the stack trace on request.
             context.Stderr.WriteLine($"error [{e.GetType().Name}]: {CliApp.OneLine(e.Message)}{(verbose ? "" : " (run with --verbose for the stack trace)")}");
             WriteDetails(context, e, verbose);
             return CliApp.Failure;

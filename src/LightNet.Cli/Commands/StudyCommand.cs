@@ -52,12 +52,17 @@ internal static class StudyCommand
         var evalImages = new Option<int?>("--eval-images") { HelpName = "N", Description = "With --eval: at most N images, taken in turn from each class (default: all)." };
         var pretrained = new Option<bool>("--pretrained") { Description = "Measure the zoo's pretrained ONNX files (downloaded once into the cache, SHA-256 checked) instead of synthetic weights." };
         var cache = new Option<string?>("--cache") { HelpName = "folder", Description = "Download cache of the pretrained files (default: LIGHTNET_CACHE, else ~/.cache/lightnet/models)." };
+        var isolate = new Option<bool>("--isolate")
+        {
+            Description = "Measure the cells of native backends (ONNX Runtime, cuDNN) in a separate LightNet worker process: a native crash, hang or memory " +
+                "blow-up fails that cell instead of the study. Each such cell pays a worker start (about 1 s); times include the round trip to the worker.",
+        };
         var keep = new Option<bool>("--keep-models") { Description = "Keep every measured variant in <output>/models/ (recommend --emit then ships that file; without it the variant is made again and checked)." };
         var budget = new BudgetOptions();
         var command = new Command("study", "Measure the seed study's networks on every backend and precision that can run here, and write an HTML report "
             + "with charts, a Markdown summary and a JSON results file, ending with the model that fits the budgets.")
         {
-            models, backends, baseline, precisions, threads, runs, resolution, quick, breakdown, output, compare, eval, synsets, evalImages, pretrained, cache, keep,
+            models, backends, baseline, precisions, threads, runs, resolution, quick, breakdown, output, compare, eval, synsets, evalImages, pretrained, cache, keep, isolate,
         };
         command.Subcommands.Add(MergeCommand(context));
         budget.AddTo(command);
@@ -91,6 +96,7 @@ internal static class StudyCommand
                 Pretrained = parse.GetValue(pretrained),
                 PretrainedCache = parse.GetValue(cache),
                 ModelsFolder = parse.GetValue(keep) ? Path.Combine(parse.GetValue(output)!, "models") : null,
+                Isolation = parse.GetValue(isolate) ? Isolation.IsolationMode.Process : Isolation.IsolationMode.InProcess,
             };
             if (parse.GetValue(eval) is string set)
             {

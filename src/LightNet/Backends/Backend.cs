@@ -50,6 +50,16 @@ public abstract class Backend
     /// </summary>
     public abstract BackendAvailability CheckAvailability();
 
+    /// <summary>
+    /// What a listing may say about the backend without loading native libraries from folders the user configured (such
+    /// as <c>LIGHTNET_CUDA_PATH</c> or <c>cudnn:libpath=</c>): for most backends the same as <see cref="CheckAvailability"/>;
+    /// the cuDNN backend answers from a search of its folders for the library files, loading none of them, unless
+    /// <see cref="CheckAvailability"/> already ran (then its cached answer) — <see cref="BackendAvailability.IsProbed"/> is
+    /// false in that case. Native libraries are loaded only when a session is created or <see cref="CheckAvailability"/>
+    /// is called.
+    /// </summary>
+    public virtual BackendAvailability DescribeAvailability() => CheckAvailability();
+
     /// <summary>Loads a model into the backend.</summary>
     /// <param name="model">The model.</param>
     /// <param name="options">Threads, optimisation, profiling; null for <see cref="InferenceOptions.Default"/>.</param>

@@ -204,6 +204,7 @@ internal static class ConformanceCase
         }
         catch (Exception e)
         {
+            // catch-all: a case that throws anything is counted as Crashed, with the exception's type, message and frame.
             // Where it was thrown, so that a crash report points at the code at fault.
             // (DiagnosticMethodInfo rather than StackFrame.GetMethod: it needs no reflection metadata, so it works trimmed and under NativeAOT.)
             string? frame = new StackTrace(e, fNeedFileInfo: false).GetFrames().Select(DiagnosticMethodInfo.Create)

@@ -203,6 +203,7 @@ public static class ConformanceRunner
             }
             catch (Exception e)
             {
+                // catch-all: kept and rethrown on the calling thread once every supervisor has stopped.
                 Interlocked.CompareExchange(ref failure, e, null);
             }
         }) { IsBackground = true, Name = $"conformance supervisor {w}" }).ToList();

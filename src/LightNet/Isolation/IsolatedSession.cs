@@ -7,8 +7,9 @@ namespace LightNet.Isolation;
 
 /// <summary>
 /// A session that runs in a worker process (<see cref="IsolationMode.Process"/>): the model is written to a temporary
-/// file the worker loads, each run sends the inputs and reads the outputs back over the worker's pipes, and the worker
-/// is watched. When it dies (a native crash: <see cref="ErrorCode.BackendCrashed"/> with the exit code or signal), runs
+/// file the worker loads, each run puts the inputs into the memory both share (<see cref="SharedTensorMemory"/>, or the
+/// pipe's lines when <see cref="IsolationSettings.SharedMemory"/> is off), sends a request over the worker's pipe and
+/// reads the outputs back, and the worker is watched. When it dies (a native crash: <see cref="ErrorCode.BackendCrashed"/> with the exit code or signal), runs
 /// past the timeout (<see cref="ErrorCode.Timeout"/>) or past the memory limit (<see cref="ErrorCode.ResourceLimit"/>),
 /// the call in flight fails with that code and the session is dead: later calls fail with
 /// <see cref="ErrorCode.InvalidOperation"/> naming the first failure. Runs are serialised (one request at a time).
@@ -16,15 +17,18 @@ namespace LightNet.Isolation;
 internal sealed class IsolatedSession : IInferenceSession
 {
     private readonly WorkerProcess _worker;
+    private readonly SharedTensorMemory? _shared;
     private readonly IsolationSettings _settings;
     private readonly object _lock = new();
     private LightNetException? _dead;
     private bool _disposed;
 
-    private IsolatedSession(Backend backend, WorkerProcess worker, IsolationSettings settings, IReadOnlyList<TensorSpec> inputs, IReadOnlyList<TensorSpec> outputs)
+    private IsolatedSession(Backend backend, WorkerProcess worker, SharedTensorMemory? shared, IsolationSettings settings,
+        IReadOnlyList<TensorSpec> inputs, IReadOnlyList<TensorSpec> outputs)
     {
         Backend = backend;
         _worker = worker;
+        _shared = shared;
         _settings = settings;
         Inputs = inputs;
         Outputs = outputs;
@@ -35,6 +39,9 @@ internal sealed class IsolatedSession : IInferenceSession
     public IReadOnlyList<TensorSpec> Inputs { get; }
 
     public IReadOnlyList<TensorSpec> Outputs { get; }
+
+    /// <summary>The shared memory's file name (unlinked once the worker has it mapped), or null when tensors go through the pipe.</summary>
+    internal string? SharedMemoryPath => _shared?.Path;
 
     /// <summary>The session the backend would create in this process, in a worker instead; null when <paramref name="options"/> asks for no isolation.</summary>
     public static IInferenceSession? TryCreate(Backend backend, Model model, InferenceOptions? options)
@@ -52,8 +59,10 @@ internal sealed class IsolatedSession : IInferenceSession
         string modelPath = Path.Combine(Path.GetTempPath(), $"lightnet-worker-{Guid.NewGuid():N}.onnx");
         model.Save(modelPath);
         WorkerProcess? worker = null;
+        SharedTensorMemory? shared = null;
         try
         {
+            shared = settings.SharedMemory ? SharedTensorMemory.Create() : null;
             worker = new WorkerProcess(command, IsolationProtocol.Prefix, script: null, settings.MaxWorkerMemoryBytes, "LightNet worker");
             string line = IsolationProtocol.Json(w =>
             {
@@ -61,6 +70,11 @@ internal sealed class IsolatedSession : IInferenceSession
                 w.WriteString("model", modelPath);
                 w.WriteString("source", model.SourcePath ?? model.Graph.Name);
                 w.WriteString("backend", backend.Name);
+                if (shared is not null)
+                {
+                    w.WriteString("shared", shared.Path);
+                }
+
                 if (options.Threads is int threads)
                 {
                     w.WriteNumber("threads", threads);
@@ -88,15 +102,22 @@ internal sealed class IsolatedSession : IInferenceSession
                 throw Unexpected(answer);
             }
 
+            shared?.Unlink(); // the worker has it open and mapped: no name is left behind, even if this process is killed
             using JsonDocument doc = JsonDocument.Parse(answer[IsolationProtocol.Ready.Length..]);
-            var session = new IsolatedSession(backend, worker, settings,
+            var session = new IsolatedSession(backend, worker, shared, settings,
                 IsolationProtocol.ReadSpecs(doc.RootElement.GetProperty("inputs")), IsolationProtocol.ReadSpecs(doc.RootElement.GetProperty("outputs")));
-            worker = null;
+            (worker, shared) = (null, null);
             return session;
         }
         finally
         {
             worker?.Dispose();
+            shared?.Dispose();
+            if (shared is not null)
+            {
+                SharedTensorMemory.TryDelete(shared.Path);
+            }
+
             File.Delete(modelPath);
         }
     }
@@ -135,7 +156,12 @@ internal sealed class IsolatedSession : IInferenceSession
     private static LightNetException Unexpected(string line) =>
         new(ErrorCode.InvalidOperation, $"The LightNet worker answered '{(line.Length > 80 ? line[..80] + "…" : line)}', which is not part of the protocol.");
 
-    private string Request(string request, string what)
+    /// <summary>
+    /// Sends <paramref name="request"/> (built under the lock: it writes the inputs into the shared memory) and reads the
+    /// answer with <paramref name="read"/>, also under the lock (outputs in the shared memory are overwritten by the next
+    /// request).
+    /// </summary>
+    private T Request<T>(Func<string> request, string what, string expected, Func<string, T> read)
     {
         lock (_lock)
         {
@@ -145,16 +171,19 @@ internal sealed class IsolatedSession : IInferenceSession
                 throw new LightNetException(ErrorCode.InvalidOperation, $"The isolated session's worker failed earlier ({_dead.Code}: {_dead.Message}); create a new session.", _dead);
             }
 
-            _worker.Send(request);
+            _worker.Send(request());
+            string answer;
             try
             {
-                return Await(_worker, _settings.RunTimeout, _settings, what);
+                answer = Await(_worker, _settings.RunTimeout, _settings, what);
             }
             catch (LightNetException e) when (e.Code is ErrorCode.BackendCrashed or ErrorCode.Timeout or ErrorCode.ResourceLimit or ErrorCode.InvalidOperation)
             {
                 _dead = e;
                 throw;
             }
+
+            return answer.StartsWith(expected, StringComparison.Ordinal) ? read(answer[expected.Length..]) : throw Unexpected(answer);
         }
     }
 
@@ -169,14 +198,12 @@ internal sealed class IsolatedSession : IInferenceSession
     public IReadOnlyDictionary<string, TensorBuffer> Run(IReadOnlyDictionary<string, TensorBuffer> inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        string answer = Request("run " + IsolationProtocol.Json(w => IsolationProtocol.WriteTensors(w, inputs)), $"running '{Backend.Name}'");
-        if (!answer.StartsWith(IsolationProtocol.Result, StringComparison.Ordinal))
-        {
-            throw Unexpected(answer);
-        }
-
-        using JsonDocument doc = JsonDocument.Parse(answer.AsMemory(IsolationProtocol.Result.Length));
-        return IsolationProtocol.ReadTensors(doc.RootElement);
+        return Request(() => "run " + IsolationProtocol.Json(w => IsolationProtocol.WriteTensors(w, inputs, _shared)), $"running '{Backend.Name}'",
+            IsolationProtocol.Result, answer =>
+            {
+                using JsonDocument doc = JsonDocument.Parse(answer);
+                return IsolationProtocol.ReadTensors(doc.RootElement, _shared);
+            });
     }
 
     public IPreparedRun Prepare(IReadOnlyDictionary<string, TensorBuffer> inputs)
@@ -192,13 +219,8 @@ internal sealed class IsolatedSession : IInferenceSession
 
     public OperatorProfile? CollectOperatorProfile(int skipFirstRuns = 0)
     {
-        string answer = Request("profile " + skipFirstRuns.ToString(System.Globalization.CultureInfo.InvariantCulture), "collecting the operator profile");
-        if (!answer.StartsWith(IsolationProtocol.Profile, StringComparison.Ordinal))
-        {
-            throw Unexpected(answer);
-        }
-
-        return JsonSerializer.Deserialize(answer.AsSpan(IsolationProtocol.Profile.Length), IsolationProtocol.OperatorProfileJson);
+        return Request(() => "profile " + skipFirstRuns.ToString(System.Globalization.CultureInfo.InvariantCulture), "collecting the operator profile",
+            IsolationProtocol.Profile, answer => JsonSerializer.Deserialize(answer, IsolationProtocol.OperatorProfileJson));
     }
 
     public void Dispose()
@@ -214,6 +236,10 @@ internal sealed class IsolatedSession : IInferenceSession
         }
 
         _worker.Dispose();
+        lock (_lock)
+        {
+            _shared?.Dispose();
+        }
     }
 
     /// <summary>A prepared run over the pipe: each run sends the bound inputs and copies the answer into the output buffers.</summary>

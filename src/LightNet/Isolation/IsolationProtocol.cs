@@ -6,14 +6,19 @@ namespace LightNet.Isolation;
 
 /// <summary>
 /// The line protocol between an isolated session and its worker. Every line the worker writes starts with
-/// <see cref="Prefix"/>; tensors travel inside the JSON lines as base64 (over the pipe, not shared memory: one copy
-/// and a 4/3 encoding, measured in docs/reliability.md).
+/// <see cref="Prefix"/>. Tensors travel through <see cref="SharedTensorMemory"/> (the lines carry each tensor's offset),
+/// or, when the session has none (<see cref="IsolationSettings.SharedMemory"/> false), inside the JSON lines as base64
+/// (measured side by side in docs/reliability.md).
 /// </summary>
 internal static class IsolationProtocol
 {
-    /// <summary>The source-generated JSON shape of an operator profile (the report's own), so the worker and the host agree under trimming and NativeAOT.</summary>
+    /// <summary>
+    /// The source-generated JSON shape of an operator profile (the report's own), so the worker and the host agree under
+    /// trimming and NativeAOT; not indented, since the protocol is one line per message.
+    /// </summary>
     internal static System.Text.Json.Serialization.Metadata.JsonTypeInfo<Profiling.OperatorProfile> OperatorProfileJson { get; } =
-        (System.Text.Json.Serialization.Metadata.JsonTypeInfo<Profiling.OperatorProfile>)Reports.ReportJson.Options.GetTypeInfo(typeof(Profiling.OperatorProfile));
+        (System.Text.Json.Serialization.Metadata.JsonTypeInfo<Profiling.OperatorProfile>)new JsonSerializerOptions(Reports.ReportJson.Options) { WriteIndented = false }
+            .GetTypeInfo(typeof(Profiling.OperatorProfile));
 
     public const string Prefix = "@@lightnet-session ";
     public const string Ready = Prefix + "ready ";
@@ -21,9 +26,18 @@ internal static class IsolationProtocol
     public const string Profile = Prefix + "profile ";
     public const string Error = Prefix + "error ";
 
-    public static void WriteTensors(Utf8JsonWriter w, IReadOnlyDictionary<string, TensorBuffer> tensors)
+    /// <summary>Writes a JSON array of tensors: name, element type, shape and either the offset of the bytes in <paramref name="shared"/> or the bytes as base64.</summary>
+    public static void WriteTensors(Utf8JsonWriter w, IReadOnlyDictionary<string, TensorBuffer> tensors, SharedTensorMemory? shared)
     {
+        long[] offsets = [];
+        if (shared is not null)
+        {
+            (offsets, long total) = SharedTensorMemory.Layout(tensors.Values.Select(t => (long)t.ByteCount));
+            shared.EnsureWritable(total);
+        }
+
         w.WriteStartArray();
+        int i = 0;
         foreach ((string name, TensorBuffer t) in tensors)
         {
             w.WriteStartObject();
@@ -36,28 +50,53 @@ internal static class IsolationProtocol
             }
 
             w.WriteEndArray();
-            w.WriteBase64String("data", t.Bytes);
+            if (shared is not null)
+            {
+                shared.Write(offsets[i], t.Bytes);
+                w.WriteNumber("offset", offsets[i]);
+            }
+            else
+            {
+                w.WriteBase64String("data", t.Bytes);
+            }
+
             w.WriteEndObject();
+            i++;
         }
 
         w.WriteEndArray();
     }
 
-    public static Dictionary<string, TensorBuffer> ReadTensors(JsonElement array)
+    /// <summary>Reads what <see cref="WriteTensors"/> wrote (the tensors' bytes from <paramref name="shared"/> or from base64).</summary>
+    public static Dictionary<string, TensorBuffer> ReadTensors(JsonElement array, SharedTensorMemory? shared)
     {
         var tensors = new Dictionary<string, TensorBuffer>(StringComparer.Ordinal);
         foreach (JsonElement e in array.EnumerateArray())
         {
             long[] shape = [.. e.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64())];
             var t = TensorBuffer.Allocate((TensorElementType)e.GetProperty("type").GetInt32(), shape);
-            byte[] data = e.GetProperty("data").GetBytesFromBase64();
-            if (data.Length != t.ByteCount)
+            string name = e.GetProperty("name").GetString()!;
+            if (e.TryGetProperty("offset", out JsonElement offset))
             {
-                throw new LightNetException(ErrorCode.InvalidTensor, $"Tensor '{e.GetProperty("name").GetString()}' from the worker has {data.Length} bytes, its shape needs {t.ByteCount}.");
+                if (shared is null)
+                {
+                    throw new LightNetException(ErrorCode.InvalidTensor, $"Tensor '{name}' arrived by shared memory, but this side has none.");
+                }
+
+                shared.Read(offset.GetInt64(), t.Bytes);
+            }
+            else
+            {
+                byte[] data = e.GetProperty("data").GetBytesFromBase64();
+                if (data.Length != t.ByteCount)
+                {
+                    throw new LightNetException(ErrorCode.InvalidTensor, $"Tensor '{name}' from the worker has {data.Length} bytes, its shape needs {t.ByteCount}.");
+                }
+
+                data.CopyTo(t.Bytes);
             }
 
-            data.CopyTo(t.Bytes);
-            tensors[e.GetProperty("name").GetString()!] = t;
+            tensors[name] = t;
         }
 
         return tensors;

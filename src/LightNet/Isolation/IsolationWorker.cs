@@ -22,6 +22,7 @@ public static class IsolationWorker
     /// <param name="args">The application's command-line arguments.</param>
     /// <param name="exitCode">The worker's exit code when it ran.</param>
     /// <returns>True when the process was a worker (it has finished and should exit with <paramref name="exitCode"/>).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="args"/> is null.</exception>
     public static bool TryRun(string[] args, out int exitCode)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -54,6 +55,7 @@ public static class IsolationWorker
         }
 
         IInferenceSession session;
+        SharedTensorMemory? shared = null;
         try
         {
             string settings = input.ReadLine() ?? throw new LightNetException(ErrorCode.InvalidArgument, "The worker got no settings on its standard input.");
@@ -74,15 +76,22 @@ public static class IsolationWorker
                 PerOperatorProfiling = s.GetProperty("perOperator").GetBoolean(),
                 DimensionValues = dims,
             };
+            if (s.TryGetProperty("shared", out JsonElement sharedPath) && sharedPath.GetString() is { } sharedFile)
+            {
+                shared = SharedTensorMemory.Open(sharedFile);
+            }
+
             session = Backend.Parse(s.GetProperty("backend").GetString()!).CreateSession(model, options);
         }
         catch (Exception e) when (e is LightNetException or JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException or IOException or UnauthorizedAccessException)
         {
             string code = e is LightNetException l ? l.Code.ToString() : nameof(ErrorCode.InvalidArgument);
             Send(IsolationProtocol.Error + code + " " + IsolationProtocol.OneLine(e.Message));
+            shared?.Dispose();
             return 1;
         }
 
+        using (shared)
         using (session)
         {
             Send(IsolationProtocol.Ready + IsolationProtocol.Json(w =>
@@ -99,8 +108,8 @@ public static class IsolationWorker
                     if (line.StartsWith("run ", StringComparison.Ordinal))
                     {
                         using JsonDocument doc = JsonDocument.Parse(line.AsMemory(4));
-                        IReadOnlyDictionary<string, TensorBuffer> outputs = session.Run(IsolationProtocol.ReadTensors(doc.RootElement));
-                        Send(IsolationProtocol.Result + IsolationProtocol.Json(w => IsolationProtocol.WriteTensors(w, outputs)));
+                        IReadOnlyDictionary<string, TensorBuffer> outputs = session.Run(IsolationProtocol.ReadTensors(doc.RootElement, shared));
+                        Send(IsolationProtocol.Result + IsolationProtocol.Json(w => IsolationProtocol.WriteTensors(w, outputs, shared)));
                     }
                     else if (line.StartsWith("profile ", StringComparison.Ordinal))
                     {

@@ -236,6 +236,7 @@ internal static class LoadTest
                 }
                 catch (Exception e)
                 {
+                    // catch-all: kept and rethrown on the calling thread once the load test's workers have stopped.
                     Interlocked.CompareExchange(ref failure, e, null);
                 }
             })

@@ -434,4 +434,5 @@ internal sealed record ResultsFile
 [JsonSerializable(typeof(ResultsFile))]
 [JsonSerializable(typeof(ComparisonReport))]
 [JsonSerializable(typeof(PipelineReport))]
+[JsonSerializable(typeof(OperatorProfile))]
 internal sealed partial class ReportJsonContext : JsonSerializerContext;

@@ -100,6 +100,15 @@ public sealed record StudyOptions
     /// <summary>The backend accuracy is measured on.</summary>
     public string EvaluationBackend { get; init; } = "ort-cpu";
 
+    /// <summary>
+    /// <see cref="Isolation.IsolationMode.Process"/> to measure every cell of a backend that runs native code (ONNX Runtime,
+    /// cuDNN: <see cref="BackendKind.OnnxRuntime"/> and <see cref="BackendKind.Native"/>) in a LightNet worker process, so
+    /// that a native crash, hang or memory blow-up fails that cell (its error says which) instead of ending the study;
+    /// <c>cpu-simd</c> stays in this process. Each isolated cell pays a worker start (about a second) and its times include
+    /// the round trip to the worker (measured in docs/reliability.md). Default: in process. CLI <c>study --isolate</c>.
+    /// </summary>
+    public Isolation.IsolationMode Isolation { get; init; }
+
     /// <summary>A folder to keep every measured variant in (byte for byte as measured, named in the results); null to keep none
     /// (<c>recommend --emit</c> then makes the variant again and checks its SHA-256).</summary>
     public string? ModelsFolder { get; init; }

@@ -3,6 +3,7 @@ using LightNet.Backends;
 using LightNet.Backends.OnnxRuntime;
 using LightNet.Compression;
 using LightNet.Evaluation;
+using LightNet.Isolation;
 using LightNet.Preprocessing;
 using LightNet.Profiling;
 using LightNet.Zoo;
@@ -398,6 +399,8 @@ public static class StudyRunner
             KeepRawSamples = true,
             PerOperatorProfile = perOperator,
             LoggerFactory = options.Measurement.LoggerFactory ?? options.LoggerFactory,
+            Isolation = options.Isolation == IsolationMode.Process && backend.Kind is BackendKind.OnnxRuntime or BackendKind.Native
+                ? IsolationMode.Process : IsolationMode.InProcess,
         };
         var inner = new Progress(p => plan.Report(index, $"{label}: {Phase(p)}"));
         try

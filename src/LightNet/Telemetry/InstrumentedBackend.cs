@@ -28,6 +28,8 @@ internal sealed class InstrumentedBackend : Backend
 
     public override BackendAvailability CheckAvailability() => Inner.CheckAvailability();
 
+    public override BackendAvailability DescribeAvailability() => Inner.DescribeAvailability();
+
     /// <summary>Wraps <paramref name="backend"/> when anything listens to LightNet's telemetry; returns it as is otherwise.</summary>
     public static Backend WrapIfListening(Backend backend) =>
         backend is InstrumentedBackend || !LightNetTelemetry.IsListening ? backend : new InstrumentedBackend(backend);

@@ -247,57 +247,71 @@ public static class ModelZoo
 
     /// <summary>MobileNet v1 (width multiplier α = <see cref="ZooOptions.WidthMultiplier"/>).</summary>
     /// <param name="options">Build options.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for invalid <paramref name="options"/>.</exception>
     public static Model MobileNetV1(ZooOptions? options = null) => Create("mobilenet_v1", options);
 
     /// <summary>MobileNet v2.</summary>
     /// <param name="options">Build options.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for invalid <paramref name="options"/>.</exception>
     public static Model MobileNetV2(ZooOptions? options = null) => Create("mobilenet_v2", options);
 
     /// <summary>MobileNet v3 small.</summary>
     /// <param name="options">Build options.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for invalid <paramref name="options"/>.</exception>
     public static Model MobileNetV3Small(ZooOptions? options = null) => Create("mobilenet_v3_small", options);
 
     /// <summary>MobileNet v3 large.</summary>
     /// <param name="options">Build options.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for invalid <paramref name="options"/>.</exception>
     public static Model MobileNetV3Large(ZooOptions? options = null) => Create("mobilenet_v3_large", options);
 
     /// <summary>SqueezeNet 1.0.</summary>
     /// <param name="options">Build options.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for invalid <paramref name="options"/>.</exception>
     public static Model SqueezeNet10(ZooOptions? options = null) => Create("squeezenet1_0", options);
 
     /// <summary>SqueezeNet 1.1.</summary>
     /// <param name="options">Build options.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for invalid <paramref name="options"/>.</exception>
     public static Model SqueezeNet11(ZooOptions? options = null) => Create("squeezenet1_1", options);
 
     /// <summary>ShuffleNet v2 (size = <see cref="ZooOptions.WidthMultiplier"/>: 0.5, 1.0, 1.5 or 2.0).</summary>
     /// <param name="options">Build options.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for invalid <paramref name="options"/>.</exception>
     public static Model ShuffleNetV2(ZooOptions? options = null) => Create("shufflenet_v2_x1_0", options);
 
     /// <summary>DenseNet-121.</summary>
     /// <param name="options">Build options.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for invalid <paramref name="options"/>.</exception>
     public static Model DenseNet121(ZooOptions? options = null) => Create("densenet121", options);
 
     /// <summary>ResNet-18.</summary>
     /// <param name="options">Build options.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for invalid <paramref name="options"/>.</exception>
     public static Model ResNet18(ZooOptions? options = null) => Create("resnet18", options);
 
     /// <summary>ResNet-50.</summary>
     /// <param name="options">Build options.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for invalid <paramref name="options"/>.</exception>
     public static Model ResNet50(ZooOptions? options = null) => Create("resnet50", options);
 
     /// <summary>VGG-16.</summary>
     /// <param name="options">Build options.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for invalid <paramref name="options"/>.</exception>
     public static Model Vgg16(ZooOptions? options = null) => Create("vgg16", options);
 
     /// <summary>AlexNet (torchvision's single-tower variant).</summary>
     /// <param name="options">Build options.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for invalid <paramref name="options"/>.</exception>
     public static Model AlexNet(ZooOptions? options = null) => Create("alexnet", options);
 
     /// <summary>GoogLeNet (Inception v1) without auxiliary heads.</summary>
     /// <param name="options">Build options.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for invalid <paramref name="options"/>.</exception>
     public static Model GoogLeNet(ZooOptions? options = null) => Create("googlenet", options);
 
     /// <summary>Inception v3 without the auxiliary head (299×299 by default).</summary>
     /// <param name="options">Build options.</param>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for invalid <paramref name="options"/>.</exception>
     public static Model InceptionV3(ZooOptions? options = null) => Create("inception_v3", options);
 }

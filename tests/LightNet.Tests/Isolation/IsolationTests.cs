@@ -3,6 +3,7 @@ using LightNet.Backends;
 using LightNet.Isolation;
 using LightNet.Onnx;
 using LightNet.Profiling;
+using LightNet.Study;
 using LightNet.Tests.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
@@ -63,8 +64,7 @@ public class IsolationTests(ITestOutputHelper output)
         Assert.Equal(local.Run(inputs)["y"].Bytes.ToArray(), prepared.Outputs["y"].Bytes.ToArray());
 
         // The cost of isolation per run, side by side (noisy on a loaded machine: a ratio, not an absolute).
-        const int runs = 100;
-        double PerRunMicroseconds(IInferenceSession s)
+        double PerRunMicroseconds(IInferenceSession s, int runs = 100)
         {
             var c = Stopwatch.StartNew();
             for (int i = 0; i < runs; i++)
@@ -86,15 +86,73 @@ public class IsolationTests(ITestOutputHelper output)
         b.AddOutput("y", TensorElementType.Float, 1, 3, 224, 224);
         Model identity = b.Build();
         using IInferenceSession bigLocal = backend.CreateSession(identity, new InferenceOptions { Threads = 1 });
-        using IInferenceSession bigIsolated = backend.CreateSession(identity, Isolated(RealWorker));
+        using IInferenceSession bigShared = backend.CreateSession(identity, Isolated(RealWorker));
+        InferenceOptions pipeOnly = Isolated(RealWorker);
+        using IInferenceSession bigPipe = backend.CreateSession(identity, pipeOnly with { IsolationSettings = pipeOnly.IsolationSettings! with { SharedMemory = false } });
         inputs = new Dictionary<string, TensorBuffer>(StringComparer.Ordinal) { ["x"] = TensorBuffer.Allocate(TensorElementType.Float, [1, 3, 224, 224]) };
-        inputs["x"].AsSpan<float>().Fill(0.25f);
-        Assert.Equal(bigLocal.Run(inputs)["y"].Bytes.ToArray(), bigIsolated.Run(inputs)["y"].Bytes.ToArray());
-        double bigInProcess = PerRunMicroseconds(bigLocal) / 1000, bigInWorker = PerRunMicroseconds(bigIsolated) / 1000;
-        output.WriteLine($"602 KB in and out per run: in process {bigInProcess:F2} ms, isolated {bigInWorker:F2} ms (+{bigInWorker - bigInProcess:F2} ms)");
+        var random = new Random(19);
+        foreach (ref float v in inputs["x"].AsSpan<float>())
+        {
+            v = (float)random.NextDouble();
+        }
+
+        byte[] expected = bigLocal.Run(inputs)["y"].Bytes.ToArray();
+        Assert.Equal(expected, bigShared.Run(inputs)["y"].Bytes.ToArray());
+        Assert.Equal(expected, bigPipe.Run(inputs)["y"].Bytes.ToArray());
+        if (((IsolatedSession)bigShared).SharedMemoryPath is { } shm && !OperatingSystem.IsWindows())
+        {
+            Assert.False(File.Exists(shm), $"{shm} is still there"); // unlinked once the worker had mapped it
+        }
+
+        // Side by side, interleaved: shared memory against base64 in the pipe's lines.
+        double bigInProcess = 0, bigInShared = 0, bigInPipe = 0;
+        for (int round = 0; round < 3; round++)
+        {
+            bigInProcess += PerRunMicroseconds(bigLocal, 20) / 3000;
+            bigInShared += PerRunMicroseconds(bigShared, 20) / 3000;
+            bigInPipe += PerRunMicroseconds(bigPipe, 20) / 3000;
+        }
+
+        output.WriteLine($"602 KB in and out per run: in process {bigInProcess:F2} ms, isolated with shared memory {bigInShared:F2} ms " +
+            $"(+{bigInShared - bigInProcess:F2} ms), isolated with base64 in the pipe {bigInPipe:F2} ms (+{bigInPipe - bigInProcess:F2} ms); " +
+            $"pipe / shared = {bigInPipe / bigInShared:F1}");
 
         isolated.Dispose();
         Assert.Throws<ObjectDisposedException>(() => isolated.Run(inputs));
+    }
+
+    [Fact]
+    public void SharedMemoryGrowsOnEitherSide()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // The host's inputs (3 MB) and then the worker's outputs (6 × 3 MB) outgrow the 1 MiB the shared file starts with.
+        var b = new ModelBuilder("grow", 17);
+        b.AddInput("x", TensorElementType.Float, 1, 3, 512, 512);
+        b.AddNode("Concat", ["x", "x", "x", "x", "x", "x"], ["y"], attributes: [NodeAttribute.Int("axis", 1)]);
+        b.AddNode("ReduceSum", ["x"], ["s"], attributes: [NodeAttribute.Int("keepdims", 0)]);
+        b.AddOutput("y", TensorElementType.Float, 1, 18, 512, 512);
+        b.AddOutput("s", TensorElementType.Float);
+        Model model = b.Build();
+        using IInferenceSession local = Backend.Parse("cpu-simd").CreateSession(model, new InferenceOptions { Threads = 1 });
+        using IInferenceSession isolated = Backend.Parse("cpu-simd").CreateSession(model, Isolated(RealWorker));
+        for (int round = 0; round < 2; round++)
+        {
+            var x = TensorBuffer.Allocate(TensorElementType.Float, [1, 3, 512, 512]);
+            var random = new Random(round);
+            foreach (ref float v in x.AsSpan<float>())
+            {
+                v = (float)random.NextDouble();
+            }
+
+            var inputs = new Dictionary<string, TensorBuffer>(StringComparer.Ordinal) { ["x"] = x };
+            IReadOnlyDictionary<string, TensorBuffer> expected = local.Run(inputs), actual = isolated.Run(inputs);
+            Assert.Equal(expected["y"].Bytes.ToArray(), actual["y"].Bytes.ToArray());
+            Assert.Equal(expected["s"].Bytes.ToArray(), actual["s"].Bytes.ToArray());
+        }
     }
 
     [Fact]
@@ -172,6 +230,40 @@ public class IsolationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AnIsolatedStudyLosesOnlyTheCellsOfANativeBackendWhoseWorkerCrashes()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // Every worker dies by SIGSEGV at start (as a native crash in ONNX Runtime would): the ort-cpu cell fails with
+        // BackendCrashed, the cpu-simd cell (managed, never isolated) is measured, and the study finishes.
+        StudyResults results = StudyRunner.Run(StudyOptions.Quick with
+        {
+            Models = ["mobilenet_v1@0.25"],
+            Backends = ["ort-cpu", "cpu-simd"],
+            Baseline = "cpu-simd",
+            Precisions = [Precision.Fp32],
+            Resolution = 32,
+            Measurement = new ProfileOptions
+            {
+                WarmupRuns = 1, WarmupSeconds = 0, Runs = 3, MinSeconds = 0, MaxSeconds = 1, PerOperatorRuns = 1, Threads = 1,
+                IsolationSettings = IsolationSettings.Default with { Worker = new WorkerCommand("bash", ["-c", "kill -SEGV $$"]) },
+            },
+            FidelitySamples = 2,
+            Isolation = IsolationMode.Process,
+        });
+
+        StudyCell ort = Assert.Single(results.Cells, c => c.Backend == "ort-cpu");
+        Assert.Null(ort.Report);
+        Assert.Contains("SIGSEGV", ort.Error, StringComparison.Ordinal);
+        StudyCell managed = Assert.Single(results.Cells, c => c.Backend == "cpu-simd");
+        Assert.Null(managed.Error);
+        Assert.NotNull(managed.Report);
+    }
+
+    [Fact]
     public void TheProfilerMeasuresInAWorkerWhenAsked()
     {
         if (OperatingSystem.IsWindows())
@@ -181,11 +273,12 @@ public class IsolationTests(ITestOutputHelper output)
 
         var options = new ProfileOptions
         {
-            WarmupRuns = 1, WarmupSeconds = 0, Runs = 5, MinSeconds = 0, MaxSeconds = 60, PerOperatorRuns = 2, Threads = 1,
+            WarmupRuns = 1, WarmupSeconds = 0, Runs = 5, MinSeconds = 0, MaxSeconds = 60, PerOperatorRuns = 2, PerOperatorProfile = true, Threads = 1,
             Isolation = IsolationMode.Process, IsolationSettings = IsolationSettings.Default with { Worker = RealWorker },
         };
         ProfileReport report = Profiler.Measure(TestModels.Tiny(), Backend.Parse("cpu-simd"), options);
         Assert.True(report.Settings.Runs >= 5, $"{report.Settings.Runs} runs");
+        Assert.NotEmpty(report.Operators); // the operator profile came back over the pipe (one JSON line)
         Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() =>
             Backend.Parse("cpu-simd").CreateSession(TestModels.Tiny(), Isolated(RealWorker) with { IsolationSettings = IsolationSettings.Default with { RunTimeout = TimeSpan.Zero } })).Code);
     }

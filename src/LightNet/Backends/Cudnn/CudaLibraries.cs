@@ -15,7 +15,7 @@ internal sealed record LibraryProbe(bool Loaded, IReadOnlyDictionary<string, str
 /// folders named by the <c>libpath=</c> backend option and the <see cref="PathVariable"/> environment variable (each a
 /// list; a '*' in a folder name matches any subfolder, e.g. <c>.../site-packages/nvidia/*/lib</c>), then in the default
 /// library search path. Nothing is loaded until <see cref="Probe"/> is called, which only the cuDNN backend's
-/// availability check and session creation do. The first complete set loaded serves every later call in the process.
+/// availability check and session creation do (a listing uses <see cref="Locate"/>, which loads nothing). The first complete set loaded serves every later call in the process.
 /// </summary>
 internal static class CudaLibraries
 {
@@ -152,32 +152,48 @@ internal static class CudaLibraries
         : ["libcudnn_graph.so.9", "libcudnn_ops.so.9", "libcudnn_cnn.so.9", "libcudnn_heuristic.so.9",
             "libcudnn_engines_precompiled.so.9", "libcudnn_engines_runtime_compiled.so.9"];
 
+    /// <summary>
+    /// The library files that <see cref="Probe"/> would try first, found in the override folders by name alone: nothing
+    /// is loaded (for listings, which must not run a library's constructor). Library → file, in probing order.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Locate(string? libPathOption)
+    {
+        IReadOnlyList<string> folders = OverrideFolders(libPathOption);
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach ((string what, string[] names) in new[] { ("CUDA runtime", CudartNames), ("cuBLAS", CublasNames), ("cuDNN 9", CudnnNames) })
+        {
+            if (Candidates(names, folders).FirstOrDefault() is { } file)
+            {
+                found[what] = file.Path;
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>The files named <paramref name="names"/> that exist in <paramref name="folders"/>, folder by folder.</summary>
+    private static IEnumerable<(string Folder, string Path)> Candidates(string[] names, IReadOnlyList<string> folders) =>
+        folders.SelectMany(folder => names.Select(name => (Folder: folder, Path: Path.Combine(folder, name)))).Where(c => File.Exists(c.Path));
+
     private static nint Load(string what, string[] names, IReadOnlyList<string> folders, Dictionary<string, string> files,
         List<string> missing, string[] companions)
     {
-        foreach (string folder in folders)
+        foreach ((string folder, string path) in Candidates(names, folders))
         {
-            foreach (string name in names)
+            // Dependencies first, from the same folder: the loader then matches them by soname.
+            foreach (string companion in companions)
             {
-                string path = Path.Combine(folder, name);
-                if (File.Exists(path))
+                string c = Path.Combine(folder, companion);
+                if (File.Exists(c))
                 {
-                    // Dependencies first, from the same folder: the loader then matches them by soname.
-                    foreach (string companion in companions)
-                    {
-                        string c = Path.Combine(folder, companion);
-                        if (File.Exists(c))
-                        {
-                            NativeLibrary.TryLoad(c, out _);
-                        }
-                    }
-
-                    if (NativeLibrary.TryLoad(path, out nint handle))
-                    {
-                        files[what] = path;
-                        return handle;
-                    }
+                    NativeLibrary.TryLoad(c, out _);
                 }
+            }
+
+            if (NativeLibrary.TryLoad(path, out nint handle))
+            {
+                files[what] = path;
+                return handle;
             }
         }
 

@@ -63,18 +63,47 @@ internal sealed class CudnnBackend : Backend
     /// </summary>
     public override BackendAvailability CheckAvailability() => s_availability.GetOrAdd(Name, _ => Probe());
 
+    /// <summary>
+    /// For listings: the cached result when <see cref="CheckAvailability"/> already ran in this process; otherwise the
+    /// library files found in the configured folders by name, loading none of them (a listing must not run a library's
+    /// constructor), as a <see cref="BackendAvailability.NotProbed"/> answer.
+    /// </summary>
+    public override BackendAvailability DescribeAvailability()
+    {
+        if (s_availability.TryGetValue(Name, out BackendAvailability? probed))
+        {
+            return probed;
+        }
+
+        IReadOnlyList<string> folders = CudaLibraries.OverrideFolders(LibPath);
+        IReadOnlyDictionary<string, string> found = CudaLibraries.Locate(LibPath);
+        string files = found.Count == 0
+            ? (folders.Count == 0 ? "" : " No library file is in the configured folders.")
+            : $" Found without loading: {string.Join(", ", found.Select(f => $"{f.Key} {f.Value}"))}.";
+        return BackendAvailability.NotProbed(
+            $"{Name} was not probed: a listing loads no native library. The CUDA runtime, cuBLAS and cuDNN are loaded from {SearchedIn(folders)} " +
+            $"when a session is created (or by `lightnet backends --probe`).{files}{IgnoredNote()}");
+    }
+
+    /// <summary>Where the libraries are searched, in words: the override folders, then the default library path.</summary>
+    private static string SearchedIn(IReadOnlyList<string> folders) => folders.Count == 0
+        ? $"the default library path ({CudaLibraries.PathVariable} is not set)"
+        : $"{string.Join(", ", folders)} and the default library path";
+
+    /// <summary>" Ignored because not absolute: ..." naming the configured relative folders, or "".</summary>
+    private string IgnoredNote()
+    {
+        IReadOnlyList<string> ignored = CudaLibraries.IgnoredRelativeFolders(LibPath);
+        return ignored.Count == 0 ? "" : $" Ignored because not absolute: {string.Join(", ", ignored)}.";
+    }
+
     private BackendAvailability Probe()
     {
         LibraryProbe libraries = CudaLibraries.Probe(LibPath);
         if (!libraries.Loaded)
         {
-            string where = libraries.Folders.Count == 0
-                ? $"the default library path ({CudaLibraries.PathVariable} is not set)"
-                : $"{string.Join(", ", libraries.Folders)} and the default library path";
-            IReadOnlyList<string> ignored = CudaLibraries.IgnoredRelativeFolders(LibPath);
-            string ignoredNote = ignored.Count == 0 ? "" : $" Ignored because not absolute: {string.Join(", ", ignored)}.";
             return BackendAvailability.Unavailable(
-                $"{Name} is unavailable: {string.Join(", ", libraries.Missing)} not found in {where}.{ignoredNote} {InstallHint}");
+                $"{Name} is unavailable: {string.Join(", ", libraries.Missing)} not found in {SearchedIn(libraries.Folders)}.{IgnoredNote()} {InstallHint}");
         }
 
         try

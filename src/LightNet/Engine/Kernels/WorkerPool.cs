@@ -194,6 +194,7 @@ internal sealed class WorkerPool : IDisposable
             }
             catch (Exception ex)
             {
+                // catch-all: kept and rethrown on the calling thread when the parallel section ends.
                 _errors[threadIndex] ??= ex;
             }
 

@@ -12,7 +12,7 @@ internal sealed class OneHot : OperatorDef
     public override void Execute(OpContext ctx)
     {
         OpTensor indices = ctx.Input(0), depthT = ctx.Input(1), values = ctx.Input(2);
-        long depth = (long)depthT.GetDouble(0);
+        long depth = depthT.Length == 1 ? (long)depthT.GetDouble(0) : throw ctx.Fail($"depth must be a scalar, not {depthT}");
         if (depth < 1 || values.Length != 2)
         {
             throw ctx.Fail($"depth {depth} must be positive and values must hold [off, on]");

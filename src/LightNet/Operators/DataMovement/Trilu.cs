@@ -15,7 +15,7 @@ internal sealed class Trilu : OperatorDef
             throw ctx.Fail($"input {x} must have rank 2 or more");
         }
 
-        long k = ctx.Optional(1) is { } kt ? kt.GetLong(0) : 0;
+        long k = ctx.Optional(1) is { } kt ? (kt.Length == 1 && !kt.IsFloat ? kt.GetLong(0) : throw ctx.Fail($"k must be an integer scalar, not {kt}")) : 0;
         bool upper = ctx.Int("upper", 1) != 0;
         long rows = x.Dims[^2], cols = x.Dims[^1];
         Array y = (Array)x.Data.Clone();

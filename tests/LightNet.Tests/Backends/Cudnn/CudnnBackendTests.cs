@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using LightNet.Backends;
 using LightNet.Backends.Cudnn;
 using LightNet.Tests.TestSupport;
@@ -44,6 +45,74 @@ public class CudnnBackendTests
         Assert.Equal(1, CudaLibraries.ProbeCount(dir.Path));
         backend.CheckAvailability();
         Assert.Equal(1, CudaLibraries.ProbeCount(dir.Path)); // cached per name
+    }
+
+    [Fact]
+    public void AListingFindsPlantedLibrariesWithoutLoadingThem()
+    {
+        using var dir = new TempDirectory();
+        string planted = dir.File(OperatingSystem.IsWindows() ? "cudart64_13.dll" : "libcudart.so.13");
+        File.WriteAllText(planted, "not a library");
+        string option = $"{dir.Path};lib";
+        Backend backend = Backend.Parse($"cudnn:libpath={option}");
+
+        BackendAvailability listed = backend.DescribeAvailability();
+        Assert.False(listed.IsProbed);
+        Assert.False(listed.IsAvailable);
+        Assert.StartsWith("cudnn:libpath=", listed.Reason);
+        Assert.Contains("was not probed: a listing loads no native library", listed.Reason);
+        Assert.Contains($"Found without loading: CUDA runtime {planted}", listed.Reason);
+        Assert.Contains("Ignored because not absolute: lib", listed.Reason);
+        Assert.Equal(0, CudaLibraries.ProbeCount(option));
+
+        BackendAvailability probed = backend.CheckAvailability();
+        Assert.Equal(1, CudaLibraries.ProbeCount(option));
+        Assert.True(probed.IsProbed);
+        Assert.Same(probed, backend.DescribeAvailability()); // once probed, a listing shows the probe's answer
+    }
+
+    [Fact]
+    public void TheBackendsCommandDoesNotOpenLibrariesFromLightNetCudaPath()
+    {
+        // Issue 19: `lightnet backends` (a listing) must not dlopen what LIGHTNET_CUDA_PATH names. The child's dynamic
+        // loader reports every file it maps (LD_DEBUG=files); a real shared library planted as libcudart.so.13 appears
+        // there with --probe (the control) and not without it.
+        string cli = Path.Combine(AppContext.BaseDirectory, "LightNet.Cli");
+        string? native = Path.GetDirectoryName(typeof(object).Assembly.Location) is { } runtime ? Path.Combine(runtime, "libSystem.Native.so") : null;
+        if (!OperatingSystem.IsLinux() || !File.Exists(cli) || native is null || !File.Exists(native))
+        {
+            return; // glibc's LD_DEBUG and the CLI's apphost are what this test watches
+        }
+
+        using var dir = new TempDirectory();
+        string libs = Directory.CreateDirectory(dir.File("cuda")).FullName;
+        string planted = Path.Combine(libs, "libcudart.so.13");
+        File.Copy(native, planted);
+
+        string Loaded(params string[] args)
+        {
+            string log = dir.File("ld-" + string.Join("", args));
+            var start = new ProcessStartInfo(cli, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            start.Environment[CudaLibraries.PathVariable] = libs;
+            start.Environment["LD_DEBUG"] = "files";
+            start.Environment["LD_DEBUG_OUTPUT"] = log;
+            using Process child = Process.Start(start)!;
+            string stdout = child.StandardOutput.ReadToEnd();
+            child.StandardError.ReadToEnd();
+            Assert.True(child.WaitForExit(60_000));
+            Assert.Equal(0, child.ExitCode);
+            string debug = string.Concat(Directory.GetFiles(dir.Path, Path.GetFileName(log) + ".*").Select(File.ReadAllText));
+            Assert.Contains("libSystem.Native.so", debug); // the loader did report what it mapped
+            return stdout + "\n--- loader ---\n" + debug;
+        }
+
+        string listing = Loaded("backends", "--json");
+        Assert.DoesNotContain($"file={planted}", listing);
+        Assert.Contains("\"probed\": false", listing);
+        Assert.Contains($"Found without loading: CUDA runtime {planted}", listing.Replace("\\/", "/"));
+
+        string probing = Loaded("backends", "--json", "--probe");
+        Assert.Contains($"file={planted}", probing);
     }
 
     [Fact]
