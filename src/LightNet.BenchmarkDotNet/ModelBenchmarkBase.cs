@@ -32,29 +32,7 @@ public abstract class ModelBenchmarkBase : LightNetBenchmarkBase
     /// <summary>Creates one input tensor: seeded random values, symbolic or unknown dimensions taken as 1.</summary>
     /// <param name="input">The session's description of the input.</param>
     /// <param name="index">The input's position, used as seed offset.</param>
-    protected virtual TensorBuffer CreateInput(TensorSpec input, int index)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        long[] shape = input.Shape.Select(d => d.Value ?? 1L).ToArray();
-        TensorBuffer buffer = TensorBuffer.Allocate(input.ElementType, shape);
-        var random = new Random(1234 + index);
-        switch (input.ElementType)
-        {
-            case TensorElementType.Float:
-                foreach (ref float v in buffer.AsSpan<float>()) v = -2.12f + 4.76f * random.NextSingle();
-                break;
-            case TensorElementType.Float16:
-                foreach (ref Half v in buffer.AsSpan<Half>()) v = (Half)(-2.12f + 4.76f * random.NextSingle());
-                break;
-            case TensorElementType.UInt8:
-                random.NextBytes(buffer.Bytes);
-                break;
-            default:
-                break; // zeros
-        }
-
-        return buffer;
-    }
+    protected virtual TensorBuffer CreateInput(TensorSpec input, int index) => BenchmarkModels.CreateInput(input, index);
 
     /// <summary>Loads the model, creates the session on the backend, allocates the inputs and prepares the run.</summary>
     [GlobalSetup]
@@ -62,13 +40,7 @@ public abstract class ModelBenchmarkBase : LightNetBenchmarkBase
     {
         Model model = BenchmarkModels.Load(Model);
         _session = LightNetBackend.Parse(Backend).CreateSession(model, CreateOptions());
-        var inputs = new Dictionary<string, TensorBuffer>(StringComparer.Ordinal);
-        for (int i = 0; i < _session.Inputs.Count; i++)
-        {
-            inputs[_session.Inputs[i].Name] = CreateInput(_session.Inputs[i], i);
-        }
-
-        _run = _session.Prepare(inputs);
+        _run = _session.Prepare(BenchmarkModels.CreateInputs(_session, CreateInput));
     }
 
     /// <summary>Disposes the prepared run and the session.</summary>
