@@ -6,6 +6,7 @@
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --filter '*ZooInference*resnet18*"ort-cpu"*' --quick   one zoo case
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --kernel-check [--case text] [--rounds N] [--threads 1,2]   kernels, interleaved, GMAC/s
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --telemetry-overhead [--model m] [--resolution r] [--rounds N]   telemetry cost, ratio with 95% CI
+//   dotnet run -c Release --project bench/LightNet.Benchmarks -- --alloc-check [--frames N] [--windows W]   camera loop: bytes per frame, thread and process
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --warmup-check [--model m@res,...] [--runs N] [--repeat K]   first runs vs steady state
 //
 // Suites: ZooInferenceBenchmarks (zoo model × available backend, with LightNet.BenchmarkDotNet's columns),
@@ -37,6 +38,11 @@ if (args.Contains("--warmup-check"))
 if (args.Contains("--kernel-check"))
 {
     return KernelCheck.Run(args.Where(a => a != "--kernel-check").ToArray());
+}
+
+if (args.Contains("--alloc-check"))
+{
+    return AllocationCheck.Run(args.Where(a => a != "--alloc-check").ToArray());
 }
 
 if (args.Contains("--telemetry-overhead"))
