@@ -10,7 +10,8 @@
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --warmup-check [--model m@res,...] [--runs N] [--repeat K]   first runs vs steady state
 //
 // Suites: ZooInferenceBenchmarks (zoo model × available backend, with LightNet.BenchmarkDotNet's columns),
-// PreprocessingBenchmarks, ProfilerOverheadBenchmarks. Exit code 3 when a benchmark failed.
+// PreprocessingBenchmarks, PipelineBenchmarks (a photo end to end, with per-operator profiles), FrameBenchmarks,
+// TelemetryOverheadBenchmarks, ProfilerOverheadBenchmarks. Exit code 3 when a benchmark failed.
 //
 // Results land in artifacts/bench/ (git-ignored). Every other argument goes to BenchmarkDotNet's own command line (--list flat, --exporters json, --job short, ...).
 
