@@ -169,13 +169,13 @@ internal static class OverheadCheck
         PrintPaired("S/R (prepared run after an RSS sample)", Ratios(s, r));
     }
 
-    private static void PrintPaired(string label, double[] ratios)
+    internal static void PrintPaired(string label, double[] ratios)
     {
         LatencyStatistics stats = LatencyStatistics.FromSamples(ratios);
         Console.WriteLine($"  {label}: median {stats.Median:F4}, 95% CI [{stats.MedianConfidenceInterval.Lower:F4}, {stats.MedianConfidenceInterval.Upper:F4}]");
     }
 
-    private static double Time(Action run)
+    internal static double Time(Action run)
     {
         long t = Stopwatch.GetTimestamp();
         run();
@@ -192,7 +192,7 @@ internal static class OverheadCheck
         return (Math.Exp(mean), Math.Exp(mean - half), Math.Exp(mean + half));
     }
 
-    private static double[] Ratios(double[] a, double[] b) => a.Zip(b, (x, y) => x / y).ToArray();
+    internal static double[] Ratios(double[] a, double[] b) => a.Zip(b, (x, y) => x / y).ToArray();
 
     /// <summary>The hand-written loop: a fresh raw session (as Measure creates one), the same warm-up rule and the same stopping rule.</summary>
     private static (double[] Samples, double BytesPerRun) HandWritten(byte[] modelBytes, ProfileOptions options)
@@ -235,13 +235,13 @@ internal static class OverheadCheck
     }
 
     /// <summary>The same percentile definition as the profiler's (linear between closest ranks).</summary>
-    private static double Quantile(double[] values, double p)
+    internal static double Quantile(double[] values, double p)
     {
         double[] sorted = values.Order().ToArray();
         return LatencyStatistics.Percentile(sorted, p);
     }
 
-    private static string Option(string[] args, string name, string fallback)
+    internal static string Option(string[] args, string name, string fallback)
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
@@ -249,7 +249,7 @@ internal static class OverheadCheck
 
     private static string OrtVersion() => Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString();
 
-    private static string CpuName()
+    internal static string CpuName()
     {
         try
         {

@@ -5,10 +5,13 @@
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --overhead [--model m] [--rounds N] [--runs R] [--seconds S]
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --filter '*ZooInference*resnet18*"ort-cpu"*' --quick   one zoo case
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --kernel-check [--case text] [--rounds N] [--threads 1,2]   kernels, interleaved, GMAC/s
+//   dotnet run -c Release --project bench/LightNet.Benchmarks -- --telemetry-overhead [--model m] [--resolution r] [--rounds N]   telemetry cost, ratio with 95% CI
+//   dotnet run -c Release --project bench/LightNet.Benchmarks -- --alloc-check [--frames N] [--windows W]   camera loop: bytes per frame, thread and process
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --warmup-check [--model m@res,...] [--runs N] [--repeat K]   first runs vs steady state
 //
 // Suites: ZooInferenceBenchmarks (zoo model × available backend, with LightNet.BenchmarkDotNet's columns),
-// PreprocessingBenchmarks, ProfilerOverheadBenchmarks. Exit code 3 when a benchmark failed.
+// PreprocessingBenchmarks, PipelineBenchmarks (a photo end to end, with per-operator profiles), FrameBenchmarks,
+// TelemetryOverheadBenchmarks, ProfilerOverheadBenchmarks. Exit code 3 when a benchmark failed.
 //
 // Results land in artifacts/bench/ (git-ignored). Every other argument goes to BenchmarkDotNet's own command line (--list flat, --exporters json, --job short, ...).
 
@@ -36,6 +39,16 @@ if (args.Contains("--warmup-check"))
 if (args.Contains("--kernel-check"))
 {
     return KernelCheck.Run(args.Where(a => a != "--kernel-check").ToArray());
+}
+
+if (args.Contains("--alloc-check"))
+{
+    return AllocationCheck.Run(args.Where(a => a != "--alloc-check").ToArray());
+}
+
+if (args.Contains("--telemetry-overhead"))
+{
+    return TelemetryOverheadCheck.Run(args.Where(a => a != "--telemetry-overhead").ToArray());
 }
 
 if (args.Contains("--overhead"))

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using LightNet.Analysis;
+using LightNet.Backends;
+using LightNet.Onnx;
 using LightNet.Zoo;
 
 namespace LightNet.BenchmarkDotNet;
@@ -55,5 +57,51 @@ public static class BenchmarkModels
                 return null;
             }
         });
+    }
+
+    /// <summary>
+    /// One input tensor for a benchmark: seeded random values (uniform in [-2.12, 2.64], the range of ImageNet-normalised
+    /// images, for float inputs; random bytes for uint8; zeros otherwise), symbolic or unknown dimensions taken as 1.
+    /// </summary>
+    /// <param name="input">The session's description of the input.</param>
+    /// <param name="index">The input's position, used as seed offset.</param>
+    public static TensorBuffer CreateInput(TensorSpec input, int index)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        long[] shape = input.Shape.Select(d => d.Value ?? 1L).ToArray();
+        TensorBuffer buffer = TensorBuffer.Allocate(input.ElementType, shape);
+        var random = new Random(1234 + index);
+        switch (input.ElementType)
+        {
+            case TensorElementType.Float:
+                foreach (ref float v in buffer.AsSpan<float>()) v = -2.12f + 4.76f * random.NextSingle();
+                break;
+            case TensorElementType.Float16:
+                foreach (ref Half v in buffer.AsSpan<Half>()) v = (Half)(-2.12f + 4.76f * random.NextSingle());
+                break;
+            case TensorElementType.UInt8:
+                random.NextBytes(buffer.Bytes);
+                break;
+            default:
+                break; // zeros
+        }
+
+        return buffer;
+    }
+
+    /// <summary>One input per session input, by name, for <see cref="IInferenceSession.Prepare"/>.</summary>
+    /// <param name="session">The session.</param>
+    /// <param name="create">Creates the input of a description and position; null for <see cref="CreateInput"/>.</param>
+    public static Dictionary<string, TensorBuffer> CreateInputs(IInferenceSession session, Func<TensorSpec, int, TensorBuffer>? create = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        create ??= CreateInput;
+        var inputs = new Dictionary<string, TensorBuffer>(StringComparer.Ordinal);
+        for (int i = 0; i < session.Inputs.Count; i++)
+        {
+            inputs[session.Inputs[i].Name] = create(session.Inputs[i], i);
+        }
+
+        return inputs;
     }
 }

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using LightNet.Onnx;
 using Microsoft.ML.OnnxRuntime;
@@ -8,19 +10,22 @@ namespace LightNet.Backends;
 
 /// <summary>
 /// A dense tensor in host memory for feeding and reading sessions: element type, shape and little-endian
-/// bytes. The bytes live in a pinned array, so a backend can hand their address to native code without
-/// copying; reuse one buffer across runs to keep the timed loop free of allocations.
+/// bytes. The bytes live in a pinned array (<see cref="Allocate"/>) or in the caller's memory, pinned for as long as the
+/// buffer lives (<see cref="Wrap{T}"/>), so a backend can hand their address to native code without copying; reuse one
+/// buffer across runs to keep the timed loop free of allocations.
 /// </summary>
 public sealed class TensorBuffer
 {
-    private readonly byte[] _bytes;
+    private readonly Memory<byte> _bytes;
     private readonly long[] _shape;
+    private readonly PinnedMemory? _pin;
 
-    private TensorBuffer(TensorElementType elementType, long[] shape, byte[] bytes)
+    private TensorBuffer(TensorElementType elementType, long[] shape, Memory<byte> bytes, PinnedMemory? pin = null)
     {
         ElementType = elementType;
         _shape = shape;
         _bytes = bytes;
+        _pin = pin;
         ElementCount = Shapes.ElementCount(shape);
     }
 
@@ -37,9 +42,10 @@ public sealed class TensorBuffer
     public int ByteCount => _bytes.Length;
 
     /// <summary>The data as bytes.</summary>
-    public Span<byte> Bytes => _bytes;
+    public Span<byte> Bytes => _bytes.Span;
 
-    internal byte[] PinnedArray => _bytes;
+    /// <summary>Whether the bytes are the caller's memory (<see cref="Wrap{T}"/>) rather than an array of the buffer's own.</summary>
+    public bool WrapsCallerMemory => _pin is not null;
 
     internal long[] ShapeArray => _shape;
 
@@ -92,7 +98,7 @@ public sealed class TensorBuffer
             throw new LightNetException(ErrorCode.InvalidArgument, $"A {ElementType} tensor cannot be read as {typeof(T).Name}.");
         }
 
-        return MemoryMarshal.Cast<byte, T>(_bytes.AsSpan());
+        return MemoryMarshal.Cast<byte, T>(_bytes.Span);
     }
 
     /// <summary>The elements converted to float (from float, half and the integer types).</summary>
@@ -107,7 +113,7 @@ public sealed class TensorBuffer
     public TensorBuffer Clone()
     {
         TensorBuffer copy = Allocate(ElementType, _shape);
-        _bytes.CopyTo(copy._bytes, 0);
+        _bytes.Span.CopyTo(copy._bytes.Span);
         return copy;
     }
 
@@ -139,7 +145,18 @@ public sealed class TensorBuffer
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for another element type.</exception>
     public static TensorBuffer FromTensor<T>(in ReadOnlyTensorSpan<T> tensor) where T : unmanaged
     {
-        TensorElementType type = default(T) switch
+        TensorElementType type = ElementTypeOf<T>();
+        long[] shape = new long[tensor.Rank];
+        for (int i = 0; i < shape.Length; i++) shape[i] = tensor.Lengths[i];
+        TensorBuffer buffer = Allocate(type, shape);
+        tensor.FlattenTo(buffer.AsSpan<T>());
+        return buffer;
+    }
+
+    /// <summary>The element type of <typeparamref name="T"/>.</summary>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for a type a buffer cannot hold.</exception>
+    private static TensorElementType ElementTypeOf<T>() where T : unmanaged =>
+        default(T) switch
         {
             float => TensorElementType.Float,
             Half => TensorElementType.Float16,
@@ -155,20 +172,42 @@ public sealed class TensorBuffer
             bool => TensorElementType.Bool,
             _ => throw new LightNetException(ErrorCode.InvalidArgument, $"A tensor buffer cannot hold {typeof(T).Name} elements."),
         };
-        long[] shape = new long[tensor.Rank];
-        for (int i = 0; i < shape.Length; i++) shape[i] = tensor.Lengths[i];
-        TensorBuffer buffer = Allocate(type, shape);
-        tensor.FlattenTo(buffer.AsSpan<T>());
-        return buffer;
-    }
 
     /// <summary>
     /// An ONNX Runtime <see cref="OrtValue"/> over this buffer's memory, without copying (the bytes live in a pinned
-    /// array). Keep the buffer alive, and dispose the value, before the buffer is dropped.
+    /// array, or in the caller's memory pinned while the buffer lives). Keep the buffer alive, and dispose the value,
+    /// before the buffer is dropped.
     /// </summary>
-    public OrtValue AsOrtValue() =>
+    public unsafe OrtValue AsOrtValue() =>
         OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, (OrtElementType)(int)ElementType, _shape,
-            Marshal.UnsafeAddrOfPinnedArrayElement(_bytes, 0), _bytes.Length);
+            (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(_bytes.Span)), _bytes.Length);
+
+    /// <summary>
+    /// A buffer over the caller's memory, without copying: reads and writes through either side are seen by the other, and
+    /// sessions read inputs from it and write outputs into it in place. The memory is pinned (<see cref="Memory{T}.Pin"/>)
+    /// until the buffer is collected, so native backends can use its address; for a camera or interop buffer that is
+    /// already pinned (native memory, <see cref="GC.AllocateArray{T}(int, bool)"/> with <c>pinned: true</c>) that costs nothing.
+    /// </summary>
+    /// <typeparam name="T">float, Half, double, sbyte, byte, short, ushort, int, uint, long, ulong or bool; it sets the element type.</typeparam>
+    /// <param name="memory">Exactly the elements of <paramref name="shape"/>, in row-major order.</param>
+    /// <param name="shape">Dimensions.</param>
+    /// <returns>The buffer.</returns>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidShape"/> for a bad shape or when its element count is not
+    /// <c>memory.Length</c>; <see cref="ErrorCode.InvalidArgument"/> for another element type.</exception>
+    public static TensorBuffer Wrap<T>(Memory<T> memory, ReadOnlySpan<long> shape) where T : unmanaged
+    {
+        TensorElementType type = ElementTypeOf<T>();
+        long[] dims = Shapes.Validate(shape, "tensor buffer");
+        long count = Shapes.ElementCount(dims);
+        if (count != memory.Length)
+        {
+            throw new LightNetException(ErrorCode.InvalidShape, $"Shape {Dimension.Format(dims)} holds {count} {type} values, but the memory holds {memory.Length}.");
+        }
+
+        var pin = new PinnedMemory(memory.Pin());
+        Memory<byte> bytes = typeof(T) == typeof(byte) ? Unsafe.As<Memory<T>, Memory<byte>>(ref memory) : new CastMemoryManager<T>(memory).Memory;
+        return new TensorBuffer(type, dims, bytes, pin);
+    }
 
     /// <summary>A buffer with a copy of an ONNX Runtime tensor value.</summary>
     /// <param name="value">A tensor (not a sequence or map) of a fixed-size element type.</param>
@@ -189,4 +228,32 @@ public sealed class TensorBuffer
 
     /// <inheritdoc />
     public override string ToString() => $"{ElementType} {Dimension.Format(_shape)}";
+
+    /// <summary>The pin on a wrapped caller's memory, released when the buffer (its only holder) is collected.</summary>
+    private sealed class PinnedMemory(MemoryHandle handle)
+    {
+        private MemoryHandle _handle = handle;
+
+        ~PinnedMemory() => _handle.Dispose();
+    }
+
+    /// <summary>
+    /// The bytes of a <see cref="Memory{T}"/> of another unmanaged element type, as a <see cref="Memory{T}"/> of bytes. Only a
+    /// wrapping <see cref="TensorBuffer"/> holds one, and it keeps the memory pinned, so <see cref="Pin"/> only takes the address.
+    /// </summary>
+    private sealed class CastMemoryManager<T>(Memory<T> memory) : MemoryManager<byte> where T : unmanaged
+    {
+        public override Span<byte> GetSpan() => MemoryMarshal.AsBytes(memory.Span);
+
+        public override unsafe MemoryHandle Pin(int elementIndex = 0) =>
+            new((byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(GetSpan())) + elementIndex);
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
 }

@@ -367,7 +367,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         long n = t.ElementCount;
         if (t.ElementType == TensorElementType.Float16)
         {
-            ReadOnlySpan<Half> src = MemoryMarshal.Cast<byte, Half>(t.PinnedArray.AsSpan());
+            ReadOnlySpan<Half> src = MemoryMarshal.Cast<byte, Half>(t.Bytes);
             for (int i = 0; i < n; i++)
             {
                 dst[i] = (float)src[i];
@@ -376,7 +376,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
             return;
         }
 
-        fixed (byte* src = t.PinnedArray)
+        fixed (byte* src = t.Bytes)
         {
             Buffer.MemoryCopy(src, dst, n * sizeof(float), n * sizeof(float));
         }
@@ -387,7 +387,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         long n = t.ElementCount;
         if (t.ElementType == TensorElementType.Float16)
         {
-            Span<Half> dst = MemoryMarshal.Cast<byte, Half>(t.PinnedArray.AsSpan());
+            Span<Half> dst = MemoryMarshal.Cast<byte, Half>(t.Bytes);
             for (int i = 0; i < n; i++)
             {
                 dst[i] = (Half)src[i];
@@ -396,7 +396,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
             return;
         }
 
-        fixed (byte* dst = t.PinnedArray)
+        fixed (byte* dst = t.Bytes)
         {
             Buffer.MemoryCopy(src, dst, n * sizeof(float), n * sizeof(float));
         }

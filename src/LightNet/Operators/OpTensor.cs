@@ -329,7 +329,7 @@ internal sealed class OpTensor : OpValue
         return FromBytes(t.ElementType, dims, t.RawData.Span, $"tensor '{t.Name}'");
     }
 
-    public static OpTensor FromBuffer(TensorBuffer b, string name) => FromBytes(b.ElementType, b.ShapeArray.ToArray(), b.PinnedArray, $"input '{name}'");
+    public static OpTensor FromBuffer(TensorBuffer b, string name) => FromBytes(b.ElementType, b.ShapeArray.ToArray(), b.Bytes, $"input '{name}'");
 
     private static OpTensor FromBytes(TensorElementType type, long[] dims, ReadOnlySpan<byte> bytes, string what)
     {

