@@ -476,11 +476,38 @@ internal sealed unsafe class GemmWork : IParallelWork
                     float* dp = d + (q * panelStride) + j;
                     if (!rowValid)
                     {
-                        new Span<float>(dp, run).Clear();
+                        GemmEpilogue.Fill(dp, 0, run);
                     }
-                    else if (sw == 1 && ix >= 0 && ix + run <= w)
+                    else if (sw == 1)
                     {
-                        new ReadOnlySpan<float>(rowp + ix, run).CopyTo(new Span<float>(dp, run));
+                        // The in-bounds stretch copied by vectors, the padding columns on either side zeroed.
+                        int lo = Math.Clamp(-ix, 0, run);
+                        int hi = Math.Clamp(w - ix, lo, run);
+                        GemmEpilogue.Fill(dp, 0, lo);
+                        GemmEpilogue.Copy(rowp + ix + lo, dp + lo, hi - lo);
+                        GemmEpilogue.Fill(dp, hi, run);
+                    }
+                    else if (sw == 2 && Avx2.IsSupported)
+                    {
+                        // Every other input column: [lo, hi) are the run's in-bounds columns ix + 2t.
+                        int lo = ix >= 0 ? 0 : Math.Min(run, (1 - ix) / 2);
+                        int hi = Math.Clamp(w - 1 - ix < 0 ? 0 : ((w - 1 - ix) / 2) + 1, lo, run);
+                        GemmEpilogue.Fill(dp, 0, lo);
+                        int t = lo;
+                        float* sp = rowp + ix;
+                        for (; t + 8 <= hi && ix + (2 * t) + 15 < w; t += 8)
+                        {
+                            var a = Avx.LoadVector256(sp + (2 * t));
+                            var b = Avx.LoadVector256(sp + (2 * t) + 8);
+                            Avx.Store(dp + t, Avx2.Permute4x64(Avx.Shuffle(a, b, 0x88).AsDouble(), 0xD8).AsSingle());
+                        }
+
+                        for (; t < hi; t++)
+                        {
+                            dp[t] = sp[2 * t];
+                        }
+
+                        GemmEpilogue.Fill(dp, hi, run);
                     }
                     else
                     {
@@ -608,6 +635,52 @@ internal static unsafe class GemmEpilogue
         for (; j < n; j++)
         {
             d[j] = act.Apply(d[j]);
+        }
+    }
+
+    /// <summary>Copies n floats (any n), by the widest vectors the hardware has.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Copy(float* s, float* d, int n)
+    {
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j <= n - 16; j += 16)
+            {
+                Vector512.Store(Vector512.Load(s + j), d + j);
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j <= n - 8; j += 8)
+            {
+                Vector256.Store(Vector256.Load(s + j), d + j);
+            }
+        }
+
+        for (; j < n; j++)
+        {
+            d[j] = s[j];
+        }
+    }
+
+    /// <summary>Zeroes d[from..to) (nothing when to ≤ from).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Fill(float* d, int from, int to)
+    {
+        int j = from;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j <= to - 8; j += 8)
+            {
+                Vector256.Store(Vector256<float>.Zero, d + j);
+            }
+        }
+
+        for (; j < to; j++)
+        {
+            d[j] = 0f;
         }
     }
 
