@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace LightNet.Engine.Kernels;
 
@@ -111,6 +113,7 @@ internal readonly record struct Pool2dShape(
 internal sealed unsafe class Pool2dKernel : IParallelWork
 {
     private const int MaxRow = 16384;
+    private const int VectorSlack = 32;
     private readonly int[] _rowCount;
     private readonly int[] _colCount;
     private readonly int _rowLength;
@@ -200,7 +203,8 @@ internal sealed unsafe class Pool2dKernel : IParallelWork
         var s = Shape;
         bool max = Kind == PoolKind.Max;
         float neutral = max ? float.NegativeInfinity : 0f;
-        Span<float> row = stackalloc float[_rowLength];
+        // VectorSlack neutral floats past the row: the vector loops of HorizontalMax may read (never use) them.
+        Span<float> row = stackalloc float[_rowLength + VectorSlack];
         row.Fill(neutral);
         int inW = s.InWidth;
         var mid = row.Slice(s.PadLeft, Math.Min(inW, _rowLength - s.PadLeft));
@@ -263,7 +267,34 @@ internal sealed unsafe class Pool2dKernel : IParallelWork
     {
         if (kernel == 3 && dilation == 1)
         {
-            for (int ow = 0; ow < outWidth; ow++)
+            int ow = 0;
+            if (Avx2.IsSupported && stride == 2)
+            {
+                // 8 outputs from 18 inputs: evens, odds and the evens one further on, split by shuffles.
+                for (; ow <= outWidth - 8; ow += 8)
+                {
+                    float* w = t + (2 * ow);
+                    var a = Avx.LoadVector256(w);
+                    var b = Avx.LoadVector256(w + 8);
+                    var c = Avx.LoadVector256(w + 2);
+                    var d = Avx.LoadVector256(w + 10);
+                    var even = Avx.Shuffle(a, b, 0x88);
+                    var odd = Avx.Shuffle(a, b, 0xDD);
+                    var next = Avx.Shuffle(c, d, 0x88);
+                    var m = Vector256.Max(Vector256.Max(even, odd), next);
+                    Avx.Store(o + ow, Avx2.Permute4x64(m.AsDouble(), 0xD8).AsSingle());
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated && stride == 1)
+            {
+                for (; ow <= outWidth - 8; ow += 8)
+                {
+                    float* w = t + ow;
+                    Vector256.Max(Vector256.Max(Vector256.Load(w), Vector256.Load(w + 1)), Vector256.Load(w + 2)).Store(o + ow);
+                }
+            }
+
+            for (; ow < outWidth; ow++)
             {
                 float* w = t + (ow * stride);
                 o[ow] = MathF.Max(MathF.Max(w[0], w[1]), w[2]);
