@@ -209,6 +209,7 @@ internal sealed unsafe class Pool2dKernel : IParallelWork
         int inW = s.InWidth;
         var mid = row.Slice(s.PadLeft, Math.Min(inW, _rowLength - s.PadLeft));
         int width = mid.Length;
+        float** rows = stackalloc float*[s.KernelHeight];
         fixed (float* t = row)
         {
             for (int p = begin; p < end; p++)
@@ -217,35 +218,25 @@ internal sealed unsafe class Pool2dKernel : IParallelWork
                 float* output = _y + ((long)p * s.OutHeight * s.OutWidth);
                 for (int oh = 0; oh < s.OutHeight; oh++)
                 {
-                    // Vertical pass: reduce the window's in-input rows into the middle of the padded row.
-                    bool any = false;
+                    // Vertical pass: reduce the window's in-input rows into the middle of the padded row, in one
+                    // pass over them.
+                    int count = 0;
                     for (int i = 0; i < s.KernelHeight; i++)
                     {
                         int r = (oh * s.StrideHeight) - s.PadTop + (i * s.DilationHeight);
-                        if ((uint)r >= (uint)s.InHeight)
+                        if ((uint)r < (uint)s.InHeight)
                         {
-                            continue;
-                        }
-
-                        var src = new ReadOnlySpan<float>(plane + ((long)r * inW), width);
-                        if (!any)
-                        {
-                            src.CopyTo(mid);
-                            any = true;
-                        }
-                        else if (max)
-                        {
-                            TensorPrimitives.Max(mid, src, mid);
-                        }
-                        else
-                        {
-                            TensorPrimitives.Add(mid, src, mid);
+                            rows[count++] = plane + ((long)r * inW);
                         }
                     }
 
-                    if (!any)
+                    if (count == 0)
                     {
                         mid.Fill(neutral);
+                    }
+                    else
+                    {
+                        VerticalReduce(rows, count, t + s.PadLeft, width, max);
                     }
 
                     float* o = output + ((long)oh * s.OutWidth);
@@ -259,6 +250,38 @@ internal sealed unsafe class Pool2dKernel : IParallelWork
                     }
                 }
             }
+        }
+    }
+
+    // dst[j] = max (or sum, in row order) of rows[0..count)[j] for j in [0, width).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void VerticalReduce(float** rows, int count, float* dst, int width, bool max)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j <= width - 8; j += 8)
+            {
+                var v = Vector256.Load(rows[0] + j);
+                for (int i = 1; i < count; i++)
+                {
+                    var u = Vector256.Load(rows[i] + j);
+                    v = max ? Vector256.Max(v, u) : v + u;
+                }
+
+                v.Store(dst + j);
+            }
+        }
+
+        for (; j < width; j++)
+        {
+            float v = rows[0][j];
+            for (int i = 1; i < count; i++)
+            {
+                v = max ? MathF.Max(v, rows[i][j]) : v + rows[i][j];
+            }
+
+            dst[j] = v;
         }
     }
 
