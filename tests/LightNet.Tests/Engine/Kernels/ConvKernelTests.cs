@@ -131,18 +131,21 @@ public sealed unsafe class ConvKernelTests
         return data;
     }
 
+    // The activation of each kind with test parameters (HardSigmoid with slope hardSigmoidAlpha, offset 0.5).
+    private static Activation ActivationOf(ActivationKind kind, float hardSigmoidAlpha) => kind switch
+    {
+        ActivationKind.Clip => Activation.Clip(-1f, 2f),
+        ActivationKind.LeakyRelu => new Activation(kind, 0.1f),
+        ActivationKind.HardSigmoid => new Activation(kind, hardSigmoidAlpha, 0.5f),
+        _ => new Activation(kind),
+    };
+
     [Theory]
     [MemberData(nameof(Activations))]
     public void EveryActivationIsFusedWithResidualInPlace(string kindName)
     {
         var kind = Enum.Parse<ActivationKind>(kindName);
-        var act = kind switch
-        {
-            ActivationKind.Clip => Activation.Clip(-1f, 2f),
-            ActivationKind.LeakyRelu => new Activation(kind, 0.1f),
-            ActivationKind.HardSigmoid => new Activation(kind, 0.2f, 0.5f),
-            _ => new Activation(kind),
-        };
+        var act = ActivationOf(kind, 0.2f);
         var rng = new Random(3 + (int)kind);
         foreach (var name in new[] { "deep-k", "pointwise", "dw-3x3-s1" })
         {
@@ -168,13 +171,7 @@ public sealed unsafe class ConvKernelTests
         // Without a residual, clamps and the hard activations are applied in registers before the store (GEMM tiles,
         // depthwise rows); the others by a pass of their own. Every ISA, AVX-512 included, against the reference.
         var kind = Enum.Parse<ActivationKind>(kindName);
-        var act = kind switch
-        {
-            ActivationKind.Clip => Activation.Clip(-1f, 2f),
-            ActivationKind.LeakyRelu => new Activation(kind, 0.1f),
-            ActivationKind.HardSigmoid => new Activation(kind, 1f / 6f, 0.5f),
-            _ => new Activation(kind),
-        };
+        var act = ActivationOf(kind, 1f / 6f);
         var rng = new Random(7 + (int)kind);
         foreach (var name in new[] { "deep-k-12-rows", "pointwise", "dw-3x3-s1-wide", "dw-5x5-s1-wide", "dw-5x5-s2", "pointwise-1x1-map" })
         {
