@@ -150,50 +150,56 @@ internal readonly record struct FusedActivation(FusedActivationForm Form, float 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector512<float> Apply(Vector512<float> x)
     {
-        switch (Form)
+        // Plain branches on the form (not a switch, which compiles to a jump table per vector): the clamp first.
+        if (Form == FusedActivationForm.Clamp)
         {
-            case FusedActivationForm.Clamp:
-                return Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(Lo)), Vector512.Create(Hi));
-            case FusedActivationForm.HardClamp:
-                return Vector512.MaxNative(Vector512.MinNative((x * Vector512.Create(Alpha)) + Vector512.Create(Beta), Vector512.Create(Hi)), Vector512.Create(Lo));
-            case FusedActivationForm.HardSwish:
-                return x * Vector512.MaxNative(Vector512.MinNative((x * Vector512.Create(Alpha)) + Vector512.Create(Beta), Vector512.Create(Hi)), Vector512.Create(Lo));
-            default:
-                return x;
+            return Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(Lo)), Vector512.Create(Hi));
         }
+
+        if (Form == FusedActivationForm.None)
+        {
+            return x;
+        }
+
+        var h = Vector512.MaxNative(Vector512.MinNative((x * Vector512.Create(Alpha)) + Vector512.Create(Beta), Vector512.Create(Hi)), Vector512.Create(Lo));
+        return Form == FusedActivationForm.HardSwish ? x * h : h;
     }
 
     /// <summary>The transform of 8 values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Apply(Vector256<float> x)
     {
-        switch (Form)
+        // Plain branches on the form (not a switch, which compiles to a jump table per vector): the clamp first.
+        if (Form == FusedActivationForm.Clamp)
         {
-            case FusedActivationForm.Clamp:
-                return Vector256.MinNative(Vector256.MaxNative(x, Vector256.Create(Lo)), Vector256.Create(Hi));
-            case FusedActivationForm.HardClamp:
-                return Vector256.MaxNative(Vector256.MinNative((x * Vector256.Create(Alpha)) + Vector256.Create(Beta), Vector256.Create(Hi)), Vector256.Create(Lo));
-            case FusedActivationForm.HardSwish:
-                return x * Vector256.MaxNative(Vector256.MinNative((x * Vector256.Create(Alpha)) + Vector256.Create(Beta), Vector256.Create(Hi)), Vector256.Create(Lo));
-            default:
-                return x;
+            return Vector256.MinNative(Vector256.MaxNative(x, Vector256.Create(Lo)), Vector256.Create(Hi));
         }
+
+        if (Form == FusedActivationForm.None)
+        {
+            return x;
+        }
+
+        var h = Vector256.MaxNative(Vector256.MinNative((x * Vector256.Create(Alpha)) + Vector256.Create(Beta), Vector256.Create(Hi)), Vector256.Create(Lo));
+        return Form == FusedActivationForm.HardSwish ? x * h : h;
     }
 
     /// <summary>The transform of 4 values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<float> Apply(Vector128<float> x)
     {
-        switch (Form)
+        // Plain branches on the form (not a switch, which compiles to a jump table per vector): the clamp first.
+        if (Form == FusedActivationForm.Clamp)
         {
-            case FusedActivationForm.Clamp:
-                return Vector128.MinNative(Vector128.MaxNative(x, Vector128.Create(Lo)), Vector128.Create(Hi));
-            case FusedActivationForm.HardClamp:
-                return Vector128.MaxNative(Vector128.MinNative((x * Vector128.Create(Alpha)) + Vector128.Create(Beta), Vector128.Create(Hi)), Vector128.Create(Lo));
-            case FusedActivationForm.HardSwish:
-                return x * Vector128.MaxNative(Vector128.MinNative((x * Vector128.Create(Alpha)) + Vector128.Create(Beta), Vector128.Create(Hi)), Vector128.Create(Lo));
-            default:
-                return x;
+            return Vector128.MinNative(Vector128.MaxNative(x, Vector128.Create(Lo)), Vector128.Create(Hi));
         }
+
+        if (Form == FusedActivationForm.None)
+        {
+            return x;
+        }
+
+        var h = Vector128.MaxNative(Vector128.MinNative((x * Vector128.Create(Alpha)) + Vector128.Create(Beta), Vector128.Create(Hi)), Vector128.Create(Lo));
+        return Form == FusedActivationForm.HardSwish ? x * h : h;
     }
 }
