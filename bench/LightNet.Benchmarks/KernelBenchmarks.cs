@@ -32,6 +32,9 @@ public class KernelBenchmarks
         ["mbv2 dw3x3 144 56 s1"] = (i, t) => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 144, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 144), i, t),
         ["mbv2 dw3x3 960 7 s1"] = (i, t) => GemmHarness.Conv(new Conv2dShape(960, 7, 7, 960, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 960), i, t),
         ["mbv2 dw3x3 144 56 s2"] = (i, t) => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 144, 28, 28, 3, 3, 2, 2, 1, 1, 1, 1, 144), i, t),
+        ["r18 stem 7x7 s2 3-64 224"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 64, 112, 112, 7, 7, 2, 2, 1, 1, 3, 3, 1), i, t),
+        ["mbv3 dw5x5 960 7 s1"] = (i, t) => GemmHarness.Conv(new Conv2dShape(960, 7, 7, 960, 7, 7, 5, 5, 1, 1, 1, 1, 2, 2, 960), i, t),
+        ["mbv3 se 1x1 240-960 1"] = (i, t) => GemmHarness.Conv(new Conv2dShape(240, 1, 1, 960, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
     };
 
     /// <summary>The ISAs the suite runs: this machine's best and, below AVX-512, nothing else; on AVX-512 also AVX2.</summary>

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
 namespace LightNet.Engine.Kernels;
 
 /// <summary>An activation a kernel can fuse into its store.</summary>
@@ -78,4 +81,125 @@ internal readonly record struct Activation(ActivationKind Kind, float Alpha = 0f
         ActivationKind.Tanh => MathF.Tanh(x),
         _ => x,
     };
+}
+
+/// <summary>How <see cref="FusedActivation"/> transforms a value.</summary>
+internal enum FusedActivationForm
+{
+    /// <summary>Identity.</summary>
+    None,
+
+    /// <summary>clamp(x, Lo, Hi): None with finite bounds, ReLU, Clip.</summary>
+    Clamp,
+
+    /// <summary>clamp(Alpha·x + Beta, Lo, Hi): HardSigmoid.</summary>
+    HardClamp,
+
+    /// <summary>x · clamp(Alpha·x + Beta, Lo, Hi): HardSwish.</summary>
+    HardSwish,
+}
+
+/// <summary>
+/// An activation in the form kernels apply in registers before their store: a clamp, or the piecewise-linear
+/// HardSigmoid/HardSwish (multiply and add kept separate, so every path matches <see cref="Activation.Apply"/> bit for bit).
+/// </summary>
+/// <param name="Form">Which transform.</param>
+/// <param name="Alpha">Slope of the hard forms.</param>
+/// <param name="Beta">Offset of the hard forms.</param>
+/// <param name="Lo">Lower bound.</param>
+/// <param name="Hi">Upper bound.</param>
+internal readonly record struct FusedActivation(FusedActivationForm Form, float Alpha, float Beta, float Lo, float Hi)
+{
+    /// <summary>The identity.</summary>
+    public static FusedActivation None => new(FusedActivationForm.None, 1f, 0f, float.NegativeInfinity, float.PositiveInfinity);
+
+    /// <summary>Whether this is the identity.</summary>
+    public bool IsNone => Form == FusedActivationForm.None;
+
+    /// <summary>
+    /// The register form of <paramref name="act"/>: None, ReLU, Clip, HardSigmoid and HardSwish have one; LeakyRelu,
+    /// Sigmoid and Tanh do not (kernels apply those in a pass of their own).
+    /// </summary>
+    public static bool TryCreate(in Activation act, out FusedActivation fused)
+    {
+        if (act.TryGetClamp(out float lo, out float hi))
+        {
+            fused = act.IsNone ? None : new FusedActivation(FusedActivationForm.Clamp, 1f, 0f, lo, hi);
+            return true;
+        }
+
+        fused = act.Kind switch
+        {
+            ActivationKind.HardSigmoid => new FusedActivation(FusedActivationForm.HardClamp, act.Alpha, act.Beta, 0f, 1f),
+            ActivationKind.HardSwish => new FusedActivation(FusedActivationForm.HardSwish, 1f / 6f, 0.5f, 0f, 1f),
+            _ => None,
+        };
+        return act.Kind is ActivationKind.HardSigmoid or ActivationKind.HardSwish;
+    }
+
+    /// <summary>The transform of one value.</summary>
+    public float Apply(float x) => Form switch
+    {
+        FusedActivationForm.Clamp => MathF.Min(MathF.Max(x, Lo), Hi),
+        FusedActivationForm.HardClamp => MathF.Max(Lo, MathF.Min(Hi, (Alpha * x) + Beta)),
+        FusedActivationForm.HardSwish => x * MathF.Max(Lo, MathF.Min(Hi, (x * Alpha) + Beta)),
+        _ => x,
+    };
+
+    /// <summary>The transform of 16 values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Apply(Vector512<float> x)
+    {
+        // Plain branches on the form (not a switch, which compiles to a jump table per vector): the clamp first.
+        if (Form == FusedActivationForm.Clamp)
+        {
+            return Vector512.MinNative(Vector512.MaxNative(x, Vector512.Create(Lo)), Vector512.Create(Hi));
+        }
+
+        if (Form == FusedActivationForm.None)
+        {
+            return x;
+        }
+
+        var h = Vector512.MaxNative(Vector512.MinNative((x * Vector512.Create(Alpha)) + Vector512.Create(Beta), Vector512.Create(Hi)), Vector512.Create(Lo));
+        return Form == FusedActivationForm.HardSwish ? x * h : h;
+    }
+
+    /// <summary>The transform of 8 values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Apply(Vector256<float> x)
+    {
+        // Plain branches on the form (not a switch, which compiles to a jump table per vector): the clamp first.
+        if (Form == FusedActivationForm.Clamp)
+        {
+            return Vector256.MinNative(Vector256.MaxNative(x, Vector256.Create(Lo)), Vector256.Create(Hi));
+        }
+
+        if (Form == FusedActivationForm.None)
+        {
+            return x;
+        }
+
+        var h = Vector256.MaxNative(Vector256.MinNative((x * Vector256.Create(Alpha)) + Vector256.Create(Beta), Vector256.Create(Hi)), Vector256.Create(Lo));
+        return Form == FusedActivationForm.HardSwish ? x * h : h;
+    }
+
+    /// <summary>The transform of 4 values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<float> Apply(Vector128<float> x)
+    {
+        // Plain branches on the form (not a switch, which compiles to a jump table per vector): the clamp first.
+        if (Form == FusedActivationForm.Clamp)
+        {
+            return Vector128.MinNative(Vector128.MaxNative(x, Vector128.Create(Lo)), Vector128.Create(Hi));
+        }
+
+        if (Form == FusedActivationForm.None)
+        {
+            return x;
+        }
+
+        var h = Vector128.MaxNative(Vector128.MinNative((x * Vector128.Create(Alpha)) + Vector128.Create(Beta), Vector128.Create(Hi)), Vector128.Create(Lo));
+        return Form == FusedActivationForm.HardSwish ? x * h : h;
+    }
 }

@@ -58,7 +58,8 @@ internal readonly record struct Conv2dShape(
 
 /// <summary>
 /// A 2-D convolution prepared once (weights prepacked for the GEMM micro-kernel of the chosen ISA):
-/// 1×1 stride 1 → GEMM on the input directly; depthwise → <see cref="ConvDepthwise"/>; otherwise implicit
+/// 1×1 stride 1 → GEMM on the input directly (a GEMV, <see cref="DenseKernel"/>, on a 1×1 map); depthwise →
+/// <see cref="ConvDepthwise"/>; otherwise implicit
 /// im2col packed straight into the GEMM's B panels, one GEMM per group. Bias, residual and activation are fused
 /// into the store.
 /// </summary>
@@ -71,6 +72,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     private readonly GemmBuffer _bias;
     private readonly GemmWork? _gemm;
     private readonly ConvDepthwise? _depthwise;
+    private readonly DenseKernel? _gemv;
     private readonly long _packedGroupStride;
 
     private Conv2dKernel(in Conv2dShape shape, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, bool residual, Isa isa, int threads)
@@ -86,6 +88,16 @@ internal sealed unsafe class Conv2dKernel : IDisposable
             _depthwise = new ConvDepthwise(shape, weights, _bias.Pointer, activation, isa);
             Algorithm = _depthwise.Algorithm;
             ScratchBytes = _depthwise.ScratchBytesPerThread * threads;
+            return;
+        }
+
+        if (shape.IsPointwise && shape.Groups == 1 && shape.OutHeight * shape.OutWidth == 1)
+        {
+            // A 1×1 convolution of a 1×1 map (squeeze-and-excitation) is a matrix-vector product: the GEMV streams the
+            // weights once instead of packing a one-column B panel and computing a tile 32 columns wide.
+            _gemv = DenseKernel.Create(weights, shape.OutChannels, shape.InChannels, bias, activation, residual, isa, threads);
+            Algorithm = _gemv.Algorithm(1);
+            ScratchBytes = _gemv.ScratchBytes(1);
             return;
         }
 
@@ -147,6 +159,12 @@ internal sealed unsafe class Conv2dKernel : IDisposable
             return;
         }
 
+        if (_gemv != null)
+        {
+            _gemv.Run(input, 1, output, residual, scratch, pool);
+            return;
+        }
+
         var s = _shape;
         var gemm = _gemm!;
         long inGroup = (long)(s.InChannels / s.Groups) * s.InHeight * s.InWidth;
@@ -171,6 +189,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     {
         _packed?.Dispose();
         _depthwise?.Dispose();
+        _gemv?.Dispose();
         _bias.Dispose();
     }
 }

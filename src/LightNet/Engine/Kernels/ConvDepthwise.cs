@@ -71,13 +71,14 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         // (the values are dropped, but stale bits could be denormals, which are slow).
         new Span<float>(plane, (int)PlaneFloats).Clear();
 
-        // Bias and a clamp-type activation (None, ReLU, Clip) are applied in registers before the store; with a
-        // residual or another activation, a second pass over the output does it. Rows at least two vectors wide are
-        // computed straight into the output; narrower ones (14, 7) as one run over the plane, then copied row by row.
-        bool fused = _activation.TryGetClamp(out float lo, out float hi) && _residual == null;
+        // Bias and a clamp or hard activation (None, ReLU, Clip, HardSigmoid, HardSwish) are applied in registers
+        // before the store; with a residual or another activation, a second pass over the output does it. Rows at
+        // least two vectors wide are computed straight into the output; narrower ones (14, 7) as one run over the
+        // plane, then copied row by row.
+        bool fused = FusedActivation.TryCreate(_activation, out var act) && _residual == null;
         if (!fused)
         {
-            (lo, hi) = (float.NegativeInfinity, float.PositiveInfinity);
+            act = FusedActivation.None;
         }
 
         bool direct = fused && ow >= 2 * _width;
@@ -91,13 +92,13 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
             {
                 for (int oy = 0; oy < _s.OutHeight; oy++)
                 {
-                    ComputeSpan(plane + ((long)oy * pw), wts, o + ((long)oy * ow), ow, bias, lo, hi);
+                    ComputeSpan(plane + ((long)oy * pw), wts, o + ((long)oy * ow), ow, bias, act);
                 }
 
                 continue;
             }
 
-            ComputeSpan(plane, wts, flat, length, bias, lo, hi);
+            ComputeSpan(plane, wts, flat, length, bias, act);
             if (fused)
             {
                 for (int oy = 0; oy < _s.OutHeight; oy++)
@@ -211,46 +212,34 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         }
     }
 
-    // dst[x] = clamp(bias + Σ_t wts[t]·basep[offs[t] + x], lo, hi) for x in [0, length).
+    // dst[x] = act(bias + Σ_t wts[t]·basep[offs[t] + x]) for x in [0, length).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ComputeSpan(float* basep, float* wts, float* dst, int length, float bias, float lo, float hi)
+    private void ComputeSpan(float* basep, float* wts, float* dst, int length, float bias, in FusedActivation act)
     {
         int taps = _phases.TapOffsets.Length;
         bool three = taps == 9 && _s.KernelHeight == 3;
         fixed (int* offs = _phases.TapOffsets)
         {
             int x = 0;
-            bool inRegisters = three && length >= 8 && _width >= 8; // the unrolled 3×3 rows apply the clamp themselves
-            if (three && _width == 16 && length >= 16)
+            if (_width == 16 && length >= 16)
             {
-                x = Row3x3V512(basep, wts, offs, dst, length, bias, lo, hi);
+                x = three ? Row3x3V512(basep, wts, offs, dst, length, bias, act) : RowV512(basep, wts, offs, taps, dst, length, bias, act);
                 if (x < length)
                 {
                     // The tail as one more full vector ending at the last element (it recomputes a few: same values).
-                    Row3x3V512(basep + (length - 16), wts, offs, dst + (length - 16), 16, bias, lo, hi);
+                    int t0 = length - 16;
+                    _ = three ? Row3x3V512(basep + t0, wts, offs, dst + t0, 16, bias, act) : RowV512(basep + t0, wts, offs, taps, dst + t0, 16, bias, act);
                     x = length;
                 }
             }
-            else if (three && _width >= 8 && length >= 8)
+            else if (_width >= 8 && length >= 8)
             {
-                x = Row3x3V256(basep, wts, offs, dst, length, bias, lo, hi);
+                x = three ? Row3x3V256(basep, wts, offs, dst, length, bias, act) : RowV256(basep, wts, offs, taps, dst, length, bias, act);
                 if (x < length)
                 {
-                    Row3x3V256(basep + (length - 8), wts, offs, dst + (length - 8), 8, bias, lo, hi);
+                    int t0 = length - 8;
+                    _ = three ? Row3x3V256(basep + t0, wts, offs, dst + t0, 8, bias, act) : RowV256(basep + t0, wts, offs, taps, dst + t0, 8, bias, act);
                     x = length;
-                }
-            }
-            else if (_width >= 8)
-            {
-                for (; x <= length - 8; x += 8)
-                {
-                    var acc = Vector256.Create(bias);
-                    for (int t = 0; t < taps; t++)
-                    {
-                        acc = Vector256.FusedMultiplyAdd(Vector256.Create(wts[t]), Vector256.Load(basep + offs[t] + x), acc);
-                    }
-
-                    acc.Store(dst + x);
                 }
             }
             else if (_width == 4)
@@ -263,14 +252,8 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
                         acc += Vector128.Create(wts[t]) * Vector128.Load(basep + offs[t] + x);
                     }
 
-                    acc.Store(dst + x);
+                    act.Apply(acc).Store(dst + x);
                 }
-            }
-
-            if (!inRegisters)
-            {
-                // Clamp what the loops without an epilogue stored (an identity when the bounds are infinite).
-                Clamp(dst, x, lo, hi);
             }
 
             for (; x < length; x++)
@@ -281,34 +264,97 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
                     acc += wts[t] * basep[offs[t] + x];
                 }
 
-                dst[x] = Clamp(acc, lo, hi);
+                dst[x] = act.Apply(acc);
             }
         }
     }
 
-    private static bool IsClamp(float lo, float hi) => lo != float.NegativeInfinity || hi != float.PositiveInfinity;
-
-    private static float Clamp(float v, float lo, float hi) => IsClamp(lo, hi) ? MathF.Min(MathF.Max(v, lo), hi) : v;
-
-    private static void Clamp(float* d, int n, float lo, float hi)
+    // Any kernel size: blocks of four vectors with the taps outer, so each weight is broadcast once per block and four
+    // independent FMA chains are in flight; then single vectors. Returns the first output not computed.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int RowV512(float* p, float* wts, int* offs, int taps, float* dst, int length, float bias, in FusedActivation act)
     {
-        if (IsClamp(lo, hi))
+        var b = Vector512.Create(bias);
+        int x = 0;
+        for (; x <= length - 64; x += 64)
         {
-            for (int i = 0; i < n; i++)
+            Vector512<float> a0 = b, a1 = b, a2 = b, a3 = b;
+            for (int t = 0; t < taps; t++)
             {
-                d[i] = MathF.Min(MathF.Max(d[i], lo), hi);
+                var wv = Vector512.Create(wts[t]);
+                float* q = p + offs[t] + x;
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(q), wv, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.Load(q + 16), wv, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.Load(q + 32), wv, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.Load(q + 48), wv, a3);
             }
+
+            act.Apply(a0).Store(dst + x);
+            act.Apply(a1).Store(dst + x + 16);
+            act.Apply(a2).Store(dst + x + 32);
+            act.Apply(a3).Store(dst + x + 48);
         }
+
+        for (; x <= length - 16; x += 16)
+        {
+            var acc = b;
+            for (int t = 0; t < taps; t++)
+            {
+                acc = Vector512.FusedMultiplyAdd(Vector512.Load(p + offs[t] + x), Vector512.Create(wts[t]), acc);
+            }
+
+            act.Apply(acc).Store(dst + x);
+        }
+
+        return x;
+    }
+
+    // The 8-wide twin of RowV512.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int RowV256(float* p, float* wts, int* offs, int taps, float* dst, int length, float bias, in FusedActivation act)
+    {
+        var b = Vector256.Create(bias);
+        int x = 0;
+        for (; x <= length - 32; x += 32)
+        {
+            Vector256<float> a0 = b, a1 = b, a2 = b, a3 = b;
+            for (int t = 0; t < taps; t++)
+            {
+                var wv = Vector256.Create(wts[t]);
+                float* q = p + offs[t] + x;
+                a0 = Vector256.FusedMultiplyAdd(Vector256.Load(q), wv, a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.Load(q + 8), wv, a1);
+                a2 = Vector256.FusedMultiplyAdd(Vector256.Load(q + 16), wv, a2);
+                a3 = Vector256.FusedMultiplyAdd(Vector256.Load(q + 24), wv, a3);
+            }
+
+            act.Apply(a0).Store(dst + x);
+            act.Apply(a1).Store(dst + x + 8);
+            act.Apply(a2).Store(dst + x + 16);
+            act.Apply(a3).Store(dst + x + 24);
+        }
+
+        for (; x <= length - 8; x += 8)
+        {
+            var acc = b;
+            for (int t = 0; t < taps; t++)
+            {
+                acc = Vector256.FusedMultiplyAdd(Vector256.Load(p + offs[t] + x), Vector256.Create(wts[t]), acc);
+            }
+
+            act.Apply(acc).Store(dst + x);
+        }
+
+        return x;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int Row3x3V256(float* p, float* wts, int* offs, float* orow, int ow, float bias, float lo, float hi)
+    private static int Row3x3V256(float* p, float* wts, int* offs, float* orow, int ow, float bias, in FusedActivation act)
     {
         var w0 = Vector256.Create(wts[0]); var w1 = Vector256.Create(wts[1]); var w2 = Vector256.Create(wts[2]);
         var w3 = Vector256.Create(wts[3]); var w4 = Vector256.Create(wts[4]); var w5 = Vector256.Create(wts[5]);
         var w6 = Vector256.Create(wts[6]); var w7 = Vector256.Create(wts[7]); var w8 = Vector256.Create(wts[8]);
-        var b = Vector256.Create(bias); var l = Vector256.Create(lo); var h = Vector256.Create(hi);
-        bool clamp = IsClamp(lo, hi);
+        var b = Vector256.Create(bias);
         float* p0 = p + offs[0]; float* p1 = p + offs[1]; float* p2 = p + offs[2];
         float* p3 = p + offs[3]; float* p4 = p + offs[4]; float* p5 = p + offs[5];
         float* p6 = p + offs[6]; float* p7 = p + offs[7]; float* p8 = p + offs[8];
@@ -324,7 +370,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
             acc = Vector256.FusedMultiplyAdd(Vector256.Load(p6 + x), w6, acc);
             acc = Vector256.FusedMultiplyAdd(Vector256.Load(p7 + x), w7, acc);
             acc = Vector256.FusedMultiplyAdd(Vector256.Load(p8 + x), w8, acc);
-            (clamp ? Vector256.MinNative(Vector256.MaxNative(acc, l), h) : acc).Store(orow + x);
+            act.Apply(acc).Store(orow + x);
         }
 
         return x;
@@ -332,13 +378,12 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 
     // The AVX-512 twin of Row3x3V256 (generic Vector512 code, emulated where the hardware lacks it).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int Row3x3V512(float* p, float* wts, int* offs, float* orow, int ow, float bias, float lo, float hi)
+    private static int Row3x3V512(float* p, float* wts, int* offs, float* orow, int ow, float bias, in FusedActivation act)
     {
         var w0 = Vector512.Create(wts[0]); var w1 = Vector512.Create(wts[1]); var w2 = Vector512.Create(wts[2]);
         var w3 = Vector512.Create(wts[3]); var w4 = Vector512.Create(wts[4]); var w5 = Vector512.Create(wts[5]);
         var w6 = Vector512.Create(wts[6]); var w7 = Vector512.Create(wts[7]); var w8 = Vector512.Create(wts[8]);
-        var b = Vector512.Create(bias); var l = Vector512.Create(lo); var h = Vector512.Create(hi);
-        bool clamp = IsClamp(lo, hi);
+        var b = Vector512.Create(bias);
         float* p0 = p + offs[0]; float* p1 = p + offs[1]; float* p2 = p + offs[2];
         float* p3 = p + offs[3]; float* p4 = p + offs[4]; float* p5 = p + offs[5];
         float* p6 = p + offs[6]; float* p7 = p + offs[7]; float* p8 = p + offs[8];
@@ -354,7 +399,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
             acc = Vector512.FusedMultiplyAdd(Vector512.Load(p6 + x), w6, acc);
             acc = Vector512.FusedMultiplyAdd(Vector512.Load(p7 + x), w7, acc);
             acc = Vector512.FusedMultiplyAdd(Vector512.Load(p8 + x), w8, acc);
-            (clamp ? Vector512.MinNative(Vector512.MaxNative(acc, l), h) : acc).Store(orow + x);
+            act.Apply(acc).Store(orow + x);
         }
 
         return x;

@@ -227,8 +227,8 @@ internal sealed unsafe class GemmWork : IParallelWork
         int mr = _cfg.MR, nr = _cfg.NR, kcMax = _cfg.KC;
         float* bpack = (float*)(Scratch + (threadIndex * ScratchBytesPerThread));
         float* tile = stackalloc float[GemmConfig.MaxTile];
-        bool clamp = Activation.TryGetClamp(out float lo, out float hi);
-        bool fusedStore = clamp && (_cfg.Isa is Isa.Avx2 or Isa.Avx512) && ColBias == null && Beta == 1f;
+        bool fusedStore = FusedActivation.TryCreate(Activation, out var act) && (_cfg.Isa is Isa.Avx2 or Isa.Avx512) && ColBias == null && Beta == 1f;
+        var none = FusedActivation.None;
         int item = begin;
         while (item < end)
         {
@@ -265,10 +265,10 @@ internal sealed unsafe class GemmWork : IParallelWork
                         float* cp = C + (row0 * Ldc) + col0;
                         if (fusedStore && rows == mr && cols == nr && (first || last))
                         {
-                            // Bias, residual and a clamp-type activation in registers, straight into C.
+                            // Bias, residual and a clamp or hard activation in registers, straight into C.
                             Micro(
                                 kc, ap, bp, cp, Ldc, !first, first && RowBias != null ? RowBias + row0 : null,
-                                first && Residual != null ? Residual + (row0 * Ldr) + col0 : null, Ldr, last ? lo : float.NegativeInfinity, last ? hi : float.PositiveInfinity);
+                                first && Residual != null ? Residual + (row0 * Ldr) + col0 : null, Ldr, last ? act : none);
                         }
                         else if (first)
                         {
@@ -311,20 +311,20 @@ internal sealed unsafe class GemmWork : IParallelWork
     }
 
     private void Micro(int kc, float* a, float* b, float* c, nint ldc, bool accumulate) =>
-        Micro(kc, a, b, c, ldc, accumulate, null, null, 0, float.NegativeInfinity, float.PositiveInfinity);
+        Micro(kc, a, b, c, ldc, accumulate, null, null, 0, FusedActivation.None);
 
-    private void Micro(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, float lo, float hi)
+    private void Micro(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act)
     {
         switch (_cfg.Isa)
         {
             case Isa.Avx2:
-                GemmMicroKernels.Avx2x6x16(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, lo, hi);
+                GemmMicroKernels.Avx2x6x16(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, act);
                 break;
             case Isa.Avx512 when _cfg.MR == 12:
-                GemmMicroKernels.Avx512x12x32(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, lo, hi);
+                GemmMicroKernels.Avx512x12x32(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, act);
                 break;
             case Isa.Avx512:
-                GemmMicroKernels.Avx512x8x32(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, lo, hi);
+                GemmMicroKernels.Avx512x8x32(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, act);
                 break;
             case Isa.Vector128:
                 GemmMicroKernels.Vector128x6x8(kc, a, b, c, ldc, accumulate);
@@ -476,11 +476,38 @@ internal sealed unsafe class GemmWork : IParallelWork
                     float* dp = d + (q * panelStride) + j;
                     if (!rowValid)
                     {
-                        new Span<float>(dp, run).Clear();
+                        GemmEpilogue.Fill(dp, 0, run);
                     }
-                    else if (sw == 1 && ix >= 0 && ix + run <= w)
+                    else if (sw == 1)
                     {
-                        new ReadOnlySpan<float>(rowp + ix, run).CopyTo(new Span<float>(dp, run));
+                        // The in-bounds stretch copied by vectors, the padding columns on either side zeroed.
+                        int lo = Math.Clamp(-ix, 0, run);
+                        int hi = Math.Clamp(w - ix, lo, run);
+                        GemmEpilogue.Fill(dp, 0, lo);
+                        GemmEpilogue.Copy(rowp + ix + lo, dp + lo, hi - lo);
+                        GemmEpilogue.Fill(dp, hi, run);
+                    }
+                    else if (sw == 2 && Avx2.IsSupported)
+                    {
+                        // Every other input column: [lo, hi) are the run's in-bounds columns ix + 2t.
+                        int lo = ix >= 0 ? 0 : Math.Min(run, (1 - ix) / 2);
+                        int hi = Math.Clamp(w - 1 - ix < 0 ? 0 : ((w - 1 - ix) / 2) + 1, lo, run);
+                        GemmEpilogue.Fill(dp, 0, lo);
+                        int t = lo;
+                        float* sp = rowp + ix;
+                        for (; t + 8 <= hi && ix + (2 * t) + 15 < w; t += 8)
+                        {
+                            var a = Avx.LoadVector256(sp + (2 * t));
+                            var b = Avx.LoadVector256(sp + (2 * t) + 8);
+                            Avx.Store(dp + t, Avx2.Permute4x64(Avx.Shuffle(a, b, 0x88).AsDouble(), 0xD8).AsSingle());
+                        }
+
+                        for (; t < hi; t++)
+                        {
+                            dp[t] = sp[2 * t];
+                        }
+
+                        GemmEpilogue.Fill(dp, hi, run);
                     }
                     else
                     {
@@ -611,6 +638,52 @@ internal static unsafe class GemmEpilogue
         }
     }
 
+    /// <summary>Copies n floats (any n), by the widest vectors the hardware has.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Copy(float* s, float* d, int n)
+    {
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j <= n - 16; j += 16)
+            {
+                Vector512.Store(Vector512.Load(s + j), d + j);
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j <= n - 8; j += 8)
+            {
+                Vector256.Store(Vector256.Load(s + j), d + j);
+            }
+        }
+
+        for (; j < n; j++)
+        {
+            d[j] = s[j];
+        }
+    }
+
+    /// <summary>Zeroes d[from..to) (nothing when to ≤ from).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Fill(float* d, int from, int to)
+    {
+        int j = from;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j <= to - 8; j += 8)
+            {
+                Vector256.Store(Vector256<float>.Zero, d + j);
+            }
+        }
+
+        for (; j < to; j++)
+        {
+            d[j] = 0f;
+        }
+    }
+
     /// <summary>Copies n floats (n a multiple of 4).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void CopyRow(float* s, float* d, int n)
@@ -637,14 +710,14 @@ internal static unsafe class GemmMicroKernels
 {
     /// <summary>AVX2+FMA 6×16: 12 ymm accumulators, 2 B loads and 6 broadcasts per k.</summary>
     public static void Avx2x6x16(int kc, float* a, float* b, float* c, nint ldc, bool accumulate) =>
-        Avx2x6x16(kc, a, b, c, ldc, accumulate, null, null, 0, float.NegativeInfinity, float.PositiveInfinity);
+        Avx2x6x16(kc, a, b, c, ldc, accumulate, null, null, 0, FusedActivation.None);
 
     /// <summary>
-    /// AVX2 6×16 with the epilogue in registers: (+C if accumulating) + rowBias[r] + residual, clamped to [lo, hi],
+    /// AVX2 6×16 with the epilogue in registers: (+C if accumulating) + rowBias[r] + residual, then the activation,
     /// then stored. The residual is loaded before C is stored, so it may alias C.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx2x6x16(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, float lo, float hi)
+    public static void Avx2x6x16(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -704,16 +777,14 @@ internal static unsafe class GemmMicroKernels
             c50 += Avx.LoadVector256(res + (5 * ldr)); c51 += Avx.LoadVector256(res + (5 * ldr) + 8);
         }
 
-        if (lo != float.NegativeInfinity || hi != float.PositiveInfinity)
+        if (!act.IsNone)
         {
-            var l = Vector256.Create(lo);
-            var h = Vector256.Create(hi);
-            c00 = Avx.Min(Avx.Max(c00, l), h); c01 = Avx.Min(Avx.Max(c01, l), h);
-            c10 = Avx.Min(Avx.Max(c10, l), h); c11 = Avx.Min(Avx.Max(c11, l), h);
-            c20 = Avx.Min(Avx.Max(c20, l), h); c21 = Avx.Min(Avx.Max(c21, l), h);
-            c30 = Avx.Min(Avx.Max(c30, l), h); c31 = Avx.Min(Avx.Max(c31, l), h);
-            c40 = Avx.Min(Avx.Max(c40, l), h); c41 = Avx.Min(Avx.Max(c41, l), h);
-            c50 = Avx.Min(Avx.Max(c50, l), h); c51 = Avx.Min(Avx.Max(c51, l), h);
+            c00 = act.Apply(c00); c01 = act.Apply(c01);
+            c10 = act.Apply(c10); c11 = act.Apply(c11);
+            c20 = act.Apply(c20); c21 = act.Apply(c21);
+            c30 = act.Apply(c30); c31 = act.Apply(c31);
+            c40 = act.Apply(c40); c41 = act.Apply(c41);
+            c50 = act.Apply(c50); c51 = act.Apply(c51);
         }
 
         Avx.Store(c, c00); Avx.Store(c + 8, c01);
@@ -725,22 +796,22 @@ internal static unsafe class GemmMicroKernels
     }
 
     /// <summary>The AVX-512 tile of 12 rows (24 zmm accumulators).</summary>
-    public static void Avx512x12x32(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, float lo, float hi) =>
-        Avx512x32<Rows12>(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, lo, hi);
+    public static void Avx512x12x32(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act) =>
+        Avx512x32<Rows12>(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, act);
 
     /// <summary>The AVX-512 tile of 8 rows (16 zmm accumulators), for row counts that 12-row panels would pad.</summary>
-    public static void Avx512x8x32(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, float lo, float hi) =>
-        Avx512x32<Rows8>(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, lo, hi);
+    public static void Avx512x8x32(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act) =>
+        Avx512x32<Rows8>(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, act);
 
     /// <summary>
     /// AVX-512 <typeparamref name="TRows"/>×32 (8 or 12 rows): 2 zmm accumulators per row, 2 B loads and one broadcast
-    /// of A per row and k, with the epilogue in registers: (+C if accumulating) + rowBias[r] + residual, clamped to
-    /// [lo, hi], then stored. Each row's residual is loaded before that row of C is stored, so it may alias C. The row
+    /// of A per row and k, with the epilogue in registers: (+C if accumulating) + rowBias[r] + residual, then the
+    /// activation, then stored. Each row's residual is loaded before that row of C is stored, so it may alias C. The row
     /// count is a type parameter so that the JIT compiles each tile with its rows unrolled and the unused ones gone.
     /// Generic <see cref="Vector512"/> code: it runs (emulated) where AVX-512 is absent, so tests cover it on any machine.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Avx512x32<TRows>(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, float lo, float hi)
+    private static void Avx512x32<TRows>(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act)
         where TRows : struct, ITileRows
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default, c90 = default, c91 = default, c100 = default, c101 = default, c110 = default, c111 = default;
@@ -792,29 +863,26 @@ internal static unsafe class GemmMicroKernels
             b += 32;
         }
 
-        bool clamp = lo != float.NegativeInfinity || hi != float.PositiveInfinity;
-        var l = Vector512.Create(lo);
-        var h = Vector512.Create(hi);
-        StoreRow512(c00, c01, c + (0 * ldc), accumulate, rowBias == null ? null : rowBias + 0, res == null ? null : res + (0 * ldr), l, h, clamp);
-        StoreRow512(c10, c11, c + (1 * ldc), accumulate, rowBias == null ? null : rowBias + 1, res == null ? null : res + (1 * ldr), l, h, clamp);
-        StoreRow512(c20, c21, c + (2 * ldc), accumulate, rowBias == null ? null : rowBias + 2, res == null ? null : res + (2 * ldr), l, h, clamp);
-        StoreRow512(c30, c31, c + (3 * ldc), accumulate, rowBias == null ? null : rowBias + 3, res == null ? null : res + (3 * ldr), l, h, clamp);
-        StoreRow512(c40, c41, c + (4 * ldc), accumulate, rowBias == null ? null : rowBias + 4, res == null ? null : res + (4 * ldr), l, h, clamp);
-        StoreRow512(c50, c51, c + (5 * ldc), accumulate, rowBias == null ? null : rowBias + 5, res == null ? null : res + (5 * ldr), l, h, clamp);
-        StoreRow512(c60, c61, c + (6 * ldc), accumulate, rowBias == null ? null : rowBias + 6, res == null ? null : res + (6 * ldr), l, h, clamp);
-        StoreRow512(c70, c71, c + (7 * ldc), accumulate, rowBias == null ? null : rowBias + 7, res == null ? null : res + (7 * ldr), l, h, clamp);
+        StoreRow512(c00, c01, c + (0 * ldc), accumulate, rowBias == null ? null : rowBias + 0, res == null ? null : res + (0 * ldr), act);
+        StoreRow512(c10, c11, c + (1 * ldc), accumulate, rowBias == null ? null : rowBias + 1, res == null ? null : res + (1 * ldr), act);
+        StoreRow512(c20, c21, c + (2 * ldc), accumulate, rowBias == null ? null : rowBias + 2, res == null ? null : res + (2 * ldr), act);
+        StoreRow512(c30, c31, c + (3 * ldc), accumulate, rowBias == null ? null : rowBias + 3, res == null ? null : res + (3 * ldr), act);
+        StoreRow512(c40, c41, c + (4 * ldc), accumulate, rowBias == null ? null : rowBias + 4, res == null ? null : res + (4 * ldr), act);
+        StoreRow512(c50, c51, c + (5 * ldc), accumulate, rowBias == null ? null : rowBias + 5, res == null ? null : res + (5 * ldr), act);
+        StoreRow512(c60, c61, c + (6 * ldc), accumulate, rowBias == null ? null : rowBias + 6, res == null ? null : res + (6 * ldr), act);
+        StoreRow512(c70, c71, c + (7 * ldc), accumulate, rowBias == null ? null : rowBias + 7, res == null ? null : res + (7 * ldr), act);
         if (TRows.Count == 12)
         {
-            StoreRow512(c80, c81, c + (8 * ldc), accumulate, rowBias == null ? null : rowBias + 8, res == null ? null : res + (8 * ldr), l, h, clamp);
-            StoreRow512(c90, c91, c + (9 * ldc), accumulate, rowBias == null ? null : rowBias + 9, res == null ? null : res + (9 * ldr), l, h, clamp);
-            StoreRow512(c100, c101, c + (10 * ldc), accumulate, rowBias == null ? null : rowBias + 10, res == null ? null : res + (10 * ldr), l, h, clamp);
-            StoreRow512(c110, c111, c + (11 * ldc), accumulate, rowBias == null ? null : rowBias + 11, res == null ? null : res + (11 * ldr), l, h, clamp);
+            StoreRow512(c80, c81, c + (8 * ldc), accumulate, rowBias == null ? null : rowBias + 8, res == null ? null : res + (8 * ldr), act);
+            StoreRow512(c90, c91, c + (9 * ldc), accumulate, rowBias == null ? null : rowBias + 9, res == null ? null : res + (9 * ldr), act);
+            StoreRow512(c100, c101, c + (10 * ldc), accumulate, rowBias == null ? null : rowBias + 10, res == null ? null : res + (10 * ldr), act);
+            StoreRow512(c110, c111, c + (11 * ldc), accumulate, rowBias == null ? null : rowBias + 11, res == null ? null : res + (11 * ldr), act);
         }
     }
 
-    /// <summary>One 32-wide row of an AVX-512 tile: (+C) + bias + residual, clamped, stored.</summary>
+    /// <summary>One 32-wide row of an AVX-512 tile: (+C) + bias + residual, the activation, stored.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow512(Vector512<float> v0, Vector512<float> v1, float* c, bool accumulate, float* bias, float* res, Vector512<float> lo, Vector512<float> hi, bool clamp)
+    private static void StoreRow512(Vector512<float> v0, Vector512<float> v1, float* c, bool accumulate, float* bias, float* res, in FusedActivation act)
     {
         if (accumulate)
         {
@@ -835,11 +903,8 @@ internal static unsafe class GemmMicroKernels
             v1 += Vector512.Load(res + 16);
         }
 
-        if (clamp)
-        {
-            v0 = Vector512.MinNative(Vector512.MaxNative(v0, lo), hi);
-            v1 = Vector512.MinNative(Vector512.MaxNative(v1, lo), hi);
-        }
+        v0 = act.Apply(v0);
+        v1 = act.Apply(v1);
 
         v0.Store(c);
         v1.Store(c + 16);

@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace LightNet.Engine.Kernels;
 
@@ -111,6 +113,7 @@ internal readonly record struct Pool2dShape(
 internal sealed unsafe class Pool2dKernel : IParallelWork
 {
     private const int MaxRow = 16384;
+    private const int VectorSlack = 32;
     private readonly int[] _rowCount;
     private readonly int[] _colCount;
     private readonly int _rowLength;
@@ -200,11 +203,13 @@ internal sealed unsafe class Pool2dKernel : IParallelWork
         var s = Shape;
         bool max = Kind == PoolKind.Max;
         float neutral = max ? float.NegativeInfinity : 0f;
-        Span<float> row = stackalloc float[_rowLength];
+        // VectorSlack neutral floats past the row: the vector loops of HorizontalMax may read (never use) them.
+        Span<float> row = stackalloc float[_rowLength + VectorSlack];
         row.Fill(neutral);
         int inW = s.InWidth;
         var mid = row.Slice(s.PadLeft, Math.Min(inW, _rowLength - s.PadLeft));
         int width = mid.Length;
+        float** rows = stackalloc float*[s.KernelHeight];
         fixed (float* t = row)
         {
             for (int p = begin; p < end; p++)
@@ -213,35 +218,25 @@ internal sealed unsafe class Pool2dKernel : IParallelWork
                 float* output = _y + ((long)p * s.OutHeight * s.OutWidth);
                 for (int oh = 0; oh < s.OutHeight; oh++)
                 {
-                    // Vertical pass: reduce the window's in-input rows into the middle of the padded row.
-                    bool any = false;
+                    // Vertical pass: reduce the window's in-input rows into the middle of the padded row, in one
+                    // pass over them.
+                    int count = 0;
                     for (int i = 0; i < s.KernelHeight; i++)
                     {
                         int r = (oh * s.StrideHeight) - s.PadTop + (i * s.DilationHeight);
-                        if ((uint)r >= (uint)s.InHeight)
+                        if ((uint)r < (uint)s.InHeight)
                         {
-                            continue;
-                        }
-
-                        var src = new ReadOnlySpan<float>(plane + ((long)r * inW), width);
-                        if (!any)
-                        {
-                            src.CopyTo(mid);
-                            any = true;
-                        }
-                        else if (max)
-                        {
-                            TensorPrimitives.Max(mid, src, mid);
-                        }
-                        else
-                        {
-                            TensorPrimitives.Add(mid, src, mid);
+                            rows[count++] = plane + ((long)r * inW);
                         }
                     }
 
-                    if (!any)
+                    if (count == 0)
                     {
                         mid.Fill(neutral);
+                    }
+                    else
+                    {
+                        VerticalReduce(rows, count, t + s.PadLeft, width, max);
                     }
 
                     float* o = output + ((long)oh * s.OutWidth);
@@ -258,12 +253,71 @@ internal sealed unsafe class Pool2dKernel : IParallelWork
         }
     }
 
+    // dst[j] = max (or sum, in row order) of rows[0..count)[j] for j in [0, width).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void VerticalReduce(float** rows, int count, float* dst, int width, bool max)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j <= width - 8; j += 8)
+            {
+                var v = Vector256.Load(rows[0] + j);
+                for (int i = 1; i < count; i++)
+                {
+                    var u = Vector256.Load(rows[i] + j);
+                    v = max ? Vector256.Max(v, u) : v + u;
+                }
+
+                v.Store(dst + j);
+            }
+        }
+
+        for (; j < width; j++)
+        {
+            float v = rows[0][j];
+            for (int i = 1; i < count; i++)
+            {
+                v = max ? MathF.Max(v, rows[i][j]) : v + rows[i][j];
+            }
+
+            dst[j] = v;
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void HorizontalMax(float* t, float* o, int outWidth, int kernel, int stride, int dilation)
     {
         if (kernel == 3 && dilation == 1)
         {
-            for (int ow = 0; ow < outWidth; ow++)
+            int ow = 0;
+            if (Avx2.IsSupported && stride == 2)
+            {
+                // 8 outputs from 18 inputs: evens, odds and the evens one further on, split by shuffles.
+                for (; ow <= outWidth - 8; ow += 8)
+                {
+                    float* w = t + (2 * ow);
+                    var a = Avx.LoadVector256(w);
+                    var b = Avx.LoadVector256(w + 8);
+                    var c = Avx.LoadVector256(w + 2);
+                    var d = Avx.LoadVector256(w + 10);
+                    var even = Avx.Shuffle(a, b, 0x88);
+                    var odd = Avx.Shuffle(a, b, 0xDD);
+                    var next = Avx.Shuffle(c, d, 0x88);
+                    var m = Vector256.Max(Vector256.Max(even, odd), next);
+                    Avx.Store(o + ow, Avx2.Permute4x64(m.AsDouble(), 0xD8).AsSingle());
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated && stride == 1)
+            {
+                for (; ow <= outWidth - 8; ow += 8)
+                {
+                    float* w = t + ow;
+                    Vector256.Max(Vector256.Max(Vector256.Load(w), Vector256.Load(w + 1)), Vector256.Load(w + 2)).Store(o + ow);
+                }
+            }
+
+            for (; ow < outWidth; ow++)
             {
                 float* w = t + (ow * stride);
                 o[ow] = MathF.Max(MathF.Max(w[0], w[1]), w[2]);

@@ -257,8 +257,8 @@ public sealed unsafe class GemmTests
             switch (isa)
             {
                 case Isa.Avx2: GemmMicroKernels.Avx2x6x16(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
-                case Isa.Avx512 when cfg.MR == 12: GemmMicroKernels.Avx512x12x32(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true, null, null, 0, float.NegativeInfinity, float.PositiveInfinity); break;
-                case Isa.Avx512: GemmMicroKernels.Avx512x8x32(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true, null, null, 0, float.NegativeInfinity, float.PositiveInfinity); break;
+                case Isa.Avx512 when cfg.MR == 12: GemmMicroKernels.Avx512x12x32(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true, null, null, 0, FusedActivation.None); break;
+                case Isa.Avx512: GemmMicroKernels.Avx512x8x32(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true, null, null, 0, FusedActivation.None); break;
                 case Isa.Vector128: GemmMicroKernels.Vector128x6x8(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
                 default: GemmMicroKernels.Scalar4x4(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
             }

@@ -84,6 +84,7 @@ public unsafe class PoolingTests
     [Theory]
     [InlineData(3, 3, 2, 2, 1, 1, 1, 1, 1, 1, false)]   // ResNet stem pool
     [InlineData(3, 3, 2, 2, 1, 1, 0, 0, 0, 0, true)]    // SqueezeNet ceil_mode
+    [InlineData(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, false)]   // stride 1
     [InlineData(2, 3, 1, 2, 1, 2, 1, 0, 0, 1, false)]   // rectangular kernel, asymmetric pads
     [InlineData(3, 2, 2, 1, 2, 1, 1, 1, 2, 0, true)]    // dilation + ceil
     [InlineData(5, 5, 3, 3, 1, 1, 2, 2, 2, 2, true)]
@@ -91,7 +92,7 @@ public unsafe class PoolingTests
     public void MatchesScalarReference(int k, int kw, int s, int sw, int d, int dw, int pt, int pl, int pb, int pr, bool ceil)
     {
         var rng = new Random(k * 100 + s * 10 + pt);
-        foreach (var (h, w) in new[] { (13, 11), (7, 9), (16, 17) })
+        foreach (var (h, w) in new[] { (13, 11), (7, 9), (16, 17), (5, 55), (4, 112) })
         {
             var shape = Shape(3, h, w, k, kw, s, sw, d, dw, pt, pl, pb, pr, ceil);
             float[] x = OpTest.Random(rng, 3 * h * w);
