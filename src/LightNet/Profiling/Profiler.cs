@@ -524,24 +524,8 @@ public static class Profiler
     /// </summary>
     /// <param name="backend">The backend as named.</param>
     /// <param name="threads">The measurement's thread count; null when the backend chose.</param>
-    internal static BackendSummary Summarize(Backend backend, int? threads)
-    {
-        Backend effective = EffectiveBackend(backend, threads);
-        var options = new Dictionary<string, string>(effective.EffectiveOptions, StringComparer.Ordinal);
-        if (threads is int t && options.ContainsKey("threads"))
-        {
-            options["threads"] = t.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        return new BackendSummary
-        {
-            Name = backend.Name,
-            Kind = backend.Kind.ToString(),
-            Precision = backend.Precision.ToString(),
-            Device = effective.Device,
-            Options = options,
-        };
-    }
+    internal static BackendSummary Summarize(Backend backend, int? threads) =>
+        Summarize(backend, SessionSettings.Of(EffectiveBackend(backend, threads), threads));
 
     /// <summary>
     /// The backend as its session reports it ran (<see cref="IInferenceSession.EffectiveSettings"/>): the device, the options
