@@ -85,7 +85,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
         bias.CopyTo(new Span<float>(_bias.Pointer, shape.OutChannels));
         if (shape.IsDepthwise)
         {
-            _depthwise = new ConvDepthwise(shape, weights, _bias.Pointer, activation, isa);
+            _depthwise = new ConvDepthwise(shape, weights, _bias.Pointer, activation, residual, isa);
             Algorithm = _depthwise.Algorithm;
             ScratchBytes = _depthwise.ScratchBytesPerThread * threads;
             return;

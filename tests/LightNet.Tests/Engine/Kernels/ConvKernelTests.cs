@@ -39,6 +39,9 @@ public sealed unsafe class ConvKernelTests
         ("dw-5x5-s1-wide", 2, 6, 70, 2, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 2, "depthwise"),
         ("dw-5x5-s2", 3, 29, 30, 3, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 3, "depthwise"),
         ("pointwise-1x1-map", 40, 1, 1, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, "gemv"),
+        ("dw-5x5-s1-7x7", 20, 7, 7, 20, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 20, "depthwise"),
+        ("dw-3x3-dilated-small", 18, 9, 10, 18, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 18, "depthwise-3x3"),
+        ("dw-3x3-s2-14-to-7", 35, 14, 14, 35, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 35, "depthwise-3x3"),
     ];
 
     public static TheoryData<string, string> ShapeCases()
@@ -102,7 +105,10 @@ public sealed unsafe class ConvKernelTests
         float[] w = OpTest.Random(rng, s.OutChannels * (s.InChannels / s.Groups) * s.KernelHeight * s.KernelWidth, 0.5f);
         float[] bias = OpTest.Random(rng, s.OutChannels);
         float[] residual = OpTest.Random(rng, s.OutChannels * s.OutHeight * s.OutWidth);
-        string expectedAlgo = Shapes.Single(c => c.Name == name).Algo + "-" + IsaSupport.Name(isa);
+        // Small maps take the channel-blocked depthwise path on the vector ISAs when nothing but a clamp is fused.
+        string prefix = Shapes.Single(c => c.Name == name).Algo;
+        bool blocked = prefix.StartsWith("depthwise", StringComparison.Ordinal) && isa != Isa.Scalar && s.OutWidth <= ConvDepthwise.BlockedMaxWidth;
+        string expectedAlgo = prefix + (blocked ? "-blocked-" : "-") + IsaSupport.Name(isa);
 
         var plain = RunConv(s, x, w, bias, Activation.None, null, isa, 1, inspect: k =>
         {
