@@ -569,6 +569,12 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
             if (_width == 16 && length >= 16)
             {
                 x = three ? Row3x3V512(basep, wts, offs, dst, length, bias, act) : RowV512(basep, wts, offs, taps, dst, length, bias, act);
+                if (length - x >= 8)
+                {
+                    // Half a vector left (rows of 56, 24, ...): one 256-bit step instead of recomputing 8 values.
+                    x += three ? Row3x3V256(basep + x, wts, offs, dst + x, 8, bias, act) : RowV256(basep + x, wts, offs, taps, dst + x, 8, bias, act);
+                }
+
                 if (x < length)
                 {
                     // The tail as one more full vector ending at the last element (it recomputes a few: same values).
