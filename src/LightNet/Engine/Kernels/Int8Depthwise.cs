@@ -8,9 +8,8 @@ namespace LightNet.Engine.Kernels;
 /// Quantized depthwise convolution (groups = Cin = Cout), parallel over channels. Each uint8 channel is copied into a
 /// padded byte plane (the padding is the input zero point, so every tap is corrected by the same −zero·Σw folded into the
 /// bias), split by stride phase (<see cref="StridePhases"/>). All output rows of the channel are then one run of int32
-/// sums of length (OH−1)·pw + OW: each tap
-/// adds widened bytes times its weight over the whole run (exact int32 arithmetic), and each output row is requantized
-/// from the run into the NCHW output.
+/// sums of length (OH−1)·pw + OW, computed in registers a block of vectors at a time over all taps (widened bytes times
+/// each tap's weight, exact int32 arithmetic), and each output row is requantized from the run into the NCHW output.
 /// </summary>
 internal sealed unsafe class Int8Depthwise : IParallelWork
 {
@@ -80,10 +79,9 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
         for (int c = begin; c < end; c++)
         {
             BuildPlane(_x + ((long)c * _s.InHeight * _s.InWidth), plane);
-            new Span<int>(acc, run).Clear();
-            for (int t = 0; t < taps; t++)
+            fixed (int* offs = _phases.TapOffsets, w = &_weights[c * taps])
             {
-                MultiplyAdd(plane + _phases.TapOffsets[t], _weights[(c * taps) + t], acc, run, Path);
+                SumTaps(plane, offs, w, taps, acc, run, Path);
             }
 
             // The whole run at once (vector code, pad columns included), then each row's OW codes to the output.
@@ -97,40 +95,102 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
         }
     }
 
-    /// <summary>acc[i] += w · x[i] for i in [0, n), bytes widened to int32.</summary>
+    /// <summary>
+    /// acc[i] = Σ_t w[t] · x[offs[t] + i] for i in [0, n), bytes widened to int32: blocks of four vectors with the
+    /// taps inner, so the sums stay in registers and each is stored once (not loaded and stored once per tap).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void MultiplyAdd(byte* x, int w, int* acc, int n, Int8Path path)
+    internal static void SumTaps(byte* x, int* offs, int* w, int taps, int* acc, int n, Int8Path path)
     {
         int i = 0;
         if (path == Int8Path.Avx512)
         {
-            Vector512<int> vw = Vector512.Create(w);
+            for (; i + 64 <= n; i += 64)
+            {
+                Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (int t = 0; t < taps; t++)
+                {
+                    Vector512<int> vw = Vector512.Create(w[t]);
+                    byte* q = x + offs[t] + i;
+                    a0 += Avx512F.ConvertToVector512Int32(Vector128.Load(q)) * vw;
+                    a1 += Avx512F.ConvertToVector512Int32(Vector128.Load(q + 16)) * vw;
+                    a2 += Avx512F.ConvertToVector512Int32(Vector128.Load(q + 32)) * vw;
+                    a3 += Avx512F.ConvertToVector512Int32(Vector128.Load(q + 48)) * vw;
+                }
+
+                a0.Store(acc + i);
+                a1.Store(acc + i + 16);
+                a2.Store(acc + i + 32);
+                a3.Store(acc + i + 48);
+            }
+
             for (; i + 16 <= n; i += 16)
             {
-                (Vector512.Load(acc + i) + (Avx512F.ConvertToVector512Int32(Vector128.Load(x + i)) * vw)).Store(acc + i);
+                Vector512<int> a0 = default;
+                for (int t = 0; t < taps; t++)
+                {
+                    a0 += Avx512F.ConvertToVector512Int32(Vector128.Load(x + offs[t] + i)) * Vector512.Create(w[t]);
+                }
+
+                a0.Store(acc + i);
             }
         }
         else if (path is Int8Path.Avx2 or Int8Path.AvxVnni)
         {
-            Vector256<int> vw = Vector256.Create(w);
+            for (; i + 32 <= n; i += 32)
+            {
+                Vector256<int> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (int t = 0; t < taps; t++)
+                {
+                    Vector256<int> vw = Vector256.Create(w[t]);
+                    byte* q = x + offs[t] + i;
+                    a0 += Avx2.ConvertToVector256Int32(q) * vw;
+                    a1 += Avx2.ConvertToVector256Int32(q + 8) * vw;
+                    a2 += Avx2.ConvertToVector256Int32(q + 16) * vw;
+                    a3 += Avx2.ConvertToVector256Int32(q + 24) * vw;
+                }
+
+                a0.Store(acc + i);
+                a1.Store(acc + i + 8);
+                a2.Store(acc + i + 16);
+                a3.Store(acc + i + 24);
+            }
+
             for (; i + 8 <= n; i += 8)
             {
-                (Vector256.Load(acc + i) + (Avx2.ConvertToVector256Int32(x + i) * vw)).Store(acc + i);
+                Vector256<int> a0 = default;
+                for (int t = 0; t < taps; t++)
+                {
+                    a0 += Avx2.ConvertToVector256Int32(x + offs[t] + i) * Vector256.Create(w[t]);
+                }
+
+                a0.Store(acc + i);
             }
         }
         else if (path == Int8Path.Vector128)
         {
-            Vector128<int> vw = Vector128.Create(w);
             for (; i + 4 <= n; i += 4)
             {
-                Vector128<int> v = Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(uint*)(x + i)).AsByte())).AsInt32();
-                (Vector128.Load(acc + i) + (v * vw)).Store(acc + i);
+                Vector128<int> a0 = default;
+                for (int t = 0; t < taps; t++)
+                {
+                    Vector128<int> v = Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(uint*)(x + offs[t] + i)).AsByte())).AsInt32();
+                    a0 += v * Vector128.Create(w[t]);
+                }
+
+                a0.Store(acc + i);
             }
         }
 
         for (; i < n; i++)
         {
-            acc[i] += w * x[i];
+            int sum = 0;
+            for (int t = 0; t < taps; t++)
+            {
+                sum += w[t] * x[offs[t] + i];
+            }
+
+            acc[i] = sum;
         }
     }
 
