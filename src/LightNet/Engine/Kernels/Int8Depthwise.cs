@@ -10,6 +10,9 @@ namespace LightNet.Engine.Kernels;
 /// bias), split by stride phase (<see cref="StridePhases"/>). All output rows of the channel are then one run of int32
 /// sums of length (OH−1)·pw + OW, computed in registers a block of vectors at a time over all taps (widened bytes times
 /// each tap's weight, exact int32 arithmetic), and each output row is requantized from the run into the NCHW output.
+/// Small maps (output rows at most <see cref="ConvDepthwise.BlockedMaxWidth"/> wide) take the channel-blocked path of
+/// the float kernel instead: a block of 16/8/4 channels transposed into a zero-point-padded [row][column][lane] tile,
+/// one vector of int32 sums per output pixel, requantized per lane with each channel's bias and scale.
 /// </summary>
 internal sealed unsafe class Int8Depthwise : IParallelWork
 {
@@ -18,6 +21,11 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
     private readonly Requantizer _requant;
     private readonly byte _inputZero;
     private readonly StridePhases _phases;
+    private readonly int _lanes; // channels per block on the blocked path (16, 8 or 4); 0: per-channel path
+    private readonly int[] _blockWeights = []; // [block][tap][lanes]
+    private readonly int[] _blockBias = []; // [block][lanes]
+    private readonly float[] _blockScale = []; // [block][lanes]
+    private readonly int[] _blockTaps = []; // each tap's offset in the padded [row][column][lanes] tile, in bytes
     private byte* _x, _y, _scratch;
 
     public Int8Depthwise(in Conv2dShape s, ReadOnlySpan<short> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, int inputZero, int outputZero,
@@ -43,7 +51,42 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
         _requant = new Requantizer(b, scale.ToArray(), outputZero, min, max);
         _phases = new StridePhases(s);
 
-        Algorithm = "int8-depthwise-" + Int8Paths.Name(path);
+        // Small maps: channel blocks, as the float kernel does (ConvDepthwise.BlockedMaxWidth).
+        _lanes = s.OutWidth > ConvDepthwise.BlockedMaxWidth ? 0 : path switch
+        {
+            Int8Path.Avx512 => 16,
+            Int8Path.Avx2 or Int8Path.AvxVnni => 8,
+            Int8Path.Vector128 => 4,
+            _ => 0,
+        };
+        if (_lanes > 0)
+        {
+            int v = _lanes, blocks = (s.OutChannels + v - 1) / v;
+            _blockWeights = new int[blocks * taps * v];
+            _blockBias = new int[blocks * v];
+            _blockScale = new float[blocks * v];
+            for (int c = 0; c < s.OutChannels; c++)
+            {
+                for (int t = 0; t < taps; t++)
+                {
+                    _blockWeights[((((c / v) * taps) + t) * v) + (c % v)] = _weights[(c * taps) + t];
+                }
+
+                _blockBias[c] = b[c];
+                _blockScale[c] = scale[c];
+            }
+
+            _blockTaps = new int[taps];
+            for (int ky = 0; ky < s.KernelHeight; ky++)
+            {
+                for (int kx = 0; kx < s.KernelWidth; kx++)
+                {
+                    _blockTaps[(ky * s.KernelWidth) + kx] = (((ky * s.DilationHeight) * _phases.PaddedWidth) + (kx * s.DilationWidth)) * v;
+                }
+            }
+        }
+
+        Algorithm = "int8-depthwise-" + (_lanes > 0 ? "blocked-" : string.Empty) + Int8Paths.Name(path);
     }
 
     public Int8Path Path { get; }
@@ -55,8 +98,13 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
 
     private long RunBytes => MemoryPlan.Align(((long)_phases.RunLength + 16) * sizeof(int));
 
-    // Plane, int32 run, and the run requantized to bytes.
-    private long ThreadBytes => PlaneBytes + RunBytes + MemoryPlan.Align(_phases.RunLength + 64L);
+    // Plane, int32 run, and the run requantized to bytes; or, blocked, the padded input tile [PaddedHeight][PaddedWidth][lanes]
+    // (plus a vector of slack) and the output tile [OH·OW][lanes].
+    private long ThreadBytes => _lanes > 0
+        ? TileBytes + MemoryPlan.Align((long)_s.OutHeight * _s.OutWidth * _lanes)
+        : PlaneBytes + RunBytes + MemoryPlan.Align(_phases.RunLength + 64L);
+
+    private long TileBytes => MemoryPlan.Align(((long)_phases.PaddedHeight * _phases.PaddedWidth * _lanes) + 64);
 
     /// <summary>Scratch bytes of one run for <paramref name="threads"/> threads.</summary>
     public long ScratchBytes(int threads) => ThreadBytes * threads;
@@ -67,12 +115,18 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
         _x = x;
         _y = y;
         _scratch = scratch;
-        pool.Run(this, _s.OutChannels);
+        pool.Run(this, _lanes > 0 ? (_s.OutChannels + _lanes - 1) / _lanes : _s.OutChannels);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int begin, int end, int threadIndex)
     {
+        if (_lanes > 0)
+        {
+            ExecuteBlocked(begin, end, threadIndex);
+            return;
+        }
+
         byte* plane = _scratch + (threadIndex * ThreadBytes);
         int* acc = (int*)(plane + PlaneBytes);
         int taps = _phases.TapOffsets.Length, run = _phases.RunLength;
@@ -91,6 +145,109 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
             for (int oy = 0; oy < _s.OutHeight; oy++)
             {
                 Buffer.MemoryCopy(codes + (oy * _phases.PhaseWidth), y + (oy * _s.OutWidth), _s.OutWidth, _s.OutWidth);
+            }
+        }
+    }
+
+    // Channel blocks [begin, end): the block's codes transposed into a tile padded with the input zero point, the
+    // lanes' int32 sums of every output pixel in one vector, requantized per lane, and transposed back.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ExecuteBlocked(int begin, int end, int threadIndex)
+    {
+        byte* tile = _scratch + (threadIndex * ThreadBytes);
+        byte* outTile = tile + TileBytes;
+        int v = _lanes, taps = _blockTaps.Length, pw = _phases.PaddedWidth;
+        int h = _s.InHeight, w = _s.InWidth;
+        long inPlane = (long)h * w, pixels = (long)_s.OutHeight * _s.OutWidth;
+        new Span<byte>(tile, (int)TileBytes).Fill(_inputZero);
+        int rows = Math.Min(h, _phases.PaddedHeight - _s.PadTop), cols = Math.Min(w, pw - _s.PadLeft);
+        fixed (int* offs = _blockTaps, weights = _blockWeights, bias = _blockBias)
+        fixed (float* scale = _blockScale)
+        {
+            for (int b = begin; b < end; b++)
+            {
+                int c0 = b * v, n = Math.Min(v, _s.OutChannels - c0);
+                for (int j = 0; j < n; j++)
+                {
+                    byte* src = _x + ((c0 + j) * inPlane);
+                    for (int iy = 0; iy < rows; iy++)
+                    {
+                        byte* d = tile + ((((long)(iy + _s.PadTop) * pw) + _s.PadLeft) * v) + j;
+                        byte* sr = src + ((long)iy * w);
+                        for (int ix = 0; ix < cols; ix++)
+                        {
+                            d[ix * v] = sr[ix];
+                        }
+                    }
+                }
+
+                BlockedPixels(tile, weights + ((long)b * taps * v), bias + (b * v), scale + (b * v), offs, taps, outTile);
+                for (int j = 0; j < n; j++)
+                {
+                    byte* dst = _y + ((c0 + j) * pixels);
+                    for (long p = 0; p < pixels; p++)
+                    {
+                        dst[p] = outTile[(p * v) + j];
+                    }
+                }
+            }
+        }
+    }
+
+    // out[oy·OW + ox][lanes] = requantize(Σ_t w[t] · tile[(oy·sh·PW + ox·sw)·lanes + offs[t]]), per lane (channel).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void BlockedPixels(byte* tile, int* w, int* bias, float* scale, int* offs, int taps, byte* dst)
+    {
+        int v = _lanes, pw = _phases.PaddedWidth, sh = _s.StrideHeight, sw = _s.StrideWidth, ow = _s.OutWidth;
+        for (int oy = 0; oy < _s.OutHeight; oy++)
+        {
+            byte* row = tile + ((long)oy * sh * pw * v);
+            byte* o = dst + ((long)oy * ow * v);
+            for (int ox = 0; ox < ow; ox++)
+            {
+                byte* p = row + (ox * sw * v);
+                byte* y = o + (ox * v);
+                if (v == 16)
+                {
+                    Vector512<int> acc = default;
+                    for (int t = 0; t < taps; t++)
+                    {
+                        acc += Avx512F.ConvertToVector512Int32(Vector128.Load(p + offs[t])) * Vector512.Load(w + (t * 16));
+                    }
+
+                    Vector512<float> f = Avx512F.ConvertToVector512Single(acc + Vector512.Load(bias)) * Vector512.Load(scale);
+                    Vector512<int> q = Avx512F.ConvertToVector512Int32(f) + Vector512.Create(_requant.ZeroPoint);
+                    q = Vector512.Min(Vector512.Max(q, Vector512.Create(_requant.Min)), Vector512.Create(_requant.Max));
+                    Avx512F.ConvertToVector128Byte(q).Store(y);
+                }
+                else if (v == 8)
+                {
+                    Vector256<int> acc = default;
+                    for (int t = 0; t < taps; t++)
+                    {
+                        acc += Avx2.ConvertToVector256Int32(p + offs[t]) * Vector256.Load(w + (t * 8));
+                    }
+
+                    Vector256<float> f = Avx.ConvertToVector256Single(acc + Vector256.Load(bias)) * Vector256.Load(scale);
+                    Vector256<int> q = Avx.ConvertToVector256Int32(f) + Vector256.Create(_requant.ZeroPoint);
+                    q = Vector256.Min(Vector256.Max(q, Vector256.Create(_requant.Min)), Vector256.Create(_requant.Max));
+                    Vector128<short> s16 = Sse2.PackSignedSaturate(q.GetLower(), q.GetUpper());
+                    *(ulong*)y = Sse2.PackUnsignedSaturate(s16, s16).AsUInt64().ToScalar();
+                }
+                else
+                {
+                    Vector128<int> acc = default;
+                    for (int t = 0; t < taps; t++)
+                    {
+                        acc += Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(uint*)(p + offs[t])).AsByte())).AsInt32() * Vector128.Load(w + (t * 4));
+                    }
+
+                    Vector128<float> f = Vector128.Round(Vector128.ConvertToSingle(acc + Vector128.Load(bias)) * Vector128.Load(scale));
+                    Vector128<int> q = Vector128.ConvertToInt32(f) + Vector128.Create(_requant.ZeroPoint);
+                    q = Vector128.Min(Vector128.Max(q, Vector128.Create(_requant.Min)), Vector128.Create(_requant.Max));
+                    Vector128<ushort> s16 = Vector128.Narrow(q, q).AsUInt16();
+                    *(uint*)y = Vector128.Narrow(s16, s16).AsUInt32().ToScalar();
+                }
             }
         }
     }
