@@ -43,7 +43,8 @@ internal sealed unsafe class CpuPlan : IDisposable
         {
             foreach (OptimizedNode node in graph.Nodes)
             {
-                if (node.OpType != "View")
+                // Views share their input's memory; an elided Concat's inputs were written into its output's slices.
+                if (node.OpType != "View" && !(node.OpType == "Concat" && Memory.ElidedConcats.Contains(node.Outputs[0])))
                 {
                     steps.Add(Compile(node));
                 }

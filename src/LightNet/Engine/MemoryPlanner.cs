@@ -3,7 +3,10 @@ namespace LightNet.Engine;
 /// <summary>
 /// Assigns every run-time value of an <see cref="OptimizedGraph"/> a 64-byte-aligned offset in one arena by
 /// liveness: a value's block is reused once its last reader has run; views (Reshape, Flatten, Squeeze,
-/// Unsqueeze) share their input's block; element-wise ops write in place over an input that dies with them.
+/// Unsqueeze) share their input's block; element-wise ops write in place over an input that dies with them; and the
+/// inputs of a Concat whose inputs are contiguous slabs of its output (nothing outside the concatenated axis but ones)
+/// are placed in their slice of its block when the Concat is their last reader, so their producers write straight into
+/// the output and the Concat does nothing (<see cref="ElidedConcats"/>).
 /// </summary>
 internal sealed class MemoryPlan
 {
@@ -12,9 +15,10 @@ internal sealed class MemoryPlan
         "Activation", "ChannelAffine", "FakeQuant", "RoundToHalf", "Add", "Sub", "Mul", "Div", "PRelu",
     };
 
-    private MemoryPlan(Dictionary<string, long> offsets, long arenaBytes, int inPlace, long naiveBytes)
+    private MemoryPlan(Dictionary<string, long> offsets, long arenaBytes, int inPlace, long naiveBytes, HashSet<string> elidedConcats)
     {
         Offsets = offsets;
+        ElidedConcats = elidedConcats;
         ArenaBytes = arenaBytes;
         InPlaceCount = inPlace;
         NaiveBytes = naiveBytes;
@@ -31,6 +35,9 @@ internal sealed class MemoryPlan
 
     /// <summary>Bytes the values would take without reuse, for comparison.</summary>
     public long NaiveBytes { get; }
+
+    /// <summary>Outputs of the Concat nodes whose inputs were placed in their output's slices: the node has nothing to do.</summary>
+    public IReadOnlySet<string> ElidedConcats { get; }
 
     public static long Align(long bytes) => (bytes + 63) & ~63L;
 
@@ -110,33 +117,43 @@ internal sealed class MemoryPlan
             }
         }
 
-        var outputRoots = outputs.Select(Root).ToHashSet(StringComparer.Ordinal);
+        // Concat elision: each input root placed at a byte offset in the Concat output's root (its "top").
+        var slice = new Dictionary<string, (string Top, long Offset)>(StringComparer.Ordinal);
+        var elided = new HashSet<string>(StringComparer.Ordinal);
+        PlaceConcatInputs(graph, Root, LastUseOf, HoldsOutput, inputs, slice, elided);
+        string Top(string r) => slice.TryGetValue(r, out var at) ? at.Top : r;
+        long SliceOffset(string r) => slice.TryGetValue(r, out var at) ? at.Offset : 0;
+
+        var outputRoots = outputs.Select(o => Top(Root(o))).ToHashSet(StringComparer.Ordinal);
 
         for (int s = 0; s < graph.Nodes.Count; s++)
         {
             OptimizedNode n = graph.Nodes[s];
             foreach (string o in n.Outputs.Where(o => o.Length > 0))
             {
-                defined.TryAdd(Root(o), s);
+                defined.TryAdd(Top(Root(o)), s);
             }
 
             foreach (string x in Reads(n).Where(x => !IsConstant(x)))
             {
-                lastUse[Root(x)] = s;
+                lastUse[Top(Root(x))] = s;
             }
         }
 
         foreach (string o in outputs.Where(o => !IsConstant(o)))
         {
-            lastUse[Root(o)] = end;
+            lastUse[Top(Root(o))] = end;
         }
 
-        // Block size of a root: the largest value it holds.
+        // Block size of a root: the largest value it holds (a slice's values lie inside their Concat output).
         var size = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (string v in graph.Nodes.SelectMany(n => n.Outputs).Concat(inputs).Where(v => v.Length > 0))
         {
             string r = Root(v);
-            size[r] = Math.Max(size.GetValueOrDefault(r), Bytes(v));
+            if (!slice.ContainsKey(r))
+            {
+                size[r] = Math.Max(size.GetValueOrDefault(r), Bytes(v));
+            }
         }
 
         var offsets = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -185,7 +202,7 @@ internal sealed class MemoryPlan
         {
             foreach (string o in graph.Nodes[s].Outputs.Where(o => o.Length > 0))
             {
-                Allocate(Root(o));
+                Allocate(Top(Root(o)));
             }
 
             Release(s);
@@ -194,10 +211,82 @@ internal sealed class MemoryPlan
         var result = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (string v in graph.Nodes.SelectMany(n => n.Outputs).Concat(inputs).Where(v => v.Length > 0))
         {
-            result[v] = offsets[Root(v)];
+            string r = Root(v);
+            result[v] = offsets[Top(r)] + SliceOffset(r);
         }
 
-        return new MemoryPlan(result, Align(Math.Max(arena, 64)), inPlace, naive);
+        return new MemoryPlan(result, Align(Math.Max(arena, 64)), inPlace, naive, elided);
+    }
+
+    // Finds the Concats whose inputs can live in their output: the output is one slab per input (every dimension before
+    // the axis is 1), and each input's storage root is produced by the graph, holds nothing bigger than the input,
+    // is read for the last time by this Concat (so no later in-place write over the output can clobber a value still
+    // needed), holds no graph output, starts at a 64-byte multiple of the output, and is not already placed elsewhere.
+    private static void PlaceConcatInputs(OptimizedGraph graph, Func<string, string> rootOf, Func<string, int> lastUseOf,
+        Func<string, bool> holdsOutput, HashSet<string> inputs,
+        Dictionary<string, (string Top, long Offset)> slice, HashSet<string> elided)
+    {
+        var groupBytes = new Dictionary<string, long>(StringComparer.Ordinal);
+        var definedAt = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int s = 0; s < graph.Nodes.Count; s++)
+        {
+            foreach (string o in graph.Nodes[s].Outputs.Where(o => o.Length > 0))
+            {
+                string r = rootOf(o);
+                long bytes = Math.Max(1, Onnx.Shapes.ElementCount(graph.Dims(o))) * sizeof(float);
+                groupBytes[r] = Math.Max(groupBytes.GetValueOrDefault(r), bytes);
+                definedAt.TryAdd(r, s);
+            }
+        }
+
+        for (int s = 0; s < graph.Nodes.Count; s++)
+        {
+            OptimizedNode n = graph.Nodes[s];
+            if (n.OpType != "Concat" || n.Inputs.Length < 2 || n.Inputs.Any(i => i.Length == 0) || n.Outputs.Length != 1)
+            {
+                continue;
+            }
+
+            string output = n.Outputs[0];
+            long[] dims = graph.Dims(output);
+            int axis = (int)n.Source.GetInt("axis", 1);
+            axis = axis < 0 ? axis + dims.Length : axis;
+            if (axis < 0 || axis >= dims.Length || dims.Take(axis).Any(d => d != 1) || rootOf(output) != output)
+            {
+                continue;
+            }
+
+            var placed = new List<(string Root, long Offset)>();
+            long offset = 0;
+            bool ok = true;
+            foreach (string x in n.Inputs)
+            {
+                string r = rootOf(x);
+                long bytes = Onnx.Shapes.ElementCount(graph.Dims(x)) * sizeof(float);
+                ok = !graph.Constants.ContainsKey(x) && !inputs.Contains(r) && definedAt.ContainsKey(r) && definedAt[r] < s
+                    && groupBytes.GetValueOrDefault(r) == bytes && lastUseOf(r) == s && !holdsOutput(r)
+                    && !slice.ContainsKey(r) && !elided.Contains(r) && offset % 64 == 0 && placed.All(p => p.Root != r);
+                if (!ok)
+                {
+                    break;
+                }
+
+                placed.Add((r, offset));
+                offset += bytes;
+            }
+
+            if (!ok)
+            {
+                continue;
+            }
+
+            foreach (var (r, at) in placed)
+            {
+                slice[r] = (output, at);
+            }
+
+            elided.Add(output);
+        }
     }
 
     private static IEnumerable<string> Reads(OptimizedNode n) =>

@@ -142,6 +142,56 @@ public class CpuSimdSessionTests
         Assert.All(memory.Offsets.Values, o => Assert.Equal(0, o % 64));
     }
 
+    [Theory]
+    [InlineData("squeezenet1_1", 8)]
+    [InlineData("shufflenet_v2_x1_0", 16)]
+    // DenseNet concatenates each layer's features onto the previous Concat's output: an elided Concat's output cannot
+    // itself become a slice, so every other one of the 58 Concats is elided.
+    [InlineData("densenet121", 29)]
+    public void ConcatsWhoseInputsAreSlabsOfTheOutputAreElided(string name, int expectedElided)
+    {
+        Model model = ModelZoo.Create(name, new ZooOptions { Resolution = 64, Classes = 10 });
+        OptimizedGraph graph = GraphOptimizer.Optimize(model, null);
+        var memory = MemoryPlan.Create(graph);
+        Assert.Equal(expectedElided, memory.ElidedConcats.Count);
+        foreach (string output in memory.ElidedConcats)
+        {
+            // Every input of an elided Concat starts where the previous one ends in the output's block.
+            OptimizedNode concat = graph.Nodes.Single(n => n.OpType == "Concat" && n.Outputs[0] == output);
+            long at = memory.Offsets[output];
+            foreach (string input in concat.Inputs)
+            {
+                Assert.Equal(at, memory.Offsets[input]);
+                at += LightNet.Onnx.Shapes.ElementCount(graph.Dims(input)) * sizeof(float);
+            }
+        }
+
+        EngineTestSupport.AssertMatchesOrt(model, threads: 1);
+    }
+
+    [Fact]
+    public void ConcatInputsReadAfterTheConcatOrReturnedAreNotPlacedInItsOutput()
+    {
+        var b = new ModelBuilder("concat_reuse", 17);
+        b.AddInput("x", TensorElementType.Float, 1, 4, 6, 6);
+        b.AddInitializer(TensorData.FromFloats("w", [4, 4, 1, 1], Enumerable.Range(0, 16).Select(i => (i % 5) * 0.25f - 0.5f).ToArray()));
+        b.AddNode("Conv", ["x", "w"], ["a"], "conv_a");
+        b.AddNode("Relu", ["x"], ["r"], "relu_b");
+        b.AddNode("Sigmoid", ["x"], ["c"], "sigmoid_c");
+        b.AddNode("Concat", ["a", "r", "c"], ["cat"], "concat", NodeAttribute.Int("axis", 1));
+        // "a" is read again after the Concat and "c" is a graph output: neither may live in the Concat's block.
+        b.AddNode("Add", ["cat", "cat"], ["twice"], "add");
+        b.AddNode("Mul", ["a", "a"], ["sq"], "square_a");
+        b.AddOutput("twice", TensorElementType.Float, 1, 12, 6, 6);
+        b.AddOutput("sq", TensorElementType.Float, 1, 4, 6, 6);
+        b.AddOutput("c", TensorElementType.Float, 1, 4, 6, 6);
+        Model model = b.Build();
+
+        var memory = MemoryPlan.Create(GraphOptimizer.Optimize(model, null));
+        Assert.Empty(memory.ElidedConcats);
+        EngineTestSupport.AssertMatchesOrt(model, threads: 1);
+    }
+
     [Fact]
     public void RerunsAreBitIdenticalAndPreparedRunsAllocateNothing()
     {
