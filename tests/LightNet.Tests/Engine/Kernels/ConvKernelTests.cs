@@ -63,9 +63,9 @@ public sealed unsafe class ConvKernelTests
         return new Conv2dShape(c.Cin, c.H, c.W, c.Cout, oh, ow, c.Kh, c.Kw, c.Sh, c.Sw, c.Dh, c.Dw, c.Pt, c.Pl, c.G);
     }
 
-    internal static float[] RunConv(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, Isa isa, int threads, bool residualInOutput = false, Action<Conv2dKernel>? inspect = null)
+    internal static float[] RunConv(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, Isa isa, int threads, bool residualInOutput = false, Action<Conv2dKernel>? inspect = null, ConvAlgorithm algorithm = ConvAlgorithm.Auto)
     {
-        using var kernel = Conv2dKernel.Create(s, w, bias, act, residual != null, isa, threads);
+        using var kernel = Conv2dKernel.Create(s, w, bias, act, residual != null, isa, threads, algorithm);
         inspect?.Invoke(kernel);
         using var px = new OpBuffer(x);
         using var py = new OpBuffer(s.OutChannels * s.OutHeight * s.OutWidth);
