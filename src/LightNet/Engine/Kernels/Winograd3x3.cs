@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace LightNet.Engine.Kernels;
 
@@ -191,15 +192,29 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
     {
         var s = _s;
         nint st = _stride;
+        bool sse = Sse.IsSupported && _isa != Isa.Scalar;
         for (int ci = 0; ci < s.InChannels; ci++)
         {
             float* plane = _x + ((long)ci * s.InHeight * s.InWidth);
-            for (int k = 0; k < n; k++)
+            for (int k = 0; k < n;)
             {
                 int tile = t0 + k;
-                int ty = tile / _tilesW;
-                int y0 = (4 * ty) - s.PadTop, x0 = (4 * (tile - (ty * _tilesW))) - s.PadLeft;
-                bool inside = y0 >= 0 && x0 >= 0 && y0 + 6 <= s.InHeight && x0 + 6 <= s.InWidth;
+                int ty = tile / _tilesW, tx = tile - (ty * _tilesW);
+                int y0 = (4 * ty) - s.PadTop, x0 = (4 * tx) - s.PadLeft;
+                bool rowsIn = y0 >= 0 && y0 + 6 <= s.InHeight;
+                if (sse && rowsIn && k + 4 <= n && tx + 4 <= _tilesW && x0 >= 0 && x0 + 20 <= s.InWidth)
+                {
+                    // Four tiles side by side, all inside the image: 4×4 transposes of the rows' 20 floats.
+                    for (int i = 0; i < 6; i++)
+                    {
+                        Gather4(plane + ((long)(y0 + i) * s.InWidth) + x0, d + (i * 6 * st) + k, st);
+                    }
+
+                    k += 4;
+                    continue;
+                }
+
+                bool inside = rowsIn && x0 >= 0 && x0 + 6 <= s.InWidth;
                 for (int i = 0; i < 6; i++)
                 {
                     int y = y0 + i;
@@ -223,6 +238,8 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
                         }
                     }
                 }
+
+                k++;
             }
 
             for (int j = 0; j < 6; j++)
@@ -246,6 +263,7 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         nint st = _stride;
         long plane = (long)s.OutHeight * s.OutWidth;
         int oh = s.OutHeight, ow = s.OutWidth;
+        bool sse = Sse.IsSupported && _isa != Isa.Scalar;
         for (int co = 0; co < s.OutChannels; co++)
         {
             float* mc = m + ((long)co * st);
@@ -271,6 +289,17 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
                 float* src = y + (ty * _tilesW) + a - t0;
                 for (int k = 0; k < b - a; k++)
                 {
+                    if (sse && k + 4 <= b - a)
+                    {
+                        for (int i = 0; i < 4; i++)
+                        {
+                            Scatter4(src + k + (i * 4 * st), st, rows + (i * _rowStride) + (4 * k));
+                        }
+
+                        k += 3;
+                        continue;
+                    }
+
                     for (int i = 0; i < 4; i++)
                     {
                         float* dst = rows + (i * _rowStride) + (4 * k);
@@ -291,6 +320,54 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
                 }
             }
         }
+    }
+
+    // d[j·st + q] = p[4q + j] for j = 0..5, q = 0..3: the six columns of four side-by-side 6×6 patches' row.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gather4(float* p, float* d, nint st)
+    {
+        var a0 = Sse.LoadVector128(p);
+        var a1 = Sse.LoadVector128(p + 4);
+        var a2 = Sse.LoadVector128(p + 8);
+        var a3 = Sse.LoadVector128(p + 12);
+        var a4 = Sse.LoadVector128(p + 16);
+        Transpose4(ref a0, ref a1, ref a2, ref a3);
+        Sse.Store(d, a0);
+        Sse.Store(d + st, a1);
+        Sse.Store(d + (2 * st), a2);
+        Sse.Store(d + (3 * st), a3);
+        var u0 = Sse.UnpackLow(Sse.LoadVector128(p + 4), Sse.LoadVector128(p + 8));
+        var u1 = Sse.UnpackLow(Sse.LoadVector128(p + 12), a4);
+        Sse.Store(d + (4 * st), Sse.MoveLowToHigh(u0, u1));
+        Sse.Store(d + (5 * st), Sse.MoveHighToLow(u1, u0));
+    }
+
+    // o[4q + j] = y[j·st + q] for j, q = 0..3: one output row of four side-by-side 4×4 blocks.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scatter4(float* y, nint st, float* o)
+    {
+        var c0 = Sse.LoadVector128(y);
+        var c1 = Sse.LoadVector128(y + st);
+        var c2 = Sse.LoadVector128(y + (2 * st));
+        var c3 = Sse.LoadVector128(y + (3 * st));
+        Transpose4(ref c0, ref c1, ref c2, ref c3);
+        Sse.Store(o, c0);
+        Sse.Store(o + 4, c1);
+        Sse.Store(o + 8, c2);
+        Sse.Store(o + 12, c3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4(ref Vector128<float> a0, ref Vector128<float> a1, ref Vector128<float> a2, ref Vector128<float> a3)
+    {
+        var t0 = Sse.UnpackLow(a0, a1);
+        var t1 = Sse.UnpackLow(a2, a3);
+        var t2 = Sse.UnpackHigh(a0, a1);
+        var t3 = Sse.UnpackHigh(a2, a3);
+        a0 = Sse.MoveLowToHigh(t0, t1);
+        a1 = Sse.MoveHighToLow(t1, t0);
+        a2 = Sse.MoveLowToHigh(t2, t3);
+        a3 = Sse.MoveHighToLow(t3, t2);
     }
 
     // Applies the transform TT to n lanes: the widest vectors the ISA has first, the rest by narrower ones.

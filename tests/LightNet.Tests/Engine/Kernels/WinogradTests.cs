@@ -22,6 +22,7 @@ public sealed class WinogradTests
         (16, 10, 9, 8, 0, 0, 0, 0), // no padding
         (7, 9, 17, 5, 1, 0, 0, 1), // asymmetric padding
         (3, 2, 3, 4, 1, 1, 1, 1), // a map smaller than one tile
+        (5, 7, 45, 6, 1, 1, 1, 1), // wide rows: four tiles gathered by transposes
     ];
 
     public static TheoryData<string, int> Cases()
