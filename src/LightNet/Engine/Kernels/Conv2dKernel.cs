@@ -170,7 +170,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// the transforms and the zero-padded GEMM columns (measured, docs/performance.md).
     /// </summary>
     public static bool PrefersWinograd(in Conv2dShape s) =>
-        Winograd3x3.Supports(s) && s.InChannels >= 16 && s.OutChannels >= 16 && s.OutHeight * s.OutWidth >= 196;
+        Winograd3x3.Supports(s) && s.InChannels >= 32 && s.OutChannels >= 32 && s.OutHeight * s.OutWidth >= 196;
 
     /// <summary>
     /// Runs one image: output[Cout,OH,OW] = act(conv(input[Cin,H,W]) + bias + residual). <paramref name="residual"/>

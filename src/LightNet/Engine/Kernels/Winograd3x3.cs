@@ -10,7 +10,8 @@ namespace LightNet.Engine.Kernels;
 /// instead of 144. The weights are transformed once (U = G·g·Gᵀ, in double) into 36 [Cout × Cin] matrices packed for
 /// the GEMM micro-kernel. Per run, the tiles are cut into blocks; each block, on one thread: input transform
 /// (V = Bᵀ·d·B) into 36 [Cin × tiles] matrices, 36 GEMMs M = U·V through <see cref="GemmWork"/>, output transform
-/// (Y = Aᵀ·M·A) scattered into the output, then bias, residual and activation over the rows just written. The
+/// (Y = Aᵀ·M·A) scattered into the output with bias, residual and activation. With fewer blocks than threads (small
+/// maps) the threads share each block instead: input channels, then the 36 GEMMs, then output channels. The
 /// transforms run on vectors across the block's tiles (512/256/128 bits or scalar by ISA, multiply and add kept
 /// apart, so every width gives the same bits). A block's result does not depend on which thread runs it or how
 /// the tiles are cut, so every thread count gives the same output.
@@ -48,9 +49,22 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
     private readonly int _tilesW, _tiles, _blockTiles, _blocks, _stride, _rowStride;
     private readonly long _vFloats, _mFloats, _threadBytes;
 
+    // True when blocks are fewer than threads: the threads then share each block stage by stage.
+    private readonly bool _staged;
+
     // Per-run arguments.
     private float* _x, _y, _res;
     private byte* _scratch;
+    private Stage _stage;
+    private int _t0, _n;
+
+    private enum Stage
+    {
+        Blocks,
+        Input,
+        Gemm,
+        Output,
+    }
 
     private Winograd3x3(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, Activation activation, Isa isa, int threads)
     {
@@ -68,6 +82,7 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         int budget = Math.Max(cfg.NR, BlockBudgetFloats / (Xi * (cin + cout)) / cfg.NR * cfg.NR);
         _blockTiles = Math.Min(budget, GemmConfig.RoundUp((_tiles + threads - 1) / threads, cfg.NR));
         _blocks = (_tiles + _blockTiles - 1) / _blockTiles;
+        _staged = _blocks < threads;
         _stride = GemmConfig.RoundUp(_blockTiles, 16);
         _vFloats = (long)Xi * cin * _stride;
         _mFloats = (long)Xi * cout * _stride;
@@ -149,7 +164,26 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         _y = output;
         _res = residual;
         _scratch = scratch;
-        pool.Run(this, _blocks, _blocks);
+        if (!_staged)
+        {
+            _stage = Stage.Blocks;
+            pool.Run(this, _blocks, _blocks);
+            return;
+        }
+
+        // Fewer blocks than threads (a 14×14 map is 16 tiles): the threads share each block, stage by stage, in
+        // thread 0's V and M.
+        for (int b = 0; b < _blocks; b++)
+        {
+            _t0 = b * _blockTiles;
+            _n = Math.Min(_blockTiles, _tiles - _t0);
+            _stage = Stage.Input;
+            pool.Run(this, _s.InChannels);
+            _stage = Stage.Gemm;
+            pool.Run(this, Xi, Xi);
+            _stage = Stage.Output;
+            pool.Run(this, _s.OutChannels);
+        }
     }
 
     /// <inheritdoc />
@@ -157,28 +191,46 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
     public void Execute(int begin, int end, int threadIndex)
     {
         byte* mine = _scratch + (threadIndex * _threadBytes);
-        float* v = (float*)mine;
-        float* m = v + _vFloats;
-        float* d = m + _mFloats;
+        float* d = (float*)mine + _vFloats + _mFloats;
         float* t = d + (Xi * _stride);
+        float* v = _staged ? (float*)_scratch : (float*)mine;
+        float* m = v + _vFloats;
         var gemm = _gemms[threadIndex];
         gemm.Scratch = mine + (_threadBytes - gemm.ScratchBytesPerThread);
+        switch (_stage)
+        {
+            case Stage.Input:
+                InputTransform(_t0, _n, begin, end, v, d, t);
+                return;
+            case Stage.Gemm:
+                Gemms(gemm, _n, begin, end, v, m);
+                return;
+            case Stage.Output:
+                OutputTransform(_t0, _n, begin, end, m, d, t, t + (16 * _stride));
+                return;
+        }
+
         for (int b = begin; b < end; b++)
         {
             int t0 = b * _blockTiles;
             int n = Math.Min(_blockTiles, _tiles - t0);
-            InputTransform(t0, n, v, d, t);
-            gemm.Configure(_s.OutChannels, n, _s.InChannels);
-            for (int xi = 0; xi < Xi; xi++)
-            {
-                gemm.A = _u.Pointer + (xi * _uStride);
-                gemm.B = GemmBSource.Dense(v + ((long)xi * _s.InChannels * _stride), _stride, false);
-                gemm.C = m + ((long)xi * _s.OutChannels * _stride);
-                gemm.Ldc = _stride;
-                gemm.Execute(0, gemm.Items, 0);
-            }
+            InputTransform(t0, n, 0, _s.InChannels, v, d, t);
+            Gemms(gemm, n, 0, Xi, v, m);
+            OutputTransform(t0, n, 0, _s.OutChannels, m, d, t, t + (16 * _stride));
+        }
+    }
 
-            OutputTransform(t0, n, m, d, t, t + (16 * _stride));
+    // M[ξ] = U[ξ]·V[ξ] for ξ in [xi0, xi1), on the calling thread.
+    private void Gemms(GemmWork gemm, int n, int xi0, int xi1, float* v, float* m)
+    {
+        gemm.Configure(_s.OutChannels, n, _s.InChannels);
+        for (int xi = xi0; xi < xi1; xi++)
+        {
+            gemm.A = _u.Pointer + (xi * _uStride);
+            gemm.B = GemmBSource.Dense(v + ((long)xi * _s.InChannels * _stride), _stride, false);
+            gemm.C = m + ((long)xi * _s.OutChannels * _stride);
+            gemm.Ldc = _stride;
+            gemm.Execute(0, gemm.Items, 0);
         }
     }
 
@@ -188,12 +240,12 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
     // V[ξ][ci][k] for the block's tiles k = 0..n: gather each 6×6 patch (zeros outside the image) into d[36][k], then
     // t = Bᵀ·d by columns, then V = t·B by rows.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void InputTransform(int t0, int n, float* v, float* d, float* t)
+    private void InputTransform(int t0, int n, int ci0, int ci1, float* v, float* d, float* t)
     {
         var s = _s;
         nint st = _stride;
         bool sse = Sse.IsSupported && _isa != Isa.Scalar;
-        for (int ci = 0; ci < s.InChannels; ci++)
+        for (int ci = ci0; ci < ci1; ci++)
         {
             float* plane = _x + ((long)ci * s.InHeight * s.InWidth);
             for (int k = 0; k < n;)
@@ -257,14 +309,14 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
     // For each output channel: s = Aᵀ·M by columns, Y = s·A by rows, scattered into the 4×4 output blocks; then bias,
     // residual and activation over the output rows the block covers.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void OutputTransform(int t0, int n, float* m, float* sBuf, float* y, float* rows)
+    private void OutputTransform(int t0, int n, int co0, int co1, float* m, float* sBuf, float* y, float* rows)
     {
         var s = _s;
         nint st = _stride;
         long plane = (long)s.OutHeight * s.OutWidth;
         int oh = s.OutHeight, ow = s.OutWidth;
         bool sse = Sse.IsSupported && _isa != Isa.Scalar;
-        for (int co = 0; co < s.OutChannels; co++)
+        for (int co = co0; co < co1; co++)
         {
             float* mc = m + ((long)co * st);
             nint xiStride = s.OutChannels * st;

@@ -23,6 +23,7 @@ public sealed class WinogradTests
         (7, 9, 17, 5, 1, 0, 0, 1), // asymmetric padding
         (3, 2, 3, 4, 1, 1, 1, 1), // a map smaller than one tile
         (5, 7, 45, 6, 1, 1, 1, 1), // wide rows: four tiles gathered by transposes
+        (6, 30, 30, 5, 1, 1, 1, 1), // 64 tiles: a block per thread (smaller maps share one block between threads)
     ];
 
     public static TheoryData<string, int> Cases()
@@ -98,19 +99,22 @@ public sealed class WinogradTests
     [Fact]
     public void AgreesWithIm2ColAndEveryThreadCountGivesTheSameBits()
     {
-        var s = ShapeOf(1);
-        var rng = new Random(5);
-        float[] x = OpTest.Random(rng, s.InChannels * s.InHeight * s.InWidth);
-        float[] w = OpTest.Random(rng, s.OutChannels * s.InChannels * 9, 0.5f);
-        float[] bias = OpTest.Random(rng, s.OutChannels);
-        var isa = IsaSupport.Best;
-        var one = Run(s, x, w, bias, Activation.Relu, null, isa, 1);
-        Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 2));
-        Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 3));
-        Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 3));
-        var im2col = ConvKernelTests.RunConv(s, x, w, bias, Activation.Relu, null, isa, 1, algorithm: ConvAlgorithm.Im2Col);
-        double e = WorstRelativeError(im2col, one, Scale(s, x, w, bias, null));
-        Assert.True(e <= RelativeBound, $"against im2col: {e:E2}");
+        foreach (int index in new[] { 1, 6 })
+        {
+            var s = ShapeOf(index);
+            var rng = new Random(5);
+            float[] x = OpTest.Random(rng, s.InChannels * s.InHeight * s.InWidth);
+            float[] w = OpTest.Random(rng, s.OutChannels * s.InChannels * 9, 0.5f);
+            float[] bias = OpTest.Random(rng, s.OutChannels);
+            var isa = IsaSupport.Best;
+            var one = Run(s, x, w, bias, Activation.Relu, null, isa, 1);
+            Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 2));
+            Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 3));
+            Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 3));
+            var im2col = ConvKernelTests.RunConv(s, x, w, bias, Activation.Relu, null, isa, 1, algorithm: ConvAlgorithm.Im2Col);
+            double e = WorstRelativeError(im2col, one, Scale(s, x, w, bias, null));
+            Assert.True(e <= RelativeBound, $"{s} against im2col: {e:E2}");
+        }
     }
 
     [Fact]
