@@ -39,6 +39,7 @@ public sealed unsafe class ConvKernelTests
         ("dw-5x5-s1-wide", 2, 6, 70, 2, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 2, "depthwise"),
         ("dw-5x5-s2", 3, 29, 30, 3, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 3, "depthwise"),
         ("pointwise-1x1-map", 40, 1, 1, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, "gemv"),
+        ("3x3-winograd", 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "winograd-3x3"),
     ];
 
     public static TheoryData<string, string> ShapeCases()
@@ -239,7 +240,7 @@ public sealed unsafe class ConvKernelTests
     [Fact]
     public void RunAllocatesNothingAfterWarmUp()
     {
-        foreach (var name in new[] { "deep-k", "dw-3x3-s1", "grouped" })
+        foreach (var name in new[] { "deep-k", "dw-3x3-s1", "grouped", "3x3-winograd" })
         {
             var s = ShapeOf(name);
             var rng = new Random(1);
