@@ -18,6 +18,7 @@ public sealed unsafe class ConvKernelTests
         ("7x7-s2-p3", 3, 17, 15, 8, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, "im2col-gemm"),
         ("deep-k", 64, 7, 9, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "im2col-gemm"),
         ("deep-k-12-rows", 32, 10, 10, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "im2col-gemm"),
+        ("3x3-winograd", 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "winograd-3x3"),
         ("grouped", 6, 8, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, "im2col-gemm-grouped"),
         ("grouped-1x1", 8, 5, 6, 12, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 4, "gemm-1x1-grouped"),
         ("dw-3x3-s1", 11, 17, 19, 11, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 11, "depthwise-3x3"),
@@ -39,7 +40,6 @@ public sealed unsafe class ConvKernelTests
         ("dw-5x5-s1-wide", 2, 6, 70, 2, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 2, "depthwise"),
         ("dw-5x5-s2", 3, 29, 30, 3, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 3, "depthwise"),
         ("pointwise-1x1-map", 40, 1, 1, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, "gemv"),
-        ("3x3-winograd", 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "winograd-3x3"),
     ];
 
     public static TheoryData<string, string> ShapeCases()
