@@ -77,9 +77,9 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         _tilesW = (s.OutWidth + 3) / 4;
         _tiles = ((s.OutHeight + 3) / 4) * _tilesW;
 
-        // Tiles per block: a multiple of the GEMM's panel width, as many as the budget allows, few enough that every
-        // thread gets a block.
-        int budget = Math.Max(cfg.NR, BlockBudgetFloats / (Xi * (cin + cout)) / cfg.NR * cfg.NR);
+        // Tiles per block: a multiple of the GEMM's panel width, as many as the budget allows but at least 32 (fewer
+        // make GEMMs too short to pay for their set-up), few enough that every thread gets a block.
+        int budget = Math.Max(GemmConfig.RoundUp(32, cfg.NR), BlockBudgetFloats / (Xi * (cin + cout)) / cfg.NR * cfg.NR);
         _blockTiles = Math.Min(budget, GemmConfig.RoundUp((_tiles + threads - 1) / threads, cfg.NR));
         _blocks = (_tiles + _blockTiles - 1) / _blockTiles;
         _staged = _blocks < threads;
