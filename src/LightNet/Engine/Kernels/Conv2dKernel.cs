@@ -56,10 +56,24 @@ internal readonly record struct Conv2dShape(
     }
 }
 
+/// <summary>Which algorithm a dense convolution uses: chosen by shape, or forced (kernel benchmarks and tests).</summary>
+internal enum ConvAlgorithm
+{
+    /// <summary>By shape (<see cref="Conv2dKernel"/>'s rules).</summary>
+    Auto,
+
+    /// <summary>Implicit im2col + GEMM (or the 1×1 GEMM).</summary>
+    Im2Col,
+
+    /// <summary>Winograd F(4×4, 3×3) (<see cref="Winograd3x3"/>); only for shapes it supports.</summary>
+    Winograd,
+}
+
 /// <summary>
 /// A 2-D convolution prepared once (weights prepacked for the GEMM micro-kernel of the chosen ISA):
 /// 1×1 stride 1 → GEMM on the input directly (a GEMV, <see cref="DenseKernel"/>, on a 1×1 map); depthwise →
-/// <see cref="ConvDepthwise"/>; otherwise implicit
+/// <see cref="ConvDepthwise"/>; dense 3×3 stride 1 on a large enough map → Winograd F(4×4, 3×3)
+/// (<see cref="Winograd3x3"/>, rule in <see cref="PrefersWinograd"/>); otherwise implicit
 /// im2col packed straight into the GEMM's B panels, one GEMM per group. Bias, residual and activation are fused
 /// into the store.
 /// </summary>
@@ -73,9 +87,10 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     private readonly GemmWork? _gemm;
     private readonly ConvDepthwise? _depthwise;
     private readonly DenseKernel? _gemv;
+    private readonly Winograd3x3? _winograd;
     private readonly long _packedGroupStride;
 
-    private Conv2dKernel(in Conv2dShape shape, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, bool residual, Isa isa, int threads)
+    private Conv2dKernel(in Conv2dShape shape, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, bool residual, Isa isa, int threads, ConvAlgorithm algorithm)
     {
         _shape = shape;
         _residual = residual;
@@ -98,6 +113,14 @@ internal sealed unsafe class Conv2dKernel : IDisposable
             _gemv = DenseKernel.Create(weights, shape.OutChannels, shape.InChannels, bias, activation, residual, isa, threads);
             Algorithm = _gemv.Algorithm(1);
             ScratchBytes = _gemv.ScratchBytes(1);
+            return;
+        }
+
+        if (algorithm == ConvAlgorithm.Winograd || (algorithm == ConvAlgorithm.Auto && PrefersWinograd(shape)))
+        {
+            _winograd = Winograd3x3.Create(shape, weights, _bias.Pointer, activation, isa, threads);
+            Algorithm = _winograd.Algorithm;
+            ScratchBytes = _winograd.ScratchBytes;
             return;
         }
 
@@ -130,16 +153,24 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// <summary>Exact multiply-accumulates of one image.</summary>
     public long Macs { get; }
 
-    /// <summary>Prepares a convolution.</summary>
-    /// <exception cref="LightNetException">Invalid shape, weight or bias length, or thread count.</exception>
+    /// <summary>Prepares a convolution; <paramref name="algorithm"/> forces one for a dense convolution (benchmarks, tests).</summary>
+    /// <exception cref="LightNetException">Invalid shape, weight or bias length, or thread count; a forced algorithm that does not fit the shape.</exception>
     public static Conv2dKernel Create(in Conv2dShape shape, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
-        Activation activation, bool residual, Isa isa, int threads)
+        Activation activation, bool residual, Isa isa, int threads, ConvAlgorithm algorithm = ConvAlgorithm.Auto)
     {
         shape.Validate("Conv");
         long expected = (long)shape.OutChannels * (shape.InChannels / shape.Groups) * shape.KernelHeight * shape.KernelWidth;
         shape.ValidateParameters("Conv", weights.Length, expected, bias.Length, threads);
-        return new Conv2dKernel(shape, weights, bias, activation, residual, isa, threads);
+        return new Conv2dKernel(shape, weights, bias, activation, residual, isa, threads, algorithm);
     }
+
+    /// <summary>
+    /// Whether <see cref="ConvAlgorithm.Auto"/> picks Winograd for <paramref name="s"/>: a shape
+    /// <see cref="Winograd3x3.Supports"/>, with enough channels and tiles that the 4× fewer multiplications pay for
+    /// the transforms and the zero-padded GEMM columns (measured, docs/performance.md).
+    /// </summary>
+    public static bool PrefersWinograd(in Conv2dShape s) =>
+        Winograd3x3.Supports(s) && s.InChannels >= 32 && s.OutChannels >= 32 && s.OutHeight * s.OutWidth >= 196;
 
     /// <summary>
     /// Runs one image: output[Cout,OH,OW] = act(conv(input[Cin,H,W]) + bias + residual). <paramref name="residual"/>
@@ -162,6 +193,12 @@ internal sealed unsafe class Conv2dKernel : IDisposable
         if (_gemv != null)
         {
             _gemv.Run(input, 1, output, residual, scratch, pool);
+            return;
+        }
+
+        if (_winograd != null)
+        {
+            _winograd.Run(input, output, residual, scratch, pool);
             return;
         }
 
@@ -190,6 +227,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
         _packed?.Dispose();
         _depthwise?.Dispose();
         _gemv?.Dispose();
+        _winograd?.Dispose();
         _bias.Dispose();
     }
 }

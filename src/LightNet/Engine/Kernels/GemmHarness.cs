@@ -35,8 +35,8 @@ internal sealed unsafe class GemmHarness : IDisposable
     /// <summary>The algorithm the kernel chose.</summary>
     public string Algorithm { get; }
 
-    /// <summary>A convolution of <paramref name="shape"/> with seeded weights, zero bias and ReLU.</summary>
-    public static GemmHarness Conv(in Conv2dShape shape, Isa isa, int threads)
+    /// <summary>A convolution of <paramref name="shape"/> with seeded weights, zero bias and ReLU (by <paramref name="algorithm"/>).</summary>
+    public static GemmHarness Conv(in Conv2dShape shape, Isa isa, int threads, ConvAlgorithm algorithm = ConvAlgorithm.Auto)
     {
         var rng = new Random(7);
         var w = new float[shape.OutChannels * (shape.InChannels / shape.Groups) * shape.KernelHeight * shape.KernelWidth];
@@ -45,7 +45,7 @@ internal sealed unsafe class GemmHarness : IDisposable
             w[i] = (float)(rng.NextDouble() - 0.5);
         }
 
-        var conv = Conv2dKernel.Create(shape, w, new float[shape.OutChannels], Activation.Relu, false, isa, threads);
+        var conv = Conv2dKernel.Create(shape, w, new float[shape.OutChannels], Activation.Relu, false, isa, threads, algorithm);
         return new GemmHarness(new WorkerPool(threads), conv, default, isa,
             (long)shape.InChannels * shape.InHeight * shape.InWidth, (long)shape.OutChannels * shape.OutHeight * shape.OutWidth, 1, conv.ScratchBytes);
     }

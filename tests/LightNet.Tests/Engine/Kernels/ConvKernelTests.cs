@@ -18,6 +18,7 @@ public sealed unsafe class ConvKernelTests
         ("7x7-s2-p3", 3, 17, 15, 8, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, "im2col-gemm"),
         ("deep-k", 64, 7, 9, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "im2col-gemm"),
         ("deep-k-12-rows", 32, 10, 10, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "im2col-gemm"),
+        ("3x3-winograd", 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "winograd-3x3"),
         ("grouped", 6, 8, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, "im2col-gemm-grouped"),
         ("grouped-1x1", 8, 5, 6, 12, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 4, "gemm-1x1-grouped"),
         ("dw-3x3-s1", 11, 17, 19, 11, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 11, "depthwise-3x3"),
@@ -66,9 +67,9 @@ public sealed unsafe class ConvKernelTests
         return new Conv2dShape(c.Cin, c.H, c.W, c.Cout, oh, ow, c.Kh, c.Kw, c.Sh, c.Sw, c.Dh, c.Dw, c.Pt, c.Pl, c.G);
     }
 
-    internal static float[] RunConv(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, Isa isa, int threads, bool residualInOutput = false, Action<Conv2dKernel>? inspect = null)
+    internal static float[] RunConv(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, Isa isa, int threads, bool residualInOutput = false, Action<Conv2dKernel>? inspect = null, ConvAlgorithm algorithm = ConvAlgorithm.Auto)
     {
-        using var kernel = Conv2dKernel.Create(s, w, bias, act, residual != null, isa, threads);
+        using var kernel = Conv2dKernel.Create(s, w, bias, act, residual != null, isa, threads, algorithm);
         inspect?.Invoke(kernel);
         using var px = new OpBuffer(x);
         using var py = new OpBuffer(s.OutChannels * s.OutHeight * s.OutWidth);
@@ -245,7 +246,7 @@ public sealed unsafe class ConvKernelTests
     [Fact]
     public void RunAllocatesNothingAfterWarmUp()
     {
-        foreach (var name in new[] { "deep-k", "dw-3x3-s1", "grouped" })
+        foreach (var name in new[] { "deep-k", "dw-3x3-s1", "grouped", "3x3-winograd" })
         {
             var s = ShapeOf(name);
             var rng = new Random(1);

@@ -1,0 +1,147 @@
+using LightNet.Engine.Kernels;
+using Xunit;
+
+namespace LightNet.Tests.Engine.Kernels;
+
+/// <summary>
+/// Winograd F(4×4, 3×3) (<see cref="Winograd3x3"/>) against the scalar reference convolution on every ISA path.
+/// Bound: |winograd − reference| ≤ <see cref="RelativeBound"/> · Σ|w·x| (+ |bias| + |residual|) for every output,
+/// i.e. relative to the sum of the magnitudes of the products the output adds up (the scale fp32 rounding works on).
+/// </summary>
+[Trait("Category", "SimdKernels")]
+public sealed class WinogradTests
+{
+    /// <summary>The asserted error bound relative to each output's Σ|products|; the largest error observed on these cases is 1.2e-6.</summary>
+    private const double RelativeBound = 1e-5;
+
+    // (Cin, H, W, Cout, pad top, left, bottom, right)
+    private static readonly (int Cin, int H, int W, int Cout, int Pt, int Pl, int Pb, int Pr)[] Shapes =
+    [
+        (64, 14, 14, 64, 1, 1, 1, 1), // a ResNet-18 block at 14×14
+        (19, 13, 11, 23, 1, 1, 1, 1), // odd sizes: partial tiles on both edges
+        (16, 10, 9, 8, 0, 0, 0, 0), // no padding
+        (7, 9, 17, 5, 1, 0, 0, 1), // asymmetric padding
+        (3, 2, 3, 4, 1, 1, 1, 1), // a map smaller than one tile
+        (5, 7, 45, 6, 1, 1, 1, 1), // wide rows: four tiles gathered by transposes
+        (6, 30, 30, 5, 1, 1, 1, 1), // 64 tiles: a block per thread (smaller maps share one block between threads)
+    ];
+
+    public static TheoryData<string, int> Cases()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (var isa in KernelReference.Isas())
+        {
+            for (int i = 0; i < Shapes.Length; i++)
+            {
+                data.Add(isa.ToString(), i);
+            }
+        }
+
+        return data;
+    }
+
+    private static Conv2dShape ShapeOf(int index)
+    {
+        var c = Shapes[index];
+        int oh = c.H + c.Pt + c.Pb - 2, ow = c.W + c.Pl + c.Pr - 2;
+        return new Conv2dShape(c.Cin, c.H, c.W, c.Cout, oh, ow, 3, 3, 1, 1, 1, 1, c.Pt, c.Pl, 1);
+    }
+
+    private static float[] Run(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, Isa isa, int threads, bool inPlace = false) =>
+        ConvKernelTests.RunConv(s, x, w, bias, act, residual, isa, threads, inPlace, k => Assert.Equal("winograd-3x3-" + IsaSupport.Name(isa), k.Algorithm), ConvAlgorithm.Winograd);
+
+    // Σ|w·x| + |bias| + |residual| per output: the reference convolution of the magnitudes.
+    private static float[] Scale(in Conv2dShape s, float[] x, float[] w, float[] bias, float[]? residual) =>
+        KernelReference.Conv(s, Abs(x), Abs(w), Abs(bias), Activation.None, residual == null ? null : Abs(residual));
+
+    private static float[] Abs(float[] a) => a.Select(MathF.Abs).ToArray();
+
+    private static double WorstRelativeError(float[] expected, float[] actual, float[] scale)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]) / Math.Max(scale[i], 1e-30));
+        }
+
+        return worst;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatchesReferenceWithinBound(string isaName, int index)
+    {
+        var isa = Enum.Parse<Isa>(isaName);
+        var s = ShapeOf(index);
+        var rng = new Random(41 + index);
+        float[] x = OpTest.Random(rng, s.InChannels * s.InHeight * s.InWidth, 2f);
+        float[] w = OpTest.Random(rng, s.OutChannels * s.InChannels * 9, 0.5f);
+        float[] bias = OpTest.Random(rng, s.OutChannels);
+        float[] residual = OpTest.Random(rng, s.OutChannels * s.OutHeight * s.OutWidth);
+
+        var plain = Run(s, x, w, bias, Activation.None, null, isa, 1);
+        double e1 = WorstRelativeError(KernelReference.Conv(s, x, w, bias, Activation.None, null), plain, Scale(s, x, w, bias, null));
+        Assert.True(e1 <= RelativeBound, $"{isa} {s}: relative error {e1:E2} > {RelativeBound:E0}");
+
+        // Residual + ReLU fused, the residual being the output buffer itself, on 3 threads.
+        var fused = Run(s, x, w, bias, Activation.Relu, residual, isa, 3, inPlace: true);
+        double e2 = WorstRelativeError(KernelReference.Conv(s, x, w, bias, Activation.Relu, residual), fused, Scale(s, x, w, bias, residual));
+        Assert.True(e2 <= RelativeBound, $"{isa} {s} residual+relu: relative error {e2:E2} > {RelativeBound:E0}");
+
+        // An activation without a register form (applied by its own pass).
+        var act = new Activation(ActivationKind.LeakyRelu, 0.1f);
+        var leaky = Run(s, x, w, bias, act, residual, isa, 2);
+        double e3 = WorstRelativeError(KernelReference.Conv(s, x, w, bias, act, residual), leaky, Scale(s, x, w, bias, residual));
+        Assert.True(e3 <= RelativeBound, $"{isa} {s} residual+leaky: relative error {e3:E2} > {RelativeBound:E0}");
+    }
+
+    [Fact]
+    public void AgreesWithIm2ColAndEveryThreadCountGivesTheSameBits()
+    {
+        foreach (int index in new[] { 1, 6 })
+        {
+            var s = ShapeOf(index);
+            var rng = new Random(5);
+            float[] x = OpTest.Random(rng, s.InChannels * s.InHeight * s.InWidth);
+            float[] w = OpTest.Random(rng, s.OutChannels * s.InChannels * 9, 0.5f);
+            float[] bias = OpTest.Random(rng, s.OutChannels);
+            var isa = IsaSupport.Best;
+            var one = Run(s, x, w, bias, Activation.Relu, null, isa, 1);
+            Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 2));
+            Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 3));
+            Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 3));
+            var im2col = ConvKernelTests.RunConv(s, x, w, bias, Activation.Relu, null, isa, 1, algorithm: ConvAlgorithm.Im2Col);
+            double e = WorstRelativeError(im2col, one, Scale(s, x, w, bias, null));
+            Assert.True(e <= RelativeBound, $"{s} against im2col: {e:E2}");
+        }
+    }
+
+    [Fact]
+    public void SelectionPicksWinogradOnlyWhereItMeasuresFaster()
+    {
+        var r18 = new Conv2dShape(64, 56, 56, 64, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        Assert.True(Conv2dKernel.PrefersWinograd(r18));
+        Assert.True(Conv2dKernel.PrefersWinograd(r18 with { InChannels = 256, OutChannels = 256, InHeight = 14, InWidth = 14, OutHeight = 14, OutWidth = 14 }));
+        Assert.False(Conv2dKernel.PrefersWinograd(r18 with { InChannels = 512, OutChannels = 512, InHeight = 7, InWidth = 7, OutHeight = 7, OutWidth = 7 }));
+        Assert.False(Conv2dKernel.PrefersWinograd(r18 with { StrideHeight = 2, StrideWidth = 2, OutHeight = 28, OutWidth = 28 }));
+        Assert.False(Conv2dKernel.PrefersWinograd(r18 with { DilationHeight = 2, DilationWidth = 2, PadTop = 2, PadLeft = 2 }));
+        Assert.False(Conv2dKernel.PrefersWinograd(r18 with { Groups = 2 }));
+        Assert.False(Conv2dKernel.PrefersWinograd(r18 with { InChannels = 3 }));
+
+        // The profile label names the algorithm the rule chose.
+        var s = ShapeOf(0) with { InHeight = 28, InWidth = 28, OutHeight = 28, OutWidth = 28 };
+        var rng = new Random(3);
+        ConvKernelTests.RunConv(s, OpTest.Random(rng, s.InChannels * 28 * 28), OpTest.Random(rng, s.OutChannels * s.InChannels * 9), new float[s.OutChannels], Activation.Relu, null, IsaSupport.Best, 1,
+            inspect: k => Assert.StartsWith("winograd-3x3-", k.Algorithm, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ForcingWinogradOnAnUnsupportedShapeThrows()
+    {
+        var s = new Conv2dShape(8, 10, 10, 8, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1);
+        var ex = Assert.Throws<LightNetException>(() => Conv2dKernel.Create(s, new float[8 * 8 * 9], [], Activation.None, false, Isa.Scalar, 1, ConvAlgorithm.Winograd));
+        Assert.Equal(ErrorCode.InvalidShape, ex.Code);
+        Assert.Contains("Winograd", ex.Message, StringComparison.Ordinal);
+    }
+}
