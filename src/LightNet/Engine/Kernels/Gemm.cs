@@ -304,10 +304,10 @@ internal sealed unsafe class GemmWork : IParallelWork
                         {
                             for (int r = 0; r < mr; r++)
                             {
-                                for (int j = 0; j < nr; j++)
-                                {
-                                    tile[(r * nr) + j] = r < rows && j < cols ? cp[(r * Ldc) + j] : 0f;
-                                }
+                                // The partial tile of C so far, by vectors; the columns and rows past it zeroed.
+                                int used = r < rows ? cols : 0;
+                                GemmEpilogue.Copy(cp + (r * Ldc), tile + (r * nr), used);
+                                GemmEpilogue.Fill(tile + (r * nr), used, nr);
                             }
 
                             MicroEdge(kc, ap, bp, tile, true, cols);
