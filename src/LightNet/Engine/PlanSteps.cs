@@ -71,13 +71,13 @@ internal sealed unsafe class SumStep(OptimizedNode node, SumKernel kernel, nint[
 /// <summary>Concat along an axis.</summary>
 internal sealed unsafe class ConcatStep(OptimizedNode node, ConcatKernel kernel, nint[] inputs, float* y) : PlanStep(node)
 {
-    public override void Execute(byte* scratch, WorkerPool pool) => kernel.Run(inputs, y);
+    public override void Execute(byte* scratch, WorkerPool pool) => kernel.Run(inputs, y, pool);
 }
 
 /// <summary>Split into several outputs.</summary>
 internal sealed unsafe class SplitStep(OptimizedNode node, SplitKernel kernel, float* x, nint[] outputs) : PlanStep(node)
 {
-    public override void Execute(byte* scratch, WorkerPool pool) => kernel.Run(x, outputs);
+    public override void Execute(byte* scratch, WorkerPool pool) => kernel.Run(x, outputs, pool);
 }
 
 /// <summary>A kernel with the (x, y, pool) shape: pooling, slice, transpose, softmax, LRN, resize.</summary>

@@ -4,22 +4,18 @@ namespace LightNet.Engine.Kernels;
 /// <summary>
 /// ONNX Concat along <see cref="Axis"/>: inputs dense row-major with equal dims except on the axis; y has
 /// <see cref="OutputDims"/>. Runs as Outer × (one block copy per input), Outer = product of the dims before the axis
-/// (for NCHW channel concat: one copy of C_i·H·W floats per input and image). Single-threaded (memory bound).
-/// Inputs must not overlap y.
+/// (for NCHW channel concat: one copy of C_i·H·W floats per input and image), shared between the pool's threads by
+/// <see cref="PartsCopy"/>. Inputs must not overlap y. Run is not reentrant.
 /// </summary>
 internal sealed unsafe class ConcatKernel
 {
-    private readonly long[] _blocks;   // floats per outer step, per input
-    private readonly int _outer;
-    private readonly long _outBlock;
+    private readonly PartsCopy _copy;
 
     private ConcatKernel(int axis, int[] outDims, long[] blocks, int outer)
     {
         Axis = axis;
         OutputDims = outDims;
-        _blocks = blocks;
-        _outer = outer;
-        _outBlock = blocks.Sum();
+        _copy = new PartsCopy(blocks, outer, toWhole: true);
     }
 
     /// <summary>The normalised axis.</summary>
@@ -66,39 +62,23 @@ internal sealed unsafe class ConcatKernel
     }
 
     /// <summary>y = concat(inputs); <paramref name="inputs"/> holds one float* per input, in order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(ReadOnlySpan<nint> inputs, float* y)
-    {
-        for (int o = 0; o < _outer; o++)
-        {
-            float* dst = y + (o * _outBlock);
-            for (int i = 0; i < _blocks.Length; i++)
-            {
-                long n = _blocks[i];
-                Buffer.MemoryCopy((float*)inputs[i] + (o * n), dst, n * sizeof(float), n * sizeof(float));
-                dst += n;
-            }
-        }
-    }
+    public void Run(nint[] inputs, float* y, WorkerPool? pool = null) => _copy.Run(inputs, y, pool);
 }
 
 /// <summary>
 /// ONNX Split along <see cref="Axis"/> into parts of the given sizes (the inverse of <see cref="ConcatKernel"/>):
-/// x dense row-major; output i has <see cref="OutputDims"/>[i]. Single-threaded. Outputs must not overlap x.
+/// x dense row-major; output i has <see cref="OutputDims"/>[i]. Shared between the pool's threads by
+/// <see cref="PartsCopy"/>. Outputs must not overlap x. Run is not reentrant.
 /// </summary>
 internal sealed unsafe class SplitKernel
 {
-    private readonly long[] _blocks;
-    private readonly int _outer;
-    private readonly long _inBlock;
+    private readonly PartsCopy _copy;
 
     private SplitKernel(int axis, int[][] outDims, long[] blocks, int outer)
     {
         Axis = axis;
         OutputDims = outDims;
-        _blocks = blocks;
-        _outer = outer;
-        _inBlock = blocks.Sum();
+        _copy = new PartsCopy(blocks, outer, toWhole: false);
     }
 
     /// <summary>The normalised axis.</summary>
@@ -154,18 +134,87 @@ internal sealed unsafe class SplitKernel
     }
 
     /// <summary>Splits x into <paramref name="outputs"/> (one float* per output, in order).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(float* x, ReadOnlySpan<nint> outputs)
+    public void Run(float* x, nint[] outputs, WorkerPool? pool = null) => _copy.Run(outputs, x, pool);
+}
+
+/// <summary>
+/// The copy behind Concat and Split: a whole tensor laid out as Outer × (block 0 | block 1 | ...) against its parts,
+/// part i being Outer × block i (contiguous). The whole side is cut into pieces of <see cref="PieceFloats"/> floats
+/// that the pool's threads claim, each piece copied segment by segment (a segment: the stretch of the piece inside one
+/// part's block), so a channel concat of two equal inputs is shared evenly however few the blocks. Run is not reentrant.
+/// </summary>
+internal sealed unsafe class PartsCopy : IParallelWork
+{
+    /// <summary>Floats per work item (64 KiB): enough to amortise claiming, small enough to share a 13×13×512 concat.</summary>
+    public const int PieceFloats = 16384;
+
+    private readonly long[] _blocks;
+    private readonly long[] _starts;   // offset of block i within one outer step of the whole
+    private readonly int _outer;
+    private readonly long _wholeBlock;
+    private readonly bool _toWhole;
+    private nint[]? _parts;
+    private float* _whole;
+
+    /// <param name="blocks">Floats per outer step, per part.</param>
+    /// <param name="outer">Outer steps.</param>
+    /// <param name="toWhole">True: parts → whole (Concat); false: whole → parts (Split).</param>
+    public PartsCopy(long[] blocks, int outer, bool toWhole)
     {
-        for (int o = 0; o < _outer; o++)
+        _blocks = blocks;
+        _starts = new long[blocks.Length];
+        for (int i = 1; i < blocks.Length; i++)
         {
-            float* src = x + (o * _inBlock);
-            for (int i = 0; i < _blocks.Length; i++)
+            _starts[i] = _starts[i - 1] + blocks[i - 1];
+        }
+
+        _outer = outer;
+        _wholeBlock = blocks.Sum();
+        _toWhole = toWhole;
+    }
+
+    private long Total => _wholeBlock * _outer;
+
+    /// <summary>Copies between <paramref name="parts"/> (one float* per part) and <paramref name="whole"/>.</summary>
+    public void Run(nint[] parts, float* whole, WorkerPool? pool)
+    {
+        _parts = parts;
+        _whole = whole;
+        OpShapes.Run(pool, this, checked((int)((Total + PieceFloats - 1) / PieceFloats)), Total);
+        _parts = null;
+        _whole = null;
+    }
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Execute(int begin, int end, int threadIndex)
+    {
+        long f = (long)begin * PieceFloats, stop = Math.Min(Total, (long)end * PieceFloats);
+        while (f < stop)
+        {
+            // The segment starting at whole offset f: outer step o, part i, offset r inside that part's block.
+            long o = f / _wholeBlock, within = f - (o * _wholeBlock);
+            int i = _blocks.Length - 1;
+            while (_starts[i] > within || _blocks[i] == 0)
             {
-                long n = _blocks[i];
-                Buffer.MemoryCopy(src, (float*)outputs[i] + (o * n), n * sizeof(float), n * sizeof(float));
-                src += n;
+                i--;
             }
+
+            long r = within - _starts[i];
+            long n = Math.Min(_blocks[i] - r, stop - f);
+            float* partAt = (float*)_parts![i] + (o * _blocks[i]) + r;
+            float* wholeAt = _whole + f;
+            long bytes = n * sizeof(float);
+            if (_toWhole)
+            {
+                Buffer.MemoryCopy(partAt, wholeAt, bytes, bytes);
+            }
+            else
+            {
+                Buffer.MemoryCopy(wholeAt, partAt, bytes, bytes);
+            }
+
+            f += n;
         }
     }
 }

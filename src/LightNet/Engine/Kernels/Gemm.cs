@@ -138,6 +138,7 @@ internal sealed unsafe class GemmWork : IParallelWork
     private readonly int _threads;
     private int _mChunks;
     private int _mPanels;
+    private int _nPanels;
     private int _nBlocks;
 
     // Per-run arguments (set by the owner before each pool.Run).
@@ -166,7 +167,12 @@ internal sealed unsafe class GemmWork : IParallelWork
     public int M { get; private set; }
     public int N { get; private set; }
     public int K { get; private set; }
-    public int NC { get; private set; }
+
+    /// <summary>Column blocks of B packed at a time (each at most <see cref="GemmConfig.NC"/> columns, in whole NR panels).</summary>
+    public int ColumnBlocks => _nBlocks;
+
+    /// <summary>Row ranges every column block is cut into (more than one only to share few blocks between threads).</summary>
+    public int RowChunks => _mChunks;
 
     /// <summary>Re-plans for new sizes (allocation-free).</summary>
     public void Configure(int m, int n, int k)
@@ -174,14 +180,29 @@ internal sealed unsafe class GemmWork : IParallelWork
         M = m;
         N = n;
         K = k;
-        NC = Math.Min(_cfg.NC, GemmConfig.RoundUp(Math.Max(n, 1), _cfg.NR));
-        _nBlocks = (n + NC - 1) / NC;
+        int nr = _cfg.NR;
+        _nPanels = Math.Max(1, (n + nr - 1) / nr);
         _mPanels = (m + _cfg.MR - 1) / _cfg.MR;
 
-        // With many column blocks, one item per block and the threads claim them. With few (a 14×14 or 7×7 output
-        // gives one or two, the second often a sliver of a few columns), every block is also cut into Threads row
+        // The NR panels are dealt into column blocks of at most NC columns, as evenly as whole panels allow (block b
+        // holds panels [b·P/B, (b+1)·P/B)), so no block is a sliver: 196 columns are 3 + 4 panels, not 6 + 1.
+        int perBlock = Math.Max(1, _cfg.NC / nr);
+        _nBlocks = (_nPanels + perBlock - 1) / perBlock;
+
+        // With many column blocks, one item per block and the threads claim them; their count is rounded up to a
+        // multiple of the thread count (56×56: 18 blocks of 5–6 panels, not 17), so that the last round does not leave
+        // a thread idle. With few (a 14×14 or 7×7 output gives one or two), every block is also cut into Threads row
         // ranges, so each thread gets an equal share of every block whatever their widths; each item packs its block
-        // of B itself (in parallel, once per thread).
+        // of B itself (in parallel, once per thread). That packing does not shrink with the thread count: with the
+        // second thread kept busy elsewhere, 2-thread runs of 7×7–28×28 GEMMs with 32–96 rows took 7–14 % longer than
+        // 1-thread ones. Sharing 28×28 maps by columns instead (6 blocks, no block packed twice) measured better on a
+        // 3×3 im2col GEMM (27×27, 32→128: 2-thread speed-up 1.50–1.79 against 1.38–1.60) but worse on a 1×1 with K = 32
+        // (32→192: 1.22–1.47 against 1.67–1.91), so the rule stayed (Zen 4, 2 vCPUs, load 3–5).
+        if (_threads > 1 && _nBlocks >= _threads * 4)
+        {
+            _nBlocks = Math.Min(_nPanels, GemmConfig.RoundUp(_nBlocks, _threads));
+        }
+
         _mChunks = _threads > 1 && _nBlocks < _threads * 4 ? Math.Clamp(_threads, 1, Math.Max(1, _mPanels)) : 1;
     }
 
@@ -244,8 +265,8 @@ internal sealed unsafe class GemmWork : IParallelWork
                 continue;
             }
 
-            int n0 = nb * NC;
-            int nc = Math.Min(NC, N - n0);
+            int n0 = (int)((long)nb * _nPanels / _nBlocks) * nr;
+            int nc = Math.Min((int)((long)(nb + 1) * _nPanels / _nBlocks) * nr, N) - n0;
             int panels = (nc + nr - 1) / nr;
             for (int k0 = 0; k0 < K; k0 += kcMax)
             {
@@ -272,7 +293,7 @@ internal sealed unsafe class GemmWork : IParallelWork
                         }
                         else if (first)
                         {
-                            Micro(kc, ap, bp, tile, nr, false);
+                            MicroEdge(kc, ap, bp, tile, false, cols);
                             StoreFirst(tile, cp, rows, cols, row0, col0, last);
                         }
                         else if (rows == mr && cols == nr)
@@ -287,13 +308,13 @@ internal sealed unsafe class GemmWork : IParallelWork
                         {
                             for (int r = 0; r < mr; r++)
                             {
-                                for (int j = 0; j < nr; j++)
-                                {
-                                    tile[(r * nr) + j] = r < rows && j < cols ? cp[(r * Ldc) + j] : 0f;
-                                }
+                                // The partial tile of C so far, by vectors; the columns and rows past it zeroed.
+                                int used = r < rows ? cols : 0;
+                                GemmEpilogue.Copy(cp + (r * Ldc), tile + (r * nr), used);
+                                GemmEpilogue.Fill(tile + (r * nr), used, nr);
                             }
 
-                            Micro(kc, ap, bp, tile, nr, true);
+                            MicroEdge(kc, ap, bp, tile, true, cols);
                             for (int r = 0; r < rows; r++)
                             {
                                 new ReadOnlySpan<float>(tile + (r * nr), cols).CopyTo(new Span<float>(cp + (r * Ldc), cols));
@@ -312,6 +333,41 @@ internal sealed unsafe class GemmWork : IParallelWork
 
     private void Micro(int kc, float* a, float* b, float* c, nint ldc, bool accumulate) =>
         Micro(kc, a, b, c, ldc, accumulate, null, null, 0, FusedActivation.None);
+
+    /// <summary>
+    /// An MR×NR tile (ldc = NR) of which only the first <paramref name="cols"/> columns are used: on AVX-512 and AVX2,
+    /// narrower micro-kernels (16 and 8 columns) cover just those, reading the zero-padded NR-wide B panel, so the
+    /// 49 columns of a 7×7 map cost 32 + 16 + 8 instead of 2 × 32. Each element gets the same FMAs in the same
+    /// order as in the full tile, so the result is bit-identical to it.
+    /// </summary>
+    private void MicroEdge(int kc, float* a, float* b, float* tile, bool accumulate, int cols)
+    {
+        int nr = _cfg.NR;
+        if (_cfg.Isa == Isa.Avx512 && cols <= 24)
+        {
+            int offset = 0;
+            if (cols > 8)
+            {
+                if (_cfg.MR == 12) GemmMicroKernels.Narrow16<Rows12>(kc, a, b, nr, tile, nr, accumulate);
+                else GemmMicroKernels.Narrow16<Rows8>(kc, a, b, nr, tile, nr, accumulate);
+                offset = 16;
+            }
+
+            if (cols > offset)
+            {
+                if (_cfg.MR == 12) GemmMicroKernels.Narrow8<Rows12>(kc, a, b + offset, nr, tile + offset, nr, accumulate);
+                else GemmMicroKernels.Narrow8<Rows8>(kc, a, b + offset, nr, tile + offset, nr, accumulate);
+            }
+        }
+        else if (_cfg.Isa == Isa.Avx2 && cols <= 8)
+        {
+            GemmMicroKernels.Narrow8<Rows6>(kc, a, b, nr, tile, nr, accumulate);
+        }
+        else
+        {
+            Micro(kc, a, b, tile, nr, accumulate);
+        }
+    }
 
     private void Micro(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act)
     {
@@ -910,6 +966,131 @@ internal static unsafe class GemmMicroKernels
         v1.Store(c + 16);
     }
 
+    /// <summary>
+    /// <typeparamref name="TRows"/>×16 with one zmm accumulator per row, for the column remainder of an AVX-512 GEMM:
+    /// B rows are <paramref name="ldb"/> floats apart (the NR-wide panel); C (=|+=) the sum over k of fused
+    /// multiply-adds from zero, as in the full tile. Generic <see cref="Vector512"/> code (emulated without AVX-512).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Narrow16<TRows>(int kc, float* a, float* b, nint ldb, float* c, nint ldc, bool accumulate)
+        where TRows : struct, ITileRows
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        Vector512<float> c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
+        for (int k = 0; k < kc; k++)
+        {
+            var bv = Vector512.Load(b);
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), bv, c0);
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[1]), bv, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a[2]), bv, c2);
+            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a[3]), bv, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a[4]), bv, c4);
+            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a[5]), bv, c5);
+            if (TRows.Count >= 8)
+            {
+                c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a[6]), bv, c6);
+                c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a[7]), bv, c7);
+            }
+
+            if (TRows.Count == 12)
+            {
+                c8 = Vector512.FusedMultiplyAdd(Vector512.Create(a[8]), bv, c8);
+                c9 = Vector512.FusedMultiplyAdd(Vector512.Create(a[9]), bv, c9);
+                c10 = Vector512.FusedMultiplyAdd(Vector512.Create(a[10]), bv, c10);
+                c11 = Vector512.FusedMultiplyAdd(Vector512.Create(a[11]), bv, c11);
+            }
+
+            a += TRows.Count;
+            b += ldb;
+        }
+
+        Store16(c0, c, accumulate);
+        Store16(c1, c + ldc, accumulate);
+        Store16(c2, c + (2 * ldc), accumulate);
+        Store16(c3, c + (3 * ldc), accumulate);
+        Store16(c4, c + (4 * ldc), accumulate);
+        Store16(c5, c + (5 * ldc), accumulate);
+        if (TRows.Count >= 8)
+        {
+            Store16(c6, c + (6 * ldc), accumulate);
+            Store16(c7, c + (7 * ldc), accumulate);
+        }
+
+        if (TRows.Count == 12)
+        {
+            Store16(c8, c + (8 * ldc), accumulate);
+            Store16(c9, c + (9 * ldc), accumulate);
+            Store16(c10, c + (10 * ldc), accumulate);
+            Store16(c11, c + (11 * ldc), accumulate);
+        }
+    }
+
+    /// <summary>
+    /// <typeparamref name="TRows"/>×8 with one ymm accumulator per row: the narrowest column remainder of an AVX-512
+    /// (12 or 8 rows) or AVX2 (6 rows) GEMM; otherwise as <see cref="Narrow16{TRows}"/>. (The two are written out
+    /// separately on purpose: one generic method over a vector-wrapping lane struct measured 10–13% slower on the
+    /// 7×7 GEMMs, Zen 4.)
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Narrow8<TRows>(int kc, float* a, float* b, nint ldb, float* c, nint ldc, bool accumulate)
+        where TRows : struct, ITileRows
+    {
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        Vector256<float> c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
+        for (int k = 0; k < kc; k++)
+        {
+            var bv = Vector256.Load(b);
+            c0 = Vector256.FusedMultiplyAdd(Vector256.Create(a[0]), bv, c0);
+            c1 = Vector256.FusedMultiplyAdd(Vector256.Create(a[1]), bv, c1);
+            c2 = Vector256.FusedMultiplyAdd(Vector256.Create(a[2]), bv, c2);
+            c3 = Vector256.FusedMultiplyAdd(Vector256.Create(a[3]), bv, c3);
+            c4 = Vector256.FusedMultiplyAdd(Vector256.Create(a[4]), bv, c4);
+            c5 = Vector256.FusedMultiplyAdd(Vector256.Create(a[5]), bv, c5);
+            if (TRows.Count >= 8)
+            {
+                c6 = Vector256.FusedMultiplyAdd(Vector256.Create(a[6]), bv, c6);
+                c7 = Vector256.FusedMultiplyAdd(Vector256.Create(a[7]), bv, c7);
+            }
+
+            if (TRows.Count == 12)
+            {
+                c8 = Vector256.FusedMultiplyAdd(Vector256.Create(a[8]), bv, c8);
+                c9 = Vector256.FusedMultiplyAdd(Vector256.Create(a[9]), bv, c9);
+                c10 = Vector256.FusedMultiplyAdd(Vector256.Create(a[10]), bv, c10);
+                c11 = Vector256.FusedMultiplyAdd(Vector256.Create(a[11]), bv, c11);
+            }
+
+            a += TRows.Count;
+            b += ldb;
+        }
+
+        Store8(c0, c, accumulate);
+        Store8(c1, c + ldc, accumulate);
+        Store8(c2, c + (2 * ldc), accumulate);
+        Store8(c3, c + (3 * ldc), accumulate);
+        Store8(c4, c + (4 * ldc), accumulate);
+        Store8(c5, c + (5 * ldc), accumulate);
+        if (TRows.Count >= 8)
+        {
+            Store8(c6, c + (6 * ldc), accumulate);
+            Store8(c7, c + (7 * ldc), accumulate);
+        }
+
+        if (TRows.Count == 12)
+        {
+            Store8(c8, c + (8 * ldc), accumulate);
+            Store8(c9, c + (9 * ldc), accumulate);
+            Store8(c10, c + (10 * ldc), accumulate);
+            Store8(c11, c + (11 * ldc), accumulate);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store16(Vector512<float> v, float* c, bool accumulate) => (accumulate ? v + Vector512.Load(c) : v).Store(c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store8(Vector256<float> v, float* c, bool accumulate) => (accumulate ? v + Vector256.Load(c) : v).Store(c);
+
     /// <summary>Vector128 6×8 (multiply then add: no FMA assumed).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Vector128x6x8(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
@@ -1001,6 +1182,13 @@ internal interface ITileRows
 {
     /// <summary>Rows of the tile.</summary>
     static abstract int Count { get; }
+}
+
+/// <summary>6 rows.</summary>
+internal readonly struct Rows6 : ITileRows
+{
+    /// <inheritdoc />
+    public static int Count => 6;
 }
 
 /// <summary>8 rows.</summary>

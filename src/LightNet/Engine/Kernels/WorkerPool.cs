@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 
 namespace LightNet.Engine.Kernels;
 
@@ -43,10 +44,12 @@ internal sealed class WorkerPool : IDisposable
     private IParallelWork? _work;
     private int _items;
     private int _chunks;
-    private int _completed;
 
-    // Generation (high 32 bits) and the next unclaimed chunk (low 32 bits), claimed by compare-and-swap.
-    private long _state = Closed;
+    // Chunks finished in this run, and the generation (high 32 bits) with the next unclaimed chunk (low 32 bits),
+    // claimed by compare-and-swap: each on a cache line of its own, so that claiming, finishing and the idle
+    // threads' polling of the state do not make the run's other fields bounce between cores.
+    private PaddedLong _completed;
+    private PaddedLong _state = new() { Value = Closed };
     private int _busy;
     private volatile bool _disposed;
 
@@ -115,18 +118,18 @@ internal sealed class WorkerPool : IDisposable
             _work = work;
             _items = items;
             _chunks = chunks;
-            Volatile.Write(ref _completed, 0);
+            Volatile.Write(ref _completed.Value, 0);
             _done.Reset();
-            long generation = (Volatile.Read(ref _state) >> 32) + 1;
-            Volatile.Write(ref _state, generation << 32);
+            long generation = (Volatile.Read(ref _state.Value) >> 32) + 1;
+            Volatile.Write(ref _state.Value, generation << 32);
             for (int i = 0; i < _wake.Length; i++)
             {
                 _wake[i].Set();
             }
 
             ClaimAndRun(generation, work, items, chunks, 0);
-            SpinThenBlock(Stopwatch.GetTimestamp(), _spinTicks, ref _completed, chunks, equal: false, _done, reset: false);
-            Volatile.Write(ref _state, (generation << 32) | Closed);
+            SpinThenBlock(Stopwatch.GetTimestamp(), _spinTicks, ref _completed.Value, chunks, equal: false, _done, reset: false);
+            Volatile.Write(ref _state.Value, (generation << 32) | Closed);
             _work = null;
             RethrowFirstError();
         }
@@ -145,7 +148,7 @@ internal sealed class WorkerPool : IDisposable
         }
 
         _disposed = true;
-        Volatile.Write(ref _state, (((Volatile.Read(ref _state) >> 32) + 1) << 32) | Closed);
+        Volatile.Write(ref _state.Value, (((Volatile.Read(ref _state.Value) >> 32) + 1) << 32) | Closed);
         foreach (var wake in _wake)
         {
             wake.Set();
@@ -171,14 +174,14 @@ internal sealed class WorkerPool : IDisposable
     {
         while (true)
         {
-            long state = Volatile.Read(ref _state);
+            long state = Volatile.Read(ref _state.Value);
             int chunk = (int)(state & 0xFFFF_FFFF);
             if ((state >> 32) != generation || chunk >= chunks)
             {
                 return;
             }
 
-            if (Interlocked.CompareExchange(ref _state, state + 1, state) != state)
+            if (Interlocked.CompareExchange(ref _state.Value, state + 1, state) != state)
             {
                 continue;
             }
@@ -198,15 +201,23 @@ internal sealed class WorkerPool : IDisposable
                 _errors[threadIndex] ??= ex;
             }
 
-            if (Interlocked.Increment(ref _completed) == chunks)
+            if (Interlocked.Increment(ref _completed.Value) == chunks)
             {
                 _done.Set();
             }
         }
     }
 
+    // A long alone on its 64-byte cache line (with 64 bytes on either side).
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private struct PaddedLong
+    {
+        [FieldOffset(64)]
+        public long Value;
+    }
+
     // Spins while (field == value) == equal, for spinTicks, then blocks on the event (re-checking after each wake-up).
-    private static void SpinThenBlock(long start, long spinTicks, ref int field, int value, bool equal, ManualResetEventSlim signal, bool reset)
+    private static void SpinThenBlock(long start, long spinTicks, ref long field, long value, bool equal, ManualResetEventSlim signal, bool reset)
     {
         int spins = 0;
         while ((Volatile.Read(ref field) == value) == equal)
@@ -251,12 +262,12 @@ internal sealed class WorkerPool : IDisposable
     private void WorkerLoop(int index)
     {
         var wake = _wake[index - 1];
-        long seen = Volatile.Read(ref _state) >> 32;
+        long seen = Volatile.Read(ref _state.Value) >> 32;
         long start = Stopwatch.GetTimestamp();
         int spins = 0;
         while (true)
         {
-            long state = Volatile.Read(ref _state);
+            long state = Volatile.Read(ref _state.Value);
             long generation = state >> 32;
             if (_disposed)
             {

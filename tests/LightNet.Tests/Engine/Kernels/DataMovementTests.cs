@@ -67,6 +67,55 @@ public unsafe class DataMovementTests
     }
 
     [Fact]
+    public void ConcatAndSplitShareLargeCopiesBetweenThreads()
+    {
+        // Pieces of PartsCopy.PieceFloats floats cross part and outer-step boundaries (and skip an empty part):
+        // every thread count gives the serial result.
+        int[][] dims = [[2, 5, 61, 97], [2, 0, 61, 97], [2, 3, 61, 97], [2, 1, 61, 97]];
+        var rng = new Random(3);
+        float[][] inputs = dims.Select(d => OpTest.Random(rng, OpTest.Count(d))).ToArray();
+        var concat = ConcatKernel.Create(dims, 1);
+        var split = SplitKernel.Create(concat.OutputDims, 1, dims.Select(d => (long)d[1]).ToArray(), dims.Length);
+        var buffers = inputs.Select(v => new OpBuffer(v)).ToArray();
+        float[]? serial = null;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                using var pool = new WorkerPool(threads);
+                using var y = new OpBuffer(OpTest.Count(concat.OutputDims));
+                concat.Run(buffers.Select(p => (nint)p.Pointer).ToArray(), y.Pointer, pool);
+                float[] got = y.Span.ToArray();
+                serial ??= got;
+                Assert.Equal(serial, got);
+                var outs = dims.Select(d => new OpBuffer(OpTest.Count(d))).ToArray();
+                try
+                {
+                    split.Run(y.Pointer, outs.Select(p => (nint)p.Pointer).ToArray(), pool);
+                    for (int k = 0; k < dims.Length; k++)
+                    {
+                        Assert.Equal(inputs[k], outs[k].Span.ToArray());
+                    }
+                }
+                finally
+                {
+                    foreach (var o in outs)
+                    {
+                        o.Dispose();
+                    }
+                }
+            }
+        }
+        finally
+        {
+            foreach (var b in buffers)
+            {
+                b.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public void SplitIntoEqualPartsAndAgreesWithOrt()
     {
         int[] dims = [1, 7, 3];

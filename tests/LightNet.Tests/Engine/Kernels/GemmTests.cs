@@ -268,6 +268,102 @@ public sealed unsafe class GemmTests
     }
 
     [Fact]
+    public void NarrowEdgeKernelsGiveTheFullTilesBitsForTheirColumns()
+    {
+        // The 16- and 8-column remainder kernels must do each element's FMAs in the full tile's order: same bits.
+        var rng = new Random(23);
+        foreach (var cfg in new[] { GemmConfig.For(Isa.Avx512), GemmConfig.For(Isa.Avx512, 16), GemmConfig.For(Isa.Avx2) })
+        {
+            if (cfg.Isa == Isa.Avx2 && !IsaSupport.IsSupported(Isa.Avx2))
+            {
+                continue;
+            }
+
+            int kc = 37;
+            float[] a = OpTest.Random(rng, kc * cfg.MR), b = OpTest.Random(rng, kc * cfg.NR), c = OpTest.Random(rng, cfg.MR * cfg.NR);
+            foreach (bool accumulate in new[] { false, true })
+            {
+                using var pa = new OpBuffer(a);
+                using var pb = new OpBuffer(b);
+                using var full = new OpBuffer(c);
+                using var narrow = new OpBuffer(c);
+                if (cfg.Isa == Isa.Avx2)
+                {
+                    GemmMicroKernels.Avx2x6x16(kc, pa.Pointer, pb.Pointer, full.Pointer, cfg.NR, accumulate);
+                    GemmMicroKernels.Narrow8<Rows6>(kc, pa.Pointer, pb.Pointer, cfg.NR, narrow.Pointer, cfg.NR, accumulate);
+                    GemmMicroKernels.Narrow8<Rows6>(kc, pa.Pointer, pb.Pointer + 8, cfg.NR, narrow.Pointer + 8, cfg.NR, accumulate);
+                }
+                else
+                {
+                    if (cfg.MR == 12)
+                    {
+                        GemmMicroKernels.Avx512x12x32(kc, pa.Pointer, pb.Pointer, full.Pointer, cfg.NR, accumulate, null, null, 0, FusedActivation.None);
+                        GemmMicroKernels.Narrow16<Rows12>(kc, pa.Pointer, pb.Pointer, cfg.NR, narrow.Pointer, cfg.NR, accumulate);
+                        GemmMicroKernels.Narrow8<Rows12>(kc, pa.Pointer, pb.Pointer + 16, cfg.NR, narrow.Pointer + 16, cfg.NR, accumulate);
+                        GemmMicroKernels.Narrow8<Rows12>(kc, pa.Pointer, pb.Pointer + 24, cfg.NR, narrow.Pointer + 24, cfg.NR, accumulate);
+                    }
+                    else
+                    {
+                        GemmMicroKernels.Avx512x8x32(kc, pa.Pointer, pb.Pointer, full.Pointer, cfg.NR, accumulate, null, null, 0, FusedActivation.None);
+                        GemmMicroKernels.Narrow16<Rows8>(kc, pa.Pointer, pb.Pointer, cfg.NR, narrow.Pointer, cfg.NR, accumulate);
+                        GemmMicroKernels.Narrow16<Rows8>(kc, pa.Pointer, pb.Pointer + 16, cfg.NR, narrow.Pointer + 16, cfg.NR, accumulate);
+                    }
+                }
+
+                Assert.Equal(full.ToArray(), narrow.ToArray());
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelReference.IsaData), MemberType = typeof(KernelReference))]
+    public void EveryColumnRemainderMatchesAndThreadCountsGiveTheSameBits(string isaName)
+    {
+        // N = 64 + r for every remainder r of the widest tile (the edge tiles of 16 and 8 columns and the full one),
+        // with two K blocks (the accumulate path) and rows that do not fill the last panel.
+        var isa = Enum.Parse<Isa>(isaName);
+        var rng = new Random(29);
+        int m = 29, k = 300;
+        for (int n = 65; n <= 96; n += isa == Isa.Avx512 ? 1 : 3)
+        {
+            float[] a = OpTest.Random(rng, m * k), b = OpTest.Random(rng, k * n), c0 = OpTest.Random(rng, m * n);
+            var expected = KernelReference.Gemm(false, false, m, n, k, 1f, a, k, b, n, 0.5f, c0, n);
+            float[]? first = null;
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                using var pa = new OpBuffer(a);
+                using var pb = new OpBuffer(b);
+                using var pc = new OpBuffer(c0);
+                using var scratch = new ScratchBuffer(Sgemm.ScratchBytes(m, n, k, threads));
+                using var pool = new WorkerPool(threads);
+                Sgemm.Multiply(false, false, m, n, k, 1f, pa.Pointer, k, pb.Pointer, n, 0.5f, pc.Pointer, n, scratch.Pointer, pool, isa);
+                float[] got = pc.ToArray();
+                KernelReference.Close(expected, got, $"{isa} n={n} threads={threads}");
+                first ??= got;
+                Assert.Equal(first, got);
+            }
+        }
+    }
+
+    [Fact]
+    public void ColumnBlocksAreEvenAndShareOutBetweenThreads()
+    {
+        var cfg = GemmConfig.For(Isa.Avx512);
+
+        // 56×56 = 98 panels of 32: 17 blocks of at most 6 panels on one thread, 18 (9 per thread) on two.
+        Assert.Equal(17, new GemmWork(cfg, 144, 3136, 24, 1).ColumnBlocks);
+        var two = new GemmWork(cfg, 144, 3136, 24, 2);
+        Assert.Equal(18, two.ColumnBlocks);
+        Assert.Equal(1, two.RowChunks);
+
+        // 7×7 = 49 columns: one block, cut into one row range per thread.
+        var small = new GemmWork(cfg, 960, 49, 160, 2);
+        Assert.Equal(1, small.ColumnBlocks);
+        Assert.Equal(2, small.RowChunks);
+        Assert.Equal(2, small.Items);
+    }
+
+    [Fact]
     public void Avx512PicksTheTileThatPadsFewestRows()
     {
         Assert.Equal(12, GemmConfig.For(Isa.Avx512, 96).MR);
