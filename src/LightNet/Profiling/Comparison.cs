@@ -49,10 +49,11 @@ internal static class Comparison
         }
 
         var cells = new List<ComparisonCell>();
+        var layers = new List<LayerBreakdown>();
         int batch = options.BatchSize;
         foreach (Model model in models)
         {
-            cells.AddRange(CompareOne(model, available, baselineName, options, progress, logger, ct));
+            cells.AddRange(CompareOne(model, available, baselineName, options, progress, logger, ct, layers));
         }
 
         return new ComparisonReport
@@ -65,11 +66,14 @@ internal static class Comparison
                 with { SwitchSettleMs = options.SwitchSettle.TotalMilliseconds },
             Cells = cells,
             Unavailable = unavailable,
+            Layers = layers,
         };
     }
 
-    private static IEnumerable<ComparisonCell> CompareOne(Model model, List<Backend> backends, string baselineName, ProfileOptions options,
-        IProgress<ProfileProgress>? progress, ILogger logger, CancellationToken ct)
+    /// <summary>Measures one model on every backend; with <see cref="ProfileOptions.PerOperatorProfile"/>, then profiles each backend
+    /// that ran it per operator and adds the model's <see cref="LayerBreakdown"/> to <paramref name="layers"/>.</summary>
+    private static List<ComparisonCell> CompareOne(Model model, List<Backend> backends, string baselineName, ProfileOptions options,
+        IProgress<ProfileProgress>? progress, ILogger logger, CancellationToken ct, List<LayerBreakdown> layers)
     {
         string name = Profiler.ModelName(model);
         var warnings = new List<string>();
@@ -87,6 +91,7 @@ internal static class Comparison
 
         var sessions = new List<(Backend Backend, IInferenceSession Session, IPreparedRun Run, double LoadMs)>();
         var failed = new List<ComparisonCell>();
+        List<ComparisonCell> measured;
         try
         {
             foreach (Backend backend in backends)
@@ -192,7 +197,8 @@ internal static class Comparison
                 });
             }
 
-            return cells.Concat(failed);
+            cells.AddRange(failed);
+            measured = cells;
         }
         finally
         {
@@ -202,6 +208,38 @@ internal static class Comparison
                 s.Session.Dispose();
             }
         }
+
+        if (options.PerOperatorProfile)
+        {
+            // After the timed sessions are gone: the profiling sessions are separate, as in a single profile, so that the
+            // profiler's cost stays out of the latencies.
+            var profiles = new List<BackendOperatorProfile>();
+            foreach (Backend backend in backends)
+            {
+                int index = measured.FindIndex(c => c.Error is null && c.LatencyMs is not null && c.Backend.Name == backend.Name);
+                if (index < 0)
+                {
+                    continue;
+                }
+
+                var profileWarnings = new List<string>();
+                OperatorProfile? profile = Profiler.ProfileOperators(model, backend, inputs, options, measured[index].LatencyMs!.Median, progress, ct, logger, profileWarnings);
+                if (profile is not null)
+                {
+                    profiles.Add(new BackendOperatorProfile(backend.Name, profile, measured[index].LatencyMs!.Median));
+                }
+
+                measured[index] = measured[index] with { Warnings = [.. measured[index].Warnings, .. profileWarnings] };
+            }
+
+            if (profiles.Count > 0)
+            {
+                string layerBaseline = profiles.Any(p => p.Backend == baselineName) ? baselineName : profiles[0].Backend;
+                layers.Add(LayerBreakdown.Create(model, profiles, layerBaseline, info));
+            }
+        }
+
+        return measured;
     }
 
     private static IReadOnlyList<string> WarmupWarnings(WarmupSummary warmup, LatencyStatistics stats, ProfileOptions options)

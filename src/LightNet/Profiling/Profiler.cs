@@ -283,7 +283,7 @@ public static class Profiler
         : model.SourcePath is not null ? Path.GetFileName(model.SourcePath)
         : model.Graph.Name.Length > 0 ? model.Graph.Name : "model";
 
-    private static OperatorProfile? ProfileOperators(Model model, Backend backend, Dictionary<string, TensorBuffer> inputs, ProfileOptions options,
+    internal static OperatorProfile? ProfileOperators(Model model, Backend backend, Dictionary<string, TensorBuffer> inputs, ProfileOptions options,
         double medianMs, IProgress<ProfileProgress>? progress, CancellationToken ct, ILogger logger, List<string> warnings)
     {
         // A separate session and pass: profiling slows every node down, so it must not touch the latency numbers.
