@@ -135,10 +135,12 @@ public static class Profiler
     /// <summary>
     /// Measures every model on every available backend with interleaved runs and reports each backend's speed-up
     /// over <paramref name="baseline"/> with a confidence interval. Unavailable backends are listed with the reason.
+    /// With <see cref="ProfileOptions.PerOperatorProfile"/>, each backend that ran a model is then profiled per operator
+    /// and <see cref="ComparisonReport.Layers"/> says where each model's time goes by layer kind (<see cref="LayerBreakdown"/>).
     /// </summary>
     /// <param name="models">The models.</param>
     /// <param name="backends">The backends; unavailable ones are skipped and listed.</param>
-    /// <param name="options">How to measure (warm-up runs, runs, seconds, threads, batch, inputs).</param>
+    /// <param name="options">How to measure (warm-up runs, runs, seconds, threads, batch, inputs, per-operator profile).</param>
     /// <param name="baseline">The backend whose speed is 1; null for the first available backend.</param>
     /// <param name="progress">Progress; may be null.</param>
     /// <param name="cancellationToken">Stops within one run.</param>
