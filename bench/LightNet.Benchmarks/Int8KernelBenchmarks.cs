@@ -130,54 +130,10 @@ public class Int8KernelBenchmarks
 
     private sealed class ColumnsConfig : ManualConfig
     {
-        public ColumnsConfig() => AddColumn(new Column(Column.Kind.Algorithm), new Column(Column.Kind.Gmacs), new Column(Column.Kind.PeakShare));
-    }
-
-    private sealed class Column(Column.Kind kind) : LightNetColumn("Case")
-    {
-        public enum Kind { Algorithm, Gmacs, PeakShare }
-
-        public override string Id => base.Id + "." + kind;
-
-        public override string ColumnName => kind switch
-        {
-            Kind.Algorithm => "Algorithm",
-            Kind.Gmacs => "GMAC/s",
-            _ => "Peak %",
-        };
-
-        public override int PriorityInCategory => (int)kind;
-
-        public override string Legend => kind switch
-        {
-            Kind.Algorithm => "The kernel's algorithm and instruction path",
-            Kind.Gmacs => "Multiply-accumulates per nanosecond of the mean time",
-            _ => $"GMAC/s as a share of one core's peak: fp32 {CpuPeak.Current}; integer paths at the clock above with MACs per cycle "
-                + "avx512 32 and avx2 32 (vpmaddwd: two 256-bit or one 512-bit per cycle), avxvnni 64 (vpdpbusd), vector128 16",
-        };
-
-        protected override string? Format(Summary summary, BenchmarkCase benchmarkCase)
-        {
-            var (macs, algorithm) = Describe(benchmarkCase);
-            if (kind == Kind.Algorithm)
-            {
-                return algorithm;
-            }
-
-            if (MeanNanoseconds(summary, benchmarkCase) is not double ns)
-            {
-                return null;
-            }
-
-            double gmacs = macs / ns;
-            if (kind == Kind.Gmacs)
-            {
-                return gmacs.ToString("0.00", CultureInfo.InvariantCulture);
-            }
-
-            string path = (string)benchmarkCase.Parameters["Kernel"];
-            double peak = path == "fp32" ? CpuPeak.Current.PeakMacsPerSecond(1) : CpuPeak.Current.PeakMacsPerSecond(1, Int8MacsPerCycle(path));
-            return peak > 0 ? (100 * gmacs * 1e9 / peak).ToString("0.0", CultureInfo.InvariantCulture) + "%" : null;
-        }
+        public ColumnsConfig() => AddColumn(KernelColumns.Create(Describe,
+            c => c.Parameters["Kernel"] is "fp32" ? CpuPeak.Current.PeakMacsPerSecond(1) : CpuPeak.Current.PeakMacsPerSecond(1, Int8MacsPerCycle((string)c.Parameters["Kernel"])),
+            "The kernel's algorithm and instruction path", "Peak %",
+            () => $"GMAC/s as a share of one core's peak: fp32 {CpuPeak.Current}; integer paths at the clock above with MACs per cycle "
+                + "avx512 32 and avx2 32 (vpmaddwd: two 256-bit or one 512-bit per cycle), avxvnni 64 (vpdpbusd), vector128 16"));
     }
 }

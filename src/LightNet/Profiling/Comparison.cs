@@ -212,30 +212,27 @@ internal static class Comparison
         if (options.PerOperatorProfile)
         {
             // After the timed sessions are gone: the profiling sessions are separate, as in a single profile, so that the
-            // profiler's cost stays out of the latencies.
-            var profiles = new List<BackendOperatorProfile>();
-            foreach (Backend backend in backends)
+            // profiler's cost stays out of the latencies; their runs alternate, as the timed ones did.
+            var ran = backends.Select(b => measured.FindIndex(c => c.Error is null && c.LatencyMs is not null && c.Backend.Name == b.Name))
+                .Zip(backends).Where(p => p.First >= 0).ToList();
+            var profileWarnings = ran.Select(_ => new List<string>()).ToArray();
+            OperatorProfile?[] profiles = Profiler.ProfileOperators(model, ran.Select(p => p.Second).ToArray(), inputs, options,
+                ran.Select(p => measured[p.First].LatencyMs!.Median).ToArray(), progress, ct, logger, profileWarnings);
+            var reported = new List<BackendOperatorProfile>();
+            for (int i = 0; i < ran.Count; i++)
             {
-                int index = measured.FindIndex(c => c.Error is null && c.LatencyMs is not null && c.Backend.Name == backend.Name);
-                if (index < 0)
+                ComparisonCell cell = measured[ran[i].First];
+                measured[ran[i].First] = cell with { Warnings = [.. cell.Warnings, .. profileWarnings[i]] };
+                if (profiles[i] is { } profile)
                 {
-                    continue;
+                    reported.Add(new BackendOperatorProfile(ran[i].Second.Name, profile, cell.LatencyMs!.Median));
                 }
-
-                var profileWarnings = new List<string>();
-                OperatorProfile? profile = Profiler.ProfileOperators(model, backend, inputs, options, measured[index].LatencyMs!.Median, progress, ct, logger, profileWarnings);
-                if (profile is not null)
-                {
-                    profiles.Add(new BackendOperatorProfile(backend.Name, profile, measured[index].LatencyMs!.Median));
-                }
-
-                measured[index] = measured[index] with { Warnings = [.. measured[index].Warnings, .. profileWarnings] };
             }
 
-            if (profiles.Count > 0)
+            if (reported.Count > 0)
             {
-                string layerBaseline = profiles.Any(p => p.Backend == baselineName) ? baselineName : profiles[0].Backend;
-                layers.Add(LayerBreakdown.Create(model, profiles, layerBaseline, info));
+                string layerBaseline = reported.Any(p => p.Backend == baselineName) ? baselineName : reported[0].Backend;
+                layers.Add(LayerBreakdown.Create(model, reported, layerBaseline, info));
             }
         }
 
