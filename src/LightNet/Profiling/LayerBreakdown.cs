@@ -95,8 +95,8 @@ public sealed record LayerBreakdown
     /// <param name="info">The model's analysis at the measured shapes, for MACs; null to analyse it at its declared shapes.</param>
     /// <returns>The breakdown.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="profiles"/> is null.</exception>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when there is no profile, two share a backend
-    /// name, or <paramref name="baseline"/> is not among them.</exception>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> when there is no profile, one is null or has a
+    /// null backend or profile, two share a backend name, or <paramref name="baseline"/> is not among them.</exception>
     public static LayerBreakdown Create(Model model, IReadOnlyList<BackendOperatorProfile> profiles, string? baseline = null, ModelInfo? info = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -104,6 +104,11 @@ public sealed record LayerBreakdown
         if (profiles.Count == 0)
         {
             throw new LightNetException(ErrorCode.InvalidArgument, "A layer breakdown needs the per-operator profile of at least one backend.");
+        }
+
+        if (profiles.Any(p => p?.Profile is null || p.Backend is null))
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, "Each profile of a layer breakdown needs a backend name and an operator profile; one is null.");
         }
 
         string[] backends = profiles.Select(p => p.Backend).ToArray();

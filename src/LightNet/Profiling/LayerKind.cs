@@ -98,7 +98,13 @@ public sealed record LayerKind(LayerCategory Category, string Name)
 
     /// <summary>Whether a runtime's operator type names a node it inserted itself (a layout conversion or a copy).</summary>
     /// <param name="opType">The operator type the runtime reported.</param>
-    public static bool IsInserted(string opType) => Inserted.Contains(opType ?? "");
+    /// <returns>True for ONNX Runtime's <c>ReorderInput</c>, <c>ReorderOutput</c>, <c>MemcpyToHost</c> and <c>MemcpyFromHost</c>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="opType"/> is null.</exception>
+    public static bool IsInserted(string opType)
+    {
+        ArgumentNullException.ThrowIfNull(opType);
+        return Inserted.Contains(opType);
+    }
 
     /// <summary>Whether <paramref name="opType"/> is an operator that backends fuse into the convolution or matrix product before it
     /// (batch normalization, an activation, a residual Add), so that its time belongs to that layer.</summary>

@@ -158,6 +158,8 @@ public class LayerBreakdownTests
         Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => LayerBreakdown.Create(model, [])).Code);
         Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => LayerBreakdown.Create(model,
             [new BackendOperatorProfile("a", p, 1), new BackendOperatorProfile("a", p, 1)])).Code);
+        Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => LayerBreakdown.Create(model,
+            [new BackendOperatorProfile("a", null!, 1)])).Code);
         var e = Assert.Throws<LightNetException>(() => LayerBreakdown.Create(model, [new BackendOperatorProfile("a", p, 1)], baseline: "b"));
         Assert.Contains("'b'", e.Message);
     }
