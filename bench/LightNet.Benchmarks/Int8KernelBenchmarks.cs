@@ -11,7 +11,8 @@ namespace LightNet.Benchmarks;
 /// <summary>
 /// The cpu-simd integer kernels (uint8 × int8, exact int32 sums, requantized store) at ResNet-18 and MobileNetV2 shapes,
 /// one image, 1 thread, on each integer path this machine runs, beside the FP32 kernel of the same shape. A 1×1
-/// convolution is the int8 GEMM M = Cout, K = Cin, N = H·W. Columns: the kernel's algorithm and GMAC/s.
+/// convolution is the int8 GEMM M = Cout, K = Cin, N = H·W. Columns: the kernel's algorithm, GMAC/s and the share of one
+/// core's peak for the path (<see cref="CpuPeak"/> for fp32, <see cref="Int8MacsPerCycle"/> for the integer paths).
 /// </summary>
 /// <example><c>dotnet run -c Release --project bench/LightNet.Benchmarks -- --filter '*Int8KernelBenchmarks*' --quick</c></example>
 [Config(typeof(ColumnsConfig))]
@@ -111,30 +112,28 @@ public class Int8KernelBenchmarks
         }
     }
 
+    /// <summary>
+    /// Multiply-accumulates per cycle per core of each integer path's multiply instruction at full issue, the denominator
+    /// of the "Peak %" column: <c>vpmaddwd</c> sums 16-bit pairs, 16 MACs per 256 bits, and a core retires two 256-bit or
+    /// one 512-bit of them per cycle (Intel since Haswell; AMD Zen 2 to Zen 4, where a 512-bit one is double-pumped), so
+    /// avx2 and avx512 both peak at 32; <c>vpdpbusd</c> (AVX-VNNI) sums 8-bit quads, 32 MACs per 256-bit instruction, two per
+    /// cycle: 64; the Vector128 path is taken as SSE <c>pmaddwd</c>, 8 MACs per instruction, two per cycle: 16. The zero
+    /// extension and requantization around the multiplies are not counted, so no kernel reaches 100%.
+    /// </summary>
+    internal static double Int8MacsPerCycle(string path) => path switch
+    {
+        "avx512" or "avx2" => 32,
+        "avxvnni" => 64,
+        "vector128" => 16,
+        _ => 0,
+    };
+
     private sealed class ColumnsConfig : ManualConfig
     {
-        public ColumnsConfig() => AddColumn(new Column(false), new Column(true));
-    }
-
-    private sealed class Column(bool gmacs) : LightNetColumn("Case")
-    {
-        public override string Id => base.Id + (gmacs ? ".Gmacs" : ".Algorithm");
-
-        public override string ColumnName => gmacs ? "GMAC/s" : "Algorithm";
-
-        public override int PriorityInCategory => gmacs ? 1 : 0;
-
-        public override string Legend => gmacs ? "Multiply-accumulates per nanosecond of the mean time" : "The kernel's algorithm and instruction path";
-
-        protected override string? Format(Summary summary, BenchmarkCase benchmarkCase)
-        {
-            var (macs, algorithm) = Describe(benchmarkCase);
-            if (!gmacs)
-            {
-                return algorithm;
-            }
-
-            return MeanNanoseconds(summary, benchmarkCase) is double ns ? (macs / ns).ToString("0.00", CultureInfo.InvariantCulture) : null;
-        }
+        public ColumnsConfig() => AddColumn(KernelColumns.Create(Describe,
+            c => c.Parameters["Kernel"] is "fp32" ? CpuPeak.Current.PeakMacsPerSecond(1) : CpuPeak.Current.PeakMacsPerSecond(1, Int8MacsPerCycle((string)c.Parameters["Kernel"])),
+            "The kernel's algorithm and instruction path", "Peak %",
+            () => $"GMAC/s as a share of one core's peak: fp32 {CpuPeak.Current}; integer paths at the clock above with MACs per cycle "
+                + "avx512 32 and avx2 32 (vpmaddwd: two 256-bit or one 512-bit per cycle), avxvnni 64 (vpdpbusd), vector128 16"));
     }
 }

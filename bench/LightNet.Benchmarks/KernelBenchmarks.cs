@@ -116,53 +116,8 @@ public class KernelBenchmarks
 
     private sealed class ColumnsConfig : ManualConfig
     {
-        public ColumnsConfig() => AddColumn(new KernelColumn(KernelColumn.Kind.Algorithm), new KernelColumn(KernelColumn.Kind.Gmacs), new KernelColumn(KernelColumn.Kind.PeakShare));
-    }
-
-    private sealed class KernelColumn(KernelColumn.Kind kind) : LightNetColumn("Case")
-    {
-        public enum Kind { Algorithm, Gmacs, PeakShare }
-
-        public override string Id => base.Id + "." + kind;
-
-        public override string ColumnName => kind switch
-        {
-            Kind.Algorithm => "Algorithm",
-            Kind.Gmacs => "GMAC/s",
-            _ => "Peak FMA %",
-        };
-
-        public override int PriorityInCategory => (int)kind;
-
-        public override string Legend => kind switch
-        {
-            Kind.Algorithm => "The kernel's algorithm and ISA",
-            Kind.Gmacs => "Multiply-accumulates per nanosecond of the mean time",
-            _ => $"GMAC/s as a share of threads × {CpuPeak.Current}",
-        };
-
-        protected override string? Format(Summary summary, BenchmarkCase benchmarkCase)
-        {
-            var (macs, algorithm) = Describe(benchmarkCase);
-            if (kind == Kind.Algorithm)
-            {
-                return algorithm;
-            }
-
-            if (MeanNanoseconds(summary, benchmarkCase) is not double ns)
-            {
-                return null;
-            }
-
-            double gmacs = macs / ns;
-            if (kind == Kind.Gmacs)
-            {
-                return gmacs.ToString("0.00", CultureInfo.InvariantCulture);
-            }
-
-            int threads = Parameter(benchmarkCase, "Threads") is int t ? Math.Min(t, Environment.ProcessorCount) : 1;
-            double peak = CpuPeak.Current.PeakMacsPerSecond(threads);
-            return peak > 0 ? (100 * gmacs * 1e9 / peak).ToString("0.0", CultureInfo.InvariantCulture) + "%" : null;
-        }
+        public ColumnsConfig() => AddColumn(KernelColumns.Create(Describe,
+            c => CpuPeak.Current.PeakMacsPerSecond(c.Parameters["Threads"] is int t ? Math.Min(t, Environment.ProcessorCount) : 1),
+            "The kernel's algorithm and ISA", "Peak FMA %", () => $"GMAC/s as a share of threads × {CpuPeak.Current}"));
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using LightNet.Profiling;
 
 namespace LightNet.BenchmarkDotNet;
@@ -13,15 +14,18 @@ namespace LightNet.BenchmarkDotNet;
 /// <remarks>
 /// <para>How each factor is obtained:</para>
 /// <list type="bullet">
-/// <item><description><b>Cores</b>: given by the caller (<see cref="PeakMacsPerSecond"/>); the columns pass the case's
+/// <item><description><b>Cores</b>: given by the caller (<see cref="PeakMacsPerSecond(int)"/>); the columns pass the case's
 /// <c>Threads</c> parameter, or <see cref="Environment.ProcessorCount"/> when the case has none. Logical
 /// processors that are SMT siblings share one core's FMA units, so with SMT a count above the physical cores
 /// overstates the peak.</description></item>
 /// <item><description><b>FMA units per core</b>: 2 when the runtime reports FMA (x86 "FMA" or "AVX-512F" in
-/// <see cref="EnvironmentInfo.IsaFeatures"/>) or AdvSIMD (ARM64), else 1. That is right for Intel since Haswell and
-/// AMD Zen 2 to Zen 5 (two FMA pipes); it overstates Zen 1 (two 128-bit pipes for 256-bit work), Intel parts with
-/// one 512-bit FMA port, and understates ARM cores with four 128-bit pipes. Override with the environment
-/// variable <c>LIGHTNET_FMA_UNITS</c>.</description></item>
+/// <see cref="EnvironmentInfo.IsaFeatures"/>) or AdvSIMD (ARM64), else 1; but 1 with 512-bit vectors on AMD family 19h
+/// (Zen 4, the only AVX-512 parts of that family), whose two FMA pipes are 256 bits wide and execute a 512-bit FMA
+/// as two halves ("double-pumped"): 16 fp32 MACs per cycle per core, as with AVX2, not 32. That is right for Intel
+/// since Haswell and AMD Zen 2 to Zen 4; it overstates Zen 1 (two 128-bit pipes for 256-bit work), Intel parts with
+/// one 512-bit FMA port and Zen 5 parts with a 256-bit datapath (mobile), and understates ARM cores with four 128-bit
+/// pipes. <see cref="FmaUnitsSource"/> says which rule applied. Override with the environment variable
+/// <c>LIGHTNET_FMA_UNITS</c>.</description></item>
 /// <item><description><b>Lanes</b>: fp32 lanes of the widest hardware-accelerated vector: 512 / 32 = 16 when
 /// <see cref="EnvironmentInfo.IsVector512HardwareAccelerated"/>, otherwise <see cref="EnvironmentInfo.VectorWidthBits"/> / 32
 /// (8 for AVX2, 4 for SSE or AdvSIMD). Reduced-precision or INT8 backends are still compared with the fp32 peak.</description></item>
@@ -48,6 +52,10 @@ public sealed record CpuPeak
     /// <summary>fp32 lanes per FMA instruction (vector width / 32).</summary>
     public required int Fp32Lanes { get; init; }
 
+    /// <summary>Why <see cref="FmaUnitsPerCore"/> has its value: "LIGHTNET_FMA_UNITS", "FMA", "Zen 4 (512-bit FMA double-pumped)",
+    /// "AdvSIMD" or "no FMA"; empty when built by hand.</summary>
+    public string FmaUnitsSource { get; init; } = "";
+
     /// <summary>The clock in Hz, or 0 when it could not be found.</summary>
     public required double ClockHz { get; init; }
 
@@ -59,11 +67,20 @@ public sealed record CpuPeak
 
     /// <summary>Peak fp32 MACs per second on <paramref name="cores"/> cores, or 0 when the clock is unknown.</summary>
     /// <param name="cores">Cores doing the work (threads of the run).</param>
-    public double PeakMacsPerSecond(int cores) => Math.Max(cores, 1) * (double)FmaUnitsPerCore * Fp32Lanes * ClockHz;
+    public double PeakMacsPerSecond(int cores) => PeakMacsPerSecond(cores, (double)FmaUnitsPerCore * Fp32Lanes);
+
+    /// <summary>
+    /// Peak MACs per second on <paramref name="cores"/> cores of an instruction mix that retires <paramref name="macsPerCycle"/>
+    /// multiply-accumulates per cycle per core (an integer path's, for example: 32 for <c>vpmaddwd</c> on 16-bit pairs, two
+    /// 256-bit or one 512-bit instruction per cycle), at <see cref="ClockHz"/>; 0 when the clock is unknown.
+    /// </summary>
+    /// <param name="cores">Cores doing the work.</param>
+    /// <param name="macsPerCycle">MACs per cycle per core.</param>
+    public double PeakMacsPerSecond(int cores, double macsPerCycle) => Math.Max(cores, 1) * macsPerCycle * ClockHz;
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"{FmaUnitsPerCore} FMA units × {Fp32Lanes} fp32 lanes × {ClockHz / 1e9:0.00} GHz ({ClockSource}) per core";
+        $"{FmaUnitsPerCore} FMA units{(FmaUnitsSource.Length > 0 ? $" ({FmaUnitsSource})" : "")} × {Fp32Lanes} fp32 lanes × {ClockHz / 1e9:0.00} GHz ({ClockSource}) per core";
 
     /// <summary>Detects the factors afresh (the clock measurement takes about 50 ms).</summary>
     public static CpuPeak Detect()
@@ -71,8 +88,11 @@ public sealed record CpuPeak
         EnvironmentInfo env = EnvironmentInfo.Capture();
         bool hasFma = env.IsaFeatures.Contains("FMA") || env.IsaFeatures.Contains("AVX-512F") ||
                       (RuntimeInformation.ProcessArchitecture == Architecture.Arm64 && env.IsaFeatures.Contains("AdvSIMD"));
-        int units = ReadPositiveInt("LIGHTNET_FMA_UNITS") ?? (hasFma ? 2 : 1);
         int widthBits = env.IsVector512HardwareAccelerated ? 512 : Math.Max(env.VectorWidthBits, 128);
+        (int units, string unitsSource) = ReadPositiveInt("LIGHTNET_FMA_UNITS") is int given ? (given, "LIGHTNET_FMA_UNITS")
+            : !hasFma ? (1, "no FMA")
+            : widthBits == 512 && IsAmdFamily(0x19) ? (1, "Zen 4 (512-bit FMA double-pumped)")
+            : (2, RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "AdvSIMD" : "FMA");
 
         double clockHz;
         string source;
@@ -93,7 +113,24 @@ public sealed record CpuPeak
             (clockHz, source) = (0, "unknown");
         }
 
-        return new CpuPeak { FmaUnitsPerCore = units, Fp32Lanes = widthBits / 32, ClockHz = clockHz, ClockSource = source };
+        return new CpuPeak { FmaUnitsPerCore = units, FmaUnitsSource = unitsSource, Fp32Lanes = widthBits / 32, ClockHz = clockHz, ClockSource = source };
+    }
+
+    /// <summary>Whether this is an AMD x86 CPU of the given family (CPUID leaf 1, base plus extended family).</summary>
+    /// <param name="family">The family, such as 0x19 (Zen 3 and Zen 4).</param>
+    /// <returns>False on other vendors, other families and non-x86 machines.</returns>
+    public static bool IsAmdFamily(int family)
+    {
+        if (!X86Base.IsSupported)
+        {
+            return false;
+        }
+
+        (_, int ebx, int ecx, int edx) = X86Base.CpuId(0, 0);
+        bool amd = ebx == 0x68747541 && edx == 0x69746E65 && ecx == 0x444D4163; // "Auth" "enti" "cAMD"
+        (int eax, _, _, _) = X86Base.CpuId(1, 0);
+        int baseFamily = (eax >> 8) & 0xF;
+        return amd && (baseFamily == 0xF ? baseFamily + ((eax >> 20) & 0xFF) : baseFamily) == family;
     }
 
     /// <summary>

@@ -36,6 +36,11 @@ internal static class CompareCommand
         };
         var json = new Option<string?>("--json") { HelpName = "file", Description = "Write the comparison as JSON to this file ('-' for standard output instead of the table)." };
         var md = new Option<string?>("--md") { HelpName = "file", Description = "Write the comparison as Markdown to this file." };
+        var perLayer = new Option<bool>("--per-layer", "--layers")
+        {
+            Description = "Also profile every backend per operator (a separate, untimed pass after the timed runs) and show where each model's "
+                + "time goes by layer kind (conv 1×1, conv 3×3 depthwise, fully connected, ...), with each kind's ratio to the baseline.",
+        };
         var command = new Command("compare", "Measure models on several backends with interleaved runs and report each backend's "
             + "speed-up over a baseline with a 95% confidence interval.")
         {
@@ -45,9 +50,10 @@ internal static class CompareCommand
         command.Options.Add(settle);
         command.Options.Add(json);
         command.Options.Add(md);
+        command.Options.Add(perLayer);
         command.SetAction(parse => CommandSupport.Execute(parse, context, () => Run(context,
             CommandSupport.SplitList(parse.GetValue(models)), CommandSupport.SplitBackends(parse.GetValue(backends), Backend.Names),
-            parse.GetValue(baseline), WithSettle(measure.Build(parse), parse.GetValue(settle)), measure.Batch(parse), measure.Shapes(parse),
+            parse.GetValue(baseline), WithSettle(measure.Build(parse), parse.GetValue(settle)) with { PerOperatorProfile = parse.GetValue(perLayer) }, measure.Batch(parse), measure.Shapes(parse),
             parse.GetValue(json), parse.GetValue(md)),
             missingDimensionHint: "A symbolic first dimension is the batch (--batch); give the other dimensions with --shape NAME=1x3x224x224 "
                 + "(repeat it for each input; each model takes the shapes of its own inputs), or profile the model on its own with 'lightnet profile'."));
@@ -207,6 +213,23 @@ internal static class CompareCommand
             foreach (string warning in cell.Warnings)
             {
                 console.WriteText($"warning: {cell.Model.Name} on {cell.Backend.Name}: {CliApp.OneLine(warning)}");
+            }
+        }
+
+        foreach (LayerBreakdown layers in report.Layers)
+        {
+            console.WriteText(LayerBreakdownTable.Caption(layers));
+            IReadOnlyList<string> header = LayerBreakdownTable.Header(layers);
+            var layerTable = Formatting.NewTable(null, [header[0], .. header.Skip(1).Select(h => ">" + h)]);
+            foreach (IReadOnlyList<string> row in LayerBreakdownTable.Rows(layers))
+            {
+                layerTable.AddTextRow([.. row]);
+            }
+
+            console.Write(layerTable);
+            foreach (string note in LayerBreakdownTable.Notes(layers))
+            {
+                console.WriteText(note);
             }
         }
 

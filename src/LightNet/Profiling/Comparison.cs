@@ -49,10 +49,11 @@ internal static class Comparison
         }
 
         var cells = new List<ComparisonCell>();
+        var layers = new List<LayerBreakdown>();
         int batch = options.BatchSize;
         foreach (Model model in models)
         {
-            cells.AddRange(CompareOne(model, available, baselineName, options, progress, logger, ct));
+            cells.AddRange(CompareOne(model, available, baselineName, options, progress, logger, ct, layers));
         }
 
         return new ComparisonReport
@@ -65,11 +66,14 @@ internal static class Comparison
                 with { SwitchSettleMs = options.SwitchSettle.TotalMilliseconds },
             Cells = cells,
             Unavailable = unavailable,
+            Layers = layers,
         };
     }
 
-    private static IEnumerable<ComparisonCell> CompareOne(Model model, List<Backend> backends, string baselineName, ProfileOptions options,
-        IProgress<ProfileProgress>? progress, ILogger logger, CancellationToken ct)
+    /// <summary>Measures one model on every backend; with <see cref="ProfileOptions.PerOperatorProfile"/>, then profiles each backend
+    /// that ran it per operator and adds the model's <see cref="LayerBreakdown"/> to <paramref name="layers"/>.</summary>
+    private static List<ComparisonCell> CompareOne(Model model, List<Backend> backends, string baselineName, ProfileOptions options,
+        IProgress<ProfileProgress>? progress, ILogger logger, CancellationToken ct, List<LayerBreakdown> layers)
     {
         string name = Profiler.ModelName(model);
         var warnings = new List<string>();
@@ -87,6 +91,7 @@ internal static class Comparison
 
         var sessions = new List<(Backend Backend, IInferenceSession Session, IPreparedRun Run, double LoadMs)>();
         var failed = new List<ComparisonCell>();
+        List<ComparisonCell> measured;
         try
         {
             foreach (Backend backend in backends)
@@ -192,7 +197,8 @@ internal static class Comparison
                 });
             }
 
-            return cells.Concat(failed);
+            cells.AddRange(failed);
+            measured = cells;
         }
         finally
         {
@@ -202,6 +208,35 @@ internal static class Comparison
                 s.Session.Dispose();
             }
         }
+
+        if (options.PerOperatorProfile)
+        {
+            // After the timed sessions are gone: the profiling sessions are separate, as in a single profile, so that the
+            // profiler's cost stays out of the latencies; their runs alternate, as the timed ones did.
+            var ran = backends.Select(b => measured.FindIndex(c => c.Error is null && c.LatencyMs is not null && c.Backend.Name == b.Name))
+                .Zip(backends).Where(p => p.First >= 0).ToList();
+            var profileWarnings = ran.Select(_ => new List<string>()).ToArray();
+            OperatorProfile?[] profiles = Profiler.ProfileOperators(model, ran.Select(p => p.Second).ToArray(), inputs, options,
+                ran.Select(p => measured[p.First].LatencyMs!.Median).ToArray(), progress, ct, logger, profileWarnings);
+            var reported = new List<BackendOperatorProfile>();
+            for (int i = 0; i < ran.Count; i++)
+            {
+                ComparisonCell cell = measured[ran[i].First];
+                measured[ran[i].First] = cell with { Warnings = [.. cell.Warnings, .. profileWarnings[i]] };
+                if (profiles[i] is { } profile)
+                {
+                    reported.Add(new BackendOperatorProfile(ran[i].Second.Name, profile, cell.LatencyMs!.Median));
+                }
+            }
+
+            if (reported.Count > 0)
+            {
+                string layerBaseline = reported.Any(p => p.Backend == baselineName) ? baselineName : reported[0].Backend;
+                layers.Add(LayerBreakdown.Create(model, reported, layerBaseline, info));
+            }
+        }
+
+        return measured;
     }
 
     private static IReadOnlyList<string> WarmupWarnings(WarmupSummary warmup, LatencyStatistics stats, ProfileOptions options)

@@ -7,7 +7,7 @@ namespace LightNet.Profiling;
 public sealed record ComparisonReport
 {
     /// <summary>The version of the JSON schema.</summary>
-    public const string CurrentSchema = "lightnet.comparison/1.1";
+    public const string CurrentSchema = "lightnet.comparison/1.2";
 
     /// <summary>Schema version.</summary>
     public string Schema { get; init; } = CurrentSchema;
@@ -29,6 +29,12 @@ public sealed record ComparisonReport
 
     /// <summary>Backends that were asked for but cannot run here, with the reason.</summary>
     public IReadOnlyList<UnavailableBackend> Unavailable { get; init; } = [];
+
+    /// <summary>
+    /// Where each model's time goes on each backend, by layer kind (one entry per model, in the order measured), when the
+    /// comparison ran with <see cref="ProfileOptions.PerOperatorProfile"/>; empty otherwise. Added in schema 1.2.
+    /// </summary>
+    public IReadOnlyList<LayerBreakdown> Layers { get; init; } = [];
 }
 
 /// <summary>One model on one backend within a comparison.</summary>

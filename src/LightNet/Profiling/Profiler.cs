@@ -79,7 +79,7 @@ public static class Profiler
         OperatorProfile? operators = null;
         if (options.PerOperatorProfile)
         {
-            operators = ProfileOperators(model, backend, inputs, options, stats.Median, progress, cancellationToken, logger, warnings);
+            operators = ProfileOperators(model, [backend], inputs, options, [stats.Median], progress, cancellationToken, logger, [warnings])[0];
         }
 
         Warn(stats, options, loop.CutByMaxTime, warnings, warmup, changePoint);
@@ -135,10 +135,12 @@ public static class Profiler
     /// <summary>
     /// Measures every model on every available backend with interleaved runs and reports each backend's speed-up
     /// over <paramref name="baseline"/> with a confidence interval. Unavailable backends are listed with the reason.
+    /// With <see cref="ProfileOptions.PerOperatorProfile"/>, each backend that ran a model is then profiled per operator
+    /// and <see cref="ComparisonReport.Layers"/> says where each model's time goes by layer kind (<see cref="LayerBreakdown"/>).
     /// </summary>
     /// <param name="models">The models.</param>
     /// <param name="backends">The backends; unavailable ones are skipped and listed.</param>
-    /// <param name="options">How to measure (warm-up runs, runs, seconds, threads, batch, inputs).</param>
+    /// <param name="options">How to measure (warm-up runs, runs, seconds, threads, batch, inputs, per-operator profile).</param>
     /// <param name="baseline">The backend whose speed is 1; null for the first available backend.</param>
     /// <param name="progress">Progress; may be null.</param>
     /// <param name="cancellationToken">Stops within one run.</param>
@@ -283,25 +285,49 @@ public static class Profiler
         : model.SourcePath is not null ? Path.GetFileName(model.SourcePath)
         : model.Graph.Name.Length > 0 ? model.Graph.Name : "model";
 
-    private static OperatorProfile? ProfileOperators(Model model, Backend backend, Dictionary<string, TensorBuffer> inputs, ProfileOptions options,
-        double medianMs, IProgress<ProfileProgress>? progress, CancellationToken ct, ILogger logger, List<string> warnings)
+    /// <summary>
+    /// Profiles <paramref name="backends"/> per operator on one model, each in a session of its own, and returns one profile
+    /// per backend (null where a backend does not report per-operator times), adding each one's warnings to its list.
+    /// </summary>
+    internal static OperatorProfile?[] ProfileOperators(Model model, IReadOnlyList<Backend> backends, Dictionary<string, TensorBuffer> inputs,
+        ProfileOptions options, IReadOnlyList<double> mediansMs, IProgress<ProfileProgress>? progress, CancellationToken ct, ILogger logger,
+        IReadOnlyList<List<string>> warnings)
     {
-        // A separate session and pass: profiling slows every node down, so it must not touch the latency numbers.
-        using IInferenceSession session = backend.CreateSession(model, MeasurementInputs.SessionOptions(model, options, inputs, perOperatorProfiling: true));
-        using IPreparedRun run = session.Prepare(inputs); // its run is the warm-up, skipped below
-        int done = PerOperatorPass(run, options, progress, ct);
-        OperatorProfile? profile = session.CollectOperatorProfile(skipFirstRuns: 1);
-        if (profile is null)
+        // Separate sessions and pass: profiling slows every node down, so it must not touch the latency numbers. With several
+        // backends the runs alternate round by round, so that a change of load reaches every backend's profile alike.
+        var sessions = new List<IInferenceSession>();
+        var runs = new List<IPreparedRun>();
+        try
         {
-            warnings.Add($"Backend '{backend.Name}' does not report per-operator times.");
-        }
-        else
-        {
-            warnings.AddRange(OperatorProfileWarnings(profile, medianMs));
-        }
+            foreach (Backend backend in backends)
+            {
+                sessions.Add(backend.CreateSession(model, MeasurementInputs.SessionOptions(model, options, inputs, perOperatorProfiling: true)));
+                runs.Add(sessions[^1].Prepare(inputs)); // its first run is the warm-up, skipped below
+            }
 
-        logger.LogDebug("Per-operator pass: {Runs} runs", done);
-        return profile;
+            int done = PerOperatorPass(runs, options, progress, ct);
+            var profiles = new OperatorProfile?[backends.Count];
+            for (int i = 0; i < profiles.Length; i++)
+            {
+                profiles[i] = sessions[i].CollectOperatorProfile(skipFirstRuns: 1);
+                if (profiles[i] is not { } profile)
+                {
+                    warnings[i].Add($"Backend '{backends[i].Name}' does not report per-operator times.");
+                }
+                else
+                {
+                    warnings[i].AddRange(OperatorProfileWarnings(profile, mediansMs[i]));
+                }
+            }
+
+            logger.LogDebug("Per-operator pass: {Runs} runs per backend", done);
+            return profiles;
+        }
+        finally
+        {
+            runs.ForEach(r => r.Dispose());
+            sessions.ForEach(s => s.Dispose());
+        }
     }
 
     /// <summary>
@@ -311,20 +337,33 @@ public static class Profiler
     /// runs at least, the first of which the profile skips), so that a slow model keeps the pass bounded.
     /// </summary>
     /// <returns>The runs done.</returns>
-    internal static int PerOperatorPass(IPreparedRun run, ProfileOptions options, IProgress<ProfileProgress>? progress, CancellationToken ct)
+    internal static int PerOperatorPass(IPreparedRun run, ProfileOptions options, IProgress<ProfileProgress>? progress, CancellationToken ct) =>
+        PerOperatorPass([run], options, progress, ct);
+
+    /// <summary>
+    /// The per-operator pass of several sessions in rounds of one run each, with the bounds of the single pass for each
+    /// session: the seconds are counted per session (the rounds' time divided by the sessions).
+    /// </summary>
+    /// <returns>The rounds done, which is the runs of each session.</returns>
+    internal static int PerOperatorPass(IReadOnlyList<IPreparedRun> runs, ProfileOptions options, IProgress<ProfileProgress>? progress, CancellationToken ct)
     {
         long start = Stopwatch.GetTimestamp();
         double cap = Math.Max(options.MaxSeconds, options.PerOperatorSeconds);
         int done = 0;
         while (true)
         {
-            ct.ThrowIfCancellationRequested();
-            run.Run();
+            foreach (IPreparedRun run in runs)
+            {
+                ct.ThrowIfCancellationRequested();
+                run.Run();
+            }
+
             done++;
             TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+            double perSession = elapsed.TotalSeconds / Math.Max(1, runs.Count);
             progress?.Report(new ProfileProgress(ProfilePhase.ProfilingOperators, done, options.PerOperatorRuns, elapsed));
-            if ((done >= options.PerOperatorRuns && elapsed.TotalSeconds >= options.PerOperatorSeconds)
-                || (done >= 2 && elapsed.TotalSeconds >= cap))
+            if ((done >= options.PerOperatorRuns && perSession >= options.PerOperatorSeconds)
+                || (done >= 2 && perSession >= cap))
             {
                 return done;
             }

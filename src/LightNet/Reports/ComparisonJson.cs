@@ -7,7 +7,8 @@ namespace LightNet.Reports;
 /// <summary>
 /// Reads and writes <see cref="ComparisonReport"/>s as JSON with the conventions of <see cref="ReportJson"/> (camelCase
 /// names, enums as strings, indented, NaN and ±Infinity as the strings <c>"NaN"</c>, <c>"Infinity"</c>, <c>"-Infinity"</c>),
-/// schema <c>"lightnet.comparison/1.1"</c>; 1.1 added each cell's <c>warmup</c> and <c>warnings</c>. The Markdown form is <see cref="ComparisonMarkdown"/>.
+/// schema <c>"lightnet.comparison/1.2"</c>; 1.1 added each cell's <c>warmup</c> and <c>warnings</c>, 1.2 the per-model
+/// <c>layers</c> breakdown (<see cref="LayerBreakdown"/>, with <c>compare --per-layer</c>). The Markdown form is <see cref="ComparisonMarkdown"/>.
 /// </summary>
 /// <example>
 /// <code>

@@ -94,6 +94,11 @@ public static class ComparisonMarkdown
             md.Append("No backend produced a result.\n\n");
         }
 
+        foreach (LayerBreakdown layers in report.Layers ?? [])
+        {
+            AppendLayers(md, layers);
+        }
+
         List<ComparisonCell> failed = cells.Where(c => c.LatencyMs is null || c.Error is not null).ToList();
         if (failed.Count > 0)
         {
@@ -147,6 +152,27 @@ public static class ComparisonMarkdown
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidArgument"/> for an empty path,
     /// <see cref="ErrorCode.IOFailure"/> naming the path when the file cannot be written.</exception>
     public static void Write(ComparisonReport report, string path) => ReportJson.WriteText(Format(report), path);
+
+    private static void AppendLayers(StringBuilder md, LayerBreakdown layers)
+    {
+        md.Append("## ").Append(ReportMarkdown.Inline(layers.Model)).Append(": by layer kind\n\n")
+          .Append(ReportMarkdown.Inline(LayerBreakdownTable.Caption(layers))).Append("\n\n");
+        IReadOnlyList<string> header = LayerBreakdownTable.Header(layers);
+        md.Append("| ").AppendJoin(" | ", header.Select(ReportMarkdown.Cell)).Append(" |\n|---|")
+          .AppendJoin("", header.Skip(1).Select(_ => "---:|")).Append('\n');
+        foreach (IReadOnlyList<string> row in LayerBreakdownTable.Rows(layers))
+        {
+            md.Append("| ").AppendJoin(" | ", row.Select(ReportMarkdown.Cell)).Append(" |\n");
+        }
+
+        md.Append('\n');
+        foreach (string note in LayerBreakdownTable.Notes(layers))
+        {
+            md.Append("- ").Append(ReportMarkdown.Inline(note)).Append('\n');
+        }
+
+        md.Append('\n');
+    }
 
     /// <summary>A speed-up as the tables show it: <c>2.31×</c>, or <c>n/a</c> when it is not a number.</summary>
     /// <param name="speedUp">Baseline mean over the cell's mean.</param>

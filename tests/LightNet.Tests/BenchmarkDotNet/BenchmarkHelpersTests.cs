@@ -66,6 +66,16 @@ public class BenchmarkHelpersTests
         {
             Assert.InRange(peak.ClockHz, 2e8, 1e10);
             Assert.Equal(2 * peak.PeakMacsPerSecond(1), peak.PeakMacsPerSecond(2), 6);
+            Assert.Equal(peak.PeakMacsPerSecond(3), peak.PeakMacsPerSecond(3, peak.FmaUnitsPerCore * peak.Fp32Lanes), 6);
+            Assert.Equal(4 * 32 * peak.ClockHz, peak.PeakMacsPerSecond(4, 32), 6);
+        }
+
+        // One FMA unit per core is explained (no FMA, or Zen 4's double-pumped 512-bit FMA), as is every other count.
+        Assert.NotEqual("", peak.FmaUnitsSource);
+        Assert.Contains(peak.FmaUnitsSource, peak.ToString(), StringComparison.Ordinal);
+        if (Environment.GetEnvironmentVariable("LIGHTNET_FMA_UNITS") is null && peak.Fp32Lanes == 16 && CpuPeak.IsAmdFamily(0x19))
+        {
+            Assert.Equal(1, peak.FmaUnitsPerCore); // Zen 4: 16 fp32 MACs per cycle per core, not 32
         }
     }
 }

@@ -467,7 +467,7 @@ public sealed class ComparisonJsonAndMarkdownTests
         string json = ComparisonJson.Format(report);
         ComparisonReport back = ComparisonJson.Parse(json);
 
-        Assert.Contains("\"schema\": \"lightnet.comparison/1.1\"", json);
+        Assert.Contains("\"schema\": \"lightnet.comparison/1.2\"", json);
         Assert.Contains("\"speedUpCi\"", json);
         Assert.Contains("\"NaN\"", json);
         Assert.DoesNotContain("\"width\"", json);
