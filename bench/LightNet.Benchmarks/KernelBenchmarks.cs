@@ -46,6 +46,8 @@ public class KernelBenchmarks
         ["mbv2 dw3x3 576 14 s1"] = (i, t) => GemmHarness.Conv(new Conv2dShape(576, 14, 14, 576, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 576), i, t),
         ["mbv2 dw3x3 192 28 s1"] = (i, t) => GemmHarness.Conv(new Conv2dShape(192, 28, 28, 192, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 192), i, t),
         ["mbv2 dw3x3 576 14 s2"] = (i, t) => GemmHarness.Conv(new Conv2dShape(576, 14, 14, 576, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 576), i, t),
+        ["mbv2 dw3x3 96 112 s2"] = (i, t) => GemmHarness.Conv(new Conv2dShape(96, 112, 112, 96, 56, 56, 3, 3, 2, 2, 1, 1, 1, 1, 96), i, t),
+        ["mbv2 dw3x3 96 112 s2"] = (i, t) => GemmHarness.Conv(new Conv2dShape(96, 112, 112, 96, 56, 56, 3, 3, 2, 2, 1, 1, 1, 1, 96), i, t),
         ["mbv2 dw3x3 144 56 s2"] = (i, t) => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 144, 28, 28, 3, 3, 2, 2, 1, 1, 1, 1, 144), i, t),
         ["r18 stem 7x7 s2 3-64 224"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 64, 112, 112, 7, 7, 2, 2, 1, 1, 3, 3, 1), i, t),
         ["mbv3 dw5x5 960 7 s1"] = (i, t) => GemmHarness.Conv(new Conv2dShape(960, 7, 7, 960, 7, 7, 5, 5, 1, 1, 1, 1, 2, 2, 960), i, t),

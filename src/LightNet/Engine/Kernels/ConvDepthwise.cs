@@ -31,6 +31,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     private float* _input, _output, _residual;
     private byte* _scratch;
     private bool _runBlocked;
+    private readonly bool _rowPairs; // 3×3 stride 1 or 2, no dilation, 8 or 16 lanes: wide rows are computed two at a time
 
     /// <summary>Output rows at most this wide take the channel-blocked path (measured: see docs/performance.md).</summary>
     public const int BlockedMaxWidth = 14;
@@ -45,6 +46,8 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         _weights = new GemmBuffer((long)s.OutChannels * taps);
         weights.CopyTo(new Span<float>(_weights.Pointer, s.OutChannels * taps));
         _phases = new StridePhases(s);
+        _rowPairs = _width >= 8 && s.KernelHeight == 3 && s.KernelWidth == 3 && s.StrideHeight == s.StrideWidth
+            && s.StrideHeight <= 2 && s.DilationHeight == 1 && s.DilationWidth == 1;
 
         // The blocked path fuses only what the store can (bias and a clamp or hard activation, no residual).
         if (_width > 1 && s.OutWidth <= BlockedMaxWidth && !residual && FusedActivation.TryCreate(activation, out _))
@@ -143,7 +146,16 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
             float bias = fused ? _bias[c] : 0f;
             if (direct)
             {
-                for (int oy = 0; oy < _s.OutHeight; oy++)
+                int oy = 0;
+                if (_rowPairs)
+                {
+                    for (; oy + 1 < _s.OutHeight; oy += 2)
+                    {
+                        ComputeRowPair3x3(plane + ((long)oy * pw), wts, pw, o + ((long)oy * ow), ow, bias, act);
+                    }
+                }
+
+                for (; oy < _s.OutHeight; oy++)
                 {
                     ComputeSpan(plane + ((long)oy * pw), wts, o + ((long)oy * ow), ow, bias, act);
                 }
@@ -555,6 +567,129 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
             even[i] = (uint)x < (uint)w ? s0[2 * i] : 0f;
             odd[i] = (uint)(x + 1) < (uint)w ? s0[(2 * i) + 1] : 0f;
         }
+    }
+
+    // Output rows oy and oy + 1 (dst and dst + ow) of an undilated 3×3 kernel of stride 1 or 2, p at plane row oy. In
+    // the phase plane row oy + 1 reads what row oy reads one phase row down, so the taps of row oy + 1 that row oy
+    // also reads are loaded once: its first six taps are row oy's last six at stride 1 (12 loads for two vectors of
+    // outputs instead of 18), its first three at stride 2 (15); the two rows' sums are independent FMA chains.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ComputeRowPair3x3(float* p, float* wts, int pw, float* dst, int ow, float bias, in FusedActivation act)
+    {
+        bool stride1 = _s.StrideHeight == 1;
+        fixed (int* offs = _phases.TapOffsets)
+        {
+            if (_width == 16)
+            {
+                int x = RowPair3x3V512(p, wts, offs, pw, stride1, dst, ow, ow, bias, act);
+                if (ow - x >= 8)
+                {
+                    x += RowPair3x3V256(p + x, wts, offs, pw, stride1, dst + x, ow, 8, bias, act);
+                }
+
+                if (x < ow)
+                {
+                    // The tail as one more full vector ending at the last element (it recomputes a few: same values).
+                    _ = RowPair3x3V512(p + (ow - 16), wts, offs, pw, stride1, dst + (ow - 16), ow, 16, bias, act);
+                }
+            }
+            else
+            {
+                int x = RowPair3x3V256(p, wts, offs, pw, stride1, dst, ow, ow, bias, act);
+                if (x < ow)
+                {
+                    _ = RowPair3x3V256(p + (ow - 8), wts, offs, pw, stride1, dst + (ow - 8), ow, 8, bias, act);
+                }
+            }
+        }
+    }
+
+    // The first `length` outputs of rows (dst, dst + ow) by 16-wide vectors; returns how many were computed.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int RowPair3x3V512(float* p, float* wts, int* offs, int pw, bool stride1, float* dst, int ow, int length, float bias, in FusedActivation act)
+    {
+        var w0 = Vector512.Create(wts[0]); var w1 = Vector512.Create(wts[1]); var w2 = Vector512.Create(wts[2]);
+        var w3 = Vector512.Create(wts[3]); var w4 = Vector512.Create(wts[4]); var w5 = Vector512.Create(wts[5]);
+        var w6 = Vector512.Create(wts[6]); var w7 = Vector512.Create(wts[7]); var w8 = Vector512.Create(wts[8]);
+        var b = Vector512.Create(bias);
+        float* p0 = p + offs[0]; float* p1 = p + offs[1]; float* p2 = p + offs[2];
+        float* p3 = p + offs[3]; float* p4 = p + offs[4]; float* p5 = p + offs[5];
+        float* p6 = p + offs[6]; float* p7 = p + offs[7]; float* p8 = p + offs[8];
+        int x = 0;
+        for (; x <= length - 16; x += 16)
+        {
+            // Row by row of the plane, so few loaded vectors are live at once (AVX2 has 16 registers).
+            var v0 = Vector512.Load(p0 + x); var v1 = Vector512.Load(p1 + x); var v2 = Vector512.Load(p2 + x);
+            var a = Vector512.FusedMultiplyAdd(v2, w2, Vector512.FusedMultiplyAdd(v1, w1, Vector512.FusedMultiplyAdd(v0, w0, b)));
+            var v3 = Vector512.Load(p3 + x); var v4 = Vector512.Load(p4 + x); var v5 = Vector512.Load(p5 + x);
+            a = Vector512.FusedMultiplyAdd(v5, w5, Vector512.FusedMultiplyAdd(v4, w4, Vector512.FusedMultiplyAdd(v3, w3, a)));
+            var c = stride1 ? Vector512.FusedMultiplyAdd(v5, w2, Vector512.FusedMultiplyAdd(v4, w1, Vector512.FusedMultiplyAdd(v3, w0, b))) : b;
+            var v6 = Vector512.Load(p6 + x); var v7 = Vector512.Load(p7 + x); var v8 = Vector512.Load(p8 + x);
+            a = Vector512.FusedMultiplyAdd(v8, w8, Vector512.FusedMultiplyAdd(v7, w7, Vector512.FusedMultiplyAdd(v6, w6, a)));
+            if (stride1)
+            {
+                c = Vector512.FusedMultiplyAdd(v8, w5, Vector512.FusedMultiplyAdd(v7, w4, Vector512.FusedMultiplyAdd(v6, w3, c)));
+            }
+            else
+            {
+                c = Vector512.FusedMultiplyAdd(v8, w2, Vector512.FusedMultiplyAdd(v7, w1, Vector512.FusedMultiplyAdd(v6, w0, c)));
+                c = Vector512.FusedMultiplyAdd(Vector512.Load(p3 + pw + x), w3, c);
+                c = Vector512.FusedMultiplyAdd(Vector512.Load(p4 + pw + x), w4, c);
+                c = Vector512.FusedMultiplyAdd(Vector512.Load(p5 + pw + x), w5, c);
+            }
+
+            act.Apply(a).Store(dst + x);
+            c = Vector512.FusedMultiplyAdd(Vector512.Load(p6 + pw + x), w6, c);
+            c = Vector512.FusedMultiplyAdd(Vector512.Load(p7 + pw + x), w7, c);
+            c = Vector512.FusedMultiplyAdd(Vector512.Load(p8 + pw + x), w8, c);
+            act.Apply(c).Store(dst + ow + x);
+        }
+
+        return x;
+    }
+
+    // The 8-wide twin of RowPair3x3V512.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int RowPair3x3V256(float* p, float* wts, int* offs, int pw, bool stride1, float* dst, int ow, int length, float bias, in FusedActivation act)
+    {
+        var w0 = Vector256.Create(wts[0]); var w1 = Vector256.Create(wts[1]); var w2 = Vector256.Create(wts[2]);
+        var w3 = Vector256.Create(wts[3]); var w4 = Vector256.Create(wts[4]); var w5 = Vector256.Create(wts[5]);
+        var w6 = Vector256.Create(wts[6]); var w7 = Vector256.Create(wts[7]); var w8 = Vector256.Create(wts[8]);
+        var b = Vector256.Create(bias);
+        float* p0 = p + offs[0]; float* p1 = p + offs[1]; float* p2 = p + offs[2];
+        float* p3 = p + offs[3]; float* p4 = p + offs[4]; float* p5 = p + offs[5];
+        float* p6 = p + offs[6]; float* p7 = p + offs[7]; float* p8 = p + offs[8];
+        int x = 0;
+        for (; x <= length - 8; x += 8)
+        {
+            // Row by row of the plane, so few loaded vectors are live at once (AVX2 has 16 registers).
+            var v0 = Vector256.Load(p0 + x); var v1 = Vector256.Load(p1 + x); var v2 = Vector256.Load(p2 + x);
+            var a = Vector256.FusedMultiplyAdd(v2, w2, Vector256.FusedMultiplyAdd(v1, w1, Vector256.FusedMultiplyAdd(v0, w0, b)));
+            var v3 = Vector256.Load(p3 + x); var v4 = Vector256.Load(p4 + x); var v5 = Vector256.Load(p5 + x);
+            a = Vector256.FusedMultiplyAdd(v5, w5, Vector256.FusedMultiplyAdd(v4, w4, Vector256.FusedMultiplyAdd(v3, w3, a)));
+            var c = stride1 ? Vector256.FusedMultiplyAdd(v5, w2, Vector256.FusedMultiplyAdd(v4, w1, Vector256.FusedMultiplyAdd(v3, w0, b))) : b;
+            var v6 = Vector256.Load(p6 + x); var v7 = Vector256.Load(p7 + x); var v8 = Vector256.Load(p8 + x);
+            a = Vector256.FusedMultiplyAdd(v8, w8, Vector256.FusedMultiplyAdd(v7, w7, Vector256.FusedMultiplyAdd(v6, w6, a)));
+            if (stride1)
+            {
+                c = Vector256.FusedMultiplyAdd(v8, w5, Vector256.FusedMultiplyAdd(v7, w4, Vector256.FusedMultiplyAdd(v6, w3, c)));
+            }
+            else
+            {
+                c = Vector256.FusedMultiplyAdd(v8, w2, Vector256.FusedMultiplyAdd(v7, w1, Vector256.FusedMultiplyAdd(v6, w0, c)));
+                c = Vector256.FusedMultiplyAdd(Vector256.Load(p3 + pw + x), w3, c);
+                c = Vector256.FusedMultiplyAdd(Vector256.Load(p4 + pw + x), w4, c);
+                c = Vector256.FusedMultiplyAdd(Vector256.Load(p5 + pw + x), w5, c);
+            }
+
+            act.Apply(a).Store(dst + x);
+            c = Vector256.FusedMultiplyAdd(Vector256.Load(p6 + pw + x), w6, c);
+            c = Vector256.FusedMultiplyAdd(Vector256.Load(p7 + pw + x), w7, c);
+            c = Vector256.FusedMultiplyAdd(Vector256.Load(p8 + pw + x), w8, c);
+            act.Apply(c).Store(dst + ow + x);
+        }
+
+        return x;
     }
 
     // dst[x] = act(bias + Σ_t wts[t]·basep[offs[t] + x]) for x in [0, length).

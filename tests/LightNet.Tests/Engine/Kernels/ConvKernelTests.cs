@@ -43,6 +43,9 @@ public sealed unsafe class ConvKernelTests
         ("dw-5x5-s1-7x7", 20, 7, 7, 20, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 20, "depthwise"),
         ("dw-3x3-dilated-small", 18, 9, 10, 18, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 18, "depthwise-3x3"),
         ("dw-3x3-s2-14-to-7", 35, 14, 14, 35, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 35, "depthwise-3x3"),
+        // Wide rows computed two at a time (odd row count, 16-wide tail; even rows, a 256-bit half-vector step at 56).
+        ("dw-3x3-s2-row-pairs", 4, 9, 70, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, "depthwise-3x3"),
+        ("dw-3x3-s1-row-pairs-56", 3, 6, 56, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, "depthwise-3x3"),
     ];
 
     public static TheoryData<string, string> ShapeCases()
