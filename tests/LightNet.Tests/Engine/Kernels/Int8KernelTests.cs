@@ -40,6 +40,7 @@ public sealed unsafe class Int8KernelTests
             data.Add(n, 21, 7, 7, 21, 5, 1, 2, 1, 21);   // depthwise 5×5 on a 7×7 map, a partial channel block
             data.Add(n, 12, 6, 20, 12, 3, 1, 1, 1, 12);  // depthwise rows wider than the blocked path takes
             data.Add(n, 12, 9, 30, 12, 3, 2, 1, 1, 12);  // depthwise stride 2, 15 output columns (per-channel path)
+            data.Add(n, 6, 5, 50, 6, 3, 2, 1, 1, 6);     // depthwise stride 2, 51 padded columns: 32- and 16-byte phase splits and a byte tail
             data.Add(n, 40, 6, 6, 24, 1, 2, 0, 1, 1);   // 1×1 stride 2 (im2col path)
         }
 
