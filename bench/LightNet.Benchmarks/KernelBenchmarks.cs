@@ -46,6 +46,7 @@ public class KernelBenchmarks
         ["mbv2 dw3x3 576 14 s1"] = (i, t) => GemmHarness.Conv(new Conv2dShape(576, 14, 14, 576, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 576), i, t),
         ["mbv2 dw3x3 192 28 s1"] = (i, t) => GemmHarness.Conv(new Conv2dShape(192, 28, 28, 192, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 192), i, t),
         ["mbv2 dw3x3 576 14 s2"] = (i, t) => GemmHarness.Conv(new Conv2dShape(576, 14, 14, 576, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 576), i, t),
+        ["mbv3 dw3x3 64 112 s2"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 112, 112, 64, 56, 56, 3, 3, 2, 2, 1, 1, 1, 1, 64), i, t),
         ["mbv2 dw3x3 96 112 s2"] = (i, t) => GemmHarness.Conv(new Conv2dShape(96, 112, 112, 96, 56, 56, 3, 3, 2, 2, 1, 1, 1, 1, 96), i, t),
         ["mbv2 dw3x3 96 112 s2"] = (i, t) => GemmHarness.Conv(new Conv2dShape(96, 112, 112, 96, 56, 56, 3, 3, 2, 2, 1, 1, 1, 1, 96), i, t),
         ["mbv2 dw3x3 144 56 s2"] = (i, t) => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 144, 28, 28, 3, 3, 2, 2, 1, 1, 1, 1, 144), i, t),

@@ -17,6 +17,8 @@ namespace LightNet.Engine.Kernels;
 /// taps' V weights as a vector, and the block is transposed back with bias and activation fused. Rows of 7 or 14 values
 /// fill a 16-wide vector badly and each channel's plane copy and row copies cost more than its arithmetic; across
 /// channels every lane is used and the per-channel overhead is paid once per V channels.
+/// Wide rows of a 3×3 kernel are computed two at a time (row oy + 1 reuses the plane rows row oy loaded), and on AVX-512
+/// a 3×3 stride-2 kernel reads an unsplit padded plane, splitting even and odd columns with two-source permutes.
 /// </summary>
 internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 {
@@ -32,6 +34,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     private byte* _scratch;
     private bool _runBlocked;
     private readonly bool _rowPairs; // 3×3 stride 1 or 2, no dilation, 8 or 16 lanes: wide rows are computed two at a time
+    private readonly bool _evenOdd; // 3×3 stride 2, no dilation, AVX-512, rows of 16+: an unsplit padded plane, taps split by permutes
 
     /// <summary>Output rows at most this wide take the channel-blocked path (measured: see docs/performance.md).</summary>
     public const int BlockedMaxWidth = 14;
@@ -48,6 +51,8 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         _phases = new StridePhases(s);
         _rowPairs = _width >= 8 && s.KernelHeight == 3 && s.KernelWidth == 3 && s.StrideHeight == s.StrideWidth
             && s.StrideHeight <= 2 && s.DilationHeight == 1 && s.DilationWidth == 1;
+        _evenOdd = _width == 16 && Avx512F.IsSupported && s.KernelHeight == 3 && s.KernelWidth == 3 && s.StrideHeight == 2 && s.StrideWidth == 2
+            && s.DilationHeight == 1 && s.DilationWidth == 1 && s.OutWidth >= 2 * _width;
 
         // The blocked path fuses only what the store can (bias and a clamp or hard activation, no residual).
         if (_width > 1 && s.OutWidth <= BlockedMaxWidth && !residual && FusedActivation.TryCreate(activation, out _))
@@ -80,7 +85,14 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 
     public string Algorithm { get; }
 
-    public long ScratchBytesPerThread => Math.Max(PlaneBytes + GemmConfig.Align64(FlatLength * (long)sizeof(float)), BlockedTileBytes + BlockedOutBytes + BlockedFlatBytes);
+    public long ScratchBytesPerThread => Math.Max(Math.Max(PlaneBytes, EvenOddPlaneBytes) + GemmConfig.Align64(FlatLength * (long)sizeof(float)),
+        BlockedTileBytes + BlockedOutBytes + BlockedFlatBytes);
+
+    // The stride-2 path's padded plane [PaddedHeight][EvenOddPitch]: one column past the padded width, which the last
+    // vector's shifted load reads (a zero that no output uses).
+    private int EvenOddPitch => _phases.PaddedWidth + 1;
+
+    private long EvenOddPlaneBytes => _evenOdd ? GemmConfig.Align64((long)_phases.PaddedHeight * EvenOddPitch * sizeof(float)) : 0;
 
     // The blocked path's padded input tile [PaddedHeight][PaddedWidth][V], output tile [OH·OW][V] and the input block
     // transposed before padding [H·W][V].
@@ -125,7 +137,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 
         // Sub-plane rows past the padded height are never filled; unused output columns read them, so keep them zero
         // (the values are dropped, but stale bits could be denormals, which are slow).
-        new Span<float>(plane, (int)PlaneFloats).Clear();
+        new Span<float>(plane, (int)Math.Max(PlaneFloats, EvenOddPlaneBytes / sizeof(float))).Clear();
 
         // Bias and a clamp or hard activation (None, ReLU, Clip, HardSigmoid, HardSwish) are applied in registers
         // before the store; with a residual or another activation, a second pass over the output does it. Rows at
@@ -138,6 +150,12 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         }
 
         bool direct = fused && ow >= 2 * _width;
+        if (direct && _evenOdd)
+        {
+            ExecuteEvenOdd(begin, end, plane, act);
+            return;
+        }
+
         for (int c = begin; c < end; c++)
         {
             FillPlane(_input + (c * inPlane), plane);
@@ -183,6 +201,65 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 
             GemmEpilogue.Activate(o, (int)outPlane, _activation);
         }
+    }
+
+    // 3×3 stride 2 on AVX-512, channels [begin, end): each channel's rows are copied into a zero-padded plane (no
+    // phase split), and for 16 outputs of a row each of the three input rows gives its three taps' vectors by two-source
+    // permutes of four loads (even columns, odd columns, even columns one further) — the input is read and written
+    // once instead of being split into four phase planes first.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ExecuteEvenOdd(int begin, int end, float* plane, in FusedActivation act)
+    {
+        int pitch = EvenOddPitch, ow = _s.OutWidth, w = _s.InWidth;
+        int rows = Math.Min(_s.InHeight, _phases.PaddedHeight - _s.PadTop), cols = Math.Min(w, _phases.PaddedWidth - _s.PadLeft);
+        long inPlane = (long)_s.InHeight * w, outPlane = (long)_s.OutHeight * ow;
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odd = even + Vector512<int>.One;
+        for (int c = begin; c < end; c++)
+        {
+            float* src = _input + (c * inPlane);
+            for (int iy = 0; iy < rows; iy++)
+            {
+                new ReadOnlySpan<float>(src + ((long)iy * w), cols).CopyTo(new Span<float>(plane + ((long)(iy + _s.PadTop) * pitch) + _s.PadLeft, cols));
+            }
+
+            float* wts = _weights.Pointer + ((long)c * 9);
+            var w0 = Vector512.Create(wts[0]); var w1 = Vector512.Create(wts[1]); var w2 = Vector512.Create(wts[2]);
+            var w3 = Vector512.Create(wts[3]); var w4 = Vector512.Create(wts[4]); var w5 = Vector512.Create(wts[5]);
+            var w6 = Vector512.Create(wts[6]); var w7 = Vector512.Create(wts[7]); var w8 = Vector512.Create(wts[8]);
+            var b = Vector512.Create(_bias[c]);
+            float* o = _output + (c * outPlane);
+            for (int oy = 0; oy < _s.OutHeight; oy++)
+            {
+                float* r0 = plane + ((long)(2 * oy) * pitch);
+                float* orow = o + ((long)oy * ow);
+                for (int x = 0; ; x += 16)
+                {
+                    // The last vector ends at the last output (it recomputes a few: same values).
+                    int ox = Math.Min(x, ow - 16);
+                    float* q = r0 + (2 * ox);
+                    var acc = EvenOddRow(q, w0, w1, w2, even, odd, b);
+                    acc = EvenOddRow(q + pitch, w3, w4, w5, even, odd, acc);
+                    acc = EvenOddRow(q + (2 * pitch), w6, w7, w8, even, odd, acc);
+                    act.Apply(acc).Store(orow + ox);
+                    if (ox + 16 >= ow)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    // acc + k0·q[0, 2, .., 30] + k1·q[1, 3, .., 31] + k2·q[2, 4, .., 32]: one input row's three taps for 16 outputs.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> EvenOddRow(float* q, Vector512<float> k0, Vector512<float> k1, Vector512<float> k2,
+        Vector512<int> even, Vector512<int> odd, Vector512<float> acc)
+    {
+        Vector512<float> a = Vector512.Load(q), a16 = Vector512.Load(q + 16);
+        acc = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(a, even, a16), k0, acc);
+        acc = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(a, odd, a16), k1, acc);
+        return Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(Vector512.Load(q + 2), even, Vector512.Load(q + 18)), k2, acc);
     }
 
     // Channel blocks [begin, end) of V channels: transpose in, one vector FMA per tap and pixel, transpose out.
