@@ -34,7 +34,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     private byte* _scratch;
     private bool _runBlocked;
     private readonly bool _rowPairs; // 3×3 stride 1 or 2, no dilation, 8 or 16 lanes: wide rows are computed two at a time
-    private readonly bool _evenOdd; // 3×3 stride 2, no dilation, AVX-512, rows of 16+: an unsplit padded plane, taps split by permutes
+    private readonly bool _evenOdd; // 3×3 stride 2, no dilation, AVX-512, rows of 16+ outputs: an unsplit padded plane, taps split by permutes
 
     /// <summary>Output rows at most this wide take the channel-blocked path (measured: see docs/performance.md).</summary>
     public const int BlockedMaxWidth = 14;
@@ -52,7 +52,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         _rowPairs = _width >= 8 && s.KernelHeight == 3 && s.KernelWidth == 3 && s.StrideHeight == s.StrideWidth
             && s.StrideHeight <= 2 && s.DilationHeight == 1 && s.DilationWidth == 1;
         _evenOdd = _width == 16 && Avx512F.IsSupported && s.KernelHeight == 3 && s.KernelWidth == 3 && s.StrideHeight == 2 && s.StrideWidth == 2
-            && s.DilationHeight == 1 && s.DilationWidth == 1 && s.OutWidth >= 2 * _width;
+            && s.DilationHeight == 1 && s.DilationWidth == 1 && s.OutWidth >= 16;
 
         // The blocked path fuses only what the store can (bias and a clamp or hard activation, no residual).
         if (_width > 1 && s.OutWidth <= BlockedMaxWidth && !residual && FusedActivation.TryCreate(activation, out _))
@@ -150,7 +150,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         }
 
         bool direct = fused && ow >= 2 * _width;
-        if (direct && _evenOdd)
+        if (fused && _evenOdd)
         {
             ExecuteEvenOdd(begin, end, plane, act);
             return;

@@ -46,9 +46,10 @@ public sealed unsafe class ConvKernelTests
         // Wide rows computed two at a time (odd row count, 16-wide tail; even rows, a 256-bit half-vector step at 56).
         ("dw-3x3-s2-row-pairs", 4, 9, 70, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, "depthwise-3x3"),
         ("dw-3x3-s1-row-pairs-56", 3, 6, 56, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, "depthwise-3x3"),
-        // AVX-512 stride 2 on rows of 32+ outputs: taps split by permutes from an unsplit padded plane (no padding; asymmetric).
+        // AVX-512 stride 2 on rows of 16+ outputs: taps split by permutes from an unsplit padded plane (no padding; asymmetric).
         ("dw-3x3-s2-even-odd-p0", 3, 7, 71, 3, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 3, "depthwise-3x3"),
         ("dw-3x3-s2-even-odd-asym", 2, 8, 66, 2, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 2, "depthwise-3x3"),
+        ("dw-3x3-s2-even-odd-28", 5, 10, 56, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 5, "depthwise-3x3"),
     ];
 
     public static TheoryData<string, string> ShapeCases()
