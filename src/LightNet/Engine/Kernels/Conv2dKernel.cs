@@ -116,7 +116,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
             return;
         }
 
-        if (algorithm == ConvAlgorithm.Winograd || (algorithm == ConvAlgorithm.Auto && PrefersWinograd(shape)))
+        if (algorithm == ConvAlgorithm.Winograd || (algorithm == ConvAlgorithm.Auto && PrefersWinograd(shape, isa)))
         {
             _winograd = Winograd3x3.Create(shape, weights, _bias.Pointer, activation, isa, threads);
             Algorithm = _winograd.Algorithm;
@@ -165,12 +165,14 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     }
 
     /// <summary>
-    /// Whether <see cref="ConvAlgorithm.Auto"/> picks Winograd for <paramref name="s"/>: a shape
+    /// Whether <see cref="ConvAlgorithm.Auto"/> picks Winograd for <paramref name="s"/> on <paramref name="isa"/>: a shape
     /// <see cref="Winograd3x3.Supports"/>, with enough channels and tiles that the 4× fewer multiplications pay for
-    /// the transforms and the zero-padded GEMM columns (measured, docs/performance.md).
+    /// the transforms and the zero-padded GEMM columns — outputs of 14×14 and more, and on AVX2 13×13 too, where
+    /// im2col's 8-wide GEMM gains less (measured, docs/performance.md).
     /// </summary>
-    public static bool PrefersWinograd(in Conv2dShape s) =>
-        Winograd3x3.Supports(s) && s.InChannels >= 32 && s.OutChannels >= 32 && s.OutHeight * s.OutWidth >= 196;
+    public static bool PrefersWinograd(in Conv2dShape s, Isa isa) =>
+        Winograd3x3.Supports(s) && s.InChannels >= 32 && s.OutChannels >= 32
+        && s.OutHeight * s.OutWidth >= (isa == Isa.Avx2 ? 169 : 196);
 
     /// <summary>
     /// Runs one image: output[Cout,OH,OW] = act(conv(input[Cin,H,W]) + bias + residual). <paramref name="residual"/>

@@ -121,13 +121,19 @@ public sealed class WinogradTests
     public void SelectionPicksWinogradOnlyWhereItMeasuresFaster()
     {
         var r18 = new Conv2dShape(64, 56, 56, 64, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 1);
-        Assert.True(Conv2dKernel.PrefersWinograd(r18));
-        Assert.True(Conv2dKernel.PrefersWinograd(r18 with { InChannels = 256, OutChannels = 256, InHeight = 14, InWidth = 14, OutHeight = 14, OutWidth = 14 }));
-        Assert.False(Conv2dKernel.PrefersWinograd(r18 with { InChannels = 512, OutChannels = 512, InHeight = 7, InWidth = 7, OutHeight = 7, OutWidth = 7 }));
-        Assert.False(Conv2dKernel.PrefersWinograd(r18 with { StrideHeight = 2, StrideWidth = 2, OutHeight = 28, OutWidth = 28 }));
-        Assert.False(Conv2dKernel.PrefersWinograd(r18 with { DilationHeight = 2, DilationWidth = 2, PadTop = 2, PadLeft = 2 }));
-        Assert.False(Conv2dKernel.PrefersWinograd(r18 with { Groups = 2 }));
-        Assert.False(Conv2dKernel.PrefersWinograd(r18 with { InChannels = 3 }));
+        Assert.True(Conv2dKernel.PrefersWinograd(r18, Isa.Avx512));
+        Assert.True(Conv2dKernel.PrefersWinograd(r18 with { InChannels = 256, OutChannels = 256, InHeight = 14, InWidth = 14, OutHeight = 14, OutWidth = 14 }, Isa.Avx512));
+        Assert.False(Conv2dKernel.PrefersWinograd(r18 with { InChannels = 512, OutChannels = 512, InHeight = 7, InWidth = 7, OutHeight = 7, OutWidth = 7 }, Isa.Avx512));
+        Assert.False(Conv2dKernel.PrefersWinograd(r18 with { StrideHeight = 2, StrideWidth = 2, OutHeight = 28, OutWidth = 28 }, Isa.Avx512));
+        Assert.False(Conv2dKernel.PrefersWinograd(r18 with { DilationHeight = 2, DilationWidth = 2, PadTop = 2, PadLeft = 2 }, Isa.Avx512));
+        Assert.False(Conv2dKernel.PrefersWinograd(r18 with { Groups = 2 }, Isa.Avx512));
+        Assert.False(Conv2dKernel.PrefersWinograd(r18 with { InChannels = 3 }, Isa.Avx512));
+
+        // SqueezeNet's 13×13 expand layers: Winograd on AVX2 (0.65–0.86 of im2col's time), im2col on AVX-512 (0.81–1.29).
+        var squeezeExpand = r18 with { InHeight = 13, InWidth = 13, OutHeight = 13, OutWidth = 13, OutChannels = 256 };
+        Assert.True(Conv2dKernel.PrefersWinograd(squeezeExpand, Isa.Avx2));
+        Assert.False(Conv2dKernel.PrefersWinograd(squeezeExpand, Isa.Avx512));
+        Assert.False(Conv2dKernel.PrefersWinograd(squeezeExpand with { InHeight = 12, InWidth = 12, OutHeight = 12, OutWidth = 12 }, Isa.Avx2));
 
         // The profile label names the algorithm the rule chose.
         var s = ShapeOf(0) with { InHeight = 28, InWidth = 28, OutHeight = 28, OutWidth = 28 };
