@@ -85,14 +85,19 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 
     public string Algorithm { get; }
 
-    public long ScratchBytesPerThread => Math.Max(Math.Max(PlaneBytes, EvenOddPlaneBytes) + GemmConfig.Align64(FlatLength * (long)sizeof(float)),
+    public long ScratchBytesPerThread => Math.Max(ChannelPlaneBytes + GemmConfig.Align64(FlatLength * (long)sizeof(float)),
         BlockedTileBytes + BlockedOutBytes + BlockedFlatBytes);
 
     // The stride-2 path's padded plane [PaddedHeight][EvenOddPitch]: one column past the padded width, which the last
     // vector's shifted load reads (a zero that no output uses).
     private int EvenOddPitch => _phases.PaddedWidth + 1;
 
-    private long EvenOddPlaneBytes => _evenOdd ? GemmConfig.Align64((long)_phases.PaddedHeight * EvenOddPitch * sizeof(float)) : 0;
+    private long EvenOddPlaneFloats => _evenOdd ? (long)_phases.PaddedHeight * EvenOddPitch : 0;
+
+    // The per-channel paths' plane: the phase-split one or the stride-2 path's unsplit one, whichever is larger.
+    private long ChannelPlaneFloats => Math.Max(PlaneFloats, EvenOddPlaneFloats);
+
+    private long ChannelPlaneBytes => GemmConfig.Align64(ChannelPlaneFloats * sizeof(float));
 
     // The blocked path's padded input tile [PaddedHeight][PaddedWidth][V], output tile [OH·OW][V] and the input block
     // transposed before padding [H·W][V].
@@ -106,8 +111,6 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     private int FlatLength => _phases.RunLength;
 
     private long PlaneFloats => _phases.PlaneElements;
-
-    private long PlaneBytes => GemmConfig.Align64(PlaneFloats * sizeof(float));
 
     public void Run(float* input, float* output, float* residual, byte* scratch, WorkerPool pool)
     {
@@ -130,14 +133,14 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 
         byte* mine = _scratch + (threadIndex * ScratchBytesPerThread);
         float* plane = (float*)mine;
-        float* flat = (float*)(mine + PlaneBytes);
+        float* flat = (float*)(mine + ChannelPlaneBytes);
         long inPlane = (long)_s.InHeight * _s.InWidth;
         long outPlane = (long)_s.OutHeight * _s.OutWidth;
         int ow = _s.OutWidth, pw = _phases.PhaseWidth, length = FlatLength;
 
         // Sub-plane rows past the padded height are never filled; unused output columns read them, so keep them zero
         // (the values are dropped, but stale bits could be denormals, which are slow).
-        new Span<float>(plane, (int)Math.Max(PlaneFloats, EvenOddPlaneBytes / sizeof(float))).Clear();
+        new Span<float>(plane, (int)ChannelPlaneFloats).Clear();
 
         // Bias and a clamp or hard activation (None, ReLU, Clip, HardSigmoid, HardSwish) are applied in registers
         // before the store; with a residual or another activation, a second pass over the output does it. Rows at
