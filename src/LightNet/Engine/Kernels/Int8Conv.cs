@@ -4,14 +4,17 @@ namespace LightNet.Engine.Kernels;
 
 /// <summary>
 /// Quantized 2-D convolution (uint8 activations, integer weights, int32 sums, requantized uint8 output in NCHW) as an
-/// <see cref="Int8Gemm"/> per group: the k rows (input channel, ky, kx) of the image are gathered into a uint8 im2col
-/// buffer (padding takes the input zero point, so it adds nothing after the zero-point correction) — skipped for a 1×1,
-/// stride-1, unpadded convolution, whose k rows are the input planes themselves — then blocks of 64 output positions are
-/// packed and multiplied by every row tile while they are hot in L1, one block per work item.
+/// <see cref="Int8Gemm"/> per group: first the k rows (input channel, ky, kx) of the image are gathered into a uint8
+/// im2col buffer, the input channels shared between the threads (padding takes the input zero point, so it adds
+/// nothing after the zero-point correction; a 1×1, stride-1, unpadded convolution skips this, its k rows are the input
+/// planes themselves); then blocks of 64 output positions are packed and multiplied by their row tiles while hot in L1,
+/// one block per work item. With fewer blocks than four per thread (14×14 and 7×7 maps) every block is also cut into
+/// row ranges, one per thread, so the threads share even a single block (each packs it).
 /// </summary>
 internal sealed unsafe class Int8Conv : IParallelWork
 {
     private const int BlockTiles = 4;
+    private const int BlockColumns = BlockTiles * Int8Gemm.ColumnTile;
 
     private readonly Conv2dShape _s;
     private readonly Int8Gemm[] _groups;
@@ -20,7 +23,12 @@ internal sealed unsafe class Int8Conv : IParallelWork
     private readonly int _outPixels;
     private readonly int _depth;
     private readonly int _blocks;
+    private readonly int _rowChunks;
     private readonly int _threads;
+    private readonly ColumnsWork _columns;
+
+    // Per kernel column kx, the output columns [lo, hi) whose input column ox·sw − pl + kx·dw is inside the image.
+    private readonly int[] _insideColumns;
     private byte* _x, _y, _cols, _scratch;
 
     /// <param name="s">The geometry.</param>
@@ -32,7 +40,7 @@ internal sealed unsafe class Int8Conv : IParallelWork
     /// <param name="min">Lowest output code (a fused ReLU raises it to the zero point).</param>
     /// <param name="max">Highest output code.</param>
     /// <param name="path">The instruction path.</param>
-    /// <param name="threads">Worker threads (for the scratch size).</param>
+    /// <param name="threads">Worker threads (for the scratch size and the work split).</param>
     public Int8Conv(in Conv2dShape s, ReadOnlySpan<short> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, int inputZero, int outputZero,
         int min, int max, Int8Path path, int threads)
     {
@@ -57,7 +65,18 @@ internal sealed unsafe class Int8Conv : IParallelWork
             _requant[g] = new Requantizer(b, scale.Slice(g * perGroup, perGroup).ToArray(), outputZero, min, max);
         }
 
-        _blocks = (_outPixels + (BlockTiles * Int8Gemm.ColumnTile) - 1) / (BlockTiles * Int8Gemm.ColumnTile);
+        _insideColumns = new int[2 * s.KernelWidth];
+        for (int kx = 0; kx < s.KernelWidth; kx++)
+        {
+            int offX = (kx * s.DilationWidth) - s.PadLeft;
+            int lo = Math.Clamp((-offX + s.StrideWidth - 1) / s.StrideWidth, 0, s.OutWidth);
+            _insideColumns[2 * kx] = lo;
+            _insideColumns[(2 * kx) + 1] = Math.Clamp((s.InWidth - offX + s.StrideWidth - 1) / s.StrideWidth, lo, s.OutWidth);
+        }
+
+        _columns = new ColumnsWork(this);
+        _blocks = (_outPixels + BlockColumns - 1) / BlockColumns;
+        _rowChunks = threads > 1 && s.Groups * _blocks < threads * 4 ? Math.Clamp(threads, 1, _groups[0].RowTiles) : 1;
         Path = _groups[0].Path;
         Algorithm = (Direct ? "int8-gemm-1x1" : "int8-im2col-gemm") + "-" + Int8Paths.Name(Path);
     }
@@ -76,8 +95,11 @@ internal sealed unsafe class Int8Conv : IParallelWork
 
     private long PackBytes => MemoryPlan.Align((long)BlockTiles * _groups[0].TileBytes);
 
-    /// <summary>Scratch bytes of one run (im2col buffer and one packed block per thread).</summary>
+    /// <summary>Scratch bytes of one run (the im2col buffer and one packed block per thread).</summary>
     public long ScratchBytes => ColumnBytes + (PackBytes * _threads);
+
+    /// <summary>Work items of one run's GEMM phase: (group, block of 64 positions, row range).</summary>
+    internal int Items => _s.Groups * _blocks * _rowChunks;
 
     /// <summary>Convolves one image.</summary>
     public void Run(byte* x, byte* y, byte* scratch, WorkerPool pool)
@@ -92,10 +114,10 @@ internal sealed unsafe class Int8Conv : IParallelWork
         else
         {
             _cols = scratch;
-            Im2Col(x, scratch);
+            pool.Run(_columns, _s.InChannels);
         }
 
-        pool.Run(this, _s.Groups * _blocks);
+        pool.Run(this, Items);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -103,21 +125,30 @@ internal sealed unsafe class Int8Conv : IParallelWork
     {
         byte* pack = _scratch + ColumnBytes + (threadIndex * PackBytes);
         int perGroup = _s.OutChannels / _s.Groups;
+        int packed = -1;
         for (int item = begin; item < end; item++)
         {
-            int g = item / _blocks, block = item % _blocks;
+            int gb = item / _rowChunks, chunk = item - (gb * _rowChunks);
+            int g = gb / _blocks, block = gb - (g * _blocks);
             Int8Gemm gemm = _groups[g];
             byte* cols = _cols + ((long)g * _depth * _outPixels);
-            int first = block * BlockTiles * Int8Gemm.ColumnTile;
+            int first = block * BlockColumns;
             int tiles = Math.Min(BlockTiles, (_outPixels - first + Int8Gemm.ColumnTile - 1) / Int8Gemm.ColumnTile);
-            for (int t = 0; t < tiles; t++)
+            if (gb != packed)
             {
-                int c0 = first + (t * Int8Gemm.ColumnTile);
-                gemm.PackTile(cols, _outPixels, c0, Math.Min(Int8Gemm.ColumnTile, _outPixels - c0), pack + (t * gemm.TileBytes));
+                // Consecutive items of one block on this thread share its packing.
+                for (int t = 0; t < tiles; t++)
+                {
+                    int c0 = first + (t * Int8Gemm.ColumnTile);
+                    gemm.PackTile(cols, _outPixels, c0, Math.Min(Int8Gemm.ColumnTile, _outPixels - c0), pack + (t * gemm.TileBytes));
+                }
+
+                packed = gb;
             }
 
             byte* y = _y + ((long)g * perGroup * _outPixels);
-            for (int rt = 0; rt < gemm.RowTiles; rt++)
+            int rt0 = (int)((long)chunk * gemm.RowTiles / _rowChunks), rt1 = (int)((long)(chunk + 1) * gemm.RowTiles / _rowChunks);
+            for (int rt = rt0; rt < rt1; rt++)
             {
                 for (int t = 0; t < tiles; t++)
                 {
@@ -128,52 +159,52 @@ internal sealed unsafe class Int8Conv : IParallelWork
         }
     }
 
-    // cols[(c·kh + ky)·kw + kx][oy·OW + ox] = x[c][oy·sh − pt + ky·dh][ox·sw − pl + kx·dw], the zero point outside.
+    // cols[((c·kh + ky)·kw + kx)·N + oy·OW + ox] = x[c][oy·sh − pt + ky·dh][ox·sw − pl + kx·dw], the zero point
+    // outside the image, for input channels [c0, c1) (all groups: the buffer holds each group's k rows in turn).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Im2Col(byte* x, byte* cols)
+    private void Im2Col(int c0, int c1)
     {
         Conv2dShape s = _s;
-        int ow = s.OutWidth;
-        for (int c = 0; c < s.InChannels; c++)
+        int ow = s.OutWidth, sw = s.StrideWidth, kw = s.KernelWidth;
+        byte zero = _inputZero;
+        int[] inside = _insideColumns;
+        for (int c = c0; c < c1; c++)
         {
-            byte* plane = x + ((long)c * s.InHeight * s.InWidth);
+            byte* plane = _x + ((long)c * s.InHeight * s.InWidth);
             for (int ky = 0; ky < s.KernelHeight; ky++)
             {
-                for (int kx = 0; kx < s.KernelWidth; kx++)
+                byte* rows = _cols + ((long)((c * s.KernelHeight) + ky) * kw * _outPixels);
+                for (int oy = 0; oy < s.OutHeight; oy++, rows += ow)
                 {
-                    byte* row = cols + ((((long)((c * s.KernelHeight) + ky) * s.KernelWidth) + kx) * _outPixels);
-                    int offX = (kx * s.DilationWidth) - s.PadLeft;
-
-                    // Output columns whose input column is inside the image: ox in [lo, hi).
-                    int lo = Math.Clamp((-offX + s.StrideWidth - 1) / s.StrideWidth, 0, ow);
-                    int hi = Math.Clamp((s.InWidth - offX + s.StrideWidth - 1) / s.StrideWidth, lo, ow);
-                    for (int oy = 0; oy < s.OutHeight; oy++, row += ow)
+                    int iy = (oy * s.StrideHeight) - s.PadTop + (ky * s.DilationHeight);
+                    if ((uint)iy >= (uint)s.InHeight)
                     {
-                        int iy = (oy * s.StrideHeight) - s.PadTop + (ky * s.DilationHeight);
-                        if ((uint)iy >= (uint)s.InHeight)
+                        for (int kx = 0; kx < kw; kx++)
                         {
-                            new Span<byte>(row, ow).Fill(_inputZero);
-                            continue;
+                            StridedBytes.Fill(rows + ((long)kx * _outPixels), ow, zero);
                         }
 
-                        byte* src = plane + ((long)iy * s.InWidth) + offX;
-                        new Span<byte>(row, lo).Fill(_inputZero);
-                        if (s.StrideWidth == 1)
-                        {
-                            new ReadOnlySpan<byte>(src + lo, hi - lo).CopyTo(new Span<byte>(row + lo, hi - lo));
-                        }
-                        else
-                        {
-                            for (int ox = lo; ox < hi; ox++)
-                            {
-                                row[ox] = src[ox * s.StrideWidth];
-                            }
-                        }
+                        continue;
+                    }
 
-                        new Span<byte>(row + hi, ow - hi).Fill(_inputZero);
+                    byte* src = plane + ((long)iy * s.InWidth);
+                    for (int kx = 0; kx < kw; kx++)
+                    {
+                        // Output columns [lo, hi) read inside the image.
+                        int lo = inside[2 * kx], hi = inside[(2 * kx) + 1];
+                        byte* row = rows + ((long)kx * _outPixels);
+                        StridedBytes.Fill(row, lo, zero);
+                        StridedBytes.Copy(src + (lo * sw) + (kx * s.DilationWidth) - s.PadLeft, sw, row + lo, hi - lo);
+                        StridedBytes.Fill(row + hi, ow - hi, zero);
                     }
                 }
             }
         }
+    }
+
+    // The im2col phase: input channels shared between the threads.
+    private sealed class ColumnsWork(Int8Conv owner) : IParallelWork
+    {
+        public void Execute(int begin, int end, int threadIndex) => owner.Im2Col(begin, end);
     }
 }

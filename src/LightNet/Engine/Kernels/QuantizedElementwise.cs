@@ -190,18 +190,7 @@ internal static unsafe class QuantizedElementwise
                     Max(h, rowBuffer + (kx * s.DilationWidth), span);
                 }
 
-                byte* yr = yp + ((long)oy * s.OutWidth);
-                if (s.StrideWidth == 1)
-                {
-                    Buffer.MemoryCopy(h, yr, s.OutWidth, s.OutWidth);
-                }
-                else
-                {
-                    for (int ox = 0; ox < s.OutWidth; ox++)
-                    {
-                        yr[ox] = h[ox * s.StrideWidth];
-                    }
-                }
+                StridedBytes.Copy(h, s.StrideWidth, yp + ((long)oy * s.OutWidth), s.OutWidth);
             }
         }
     }

@@ -42,6 +42,10 @@ public sealed unsafe class Int8KernelTests
             data.Add(n, 12, 9, 30, 12, 3, 2, 1, 1, 12);  // depthwise stride 2, 15 output columns (per-channel path)
             data.Add(n, 6, 5, 50, 6, 3, 2, 1, 1, 6);     // depthwise stride 2, 51 padded columns: 32- and 16-byte phase splits and a byte tail
             data.Add(n, 40, 6, 6, 24, 1, 2, 0, 1, 1);   // 1×1 stride 2 (im2col path)
+            data.Add(n, 6, 20, 21, 20, 3, 1, 1, 1, 1);  // 7 blocks of 64 positions: each cut into row ranges for 2 threads
+            data.Add(n, 5, 16, 40, 9, 3, 1, 1, 1, 1);   // 10 blocks: one item per block
+            data.Add(n, 3, 40, 70, 8, 7, 2, 3, 1, 1);   // 7×7 stride 2 with 35-wide rows: the vector stride-2 gather and its tail
+            data.Add(n, 4, 30, 66, 8, 3, 2, 1, 2, 1);   // dilation 2 with stride 2 on 32-wide rows
         }
 
         return data;
@@ -167,6 +171,31 @@ public sealed unsafe class Int8KernelTests
         for (int i = 0; i < acc.Length; i++)
         {
             Assert.Equal((byte)Math.Clamp((int)Math.Round(acc[i] * 0.5, MidpointRounding.ToEven) + 100, 0, 255), actual[i]);
+        }
+    }
+
+    [Fact]
+    public void StridedByteCopiesMatchTheScalarGather()
+    {
+        var rng = new Random(5);
+        byte[] src = Bytes(rng, 400);
+        foreach (int stride in new[] { 1, 2, 3 })
+        {
+            for (int count = 0; count <= 130 && ((count - 1) * stride) < src.Length; count++)
+            {
+                byte[] dst = Enumerable.Repeat((byte)0xAB, count + 8).ToArray();
+                fixed (byte* ps = src, pd = dst)
+                {
+                    StridedBytes.Copy(ps + 3, stride, pd, count);
+                }
+
+                for (int i = 0; i < count; i++)
+                {
+                    Assert.True(dst[i] == src[3 + (i * stride)], $"stride {stride}, count {count}, byte {i}");
+                }
+
+                Assert.All(dst.Skip(count), b => Assert.Equal(0xAB, b));
+            }
         }
     }
 
