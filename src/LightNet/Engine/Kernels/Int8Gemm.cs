@@ -310,11 +310,24 @@ internal sealed unsafe class Int8Gemm
                     return;
                 }
 
-                Kernel512(tile, _w16p + ((long)rowTile * Quads * RowTile * 4), Quads, sums, default);
+                if (columns <= ColumnTile / 2)
+                {
+                    // A tile of at most 8 columns (the last of a 7×7 or 14×14 map): half the products.
+                    Kernel512Narrow(tile, _w16p + ((long)rowTile * Quads * RowTile * 4), Quads, sums);
+                }
+                else
+                {
+                    Kernel512(tile, _w16p + ((long)rowTile * Quads * RowTile * 4), Quads, sums, default);
+                }
+
                 break;
             case Int8Path.Avx2:
                 Kernel256(tile, _w16p + ((long)rowTile * Quads * RowTile * 4), Quads, sums);
-                Kernel256(tile + 32, _w16p + ((long)rowTile * Quads * RowTile * 4), Quads, sums + 8);
+                if (columns > ColumnTile / 2)
+                {
+                    Kernel256(tile + 32, _w16p + ((long)rowTile * Quads * RowTile * 4), Quads, sums + 8);
+                }
+
                 break;
             case Int8Path.AvxVnni:
                 KernelVnni(tile, _w8p + ((long)rowTile * Quads * RowTile * 4), Quads, sums);
@@ -526,6 +539,37 @@ internal sealed unsafe class Int8Gemm
         Store512(a5, b5, even, odd, sums, 5, e);
         Store512(a6, b6, even, odd, sums, 6, e);
         Store512(a7, b7, even, odd, sums, 7, e);
+    }
+
+    // 8 rows × the first 8 columns of a tile (Kernel512's a registers only); sums[r·16 + p] for p < 8.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel512Narrow(byte* tile, short* w, int quads, int* sums)
+    {
+        Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        for (int q = 0; q < quads; q++, tile += 64, w += 32)
+        {
+            Vector512<short> xa = Avx512BW.ConvertToVector512Int16(Vector256.Load(tile)).AsInt16();
+            a0 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(long*)w).AsInt16());
+            a1 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(long*)(w + 4)).AsInt16());
+            a2 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(long*)(w + 8)).AsInt16());
+            a3 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(long*)(w + 12)).AsInt16());
+            a4 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(long*)(w + 16)).AsInt16());
+            a5 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(long*)(w + 20)).AsInt16());
+            a6 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(long*)(w + 24)).AsInt16());
+            a7 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(long*)(w + 28)).AsInt16());
+        }
+
+        // Lanes 2p and 2p + 1 hold column p's halves: pair them (lanes 8-15 repeat 0-7 and are not read).
+        Vector512<int> even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
+        Vector512<int> odd = even + Vector512<int>.One;
+        (Avx512F.PermuteVar16x32(a0, even) + Avx512F.PermuteVar16x32(a0, odd)).Store(sums);
+        (Avx512F.PermuteVar16x32(a1, even) + Avx512F.PermuteVar16x32(a1, odd)).Store(sums + ColumnTile);
+        (Avx512F.PermuteVar16x32(a2, even) + Avx512F.PermuteVar16x32(a2, odd)).Store(sums + (2 * ColumnTile));
+        (Avx512F.PermuteVar16x32(a3, even) + Avx512F.PermuteVar16x32(a3, odd)).Store(sums + (3 * ColumnTile));
+        (Avx512F.PermuteVar16x32(a4, even) + Avx512F.PermuteVar16x32(a4, odd)).Store(sums + (4 * ColumnTile));
+        (Avx512F.PermuteVar16x32(a5, even) + Avx512F.PermuteVar16x32(a5, odd)).Store(sums + (5 * ColumnTile));
+        (Avx512F.PermuteVar16x32(a6, even) + Avx512F.PermuteVar16x32(a6, odd)).Store(sums + (6 * ColumnTile));
+        (Avx512F.PermuteVar16x32(a7, even) + Avx512F.PermuteVar16x32(a7, odd)).Store(sums + (7 * ColumnTile));
     }
 
     /// <summary>Where a full 8×16 tile's rows are requantized to (the <see cref="Requantizer.Row"/> formula, from registers).</summary>
