@@ -69,15 +69,19 @@ internal sealed class QdqWriter
         var consumers = ProtoGraph.Consumers(_g);
         var graphOutputs = _g.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
 
-        // Conv (or Gemm) + Relu: with UINT8 activations a zero point of 0 clips exactly like Relu, so the Relu goes and the Conv
-        // writes its output; ONNX Runtime then runs one QLinearConv. INT8 symmetric ranges include negatives, so Relu stays there.
+        // Conv (or Gemm) + Relu or Clip: with UINT8 activations the quantization of the activation's output already clips
+        // like it when every code stays inside the activation's range (Relu: zero point 0; ReLU6's Clip(0, 6): zero point
+        // 0 and a calibrated maximum of at most 6), so the activation goes and the Conv writes its output — one
+        // QLinearConv in ONNX Runtime, one integer convolution with its clamp in cpu-simd, and one rounding fewer. INT8
+        // symmetric ranges include negatives, so the activation stays there.
         if (_options.ActivationType == ActivationType.UInt8Asymmetric)
         {
-            foreach (NodeProto relu in selected.Where(n => n.OpType == "Relu").ToList())
+            foreach (NodeProto relu in selected.Where(n => n.OpType is "Relu" or "Clip").ToList())
             {
                 NodeProto? producer = _g.Node.FirstOrDefault(n => n.Output.Count == 1 && n.Output[0] == relu.Input[0]);
                 if (producer is not null && producer.OpType is "Conv" or "Gemm" && selectedSet.Contains(producer)
-                    && consumers[relu.Input[0]].Count == 1 && !graphOutputs.Contains(relu.Input[0]) && ranges.ContainsKey(relu.Output[0]))
+                    && consumers[relu.Input[0]].Count == 1 && !graphOutputs.Contains(relu.Input[0]) && ranges.ContainsKey(relu.Output[0])
+                    && (relu.OpType == "Relu" || ClipKeepsEveryCode(relu, ranges[relu.Output[0]])))
                 {
                     producer.Output[0] = relu.Output[0];
                     _g.Node.Remove(relu);
@@ -150,22 +154,51 @@ internal sealed class QdqWriter
         ProtoGraph.RemoveUnusedInitializers(_g);
     }
 
-    private (string, string, float) ActivationParams(string tensor, TensorRange range)
+    // The UINT8 asymmetric scale and zero point of a calibrated range (widened to hold 0).
+    private static (float Scale, byte Zero) UInt8Params(TensorRange range)
     {
         float min = Math.Min(range.Min, 0), max = Math.Max(range.Max, 0);
+        float scale = (max - min) / 255f;
+        if (!(scale > 0) || !float.IsFinite(scale)) scale = 1f;
+        return (scale, (byte)Math.Clamp(MathF.Round(-min / scale), 0, 255));
+    }
+
+    // Whether QuantizeLinear(Clip(v, lo, hi)) equals QuantizeLinear(v) for every v, with the parameters the Clip's output
+    // gets: true when lo quantizes to code 0 and hi to code 255 (quantization is monotone and saturates there). Bounds
+    // must be constants (opset 11+ inputs; older files were upgraded to them).
+    private bool ClipKeepsEveryCode(NodeProto clip, TensorRange outputRange)
+    {
+        float lo = float.NegativeInfinity, hi = float.PositiveInfinity;
+        if (clip.Input.Count > 1 && clip.Input[1].Length > 0)
+        {
+            if (!_init.TryGetValue(clip.Input[1], out TensorProto? t) || t.DataType != ProtoGraph.Float || ProtoGraph.Floats(t) is not [float v]) return false;
+            lo = v;
+        }
+
+        if (clip.Input.Count > 2 && clip.Input[2].Length > 0)
+        {
+            if (!_init.TryGetValue(clip.Input[2], out TensorProto? t) || t.DataType != ProtoGraph.Float || ProtoGraph.Floats(t) is not [float v]) return false;
+            hi = v;
+        }
+
+        (float scale, byte zero) = UInt8Params(outputRange);
+        float Code(float v) => Math.Clamp(MathF.Round(v / scale, MidpointRounding.ToEven) + zero, 0, 255);
+        return Code(lo) <= 0 && Code(hi) >= 255;
+    }
+
+    private (string, string, float) ActivationParams(string tensor, TensorRange range)
+    {
         float scale;
         TensorProto zp;
         string zpName = _names.Fresh(tensor + "_zero_point");
         if (_options.ActivationType == ActivationType.UInt8Asymmetric)
         {
-            scale = (max - min) / 255f;
-            if (!(scale > 0) || !float.IsFinite(scale)) scale = 1f;
-            byte z = (byte)Math.Clamp(MathF.Round(-min / scale), 0, 255);
+            (scale, byte z) = UInt8Params(range);
             zp = ProtoGraph.Tensor<byte>(zpName, ProtoGraph.UInt8, [], [z]);
         }
         else
         {
-            scale = Math.Max(Math.Abs(min), Math.Abs(max)) / 127f;
+            scale = Math.Max(Math.Abs(range.Min), Math.Abs(range.Max)) / 127f;
             if (!(scale > 0) || !float.IsFinite(scale)) scale = 1f;
             zp = ProtoGraph.Tensor<sbyte>(zpName, ProtoGraph.Int8, [], [0]);
         }

@@ -110,7 +110,8 @@ public class QuantizerTests
         b.AddInput("x", TensorElementType.Float, 1, 2, 4, 4);
         b.AddInitializer(TensorData.FromFloats("w", [3, 2, 1, 1], [0.5f, -0.2f, 0.1f, 0.9f, -0.7f, 0.3f]));
         b.AddNode("Conv", ["x", "w"], ["c"], "conv");
-        b.AddNode("Clip", ["c"], ["y"], "clip", NodeAttribute.Float("min", 0f), NodeAttribute.Float("max", 0.6f));
+        // A lower bound above 0: code 0 (value 0) is outside it, so the Clip is not folded into the Conv's quantization.
+        b.AddNode("Clip", ["c"], ["y"], "clip", NodeAttribute.Float("min", 0.1f), NodeAttribute.Float("max", 0.6f));
         b.AddOutput("y", TensorElementType.Float, 1, 3, 4, 4);
         Model m = b.Build();
         var inputs = Enumerable.Range(0, 4).Select(i => (IReadOnlyDictionary<string, TensorBuffer>)new Dictionary<string, TensorBuffer>
@@ -123,6 +124,32 @@ public class QuantizerTests
         Assert.Equal(3, clip.Inputs.Count);
         float[] expected = CompressionTestModels.Run(m, inputs[0]), actual = CompressionTestModels.Run(q, inputs[0]);
         Assert.All(expected.Zip(actual), p => Assert.Equal(p.First, p.Second, 0.03f));
+    }
+
+    [Theory]
+    [InlineData(0f, 6f, true)]     // ReLU6: the UINT8 quantization of its output clips the same way
+    [InlineData(-0.5f, 0.3f, true)] // any bounds around the calibrated range
+    [InlineData(0.2f, 6f, false)]  // code 0 is the value 0, below the Clip: it must stay
+    public void ClipAfterConvIsFoldedOnlyWhenTheQuantizationClipsTheSame(float lo, float hi, bool folded)
+    {
+        var b = new ModelBuilder("relu6", 13);
+        b.AddInput("x", TensorElementType.Float, 1, 2, 4, 4);
+        b.AddInitializer(TensorData.FromFloats("w", [3, 2, 1, 1], [0.5f, -0.2f, 0.1f, 0.9f, -0.7f, 0.3f]));
+        b.AddInitializer(TensorData.FromFloats("lo", [], [lo]));
+        b.AddInitializer(TensorData.FromFloats("hi", [], [hi]));
+        b.AddNode("Conv", ["x", "w"], ["c"], "conv");
+        b.AddNode("Clip", ["c", "lo", "hi"], ["y"], "clip");
+        b.AddOutput("y", TensorElementType.Float, 1, 3, 4, 4);
+        Model m = b.Build();
+        var inputs = Enumerable.Range(0, 4).Select(i => (IReadOnlyDictionary<string, TensorBuffer>)new Dictionary<string, TensorBuffer>
+        {
+            ["x"] = TensorBuffer.FromFloats(Enumerable.Range(0, 32).Select(k => 2 * MathF.Sin(k + i)).ToArray(), [1, 2, 4, 4]),
+        }).ToList();
+        Model q = Quantizer.QuantizeStatic(m, CalibrationData.FromTensors(inputs));
+        Assert.Equal(folded ? 0 : 1, q.Graph.Nodes.Count(n => n.OpType == "Clip"));
+        float[] expected = CompressionTestModels.Run(m, inputs[0]), actual = CompressionTestModels.Run(q, inputs[0]);
+        float step = (Math.Min(hi, expected.Max()) - Math.Min(0, expected.Min())) / 255f;
+        Assert.All(expected.Zip(actual), p => Assert.Equal(p.First, p.Second, 0.03f + step));
     }
 
     [Fact]
