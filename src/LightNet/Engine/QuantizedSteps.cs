@@ -64,7 +64,7 @@ internal static unsafe class QuantizedSteps
             }
 
             case "QConv":
-                return CompileConv(n, graph, xd, yd, x, y, q, pads, path, threads);
+                return CompileConv(n, graph, xd, yd, x, y, q, pads, isa, threads);
             case "QDense":
             {
                 ConstTensor w = graph.Constants[n.Inputs[1]];
@@ -80,7 +80,7 @@ internal static unsafe class QuantizedSteps
     }
 
     private static PlanStep CompileConv(OptimizedNode n, OptimizedGraph graph, long[] xd, long[] yd, byte* x, byte* y, QuantizedInfo q, PadsOf pads,
-        Int8Path path, int threads)
+        Isa isa, int threads)
     {
         long[] wd = graph.Dims(n.Inputs[1]);
         Require4D(n, xd, yd, wd);
@@ -94,7 +94,7 @@ internal static unsafe class QuantizedSteps
         int zx = q.Inputs[0].ZeroPoint, zy = q.Output.ZeroPoint;
         if (shape.IsDepthwise)
         {
-            var dw = new Int8Depthwise(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, path);
+            var dw = new Int8Depthwise(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, Int8Paths.For(isa));
             return new Step(n, dw.Algorithm, (scratch, pool) =>
             {
                 for (int i = 0; i < batch; i++)
@@ -104,7 +104,7 @@ internal static unsafe class QuantizedSteps
             }, dw.ScratchBytes(threads));
         }
 
-        var conv = new Int8Conv(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, path, threads);
+        var conv = new Int8Conv(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, Int8Paths.ForGemm(isa), threads);
         return new Step(n, conv.Algorithm, (scratch, pool) =>
         {
             for (int i = 0; i < batch; i++)

@@ -32,6 +32,7 @@ internal static class Int8Paths
     /// <summary>
     /// AVX-512 with BW takes the 512-bit 16-bit path; AVX2 takes AVX-VNNI where the CPU has it, else the 16-bit
     /// <c>vpmaddwd</c> path. (.NET 10 exposes no EVEX <c>vpdpbusd</c>: AVX512_VNNI-only CPUs such as Zen 4 use <c>vpmaddwd</c>.)
+    /// The GEMM of convolutions takes <see cref="ForGemm"/> instead.
     /// </summary>
     public static Int8Path For(Isa isa) => isa switch
     {
@@ -41,6 +42,14 @@ internal static class Int8Paths
         Isa.Scalar => Int8Path.Scalar,
         _ => Vector128.IsHardwareAccelerated ? Int8Path.Vector128 : Int8Path.Scalar,
     };
+
+    /// <summary>
+    /// The path of the convolution GEMM: AVX-VNNI wherever the CPU has it, at the AVX-512 level too, else <see cref="For"/>.
+    /// One 256-bit <c>vpdpbusd</c> does 32 u8×s8 multiply-adds into int32; a 512-bit <c>vpmaddwd</c> does 32 as well and
+    /// needs a <c>vpaddd</c> and widened activations besides — so VNNI is chosen by instruction count (no CPU with
+    /// AVX-VNNI was at hand to time it). Depthwise, dense and elementwise kernels keep <see cref="For"/>'s 512-bit code.
+    /// </summary>
+    public static Int8Path ForGemm(Isa isa) => isa is Isa.Avx512 or Isa.Avx2 && AvxVnni.IsSupported ? Int8Path.AvxVnni : For(isa);
 
     /// <summary>Whether this machine runs <paramref name="path"/>.</summary>
     public static bool IsSupported(Int8Path path) => path switch
