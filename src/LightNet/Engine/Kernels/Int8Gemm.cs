@@ -166,8 +166,10 @@ internal sealed class Requantizer
 
 /// <summary>
 /// Integer GEMM <c>C[m, n] = Σk W[m, k] · X[k, n]</c> with uint8 activations X and int16-held integer weights W (int8 in
-/// practice), exact int32 sums, requantized into uint8 rows of C. X is packed in tiles of 16 columns, four k at a time
-/// (<c>[tile][k/4][16][4]</c> bytes, the layout of <c>vpdpbusd</c>); W in tiles of <see cref="RowTile"/> rows (<c>[tile][k/4][rows][4]</c>).
+/// practice), exact int32 sums, requantized into uint8 rows of C. X is packed in tiles of 16 columns, four k at a time:
+/// <c>[tile][k/4][16][4]</c> bytes (the layout of <c>vpdpbusd</c>), or on the AVX-512 path <c>[tile][k/4][2][16][2]</c>
+/// (each pair of k for all 16 columns, so one widened register holds 16 columns' pairs and the two pairs of a quad
+/// land in the same lanes: no lane shuffles before the store); W in tiles of <see cref="RowTile"/> rows (<c>[tile][k/4][rows][4]</c>).
 /// Saturation: <c>vpmaddubsw</c> (u8×s8 pairs summed in int16) overflows for 255·127·2, which is why ONNX Runtime has
 /// reduce-range; here the AVX2/AVX-512 paths zero-extend activations to 16 bits and use <c>vpmaddwd</c> (int16 pairs
 /// summed in int32, exact for any int8 weight, and for uint8 weights with a zero point), and AVX-VNNI's <c>vpdpbusd</c>
@@ -266,7 +268,21 @@ internal sealed unsafe class Int8Gemm
     {
         byte* src = x + first;
         int k = 0;
-        if (count == ColumnTile && Sse2.IsSupported)
+        bool pairs = Path == Int8Path.Avx512;
+        if (pairs && count == ColumnTile)
+        {
+            for (; k + 4 <= Depth; k += 4, tile += 64)
+            {
+                // Rows k, k+1 interleaved (16 columns × 2 bytes), then rows k+2, k+3.
+                Vector128<byte> a = Vector128.Load(src + (k * rowStride)), b = Vector128.Load(src + ((k + 1) * rowStride));
+                Vector128<byte> c = Vector128.Load(src + ((k + 2) * rowStride)), d = Vector128.Load(src + ((k + 3) * rowStride));
+                Sse2.UnpackLow(a, b).Store(tile);
+                Sse2.UnpackHigh(a, b).Store(tile + 16);
+                Sse2.UnpackLow(c, d).Store(tile + 32);
+                Sse2.UnpackHigh(c, d).Store(tile + 48);
+            }
+        }
+        else if (count == ColumnTile && Sse2.IsSupported)
         {
             for (; k + 4 <= Depth; k += 4, tile += 64)
             {
@@ -288,7 +304,8 @@ internal sealed unsafe class Int8Gemm
             {
                 for (int j = 0; j < 4; j++)
                 {
-                    tile[(p * 4) + j] = p < count && k + j < Depth ? src[((k + j) * rowStride) + p] : (byte)0;
+                    int at = pairs ? ((j / 2) * 32) + (p * 2) + (j % 2) : (p * 4) + j;
+                    tile[at] = p < count && k + j < Depth ? src[((k + j) * rowStride) + p] : (byte)0;
                 }
             }
         }
@@ -501,84 +518,64 @@ internal sealed unsafe class Int8Gemm
         b5.Store(sums + 88);
     }
 
-    // 8 rows × 16 columns: columns 0-7 in a, 8-15 in b (zero-extended to int16), lane 2p+h holds column p's half h.
+    // 8 rows × 16 columns on the pair layout: xa holds the 16 columns' (k0, k1) pairs zero-extended to int16, xb their
+    // (k2, k3), so vpmaddwd with a row's (w0, w1) and with its (w2, w3) leaves column p's partial sums in lane p of both.
     // The sums go to `sums`, or, when it is null, through the epilogue's requantization into its rows.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel512(byte* tile, short* w, int quads, int* sums, Epilogue e)
     {
         Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        Vector512<int> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
         for (int q = 0; q < quads; q++, tile += 64, w += 32)
         {
             Vector512<short> xa = Avx512BW.ConvertToVector512Int16(Vector256.Load(tile)).AsInt16();
             Vector512<short> xb = Avx512BW.ConvertToVector512Int16(Vector256.Load(tile + 32)).AsInt16();
-            Vector512<short> w0 = Vector512.Create(*(long*)w).AsInt16();
-            a0 += Avx512BW.MultiplyAddAdjacent(xa, w0);
-            b0 += Avx512BW.MultiplyAddAdjacent(xb, w0);
-            Vector512<short> w1 = Vector512.Create(*(long*)(w + 4)).AsInt16();
-            a1 += Avx512BW.MultiplyAddAdjacent(xa, w1);
-            b1 += Avx512BW.MultiplyAddAdjacent(xb, w1);
-            Vector512<short> w2 = Vector512.Create(*(long*)(w + 8)).AsInt16();
-            a2 += Avx512BW.MultiplyAddAdjacent(xa, w2);
-            b2 += Avx512BW.MultiplyAddAdjacent(xb, w2);
-            Vector512<short> w3 = Vector512.Create(*(long*)(w + 12)).AsInt16();
-            a3 += Avx512BW.MultiplyAddAdjacent(xa, w3);
-            b3 += Avx512BW.MultiplyAddAdjacent(xb, w3);
-            Vector512<short> w4 = Vector512.Create(*(long*)(w + 16)).AsInt16();
-            a4 += Avx512BW.MultiplyAddAdjacent(xa, w4);
-            b4 += Avx512BW.MultiplyAddAdjacent(xb, w4);
-            Vector512<short> w5 = Vector512.Create(*(long*)(w + 20)).AsInt16();
-            a5 += Avx512BW.MultiplyAddAdjacent(xa, w5);
-            b5 += Avx512BW.MultiplyAddAdjacent(xb, w5);
-            Vector512<short> w6 = Vector512.Create(*(long*)(w + 24)).AsInt16();
-            a6 += Avx512BW.MultiplyAddAdjacent(xa, w6);
-            b6 += Avx512BW.MultiplyAddAdjacent(xb, w6);
-            Vector512<short> w7 = Vector512.Create(*(long*)(w + 28)).AsInt16();
-            a7 += Avx512BW.MultiplyAddAdjacent(xa, w7);
-            b7 += Avx512BW.MultiplyAddAdjacent(xb, w7);
+            a0 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)w).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 2)).AsInt16());
+            a1 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)(w + 4)).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 6)).AsInt16());
+            a2 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)(w + 8)).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 10)).AsInt16());
+            a3 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)(w + 12)).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 14)).AsInt16());
+            a4 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)(w + 16)).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 18)).AsInt16());
+            a5 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)(w + 20)).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 22)).AsInt16());
+            a6 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)(w + 24)).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 26)).AsInt16());
+            a7 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)(w + 28)).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 30)).AsInt16());
         }
 
-        Vector512<int> even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        Vector512<int> odd = even + Vector512<int>.One;
-        Store512(a0, b0, even, odd, sums, 0, e);
-        Store512(a1, b1, even, odd, sums, 1, e);
-        Store512(a2, b2, even, odd, sums, 2, e);
-        Store512(a3, b3, even, odd, sums, 3, e);
-        Store512(a4, b4, even, odd, sums, 4, e);
-        Store512(a5, b5, even, odd, sums, 5, e);
-        Store512(a6, b6, even, odd, sums, 6, e);
-        Store512(a7, b7, even, odd, sums, 7, e);
+        Store512(a0, sums, 0, e);
+        Store512(a1, sums, 1, e);
+        Store512(a2, sums, 2, e);
+        Store512(a3, sums, 3, e);
+        Store512(a4, sums, 4, e);
+        Store512(a5, sums, 5, e);
+        Store512(a6, sums, 6, e);
+        Store512(a7, sums, 7, e);
     }
 
-    // 8 rows × the first 8 columns of a tile (Kernel512's a registers only); sums[r·16 + p] for p < 8.
+    // 8 rows × the first 8 columns of a pair-layout tile (lanes 0-7 of Kernel512's registers, in 256 bits); sums[r·16 + p], p < 8.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel512Narrow(byte* tile, short* w, int quads, int* sums)
     {
-        Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        Vector256<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         for (int q = 0; q < quads; q++, tile += 64, w += 32)
         {
-            Vector512<short> xa = Avx512BW.ConvertToVector512Int16(Vector256.Load(tile)).AsInt16();
-            a0 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(long*)w).AsInt16());
-            a1 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(long*)(w + 4)).AsInt16());
-            a2 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(long*)(w + 8)).AsInt16());
-            a3 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(long*)(w + 12)).AsInt16());
-            a4 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(long*)(w + 16)).AsInt16());
-            a5 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(long*)(w + 20)).AsInt16());
-            a6 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(long*)(w + 24)).AsInt16());
-            a7 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(long*)(w + 28)).AsInt16());
+            Vector256<short> xa = Avx2.ConvertToVector256Int16(Vector128.Load(tile)).AsInt16();
+            Vector256<short> xb = Avx2.ConvertToVector256Int16(Vector128.Load(tile + 32)).AsInt16();
+            a0 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)w).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 2)).AsInt16());
+            a1 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)(w + 4)).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 6)).AsInt16());
+            a2 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)(w + 8)).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 10)).AsInt16());
+            a3 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)(w + 12)).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 14)).AsInt16());
+            a4 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)(w + 16)).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 18)).AsInt16());
+            a5 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)(w + 20)).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 22)).AsInt16());
+            a6 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)(w + 24)).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 26)).AsInt16());
+            a7 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)(w + 28)).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 30)).AsInt16());
         }
 
-        // Lanes 2p and 2p + 1 hold column p's halves: pair them (lanes 8-15 repeat 0-7 and are not read).
-        Vector512<int> even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
-        Vector512<int> odd = even + Vector512<int>.One;
-        (Avx512F.PermuteVar16x32(a0, even) + Avx512F.PermuteVar16x32(a0, odd)).Store(sums);
-        (Avx512F.PermuteVar16x32(a1, even) + Avx512F.PermuteVar16x32(a1, odd)).Store(sums + ColumnTile);
-        (Avx512F.PermuteVar16x32(a2, even) + Avx512F.PermuteVar16x32(a2, odd)).Store(sums + (2 * ColumnTile));
-        (Avx512F.PermuteVar16x32(a3, even) + Avx512F.PermuteVar16x32(a3, odd)).Store(sums + (3 * ColumnTile));
-        (Avx512F.PermuteVar16x32(a4, even) + Avx512F.PermuteVar16x32(a4, odd)).Store(sums + (4 * ColumnTile));
-        (Avx512F.PermuteVar16x32(a5, even) + Avx512F.PermuteVar16x32(a5, odd)).Store(sums + (5 * ColumnTile));
-        (Avx512F.PermuteVar16x32(a6, even) + Avx512F.PermuteVar16x32(a6, odd)).Store(sums + (6 * ColumnTile));
-        (Avx512F.PermuteVar16x32(a7, even) + Avx512F.PermuteVar16x32(a7, odd)).Store(sums + (7 * ColumnTile));
+        a0.Store(sums);
+        a1.Store(sums + ColumnTile);
+        a2.Store(sums + (2 * ColumnTile));
+        a3.Store(sums + (3 * ColumnTile));
+        a4.Store(sums + (4 * ColumnTile));
+        a5.Store(sums + (5 * ColumnTile));
+        a6.Store(sums + (6 * ColumnTile));
+        a7.Store(sums + (7 * ColumnTile));
     }
 
     /// <summary>Where a full 8×16 tile's rows are requantized to (the <see cref="Requantizer.Row"/> formula, from registers).</summary>
@@ -592,9 +589,8 @@ internal sealed unsafe class Int8Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store512(Vector512<int> a, Vector512<int> b, Vector512<int> even, Vector512<int> odd, int* sums, int r, in Epilogue e)
+    private static void Store512(Vector512<int> sum, int* sums, int r, in Epilogue e)
     {
-        Vector512<int> sum = Avx512F.PermuteVar16x32x2(a, even, b) + Avx512F.PermuteVar16x32x2(a, odd, b);
         if (sums != null)
         {
             sum.Store(sums + (r * ColumnTile));
