@@ -191,7 +191,9 @@ internal sealed unsafe class Int8Gemm
         Rows = rows;
         Depth = depth;
         Path = path;
-        RowTile = path switch { Int8Path.Avx512 => 8, Int8Path.Avx2 or Int8Path.AvxVnni => 6, Int8Path.Vector128 => 4, _ => 1 };
+        // AVX-512: 16-row tiles (the widened activations serve twice the rows), or 8 where the last tile would hold
+        // at most 8 real rows (24 rows: three tiles of 8, not two of 16 with 8 empty).
+        RowTile = path switch { Int8Path.Avx512 => rows % 16 is 0 or > 8 ? 16 : 8, Int8Path.Avx2 or Int8Path.AvxVnni => 6, Int8Path.Vector128 => 4, _ => 1 };
         Quads = (depth + 3) / 4;
         RowTiles = (rows + RowTile - 1) / RowTile;
         _w16 = GC.AllocateArray<short>(RowTiles * Quads * RowTile * 4, pinned: true);
@@ -319,34 +321,57 @@ internal sealed unsafe class Int8Gemm
     [SkipLocalsInit]
     public void Multiply(int rowTile, byte* tile, int columns, Requantizer requant, byte* y, long yRowStride)
     {
-        int* sums = stackalloc int[8 * ColumnTile];
+        int* sums = stackalloc int[16 * ColumnTile];
         switch (Path)
         {
             case Int8Path.Avx512:
+            {
+                short* w = _w16p + ((long)rowTile * Quads * RowTile * 4);
+                bool sixteen = RowTile == 16;
                 if (columns == ColumnTile && (rowTile + 1) * RowTile <= Rows)
                 {
                     // A full tile: requantized straight from the registers into the output rows.
                     fixed (int* bias = &requant.Bias[rowTile * RowTile])
                     fixed (float* scale = &requant.Scale[rowTile * RowTile])
                     {
-                        Kernel512(tile, _w16p + ((long)rowTile * Quads * RowTile * 4), Quads, null,
-                            new Epilogue(bias, scale, requant.ZeroPoint, requant.Min, requant.Max, y + (rowTile * RowTile * yRowStride), yRowStride));
+                        var e = new Epilogue(bias, scale, requant.ZeroPoint, requant.Min, requant.Max, y + (rowTile * RowTile * yRowStride), yRowStride);
+                        if (sixteen)
+                        {
+                            Kernel512<SixteenRows>(tile, w, Quads, null, e);
+                        }
+                        else
+                        {
+                            Kernel512<EightRows>(tile, w, Quads, null, e);
+                        }
                     }
 
                     return;
                 }
 
+                // A tile of at most 8 columns (the last of a 7×7 or 14×14 map) takes half the products.
                 if (columns <= ColumnTile / 2)
                 {
-                    // A tile of at most 8 columns (the last of a 7×7 or 14×14 map): half the products.
-                    Kernel512Narrow(tile, _w16p + ((long)rowTile * Quads * RowTile * 4), Quads, sums);
+                    if (sixteen)
+                    {
+                        Kernel512Narrow<SixteenRows>(tile, w, Quads, sums);
+                    }
+                    else
+                    {
+                        Kernel512Narrow<EightRows>(tile, w, Quads, sums);
+                    }
+                }
+                else if (sixteen)
+                {
+                    Kernel512<SixteenRows>(tile, w, Quads, sums, default);
                 }
                 else
                 {
-                    Kernel512(tile, _w16p + ((long)rowTile * Quads * RowTile * 4), Quads, sums, default);
+                    Kernel512<EightRows>(tile, w, Quads, sums, default);
                 }
 
                 break;
+            }
+
             case Int8Path.Avx2:
                 Kernel256(tile, _w16p + ((long)rowTile * Quads * RowTile * 4), Quads, sums);
                 if (columns > ColumnTile / 2)
@@ -518,14 +543,33 @@ internal sealed unsafe class Int8Gemm
         b5.Store(sums + 88);
     }
 
-    // 8 rows × 16 columns on the pair layout: xa holds the 16 columns' (k0, k1) pairs zero-extended to int16, xb their
-    // (k2, k3), so vpmaddwd with a row's (w0, w1) and with its (w2, w3) leaves column p's partial sums in lane p of both.
-    // The sums go to `sums`, or, when it is null, through the epilogue's requantization into its rows.
+    /// <summary>The row count of an AVX-512 tile as a type, so one kernel source serves 8 and 16 rows (the JIT drops the other's code).</summary>
+    private interface ITileRows
+    {
+        static abstract bool Sixteen { get; }
+    }
+
+    private struct EightRows : ITileRows
+    {
+        public static bool Sixteen => false;
+    }
+
+    private struct SixteenRows : ITileRows
+    {
+        public static bool Sixteen => true;
+    }
+
+    // 8 or 16 rows × 16 columns on the pair layout: xa holds the 16 columns' (k0, k1) pairs zero-extended to int16, xb
+    // their (k2, k3), so vpmaddwd with a row's (w0, w1) and with its (w2, w3) leaves column p's partial sums in lane p
+    // of both. The sums go to `sums`, or, when it is null, through the epilogue's requantization into its rows.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512(byte* tile, short* w, int quads, int* sums, Epilogue e)
+    private static void Kernel512<TRows>(byte* tile, short* w, int quads, int* sums, Epilogue e)
+        where TRows : struct, ITileRows
     {
         Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        for (int q = 0; q < quads; q++, tile += 64, w += 32)
+        Vector512<int> a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
+        int step = TRows.Sixteen ? 64 : 32;
+        for (int q = 0; q < quads; q++, tile += 64, w += step)
         {
             Vector512<short> xa = Avx512BW.ConvertToVector512Int16(Vector256.Load(tile)).AsInt16();
             Vector512<short> xb = Avx512BW.ConvertToVector512Int16(Vector256.Load(tile + 32)).AsInt16();
@@ -537,6 +581,17 @@ internal sealed unsafe class Int8Gemm
             a5 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)(w + 20)).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 22)).AsInt16());
             a6 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)(w + 24)).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 26)).AsInt16());
             a7 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)(w + 28)).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 30)).AsInt16());
+            if (TRows.Sixteen)
+            {
+                a8 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)(w + 32)).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 34)).AsInt16());
+                a9 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)(w + 36)).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 38)).AsInt16());
+                a10 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)(w + 40)).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 42)).AsInt16());
+                a11 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)(w + 44)).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 46)).AsInt16());
+                a12 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)(w + 48)).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 50)).AsInt16());
+                a13 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)(w + 52)).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 54)).AsInt16());
+                a14 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)(w + 56)).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 58)).AsInt16());
+                a15 += Avx512BW.MultiplyAddAdjacent(xa, Vector512.Create(*(int*)(w + 60)).AsInt16()) + Avx512BW.MultiplyAddAdjacent(xb, Vector512.Create(*(int*)(w + 62)).AsInt16());
+            }
         }
 
         Store512(a0, sums, 0, e);
@@ -547,14 +602,29 @@ internal sealed unsafe class Int8Gemm
         Store512(a5, sums, 5, e);
         Store512(a6, sums, 6, e);
         Store512(a7, sums, 7, e);
+        if (TRows.Sixteen)
+        {
+            Store512(a8, sums, 8, e);
+            Store512(a9, sums, 9, e);
+            Store512(a10, sums, 10, e);
+            Store512(a11, sums, 11, e);
+            Store512(a12, sums, 12, e);
+            Store512(a13, sums, 13, e);
+            Store512(a14, sums, 14, e);
+            Store512(a15, sums, 15, e);
+        }
     }
 
-    // 8 rows × the first 8 columns of a pair-layout tile (lanes 0-7 of Kernel512's registers, in 256 bits); sums[r·16 + p], p < 8.
+    // 8 or 16 rows × the first 8 columns of a pair-layout tile (lanes 0-7 of Kernel512's registers, in 256 bits);
+    // sums[r·16 + p], p < 8.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512Narrow(byte* tile, short* w, int quads, int* sums)
+    private static void Kernel512Narrow<TRows>(byte* tile, short* w, int quads, int* sums)
+        where TRows : struct, ITileRows
     {
         Vector256<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        for (int q = 0; q < quads; q++, tile += 64, w += 32)
+        Vector256<int> a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
+        int step = TRows.Sixteen ? 64 : 32;
+        for (int q = 0; q < quads; q++, tile += 64, w += step)
         {
             Vector256<short> xa = Avx2.ConvertToVector256Int16(Vector128.Load(tile)).AsInt16();
             Vector256<short> xb = Avx2.ConvertToVector256Int16(Vector128.Load(tile + 32)).AsInt16();
@@ -566,6 +636,17 @@ internal sealed unsafe class Int8Gemm
             a5 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)(w + 20)).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 22)).AsInt16());
             a6 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)(w + 24)).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 26)).AsInt16());
             a7 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)(w + 28)).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 30)).AsInt16());
+            if (TRows.Sixteen)
+            {
+                a8 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)(w + 32)).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 34)).AsInt16());
+                a9 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)(w + 36)).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 38)).AsInt16());
+                a10 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)(w + 40)).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 42)).AsInt16());
+                a11 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)(w + 44)).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 46)).AsInt16());
+                a12 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)(w + 48)).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 50)).AsInt16());
+                a13 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)(w + 52)).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 54)).AsInt16());
+                a14 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)(w + 56)).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 58)).AsInt16());
+                a15 += Avx2.MultiplyAddAdjacent(xa, Vector256.Create(*(int*)(w + 60)).AsInt16()) + Avx2.MultiplyAddAdjacent(xb, Vector256.Create(*(int*)(w + 62)).AsInt16());
+            }
         }
 
         a0.Store(sums);
@@ -576,9 +657,20 @@ internal sealed unsafe class Int8Gemm
         a5.Store(sums + (5 * ColumnTile));
         a6.Store(sums + (6 * ColumnTile));
         a7.Store(sums + (7 * ColumnTile));
+        if (TRows.Sixteen)
+        {
+            a8.Store(sums + (8 * ColumnTile));
+            a9.Store(sums + (9 * ColumnTile));
+            a10.Store(sums + (10 * ColumnTile));
+            a11.Store(sums + (11 * ColumnTile));
+            a12.Store(sums + (12 * ColumnTile));
+            a13.Store(sums + (13 * ColumnTile));
+            a14.Store(sums + (14 * ColumnTile));
+            a15.Store(sums + (15 * ColumnTile));
+        }
     }
 
-    /// <summary>Where a full 8×16 tile's rows are requantized to (the <see cref="Requantizer.Row"/> formula, from registers).</summary>
+    /// <summary>Where a full tile's rows are requantized to (the <see cref="Requantizer.Row"/> formula, from registers).</summary>
     private readonly struct Epilogue(int* bias, float* scale, int zero, int min, int max, byte* y, long stride)
     {
         public readonly int* Bias = bias;

@@ -46,6 +46,8 @@ public sealed unsafe class Int8KernelTests
             data.Add(n, 5, 16, 40, 9, 3, 1, 1, 1, 1);   // 10 blocks: one item per block
             data.Add(n, 3, 40, 70, 8, 7, 2, 3, 1, 1);   // 7×7 stride 2 with 35-wide rows: the vector stride-2 gather and its tail
             data.Add(n, 4, 30, 66, 8, 3, 2, 1, 2, 1);   // dilation 2 with stride 2 on 32-wide rows
+            data.Add(n, 16, 8, 8, 32, 1, 1, 0, 1, 1);   // two full 16-row AVX-512 tiles, requantized from registers
+            data.Add(n, 8, 10, 10, 29, 3, 1, 1, 1, 1);  // 16-row tiles, the last with 13 rows; 100 columns: a 4-column tile
         }
 
         return data;
