@@ -99,10 +99,12 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
     private long RunBytes => MemoryPlan.Align(((long)_phases.RunLength + 16) * sizeof(int));
 
     // Plane, int32 run, and the run requantized to bytes; or, blocked, the padded input tile [PaddedHeight][PaddedWidth][lanes]
-    // (plus a vector of slack) and the output tile [OH·OW][lanes].
+    // (plus a vector of slack), the output tile [OH·OW][lanes] and, for 8 or 16 lanes, the block's input transposed [H·W][lanes].
     private long ThreadBytes => _lanes > 0
-        ? TileBytes + MemoryPlan.Align((long)_s.OutHeight * _s.OutWidth * _lanes)
+        ? TileBytes + OutTileBytes + (_lanes >= 8 ? MemoryPlan.Align((long)_s.InHeight * _s.InWidth * _lanes) : 0)
         : PlaneBytes + RunBytes + MemoryPlan.Align(_phases.RunLength + 64L);
+
+    private long OutTileBytes => MemoryPlan.Align((long)_s.OutHeight * _s.OutWidth * _lanes);
 
     private long TileBytes => MemoryPlan.Align(((long)_phases.PaddedHeight * _phases.PaddedWidth * _lanes) + 64);
 
@@ -167,6 +169,22 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
             for (int b = begin; b < end; b++)
             {
                 int c0 = b * v, n = Math.Min(v, _s.OutChannels - c0);
+                if (n == v && v >= 8)
+                {
+                    // Full blocks of 16 or 8 channels: byte transposes of 16 pixels at a time over the flat planes,
+                    // then whole rows into the tile (and back the same way).
+                    byte* flat = outTile + OutTileBytes;
+                    ToPixels(_x + (c0 * inPlane), inPlane, flat, v);
+                    for (int iy = 0; iy < rows; iy++)
+                    {
+                        Buffer.MemoryCopy(flat + ((long)iy * w * v), tile + ((((long)(iy + _s.PadTop) * pw) + _s.PadLeft) * v), cols * v, cols * v);
+                    }
+
+                    BlockedPixels(tile, weights + ((long)b * taps * v), bias + (b * v), scale + (b * v), offs, taps, outTile);
+                    ToPlanes(outTile, pixels, _y + (c0 * pixels), v);
+                    continue;
+                }
+
                 for (int j = 0; j < n; j++)
                 {
                     byte* src = _x + ((c0 + j) * inPlane);
@@ -190,6 +208,42 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
                         dst[p] = outTile[(p * v) + j];
                     }
                 }
+            }
+        }
+    }
+
+    // pixels[p][j] = planes[j·count + p] for v (8 or 16) channel planes of count bytes.
+    private static void ToPixels(byte* planes, long count, byte* pixels, int v)
+    {
+        long p = 0;
+        for (; p + 16 <= count; p += 16)
+        {
+            StridedBytes.Transpose(planes + p, count, v, 16, pixels + (p * v), v);
+        }
+
+        for (; p < count; p++)
+        {
+            for (int j = 0; j < v; j++)
+            {
+                pixels[(p * v) + j] = planes[(j * count) + p];
+            }
+        }
+    }
+
+    // planes[j·count + p] = pixels[p][j]: the inverse of ToPixels.
+    private static void ToPlanes(byte* pixels, long count, byte* planes, int v)
+    {
+        long p = 0;
+        for (; p + 16 <= count; p += 16)
+        {
+            StridedBytes.Transpose(pixels + (p * v), v, 16, v, planes + p, count);
+        }
+
+        for (; p < count; p++)
+        {
+            for (int j = 0; j < v; j++)
+            {
+                planes[(j * count) + p] = pixels[(p * v) + j];
             }
         }
     }

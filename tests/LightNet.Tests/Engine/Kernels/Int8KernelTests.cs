@@ -47,6 +47,8 @@ public sealed unsafe class Int8KernelTests
             data.Add(n, 3, 40, 70, 8, 7, 2, 3, 1, 1);   // 7×7 stride 2 with 35-wide rows: the vector stride-2 gather and its tail
             data.Add(n, 4, 30, 66, 8, 3, 2, 1, 2, 1);   // dilation 2 with stride 2 on 32-wide rows
             data.Add(n, 16, 8, 8, 32, 1, 1, 0, 1, 1);   // two full 16-row AVX-512 tiles, requantized from registers
+            data.Add(n, 32, 10, 11, 32, 3, 1, 1, 1, 32); // depthwise, full 16-channel blocks: 110 pixels = 6 transposes + 14
+            data.Add(n, 48, 14, 14, 48, 3, 2, 1, 1, 48); // depthwise stride 2 on 16-channel blocks (14×14 → 7×7)
             data.Add(n, 8, 10, 10, 29, 3, 1, 1, 1, 1);  // 16-row tiles, the last with 13 rows; 100 columns: a 4-column tile
         }
 
@@ -197,6 +199,30 @@ public sealed unsafe class Int8KernelTests
                 }
 
                 Assert.All(dst.Skip(count), b => Assert.Equal(0xAB, b));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(16, 16)]
+    [InlineData(8, 16)]
+    [InlineData(16, 8)]
+    [InlineData(8, 8)]
+    public void ByteTransposeMovesRowsToColumns(int rows, int columns)
+    {
+        byte[] src = Bytes(new Random(9), 40 * 16), dst = Enumerable.Repeat((byte)0xCD, 16 * 50).ToArray();
+        fixed (byte* ps = src, pd = dst)
+        {
+            StridedBytes.Transpose(ps + 3, 40, rows, columns, pd + 1, 50);
+        }
+
+        for (int c = 0; c < 16; c++)
+        {
+            for (int r = 0; r < 50; r++)
+            {
+                // Inside the block: the transposed byte; outside: untouched.
+                byte expected = c < columns && r >= 1 && r <= rows ? src[3 + ((r - 1) * 40) + c] : (byte)0xCD;
+                Assert.Equal(expected, dst[(c * 50) + r]);
             }
         }
     }
