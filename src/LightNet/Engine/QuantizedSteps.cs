@@ -33,7 +33,7 @@ internal static unsafe class QuantizedSteps
             case "QAdd":
             {
                 byte* b = (byte*)pointer(n.Inputs[1]);
-                return new Step(n, "int8-add", (_, _) => QuantizedElementwise.Add(x, q.Inputs[0], b, q.Inputs[1], y, q.Output, count, q.Min, q.Max));
+                return new Step(n, "int8-add", (_, _) => QuantizedElementwise.Add(x, q.Inputs[0], b, q.Inputs[1], y, q.Output, count, q.Min, q.Max, path));
             }
 
             case "QGlobalAveragePool":

@@ -118,15 +118,44 @@ internal static unsafe class QuantizedElementwise
 
     /// <summary>
     /// QLinearAdd as ONNX Runtime computes it: y = clamp(round_half_even((a − za)·sa/sy + (b − zb)·sb/sy) + zy) over
-    /// same-shape tensors, then the fused activation's bounds.
+    /// same-shape tensors, then the fused activation's bounds. <paramref name="path"/> picks the vector width (512, 256
+    /// or 128 bits, or scalar); every width computes the same float expression, so the codes do not depend on it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Add(byte* a, QuantParams pa, byte* b, QuantParams pb, byte* y, QuantParams py, long count, int min, int max)
+    public static void Add(byte* a, QuantParams pa, byte* b, QuantParams pb, byte* y, QuantParams py, long count, int min, int max, Int8Path path)
     {
         float ra = pa.Scale / py.Scale, rb = pb.Scale / py.Scale;
         float offset = -(pa.ZeroPoint * ra) - (pb.ZeroPoint * rb);
         long i = 0;
-        if (Vector128.IsHardwareAccelerated)
+
+        // The same float expression at every width (no fused multiply-add), so every path gives the same codes.
+        if (path == Int8Path.Avx512)
+        {
+            Vector512<float> va = Vector512.Create(ra), vb = Vector512.Create(rb), vo = Vector512.Create(offset);
+            Vector512<int> z = Vector512.Create(py.ZeroPoint), lo = Vector512.Create(min), hi = Vector512.Create(max);
+            for (; i + 16 <= count; i += 16)
+            {
+                Vector512<float> fa = Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(Vector128.Load(a + i)));
+                Vector512<float> fb = Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(Vector128.Load(b + i)));
+                Vector512<int> q = Vector512.ConvertToInt32(Vector512.Round((fa * va) + (fb * vb) + vo)) + z;
+                Avx512F.ConvertToVector128Byte(Vector512.Min(Vector512.Max(q, lo), hi)).Store(y + i);
+            }
+        }
+        else if (path is Int8Path.Avx2 or Int8Path.AvxVnni)
+        {
+            Vector256<float> va = Vector256.Create(ra), vb = Vector256.Create(rb), vo = Vector256.Create(offset);
+            Vector256<int> z = Vector256.Create(py.ZeroPoint), lo = Vector256.Create(min), hi = Vector256.Create(max);
+            for (; i + 8 <= count; i += 8)
+            {
+                Vector256<float> fa = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(a + i));
+                Vector256<float> fb = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(b + i));
+                Vector256<int> q = Vector256.Min(Vector256.Max(Vector256.ConvertToInt32(Vector256.Round((fa * va) + (fb * vb) + vo)) + z, lo), hi);
+                Vector128<short> s16 = Sse2.PackSignedSaturate(q.GetLower(), q.GetUpper());
+                *(ulong*)(y + i) = Sse2.PackUnsignedSaturate(s16, s16).AsUInt64().ToScalar();
+            }
+        }
+
+        if (path != Int8Path.Scalar && Vector128.IsHardwareAccelerated)
         {
             Vector128<float> va = Vector128.Create(ra), vb = Vector128.Create(rb), vo = Vector128.Create(offset);
             Vector128<int> z = Vector128.Create(py.ZeroPoint), lo = Vector128.Create(min), hi = Vector128.Create(max);
@@ -195,14 +224,29 @@ internal static unsafe class QuantizedElementwise
         }
     }
 
-    // a[i] = max(a[i], b[i]).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // a[i] = max(a[i], b[i]) for separate buffers a and b. A tail of 16 or more bytes is one last vector overlapping
+    // the bytes already done (max is idempotent), not a byte loop.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Max(byte* a, byte* b, int n)
     {
         int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 32 <= n; i += 32)
+            {
+                Vector256.Max(Vector256.Load(a + i), Vector256.Load(b + i)).Store(a + i);
+            }
+        }
+
         for (; i + 16 <= n; i += 16)
         {
             Vector128.Max(Vector128.Load(a + i), Vector128.Load(b + i)).Store(a + i);
+        }
+
+        if (i < n && n >= 16)
+        {
+            Vector128.Max(Vector128.Load(a + n - 16), Vector128.Load(b + n - 16)).Store(a + n - 16);
+            return;
         }
 
         for (; i < n; i++)

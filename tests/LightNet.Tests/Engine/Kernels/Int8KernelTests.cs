@@ -241,11 +241,26 @@ public sealed unsafe class Int8KernelTests
         fixed (byte* qa = a, qb = b, qy = y)
         fixed (float* pf = f, pback = back)
         {
-            QuantizedElementwise.Add(qa, pa, qb, pb, qy, py, n, 0, 255);
+            QuantizedElementwise.Add(qa, pa, qb, pb, qy, py, n, 0, 255, Int8Path.Scalar);
             for (int i = 0; i < n; i++)
             {
                 // The float graph's value; float rounding may move a tie by one step.
                 Assert.Equal(py.Quantize(pa.Dequantize(a[i]) + pb.Dequantize(b[i])), y[i], (l, r) => Math.Abs(l - r) <= 1);
+            }
+
+            // Every vector width gives the scalar codes exactly (same float expression), a clamp included.
+            foreach (Int8Path p in Enum.GetValues<Int8Path>().Where(Int8Paths.IsSupported))
+            {
+                byte[] again = new byte[n], clamped = new byte[n], reference = new byte[n];
+                fixed (byte* qa2 = again, qc = clamped, qr = reference)
+                {
+                    QuantizedElementwise.Add(qa, pa, qb, pb, qa2, py, n, 0, 255, p);
+                    QuantizedElementwise.Add(qa, pa, qb, pb, qc, py, n, 90, 200, p);
+                    QuantizedElementwise.Add(qa, pa, qb, pb, qr, py, n, 90, 200, Int8Path.Scalar);
+                }
+
+                Assert.Equal(y, again);
+                Assert.Equal(reference, clamped);
             }
 
             QuantizedElementwise.Quantize(pf, qy, n, py);
@@ -253,28 +268,34 @@ public sealed unsafe class Int8KernelTests
             QuantizedElementwise.Dequantize(qy, pback, n, py);
             Assert.Equal(y.Select(q => py.Dequantize(q)).ToArray(), back);
 
-            var pool = new Pool2dShape(2, 7, 9, 4, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1);
-            var pooled = new byte[2 * 4 * 5];
-            byte* row = stackalloc byte[(int)QuantizedElementwise.MaxPoolRowBytes(pool)];
-            byte[] planes = Bytes(rng, 2 * 63);
-            fixed (byte* pp = pooled, px = planes)
+            // Max pools 3×3 pad 1: a small one (byte tails), a stride-2 one with 53-wide rows (vectors and an overlapping
+            // tail), and a stride-1 one.
+            foreach ((int planesCount, int h, int w, int stride) in new[] { (2, 7, 9, 2), (3, 40, 53, 2), (2, 20, 37, 1) })
             {
-                QuantizedElementwise.MaxPool(px, pp, pool, row);
-            }
-
-            for (int i = 0; i < pooled.Length; i++)
-            {
-                int plane = i / 20, oy = i % 20 / 5, ox = i % 5, m = 0;
-                for (int ky = 0; ky < 3; ky++)
+                int oh = ((h + 2 - 3) / stride) + 1, ow = ((w + 2 - 3) / stride) + 1;
+                var pool = new Pool2dShape(planesCount, h, w, oh, ow, 3, 3, stride, stride, 1, 1, 1, 1, 1, 1);
+                var pooled = new byte[planesCount * oh * ow];
+                byte[] rowBuffer = new byte[QuantizedElementwise.MaxPoolRowBytes(pool)];
+                byte[] planes = Bytes(rng, planesCount * h * w);
+                fixed (byte* pp = pooled, px = planes, row = rowBuffer)
                 {
-                    for (int kx = 0; kx < 3; kx++)
-                    {
-                        int iy = (oy * 2) - 1 + ky, ix = (ox * 2) - 1 + kx;
-                        if (iy is >= 0 and < 7 && ix is >= 0 and < 9) m = Math.Max(m, planes[(plane * 63) + (iy * 9) + ix]);
-                    }
+                    QuantizedElementwise.MaxPool(px, pp, pool, row);
                 }
 
-                Assert.Equal(m, pooled[i]);
+                for (int i = 0; i < pooled.Length; i++)
+                {
+                    int plane = i / (oh * ow), oy = i % (oh * ow) / ow, ox = i % ow, m = 0;
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        for (int kx = 0; kx < 3; kx++)
+                        {
+                            int iy = (oy * stride) - 1 + ky, ix = (ox * stride) - 1 + kx;
+                            if (iy >= 0 && iy < h && ix >= 0 && ix < w) m = Math.Max(m, planes[(plane * h * w) + (iy * w) + ix]);
+                        }
+                    }
+
+                    Assert.Equal(m, pooled[i]);
+                }
             }
 
             var gap = new byte[3];
