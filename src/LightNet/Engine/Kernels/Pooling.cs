@@ -266,10 +266,25 @@ internal sealed unsafe class Pool2dKernel : IParallelWork
                 for (int i = 1; i < count; i++)
                 {
                     var u = Vector256.Load(rows[i] + j);
-                    v = max ? Vector256.Max(v, u) : v + u;
+                    v = max ? Vector256.MaxNative(v, u) : v + u;
                 }
 
                 v.Store(dst + j);
+            }
+
+            if (j < width && width >= 8)
+            {
+                // The tail as one vector overlapping the columns already done (the same values are stored again).
+                j = width - 8;
+                var v = Vector256.Load(rows[0] + j);
+                for (int i = 1; i < count; i++)
+                {
+                    var u = Vector256.Load(rows[i] + j);
+                    v = max ? Vector256.MaxNative(v, u) : v + u;
+                }
+
+                v.Store(dst + j);
+                return;
             }
         }
 
@@ -304,8 +319,14 @@ internal sealed unsafe class Pool2dKernel : IParallelWork
                     var even = Avx.Shuffle(a, b, 0x88);
                     var odd = Avx.Shuffle(a, b, 0xDD);
                     var next = Avx.Shuffle(c, d, 0x88);
-                    var m = Vector256.Max(Vector256.Max(even, odd), next);
+                    var m = Vector256.MaxNative(Vector256.MaxNative(even, odd), next);
                     Avx.Store(o + ow, Avx2.Permute4x64(m.AsDouble(), 0xD8).AsSingle());
+
+                    // The tail as one vector overlapping outputs already done; its reads stay inside the row's slack.
+                    if (ow + 8 < outWidth && ow + 16 > outWidth && outWidth >= 8)
+                    {
+                        ow = outWidth - 16;
+                    }
                 }
             }
             else if (Vector256.IsHardwareAccelerated && stride == 1)
@@ -313,7 +334,11 @@ internal sealed unsafe class Pool2dKernel : IParallelWork
                 for (; ow <= outWidth - 8; ow += 8)
                 {
                     float* w = t + ow;
-                    Vector256.Max(Vector256.Max(Vector256.Load(w), Vector256.Load(w + 1)), Vector256.Load(w + 2)).Store(o + ow);
+                    Vector256.MaxNative(Vector256.MaxNative(Vector256.Load(w), Vector256.Load(w + 1)), Vector256.Load(w + 2)).Store(o + ow);
+                    if (ow + 8 < outWidth && ow + 16 > outWidth && outWidth >= 8)
+                    {
+                        ow = outWidth - 16;
+                    }
                 }
             }
 
