@@ -25,6 +25,9 @@ public class Int8KernelBenchmarks
         ["r18-l4 3x3 512-512 7"] = new(512, 7, 7, 512, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1),
         ["mbv2 1x1 24-144 56"] = new(24, 56, 56, 144, 56, 56, 1, 1, 1, 1, 1, 1, 0, 0, 1),
         ["mbv2 dw3x3 144 56 s1"] = new(144, 56, 56, 144, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 144),
+        ["mbv2 1x1 16-96 112 (K = 16)"] = new(16, 112, 112, 96, 112, 112, 1, 1, 1, 1, 1, 1, 0, 0, 1),
+        ["mbv2 dw3x3 384 14 s1 (blocked)"] = new(384, 14, 14, 384, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 384),
+        ["r18 stem 7x7 3-64 224 s2"] = new(3, 224, 224, 64, 112, 112, 7, 7, 2, 2, 1, 1, 3, 3, 1),
     };
 
     private static readonly Dictionary<(string, string), (long Macs, string Algorithm)> Described = new();
