@@ -50,6 +50,8 @@ public sealed unsafe class Int8KernelTests
             data.Add(n, 32, 10, 11, 32, 3, 1, 1, 1, 32); // depthwise, full 16-channel blocks: 110 pixels = 6 transposes + 14
             data.Add(n, 48, 14, 14, 48, 3, 2, 1, 1, 48); // depthwise stride 2 on 16-channel blocks (14×14 → 7×7)
             data.Add(n, 20, 15, 56, 20, 3, 2, 1, 1, 20); // depthwise stride 2 to 28-wide rows: the widest blocked maps
+            data.Add(n, 4, 9, 40, 4, 5, 1, 2, 1, 4);      // depthwise 5×5 per channel: two tap pairs and a single per row
+            data.Add(n, 4, 12, 40, 4, 3, 1, 2, 2, 4);     // depthwise dilation 2: no taps adjacent, all single
             data.Add(n, 8, 10, 10, 29, 3, 1, 1, 1, 1);  // 16-row tiles, the last with 13 rows; 100 columns: a 4-column tile
         }
 
