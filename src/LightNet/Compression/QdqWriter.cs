@@ -168,17 +168,15 @@ internal sealed class QdqWriter
     // must be constants (opset 11+ inputs; older files were upgraded to them).
     private bool ClipKeepsEveryCode(NodeProto clip, TensorRange outputRange)
     {
-        float lo = float.NegativeInfinity, hi = float.PositiveInfinity;
-        if (clip.Input.Count > 1 && clip.Input[1].Length > 0)
-        {
-            if (!_init.TryGetValue(clip.Input[1], out TensorProto? t) || t.DataType != ProtoGraph.Float || ProtoGraph.Floats(t) is not [float v]) return false;
-            lo = v;
-        }
+        // Input i's constant scalar, the default when it is absent; null when it is not a float constant.
+        float? Bound(int i, float absent) =>
+            clip.Input.Count <= i || clip.Input[i].Length == 0 ? absent
+            : _init.TryGetValue(clip.Input[i], out TensorProto? t) && t.DataType == ProtoGraph.Float && ProtoGraph.Floats(t) is [float v] ? v
+            : null;
 
-        if (clip.Input.Count > 2 && clip.Input[2].Length > 0)
+        if (Bound(1, float.NegativeInfinity) is not float lo || Bound(2, float.PositiveInfinity) is not float hi)
         {
-            if (!_init.TryGetValue(clip.Input[2], out TensorProto? t) || t.DataType != ProtoGraph.Float || ProtoGraph.Floats(t) is not [float v]) return false;
-            hi = v;
+            return false;
         }
 
         (float scale, byte zero) = UInt8Params(outputRange);

@@ -94,7 +94,7 @@ internal static unsafe class QuantizedSteps
         int zx = q.Inputs[0].ZeroPoint, zy = q.Output.ZeroPoint;
         if (shape.IsDepthwise)
         {
-            var dw = new Int8Depthwise(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, Int8Paths.For(isa));
+            var dw = new Int8Depthwise(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, Int8Paths.ForConvolution(shape, isa));
             return new Step(n, dw.Algorithm, (scratch, pool) =>
             {
                 for (int i = 0; i < batch; i++)
@@ -104,7 +104,7 @@ internal static unsafe class QuantizedSteps
             }, dw.ScratchBytes(threads));
         }
 
-        var conv = new Int8Conv(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, Int8Paths.ForGemm(isa), threads);
+        var conv = new Int8Conv(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, Int8Paths.ForConvolution(shape, isa), threads);
         return new Step(n, conv.Algorithm, (scratch, pool) =>
         {
             for (int i = 0; i < batch; i++)

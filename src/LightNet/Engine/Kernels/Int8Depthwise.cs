@@ -291,9 +291,7 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
 
                     Vector256<float> f = Avx.ConvertToVector256Single(acc + Vector256.Load(bias)) * Vector256.Load(scale);
                     Vector256<int> q = Avx.ConvertToVector256Int32(f) + Vector256.Create(_requant.ZeroPoint);
-                    q = Vector256.Min(Vector256.Max(q, Vector256.Create(_requant.Min)), Vector256.Create(_requant.Max));
-                    Vector128<short> s16 = Sse2.PackSignedSaturate(q.GetLower(), q.GetUpper());
-                    *(ulong*)y = Sse2.PackUnsignedSaturate(s16, s16).AsUInt64().ToScalar();
+                    Requantizer.StoreCodes(Vector256.Min(Vector256.Max(q, Vector256.Create(_requant.Min)), Vector256.Create(_requant.Max)), y);
                 }
                 else
                 {

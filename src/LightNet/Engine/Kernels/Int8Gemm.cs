@@ -51,6 +51,9 @@ internal static class Int8Paths
     /// </summary>
     public static Int8Path ForGemm(Isa isa) => isa is Isa.Avx512 or Isa.Avx2 && AvxVnni.IsSupported ? Int8Path.AvxVnni : For(isa);
 
+    /// <summary>The path of a convolution of <paramref name="shape"/>: <see cref="For"/> for depthwise, <see cref="ForGemm"/> otherwise.</summary>
+    public static Int8Path ForConvolution(in Conv2dShape shape, Isa isa) => shape.IsDepthwise ? For(isa) : ForGemm(isa);
+
     /// <summary>Whether this machine runs <paramref name="path"/>.</summary>
     public static bool IsSupported(Int8Path path) => path switch
     {
@@ -100,6 +103,14 @@ internal sealed class Requantizer
 
     public int Max { get; }
 
+    /// <summary>Stores 8 int32 codes already clamped to [0, 255] as bytes at <paramref name="y"/> (the 256-bit paths' narrowing).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreCodes(Vector256<int> codes, byte* y)
+    {
+        Vector128<short> s = Sse2.PackSignedSaturate(codes.GetLower(), codes.GetUpper());
+        *(ulong*)y = Sse2.PackUnsignedSaturate(s, s).AsUInt64().ToScalar();
+    }
+
     /// <summary>The scalar reference of one value.</summary>
     public byte Apply(int acc, int row)
     {
@@ -133,9 +144,7 @@ internal sealed class Requantizer
             for (; i + 8 <= count; i += 8)
             {
                 Vector256<float> f = Avx.ConvertToVector256Single(Vector256.Load(acc + i) + vb) * vs;
-                Vector256<int> q = Vector256.Min(Vector256.Max(Avx.ConvertToVector256Int32(f) + vz, lo), hi);
-                Vector128<short> s = Sse2.PackSignedSaturate(q.GetLower(), q.GetUpper());
-                *(ulong*)(y + i) = Sse2.PackUnsignedSaturate(s, s).AsUInt64().ToScalar();
+                StoreCodes(Vector256.Min(Vector256.Max(Avx.ConvertToVector256Int32(f) + vz, lo), hi), y + i);
             }
         }
         else if (path == Int8Path.Vector128)
@@ -322,72 +331,36 @@ internal sealed unsafe class Int8Gemm
     public void Multiply(int rowTile, byte* tile, int columns, Requantizer requant, byte* y, long yRowStride)
     {
         int* sums = stackalloc int[16 * ColumnTile];
+        long panel = (long)rowTile * Quads * RowTile * 4; // this row tile's packed weights
+        short* w = _w16p + panel;
         switch (Path)
         {
             case Int8Path.Avx512:
-            {
-                short* w = _w16p + ((long)rowTile * Quads * RowTile * 4);
-                bool sixteen = RowTile == 16;
-                if (columns == ColumnTile && (rowTile + 1) * RowTile <= Rows)
+                bool stored = RowTile == 16
+                    ? Multiply512<SixteenRows>(rowTile, tile, w, columns, requant, y, yRowStride, sums)
+                    : Multiply512<EightRows>(rowTile, tile, w, columns, requant, y, yRowStride, sums);
+                if (stored)
                 {
-                    // A full tile: requantized straight from the registers into the output rows.
-                    fixed (int* bias = &requant.Bias[rowTile * RowTile])
-                    fixed (float* scale = &requant.Scale[rowTile * RowTile])
-                    {
-                        var e = new Epilogue(bias, scale, requant.ZeroPoint, requant.Min, requant.Max, y + (rowTile * RowTile * yRowStride), yRowStride);
-                        if (sixteen)
-                        {
-                            Kernel512<SixteenRows>(tile, w, Quads, null, e);
-                        }
-                        else
-                        {
-                            Kernel512<EightRows>(tile, w, Quads, null, e);
-                        }
-                    }
-
                     return;
                 }
 
-                // A tile of at most 8 columns (the last of a 7×7 or 14×14 map) takes half the products.
-                if (columns <= ColumnTile / 2)
-                {
-                    if (sixteen)
-                    {
-                        Kernel512Narrow<SixteenRows>(tile, w, Quads, sums);
-                    }
-                    else
-                    {
-                        Kernel512Narrow<EightRows>(tile, w, Quads, sums);
-                    }
-                }
-                else if (sixteen)
-                {
-                    Kernel512<SixteenRows>(tile, w, Quads, sums, default);
-                }
-                else
-                {
-                    Kernel512<EightRows>(tile, w, Quads, sums, default);
-                }
-
                 break;
-            }
-
             case Int8Path.Avx2:
-                Kernel256(tile, _w16p + ((long)rowTile * Quads * RowTile * 4), Quads, sums);
+                Kernel256(tile, w, Quads, sums);
                 if (columns > ColumnTile / 2)
                 {
-                    Kernel256(tile + 32, _w16p + ((long)rowTile * Quads * RowTile * 4), Quads, sums + 8);
+                    Kernel256(tile + 32, w, Quads, sums + 8);
                 }
 
                 break;
             case Int8Path.AvxVnni:
-                KernelVnni(tile, _w8p + ((long)rowTile * Quads * RowTile * 4), Quads, sums);
+                KernelVnni(tile, _w8p + panel, Quads, sums);
                 break;
             case Int8Path.Vector128:
-                Kernel128(tile, _w16p + ((long)rowTile * Quads * RowTile * 4), Quads, sums);
+                Kernel128(tile, w, Quads, sums);
                 break;
             default:
-                KernelScalar(tile, _w16p + ((long)rowTile * Quads * RowTile * 4), Quads, RowTile, sums);
+                KernelScalar(tile, w, Quads, RowTile, sums);
                 break;
         }
 
@@ -397,6 +370,37 @@ internal sealed unsafe class Int8Gemm
         {
             requant.Row(sums + (r * ColumnTile), columns, first + r, y + ((first + r) * yRowStride), Path);
         }
+    }
+
+    // The AVX-512 tile: a full one requantized straight from the registers into the output rows (true), else its sums
+    // into `sums` for the caller's requantization (false); a tile of at most 8 columns (the last of a 7×7 or 14×14 map)
+    // takes half the products.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Multiply512<TRows>(int rowTile, byte* tile, short* w, int columns, Requantizer requant, byte* y, long yRowStride, int* sums)
+        where TRows : struct, ITileRows
+    {
+        if (columns == ColumnTile && (rowTile + 1) * RowTile <= Rows)
+        {
+            fixed (int* bias = &requant.Bias[rowTile * RowTile])
+            fixed (float* scale = &requant.Scale[rowTile * RowTile])
+            {
+                Kernel512<TRows>(tile, w, Quads, null,
+                    new Epilogue(bias, scale, requant.ZeroPoint, requant.Min, requant.Max, y + (rowTile * RowTile * yRowStride), yRowStride));
+            }
+
+            return true;
+        }
+
+        if (columns <= ColumnTile / 2)
+        {
+            Kernel512Narrow<TRows>(tile, w, Quads, sums);
+        }
+        else
+        {
+            Kernel512<TRows>(tile, w, Quads, sums, default);
+        }
+
+        return false;
     }
 
     /// <summary>The reference: sums[r·16 + p] = Σ tile(p, k)·w(r, k).</summary>

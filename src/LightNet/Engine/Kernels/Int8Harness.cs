@@ -50,7 +50,7 @@ internal sealed unsafe class Int8Harness : IDisposable
     public string Algorithm { get; }
 
     /// <summary>An integer convolution of <paramref name="shape"/> on <paramref name="path"/> (the best one of <paramref name="isa"/> when null).</summary>
-    public static Int8Harness Conv(in Conv2dShape shape, Isa isa, int threads, Int8Path? path = null) => new(shape, path ?? (shape.IsDepthwise ? Int8Paths.For(isa) : Int8Paths.ForGemm(isa)), threads);
+    public static Int8Harness Conv(in Conv2dShape shape, Isa isa, int threads, Int8Path? path = null) => new(shape, path ?? Int8Paths.ForConvolution(shape, isa), threads);
 
     /// <summary>Runs the case once.</summary>
     public void Run()

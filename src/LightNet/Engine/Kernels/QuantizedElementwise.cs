@@ -149,9 +149,7 @@ internal static unsafe class QuantizedElementwise
             {
                 Vector256<float> fa = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(a + i));
                 Vector256<float> fb = Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(b + i));
-                Vector256<int> q = Vector256.Min(Vector256.Max(Vector256.ConvertToInt32(Vector256.Round((fa * va) + (fb * vb) + vo)) + z, lo), hi);
-                Vector128<short> s16 = Sse2.PackSignedSaturate(q.GetLower(), q.GetUpper());
-                *(ulong*)(y + i) = Sse2.PackUnsignedSaturate(s16, s16).AsUInt64().ToScalar();
+                Requantizer.StoreCodes(Vector256.Min(Vector256.Max(Vector256.ConvertToInt32(Vector256.Round((fa * va) + (fb * vb) + vo)) + z, lo), hi), y + i);
             }
         }
 
