@@ -11,16 +11,16 @@ namespace LightNet.Engine.Kernels;
 /// sub-plane element (oy + a, ox + b) — so all output rows of a channel are one contiguous run of (OH-1)·pw + OW values
 /// (pw - OW unused between rows) and the inner loop is a plain vector FMA, whatever the stride, dilation or width.
 /// 3×3 has an unrolled path with the nine weights held in registers.
-/// Small maps (output rows narrower than <see cref="BlockedMaxWidth"/>: MobileNet's 14×14 and 7×7 layers) take a
-/// channel-blocked path instead, the layout ONNX Runtime's NCHWc kernels use: a block of V channels (V = the vector
-/// width) is transposed into a zero-padded [row][column][V] tile, every output pixel is one vector FMA per tap with the
-/// taps' V weights as a vector, and the block is transposed back with bias and activation fused. Rows of 7 or 14 values
-/// fill a 16-wide vector badly and each channel's plane copy and row copies cost more than its arithmetic; across
-/// channels every lane is used and the per-channel overhead is paid once per V channels.
+/// Maps up to <see cref="BlockedMaxWidth"/> wide (MobileNet's 56×56 and smaller) take a channel-blocked path instead,
+/// the layout ONNX Runtime's NCHWc kernels use (<see cref="Blocked"/>): a block of V channels (V = the vector width) is
+/// transposed into a zero-padded [row][column][V] tile, every output pixel is one vector FMA per tap with the taps' V
+/// weights as a vector, and the block is transposed back with bias and activation fused. Rows of 7 to 56 values fill
+/// 16-wide vectors badly or leave a remainder, and each channel's plane copy costs as much as its arithmetic; across
+/// channels every lane is used, and along a row each input vector is loaded once for every output that reads it.
 /// Wide rows of a 3×3 kernel are computed two at a time (row oy + 1 reuses the plane rows row oy loaded), and on AVX-512
 /// a 3×3 stride-2 kernel reads an unsplit padded plane, splitting even and odd columns with two-source permutes.
 /// </summary>
-internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
+internal sealed unsafe partial class ConvDepthwise : IParallelWork, IDisposable
 {
     private readonly Conv2dShape _s;
     private readonly GemmBuffer _weights;
@@ -28,16 +28,24 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     private readonly Activation _activation;
     private readonly int _width; // vector width: 16, 8, 4 or 1
     private readonly StridePhases _phases; // the plane split by stride phase, and each tap's offset in it
-    private readonly GemmBuffer? _blocked; // channel-blocked weights [block][tap][V], then biases [block][V]; null: per-channel path
-    private readonly int[] _blockTaps = []; // each tap's offset in the padded [row][column][V] tile, in floats
+    private readonly Blocked? _blocked; // the channel-blocked path; null: per-channel path
     private float* _input, _output, _residual;
     private byte* _scratch;
     private bool _runBlocked;
     private readonly bool _rowPairs; // 3×3 stride 1 or 2, no dilation, 8 or 16 lanes: wide rows are computed two at a time
     private readonly bool _evenOdd; // 3×3 stride 2, no dilation, AVX-512, rows of 16+ outputs: an unsplit padded plane, taps split by permutes
 
-    /// <summary>Output rows at most this wide take the channel-blocked path (measured: see docs/performance.md).</summary>
-    public const int BlockedMaxWidth = 14;
+    /// <summary>
+    /// Output rows at most this wide take the channel-blocked path (measured: see docs/performance.md): 56 with 8 or 16
+    /// lanes (MobileNet's 56×56 and smaller maps; 112-wide rows run faster per channel); the 4-lane path transposes
+    /// one float at a time, so there it stops at 28 for stride 1 and 14 otherwise.
+    /// </summary>
+    public static int BlockedMaxWidth(Isa isa, int stride) => isa switch
+    {
+        Isa.Avx512 or Isa.Avx2 => 56,
+        Isa.Vector128 => stride == 1 ? 28 : 14,
+        _ => 0,
+    };
 
     public ConvDepthwise(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, Activation activation, bool residual, Isa isa)
     {
@@ -55,29 +63,9 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
             && s.DilationHeight == 1 && s.DilationWidth == 1 && s.OutWidth >= 16;
 
         // The blocked path fuses only what the store can (bias and a clamp or hard activation, no residual).
-        if (_width > 1 && s.OutWidth <= BlockedMaxWidth && !residual && FusedActivation.TryCreate(activation, out _))
+        if (s.OutWidth <= BlockedMaxWidth(isa, Math.Max(s.StrideHeight, s.StrideWidth)) && !residual && FusedActivation.TryCreate(activation, out _))
         {
-            int v = _width, blocks = (s.OutChannels + v - 1) / v;
-            _blocked = new GemmBuffer(((long)blocks * taps * v) + ((long)blocks * v));
-            float* bw = _blocked.Pointer, bb = bw + ((long)blocks * taps * v);
-            for (int c = 0; c < s.OutChannels; c++)
-            {
-                for (int t = 0; t < taps; t++)
-                {
-                    bw[(((long)(c / v) * taps) + t) * v + (c % v)] = weights[(c * taps) + t];
-                }
-
-                bb[c] = bias[c];
-            }
-
-            _blockTaps = new int[taps];
-            for (int ky = 0; ky < s.KernelHeight; ky++)
-            {
-                for (int kx = 0; kx < s.KernelWidth; kx++)
-                {
-                    _blockTaps[(ky * s.KernelWidth) + kx] = (((ky * s.DilationHeight) * _phases.PaddedWidth) + (kx * s.DilationWidth)) * v;
-                }
-            }
+            _blocked = new Blocked(s, _phases, weights, bias, _width);
         }
 
         Algorithm = (s.KernelHeight == 3 && s.KernelWidth == 3 ? "depthwise-3x3" : "depthwise") + (_blocked != null ? "-blocked-" : "-") + IsaSupport.Name(isa);
@@ -85,8 +73,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 
     public string Algorithm { get; }
 
-    public long ScratchBytesPerThread => Math.Max(ChannelPlaneBytes + GemmConfig.Align64(FlatLength * (long)sizeof(float)),
-        BlockedTileBytes + BlockedOutBytes + BlockedFlatBytes);
+    public long ScratchBytesPerThread => Math.Max(ChannelPlaneBytes + GemmConfig.Align64(FlatLength * (long)sizeof(float)), _blocked?.ScratchBytes ?? 0);
 
     // The stride-2 path's padded plane [PaddedHeight][EvenOddPitch]: one column past the padded width, which the last
     // vector's shifted load reads (a zero that no output uses).
@@ -98,14 +85,6 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     private long ChannelPlaneFloats => Math.Max(PlaneFloats, EvenOddPlaneFloats);
 
     private long ChannelPlaneBytes => GemmConfig.Align64(ChannelPlaneFloats * sizeof(float));
-
-    // The blocked path's padded input tile [PaddedHeight][PaddedWidth][V], output tile [OH·OW][V] and the input block
-    // transposed before padding [H·W][V].
-    private long BlockedFlatBytes => _blocked == null ? 0 : GemmConfig.Align64((long)_s.InHeight * _s.InWidth * _width * sizeof(float));
-
-    private long BlockedTileBytes => _blocked == null ? 0 : GemmConfig.Align64((long)_phases.PaddedHeight * _phases.PaddedWidth * _width * sizeof(float));
-
-    private long BlockedOutBytes => _blocked == null ? 0 : GemmConfig.Align64((long)_s.OutHeight * _s.OutWidth * _width * sizeof(float));
 
     // The outputs of all rows as one run over the plane: (OH-1)·pw + OW values, pw - OW of them unused between rows.
     private int FlatLength => _phases.RunLength;
@@ -119,19 +98,20 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         _residual = residual;
         _scratch = scratch;
         _runBlocked = _blocked != null && residual == null;
-        pool.Run(this, _runBlocked ? (_s.OutChannels + _width - 1) / _width : _s.OutChannels);
+        pool.Run(this, _runBlocked ? _blocked!.Blocks : _s.OutChannels);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int begin, int end, int threadIndex)
     {
+        byte* mine = _scratch + (threadIndex * ScratchBytesPerThread);
         if (_runBlocked)
         {
-            ExecuteBlocked(begin, end, threadIndex);
+            FusedActivation.TryCreate(_activation, out var blockAct);
+            _blocked!.Run(_input, _output, mine, begin, end, blockAct);
             return;
         }
 
-        byte* mine = _scratch + (threadIndex * ScratchBytesPerThread);
         float* plane = (float*)mine;
         float* flat = (float*)(mine + ChannelPlaneBytes);
         long inPlane = (long)_s.InHeight * _s.InWidth;
@@ -263,298 +243,6 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         acc = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(a, even, a16), k0, acc);
         acc = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(a, odd, a16), k1, acc);
         return Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(Vector512.Load(q + 2), even, Vector512.Load(q + 18)), k2, acc);
-    }
-
-    // Channel blocks [begin, end) of V channels: transpose in, one vector FMA per tap and pixel, transpose out.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ExecuteBlocked(int begin, int end, int threadIndex)
-    {
-        byte* mine = _scratch + (threadIndex * ScratchBytesPerThread);
-        float* tile = (float*)mine;
-        float* outTile = (float*)(mine + BlockedTileBytes);
-        float* flat = (float*)(mine + BlockedTileBytes + BlockedOutBytes);
-        int v = _width, taps = _blockTaps.Length, pw = _phases.PaddedWidth;
-        int h = _s.InHeight, w = _s.InWidth, oh = _s.OutHeight, ow = _s.OutWidth;
-        int inPixels = h * w, outPixels = oh * ow;
-
-        // The padding stays zero: only the interior is rewritten per block. Input rows and columns past the padded
-        // extent (a stride that never reaches them) are not copied.
-        new Span<float>(tile, (int)(BlockedTileBytes / sizeof(float))).Clear();
-        int rows = Math.Min(h, _phases.PaddedHeight - _s.PadTop), cols = Math.Min(w, pw - _s.PadLeft);
-        FusedActivation.TryCreate(_activation, out var act);
-        float* weights = _blocked!.Pointer;
-        float* biases = weights + ((long)((_s.OutChannels + v - 1) / v) * taps * v);
-        fixed (int* offs = _blockTaps)
-        {
-            for (int b = begin; b < end; b++)
-            {
-                int c0 = b * v, n = Math.Min(v, _s.OutChannels - c0);
-
-                // Channel planes → [pixel][V] (flat), then each input row into its place in the padded tile.
-                ChannelsToPixels(_input + ((long)c0 * inPixels), inPixels, n, flat, inPixels);
-                for (int iy = 0; iy < rows; iy++)
-                {
-                    new ReadOnlySpan<float>(flat + ((long)iy * w * v), cols * v)
-                        .CopyTo(new Span<float>(tile + ((((long)(iy + _s.PadTop) * pw) + _s.PadLeft) * v), cols * v));
-                }
-
-                float* wb = weights + ((long)b * taps * v);
-                float* bb = biases + ((long)b * v);
-                if (v == 16)
-                {
-                    BlockedPixelsV512(tile, wb, bb, offs, taps, outTile, act);
-                }
-                else if (v == 8)
-                {
-                    BlockedPixelsV256(tile, wb, bb, offs, taps, outTile, act);
-                }
-                else
-                {
-                    BlockedPixelsV128(tile, wb, bb, offs, taps, outTile, act);
-                }
-
-                PixelsToChannels(outTile, outPixels, n, _output + ((long)c0 * outPixels), outPixels);
-            }
-        }
-    }
-
-    // src: n (≤ V) channel planes of `pixels` floats, `plane` apart → dst[pixel][V] (lanes ≥ n hold copies of the last channel).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ChannelsToPixels(float* src, int pixels, int n, float* dst, long plane)
-    {
-        int v = _width;
-        if (v >= 8 && pixels >= 8 && Avx.IsSupported)
-        {
-            float** rows = stackalloc float*[8];
-            for (int j0 = 0; j0 < v; j0 += 8)
-            {
-                for (int p0 = 0; p0 < pixels; p0 += 8)
-                {
-                    int p = Math.Min(p0, pixels - 8); // the last block overlaps the one before (same values)
-                    for (int i = 0; i < 8; i++)
-                    {
-                        rows[i] = src + (Math.Min(j0 + i, n - 1) * plane) + p;
-                    }
-
-                    Transpose8x8(rows, dst + ((long)p * v) + j0, v);
-                }
-            }
-
-            return;
-        }
-
-        for (int j = 0; j < v; j++)
-        {
-            float* s = src + (Math.Min(j, n - 1) * plane);
-            for (int p = 0; p < pixels; p++)
-            {
-                dst[((long)p * v) + j] = s[p];
-            }
-        }
-    }
-
-    // src[pixel][V] → the first n channel planes of dst, `plane` apart.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void PixelsToChannels(float* src, int pixels, int n, float* dst, long plane)
-    {
-        int v = _width;
-        if (v >= 8 && pixels >= 8 && Avx.IsSupported)
-        {
-            float** rows = stackalloc float*[8];
-            for (int j0 = 0; j0 < n; j0 += 8)
-            {
-                for (int p0 = 0; p0 < pixels; p0 += 8)
-                {
-                    int p = Math.Min(p0, pixels - 8);
-                    for (int i = 0; i < 8; i++)
-                    {
-                        rows[i] = src + ((long)(p + i) * v) + j0;
-                    }
-
-                    TransposeOut8x8(rows, dst + (j0 * plane) + p, plane, Math.Min(8, n - j0));
-                }
-            }
-
-            return;
-        }
-
-        for (int j = 0; j < n; j++)
-        {
-            float* d = dst + (j * plane);
-            for (int p = 0; p < pixels; p++)
-            {
-                d[p] = src[((long)p * v) + j];
-            }
-        }
-    }
-
-    // Eight rows of eight floats (rows[i]) → column k stored at dst + k·stride.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(float** rows, float* dst, int stride)
-    {
-        Transpose8(Avx.LoadVector256(rows[0]), Avx.LoadVector256(rows[1]), Avx.LoadVector256(rows[2]), Avx.LoadVector256(rows[3]),
-            Avx.LoadVector256(rows[4]), Avx.LoadVector256(rows[5]), Avx.LoadVector256(rows[6]), Avx.LoadVector256(rows[7]),
-            out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
-        Avx.Store(dst, c0);
-        Avx.Store(dst + stride, c1);
-        Avx.Store(dst + (2 * stride), c2);
-        Avx.Store(dst + (3 * stride), c3);
-        Avx.Store(dst + (4 * stride), c4);
-        Avx.Store(dst + (5 * stride), c5);
-        Avx.Store(dst + (6 * stride), c6);
-        Avx.Store(dst + (7 * stride), c7);
-    }
-
-    // Eight rows of eight floats (rows[i]) → column k stored at dst + k·stride for k < count.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TransposeOut8x8(float** rows, float* dst, long stride, int count)
-    {
-        Transpose8(Avx.LoadVector256(rows[0]), Avx.LoadVector256(rows[1]), Avx.LoadVector256(rows[2]), Avx.LoadVector256(rows[3]),
-            Avx.LoadVector256(rows[4]), Avx.LoadVector256(rows[5]), Avx.LoadVector256(rows[6]), Avx.LoadVector256(rows[7]),
-            out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
-        Vector256<float>* cols = stackalloc Vector256<float>[8] { c0, c1, c2, c3, c4, c5, c6, c7 };
-        for (int k = 0; k < count; k++)
-        {
-            Avx.Store(dst + (k * stride), cols[k]);
-        }
-    }
-
-    // The 8×8 transpose: unpack pairs, then quads, then swap 128-bit halves.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8(
-        Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
-        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7,
-        out Vector256<float> c0, out Vector256<float> c1, out Vector256<float> c2, out Vector256<float> c3,
-        out Vector256<float> c4, out Vector256<float> c5, out Vector256<float> c6, out Vector256<float> c7)
-    {
-        var t0 = Avx.UnpackLow(r0, r1);
-        var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3);
-        var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5);
-        var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7);
-        var t7 = Avx.UnpackHigh(r6, r7);
-        var u0 = Avx.Shuffle(t0, t2, 0x44);
-        var u1 = Avx.Shuffle(t0, t2, 0xEE);
-        var u2 = Avx.Shuffle(t1, t3, 0x44);
-        var u3 = Avx.Shuffle(t1, t3, 0xEE);
-        var u4 = Avx.Shuffle(t4, t6, 0x44);
-        var u5 = Avx.Shuffle(t4, t6, 0xEE);
-        var u6 = Avx.Shuffle(t5, t7, 0x44);
-        var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        c0 = Avx.Permute2x128(u0, u4, 0x20);
-        c1 = Avx.Permute2x128(u1, u5, 0x20);
-        c2 = Avx.Permute2x128(u2, u6, 0x20);
-        c3 = Avx.Permute2x128(u3, u7, 0x20);
-        c4 = Avx.Permute2x128(u0, u4, 0x31);
-        c5 = Avx.Permute2x128(u1, u5, 0x31);
-        c6 = Avx.Permute2x128(u2, u6, 0x31);
-        c7 = Avx.Permute2x128(u3, u7, 0x31);
-    }
-
-    // out[oy·OW + ox][16] = act(bias + Σ_t w[t] · tile[(oy·sh·PW + ox·sw)·16 + offs[t]]), two pixels per step.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void BlockedPixelsV512(float* tile, float* wb, float* bb, int* offs, int taps, float* dst, in FusedActivation act)
-    {
-        int pw = _phases.PaddedWidth, sh = _s.StrideHeight, sw = _s.StrideWidth, ow = _s.OutWidth;
-        var bias = Vector512.Load(bb);
-        for (int oy = 0; oy < _s.OutHeight; oy++)
-        {
-            float* row = tile + ((long)oy * sh * pw * 16);
-            float* o = dst + ((long)oy * ow * 16);
-            int ox = 0;
-            for (; ox + 2 <= ow; ox += 2)
-            {
-                float* p0 = row + (ox * sw * 16), p1 = p0 + (sw * 16);
-                Vector512<float> a0 = bias, a1 = bias;
-                for (int t = 0; t < taps; t++)
-                {
-                    var wv = Vector512.Load(wb + (t * 16));
-                    a0 = Vector512.FusedMultiplyAdd(Vector512.Load(p0 + offs[t]), wv, a0);
-                    a1 = Vector512.FusedMultiplyAdd(Vector512.Load(p1 + offs[t]), wv, a1);
-                }
-
-                act.Apply(a0).Store(o + (ox * 16));
-                act.Apply(a1).Store(o + (ox * 16) + 16);
-            }
-
-            if (ox < ow)
-            {
-                float* p0 = row + (ox * sw * 16);
-                var a0 = bias;
-                for (int t = 0; t < taps; t++)
-                {
-                    a0 = Vector512.FusedMultiplyAdd(Vector512.Load(p0 + offs[t]), Vector512.Load(wb + (t * 16)), a0);
-                }
-
-                act.Apply(a0).Store(o + (ox * 16));
-            }
-        }
-    }
-
-    // The 8-wide twin of BlockedPixelsV512.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void BlockedPixelsV256(float* tile, float* wb, float* bb, int* offs, int taps, float* dst, in FusedActivation act)
-    {
-        int pw = _phases.PaddedWidth, sh = _s.StrideHeight, sw = _s.StrideWidth, ow = _s.OutWidth;
-        var bias = Vector256.Load(bb);
-        for (int oy = 0; oy < _s.OutHeight; oy++)
-        {
-            float* row = tile + ((long)oy * sh * pw * 8);
-            float* o = dst + ((long)oy * ow * 8);
-            int ox = 0;
-            for (; ox + 2 <= ow; ox += 2)
-            {
-                float* p0 = row + (ox * sw * 8), p1 = p0 + (sw * 8);
-                Vector256<float> a0 = bias, a1 = bias;
-                for (int t = 0; t < taps; t++)
-                {
-                    var wv = Vector256.Load(wb + (t * 8));
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.Load(p0 + offs[t]), wv, a0);
-                    a1 = Vector256.FusedMultiplyAdd(Vector256.Load(p1 + offs[t]), wv, a1);
-                }
-
-                act.Apply(a0).Store(o + (ox * 8));
-                act.Apply(a1).Store(o + (ox * 8) + 8);
-            }
-
-            if (ox < ow)
-            {
-                float* p0 = row + (ox * sw * 8);
-                var a0 = bias;
-                for (int t = 0; t < taps; t++)
-                {
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.Load(p0 + offs[t]), Vector256.Load(wb + (t * 8)), a0);
-                }
-
-                act.Apply(a0).Store(o + (ox * 8));
-            }
-        }
-    }
-
-    // The 4-wide twin (SSE, NEON, WASM): one pixel per step (FMA where the hardware has it, else multiply and add).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void BlockedPixelsV128(float* tile, float* wb, float* bb, int* offs, int taps, float* dst, in FusedActivation act)
-    {
-        int pw = _phases.PaddedWidth, sh = _s.StrideHeight, sw = _s.StrideWidth, ow = _s.OutWidth;
-        var bias = Vector128.Load(bb);
-        for (int oy = 0; oy < _s.OutHeight; oy++)
-        {
-            float* row = tile + ((long)oy * sh * pw * 4);
-            float* o = dst + ((long)oy * ow * 4);
-            for (int ox = 0; ox < ow; ox++)
-            {
-                float* p0 = row + (ox * sw * 4);
-                var a0 = bias;
-                for (int t = 0; t < taps; t++)
-                {
-                    a0 += Vector128.Load(p0 + offs[t]) * Vector128.Load(wb + (t * 4));
-                }
-
-                act.Apply(a0).Store(o + (ox * 4));
-            }
-        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

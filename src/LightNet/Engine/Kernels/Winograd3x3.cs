@@ -452,7 +452,7 @@ internal unsafe interface ILaneTransform
 {
     /// <summary>Transforms lanes from <paramref name="k"/> while a whole vector fits below <paramref name="n"/>; returns the next lane.</summary>
     static abstract int Apply<TV>(float* src, nint srcStride, float* dst, nint dstStride, int k, int n)
-        where TV : struct, IWinogradLanes<TV>;
+        where TV : struct, ILanes<TV>;
 }
 
 /// <summary>Bᵀ of F(4×4, 3×3): 6 rows in, 6 out.</summary>
@@ -461,7 +461,7 @@ internal readonly unsafe struct InputRows : ILaneTransform
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Apply<TV>(float* src, nint ss, float* dst, nint ds, int k, int n)
-        where TV : struct, IWinogradLanes<TV>
+        where TV : struct, ILanes<TV>
     {
         for (; k + TV.Count <= n; k += TV.Count)
         {
@@ -491,7 +491,7 @@ internal readonly unsafe struct OutputRows : ILaneTransform
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Apply<TV>(float* src, nint ss, float* dst, nint ds, int k, int n)
-        where TV : struct, IWinogradLanes<TV>
+        where TV : struct, ILanes<TV>
     {
         for (; k + TV.Count <= n; k += TV.Count)
         {
@@ -513,123 +513,4 @@ internal readonly unsafe struct OutputRows : ILaneTransform
 
         return k;
     }
-}
-
-/// <summary>The lane arithmetic the transforms need, for one vector width (a type argument: each width gets its own code).</summary>
-internal unsafe interface IWinogradLanes<TSelf>
-    where TSelf : struct, IWinogradLanes<TSelf>
-{
-    /// <summary>Lanes per value.</summary>
-    static abstract int Count { get; }
-
-    /// <summary>Loads <see cref="Count"/> floats.</summary>
-    static abstract TSelf Load(float* p);
-
-    /// <summary>Lane-wise sum.</summary>
-    static abstract TSelf operator +(TSelf a, TSelf b);
-
-    /// <summary>Lane-wise difference.</summary>
-    static abstract TSelf operator -(TSelf a, TSelf b);
-
-    /// <summary>Every lane times <paramref name="b"/>.</summary>
-    static abstract TSelf operator *(TSelf a, float b);
-
-    /// <summary>Stores <see cref="Count"/> floats.</summary>
-    void Store(float* p);
-}
-
-/// <summary>16 lanes (<see cref="Vector512{T}"/>; emulated where AVX-512 is absent).</summary>
-internal readonly unsafe struct Lanes512(Vector512<float> v) : IWinogradLanes<Lanes512>
-{
-    private readonly Vector512<float> _v = v;
-
-    /// <inheritdoc />
-    public static int Count => 16;
-
-    /// <inheritdoc />
-    public static Lanes512 Load(float* p) => new(Vector512.Load(p));
-
-    /// <inheritdoc />
-    public static Lanes512 operator +(Lanes512 a, Lanes512 b) => new(a._v + b._v);
-
-    /// <inheritdoc />
-    public static Lanes512 operator -(Lanes512 a, Lanes512 b) => new(a._v - b._v);
-
-    /// <inheritdoc />
-    public static Lanes512 operator *(Lanes512 a, float b) => new(a._v * b);
-
-    /// <inheritdoc />
-    public void Store(float* p) => _v.Store(p);
-}
-
-/// <summary>8 lanes (<see cref="Vector256{T}"/>).</summary>
-internal readonly unsafe struct Lanes256(Vector256<float> v) : IWinogradLanes<Lanes256>
-{
-    private readonly Vector256<float> _v = v;
-
-    /// <inheritdoc />
-    public static int Count => 8;
-
-    /// <inheritdoc />
-    public static Lanes256 Load(float* p) => new(Vector256.Load(p));
-
-    /// <inheritdoc />
-    public static Lanes256 operator +(Lanes256 a, Lanes256 b) => new(a._v + b._v);
-
-    /// <inheritdoc />
-    public static Lanes256 operator -(Lanes256 a, Lanes256 b) => new(a._v - b._v);
-
-    /// <inheritdoc />
-    public static Lanes256 operator *(Lanes256 a, float b) => new(a._v * b);
-
-    /// <inheritdoc />
-    public void Store(float* p) => _v.Store(p);
-}
-
-/// <summary>4 lanes (<see cref="Vector128{T}"/>).</summary>
-internal readonly unsafe struct Lanes128(Vector128<float> v) : IWinogradLanes<Lanes128>
-{
-    private readonly Vector128<float> _v = v;
-
-    /// <inheritdoc />
-    public static int Count => 4;
-
-    /// <inheritdoc />
-    public static Lanes128 Load(float* p) => new(Vector128.Load(p));
-
-    /// <inheritdoc />
-    public static Lanes128 operator +(Lanes128 a, Lanes128 b) => new(a._v + b._v);
-
-    /// <inheritdoc />
-    public static Lanes128 operator -(Lanes128 a, Lanes128 b) => new(a._v - b._v);
-
-    /// <inheritdoc />
-    public static Lanes128 operator *(Lanes128 a, float b) => new(a._v * b);
-
-    /// <inheritdoc />
-    public void Store(float* p) => _v.Store(p);
-}
-
-/// <summary>One lane (plain scalar code: the scalar ISA and the tails of the vector ones).</summary>
-internal readonly unsafe struct Lanes1(float v) : IWinogradLanes<Lanes1>
-{
-    private readonly float _v = v;
-
-    /// <inheritdoc />
-    public static int Count => 1;
-
-    /// <inheritdoc />
-    public static Lanes1 Load(float* p) => new(*p);
-
-    /// <inheritdoc />
-    public static Lanes1 operator +(Lanes1 a, Lanes1 b) => new(a._v + b._v);
-
-    /// <inheritdoc />
-    public static Lanes1 operator -(Lanes1 a, Lanes1 b) => new(a._v - b._v);
-
-    /// <inheritdoc />
-    public static Lanes1 operator *(Lanes1 a, float b) => new(a._v * b);
-
-    /// <inheritdoc />
-    public void Store(float* p) => *p = _v;
 }

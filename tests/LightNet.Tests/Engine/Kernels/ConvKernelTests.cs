@@ -25,11 +25,11 @@ public sealed unsafe class ConvKernelTests
         ("dw-3x3-s1-7x7", 13, 7, 7, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 13, "depthwise-3x3"),
         ("dw-3x3-s1-14x14", 9, 14, 14, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 9, "depthwise-3x3"),
         ("dw-3x3-s1-tiny", 3, 1, 2, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, "depthwise-3x3"),
-        ("dw-3x3-s1-wide", 3, 5, 40, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, "depthwise-3x3"),
+        ("dw-3x3-s1-wide", 3, 5, 64, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, "depthwise-3x3"),
         ("dw-3x3-s2-even", 5, 16, 16, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 5, "depthwise-3x3"),
         ("dw-3x3-s2-odd", 3, 15, 21, 3, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 3, "depthwise-3x3"),
-        ("dw-3x3-s2-wide", 6, 12, 45, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 6, "depthwise-3x3"),
-        ("dw-3x3-s2-wide-p0", 2, 6, 50, 2, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 2, "depthwise-3x3"),
+        ("dw-3x3-s2-wide", 6, 12, 121, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 6, "depthwise-3x3"),
+        ("dw-3x3-s2-wide-p0", 2, 6, 120, 2, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 2, "depthwise-3x3"),
         ("dw-5x5-dilated", 4, 14, 23, 4, 5, 5, 1, 1, 2, 2, 4, 4, 4, 4, 4, "depthwise"),
         ("dw-3x3-s3-nopad", 2, 13, 29, 2, 3, 3, 3, 3, 1, 1, 0, 0, 0, 0, 2, "depthwise-3x3"),
         ("dw-multiplier-2", 3, 9, 9, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, "im2col-gemm-grouped"),
@@ -43,13 +43,20 @@ public sealed unsafe class ConvKernelTests
         ("dw-5x5-s1-7x7", 20, 7, 7, 20, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 20, "depthwise"),
         ("dw-3x3-dilated-small", 18, 9, 10, 18, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 18, "depthwise-3x3"),
         ("dw-3x3-s2-14-to-7", 35, 14, 14, 35, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 35, "depthwise-3x3"),
-        // Wide rows computed two at a time (odd row count, 16-wide tail; even rows, a 256-bit half-vector step at 56).
-        ("dw-3x3-s2-row-pairs", 4, 9, 70, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, "depthwise-3x3"),
-        ("dw-3x3-s1-row-pairs-56", 3, 6, 56, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, "depthwise-3x3"),
-        // AVX-512 stride 2 on rows of 16+ outputs: taps split by permutes from an unsplit padded plane (no padding; asymmetric).
-        ("dw-3x3-s2-even-odd-p0", 3, 7, 71, 3, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 3, "depthwise-3x3"),
-        ("dw-3x3-s2-even-odd-asym", 2, 8, 66, 2, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 2, "depthwise-3x3"),
-        ("dw-3x3-s2-even-odd-28", 5, 10, 56, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 5, "depthwise-3x3"),
+        // Rows wider than the blocked path takes (56), per channel: computed two at a time (odd row count, 16-wide tail;
+        // even rows, a 256-bit half-vector step at 72).
+        ("dw-3x3-s2-row-pairs", 4, 9, 130, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, "depthwise-3x3"),
+        ("dw-3x3-s1-row-pairs-72", 3, 6, 72, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, "depthwise-3x3"),
+        // AVX-512 stride 2 on rows of 57+ outputs: taps split by permutes from an unsplit padded plane (no padding; asymmetric).
+        ("dw-3x3-s2-even-odd-p0", 3, 7, 131, 3, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 3, "depthwise-3x3"),
+        ("dw-3x3-s2-even-odd-asym", 2, 8, 126, 2, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 2, "depthwise-3x3"),
+        ("dw-3x3-s2-even-odd-60", 5, 10, 120, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 5, "depthwise-3x3"),
+        // Channel-blocked: stride 2 to 28-wide rows, the widest (56) rows at stride 1 for 3×3 and 5×5, 5×5 stride 1
+        // sliding over a row of 10 (4 + 4 + an overlapping 4), and whole and partial 16-channel blocks.
+        ("dw-3x3-s2-blocked-28", 5, 10, 56, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 5, "depthwise-3x3"),
+        ("dw-3x3-s1-blocked-56", 17, 5, 56, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 17, "depthwise-3x3"),
+        ("dw-5x5-s1-blocked-56", 9, 6, 56, 9, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 9, "depthwise"),
+        ("dw-5x5-s1-blocked-10", 40, 9, 10, 40, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 40, "depthwise"),
     ];
 
     public static TheoryData<string, string> ShapeCases()
@@ -115,7 +122,7 @@ public sealed unsafe class ConvKernelTests
         float[] residual = OpTest.Random(rng, s.OutChannels * s.OutHeight * s.OutWidth);
         // Small maps take the channel-blocked depthwise path on the vector ISAs when nothing but a clamp is fused.
         string prefix = Shapes.Single(c => c.Name == name).Algo;
-        bool blocked = prefix.StartsWith("depthwise", StringComparison.Ordinal) && isa != Isa.Scalar && s.OutWidth <= ConvDepthwise.BlockedMaxWidth;
+        bool blocked = prefix.StartsWith("depthwise", StringComparison.Ordinal) && s.OutWidth <= ConvDepthwise.BlockedMaxWidth(isa, s.StrideWidth);
         string expectedAlgo = prefix + (blocked ? "-blocked-" : "-") + IsaSupport.Name(isa);
 
         var plain = RunConv(s, x, w, bias, Activation.None, null, isa, 1, inspect: k =>

@@ -1,0 +1,167 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace LightNet.Engine.Kernels;
+
+/// <summary>
+/// Lane arithmetic for one vector width, as a type argument: a kernel written once over <c>TV</c> gets its own code for
+/// each width (the JIT specializes generic code per value type and inlines these members), so the 512-, 256-, 128-bit
+/// and scalar forms of a loop are one source. Used by the Winograd transforms and the channel-blocked depthwise kernels.
+/// </summary>
+internal unsafe interface ILanes<TSelf>
+    where TSelf : struct, ILanes<TSelf>
+{
+    /// <summary>Lanes per value.</summary>
+    static abstract int Count { get; }
+
+    /// <summary>Loads <see cref="Count"/> floats.</summary>
+    static abstract TSelf Load(float* p);
+
+    /// <summary>Lane-wise sum.</summary>
+    static abstract TSelf operator +(TSelf a, TSelf b);
+
+    /// <summary>Lane-wise difference.</summary>
+    static abstract TSelf operator -(TSelf a, TSelf b);
+
+    /// <summary>Every lane times <paramref name="b"/>.</summary>
+    static abstract TSelf operator *(TSelf a, float b);
+
+    /// <summary>a·b + c, lane-wise: one fused multiply-add where the hardware has it, else a multiply and an add.</summary>
+    static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
+
+    /// <summary>Stores <see cref="Count"/> floats.</summary>
+    void Store(float* p);
+
+    /// <summary>The lanes through a register-form activation (bias, clamp, hard sigmoid or hard swish).</summary>
+    TSelf Activate(in FusedActivation act);
+}
+
+/// <summary>16 lanes (<see cref="Vector512{T}"/>; emulated where AVX-512 is absent).</summary>
+internal readonly unsafe struct Lanes512(Vector512<float> v) : ILanes<Lanes512>
+{
+    private readonly Vector512<float> _v = v;
+
+    /// <inheritdoc />
+    public static int Count => 16;
+
+    /// <inheritdoc />
+    public static Lanes512 Load(float* p) => new(Vector512.Load(p));
+
+    /// <inheritdoc />
+    public static Lanes512 operator +(Lanes512 a, Lanes512 b) => new(a._v + b._v);
+
+    /// <inheritdoc />
+    public static Lanes512 operator -(Lanes512 a, Lanes512 b) => new(a._v - b._v);
+
+    /// <inheritdoc />
+    public static Lanes512 operator *(Lanes512 a, float b) => new(a._v * b);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 MultiplyAdd(Lanes512 a, Lanes512 b, Lanes512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
+
+    /// <inheritdoc />
+    public void Store(float* p) => _v.Store(p);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Lanes512 Activate(in FusedActivation act) => new(act.Apply(_v));
+}
+
+/// <summary>8 lanes (<see cref="Vector256{T}"/>).</summary>
+internal readonly unsafe struct Lanes256(Vector256<float> v) : ILanes<Lanes256>
+{
+    private readonly Vector256<float> _v = v;
+
+    /// <inheritdoc />
+    public static int Count => 8;
+
+    /// <inheritdoc />
+    public static Lanes256 Load(float* p) => new(Vector256.Load(p));
+
+    /// <inheritdoc />
+    public static Lanes256 operator +(Lanes256 a, Lanes256 b) => new(a._v + b._v);
+
+    /// <inheritdoc />
+    public static Lanes256 operator -(Lanes256 a, Lanes256 b) => new(a._v - b._v);
+
+    /// <inheritdoc />
+    public static Lanes256 operator *(Lanes256 a, float b) => new(a._v * b);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 MultiplyAdd(Lanes256 a, Lanes256 b, Lanes256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
+
+    /// <inheritdoc />
+    public void Store(float* p) => _v.Store(p);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Lanes256 Activate(in FusedActivation act) => new(act.Apply(_v));
+}
+
+/// <summary>4 lanes (<see cref="Vector128{T}"/>).</summary>
+internal readonly unsafe struct Lanes128(Vector128<float> v) : ILanes<Lanes128>
+{
+    private readonly Vector128<float> _v = v;
+
+    /// <inheritdoc />
+    public static int Count => 4;
+
+    /// <inheritdoc />
+    public static Lanes128 Load(float* p) => new(Vector128.Load(p));
+
+    /// <inheritdoc />
+    public static Lanes128 operator +(Lanes128 a, Lanes128 b) => new(a._v + b._v);
+
+    /// <inheritdoc />
+    public static Lanes128 operator -(Lanes128 a, Lanes128 b) => new(a._v - b._v);
+
+    /// <inheritdoc />
+    public static Lanes128 operator *(Lanes128 a, float b) => new(a._v * b);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes128 MultiplyAdd(Lanes128 a, Lanes128 b, Lanes128 c) => new(Fma.IsSupported || AdvSimd.IsSupported ? Vector128.FusedMultiplyAdd(a._v, b._v, c._v) : (a._v * b._v) + c._v);
+
+    /// <inheritdoc />
+    public void Store(float* p) => _v.Store(p);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Lanes128 Activate(in FusedActivation act) => new(act.Apply(_v));
+}
+
+/// <summary>One lane (plain scalar code: the scalar ISA and the tails of the vector ones).</summary>
+internal readonly unsafe struct Lanes1(float v) : ILanes<Lanes1>
+{
+    private readonly float _v = v;
+
+    /// <inheritdoc />
+    public static int Count => 1;
+
+    /// <inheritdoc />
+    public static Lanes1 Load(float* p) => new(*p);
+
+    /// <inheritdoc />
+    public static Lanes1 operator +(Lanes1 a, Lanes1 b) => new(a._v + b._v);
+
+    /// <inheritdoc />
+    public static Lanes1 operator -(Lanes1 a, Lanes1 b) => new(a._v - b._v);
+
+    /// <inheritdoc />
+    public static Lanes1 operator *(Lanes1 a, float b) => new(a._v * b);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes1 MultiplyAdd(Lanes1 a, Lanes1 b, Lanes1 c) => new((a._v * b._v) + c._v);
+
+    /// <inheritdoc />
+    public void Store(float* p) => *p = _v;
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Lanes1 Activate(in FusedActivation act) => new(act.Apply(_v));
+}
