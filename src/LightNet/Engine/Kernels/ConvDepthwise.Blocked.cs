@@ -12,15 +12,21 @@ internal sealed unsafe partial class ConvDepthwise
     /// and activation fused. Undilated 3×3 (stride 1 or 2) and 5×5 stride 1 kernels slide along a row four outputs at a
     /// time: each input vector of a kernel row is loaded once and multiplied into every output of the four that reads
     /// it (3×3 stride 1: 6 loads for 12 multiply-adds per kernel row); other kernels take every tap of four pixels from
-    /// memory. One generic source per kernel serves every vector width (<see cref="ILanes{TSelf}"/>).
+    /// memory. One generic source per kernel serves every vector width (<see cref="ILanes{TSelf}"/>). Large maps are cut
+    /// into bands of output rows, each transposed in, computed and transposed out while its tiles are in L2; the
+    /// threads share out (block, band) pairs.
     /// </summary>
     private sealed class Blocked : IDisposable
     {
+        // Bytes of one band's input tile and output tile together: a band stays in L2 from its transpose in to its
+        // transpose out (measured: see docs/performance.md).
+        private const long BandBytes = 96 * 1024;
+
         private readonly Conv2dShape _s;
-        private readonly int _v, _taps, _pw, _ph;
+        private readonly int _v, _taps, _pitch, _bandRows, _bands;
         private readonly GemmBuffer _weights; // [block][tap][V], then biases [block][V]
         private readonly int[] _tapOffsets; // each tap's offset in the tile, in floats
-        private readonly int[] _pixelOffsets; // each input pixel's offset in the tile, in floats; pixels no output reads go to the spare slot
+        private readonly int[] _pixelOffsets; // each input pixel's offset in a tile that starts at padded row 0, in floats
         private readonly Sliding _sliding;
 
         public Blocked(in Conv2dShape s, in StridePhases phases, ReadOnlySpan<float> weights, float* bias, int v)
@@ -28,8 +34,10 @@ internal sealed unsafe partial class ConvDepthwise
             _s = s;
             _v = v;
             _taps = s.KernelHeight * s.KernelWidth;
-            _pw = phases.PaddedWidth;
-            _ph = phases.PaddedHeight;
+            int pw = phases.PaddedWidth;
+
+            // One spare column past the padded width takes the input columns no output reads.
+            _pitch = pw + 1;
             int blocks = (s.OutChannels + v - 1) / v;
             _weights = new GemmBuffer(((long)blocks * _taps * v) + ((long)blocks * v));
             float* bw = _weights.Pointer, bb = bw + ((long)blocks * _taps * v);
@@ -48,7 +56,7 @@ internal sealed unsafe partial class ConvDepthwise
             {
                 for (int kx = 0; kx < s.KernelWidth; kx++)
                 {
-                    _tapOffsets[(ky * s.KernelWidth) + kx] = (((ky * s.DilationHeight) * _pw) + (kx * s.DilationWidth)) * v;
+                    _tapOffsets[(ky * s.KernelWidth) + kx] = (((ky * s.DilationHeight) * _pitch) + (kx * s.DilationWidth)) * v;
                 }
             }
 
@@ -57,10 +65,15 @@ internal sealed unsafe partial class ConvDepthwise
             {
                 for (int ix = 0; ix < s.InWidth; ix++)
                 {
-                    int y = iy + s.PadTop, x = ix + s.PadLeft;
-                    _pixelOffsets[(iy * s.InWidth) + ix] = (y < _ph && x < _pw ? (y * _pw) + x : _ph * _pw) * v;
+                    _pixelOffsets[(iy * s.InWidth) + ix] = (((iy + s.PadTop) * _pitch) + Math.Min(ix + s.PadLeft, pw)) * v;
                 }
             }
+
+            // Output rows per band: as many as fit BandBytes (at least one), then evened out over the bands.
+            long rowBytes = ((long)s.OutWidth + ((long)s.StrideHeight * _pitch)) * v * sizeof(float);
+            int rows = (int)Math.Clamp(BandBytes / rowBytes, 1, s.OutHeight);
+            _bands = (s.OutHeight + rows - 1) / rows;
+            _bandRows = (s.OutHeight + _bands - 1) / _bands;
 
             bool plain = s.DilationHeight == 1 && s.DilationWidth == 1 && s.OutWidth >= 4 && s.StrideHeight == s.StrideWidth;
             _sliding = !plain ? Sliding.None
@@ -78,70 +91,93 @@ internal sealed unsafe partial class ConvDepthwise
             FiveStride1,
         }
 
-        /// <summary>Channel blocks of the whole layer.</summary>
-        public int Blocks => (_s.OutChannels + _v - 1) / _v;
+        /// <summary>Work items: channel blocks × row bands.</summary>
+        public int Items => Blocks * _bands;
 
-        /// <summary>Scratch per thread: the padded tile (and one spare pixel slot), then the output tile [OH·OW][V].</summary>
-        public long ScratchBytes => TileBytes + GemmConfig.Align64((long)_s.OutHeight * _s.OutWidth * _v * sizeof(float));
+        /// <summary>Scratch per thread: one band's padded tile, then its output tile [rows·OW][V].</summary>
+        public long ScratchBytes => TileBytes + GemmConfig.Align64((long)_bandRows * _s.OutWidth * _v * sizeof(float));
 
-        private long TileBytes => GemmConfig.Align64((((long)_ph * _pw) + 1) * _v * sizeof(float));
+        private int Blocks => (_s.OutChannels + _v - 1) / _v;
 
-        /// <summary>Channel blocks [begin, end): transpose in, the kernel, transpose out.</summary>
+        // Padded input rows one band of output rows reads.
+        private int TileRows(int outRows) => ((outRows - 1) * _s.StrideHeight) + ((_s.KernelHeight - 1) * _s.DilationHeight) + 1;
+
+        private long TileBytes => GemmConfig.Align64((long)TileRows(_bandRows) * _pitch * _v * sizeof(float));
+
+        /// <summary>Items [begin, end) (block-major): transpose the band's input rows in, the kernel, transpose out.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(float* input, float* output, byte* scratch, int begin, int end, in FusedActivation act)
         {
             float* tile = (float*)scratch;
             float* outTile = (float*)(scratch + TileBytes);
-            int v = _v, inPixels = _s.InHeight * _s.InWidth, outPixels = _s.OutHeight * _s.OutWidth;
+            int v = _v, h = _s.InHeight, w = _s.InWidth, ow = _s.OutWidth;
+            int inPixels = h * w, outPixels = _s.OutHeight * ow;
+            long rowFloats = (long)_pitch * v;
 
-            // The padding stays zero: only the interior pixels are rewritten per block.
+            // Padding columns are never written, so they stay zero; padding rows are cleared per band below.
             new Span<float>(tile, (int)(TileBytes / sizeof(float))).Clear();
             float* weights = _weights.Pointer;
             float* biases = weights + ((long)Blocks * _taps * v);
             fixed (int* pixels = _pixelOffsets, taps = _tapOffsets)
             {
-                for (int b = begin; b < end; b++)
+                for (int item = begin; item < end; item++)
                 {
+                    int b = item / _bands, band = item % _bands;
                     int c0 = b * v, n = Math.Min(v, _s.OutChannels - c0);
-                    ChannelsToTile(input + ((long)c0 * inPixels), inPixels, n, tile, pixels);
+                    int oy0 = band * _bandRows, rows = Math.Min(_bandRows, _s.OutHeight - oy0);
+                    int top = oy0 * _s.StrideHeight, tileRows = TileRows(rows); // padded rows [top, top + tileRows)
+                    for (int r = 0; r < tileRows; r++)
+                    {
+                        if ((uint)(top + r - _s.PadTop) >= (uint)h)
+                        {
+                            new Span<float>(tile + (r * rowFloats), (int)rowFloats).Clear();
+                        }
+                    }
+
+                    int iy0 = Math.Max(0, top - _s.PadTop), iy1 = Math.Min(h, top + tileRows - _s.PadTop);
+                    if (iy1 > iy0)
+                    {
+                        ChannelsToTile(input + ((long)c0 * inPixels) + (iy0 * w), (iy1 - iy0) * w, inPixels, n, tile - (top * rowFloats), pixels + (iy0 * w));
+                    }
+
                     float* wb = weights + ((long)b * _taps * v);
                     float* bb = biases + ((long)b * v);
                     switch (v)
                     {
                         case 16:
-                            Pixels<Lanes512>(tile, wb, bb, taps, outTile, act);
+                            Pixels<Lanes512>(tile, rows, wb, bb, taps, outTile, act);
                             break;
                         case 8:
-                            Pixels<Lanes256>(tile, wb, bb, taps, outTile, act);
+                            Pixels<Lanes256>(tile, rows, wb, bb, taps, outTile, act);
                             break;
                         default:
-                            Pixels<Lanes128>(tile, wb, bb, taps, outTile, act);
+                            Pixels<Lanes128>(tile, rows, wb, bb, taps, outTile, act);
                             break;
                     }
 
-                    TileToChannels(outTile, outPixels, n, output + ((long)c0 * outPixels));
+                    TileToChannels(outTile, rows * ow, outPixels, n, output + ((long)c0 * outPixels) + (oy0 * ow));
                 }
             }
         }
 
-        // out[oy·OW + ox][V] = act(bias + Σ_t w[t] · tile[(oy·sh·PW + ox·sw)·V + offs[t]]).
+        // out[oy·OW + ox][V] = act(bias + Σ_t w[t] · tile[(oy·sh·pitch + ox·sw)·V + offs[t]]) for the band's rows.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Pixels<TV>(float* tile, float* wb, float* bb, int* offs, float* dst, in FusedActivation act)
+        private void Pixels<TV>(float* tile, int rows, float* wb, float* bb, int* offs, float* dst, in FusedActivation act)
             where TV : struct, ILanes<TV>
         {
             switch (_sliding)
             {
                 case Sliding.ThreeStride1:
-                    SlideRows<TV, Three1>(tile, wb, bb, dst, act);
+                    SlideRows<TV, Three1>(tile, rows, wb, bb, dst, act);
                     return;
                 case Sliding.ThreeStride2:
-                    SlideRows<TV, Three2>(tile, wb, bb, dst, act);
+                    SlideRows<TV, Three2>(tile, rows, wb, bb, dst, act);
                     return;
                 case Sliding.FiveStride1:
-                    SlideRows<TV, Five1>(tile, wb, bb, dst, act);
+                    SlideRows<TV, Five1>(tile, rows, wb, bb, dst, act);
                     return;
                 default:
-                    EveryTap<TV>(tile, wb, bb, offs, dst, act);
+                    EveryTap<TV>(tile, rows, wb, bb, offs, dst, act);
                     return;
             }
         }
@@ -149,14 +185,14 @@ internal sealed unsafe partial class ConvDepthwise
         // Rows of outputs four at a time (the last four end at the row's end, recomputing a few: same values), each
         // kernel row's taps applied by TR.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void SlideRows<TV, TR>(float* tile, float* wb, float* bb, float* dst, in FusedActivation act)
+        private void SlideRows<TV, TR>(float* tile, int rows, float* wb, float* bb, float* dst, in FusedActivation act)
             where TV : struct, ILanes<TV>
             where TR : struct, IKernelRow
         {
             int v = TV.Count, ow = _s.OutWidth, kh = _s.KernelHeight;
-            long rowFloats = (long)_pw * v;
+            long rowFloats = (long)_pitch * v;
             var bias = TV.Load(bb);
-            for (int oy = 0; oy < _s.OutHeight; oy++)
+            for (int oy = 0; oy < rows; oy++)
             {
                 float* row = tile + (oy * TR.Stride * rowFloats);
                 float* o = dst + ((long)oy * ow * v);
@@ -186,15 +222,15 @@ internal sealed unsafe partial class ConvDepthwise
         // Any kernel: four pixels per step with the taps outer (each weight vector loaded once per four pixels), then
         // single pixels.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void EveryTap<TV>(float* tile, float* wb, float* bb, int* offs, float* dst, in FusedActivation act)
+        private void EveryTap<TV>(float* tile, int rows, float* wb, float* bb, int* offs, float* dst, in FusedActivation act)
             where TV : struct, ILanes<TV>
         {
             int v = TV.Count, sh = _s.StrideHeight, sw = _s.StrideWidth, ow = _s.OutWidth, taps = _taps;
             int step = sw * v;
             var bias = TV.Load(bb);
-            for (int oy = 0; oy < _s.OutHeight; oy++)
+            for (int oy = 0; oy < rows; oy++)
             {
-                float* row = tile + ((long)oy * sh * _pw * v);
+                float* row = tile + ((long)oy * sh * _pitch * v);
                 float* o = dst + ((long)oy * ow * v);
                 int ox = 0;
                 for (; ox + 4 <= ow; ox += 4)
@@ -232,21 +268,21 @@ internal sealed unsafe partial class ConvDepthwise
             }
         }
 
-        // src: n (≤ V) channel planes of `pixels` floats → the tile, pixel p's V channels at pixelOffsets[p] (lanes ≥ n
-        // hold copies of the last channel). 8×8 transposes where AVX is available (the last 8 pixels overlap the ones
-        // before: same values).
+        // `pixels` pixels of n (≤ V) channels, channel j's at src + j·plane → the tile, pixel p's V channels at
+        // tile + pixelOffsets[p] (lanes ≥ n hold copies of the last channel). 8×8 transposes where AVX is available
+        // (the last 8 pixels overlap the ones before: same values).
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void ChannelsToTile(float* src, int pixels, int n, float* tile, int* pixelOffsets)
+        private void ChannelsToTile(float* src, int pixels, long plane, int n, float* tile, int* pixelOffsets)
         {
             int v = _v;
             if (v >= 8 && pixels >= 8 && Avx.IsSupported)
             {
                 for (int j0 = 0; j0 < v; j0 += 8)
                 {
-                    float* s0 = src + ((long)Math.Min(j0, n - 1) * pixels), s1 = src + ((long)Math.Min(j0 + 1, n - 1) * pixels);
-                    float* s2 = src + ((long)Math.Min(j0 + 2, n - 1) * pixels), s3 = src + ((long)Math.Min(j0 + 3, n - 1) * pixels);
-                    float* s4 = src + ((long)Math.Min(j0 + 4, n - 1) * pixels), s5 = src + ((long)Math.Min(j0 + 5, n - 1) * pixels);
-                    float* s6 = src + ((long)Math.Min(j0 + 6, n - 1) * pixels), s7 = src + ((long)Math.Min(j0 + 7, n - 1) * pixels);
+                    float* s0 = src + (Math.Min(j0, n - 1) * plane), s1 = src + (Math.Min(j0 + 1, n - 1) * plane);
+                    float* s2 = src + (Math.Min(j0 + 2, n - 1) * plane), s3 = src + (Math.Min(j0 + 3, n - 1) * plane);
+                    float* s4 = src + (Math.Min(j0 + 4, n - 1) * plane), s5 = src + (Math.Min(j0 + 5, n - 1) * plane);
+                    float* s6 = src + (Math.Min(j0 + 6, n - 1) * plane), s7 = src + (Math.Min(j0 + 7, n - 1) * plane);
                     float* t = tile + j0;
                     for (int p0 = 0; p0 < pixels; p0 += 8)
                     {
@@ -271,7 +307,7 @@ internal sealed unsafe partial class ConvDepthwise
 
             for (int j = 0; j < v; j++)
             {
-                float* s = src + ((long)Math.Min(j, n - 1) * pixels);
+                float* s = src + (Math.Min(j, n - 1) * plane);
                 for (int p = 0; p < pixels; p++)
                 {
                     tile[pixelOffsets[p] + j] = s[p];
@@ -279,9 +315,9 @@ internal sealed unsafe partial class ConvDepthwise
             }
         }
 
-        // src[pixel][V] → the first n channel planes of dst.
+        // src[pixel][V], `pixels` pixels → the first n channels, channel j's at dst + j·plane.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void TileToChannels(float* src, int pixels, int n, float* dst)
+        private void TileToChannels(float* src, int pixels, long plane, int n, float* dst)
         {
             int v = _v;
             if (v >= 8 && pixels >= 8 && Avx.IsSupported)
@@ -289,7 +325,7 @@ internal sealed unsafe partial class ConvDepthwise
                 for (int j0 = 0; j0 < n; j0 += 8)
                 {
                     int count = Math.Min(8, n - j0);
-                    float* d = dst + ((long)j0 * pixels);
+                    float* d = dst + (j0 * plane);
                     for (int p0 = 0; p0 < pixels; p0 += 8)
                     {
                         int p = Math.Min(p0, pixels - 8);
@@ -301,13 +337,13 @@ internal sealed unsafe partial class ConvDepthwise
                         Avx.Store(dp, c0);
                         if (count == 8)
                         {
-                            Avx.Store(dp + pixels, c1);
-                            Avx.Store(dp + (2 * pixels), c2);
-                            Avx.Store(dp + (3 * pixels), c3);
-                            Avx.Store(dp + (4 * pixels), c4);
-                            Avx.Store(dp + (5 * pixels), c5);
-                            Avx.Store(dp + (6 * pixels), c6);
-                            Avx.Store(dp + (7 * pixels), c7);
+                            Avx.Store(dp + plane, c1);
+                            Avx.Store(dp + (2 * plane), c2);
+                            Avx.Store(dp + (3 * plane), c3);
+                            Avx.Store(dp + (4 * plane), c4);
+                            Avx.Store(dp + (5 * plane), c5);
+                            Avx.Store(dp + (6 * plane), c6);
+                            Avx.Store(dp + (7 * plane), c7);
                             continue;
                         }
 
@@ -316,7 +352,7 @@ internal sealed unsafe partial class ConvDepthwise
                         for (int k = 1; k < count; k++)
                         {
                             var c = k switch { 1 => rest.c1, 2 => rest.c2, 3 => rest.c3, 4 => rest.c4, 5 => rest.c5, 6 => rest.c6, _ => rest.c7 };
-                            Avx.Store(dp + (k * pixels), c);
+                            Avx.Store(dp + (k * plane), c);
                         }
                     }
                 }
@@ -326,7 +362,7 @@ internal sealed unsafe partial class ConvDepthwise
 
             for (int j = 0; j < n; j++)
             {
-                float* d = dst + ((long)j * pixels);
+                float* d = dst + (j * plane);
                 for (int p = 0; p < pixels; p++)
                 {
                     d[p] = src[((long)p * v) + j];

@@ -98,7 +98,7 @@ internal sealed unsafe partial class ConvDepthwise : IParallelWork, IDisposable
         _residual = residual;
         _scratch = scratch;
         _runBlocked = _blocked != null && residual == null;
-        pool.Run(this, _runBlocked ? _blocked!.Blocks : _s.OutChannels);
+        pool.Run(this, _runBlocked ? _blocked!.Items : _s.OutChannels);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
