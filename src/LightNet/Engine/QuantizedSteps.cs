@@ -101,7 +101,7 @@ internal static unsafe class QuantizedSteps
                 {
                     dw.Run(x + (i * inStride), y + (i * outStride), scratch, pool);
                 }
-            }, dw.ScratchBytes(threads));
+            }, dw.ScratchBytes(threads), dw);
         }
 
         var conv = new Int8Conv(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, Int8Paths.ForConvolution(shape, isa), threads);
@@ -131,7 +131,7 @@ internal static unsafe class QuantizedSteps
     }
 
     /// <summary>An integer step: a body bound at compile time over its pointers.</summary>
-    private sealed class Step(OptimizedNode node, string algorithm, Step.Body body, long scratchBytes = 0) : PlanStep(node)
+    private sealed class Step(OptimizedNode node, string algorithm, Step.Body body, long scratchBytes = 0, IDisposable? owned = null) : PlanStep(node)
     {
         public delegate void Body(byte* scratch, WorkerPool pool);
 
@@ -140,5 +140,7 @@ internal static unsafe class QuantizedSteps
         public override string Algorithm => algorithm;
 
         public override void Execute(byte* scratch, WorkerPool pool) => body(scratch, pool);
+
+        public override void Dispose() => owned?.Dispose();
     }
 }

@@ -12,7 +12,7 @@ namespace LightNet.Engine.Kernels;
 /// (pw - OW unused between rows) and the inner loop is a plain vector FMA, whatever the stride, dilation or width.
 /// 3×3 has an unrolled path with the nine weights held in registers.
 /// Maps up to <see cref="BlockedMaxWidth"/> wide (MobileNet's 56×56 and smaller) take a channel-blocked path instead,
-/// the layout ONNX Runtime's NCHWc kernels use (<see cref="Blocked"/>): a block of V channels (V = the vector width) is
+/// the layout ONNX Runtime's NCHWc kernels use (<see cref="DepthwiseTiles"/>): a block of V channels (V = the vector width) is
 /// transposed into a zero-padded [row][column][V] tile, every output pixel is one vector FMA per tap with the taps' V
 /// weights as a vector, and the block is transposed back with bias and activation fused. Rows of 7 to 56 values fill
 /// 16-wide vectors badly or leave a remainder, and each channel's plane copy costs as much as its arithmetic; across
@@ -20,7 +20,7 @@ namespace LightNet.Engine.Kernels;
 /// Wide rows of a 3×3 kernel are computed two at a time (row oy + 1 reuses the plane rows row oy loaded), and on AVX-512
 /// a 3×3 stride-2 kernel reads an unsplit padded plane, splitting even and odd columns with two-source permutes.
 /// </summary>
-internal sealed unsafe partial class ConvDepthwise : IParallelWork, IDisposable
+internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 {
     private readonly Conv2dShape _s;
     private readonly GemmBuffer _weights;
@@ -28,7 +28,7 @@ internal sealed unsafe partial class ConvDepthwise : IParallelWork, IDisposable
     private readonly Activation _activation;
     private readonly int _width; // vector width: 16, 8, 4 or 1
     private readonly StridePhases _phases; // the plane split by stride phase, and each tap's offset in it
-    private readonly Blocked? _blocked; // the channel-blocked path; null: per-channel path
+    private readonly DepthwiseTiles? _blocked; // the channel-blocked path; null: per-channel path
     private float* _input, _output, _residual;
     private byte* _scratch;
     private bool _runBlocked;
@@ -65,7 +65,7 @@ internal sealed unsafe partial class ConvDepthwise : IParallelWork, IDisposable
         // The blocked path fuses only what the store can (bias and a clamp or hard activation, no residual).
         if (s.OutWidth <= BlockedMaxWidth(isa, Math.Max(s.StrideHeight, s.StrideWidth)) && !residual && FusedActivation.TryCreate(activation, out _))
         {
-            _blocked = new Blocked(s, _phases, weights, bias, _width);
+            _blocked = new DepthwiseTiles(s, weights, bias, _width);
         }
 
         Algorithm = (s.KernelHeight == 3 && s.KernelWidth == 3 ? "depthwise-3x3" : "depthwise") + (_blocked != null ? "-blocked-" : "-") + IsaSupport.Name(isa);
@@ -108,7 +108,8 @@ internal sealed unsafe partial class ConvDepthwise : IParallelWork, IDisposable
         if (_runBlocked)
         {
             FusedActivation.TryCreate(_activation, out var blockAct);
-            _blocked!.Run(_input, _output, mine, begin, end, blockAct);
+            var io = new FloatPlanes(_input, _output, (long)_s.InHeight * _s.InWidth, (long)_s.OutHeight * _s.OutWidth, _width);
+            _blocked!.Run(io, mine, begin, end, blockAct);
             return;
         }
 
@@ -663,5 +664,17 @@ internal sealed unsafe partial class ConvDepthwise : IParallelWork, IDisposable
     {
         _weights.Dispose();
         _blocked?.Dispose();
+    }
+
+    // Float channel planes in and out of the blocked path's tiles.
+    private readonly struct FloatPlanes(float* input, float* output, long inPixels, long outPixels, int v) : ITileIO
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Load(int c0, int n, int p0, int count, float* tile, int* pixelOffsets, byte* scratch) =>
+            DepthwiseTiles.ChannelsToTile(input + (c0 * inPixels) + p0, count, inPixels, n, v, tile, pixelOffsets);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Store(float* outTile, int c0, int n, int p0, int count, byte* scratch) =>
+            DepthwiseTiles.TileToChannels(outTile, count, outPixels, n, v, output + (c0 * outPixels) + p0);
     }
 }

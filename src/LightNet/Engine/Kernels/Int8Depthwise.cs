@@ -10,18 +10,21 @@ namespace LightNet.Engine.Kernels;
 /// bias), split by stride phase (<see cref="StridePhases"/>). All output rows of the channel are then one run of int32
 /// sums of length (OH−1)·pw + OW, computed in registers a block of vectors at a time over all taps (widened bytes times
 /// each tap's weight, exact int32 arithmetic), and each output row is requantized from the run into the NCHW output.
-/// Small maps (output rows at most <see cref="BlockedMaxWidth"/> wide) take the channel-blocked path of
-/// the float kernel instead: a block of 16/8/4 channels transposed into a zero-point-padded [row][column][lane] tile,
-/// one vector of int32 sums per output pixel, requantized per lane with each channel's bias and scale.
+/// Maps up to <see cref="BlockedMaxWidth"/> wide take the float kernel's channel-blocked path
+/// (<see cref="DepthwiseTiles"/>) instead: a block of 16/8/4 channels' codes minus the input zero point are transposed
+/// into a zero-padded float tile, the float kernels sum the taps — exactly: every product and partial sum is an integer
+/// below 2²⁴ (at most taps · 255 · |w| ≤ 2²⁴ is checked), so the float sums equal the int32 ones bit for bit — and each
+/// output pixel's lanes are requantized with their channels' bias and scale and transposed back as codes.
 /// </summary>
-internal sealed unsafe class Int8Depthwise : IParallelWork
+internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
 {
     /// <summary>
-    /// The widest output rows the channel-blocked path takes. 28 (measured, Zen 4, AVX-512 and AVX2 paths, 1 thread):
-    /// 144 channels 56² → 28² stride 2 blocked 139 µs against 340 per channel (AVX2 250 / 326), 192 channels 28² stride 1
-    /// 142 / 191 (169 / 175); at 56² and 112² per channel wins (32 channels 112²: 252 / 362).
+    /// The widest output rows the blocked path takes: the float kernel's rule, except 28 for stride 2 on 8 lanes, where
+    /// the per-channel byte path (phases split 32 bytes at a time) was faster on 112² → 56² maps (Zen 4, AVX2 path:
+    /// 1.21–1.24× the time blocked; on 16 lanes blocked took 0.82–0.88 of it).
     /// </summary>
-    public const int BlockedMaxWidth = 28;
+    public static int BlockedMaxWidth(Isa isa, int stride) =>
+        isa == Isa.Avx2 && stride > 1 ? Math.Min(28, ConvDepthwise.BlockedMaxWidth(isa, stride)) : ConvDepthwise.BlockedMaxWidth(isa, stride);
 
     private readonly Conv2dShape _s;
     private readonly int[] _weights; // [C, taps]
@@ -29,10 +32,9 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
     private readonly byte _inputZero;
     private readonly StridePhases _phases;
     private readonly int _lanes; // channels per block on the blocked path (16, 8 or 4); 0: per-channel path
-    private readonly int[] _blockWeights = []; // [block][tap][lanes]
-    private readonly int[] _blockBias = []; // [block][lanes]
-    private readonly float[] _blockScale = []; // [block][lanes]
-    private readonly int[] _blockTaps = []; // each tap's offset in the padded [row][column][lanes] tile, in bytes
+    private readonly DepthwiseTiles? _tiles; // the blocked path's tiles and float kernels
+    private readonly int[] _tileBias = []; // the blocked path's requantization: the model's bias (the zero point is subtracted from the codes), padded to whole blocks
+    private readonly float[] _tileScale = []; // and each channel's multiplier, padded the same way
     private byte* _x, _y, _scratch;
 
     public Int8Depthwise(in Conv2dShape s, ReadOnlySpan<short> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, int inputZero, int outputZero,
@@ -58,39 +60,32 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
         _requant = new Requantizer(b, scale.ToArray(), outputZero, min, max);
         _phases = new StridePhases(s);
 
-        // Small maps: channel blocks, as the float kernel does for its smaller ones.
-        _lanes = s.OutWidth > BlockedMaxWidth ? 0 : path switch
+        // Maps the float kernel takes channel blocks for, when the float sums stay exact.
+        var isa = path switch { Int8Path.Avx512 => Isa.Avx512, Int8Path.Avx2 or Int8Path.AvxVnni => Isa.Avx2, Int8Path.Vector128 => Isa.Vector128, _ => Isa.Scalar };
+        int maxWeight = 0;
+        foreach (int wv in _weights)
         {
-            Int8Path.Avx512 => 16,
-            Int8Path.Avx2 or Int8Path.AvxVnni => 8,
-            Int8Path.Vector128 => 4,
-            _ => 0,
-        };
+            maxWeight = Math.Max(maxWeight, Math.Abs(wv));
+        }
+
+        bool exact = (long)taps * 255 * maxWeight < (1L << 24);
+        _lanes = exact && s.OutWidth <= BlockedMaxWidth(isa, Math.Max(s.StrideHeight, s.StrideWidth))
+            ? isa switch { Isa.Avx512 => 16, Isa.Avx2 => 8, _ => 4 }
+            : 0;
         if (_lanes > 0)
         {
-            int v = _lanes, blocks = (s.OutChannels + v - 1) / v;
-            _blockWeights = new int[blocks * taps * v];
-            _blockBias = new int[blocks * v];
-            _blockScale = new float[blocks * v];
-            for (int c = 0; c < s.OutChannels; c++)
+            var wf = new float[_weights.Length];
+            for (int i = 0; i < wf.Length; i++)
             {
-                for (int t = 0; t < taps; t++)
-                {
-                    _blockWeights[((((c / v) * taps) + t) * v) + (c % v)] = _weights[(c * taps) + t];
-                }
-
-                _blockBias[c] = b[c];
-                _blockScale[c] = scale[c];
+                wf[i] = _weights[i];
             }
 
-            _blockTaps = new int[taps];
-            for (int ky = 0; ky < s.KernelHeight; ky++)
-            {
-                for (int kx = 0; kx < s.KernelWidth; kx++)
-                {
-                    _blockTaps[(ky * s.KernelWidth) + kx] = (((ky * s.DilationHeight) * _phases.PaddedWidth) + (kx * s.DilationWidth)) * v;
-                }
-            }
+            _tiles = new DepthwiseTiles(s, wf, null, _lanes, ioBytesPerPixel: _lanes);
+            int padded = (s.OutChannels + _lanes - 1) / _lanes * _lanes;
+            _tileBias = new int[padded];
+            _tileScale = new float[padded];
+            bias.CopyTo(_tileBias);
+            scale.CopyTo(_tileScale);
         }
 
         Algorithm = "int8-depthwise-" + (_lanes > 0 ? "blocked-" : string.Empty) + Int8Paths.Name(path);
@@ -105,15 +100,10 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
 
     private long RunBytes => MemoryPlan.Align(((long)_phases.RunLength + 16) * sizeof(int));
 
-    // Plane, int32 run, and the run requantized to bytes; or, blocked, the padded input tile [PaddedHeight][PaddedWidth][lanes]
-    // (plus a vector of slack), the output tile [OH·OW][lanes] and, for 8 or 16 lanes, the block's input transposed [H·W][lanes].
-    private long ThreadBytes => _lanes > 0
-        ? TileBytes + OutTileBytes + (_lanes >= 8 ? MemoryPlan.Align((long)_s.InHeight * _s.InWidth * _lanes) : 0)
+    // Plane, int32 run, and the run requantized to bytes; or, blocked, the tiles' scratch.
+    private long ThreadBytes => _tiles != null
+        ? MemoryPlan.Align(_tiles.ScratchBytes)
         : PlaneBytes + RunBytes + MemoryPlan.Align(_phases.RunLength + 64L);
-
-    private long OutTileBytes => MemoryPlan.Align((long)_s.OutHeight * _s.OutWidth * _lanes);
-
-    private long TileBytes => MemoryPlan.Align(((long)_phases.PaddedHeight * _phases.PaddedWidth * _lanes) + 64);
 
     /// <summary>Scratch bytes of one run for <paramref name="threads"/> threads.</summary>
     public long ScratchBytes(int threads) => ThreadBytes * threads;
@@ -124,15 +114,22 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
         _x = x;
         _y = y;
         _scratch = scratch;
-        pool.Run(this, _lanes > 0 ? (_s.OutChannels + _lanes - 1) / _lanes : _s.OutChannels);
+        pool.Run(this, _tiles != null ? _tiles.Items : _s.OutChannels);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int begin, int end, int threadIndex)
     {
-        if (_lanes > 0)
+        if (_tiles != null)
         {
-            ExecuteBlocked(begin, end, threadIndex);
+            fixed (int* tb = _tileBias)
+            fixed (float* ts = _tileScale)
+            {
+                var io = new CodePlanes(_x, _y, (long)_s.InHeight * _s.InWidth, (long)_s.OutHeight * _s.OutWidth, _lanes, _inputZero,
+                    tb, ts, _requant.ZeroPoint, _requant.Min, _requant.Max);
+                _tiles.Run(io, _scratch + (threadIndex * ThreadBytes), begin, end, FusedActivation.None);
+            }
+
             return;
         }
 
@@ -154,159 +151,6 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
             for (int oy = 0; oy < _s.OutHeight; oy++)
             {
                 Buffer.MemoryCopy(codes + (oy * _phases.PhaseWidth), y + (oy * _s.OutWidth), _s.OutWidth, _s.OutWidth);
-            }
-        }
-    }
-
-    // Channel blocks [begin, end): the block's codes transposed into a tile padded with the input zero point, the
-    // lanes' int32 sums of every output pixel in one vector, requantized per lane, and transposed back.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ExecuteBlocked(int begin, int end, int threadIndex)
-    {
-        byte* tile = _scratch + (threadIndex * ThreadBytes);
-        byte* outTile = tile + TileBytes;
-        int v = _lanes, taps = _blockTaps.Length, pw = _phases.PaddedWidth;
-        int h = _s.InHeight, w = _s.InWidth;
-        long inPlane = (long)h * w, pixels = (long)_s.OutHeight * _s.OutWidth;
-        new Span<byte>(tile, (int)TileBytes).Fill(_inputZero);
-        int rows = Math.Min(h, _phases.PaddedHeight - _s.PadTop), cols = Math.Min(w, pw - _s.PadLeft);
-        fixed (int* offs = _blockTaps, weights = _blockWeights, bias = _blockBias)
-        fixed (float* scale = _blockScale)
-        {
-            for (int b = begin; b < end; b++)
-            {
-                int c0 = b * v, n = Math.Min(v, _s.OutChannels - c0);
-                if (n == v && v >= 8)
-                {
-                    // Full blocks of 16 or 8 channels: byte transposes of 16 pixels at a time over the flat planes,
-                    // then whole rows into the tile (and back the same way).
-                    byte* flat = outTile + OutTileBytes;
-                    ToPixels(_x + (c0 * inPlane), inPlane, flat, v);
-                    for (int iy = 0; iy < rows; iy++)
-                    {
-                        Buffer.MemoryCopy(flat + ((long)iy * w * v), tile + ((((long)(iy + _s.PadTop) * pw) + _s.PadLeft) * v), cols * v, cols * v);
-                    }
-
-                    BlockedPixels(tile, weights + ((long)b * taps * v), bias + (b * v), scale + (b * v), offs, taps, outTile);
-                    ToPlanes(outTile, pixels, _y + (c0 * pixels), v);
-                    continue;
-                }
-
-                for (int j = 0; j < n; j++)
-                {
-                    byte* src = _x + ((c0 + j) * inPlane);
-                    for (int iy = 0; iy < rows; iy++)
-                    {
-                        byte* d = tile + ((((long)(iy + _s.PadTop) * pw) + _s.PadLeft) * v) + j;
-                        byte* sr = src + ((long)iy * w);
-                        for (int ix = 0; ix < cols; ix++)
-                        {
-                            d[ix * v] = sr[ix];
-                        }
-                    }
-                }
-
-                BlockedPixels(tile, weights + ((long)b * taps * v), bias + (b * v), scale + (b * v), offs, taps, outTile);
-                for (int j = 0; j < n; j++)
-                {
-                    byte* dst = _y + ((c0 + j) * pixels);
-                    for (long p = 0; p < pixels; p++)
-                    {
-                        dst[p] = outTile[(p * v) + j];
-                    }
-                }
-            }
-        }
-    }
-
-    // pixels[p][j] = planes[j·count + p] for v (8 or 16) channel planes of count bytes.
-    private static void ToPixels(byte* planes, long count, byte* pixels, int v)
-    {
-        long p = 0;
-        for (; p + 16 <= count; p += 16)
-        {
-            StridedBytes.Transpose(planes + p, count, v, 16, pixels + (p * v), v);
-        }
-
-        for (; p < count; p++)
-        {
-            for (int j = 0; j < v; j++)
-            {
-                pixels[(p * v) + j] = planes[(j * count) + p];
-            }
-        }
-    }
-
-    // planes[j·count + p] = pixels[p][j]: the inverse of ToPixels.
-    private static void ToPlanes(byte* pixels, long count, byte* planes, int v)
-    {
-        long p = 0;
-        for (; p + 16 <= count; p += 16)
-        {
-            StridedBytes.Transpose(pixels + (p * v), v, 16, v, planes + p, count);
-        }
-
-        for (; p < count; p++)
-        {
-            for (int j = 0; j < v; j++)
-            {
-                planes[(j * count) + p] = pixels[(p * v) + j];
-            }
-        }
-    }
-
-    // out[oy·OW + ox][lanes] = requantize(Σ_t w[t] · tile[(oy·sh·PW + ox·sw)·lanes + offs[t]]), per lane (channel).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void BlockedPixels(byte* tile, int* w, int* bias, float* scale, int* offs, int taps, byte* dst)
-    {
-        int v = _lanes, pw = _phases.PaddedWidth, sh = _s.StrideHeight, sw = _s.StrideWidth, ow = _s.OutWidth;
-        for (int oy = 0; oy < _s.OutHeight; oy++)
-        {
-            byte* row = tile + ((long)oy * sh * pw * v);
-            byte* o = dst + ((long)oy * ow * v);
-            for (int ox = 0; ox < ow; ox++)
-            {
-                byte* p = row + (ox * sw * v);
-                byte* y = o + (ox * v);
-                if (v == 16)
-                {
-                    Vector512<int> acc = default;
-                    for (int t = 0; t < taps; t++)
-                    {
-                        acc += Avx512F.ConvertToVector512Int32(Vector128.Load(p + offs[t])) * Vector512.Load(w + (t * 16));
-                    }
-
-                    Vector512<float> f = Avx512F.ConvertToVector512Single(acc + Vector512.Load(bias)) * Vector512.Load(scale);
-                    Vector512<int> q = Avx512F.ConvertToVector512Int32(f) + Vector512.Create(_requant.ZeroPoint);
-                    q = Vector512.Min(Vector512.Max(q, Vector512.Create(_requant.Min)), Vector512.Create(_requant.Max));
-                    Avx512F.ConvertToVector128Byte(q).Store(y);
-                }
-                else if (v == 8)
-                {
-                    Vector256<int> acc = default;
-                    for (int t = 0; t < taps; t++)
-                    {
-                        acc += Avx2.ConvertToVector256Int32(p + offs[t]) * Vector256.Load(w + (t * 8));
-                    }
-
-                    Vector256<float> f = Avx.ConvertToVector256Single(acc + Vector256.Load(bias)) * Vector256.Load(scale);
-                    Vector256<int> q = Avx.ConvertToVector256Int32(f) + Vector256.Create(_requant.ZeroPoint);
-                    Requantizer.StoreCodes(Vector256.Min(Vector256.Max(q, Vector256.Create(_requant.Min)), Vector256.Create(_requant.Max)), y);
-                }
-                else
-                {
-                    Vector128<int> acc = default;
-                    for (int t = 0; t < taps; t++)
-                    {
-                        acc += Vector128.WidenLower(Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(uint*)(p + offs[t])).AsByte())).AsInt32() * Vector128.Load(w + (t * 4));
-                    }
-
-                    Vector128<float> f = Vector128.Round(Vector128.ConvertToSingle(acc + Vector128.Load(bias)) * Vector128.Load(scale));
-                    Vector128<int> q = Vector128.ConvertToInt32(f) + Vector128.Create(_requant.ZeroPoint);
-                    q = Vector128.Min(Vector128.Max(q, Vector128.Create(_requant.Min)), Vector128.Create(_requant.Max));
-                    Vector128<ushort> s16 = Vector128.Narrow(q, q).AsUInt16();
-                    *(uint*)y = Vector128.Narrow(s16, s16).AsUInt32().ToScalar();
-                }
             }
         }
     }
@@ -470,6 +314,139 @@ internal sealed unsafe class Int8Depthwise : IParallelWork
                 {
                     phase = 0;
                     index++;
+                }
+            }
+        }
+    }
+
+    /// <summary>Frees the blocked path's tiles.</summary>
+    public void Dispose() => _tiles?.Dispose();
+
+    // Codes in and out of the blocked path's float tiles: in, each code minus the input zero point (exact in float);
+    // out, each pixel's lanes requantized with their channels' bias and multiplier into codes, then transposed.
+    private readonly struct CodePlanes(byte* x, byte* y, long inPixels, long outPixels, int v, byte inputZero,
+        int* bias, float* scale, int outputZero, int min, int max) : ITileIO
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Load(int c0, int n, int p0, int count, float* tile, int* pixelOffsets, byte* scratch)
+        {
+            byte* src = x + (c0 * inPixels) + p0;
+            float zero = inputZero;
+            if (v >= 8 && n == v && Sse2.IsSupported)
+            {
+                // Whole blocks: the codes of 16 pixels at a time byte-transposed to [pixel][v], then widened per pixel.
+                int p = 0;
+                for (; p + 16 <= count; p += 16)
+                {
+                    StridedBytes.Transpose(src + p, inPixels, v, 16, scratch + (p * v), v);
+                }
+
+                for (; p < count; p++)
+                {
+                    for (int j = 0; j < v; j++)
+                    {
+                        scratch[(p * v) + j] = src[(j * inPixels) + p];
+                    }
+                }
+
+                if (v == 16)
+                {
+                    var z = Vector512.Create(zero);
+                    for (p = 0; p < count; p++)
+                    {
+                        (Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(scratch + (p * 16)))) - z).Store(tile + pixelOffsets[p]);
+                    }
+                }
+                else
+                {
+                    var z = Vector256.Create(zero);
+                    for (p = 0; p < count; p++)
+                    {
+                        (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(scratch + (p * 8))) - z).Store(tile + pixelOffsets[p]);
+                    }
+                }
+
+                return;
+            }
+
+            // A partial block or 4 lanes: one code at a time (lanes past n keep whatever they held: never stored).
+            for (int j = 0; j < n; j++)
+            {
+                byte* s = src + (j * inPixels);
+                for (int p = 0; p < count; p++)
+                {
+                    tile[pixelOffsets[p] + j] = s[p] - zero;
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Store(float* outTile, int c0, int n, int p0, int count, byte* scratch)
+        {
+            int* b = bias + c0;
+            float* sc = scale + c0;
+            if (v == 16)
+            {
+                Vector512<int> vb = Vector512.Load(b), vz = Vector512.Create(outputZero), lo = Vector512.Create(min), hi = Vector512.Create(max);
+                Vector512<float> vs = Vector512.Load(sc);
+                for (int p = 0; p < count; p++)
+                {
+                    Vector512<int> acc = Avx512F.ConvertToVector512Int32(Vector512.Load(outTile + (p * 16)));
+                    Vector512<float> f = Avx512F.ConvertToVector512Single(acc + vb) * vs;
+                    Avx512F.ConvertToVector128Byte(Vector512.Min(Vector512.Max(Avx512F.ConvertToVector512Int32(f) + vz, lo), hi)).Store(scratch + (p * 16));
+                }
+            }
+            else if (v == 8)
+            {
+                Vector256<int> vb = Vector256.Load(b), vz = Vector256.Create(outputZero), lo = Vector256.Create(min), hi = Vector256.Create(max);
+                Vector256<float> vs = Vector256.Load(sc);
+                for (int p = 0; p < count; p++)
+                {
+                    Vector256<int> acc = Avx.ConvertToVector256Int32(Vector256.Load(outTile + (p * 8)));
+                    Vector256<float> f = Avx.ConvertToVector256Single(acc + vb) * vs;
+                    Requantizer.StoreCodes(Vector256.Min(Vector256.Max(Avx.ConvertToVector256Int32(f) + vz, lo), hi), scratch + (p * 8));
+                }
+            }
+            else
+            {
+                Vector128<int> vb = Vector128.Load(b), vz = Vector128.Create(outputZero), lo = Vector128.Create(min), hi = Vector128.Create(max);
+                Vector128<float> vs = Vector128.Load(sc);
+                for (int p = 0; p < count; p++)
+                {
+                    Vector128<int> acc = Vector128.ConvertToInt32(Vector128.Load(outTile + (p * 4)));
+                    Vector128<float> f = Vector128.Round(Vector128.ConvertToSingle(acc + vb) * vs);
+                    Vector128<int> q = Vector128.Min(Vector128.Max(Vector128.ConvertToInt32(f) + vz, lo), hi);
+                    Vector128<ushort> s16 = Vector128.Narrow(q, q).AsUInt16();
+                    *(uint*)(scratch + (p * 4)) = Vector128.Narrow(s16, s16).AsUInt32().ToScalar();
+                }
+            }
+
+            byte* dst = y + (c0 * outPixels) + p0;
+            if (v >= 8 && n == v && Sse2.IsSupported)
+            {
+                int p = 0;
+                for (; p + 16 <= count; p += 16)
+                {
+                    StridedBytes.Transpose(scratch + (p * v), v, 16, v, dst + p, outPixels);
+                }
+
+                for (; p < count; p++)
+                {
+                    for (int j = 0; j < v; j++)
+                    {
+                        dst[(j * outPixels) + p] = scratch[(p * v) + j];
+                    }
+                }
+
+                return;
+            }
+
+            for (int j = 0; j < n; j++)
+            {
+                byte* d = dst + (j * outPixels);
+                for (int p = 0; p < count; p++)
+                {
+                    d[p] = scratch[(p * v) + j];
                 }
             }
         }

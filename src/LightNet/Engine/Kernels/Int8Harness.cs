@@ -74,6 +74,7 @@ internal sealed unsafe class Int8Harness : IDisposable
         }
 
         _x = _y = _scratch = null;
+        _depthwise?.Dispose();
         _pool.Dispose();
     }
 

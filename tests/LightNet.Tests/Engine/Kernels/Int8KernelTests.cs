@@ -38,9 +38,9 @@ public sealed unsafe class Int8KernelTests
             data.Add(n, 12, 9, 8, 12, 3, 1, 1, 1, 12);  // depthwise stride 1
             data.Add(n, 12, 13, 14, 12, 3, 2, 1, 1, 12); // depthwise stride 2
             data.Add(n, 21, 7, 7, 21, 5, 1, 2, 1, 21);   // depthwise 5×5 on a 7×7 map, a partial channel block
-            data.Add(n, 12, 6, 30, 12, 3, 1, 1, 1, 12);  // depthwise rows wider than the blocked path takes (30 > 28)
-            data.Add(n, 12, 9, 60, 12, 3, 2, 1, 1, 12);  // depthwise stride 2, 30 output columns (per-channel path)
-            data.Add(n, 6, 5, 81, 6, 3, 2, 1, 1, 6);     // depthwise stride 2, 83 padded columns: 32- and 16-byte phase splits and a byte tail
+            data.Add(n, 12, 6, 70, 12, 3, 1, 1, 1, 12);  // depthwise rows wider than the blocked path takes (70 > 56)
+            data.Add(n, 12, 9, 130, 12, 3, 2, 1, 1, 12); // depthwise stride 2, 65 output columns (per-channel path)
+            data.Add(n, 6, 5, 161, 6, 3, 2, 1, 1, 6);    // depthwise stride 2, 163 padded columns: 32- and 16-byte phase splits and a byte tail
             data.Add(n, 40, 6, 6, 24, 1, 2, 0, 1, 1);   // 1×1 stride 2 (im2col path)
             data.Add(n, 6, 20, 21, 20, 3, 1, 1, 1, 1);  // 7 blocks of 64 positions: each cut into row ranges for 2 threads
             data.Add(n, 5, 16, 40, 9, 3, 1, 1, 1, 1);   // 10 blocks: one item per block
@@ -49,9 +49,13 @@ public sealed unsafe class Int8KernelTests
             data.Add(n, 16, 8, 8, 32, 1, 1, 0, 1, 1);   // two full 16-row AVX-512 tiles, requantized from registers
             data.Add(n, 32, 10, 11, 32, 3, 1, 1, 1, 32); // depthwise, full 16-channel blocks: 110 pixels = 6 transposes + 14
             data.Add(n, 48, 14, 14, 48, 3, 2, 1, 1, 48); // depthwise stride 2 on 16-channel blocks (14×14 → 7×7)
-            data.Add(n, 20, 15, 56, 20, 3, 2, 1, 1, 20); // depthwise stride 2 to 28-wide rows: the widest blocked maps
-            data.Add(n, 4, 9, 40, 4, 5, 1, 2, 1, 4);      // depthwise 5×5 per channel: two tap pairs and a single per row
-            data.Add(n, 4, 12, 40, 4, 3, 1, 2, 2, 4);     // depthwise dilation 2: no taps adjacent, all single
+            data.Add(n, 20, 15, 56, 20, 3, 2, 1, 1, 20); // depthwise stride 2 to 28-wide rows, blocked
+            data.Add(n, 20, 40, 56, 20, 3, 1, 1, 1, 20); // depthwise, the widest blocked rows (56), cut into several row bands
+            data.Add(n, 20, 60, 56, 20, 3, 2, 1, 1, 20); // depthwise stride 2 in several row bands
+            data.Add(n, 9, 30, 56, 9, 5, 1, 2, 1, 9);    // depthwise 5×5 sliding in row bands, a partial block
+            data.Add(n, 4, 12, 20, 4, 3, 1, 2, 2, 4);    // depthwise dilation 2, blocked (every tap from memory)
+            data.Add(n, 4, 9, 70, 4, 5, 1, 2, 1, 4);      // depthwise 5×5 per channel: two tap pairs and a single per row
+            data.Add(n, 4, 12, 70, 4, 3, 1, 2, 2, 4);     // depthwise dilation 2 per channel: no taps adjacent, all single
             data.Add(n, 8, 10, 10, 29, 3, 1, 1, 1, 1);  // 16-row tiles, the last with 13 rows; 100 columns: a 4-column tile
         }
 
@@ -105,9 +109,16 @@ public sealed unsafe class Int8KernelTests
         {
             if (shape.IsDepthwise)
             {
-                var dw = new Int8Depthwise(shape, wt, bias, scale, zx, zy, min, max, Path(path));
-                byte* scratch = stackalloc byte[(int)dw.ScratchBytes(2)];
-                dw.Run(px, py, scratch, pool);
+                using var dw = new Int8Depthwise(shape, wt, bias, scale, zx, zy, min, max, Path(path));
+
+                // Maps the float kernel blocks go through its tiles (float sums, exact here: 9 or 25 taps of 255·128).
+                var isa = Path(path) switch { Int8Path.Avx512 => Isa.Avx512, Int8Path.Avx2 or Int8Path.AvxVnni => Isa.Avx2, Int8Path.Vector128 => Isa.Vector128, _ => Isa.Scalar };
+                Assert.Equal(ow <= Int8Depthwise.BlockedMaxWidth(isa, stride), dw.Algorithm.Contains("blocked", StringComparison.Ordinal));
+                byte[] scratch = new byte[dw.ScratchBytes(2)];
+                fixed (byte* ps = scratch)
+                {
+                    dw.Run(px, py, ps, pool);
+                }
             }
             else
             {

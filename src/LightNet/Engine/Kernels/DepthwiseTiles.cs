@@ -1,0 +1,597 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LightNet.Engine.Kernels;
+
+/// <summary>
+/// Moves one band of a channel block between the caller's planes and <see cref="DepthwiseTiles"/>' float tiles: the
+/// float depthwise kernel transposes float planes, the INT8 one converts codes (minus the input zero point) on the way
+/// in and requantizes on the way out. A type argument, so each caller's transposes are compiled into the loop.
+/// </summary>
+internal unsafe interface ITileIO
+{
+    /// <summary>
+    /// Writes input pixels [p0, p0 + count) of channels [c0, c0 + n) into the tile: pixel p's lanes at
+    /// tile + pixelOffsets[p − p0] (<paramref name="pixelOffsets"/> already points at p0's entry).
+    /// </summary>
+    void Load(int c0, int n, int p0, int count, float* tile, int* pixelOffsets, byte* scratch);
+
+    /// <summary>Stores output pixels [p0, p0 + count) of channels [c0, c0 + n) from <paramref name="outTile"/> ([pixel][lanes]).</summary>
+    void Store(float* outTile, int c0, int n, int p0, int count, byte* scratch);
+}
+
+/// <summary>
+/// The channel-blocked depthwise convolution (float and INT8): a block of V channels (V = the vector width) goes into a
+/// zero-padded [row][column][V] float tile, each output pixel's V channels are one vector, and the block goes back out
+/// with bias and activation fused (the caller's <see cref="ITileIO"/> does the transposes). Undilated 3×3 (stride 1 or
+/// 2) and 5×5 stride 1 kernels slide along a row four outputs at a time: each input vector of a kernel row is loaded
+/// once and multiplied into every output of the four that reads it (3×3 stride 1: 6 loads for 12 multiply-adds per
+/// kernel row); other kernels take every tap of four pixels from memory. One generic source per kernel serves every
+/// vector width (<see cref="ILanes{TSelf}"/>). Large maps are cut into bands of output rows, each loaded, computed and
+/// stored while its tiles are in L2; the threads share out (block, band) pairs.
+/// </summary>
+internal sealed unsafe class DepthwiseTiles : IDisposable
+{
+    // Bytes of one band's input tile and output tile together: a band stays in L2 from its transpose in to its
+    // transpose out (measured: see docs/performance.md).
+    private const long BandBytes = 96 * 1024;
+
+    private readonly Conv2dShape _s;
+    private readonly int _v, _taps, _pitch, _bandRows, _bands;
+    private readonly GemmBuffer _weights; // [block][tap][V], then biases [block][V]
+    private readonly int[] _tapOffsets; // each tap's offset in the tile, in floats
+    private readonly int[] _pixelOffsets; // each input pixel's offset in a tile that starts at padded row 0, in floats
+    private readonly Sliding _sliding;
+    private readonly long _ioBytes;
+
+    /// <summary>
+    /// Prepares the tiles of <paramref name="s"/> for <paramref name="v"/> lanes (16, 8 or 4): weights [C·taps] and
+    /// biases (null: zero) laid out per block, and <paramref name="ioBytesPerPixel"/> bytes of per-thread scratch per
+    /// pixel of the largest band for the caller's transposes (<see cref="ITileIO"/>).
+    /// </summary>
+    public DepthwiseTiles(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, int v, int ioBytesPerPixel = 0)
+    {
+        _s = s;
+        _v = v;
+        _taps = s.KernelHeight * s.KernelWidth;
+        var phases = new StridePhases(s);
+        int pw = phases.PaddedWidth;
+
+        // One spare column past the padded width takes the input columns no output reads.
+        _pitch = pw + 1;
+        int blocks = (s.OutChannels + v - 1) / v;
+        _weights = new GemmBuffer(((long)blocks * _taps * v) + ((long)blocks * v));
+        float* bw = _weights.Pointer, bb = bw + ((long)blocks * _taps * v);
+        for (int c = 0; c < s.OutChannels; c++)
+        {
+            for (int t = 0; t < _taps; t++)
+            {
+                bw[((((long)(c / v) * _taps) + t) * v) + (c % v)] = weights[(c * _taps) + t];
+            }
+
+            bb[c] = bias != null ? bias[c] : 0f;
+        }
+
+        _tapOffsets = new int[_taps];
+        for (int ky = 0; ky < s.KernelHeight; ky++)
+        {
+            for (int kx = 0; kx < s.KernelWidth; kx++)
+            {
+                _tapOffsets[(ky * s.KernelWidth) + kx] = (((ky * s.DilationHeight) * _pitch) + (kx * s.DilationWidth)) * v;
+            }
+        }
+
+        _pixelOffsets = new int[s.InHeight * s.InWidth];
+        for (int iy = 0; iy < s.InHeight; iy++)
+        {
+            for (int ix = 0; ix < s.InWidth; ix++)
+            {
+                _pixelOffsets[(iy * s.InWidth) + ix] = (((iy + s.PadTop) * _pitch) + Math.Min(ix + s.PadLeft, pw)) * v;
+            }
+        }
+
+        // Output rows per band: as many as fit BandBytes (at least one), then evened out over the bands.
+        long rowBytes = ((long)s.OutWidth + ((long)s.StrideHeight * _pitch)) * v * sizeof(float);
+        int rows = (int)Math.Clamp(BandBytes / rowBytes, 1, s.OutHeight);
+        _bands = (s.OutHeight + rows - 1) / rows;
+        _bandRows = (s.OutHeight + _bands - 1) / _bands;
+        _ioBytes = ioBytesPerPixel == 0 ? 0 : GemmConfig.Align64((Math.Max(MaxBandInputPixels, MaxBandOutputPixels) * ioBytesPerPixel) + 64);
+
+        bool plain = s.DilationHeight == 1 && s.DilationWidth == 1 && s.OutWidth >= 4 && s.StrideHeight == s.StrideWidth;
+        _sliding = !plain ? Sliding.None
+            : s.KernelHeight == 3 && s.KernelWidth == 3 && s.StrideWidth == 1 ? Sliding.ThreeStride1
+            : s.KernelHeight == 3 && s.KernelWidth == 3 && s.StrideWidth == 2 ? Sliding.ThreeStride2
+            : s.KernelHeight == 5 && s.KernelWidth == 5 && s.StrideWidth == 1 ? Sliding.FiveStride1
+            : Sliding.None;
+    }
+
+    private enum Sliding
+    {
+        None,
+        ThreeStride1,
+        ThreeStride2,
+        FiveStride1,
+    }
+
+    /// <summary>Work items: channel blocks × row bands.</summary>
+    public int Items => Blocks * _bands;
+
+    /// <summary>Scratch per thread: one band's padded tile, its output tile [rows·OW][V], then the caller's bytes.</summary>
+    public long ScratchBytes => TileBytes + OutTileBytes + _ioBytes;
+
+    /// <summary>Input pixels of the largest band (the most <see cref="ITileIO.Load"/> is given at once).</summary>
+    public long MaxBandInputPixels => (long)Math.Min(TileRows(_bandRows), _s.InHeight) * _s.InWidth;
+
+    /// <summary>Output pixels of the largest band (the most <see cref="ITileIO.Store"/> is given at once).</summary>
+    public long MaxBandOutputPixels => (long)_bandRows * _s.OutWidth;
+
+    private long OutTileBytes => GemmConfig.Align64((long)_bandRows * _s.OutWidth * _v * sizeof(float));
+
+    private int Blocks => (_s.OutChannels + _v - 1) / _v;
+
+    // Padded input rows one band of output rows reads.
+    private int TileRows(int outRows) => ((outRows - 1) * _s.StrideHeight) + ((_s.KernelHeight - 1) * _s.DilationHeight) + 1;
+
+    private long TileBytes => GemmConfig.Align64((long)TileRows(_bandRows) * _pitch * _v * sizeof(float));
+
+    /// <summary>
+    /// Items [begin, end) (block-major) on the thread whose scratch is <paramref name="scratch"/>: each band's input
+    /// pixels loaded into the tile by <paramref name="io"/>, the kernel (bias and <paramref name="act"/> fused), the
+    /// output pixels handed to <paramref name="io"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Run<TIO>(in TIO io, byte* scratch, int begin, int end, in FusedActivation act)
+        where TIO : struct, ITileIO
+    {
+        float* tile = (float*)scratch;
+        float* outTile = (float*)(scratch + TileBytes);
+        byte* ioScratch = scratch + TileBytes + OutTileBytes;
+        int v = _v, h = _s.InHeight, w = _s.InWidth, ow = _s.OutWidth;
+        long rowFloats = (long)_pitch * v;
+
+        // Padding columns are never written, so they stay zero; padding rows are cleared per band below.
+        new Span<float>(tile, (int)(TileBytes / sizeof(float))).Clear();
+        float* weights = _weights.Pointer;
+        float* biases = weights + ((long)Blocks * _taps * v);
+        fixed (int* pixels = _pixelOffsets, taps = _tapOffsets)
+        {
+            for (int item = begin; item < end; item++)
+            {
+                int b = item / _bands, band = item % _bands;
+                int c0 = b * v, n = Math.Min(v, _s.OutChannels - c0);
+                int oy0 = band * _bandRows, rows = Math.Min(_bandRows, _s.OutHeight - oy0);
+                int top = oy0 * _s.StrideHeight, tileRows = TileRows(rows); // padded rows [top, top + tileRows)
+                for (int r = 0; r < tileRows; r++)
+                {
+                    if ((uint)(top + r - _s.PadTop) >= (uint)h)
+                    {
+                        new Span<float>(tile + (r * rowFloats), (int)rowFloats).Clear();
+                    }
+                }
+
+                int iy0 = Math.Max(0, top - _s.PadTop), iy1 = Math.Min(h, top + tileRows - _s.PadTop);
+                if (iy1 > iy0)
+                {
+                    io.Load(c0, n, iy0 * w, (iy1 - iy0) * w, tile - (top * rowFloats), pixels + (iy0 * w), ioScratch);
+                }
+
+                float* wb = weights + ((long)b * _taps * v);
+                float* bb = biases + ((long)b * v);
+                switch (v)
+                {
+                    case 16:
+                        Pixels<Lanes512>(tile, rows, wb, bb, taps, outTile, act);
+                        break;
+                    case 8:
+                        Pixels<Lanes256>(tile, rows, wb, bb, taps, outTile, act);
+                        break;
+                    default:
+                        Pixels<Lanes128>(tile, rows, wb, bb, taps, outTile, act);
+                        break;
+                }
+
+                io.Store(outTile, c0, n, oy0 * ow, rows * ow, ioScratch);
+            }
+        }
+    }
+
+    // out[oy·OW + ox][V] = act(bias + Σ_t w[t] · tile[(oy·sh·pitch + ox·sw)·V + offs[t]]) for the band's rows.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Pixels<TV>(float* tile, int rows, float* wb, float* bb, int* offs, float* dst, in FusedActivation act)
+        where TV : struct, ILanes<TV>
+    {
+        switch (_sliding)
+        {
+            case Sliding.ThreeStride1:
+                SlideRows<TV, Three1>(tile, rows, wb, bb, dst, act);
+                return;
+            case Sliding.ThreeStride2:
+                SlideRows<TV, Three2>(tile, rows, wb, bb, dst, act);
+                return;
+            case Sliding.FiveStride1:
+                SlideRows<TV, Five1>(tile, rows, wb, bb, dst, act);
+                return;
+            default:
+                EveryTap<TV>(tile, rows, wb, bb, offs, dst, act);
+                return;
+        }
+    }
+
+    // Rows of outputs four at a time (the last four end at the row's end, recomputing a few: same values), each
+    // kernel row's taps applied by TR.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void SlideRows<TV, TR>(float* tile, int rows, float* wb, float* bb, float* dst, in FusedActivation act)
+        where TV : struct, ILanes<TV>
+        where TR : struct, IKernelRow
+    {
+        int v = TV.Count, ow = _s.OutWidth, kh = _s.KernelHeight;
+        long rowFloats = (long)_pitch * v;
+        var bias = TV.Load(bb);
+        for (int oy = 0; oy < rows; oy++)
+        {
+            float* row = tile + (oy * TR.Stride * rowFloats);
+            float* o = dst + ((long)oy * ow * v);
+            for (int ox = 0; ; ox += 4)
+            {
+                int x = Math.Min(ox, ow - 4);
+                float* q = row + (x * TR.Stride * v);
+                TV a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+                for (int ky = 0; ky < kh; ky++)
+                {
+                    TR.Accumulate(q + (ky * rowFloats), wb + (ky * TR.Width * v), ref a0, ref a1, ref a2, ref a3);
+                }
+
+                float* d = o + (x * v);
+                a0.Activate(act).Store(d);
+                a1.Activate(act).Store(d + v);
+                a2.Activate(act).Store(d + (2 * v));
+                a3.Activate(act).Store(d + (3 * v));
+                if (x + 4 >= ow)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    // Any kernel: four pixels per step with the taps outer (each weight vector loaded once per four pixels), then
+    // single pixels.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void EveryTap<TV>(float* tile, int rows, float* wb, float* bb, int* offs, float* dst, in FusedActivation act)
+        where TV : struct, ILanes<TV>
+    {
+        int v = TV.Count, sh = _s.StrideHeight, sw = _s.StrideWidth, ow = _s.OutWidth, taps = _taps;
+        int step = sw * v;
+        var bias = TV.Load(bb);
+        for (int oy = 0; oy < rows; oy++)
+        {
+            float* row = tile + ((long)oy * sh * _pitch * v);
+            float* o = dst + ((long)oy * ow * v);
+            int ox = 0;
+            for (; ox + 4 <= ow; ox += 4)
+            {
+                float* p = row + (ox * step);
+                TV a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+                for (int t = 0; t < taps; t++)
+                {
+                    var w = TV.Load(wb + (t * v));
+                    float* q = p + offs[t];
+                    a0 = TV.MultiplyAdd(TV.Load(q), w, a0);
+                    a1 = TV.MultiplyAdd(TV.Load(q + step), w, a1);
+                    a2 = TV.MultiplyAdd(TV.Load(q + (2 * step)), w, a2);
+                    a3 = TV.MultiplyAdd(TV.Load(q + (3 * step)), w, a3);
+                }
+
+                float* d = o + (ox * v);
+                a0.Activate(act).Store(d);
+                a1.Activate(act).Store(d + v);
+                a2.Activate(act).Store(d + (2 * v));
+                a3.Activate(act).Store(d + (3 * v));
+            }
+
+            for (; ox < ow; ox++)
+            {
+                float* p = row + (ox * step);
+                var a = bias;
+                for (int t = 0; t < taps; t++)
+                {
+                    a = TV.MultiplyAdd(TV.Load(p + offs[t]), TV.Load(wb + (t * v)), a);
+                }
+
+                a.Activate(act).Store(o + (ox * v));
+            }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="pixels"/> pixels of n (≤ v) float channels, channel j's at src + j·plane → the tile, pixel p's v
+    /// channels at tile + pixelOffsets[p] (lanes ≥ n hold copies of the last channel). 8×8 transposes where AVX is
+    /// available (the last 8 pixels overlap the ones before: same values).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ChannelsToTile(float* src, int pixels, long plane, int n, int v, float* tile, int* pixelOffsets)
+    {
+        if (v >= 8 && pixels >= 8 && Avx.IsSupported && n == v)
+        {
+            // A whole block: both 8-channel halves of a pixel group at once, so each 64-byte tile line is written
+            // whole while it is in L1 (16 lanes: half-line stores a pass apart cost a second read for ownership).
+            for (int p0 = 0; p0 < pixels; p0 += 8)
+            {
+                int p = Math.Min(p0, pixels - 8);
+                for (int j0 = 0; j0 < v; j0 += 8)
+                {
+                    float* r = src + (j0 * plane) + p;
+                    Transpose8(Avx.LoadVector256(r), Avx.LoadVector256(r + plane), Avx.LoadVector256(r + (2 * plane)), Avx.LoadVector256(r + (3 * plane)),
+                        Avx.LoadVector256(r + (4 * plane)), Avx.LoadVector256(r + (5 * plane)), Avx.LoadVector256(r + (6 * plane)), Avx.LoadVector256(r + (7 * plane)),
+                        out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
+                    float* t = tile + j0;
+                    int* po = pixelOffsets + p;
+                    Avx.Store(t + po[0], c0);
+                    Avx.Store(t + po[1], c1);
+                    Avx.Store(t + po[2], c2);
+                    Avx.Store(t + po[3], c3);
+                    Avx.Store(t + po[4], c4);
+                    Avx.Store(t + po[5], c5);
+                    Avx.Store(t + po[6], c6);
+                    Avx.Store(t + po[7], c7);
+                }
+            }
+
+            return;
+        }
+
+        if (v >= 8 && pixels >= 8 && Avx.IsSupported)
+        {
+            // The last, partial block: channels past n repeat the last one.
+            for (int j0 = 0; j0 < v; j0 += 8)
+            {
+                float* s0 = src + (Math.Min(j0, n - 1) * plane), s1 = src + (Math.Min(j0 + 1, n - 1) * plane);
+                float* s2 = src + (Math.Min(j0 + 2, n - 1) * plane), s3 = src + (Math.Min(j0 + 3, n - 1) * plane);
+                float* s4 = src + (Math.Min(j0 + 4, n - 1) * plane), s5 = src + (Math.Min(j0 + 5, n - 1) * plane);
+                float* s6 = src + (Math.Min(j0 + 6, n - 1) * plane), s7 = src + (Math.Min(j0 + 7, n - 1) * plane);
+                float* t = tile + j0;
+                for (int p0 = 0; p0 < pixels; p0 += 8)
+                {
+                    int p = Math.Min(p0, pixels - 8);
+                    Transpose8(Avx.LoadVector256(s0 + p), Avx.LoadVector256(s1 + p), Avx.LoadVector256(s2 + p), Avx.LoadVector256(s3 + p),
+                        Avx.LoadVector256(s4 + p), Avx.LoadVector256(s5 + p), Avx.LoadVector256(s6 + p), Avx.LoadVector256(s7 + p),
+                        out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
+                    int* po = pixelOffsets + p;
+                    Avx.Store(t + po[0], c0);
+                    Avx.Store(t + po[1], c1);
+                    Avx.Store(t + po[2], c2);
+                    Avx.Store(t + po[3], c3);
+                    Avx.Store(t + po[4], c4);
+                    Avx.Store(t + po[5], c5);
+                    Avx.Store(t + po[6], c6);
+                    Avx.Store(t + po[7], c7);
+                }
+            }
+
+            return;
+        }
+
+        for (int j = 0; j < v; j++)
+        {
+            float* s = src + (Math.Min(j, n - 1) * plane);
+            for (int p = 0; p < pixels; p++)
+            {
+                tile[pixelOffsets[p] + j] = s[p];
+            }
+        }
+    }
+
+    /// <summary>src[pixel][v], <paramref name="pixels"/> pixels → the first n float channels, channel j's at dst + j·plane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void TileToChannels(float* src, int pixels, long plane, int n, int v, float* dst)
+    {
+        if (v >= 8 && pixels >= 8 && Avx.IsSupported)
+        {
+            for (int j0 = 0; j0 < n; j0 += 8)
+            {
+                int count = Math.Min(8, n - j0);
+                float* d = dst + (j0 * plane);
+                for (int p0 = 0; p0 < pixels; p0 += 8)
+                {
+                    int p = Math.Min(p0, pixels - 8);
+                    float* r = src + ((long)p * v) + j0;
+                    Transpose8(Avx.LoadVector256(r), Avx.LoadVector256(r + v), Avx.LoadVector256(r + (2 * v)), Avx.LoadVector256(r + (3 * v)),
+                        Avx.LoadVector256(r + (4 * v)), Avx.LoadVector256(r + (5 * v)), Avx.LoadVector256(r + (6 * v)), Avx.LoadVector256(r + (7 * v)),
+                        out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
+                    float* dp = d + p;
+                    Avx.Store(dp, c0);
+                    if (count == 8)
+                    {
+                        Avx.Store(dp + plane, c1);
+                        Avx.Store(dp + (2 * plane), c2);
+                        Avx.Store(dp + (3 * plane), c3);
+                        Avx.Store(dp + (4 * plane), c4);
+                        Avx.Store(dp + (5 * plane), c5);
+                        Avx.Store(dp + (6 * plane), c6);
+                        Avx.Store(dp + (7 * plane), c7);
+                        continue;
+                    }
+
+                    // The last block's last channels (count < 8): only the planes that exist.
+                    var rest = (c1, c2, c3, c4, c5, c6, c7);
+                    for (int k = 1; k < count; k++)
+                    {
+                        var c = k switch { 1 => rest.c1, 2 => rest.c2, 3 => rest.c3, 4 => rest.c4, 5 => rest.c5, 6 => rest.c6, _ => rest.c7 };
+                        Avx.Store(dp + (k * plane), c);
+                    }
+                }
+            }
+
+            return;
+        }
+
+        for (int j = 0; j < n; j++)
+        {
+            float* d = dst + (j * plane);
+            for (int p = 0; p < pixels; p++)
+            {
+                d[p] = src[((long)p * v) + j];
+            }
+        }
+    }
+
+    public void Dispose() => _weights.Dispose();
+
+    /// <summary>One kernel row's taps for four outputs of the blocked path, the input vectors loaded once each.</summary>
+    private interface IKernelRow
+    {
+        /// <summary>Input columns between neighbouring outputs.</summary>
+        static abstract int Stride { get; }
+
+        /// <summary>Taps per kernel row.</summary>
+        static abstract int Width { get; }
+
+        /// <summary>a_i += Σ_kx w[kx]·q[(Stride·i + kx)·V] for the four outputs i.</summary>
+        static abstract void Accumulate<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3)
+            where TV : struct, ILanes<TV>;
+    }
+
+    // 3 taps, stride 1: inputs 0..5, each into every output that reads it.
+    private readonly struct Three1 : IKernelRow
+    {
+        public static int Stride => 1;
+
+        public static int Width => 3;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Accumulate<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3)
+            where TV : struct, ILanes<TV>
+        {
+            int v = TV.Count;
+            TV k0 = TV.Load(w), k1 = TV.Load(w + v), k2 = TV.Load(w + (2 * v));
+            var x = TV.Load(q);
+            a0 = TV.MultiplyAdd(x, k0, a0);
+            x = TV.Load(q + v);
+            a0 = TV.MultiplyAdd(x, k1, a0);
+            a1 = TV.MultiplyAdd(x, k0, a1);
+            x = TV.Load(q + (2 * v));
+            a0 = TV.MultiplyAdd(x, k2, a0);
+            a1 = TV.MultiplyAdd(x, k1, a1);
+            a2 = TV.MultiplyAdd(x, k0, a2);
+            x = TV.Load(q + (3 * v));
+            a1 = TV.MultiplyAdd(x, k2, a1);
+            a2 = TV.MultiplyAdd(x, k1, a2);
+            a3 = TV.MultiplyAdd(x, k0, a3);
+            x = TV.Load(q + (4 * v));
+            a2 = TV.MultiplyAdd(x, k2, a2);
+            a3 = TV.MultiplyAdd(x, k1, a3);
+            x = TV.Load(q + (5 * v));
+            a3 = TV.MultiplyAdd(x, k2, a3);
+        }
+    }
+
+    // 3 taps, stride 2: inputs 0..8; the even ones past the first feed two outputs.
+    private readonly struct Three2 : IKernelRow
+    {
+        public static int Stride => 2;
+
+        public static int Width => 3;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Accumulate<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3)
+            where TV : struct, ILanes<TV>
+        {
+            int v = TV.Count;
+            TV k0 = TV.Load(w), k1 = TV.Load(w + v), k2 = TV.Load(w + (2 * v));
+            a0 = TV.MultiplyAdd(TV.Load(q), k0, a0);
+            a0 = TV.MultiplyAdd(TV.Load(q + v), k1, a0);
+            var x = TV.Load(q + (2 * v));
+            a0 = TV.MultiplyAdd(x, k2, a0);
+            a1 = TV.MultiplyAdd(x, k0, a1);
+            a1 = TV.MultiplyAdd(TV.Load(q + (3 * v)), k1, a1);
+            x = TV.Load(q + (4 * v));
+            a1 = TV.MultiplyAdd(x, k2, a1);
+            a2 = TV.MultiplyAdd(x, k0, a2);
+            a2 = TV.MultiplyAdd(TV.Load(q + (5 * v)), k1, a2);
+            x = TV.Load(q + (6 * v));
+            a2 = TV.MultiplyAdd(x, k2, a2);
+            a3 = TV.MultiplyAdd(x, k0, a3);
+            a3 = TV.MultiplyAdd(TV.Load(q + (7 * v)), k1, a3);
+            a3 = TV.MultiplyAdd(TV.Load(q + (8 * v)), k2, a3);
+        }
+    }
+
+    // 5 taps, stride 1: inputs 0..7, each into every output that reads it.
+    private readonly struct Five1 : IKernelRow
+    {
+        public static int Stride => 1;
+
+        public static int Width => 5;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Accumulate<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3)
+            where TV : struct, ILanes<TV>
+        {
+            int v = TV.Count;
+            TV k0 = TV.Load(w), k1 = TV.Load(w + v), k2 = TV.Load(w + (2 * v)), k3 = TV.Load(w + (3 * v)), k4 = TV.Load(w + (4 * v));
+            var x = TV.Load(q);
+            a0 = TV.MultiplyAdd(x, k0, a0);
+            x = TV.Load(q + v);
+            a0 = TV.MultiplyAdd(x, k1, a0);
+            a1 = TV.MultiplyAdd(x, k0, a1);
+            x = TV.Load(q + (2 * v));
+            a0 = TV.MultiplyAdd(x, k2, a0);
+            a1 = TV.MultiplyAdd(x, k1, a1);
+            a2 = TV.MultiplyAdd(x, k0, a2);
+            x = TV.Load(q + (3 * v));
+            a0 = TV.MultiplyAdd(x, k3, a0);
+            a1 = TV.MultiplyAdd(x, k2, a1);
+            a2 = TV.MultiplyAdd(x, k1, a2);
+            a3 = TV.MultiplyAdd(x, k0, a3);
+            x = TV.Load(q + (4 * v));
+            a0 = TV.MultiplyAdd(x, k4, a0);
+            a1 = TV.MultiplyAdd(x, k3, a1);
+            a2 = TV.MultiplyAdd(x, k2, a2);
+            a3 = TV.MultiplyAdd(x, k1, a3);
+            x = TV.Load(q + (5 * v));
+            a1 = TV.MultiplyAdd(x, k4, a1);
+            a2 = TV.MultiplyAdd(x, k3, a2);
+            a3 = TV.MultiplyAdd(x, k2, a3);
+            x = TV.Load(q + (6 * v));
+            a2 = TV.MultiplyAdd(x, k4, a2);
+            a3 = TV.MultiplyAdd(x, k3, a3);
+            x = TV.Load(q + (7 * v));
+            a3 = TV.MultiplyAdd(x, k4, a3);
+        }
+    }
+
+    // The 8×8 transpose: unpack pairs, then quads, then swap 128-bit halves.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8(
+        Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7,
+        out Vector256<float> c0, out Vector256<float> c1, out Vector256<float> c2, out Vector256<float> c3,
+        out Vector256<float> c4, out Vector256<float> c5, out Vector256<float> c6, out Vector256<float> c7)
+    {
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44);
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44);
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44);
+        var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44);
+        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        c0 = Avx.Permute2x128(u0, u4, 0x20);
+        c1 = Avx.Permute2x128(u1, u5, 0x20);
+        c2 = Avx.Permute2x128(u2, u6, 0x20);
+        c3 = Avx.Permute2x128(u3, u7, 0x20);
+        c4 = Avx.Permute2x128(u0, u4, 0x31);
+        c5 = Avx.Permute2x128(u1, u5, 0x31);
+        c6 = Avx.Permute2x128(u2, u6, 0x31);
+        c7 = Avx.Permute2x128(u3, u7, 0x31);
+    }
+}
