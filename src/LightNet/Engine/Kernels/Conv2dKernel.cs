@@ -140,6 +140,11 @@ internal sealed unsafe class Conv2dKernel : IDisposable
         }
 
         _gemm = new GemmWork(cfg, m, n, k, threads) { Activation = activation };
+        if (!shape.IsPointwise)
+        {
+            _gemm.PrepareIm2Col(shape);
+        }
+
         ScratchBytes = _gemm.ScratchBytesPerThread * threads;
         Algorithm = (shape.IsPointwise ? "gemm-1x1" : "im2col-gemm") + (g > 1 ? "-grouped" : string.Empty) + "-" + IsaSupport.Name(isa);
     }

@@ -140,6 +140,8 @@ internal sealed unsafe class GemmWork : IParallelWork
     private int _mPanels;
     private int _nPanels;
     private int _nBlocks;
+    private int[]? _pixelColumns, _pixelRows; // the shifted im2col's output column and row of each pixel (null: not used)
+    private int _shiftedLanes; // its masked loads: 16 (AVX-512), 8 (AVX) or 0
 
     // Per-run arguments (set by the owner before each pool.Run).
     public float* A;
@@ -204,6 +206,35 @@ internal sealed unsafe class GemmWork : IParallelWork
         }
 
         _mChunks = _threads > 1 && _nBlocks < _threads * 4 ? Math.Clamp(_threads, 1, Math.Max(1, _mPanels)) : 1;
+    }
+
+    /// <summary>
+    /// Prepares the im2col packing of <paramref name="s"/>. With stride 1 and output rows as wide as the input's (a
+    /// "same" convolution), B row k = (c, ky, kx) at output pixel n reads input[c] at n + dy·W + dx with dy, dx the tap's
+    /// shifts: one contiguous run for the whole row, of which only the lanes whose shifted row and column fall inside
+    /// the input are real (the others are padding zeros). Such rows are packed by masked vector loads (16 or 8 lanes,
+    /// the masks from each pixel's row and column) instead of one short run per output row with its edges zeroed
+    /// apart: SqueezeNet's 55×55 3×3 spent 30 % of its time packing, its 13×13 ones 18 % (Zen 4, AVX-512).
+    /// </summary>
+    public void PrepareIm2Col(in Conv2dShape s)
+    {
+        _shiftedLanes = _cfg.Isa == Isa.Avx512 && Avx512F.IsSupported ? 16 : _cfg.Isa is Isa.Avx512 or Isa.Avx2 && Avx.IsSupported ? 8 : 0;
+        if (_shiftedLanes == 0 || s.StrideHeight != 1 || s.StrideWidth != 1 || s.OutWidth != s.InWidth)
+        {
+            _pixelColumns = _pixelRows = null;
+            return;
+        }
+
+        // Past the last pixel (up to a whole panel further), rows and columns no shift brings inside the input.
+        int pixels = s.OutHeight * s.OutWidth;
+        _pixelColumns = new int[pixels + _cfg.NR];
+        _pixelRows = new int[pixels + _cfg.NR];
+        for (int n = 0; n < _pixelColumns.Length; n++)
+        {
+            bool real = n < pixels;
+            _pixelColumns[n] = real ? n % s.OutWidth : int.MinValue / 2;
+            _pixelRows[n] = real ? n / s.OutWidth : int.MinValue / 2;
+        }
     }
 
     /// <summary>Work items for <see cref="WorkerPool.Run(IParallelWork, int)"/>.</summary>
@@ -493,9 +524,73 @@ internal sealed unsafe class GemmWork : IParallelWork
         }
     }
 
+    // The shifted im2col (see PrepareIm2Col): lane n of row k = input[c][n + dy·W + dx] where the pixel's row + dy and
+    // column + dx are inside the input and n is inside the block, else 0; the other lanes are never read.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void PackIm2ColShifted(int k0, int kc, int n0, int nc, float* dst)
+    {
+        int nr = _cfg.NR, kh = B.KernelHeight, kw = B.KernelWidth, h = B.InHeight, w = B.InWidth, end = n0 + nc;
+        int panels = (nc + nr - 1) / nr;
+        long panelStride = (long)kc * nr;
+        fixed (int* cols = _pixelColumns, rows = _pixelRows)
+        {
+            for (int kk = 0; kk < kc; kk++)
+            {
+                int k = k0 + kk;
+                int c = k / (kh * kw);
+                int rem = k - (c * kh * kw);
+                int ky = rem / kw;
+                int kx = rem - (ky * kw);
+                int dy = (ky * B.DilationHeight) - B.PadTop, dx = (kx * B.DilationWidth) - B.PadLeft;
+                float* src = B.Data + ((long)c * h * w) + ((long)dy * w) + dx;
+                float* d = dst + ((long)kk * nr);
+                if (_shiftedLanes == 16)
+                {
+                    Vector512<int> vdx = Vector512.Create(dx), vdy = Vector512.Create(dy), vend = Vector512.Create(end);
+                    Vector512<uint> vw = Vector512.Create((uint)w), vh = Vector512.Create((uint)h);
+                    var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+                    for (int q = 0; q < panels; q++)
+                    {
+                        for (int j = 0; j < nr; j += 16)
+                        {
+                            int n = n0 + (q * nr) + j;
+                            var inside = Vector512.LessThan((Vector512.Load(cols + n) + vdx).AsUInt32(), vw)
+                                & Vector512.LessThan((Vector512.Load(rows + n) + vdy).AsUInt32(), vh)
+                                & Vector512.LessThan(Vector512.Create(n) + iota, vend).AsUInt32();
+                            Avx512F.MaskLoad(src + n, inside.AsSingle(), Vector512<float>.Zero).Store(d + (q * panelStride) + j);
+                        }
+                    }
+                }
+                else
+                {
+                    Vector256<int> vdx = Vector256.Create(dx), vdy = Vector256.Create(dy), vend = Vector256.Create(end);
+                    Vector256<uint> vw = Vector256.Create((uint)w), vh = Vector256.Create((uint)h);
+                    var iota = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+                    for (int q = 0; q < panels; q++)
+                    {
+                        for (int j = 0; j < nr; j += 8)
+                        {
+                            int n = n0 + (q * nr) + j;
+                            var inside = Vector256.LessThan((Vector256.Load(cols + n) + vdx).AsUInt32(), vw)
+                                & Vector256.LessThan((Vector256.Load(rows + n) + vdy).AsUInt32(), vh)
+                                & Vector256.LessThan(Vector256.Create(n) + iota, vend).AsUInt32();
+                            Avx.MaskLoad(src + n, inside.AsSingle()).Store(d + (q * panelStride) + j);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PackIm2Col(int k0, int kc, int n0, int nc, float* dst)
     {
+        if (_pixelColumns != null)
+        {
+            PackIm2ColShifted(k0, kc, n0, nc, dst);
+            return;
+        }
+
         int nr = _cfg.NR;
         int kh = B.KernelHeight, kw = B.KernelWidth, h = B.InHeight, w = B.InWidth, ow = B.OutWidth;
         int sw = B.StrideWidth;
