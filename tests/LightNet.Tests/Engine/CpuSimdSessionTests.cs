@@ -211,14 +211,23 @@ public class CpuSimdSessionTests
             run.Run();
         }
 
+        // The steady state: the fewest bytes per run over several windows of 20 runs. One window can catch the runtime's
+        // own one-time work on this thread (a method tiering up, a wait event created the first time the caller blocks
+        // under load: seen once as 311 bytes per run with the whole suite running on 2 vCPUs); a per-run allocation
+        // shows in every window.
         const int runs = 20;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < runs; i++)
+        long perRun = long.MaxValue;
+        for (int window = 0; window < 5; window++)
         {
-            run.Run();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < runs; i++)
+            {
+                run.Run();
+            }
+
+            perRun = Math.Min(perRun, (GC.GetAllocatedBytesForCurrentThread() - before) / runs);
         }
 
-        long perRun = (GC.GetAllocatedBytesForCurrentThread() - before) / runs;
         Assert.True(perRun < 256, $"a prepared run allocated {perRun} bytes");
         Assert.Equal(a, run.Outputs["output"].Bytes.ToArray());
     }
