@@ -322,19 +322,9 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
                 for (int j0 = 0; j0 < v; j0 += 8)
                 {
                     float* r = src + (j0 * plane) + p;
-                    Transpose8(Avx.LoadVector256(r), Avx.LoadVector256(r + plane), Avx.LoadVector256(r + (2 * plane)), Avx.LoadVector256(r + (3 * plane)),
+                    TransposeToPixels(Avx.LoadVector256(r), Avx.LoadVector256(r + plane), Avx.LoadVector256(r + (2 * plane)), Avx.LoadVector256(r + (3 * plane)),
                         Avx.LoadVector256(r + (4 * plane)), Avx.LoadVector256(r + (5 * plane)), Avx.LoadVector256(r + (6 * plane)), Avx.LoadVector256(r + (7 * plane)),
-                        out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
-                    float* t = tile + j0;
-                    int* po = pixelOffsets + p;
-                    Avx.Store(t + po[0], c0);
-                    Avx.Store(t + po[1], c1);
-                    Avx.Store(t + po[2], c2);
-                    Avx.Store(t + po[3], c3);
-                    Avx.Store(t + po[4], c4);
-                    Avx.Store(t + po[5], c5);
-                    Avx.Store(t + po[6], c6);
-                    Avx.Store(t + po[7], c7);
+                        tile + j0, pixelOffsets + p);
                 }
             }
 
@@ -354,18 +344,9 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
                 for (int p0 = 0; p0 < pixels; p0 += 8)
                 {
                     int p = Math.Min(p0, pixels - 8);
-                    Transpose8(Avx.LoadVector256(s0 + p), Avx.LoadVector256(s1 + p), Avx.LoadVector256(s2 + p), Avx.LoadVector256(s3 + p),
+                    TransposeToPixels(Avx.LoadVector256(s0 + p), Avx.LoadVector256(s1 + p), Avx.LoadVector256(s2 + p), Avx.LoadVector256(s3 + p),
                         Avx.LoadVector256(s4 + p), Avx.LoadVector256(s5 + p), Avx.LoadVector256(s6 + p), Avx.LoadVector256(s7 + p),
-                        out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
-                    int* po = pixelOffsets + p;
-                    Avx.Store(t + po[0], c0);
-                    Avx.Store(t + po[1], c1);
-                    Avx.Store(t + po[2], c2);
-                    Avx.Store(t + po[3], c3);
-                    Avx.Store(t + po[4], c4);
-                    Avx.Store(t + po[5], c5);
-                    Avx.Store(t + po[6], c6);
-                    Avx.Store(t + po[7], c7);
+                        t, pixelOffsets + p);
                 }
             }
 
@@ -559,6 +540,23 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
             x = TV.Load(q + (7 * v));
             a3 = TV.MultiplyAdd(x, k4, a3);
         }
+    }
+
+    // Eight channels' rows of eight pixels → each pixel's eight channels stored at tile + pixelOffsets[i].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransposeToPixels(
+        Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7, float* tile, int* pixelOffsets)
+    {
+        Transpose8(r0, r1, r2, r3, r4, r5, r6, r7, out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
+        Avx.Store(tile + pixelOffsets[0], c0);
+        Avx.Store(tile + pixelOffsets[1], c1);
+        Avx.Store(tile + pixelOffsets[2], c2);
+        Avx.Store(tile + pixelOffsets[3], c3);
+        Avx.Store(tile + pixelOffsets[4], c4);
+        Avx.Store(tile + pixelOffsets[5], c5);
+        Avx.Store(tile + pixelOffsets[6], c6);
+        Avx.Store(tile + pixelOffsets[7], c7);
     }
 
     // The 8×8 transpose: unpack pairs, then quads, then swap 128-bit halves.

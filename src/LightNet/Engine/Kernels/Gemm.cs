@@ -116,6 +116,20 @@ internal unsafe struct GemmBSource
     public static GemmBSource Dense(float* data, nint ld, bool transposed) =>
         new() { Kind = transposed ? GemmBKind.Transposed : GemmBKind.RowMajor, Data = data, Ld = ld };
 
+    /// <summary>
+    /// Row <paramref name="k"/> of the im2col view: its input channel and the tap's row and column shifts (dilation and
+    /// padding applied), so the row reads input[channel][oy·sh + dy][ox·sw + dx].
+    /// </summary>
+    public readonly void Tap(int k, out int channel, out int dy, out int dx)
+    {
+        int taps = KernelHeight * KernelWidth;
+        channel = k / taps;
+        int rem = k - (channel * taps);
+        int ky = rem / KernelWidth;
+        dy = (ky * DilationHeight) - PadTop;
+        dx = ((rem - (ky * KernelWidth)) * DilationWidth) - PadLeft;
+    }
+
     /// <summary>The im2col view of a convolution input (one group's channels starting at <paramref name="input"/>).</summary>
     public static GemmBSource Conv(float* input, in Conv2dShape s) => new()
     {
@@ -529,19 +543,14 @@ internal sealed unsafe class GemmWork : IParallelWork
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PackIm2ColShifted(int k0, int kc, int n0, int nc, float* dst)
     {
-        int nr = _cfg.NR, kh = B.KernelHeight, kw = B.KernelWidth, h = B.InHeight, w = B.InWidth, end = n0 + nc;
+        int nr = _cfg.NR, h = B.InHeight, w = B.InWidth, end = n0 + nc;
         int panels = (nc + nr - 1) / nr;
         long panelStride = (long)kc * nr;
         fixed (int* cols = _pixelColumns, rows = _pixelRows)
         {
             for (int kk = 0; kk < kc; kk++)
             {
-                int k = k0 + kk;
-                int c = k / (kh * kw);
-                int rem = k - (c * kh * kw);
-                int ky = rem / kw;
-                int kx = rem - (ky * kw);
-                int dy = (ky * B.DilationHeight) - B.PadTop, dx = (kx * B.DilationWidth) - B.PadLeft;
+                B.Tap(k0 + kk, out int c, out int dy, out int dx);
                 float* src = B.Data + ((long)c * h * w) + ((long)dy * w) + dx;
                 float* d = dst + ((long)kk * nr);
                 if (_shiftedLanes == 16)
@@ -592,19 +601,13 @@ internal sealed unsafe class GemmWork : IParallelWork
         }
 
         int nr = _cfg.NR;
-        int kh = B.KernelHeight, kw = B.KernelWidth, h = B.InHeight, w = B.InWidth, ow = B.OutWidth;
+        int h = B.InHeight, w = B.InWidth, ow = B.OutWidth;
         int sw = B.StrideWidth;
         int panels = (nc + nr - 1) / nr;
         for (int kk = 0; kk < kc; kk++)
         {
-            int k = k0 + kk;
-            int c = k / (kh * kw);
-            int rem = k - (c * kh * kw);
-            int ky = rem / kw;
-            int kx = rem - (ky * kw);
+            B.Tap(k0 + kk, out int c, out int yOff, out int xOff);
             float* plane = B.Data + ((long)c * h * w);
-            int yOff = (ky * B.DilationHeight) - B.PadTop;
-            int xOff = (kx * B.DilationWidth) - B.PadLeft;
             int oy = n0 / ow;
             int ox = n0 - (oy * ow);
             int q = 0, j = 0;

@@ -392,8 +392,7 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
                 for (int p = 0; p < count; p++)
                 {
                     Vector512<int> acc = Avx512F.ConvertToVector512Int32(Vector512.Load(outTile + (p * 16)));
-                    Vector512<float> f = Avx512F.ConvertToVector512Single(acc + vb) * vs;
-                    Avx512F.ConvertToVector128Byte(Vector512.Min(Vector512.Max(Avx512F.ConvertToVector512Int32(f) + vz, lo), hi)).Store(scratch + (p * 16));
+                    Avx512F.ConvertToVector128Byte(Requantizer.Codes(acc, vb, vs, vz, lo, hi)).Store(scratch + (p * 16));
                 }
             }
             else if (v == 8)
@@ -403,8 +402,7 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
                 for (int p = 0; p < count; p++)
                 {
                     Vector256<int> acc = Avx.ConvertToVector256Int32(Vector256.Load(outTile + (p * 8)));
-                    Vector256<float> f = Avx.ConvertToVector256Single(acc + vb) * vs;
-                    Requantizer.StoreCodes(Vector256.Min(Vector256.Max(Avx.ConvertToVector256Int32(f) + vz, lo), hi), scratch + (p * 8));
+                    Requantizer.StoreCodes(Requantizer.Codes(acc, vb, vs, vz, lo, hi), scratch + (p * 8));
                 }
             }
             else
@@ -413,9 +411,7 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
                 Vector128<float> vs = Vector128.Load(sc);
                 for (int p = 0; p < count; p++)
                 {
-                    Vector128<int> acc = Vector128.ConvertToInt32(Vector128.Load(outTile + (p * 4)));
-                    Vector128<float> f = Vector128.Round(Vector128.ConvertToSingle(acc + vb) * vs);
-                    Vector128<int> q = Vector128.Min(Vector128.Max(Vector128.ConvertToInt32(f) + vz, lo), hi);
+                    Vector128<int> q = Requantizer.Codes(Vector128.ConvertToInt32(Vector128.Load(outTile + (p * 4))), vb, vs, vz, lo, hi);
                     Vector128<ushort> s16 = Vector128.Narrow(q, q).AsUInt16();
                     *(uint*)(scratch + (p * 4)) = Vector128.Narrow(s16, s16).AsUInt32().ToScalar();
                 }

@@ -132,9 +132,7 @@ internal sealed class Requantizer
             Vector512<float> vs = Vector512.Create(scale);
             for (; i + 16 <= count; i += 16)
             {
-                Vector512<float> f = Avx512F.ConvertToVector512Single(Vector512.Load(acc + i) + vb) * vs;
-                Vector512<int> q = Vector512.Min(Vector512.Max(Avx512F.ConvertToVector512Int32(f) + vz, lo), hi);
-                Avx512F.ConvertToVector128Byte(q).Store(y + i);
+                Avx512F.ConvertToVector128Byte(Codes(Vector512.Load(acc + i), vb, vs, vz, lo, hi)).Store(y + i);
             }
         }
         else if (path is Int8Path.Avx2 or Int8Path.AvxVnni)
@@ -143,8 +141,7 @@ internal sealed class Requantizer
             Vector256<float> vs = Vector256.Create(scale);
             for (; i + 8 <= count; i += 8)
             {
-                Vector256<float> f = Avx.ConvertToVector256Single(Vector256.Load(acc + i) + vb) * vs;
-                StoreCodes(Vector256.Min(Vector256.Max(Avx.ConvertToVector256Int32(f) + vz, lo), hi), y + i);
+                StoreCodes(Codes(Vector256.Load(acc + i), vb, vs, vz, lo, hi), y + i);
             }
         }
         else if (path == Int8Path.Vector128)
@@ -153,8 +150,8 @@ internal sealed class Requantizer
             Vector128<float> vs = Vector128.Create(scale);
             for (; i + 8 <= count; i += 8)
             {
-                Vector128<int> q0 = Quantize128(Vector128.Load(acc + i), vb, vs, vz, lo, hi);
-                Vector128<int> q1 = Quantize128(Vector128.Load(acc + i + 4), vb, vs, vz, lo, hi);
+                Vector128<int> q0 = Codes(Vector128.Load(acc + i), vb, vs, vz, lo, hi);
+                Vector128<int> q1 = Codes(Vector128.Load(acc + i + 4), vb, vs, vz, lo, hi);
                 Vector128<ushort> s = Vector128.Narrow(q0, q1).AsUInt16();
                 *(ulong*)(y + i) = Vector128.Narrow(s, s).AsUInt64().ToScalar();
             }
@@ -166,7 +163,19 @@ internal sealed class Requantizer
         }
     }
 
-    private static Vector128<int> Quantize128(Vector128<int> acc, Vector128<int> bias, Vector128<float> scale, Vector128<int> zero, Vector128<int> lo, Vector128<int> hi)
+    /// <summary>The formula of <see cref="Apply"/> on 16 lanes (AVX-512; the conversion rounds half to even), codes clamped to [lo, hi].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> Codes(Vector512<int> acc, Vector512<int> bias, Vector512<float> scale, Vector512<int> zero, Vector512<int> lo, Vector512<int> hi) =>
+        Vector512.Min(Vector512.Max(Avx512F.ConvertToVector512Int32(Avx512F.ConvertToVector512Single(acc + bias) * scale) + zero, lo), hi);
+
+    /// <summary>The formula of <see cref="Apply"/> on 8 lanes (AVX).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Codes(Vector256<int> acc, Vector256<int> bias, Vector256<float> scale, Vector256<int> zero, Vector256<int> lo, Vector256<int> hi) =>
+        Vector256.Min(Vector256.Max(Avx.ConvertToVector256Int32(Avx.ConvertToVector256Single(acc + bias) * scale) + zero, lo), hi);
+
+    /// <summary>The formula of <see cref="Apply"/> on 4 lanes (any hardware: rounded explicitly).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Codes(Vector128<int> acc, Vector128<int> bias, Vector128<float> scale, Vector128<int> zero, Vector128<int> lo, Vector128<int> hi)
     {
         Vector128<float> f = Vector128.Round(Vector128.ConvertToSingle(acc + bias) * scale);
         return Vector128.Min(Vector128.Max(Vector128.ConvertToInt32(f) + zero, lo), hi);
