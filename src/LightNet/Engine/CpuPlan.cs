@@ -33,7 +33,8 @@ internal sealed unsafe class CpuPlan : IDisposable
         GraphOutputs = graph.Outputs;
         Isa = isa;
         Threads = threads;
-        Memory = MemoryPlan.Create(graph);
+        Layout = BlockedLayout.Plan(graph, isa, ConvShape);
+        Memory = MemoryPlan.Create(graph, Layout.Elements);
         checkMemory?.Invoke(Backends.SessionPreflight.Sum(Memory.ArenaBytes, graph.Constants.Values.Sum(c => (long)c.Count) * sizeof(float)));
         _arena = (byte*)Alloc(Memory.ArenaBytes);
         NativeMemory.Clear(_arena, (nuint)Memory.ArenaBytes);
@@ -86,6 +87,9 @@ internal sealed unsafe class CpuPlan : IDisposable
     public int Threads { get; }
 
     public MemoryPlan Memory { get; }
+
+    /// <summary>The values kept channel-blocked between the kernels that take them.</summary>
+    public BlockedLayout Layout { get; }
 
     public long ScratchBytes { get; }
 
@@ -321,7 +325,7 @@ internal sealed unsafe class CpuPlan : IDisposable
             case "GlobalAveragePool" or "GlobalMaxPool":
             {
                 var kernel = GlobalPoolKernel.Create(n.OpType == "GlobalMaxPool" ? PoolKind.Max : PoolKind.Average,
-                    checked((int)(xd[0] * xd[1])), checked((int)Shapes.ElementCount(xd.AsSpan(2))));
+                    checked((int)(xd[0] * xd[1])), checked((int)Shapes.ElementCount(xd.AsSpan(2))), Layout.IsBlocked(x0) ? Layout.Lanes : 0, checked((int)xd[1]));
                 return new UnaryStep(n, "global-pool", kernel.Run, Pointer(x0), y);
             }
 
@@ -390,18 +394,52 @@ internal sealed unsafe class CpuPlan : IDisposable
         return (checked((int)pads[0]), checked((int)pads[1]), checked((int)pads[2]), checked((int)pads[3]));
     }
 
+    /// <summary>The 2-D shape of a Conv node with constant weights, or null for any other (the layout plan's question).</summary>
+    private Conv2dShape? ConvShape(OptimizedNode n)
+    {
+        if (n.OpType != "Conv" || !Graph.Constants.ContainsKey(n.Inputs[1]))
+        {
+            return null;
+        }
+
+        long[] xd = Graph.Dims(n.Inputs[0]), yd = Graph.Dims(n.Outputs[0]);
+        ConstTensor w = Const(n.Inputs[1]);
+        if (xd.Length != 4 || yd.Length != 4 || w.Dims.Length != 4 || IntsAttr(n, "strides", [1, 1]).Length != 2
+            || IntsAttr(n, "dilations", [1, 1]).Length != 2 || IntsAttr(n, "pads", [0, 0, 0, 0]).Length != 4)
+        {
+            return null;
+        }
+
+        try
+        {
+            return ConvShape(n, xd, yd, w);
+        }
+        catch (Exception e) when (e is LightNetException or OverflowException or ArgumentException)
+        {
+            return null; // compiling the node reports it
+        }
+    }
+
+    private Conv2dShape ConvShape(OptimizedNode n, long[] xd, long[] yd, ConstTensor w)
+    {
+        long[] strides = IntsAttr(n, "strides", [1, 1], 2), dil = IntsAttr(n, "dilations", [1, 1], 2);
+        int kh = checked((int)w.Dims[2]), kw = checked((int)w.Dims[3]);
+        var pads = Pads(n, xd, kh, kw, checked((int)strides[0]), checked((int)strides[1]), checked((int)dil[0]), checked((int)dil[1]), false);
+        return new Conv2dShape(checked((int)xd[1]), checked((int)xd[2]), checked((int)xd[3]), checked((int)yd[1]), checked((int)yd[2]), checked((int)yd[3]), kh, kw,
+            checked((int)strides[0]), checked((int)strides[1]), checked((int)dil[0]), checked((int)dil[1]), pads.Top, pads.Left, checked((int)n.Source.GetInt("group", 1)));
+    }
+
     private PlanStep CompileConv(OptimizedNode n, long[] xd, long[] yd, float* y)
     {
         ConstTensor w = Const(n.Inputs[1]);
         Require2D(n, "convolution", xd, yd, w.Dims);
-        long[] strides = IntsAttr(n, "strides", [1, 1], 2), dil = IntsAttr(n, "dilations", [1, 1], 2);
-        int kh = checked((int)w.Dims[2]), kw = checked((int)w.Dims[3]);
-        var pads = Pads(n, xd, kh, kw, checked((int)strides[0]), checked((int)strides[1]), checked((int)dil[0]), checked((int)dil[1]), false);
-        var shape = new Conv2dShape(checked((int)xd[1]), checked((int)xd[2]), checked((int)xd[3]), checked((int)yd[1]), checked((int)yd[2]), checked((int)yd[3]), kh, kw,
-            checked((int)strides[0]), checked((int)strides[1]), checked((int)dil[0]), checked((int)dil[1]), pads.Top, pads.Left, checked((int)n.Source.GetInt("group", 1)));
+        var shape = ConvShape(n, xd, yd, w);
         float[] bias = n.Inputs.Length > 2 && n.Inputs[2].Length > 0 ? Const(n.Inputs[2]).AsFloats() : [];
-        var kernel = Conv2dKernel.Create(shape, w.AsFloats(), bias, n.Activation, n.Residual is not null, Isa, Threads);
-        long inStride = Shapes.ElementCount(xd.AsSpan(1)), outStride = Shapes.ElementCount(yd.AsSpan(1));
+        var layout = Layout.Of(n);
+        var kernel = Conv2dKernel.Create(shape, w.AsFloats(), bias, n.Activation, n.Residual is not null, Isa, Threads, ConvAlgorithm.Auto, layout);
+
+        // One image of a blocked value is its channels padded to whole blocks (the arena holds them).
+        long inStride = (Layout.Elements(n.Inputs[0]) ?? Shapes.ElementCount(xd)) / xd[0], outStride = (Layout.Elements(n.Outputs[0]) ?? Shapes.ElementCount(yd)) / yd[0];
         return new ConvStep(n, kernel, Pointer(n.Inputs[0]), y, n.Residual is null ? null : Pointer(n.Residual), checked((int)xd[0]), inStride, outStride);
     }
 

@@ -41,7 +41,11 @@ internal sealed class MemoryPlan
 
     public static long Align(long bytes) => (bytes + 63) & ~63L;
 
-    public static MemoryPlan Create(OptimizedGraph graph)
+    /// <summary>
+    /// Plans <paramref name="graph"/>; <paramref name="elements"/> gives the floats of a value stored with padding (a
+    /// channel-blocked value, <see cref="BlockedLayout"/>), null for the others (their shape's element count).
+    /// </summary>
+    public static MemoryPlan Create(OptimizedGraph graph, Func<string, long?>? elements = null)
     {
         // Storage roots: a view's output (and an in-place output) lives in its input's block.
         var root = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -55,7 +59,7 @@ internal sealed class MemoryPlan
             return v;
         }
 
-        long Bytes(string v) => Align(Math.Max(1, Onnx.Shapes.ElementCount(graph.Dims(v))) * sizeof(float));
+        long Bytes(string v) => Align(Math.Max(1, elements?.Invoke(v) ?? Onnx.Shapes.ElementCount(graph.Dims(v))) * sizeof(float));
         bool IsConstant(string v) => graph.Constants.ContainsKey(v);
 
         int end = graph.Nodes.Count;

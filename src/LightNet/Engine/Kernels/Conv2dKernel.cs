@@ -88,9 +88,11 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     private readonly ConvDepthwise? _depthwise;
     private readonly DenseKernel? _gemv;
     private readonly Winograd3x3? _winograd;
+    private readonly ConvPointwiseBlocked? _pointwiseBlocked;
     private readonly long _packedGroupStride;
 
-    private Conv2dKernel(in Conv2dShape shape, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, bool residual, Isa isa, int threads, ConvAlgorithm algorithm)
+    private Conv2dKernel(in Conv2dShape shape, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, bool residual, Isa isa, int threads,
+        ConvAlgorithm algorithm, ConvLayout layout)
     {
         _shape = shape;
         _residual = residual;
@@ -98,9 +100,22 @@ internal sealed unsafe class Conv2dKernel : IDisposable
         Macs = shape.Macs;
         _bias = new GemmBuffer(shape.OutChannels);
         bias.CopyTo(new Span<float>(_bias.Pointer, shape.OutChannels));
+        if (layout.AnyBlocked && (layout.Lanes != ConvLayout.LanesFor(isa) || !(shape.IsDepthwise || (shape.IsPointwise && layout.InputBlocked && layout.OutputBlocked))))
+        {
+            throw new LightNetException(ErrorCode.UnsupportedOperator,
+                $"Conv: no {(layout.InputBlocked ? "blocked" : "planar")}-to-{(layout.OutputBlocked ? "blocked" : "planar")} kernel with {layout.Lanes} lanes on {IsaSupport.Name(isa)} for {shape}.");
+        }
+
+        if (layout.AnyBlocked && shape.IsPointwise && !shape.IsDepthwise)
+        {
+            _pointwiseBlocked = new ConvPointwiseBlocked(shape, weights, bias, activation, layout.Lanes, threads);
+            Algorithm = _pointwiseBlocked.Algorithm;
+            return;
+        }
+
         if (shape.IsDepthwise)
         {
-            _depthwise = new ConvDepthwise(shape, weights, _bias.Pointer, activation, residual, isa);
+            _depthwise = new ConvDepthwise(shape, weights, _bias.Pointer, activation, residual, isa, layout);
             Algorithm = _depthwise.Algorithm;
             ScratchBytes = _depthwise.ScratchBytesPerThread * threads;
             return;
@@ -158,15 +173,18 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// <summary>Exact multiply-accumulates of one image.</summary>
     public long Macs { get; }
 
-    /// <summary>Prepares a convolution; <paramref name="algorithm"/> forces one for a dense convolution (benchmarks, tests).</summary>
-    /// <exception cref="LightNetException">Invalid shape, weight or bias length, or thread count; a forced algorithm that does not fit the shape.</exception>
+    /// <summary>
+    /// Prepares a convolution; <paramref name="algorithm"/> forces one for a dense convolution (benchmarks, tests);
+    /// <paramref name="layout"/> says which sides are channel-blocked (depthwise: any; pointwise: both or neither).
+    /// </summary>
+    /// <exception cref="LightNetException">Invalid shape, weight or bias length, or thread count; a forced algorithm that does not fit the shape; a layout no kernel takes.</exception>
     public static Conv2dKernel Create(in Conv2dShape shape, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,
-        Activation activation, bool residual, Isa isa, int threads, ConvAlgorithm algorithm = ConvAlgorithm.Auto)
+        Activation activation, bool residual, Isa isa, int threads, ConvAlgorithm algorithm = ConvAlgorithm.Auto, ConvLayout layout = default)
     {
         shape.Validate("Conv");
         long expected = (long)shape.OutChannels * (shape.InChannels / shape.Groups) * shape.KernelHeight * shape.KernelWidth;
         shape.ValidateParameters("Conv", weights.Length, expected, bias.Length, threads);
-        return new Conv2dKernel(shape, weights, bias, activation, residual, isa, threads, algorithm);
+        return new Conv2dKernel(shape, weights, bias, activation, residual, isa, threads, algorithm, layout);
     }
 
     /// <summary>
@@ -194,6 +212,12 @@ internal sealed unsafe class Conv2dKernel : IDisposable
         if (_depthwise != null)
         {
             _depthwise.Run(input, output, residual, scratch, pool);
+            return;
+        }
+
+        if (_pointwiseBlocked != null)
+        {
+            _pointwiseBlocked.Run(input, output, residual, pool);
             return;
         }
 
@@ -233,6 +257,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     {
         _packed?.Dispose();
         _depthwise?.Dispose();
+        _pointwiseBlocked?.Dispose();
         _gemv?.Dispose();
         _winograd?.Dispose();
         _bias.Dispose();

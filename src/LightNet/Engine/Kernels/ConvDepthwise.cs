@@ -34,6 +34,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     private bool _runBlocked;
     private readonly bool _rowPairs; // 3×3 stride 1 or 2, no dilation, 8 or 16 lanes: wide rows are computed two at a time
     private readonly bool _evenOdd; // 3×3 stride 2, no dilation, AVX-512, rows of 16+ outputs: an unsplit padded plane, taps split by permutes
+    private readonly ConvLayout _layout; // a channel-blocked input or output: always the blocked path
 
     /// <summary>
     /// Output rows at most this wide take the channel-blocked path (measured: see docs/performance.md): 56 with 8 or 16
@@ -47,8 +48,9 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         _ => 0,
     };
 
-    public ConvDepthwise(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, Activation activation, bool residual, Isa isa)
+    public ConvDepthwise(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, Activation activation, bool residual, Isa isa, ConvLayout layout = default)
     {
+        _layout = layout;
         _s = s;
         _bias = bias;
         _activation = activation;
@@ -63,12 +65,21 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
             && s.DilationHeight == 1 && s.DilationWidth == 1 && s.OutWidth >= 16;
 
         // The blocked path fuses only what the store can (bias and a clamp or hard activation, no residual).
-        if (s.OutWidth <= BlockedMaxWidth(isa, Math.Max(s.StrideHeight, s.StrideWidth)) && !residual && FusedActivation.TryCreate(activation, out _))
+        // With a channel-blocked input or output, whatever the width: the tiles are what converts between the layouts.
+        bool fusable = !residual && FusedActivation.TryCreate(activation, out _);
+        if (layout.AnyBlocked && (!fusable || layout.Lanes != _width))
+        {
+            throw new LightNetException(ErrorCode.UnsupportedOperator,
+                $"Conv: a depthwise convolution on blocked tensors takes no residual, a clamp or hard activation and {_width} lanes (got {activation.Kind}, residual: {residual}, {layout.Lanes} lanes).");
+        }
+
+        if (fusable && (layout.AnyBlocked || s.OutWidth <= BlockedMaxWidth(isa, Math.Max(s.StrideHeight, s.StrideWidth))))
         {
             _blocked = new DepthwiseTiles(s, weights, bias, _width);
         }
 
-        Algorithm = (s.KernelHeight == 3 && s.KernelWidth == 3 ? "depthwise-3x3" : "depthwise") + (_blocked != null ? "-blocked-" : "-") + IsaSupport.Name(isa);
+        Algorithm = (s.KernelHeight == 3 && s.KernelWidth == 3 ? "depthwise-3x3" : "depthwise")
+            + (layout.AnyBlocked ? $"-nchw{_width}c-" : _blocked != null ? "-blocked-" : "-") + IsaSupport.Name(isa);
     }
 
     public string Algorithm { get; }
@@ -108,7 +119,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         if (_runBlocked)
         {
             FusedActivation.TryCreate(_activation, out var blockAct);
-            var io = new FloatPlanes(_input, _output, (long)_s.InHeight * _s.InWidth, (long)_s.OutHeight * _s.OutWidth, _width);
+            var io = new FloatPlanes(_input, _output, (long)_s.InHeight * _s.InWidth, (long)_s.OutHeight * _s.OutWidth, _width, _layout.InputBlocked, _layout.OutputBlocked);
             _blocked!.Run(io, mine, begin, end, blockAct);
             return;
         }
@@ -666,15 +677,51 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         _blocked?.Dispose();
     }
 
-    // Float channel planes in and out of the blocked path's tiles.
-    private readonly struct FloatPlanes(float* input, float* output, long inPixels, long outPixels, int v) : ITileIO
+    // Float channels in and out of the blocked path's tiles: planar planes (transposed) or channel blocks (copied).
+    private readonly struct FloatPlanes(float* input, float* output, long inPixels, long outPixels, int v, bool inputBlocked, bool outputBlocked) : ITileIO
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Load(int c0, int n, int p0, int count, float* tile, int* pixelOffsets, byte* scratch) =>
+        public void Load(int c0, int n, int p0, int count, float* tile, int* pixelOffsets, byte* scratch)
+        {
+            if (inputBlocked)
+            {
+                BlockToTile(input + (c0 * inPixels) + ((long)p0 * v), count, v, tile, pixelOffsets);
+                return;
+            }
+
             DepthwiseTiles.ChannelsToTile(input + (c0 * inPixels) + p0, count, inPixels, n, v, tile, pixelOffsets);
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Store(float* outTile, int c0, int n, int p0, int count, byte* scratch) =>
+        public void Store(float* outTile, int c0, int n, int p0, int count, byte* scratch)
+        {
+            if (outputBlocked)
+            {
+                // The tile's lanes past n are the zero channels of the last block (zero weights and bias).
+                long floats = (long)count * v;
+                Buffer.MemoryCopy(outTile, output + (c0 * outPixels) + ((long)p0 * v), floats * sizeof(float), floats * sizeof(float));
+                return;
+            }
+
             DepthwiseTiles.TileToChannels(outTile, count, outPixels, n, v, output + (c0 * outPixels) + p0);
+        }
+
+        // A block's pixels [pixel][v] → the tile, pixel p at tile + pixelOffsets[p].
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void BlockToTile(float* src, int pixels, int v, float* tile, int* pixelOffsets)
+        {
+            for (int p = 0; p < pixels; p++, src += v)
+            {
+                float* d = tile + pixelOffsets[p];
+                if (v == 16)
+                {
+                    Vector512.Load(src).Store(d);
+                }
+                else
+                {
+                    Vector256.Load(src).Store(d);
+                }
+            }
+        }
     }
 }

@@ -393,20 +393,20 @@ internal sealed unsafe class GemmWork : IParallelWork
             int offset = 0;
             if (cols > 8)
             {
-                if (_cfg.MR == 12) GemmMicroKernels.Narrow16<Rows12>(kc, a, b, nr, tile, nr, accumulate);
-                else GemmMicroKernels.Narrow16<Rows8>(kc, a, b, nr, tile, nr, accumulate);
+                if (_cfg.MR == 12) GemmMicroKernels.Narrow16<Count12>(kc, a, b, nr, tile, nr, accumulate);
+                else GemmMicroKernels.Narrow16<Count8>(kc, a, b, nr, tile, nr, accumulate);
                 offset = 16;
             }
 
             if (cols > offset)
             {
-                if (_cfg.MR == 12) GemmMicroKernels.Narrow8<Rows12>(kc, a, b + offset, nr, tile + offset, nr, accumulate);
-                else GemmMicroKernels.Narrow8<Rows8>(kc, a, b + offset, nr, tile + offset, nr, accumulate);
+                if (_cfg.MR == 12) GemmMicroKernels.Narrow8<Count12>(kc, a, b + offset, nr, tile + offset, nr, accumulate);
+                else GemmMicroKernels.Narrow8<Count8>(kc, a, b + offset, nr, tile + offset, nr, accumulate);
             }
         }
         else if (_cfg.Isa == Isa.Avx2 && cols <= 8)
         {
-            GemmMicroKernels.Narrow8<Rows6>(kc, a, b, nr, tile, nr, accumulate);
+            GemmMicroKernels.Narrow8<Count6>(kc, a, b, nr, tile, nr, accumulate);
         }
         else
         {
@@ -951,11 +951,11 @@ internal static unsafe class GemmMicroKernels
 
     /// <summary>The AVX-512 tile of 12 rows (24 zmm accumulators).</summary>
     public static void Avx512x12x32(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act) =>
-        Avx512x32<Rows12>(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, act);
+        Avx512x32<Count12>(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, act);
 
     /// <summary>The AVX-512 tile of 8 rows (16 zmm accumulators), for row counts that 12-row panels would pad.</summary>
     public static void Avx512x8x32(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act) =>
-        Avx512x32<Rows8>(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, act);
+        Avx512x32<Count8>(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, act);
 
     /// <summary>
     /// AVX-512 <typeparamref name="TRows"/>×32 (8 or 12 rows): 2 zmm accumulators per row, 2 B loads and one broadcast
@@ -966,7 +966,7 @@ internal static unsafe class GemmMicroKernels
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Avx512x32<TRows>(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act)
-        where TRows : struct, ITileRows
+        where TRows : struct, ICount
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default, c90 = default, c91 = default, c100 = default, c101 = default, c110 = default, c111 = default;
         for (int k = 0; k < kc; k++)
@@ -1071,7 +1071,7 @@ internal static unsafe class GemmMicroKernels
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Narrow16<TRows>(int kc, float* a, float* b, nint ldb, float* c, nint ldc, bool accumulate)
-        where TRows : struct, ITileRows
+        where TRows : struct, ICount
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
         Vector512<float> c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
@@ -1131,7 +1131,7 @@ internal static unsafe class GemmMicroKernels
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Narrow8<TRows>(int kc, float* a, float* b, nint ldb, float* c, nint ldc, bool accumulate)
-        where TRows : struct, ITileRows
+        where TRows : struct, ICount
     {
         Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
         Vector256<float> c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
@@ -1273,32 +1273,4 @@ internal static unsafe class GemmMicroKernels
             }
         }
     }
-}
-
-/// <summary>A compile-time row count of a micro-kernel tile (a type argument, so each count gets its own code).</summary>
-internal interface ITileRows
-{
-    /// <summary>Rows of the tile.</summary>
-    static abstract int Count { get; }
-}
-
-/// <summary>6 rows.</summary>
-internal readonly struct Rows6 : ITileRows
-{
-    /// <inheritdoc />
-    public static int Count => 6;
-}
-
-/// <summary>8 rows.</summary>
-internal readonly struct Rows8 : ITileRows
-{
-    /// <inheritdoc />
-    public static int Count => 8;
-}
-
-/// <summary>12 rows.</summary>
-internal readonly struct Rows12 : ITileRows
-{
-    /// <inheritdoc />
-    public static int Count => 12;
 }

@@ -386,7 +386,7 @@ internal sealed unsafe class Int8Gemm
     // takes half the products.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Multiply512<TRows>(int rowTile, byte* tile, short* w, int columns, Requantizer requant, byte* y, long yRowStride, int* sums)
-        where TRows : struct, ITileRows
+        where TRows : struct, ICount
     {
         if (columns == ColumnTile && (rowTile + 1) * RowTile <= Rows)
         {
@@ -557,17 +557,17 @@ internal sealed unsafe class Int8Gemm
     }
 
     /// <summary>The row count of an AVX-512 tile as a type, so one kernel source serves 8 and 16 rows (the JIT drops the other's code).</summary>
-    private interface ITileRows
+    private interface ICount
     {
         static abstract bool Sixteen { get; }
     }
 
-    private struct EightRows : ITileRows
+    private struct EightRows : ICount
     {
         public static bool Sixteen => false;
     }
 
-    private struct SixteenRows : ITileRows
+    private struct SixteenRows : ICount
     {
         public static bool Sixteen => true;
     }
@@ -577,7 +577,7 @@ internal sealed unsafe class Int8Gemm
     // of both. The sums go to `sums`, or, when it is null, through the epilogue's requantization into its rows.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel512<TRows>(byte* tile, short* w, int quads, int* sums, Epilogue e)
-        where TRows : struct, ITileRows
+        where TRows : struct, ICount
     {
         Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         Vector512<int> a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
@@ -632,7 +632,7 @@ internal sealed unsafe class Int8Gemm
     // sums[r·16 + p], p < 8.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel512Narrow<TRows>(byte* tile, short* w, int quads, int* sums)
-        where TRows : struct, ITileRows
+        where TRows : struct, ICount
     {
         Vector256<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         Vector256<int> a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;

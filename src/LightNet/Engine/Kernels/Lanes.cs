@@ -19,6 +19,9 @@ internal unsafe interface ILanes<TSelf>
     /// <summary>Loads <see cref="Count"/> floats.</summary>
     static abstract TSelf Load(float* p);
 
+    /// <summary>Every lane set to the float at <paramref name="p"/> (one broadcast load).</summary>
+    static abstract TSelf Broadcast(float* p);
+
     /// <summary>Lane-wise sum.</summary>
     static abstract TSelf operator +(TSelf a, TSelf b);
 
@@ -48,6 +51,9 @@ internal readonly unsafe struct Lanes512(Vector512<float> v) : ILanes<Lanes512>
 
     /// <inheritdoc />
     public static Lanes512 Load(float* p) => new(Vector512.Load(p));
+
+    /// <inheritdoc />
+    public static Lanes512 Broadcast(float* p) => new(Vector512.Create(*p));
 
     /// <inheritdoc />
     public static Lanes512 operator +(Lanes512 a, Lanes512 b) => new(a._v + b._v);
@@ -82,6 +88,9 @@ internal readonly unsafe struct Lanes256(Vector256<float> v) : ILanes<Lanes256>
     public static Lanes256 Load(float* p) => new(Vector256.Load(p));
 
     /// <inheritdoc />
+    public static Lanes256 Broadcast(float* p) => new(Vector256.Create(*p));
+
+    /// <inheritdoc />
     public static Lanes256 operator +(Lanes256 a, Lanes256 b) => new(a._v + b._v);
 
     /// <inheritdoc />
@@ -114,6 +123,9 @@ internal readonly unsafe struct Lanes128(Vector128<float> v) : ILanes<Lanes128>
     public static Lanes128 Load(float* p) => new(Vector128.Load(p));
 
     /// <inheritdoc />
+    public static Lanes128 Broadcast(float* p) => new(Vector128.Create(*p));
+
+    /// <inheritdoc />
     public static Lanes128 operator +(Lanes128 a, Lanes128 b) => new(a._v + b._v);
 
     /// <inheritdoc />
@@ -144,6 +156,9 @@ internal readonly unsafe struct Lanes1(float v) : ILanes<Lanes1>
 
     /// <inheritdoc />
     public static Lanes1 Load(float* p) => new(*p);
+
+    /// <inheritdoc />
+    public static Lanes1 Broadcast(float* p) => new(*p);
 
     /// <inheritdoc />
     public static Lanes1 operator +(Lanes1 a, Lanes1 b) => new(a._v + b._v);

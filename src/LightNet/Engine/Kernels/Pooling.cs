@@ -391,11 +391,15 @@ internal sealed unsafe class GlobalPoolKernel : IParallelWork
     private float* _x;
     private float* _y;
 
-    private GlobalPoolKernel(PoolKind kind, int planes, int spatial)
+    private readonly int _lanes, _channels;
+
+    private GlobalPoolKernel(PoolKind kind, int planes, int spatial, int lanes, int channels)
     {
         Kind = kind;
         Planes = planes;
         Spatial = spatial;
+        _lanes = lanes;
+        _channels = channels;
     }
 
     /// <summary>Max or Average.</summary>
@@ -407,25 +411,38 @@ internal sealed unsafe class GlobalPoolKernel : IParallelWork
     /// <summary>Elements per plane (H·W).</summary>
     public int Spatial { get; }
 
-    /// <summary>Prepares the global pooling.</summary>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidShape"/> for a negative plane count or an empty plane.</exception>
-    public static GlobalPoolKernel Create(PoolKind kind, int planes, int spatial)
+    /// <summary>
+    /// Prepares the global pooling of <paramref name="planes"/> planes; with <paramref name="lanes"/> &gt; 0 the input
+    /// is channel-blocked (<see cref="ConvLayout"/>): images of <paramref name="channels"/> channels in blocks of
+    /// <paramref name="lanes"/>, each [Spatial][lanes].
+    /// </summary>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidShape"/> for a negative plane count, an empty plane or planes that are not whole images.</exception>
+    public static GlobalPoolKernel Create(PoolKind kind, int planes, int spatial, int lanes = 0, int channels = 0)
     {
-        if (planes < 0 || spatial < 1)
+        if (planes < 0 || spatial < 1 || (lanes > 0 && (channels < 1 || planes % channels != 0)))
         {
-            throw new LightNetException(ErrorCode.InvalidShape, $"Global{kind}Pool: {planes} planes of {spatial} elements.");
+            throw new LightNetException(ErrorCode.InvalidShape, $"Global{kind}Pool: {planes} planes of {spatial} elements{(lanes > 0 ? $" in blocks of {lanes} of {channels} channels" : "")}.");
         }
 
         OpShapes.Product([planes, spatial]);
-        return new GlobalPoolKernel(kind, planes, spatial);
+        return new GlobalPoolKernel(kind, planes, spatial, lanes, channels);
     }
 
-    /// <summary>y[p] = reduce(x[p, :]); x is [Planes, Spatial], y is [Planes].</summary>
+    /// <summary>y[p] = reduce(x[p, :]); x is [Planes, Spatial] (or blocked), y is [Planes].</summary>
     public void Run(float* x, float* y, WorkerPool? pool)
     {
         _x = x;
         _y = y;
-        OpShapes.Run(pool, this, Planes, (long)Planes * Spatial);
+        if (_lanes > 0)
+        {
+            int blocks = (_channels + _lanes - 1) / _lanes;
+            OpShapes.Run(pool, this, Planes / _channels * blocks, (long)Planes * Spatial);
+        }
+        else
+        {
+            OpShapes.Run(pool, this, Planes, (long)Planes * Spatial);
+        }
+
         _x = _y = null;
     }
 
@@ -433,10 +450,58 @@ internal sealed unsafe class GlobalPoolKernel : IParallelWork
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int begin, int end, int threadIndex)
     {
+        if (_lanes > 0)
+        {
+            ExecuteBlocked(begin, end);
+            return;
+        }
+
         for (int p = begin; p < end; p++)
         {
             var plane = new ReadOnlySpan<float>(_x + ((long)p * Spatial), Spatial);
             _y[p] = Kind == PoolKind.Max ? TensorPrimitives.Max(plane) : TensorPrimitives.Sum(plane) / Spatial;
+        }
+    }
+
+    // Blocks [begin, end) of the blocked input (image-major): each pixel's lanes are one vector, summed (or maxed) down
+    // the block, then the block's real channels stored.
+    private void ExecuteBlocked(int begin, int end)
+    {
+        int v = _lanes, blocks = (_channels + v - 1) / v;
+        float* acc = stackalloc float[16];
+        for (int item = begin; item < end; item++)
+        {
+            int image = item / blocks, block = item % blocks;
+            float* src = _x + ((long)item * Spatial * v);
+            if (v == 16)
+            {
+                var a = Vector512.Load(src);
+                for (int p = 1; p < Spatial; p++)
+                {
+                    var x = Vector512.Load(src + ((long)p * 16));
+                    a = Kind == PoolKind.Max ? Vector512.Max(a, x) : a + x;
+                }
+
+                a.Store(acc);
+            }
+            else
+            {
+                var a = Vector256.Load(src);
+                for (int p = 1; p < Spatial; p++)
+                {
+                    var x = Vector256.Load(src + ((long)p * 8));
+                    a = Kind == PoolKind.Max ? Vector256.Max(a, x) : a + x;
+                }
+
+                a.Store(acc);
+            }
+
+            int c0 = block * v, n = Math.Min(v, _channels - c0);
+            float* dst = _y + ((long)image * _channels) + c0;
+            for (int j = 0; j < n; j++)
+            {
+                dst[j] = Kind == PoolKind.Max ? acc[j] : acc[j] / Spatial;
+            }
         }
     }
 }

@@ -290,23 +290,23 @@ public sealed unsafe class GemmTests
                 if (cfg.Isa == Isa.Avx2)
                 {
                     GemmMicroKernels.Avx2x6x16(kc, pa.Pointer, pb.Pointer, full.Pointer, cfg.NR, accumulate);
-                    GemmMicroKernels.Narrow8<Rows6>(kc, pa.Pointer, pb.Pointer, cfg.NR, narrow.Pointer, cfg.NR, accumulate);
-                    GemmMicroKernels.Narrow8<Rows6>(kc, pa.Pointer, pb.Pointer + 8, cfg.NR, narrow.Pointer + 8, cfg.NR, accumulate);
+                    GemmMicroKernels.Narrow8<Count6>(kc, pa.Pointer, pb.Pointer, cfg.NR, narrow.Pointer, cfg.NR, accumulate);
+                    GemmMicroKernels.Narrow8<Count6>(kc, pa.Pointer, pb.Pointer + 8, cfg.NR, narrow.Pointer + 8, cfg.NR, accumulate);
                 }
                 else
                 {
                     if (cfg.MR == 12)
                     {
                         GemmMicroKernels.Avx512x12x32(kc, pa.Pointer, pb.Pointer, full.Pointer, cfg.NR, accumulate, null, null, 0, FusedActivation.None);
-                        GemmMicroKernels.Narrow16<Rows12>(kc, pa.Pointer, pb.Pointer, cfg.NR, narrow.Pointer, cfg.NR, accumulate);
-                        GemmMicroKernels.Narrow8<Rows12>(kc, pa.Pointer, pb.Pointer + 16, cfg.NR, narrow.Pointer + 16, cfg.NR, accumulate);
-                        GemmMicroKernels.Narrow8<Rows12>(kc, pa.Pointer, pb.Pointer + 24, cfg.NR, narrow.Pointer + 24, cfg.NR, accumulate);
+                        GemmMicroKernels.Narrow16<Count12>(kc, pa.Pointer, pb.Pointer, cfg.NR, narrow.Pointer, cfg.NR, accumulate);
+                        GemmMicroKernels.Narrow8<Count12>(kc, pa.Pointer, pb.Pointer + 16, cfg.NR, narrow.Pointer + 16, cfg.NR, accumulate);
+                        GemmMicroKernels.Narrow8<Count12>(kc, pa.Pointer, pb.Pointer + 24, cfg.NR, narrow.Pointer + 24, cfg.NR, accumulate);
                     }
                     else
                     {
                         GemmMicroKernels.Avx512x8x32(kc, pa.Pointer, pb.Pointer, full.Pointer, cfg.NR, accumulate, null, null, 0, FusedActivation.None);
-                        GemmMicroKernels.Narrow16<Rows8>(kc, pa.Pointer, pb.Pointer, cfg.NR, narrow.Pointer, cfg.NR, accumulate);
-                        GemmMicroKernels.Narrow16<Rows8>(kc, pa.Pointer, pb.Pointer + 16, cfg.NR, narrow.Pointer + 16, cfg.NR, accumulate);
+                        GemmMicroKernels.Narrow16<Count8>(kc, pa.Pointer, pb.Pointer, cfg.NR, narrow.Pointer, cfg.NR, accumulate);
+                        GemmMicroKernels.Narrow16<Count8>(kc, pa.Pointer, pb.Pointer + 16, cfg.NR, narrow.Pointer + 16, cfg.NR, accumulate);
                     }
                 }
 

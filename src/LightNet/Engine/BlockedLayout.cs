@@ -1,0 +1,134 @@
+using LightNet.Engine.Kernels;
+
+namespace LightNet.Engine;
+
+/// <summary>
+/// Which values of a graph a CPU plan keeps channel-blocked (<see cref="ConvLayout"/>), so that chains of pointwise and
+/// depthwise convolutions (MobileNet's inverted residual blocks) pass blocked tensors from one to the next with no
+/// transposes or packing in between. A value is blocked when a blocked-capable convolution writes it, it is not a graph
+/// output, and every reader takes it blocked: a pointwise convolution as its input or residual, a depthwise convolution
+/// as its input, or a global pooling. A pointwise convolution is kept only with its input, output and residual all
+/// blocked (it has no planar side), so the sets are narrowed until they agree; a depthwise convolution converts between
+/// the layouts at no extra cost (its tiles are transposed in and out anyway), so it starts and ends the chains.
+/// </summary>
+internal sealed class BlockedLayout
+{
+    private readonly HashSet<string> _blocked;
+    private readonly Dictionary<string, long> _elements;
+
+    private BlockedLayout(int lanes, HashSet<string> blocked, Dictionary<string, long> elements)
+    {
+        Lanes = lanes;
+        _blocked = blocked;
+        _elements = elements;
+    }
+
+    /// <summary>Nothing blocked.</summary>
+    public static BlockedLayout None { get; } = new(0, [], []);
+
+    /// <summary>Channels per block (0: nothing blocked).</summary>
+    public int Lanes { get; }
+
+    /// <summary>The blocked values.</summary>
+    public IReadOnlySet<string> Blocked => _blocked;
+
+    /// <summary>
+    /// Plans the layout of <paramref name="graph"/> for <paramref name="isa"/>'s blocked kernels;
+    /// <paramref name="convShape"/> gives a Conv node's 2-D shape (null when it is not a 2-D convolution with constant weights).
+    /// </summary>
+    public static BlockedLayout Plan(OptimizedGraph graph, Isa isa, Func<OptimizedNode, Conv2dShape?> convShape)
+    {
+        int lanes = ConvLayout.LanesFor(isa);
+        if (lanes == 0)
+        {
+            return None;
+        }
+
+        var pointwise = new HashSet<OptimizedNode>();
+        var depthwise = new HashSet<OptimizedNode>();
+        foreach (OptimizedNode n in graph.Nodes)
+        {
+            // HardSigmoid is left out: its value at 0 is not 0, and a block's padding channels must stay zero.
+            if (n.OpType != "Conv" || !FusedActivation.TryCreate(n.Activation, out _) || n.Activation.Kind == ActivationKind.HardSigmoid
+                || convShape(n) is not { } s)
+            {
+                continue;
+            }
+
+            if (s.IsPointwise && s.Groups == 1 && s.OutHeight * s.OutWidth > 1)
+            {
+                pointwise.Add(n);
+            }
+            else if (s.IsDepthwise && n.Residual is null)
+            {
+                depthwise.Add(n);
+            }
+        }
+
+        if (pointwise.Count == 0)
+        {
+            return None;
+        }
+
+        var readers = new Dictionary<string, List<OptimizedNode>>(StringComparer.Ordinal);
+        foreach (OptimizedNode n in graph.Nodes)
+        {
+            foreach (string x in n.Inputs.Where(x => x.Length > 0).Concat(n.Residual is null ? [] : [n.Residual]).Distinct(StringComparer.Ordinal))
+            {
+                (readers.TryGetValue(x, out var list) ? list : readers[x] = []).Add(n);
+            }
+        }
+
+        var outputs = graph.Outputs.Select(o => o.Value).ToHashSet(StringComparer.Ordinal);
+        var blocked = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            bool TakesBlocked(OptimizedNode reader, string v)
+            {
+                bool onlyMain = reader.Inputs.Skip(1).All(i => i != v);
+                if (!onlyMain || !(reader.Inputs[0] == v || reader.Residual == v))
+                {
+                    return false;
+                }
+
+                return pointwise.Contains(reader) || (depthwise.Contains(reader) && reader.Inputs[0] == v)
+                    || (reader.OpType is "GlobalAveragePool" or "GlobalMaxPool" && reader.Residual is null);
+            }
+
+            blocked.Clear();
+            foreach (OptimizedNode n in pointwise.Concat(depthwise))
+            {
+                string y = n.Outputs[0];
+                if (!outputs.Contains(y) && readers.TryGetValue(y, out var rs) && rs.All(r => TakesBlocked(r, y)))
+                {
+                    blocked.Add(y);
+                }
+            }
+
+            int before = pointwise.Count;
+            pointwise.RemoveWhere(n => !blocked.Contains(n.Inputs[0]) || !blocked.Contains(n.Outputs[0]) || (n.Residual is not null && !blocked.Contains(n.Residual)));
+            if (pointwise.Count == before)
+            {
+                break;
+            }
+        }
+
+        var elements = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (string v in blocked)
+        {
+            long[] d = graph.Dims(v);
+            elements[v] = d[0] * ConvLayout.BlockedElements(d[1], d[2] * d[3], lanes);
+        }
+
+        return new BlockedLayout(lanes, blocked, elements);
+    }
+
+    /// <summary>Whether <paramref name="value"/> is kept blocked.</summary>
+    public bool IsBlocked(string value) => _blocked.Contains(value);
+
+    /// <summary>The floats a blocked value takes (its channels padded to whole blocks), or null for a planar one.</summary>
+    public long? Elements(string value) => _elements.TryGetValue(value, out long e) ? e : null;
+
+    /// <summary>The layout of a Conv node's input and output.</summary>
+    public ConvLayout Of(OptimizedNode conv) => new(Lanes, IsBlocked(conv.Inputs[0]), IsBlocked(conv.Outputs[0]));
+}

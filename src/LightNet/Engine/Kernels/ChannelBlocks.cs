@@ -1,0 +1,31 @@
+namespace LightNet.Engine.Kernels;
+
+/// <summary>
+/// How a convolution's input and output are laid out: plain NCHW, or channel-blocked (NCHWc): per image, blocks of
+/// <see cref="Lanes"/> channels, each block [H][W][Lanes], so one pixel's channels of a block are one vector. The last
+/// block is padded with zero channels (<see cref="BlockedElements"/>). Kernels on blocked tensors read and write whole
+/// vectors with no transposes and no packing; the plan keeps values blocked between the kernels that take them
+/// (<see cref="Engine.BlockedLayout"/>).
+/// </summary>
+/// <param name="Lanes">Channels per block (the vector width: 16 on AVX-512, 8 on AVX2); 0 when nothing is blocked.</param>
+/// <param name="InputBlocked">Whether the input is blocked.</param>
+/// <param name="OutputBlocked">Whether the output (and a residual, which has its shape) is blocked.</param>
+internal readonly record struct ConvLayout(int Lanes, bool InputBlocked, bool OutputBlocked)
+{
+    /// <summary>Plain NCHW in and out.</summary>
+    public static ConvLayout Planar => default;
+
+    /// <summary>Whether either side is blocked.</summary>
+    public bool AnyBlocked => InputBlocked || OutputBlocked;
+
+    /// <summary>Channels per block for <paramref name="isa"/>'s kernels, or 0 where the blocked kernels do not run.</summary>
+    public static int LanesFor(Isa isa) => isa switch
+    {
+        Isa.Avx512 => 16,
+        Isa.Avx2 => 8,
+        _ => 0,
+    };
+
+    /// <summary>Floats of one blocked image: <paramref name="channels"/> rounded up to whole blocks, times the pixels.</summary>
+    public static long BlockedElements(long channels, long pixels, int lanes) => (channels + lanes - 1) / lanes * lanes * pixels;
+}

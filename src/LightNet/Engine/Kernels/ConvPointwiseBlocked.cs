@@ -1,0 +1,279 @@
+using System.Runtime.CompilerServices;
+
+namespace LightNet.Engine.Kernels;
+
+/// <summary>
+/// A 1×1, stride-1 convolution on channel-blocked tensors (<see cref="ConvLayout"/>): input [Kb][P][V], output and
+/// residual [Cb][P][V]. A tile is up to 6 pixels × F output blocks (F ≤ 4 on 16 lanes, ≤ 2 on 8): for each input
+/// channel, F weight vectors and one broadcast of each pixel's value, 6·F multiply-adds, the accumulators started from
+/// the bias; residual and a clamp or hard activation applied in registers and each pixel's block stored as one vector.
+/// Nothing is packed at run time: the input is read where it lies (a pixel's channels of a block are one cache line on
+/// 16 lanes) and the weights were laid out per group of F blocks, [K][F·V], when the kernel was built. Compared with
+/// the planar GEMM this drops the B packing, the zero-padded column tiles of small maps (7×7 = 49 pixels is 8 tiles of
+/// 6 and one pixel) and the partial-tile copies of the K blocking; the threads share (group, pixel range) items.
+/// </summary>
+internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
+{
+    private const int TileRows = 6;
+
+    private readonly int _v, _fMax, _kBlocks, _cBlocks, _groups, _pixels, _chunks, _chunkPixels;
+    private readonly GemmBuffer _weights; // per group g: [Kb·V][F_g·V]
+    private readonly GemmBuffer _bias; // [Cb·V]
+    private readonly long[] _groupOffsets;
+    private readonly FusedActivation _act;
+    private float* _x, _y, _residual;
+
+    /// <summary>
+    /// Prepares <paramref name="s"/> (a pointwise convolution, <see cref="Conv2dShape.IsPointwise"/>, one group) for
+    /// <paramref name="v"/>-lane blocks (16 or 8): <paramref name="weights"/> [Cout][Cin], <paramref name="bias"/>
+    /// [Cout] or empty, <paramref name="activation"/> with a register form.
+    /// </summary>
+    /// <exception cref="LightNetException">The shape is not pointwise, the lanes are not 16 or 8, or the activation has no register form.</exception>
+    public ConvPointwiseBlocked(in Conv2dShape s, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, int v, int threads)
+    {
+        if (!s.IsPointwise || s.Groups != 1 || v is not (16 or 8) || !FusedActivation.TryCreate(activation, out _act))
+        {
+            throw new LightNetException(ErrorCode.UnsupportedOperator,
+                $"Conv: the channel-blocked 1×1 kernel takes a one-group 1×1 stride-1 convolution with a clamp or hard activation on 8 or 16 lanes (got {s}, {activation.Kind}, {v} lanes).");
+        }
+
+        _v = v;
+        _fMax = v == 16 ? 4 : 2;
+        _kBlocks = (s.InChannels + v - 1) / v;
+        _cBlocks = (s.OutChannels + v - 1) / v;
+        _groups = (_cBlocks + _fMax - 1) / _fMax;
+        _pixels = s.OutHeight * s.OutWidth;
+        int k = s.InChannels, kp = _kBlocks * v;
+        _groupOffsets = new long[_groups];
+        _weights = new GemmBuffer((long)kp * _cBlocks * v);
+        _bias = new GemmBuffer((long)_cBlocks * v);
+        bias.CopyTo(new Span<float>(_bias.Pointer, bias.Length));
+        long offset = 0;
+        for (int g = 0; g < _groups; g++)
+        {
+            _groupOffsets[g] = offset;
+            int f = GroupBlocks(g), width = f * v;
+            float* dst = _weights.Pointer + offset;
+            for (int col = 0; col < width; col++)
+            {
+                int co = (g * _fMax * v) + col;
+                if (co >= s.OutChannels)
+                {
+                    break;
+                }
+
+                for (int ci = 0; ci < k; ci++)
+                {
+                    dst[((long)ci * width) + col] = weights[(co * k) + ci];
+                }
+            }
+
+            offset += (long)kp * width;
+        }
+
+        // One item per group with one thread; with more, each group's pixels are cut into ranges of whole tiles so
+        // that there are at least four items per thread.
+        int tiles = (_pixels + TileRows - 1) / TileRows;
+        _chunks = threads == 1 ? 1 : Math.Clamp(((threads * 4) + _groups - 1) / _groups, 1, tiles);
+        _chunkPixels = (tiles + _chunks - 1) / _chunks * TileRows;
+        _chunks = (_pixels + _chunkPixels - 1) / _chunkPixels;
+    }
+
+    /// <summary>The kernel's name in profiles.</summary>
+    public string Algorithm => $"pointwise-nchw{_v}c-" + (_v == 16 ? "avx512" : "avx2");
+
+    /// <summary>Work items: groups of output blocks × pixel ranges.</summary>
+    public int Items => _groups * _chunks;
+
+    /// <summary>
+    /// Runs one image: <paramref name="output"/> = act(conv(<paramref name="input"/>) + bias + <paramref name="residual"/>),
+    /// all blocked. The residual may alias the output (each element is read before it is written); the input must not.
+    /// </summary>
+    public void Run(float* input, float* output, float* residual, WorkerPool pool)
+    {
+        _x = input;
+        _y = output;
+        _residual = residual;
+        pool.Run(this, Items);
+        _x = _y = _residual = null;
+    }
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Execute(int begin, int end, int threadIndex)
+    {
+        for (int item = begin; item < end; item++)
+        {
+            int g = item / _chunks, chunk = item % _chunks;
+            int p0 = chunk * _chunkPixels, p1 = Math.Min(_pixels, p0 + _chunkPixels);
+            if (_v == 16)
+            {
+                Group<Lanes512>(g, p0, p1);
+            }
+            else
+            {
+                Group<Lanes256>(g, p0, p1);
+            }
+        }
+    }
+
+    /// <summary>Frees the laid-out weights and biases.</summary>
+    public void Dispose()
+    {
+        _weights.Dispose();
+        _bias.Dispose();
+    }
+
+    private int GroupBlocks(int g) => Math.Min(_fMax, _cBlocks - (g * _fMax));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Group<TV>(int g, int p0, int p1)
+        where TV : struct, ILanes<TV>
+    {
+        switch (GroupBlocks(g))
+        {
+            case 4:
+                Pixels<TV, Count4>(g, p0, p1);
+                break;
+            case 3:
+                Pixels<TV, Count3>(g, p0, p1);
+                break;
+            case 2:
+                Pixels<TV, Count2>(g, p0, p1);
+                break;
+            default:
+                Pixels<TV, Count1>(g, p0, p1);
+                break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Pixels<TV, TF>(int g, int p0, int p1)
+        where TV : struct, ILanes<TV>
+        where TF : struct, ICount
+    {
+        int v = TV.Count;
+        long plane = (long)_pixels * v;
+        float* w = _weights.Pointer + _groupOffsets[g];
+        float* bias = _bias.Pointer + ((long)g * _fMax * v);
+        long outOffset = (long)g * _fMax * plane;
+        int p = p0;
+        for (; p + TileRows <= p1; p += TileRows)
+        {
+            Tile<TV, TF, Count6>(w, bias, _x + ((long)p * v), _y + outOffset + ((long)p * v), _residual == null ? null : _residual + outOffset + ((long)p * v));
+        }
+
+        for (; p < p1; p++)
+        {
+            Tile<TV, TF, Count1>(w, bias, _x + ((long)p * v), _y + outOffset + ((long)p * v), _residual == null ? null : _residual + outOffset + ((long)p * v));
+        }
+    }
+
+    // TR pixels × TF blocks: acc[r][f] = bias[f] + Σ_k x[k][r] · w[k][f], then + residual, activation, store. Written
+    // out for 6 × 4; the JIT drops the rows and blocks past TR and TF (constants of the type arguments).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Tile<TV, TF, TR>(float* w, float* bias, float* x, float* y, float* res)
+        where TV : struct, ILanes<TV>
+        where TF : struct, ICount
+        where TR : struct, ICount
+    {
+        int v = TV.Count, f = TF.Count, r = TR.Count, ws = f * v;
+        long plane = (long)_pixels * v;
+        TV b0 = TV.Load(bias), b1 = f > 1 ? TV.Load(bias + v) : default, b2 = f > 2 ? TV.Load(bias + (2 * v)) : default, b3 = f > 3 ? TV.Load(bias + (3 * v)) : default;
+        TV a00 = b0, a01 = b1, a02 = b2, a03 = b3;
+        TV a10 = b0, a11 = b1, a12 = b2, a13 = b3;
+        TV a20 = b0, a21 = b1, a22 = b2, a23 = b3;
+        TV a30 = b0, a31 = b1, a32 = b2, a33 = b3;
+        TV a40 = b0, a41 = b1, a42 = b2, a43 = b3;
+        TV a50 = b0, a51 = b1, a52 = b2, a53 = b3;
+        for (int kb = 0; kb < _kBlocks; kb++)
+        {
+            float* xb = x + (kb * plane);
+            float* wk = w + ((long)kb * v * ws);
+            for (int kl = 0; kl < v; kl++, wk += ws)
+            {
+                TV w0 = TV.Load(wk);
+                TV w1 = f > 1 ? TV.Load(wk + v) : default;
+                TV w2 = f > 2 ? TV.Load(wk + (2 * v)) : default;
+                TV w3 = f > 3 ? TV.Load(wk + (3 * v)) : default;
+                TV s = TV.Broadcast(xb + kl);
+                Row(s, w0, w1, w2, w3, f, ref a00, ref a01, ref a02, ref a03);
+                if (r > 1)
+                {
+                    s = TV.Broadcast(xb + v + kl);
+                    Row(s, w0, w1, w2, w3, f, ref a10, ref a11, ref a12, ref a13);
+                    s = TV.Broadcast(xb + (2 * v) + kl);
+                    Row(s, w0, w1, w2, w3, f, ref a20, ref a21, ref a22, ref a23);
+                    s = TV.Broadcast(xb + (3 * v) + kl);
+                    Row(s, w0, w1, w2, w3, f, ref a30, ref a31, ref a32, ref a33);
+                    s = TV.Broadcast(xb + (4 * v) + kl);
+                    Row(s, w0, w1, w2, w3, f, ref a40, ref a41, ref a42, ref a43);
+                    s = TV.Broadcast(xb + (5 * v) + kl);
+                    Row(s, w0, w1, w2, w3, f, ref a50, ref a51, ref a52, ref a53);
+                }
+            }
+        }
+
+        var act = _act;
+        Store(a00, a01, a02, a03, f, y, res, plane, act);
+        if (r > 1)
+        {
+            Store(a10, a11, a12, a13, f, y + v, res == null ? null : res + v, plane, act);
+            Store(a20, a21, a22, a23, f, y + (2 * v), res == null ? null : res + (2 * v), plane, act);
+            Store(a30, a31, a32, a33, f, y + (3 * v), res == null ? null : res + (3 * v), plane, act);
+            Store(a40, a41, a42, a43, f, y + (4 * v), res == null ? null : res + (4 * v), plane, act);
+            Store(a50, a51, a52, a53, f, y + (5 * v), res == null ? null : res + (5 * v), plane, act);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row<TV>(TV s, TV w0, TV w1, TV w2, TV w3, int f, ref TV a0, ref TV a1, ref TV a2, ref TV a3)
+        where TV : struct, ILanes<TV>
+    {
+        a0 = TV.MultiplyAdd(s, w0, a0);
+        if (f > 1)
+        {
+            a1 = TV.MultiplyAdd(s, w1, a1);
+        }
+
+        if (f > 2)
+        {
+            a2 = TV.MultiplyAdd(s, w2, a2);
+        }
+
+        if (f > 3)
+        {
+            a3 = TV.MultiplyAdd(s, w3, a3);
+        }
+    }
+
+    // One pixel's F blocks (a plane apart): + residual, activation, store.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<TV>(TV a0, TV a1, TV a2, TV a3, int f, float* y, float* res, long plane, in FusedActivation act)
+        where TV : struct, ILanes<TV>
+    {
+        if (res != null)
+        {
+            a0 += TV.Load(res);
+            a1 = f > 1 ? a1 + TV.Load(res + plane) : a1;
+            a2 = f > 2 ? a2 + TV.Load(res + (2 * plane)) : a2;
+            a3 = f > 3 ? a3 + TV.Load(res + (3 * plane)) : a3;
+        }
+
+        a0.Activate(act).Store(y);
+        if (f > 1)
+        {
+            a1.Activate(act).Store(y + plane);
+        }
+
+        if (f > 2)
+        {
+            a2.Activate(act).Store(y + (2 * plane));
+        }
+
+        if (f > 3)
+        {
+            a3.Activate(act).Store(y + (3 * plane));
+        }
+    }
+}

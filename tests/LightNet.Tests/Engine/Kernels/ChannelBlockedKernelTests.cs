@@ -1,0 +1,184 @@
+using LightNet.Engine.Kernels;
+using Xunit;
+
+namespace LightNet.Tests.Engine.Kernels;
+
+/// <summary>
+/// The kernels on channel-blocked tensors (NCHWc, <see cref="ConvLayout"/>): the 1×1 convolution, the depthwise
+/// convolution converting between layouts, and global pooling, against the scalar reference on planar tensors, with
+/// partial blocks (channels not a multiple of the lanes), pixel counts that leave a remainder after the 6-pixel tiles,
+/// every group width, and the padding channels checked to stay zero.
+/// </summary>
+[Trait("Category", "SimdKernels")]
+public sealed unsafe class ChannelBlockedKernelTests
+{
+    public static TheoryData<string> BlockedIsas()
+    {
+        var data = new TheoryData<string>();
+        foreach (var isa in KernelReference.Isas().Where(i => ConvLayout.LanesFor(i) > 0))
+        {
+            data.Add(isa.ToString());
+        }
+
+        return data;
+    }
+
+    /// <summary>Planar [C][P] → blocked [ceil(C/v)][P][v], padding channels zero.</summary>
+    internal static float[] ToBlocked(float[] planar, int channels, int pixels, int v)
+    {
+        var b = new float[ConvLayout.BlockedElements(channels, pixels, v)];
+        for (int c = 0; c < channels; c++)
+        {
+            for (int p = 0; p < pixels; p++)
+            {
+                b[((c / v) * pixels * v) + (p * v) + (c % v)] = planar[(c * pixels) + p];
+            }
+        }
+
+        return b;
+    }
+
+    /// <summary>Blocked → planar; asserts that every padding channel is exactly zero.</summary>
+    internal static float[] FromBlocked(float[] blocked, int channels, int pixels, int v, string what)
+    {
+        var planar = new float[channels * pixels];
+        int padded = (channels + v - 1) / v * v;
+        for (int c = 0; c < padded; c++)
+        {
+            for (int p = 0; p < pixels; p++)
+            {
+                float value = blocked[((c / v) * pixels * v) + (p * v) + (c % v)];
+                if (c < channels)
+                {
+                    planar[(c * pixels) + p] = value;
+                }
+                else
+                {
+                    Assert.True(value == 0f, $"{what}: padding channel {c} at pixel {p} is {value}, not 0.");
+                }
+            }
+        }
+
+        return planar;
+    }
+
+    private static float[] Run(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, Isa isa, int threads, ConvLayout layout, Action<Conv2dKernel>? inspect = null)
+    {
+        int v = layout.Lanes, inPixels = s.InHeight * s.InWidth, outPixels = s.OutHeight * s.OutWidth;
+        float[] xin = layout.InputBlocked ? ToBlocked(x, s.InChannels, inPixels, v) : x;
+        int outLength = layout.OutputBlocked ? (int)ConvLayout.BlockedElements(s.OutChannels, outPixels, v) : s.OutChannels * outPixels;
+        using var kernel = Conv2dKernel.Create(s, w, bias, act, residual != null, isa, threads, ConvAlgorithm.Auto, layout);
+        inspect?.Invoke(kernel);
+        using var px = new OpBuffer(xin);
+        using var py = new OpBuffer(outLength);
+
+        // Garbage in the output's padding lanes must be overwritten with zeros.
+        py.Span.Fill(float.NaN);
+        if (residual != null)
+        {
+            (layout.OutputBlocked ? ToBlocked(residual, s.OutChannels, outPixels, v) : residual).CopyTo(py.Span);
+        }
+
+        using var scratch = new ScratchBuffer(kernel.ScratchBytes);
+        using var pool = new WorkerPool(threads);
+        kernel.Run(px.Pointer, py.Pointer, residual != null ? py.Pointer : null, scratch.Pointer, pool);
+        float[] y = py.ToArray();
+        return layout.OutputBlocked ? FromBlocked(y, s.OutChannels, outPixels, v, $"{isa} {s}") : y;
+    }
+
+    [Theory]
+    [MemberData(nameof(BlockedIsas))]
+    public void PointwiseOnBlockedTensorsMatchesReference(string isaName)
+    {
+        var isa = Enum.Parse<Isa>(isaName);
+        int v = ConvLayout.LanesFor(isa);
+        var layout = new ConvLayout(v, true, true);
+        var rng = new Random(17);
+
+        // (Cin, H, W, Cout): partial blocks on both sides and a 49-pixel map (8 tiles + 1); whole blocks; a deep K
+        // with five-block groups (4 + 1 on 16 lanes); few input channels and many output blocks over a wide map.
+        foreach (var (cin, h, w, cout) in new[] { (24, 7, 7, 37), (16, 5, 6, 16), (96, 3, 5, 72), (5, 13, 11, 130), (40, 2, 2, 8), (33, 14, 14, 24) })
+        {
+            var s = new Conv2dShape(cin, h, w, cout, h, w, 1, 1, 1, 1, 1, 1, 0, 0, 1);
+            float[] x = OpTest.Random(rng, cin * h * w), wt = OpTest.Random(rng, cout * cin, 0.3f), bias = OpTest.Random(rng, cout);
+            float[] residual = OpTest.Random(rng, cout * h * w);
+            foreach (var (act, res, threads) in new[]
+            {
+                (Activation.None, false, 1), (Activation.Clip(0f, 6f), true, 2), (new Activation(ActivationKind.HardSwish), false, 3), (new Activation(ActivationKind.Relu), true, 1),
+            })
+            {
+                float[] y = Run(s, x, wt, bias, act, res ? residual : null, isa, threads, layout,
+                    k => Assert.Equal($"pointwise-nchw{v}c-{IsaSupport.Name(isa)}", k.Algorithm));
+                KernelReference.Close(KernelReference.Conv(s, x, wt, bias, act, res ? residual : null), y, $"{isa} pointwise {s} {act.Kind} residual {res} threads {threads}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(BlockedIsas))]
+    public void DepthwiseConvertsBetweenLayoutsAndMatchesReference(string isaName)
+    {
+        var isa = Enum.Parse<Isa>(isaName);
+        int v = ConvLayout.LanesFor(isa);
+        var rng = new Random(23);
+
+        // (C, H, W, k, stride, pad): rows wider than the planar rule's blocked limit (56), stride 2, 5×5, a dilated one
+        // (every-tap kernel), a partial block.
+        foreach (var (c, h, w, k, st, pad, dil) in new[] { (20, 9, 60, 3, 1, 1, 1), (17, 12, 64, 3, 2, 1, 1), (9, 14, 14, 5, 1, 2, 1), (24, 11, 13, 5, 2, 2, 1), (5, 10, 12, 3, 1, 2, 2) })
+        {
+            int oh = KernelReference.OutSize(h, k, st, dil, pad, pad), ow = KernelReference.OutSize(w, k, st, dil, pad, pad);
+            var s = new Conv2dShape(c, h, w, c, oh, ow, k, k, st, st, dil, dil, pad, pad, c);
+            float[] x = OpTest.Random(rng, c * h * w), wt = OpTest.Random(rng, c * k * k, 0.5f), bias = OpTest.Random(rng, c);
+            foreach (var (inBlocked, outBlocked) in new[] { (true, true), (false, true), (true, false) })
+            {
+                var act = Activation.Clip(-0.5f, 1.5f);
+                float[] y = Run(s, x, wt, bias, act, null, isa, inBlocked ? 2 : 1, new ConvLayout(v, inBlocked, outBlocked),
+                    kernel => Assert.Contains($"-nchw{v}c-", kernel.Algorithm, StringComparison.Ordinal));
+                KernelReference.Close(KernelReference.Conv(s, x, wt, bias, act, null), y, $"{isa} depthwise {s} in {inBlocked} out {outBlocked}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(BlockedIsas))]
+    public void GlobalPoolingReadsBlockedTensors(string isaName)
+    {
+        int v = ConvLayout.LanesFor(Enum.Parse<Isa>(isaName));
+        var rng = new Random(5);
+        const int images = 2, channels = 21, pixels = 13;
+        float[] x = OpTest.Random(rng, images * channels * pixels);
+        var blocked = new List<float>();
+        for (int n = 0; n < images; n++)
+        {
+            blocked.AddRange(ToBlocked(x.AsSpan(n * channels * pixels, channels * pixels).ToArray(), channels, pixels, v));
+        }
+
+        foreach (var kind in new[] { PoolKind.Average, PoolKind.Max })
+        {
+            var kernel = GlobalPoolKernel.Create(kind, images * channels, pixels, v, channels);
+            using var px = new OpBuffer(blocked.ToArray());
+            using var py = new OpBuffer(images * channels);
+            using var pool = new WorkerPool(2);
+            kernel.Run(px.Pointer, py.Pointer, pool);
+            var expected = Enumerable.Range(0, images * channels).Select(p =>
+            {
+                var plane = x.AsSpan(p * pixels, pixels).ToArray();
+                return kind == PoolKind.Max ? plane.Max() : plane.Sum() / pixels;
+            }).ToArray();
+            KernelReference.Close(expected, py.ToArray(), $"{kind} blocked by {v}");
+        }
+    }
+
+    [Fact]
+    public void LayoutsNoKernelTakesAreRefused()
+    {
+        var pointwise = new Conv2dShape(8, 4, 4, 8, 4, 4, 1, 1, 1, 1, 1, 1, 0, 0, 1);
+        var dense3x3 = new Conv2dShape(8, 4, 4, 8, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        float[] w1 = new float[64], w3 = new float[576];
+        // A pointwise convolution with one planar side, a 3×3 dense one, lanes that are not the ISA's, a LeakyRelu.
+        Assert.Equal(ErrorCode.UnsupportedOperator, Assert.Throws<LightNetException>(() => Conv2dKernel.Create(pointwise, w1, [], Activation.None, false, Isa.Avx2, 1, ConvAlgorithm.Auto, new ConvLayout(8, true, false))).Code);
+        Assert.Equal(ErrorCode.UnsupportedOperator, Assert.Throws<LightNetException>(() => Conv2dKernel.Create(dense3x3, w3, [], Activation.None, false, Isa.Avx2, 1, ConvAlgorithm.Auto, new ConvLayout(8, true, true))).Code);
+        Assert.Equal(ErrorCode.UnsupportedOperator, Assert.Throws<LightNetException>(() => Conv2dKernel.Create(pointwise, w1, [], Activation.None, false, Isa.Avx512, 1, ConvAlgorithm.Auto, new ConvLayout(8, true, true))).Code);
+        Assert.Equal(ErrorCode.UnsupportedOperator, Assert.Throws<LightNetException>(() => Conv2dKernel.Create(pointwise, w1, [], new Activation(ActivationKind.LeakyRelu, 0.1f), false, Isa.Avx2, 1, ConvAlgorithm.Auto, new ConvLayout(8, true, true))).Code);
+    }
+}
