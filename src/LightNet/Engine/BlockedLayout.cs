@@ -9,7 +9,9 @@ namespace LightNet.Engine;
 /// output, and every reader takes it blocked: a pointwise convolution as its input or residual, a depthwise convolution
 /// as its input, or a global pooling. A pointwise convolution is kept only with its input, output and residual all
 /// blocked (it has no planar side), so the sets are narrowed until they agree; a depthwise convolution converts between
-/// the layouts at no extra cost (its tiles are transposed in and out anyway), so it starts and ends the chains.
+/// the layouts at no extra cost (its tiles are transposed in and out anyway), so it starts and ends the chains. A Mul
+/// by per-channel factors (a squeeze-and-excitation gate, [N, C, 1, 1]) takes and gives blocked tensors too, so
+/// MobileNetV3's blocks stay blocked through their gates.
 /// </summary>
 internal sealed class BlockedLayout
 {
@@ -70,6 +72,8 @@ internal sealed class BlockedLayout
             return None;
         }
 
+        var scales = graph.Nodes.Where(n => ScaledInput(graph, n) is not null).ToHashSet();
+
         var readers = new Dictionary<string, List<OptimizedNode>>(StringComparer.Ordinal);
         foreach (OptimizedNode n in graph.Nodes)
         {
@@ -85,6 +89,12 @@ internal sealed class BlockedLayout
         {
             bool TakesBlocked(OptimizedNode reader, string v)
             {
+                if (scales.Contains(reader))
+                {
+                    string x = ScaledInput(graph, reader)!;
+                    return x == v && reader.Inputs.Count(i => i == v) == 1;
+                }
+
                 bool onlyMain = reader.Inputs.Skip(1).All(i => i != v);
                 if (!onlyMain || !(reader.Inputs[0] == v || reader.Residual == v))
                 {
@@ -96,7 +106,7 @@ internal sealed class BlockedLayout
             }
 
             blocked.Clear();
-            foreach (OptimizedNode n in pointwise.Concat(depthwise))
+            foreach (OptimizedNode n in pointwise.Concat(depthwise).Concat(scales))
             {
                 string y = n.Outputs[0];
                 if (!outputs.Contains(y) && readers.TryGetValue(y, out var rs) && rs.All(r => TakesBlocked(r, y)))
@@ -105,9 +115,10 @@ internal sealed class BlockedLayout
                 }
             }
 
-            int before = pointwise.Count;
+            int before = pointwise.Count + scales.Count;
             pointwise.RemoveWhere(n => !blocked.Contains(n.Inputs[0]) || !blocked.Contains(n.Outputs[0]) || (n.Residual is not null && !blocked.Contains(n.Residual)));
-            if (pointwise.Count == before)
+            scales.RemoveWhere(n => !blocked.Contains(ScaledInput(graph, n)!) || !blocked.Contains(n.Outputs[0]));
+            if (pointwise.Count + scales.Count == before)
             {
                 break;
             }
@@ -121,6 +132,30 @@ internal sealed class BlockedLayout
         }
 
         return new BlockedLayout(lanes, blocked, elements);
+    }
+
+    /// <summary>
+    /// The input a Mul node scales by per-channel factors (x of x · s with x [N, C, H, W] and s [N or 1, C, 1, 1] not a
+    /// constant, output the shape of x, nothing fused), or null for any other node.
+    /// </summary>
+    public static string? ScaledInput(OptimizedGraph graph, OptimizedNode n)
+    {
+        if (n.OpType != "Mul" || n.Inputs.Length != 2 || !n.Activation.IsNone || n.Residual is not null || n.Inputs.Any(i => i.Length == 0 || graph.Constants.ContainsKey(i)))
+        {
+            return null;
+        }
+
+        long[] y = graph.Dims(n.Outputs[0]);
+        for (int i = 0; i < 2; i++)
+        {
+            long[] x = graph.Dims(n.Inputs[i]), s = graph.Dims(n.Inputs[1 - i]);
+            if (y.Length == 4 && x.SequenceEqual(y) && s.Length == 4 && (s[0] == 1 || s[0] == y[0]) && s[1] == y[1] && s[2] == 1 && s[3] == 1 && y[2] * y[3] > 1)
+            {
+                return n.Inputs[i];
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Whether <paramref name="value"/> is kept blocked.</summary>

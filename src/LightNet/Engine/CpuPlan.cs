@@ -263,11 +263,19 @@ internal sealed unsafe class CpuPlan : IDisposable
                 return new ChannelAffineStep(n, kernel, Pointer(x0), y);
             }
 
+            case "Mul" when Layout.IsBlocked(n.Outputs[0]):
+            {
+                // x · per-channel factors, x and y blocked (BlockedLayout.ScaledInput).
+                string x = BlockedLayout.ScaledInput(Graph, n)!, s = n.Inputs[0] == x ? n.Inputs[1] : n.Inputs[0];
+                var kernel = BlockedChannelScaleKernel.Create(checked((int)yd[0]), checked((int)yd[1]), checked((int)(yd[2] * yd[3])), Layout.Lanes, checked((int)Graph.Dims(s)[0]));
+                return new BinaryStep(n, "channel-scale-nchwc", (a, b, o, p) => kernel.Run(a, b, o, p), Pointer(x), Pointer(s), y);
+            }
+
             case "Add" or "Sub" or "Mul" or "Div" or "PRelu":
             {
                 var op = Enum.Parse<BinaryOp>(n.OpType);
                 var kernel = BroadcastBinaryKernel.Create(op, Ints(xd), Ints(Graph.Dims(n.Inputs[1])), default, Ints(yd));
-                return new BinaryStep(n, kernel, Operand(x0), Operand(n.Inputs[1]), y);
+                return new BinaryStep(n, n.OpType, kernel.Run, Operand(x0), Operand(n.Inputs[1]), y);
             }
 
             case "Sum":

@@ -56,10 +56,14 @@ internal sealed unsafe class ChannelAffineStep(OptimizedNode node, ChannelAffine
     public override void Execute(byte* scratch, WorkerPool pool) => kernel.Run(x, y, pool);
 }
 
-/// <summary>Add/Sub/Mul/Div/PRelu with broadcasting.</summary>
-internal sealed unsafe class BinaryStep(OptimizedNode node, BroadcastBinaryKernel kernel, float* a, float* b, float* y) : PlanStep(node)
+/// <summary>Add/Sub/Mul/Div/PRelu with broadcasting, or a blocked tensor times per-channel factors.</summary>
+internal sealed unsafe class BinaryStep(OptimizedNode node, string algorithm, BinaryStep.Body body, float* a, float* b, float* y) : PlanStep(node)
 {
-    public override void Execute(byte* scratch, WorkerPool pool) => kernel.Run(a, b, y, pool);
+    public delegate void Body(float* a, float* b, float* y, WorkerPool pool);
+
+    public override string Algorithm => algorithm;
+
+    public override void Execute(byte* scratch, WorkerPool pool) => body(a, b, y, pool);
 }
 
 /// <summary>Sum of n inputs.</summary>

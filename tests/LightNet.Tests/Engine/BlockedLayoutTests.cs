@@ -40,6 +40,20 @@ public class BlockedLayoutTests
     }
 
     [Fact]
+    public void MobileNetV3StaysBlockedThroughItsSqueezeAndExcitationGates()
+    {
+        OptimizedGraph graph = GraphOptimizer.Optimize(ModelZoo.Create("mobilenet_v3_large", new ZooOptions { Resolution = 64, Classes = 10 }), null);
+        using var plan = new CpuPlan(graph, Isa.Avx512, 1);
+        var gates = graph.Nodes.Where(n => BlockedLayout.ScaledInput(graph, n) is not null).ToList();
+        Assert.Equal(8, gates.Count);
+        Assert.All(gates, n => Assert.True(plan.Layout.IsBlocked(n.Outputs[0]), $"{n.Name}'s output is not blocked"));
+        Assert.Equal(8, plan.Steps.Count(s => s.Algorithm == "channel-scale-nchwc"));
+
+        // Only the first block's two 1×1 convolutions stay planar: their residual is the stem's (planar) output.
+        Assert.Equal(2, plan.Steps.Count(s => s.Algorithm.StartsWith("gemm-1x1", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void NothingIsBlockedWithoutBlockedKernelsOrWhereAPointwiseOutputIsReadPlanar()
     {
         // SqueezeNet: every squeeze 1×1 feeds a 3×3 and every expand 1×1 a Concat, so no pointwise convolution can

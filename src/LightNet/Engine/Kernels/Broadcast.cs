@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace LightNet.Engine.Kernels;
 
@@ -375,6 +376,88 @@ internal sealed unsafe class SumKernel
         for (int i = 1; i < _steps.Length; i++)
         {
             _steps[i].Run(y, (float*)inputs[i + 1], y, pool);
+        }
+    }
+}
+
+/// <summary>
+/// y = x · s on a channel-blocked x (<see cref="ConvLayout"/>) with one planar factor per image and channel
+/// (s [N or 1, C, 1, 1]): a squeeze-and-excitation gate applied without leaving the blocked layout. Each block's
+/// factors are one vector, multiplied into every pixel's vector; the padding channels stay zero (0 · s).
+/// May run in place (y = x).
+/// </summary>
+internal sealed unsafe class BlockedChannelScaleKernel : IParallelWork
+{
+    private readonly int _images, _channels, _pixels, _lanes, _blocks, _scaleImages;
+    private float* _x, _s, _y;
+
+    private BlockedChannelScaleKernel(int images, int channels, int pixels, int lanes, int scaleImages)
+    {
+        _images = images;
+        _channels = channels;
+        _pixels = pixels;
+        _lanes = lanes;
+        _blocks = (channels + lanes - 1) / lanes;
+        _scaleImages = scaleImages;
+    }
+
+    /// <summary>Prepares the scaling of <paramref name="images"/> blocked images by factors for 1 or <paramref name="images"/> images.</summary>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidShape"/> for sizes that do not fit.</exception>
+    public static BlockedChannelScaleKernel Create(int images, int channels, int pixels, int lanes, int scaleImages)
+    {
+        if (images < 1 || channels < 1 || pixels < 1 || lanes is not (8 or 16) || (scaleImages != 1 && scaleImages != images))
+        {
+            throw new LightNetException(ErrorCode.InvalidShape,
+                $"Mul: {images} blocked images of {channels} channels × {pixels} pixels ({lanes} lanes) scaled by factors for {scaleImages} images.");
+        }
+
+        OpShapes.Product([images, (channels + lanes - 1) / lanes * lanes, pixels]);
+        return new BlockedChannelScaleKernel(images, channels, pixels, lanes, scaleImages);
+    }
+
+    /// <summary>y = x · s (see the class).</summary>
+    public void Run(float* x, float* s, float* y, WorkerPool? pool)
+    {
+        _x = x;
+        _s = s;
+        _y = y;
+        OpShapes.Run(pool, this, _images * _blocks, (long)_images * _blocks * _lanes * _pixels);
+        _x = _s = _y = null;
+    }
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Execute(int begin, int end, int threadIndex)
+    {
+        int v = _lanes;
+        float* factors = stackalloc float[16];
+        for (int item = begin; item < end; item++)
+        {
+            int image = item / _blocks, c0 = (item % _blocks) * v, n = Math.Min(v, _channels - c0);
+            float* s = _s + ((long)(_scaleImages == 1 ? 0 : image) * _channels) + c0;
+            for (int j = 0; j < v; j++)
+            {
+                factors[j] = j < n ? s[j] : 0f;
+            }
+
+            long offset = (long)item * _pixels * v;
+            float* x = _x + offset, y = _y + offset;
+            if (v == 16)
+            {
+                var f = Vector512.Load(factors);
+                for (int p = 0; p < _pixels; p++)
+                {
+                    (Vector512.Load(x + (p * 16)) * f).Store(y + (p * 16));
+                }
+            }
+            else
+            {
+                var f = Vector256.Load(factors);
+                for (int p = 0; p < _pixels; p++)
+                {
+                    (Vector256.Load(x + (p * 8)) * f).Store(y + (p * 8));
+                }
+            }
         }
     }
 }

@@ -169,6 +169,47 @@ public sealed unsafe class ChannelBlockedKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(BlockedIsas))]
+    public void ChannelScaleMultipliesBlockedTensorsInPlace(string isaName)
+    {
+        int v = ConvLayout.LanesFor(Enum.Parse<Isa>(isaName));
+        var rng = new Random(9);
+        const int images = 2, channels = 19, pixels = 10;
+        float[] x = OpTest.Random(rng, images * channels * pixels);
+        foreach (int scaleImages in new[] { 1, images })
+        {
+            float[] s = OpTest.Random(rng, scaleImages * channels);
+            var blocked = new List<float>();
+            for (int n = 0; n < images; n++)
+            {
+                blocked.AddRange(ToBlocked(x.AsSpan(n * channels * pixels, channels * pixels).ToArray(), channels, pixels, v));
+            }
+
+            var kernel = BlockedChannelScaleKernel.Create(images, channels, pixels, v, scaleImages);
+            using var px = new OpBuffer(blocked.ToArray());
+            using var ps = new OpBuffer(s);
+            using var pool = new WorkerPool(2);
+            kernel.Run(px.Pointer, ps.Pointer, px.Pointer, pool);
+            float[] y = px.ToArray();
+            int image = (int)ConvLayout.BlockedElements(channels, pixels, v);
+            for (int n = 0; n < images; n++)
+            {
+                float[] planar = FromBlocked(y.AsSpan(n * image, image).ToArray(), channels, pixels, v, $"scale by {v}");
+                for (int c = 0; c < channels; c++)
+                {
+                    for (int p = 0; p < pixels; p++)
+                    {
+                        int i = (((n * channels) + c) * pixels) + p;
+                        Assert.Equal(x[i] * s[((scaleImages == 1 ? 0 : n) * channels) + c], planar[(c * pixels) + p]);
+                    }
+                }
+            }
+        }
+
+        Assert.Equal(ErrorCode.InvalidShape, Assert.Throws<LightNetException>(() => BlockedChannelScaleKernel.Create(2, 4, 4, v, 3)).Code);
+    }
+
     [Fact]
     public void LayoutsNoKernelTakesAreRefused()
     {
