@@ -698,15 +698,15 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
             if (outputBlocked)
             {
                 // The tile's lanes past n are the zero channels of the last block (zero weights and bias).
-                long floats = (long)count * v;
-                Buffer.MemoryCopy(outTile, output + (c0 * outPixels) + ((long)p0 * v), floats * sizeof(float), floats * sizeof(float));
+                TileToBlock(outTile, (long)count * v, v, output + (c0 * outPixels) + ((long)p0 * v));
                 return;
             }
 
             DepthwiseTiles.TileToChannels(outTile, count, outPixels, n, v, output + (c0 * outPixels) + p0);
         }
 
-        // A block's pixels [pixel][v] → the tile, pixel p at tile + pixelOffsets[p].
+        // A block's pixels [pixel][v] → the tile, pixel p at tile + pixelOffsets[p]. Vector by vector: measured faster
+        // than one Buffer.MemoryCopy per input row (AVX2 on Zen 4, in-process A/B 1.3–2× slower with the copies).
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void BlockToTile(float* src, int pixels, int v, float* tile, int* pixelOffsets)
         {
@@ -720,6 +720,23 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
                 else
                 {
                     Vector256.Load(src).Store(d);
+                }
+            }
+        }
+
+        // The output tile [pixel][v] → the block's pixels, vector by vector.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void TileToBlock(float* outTile, long floats, int v, float* dst)
+        {
+            for (long i = 0; i < floats; i += v)
+            {
+                if (v == 16)
+                {
+                    Vector512.Load(outTile + i).Store(dst + i);
+                }
+                else
+                {
+                    Vector256.Load(outTile + i).Store(dst + i);
                 }
             }
         }

@@ -14,9 +14,8 @@ namespace LightNet.Engine.Kernels;
 /// </summary>
 internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
 {
-    private const int TileRows = 6;
 
-    private readonly int _v, _fMax, _kBlocks, _cBlocks, _groups, _pixels, _chunks, _chunkPixels;
+    private readonly int _v, _fMax, _rows, _kBlocks, _cBlocks, _groups, _pixels, _chunks, _chunkPixels;
     private readonly GemmBuffer _weights; // per group g: [Kb·V][F_g·V]
     private readonly GemmBuffer _bias; // [Cb·V]
     private readonly long[] _groupOffsets;
@@ -38,7 +37,8 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         }
 
         _v = v;
-        _fMax = v == 16 ? 4 : 2;
+        _fMax = v == 16 ? 4 : 3;
+        _rows = v == 16 ? 6 : 4;
         _kBlocks = (s.InChannels + v - 1) / v;
         _cBlocks = (s.OutChannels + v - 1) / v;
         _groups = (_cBlocks + _fMax - 1) / _fMax;
@@ -73,9 +73,9 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
 
         // One item per group with one thread; with more, each group's pixels are cut into ranges of whole tiles so
         // that there are at least four items per thread.
-        int tiles = (_pixels + TileRows - 1) / TileRows;
+        int tiles = (_pixels + _rows - 1) / _rows;
         _chunks = threads == 1 ? 1 : Math.Clamp(((threads * 4) + _groups - 1) / _groups, 1, tiles);
-        _chunkPixels = (tiles + _chunks - 1) / _chunks * TileRows;
+        _chunkPixels = (tiles + _chunks - 1) / _chunks * _rows;
         _chunks = (_pixels + _chunkPixels - 1) / _chunkPixels;
     }
 
@@ -158,9 +158,15 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         float* bias = _bias.Pointer + ((long)g * _fMax * v);
         long outOffset = (long)g * _fMax * plane;
         int p = p0;
-        for (; p + TileRows <= p1; p += TileRows)
+        for (; p + _rows <= p1; p += _rows)
         {
-            Tile<TV, TF, Count6>(w, bias, _x + ((long)p * v), _y + outOffset + ((long)p * v), _residual == null ? null : _residual + outOffset + ((long)p * v));
+            if (_rows == 6)
+            {
+                Tile<TV, TF, Count6>(w, bias, _x + ((long)p * v), _y + outOffset + ((long)p * v), _residual == null ? null : _residual + outOffset + ((long)p * v));
+                continue;
+            }
+
+            Tile<TV, TF, Count4>(w, bias, _x + ((long)p * v), _y + outOffset + ((long)p * v), _residual == null ? null : _residual + outOffset + ((long)p * v));
         }
 
         for (; p < p1; p++)
@@ -202,12 +208,28 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
                 {
                     s = TV.Broadcast(xb + v + kl);
                     Row(s, w0, w1, w2, w3, f, ref a10, ref a11, ref a12, ref a13);
+                }
+
+                if (r > 2)
+                {
                     s = TV.Broadcast(xb + (2 * v) + kl);
                     Row(s, w0, w1, w2, w3, f, ref a20, ref a21, ref a22, ref a23);
+                }
+
+                if (r > 3)
+                {
                     s = TV.Broadcast(xb + (3 * v) + kl);
                     Row(s, w0, w1, w2, w3, f, ref a30, ref a31, ref a32, ref a33);
+                }
+
+                if (r > 4)
+                {
                     s = TV.Broadcast(xb + (4 * v) + kl);
                     Row(s, w0, w1, w2, w3, f, ref a40, ref a41, ref a42, ref a43);
+                }
+
+                if (r > 5)
+                {
                     s = TV.Broadcast(xb + (5 * v) + kl);
                     Row(s, w0, w1, w2, w3, f, ref a50, ref a51, ref a52, ref a53);
                 }
@@ -219,9 +241,25 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         if (r > 1)
         {
             Store(a10, a11, a12, a13, f, y + v, res == null ? null : res + v, plane, act);
+        }
+
+        if (r > 2)
+        {
             Store(a20, a21, a22, a23, f, y + (2 * v), res == null ? null : res + (2 * v), plane, act);
+        }
+
+        if (r > 3)
+        {
             Store(a30, a31, a32, a33, f, y + (3 * v), res == null ? null : res + (3 * v), plane, act);
+        }
+
+        if (r > 4)
+        {
             Store(a40, a41, a42, a43, f, y + (4 * v), res == null ? null : res + (4 * v), plane, act);
+        }
+
+        if (r > 5)
+        {
             Store(a50, a51, a52, a53, f, y + (5 * v), res == null ? null : res + (5 * v), plane, act);
         }
     }

@@ -35,8 +35,11 @@ internal sealed unsafe class GemmHarness : IDisposable
     /// <summary>The algorithm the kernel chose.</summary>
     public string Algorithm { get; }
 
-    /// <summary>A convolution of <paramref name="shape"/> with seeded weights, zero bias and ReLU (by <paramref name="algorithm"/>).</summary>
-    public static GemmHarness Conv(in Conv2dShape shape, Isa isa, int threads, ConvAlgorithm algorithm = ConvAlgorithm.Auto)
+    /// <summary>
+    /// A convolution of <paramref name="shape"/> with seeded weights, zero bias and ReLU (by <paramref name="algorithm"/>);
+    /// with <paramref name="blocked"/>, input and output channel-blocked (<see cref="ConvLayout"/>: pointwise and depthwise only).
+    /// </summary>
+    public static GemmHarness Conv(in Conv2dShape shape, Isa isa, int threads, ConvAlgorithm algorithm = ConvAlgorithm.Auto, bool blocked = false)
     {
         var rng = new Random(7);
         var w = new float[shape.OutChannels * (shape.InChannels / shape.Groups) * shape.KernelHeight * shape.KernelWidth];
@@ -45,9 +48,13 @@ internal sealed unsafe class GemmHarness : IDisposable
             w[i] = (float)(rng.NextDouble() - 0.5);
         }
 
-        var conv = Conv2dKernel.Create(shape, w, new float[shape.OutChannels], Activation.Relu, false, isa, threads, algorithm);
+        int lanes = ConvLayout.LanesFor(isa);
+        var layout = blocked ? new ConvLayout(lanes, true, true) : ConvLayout.Planar;
+        var conv = Conv2dKernel.Create(shape, w, new float[shape.OutChannels], Activation.Relu, false, isa, threads, algorithm, layout);
+        long inPixels = (long)shape.InHeight * shape.InWidth, outPixels = (long)shape.OutHeight * shape.OutWidth;
         return new GemmHarness(new WorkerPool(threads), conv, default, isa,
-            (long)shape.InChannels * shape.InHeight * shape.InWidth, (long)shape.OutChannels * shape.OutHeight * shape.OutWidth, 1, conv.ScratchBytes);
+            blocked ? ConvLayout.BlockedElements(shape.InChannels, inPixels, lanes) : shape.InChannels * inPixels,
+            blocked ? ConvLayout.BlockedElements(shape.OutChannels, outPixels, lanes) : shape.OutChannels * outPixels, 1, conv.ScratchBytes);
     }
 
     /// <summary>A run-time GEMM C[m,n] = A[m,k]·B[k,n] through <see cref="Sgemm.Multiply"/>.</summary>
