@@ -18,7 +18,7 @@ internal static class KernelCheck
         int rounds = int.Parse(Option(args, "--rounds", "15"));
         int[] threads = Option(args, "--threads", "1,2").Split(',').Select(int.Parse).ToArray();
         var cells = new List<(string Name, Isa Isa, int Threads, GemmHarness Harness, List<double> Us)>();
-        foreach (var (name, make) in KernelBenchmarks.Cases.Where(c => c.Key.Contains(filter, StringComparison.Ordinal)))
+        foreach (var (name, make) in KernelBenchmarks.Cases.Where(c => c.Key.Contains(filter, StringComparison.Ordinal) && KernelBenchmarks.CaseNames.Contains(c.Key)))
         {
             foreach (int t in threads)
             {

@@ -685,7 +685,16 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         {
             if (inputBlocked)
             {
-                BlockToTile(input + (c0 * inPixels) + ((long)p0 * v), count, v, tile, pixelOffsets);
+                float* src = input + (c0 * inPixels) + ((long)p0 * v);
+                if (v == 16)
+                {
+                    BlockToTile<Lanes512>(src, count, tile, pixelOffsets);
+                }
+                else
+                {
+                    BlockToTile<Lanes256>(src, count, tile, pixelOffsets);
+                }
+
                 return;
             }
 
@@ -698,46 +707,65 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
             if (outputBlocked)
             {
                 // The tile's lanes past n are the zero channels of the last block (zero weights and bias).
-                TileToBlock(outTile, (long)count * v, v, output + (c0 * outPixels) + ((long)p0 * v));
+                float* dst = output + (c0 * outPixels) + ((long)p0 * v);
+                if (v == 16)
+                {
+                    TileToBlock<Lanes512>(outTile, (long)count * v, dst);
+                }
+                else
+                {
+                    TileToBlock<Lanes256>(outTile, (long)count * v, dst);
+                }
+
                 return;
             }
 
             DepthwiseTiles.TileToChannels(outTile, count, outPixels, n, v, output + (c0 * outPixels) + p0);
         }
 
-        // A block's pixels [pixel][v] → the tile, pixel p at tile + pixelOffsets[p]. Vector by vector: measured faster
-        // than one Buffer.MemoryCopy per input row (AVX2 on Zen 4, in-process A/B 1.3–2× slower with the copies).
+        // A block's pixels [pixel][v] → the tile, pixel p at tile + pixelOffsets[p]: four loads, then four stores (a
+        // store followed by a load whose address matches it modulo 4 KiB stalls; in-process A/B on Zen 4: the blocked
+        // depthwise layers 1.09 → 1.02 of the planar path's time on AVX2, 0.99 → 0.96 on AVX-512), vector by vector
+        // (one Buffer.MemoryCopy per input row measured 1.3–2× slower).
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void BlockToTile(float* src, int pixels, int v, float* tile, int* pixelOffsets)
+        private static void BlockToTile<TV>(float* src, int pixels, float* tile, int* pixelOffsets)
+            where TV : struct, ILanes<TV>
         {
-            for (int p = 0; p < pixels; p++, src += v)
+            int v = TV.Count, p = 0;
+            for (; p + 4 <= pixels; p += 4, src += 4 * v)
             {
-                float* d = tile + pixelOffsets[p];
-                if (v == 16)
-                {
-                    Vector512.Load(src).Store(d);
-                }
-                else
-                {
-                    Vector256.Load(src).Store(d);
-                }
+                TV a = TV.Load(src), b = TV.Load(src + v), c = TV.Load(src + (2 * v)), d = TV.Load(src + (3 * v));
+                a.Store(tile + pixelOffsets[p]);
+                b.Store(tile + pixelOffsets[p + 1]);
+                c.Store(tile + pixelOffsets[p + 2]);
+                d.Store(tile + pixelOffsets[p + 3]);
+            }
+
+            for (; p < pixels; p++, src += v)
+            {
+                TV.Load(src).Store(tile + pixelOffsets[p]);
             }
         }
 
-        // The output tile [pixel][v] → the block's pixels, vector by vector.
+        // The output tile [pixel][v] → the block's pixels, four vectors loaded, then stored.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void TileToBlock(float* outTile, long floats, int v, float* dst)
+        private static void TileToBlock<TV>(float* outTile, long floats, float* dst)
+            where TV : struct, ILanes<TV>
         {
-            for (long i = 0; i < floats; i += v)
+            int v = TV.Count;
+            long i = 0;
+            for (; i + (4 * v) <= floats; i += 4 * v)
             {
-                if (v == 16)
-                {
-                    Vector512.Load(outTile + i).Store(dst + i);
-                }
-                else
-                {
-                    Vector256.Load(outTile + i).Store(dst + i);
-                }
+                TV a = TV.Load(outTile + i), b = TV.Load(outTile + i + v), c = TV.Load(outTile + i + (2 * v)), d = TV.Load(outTile + i + (3 * v));
+                a.Store(dst + i);
+                b.Store(dst + i + v);
+                c.Store(dst + i + (2 * v));
+                d.Store(dst + i + (3 * v));
+            }
+
+            for (; i < floats; i += v)
+            {
+                TV.Load(outTile + i).Store(dst + i);
             }
         }
     }
