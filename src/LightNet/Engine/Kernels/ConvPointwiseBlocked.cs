@@ -15,7 +15,7 @@ namespace LightNet.Engine.Kernels;
 internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
 {
 
-    private readonly int _v, _fMax, _rows, _kBlocks, _cBlocks, _groups, _pixels, _chunks, _chunkPixels;
+    private readonly int _v, _fMax, _rows, _k, _kBlocks, _cBlocks, _groups, _pixels, _chunks, _chunkPixels;
     private readonly GemmBuffer _weights; // per group g: [Kb·V][F_g·V]
     private readonly GemmBuffer _bias; // [Cb·V]
     private readonly long[] _groupOffsets;
@@ -44,6 +44,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         _groups = (_cBlocks + _fMax - 1) / _fMax;
         _pixels = s.OutHeight * s.OutWidth;
         int k = s.InChannels, kp = _kBlocks * v;
+        _k = k;
         _groupOffsets = new long[_groups];
         _weights = new GemmBuffer((long)kp * _cBlocks * v);
         _bias = new GemmBuffer((long)_cBlocks * v);
@@ -196,7 +197,10 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         {
             float* xb = x + (kb * plane);
             float* wk = w + ((long)kb * v * ws);
-            for (int kl = 0; kl < v; kl++, wk += ws)
+
+            // The last block's padding channels are zero in the input and the weights: not multiplied at all.
+            int lanes = Math.Min(v, _k - (kb * v));
+            for (int kl = 0; kl < lanes; kl++, wk += ws)
             {
                 TV w0 = TV.Load(wk);
                 TV w1 = f > 1 ? TV.Load(wk + v) : default;
