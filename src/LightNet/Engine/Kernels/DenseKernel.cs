@@ -148,7 +148,25 @@ internal sealed unsafe class DenseKernel : IDisposable, IParallelWork
         float* x = _x;
         int i = 0;
         float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
-        if (_isa is Isa.Avx2 or Isa.Avx512)
+        if (_isa == Isa.Avx512 && Vector512.IsHardwareAccelerated)
+        {
+            // Whole 64-byte lines per load: one load per line of the four weight rows streaming from memory.
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; i <= n - 16; i += 16)
+            {
+                var xv = Vector512.Load(x + i);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(w0 + i), xv, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.Load(w1 + i), xv, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.Load(w2 + i), xv, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.Load(w3 + i), xv, a3);
+            }
+
+            s0 = Vector512.Sum(a0);
+            s1 = Vector512.Sum(a1);
+            s2 = Vector512.Sum(a2);
+            s3 = Vector512.Sum(a3);
+        }
+        else if (_isa is Isa.Avx2 or Isa.Avx512)
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (; i <= n - 8; i += 8)
