@@ -7,11 +7,11 @@ namespace LightNet.Engine;
 /// depthwise convolutions (MobileNet's inverted residual blocks) pass blocked tensors from one to the next with no
 /// transposes or packing in between. A value is blocked when a blocked-capable convolution writes it, it is not a graph
 /// output, and every reader takes it blocked: a pointwise convolution as its input or residual, a depthwise convolution
-/// as its input, or a global pooling. A pointwise convolution is kept only with its input, output and residual all
-/// blocked (it has no planar side), so the sets are narrowed until they agree; a depthwise convolution converts between
-/// the layouts at no extra cost (its tiles are transposed in and out anyway), so it starts and ends the chains. A Mul
-/// by per-channel factors (a squeeze-and-excitation gate, [N, C, 1, 1]) takes and gives blocked tensors too, so
-/// MobileNetV3's blocks stay blocked through their gates.
+/// as its input, or a global pooling. A pointwise convolution reads either layout but writes only blocked, so it is
+/// kept only with its output (and residual) blocked, and the sets are narrowed until they agree; a depthwise
+/// convolution converts between the layouts at no extra cost (its tiles are transposed in and out anyway), so it
+/// starts and ends the chains. A Mul by per-channel factors (a squeeze-and-excitation gate, [N, C, 1, 1]) takes and
+/// gives blocked tensors too, so MobileNetV3's blocks stay blocked through their gates.
 /// </summary>
 internal sealed class BlockedLayout
 {
@@ -116,7 +116,7 @@ internal sealed class BlockedLayout
             }
 
             int before = pointwise.Count + scales.Count;
-            pointwise.RemoveWhere(n => !blocked.Contains(n.Inputs[0]) || !blocked.Contains(n.Outputs[0]) || (n.Residual is not null && !blocked.Contains(n.Residual)));
+            pointwise.RemoveWhere(n => !blocked.Contains(n.Outputs[0]) || (n.Residual is not null && !blocked.Contains(n.Residual)));
             scales.RemoveWhere(n => !blocked.Contains(ScaledInput(graph, n)!) || !blocked.Contains(n.Outputs[0]));
             if (pointwise.Count + scales.Count == before)
             {

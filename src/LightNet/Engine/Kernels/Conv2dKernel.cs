@@ -100,15 +100,16 @@ internal sealed unsafe class Conv2dKernel : IDisposable
         Macs = shape.Macs;
         _bias = new GemmBuffer(shape.OutChannels);
         bias.CopyTo(new Span<float>(_bias.Pointer, shape.OutChannels));
-        if (layout.AnyBlocked && (layout.Lanes != ConvLayout.LanesFor(isa) || !(shape.IsDepthwise || (shape.IsPointwise && layout.InputBlocked && layout.OutputBlocked))))
+        bool pointwiseBlocked = shape.IsPointwise && !shape.IsDepthwise && shape.Groups == 1 && layout.OutputBlocked;
+        if (layout.AnyBlocked && (layout.Lanes != ConvLayout.LanesFor(isa) || !(shape.IsDepthwise || pointwiseBlocked)))
         {
             throw new LightNetException(ErrorCode.UnsupportedOperator,
                 $"Conv: no {(layout.InputBlocked ? "blocked" : "planar")}-to-{(layout.OutputBlocked ? "blocked" : "planar")} kernel with {layout.Lanes} lanes on {IsaSupport.Name(isa)} for {shape}.");
         }
 
-        if (layout.AnyBlocked && shape.IsPointwise && !shape.IsDepthwise)
+        if (pointwiseBlocked)
         {
-            _pointwiseBlocked = new ConvPointwiseBlocked(shape, weights, bias, activation, layout.Lanes, threads);
+            _pointwiseBlocked = new ConvPointwiseBlocked(shape, weights, bias, activation, layout.Lanes, threads, planarInput: !layout.InputBlocked);
             Algorithm = _pointwiseBlocked.Algorithm;
             return;
         }
@@ -175,7 +176,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
 
     /// <summary>
     /// Prepares a convolution; <paramref name="algorithm"/> forces one for a dense convolution (benchmarks, tests);
-    /// <paramref name="layout"/> says which sides are channel-blocked (depthwise: any; pointwise: both or neither).
+    /// <paramref name="layout"/> says which sides are channel-blocked (depthwise: any; pointwise: a blocked output, the input either).
     /// </summary>
     /// <exception cref="LightNetException">Invalid shape, weight or bias length, or thread count; a forced algorithm that does not fit the shape; a layout no kernel takes.</exception>
     public static Conv2dKernel Create(in Conv2dShape shape, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias,

@@ -3,14 +3,15 @@ using System.Runtime.CompilerServices;
 namespace LightNet.Engine.Kernels;
 
 /// <summary>
-/// A 1×1, stride-1 convolution on channel-blocked tensors (<see cref="ConvLayout"/>): input [Kb][P][V], output and
-/// residual [Cb][P][V]. A tile is up to 6 pixels × F output blocks (F ≤ 4 on 16 lanes, ≤ 2 on 8): for each input
-/// channel, F weight vectors and one broadcast of each pixel's value, 6·F multiply-adds, the accumulators started from
-/// the bias; residual and a clamp or hard activation applied in registers and each pixel's block stored as one vector.
-/// Nothing is packed at run time: the input is read where it lies (a pixel's channels of a block are one cache line on
-/// 16 lanes) and the weights were laid out per group of F blocks, [K][F·V], when the kernel was built. Compared with
-/// the planar GEMM this drops the B packing, the zero-padded column tiles of small maps (7×7 = 49 pixels is 8 tiles of
-/// 6 and one pixel) and the partial-tile copies of the K blocking; the threads share (group, pixel range) items.
+/// A 1×1, stride-1 convolution on channel-blocked tensors (<see cref="ConvLayout"/>): input [Kb][P][V] (or planar
+/// [K][P], broadcast from there just as well), output and residual [Cb][P][V]. A tile is 6 pixels × F output blocks
+/// on 16 lanes (F ≤ 4), 4 pixels × F ≤ 3 on 8: for each input channel, F weight vectors and one broadcast of each
+/// pixel's value, pixels·F multiply-adds, the accumulators started from the bias; residual and a clamp or hard
+/// activation applied in registers and each pixel's block stored as one vector. Nothing is packed at run time: the
+/// input is read where it lies (a pixel's channels of a block are one cache line on 16 lanes) and the weights were
+/// laid out per group of F blocks, [K][F·V], when the kernel was built. Compared with the planar GEMM this drops the B
+/// packing, the zero-padded column tiles of small maps (7×7 = 49 pixels is 8 tiles of 6 and one pixel) and the
+/// partial-tile copies of the K blocking; the threads share (group, pixel range) items.
 /// </summary>
 internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
 {
@@ -20,6 +21,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     private readonly GemmBuffer _bias; // [Cb·V]
     private readonly long[] _groupOffsets;
     private readonly FusedActivation _act;
+    private readonly bool _planarInput; // input [K][P] (NCHW) instead of blocked
     private float* _x, _y, _residual;
 
     /// <summary>
@@ -28,8 +30,9 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     /// [Cout] or empty, <paramref name="activation"/> with a register form.
     /// </summary>
     /// <exception cref="LightNetException">The shape is not pointwise, the lanes are not 16 or 8, or the activation has no register form.</exception>
-    public ConvPointwiseBlocked(in Conv2dShape s, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, int v, int threads)
+    public ConvPointwiseBlocked(in Conv2dShape s, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, int v, int threads, bool planarInput = false)
     {
+        _planarInput = planarInput;
         if (!s.IsPointwise || s.Groups != 1 || v is not (16 or 8) || !FusedActivation.TryCreate(activation, out _act))
         {
             throw new LightNetException(ErrorCode.UnsupportedOperator,
@@ -80,8 +83,8 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         _chunks = (_pixels + _chunkPixels - 1) / _chunkPixels;
     }
 
-    /// <summary>The kernel's name in profiles.</summary>
-    public string Algorithm => $"pointwise-nchw{_v}c-" + (_v == 16 ? "avx512" : "avx2");
+    /// <summary>The kernel's name in profiles ("pointwise-nchw16c-avx512"; "pointwise-to-nchw16c-avx512" with a planar input).</summary>
+    public string Algorithm => (_planarInput ? "pointwise-to-nchw" : "pointwise-nchw") + $"{_v}c-" + (_v == 16 ? "avx512" : "avx2");
 
     /// <summary>Work items: groups of output blocks × pixel ranges.</summary>
     public int Items => _groups * _chunks;
@@ -109,11 +112,22 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
             int p0 = chunk * _chunkPixels, p1 = Math.Min(_pixels, p0 + _chunkPixels);
             if (_v == 16)
             {
-                Group<Lanes512>(g, p0, p1);
+                if (_planarInput)
+                {
+                    Group<Lanes512, PlanarInput>(g, p0, p1);
+                }
+                else
+                {
+                    Group<Lanes512, BlockedInput>(g, p0, p1);
+                }
+            }
+            else if (_planarInput)
+            {
+                Group<Lanes256, PlanarInput>(g, p0, p1);
             }
             else
             {
-                Group<Lanes256>(g, p0, p1);
+                Group<Lanes256, BlockedInput>(g, p0, p1);
             }
         }
     }
@@ -128,29 +142,31 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     private int GroupBlocks(int g) => Math.Min(_fMax, _cBlocks - (g * _fMax));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Group<TV>(int g, int p0, int p1)
+    private void Group<TV, TI>(int g, int p0, int p1)
         where TV : struct, ILanes<TV>
+        where TI : struct, IInputLayout
     {
         switch (GroupBlocks(g))
         {
             case 4:
-                Pixels<TV, Count4>(g, p0, p1);
+                Pixels<TV, TI, Count4>(g, p0, p1);
                 break;
             case 3:
-                Pixels<TV, Count3>(g, p0, p1);
+                Pixels<TV, TI, Count3>(g, p0, p1);
                 break;
             case 2:
-                Pixels<TV, Count2>(g, p0, p1);
+                Pixels<TV, TI, Count2>(g, p0, p1);
                 break;
             default:
-                Pixels<TV, Count1>(g, p0, p1);
+                Pixels<TV, TI, Count1>(g, p0, p1);
                 break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Pixels<TV, TF>(int g, int p0, int p1)
+    private void Pixels<TV, TI, TF>(int g, int p0, int p1)
         where TV : struct, ILanes<TV>
+        where TI : struct, IInputLayout
         where TF : struct, ICount
     {
         int v = TV.Count;
@@ -158,33 +174,37 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         float* w = _weights.Pointer + _groupOffsets[g];
         float* bias = _bias.Pointer + ((long)g * _fMax * v);
         long outOffset = (long)g * _fMax * plane;
+        int ps = TI.Planar ? 1 : v; // floats from one pixel of the input to the next
         int p = p0;
         for (; p + _rows <= p1; p += _rows)
         {
             if (_rows == 6)
             {
-                Tile<TV, TF, Count6>(w, bias, _x + ((long)p * v), _y + outOffset + ((long)p * v), _residual == null ? null : _residual + outOffset + ((long)p * v));
+                Tile<TV, TI, TF, Count6>(w, bias, _x + ((long)p * ps), _y + outOffset + ((long)p * v), _residual == null ? null : _residual + outOffset + ((long)p * v));
                 continue;
             }
 
-            Tile<TV, TF, Count4>(w, bias, _x + ((long)p * v), _y + outOffset + ((long)p * v), _residual == null ? null : _residual + outOffset + ((long)p * v));
+            Tile<TV, TI, TF, Count4>(w, bias, _x + ((long)p * ps), _y + outOffset + ((long)p * v), _residual == null ? null : _residual + outOffset + ((long)p * v));
         }
 
         for (; p < p1; p++)
         {
-            Tile<TV, TF, Count1>(w, bias, _x + ((long)p * v), _y + outOffset + ((long)p * v), _residual == null ? null : _residual + outOffset + ((long)p * v));
+            Tile<TV, TI, TF, Count1>(w, bias, _x + ((long)p * ps), _y + outOffset + ((long)p * v), _residual == null ? null : _residual + outOffset + ((long)p * v));
         }
     }
 
     // TR pixels × TF blocks: acc[r][f] = bias[f] + Σ_k x[k][r] · w[k][f], then + residual, activation, store. Written
     // out for 6 × 4; the JIT drops the rows and blocks past TR and TF (constants of the type arguments).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Tile<TV, TF, TR>(float* w, float* bias, float* x, float* y, float* res)
+    private void Tile<TV, TI, TF, TR>(float* w, float* bias, float* x, float* y, float* res)
         where TV : struct, ILanes<TV>
+        where TI : struct, IInputLayout
         where TF : struct, ICount
         where TR : struct, ICount
     {
+        // Input channel k of tile pixel r: blocked x[(k / v)·P·v + r·v + k % v], planar x[k·P + r] (x at the tile's first pixel).
         int v = TV.Count, f = TF.Count, r = TR.Count, ws = f * v;
+        int ps = TI.Planar ? 1 : v, ls = TI.Planar ? _pixels : 1;
         long plane = (long)_pixels * v;
         TV b0 = TV.Load(bias), b1 = f > 1 ? TV.Load(bias + v) : default, b2 = f > 2 ? TV.Load(bias + (2 * v)) : default, b3 = f > 3 ? TV.Load(bias + (3 * v)) : default;
         TV a00 = b0, a01 = b1, a02 = b2, a03 = b3;
@@ -200,41 +220,42 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
 
             // The last block's padding channels are zero in the input and the weights: not multiplied at all.
             int lanes = Math.Min(v, _k - (kb * v));
-            for (int kl = 0; kl < lanes; kl++, wk += ws)
+            float* xk = xb;
+            for (int kl = 0; kl < lanes; kl++, wk += ws, xk += ls)
             {
                 TV w0 = TV.Load(wk);
                 TV w1 = f > 1 ? TV.Load(wk + v) : default;
                 TV w2 = f > 2 ? TV.Load(wk + (2 * v)) : default;
                 TV w3 = f > 3 ? TV.Load(wk + (3 * v)) : default;
-                TV s = TV.Broadcast(xb + kl);
+                TV s = TV.Broadcast(xk);
                 Row(s, w0, w1, w2, w3, f, ref a00, ref a01, ref a02, ref a03);
                 if (r > 1)
                 {
-                    s = TV.Broadcast(xb + v + kl);
+                    s = TV.Broadcast(xk + ps);
                     Row(s, w0, w1, w2, w3, f, ref a10, ref a11, ref a12, ref a13);
                 }
 
                 if (r > 2)
                 {
-                    s = TV.Broadcast(xb + (2 * v) + kl);
+                    s = TV.Broadcast(xk + (2 * ps));
                     Row(s, w0, w1, w2, w3, f, ref a20, ref a21, ref a22, ref a23);
                 }
 
                 if (r > 3)
                 {
-                    s = TV.Broadcast(xb + (3 * v) + kl);
+                    s = TV.Broadcast(xk + (3 * ps));
                     Row(s, w0, w1, w2, w3, f, ref a30, ref a31, ref a32, ref a33);
                 }
 
                 if (r > 4)
                 {
-                    s = TV.Broadcast(xb + (4 * v) + kl);
+                    s = TV.Broadcast(xk + (4 * ps));
                     Row(s, w0, w1, w2, w3, f, ref a40, ref a41, ref a42, ref a43);
                 }
 
                 if (r > 5)
                 {
-                    s = TV.Broadcast(xb + (5 * v) + kl);
+                    s = TV.Broadcast(xk + (5 * ps));
                     Row(s, w0, w1, w2, w3, f, ref a50, ref a51, ref a52, ref a53);
                 }
             }
@@ -317,5 +338,21 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         {
             a3.Activate(act).Store(y + (3 * plane));
         }
+    }
+
+    /// <summary>Whether the input is planar (a compile-time choice, as a type argument).</summary>
+    private interface IInputLayout
+    {
+        static abstract bool Planar { get; }
+    }
+
+    private readonly struct PlanarInput : IInputLayout
+    {
+        public static bool Planar => true;
+    }
+
+    private readonly struct BlockedInput : IInputLayout
+    {
+        public static bool Planar => false;
     }
 }

@@ -92,7 +92,6 @@ public sealed unsafe class ChannelBlockedKernelTests
     {
         var isa = Enum.Parse<Isa>(isaName);
         int v = ConvLayout.LanesFor(isa);
-        var layout = new ConvLayout(v, true, true);
         var rng = new Random(17);
 
         // (Cin, H, W, Cout): partial blocks on both sides and a 49-pixel map (8 tiles + 1); whole blocks; a deep K
@@ -102,14 +101,15 @@ public sealed unsafe class ChannelBlockedKernelTests
             var s = new Conv2dShape(cin, h, w, cout, h, w, 1, 1, 1, 1, 1, 1, 0, 0, 1);
             float[] x = OpTest.Random(rng, cin * h * w), wt = OpTest.Random(rng, cout * cin, 0.3f), bias = OpTest.Random(rng, cout);
             float[] residual = OpTest.Random(rng, cout * h * w);
-            foreach (var (act, res, threads) in new[]
+            foreach (var (act, res, threads, planarInput) in new[]
             {
-                (Activation.None, false, 1), (Activation.Clip(0f, 6f), true, 2), (new Activation(ActivationKind.HardSwish), false, 3), (new Activation(ActivationKind.Relu), true, 1),
+                (Activation.None, false, 1, false), (Activation.Clip(0f, 6f), true, 2, false), (new Activation(ActivationKind.HardSwish), false, 3, true), (new Activation(ActivationKind.Relu), true, 1, true),
             })
             {
-                float[] y = Run(s, x, wt, bias, act, res ? residual : null, isa, threads, layout,
-                    k => Assert.Equal($"pointwise-nchw{v}c-{IsaSupport.Name(isa)}", k.Algorithm));
-                KernelReference.Close(KernelReference.Conv(s, x, wt, bias, act, res ? residual : null), y, $"{isa} pointwise {s} {act.Kind} residual {res} threads {threads}");
+                // A planar input is read in place (broadcast from [K][P]); the output is blocked either way.
+                float[] y = Run(s, x, wt, bias, act, res ? residual : null, isa, threads, new ConvLayout(v, !planarInput, true),
+                    k => Assert.Equal($"pointwise-{(planarInput ? "to-" : "")}nchw{v}c-{IsaSupport.Name(isa)}", k.Algorithm));
+                KernelReference.Close(KernelReference.Conv(s, x, wt, bias, act, res ? residual : null), y, $"{isa} pointwise {s} {act.Kind} residual {res} threads {threads} planar input {planarInput}");
             }
         }
     }
