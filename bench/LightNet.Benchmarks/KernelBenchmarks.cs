@@ -29,6 +29,7 @@ public class KernelBenchmarks
         ["r18-l3 3x3 256-256 14"] = (i, t) => GemmHarness.Conv(new Conv2dShape(256, 14, 14, 256, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2Col),
         ["r18-l3 3x3 256-256 14 wino"] = (i, t) => GemmHarness.Conv(new Conv2dShape(256, 14, 14, 256, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Winograd),
         ["r18-l4 3x3 512-512 7"] = (i, t) => GemmHarness.Conv(new Conv2dShape(512, 7, 7, 512, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2Col),
+        ["r18-l4 3x3 s2 256-512 14"] = (i, t) => GemmHarness.Conv(new Conv2dShape(256, 14, 14, 512, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2Col),
         ["r18-l4 3x3 512-512 7 wino"] = (i, t) => GemmHarness.Conv(new Conv2dShape(512, 7, 7, 512, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Winograd),
         ["sqz e3x3 16-64 55"] = (i, t) => GemmHarness.Conv(new Conv2dShape(16, 55, 55, 64, 55, 55, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2Col),
         ["sqz e3x3 16-64 55 wino"] = (i, t) => GemmHarness.Conv(new Conv2dShape(16, 55, 55, 64, 55, 55, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Winograd),
@@ -62,6 +63,12 @@ public class KernelBenchmarks
         ["mbv2 1x1 960-160 7 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(960, 7, 7, 160, 7, 7, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t, blocked: true),
         ["mbv2 dw3x3 144 56 s1 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 144, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 144), i, t, blocked: true),
         ["mbv2 dw3x3 96 112 s2 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(96, 112, 112, 96, 56, 56, 3, 3, 2, 2, 1, 1, 1, 1, 96), i, t, blocked: true),
+        ["r18-l4 3x3 512-512 7 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(512, 7, 7, 512, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2ColBlocked),
+        ["r18-l4 3x3 s2 256-512 14 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(256, 14, 14, 512, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2ColBlocked),
+        ["r18-l3 3x3 256-256 14 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(256, 14, 14, 256, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2ColBlocked),
+        ["sqz e3x3 64-256 13 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 13, 13, 256, 13, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2ColBlocked),
+        ["sqz e3x3 32-128 27 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(32, 27, 27, 128, 27, 27, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2ColBlocked),
+        ["r18 stem 7x7 s2 3-64 224 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 64, 112, 112, 7, 7, 2, 2, 1, 1, 3, 3, 1), i, t, ConvAlgorithm.Im2ColBlocked),
         ["mbv2 dw3x3 576 14 s1 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(576, 14, 14, 576, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 576), i, t, blocked: true),
     };
 

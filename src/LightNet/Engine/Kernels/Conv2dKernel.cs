@@ -67,6 +67,9 @@ internal enum ConvAlgorithm
 
     /// <summary>Winograd F(4×4, 3×3) (<see cref="Winograd3x3"/>); only for shapes it supports.</summary>
     Winograd,
+
+    /// <summary>im2col and the channel-blocked 1×1 kernel (<see cref="ConvIm2ColBlocked"/>); AVX-512 and AVX2, one group.</summary>
+    Im2ColBlocked,
 }
 
 /// <summary>
@@ -89,6 +92,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     private readonly DenseKernel? _gemv;
     private readonly Winograd3x3? _winograd;
     private readonly ConvPointwiseBlocked? _pointwiseBlocked;
+    private readonly ConvIm2ColBlocked? _im2colBlocked;
     private readonly long _packedGroupStride;
 
     private Conv2dKernel(in Conv2dShape shape, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, bool residual, Isa isa, int threads,
@@ -137,6 +141,14 @@ internal sealed unsafe class Conv2dKernel : IDisposable
             _winograd = Winograd3x3.Create(shape, weights, _bias.Pointer, activation, isa, threads);
             Algorithm = _winograd.Algorithm;
             ScratchBytes = _winograd.ScratchBytes;
+            return;
+        }
+
+        if (algorithm == ConvAlgorithm.Im2ColBlocked || (algorithm == ConvAlgorithm.Auto && PrefersIm2ColBlocked(shape, activation, isa)))
+        {
+            _im2colBlocked = new ConvIm2ColBlocked(shape, weights, bias, activation, ConvLayout.LanesFor(isa), threads);
+            Algorithm = _im2colBlocked.Algorithm;
+            ScratchBytes = _im2colBlocked.ScratchBytes;
             return;
         }
 
@@ -199,6 +211,22 @@ internal sealed unsafe class Conv2dKernel : IDisposable
         && s.OutHeight * s.OutWidth >= (isa == Isa.Avx2 ? 169 : 196);
 
     /// <summary>
+    /// Whether <see cref="ConvAlgorithm.Auto"/> picks <see cref="ConvIm2ColBlocked"/>: a shape it supports (one group,
+    /// whole channel blocks, a register-form activation) that is not a 1×1 stride-1 one, on AVX-512 or AVX2, with at most
+    /// <see cref="Im2ColBlockedMaxPixels"/> output pixels, where the planar GEMM's pixel-wide tiles run part empty.
+    /// </summary>
+    public static bool PrefersIm2ColBlocked(in Conv2dShape s, in Activation activation, Isa isa) =>
+        !s.IsPointwise && ConvIm2ColBlocked.Supports(s, activation, ConvLayout.LanesFor(isa))
+        && s.OutHeight * s.OutWidth <= Im2ColBlockedMaxPixels && !PrefersWinograd(s, isa);
+
+    /// <summary>
+    /// The largest output map (pixels) <see cref="PrefersIm2ColBlocked"/> takes: 28×28. Kernel check on Zen 5, one
+    /// thread, AVX-512: 7×7 (ResNet-18 layer 4) 2.1× faster than the planar im2col GEMM, 13×13 1.17×, 27×27 1.07×;
+    /// at 14×14 and above Winograd is faster still where it applies (docs/performance.md).
+    /// </summary>
+    internal const int Im2ColBlockedMaxPixels = 784;
+
+    /// <summary>
     /// Runs one image: output[Cout,OH,OW] = act(conv(input[Cin,H,W]) + bias + residual). <paramref name="residual"/>
     /// may alias <paramref name="output"/>; the input must not.
     /// </summary>
@@ -234,6 +262,12 @@ internal sealed unsafe class Conv2dKernel : IDisposable
             return;
         }
 
+        if (_im2colBlocked != null)
+        {
+            _im2colBlocked.Run(input, output, residual, scratch, pool);
+            return;
+        }
+
         var s = _shape;
         var gemm = _gemm!;
         long inGroup = (long)(s.InChannels / s.Groups) * s.InHeight * s.InWidth;
@@ -261,6 +295,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
         _pointwiseBlocked?.Dispose();
         _gemv?.Dispose();
         _winograd?.Dispose();
+        _im2colBlocked?.Dispose();
         _bias.Dispose();
     }
 }

@@ -16,9 +16,10 @@ namespace LightNet.Engine.Kernels;
 internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
 {
 
-    private readonly int _v, _fMax, _rows, _k, _kBlocks, _cBlocks, _groups, _pixels, _chunks, _chunkPixels;
+    private readonly int _v, _fMax, _rows, _k, _kBlocks, _cBlocks, _groups, _pixels, _chunks, _chunkPixels, _kChunkBlocks;
     private readonly GemmBuffer _weights; // per group g: [Kb·V][F_g·V]
     private readonly GemmBuffer _bias; // [Cb·V]
+    private readonly GemmBuffer _zeros; // [F·V]: the bias of every K chunk after the first
     private readonly long[] _groupOffsets;
     private readonly FusedActivation _act;
     private readonly bool _planarInput; // input [K][P] (NCHW) instead of blocked
@@ -27,10 +28,15 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     /// <summary>
     /// Prepares <paramref name="s"/> (a pointwise convolution, <see cref="Conv2dShape.IsPointwise"/>, one group) for
     /// <paramref name="v"/>-lane blocks (16 or 8): <paramref name="weights"/> [Cout][Cin], <paramref name="bias"/>
-    /// [Cout] or empty, <paramref name="activation"/> with a register form.
+    /// [Cout] or empty, <paramref name="activation"/> with a register form. With <paramref name="kChunk"/> &gt; 0 the
+    /// input channels are summed in chunks of that many (rounded up to whole blocks), every pixel tile of a chunk before
+    /// the next: a long K (an im2col of 512 channels × 9 taps) then reads a weight panel small enough to stay in the
+    /// cache instead of streaming megabytes per tile. The partial sums wait in the output: a later chunk starts from a
+    /// zero bias and takes them as its residual (the first chunk takes the real residual), and only the last one
+    /// applies the activation.
     /// </summary>
     /// <exception cref="LightNetException">The shape is not pointwise, the lanes are not 16 or 8, or the activation has no register form.</exception>
-    public ConvPointwiseBlocked(in Conv2dShape s, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, int v, int threads, bool planarInput = false)
+    public ConvPointwiseBlocked(in Conv2dShape s, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, int v, int threads, bool planarInput = false, int kChunk = 0)
     {
         _planarInput = planarInput;
         if (!s.IsPointwise || s.Groups != 1 || v is not (16 or 8) || !FusedActivation.TryCreate(activation, out _act))
@@ -43,6 +49,9 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         _fMax = v == 16 ? 4 : 3;
         _rows = v == 16 ? 6 : 4;
         _kBlocks = (s.InChannels + v - 1) / v;
+        _kChunkBlocks = kChunk > 0 ? Math.Clamp((kChunk + v - 1) / v, 1, _kBlocks) : _kBlocks;
+        _zeros = new GemmBuffer((long)_fMax * v);
+        new Span<float>(_zeros.Pointer, _fMax * v).Clear();
         _cBlocks = (s.OutChannels + v - 1) / v;
         _groups = (_cBlocks + _fMax - 1) / _fMax;
         _pixels = s.OutHeight * s.OutWidth;
@@ -137,6 +146,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     {
         _weights.Dispose();
         _bias.Dispose();
+        _zeros.Dispose();
     }
 
     private int GroupBlocks(int g) => Math.Min(_fMax, _cBlocks - (g * _fMax));
@@ -175,28 +185,42 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         float* bias = _bias.Pointer + ((long)g * _fMax * v);
         long outOffset = (long)g * _fMax * plane;
         int ps = TI.Planar ? 1 : v; // floats from one pixel of the input to the next
-        int p = p0;
-        for (; p + _rows <= p1; p += _rows)
+        var act = FusedActivation.None;
+        for (int kb0 = 0; kb0 < _kBlocks; kb0 += _kChunkBlocks)
         {
-            if (_rows == 6)
+            // Chunk 1 starts from the bias and takes the residual; later ones start from zero and take the partial sums.
+            int kb1 = Math.Min(_kBlocks, kb0 + _kChunkBlocks);
+            float* start = kb0 == 0 ? bias : _zeros.Pointer;
+            float* res = kb0 == 0 ? _residual : _y;
+            if (kb1 == _kBlocks)
             {
-                Tile<TV, TI, TF, Count6>(w, bias, _x + ((long)p * ps), _y + outOffset + ((long)p * v), _residual == null ? null : _residual + outOffset + ((long)p * v));
-                continue;
+                act = _act;
             }
 
-            Tile<TV, TI, TF, Count4>(w, bias, _x + ((long)p * ps), _y + outOffset + ((long)p * v), _residual == null ? null : _residual + outOffset + ((long)p * v));
-        }
+            int p = p0;
+            for (; p + _rows <= p1; p += _rows)
+            {
+                if (_rows == 6)
+                {
+                    Tile<TV, TI, TF, Count6>(w, start, _x + ((long)p * ps), _y + outOffset + ((long)p * v), res == null ? null : res + outOffset + ((long)p * v), kb0, kb1, act);
+                    continue;
+                }
 
-        for (; p < p1; p++)
-        {
-            Tile<TV, TI, TF, Count1>(w, bias, _x + ((long)p * ps), _y + outOffset + ((long)p * v), _residual == null ? null : _residual + outOffset + ((long)p * v));
+                Tile<TV, TI, TF, Count4>(w, start, _x + ((long)p * ps), _y + outOffset + ((long)p * v), res == null ? null : res + outOffset + ((long)p * v), kb0, kb1, act);
+            }
+
+            for (; p < p1; p++)
+            {
+                Tile<TV, TI, TF, Count1>(w, start, _x + ((long)p * ps), _y + outOffset + ((long)p * v), res == null ? null : res + outOffset + ((long)p * v), kb0, kb1, act);
+            }
         }
     }
 
-    // TR pixels × TF blocks: acc[r][f] = bias[f] + Σ_k x[k][r] · w[k][f], then + residual, activation, store. Written
-    // out for 6 × 4; the JIT drops the rows and blocks past TR and TF (constants of the type arguments).
+    // TR pixels × TF blocks: acc[r][f] = bias[f] + Σ_k x[k][r] · w[k][f] over input blocks [kb0, kb1), then +
+    // residual, activation, store. Written out for 6 × 4; the JIT drops the rows and blocks past TR and TF (constants
+    // of the type arguments).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Tile<TV, TI, TF, TR>(float* w, float* bias, float* x, float* y, float* res)
+    private void Tile<TV, TI, TF, TR>(float* w, float* bias, float* x, float* y, float* res, int kb0, int kb1, in FusedActivation activation)
         where TV : struct, ILanes<TV>
         where TI : struct, IInputLayout
         where TF : struct, ICount
@@ -213,7 +237,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         TV a30 = b0, a31 = b1, a32 = b2, a33 = b3;
         TV a40 = b0, a41 = b1, a42 = b2, a43 = b3;
         TV a50 = b0, a51 = b1, a52 = b2, a53 = b3;
-        for (int kb = 0; kb < _kBlocks; kb++)
+        for (int kb = kb0; kb < kb1; kb++)
         {
             float* xb = x + (kb * plane);
             float* wk = w + ((long)kb * v * ws);
@@ -261,7 +285,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
             }
         }
 
-        var act = _act;
+        var act = activation;
         Store(a00, a01, a02, a03, f, y, res, plane, act);
         if (r > 1)
         {

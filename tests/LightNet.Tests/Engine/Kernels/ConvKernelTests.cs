@@ -18,6 +18,7 @@ public sealed unsafe class ConvKernelTests
         ("7x7-s2-p3", 3, 17, 15, 8, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, "im2col-gemm"),
         ("deep-k", 64, 7, 9, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "im2col-gemm"),
         ("deep-k-12-rows", 32, 10, 10, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "im2col-gemm"),
+        ("deep-k-partial-block", 60, 7, 9, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "im2col-gemm"),
         ("3x3-winograd", 32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "winograd-3x3"),
         ("grouped", 6, 8, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, "im2col-gemm-grouped"),
         ("grouped-1x1", 8, 5, 6, 12, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 4, "gemm-1x1-grouped"),
@@ -125,6 +126,11 @@ public sealed unsafe class ConvKernelTests
         string prefix = Shapes.Single(c => c.Name == name).Algo;
         bool blocked = prefix.StartsWith("depthwise", StringComparison.Ordinal) && s.OutWidth <= ConvDepthwise.BlockedMaxWidth(isa, s.StrideWidth);
         string expectedAlgo = prefix + (blocked ? "-blocked-" : "-") + IsaSupport.Name(isa);
+        if (prefix == "im2col-gemm" && Conv2dKernel.PrefersIm2ColBlocked(s, Activation.None, isa))
+        {
+            // Small maps with whole channel blocks go to the channel-blocked im2col on AVX-512 and AVX2 (Im2ColBlockedTests).
+            expectedAlgo = $"im2col-nchw{ConvLayout.LanesFor(isa)}c-{IsaSupport.Name(isa)}";
+        }
 
         var plain = RunConv(s, x, w, bias, Activation.None, null, isa, 1, inspect: k =>
         {

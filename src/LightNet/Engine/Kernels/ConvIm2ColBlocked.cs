@@ -1,0 +1,253 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace LightNet.Engine.Kernels;
+
+/// <summary>
+/// A dense convolution on a small output map (ResNet-18's 7×7 layers) with the output channels, not the pixels, on
+/// the vector lanes. The input is moved to channel blocks [Cb][H·W][V] (8×8 transposes), unfolded tap by tap into a
+/// blocked im2col matrix [taps·Cb][P][V] (row (tap, c) at lane c % V: whole-vector copies, or zeros in the padding),
+/// multiplied by the channel-blocked 1×1 kernel (<see cref="ConvPointwiseBlocked"/>, its K summed in cache-sized
+/// chunks) into a blocked output, and moved back to planar with the residual and the activation. The planar im2col
+/// GEMM puts pixels on the lanes, so a 49-pixel map fills its column tiles to 77 % and reads the whole weight matrix
+/// per tile; here every vector is full whatever the map, and one K chunk's weights stay in the cache across the
+/// pixel tiles. Input channels a multiple of the lanes (no padding rows inside the taps).
+/// </summary>
+internal sealed unsafe class ConvIm2ColBlocked : IDisposable
+{
+    /// <summary>Input channels summed per chunk of the 1×1 kernel: a 12 KiB (8 lanes × 3 blocks) to 32 KiB (16 × 4) weight panel.</summary>
+    internal const int KChunk = 128;
+
+    private readonly Conv2dShape _s;
+    private readonly ConvPointwiseBlocked _gemm;
+    private readonly FusedActivation _act;
+    private readonly int _v, _taps, _inBlocks, _outBlocks, _inPixels, _pixels;
+    private readonly long _inFloats, _columnsFloats;
+    private readonly int[] _pixelOffsets; // p·V for each input pixel: where ChannelsToTile puts pixel p
+    private readonly PhaseWork _toBlocked, _unfold, _toPlanar;
+    private float* _x, _y, _residual, _in, _cols, _blocked;
+
+    /// <summary>
+    /// Prepares <paramref name="s"/> (one group, input channels a multiple of <paramref name="v"/>) for
+    /// <paramref name="v"/>-lane blocks (16 on AVX-512, 8 on AVX2): <paramref name="weights"/> [Cout][Cin][kh][kw],
+    /// <paramref name="bias"/> [Cout] or empty, <paramref name="activation"/> with a register form.
+    /// </summary>
+    /// <exception cref="LightNetException">Grouped, channels not whole blocks, lanes not 16 or 8, or an activation without a register form.</exception>
+    public ConvIm2ColBlocked(in Conv2dShape s, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, int v, int threads)
+    {
+        if (!Supports(s, activation, v) || !FusedActivation.TryCreate(activation, out _act))
+        {
+            throw new LightNetException(ErrorCode.UnsupportedOperator,
+                $"Conv: the im2col channel-blocked kernel takes a one-group convolution with whole blocks of input channels and a clamp or hard activation on 8 or 16 lanes (got {s}, {activation.Kind}, {v} lanes).");
+        }
+
+        _s = s;
+        _v = v;
+        _taps = s.KernelHeight * s.KernelWidth;
+        _inBlocks = s.InChannels / v;
+        _outBlocks = (s.OutChannels + v - 1) / v;
+        _inPixels = s.InHeight * s.InWidth;
+        _pixels = s.OutHeight * s.OutWidth;
+        int k = _taps * s.InChannels;
+
+        // Row (tap, c) of the unfolded matrix is K index tap·Cin + c: the weights reordered from [Cout][Cin][taps].
+        var reordered = new float[(long)s.OutChannels * k];
+        for (int co = 0; co < s.OutChannels; co++)
+        {
+            for (int c = 0; c < s.InChannels; c++)
+            {
+                for (int t = 0; t < _taps; t++)
+                {
+                    reordered[((long)co * k) + ((long)t * s.InChannels) + c] = weights[(((co * s.InChannels) + c) * _taps) + t];
+                }
+            }
+        }
+
+        var unfolded = new Conv2dShape(k, s.OutHeight, s.OutWidth, s.OutChannels, s.OutHeight, s.OutWidth, 1, 1, 1, 1, 1, 1, 0, 0, 1);
+        _gemm = new ConvPointwiseBlocked(unfolded, reordered, bias, Activation.None, v, threads, planarInput: false, kChunk: KChunk);
+        _pixelOffsets = new int[_inPixels];
+        for (int p = 0; p < _inPixels; p++)
+        {
+            _pixelOffsets[p] = p * v;
+        }
+
+        _inFloats = RoundUp((long)s.InChannels * _inPixels);
+        _columnsFloats = RoundUp((long)k * _pixels);
+        ScratchBytes = (_inFloats + _columnsFloats + RoundUp(ConvLayout.BlockedElements(s.OutChannels, _pixels, v))) * sizeof(float);
+        Algorithm = $"im2col-nchw{v}c-" + (v == 16 ? "avx512" : "avx2");
+        _toBlocked = new PhaseWork(this, 0);
+        _unfold = new PhaseWork(this, 1);
+        _toPlanar = new PhaseWork(this, 2);
+    }
+
+    /// <summary>The kernel's name in profiles ("im2col-nchw16c-avx512", "im2col-nchw8c-avx2").</summary>
+    public string Algorithm { get; }
+
+    /// <summary>Scratch of one run (the im2col matrix and the blocked output), a multiple of 64 bytes.</summary>
+    public long ScratchBytes { get; }
+
+    /// <summary>
+    /// Runs one image: <paramref name="output"/>[Cout][P] = act(conv(<paramref name="input"/>) + bias + <paramref name="residual"/>),
+    /// planar. The residual may alias the output; the input must not.
+    /// </summary>
+    public void Run(float* input, float* output, float* residual, byte* scratch, WorkerPool pool)
+    {
+        _x = input;
+        _y = output;
+        _residual = residual;
+        _in = (float*)scratch;
+        _cols = _in + _inFloats;
+        _blocked = _cols + _columnsFloats;
+        pool.Run(_toBlocked, _inBlocks);
+        pool.Run(_unfold, _taps * _inBlocks);
+        _gemm.Run(_cols, _blocked, null, pool);
+        pool.Run(_toPlanar, _outBlocks);
+        _x = _y = _residual = _in = _cols = _blocked = null;
+    }
+
+    /// <summary>
+    /// Whether the kernel takes <paramref name="s"/> on <paramref name="v"/> lanes: one group, input channels a
+    /// multiple of the lanes, an activation with a register form.
+    /// </summary>
+    public static bool Supports(in Conv2dShape s, in Activation activation, int v) =>
+        s.Groups == 1 && v is 16 or 8 && s.InChannels % v == 0 && FusedActivation.TryCreate(activation, out _);
+
+    /// <summary>Frees the 1×1 kernel's weights.</summary>
+    public void Dispose() => _gemm.Dispose();
+
+    private static long RoundUp(long floats) => (floats + 15) / 16 * 16;
+
+    // Input channel blocks [b0, b1): planar [C][H·W] → blocked [Cb][H·W][V].
+    private void ToBlocked(int b0, int b1)
+    {
+        fixed (int* offsets = _pixelOffsets)
+        {
+            for (int b = b0; b < b1; b++)
+            {
+                DepthwiseTiles.ChannelsToTile(_x + ((long)b * _v * _inPixels), _inPixels, _inPixels, _v, _v, _in + ((long)b * _inPixels * _v), offsets);
+            }
+        }
+    }
+
+    // Unfolded row blocks [r0, r1), block r = (tap, input block): pixel p's V channels at input pixel
+    // (oy·sh + dy, ox·sw + dx), or zeros where that lies in the padding.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Unfold<TV>(int r0, int r1)
+        where TV : struct, ILanes<TV>
+    {
+        var s = _s;
+        int v = TV.Count, ow = s.OutWidth;
+        for (int r = r0; r < r1; r++)
+        {
+            int tap = r / _inBlocks, b = r - (tap * _inBlocks);
+            int ky = tap / s.KernelWidth, kx = tap - (ky * s.KernelWidth);
+            int dy = (ky * s.DilationHeight) - s.PadTop, dx = (kx * s.DilationWidth) - s.PadLeft;
+            float* src = _in + ((long)b * _inPixels * v);
+            float* dst = _cols + ((long)r * _pixels * v);
+            int lo = dx >= 0 ? 0 : Math.Min(ow, (-dx + s.StrideWidth - 1) / s.StrideWidth);
+            int hi = Math.Clamp((s.InWidth - dx + s.StrideWidth - 1) / s.StrideWidth, lo, ow);
+            for (int oy = 0; oy < s.OutHeight; oy++, dst += (long)ow * v)
+            {
+                int iy = (oy * s.StrideHeight) + dy;
+                if ((uint)iy >= (uint)s.InHeight)
+                {
+                    new Span<float>(dst, ow * v).Clear();
+                    continue;
+                }
+
+                float* line = src + ((((long)iy * s.InWidth) + dx) * v);
+                int ox = 0;
+                for (; ox < lo; ox++)
+                {
+                    default(TV).Store(dst + (ox * v));
+                }
+
+                for (; ox < hi; ox++)
+                {
+                    TV.Load(line + ((long)ox * s.StrideWidth * v)).Store(dst + (ox * v));
+                }
+
+                for (; ox < ow; ox++)
+                {
+                    default(TV).Store(dst + (ox * v));
+                }
+            }
+        }
+    }
+
+    // Output channel blocks [b0, b1): blocked → planar, then + residual and the activation on the planar rows.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ToPlanar(int b0, int b1)
+    {
+        var act = _act;
+        for (int b = b0; b < b1; b++)
+        {
+            int n = Math.Min(_v, _s.OutChannels - (b * _v));
+            float* dst = _y + ((long)b * _v * _pixels);
+            float* res = _residual == null ? null : _residual + ((long)b * _v * _pixels);
+            if (res != null && res == dst)
+            {
+                // In place: the residual would be overwritten by the transpose; add it from the blocked side first.
+                AddPlanarToBlocked(res, _blocked + ((long)b * _pixels * _v), n);
+                res = null;
+            }
+
+            DepthwiseTiles.TileToChannels(_blocked + ((long)b * _pixels * _v), _pixels, _pixels, n, _v, dst);
+            if (res == null && act.IsNone)
+            {
+                continue;
+            }
+
+            int count = n * _pixels, i = 0;
+            for (; i + 8 <= count; i += 8)
+            {
+                var value = Vector256.Load(dst + i);
+                if (res != null)
+                {
+                    value += Vector256.Load(res + i);
+                }
+
+                act.Apply(value).Store(dst + i);
+            }
+
+            for (; i < count; i++)
+            {
+                dst[i] = act.Apply(res == null ? dst[i] : dst[i] + res[i]);
+            }
+        }
+    }
+
+    // blocked[p][j] += planar[j][p] for the block's n channels (the in-place residual).
+    private void AddPlanarToBlocked(float* planar, float* blocked, int n)
+    {
+        for (int j = 0; j < n; j++)
+        {
+            for (int p = 0; p < _pixels; p++)
+            {
+                blocked[((long)p * _v) + j] += planar[((long)j * _pixels) + p];
+            }
+        }
+    }
+
+    private sealed class PhaseWork(ConvIm2ColBlocked owner, int phase) : IParallelWork
+    {
+        public void Execute(int begin, int end, int threadIndex)
+        {
+            switch (phase)
+            {
+                case 0:
+                    owner.ToBlocked(begin, end);
+                    break;
+                case 1 when owner._v == 16:
+                    owner.Unfold<Lanes512>(begin, end);
+                    break;
+                case 1:
+                    owner.Unfold<Lanes256>(begin, end);
+                    break;
+                default:
+                    owner.ToPlanar(begin, end);
+                    break;
+            }
+        }
+    }
+}

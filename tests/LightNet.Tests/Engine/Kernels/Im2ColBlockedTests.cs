@@ -1,0 +1,154 @@
+using LightNet.Engine.Kernels;
+using Xunit;
+
+namespace LightNet.Tests.Engine.Kernels;
+
+/// <summary>
+/// The im2col channel-blocked convolution (<see cref="ConvIm2ColBlocked"/>: input to channel blocks, blocked im2col,
+/// the blocked 1×1 kernel with its K in chunks, back to planar with residual and activation) against the scalar
+/// reference on every ISA with channel blocks, and the rule that picks it.
+/// </summary>
+[Trait("Category", "SimdKernels")]
+public sealed class Im2ColBlockedTests
+{
+    /// <summary>Error bound relative to each output's Σ|products| (+ |bias| + |residual|): only the order of the sums differs.</summary>
+    private const double RelativeBound = 1e-5;
+
+    // (Cin, H, W, Cout, OH, OW, kernel, stride, pad, dilation): channels whole blocks of 16 (so of 8 too).
+    private static readonly (int Cin, int H, int W, int Cout, int OH, int OW, int K, int S, int P, int D)[] Shapes =
+    [
+        (32, 7, 7, 40, 7, 7, 3, 1, 1, 1), // ResNet-18 layer 4 in small: Cout not whole blocks, 3 K chunks
+        (16, 14, 14, 24, 7, 7, 3, 2, 1, 1), // stride 2 into 7×7
+        (48, 13, 13, 20, 13, 13, 3, 1, 1, 1), // SqueezeNet's 13×13 expand layer
+        (16, 9, 11, 8, 5, 6, 1, 2, 0, 1), // a 1×1 stride-2 downsample on an odd map
+        (16, 12, 12, 16, 12, 12, 3, 1, 2, 2), // dilation 2
+        (256, 5, 5, 20, 5, 5, 3, 1, 1, 1), // K = 2304: 18 chunks, partial sums carried through the output
+        (32, 3, 10, 33, 1, 4, 3, 2, 0, 1), // one output row, no padding
+    ];
+
+    public static TheoryData<string, int> Cases()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (var isa in KernelReference.Isas().Where(i => ConvLayout.LanesFor(i) > 0))
+        {
+            for (int i = 0; i < Shapes.Length; i++)
+            {
+                data.Add(isa.ToString(), i);
+            }
+        }
+
+        return data;
+    }
+
+    private static Conv2dShape ShapeOf(int index)
+    {
+        var c = Shapes[index];
+        return new Conv2dShape(c.Cin, c.H, c.W, c.Cout, c.OH, c.OW, c.K, c.K, c.S, c.S, c.D, c.D, c.P, c.P, 1);
+    }
+
+    private static float[] Run(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, Isa isa, int threads, bool inPlace = false) =>
+        ConvKernelTests.RunConv(s, x, w, bias, act, residual, isa, threads, inPlace,
+            k => Assert.Equal($"im2col-nchw{ConvLayout.LanesFor(isa)}c-{IsaSupport.Name(isa)}", k.Algorithm), ConvAlgorithm.Im2ColBlocked);
+
+    private static double WorstRelativeError(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, float[] actual)
+    {
+        float[] expected = KernelReference.Conv(s, x, w, bias, act, residual);
+        float[] scale = KernelReference.Conv(s, Abs(x), Abs(w), Abs(bias), Activation.None, residual == null ? null : Abs(residual));
+        Assert.Equal(expected.Length, actual.Length);
+        double worst = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]) / Math.Max(scale[i], 1e-30));
+        }
+
+        return worst;
+    }
+
+    private static float[] Abs(float[] a) => a.Select(MathF.Abs).ToArray();
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatchesReferenceWithinBound(string isaName, int index)
+    {
+        var isa = Enum.Parse<Isa>(isaName);
+        var s = ShapeOf(index);
+        var rng = new Random(71 + index);
+        float[] x = OpTest.Random(rng, s.InChannels * s.InHeight * s.InWidth, 2f);
+        float[] w = OpTest.Random(rng, s.OutChannels * s.InChannels * s.KernelHeight * s.KernelWidth, 0.5f);
+        float[] bias = OpTest.Random(rng, s.OutChannels);
+        float[] residual = OpTest.Random(rng, s.OutChannels * s.OutHeight * s.OutWidth);
+
+        double e1 = WorstRelativeError(s, x, w, bias, Activation.None, null, Run(s, x, w, bias, Activation.None, null, isa, 1));
+        Assert.True(e1 <= RelativeBound, $"{isa} {s}: relative error {e1:E2}");
+
+        // Residual + ReLU, the residual being the output buffer itself, on 3 threads.
+        double e2 = WorstRelativeError(s, x, w, bias, Activation.Relu, residual, Run(s, x, w, bias, Activation.Relu, residual, isa, 3, inPlace: true));
+        Assert.True(e2 <= RelativeBound, $"{isa} {s} residual in place + relu: relative error {e2:E2}");
+
+        // A separate residual and ReLU6 on 2 threads; hard swish alone.
+        double e3 = WorstRelativeError(s, x, w, bias, Activation.Clip(0f, 6f), residual, Run(s, x, w, bias, Activation.Clip(0f, 6f), residual, isa, 2));
+        Assert.True(e3 <= RelativeBound, $"{isa} {s} residual + relu6: relative error {e3:E2}");
+        var hardSwish = new Activation(ActivationKind.HardSwish);
+        double e4 = WorstRelativeError(s, x, w, bias, hardSwish, null, Run(s, x, w, bias, hardSwish, null, isa, 2));
+        Assert.True(e4 <= RelativeBound, $"{isa} {s} hard swish: relative error {e4:E2}");
+    }
+
+    [Fact]
+    public void EveryThreadCountGivesTheSameBits()
+    {
+        var isa = IsaSupport.Best;
+        if (ConvLayout.LanesFor(isa) == 0)
+        {
+            return; // No channel blocks on this CPU (the ISA theory above covers the emulated levels).
+        }
+
+        var s = ShapeOf(0);
+        var rng = new Random(9);
+        float[] x = OpTest.Random(rng, s.InChannels * s.InHeight * s.InWidth);
+        float[] w = OpTest.Random(rng, s.OutChannels * s.InChannels * 9, 0.5f);
+        float[] bias = OpTest.Random(rng, s.OutChannels);
+        var one = Run(s, x, w, bias, Activation.Relu, null, isa, 1);
+        Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 2));
+        Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 3));
+    }
+
+    [Fact]
+    public void SelectionTakesSmallMapsWithWholeChannelBlocksAndLeavesTheRest()
+    {
+        var layer4 = new Conv2dShape(512, 7, 7, 512, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        Assert.True(Conv2dKernel.PrefersIm2ColBlocked(layer4, Activation.Relu, Isa.Avx512));
+        Assert.True(Conv2dKernel.PrefersIm2ColBlocked(layer4, Activation.Relu, Isa.Avx2));
+        Assert.True(Conv2dKernel.PrefersIm2ColBlocked(layer4 with { InChannels = 256, InHeight = 14, InWidth = 14, StrideHeight = 2, StrideWidth = 2 }, Activation.None, Isa.Avx512));
+        Assert.False(Conv2dKernel.PrefersIm2ColBlocked(layer4, Activation.Relu, Isa.Vector128));
+        Assert.False(Conv2dKernel.PrefersIm2ColBlocked(layer4, Activation.Relu, Isa.Scalar));
+        Assert.False(Conv2dKernel.PrefersIm2ColBlocked(layer4 with { InChannels = 3 }, Activation.Relu, Isa.Avx512));
+        Assert.False(Conv2dKernel.PrefersIm2ColBlocked(layer4 with { Groups = 2 }, Activation.Relu, Isa.Avx512));
+        Assert.False(Conv2dKernel.PrefersIm2ColBlocked(layer4, new Activation(ActivationKind.LeakyRelu, 0.1f), Isa.Avx512));
+
+        // Winograd keeps the 14×14 and larger stride-1 3×3 layers; maps above 28×28 stay with the planar GEMM.
+        var layer3 = layer4 with { InChannels = 256, OutChannels = 256, InHeight = 14, InWidth = 14, OutHeight = 14, OutWidth = 14 };
+        Assert.False(Conv2dKernel.PrefersIm2ColBlocked(layer3, Activation.Relu, Isa.Avx512));
+        Assert.True(Conv2dKernel.PrefersIm2ColBlocked(layer3 with { DilationHeight = 2, DilationWidth = 2, PadTop = 2, PadLeft = 2 }, Activation.Relu, Isa.Avx512));
+        var pointwise = layer4 with { KernelHeight = 1, KernelWidth = 1, PadTop = 0, PadLeft = 0 };
+        Assert.False(Conv2dKernel.PrefersIm2ColBlocked(pointwise, Activation.Relu, Isa.Avx512));
+        var large = new Conv2dShape(64, 29, 29, 64, 29, 29, 3, 3, 2, 2, 1, 1, 1, 1, 1) with { InHeight = 57, InWidth = 57 };
+        Assert.False(Conv2dKernel.PrefersIm2ColBlocked(large, Activation.Relu, Isa.Avx512));
+        Assert.True(Conv2dKernel.PrefersIm2ColBlocked(large with { OutHeight = 28, OutWidth = 28, InHeight = 56, InWidth = 56 }, Activation.Relu, Isa.Avx512));
+
+        // The profile label names the algorithm the rule chose on this CPU.
+        var isa = IsaSupport.Best;
+        var s = ShapeOf(0);
+        var rng = new Random(3);
+        ConvKernelTests.RunConv(s, OpTest.Random(rng, s.InChannels * 49), OpTest.Random(rng, s.OutChannels * s.InChannels * 9), new float[s.OutChannels], Activation.Relu, null, isa, 1,
+            inspect: k => Assert.Equal(ConvLayout.LanesFor(isa) > 0 ? $"im2col-nchw{ConvLayout.LanesFor(isa)}c-{IsaSupport.Name(isa)}" : $"im2col-gemm-{IsaSupport.Name(isa)}", k.Algorithm));
+    }
+
+    [Fact]
+    public void ForcingItOnAShapeItDoesNotTakeThrows()
+    {
+        var s = new Conv2dShape(3, 8, 8, 16, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var ex = Assert.Throws<LightNetException>(() => Conv2dKernel.Create(s, new float[16 * 3 * 9], [], Activation.None, false, Isa.Avx512, 1, ConvAlgorithm.Im2ColBlocked));
+        Assert.Equal(ErrorCode.UnsupportedOperator, ex.Code);
+        Assert.Contains("whole blocks of input channels", ex.Message, StringComparison.Ordinal);
+    }
+}
