@@ -204,10 +204,12 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// Whether <see cref="ConvAlgorithm.Auto"/> picks Winograd for <paramref name="s"/> on <paramref name="isa"/>: a shape
     /// <see cref="Winograd3x3.Supports"/>, with enough channels and tiles that the 4× fewer multiplications pay for
     /// the transforms and the zero-padded GEMM columns — outputs of 14×14 and more, and on AVX2 13×13 too, where
-    /// im2col's 8-wide GEMM gains less (measured, docs/performance.md).
+    /// im2col's 8-wide GEMM gains less; at least 32 channels in and out, and on AVX-512 64 input channels (SqueezeNet's
+    /// 27×27 32→128 layer: Winograd 1.3–1.5× the direct kernels' time on Zen 5, where the transforms cost as much as a
+    /// K = 32 GEMM saves) (measured, docs/performance.md).
     /// </summary>
     public static bool PrefersWinograd(in Conv2dShape s, Isa isa) =>
-        Winograd3x3.Supports(s) && s.InChannels >= 32 && s.OutChannels >= 32
+        Winograd3x3.Supports(s) && s.InChannels >= (isa == Isa.Avx512 ? 64 : 32) && s.OutChannels >= 32
         && s.OutHeight * s.OutWidth >= (isa == Isa.Avx2 ? 169 : 196);
 
     /// <summary>
