@@ -68,7 +68,6 @@ public class KernelBenchmarks
         ["r18-l3 3x3 256-256 14 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(256, 14, 14, 256, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2ColBlocked),
         ["sqz e3x3 64-256 13 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 13, 13, 256, 13, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2ColBlocked),
         ["sqz e3x3 32-128 27 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(32, 27, 27, 128, 27, 27, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2ColBlocked),
-        ["r18 stem 7x7 s2 3-64 224 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 64, 112, 112, 7, 7, 2, 2, 1, 1, 3, 3, 1), i, t, ConvAlgorithm.Im2ColBlocked),
         ["mbv2 dw3x3 576 14 s1 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(576, 14, 14, 576, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 576), i, t, blocked: true),
     };
 
