@@ -84,7 +84,8 @@ public class Int8KernelBenchmarks
         _fp32?.Dispose();
     }
 
-    private static (long Macs, string Algorithm) Create(string name, string kernel, out Int8Harness? int8, out GemmHarness? fp32)
+    /// <summary>The harness of one case on one kernel ("fp32" or an integer path), and its MACs and algorithm.</summary>
+    internal static (long Macs, string Algorithm) Create(string name, string kernel, out Int8Harness? int8, out GemmHarness? fp32)
     {
         Conv2dShape shape = Shapes[name];
         int8 = null;

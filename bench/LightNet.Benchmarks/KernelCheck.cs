@@ -9,7 +9,11 @@ namespace LightNet.Benchmarks;
 /// level × thread count is timed in rounds (one short block of calls each, in turn), so a loaded machine slows all of
 /// them alike; prints the median time per call, GMAC/s and the share of <see cref="CpuPeak"/>.
 /// </summary>
-/// <remarks><c>--kernel-check [--case substring] [--rounds N] [--threads 1,2]</c>; defaults: every case, 15 rounds, 1 and 2 threads.</remarks>
+/// <remarks>
+/// <c>--kernel-check [--case substring] [--rounds N] [--threads 1,2] [--int8]</c>; defaults: every case, 15 rounds, 1 and
+/// 2 threads. With <c>--int8</c> the cases are <see cref="Int8KernelBenchmarks"/>' (every integer path this machine runs
+/// beside fp32, 1 thread), and the share of peak is the path's (<see cref="Int8KernelBenchmarks.Int8MacsPerCycle"/>).
+/// </remarks>
 internal static class KernelCheck
 {
     public static int Run(string[] args)
@@ -17,14 +21,32 @@ internal static class KernelCheck
         string filter = Option(args, "--case", "");
         int rounds = int.Parse(Option(args, "--rounds", "15"));
         int[] threads = Option(args, "--threads", "1,2").Split(',').Select(int.Parse).ToArray();
-        var cells = new List<(string Name, Isa Isa, int Threads, GemmHarness Harness, List<double> Us)>();
-        foreach (var (name, make) in KernelBenchmarks.Cases.Where(c => c.Key.Contains(filter, StringComparison.Ordinal) && KernelBenchmarks.CaseNames.Contains(c.Key)))
+        var cells = new List<Cell>();
+        if (args.Contains("--int8"))
         {
-            foreach (int t in threads)
+            foreach (var name in Int8KernelBenchmarks.CaseNames.Where(c => c.Contains(filter, StringComparison.Ordinal)))
             {
-                foreach (var isa in KernelBenchmarks.IsaLevels())
+                foreach (var kernel in Int8KernelBenchmarks.KernelNames)
                 {
-                    cells.Add((name, isa, t, make(isa, t), []));
+                    Int8KernelBenchmarks.Create(name, kernel, out Int8Harness? int8, out GemmHarness? fp32);
+                    double perCycle = kernel == "fp32" ? 0 : Int8KernelBenchmarks.Int8MacsPerCycle(kernel);
+                    cells.Add(int8 is not null
+                        ? new Cell(name, kernel, 1, int8.Run, int8.Macs, int8.Algorithm, perCycle, int8.Dispose)
+                        : new Cell(name, kernel, 1, fp32!.Run, fp32!.Macs, fp32!.Algorithm, 0, fp32!.Dispose));
+                }
+            }
+        }
+        else
+        {
+            foreach (var (name, make) in KernelBenchmarks.Cases.Where(c => c.Key.Contains(filter, StringComparison.Ordinal) && KernelBenchmarks.CaseNames.Contains(c.Key)))
+            {
+                foreach (int t in threads)
+                {
+                    foreach (var isa in KernelBenchmarks.IsaLevels())
+                    {
+                        var h = make(isa, t);
+                        cells.Add(new Cell(name, IsaSupport.Name(isa), t, h.Run, h.Macs, h.Algorithm, 0, h.Dispose));
+                    }
                 }
             }
         }
@@ -34,7 +56,7 @@ internal static class KernelCheck
         {
             for (int i = 0; i < 3; i++)
             {
-                c.Harness.Run();
+                c.Run();
             }
         }
 
@@ -47,7 +69,7 @@ internal static class KernelCheck
                 long start = Stopwatch.GetTimestamp();
                 do
                 {
-                    c.Harness.Run();
+                    c.Run();
                     calls++;
                 }
                 while (calls < 3 || Stopwatch.GetElapsedTime(start).TotalMilliseconds < 20);
@@ -59,14 +81,21 @@ internal static class KernelCheck
         foreach (var c in cells)
         {
             double us = c.Us.Order().ElementAt(c.Us.Count / 2);
-            double gmacs = c.Harness.Macs / us / 1e3;
-            double peak = CpuPeak.Current.PeakMacsPerSecond(Math.Min(c.Threads, Environment.ProcessorCount));
+            double gmacs = c.Macs / us / 1e3;
+            int cores = Math.Min(c.Threads, Environment.ProcessorCount);
+            double peak = c.MacsPerCycle > 0 ? CpuPeak.Current.PeakMacsPerSecond(cores, c.MacsPerCycle) : CpuPeak.Current.PeakMacsPerSecond(cores);
             string share = peak > 0 ? $"{100 * gmacs * 1e9 / peak:0.0}%" : "-";
-            Console.WriteLine($"{c.Name,-24} {IsaSupport.Name(c.Isa),-7} {c.Threads,3} {c.Harness.Algorithm,-24} {us,10:0.0} {gmacs,8:0.00} {share,7}");
-            c.Harness.Dispose();
+            Console.WriteLine($"{c.Name,-24} {c.Isa,-7} {c.Threads,3} {c.Algorithm,-24} {us,10:0.0} {gmacs,8:0.00} {share,7}");
+            c.Dispose();
         }
 
         return 0;
+    }
+
+    // One case × ISA (or integer path) × thread count: how to run it, its work, and the per-cycle MACs of its peak (0: fp32 FMA).
+    private sealed record Cell(string Name, string Isa, int Threads, Action Run, long Macs, string Algorithm, double MacsPerCycle, Action Dispose)
+    {
+        public List<double> Us { get; } = [];
     }
 
     private static string Option(string[] args, string name, string fallback)

@@ -193,6 +193,33 @@ public sealed unsafe class Int8KernelTests
     }
 
     [Fact]
+    public void ConvolutionPathTakesVnniOnlyForDeepGemmsAtTheAvx512Level()
+    {
+        var deep = new Conv2dShape(512, 7, 7, 512, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1); // depth 4608
+        var shallow = new Conv2dShape(16, 56, 56, 96, 56, 56, 1, 1, 1, 1, 1, 1, 0, 0, 1); // depth 16
+        var depthwise = new Conv2dShape(96, 56, 56, 96, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 96);
+        if (System.Runtime.Intrinsics.X86.Avx512BW.IsSupported)
+        {
+            bool vnni = System.Runtime.Intrinsics.X86.AvxVnni.IsSupported;
+            Assert.Equal(vnni ? Int8Path.AvxVnni : Int8Path.Avx512, Int8Paths.ForConvolution(deep, Isa.Avx512));
+            Assert.Equal(vnni ? Int8Path.AvxVnni : Int8Path.Avx512, Int8Paths.ForGemm(Isa.Avx512, Int8Paths.VnniMinDepth));
+            Assert.Equal(Int8Path.Avx512, Int8Paths.ForGemm(Isa.Avx512, Int8Paths.VnniMinDepth - 1));
+            Assert.Equal(Int8Path.Avx512, Int8Paths.ForConvolution(shallow, Isa.Avx512));
+            Assert.Equal(Int8Path.Avx512, Int8Paths.ForConvolution(depthwise, Isa.Avx512));
+        }
+
+        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            // Without AVX-512 VNNI wins at every depth.
+            var expected = System.Runtime.Intrinsics.X86.AvxVnni.IsSupported ? Int8Path.AvxVnni : Int8Path.Avx2;
+            Assert.Equal(expected, Int8Paths.ForConvolution(shallow, Isa.Avx2));
+            Assert.Equal(expected, Int8Paths.ForConvolution(deep, Isa.Avx2));
+        }
+
+        Assert.Equal(Int8Path.Scalar, Int8Paths.ForConvolution(deep, Isa.Scalar));
+    }
+
+    [Fact]
     public void StridedByteCopiesMatchTheScalarGather()
     {
         var rng = new Random(5);
