@@ -50,21 +50,9 @@ public sealed class Im2ColBlockedTests
         ConvKernelTests.RunConv(s, x, w, bias, act, residual, isa, threads, inPlace,
             k => Assert.Equal($"im2col-nchw{ConvLayout.LanesFor(isa)}c-{IsaSupport.Name(isa)}", k.Algorithm), ConvAlgorithm.Im2ColBlocked);
 
-    private static double WorstRelativeError(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, float[] actual)
-    {
-        float[] expected = KernelReference.Conv(s, x, w, bias, act, residual);
-        float[] scale = KernelReference.Conv(s, Abs(x), Abs(w), Abs(bias), Activation.None, residual == null ? null : Abs(residual));
-        Assert.Equal(expected.Length, actual.Length);
-        double worst = 0;
-        for (int i = 0; i < expected.Length; i++)
-        {
-            worst = Math.Max(worst, Math.Abs(expected[i] - actual[i]) / Math.Max(scale[i], 1e-30));
-        }
-
-        return worst;
-    }
-
-    private static float[] Abs(float[] a) => a.Select(MathF.Abs).ToArray();
+    // Against the reference, relative to Σ|w·x| (+ |bias| + |residual|) per output (WinogradTests' measure).
+    private static double WorstRelativeError(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, float[] actual) =>
+        WinogradTests.WorstRelativeError(KernelReference.Conv(s, x, w, bias, act, residual), actual, WinogradTests.Scale(s, x, w, bias, residual));
 
     [Theory]
     [MemberData(nameof(Cases))]

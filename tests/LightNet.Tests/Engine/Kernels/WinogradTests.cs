@@ -51,12 +51,12 @@ public sealed class WinogradTests
         ConvKernelTests.RunConv(s, x, w, bias, act, residual, isa, threads, inPlace, k => Assert.Equal("winograd-3x3-" + IsaSupport.Name(isa), k.Algorithm), ConvAlgorithm.Winograd);
 
     // Σ|w·x| + |bias| + |residual| per output: the reference convolution of the magnitudes.
-    private static float[] Scale(in Conv2dShape s, float[] x, float[] w, float[] bias, float[]? residual) =>
+    internal static float[] Scale(in Conv2dShape s, float[] x, float[] w, float[] bias, float[]? residual) =>
         KernelReference.Conv(s, Abs(x), Abs(w), Abs(bias), Activation.None, residual == null ? null : Abs(residual));
 
     private static float[] Abs(float[] a) => a.Select(MathF.Abs).ToArray();
 
-    private static double WorstRelativeError(float[] expected, float[] actual, float[] scale)
+    internal static double WorstRelativeError(float[] expected, float[] actual, float[] scale)
     {
         Assert.Equal(expected.Length, actual.Length);
         double worst = 0;
