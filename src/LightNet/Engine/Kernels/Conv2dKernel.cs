@@ -20,6 +20,17 @@ internal readonly record struct Conv2dShape(
     public bool IsPointwise => KernelHeight == 1 && KernelWidth == 1 && StrideHeight == 1 && StrideWidth == 1
         && PadTop == 0 && PadLeft == 0 && OutHeight == InHeight && OutWidth == InWidth;
 
+    /// <summary>
+    /// The output columns [Lo, Hi) whose input column ox·StrideWidth + kx·DilationWidth − PadLeft lies inside the input
+    /// for kernel column <paramref name="kx"/>: the ones an im2col row copies; the rest are padding.
+    /// </summary>
+    public (int Lo, int Hi) InsideColumns(int kx)
+    {
+        int offset = (kx * DilationWidth) - PadLeft;
+        int lo = Math.Clamp((-offset + StrideWidth - 1) / StrideWidth, 0, OutWidth);
+        return (lo, Math.Clamp((InWidth - offset + StrideWidth - 1) / StrideWidth, lo, OutWidth));
+    }
+
     /// <summary>Validates the shape, the weight count (<paramref name="expectedWeights"/>), the bias and the thread count.</summary>
     /// <exception cref="LightNetException">Any of them is wrong.</exception>
     public void ValidateParameters(string op, int weights, long expectedWeights, int bias, int threads)

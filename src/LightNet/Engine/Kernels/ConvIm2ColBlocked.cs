@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using System.Numerics.Tensors;
 
 namespace LightNet.Engine.Kernels;
 
@@ -20,7 +20,7 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
 
     private readonly Conv2dShape _s;
     private readonly ConvPointwiseBlocked _gemm;
-    private readonly FusedActivation _act;
+    private readonly Activation _activation;
     private readonly int _v, _taps, _inBlocks, _outBlocks, _inPixels, _pixels;
     private readonly long _inFloats, _columnsFloats;
     private readonly int[] _pixelOffsets; // p·V for each input pixel: where ChannelsToTile puts pixel p
@@ -35,7 +35,7 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
     /// <exception cref="LightNetException">Grouped, channels not whole blocks, lanes not 16 or 8, or an activation without a register form.</exception>
     public ConvIm2ColBlocked(in Conv2dShape s, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, int v, int threads)
     {
-        if (!Supports(s, activation, v) || !FusedActivation.TryCreate(activation, out _act))
+        if (!Supports(s, activation, v))
         {
             throw new LightNetException(ErrorCode.UnsupportedOperator,
                 $"Conv: the im2col channel-blocked kernel takes a one-group convolution with whole blocks of input channels and a clamp or hard activation on 8 or 16 lanes (got {s}, {activation.Kind}, {v} lanes).");
@@ -43,6 +43,7 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
 
         _s = s;
         _v = v;
+        _activation = activation;
         _taps = s.KernelHeight * s.KernelWidth;
         _inBlocks = s.InChannels / v;
         _outBlocks = (s.OutChannels + v - 1) / v;
@@ -144,8 +145,7 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
             int dy = (ky * s.DilationHeight) - s.PadTop, dx = (kx * s.DilationWidth) - s.PadLeft;
             float* src = _in + ((long)b * _inPixels * v);
             float* dst = _cols + ((long)r * _pixels * v);
-            int lo = dx >= 0 ? 0 : Math.Min(ow, (-dx + s.StrideWidth - 1) / s.StrideWidth);
-            int hi = Math.Clamp((s.InWidth - dx + s.StrideWidth - 1) / s.StrideWidth, lo, ow);
+            var (lo, hi) = s.InsideColumns(kx);
             for (int oy = 0; oy < s.OutHeight; oy++, dst += (long)ow * v)
             {
                 int iy = (oy * s.StrideHeight) + dy;
@@ -179,7 +179,6 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ToPlanar(int b0, int b1)
     {
-        var act = _act;
         for (int b = b0; b < b1; b++)
         {
             int n = Math.Min(_v, _s.OutChannels - (b * _v));
@@ -193,27 +192,13 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
             }
 
             DepthwiseTiles.TileToChannels(_blocked + ((long)b * _pixels * _v), _pixels, _pixels, n, _v, dst);
-            if (res == null && act.IsNone)
+            int count = n * _pixels;
+            if (res != null)
             {
-                continue;
+                TensorPrimitives.Add(new ReadOnlySpan<float>(dst, count), new ReadOnlySpan<float>(res, count), new Span<float>(dst, count));
             }
 
-            int count = n * _pixels, i = 0;
-            for (; i + 8 <= count; i += 8)
-            {
-                var value = Vector256.Load(dst + i);
-                if (res != null)
-                {
-                    value += Vector256.Load(res + i);
-                }
-
-                act.Apply(value).Store(dst + i);
-            }
-
-            for (; i < count; i++)
-            {
-                dst[i] = act.Apply(res == null ? dst[i] : dst[i] + res[i]);
-            }
+            Elementwise.Apply(_activation, dst, dst, count);
         }
     }
 

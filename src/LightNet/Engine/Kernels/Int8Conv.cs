@@ -68,10 +68,7 @@ internal sealed unsafe class Int8Conv : IParallelWork
         _insideColumns = new int[2 * s.KernelWidth];
         for (int kx = 0; kx < s.KernelWidth; kx++)
         {
-            int offX = (kx * s.DilationWidth) - s.PadLeft;
-            int lo = Math.Clamp((-offX + s.StrideWidth - 1) / s.StrideWidth, 0, s.OutWidth);
-            _insideColumns[2 * kx] = lo;
-            _insideColumns[(2 * kx) + 1] = Math.Clamp((s.InWidth - offX + s.StrideWidth - 1) / s.StrideWidth, lo, s.OutWidth);
+            (_insideColumns[2 * kx], _insideColumns[(2 * kx) + 1]) = s.InsideColumns(kx);
         }
 
         _columns = new ColumnsWork(this);

@@ -24,6 +24,10 @@ public sealed unsafe class ChannelBlockedKernelTests
     }
 
     /// <summary>Planar [C][P] → blocked [ceil(C/v)][P][v], padding channels zero.</summary>
+    // Each of the images [C][P] to its own blocked image, one after the other.
+    private static float[] ToBlockedImages(float[] planar, int images, int channels, int pixels, int v) =>
+        Enumerable.Range(0, images).SelectMany(n => ToBlocked(planar.AsSpan(n * channels * pixels, channels * pixels).ToArray(), channels, pixels, v)).ToArray();
+
     internal static float[] ToBlocked(float[] planar, int channels, int pixels, int v)
     {
         var b = new float[ConvLayout.BlockedElements(channels, pixels, v)];
@@ -147,16 +151,12 @@ public sealed unsafe class ChannelBlockedKernelTests
         var rng = new Random(5);
         const int images = 2, channels = 21, pixels = 13;
         float[] x = OpTest.Random(rng, images * channels * pixels);
-        var blocked = new List<float>();
-        for (int n = 0; n < images; n++)
-        {
-            blocked.AddRange(ToBlocked(x.AsSpan(n * channels * pixels, channels * pixels).ToArray(), channels, pixels, v));
-        }
+        float[] blocked = ToBlockedImages(x, images, channels, pixels, v);
 
         foreach (var kind in new[] { PoolKind.Average, PoolKind.Max })
         {
             var kernel = GlobalPoolKernel.Create(kind, images * channels, pixels, v, channels);
-            using var px = new OpBuffer(blocked.ToArray());
+            using var px = new OpBuffer(blocked);
             using var py = new OpBuffer(images * channels);
             using var pool = new WorkerPool(2);
             kernel.Run(px.Pointer, py.Pointer, pool);
@@ -180,14 +180,10 @@ public sealed unsafe class ChannelBlockedKernelTests
         foreach (int scaleImages in new[] { 1, images })
         {
             float[] s = OpTest.Random(rng, scaleImages * channels);
-            var blocked = new List<float>();
-            for (int n = 0; n < images; n++)
-            {
-                blocked.AddRange(ToBlocked(x.AsSpan(n * channels * pixels, channels * pixels).ToArray(), channels, pixels, v));
-            }
+            float[] blocked = ToBlockedImages(x, images, channels, pixels, v);
 
             var kernel = BlockedChannelScaleKernel.Create(images, channels, pixels, v, scaleImages);
-            using var px = new OpBuffer(blocked.ToArray());
+            using var px = new OpBuffer(blocked);
             using var ps = new OpBuffer(s);
             using var pool = new WorkerPool(2);
             kernel.Run(px.Pointer, ps.Pointer, px.Pointer, pool);
