@@ -68,6 +68,18 @@ public class KernelBenchmarks
         ["r18-l3 3x3 256-256 14 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(256, 14, 14, 256, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2ColBlocked),
         ["sqz e3x3 64-256 13 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 13, 13, 256, 13, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2ColBlocked),
         ["sqz e3x3 32-128 27 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(32, 27, 27, 128, 27, 27, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2ColBlocked),
+        ["sqz e3x3 16-64 55 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(16, 55, 55, 64, 55, 55, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked),
+        ["sqz e3x3 32-128 27 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(32, 27, 27, 128, 27, 27, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked),
+        ["sqz e3x3 64-256 13 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 13, 13, 256, 13, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked),
+        ["r18-l1 3x3 64-64 56 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 56, 56, 64, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked),
+        ["r18-l2 3x3 128-128 28 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(128, 28, 28, 128, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked),
+        ["r18-l3 3x3 256-256 14 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(256, 14, 14, 256, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked),
+        ["r18-l4 3x3 512-512 7 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(512, 7, 7, 512, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked),
+        ["r18-l4 3x3 s2 256-512 14 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(256, 14, 14, 512, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked),
+        ["r18-l2 3x3 s2 64-128 56 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 56, 56, 128, 28, 28, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2ColBlocked),
+        ["r18-l2 3x3 s2 64-128 56 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 56, 56, 128, 28, 28, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked),
+        ["r18-l3 3x3 s2 128-256 28 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(128, 28, 28, 256, 14, 14, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked),
+        ["r18-l3 3x3 s2 128-256 28 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(128, 28, 28, 256, 14, 14, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2ColBlocked),
         ["mbv2 dw3x3 576 14 s1 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(576, 14, 14, 576, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 576), i, t, blocked: true),
     };
 

@@ -81,13 +81,18 @@ internal enum ConvAlgorithm
 
     /// <summary>im2col and the channel-blocked 1×1 kernel (<see cref="ConvIm2ColBlocked"/>); AVX-512 and AVX2, one group.</summary>
     Im2ColBlocked,
+
+    /// <summary>The channel-blocked 1×1 kernel reading the taps from a padded blocked input (<see cref="ConvIm2ColBlocked"/>, direct); AVX-512 and AVX2, one group.</summary>
+    DirectBlocked,
 }
 
 /// <summary>
 /// A 2-D convolution prepared once (weights prepacked for the GEMM micro-kernel of the chosen ISA):
 /// 1×1 stride 1 → GEMM on the input directly (a GEMV, <see cref="DenseKernel"/>, on a 1×1 map); depthwise →
 /// <see cref="ConvDepthwise"/>; dense 3×3 stride 1 on a large enough map → Winograd F(4×4, 3×3)
-/// (<see cref="Winograd3x3"/>, rule in <see cref="PrefersWinograd"/>); otherwise implicit
+/// (<see cref="Winograd3x3"/>, rule in <see cref="PrefersWinograd"/>); whole channel blocks on AVX-512/AVX2 → the
+/// channel-blocked kernels of <see cref="ConvIm2ColBlocked"/>, direct on wide rows (<see cref="PrefersDirectBlocked"/>)
+/// or through a blocked im2col on small maps (<see cref="PrefersIm2ColBlocked"/>); otherwise implicit
 /// im2col packed straight into the GEMM's B panels, one GEMM per group. Bias, residual and activation are fused
 /// into the store.
 /// </summary>
@@ -155,9 +160,10 @@ internal sealed unsafe class Conv2dKernel : IDisposable
             return;
         }
 
-        if (algorithm == ConvAlgorithm.Im2ColBlocked || (algorithm == ConvAlgorithm.Auto && PrefersIm2ColBlocked(shape, activation, isa)))
+        bool direct = algorithm == ConvAlgorithm.DirectBlocked || (algorithm == ConvAlgorithm.Auto && PrefersDirectBlocked(shape, activation, isa));
+        if (direct || algorithm == ConvAlgorithm.Im2ColBlocked || (algorithm == ConvAlgorithm.Auto && PrefersIm2ColBlocked(shape, activation, isa)))
         {
-            _im2colBlocked = new ConvIm2ColBlocked(shape, weights, bias, activation, ConvLayout.LanesFor(isa), threads);
+            _im2colBlocked = new ConvIm2ColBlocked(shape, weights, bias, activation, ConvLayout.LanesFor(isa), threads, direct, residual);
             Algorithm = _im2colBlocked.Algorithm;
             ScratchBytes = _im2colBlocked.ScratchBytes;
             return;
@@ -226,11 +232,12 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// <summary>
     /// Whether <see cref="ConvAlgorithm.Auto"/> picks <see cref="ConvIm2ColBlocked"/>: a shape it supports (one group,
     /// whole channel blocks, a register-form activation) that is not a 1×1 stride-1 one, on AVX-512 or AVX2, with at most
-    /// <see cref="Im2ColBlockedMaxPixels"/> output pixels, where the planar GEMM's pixel-wide tiles run part empty.
+    /// <see cref="Im2ColBlockedMaxPixels"/> output pixels, where the planar GEMM's pixel-wide tiles run part empty, and
+    /// not one Winograd or the direct kernel (<see cref="PrefersDirectBlocked"/>) takes.
     /// </summary>
     public static bool PrefersIm2ColBlocked(in Conv2dShape s, in Activation activation, Isa isa) =>
         !s.IsPointwise && ConvIm2ColBlocked.Supports(s, activation, ConvLayout.LanesFor(isa))
-        && s.OutHeight * s.OutWidth <= Im2ColBlockedMaxPixels && !PrefersWinograd(s, isa);
+        && s.OutHeight * s.OutWidth <= Im2ColBlockedMaxPixels && !PrefersWinograd(s, isa) && !PrefersDirectBlocked(s, activation, isa);
 
     /// <summary>
     /// The largest output map (pixels) <see cref="PrefersIm2ColBlocked"/> takes: 28×28. Kernel check on Zen 5, one
@@ -238,6 +245,21 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// at 14×14 and above Winograd is faster still where it applies (docs/performance.md).
     /// </summary>
     internal const int Im2ColBlockedMaxPixels = 784;
+
+    /// <summary>
+    /// Whether <see cref="ConvAlgorithm.Auto"/> picks the direct channel-blocked kernel: on AVX-512, a shape
+    /// <see cref="ConvIm2ColBlocked"/> supports, not 1×1 stride 1 and not one Winograd takes, with output rows of at
+    /// least <see cref="DirectMinWidth"/> pixels. Kernel check on Zen 5, one thread: SqueezeNet 55×55 16→64 1.05–1.15×
+    /// and 27×27 32→128 1.1× faster than the best other kernel, ResNet-18's stride-2 56→28 64→128 1.2×; on rows of 14
+    /// or 7 the tail tiles of each row cost more than the im2col copy saves, and on AVX2 (8 lanes, 4 × 3 tiles) the
+    /// planar GEMM stays ahead (docs/performance.md).
+    /// </summary>
+    public static bool PrefersDirectBlocked(in Conv2dShape s, in Activation activation, Isa isa) =>
+        isa == Isa.Avx512 && !s.IsPointwise && ConvIm2ColBlocked.Supports(s, activation, ConvLayout.LanesFor(isa))
+        && s.OutWidth >= DirectMinWidth && !PrefersWinograd(s, isa);
+
+    /// <summary>The narrowest output row <see cref="PrefersDirectBlocked"/> takes.</summary>
+    internal const int DirectMinWidth = 16;
 
     /// <summary>
     /// Runs one image: output[Cout,OH,OW] = act(conv(input[Cin,H,W]) + bias + residual). <paramref name="residual"/>

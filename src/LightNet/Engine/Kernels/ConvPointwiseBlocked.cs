@@ -15,7 +15,6 @@ namespace LightNet.Engine.Kernels;
 /// </summary>
 internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
 {
-
     private readonly int _v, _fMax, _rows, _k, _kBlocks, _cBlocks, _groups, _pixels, _chunks, _chunkPixels, _kChunkBlocks;
     private readonly GemmBuffer _weights; // per group g: [Kb·V][F_g·V]
     private readonly GemmBuffer _bias; // [Cb·V]
@@ -23,6 +22,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     private readonly long[] _groupOffsets;
     private readonly FusedActivation _act;
     private readonly bool _planarInput; // input [K][P] (NCHW) instead of blocked
+    private readonly DirectInput? _direct; // input blocks read where a direct convolution's taps find them
     private float* _x, _y, _residual;
 
     /// <summary>
@@ -34,12 +34,17 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     /// cache instead of streaming megabytes per tile. The partial sums wait in the output: a later chunk starts from a
     /// zero bias and takes them as its residual (the first chunk takes the real residual), and only the last one
     /// applies the activation.
+    /// With <paramref name="direct"/> the kernel is a direct convolution's: K block kb of the pixel that starts an output
+    /// row's run is read at input + <see cref="DirectInput.KBlockOffsets"/>[kb] (a tap of a channel block of a padded,
+    /// blocked input), the pixels of a row <see cref="DirectInput.PixelStep"/> floats apart.
     /// </summary>
     /// <exception cref="LightNetException">The shape is not pointwise, the lanes are not 16 or 8, or the activation has no register form.</exception>
-    public ConvPointwiseBlocked(in Conv2dShape s, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, int v, int threads, bool planarInput = false, int kChunk = 0)
+    public ConvPointwiseBlocked(in Conv2dShape s, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, int v, int threads, bool planarInput = false, int kChunk = 0,
+        DirectInput? direct = null)
     {
         _planarInput = planarInput;
-        if (!s.IsPointwise || s.Groups != 1 || v is not (16 or 8) || !FusedActivation.TryCreate(activation, out _act))
+        _direct = direct;
+        if ((direct != null && (planarInput || direct.KBlockOffsets.Length != (s.InChannels + v - 1) / v || s.OutWidth != direct.OutWidth)) || !s.IsPointwise || s.Groups != 1 || v is not (16 or 8) || !FusedActivation.TryCreate(activation, out _act))
         {
             throw new LightNetException(ErrorCode.UnsupportedOperator,
                 $"Conv: the channel-blocked 1×1 kernel takes a one-group 1×1 stride-1 convolution with a clamp or hard activation on 8 or 16 lanes (got {s}, {activation.Kind}, {v} lanes).");
@@ -95,6 +100,17 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     /// <summary>The kernel's name in profiles ("pointwise-nchw16c-avx512"; "pointwise-to-nchw16c-avx512" with a planar input).</summary>
     public string Algorithm => (_planarInput ? "pointwise-to-nchw" : "pointwise-nchw") + $"{_v}c-" + (_v == 16 ? "avx512" : "avx2");
 
+    /// <summary>
+    /// Where a direct convolution's K blocks lie in its padded, blocked input: block kb (tap t, input block b) at
+    /// <see cref="KBlockOffsets"/>[kb] floats from the input pixel under output pixel (0, 0) of the tap; output pixel
+    /// (oy, ox) at oy·<see cref="RowStep"/> + ox·<see cref="PixelStep"/> floats from there.
+    /// </summary>
+    /// <param name="KBlockOffsets">Per K block, floats from the input start.</param>
+    /// <param name="OutWidth">Output pixels per row.</param>
+    /// <param name="RowStep">Floats from one output row's first input pixel to the next row's (stride · padded width · lanes).</param>
+    /// <param name="PixelStep">Floats from one output pixel's input to the next in a row (stride · lanes).</param>
+    internal sealed record DirectInput(long[] KBlockOffsets, int OutWidth, long RowStep, int PixelStep);
+
     /// <summary>Work items: groups of output blocks × pixel ranges.</summary>
     public int Items => _groups * _chunks;
 
@@ -125,6 +141,10 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
                 {
                     Group<Lanes512, PlanarInput>(g, p0, p1);
                 }
+                else if (_direct != null)
+                {
+                    Group<Lanes512, PaddedInput>(g, p0, p1);
+                }
                 else
                 {
                     Group<Lanes512, BlockedInput>(g, p0, p1);
@@ -133,6 +153,10 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
             else if (_planarInput)
             {
                 Group<Lanes256, PlanarInput>(g, p0, p1);
+            }
+            else if (_direct != null)
+            {
+                Group<Lanes256, PaddedInput>(g, p0, p1);
             }
             else
             {
@@ -180,39 +204,86 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         where TF : struct, ICount
     {
         int v = TV.Count;
-        long plane = (long)_pixels * v;
         float* w = _weights.Pointer + _groupOffsets[g];
         float* bias = _bias.Pointer + ((long)g * _fMax * v);
-        long outOffset = (long)g * _fMax * plane;
-        int ps = TI.Planar ? 1 : v; // floats from one pixel of the input to the next
+        long outOffset = (long)g * _fMax * _pixels * v;
+        int ps = TI.Planar ? 1 : TI.Direct ? _direct!.PixelStep : v; // floats from one pixel of the input to the next
         var act = FusedActivation.None;
-        for (int kb0 = 0; kb0 < _kBlocks; kb0 += _kChunkBlocks)
+        fixed (long* kOffsets = _direct?.KBlockOffsets)
         {
-            // Chunk 1 starts from the bias and takes the residual; later ones start from zero and take the partial sums.
-            int kb1 = Math.Min(_kBlocks, kb0 + _kChunkBlocks);
-            float* start = kb0 == 0 ? bias : _zeros.Pointer;
-            float* res = kb0 == 0 ? _residual : _y;
-            if (kb1 == _kBlocks)
+            for (int kb0 = 0; kb0 < _kBlocks; kb0 += _kChunkBlocks)
             {
-                act = _act;
-            }
-
-            int p = p0;
-            for (; p + _rows <= p1; p += _rows)
-            {
-                if (_rows == 6)
+                // Chunk 1 starts from the bias and takes the residual; later ones start from zero and take the partial sums.
+                int kb1 = Math.Min(_kBlocks, kb0 + _kChunkBlocks);
+                var k = new KRange(kb0 == 0 ? bias : _zeros.Pointer, kOffsets, kb0, kb1);
+                float* res = kb0 == 0 ? _residual : _y;
+                if (kb1 == _kBlocks)
                 {
-                    Tile<TV, TI, TF, Count6>(w, start, _x + ((long)p * ps), _y + outOffset + ((long)p * v), res == null ? null : res + outOffset + ((long)p * v), kb0, kb1, act);
+                    act = _act;
+                }
+
+                float* y = _y + outOffset;
+                res = res == null ? null : res + outOffset;
+                if (!TI.Direct)
+                {
+                    Run<TV, TI, TF>(w, k, _x + ((long)p0 * ps), ps, y + ((long)p0 * v), res == null ? null : res + ((long)p0 * v), p1 - p0, act);
                     continue;
                 }
 
-                Tile<TV, TI, TF, Count4>(w, start, _x + ((long)p * ps), _y + outOffset + ((long)p * v), res == null ? null : res + outOffset + ((long)p * v), kb0, kb1, act);
+                // A direct convolution's pixels are consecutive in the input only along an output row: one run per row.
+                int ow = _direct!.OutWidth;
+                for (int p = p0; p < p1;)
+                {
+                    int oy = p / ow, ox = p - (oy * ow), n = Math.Min(p1 - p, ow - ox);
+                    float* x = _x + (oy * _direct.RowStep) + ((long)ox * ps);
+                    Run<TV, TI, TF>(w, k, x, ps, y + ((long)p * v), res == null ? null : res + ((long)p * v), n, act);
+                    p += n;
+                }
+            }
+        }
+    }
+
+    // n pixels ps floats apart in the input, consecutive in the output: whole tiles, then one tile of the rest.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Run<TV, TI, TF>(float* w, in KRange k, float* x, int ps, float* y, float* res, int n, in FusedActivation act)
+        where TV : struct, ILanes<TV>
+        where TI : struct, IInputLayout
+        where TF : struct, ICount
+    {
+        int v = TV.Count, i = 0;
+        for (; i + _rows <= n; i += _rows)
+        {
+            if (_rows == 6)
+            {
+                Tile<TV, TI, TF, Count6>(w, k, x + ((long)i * ps), ps, y + ((long)i * v), res == null ? null : res + ((long)i * v), act);
+                continue;
             }
 
-            for (; p < p1; p++)
-            {
-                Tile<TV, TI, TF, Count1>(w, start, _x + ((long)p * ps), _y + outOffset + ((long)p * v), res == null ? null : res + outOffset + ((long)p * v), kb0, kb1, act);
-            }
+            Tile<TV, TI, TF, Count4>(w, k, x + ((long)i * ps), ps, y + ((long)i * v), res == null ? null : res + ((long)i * v), act);
+        }
+
+        x += (long)i * ps;
+        y += (long)i * v;
+        res = res == null ? null : res + ((long)i * v);
+        switch (n - i)
+        {
+            case 0:
+                break;
+            case 1:
+                Tile<TV, TI, TF, Count1>(w, k, x, ps, y, res, act);
+                break;
+            case 2:
+                Tile<TV, TI, TF, Count2>(w, k, x, ps, y, res, act);
+                break;
+            case 3:
+                Tile<TV, TI, TF, Count3>(w, k, x, ps, y, res, act);
+                break;
+            case 4:
+                Tile<TV, TI, TF, Count4>(w, k, x, ps, y, res, act);
+                break;
+            default:
+                Tile<TV, TI, TF, Count5>(w, k, x, ps, y, res, act);
+                break;
         }
     }
 
@@ -220,16 +291,18 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     // residual, activation, store. Written out for 6 × 4; the JIT drops the rows and blocks past TR and TF (constants
     // of the type arguments).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Tile<TV, TI, TF, TR>(float* w, float* bias, float* x, float* y, float* res, int kb0, int kb1, in FusedActivation activation)
+    private void Tile<TV, TI, TF, TR>(float* w, in KRange k, float* x, int ps, float* y, float* res, in FusedActivation activation)
         where TV : struct, ILanes<TV>
         where TI : struct, IInputLayout
         where TF : struct, ICount
         where TR : struct, ICount
     {
-        // Input channel k of tile pixel r: blocked x[(k / v)·P·v + r·v + k % v], planar x[k·P + r] (x at the tile's first pixel).
+        // Input channel k of tile pixel r: blocked x[(k / v)·P·v + r·v + k % v], planar x[k·P + r], direct
+        // x[offsets[k / v] + r·ps + k % v] (x at the tile's first pixel).
         int v = TV.Count, f = TF.Count, r = TR.Count, ws = f * v;
-        int ps = TI.Planar ? 1 : v, ls = TI.Planar ? _pixels : 1;
+        int ls = TI.Planar ? _pixels : 1;
         long plane = (long)_pixels * v;
+        float* bias = k.Bias;
         TV b0 = TV.Load(bias), b1 = f > 1 ? TV.Load(bias + v) : default, b2 = f > 2 ? TV.Load(bias + (2 * v)) : default, b3 = f > 3 ? TV.Load(bias + (3 * v)) : default;
         TV a00 = b0, a01 = b1, a02 = b2, a03 = b3;
         TV a10 = b0, a11 = b1, a12 = b2, a13 = b3;
@@ -237,9 +310,9 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         TV a30 = b0, a31 = b1, a32 = b2, a33 = b3;
         TV a40 = b0, a41 = b1, a42 = b2, a43 = b3;
         TV a50 = b0, a51 = b1, a52 = b2, a53 = b3;
-        for (int kb = kb0; kb < kb1; kb++)
+        for (int kb = k.First; kb < k.End; kb++)
         {
-            float* xb = x + (kb * plane);
+            float* xb = TI.Direct ? x + k.Offsets[kb] : x + (kb * plane);
             float* wk = w + ((long)kb * v * ws);
 
             // The last block's padding channels are zero in the input and the weights: not multiplied at all.
@@ -364,19 +437,44 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         }
     }
 
-    /// <summary>Whether the input is planar (a compile-time choice, as a type argument).</summary>
+    /// <summary>Whether the input is planar or a direct convolution's (a compile-time choice, as a type argument).</summary>
     private interface IInputLayout
     {
         static abstract bool Planar { get; }
+
+        static abstract bool Direct { get; }
     }
 
     private readonly struct PlanarInput : IInputLayout
     {
         public static bool Planar => true;
+
+        public static bool Direct => false;
     }
 
     private readonly struct BlockedInput : IInputLayout
     {
         public static bool Planar => false;
+
+        public static bool Direct => false;
+    }
+
+    private readonly struct PaddedInput : IInputLayout
+    {
+        public static bool Planar => false;
+
+        public static bool Direct => true;
+    }
+
+    /// <summary>A chunk of K blocks [First, End): the accumulators' start (bias or zeros) and the direct input's block offsets.</summary>
+    private readonly struct KRange(float* bias, long* offsets, int first, int end)
+    {
+        public float* Bias { get; } = bias;
+
+        public long* Offsets { get; } = offsets;
+
+        public int First { get; } = first;
+
+        public int End { get; } = end;
     }
 }

@@ -38,6 +38,13 @@ internal readonly struct Count4 : ICount
     public static int Count => 4;
 }
 
+/// <summary>5.</summary>
+internal readonly struct Count5 : ICount
+{
+    /// <inheritdoc />
+    public static int Count => 5;
+}
+
 /// <summary>6.</summary>
 internal readonly struct Count6 : ICount
 {

@@ -136,6 +136,11 @@ public sealed unsafe class ConvKernelTests
             // Small maps with whole channel blocks go to the channel-blocked im2col on AVX-512 and AVX2 (Im2ColBlockedTests).
             expectedAlgo = $"im2col-nchw{ConvLayout.LanesFor(isa)}c-{IsaSupport.Name(isa)}";
         }
+        else if (prefix == "im2col-gemm" && Conv2dKernel.PrefersDirectBlocked(s, Activation.None, isa))
+        {
+            // Wide rows with whole channel blocks go to the direct channel-blocked kernel on AVX-512 (Im2ColBlockedTests).
+            expectedAlgo = $"direct-nchw{ConvLayout.LanesFor(isa)}c-{IsaSupport.Name(isa)}";
+        }
 
         var plain = RunConv(s, x, w, bias, Activation.None, null, isa, 1, inspect: k =>
         {

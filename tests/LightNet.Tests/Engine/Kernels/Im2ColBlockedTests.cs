@@ -4,9 +4,10 @@ using Xunit;
 namespace LightNet.Tests.Engine.Kernels;
 
 /// <summary>
-/// The im2col channel-blocked convolution (<see cref="ConvIm2ColBlocked"/>: input to channel blocks, blocked im2col,
-/// the blocked 1×1 kernel with its K in chunks, back to planar with residual and activation) against the scalar
-/// reference on every ISA with channel blocks, and the rule that picks it.
+/// The channel-blocked convolutions (<see cref="ConvIm2ColBlocked"/>: input to channel blocks, blocked im2col, the
+/// blocked 1×1 kernel with its K in chunks, back to planar with residual and activation; and the direct form, reading
+/// the taps from a padded blocked input) against the scalar reference on every ISA with channel blocks, and the rules
+/// that pick them.
 /// </summary>
 [Trait("Category", "SimdKernels")]
 public sealed class Im2ColBlockedTests
@@ -24,16 +25,20 @@ public sealed class Im2ColBlockedTests
         (16, 12, 12, 16, 12, 12, 3, 1, 2, 2), // dilation 2
         (256, 5, 5, 20, 5, 5, 3, 1, 1, 1), // K = 2304: 18 chunks, partial sums carried through the output
         (32, 3, 10, 33, 1, 4, 3, 2, 0, 1), // one output row, no padding
+        (16, 30, 29, 24, 30, 29, 3, 1, 1, 1), // rows of 29: four tiles of 6 and one of 5
+        (16, 8, 8, 16, 4, 4, 3, 2, 0, 1), // SAME_UPPER-like: the last window runs one row and column past the input
+        (32, 23, 20, 48, 12, 10, 3, 2, 1, 1), // stride 2 on an odd map, three blocks in a group
     ];
 
-    public static TheoryData<string, int> Cases()
+    public static TheoryData<string, int, string> Cases()
     {
-        var data = new TheoryData<string, int>();
+        var data = new TheoryData<string, int, string>();
         foreach (var isa in KernelReference.Isas().Where(i => ConvLayout.LanesFor(i) > 0))
         {
             for (int i = 0; i < Shapes.Length; i++)
             {
-                data.Add(isa.ToString(), i);
+                data.Add(isa.ToString(), i, nameof(ConvAlgorithm.Im2ColBlocked));
+                data.Add(isa.ToString(), i, nameof(ConvAlgorithm.DirectBlocked));
             }
         }
 
@@ -46,9 +51,10 @@ public sealed class Im2ColBlockedTests
         return new Conv2dShape(c.Cin, c.H, c.W, c.Cout, c.OH, c.OW, c.K, c.K, c.S, c.S, c.D, c.D, c.P, c.P, 1);
     }
 
-    private static float[] Run(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, Isa isa, int threads, bool inPlace = false) =>
+    private static float[] Run(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, Isa isa, int threads, bool inPlace = false,
+        ConvAlgorithm algorithm = ConvAlgorithm.Im2ColBlocked) =>
         ConvKernelTests.RunConv(s, x, w, bias, act, residual, isa, threads, inPlace,
-            k => Assert.Equal($"im2col-nchw{ConvLayout.LanesFor(isa)}c-{IsaSupport.Name(isa)}", k.Algorithm), ConvAlgorithm.Im2ColBlocked);
+            k => Assert.Equal($"{(algorithm == ConvAlgorithm.DirectBlocked ? "direct" : "im2col")}-nchw{ConvLayout.LanesFor(isa)}c-{IsaSupport.Name(isa)}", k.Algorithm), algorithm);
 
     // Against the reference, relative to Σ|w·x| (+ |bias| + |residual|) per output (WinogradTests' measure).
     private static double WorstRelativeError(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, float[] actual) =>
@@ -56,9 +62,10 @@ public sealed class Im2ColBlockedTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void MatchesReferenceWithinBound(string isaName, int index)
+    public void MatchesReferenceWithinBound(string isaName, int index, string algorithmName)
     {
         var isa = Enum.Parse<Isa>(isaName);
+        var algorithm = Enum.Parse<ConvAlgorithm>(algorithmName);
         var s = ShapeOf(index);
         var rng = new Random(71 + index);
         float[] x = OpTest.Random(rng, s.InChannels * s.InHeight * s.InWidth, 2f);
@@ -66,19 +73,19 @@ public sealed class Im2ColBlockedTests
         float[] bias = OpTest.Random(rng, s.OutChannels);
         float[] residual = OpTest.Random(rng, s.OutChannels * s.OutHeight * s.OutWidth);
 
-        double e1 = WorstRelativeError(s, x, w, bias, Activation.None, null, Run(s, x, w, bias, Activation.None, null, isa, 1));
-        Assert.True(e1 <= RelativeBound, $"{isa} {s}: relative error {e1:E2}");
+        double e1 = WorstRelativeError(s, x, w, bias, Activation.None, null, Run(s, x, w, bias, Activation.None, null, isa, 1, algorithm: algorithm));
+        Assert.True(e1 <= RelativeBound, $"{isa} {algorithm} {s}: relative error {e1:E2}");
 
         // Residual + ReLU, the residual being the output buffer itself, on 3 threads.
-        double e2 = WorstRelativeError(s, x, w, bias, Activation.Relu, residual, Run(s, x, w, bias, Activation.Relu, residual, isa, 3, inPlace: true));
-        Assert.True(e2 <= RelativeBound, $"{isa} {s} residual in place + relu: relative error {e2:E2}");
+        double e2 = WorstRelativeError(s, x, w, bias, Activation.Relu, residual, Run(s, x, w, bias, Activation.Relu, residual, isa, 3, inPlace: true, algorithm));
+        Assert.True(e2 <= RelativeBound, $"{isa} {algorithm} {s} residual in place + relu: relative error {e2:E2}");
 
-        // A separate residual and ReLU6 on 2 threads; hard swish alone.
-        double e3 = WorstRelativeError(s, x, w, bias, Activation.Clip(0f, 6f), residual, Run(s, x, w, bias, Activation.Clip(0f, 6f), residual, isa, 2));
-        Assert.True(e3 <= RelativeBound, $"{isa} {s} residual + relu6: relative error {e3:E2}");
+        // A separate residual and ReLU6 on 2 threads; hard swish alone (applied in the registers, no residual).
+        double e3 = WorstRelativeError(s, x, w, bias, Activation.Clip(0f, 6f), residual, Run(s, x, w, bias, Activation.Clip(0f, 6f), residual, isa, 2, algorithm: algorithm));
+        Assert.True(e3 <= RelativeBound, $"{isa} {algorithm} {s} residual + relu6: relative error {e3:E2}");
         var hardSwish = new Activation(ActivationKind.HardSwish);
-        double e4 = WorstRelativeError(s, x, w, bias, hardSwish, null, Run(s, x, w, bias, hardSwish, null, isa, 2));
-        Assert.True(e4 <= RelativeBound, $"{isa} {s} hard swish: relative error {e4:E2}");
+        double e4 = WorstRelativeError(s, x, w, bias, hardSwish, null, Run(s, x, w, bias, hardSwish, null, isa, 2, algorithm: algorithm));
+        Assert.True(e4 <= RelativeBound, $"{isa} {algorithm} {s} hard swish: relative error {e4:E2}");
     }
 
     [Fact]
@@ -90,14 +97,17 @@ public sealed class Im2ColBlockedTests
             return; // No channel blocks on this CPU (the ISA theory above covers the emulated levels).
         }
 
-        var s = ShapeOf(0);
-        var rng = new Random(9);
-        float[] x = OpTest.Random(rng, s.InChannels * s.InHeight * s.InWidth);
-        float[] w = OpTest.Random(rng, s.OutChannels * s.InChannels * 9, 0.5f);
-        float[] bias = OpTest.Random(rng, s.OutChannels);
-        var one = Run(s, x, w, bias, Activation.Relu, null, isa, 1);
-        Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 2));
-        Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 3));
+        foreach (var (index, algorithm) in new[] { (0, ConvAlgorithm.Im2ColBlocked), (7, ConvAlgorithm.DirectBlocked) })
+        {
+            var s = ShapeOf(index);
+            var rng = new Random(9);
+            float[] x = OpTest.Random(rng, s.InChannels * s.InHeight * s.InWidth);
+            float[] w = OpTest.Random(rng, s.OutChannels * s.InChannels * 9, 0.5f);
+            float[] bias = OpTest.Random(rng, s.OutChannels);
+            var one = Run(s, x, w, bias, Activation.Relu, null, isa, 1, algorithm: algorithm);
+            Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 2, algorithm: algorithm));
+            Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 3, algorithm: algorithm));
+        }
     }
 
     [Fact]
@@ -120,8 +130,20 @@ public sealed class Im2ColBlockedTests
         var pointwise = layer4 with { KernelHeight = 1, KernelWidth = 1, PadTop = 0, PadLeft = 0 };
         Assert.False(Conv2dKernel.PrefersIm2ColBlocked(pointwise, Activation.Relu, Isa.Avx512));
         var large = new Conv2dShape(64, 29, 29, 64, 29, 29, 3, 3, 2, 2, 1, 1, 1, 1, 1) with { InHeight = 57, InWidth = 57 };
+        Assert.False(Conv2dKernel.PrefersIm2ColBlocked(large, Activation.Relu, Isa.Avx2));
+        Assert.True(Conv2dKernel.PrefersIm2ColBlocked(large with { OutHeight = 28, OutWidth = 28, InHeight = 56, InWidth = 56 }, Activation.Relu, Isa.Avx2));
+
+        // On AVX-512 rows of 16 pixels and more go to the direct kernel, whatever the map; narrower ones stay with im2col.
+        Assert.True(Conv2dKernel.PrefersDirectBlocked(large, Activation.Relu, Isa.Avx512));
         Assert.False(Conv2dKernel.PrefersIm2ColBlocked(large, Activation.Relu, Isa.Avx512));
-        Assert.True(Conv2dKernel.PrefersIm2ColBlocked(large with { OutHeight = 28, OutWidth = 28, InHeight = 56, InWidth = 56 }, Activation.Relu, Isa.Avx512));
+        var squeezeNet55 = new Conv2dShape(16, 55, 55, 64, 55, 55, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        Assert.True(Conv2dKernel.PrefersDirectBlocked(squeezeNet55, Activation.Relu, Isa.Avx512));
+        Assert.True(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 32, OutChannels = 128, InHeight = 27, InWidth = 27, OutHeight = 27, OutWidth = 27 }, Activation.Relu, Isa.Avx512));
+        Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55, Activation.Relu, Isa.Avx2));
+        Assert.False(Conv2dKernel.PrefersDirectBlocked(layer4, Activation.Relu, Isa.Avx512));
+        Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 64 }, Activation.Relu, Isa.Avx512)); // Winograd's
+        Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 3 }, Activation.Relu, Isa.Avx512));
+        Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { KernelHeight = 1, KernelWidth = 1, PadTop = 0, PadLeft = 0 }, Activation.Relu, Isa.Avx512));
 
         // The profile label names the algorithm the rule chose on this CPU.
         var isa = IsaSupport.Best;
@@ -135,8 +157,11 @@ public sealed class Im2ColBlockedTests
     public void ForcingItOnAShapeItDoesNotTakeThrows()
     {
         var s = new Conv2dShape(3, 8, 8, 16, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1);
-        var ex = Assert.Throws<LightNetException>(() => Conv2dKernel.Create(s, new float[16 * 3 * 9], [], Activation.None, false, Isa.Avx512, 1, ConvAlgorithm.Im2ColBlocked));
-        Assert.Equal(ErrorCode.UnsupportedOperator, ex.Code);
-        Assert.Contains("whole blocks of input channels", ex.Message, StringComparison.Ordinal);
+        foreach (var algorithm in new[] { ConvAlgorithm.Im2ColBlocked, ConvAlgorithm.DirectBlocked })
+        {
+            var ex = Assert.Throws<LightNetException>(() => Conv2dKernel.Create(s, new float[16 * 3 * 9], [], Activation.None, false, Isa.Avx512, 1, algorithm));
+            Assert.Equal(ErrorCode.UnsupportedOperator, ex.Code);
+            Assert.Contains("whole blocks of input channels", ex.Message, StringComparison.Ordinal);
+        }
     }
 }
