@@ -52,7 +52,7 @@ public class KernelBenchmarks
         ["mbv3 dw5x5 672 14 s1"] = (i, t) => GemmHarness.Conv(new Conv2dShape(672, 14, 14, 672, 14, 14, 5, 5, 1, 1, 1, 1, 2, 2, 672), i, t),
         ["mbv3 dw5x5 120 28 s1"] = (i, t) => GemmHarness.Conv(new Conv2dShape(120, 28, 28, 120, 28, 28, 5, 5, 1, 1, 1, 1, 2, 2, 120), i, t),
         ["mbv2 dw3x3 144 56 s2"] = (i, t) => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 144, 28, 28, 3, 3, 2, 2, 1, 1, 1, 1, 144), i, t),
-        ["r18 stem 7x7 s2 3-64 224"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 64, 112, 112, 7, 7, 2, 2, 1, 1, 3, 3, 1), i, t),
+        ["r18 stem 7x7 s2 3-64 224"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 64, 112, 112, 7, 7, 2, 2, 1, 1, 3, 3, 1), i, t, ConvAlgorithm.Im2Col),
         ["mbv3 dw5x5 960 7 s1"] = (i, t) => GemmHarness.Conv(new Conv2dShape(960, 7, 7, 960, 7, 7, 5, 5, 1, 1, 1, 1, 2, 2, 960), i, t),
         ["mbv3 se 1x1 240-960 1"] = (i, t) => GemmHarness.Conv(new Conv2dShape(240, 1, 1, 960, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
 
@@ -80,6 +80,11 @@ public class KernelBenchmarks
         ["r18-l2 3x3 s2 64-128 56 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 56, 56, 128, 28, 28, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked),
         ["r18-l3 3x3 s2 128-256 28 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(128, 28, 28, 256, 14, 14, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked),
         ["r18-l3 3x3 s2 128-256 28 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(128, 28, 28, 256, 14, 14, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2ColBlocked),
+        ["r18 stem 7x7 s2 3-64 224 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 64, 112, 112, 7, 7, 2, 2, 1, 1, 3, 3, 1), i, t, ConvAlgorithm.DirectBlocked),
+        ["sqz stem 3x3 s2 3-64 224"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 64, 111, 111, 3, 3, 2, 2, 1, 1, 0, 0, 1), i, t, ConvAlgorithm.Im2Col),
+        ["sqz stem 3x3 s2 3-64 224 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 64, 111, 111, 3, 3, 2, 2, 1, 1, 0, 0, 1), i, t, ConvAlgorithm.DirectBlocked),
+        ["mbv2 stem 3x3 s2 3-32 224"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 32, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2Col),
+        ["mbv2 stem 3x3 s2 3-32 224 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 32, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked),
         ["mbv2 dw3x3 576 14 s1 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(576, 14, 14, 576, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 576), i, t, blocked: true),
     };
 

@@ -33,7 +33,7 @@ internal sealed unsafe class CpuPlan : IDisposable
         GraphOutputs = graph.Outputs;
         Isa = isa;
         Threads = threads;
-        Layout = BlockedLayout.Plan(graph, isa, ConvShape);
+        Layout = BlockedLayout.Plan(graph, isa, ConvShape, MaxPoolShape);
         Memory = MemoryPlan.Create(graph, Layout.Elements);
         checkMemory?.Invoke(Backends.SessionPreflight.Sum(Memory.ArenaBytes, graph.Constants.Values.Sum(c => (long)c.Count) * sizeof(float)));
         _arena = (byte*)Alloc(Memory.ArenaBytes);
@@ -402,6 +402,42 @@ internal sealed unsafe class CpuPlan : IDisposable
         return (checked((int)pads[0]), checked((int)pads[1]), checked((int)pads[2]), checked((int)pads[3]));
     }
 
+    /// <summary>A 2-D pooling node's geometry, planes N·C.</summary>
+    private Pool2dShape PoolShape(OptimizedNode n, long[] xd, long[] yd)
+    {
+        long[] k = IntsAttr(n, "kernel_shape", [], 2);
+        long[] strides = IntsAttr(n, "strides", [1, 1], 2), dil = IntsAttr(n, "dilations", [1, 1], 2);
+        bool ceil = n.Source.GetInt("ceil_mode", 0) != 0;
+        var pads = Pads(n, xd, checked((int)k[0]), checked((int)k[1]), checked((int)strides[0]), checked((int)strides[1]), checked((int)dil[0]), checked((int)dil[1]), ceil);
+        return new Pool2dShape(checked((int)(xd[0] * xd[1])), checked((int)xd[2]), checked((int)xd[3]), checked((int)yd[2]), checked((int)yd[3]), checked((int)k[0]), checked((int)k[1]),
+            checked((int)strides[0]), checked((int)strides[1]), checked((int)dil[0]), checked((int)dil[1]), pads.Top, pads.Left, pads.Bottom, pads.Right);
+    }
+
+    /// <summary>The geometry of a 2-D MaxPool node with one output, or null for any other (the layout plan's question).</summary>
+    private Pool2dShape? MaxPoolShape(OptimizedNode n)
+    {
+        if (n.OpType != "MaxPool" || n.Outputs.Length != 1 || n.Source.GetInt("storage_order", 0) != 0)
+        {
+            return null;
+        }
+
+        long[] xd = Graph.Dims(n.Inputs[0]), yd = Graph.Dims(n.Outputs[0]);
+        if (xd.Length != 4 || yd.Length != 4 || IntsAttr(n, "kernel_shape", []).Length != 2 || IntsAttr(n, "strides", [1, 1]).Length != 2
+            || IntsAttr(n, "dilations", [1, 1]).Length != 2 || IntsAttr(n, "pads", [0, 0, 0, 0]).Length != 4)
+        {
+            return null;
+        }
+
+        try
+        {
+            return PoolShape(n, xd, yd);
+        }
+        catch (Exception e) when (e is LightNetException or OverflowException or ArgumentException)
+        {
+            return null; // compiling the node reports it
+        }
+    }
+
     /// <summary>The 2-D shape of a Conv node with constant weights, or null for any other (the layout plan's question).</summary>
     private Conv2dShape? ConvShape(OptimizedNode n)
     {
@@ -483,12 +519,14 @@ internal sealed unsafe class CpuPlan : IDisposable
     private PlanStep CompilePool(OptimizedNode n, long[] xd, long[] yd, float* y)
     {
         Require2D(n, "pooling", xd, yd);
-        long[] k = IntsAttr(n, "kernel_shape", [], 2);
-        long[] strides = IntsAttr(n, "strides", [1, 1], 2), dil = IntsAttr(n, "dilations", [1, 1], 2);
-        bool ceil = n.Source.GetInt("ceil_mode", 0) != 0;
-        var pads = Pads(n, xd, checked((int)k[0]), checked((int)k[1]), checked((int)strides[0]), checked((int)strides[1]), checked((int)dil[0]), checked((int)dil[1]), ceil);
-        var shape = new Pool2dShape(checked((int)(xd[0] * xd[1])), checked((int)xd[2]), checked((int)xd[3]), checked((int)yd[2]), checked((int)yd[3]), checked((int)k[0]), checked((int)k[1]),
-            checked((int)strides[0]), checked((int)strides[1]), checked((int)dil[0]), checked((int)dil[1]), pads.Top, pads.Left, pads.Bottom, pads.Right);
+        var shape = PoolShape(n, xd, yd);
+        if (Layout.IsBlocked(n.Outputs[0]))
+        {
+            // Blocked in and out (BlockedLayout): the planes are the N·Cb channel blocks.
+            var blocked = BlockedMaxPoolKernel.Create(shape with { Planes = checked((int)(xd[0] * ((xd[1] + Layout.Lanes - 1) / Layout.Lanes))) }, Layout.Lanes);
+            return new UnaryStep(n, blocked.Algorithm, blocked.Run, Pointer(n.Inputs[0]), y);
+        }
+
         bool max = n.OpType == "MaxPool";
         var kernel = Pool2dKernel.Create(shape, max ? PoolKind.Max : PoolKind.Average, !max && n.Source.GetInt("count_include_pad", 0) != 0);
         return new UnaryStep(n, max ? "max-pool" : "average-pool", kernel.Run, Pointer(n.Inputs[0]), y);

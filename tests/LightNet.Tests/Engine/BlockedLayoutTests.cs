@@ -23,10 +23,12 @@ public class BlockedLayoutTests
             var convs = graph.Nodes.Where(n => n.OpType == "Conv").ToList();
             Assert.Equal(ConvLayout.LanesFor(isa), plan.Layout.Lanes);
 
-            // The stem (a dense 3×3) writes planar; the first depthwise converts; every later convolution's input and
-            // output are blocked, and the global pooling reads the last one blocked.
-            Assert.False(plan.Layout.IsBlocked(convs[0].Outputs[0]));
-            Assert.False(plan.Layout.IsBlocked(convs[1].Inputs[0]));
+            // The stem (a dense 3×3 on 3 channels) writes blocked on AVX-512 (the direct kernel's planar taps) and planar
+            // on AVX2, where the first depthwise converts; every later convolution's input and output are blocked, and
+            // the global pooling reads the last one blocked.
+            Assert.Equal(isa == Isa.Avx512, plan.Layout.IsBlocked(convs[0].Outputs[0]));
+            Assert.Equal(isa == Isa.Avx512, plan.Layout.IsBlocked(convs[1].Inputs[0]));
+            Assert.Equal(isa == Isa.Avx512 ? "direct-planar-nchw16c-avx512" : "im2col-gemm-avx2", plan.Steps[0].Algorithm);
             Assert.All(convs.Skip(1), n => Assert.True(plan.Layout.IsBlocked(n.Outputs[0]), $"{isa}: {n.Name}'s output is not blocked"));
             Assert.All(convs.Skip(2), n => Assert.True(plan.Layout.IsBlocked(n.Inputs[0]), $"{isa}: {n.Name}'s input is not blocked"));
             Assert.True(plan.Layout.IsBlocked(graph.Nodes.Single(n => n.OpType == "GlobalAveragePool").Inputs[0]));
@@ -49,25 +51,16 @@ public class BlockedLayoutTests
         Assert.All(gates, n => Assert.True(plan.Layout.IsBlocked(n.Outputs[0]), $"{n.Name}'s output is not blocked"));
         Assert.Equal(8, plan.Steps.Count(s => s.Algorithm == "channel-scale-nchwc"));
 
-        // Only the first block's projection stays planar (its residual is the stem's planar output); the next 1×1 reads
-        // that planar output and writes blocked.
-        Assert.Equal(1, plan.Steps.Count(s => s.Algorithm.StartsWith("gemm-1x1", StringComparison.Ordinal)));
-        Assert.Equal(1, plan.Steps.Count(s => s.Algorithm.StartsWith("pointwise-to-nchw", StringComparison.Ordinal)));
+        // The stem writes blocked (direct, planar taps), so every 1×1 reads and writes blocked tensors.
+        Assert.Equal("direct-planar-nchw16c-avx512", plan.Steps[0].Algorithm);
+        Assert.Equal(0, plan.Steps.Count(s => s.Algorithm.StartsWith("gemm-1x1", StringComparison.Ordinal)));
+        Assert.Equal(0, plan.Steps.Count(s => s.Algorithm.StartsWith("pointwise-to-nchw", StringComparison.Ordinal)));
     }
 
     [Fact]
     public void NothingIsBlockedWithoutBlockedKernelsOrWhereAPointwiseOutputIsReadPlanar()
     {
-        // SqueezeNet: every squeeze 1×1 feeds a 3×3 and every expand 1×1 a Concat, which read planar; only the
-        // classifier 1×1, read by the global pooling, writes blocked (from its planar input). Vector128 and scalar have
-        // no blocked kernels.
-        OptimizedGraph squeeze = GraphOptimizer.Optimize(ModelZoo.Create("squeezenet1_1", new ZooOptions { Resolution = 64, Classes = 10 }), null);
-        using (var plan = new CpuPlan(squeeze, Isa.Avx512, 1))
-        {
-            string classifier = squeeze.Nodes.Single(n => n.OpType == "GlobalAveragePool").Inputs[0];
-            Assert.Equal([classifier], plan.Layout.Blocked);
-        }
-
+        // Vector128 and scalar have no blocked kernels.
         OptimizedGraph mobile = GraphOptimizer.Optimize(ModelZoo.Create("mobilenet_v2", new ZooOptions { Resolution = 64, Classes = 10 }), null);
         using (var plan = new CpuPlan(mobile, Isa.Vector128, 1))
         {
@@ -84,6 +77,24 @@ public class BlockedLayoutTests
         }
 
         EngineTestSupport.AssertMatchesOrt(model, "cpu-simd", threads: 1);
+    }
+
+    [Fact]
+    public void SqueezeNetStaysBlockedFromTheStemToTheClassifier()
+    {
+        // On AVX-512 the stem (direct, planar taps) writes blocked; the max pools, every 1×1 and 3×3 of the fire modules
+        // and their Concats (whole 16-channel blocks: the expand outputs write straight into their slices) pass blocked
+        // tensors on; only the graph output is planar.
+        OptimizedGraph squeeze = GraphOptimizer.Optimize(ModelZoo.Create("squeezenet1_1", new ZooOptions { Resolution = 64, Classes = 10 }), null);
+        using var plan = new CpuPlan(squeeze, Isa.Avx512, 1);
+        var produced = squeeze.Nodes.Where(n => n.OpType is "Conv" or "MaxPool" or "Concat").Select(n => n.Outputs[0]).ToList();
+        Assert.All(produced, v => Assert.True(plan.Layout.IsBlocked(v), $"{v} is not blocked"));
+        Assert.Equal(produced.Count, plan.Layout.Blocked.Count);
+        Assert.Equal(3, plan.Steps.Count(s => s.Algorithm == "max-pool-nchw16c"));
+        Assert.Equal("direct-planar-nchw16c-avx512", plan.Steps[0].Algorithm);
+        Assert.DoesNotContain(plan.Steps, s => s.Node.OpType == "Concat");
+        Assert.All(plan.Steps.Where(s => s.Node.OpType == "Conv"), s => Assert.Contains("-nchw16c-", s.Algorithm, StringComparison.Ordinal));
+        EngineTestSupport.AssertMatchesOrt(ModelZoo.Create("squeezenet1_1", new ZooOptions { Resolution = 64, Classes = 10 }), "cpu-simd", threads: 2, rtol: 2e-3);
     }
 
     [Fact]

@@ -121,7 +121,8 @@ internal sealed unsafe class Conv2dKernel : IDisposable
         _bias = new GemmBuffer(shape.OutChannels);
         bias.CopyTo(new Span<float>(_bias.Pointer, shape.OutChannels));
         bool pointwiseBlocked = shape.IsPointwise && !shape.IsDepthwise && shape.Groups == 1 && layout.OutputBlocked;
-        if (layout.AnyBlocked && (layout.Lanes != ConvLayout.LanesFor(isa) || !(shape.IsDepthwise || pointwiseBlocked)))
+        bool denseBlocked = layout.AnyBlocked && TakesBlocked(shape, activation, isa, layout.InputBlocked);
+        if (layout.AnyBlocked && (layout.Lanes != ConvLayout.LanesFor(isa) || !(shape.IsDepthwise || pointwiseBlocked || denseBlocked)))
         {
             throw new LightNetException(ErrorCode.UnsupportedOperator,
                 $"Conv: no {(layout.InputBlocked ? "blocked" : "planar")}-to-{(layout.OutputBlocked ? "blocked" : "planar")} kernel with {layout.Lanes} lanes on {IsaSupport.Name(isa)} for {shape}.");
@@ -152,7 +153,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
             return;
         }
 
-        if (algorithm == ConvAlgorithm.Winograd || (algorithm == ConvAlgorithm.Auto && PrefersWinograd(shape, isa)))
+        if (!denseBlocked && (algorithm == ConvAlgorithm.Winograd || (algorithm == ConvAlgorithm.Auto && PrefersWinograd(shape, isa))))
         {
             _winograd = Winograd3x3.Create(shape, weights, _bias.Pointer, activation, isa, threads);
             Algorithm = _winograd.Algorithm;
@@ -160,10 +161,10 @@ internal sealed unsafe class Conv2dKernel : IDisposable
             return;
         }
 
-        bool direct = algorithm == ConvAlgorithm.DirectBlocked || (algorithm == ConvAlgorithm.Auto && PrefersDirectBlocked(shape, activation, isa));
-        if (direct || algorithm == ConvAlgorithm.Im2ColBlocked || (algorithm == ConvAlgorithm.Auto && PrefersIm2ColBlocked(shape, activation, isa)))
+        bool direct = algorithm == ConvAlgorithm.DirectBlocked || (algorithm is ConvAlgorithm.Auto && PrefersDirectBlocked(shape, activation, isa));
+        if (direct || denseBlocked || algorithm == ConvAlgorithm.Im2ColBlocked || (algorithm == ConvAlgorithm.Auto && PrefersIm2ColBlocked(shape, activation, isa)))
         {
-            _im2colBlocked = new ConvIm2ColBlocked(shape, weights, bias, activation, ConvLayout.LanesFor(isa), threads, direct, residual);
+            _im2colBlocked = new ConvIm2ColBlocked(shape, weights, bias, activation, ConvLayout.LanesFor(isa), threads, direct, residual, layout);
             Algorithm = _im2colBlocked.Algorithm;
             ScratchBytes = _im2colBlocked.ScratchBytes;
             return;
@@ -255,8 +256,18 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// planar GEMM stays ahead (docs/performance.md).
     /// </summary>
     public static bool PrefersDirectBlocked(in Conv2dShape s, in Activation activation, Isa isa) =>
-        isa == Isa.Avx512 && !s.IsPointwise && ConvIm2ColBlocked.Supports(s, activation, ConvLayout.LanesFor(isa))
+        isa == Isa.Avx512 && !s.IsPointwise && ConvIm2ColBlocked.SupportsDirect(s, activation, ConvLayout.LanesFor(isa))
         && s.OutWidth >= DirectMinWidth && !PrefersWinograd(s, isa);
+
+    /// <summary>
+    /// Whether a dense (not 1×1 stride 1, not depthwise) convolution runs on channel-blocked tensors on
+    /// <paramref name="isa"/> (<see cref="BlockedLayout"/>): the kernel <see cref="ConvAlgorithm.Auto"/> picks is one of
+    /// <see cref="ConvIm2ColBlocked"/>'s, whose output may be blocked, and whose input may be when
+    /// <paramref name="inputBlocked"/> (whole blocks of input channels).
+    /// </summary>
+    public static bool TakesBlocked(in Conv2dShape s, in Activation activation, Isa isa, bool inputBlocked) =>
+        !s.IsPointwise && !s.IsDepthwise && (PrefersDirectBlocked(s, activation, isa) || PrefersIm2ColBlocked(s, activation, isa))
+        && (!inputBlocked || ConvIm2ColBlocked.Supports(s, activation, ConvLayout.LanesFor(isa)));
 
     /// <summary>The narrowest output row <see cref="PrefersDirectBlocked"/> takes.</summary>
     internal const int DirectMinWidth = 16;

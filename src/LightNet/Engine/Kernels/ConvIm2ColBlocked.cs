@@ -16,7 +16,9 @@ namespace LightNet.Engine.Kernels;
 /// Direct (no im2col): the input goes to channel blocks with its padding, [Cb][Hp][Wp][V] with zero borders, and the
 /// 1×1 kernel reads each K block (tap, input block) straight from there, a tap being an offset into the padded block
 /// and the pixels of an output row stride·V floats apart. On large maps (SqueezeNet's 55×55) the im2col matrix is 9
-/// times the input and does not stay in the cache; the direct kernel reads the input where it lies.
+/// times the input and does not stay in the cache; the direct kernel reads the input where it lies. With input
+/// channels that are not whole blocks (a stem's 3), the input stays planar, [C][Hp][Wp] with zero borders, and the
+/// kernel broadcasts each K row (channel, tap) from its own offset.
 /// </para>
 /// </summary>
 internal sealed unsafe class ConvIm2ColBlocked : IDisposable
@@ -37,23 +39,28 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
     private readonly Activation _activation;
     private readonly int _v, _taps, _inBlocks, _outBlocks, _inPixels, _pixels;
     private readonly int _paddedHeight, _paddedWidth; // direct: the blocked input's rows and pixels per row with the padding
-    private readonly bool _direct, _fusedActivation;
+    private readonly bool _direct, _planarTaps, _fusedActivation, _inputBlocked, _outputBlocked;
     private readonly long _inFloats, _columnsFloats, _inBlockFloats;
     private readonly int[] _pixelOffsets; // where ChannelsToTile puts input pixel p in its block: p·V, or inside the padding
     private readonly PhaseWork _toBlocked, _unfold, _toPlanar;
     private float* _x, _y, _residual, _in, _cols, _blocked;
 
     /// <summary>
-    /// Prepares <paramref name="s"/> (one group, input channels a multiple of <paramref name="v"/>) for
-    /// <paramref name="v"/>-lane blocks (16 on AVX-512, 8 on AVX2): <paramref name="weights"/> [Cout][Cin][kh][kw],
-    /// <paramref name="bias"/> [Cout] or empty, <paramref name="activation"/> with a register form; <paramref name="direct"/>
-    /// reads the taps from a padded blocked input instead of an im2col matrix; <paramref name="residual"/> says whether
-    /// runs add one (without, the activation is applied in the 1×1 kernel's registers).
+    /// Prepares <paramref name="s"/> (one group, input channels a multiple of <paramref name="v"/>, or any number with
+    /// <paramref name="direct"/>) for <paramref name="v"/>-lane blocks (16 on AVX-512, 8 on AVX2): <paramref name="weights"/>
+    /// [Cout][Cin][kh][kw], <paramref name="bias"/> [Cout] or empty, <paramref name="activation"/> with a register form;
+    /// <paramref name="direct"/> reads the taps from a padded input (blocked, or planar when the channels are not whole
+    /// blocks) instead of an im2col matrix; <paramref name="residual"/> says whether runs add one (without, the activation
+    /// is applied in the 1×1 kernel's registers). <paramref name="layout"/> says whether the input, and the output with
+    /// the residual, are channel-blocked tensors [Cb][P][V] (<see cref="ConvLayout"/>) instead of planar ones: a blocked
+    /// input is read where it lies (im2col) or copied row by row into the padded blocks (direct), and a blocked output is
+    /// written by the 1×1 kernel itself, residual and activation in its registers.
     /// </summary>
-    /// <exception cref="LightNetException">Grouped, channels not whole blocks, lanes not 16 or 8, or an activation without a register form.</exception>
-    public ConvIm2ColBlocked(in Conv2dShape s, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, int v, int threads, bool direct = false, bool residual = true)
+    /// <exception cref="LightNetException">Grouped, channels not whole blocks (im2col, or a blocked input), lanes not 16 or 8 or not the layout's, or an activation without a register form.</exception>
+    public ConvIm2ColBlocked(in Conv2dShape s, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, int v, int threads, bool direct = false, bool residual = true,
+        ConvLayout layout = default)
     {
-        if (!Supports(s, activation, v))
+        if (!(direct && !layout.InputBlocked ? SupportsDirect(s, activation, v) : Supports(s, activation, v)) || (layout.AnyBlocked && layout.Lanes != v))
         {
             throw new LightNetException(ErrorCode.UnsupportedOperator,
                 $"Conv: the im2col channel-blocked kernel takes a one-group convolution with whole blocks of input channels and a clamp or hard activation on 8 or 16 lanes (got {s}, {activation.Kind}, {v} lanes).");
@@ -63,15 +70,17 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
         _v = v;
         _activation = activation;
         _taps = s.KernelHeight * s.KernelWidth;
-        _inBlocks = s.InChannels / v;
+        _planarTaps = s.InChannels % v != 0;
+        _inBlocks = _planarTaps ? s.InChannels : s.InChannels / v; // planar taps: one item per channel
         _outBlocks = (s.OutChannels + v - 1) / v;
         _inPixels = s.InHeight * s.InWidth;
         _pixels = s.OutHeight * s.OutWidth;
         int k = _taps * s.InChannels;
 
-        // Row (tap, c) of the unfolded matrix is K index tap·Cin + c: the weights reordered from [Cout][Cin][taps].
+        // Row (tap, c) of the unfolded matrix is K index tap·Cin + c: the weights reordered from [Cout][Cin][taps]
+        // (planar taps keep them: row (c, tap) is K index c·taps + tap).
         var reordered = new float[(long)s.OutChannels * k];
-        for (int co = 0; co < s.OutChannels; co++)
+        for (int co = 0; co < s.OutChannels && !_planarTaps; co++)
         {
             for (int c = 0; c < s.InChannels; c++)
             {
@@ -83,10 +92,13 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
         }
 
         _direct = direct;
-        _fusedActivation = !residual;
+        _inputBlocked = layout.InputBlocked;
+        _outputBlocked = layout.OutputBlocked;
+        _fusedActivation = !residual || _outputBlocked;
         _paddedHeight = direct ? Math.Max(s.PadTop + s.InHeight, ((s.OutHeight - 1) * s.StrideHeight) + ((s.KernelHeight - 1) * s.DilationHeight) + 1) : s.InHeight;
         _paddedWidth = direct ? Math.Max(s.PadLeft + s.InWidth, ((s.OutWidth - 1) * s.StrideWidth) + ((s.KernelWidth - 1) * s.DilationWidth) + 1) : s.InWidth;
-        _inBlockFloats = (long)_paddedHeight * _paddedWidth * v;
+        int lanes = _planarTaps ? 1 : v;
+        _inBlockFloats = (long)_paddedHeight * _paddedWidth * lanes;
         _pixelOffsets = new int[_inPixels];
         for (int p = 0; p < _inPixels; p++)
         {
@@ -95,7 +107,22 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
         }
 
         ConvPointwiseBlocked.DirectInput? taps = null;
-        if (direct)
+        if (_planarTaps)
+        {
+            // K row (channel c, tap): channel c's padded plane, moved by the tap.
+            var offsets = new long[k];
+            for (int c = 0; c < s.InChannels; c++)
+            {
+                for (int t = 0; t < _taps; t++)
+                {
+                    int ky = t / s.KernelWidth, kx = t - (ky * s.KernelWidth);
+                    offsets[(c * _taps) + t] = (c * _inBlockFloats) + ((long)ky * s.DilationHeight * _paddedWidth) + ((long)kx * s.DilationWidth);
+                }
+            }
+
+            taps = new ConvPointwiseBlocked.DirectInput(offsets, PerRow: true, s.OutWidth, (long)s.StrideHeight * _paddedWidth, s.StrideWidth);
+        }
+        else if (direct)
         {
             // K block (tap, input block b): block b of the padded input, moved by the tap.
             var offsets = new long[_taps * _inBlocks];
@@ -108,21 +135,26 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
                 }
             }
 
-            taps = new ConvPointwiseBlocked.DirectInput(offsets, s.OutWidth, (long)s.StrideHeight * _paddedWidth * v, s.StrideWidth * v);
+            taps = new ConvPointwiseBlocked.DirectInput(offsets, PerRow: false, s.OutWidth, (long)s.StrideHeight * _paddedWidth * v, s.StrideWidth * v);
         }
 
         var unfolded = new Conv2dShape(k, s.OutHeight, s.OutWidth, s.OutChannels, s.OutHeight, s.OutWidth, 1, 1, 1, 1, 1, 1, 0, 0, 1);
-        _gemm = new ConvPointwiseBlocked(unfolded, reordered, bias, _fusedActivation ? activation : Activation.None, v, threads, planarInput: false, kChunk: direct ? DirectKChunk : KChunk, direct: taps);
+        _gemm = new ConvPointwiseBlocked(unfolded, _planarTaps ? weights : reordered, bias, _fusedActivation ? activation : Activation.None, v, threads, planarInput: false, kChunk: direct ? DirectKChunk : KChunk, direct: taps);
         _inFloats = RoundUp(_inBlocks * _inBlockFloats);
         _columnsFloats = direct ? 0 : RoundUp((long)k * _pixels);
-        ScratchBytes = (_inFloats + _columnsFloats + RoundUp(ConvLayout.BlockedElements(s.OutChannels, _pixels, v))) * sizeof(float);
-        Algorithm = (direct ? "direct" : "im2col") + $"-nchw{v}c-" + (v == 16 ? "avx512" : "avx2");
+        if (_inputBlocked && !direct)
+        {
+            _inFloats = 0; // im2col reads the blocked input itself
+        }
+
+        ScratchBytes = (_inFloats + _columnsFloats + (_outputBlocked ? 0 : RoundUp(ConvLayout.BlockedElements(s.OutChannels, _pixels, v)))) * sizeof(float);
+        Algorithm = (_planarTaps ? "direct-planar" : direct ? "direct" : "im2col") + $"-nchw{v}c-" + (v == 16 ? "avx512" : "avx2");
         _toBlocked = new PhaseWork(this, 0);
         _unfold = new PhaseWork(this, 1);
         _toPlanar = new PhaseWork(this, 2);
     }
 
-    /// <summary>The kernel's name in profiles ("im2col-nchw16c-avx512", "direct-nchw8c-avx2", ...).</summary>
+    /// <summary>The kernel's name in profiles ("im2col-nchw16c-avx512", "direct-nchw8c-avx2", "direct-planar-nchw16c-avx512", ...).</summary>
     public string Algorithm { get; }
 
     /// <summary>Scratch of one run (the blocked input, the im2col matrix and the blocked output), a multiple of 64 bytes.</summary>
@@ -130,25 +162,36 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
 
     /// <summary>
     /// Runs one image: <paramref name="output"/>[Cout][P] = act(conv(<paramref name="input"/>) + bias + <paramref name="residual"/>),
-    /// planar. The residual may alias the output; the input must not.
+    /// each planar or blocked as the layout says. The residual may alias the output; the input must not.
     /// </summary>
     public void Run(float* input, float* output, float* residual, byte* scratch, WorkerPool pool)
     {
         _x = input;
         _y = output;
         _residual = residual;
-        _in = (float*)scratch;
-        _cols = _in + _inFloats;
-        _blocked = _cols + _columnsFloats;
-        pool.Run(_toBlocked, _inBlocks);
+        _in = _inputBlocked && !_direct ? input : (float*)scratch;
+        _cols = (float*)scratch + _inFloats;
+        _blocked = _outputBlocked ? output : _cols + _columnsFloats;
+        if (_in != input)
+        {
+            pool.Run(_toBlocked, _inBlocks);
+        }
+
+        float* residualBlocked = _outputBlocked ? residual : null;
         if (_direct)
         {
-            _gemm.Run(_in, _blocked, null, pool);
+            _gemm.Run(_in, _blocked, residualBlocked, pool);
         }
         else
         {
             pool.Run(_unfold, _taps * _inBlocks);
-            _gemm.Run(_cols, _blocked, null, pool);
+            _gemm.Run(_cols, _blocked, residualBlocked, pool);
+        }
+
+        if (_outputBlocked)
+        {
+            _x = _y = _residual = _in = _cols = _blocked = null;
+            return;
         }
 
         pool.Run(_toPlanar, _outBlocks);
@@ -160,16 +203,41 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
     /// multiple of the lanes, an activation with a register form.
     /// </summary>
     public static bool Supports(in Conv2dShape s, in Activation activation, int v) =>
-        s.Groups == 1 && v is 16 or 8 && s.InChannels % v == 0 && FusedActivation.TryCreate(activation, out _);
+        SupportsDirect(s, activation, v) && s.InChannels % v == 0;
+
+    /// <summary>
+    /// Whether the direct form takes <paramref name="s"/> on <paramref name="v"/> lanes: one group, an activation with a
+    /// register form, any number of input channels (planar taps when they are not whole blocks).
+    /// </summary>
+    public static bool SupportsDirect(in Conv2dShape s, in Activation activation, int v) =>
+        s.Groups == 1 && v is 16 or 8 && FusedActivation.TryCreate(activation, out _);
 
     /// <summary>Frees the 1×1 kernel's weights.</summary>
     public void Dispose() => _gemm.Dispose();
 
     private static long RoundUp(long floats) => (floats + 15) / 16 * 16;
 
-    // Input channel blocks [b0, b1): planar [C][H·W] → blocked [Cb][H·W][V], or [Cb][Hp][Wp][V] with zero borders.
+    // Input channel blocks [b0, b1): planar [C][H·W] → blocked [Cb][H·W][V], or [Cb][Hp][Wp][V] with zero borders;
+    // planar taps: channels [b0, b1) → [C][Hp][Wp] with zero borders.
     private void ToBlocked(int b0, int b1)
     {
+        if (_planarTaps)
+        {
+            var s = _s;
+            for (int c = b0; c < b1; c++)
+            {
+                float* plane = _in + (c * _inBlockFloats);
+                ClearBorders(plane, 1);
+                for (int y = 0; y < s.InHeight; y++)
+                {
+                    new ReadOnlySpan<float>(_x + (((long)c * s.InHeight) + y) * s.InWidth, s.InWidth)
+                        .CopyTo(new Span<float>(plane + ((((long)y + s.PadTop) * _paddedWidth) + s.PadLeft), s.InWidth));
+                }
+            }
+
+            return;
+        }
+
         fixed (int* offsets = _pixelOffsets)
         {
             for (int b = b0; b < b1; b++)
@@ -177,7 +245,21 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
                 float* block = _in + (b * _inBlockFloats);
                 if (_direct)
                 {
-                    ClearBorders(block);
+                    ClearBorders(block, _v);
+                }
+
+                if (_inputBlocked)
+                {
+                    // A blocked input's rows, each W·V floats, into the padded block.
+                    var s = _s;
+                    float* src = _x + ((long)b * _inPixels * _v);
+                    for (int y = 0; y < s.InHeight; y++)
+                    {
+                        new ReadOnlySpan<float>(src + ((long)y * s.InWidth * _v), s.InWidth * _v)
+                            .CopyTo(new Span<float>(block + ((((long)y + s.PadTop) * _paddedWidth) + s.PadLeft) * _v, s.InWidth * _v));
+                    }
+
+                    continue;
                 }
 
                 DepthwiseTiles.ChannelsToTile(_x + ((long)b * _v * _inPixels), _inPixels, _inPixels, _v, _v, block, offsets);
@@ -185,11 +267,12 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
         }
     }
 
-    // The padding of one padded block: rows above and below the input, columns left and right of it.
-    private void ClearBorders(float* block)
+    // The padding of one padded block (v lanes, 1 for a planar channel): rows above and below the input, columns left
+    // and right of it.
+    private void ClearBorders(float* block, int v)
     {
         var s = _s;
-        int v = _v, wp = _paddedWidth, right = wp - s.PadLeft - s.InWidth;
+        int wp = _paddedWidth, right = wp - s.PadLeft - s.InWidth;
         new Span<float>(block, s.PadTop * wp * v).Clear();
         int below = s.PadTop + s.InHeight;
         new Span<float>(block + ((long)below * wp * v), (_paddedHeight - below) * wp * v).Clear();

@@ -35,8 +35,9 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     /// zero bias and takes them as its residual (the first chunk takes the real residual), and only the last one
     /// applies the activation.
     /// With <paramref name="direct"/> the kernel is a direct convolution's: K block kb of the pixel that starts an output
-    /// row's run is read at input + <see cref="DirectInput.KBlockOffsets"/>[kb] (a tap of a channel block of a padded,
-    /// blocked input), the pixels of a row <see cref="DirectInput.PixelStep"/> floats apart.
+    /// row's run is read at input + <see cref="DirectInput.Offsets"/>[kb] (a tap of a channel block of a padded,
+    /// blocked input), or K row k at input + Offsets[k] (a tap of a channel of a padded planar input, with
+    /// <see cref="DirectInput.PerRow"/>), the pixels of a row <see cref="DirectInput.PixelStep"/> floats apart.
     /// </summary>
     /// <exception cref="LightNetException">The shape is not pointwise, the lanes are not 16 or 8, or the activation has no register form.</exception>
     public ConvPointwiseBlocked(in Conv2dShape s, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, int v, int threads, bool planarInput = false, int kChunk = 0,
@@ -44,7 +45,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     {
         _planarInput = planarInput;
         _direct = direct;
-        if ((direct != null && (planarInput || direct.KBlockOffsets.Length != (s.InChannels + v - 1) / v || s.OutWidth != direct.OutWidth)) || !s.IsPointwise || s.Groups != 1 || v is not (16 or 8) || !FusedActivation.TryCreate(activation, out _act))
+        if ((direct != null && (planarInput || direct.Offsets.Length != (direct.PerRow ? s.InChannels : (s.InChannels + v - 1) / v) || s.OutWidth != direct.OutWidth)) || !s.IsPointwise || s.Groups != 1 || v is not (16 or 8) || !FusedActivation.TryCreate(activation, out _act))
         {
             throw new LightNetException(ErrorCode.UnsupportedOperator,
                 $"Conv: the channel-blocked 1×1 kernel takes a one-group 1×1 stride-1 convolution with a clamp or hard activation on 8 or 16 lanes (got {s}, {activation.Kind}, {v} lanes).");
@@ -101,15 +102,17 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     public string Algorithm => (_planarInput ? "pointwise-to-nchw" : "pointwise-nchw") + $"{_v}c-" + (_v == 16 ? "avx512" : "avx2");
 
     /// <summary>
-    /// Where a direct convolution's K blocks lie in its padded, blocked input: block kb (tap t, input block b) at
-    /// <see cref="KBlockOffsets"/>[kb] floats from the input pixel under output pixel (0, 0) of the tap; output pixel
-    /// (oy, ox) at oy·<see cref="RowStep"/> + ox·<see cref="PixelStep"/> floats from there.
+    /// Where a direct convolution's K lies in its padded input: for a blocked input, block kb (tap t, input block b) at
+    /// <see cref="Offsets"/>[kb] floats from the start, its lanes one float apart; for a planar one
+    /// (<see cref="PerRow"/>), row k (channel c, tap t) at Offsets[k]. That is the input under output pixel (0, 0);
+    /// output pixel (oy, ox) reads oy·<see cref="RowStep"/> + ox·<see cref="PixelStep"/> floats further on.
     /// </summary>
-    /// <param name="KBlockOffsets">Per K block, floats from the input start.</param>
+    /// <param name="Offsets">Per K block, or per K row with <paramref name="PerRow"/>, floats from the input start.</param>
+    /// <param name="PerRow">Whether the offsets are per K row (a planar input).</param>
     /// <param name="OutWidth">Output pixels per row.</param>
-    /// <param name="RowStep">Floats from one output row's first input pixel to the next row's (stride · padded width · lanes).</param>
-    /// <param name="PixelStep">Floats from one output pixel's input to the next in a row (stride · lanes).</param>
-    internal sealed record DirectInput(long[] KBlockOffsets, int OutWidth, long RowStep, int PixelStep);
+    /// <param name="RowStep">Floats from one output row's first input pixel to the next row's (stride · padded width, · lanes when blocked).</param>
+    /// <param name="PixelStep">Floats from one output pixel's input to the next in a row (stride, · lanes when blocked).</param>
+    internal sealed record DirectInput(long[] Offsets, bool PerRow, int OutWidth, long RowStep, int PixelStep);
 
     /// <summary>Work items: groups of output blocks × pixel ranges.</summary>
     public int Items => _groups * _chunks;
@@ -143,7 +146,14 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
                 }
                 else if (_direct != null)
                 {
-                    Group<Lanes512, PaddedInput>(g, p0, p1);
+                    if (_direct.PerRow)
+                    {
+                        Group<Lanes512, PaddedPlanarInput>(g, p0, p1);
+                    }
+                    else
+                    {
+                        Group<Lanes512, PaddedInput>(g, p0, p1);
+                    }
                 }
                 else
                 {
@@ -156,7 +166,14 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
             }
             else if (_direct != null)
             {
-                Group<Lanes256, PaddedInput>(g, p0, p1);
+                if (_direct.PerRow)
+                {
+                    Group<Lanes256, PaddedPlanarInput>(g, p0, p1);
+                }
+                else
+                {
+                    Group<Lanes256, PaddedInput>(g, p0, p1);
+                }
             }
             else
             {
@@ -209,7 +226,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         long outOffset = (long)g * _fMax * _pixels * v;
         int ps = TI.Planar ? 1 : TI.Direct ? _direct!.PixelStep : v; // floats from one pixel of the input to the next
         var act = FusedActivation.None;
-        fixed (long* kOffsets = _direct?.KBlockOffsets)
+        fixed (long* kOffsets = _direct?.Offsets)
         {
             for (int kb0 = 0; kb0 < _kBlocks; kb0 += _kChunkBlocks)
             {
@@ -298,7 +315,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         where TR : struct, ICount
     {
         // Input channel k of tile pixel r: blocked x[(k / v)·P·v + r·v + k % v], planar x[k·P + r], direct
-        // x[offsets[k / v] + r·ps + k % v] (x at the tile's first pixel).
+        // x[offsets[k / v] + r·ps + k % v], direct planar x[offsets[k] + r·ps] (x at the tile's first pixel).
         int v = TV.Count, f = TF.Count, r = TR.Count, ws = f * v;
         int ls = TI.Planar ? _pixels : 1;
         long plane = (long)_pixels * v;
@@ -312,7 +329,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         TV a50 = b0, a51 = b1, a52 = b2, a53 = b3;
         for (int kb = k.First; kb < k.End; kb++)
         {
-            float* xb = TI.Direct ? x + k.Offsets[kb] : x + (kb * plane);
+            float* xb = TI.Direct && !TI.PerRow ? x + k.Offsets[kb] : x + (kb * plane);
             float* wk = w + ((long)kb * v * ws);
 
             // The last block's padding channels are zero in the input and the weights: not multiplied at all.
@@ -320,6 +337,11 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
             float* xk = xb;
             for (int kl = 0; kl < lanes; kl++, wk += ws, xk += ls)
             {
+                if (TI.PerRow)
+                {
+                    xk = x + k.Offsets[(kb * v) + kl];
+                }
+
                 TV w0 = TV.Load(wk);
                 TV w1 = f > 1 ? TV.Load(wk + v) : default;
                 TV w2 = f > 2 ? TV.Load(wk + (2 * v)) : default;
@@ -437,12 +459,17 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         }
     }
 
-    /// <summary>Whether the input is planar or a direct convolution's (a compile-time choice, as a type argument).</summary>
+    /// <summary>
+    /// Whether the input is planar, or a direct convolution's padded input, blocked or planar (per-row offsets): a
+    /// compile-time choice, as a type argument.
+    /// </summary>
     private interface IInputLayout
     {
         static abstract bool Planar { get; }
 
         static abstract bool Direct { get; }
+
+        static abstract bool PerRow { get; }
     }
 
     private readonly struct PlanarInput : IInputLayout
@@ -450,6 +477,8 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         public static bool Planar => true;
 
         public static bool Direct => false;
+
+        public static bool PerRow => false;
     }
 
     private readonly struct BlockedInput : IInputLayout
@@ -457,6 +486,8 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         public static bool Planar => false;
 
         public static bool Direct => false;
+
+        public static bool PerRow => false;
     }
 
     private readonly struct PaddedInput : IInputLayout
@@ -464,6 +495,17 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         public static bool Planar => false;
 
         public static bool Direct => true;
+
+        public static bool PerRow => false;
+    }
+
+    private readonly struct PaddedPlanarInput : IInputLayout
+    {
+        public static bool Planar => false;
+
+        public static bool Direct => true;
+
+        public static bool PerRow => true;
     }
 
     /// <summary>A chunk of K blocks [First, End): the accumulators' start (bias or zeros) and the direct input's block offsets.</summary>

@@ -34,6 +34,12 @@ internal unsafe interface ILanes<TSelf>
     /// <summary>a·b + c, lane-wise: one fused multiply-add where the hardware has it, else a multiply and an add.</summary>
     static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
 
+    /// <summary>Lane-wise maximum, the hardware's (which of two NaNs or zeros wins is the instruction's choice).</summary>
+    static abstract TSelf Max(TSelf a, TSelf b);
+
+    /// <summary>Every lane set to <paramref name="value"/>.</summary>
+    static abstract TSelf Create(float value);
+
     /// <summary>Stores <see cref="Count"/> floats.</summary>
     void Store(float* p);
 
@@ -67,6 +73,12 @@ internal readonly unsafe struct Lanes512(Vector512<float> v) : ILanes<Lanes512>
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes512 MultiplyAdd(Lanes512 a, Lanes512 b, Lanes512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
+
+    /// <inheritdoc />
+    public static Lanes512 Max(Lanes512 a, Lanes512 b) => new(Vector512.MaxNative(a._v, b._v));
+
+    /// <inheritdoc />
+    public static Lanes512 Create(float value) => new(Vector512.Create(value));
 
     /// <inheritdoc />
     public void Store(float* p) => _v.Store(p);
@@ -104,6 +116,12 @@ internal readonly unsafe struct Lanes256(Vector256<float> v) : ILanes<Lanes256>
     public static Lanes256 MultiplyAdd(Lanes256 a, Lanes256 b, Lanes256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
 
     /// <inheritdoc />
+    public static Lanes256 Max(Lanes256 a, Lanes256 b) => new(Vector256.MaxNative(a._v, b._v));
+
+    /// <inheritdoc />
+    public static Lanes256 Create(float value) => new(Vector256.Create(value));
+
+    /// <inheritdoc />
     public void Store(float* p) => _v.Store(p);
 
     /// <inheritdoc />
@@ -139,6 +157,12 @@ internal readonly unsafe struct Lanes128(Vector128<float> v) : ILanes<Lanes128>
     public static Lanes128 MultiplyAdd(Lanes128 a, Lanes128 b, Lanes128 c) => new(Fma.IsSupported || AdvSimd.IsSupported ? Vector128.FusedMultiplyAdd(a._v, b._v, c._v) : (a._v * b._v) + c._v);
 
     /// <inheritdoc />
+    public static Lanes128 Max(Lanes128 a, Lanes128 b) => new(Vector128.MaxNative(a._v, b._v));
+
+    /// <inheritdoc />
+    public static Lanes128 Create(float value) => new(Vector128.Create(value));
+
+    /// <inheritdoc />
     public void Store(float* p) => _v.Store(p);
 
     /// <inheritdoc />
@@ -172,6 +196,12 @@ internal readonly unsafe struct Lanes1(float v) : ILanes<Lanes1>
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes1 MultiplyAdd(Lanes1 a, Lanes1 b, Lanes1 c) => new((a._v * b._v) + c._v);
+
+    /// <inheritdoc />
+    public static Lanes1 Max(Lanes1 a, Lanes1 b) => new(MathF.Max(a._v, b._v));
+
+    /// <inheritdoc />
+    public static Lanes1 Create(float value) => new(value);
 
     /// <inheritdoc />
     public void Store(float* p) => *p = _v;

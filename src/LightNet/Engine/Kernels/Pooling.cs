@@ -383,6 +383,145 @@ internal sealed unsafe class Pool2dKernel : IParallelWork
 }
 
 /// <summary>
+/// MaxPool 2-D on channel-blocked tensors (<see cref="ConvLayout"/>): <see cref="Pool2dShape.Planes"/> is N·Cb blocks of
+/// [InHeight, InWidth] pixels of V channels each, and an output pixel's V channels are the lane-wise maximum of the
+/// window's in-input pixels, one vector per tap (the planar kernel's separable passes would need a pass per channel).
+/// Every window must hold an input pixel (<see cref="Supports"/>), so the zero padding channels of a block stay zero.
+/// Work split over (block, output row). Run is not reentrant.
+/// </summary>
+internal sealed unsafe class BlockedMaxPoolKernel : IParallelWork
+{
+    private readonly Pool2dShape _s;
+    private readonly int _v;
+    private readonly int[] _kx0, _kx1; // per output column: the window's taps inside the input, [kx0, kx1)
+    private float* _x, _y;
+
+    private BlockedMaxPoolKernel(in Pool2dShape s, int lanes)
+    {
+        _s = s;
+        _v = lanes;
+        (_kx0, _kx1) = Taps(s.OutWidth, s.KernelWidth, s.StrideWidth, s.DilationWidth, s.PadLeft, s.InWidth);
+    }
+
+    /// <summary>The kernel's name in profiles ("max-pool-nchw16c").</summary>
+    public string Algorithm => $"max-pool-nchw{_v}c";
+
+    /// <summary>Whether every window of <paramref name="s"/> holds at least one input pixel (the blocked kernel's condition).</summary>
+    public static bool Supports(in Pool2dShape s)
+    {
+        if (s.InHeight < 1 || s.InWidth < 1 || s.OutHeight < 1 || s.OutWidth < 1 || s.KernelHeight < 1 || s.KernelWidth < 1
+            || s.StrideHeight < 1 || s.StrideWidth < 1 || s.DilationHeight < 1 || s.DilationWidth < 1 || s.PadTop < 0 || s.PadLeft < 0)
+        {
+            return false;
+        }
+
+        var (r0, r1) = Taps(s.OutHeight, s.KernelHeight, s.StrideHeight, s.DilationHeight, s.PadTop, s.InHeight);
+        var (c0, c1) = Taps(s.OutWidth, s.KernelWidth, s.StrideWidth, s.DilationWidth, s.PadLeft, s.InWidth);
+        return r0.Zip(r1).All(t => t.First < t.Second) && c0.Zip(c1).All(t => t.First < t.Second);
+    }
+
+    /// <summary>Prepares the pooling of <paramref name="lanes"/>-channel blocks (16 or 8).</summary>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.UnsupportedOperator"/> for a window with no input pixel or lanes not 16 or 8.</exception>
+    public static BlockedMaxPoolKernel Create(in Pool2dShape shape, int lanes)
+    {
+        if (!Supports(shape) || lanes is not (16 or 8) || shape.Planes < 0)
+        {
+            throw new LightNetException(ErrorCode.UnsupportedOperator, $"MaxPool: the channel-blocked kernel takes 8 or 16 lanes and windows that each hold an input pixel (got {shape}, {lanes} lanes).");
+        }
+
+        OpShapes.Product([shape.Planes, shape.InHeight, shape.InWidth, lanes]);
+        OpShapes.Product([shape.Planes, shape.OutHeight, shape.OutWidth, lanes]);
+        return new BlockedMaxPoolKernel(shape, lanes);
+    }
+
+    /// <summary>Pools x [Planes][InHeight·InWidth][V] into y [Planes][OutHeight·OutWidth][V]; x and y must not overlap.</summary>
+    public void Run(float* x, float* y, WorkerPool? pool)
+    {
+        _x = x;
+        _y = y;
+        OpShapes.Run(pool, this, _s.Planes * _s.OutHeight, (long)_s.Planes * _s.InHeight * _s.InWidth * _v);
+        _x = _y = null;
+    }
+
+    /// <inheritdoc />
+    public void Execute(int begin, int end, int threadIndex)
+    {
+        if (_v == 16)
+        {
+            Rows<Lanes512>(begin, end);
+        }
+        else
+        {
+            Rows<Lanes256>(begin, end);
+        }
+    }
+
+    // Output rows [begin, end) of all blocks, item = block · OutHeight + row.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Rows<TV>(int begin, int end)
+        where TV : struct, ILanes<TV>
+    {
+        var s = _s;
+        int v = TV.Count;
+        fixed (int* kx0 = _kx0, kx1 = _kx1)
+        {
+            for (int item = begin; item < end; item++)
+            {
+                int plane = item / s.OutHeight, oh = item - (plane * s.OutHeight);
+                float* src = _x + ((long)plane * s.InHeight * s.InWidth * v);
+                float* dst = _y + ((((long)plane * s.OutHeight) + oh) * s.OutWidth * v);
+                int iy0 = (oh * s.StrideHeight) - s.PadTop;
+                for (int ow = 0; ow < s.OutWidth; ow++)
+                {
+                    int ix0 = (ow * s.StrideWidth) - s.PadLeft;
+                    var m = TV.Create(float.NegativeInfinity);
+                    for (int ky = 0; ky < s.KernelHeight; ky++)
+                    {
+                        int iy = iy0 + (ky * s.DilationHeight);
+                        if ((uint)iy >= (uint)s.InHeight)
+                        {
+                            continue;
+                        }
+
+                        float* row = src + ((long)iy * s.InWidth * v);
+                        for (int kx = kx0[ow]; kx < kx1[ow]; kx++)
+                        {
+                            m = TV.Max(m, TV.Load(row + ((long)(ix0 + (kx * s.DilationWidth)) * v)));
+                        }
+                    }
+
+                    m.Store(dst + ((long)ow * v));
+                }
+            }
+        }
+    }
+
+    // For each output position along one axis, the window taps [k0, k1) that land inside the input.
+    private static (int[] First, int[] End) Taps(int outSize, int kernel, int stride, int dilation, int padBegin, int input)
+    {
+        int[] first = new int[outSize], last = new int[outSize];
+        for (int o = 0; o < outSize; o++)
+        {
+            int k0 = kernel, k1 = 0;
+            for (int k = 0; k < kernel; k++)
+            {
+                int p = (o * stride) - padBegin + (k * dilation);
+                if (p >= 0 && p < input)
+                {
+                    k0 = Math.Min(k0, k);
+                    k1 = k + 1;
+                }
+            }
+
+            first[o] = k0;
+            last[o] = k1;
+        }
+
+        return (first, last);
+    }
+}
+
+/// <summary>
 /// GlobalAveragePool / GlobalMaxPool: y[p] = mean or max of x[p, 0..Spatial) for each of <see cref="Planes"/> planes
 /// (N·C for an NCHW batch; y is [N, C, 1, 1]). Split statically over planes. Run is not reentrant.
 /// </summary>

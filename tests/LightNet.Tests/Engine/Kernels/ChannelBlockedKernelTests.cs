@@ -4,8 +4,8 @@ using Xunit;
 namespace LightNet.Tests.Engine.Kernels;
 
 /// <summary>
-/// The kernels on channel-blocked tensors (NCHWc, <see cref="ConvLayout"/>): the 1×1 convolution, the depthwise
-/// convolution converting between layouts, and global pooling, against the scalar reference on planar tensors, with
+/// The kernels on channel-blocked tensors (NCHWc, <see cref="ConvLayout"/>): the 1×1 convolution, the depthwise and
+/// dense convolutions converting between layouts, max pooling and global pooling, against the scalar reference on planar tensors, with
 /// partial blocks (channels not a multiple of the lanes), pixel counts that leave a remainder after the 6-pixel tiles,
 /// every group width, and the padding channels checked to stay zero.
 /// </summary>
@@ -171,6 +171,88 @@ public sealed unsafe class ChannelBlockedKernelTests
 
     [Theory]
     [MemberData(nameof(BlockedIsas))]
+    public void DenseConvolutionsTakeEitherLayoutAndMatchReference(string isaName)
+    {
+        var isa = Enum.Parse<Isa>(isaName);
+        int v = ConvLayout.LanesFor(isa);
+        var rng = new Random(29);
+
+        // (Cin, H, W, Cout, k, stride, pad): rows of 20 (direct on 16 lanes, im2col on 8), a stem with 3 input channels
+        // (planar taps, direct on 16 lanes only), a small map (im2col on both), a stride-2 one; Cout leaves partial blocks.
+        foreach (var (cin, h, w, cout, k, st, pad) in new[] { (16, 20, 20, 40, 3, 1, 1), (3, 40, 38, 20, 3, 2, 1), (32, 9, 9, 24, 3, 1, 1), (16, 41, 40, 36, 3, 2, 1) })
+        {
+            int oh = KernelReference.OutSize(h, k, st, 1, pad, pad), ow = KernelReference.OutSize(w, k, st, 1, pad, pad);
+            var s = new Conv2dShape(cin, h, w, cout, oh, ow, k, k, st, st, 1, 1, pad, pad, 1);
+            if (!Conv2dKernel.TakesBlocked(s, Activation.Relu, isa, inputBlocked: false))
+            {
+                Assert.True(cin % v != 0 && isa == Isa.Avx2, $"{isa} {s} should run blocked");
+                continue;
+            }
+
+            float[] x = OpTest.Random(rng, cin * h * w), wt = OpTest.Random(rng, cout * cin * k * k, 0.4f), bias = OpTest.Random(rng, cout);
+            float[] residual = OpTest.Random(rng, cout * oh * ow);
+            foreach (var (inBlocked, outBlocked, act, res, threads) in new[]
+            {
+                (true, true, Activation.Relu, true, 2), (false, true, Activation.Clip(0f, 6f), false, 1), (true, false, new Activation(ActivationKind.HardSwish), true, 3), (false, true, Activation.None, true, 2),
+            })
+            {
+                if (inBlocked && !Conv2dKernel.TakesBlocked(s, act, isa, inputBlocked: true))
+                {
+                    continue; // a stem's 3 channels are never blocked
+                }
+
+                float[] y = Run(s, x, wt, bias, act, res ? residual : null, isa, threads, new ConvLayout(v, inBlocked, outBlocked),
+                    kernel => Assert.Contains($"-nchw{v}c-", kernel.Algorithm, StringComparison.Ordinal));
+                KernelReference.Close(KernelReference.Conv(s, x, wt, bias, act, res ? residual : null), y, $"{isa} dense {s} in {inBlocked} out {outBlocked} {act.Kind} residual {res}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(BlockedIsas))]
+    public void MaxPoolingOnBlockedTensorsMatchesThePlanarKernel(string isaName)
+    {
+        int v = ConvLayout.LanesFor(Enum.Parse<Isa>(isaName));
+        var rng = new Random(31);
+
+        // (images, C, H, W, k, stride, pad, ceil): SqueezeNet's 3×3 stride-2 ceil-mode pools on odd maps, ResNet's padded
+        // one, a 2×2 one; 21 channels leave a partial block.
+        foreach (var (images, c, h, w, k, st, pad, ceil) in new[] { (1, 21, 27, 27, 3, 2, 0, true), (2, 16, 13, 15, 3, 2, 1, false), (1, 40, 8, 9, 2, 2, 0, true), (1, 8, 5, 5, 3, 1, 1, false) })
+        {
+            int oh = PoolGeometry.OutputSize(h, k, st, 1, pad, pad, ceil), ow = PoolGeometry.OutputSize(w, k, st, 1, pad, pad, ceil);
+            var planar = new Pool2dShape(images * c, h, w, oh, ow, k, k, st, st, 1, 1, pad, pad, pad, pad);
+            Assert.True(BlockedMaxPoolKernel.Supports(planar));
+            float[] x = OpTest.Random(rng, images * c * h * w);
+            float[] expected;
+            using (var px = new OpBuffer(x))
+            using (var py = new OpBuffer(images * c * oh * ow))
+            {
+                Pool2dKernel.Create(planar, PoolKind.Max).Run(px.Pointer, py.Pointer, null);
+                expected = py.ToArray();
+            }
+
+            int blocks = (c + v - 1) / v;
+            var kernel = BlockedMaxPoolKernel.Create(planar with { Planes = images * blocks }, v);
+            Assert.Equal($"max-pool-nchw{v}c", kernel.Algorithm);
+            using var bx = new OpBuffer(ToBlockedImages(x, images, c, h * w, v));
+            using var by = new OpBuffer(images * blocks * v * oh * ow);
+            by.Span.Fill(float.NaN);
+            using var pool = new WorkerPool(2);
+            kernel.Run(bx.Pointer, by.Pointer, pool);
+            float[] y = by.ToArray();
+            int image = blocks * v * oh * ow;
+            float[] actual = Enumerable.Range(0, images).SelectMany(n => FromBlocked(y.AsSpan(n * image, image).ToArray(), c, oh * ow, v, $"max pool {planar}")).ToArray();
+            Assert.Equal(expected, actual);
+        }
+
+        // A window wholly in the padding has no blocked form (its padding channels would not stay zero).
+        var empty = new Pool2dShape(1, 4, 4, 4, 4, 2, 2, 2, 2, 1, 1, 3, 3, 3, 3);
+        Assert.False(BlockedMaxPoolKernel.Supports(empty));
+        Assert.Equal(ErrorCode.UnsupportedOperator, Assert.Throws<LightNetException>(() => BlockedMaxPoolKernel.Create(empty, v)).Code);
+    }
+
+    [Theory]
+    [MemberData(nameof(BlockedIsas))]
     public void ChannelScaleMultipliesBlockedTensorsInPlace(string isaName)
     {
         int v = ConvLayout.LanesFor(Enum.Parse<Isa>(isaName));
@@ -210,9 +292,9 @@ public sealed unsafe class ChannelBlockedKernelTests
     public void LayoutsNoKernelTakesAreRefused()
     {
         var pointwise = new Conv2dShape(8, 4, 4, 8, 4, 4, 1, 1, 1, 1, 1, 1, 0, 0, 1);
-        var dense3x3 = new Conv2dShape(8, 4, 4, 8, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1);
-        float[] w1 = new float[64], w3 = new float[576];
-        // A pointwise convolution with one planar side, a 3×3 dense one, lanes that are not the ISA's, a LeakyRelu.
+        var dense3x3 = new Conv2dShape(8, 4, 4, 8, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2);
+        float[] w1 = new float[64], w3 = new float[288];
+        // A pointwise convolution with one planar side, a grouped 3×3 one, lanes that are not the ISA's, a LeakyRelu.
         Assert.Equal(ErrorCode.UnsupportedOperator, Assert.Throws<LightNetException>(() => Conv2dKernel.Create(pointwise, w1, [], Activation.None, false, Isa.Avx2, 1, ConvAlgorithm.Auto, new ConvLayout(8, true, false))).Code);
         Assert.Equal(ErrorCode.UnsupportedOperator, Assert.Throws<LightNetException>(() => Conv2dKernel.Create(dense3x3, w3, [], Activation.None, false, Isa.Avx2, 1, ConvAlgorithm.Auto, new ConvLayout(8, true, true))).Code);
         Assert.Equal(ErrorCode.UnsupportedOperator, Assert.Throws<LightNetException>(() => Conv2dKernel.Create(pointwise, w1, [], Activation.None, false, Isa.Avx512, 1, ConvAlgorithm.Auto, new ConvLayout(8, true, true))).Code);

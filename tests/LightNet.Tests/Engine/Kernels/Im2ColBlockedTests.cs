@@ -28,6 +28,8 @@ public sealed class Im2ColBlockedTests
         (16, 30, 29, 24, 30, 29, 3, 1, 1, 1), // rows of 29: four tiles of 6 and one of 5
         (16, 8, 8, 16, 4, 4, 3, 2, 0, 1), // SAME_UPPER-like: the last window runs one row and column past the input
         (32, 23, 20, 48, 12, 10, 3, 2, 1, 1), // stride 2 on an odd map, three blocks in a group
+        (3, 33, 35, 24, 16, 17, 3, 2, 0, 1), // a stem: 3 channels, planar taps (direct only)
+        (20, 11, 18, 16, 11, 18, 3, 1, 1, 1), // 20 channels: planar taps (direct only)
     ];
 
     public static TheoryData<string, int, string> Cases()
@@ -37,7 +39,11 @@ public sealed class Im2ColBlockedTests
         {
             for (int i = 0; i < Shapes.Length; i++)
             {
-                data.Add(isa.ToString(), i, nameof(ConvAlgorithm.Im2ColBlocked));
+                if (Shapes[i].Cin % ConvLayout.LanesFor(isa) == 0)
+                {
+                    data.Add(isa.ToString(), i, nameof(ConvAlgorithm.Im2ColBlocked));
+                }
+
                 data.Add(isa.ToString(), i, nameof(ConvAlgorithm.DirectBlocked));
             }
         }
@@ -52,9 +58,12 @@ public sealed class Im2ColBlockedTests
     }
 
     private static float[] Run(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, Isa isa, int threads, bool inPlace = false,
-        ConvAlgorithm algorithm = ConvAlgorithm.Im2ColBlocked) =>
-        ConvKernelTests.RunConv(s, x, w, bias, act, residual, isa, threads, inPlace,
-            k => Assert.Equal($"{(algorithm == ConvAlgorithm.DirectBlocked ? "direct" : "im2col")}-nchw{ConvLayout.LanesFor(isa)}c-{IsaSupport.Name(isa)}", k.Algorithm), algorithm);
+        ConvAlgorithm algorithm = ConvAlgorithm.Im2ColBlocked)
+    {
+        string form = algorithm != ConvAlgorithm.DirectBlocked ? "im2col" : s.InChannels % ConvLayout.LanesFor(isa) == 0 ? "direct" : "direct-planar";
+        return ConvKernelTests.RunConv(s, x, w, bias, act, residual, isa, threads, inPlace,
+            k => Assert.Equal($"{form}-nchw{ConvLayout.LanesFor(isa)}c-{IsaSupport.Name(isa)}", k.Algorithm), algorithm);
+    }
 
     // Against the reference, relative to Σ|w·x| (+ |bias| + |residual|) per output (WinogradTests' measure).
     private static double WorstRelativeError(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, float[] actual) =>
@@ -142,7 +151,9 @@ public sealed class Im2ColBlockedTests
         Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55, Activation.Relu, Isa.Avx2));
         Assert.False(Conv2dKernel.PrefersDirectBlocked(layer4, Activation.Relu, Isa.Avx512));
         Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 64 }, Activation.Relu, Isa.Avx512)); // Winograd's
-        Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 3 }, Activation.Relu, Isa.Avx512));
+        Assert.True(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 3 }, Activation.Relu, Isa.Avx512)); // planar taps
+        Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 3 }, Activation.Relu, Isa.Avx2));
+        Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 32, OutChannels = 32, Groups = 2 }, Activation.Relu, Isa.Avx512));
         Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { KernelHeight = 1, KernelWidth = 1, PadTop = 0, PadLeft = 0 }, Activation.Relu, Isa.Avx512));
 
         // The profile label names the algorithm the rule chose on this CPU.
@@ -156,10 +167,12 @@ public sealed class Im2ColBlockedTests
     [Fact]
     public void ForcingItOnAShapeItDoesNotTakeThrows()
     {
+        // im2col needs whole input blocks; the direct form takes 3 channels (planar taps) but not groups.
         var s = new Conv2dShape(3, 8, 8, 16, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1);
-        foreach (var algorithm in new[] { ConvAlgorithm.Im2ColBlocked, ConvAlgorithm.DirectBlocked })
+        var grouped = new Conv2dShape(32, 8, 8, 16, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 2);
+        foreach (var (shape, weights, algorithm) in new[] { (s, 16 * 3 * 9, ConvAlgorithm.Im2ColBlocked), (grouped, 16 * 16 * 9, ConvAlgorithm.DirectBlocked) })
         {
-            var ex = Assert.Throws<LightNetException>(() => Conv2dKernel.Create(s, new float[16 * 3 * 9], [], Activation.None, false, Isa.Avx512, 1, algorithm));
+            var ex = Assert.Throws<LightNetException>(() => Conv2dKernel.Create(shape, new float[weights], [], Activation.None, false, Isa.Avx512, 1, algorithm));
             Assert.Equal(ErrorCode.UnsupportedOperator, ex.Code);
             Assert.Contains("whole blocks of input channels", ex.Message, StringComparison.Ordinal);
         }
