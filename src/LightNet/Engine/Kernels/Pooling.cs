@@ -463,6 +463,8 @@ internal sealed unsafe class BlockedMaxPoolKernel : IParallelWork
     {
         var s = _s;
         int v = TV.Count;
+        bool threeWide = s.KernelWidth == 3 && s.DilationWidth == 1;
+        float** rows = stackalloc float*[s.KernelHeight];
         fixed (int* kx0 = _kx0, kx1 = _kx1)
         {
             for (int item = begin; item < end; item++)
@@ -470,23 +472,39 @@ internal sealed unsafe class BlockedMaxPoolKernel : IParallelWork
                 int plane = item / s.OutHeight, oh = item - (plane * s.OutHeight);
                 float* src = _x + ((long)plane * s.InHeight * s.InWidth * v);
                 float* dst = _y + ((((long)plane * s.OutHeight) + oh) * s.OutWidth * v);
-                int iy0 = (oh * s.StrideHeight) - s.PadTop;
+
+                // The window's rows inside the input.
+                int count = 0;
+                for (int ky = 0; ky < s.KernelHeight; ky++)
+                {
+                    int iy = (oh * s.StrideHeight) - s.PadTop + (ky * s.DilationHeight);
+                    if ((uint)iy < (uint)s.InHeight)
+                    {
+                        rows[count++] = src + ((long)iy * s.InWidth * v);
+                    }
+                }
+
                 for (int ow = 0; ow < s.OutWidth; ow++)
                 {
-                    int ix0 = (ow * s.StrideWidth) - s.PadLeft;
-                    var m = TV.Create(float.NegativeInfinity);
-                    for (int ky = 0; ky < s.KernelHeight; ky++)
+                    long at = (long)((ow * s.StrideWidth) - s.PadLeft) * v;
+                    TV m;
+                    if (threeWide && count == 3 && kx0[ow] == 0 && kx1[ow] == 3)
                     {
-                        int iy = iy0 + (ky * s.DilationHeight);
-                        if ((uint)iy >= (uint)s.InHeight)
+                        // The common 3×3 window wholly inside the input: nine loads, a tree of maxima.
+                        float* a = rows[0] + at, b = rows[1] + at, c = rows[2] + at;
+                        m = TV.Max(
+                            TV.Max(TV.Max(TV.Load(a), TV.Load(a + v)), TV.Max(TV.Load(a + (2 * v)), TV.Load(b))),
+                            TV.Max(TV.Max(TV.Load(b + v), TV.Load(b + (2 * v))), TV.Max(TV.Max(TV.Load(c), TV.Load(c + v)), TV.Load(c + (2 * v)))));
+                    }
+                    else
+                    {
+                        m = TV.Create(float.NegativeInfinity);
+                        for (int r = 0; r < count; r++)
                         {
-                            continue;
-                        }
-
-                        float* row = src + ((long)iy * s.InWidth * v);
-                        for (int kx = kx0[ow]; kx < kx1[ow]; kx++)
-                        {
-                            m = TV.Max(m, TV.Load(row + ((long)(ix0 + (kx * s.DilationWidth)) * v)));
+                            for (int kx = kx0[ow]; kx < kx1[ow]; kx++)
+                            {
+                                m = TV.Max(m, TV.Load(rows[r] + at + ((long)kx * s.DilationWidth * v)));
+                            }
                         }
                     }
 
