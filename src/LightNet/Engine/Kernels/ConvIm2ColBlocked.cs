@@ -219,6 +219,7 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
 
     // Input channel blocks [b0, b1): planar [C][H·W] → blocked [Cb][H·W][V], or [Cb][Hp][Wp][V] with zero borders;
     // planar taps: channels [b0, b1) → [C][Hp][Wp] with zero borders.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ToBlocked(int b0, int b1)
     {
         if (_planarTaps)
@@ -269,6 +270,7 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
 
     // The padding of one padded block (v lanes, 1 for a planar channel): rows above and below the input, columns left
     // and right of it.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ClearBorders(float* block, int v)
     {
         var s = _s;
@@ -360,6 +362,7 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
     }
 
     // blocked[p][j] += planar[j][p] for the block's n channels (the in-place residual).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddPlanarToBlocked(float* planar, float* blocked, int n)
     {
         for (int j = 0; j < n; j++)
@@ -373,6 +376,7 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
 
     private sealed class PhaseWork(ConvIm2ColBlocked owner, int phase) : IParallelWork
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int begin, int end, int threadIndex)
         {
             switch (phase)

@@ -444,6 +444,7 @@ internal sealed unsafe class BlockedMaxPoolKernel : IParallelWork
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int begin, int end, int threadIndex)
     {
         if (_v == 16)
