@@ -174,7 +174,7 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
         _blocked = _outputBlocked ? output : _cols + _columnsFloats;
         if (_in != input)
         {
-            pool.Run(_toBlocked, _inBlocks);
+            pool.Run(_toBlocked, _direct ? _inBlocks * _s.InHeight : _inBlocks);
         }
 
         float* residualBlocked = _outputBlocked ? residual : null;
@@ -217,72 +217,57 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
 
     private static long RoundUp(long floats) => (floats + 15) / 16 * 16;
 
-    // Input channel blocks [b0, b1): planar [C][H·W] → blocked [Cb][H·W][V], or [Cb][Hp][Wp][V] with zero borders;
-    // planar taps: channels [b0, b1) → [C][Hp][Wp] with zero borders.
+    // im2col: input channel blocks [i0, i1), planar [C][H·W] → blocked [Cb][H·W][V]. Direct: items (block, input row)
+    // [i0, i1) into [Cb][Hp][Wp][V] (planar taps: [C][Hp][Wp]), each row with its side padding, the first and last
+    // row of a block with the padding rows above and below.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ToBlocked(int b0, int b1)
+    private void ToBlocked(int i0, int i1)
     {
-        if (_planarTaps)
-        {
-            var s = _s;
-            for (int c = b0; c < b1; c++)
-            {
-                float* plane = _in + (c * _inBlockFloats);
-                ClearBorders(plane, 1);
-                for (int y = 0; y < s.InHeight; y++)
-                {
-                    new ReadOnlySpan<float>(_x + (((long)c * s.InHeight) + y) * s.InWidth, s.InWidth)
-                        .CopyTo(new Span<float>(plane + ((((long)y + s.PadTop) * _paddedWidth) + s.PadLeft), s.InWidth));
-                }
-            }
-
-            return;
-        }
-
         fixed (int* offsets = _pixelOffsets)
         {
-            for (int b = b0; b < b1; b++)
+            if (!_direct)
             {
-                float* block = _in + (b * _inBlockFloats);
-                if (_direct)
+                for (int b = i0; b < i1; b++)
                 {
-                    ClearBorders(block, _v);
+                    DepthwiseTiles.ChannelsToTile(_x + ((long)b * _v * _inPixels), _inPixels, _inPixels, _v, _v, _in + (b * _inBlockFloats), offsets);
                 }
 
-                if (_inputBlocked)
-                {
-                    // A blocked input's rows, each W·V floats, into the padded block.
-                    var s = _s;
-                    float* src = _x + ((long)b * _inPixels * _v);
-                    for (int y = 0; y < s.InHeight; y++)
-                    {
-                        new ReadOnlySpan<float>(src + ((long)y * s.InWidth * _v), s.InWidth * _v)
-                            .CopyTo(new Span<float>(block + ((((long)y + s.PadTop) * _paddedWidth) + s.PadLeft) * _v, s.InWidth * _v));
-                    }
-
-                    continue;
-                }
-
-                DepthwiseTiles.ChannelsToTile(_x + ((long)b * _v * _inPixels), _inPixels, _inPixels, _v, _v, block, offsets);
+                return;
             }
-        }
-    }
 
-    // The padding of one padded block (v lanes, 1 for a planar channel): rows above and below the input, columns left
-    // and right of it.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ClearBorders(float* block, int v)
-    {
-        var s = _s;
-        int wp = _paddedWidth, right = wp - s.PadLeft - s.InWidth;
-        new Span<float>(block, s.PadTop * wp * v).Clear();
-        int below = s.PadTop + s.InHeight;
-        new Span<float>(block + ((long)below * wp * v), (_paddedHeight - below) * wp * v).Clear();
-        for (int y = s.PadTop; y < below; y++)
-        {
-            float* row = block + ((long)y * wp * v);
-            new Span<float>(row, s.PadLeft * v).Clear();
-            new Span<float>(row + ((long)(s.PadLeft + s.InWidth) * v), right * v).Clear();
+            var s = _s;
+            int lanes = _planarTaps ? 1 : _v, wp = _paddedWidth, h = s.InHeight, w = s.InWidth;
+            for (int item = i0; item < i1; item++)
+            {
+                int b = item / h, y = item - (b * h);
+                float* block = _in + (b * _inBlockFloats);
+                if (y == 0)
+                {
+                    new Span<float>(block, s.PadTop * wp * lanes).Clear();
+                }
+
+                if (y == h - 1)
+                {
+                    int below = s.PadTop + h;
+                    new Span<float>(block + ((long)below * wp * lanes), (_paddedHeight - below) * wp * lanes).Clear();
+                }
+
+                float* row = block + ((long)(y + s.PadTop) * wp * lanes);
+                new Span<float>(row, s.PadLeft * lanes).Clear();
+                new Span<float>(row + ((long)(s.PadLeft + w) * lanes), (wp - s.PadLeft - w) * lanes).Clear();
+                if (_planarTaps)
+                {
+                    new ReadOnlySpan<float>(_x + ((((long)b * h) + y) * w), w).CopyTo(new Span<float>(row + s.PadLeft, w));
+                }
+                else if (_inputBlocked)
+                {
+                    new ReadOnlySpan<float>(_x + ((long)b * _inPixels * _v) + ((long)y * w * _v), w * _v).CopyTo(new Span<float>(row + ((long)s.PadLeft * _v), w * _v));
+                }
+                else
+                {
+                    DepthwiseTiles.ChannelsToTile(_x + ((long)b * _v * _inPixels) + ((long)y * w), w, _inPixels, _v, _v, block, offsets + ((long)y * w));
+                }
+            }
         }
     }
 
