@@ -416,26 +416,13 @@ internal sealed unsafe class CpuPlan : IDisposable
     /// <summary>The geometry of a 2-D MaxPool node with one output, or null for any other (the layout plan's question).</summary>
     private Pool2dShape? MaxPoolShape(OptimizedNode n)
     {
-        if (n.OpType != "MaxPool" || n.Outputs.Length != 1 || n.Source.GetInt("storage_order", 0) != 0)
+        if (n.OpType != "MaxPool" || n.Outputs.Length != 1 || n.Source.GetInt("storage_order", 0) != 0 || IntsAttr(n, "kernel_shape", []).Length != 2)
         {
             return null;
         }
 
         long[] xd = Graph.Dims(n.Inputs[0]), yd = Graph.Dims(n.Outputs[0]);
-        if (xd.Length != 4 || yd.Length != 4 || IntsAttr(n, "kernel_shape", []).Length != 2 || IntsAttr(n, "strides", [1, 1]).Length != 2
-            || IntsAttr(n, "dilations", [1, 1]).Length != 2 || IntsAttr(n, "pads", [0, 0, 0, 0]).Length != 4)
-        {
-            return null;
-        }
-
-        try
-        {
-            return PoolShape(n, xd, yd);
-        }
-        catch (Exception e) when (e is LightNetException or OverflowException or ArgumentException)
-        {
-            return null; // compiling the node reports it
-        }
+        return TwoDWindow(n, xd, yd) ? OrNull(() => PoolShape(n, xd, yd)) : null;
     }
 
     /// <summary>The 2-D shape of a Conv node with constant weights, or null for any other (the layout plan's question).</summary>
@@ -448,19 +435,25 @@ internal sealed unsafe class CpuPlan : IDisposable
 
         long[] xd = Graph.Dims(n.Inputs[0]), yd = Graph.Dims(n.Outputs[0]);
         ConstTensor w = Const(n.Inputs[1]);
-        if (xd.Length != 4 || yd.Length != 4 || w.Dims.Length != 4 || IntsAttr(n, "strides", [1, 1]).Length != 2
-            || IntsAttr(n, "dilations", [1, 1]).Length != 2 || IntsAttr(n, "pads", [0, 0, 0, 0]).Length != 4)
-        {
-            return null;
-        }
+        return w.Dims.Length == 4 && TwoDWindow(n, xd, yd) ? OrNull(() => ConvShape(n, xd, yd, w)) : null;
+    }
 
+    /// <summary>Whether a window node (Conv, pooling) has 4-D input and output and 2-D strides, dilations and pads.</summary>
+    private bool TwoDWindow(OptimizedNode n, long[] xd, long[] yd) =>
+        xd.Length == 4 && yd.Length == 4 && IntsAttr(n, "strides", [1, 1]).Length == 2
+        && IntsAttr(n, "dilations", [1, 1]).Length == 2 && IntsAttr(n, "pads", [0, 0, 0, 0]).Length == 4;
+
+    /// <summary>A window node's geometry, or null where working it out fails (compiling the node reports it).</summary>
+    private static T? OrNull<T>(Func<T> shape)
+        where T : struct
+    {
         try
         {
-            return ConvShape(n, xd, yd, w);
+            return shape();
         }
         catch (Exception e) when (e is LightNetException or OverflowException or ArgumentException)
         {
-            return null; // compiling the node reports it
+            return null;
         }
     }
 

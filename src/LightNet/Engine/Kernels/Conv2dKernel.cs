@@ -266,7 +266,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// <paramref name="inputBlocked"/> (whole blocks of input channels).
     /// </summary>
     public static bool TakesBlocked(in Conv2dShape s, in Activation activation, Isa isa, bool inputBlocked) =>
-        !s.IsPointwise && !s.IsDepthwise && (PrefersDirectBlocked(s, activation, isa) || PrefersIm2ColBlocked(s, activation, isa))
+        (PrefersDirectBlocked(s, activation, isa) || PrefersIm2ColBlocked(s, activation, isa))
         && (!inputBlocked || ConvIm2ColBlocked.Supports(s, activation, ConvLayout.LanesFor(isa)));
 
     /// <summary>The narrowest output row <see cref="PrefersDirectBlocked"/> takes.</summary>

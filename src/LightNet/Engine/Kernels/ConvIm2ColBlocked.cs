@@ -99,8 +99,8 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
         _paddedWidth = direct ? Math.Max(s.PadLeft + s.InWidth, ((s.OutWidth - 1) * s.StrideWidth) + ((s.KernelWidth - 1) * s.DilationWidth) + 1) : s.InWidth;
         int lanes = _planarTaps ? 1 : v;
         _inBlockFloats = (long)_paddedHeight * _paddedWidth * lanes;
-        _pixelOffsets = new int[_inPixels];
-        for (int p = 0; p < _inPixels; p++)
+        _pixelOffsets = new int[_planarTaps ? 0 : _inPixels]; // planar taps copy rows instead
+        for (int p = 0; p < _pixelOffsets.Length; p++)
         {
             int iy = p / s.InWidth, ix = p - (iy * s.InWidth);
             _pixelOffsets[p] = direct ? (((iy + s.PadTop) * _paddedWidth) + ix + s.PadLeft) * v : p * v;

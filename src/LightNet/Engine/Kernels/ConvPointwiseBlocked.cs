@@ -140,44 +140,11 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
             int p0 = chunk * _chunkPixels, p1 = Math.Min(_pixels, p0 + _chunkPixels);
             if (_v == 16)
             {
-                if (_planarInput)
-                {
-                    Group<Lanes512, PlanarInput>(g, p0, p1);
-                }
-                else if (_direct != null)
-                {
-                    if (_direct.PerRow)
-                    {
-                        Group<Lanes512, PaddedPlanarInput>(g, p0, p1);
-                    }
-                    else
-                    {
-                        Group<Lanes512, PaddedInput>(g, p0, p1);
-                    }
-                }
-                else
-                {
-                    Group<Lanes512, BlockedInput>(g, p0, p1);
-                }
-            }
-            else if (_planarInput)
-            {
-                Group<Lanes256, PlanarInput>(g, p0, p1);
-            }
-            else if (_direct != null)
-            {
-                if (_direct.PerRow)
-                {
-                    Group<Lanes256, PaddedPlanarInput>(g, p0, p1);
-                }
-                else
-                {
-                    Group<Lanes256, PaddedInput>(g, p0, p1);
-                }
+                Layout<Lanes512>(g, p0, p1);
             }
             else
             {
-                Group<Lanes256, BlockedInput>(g, p0, p1);
+                Layout<Lanes256>(g, p0, p1);
             }
         }
     }
@@ -191,6 +158,29 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     }
 
     private int GroupBlocks(int g) => Math.Min(_fMax, _cBlocks - (g * _fMax));
+
+    // The input layout, as a type argument: planar, blocked, or a direct convolution's padded input (blocked or planar).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Layout<TV>(int g, int p0, int p1)
+        where TV : struct, ILanes<TV>
+    {
+        if (_planarInput)
+        {
+            Group<TV, PlanarInput>(g, p0, p1);
+        }
+        else if (_direct is null)
+        {
+            Group<TV, BlockedInput>(g, p0, p1);
+        }
+        else if (_direct.PerRow)
+        {
+            Group<TV, PaddedPlanarInput>(g, p0, p1);
+        }
+        else
+        {
+            Group<TV, PaddedInput>(g, p0, p1);
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Group<TV, TI>(int g, int p0, int p1)
