@@ -22,7 +22,9 @@ public class Int8KernelBenchmarks
     {
         ["gemm 256x256x3136 (1x1 256-256 56)"] = new(256, 56, 56, 256, 56, 56, 1, 1, 1, 1, 1, 1, 0, 0, 1),
         ["r18-l1 3x3 64-64 56"] = new(64, 56, 56, 64, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+        ["r18-l3 3x3 256-256 14"] = new(256, 14, 14, 256, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1),
         ["r18-l4 3x3 512-512 7"] = new(512, 7, 7, 512, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+        ["r18-l4 3x3 s2 256-512 14"] = new(256, 14, 14, 512, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1),
         ["mbv2 1x1 24-144 56"] = new(24, 56, 56, 144, 56, 56, 1, 1, 1, 1, 1, 1, 0, 0, 1),
         ["mbv2 dw3x3 144 56 s1"] = new(144, 56, 56, 144, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 144),
         ["mbv2 1x1 16-96 112 (K = 16)"] = new(16, 112, 112, 96, 112, 112, 1, 1, 1, 1, 1, 1, 0, 0, 1),
@@ -40,16 +42,24 @@ public class Int8KernelBenchmarks
     [ParamsSource(nameof(CaseNames))]
     public string Case { get; set; } = "";
 
-    /// <summary>"fp32", or the integer path ("avx512", "avx2", "vector128", ...).</summary>
+    /// <summary>
+    /// "fp32", or the integer path ("avx512", "avx2", "vector128", ...) with the kernel <see cref="Int8Convolutions"/>
+    /// picks; "avxvnni-gemm" is the AVX-VNNI path held to the im2col GEMM, beside the direct kernel it otherwise takes.
+    /// </summary>
     [ParamsSource(nameof(KernelNames))]
     public string Kernel { get; set; } = "";
 
     /// <summary>Every shape name.</summary>
     public static IEnumerable<string> CaseNames => Shapes.Keys;
 
-    /// <summary>fp32 and every integer path this machine runs except scalar (far too slow to be worth timing).</summary>
+    /// <summary>fp32 and every integer path this machine runs except scalar (far too slow to be worth timing), and the AVX-VNNI GEMM.</summary>
     public static IEnumerable<string> KernelNames =>
-        new[] { "fp32" }.Concat(Enum.GetValues<Int8Path>().Where(p => p != Int8Path.Scalar && Int8Paths.IsSupported(p)).Select(Int8Paths.Name));
+        new[] { "fp32" }.Concat(Enum.GetValues<Int8Path>().Where(p => p != Int8Path.Scalar && Int8Paths.IsSupported(p)).Select(Int8Paths.Name))
+            .Concat(Int8Paths.IsSupported(Int8Path.AvxVnni) ? [GemmSuffixed(Int8Path.AvxVnni)] : []);
+
+    private const string GemmSuffix = "-gemm";
+
+    private static string GemmSuffixed(Int8Path path) => Int8Paths.Name(path) + GemmSuffix;
 
     /// <summary>Prepares the kernel, its buffers and its pool.</summary>
     [GlobalSetup]
@@ -96,7 +106,9 @@ public class Int8KernelBenchmarks
             return (fp32.Macs, fp32.Algorithm);
         }
 
-        int8 = Int8Harness.Conv(shape, IsaSupport.Best, 1, Enum.GetValues<Int8Path>().Single(p => Int8Paths.Name(p) == kernel));
+        bool gemm = kernel.EndsWith(GemmSuffix, StringComparison.Ordinal);
+        string path = gemm ? kernel[..^GemmSuffix.Length] : kernel;
+        int8 = Int8Harness.Conv(shape, IsaSupport.Best, 1, Enum.GetValues<Int8Path>().Single(p => Int8Paths.Name(p) == path), gemm ? false : null);
         return (int8.Macs, int8.Algorithm);
     }
 
@@ -128,7 +140,7 @@ public class Int8KernelBenchmarks
     internal static double Int8MacsPerCycle(string path) => path switch
     {
         "avx512" or "avx2" => 32,
-        "avxvnni" => 64,
+        "avxvnni" or "avxvnni-gemm" => 64,
         "vector128" => 16,
         _ => 0,
     };

@@ -104,7 +104,7 @@ internal static unsafe class QuantizedSteps
             }, dw.ScratchBytes(threads), dw);
         }
 
-        var conv = new Int8Conv(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, Int8Paths.ForConvolution(shape, isa), threads);
+        IInt8Convolution conv = Int8Convolutions.Create(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, Int8Paths.ForConvolution(shape, isa), threads);
         return new Step(n, conv.Algorithm, (scratch, pool) =>
         {
             for (int i = 0; i < batch; i++)

@@ -11,7 +11,7 @@ namespace LightNet.Engine.Kernels;
 /// one block per work item. With fewer blocks than four per thread (14×14 and 7×7 maps) every block is also cut into
 /// row ranges, one per thread, so the threads share even a single block (each packs it).
 /// </summary>
-internal sealed unsafe class Int8Conv : IParallelWork
+internal sealed unsafe class Int8Conv : IInt8Convolution
 {
     private const int BlockTiles = 4;
     private const int BlockColumns = BlockTiles * Int8Gemm.ColumnTile;

@@ -57,6 +57,11 @@ public sealed unsafe class Int8KernelTests
             data.Add(n, 4, 9, 70, 4, 5, 1, 2, 1, 4);      // depthwise 5×5 per channel: two tap pairs and a single per row
             data.Add(n, 4, 12, 70, 4, 3, 1, 2, 2, 4);     // depthwise dilation 2 per channel: no taps adjacent, all single
             data.Add(n, 8, 10, 10, 29, 3, 1, 1, 1, 1);  // 16-row tiles, the last with 13 rows; 100 columns: a 4-column tile
+            data.Add(n, 32, 10, 9, 29, 3, 1, 1, 1, 1);  // direct: 16-channel input transposes with a 9-pixel row (8 + 1), 29 outputs (16 + 13)
+            data.Add(n, 24, 7, 7, 40, 3, 1, 1, 1, 1);   // direct: 16 + 8 input channels, 49 pixels (8 tiles of 6 + 1), 40 outputs (8-channel output transposes)
+            data.Add(n, 19, 15, 17, 16, 3, 2, 1, 1, 1); // direct: stride 2, odd sizes, 16 + 3 input channels (byte tail), a bottom pad row
+            data.Add(n, 16, 12, 13, 16, 3, 1, 2, 2, 1); // direct: dilation 2
+            data.Add(n, 20, 9, 8, 24, 1, 2, 0, 1, 1);   // direct: 1×1 stride 2, input rows and columns beyond the last tap
         }
 
         return data;
@@ -128,6 +133,20 @@ public sealed unsafe class Int8KernelTests
                 {
                     conv.Run(px, py, ps, pool);
                 }
+
+                if (Path(path) == Int8Path.AvxVnni && Int8DirectConv.Supports(shape))
+                {
+                    // The direct kernel on the same case, with poisoned scratch: every byte it reads it wrote.
+                    var direct = new Int8DirectConv(shape, wt, bias, scale, zx, zy, min, max, 2);
+                    byte[] directOut = new byte[expected.Length];
+                    byte[] directScratch = Enumerable.Repeat((byte)0xA5, (int)direct.ScratchBytes).ToArray();
+                    fixed (byte* ps = directScratch, pd = directOut)
+                    {
+                        direct.Run(px, pd, ps, pool);
+                    }
+
+                    Assert.Equal(expected, directOut);
+                }
             }
         }
 
@@ -189,6 +208,45 @@ public sealed unsafe class Int8KernelTests
         for (int i = 0; i < acc.Length; i++)
         {
             Assert.Equal((byte)Math.Clamp((int)Math.Round(acc[i] * 0.5, MidpointRounding.ToEven) + 100, 0, 255), actual[i]);
+        }
+    }
+
+    [Fact]
+    public void DenseConvolutionsWithIm2ColToSaveTakeTheDirectKernelOnAvxVnni()
+    {
+        var stem = new Conv2dShape(3, 224, 224, 64, 112, 112, 7, 7, 2, 2, 1, 1, 3, 3, 1);      // depth 147
+        var narrow = new Conv2dShape(16, 56, 56, 32, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 1);     // depth 144 (below the GEMM's VNNI depth)
+        var small = new Conv2dShape(3, 224, 224, 32, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1);     // depth 27
+        var downsample = new Conv2dShape(64, 56, 56, 128, 28, 28, 1, 1, 2, 2, 1, 1, 0, 0, 1); // 1×1 stride 2, depth 64
+        var pointwise = new Conv2dShape(960, 7, 7, 160, 7, 7, 1, 1, 1, 1, 1, 1, 0, 0, 1);
+        var grouped = new Conv2dShape(64, 14, 14, 64, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 2);
+        Assert.True(Int8Convolutions.DirectFits(stem) == System.Runtime.Intrinsics.X86.AvxVnni.IsSupported);
+        Assert.True(Int8Convolutions.DirectFits(narrow) == System.Runtime.Intrinsics.X86.AvxVnni.IsSupported);
+        Assert.False(Int8Convolutions.DirectFits(small));
+        Assert.False(Int8Convolutions.DirectFits(downsample));
+        Assert.False(Int8Convolutions.DirectFits(pointwise));
+        Assert.False(Int8Convolutions.DirectFits(grouped));
+        if (!System.Runtime.Intrinsics.X86.AvxVnni.IsSupported)
+        {
+            return;
+        }
+
+        foreach (Isa isa in new[] { Isa.Avx512, Isa.Avx2 }.Where(IsaSupport.IsSupported))
+        {
+            Assert.Equal(Int8Path.AvxVnni, Int8Paths.ForConvolution(narrow, isa));
+            Assert.IsType<Int8DirectConv>(Create(narrow, isa));
+            Assert.IsType<Int8Conv>(Create(downsample, isa));
+            Assert.IsType<Int8Conv>(Create(pointwise, isa));
+        }
+
+        // uint8 weights with a zero point do not fit vpdpbusd's signed bytes: the GEMM widens them.
+        short[] wide = Enumerable.Repeat((short)200, 32 * 144).ToArray();
+        Assert.IsType<Int8Conv>(Int8Convolutions.Create(narrow, wide, new int[32], new float[32], 0, 0, 0, 255, Int8Path.AvxVnni, 1));
+
+        static IInt8Convolution Create(in Conv2dShape s, Isa isa)
+        {
+            int depth = s.InChannels * s.KernelHeight * s.KernelWidth;
+            return Int8Convolutions.Create(s, new short[s.OutChannels * depth], new int[s.OutChannels], new float[s.OutChannels], 0, 0, 0, 255, Int8Paths.ForConvolution(s, isa), 1);
         }
     }
 

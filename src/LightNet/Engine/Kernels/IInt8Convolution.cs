@@ -1,0 +1,63 @@
+namespace LightNet.Engine.Kernels;
+
+/// <summary>A compiled dense or grouped integer convolution of one image (uint8 NCHW in, requantized uint8 NCHW out).</summary>
+internal unsafe interface IInt8Convolution : IParallelWork
+{
+    /// <summary>The algorithm and integer path, for profiles.</summary>
+    string Algorithm { get; }
+
+    /// <summary>Multiply-accumulates of one image.</summary>
+    long Macs { get; }
+
+    /// <summary>Scratch bytes of one run.</summary>
+    long ScratchBytes { get; }
+
+    /// <summary>Convolves one image.</summary>
+    void Run(byte* x, byte* y, byte* scratch, WorkerPool pool);
+}
+
+/// <summary>Which kernel runs a dense or grouped integer convolution: the one place that chooses.</summary>
+internal static class Int8Convolutions
+{
+    /// <summary>
+    /// <see cref="Int8DirectConv"/> where the path is AVX-VNNI and <see cref="DirectFits"/>, else <see cref="Int8Conv"/>'s
+    /// GEMM. Weights that do not fit in int8 (uint8 weights with a zero point) keep the GEMM, which widens them.
+    /// </summary>
+    public static IInt8Convolution Create(in Conv2dShape s, ReadOnlySpan<short> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale,
+        int inputZero, int outputZero, int min, int max, Int8Path path, int threads)
+    {
+        if (path == Int8Path.AvxVnni && DirectFits(s) && FitInBytes(weights))
+        {
+            return new Int8DirectConv(s, weights, bias, scale, inputZero, outputZero, min, max, threads);
+        }
+
+        return new Int8Conv(s, weights, bias, scale, inputZero, outputZero, min, max, path, threads);
+    }
+
+    /// <summary>
+    /// Whether <see cref="Int8DirectConv"/> is the faster kernel for <paramref name="s"/> (where the CPU has AVX-VNNI): a
+    /// dense convolution with im2col to save (not 1×1 stride 1, whose k rows are the input planes: there the two
+    /// transposes cost more than the GEMM's packing, 1.1–1.3× on MobileNetV2's 1×1 layers) and a depth Cin·kh·kw of at
+    /// least <see cref="DirectMinDepth"/>, so each tile's sum is long enough to pay for its epilogue. Kernel timings on
+    /// Zen 5, 1 thread, direct / best GEMM: ResNet-18's 3×3 layers 0.58–0.67, 3×3 from 16 and 32 channels 0.64–0.65,
+    /// its 7×7 stem (147) 0.92–0.97, 1×1 stride 2 from 128 channels 0.74 but from 64 channels 1.23.
+    /// </summary>
+    public static bool DirectFits(in Conv2dShape s) =>
+        Int8DirectConv.Supports(s) && !s.IsPointwise && s.InChannels * s.KernelHeight * s.KernelWidth >= DirectMinDepth;
+
+    /// <summary>The smallest depth Cin·kh·kw <see cref="DirectFits"/> takes.</summary>
+    public const int DirectMinDepth = 128;
+
+    private static bool FitInBytes(ReadOnlySpan<short> weights)
+    {
+        foreach (short v in weights)
+        {
+            if (v is < sbyte.MinValue or > sbyte.MaxValue)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,351 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LightNet.Engine.Kernels;
+
+/// <summary>
+/// Quantized dense 2-D convolution without im2col or packing, on AVX-VNNI: output channels in the lanes, activations
+/// broadcast. The image is first copied into a padded pixel-major buffer (every pixel's input channels contiguous,
+/// rounded up to a multiple of 4, the border filled with the input zero point, so it adds nothing after the zero-point
+/// correction); then each tile of 6 output pixels × 16 output channels sums, for every tap and every group of 4 input
+/// channels, one 32-byte weight register pair against the 6 pixels' 4 bytes broadcast (<c>vpdpbusd</c>: 12 running
+/// int32 registers, 2 weight loads and 6 broadcasts per 12 instructions, the whole depth in registers) and requantizes
+/// from the registers into a pixel-major output buffer, which is transposed back to NCHW at the end. Pixels are numbered
+/// across rows (each has its own input offset), so a 7×7 map is 9 tiles of 6 (the last holds one pixel), not rows of 6 + 1.
+/// Work items are (16-channel block, run of pixel tiles), so two threads share even a 7×7 layer.
+/// </summary>
+internal sealed unsafe class Int8DirectConv : IInt8Convolution
+{
+    /// <summary>Output pixels per tile (the register block: 6 × 2 accumulators + 2 weights + 1 broadcast of 16 registers).</summary>
+    public const int PixelTile = 6;
+
+    /// <summary>Output channels per block (two 8-lane int32 registers).</summary>
+    public const int ChannelBlock = 16;
+
+    private readonly Conv2dShape _s;
+    private readonly sbyte[] _w;   // [block][tap][quad][16 oc][4 c]
+    private readonly int[] _bias;  // per padded output channel, zero-point correction included
+    private readonly float[] _scale;
+    private readonly int[] _pixelOffsets; // [tile][6]: byte offset of each output pixel's first tap in the padded input
+    private readonly int[] _tapOffsets;
+    private readonly byte _inputZero;
+    private readonly int _outputZero, _min, _max;
+    private readonly int _quads, _inPixel, _outPixel, _paddedHeight, _paddedWidth, _tiles, _blocks, _chunks;
+    private readonly InputWork _input;
+    private readonly OutputWork _output;
+    private byte* _x, _y, _padded, _pixelMajor;
+
+    /// <param name="s">The geometry (one group).</param>
+    /// <param name="weights">[Cout, Cin·kh·kw] zero-point-centred int8 weights.</param>
+    /// <param name="bias">Per output channel int32 bias (at input scale × weight scale).</param>
+    /// <param name="scale">Per output channel multiplier input_scale·weight_scale/output_scale.</param>
+    /// <param name="inputZero">The input zero point (uint8 domain).</param>
+    /// <param name="outputZero">The output zero point.</param>
+    /// <param name="min">Lowest output code (a fused ReLU raises it to the zero point).</param>
+    /// <param name="max">Highest output code.</param>
+    /// <param name="threads">Worker threads (for the work split).</param>
+    public Int8DirectConv(in Conv2dShape s, ReadOnlySpan<short> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, int inputZero, int outputZero,
+        int min, int max, int threads)
+    {
+        if (!Supports(s))
+        {
+            throw new LightNetException(ErrorCode.UnsupportedOperator, $"Int8DirectConv: {s} is not a dense convolution with int8 weights on an AVX-VNNI machine.");
+        }
+
+        _s = s;
+        _inputZero = (byte)inputZero;
+        _outputZero = outputZero;
+        _min = min;
+        _max = max;
+        int taps = s.KernelHeight * s.KernelWidth, depth = s.InChannels * taps;
+        _quads = (s.InChannels + 3) / 4;
+        _inPixel = _quads * 4;
+        _blocks = (s.OutChannels + ChannelBlock - 1) / ChannelBlock;
+        _outPixel = _blocks * ChannelBlock;
+        _paddedHeight = ((s.OutHeight - 1) * s.StrideHeight) + ((s.KernelHeight - 1) * s.DilationHeight) + 1;
+        _paddedWidth = ((s.OutWidth - 1) * s.StrideWidth) + ((s.KernelWidth - 1) * s.DilationWidth) + 1;
+
+        _w = GC.AllocateArray<sbyte>(_blocks * taps * _quads * ChannelBlock * 4, pinned: true);
+        _bias = new int[_outPixel];
+        _scale = new float[_outPixel];
+        for (int o = 0; o < s.OutChannels; o++)
+        {
+            int sum = 0;
+            for (int c = 0; c < s.InChannels; c++)
+            {
+                for (int t = 0; t < taps; t++)
+                {
+                    short v = weights[(o * depth) + (c * taps) + t];
+                    sum += v;
+                    _w[(((((o / ChannelBlock * taps) + t) * _quads) + (c / 4)) * ChannelBlock * 4) + (o % ChannelBlock * 4) + (c % 4)] = (sbyte)v;
+                }
+            }
+
+            _bias[o] = bias[o] - (inputZero * sum);
+            _scale[o] = scale[o];
+        }
+
+        _tapOffsets = new int[taps];
+        for (int ky = 0; ky < s.KernelHeight; ky++)
+        {
+            for (int kx = 0; kx < s.KernelWidth; kx++)
+            {
+                _tapOffsets[(ky * s.KernelWidth) + kx] = ((ky * s.DilationHeight * _paddedWidth) + (kx * s.DilationWidth)) * _inPixel;
+            }
+        }
+
+        int pixels = s.OutHeight * s.OutWidth;
+        _tiles = (pixels + PixelTile - 1) / PixelTile;
+        _pixelOffsets = new int[_tiles * PixelTile];
+        for (int i = 0; i < _pixelOffsets.Length; i++)
+        {
+            int p = Math.Min(i, pixels - 1); // a short last tile repeats its last pixel (computed, not stored)
+            int oy = p / s.OutWidth, ox = p - (oy * s.OutWidth);
+            _pixelOffsets[i] = ((oy * s.StrideHeight * _paddedWidth) + (ox * s.StrideWidth)) * _inPixel;
+        }
+
+        // Runs of tiles per block: enough items for every thread to take several, runs of at least 4 tiles.
+        _chunks = threads > 1 ? Math.Clamp((threads * 4) / _blocks, 1, Math.Max(1, _tiles / 4)) : 1;
+        _input = new InputWork(this);
+        _output = new OutputWork(this);
+        Algorithm = "int8-direct-avxvnni";
+    }
+
+    /// <inheritdoc/>
+    public string Algorithm { get; }
+
+    /// <inheritdoc/>
+    public long Macs => _s.Macs;
+
+    private long PaddedBytes => MemoryPlan.Align((long)_paddedHeight * _paddedWidth * _inPixel);
+
+    /// <inheritdoc/>
+    public long ScratchBytes => PaddedBytes + MemoryPlan.Align((long)_tiles * PixelTile * _outPixel);
+
+    /// <summary>Whether this kernel runs <paramref name="s"/> here: one group, and the CPU has AVX-VNNI.</summary>
+    public static bool Supports(in Conv2dShape s) => AvxVnni.IsSupported && s.Groups == 1;
+
+    /// <inheritdoc/>
+    public void Run(byte* x, byte* y, byte* scratch, WorkerPool pool)
+    {
+        _x = x;
+        _y = y;
+        _padded = scratch;
+        _pixelMajor = scratch + PaddedBytes;
+        pool.Run(_input, _paddedHeight);
+        pool.Run(this, _blocks * _chunks);
+        pool.Run(_output, (_s.OutHeight * _s.OutWidth + 15) / 16);
+    }
+
+    /// <summary>Computes work items [begin, end): (block, run of pixel tiles).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Execute(int begin, int end, int threadIndex)
+    {
+        int taps = _tapOffsets.Length;
+        fixed (sbyte* w0 = _w)
+        fixed (int* pixelOffsets = _pixelOffsets, tapOffsets = _tapOffsets, bias = _bias)
+        fixed (float* scale = _scale)
+        {
+            for (int item = begin; item < end; item++)
+            {
+                int block = item / _chunks, chunk = item - (block * _chunks);
+                int t0 = (int)((long)chunk * _tiles / _chunks), t1 = (int)((long)(chunk + 1) * _tiles / _chunks);
+                sbyte* w = w0 + ((long)block * taps * _quads * ChannelBlock * 4);
+                var e = new Epilogue(bias + (block * ChannelBlock), scale + (block * ChannelBlock), _outputZero, _min, _max);
+                int pixels = _s.OutHeight * _s.OutWidth;
+                for (int tile = t0; tile < t1; tile++)
+                {
+                    int first = tile * PixelTile;
+                    Tile(_padded, pixelOffsets + first, tapOffsets, taps, _quads, w, e,
+                        _pixelMajor + ((long)first * _outPixel) + (block * ChannelBlock), _outPixel, Math.Min(PixelTile, pixels - first));
+                }
+            }
+        }
+    }
+
+    // 6 pixels × 16 output channels over every tap and input quad; requantized into 16 bytes per pixel at y + j·stride.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile(byte* x, int* pixelOffsets, int* tapOffsets, int taps, int quads, sbyte* w, in Epilogue e, byte* y, long stride, int count)
+    {
+        Vector256<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
+        Vector256<int> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default;
+        byte* p0 = x + pixelOffsets[0], p1 = x + pixelOffsets[1], p2 = x + pixelOffsets[2];
+        byte* p3 = x + pixelOffsets[3], p4 = x + pixelOffsets[4], p5 = x + pixelOffsets[5];
+        nint end = quads * 4;
+        for (int t = 0; t < taps; t++)
+        {
+            nint to = tapOffsets[t];
+            for (nint c = to; c < to + end; c += 4, w += 64)
+            {
+                Vector256<sbyte> wa = Vector256.Load(w), wb = Vector256.Load(w + 32);
+                Vector256<byte> v = Vector256.Create(*(int*)(p0 + c)).AsByte();
+                a0 = AvxVnni.MultiplyWideningAndAdd(a0, v, wa);
+                b0 = AvxVnni.MultiplyWideningAndAdd(b0, v, wb);
+                v = Vector256.Create(*(int*)(p1 + c)).AsByte();
+                a1 = AvxVnni.MultiplyWideningAndAdd(a1, v, wa);
+                b1 = AvxVnni.MultiplyWideningAndAdd(b1, v, wb);
+                v = Vector256.Create(*(int*)(p2 + c)).AsByte();
+                a2 = AvxVnni.MultiplyWideningAndAdd(a2, v, wa);
+                b2 = AvxVnni.MultiplyWideningAndAdd(b2, v, wb);
+                v = Vector256.Create(*(int*)(p3 + c)).AsByte();
+                a3 = AvxVnni.MultiplyWideningAndAdd(a3, v, wa);
+                b3 = AvxVnni.MultiplyWideningAndAdd(b3, v, wb);
+                v = Vector256.Create(*(int*)(p4 + c)).AsByte();
+                a4 = AvxVnni.MultiplyWideningAndAdd(a4, v, wa);
+                b4 = AvxVnni.MultiplyWideningAndAdd(b4, v, wb);
+                v = Vector256.Create(*(int*)(p5 + c)).AsByte();
+                a5 = AvxVnni.MultiplyWideningAndAdd(a5, v, wa);
+                b5 = AvxVnni.MultiplyWideningAndAdd(b5, v, wb);
+            }
+        }
+
+        e.Store(a0, b0, y);
+        if (count > 1) e.Store(a1, b1, y + stride);
+        if (count > 2) e.Store(a2, b2, y + (2 * stride));
+        if (count > 3) e.Store(a3, b3, y + (3 * stride));
+        if (count > 4) e.Store(a4, b4, y + (4 * stride));
+        if (count > 5) e.Store(a5, b5, y + (5 * stride));
+    }
+
+    /// <summary>One block's requantization (the <see cref="Requantizer"/> formula) of 16 channels' sums into 16 bytes.</summary>
+    private readonly struct Epilogue(int* bias, float* scale, int zero, int min, int max)
+    {
+        private readonly int* _bias = bias;
+        private readonly float* _scale = scale;
+        private readonly int _zero = zero, _min = min, _max = max;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Store(Vector256<int> low, Vector256<int> high, byte* y)
+        {
+            Vector256<int> z = Vector256.Create(_zero), lo = Vector256.Create(_min), hi = Vector256.Create(_max);
+            Vector256<int> q0 = Requantizer.Codes(low, Vector256.Load(_bias), Vector256.Load(_scale), z, lo, hi);
+            Vector256<int> q1 = Requantizer.Codes(high, Vector256.Load(_bias + 8), Vector256.Load(_scale + 8), z, lo, hi);
+            Vector128<short> s0 = Sse2.PackSignedSaturate(q0.GetLower(), q0.GetUpper());
+            Vector128<short> s1 = Sse2.PackSignedSaturate(q1.GetLower(), q1.GetUpper());
+            Sse2.PackUnsignedSaturate(s0, s1).Store(y);
+        }
+    }
+
+    // Padded row r of the pixel-major input: the zero point, then the image row's pixels transposed in 16×16 (or 8)
+    // blocks of channels × pixels, the rest one byte at a time.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void CopyRow(int r)
+    {
+        Conv2dShape s = _s;
+        byte* row = _padded + ((long)r * _paddedWidth * _inPixel);
+        StridedBytes.Fill(row, _paddedWidth * _inPixel, _inputZero);
+        int iy = r - s.PadTop;
+        if ((uint)iy >= (uint)s.InHeight)
+        {
+            return;
+        }
+
+        // Input columns [c0, c1) land in the padded row (columns beyond it are never read).
+        int c0 = Math.Max(0, -s.PadLeft), c1 = Math.Min(s.InWidth, _paddedWidth - s.PadLeft);
+        long plane = (long)s.InHeight * s.InWidth;
+        byte* src = _x + ((long)iy * s.InWidth);
+        int ch = 0;
+        for (; ch < s.InChannels; )
+        {
+            int rows = s.InChannels - ch >= 16 ? 16 : s.InChannels - ch >= 8 ? 8 : 0;
+            if (rows == 0)
+            {
+                break;
+            }
+
+            int ix = c0;
+            for (; ix < c1; )
+            {
+                int cols = c1 - ix >= 16 ? 16 : c1 - ix >= 8 ? 8 : 0;
+                if (cols == 0)
+                {
+                    break;
+                }
+
+                StridedBytes.Transpose(src + (ch * plane) + ix, plane, rows, cols, row + ((long)(ix + s.PadLeft) * _inPixel) + ch, _inPixel);
+                ix += cols;
+            }
+
+            for (; ix < c1; ix++)
+            {
+                for (int c = ch; c < ch + rows; c++)
+                {
+                    row[((long)(ix + s.PadLeft) * _inPixel) + c] = src[(c * plane) + ix];
+                }
+            }
+
+            ch += rows;
+        }
+
+        for (int ix = c0; ix < c1; ix++)
+        {
+            byte* d = row + ((long)(ix + s.PadLeft) * _inPixel);
+            for (int c = ch; c < s.InChannels; c++)
+            {
+                d[c] = src[(c * plane) + ix];
+            }
+        }
+    }
+
+    // Output pixels [16·g, 16·g + 16): the pixel-major bytes transposed back into the NCHW planes.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void StoreOutput(int g)
+    {
+        int pixels = _s.OutHeight * _s.OutWidth, p = g * 16, n = Math.Min(16, pixels - p);
+        byte* src = _pixelMajor + ((long)p * _outPixel);
+        byte* dst = _y + p;
+        int rows = n == 16 ? 16 : n >= 8 ? 8 : 0;
+        int c = 0;
+        if (rows > 0)
+        {
+            for (; c + 16 <= _s.OutChannels; c += 16)
+            {
+                StridedBytes.Transpose(src + c, _outPixel, rows, 16, dst + ((long)c * pixels), pixels);
+            }
+
+            for (; c + 8 <= _s.OutChannels; c += 8)
+            {
+                StridedBytes.Transpose(src + c, _outPixel, rows, 8, dst + ((long)c * pixels), pixels);
+            }
+        }
+
+        for (int j = rows > 0 ? c : 0; j < _s.OutChannels; j++)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                dst[((long)j * pixels) + i] = src[((long)i * _outPixel) + j];
+            }
+        }
+
+        for (int i = rows; i < n; i++)
+        {
+            for (int j = 0; j < _s.OutChannels; j++)
+            {
+                dst[((long)j * pixels) + i] = src[((long)i * _outPixel) + j];
+            }
+        }
+    }
+
+    private sealed class InputWork(Int8DirectConv owner) : IParallelWork
+    {
+        public void Execute(int begin, int end, int threadIndex)
+        {
+            for (int r = begin; r < end; r++)
+            {
+                owner.CopyRow(r);
+            }
+        }
+    }
+
+    private sealed class OutputWork(Int8DirectConv owner) : IParallelWork
+    {
+        public void Execute(int begin, int end, int threadIndex)
+        {
+            for (int g = begin; g < end; g++)
+            {
+                owner.StoreOutput(g);
+            }
+        }
+    }
+}
