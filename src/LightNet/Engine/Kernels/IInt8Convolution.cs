@@ -26,9 +26,9 @@ internal static class Int8Convolutions
     public static IInt8Convolution Create(in Conv2dShape s, ReadOnlySpan<short> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale,
         int inputZero, int outputZero, int min, int max, Int8Path path, int threads)
     {
-        if (path == Int8Path.AvxVnni && DirectFits(s) && FitInBytes(weights))
+        if (DirectFits(s, path) && (path != Int8Path.AvxVnni || FitInBytes(weights)))
         {
-            return new Int8DirectConv(s, weights, bias, scale, inputZero, outputZero, min, max, threads);
+            return new Int8DirectConv(s, weights, bias, scale, inputZero, outputZero, min, max, path, threads);
         }
 
         return new Int8Conv(s, weights, bias, scale, inputZero, outputZero, min, max, path, threads);
@@ -42,8 +42,8 @@ internal static class Int8Convolutions
     /// Zen 5, 1 thread, direct / best GEMM: ResNet-18's 3×3 layers 0.58–0.67, 3×3 from 16 and 32 channels 0.64–0.65,
     /// its 7×7 stem (147) 0.92–0.97, 1×1 stride 2 from 128 channels 0.74 but from 64 channels 1.23.
     /// </summary>
-    public static bool DirectFits(in Conv2dShape s) =>
-        Int8DirectConv.Supports(s) && !s.IsPointwise && s.InChannels * s.KernelHeight * s.KernelWidth >= DirectMinDepth;
+    public static bool DirectFits(in Conv2dShape s, Int8Path path) =>
+        Int8DirectConv.Supports(s, path) && !s.IsPointwise && s.InChannels * s.KernelHeight * s.KernelWidth >= DirectMinDepth;
 
     /// <summary>The smallest depth Cin·kh·kw <see cref="DirectFits"/> takes.</summary>
     public const int DirectMinDepth = 128;

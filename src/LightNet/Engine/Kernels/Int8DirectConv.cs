@@ -5,14 +5,16 @@ using System.Runtime.Intrinsics.X86;
 namespace LightNet.Engine.Kernels;
 
 /// <summary>
-/// Quantized dense 2-D convolution without im2col or packing, on AVX-VNNI: output channels in the lanes, activations
-/// broadcast. The image is first copied into a padded pixel-major buffer (every pixel's input channels contiguous,
-/// rounded up to a multiple of 4, the border filled with the input zero point, so it adds nothing after the zero-point
-/// correction); then each tile of 6 output pixels × 16 output channels sums, for every tap and every group of 4 input
-/// channels, one 32-byte weight register pair against the 6 pixels' 4 bytes broadcast (<c>vpdpbusd</c>: 12 running
-/// int32 registers, 2 weight loads and 6 broadcasts per 12 instructions, the whole depth in registers) and requantizes
-/// from the registers into a pixel-major output buffer, which is transposed back to NCHW at the end. Pixels are numbered
-/// across rows (each has its own input offset), so a 7×7 map is 9 tiles of 6 (the last holds one pixel), not rows of 6 + 1.
+/// Quantized dense 2-D convolution without im2col or packing: output channels in the lanes, activations broadcast. The
+/// image is first copied into a padded pixel-major buffer (every pixel's input channels contiguous, rounded up to a whole
+/// step, the border filled with the input zero point, so it adds nothing after the zero-point correction); then each tile
+/// of 6 output pixels × 16 output channels sums, for every tap and every step of input channels, one pair of 32-byte
+/// weight registers against the 6 pixels' 4 bytes broadcast (12 running int32 registers, 2 weight loads and 6 broadcasts
+/// per 12 multiply instructions, the whole depth in registers) and requantizes from the registers into a pixel-major
+/// output buffer, which is transposed back to NCHW at the end. Two forms of the step: AVX-VNNI <c>vpdpbusd</c> on 4 uint8
+/// channels × int8 weights (<see cref="Int8Path.AvxVnni"/>), and AVX2 <c>vpmaddwd</c> on 2 channels zero-extended to 16
+/// bits in the copy × int16 weights (<see cref="Int8Path.Avx2"/>, exact like the GEMM's). Pixels are numbered across
+/// rows (each has its own input offset), so a 7×7 map is 9 tiles of 6 (the last holds one pixel), not rows of 6 + 1.
 /// Work items are (16-channel block, run of pixel tiles), so two threads share even a 7×7 layer.
 /// </summary>
 internal sealed unsafe class Int8DirectConv : IInt8Convolution
@@ -24,14 +26,15 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
     public const int ChannelBlock = 16;
 
     private readonly Conv2dShape _s;
-    private readonly sbyte[] _w;   // [block][tap][quad][16 oc][4 c]
+    private readonly byte[] _w;    // [block][tap][step][16 oc][4 c] int8 (VNNI) or [block][tap][step][16 oc][2 c] int16
     private readonly int[] _bias;  // per padded output channel, zero-point correction included
     private readonly float[] _scale;
     private readonly int[] _pixelOffsets; // [tile][6]: byte offset of each output pixel's first tap in the padded input
     private readonly int[] _tapOffsets;
     private readonly byte _inputZero;
     private readonly int _outputZero, _min, _max;
-    private readonly int _quads, _inPixel, _outPixel, _paddedHeight, _paddedWidth, _tiles, _blocks, _chunks;
+    private readonly bool _wide; // 16-bit activations and weights (vpmaddwd)
+    private readonly int _steps, _inPixel, _outPixel, _paddedHeight, _paddedWidth, _tiles, _blocks, _chunks;
     private readonly InputWork _input;
     private readonly OutputWork _output;
     private byte* _x, _y, _padded, _pixelMajor;
@@ -44,13 +47,14 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
     /// <param name="outputZero">The output zero point.</param>
     /// <param name="min">Lowest output code (a fused ReLU raises it to the zero point).</param>
     /// <param name="max">Highest output code.</param>
+    /// <param name="path"><see cref="Int8Path.AvxVnni"/> or <see cref="Int8Path.Avx2"/>.</param>
     /// <param name="threads">Worker threads (for the work split).</param>
     public Int8DirectConv(in Conv2dShape s, ReadOnlySpan<short> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, int inputZero, int outputZero,
-        int min, int max, int threads)
+        int min, int max, Int8Path path, int threads)
     {
-        if (!Supports(s))
+        if (!Supports(s, path))
         {
-            throw new LightNetException(ErrorCode.UnsupportedOperator, $"Int8DirectConv: {s} is not a dense convolution with int8 weights on an AVX-VNNI machine.");
+            throw new LightNetException(ErrorCode.UnsupportedOperator, $"Int8DirectConv: {s} on the {Int8Paths.Name(path)} path is not a dense convolution this machine runs directly.");
         }
 
         _s = s;
@@ -59,14 +63,16 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
         _min = min;
         _max = max;
         int taps = s.KernelHeight * s.KernelWidth, depth = s.InChannels * taps;
-        _quads = (s.InChannels + 3) / 4;
-        _inPixel = _quads * 4;
+        _wide = path == Int8Path.Avx2;
+        int perStep = _wide ? 2 : 4; // channels per 4 broadcast bytes
+        _steps = (s.InChannels + perStep - 1) / perStep;
+        _inPixel = _steps * 4;
         _blocks = (s.OutChannels + ChannelBlock - 1) / ChannelBlock;
         _outPixel = _blocks * ChannelBlock;
         _paddedHeight = ((s.OutHeight - 1) * s.StrideHeight) + ((s.KernelHeight - 1) * s.DilationHeight) + 1;
         _paddedWidth = ((s.OutWidth - 1) * s.StrideWidth) + ((s.KernelWidth - 1) * s.DilationWidth) + 1;
 
-        _w = GC.AllocateArray<sbyte>(_blocks * taps * _quads * ChannelBlock * 4, pinned: true);
+        _w = GC.AllocateArray<byte>(_blocks * taps * _steps * ChannelBlock * 4, pinned: true);
         _bias = new int[_outPixel];
         _scale = new float[_outPixel];
         for (int o = 0; o < s.OutChannels; o++)
@@ -78,7 +84,15 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
                 {
                     short v = weights[(o * depth) + (c * taps) + t];
                     sum += v;
-                    _w[(((((o / ChannelBlock * taps) + t) * _quads) + (c / 4)) * ChannelBlock * 4) + (o % ChannelBlock * 4) + (c % 4)] = (sbyte)v;
+                    int at = (((((o / ChannelBlock * taps) + t) * _steps) + (c / perStep)) * ChannelBlock * 4) + (o % ChannelBlock * 4);
+                    if (_wide)
+                    {
+                        Unsafe.WriteUnaligned(ref _w[at + (c % 2 * 2)], v);
+                    }
+                    else
+                    {
+                        _w[at + (c % 4)] = (byte)(sbyte)v;
+                    }
                 }
             }
 
@@ -109,7 +123,7 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
         _chunks = threads > 1 ? Math.Clamp((threads * 4) / _blocks, 1, Math.Max(1, _tiles / 4)) : 1;
         _input = new InputWork(this);
         _output = new OutputWork(this);
-        Algorithm = "int8-direct-avxvnni";
+        Algorithm = "int8-direct-" + Int8Paths.Name(path);
     }
 
     /// <inheritdoc/>
@@ -123,8 +137,9 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
     /// <inheritdoc/>
     public long ScratchBytes => PaddedBytes + MemoryPlan.Align((long)_tiles * PixelTile * _outPixel);
 
-    /// <summary>Whether this kernel runs <paramref name="s"/> here: one group, and the CPU has AVX-VNNI.</summary>
-    public static bool Supports(in Conv2dShape s) => AvxVnni.IsSupported && s.Groups == 1;
+    /// <summary>Whether this kernel runs <paramref name="s"/> on <paramref name="path"/> here: one group, and the CPU has the path.</summary>
+    public static bool Supports(in Conv2dShape s, Int8Path path) =>
+        s.Groups == 1 && path is Int8Path.AvxVnni or Int8Path.Avx2 && Int8Paths.IsSupported(path);
 
     /// <inheritdoc/>
     public void Run(byte* x, byte* y, byte* scratch, WorkerPool pool)
@@ -143,7 +158,7 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
     public void Execute(int begin, int end, int threadIndex)
     {
         int taps = _tapOffsets.Length;
-        fixed (sbyte* w0 = _w)
+        fixed (byte* w0 = _w)
         fixed (int* pixelOffsets = _pixelOffsets, tapOffsets = _tapOffsets, bias = _bias)
         fixed (float* scale = _scale)
         {
@@ -151,53 +166,79 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
             {
                 int block = item / _chunks, chunk = item - (block * _chunks);
                 int t0 = (int)((long)chunk * _tiles / _chunks), t1 = (int)((long)(chunk + 1) * _tiles / _chunks);
-                sbyte* w = w0 + ((long)block * taps * _quads * ChannelBlock * 4);
+                byte* w = w0 + ((long)block * taps * _steps * ChannelBlock * 4);
                 var e = new Epilogue(bias + (block * ChannelBlock), scale + (block * ChannelBlock), _outputZero, _min, _max);
                 int pixels = _s.OutHeight * _s.OutWidth;
                 for (int tile = t0; tile < t1; tile++)
                 {
                     int first = tile * PixelTile;
-                    Tile(_padded, pixelOffsets + first, tapOffsets, taps, _quads, w, e,
-                        _pixelMajor + ((long)first * _outPixel) + (block * ChannelBlock), _outPixel, Math.Min(PixelTile, pixels - first));
+                    byte* y = _pixelMajor + ((long)first * _outPixel) + (block * ChannelBlock);
+                    int count = Math.Min(PixelTile, pixels - first);
+                    if (_wide)
+                    {
+                        Tile<MultiplyAddPairs>(_padded, pixelOffsets + first, tapOffsets, taps, _steps, w, e, y, _outPixel, count);
+                    }
+                    else
+                    {
+                        Tile<DotQuads>(_padded, pixelOffsets + first, tapOffsets, taps, _steps, w, e, y, _outPixel, count);
+                    }
                 }
             }
         }
     }
 
-    // 6 pixels × 16 output channels over every tap and input quad; requantized into 16 bytes per pixel at y + j·stride.
+    // 6 pixels × 16 output channels over every tap and input step; requantized into 16 bytes per pixel at y + j·stride.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(byte* x, int* pixelOffsets, int* tapOffsets, int taps, int quads, sbyte* w, in Epilogue e, byte* y, long stride, int count)
+    private static void Tile<TStep>(byte* x, int* pixelOffsets, int* tapOffsets, int taps, int steps, byte* w, in Epilogue e, byte* y, long stride, int count)
+        where TStep : struct, IStep
     {
         Vector256<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
         Vector256<int> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default;
         byte* p0 = x + pixelOffsets[0], p1 = x + pixelOffsets[1], p2 = x + pixelOffsets[2];
         byte* p3 = x + pixelOffsets[3], p4 = x + pixelOffsets[4], p5 = x + pixelOffsets[5];
-        nint end = quads * 4;
-        for (int t = 0; t < taps; t++)
+        if (steps == 1)
         {
-            nint to = tapOffsets[t];
-            for (nint c = to; c < to + end; c += 4, w += 64)
+            // One input step (a stem): the taps in one flat loop.
+            for (int t = 0; t < taps; t++, w += 64)
             {
-                Vector256<sbyte> wa = Vector256.Load(w), wb = Vector256.Load(w + 32);
-                Vector256<byte> v = Vector256.Create(*(int*)(p0 + c)).AsByte();
-                a0 = AvxVnni.MultiplyWideningAndAdd(a0, v, wa);
-                b0 = AvxVnni.MultiplyWideningAndAdd(b0, v, wb);
-                v = Vector256.Create(*(int*)(p1 + c)).AsByte();
-                a1 = AvxVnni.MultiplyWideningAndAdd(a1, v, wa);
-                b1 = AvxVnni.MultiplyWideningAndAdd(b1, v, wb);
-                v = Vector256.Create(*(int*)(p2 + c)).AsByte();
-                a2 = AvxVnni.MultiplyWideningAndAdd(a2, v, wa);
-                b2 = AvxVnni.MultiplyWideningAndAdd(b2, v, wb);
-                v = Vector256.Create(*(int*)(p3 + c)).AsByte();
-                a3 = AvxVnni.MultiplyWideningAndAdd(a3, v, wa);
-                b3 = AvxVnni.MultiplyWideningAndAdd(b3, v, wb);
-                v = Vector256.Create(*(int*)(p4 + c)).AsByte();
-                a4 = AvxVnni.MultiplyWideningAndAdd(a4, v, wa);
-                b4 = AvxVnni.MultiplyWideningAndAdd(b4, v, wb);
-                v = Vector256.Create(*(int*)(p5 + c)).AsByte();
-                a5 = AvxVnni.MultiplyWideningAndAdd(a5, v, wa);
-                b5 = AvxVnni.MultiplyWideningAndAdd(b5, v, wb);
+                Step(tapOffsets[t], w);
             }
+        }
+        else
+        {
+            nint end = steps * 4;
+            for (int t = 0; t < taps; t++)
+            {
+                nint to = tapOffsets[t];
+                for (nint c = to; c < to + end; c += 4, w += 64)
+                {
+                    Step(c, w);
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        void Step(nint c, byte* w)
+        {
+            Vector256<byte> wa = Vector256.Load(w), wb = Vector256.Load(w + 32);
+            Vector256<byte> v = Vector256.Create(*(int*)(p0 + c)).AsByte();
+            a0 = TStep.Add(a0, v, wa);
+            b0 = TStep.Add(b0, v, wb);
+            v = Vector256.Create(*(int*)(p1 + c)).AsByte();
+            a1 = TStep.Add(a1, v, wa);
+            b1 = TStep.Add(b1, v, wb);
+            v = Vector256.Create(*(int*)(p2 + c)).AsByte();
+            a2 = TStep.Add(a2, v, wa);
+            b2 = TStep.Add(b2, v, wb);
+            v = Vector256.Create(*(int*)(p3 + c)).AsByte();
+            a3 = TStep.Add(a3, v, wa);
+            b3 = TStep.Add(b3, v, wb);
+            v = Vector256.Create(*(int*)(p4 + c)).AsByte();
+            a4 = TStep.Add(a4, v, wa);
+            b4 = TStep.Add(b4, v, wb);
+            v = Vector256.Create(*(int*)(p5 + c)).AsByte();
+            a5 = TStep.Add(a5, v, wa);
+            b5 = TStep.Add(b5, v, wb);
         }
 
         e.Store(a0, b0, y);
@@ -206,6 +247,26 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
         if (count > 3) e.Store(a3, b3, y + (3 * stride));
         if (count > 4) e.Store(a4, b4, y + (4 * stride));
         if (count > 5) e.Store(a5, b5, y + (5 * stride));
+    }
+
+    /// <summary>One multiply step: 8 int32 lanes (output channels) plus the products of 4 broadcast bytes with their weights.</summary>
+    private interface IStep
+    {
+        static abstract Vector256<int> Add(Vector256<int> acc, Vector256<byte> x, Vector256<byte> w);
+    }
+
+    /// <summary><c>vpdpbusd</c>: 4 uint8 activations × 4 int8 weights per lane.</summary>
+    private struct DotQuads : IStep
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Add(Vector256<int> acc, Vector256<byte> x, Vector256<byte> w) => AvxVnni.MultiplyWideningAndAdd(acc, x, w.AsSByte());
+    }
+
+    /// <summary><c>vpmaddwd</c> + <c>vpaddd</c>: 2 zero-extended activations × 2 int16 weights per lane.</summary>
+    private struct MultiplyAddPairs : IStep
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Add(Vector256<int> acc, Vector256<byte> x, Vector256<byte> w) => acc + Avx2.MultiplyAddAdjacent(x.AsInt16(), w.AsInt16());
     }
 
     /// <summary>One block's requantization (the <see cref="Requantizer"/> formula) of 16 channels' sums into 16 bytes.</summary>
@@ -228,13 +289,23 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
     }
 
     // Padded row r of the pixel-major input: the zero point, then the image row's pixels transposed in 16×16 (or 8)
-    // blocks of channels × pixels, the rest one byte at a time.
+    // blocks of channels × pixels (through a small buffer and widened to 16 bits on the vpmaddwd form), the rest one
+    // value at a time.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     private void CopyRow(int r)
     {
         Conv2dShape s = _s;
         byte* row = _padded + ((long)r * _paddedWidth * _inPixel);
-        StridedBytes.Fill(row, _paddedWidth * _inPixel, _inputZero);
+        if (_wide)
+        {
+            new Span<ushort>(row, _paddedWidth * _inPixel / 2).Fill(_inputZero);
+        }
+        else
+        {
+            StridedBytes.Fill(row, _paddedWidth * _inPixel, _inputZero);
+        }
+
         int iy = r - s.PadTop;
         if ((uint)iy >= (uint)s.InHeight)
         {
@@ -245,25 +316,37 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
         int c0 = Math.Max(0, -s.PadLeft), c1 = Math.Min(s.InWidth, _paddedWidth - s.PadLeft);
         long plane = (long)s.InHeight * s.InWidth;
         byte* src = _x + ((long)iy * s.InWidth);
+        byte* block = stackalloc byte[16 * 16];
+        int elem = _wide ? 2 : 1;
         int ch = 0;
-        for (; ch < s.InChannels; )
+        while (s.InChannels - ch >= 8)
         {
-            int rows = s.InChannels - ch >= 16 ? 16 : s.InChannels - ch >= 8 ? 8 : 0;
-            if (rows == 0)
-            {
-                break;
-            }
-
+            int rows = s.InChannels - ch >= 16 ? 16 : 8;
             int ix = c0;
-            for (; ix < c1; )
+            while (c1 - ix >= 8)
             {
-                int cols = c1 - ix >= 16 ? 16 : c1 - ix >= 8 ? 8 : 0;
-                if (cols == 0)
+                int cols = c1 - ix >= 16 ? 16 : 8;
+                byte* dst = row + ((long)(ix + s.PadLeft) * _inPixel) + (ch * elem);
+                if (!_wide)
                 {
-                    break;
+                    StridedBytes.Transpose(src + (ch * plane) + ix, plane, rows, cols, dst, _inPixel);
+                }
+                else
+                {
+                    StridedBytes.Transpose(src + (ch * plane) + ix, plane, rows, cols, block, 16);
+                    for (int p = 0; p < cols; p++, dst += _inPixel)
+                    {
+                        if (rows == 16)
+                        {
+                            Avx2.ConvertToVector256Int16(Vector128.Load(block + (p * 16))).Store((short*)dst);
+                        }
+                        else
+                        {
+                            Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(ulong*)(block + (p * 16))).AsByte()).Store((ushort*)dst);
+                        }
+                    }
                 }
 
-                StridedBytes.Transpose(src + (ch * plane) + ix, plane, rows, cols, row + ((long)(ix + s.PadLeft) * _inPixel) + ch, _inPixel);
                 ix += cols;
             }
 
@@ -271,7 +354,7 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
             {
                 for (int c = ch; c < ch + rows; c++)
                 {
-                    row[((long)(ix + s.PadLeft) * _inPixel) + c] = src[(c * plane) + ix];
+                    Put(row, ((long)(ix + s.PadLeft) * _inPixel) + (c * elem), src[(c * plane) + ix]);
                 }
             }
 
@@ -280,11 +363,23 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
 
         for (int ix = c0; ix < c1; ix++)
         {
-            byte* d = row + ((long)(ix + s.PadLeft) * _inPixel);
             for (int c = ch; c < s.InChannels; c++)
             {
-                d[c] = src[(c * plane) + ix];
+                Put(row, ((long)(ix + s.PadLeft) * _inPixel) + (c * elem), src[(c * plane) + ix]);
             }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Put(byte* row, long at, byte value)
+    {
+        if (_wide)
+        {
+            *(ushort*)(row + at) = value;
+        }
+        else
+        {
+            row[at] = value;
         }
     }
 

@@ -69,7 +69,7 @@ internal static class Int8Paths
     /// </summary>
     public static Int8Path ForConvolution(in Conv2dShape shape, Isa isa) =>
         shape.IsDepthwise ? For(isa)
-        : isa is Isa.Avx512 or Isa.Avx2 && AvxVnni.IsSupported && Int8Convolutions.DirectFits(shape) ? Int8Path.AvxVnni
+        : isa is Isa.Avx512 or Isa.Avx2 && Int8Convolutions.DirectFits(shape, Int8Path.AvxVnni) ? Int8Path.AvxVnni
         : ForGemm(isa, shape.InChannels / shape.Groups * shape.KernelHeight * shape.KernelWidth);
 
     /// <summary>Whether this machine runs <paramref name="path"/>.</summary>

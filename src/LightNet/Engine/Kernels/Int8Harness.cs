@@ -34,7 +34,7 @@ internal sealed unsafe class Int8Harness : IDisposable
         {
             _conv = direct switch
             {
-                true => new Int8DirectConv(shape, w, bias, scale, 128, 0, 0, 255, threads),
+                true => new Int8DirectConv(shape, w, bias, scale, 128, 0, 0, 255, path, threads),
                 false => new Int8Conv(shape, w, bias, scale, 128, 0, 0, 255, path, threads),
                 null => Int8Convolutions.Create(shape, w, bias, scale, 128, 0, 0, 255, path, threads),
             };

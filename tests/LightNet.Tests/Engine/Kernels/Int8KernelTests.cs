@@ -134,10 +134,10 @@ public sealed unsafe class Int8KernelTests
                     conv.Run(px, py, ps, pool);
                 }
 
-                if (Path(path) == Int8Path.AvxVnni && Int8DirectConv.Supports(shape))
+                if (Int8DirectConv.Supports(shape, Path(path)))
                 {
-                    // The direct kernel on the same case, with poisoned scratch: every byte it reads it wrote.
-                    var direct = new Int8DirectConv(shape, wt, bias, scale, zx, zy, min, max, 2);
+                    // The direct kernel on the same case (both of its forms), with poisoned scratch: every byte it reads it wrote.
+                    var direct = new Int8DirectConv(shape, wt, bias, scale, zx, zy, min, max, Path(path), 2);
                     byte[] directOut = new byte[expected.Length];
                     byte[] directScratch = Enumerable.Repeat((byte)0xA5, (int)direct.ScratchBytes).ToArray();
                     fixed (byte* ps = directScratch, pd = directOut)
@@ -220,12 +220,24 @@ public sealed unsafe class Int8KernelTests
         var downsample = new Conv2dShape(64, 56, 56, 128, 28, 28, 1, 1, 2, 2, 1, 1, 0, 0, 1); // 1×1 stride 2, depth 64
         var pointwise = new Conv2dShape(960, 7, 7, 160, 7, 7, 1, 1, 1, 1, 1, 1, 0, 0, 1);
         var grouped = new Conv2dShape(64, 14, 14, 64, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 2);
-        Assert.True(Int8Convolutions.DirectFits(stem) == System.Runtime.Intrinsics.X86.AvxVnni.IsSupported);
-        Assert.True(Int8Convolutions.DirectFits(narrow) == System.Runtime.Intrinsics.X86.AvxVnni.IsSupported);
-        Assert.False(Int8Convolutions.DirectFits(small));
-        Assert.False(Int8Convolutions.DirectFits(downsample));
-        Assert.False(Int8Convolutions.DirectFits(pointwise));
-        Assert.False(Int8Convolutions.DirectFits(grouped));
+        const Int8Path Vnni = Int8Path.AvxVnni;
+        Assert.True(Int8Convolutions.DirectFits(stem, Vnni) == System.Runtime.Intrinsics.X86.AvxVnni.IsSupported);
+        Assert.True(Int8Convolutions.DirectFits(narrow, Int8Path.Avx2) == System.Runtime.Intrinsics.X86.Avx2.IsSupported);
+        foreach (var path in new[] { Vnni, Int8Path.Avx2, Int8Path.Avx512, Int8Path.Vector128 })
+        {
+            Assert.False(Int8Convolutions.DirectFits(small, path));
+            Assert.False(Int8Convolutions.DirectFits(downsample, path));
+            Assert.False(Int8Convolutions.DirectFits(pointwise, path));
+            Assert.False(Int8Convolutions.DirectFits(grouped, path));
+        }
+
+        Assert.False(Int8Convolutions.DirectFits(narrow, Int8Path.Avx512));
+        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            // Without AVX-VNNI the AVX2 level takes the direct kernel's 16-bit form.
+            Assert.Equal("int8-direct-avx2", Int8Convolutions.Create(narrow, new short[32 * 144], new int[32], new float[32], 0, 0, 0, 255, Int8Path.Avx2, 1).Algorithm);
+        }
+
         if (!System.Runtime.Intrinsics.X86.AvxVnni.IsSupported)
         {
             return;
@@ -233,8 +245,8 @@ public sealed unsafe class Int8KernelTests
 
         foreach (Isa isa in new[] { Isa.Avx512, Isa.Avx2 }.Where(IsaSupport.IsSupported))
         {
-            Assert.Equal(Int8Path.AvxVnni, Int8Paths.ForConvolution(narrow, isa));
-            Assert.IsType<Int8DirectConv>(Create(narrow, isa));
+            Assert.Equal(Vnni, Int8Paths.ForConvolution(narrow, isa));
+            Assert.Equal("int8-direct-avxvnni", Create(narrow, isa).Algorithm);
             Assert.IsType<Int8Conv>(Create(downsample, isa));
             Assert.IsType<Int8Conv>(Create(pointwise, isa));
         }
