@@ -34,6 +34,7 @@ internal sealed unsafe class CpuPlan : IDisposable
         Isa = isa;
         Threads = threads;
         Layout = BlockedLayout.Plan(graph, isa, ConvShape, MaxPoolShape);
+        QuantizedLayout = QuantizedLayout.Plan(graph, isa, n => QuantizedSteps.ConvShape(n, graph, Pads));
         Memory = MemoryPlan.Create(graph, Layout.Elements);
         checkMemory?.Invoke(Backends.SessionPreflight.Sum(Memory.ArenaBytes, graph.Constants.Values.Sum(c => (long)c.Count) * sizeof(float)));
         _arena = (byte*)Alloc(Memory.ArenaBytes);
@@ -90,6 +91,9 @@ internal sealed unsafe class CpuPlan : IDisposable
 
     /// <summary>The values kept channel-blocked between the kernels that take them.</summary>
     public BlockedLayout Layout { get; }
+
+    /// <summary>Which integer values are pixel-major (<see cref="Engine.QuantizedLayout"/>).</summary>
+    public QuantizedLayout QuantizedLayout { get; }
 
     public long ScratchBytes { get; }
 
@@ -382,7 +386,7 @@ internal sealed unsafe class CpuPlan : IDisposable
             case "RoundToHalf":
                 return new RoundToHalfStep(n, Pointer(x0), y, Shapes.ElementCount(xd));
             case var op when GraphOptimizer.IsIntegerOp(op):
-                return QuantizedSteps.Compile(n, Graph, v => (nint)Pointer(v), Pads, Isa, Threads);
+                return QuantizedSteps.Compile(n, Graph, v => (nint)Pointer(v), Pads, QuantizedLayout, Isa, Threads);
             default:
                 throw new LightNetException(ErrorCode.UnsupportedOperator, $"{n.OpType} node '{n.Name}' (opset {Graph.Opset}) has no CPU kernel.");
         }

@@ -11,7 +11,14 @@ internal static unsafe class QuantizedSteps
 
     /// <summary>Compiles integer node <paramref name="n"/>; <paramref name="pointer"/> gives a value's storage.</summary>
     /// <exception cref="LightNetException"><see cref="ErrorCode.UnsupportedOperator"/> for a geometry the integer kernels do not cover.</exception>
-    public static PlanStep Compile(OptimizedNode n, OptimizedGraph graph, Func<string, nint> pointer, PadsOf pads, Isa isa, int threads)
+    /// <param name="n">The node.</param>
+    /// <param name="graph">Its graph.</param>
+    /// <param name="pointer">A value's storage.</param>
+    /// <param name="pads">The pads of a 2-D window.</param>
+    /// <param name="layout">Which values are pixel-major (<see cref="QuantizedLayout.Plan"/>).</param>
+    /// <param name="isa">The instruction-set level.</param>
+    /// <param name="threads">Worker threads.</param>
+    public static PlanStep Compile(OptimizedNode n, OptimizedGraph graph, Func<string, nint> pointer, PadsOf pads, QuantizedLayout layout, Isa isa, int threads)
     {
         long[] xd = graph.Dims(n.Inputs[0]), yd = graph.Dims(n.Outputs[0]);
         byte* x = (byte*)pointer(n.Inputs[0]), y = (byte*)pointer(n.Outputs[0]);
@@ -39,6 +46,13 @@ internal static unsafe class QuantizedSteps
             case "QGlobalAveragePool":
             {
                 int planes = checked((int)(xd[0] * xd[1])), size = checked((int)Shapes.ElementCount(xd.AsSpan(2)));
+                if (layout.IsPixelMajor(n.Inputs[0]))
+                {
+                    int images = checked((int)xd[0]), channels = checked((int)xd[1]);
+                    return new Step(n, "int8-global-average-pool" + QuantizedLayout.Suffix(true, false),
+                        (_, _) => QuantizedElementwise.GlobalAveragePoolPixelMajor(x, y, images, size, channels, q.Inputs[0], q.Output));
+                }
+
                 return new Step(n, "int8-global-average-pool", (_, _) => QuantizedElementwise.GlobalAveragePool(x, y, planes, size, q.Inputs[0], q.Output));
             }
 
@@ -64,7 +78,7 @@ internal static unsafe class QuantizedSteps
             }
 
             case "QConv":
-                return CompileConv(n, graph, xd, yd, x, y, q, pads, isa, threads);
+                return CompileConv(n, graph, xd, yd, x, y, q, pads, layout, isa, threads);
             case "QDense":
             {
                 ConstTensor w = graph.Constants[n.Inputs[1]];
@@ -79,22 +93,34 @@ internal static unsafe class QuantizedSteps
         }
     }
 
-    private static PlanStep CompileConv(OptimizedNode n, OptimizedGraph graph, long[] xd, long[] yd, byte* x, byte* y, QuantizedInfo q, PadsOf pads,
-        Isa isa, int threads)
+    /// <summary>The 2-D shape of QConv node <paramref name="n"/> (one image), or null when its tensors are not 4-D.</summary>
+    public static Conv2dShape? ConvShape(OptimizedNode n, OptimizedGraph graph, PadsOf pads)
     {
-        long[] wd = graph.Dims(n.Inputs[1]);
-        Require4D(n, xd, yd, wd);
+        long[] xd = graph.Dims(n.Inputs[0]), yd = graph.Dims(n.Outputs[0]), wd = graph.Dims(n.Inputs[1]);
+        if (xd.Length != 4 || yd.Length != 4 || wd.Length != 4)
+        {
+            return null;
+        }
+
         long[] s = Ints(n, "strides", [1, 1], 2), d = Ints(n, "dilations", [1, 1], 2);
         int kh = (int)wd[2], kw = (int)wd[3];
         var p = pads(n, xd, kh, kw, (int)s[0], (int)s[1], (int)d[0], (int)d[1], false);
-        var shape = new Conv2dShape((int)xd[1], (int)xd[2], (int)xd[3], (int)yd[1], (int)yd[2], (int)yd[3], kh, kw,
+        return new Conv2dShape((int)xd[1], (int)xd[2], (int)xd[3], (int)yd[1], (int)yd[2], (int)yd[3], kh, kw,
             (int)s[0], (int)s[1], (int)d[0], (int)d[1], p.Top, p.Left, (int)n.Source.GetInt("group", 1));
+    }
+
+    private static PlanStep CompileConv(OptimizedNode n, OptimizedGraph graph, long[] xd, long[] yd, byte* x, byte* y, QuantizedInfo q, PadsOf pads,
+        QuantizedLayout layout, Isa isa, int threads)
+    {
+        Require4D(n, xd, yd, graph.Dims(n.Inputs[1]));
+        Conv2dShape shape = ConvShape(n, graph, pads)!.Value;
         int batch = (int)xd[0];
         long inStride = Shapes.ElementCount(xd.AsSpan(1)), outStride = Shapes.ElementCount(yd.AsSpan(1));
         int zx = q.Inputs[0].ZeroPoint, zy = q.Output.ZeroPoint;
+        bool inPixels = layout.IsPixelMajor(n.Inputs[0]), outPixels = layout.IsPixelMajor(n.Outputs[0]);
         if (shape.IsDepthwise)
         {
-            var dw = new Int8Depthwise(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, Int8Paths.ForConvolution(shape, isa));
+            var dw = new Int8Depthwise(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, Int8Paths.ForConvolution(shape, isa), inPixels, outPixels);
             return new Step(n, dw.Algorithm, (scratch, pool) =>
             {
                 for (int i = 0; i < batch; i++)
@@ -104,7 +130,9 @@ internal static unsafe class QuantizedSteps
             }, dw.ScratchBytes(threads), dw);
         }
 
-        IInt8Convolution conv = Int8Convolutions.Create(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, Int8Paths.ForConvolution(shape, isa), threads);
+        IInt8Convolution conv = inPixels || outPixels
+            ? new Int8DirectConv(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, QuantizedLayout.DensePath(isa)!.Value, threads, inPixels, outPixels)
+            : Int8Convolutions.Create(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, Int8Paths.ForConvolution(shape, isa), threads);
         return new Step(n, conv.Algorithm, (scratch, pool) =>
         {
             for (int i = 0; i < batch; i++)

@@ -82,6 +82,49 @@ public sealed class Int8ModelTests
     }
 
     [Fact]
+    public void IntegerConvolutionChainsStayPixelMajorWhereTheDirectKernelRuns()
+    {
+        foreach (Isa isa in new[] { Isa.Avx512, Isa.Avx2, Isa.Vector128 }.Where(IsaSupport.IsSupported))
+        {
+            foreach (string name in new[] { "mobilenet_v2", "resnet18" })
+            {
+                OptimizedGraph graph = GraphOptimizer.Optimize(s_models[name].Value, null);
+                using var plan = new CpuPlan(graph, isa, 1);
+                var layout = plan.QuantizedLayout;
+                if (QuantizedLayout.DensePath(isa) is null)
+                {
+                    Assert.Empty(layout.PixelMajor);
+                    continue;
+                }
+
+                bool Many(string v) => graph.Dims(v) is { Length: 4 } d && d[2] * d[3] > 1;
+                var steps = plan.Steps.Where(s => s.Node.OpType == "QConv").ToList();
+                Assert.False(layout.IsPixelMajor(graph.Nodes.Single(n => n.OpType == "Quantize").Outputs[0]));
+                if (name == "mobilenet_v2")
+                {
+                    // Every convolution and residual sum with more than one pixel, from the stem's output to the pooling.
+                    Assert.All(graph.Nodes.Where(n => n.OpType is "QConv" or "QAdd" && Many(n.Outputs[0])),
+                        n => Assert.True(layout.IsPixelMajor(n.Outputs[0]), $"{isa}: {n.Name}'s output is NCHW"));
+                    Assert.All(steps.Where(s => layout.IsPixelMajor(s.Node.Inputs[0]) && layout.IsPixelMajor(s.Node.Outputs[0])),
+                        s => Assert.EndsWith("-nhwc", s.Algorithm));
+                    Assert.Contains(steps, s => s.Algorithm.EndsWith("-nchw-to-nhwc", StringComparison.Ordinal)); // the stem
+                    PlanStep pooling = plan.Steps.Single(s => s.Node.OpType == "QGlobalAveragePool");
+                    Assert.Equal(Many(pooling.Node.Inputs[0]), pooling.Algorithm.EndsWith("-nhwc-to-nchw", StringComparison.Ordinal));
+                }
+                else
+                {
+                    // The max pool reads and writes NCHW, and the residual sums tie layer 1 to it; from layer 2 on the
+                    // blocks are pixel-major.
+                    OptimizedNode pool = graph.Nodes.Single(n => n.OpType == "QMaxPool");
+                    Assert.False(layout.IsPixelMajor(pool.Inputs[0]));
+                    Assert.False(layout.IsPixelMajor(pool.Outputs[0]));
+                    Assert.Contains(graph.Nodes.Where(n => n.OpType == "QAdd"), n => layout.IsPixelMajor(n.Outputs[0]));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void QLinearConvOnCodesCompilesToTheIntegerConvolutionAndMatchesOrt()
     {
         var rng = new Random(4);

@@ -48,7 +48,8 @@ internal static class Int8Convolutions
     /// <summary>The smallest depth Cin·kh·kw <see cref="DirectFits"/> takes.</summary>
     public const int DirectMinDepth = 128;
 
-    private static bool FitInBytes(ReadOnlySpan<short> weights)
+    /// <summary>Whether every weight fits in a signed byte (what <c>vpdpbusd</c> takes).</summary>
+    public static bool FitInBytes(ReadOnlySpan<short> weights)
     {
         foreach (short v in weights)
         {

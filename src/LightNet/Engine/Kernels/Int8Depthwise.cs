@@ -35,12 +35,26 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
     private readonly DepthwiseTiles? _tiles; // the blocked path's tiles and float kernels
     private readonly int[] _tileBias = []; // the blocked path's requantization: the model's bias (the zero point is subtracted from the codes), padded to whole blocks
     private readonly float[] _tileScale = []; // and each channel's multiplier, padded the same way
+    private readonly bool _inputPixelMajor, _outputPixelMajor;
     private byte* _x, _y, _scratch;
 
+    /// <param name="s">The geometry.</param>
+    /// <param name="weights">[C, kh·kw] zero-point-centred weights.</param>
+    /// <param name="bias">Per channel int32 bias.</param>
+    /// <param name="scale">Per channel multiplier.</param>
+    /// <param name="inputZero">The input zero point.</param>
+    /// <param name="outputZero">The output zero point.</param>
+    /// <param name="min">Lowest output code.</param>
+    /// <param name="max">Highest output code.</param>
+    /// <param name="path">The instruction path.</param>
+    /// <param name="inputPixelMajor">The input is pixel-major ([H][W][C], <see cref="QuantizedLayout"/>); only where <see cref="IsBlocked"/>.</param>
+    /// <param name="outputPixelMajor">Write the output pixel-major; only where <see cref="IsBlocked"/>.</param>
     public Int8Depthwise(in Conv2dShape s, ReadOnlySpan<short> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, int inputZero, int outputZero,
-        int min, int max, Int8Path path)
+        int min, int max, Int8Path path, bool inputPixelMajor = false, bool outputPixelMajor = false)
     {
         _s = s;
+        _inputPixelMajor = inputPixelMajor;
+        _outputPixelMajor = outputPixelMajor;
         Path = path;
         _inputZero = (byte)inputZero;
         int taps = s.KernelHeight * s.KernelWidth;
@@ -60,18 +74,12 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
         _requant = new Requantizer(b, scale.ToArray(), outputZero, min, max);
         _phases = new StridePhases(s);
 
-        // Maps the float kernel takes channel blocks for, when the float sums stay exact.
-        var isa = path switch { Int8Path.Avx512 => Isa.Avx512, Int8Path.Avx2 or Int8Path.AvxVnni => Isa.Avx2, Int8Path.Vector128 => Isa.Vector128, _ => Isa.Scalar };
-        int maxWeight = 0;
-        foreach (int wv in _weights)
+        _lanes = IsBlocked(s, weights, path) ? LanesOf(path) : 0;
+        if (_lanes == 0 && (inputPixelMajor || outputPixelMajor))
         {
-            maxWeight = Math.Max(maxWeight, Math.Abs(wv));
+            throw new LightNetException(ErrorCode.UnsupportedOperator, $"Int8Depthwise: {s} takes the per-channel path, which reads and writes NCHW only.");
         }
 
-        bool exact = (long)taps * 255 * maxWeight < (1L << 24);
-        _lanes = exact && s.OutWidth <= BlockedMaxWidth(isa, Math.Max(s.StrideHeight, s.StrideWidth))
-            ? isa switch { Isa.Avx512 => 16, Isa.Avx2 => 8, _ => 4 }
-            : 0;
         if (_lanes > 0)
         {
             var wf = new float[_weights.Length];
@@ -88,8 +96,30 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
             scale.CopyTo(_tileScale);
         }
 
-        Algorithm = "int8-depthwise-" + (_lanes > 0 ? "blocked-" : string.Empty) + Int8Paths.Name(path);
+        Algorithm = "int8-depthwise-" + (_lanes > 0 ? "blocked-" : string.Empty) + Int8Paths.Name(path) + QuantizedLayout.Suffix(inputPixelMajor, outputPixelMajor);
     }
+
+    /// <summary>
+    /// Whether <paramref name="s"/> takes the channel-blocked path on <paramref name="path"/>: maps the float kernel takes
+    /// channel blocks for, when the float sums stay exact for these <paramref name="weights"/>. Only that path reads and
+    /// writes pixel-major tensors.
+    /// </summary>
+    public static bool IsBlocked(in Conv2dShape s, ReadOnlySpan<short> weights, Int8Path path)
+    {
+        int maxWeight = 0;
+        foreach (short wv in weights)
+        {
+            maxWeight = Math.Max(maxWeight, Math.Abs((int)wv));
+        }
+
+        int taps = s.KernelHeight * s.KernelWidth;
+        return (long)taps * 255 * maxWeight < (1L << 24) && s.OutWidth <= BlockedMaxWidth(IsaOf(path), Math.Max(s.StrideHeight, s.StrideWidth));
+    }
+
+    private static Isa IsaOf(Int8Path path) =>
+        path switch { Int8Path.Avx512 => Isa.Avx512, Int8Path.Avx2 or Int8Path.AvxVnni => Isa.Avx2, Int8Path.Vector128 => Isa.Vector128, _ => Isa.Scalar };
+
+    private static int LanesOf(Int8Path path) => IsaOf(path) switch { Isa.Avx512 => 16, Isa.Avx2 => 8, _ => 4 };
 
     public Int8Path Path { get; }
 
@@ -126,7 +156,7 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
             fixed (float* ts = _tileScale)
             {
                 var io = new CodePlanes(_x, _y, (long)_s.InHeight * _s.InWidth, (long)_s.OutHeight * _s.OutWidth, _lanes, _inputZero,
-                    tb, ts, _requant.ZeroPoint, _requant.Min, _requant.Max);
+                    tb, ts, _requant.ZeroPoint, _requant.Min, _requant.Max, _s.InChannels, _inputPixelMajor, _outputPixelMajor);
                 _tiles.Run(io, _scratch + (threadIndex * ThreadBytes), begin, end, FusedActivation.None);
             }
 
@@ -323,36 +353,55 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
     public void Dispose() => _tiles?.Dispose();
 
     // Codes in and out of the blocked path's float tiles: in, each code minus the input zero point (exact in float);
-    // out, each pixel's lanes requantized with their channels' bias and multiplier into codes, then transposed.
+    // out, each pixel's lanes requantized with their channels' bias and multiplier into codes, then transposed (NCHW)
+    // or copied (pixel-major: `channels` codes a pixel).
     private readonly struct CodePlanes(byte* x, byte* y, long inPixels, long outPixels, int v, byte inputZero,
-        int* bias, float* scale, int outputZero, int min, int max) : ITileIO
+        int* bias, float* scale, int outputZero, int min, int max, int channels, bool inputPixelMajor, bool outputPixelMajor) : ITileIO
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Load(int c0, int n, int p0, int count, float* tile, int* pixelOffsets, byte* scratch)
         {
-            byte* src = x + (c0 * inPixels) + p0;
+            byte* src = inputPixelMajor ? x + ((long)p0 * channels) + c0 : x + (c0 * inPixels) + p0;
             float zero = inputZero;
             if (v >= 8 && n == v && Sse2.IsSupported)
             {
-                // Whole blocks: the codes of 16 pixels at a time byte-transposed to [pixel][v], then widened per pixel.
-                int p = 0;
-                for (; p + 16 <= count; p += 16)
+                // Whole blocks: the codes to [pixel][v] bytes (pixel-major: each pixel's v codes copied; planar: 16
+                // pixels at a time byte-transposed), then widened per pixel.
+                if (inputPixelMajor)
                 {
-                    StridedBytes.Transpose(src + p, inPixels, v, 16, scratch + (p * v), v);
-                }
-
-                for (; p < count; p++)
-                {
-                    for (int j = 0; j < v; j++)
+                    for (int q = 0; q < count; q++)
                     {
-                        scratch[(p * v) + j] = src[(j * inPixels) + p];
+                        if (v == 16)
+                        {
+                            Vector128.Load(src + ((long)q * channels)).Store(scratch + (q * 16));
+                        }
+                        else
+                        {
+                            *(ulong*)(scratch + (q * 8)) = *(ulong*)(src + ((long)q * channels));
+                        }
+                    }
+                }
+                else
+                {
+                    int q = 0;
+                    for (; q + 16 <= count; q += 16)
+                    {
+                        StridedBytes.Transpose(src + q, inPixels, v, 16, scratch + (q * v), v);
+                    }
+
+                    for (; q < count; q++)
+                    {
+                        for (int j = 0; j < v; j++)
+                        {
+                            scratch[(q * v) + j] = src[(j * inPixels) + q];
+                        }
                     }
                 }
 
                 if (v == 16)
                 {
                     var z = Vector512.Create(zero);
-                    for (p = 0; p < count; p++)
+                    for (int p = 0; p < count; p++)
                     {
                         (Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(scratch + (p * 16)))) - z).Store(tile + pixelOffsets[p]);
                     }
@@ -360,7 +409,7 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
                 else
                 {
                     var z = Vector256.Create(zero);
-                    for (p = 0; p < count; p++)
+                    for (int p = 0; p < count; p++)
                     {
                         (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(scratch + (p * 8))) - z).Store(tile + pixelOffsets[p]);
                     }
@@ -370,12 +419,13 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
             }
 
             // A partial block or 4 lanes: one code at a time (lanes past n keep whatever they held: never stored).
+            long channelStep = inputPixelMajor ? 1 : inPixels, pixelStep = inputPixelMajor ? channels : 1;
             for (int j = 0; j < n; j++)
             {
-                byte* s = src + (j * inPixels);
+                byte* c = src + (j * channelStep);
                 for (int p = 0; p < count; p++)
                 {
-                    tile[pixelOffsets[p] + j] = s[p] - zero;
+                    tile[pixelOffsets[p] + j] = c[p * pixelStep] - zero;
                 }
             }
         }
@@ -415,6 +465,24 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
                     Vector128<ushort> s16 = Vector128.Narrow(q, q).AsUInt16();
                     *(uint*)(scratch + (p * 4)) = Vector128.Narrow(s16, s16).AsUInt32().ToScalar();
                 }
+            }
+
+            if (outputPixelMajor)
+            {
+                byte* d = y + ((long)p0 * channels) + c0;
+                for (int p = 0; p < count; p++, d += channels)
+                {
+                    if (n == 16)
+                    {
+                        Vector128.Load(scratch + (p * v)).Store(d);
+                    }
+                    else
+                    {
+                        Buffer.MemoryCopy(scratch + (p * v), d, n, n);
+                    }
+                }
+
+                return;
             }
 
             byte* dst = y + (c0 * outPixels) + p0;

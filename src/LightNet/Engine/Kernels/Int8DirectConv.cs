@@ -34,7 +34,8 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
     private readonly byte _inputZero;
     private readonly int _outputZero, _min, _max;
     private readonly bool _wide; // 16-bit activations and weights (vpmaddwd)
-    private readonly int _steps, _inPixel, _outPixel, _paddedHeight, _paddedWidth, _tiles, _blocks, _chunks;
+    private readonly int _steps, _inPixel, _outPixel, _paddedHeight, _paddedWidth, _rowPixels, _tiles, _blocks, _chunks;
+    private readonly bool _inputPixelMajor, _outputPixelMajor, _inPlace;
     private readonly InputWork _input;
     private readonly OutputWork _output;
     private byte* _x, _y, _padded, _pixelMajor;
@@ -49,8 +50,10 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
     /// <param name="max">Highest output code.</param>
     /// <param name="path"><see cref="Int8Path.AvxVnni"/> or <see cref="Int8Path.Avx2"/>.</param>
     /// <param name="threads">Worker threads (for the work split).</param>
+    /// <param name="inputPixelMajor">The input is pixel-major ([H][W][C] codes, <see cref="QuantizedLayout"/>) instead of NCHW.</param>
+    /// <param name="outputPixelMajor">Write the output pixel-major instead of NCHW.</param>
     public Int8DirectConv(in Conv2dShape s, ReadOnlySpan<short> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, int inputZero, int outputZero,
-        int min, int max, Int8Path path, int threads)
+        int min, int max, Int8Path path, int threads, bool inputPixelMajor = false, bool outputPixelMajor = false)
     {
         if (!Supports(s, path))
         {
@@ -71,6 +74,13 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
         _outPixel = _blocks * ChannelBlock;
         _paddedHeight = ((s.OutHeight - 1) * s.StrideHeight) + ((s.KernelHeight - 1) * s.DilationHeight) + 1;
         _paddedWidth = ((s.OutWidth - 1) * s.StrideWidth) + ((s.KernelWidth - 1) * s.DilationWidth) + 1;
+        _inputPixelMajor = inputPixelMajor;
+        _outputPixelMajor = outputPixelMajor;
+
+        // A pixel-major input whose pixels are whole steps of bytes, read without padding, is read where it is.
+        _inPlace = inputPixelMajor && !_wide && s.InChannels == _inPixel && s.PadTop == 0 && s.PadLeft == 0
+            && _paddedHeight <= s.InHeight && _paddedWidth <= s.InWidth;
+        _rowPixels = _inPlace ? s.InWidth : _paddedWidth;
 
         _w = GC.AllocateArray<byte>(_blocks * taps * _steps * ChannelBlock * 4, pinned: true);
         _bias = new int[_outPixel];
@@ -105,7 +115,7 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
         {
             for (int kx = 0; kx < s.KernelWidth; kx++)
             {
-                _tapOffsets[(ky * s.KernelWidth) + kx] = ((ky * s.DilationHeight * _paddedWidth) + (kx * s.DilationWidth)) * _inPixel;
+                _tapOffsets[(ky * s.KernelWidth) + kx] = ((ky * s.DilationHeight * _rowPixels) + (kx * s.DilationWidth)) * _inPixel;
             }
         }
 
@@ -116,14 +126,14 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
         {
             int p = Math.Min(i, pixels - 1); // a short last tile repeats its last pixel (computed, not stored)
             int oy = p / s.OutWidth, ox = p - (oy * s.OutWidth);
-            _pixelOffsets[i] = ((oy * s.StrideHeight * _paddedWidth) + (ox * s.StrideWidth)) * _inPixel;
+            _pixelOffsets[i] = ((oy * s.StrideHeight * _rowPixels) + (ox * s.StrideWidth)) * _inPixel;
         }
 
         // Runs of tiles per block: enough items for every thread to take several, runs of at least 4 tiles.
         _chunks = threads > 1 ? Math.Clamp((threads * 4) / _blocks, 1, Math.Max(1, _tiles / 4)) : 1;
         _input = new InputWork(this);
         _output = new OutputWork(this);
-        Algorithm = "int8-direct-" + Int8Paths.Name(path);
+        Algorithm = "int8-direct-" + Int8Paths.Name(path) + QuantizedLayout.Suffix(inputPixelMajor, outputPixelMajor);
     }
 
     /// <inheritdoc/>
@@ -132,10 +142,10 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
     /// <inheritdoc/>
     public long Macs => _s.Macs;
 
-    private long PaddedBytes => MemoryPlan.Align((long)_paddedHeight * _paddedWidth * _inPixel);
+    private long PaddedBytes => _inPlace ? 0 : MemoryPlan.Align((long)_paddedHeight * _paddedWidth * _inPixel);
 
     /// <inheritdoc/>
-    public long ScratchBytes => PaddedBytes + MemoryPlan.Align((long)_tiles * PixelTile * _outPixel);
+    public long ScratchBytes => PaddedBytes + (_outputPixelMajor ? 0 : MemoryPlan.Align((long)_tiles * PixelTile * _outPixel));
 
     /// <summary>Whether this kernel runs <paramref name="s"/> on <paramref name="path"/> here: one group, and the CPU has the path.</summary>
     public static bool Supports(in Conv2dShape s, Int8Path path) =>
@@ -146,18 +156,27 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
     {
         _x = x;
         _y = y;
-        _padded = scratch;
-        _pixelMajor = scratch + PaddedBytes;
-        pool.Run(_input, _paddedHeight);
+        _padded = _inPlace ? x : scratch;
+        _pixelMajor = _outputPixelMajor ? y : scratch + PaddedBytes;
+        if (!_inPlace)
+        {
+            pool.Run(_input, _paddedHeight);
+        }
+
         pool.Run(this, _blocks * _chunks);
-        pool.Run(_output, (_s.OutHeight * _s.OutWidth + 15) / 16);
+        if (!_outputPixelMajor)
+        {
+            pool.Run(_output, (_s.OutHeight * _s.OutWidth + 15) / 16);
+        }
     }
 
     /// <summary>Computes work items [begin, end): (block, run of pixel tiles).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     public void Execute(int begin, int end, int threadIndex)
     {
         int taps = _tapOffsets.Length;
+        byte* part = stackalloc byte[PixelTile * ChannelBlock];
         fixed (byte* w0 = _w)
         fixed (int* pixelOffsets = _pixelOffsets, tapOffsets = _tapOffsets, bias = _bias)
         fixed (float* scale = _scale)
@@ -167,20 +186,33 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
                 int block = item / _chunks, chunk = item - (block * _chunks);
                 int t0 = (int)((long)chunk * _tiles / _chunks), t1 = (int)((long)(chunk + 1) * _tiles / _chunks);
                 byte* w = w0 + ((long)block * taps * _steps * ChannelBlock * 4);
+                // The pixel-major output holds exactly Cout channels a pixel: a partial last block stores only its own.
+                long outStride = _outputPixelMajor ? _s.OutChannels : _outPixel;
+                int channels = _outputPixelMajor ? Math.Min(ChannelBlock, _s.OutChannels - (block * ChannelBlock)) : ChannelBlock;
                 var e = new Epilogue(bias + (block * ChannelBlock), scale + (block * ChannelBlock), _outputZero, _min, _max);
                 int pixels = _s.OutHeight * _s.OutWidth;
                 for (int tile = t0; tile < t1; tile++)
                 {
                     int first = tile * PixelTile;
-                    byte* y = _pixelMajor + ((long)first * _outPixel) + (block * ChannelBlock);
+                    byte* y = _pixelMajor + ((long)first * outStride) + (block * ChannelBlock);
                     int count = Math.Min(PixelTile, pixels - first);
+
+                    // A partial block's 16 codes a pixel go through a small buffer (no call or branch in the tile:
+                    // its 12 accumulators stay in registers).
+                    byte* to = channels == ChannelBlock ? y : part;
+                    long toStride = channels == ChannelBlock ? outStride : ChannelBlock;
                     if (_wide)
                     {
-                        Tile<MultiplyAddPairs>(_padded, pixelOffsets + first, tapOffsets, taps, _steps, w, e, y, _outPixel, count);
+                        Tile<MultiplyAddPairs>(_padded, pixelOffsets + first, tapOffsets, taps, _steps, w, e, to, toStride, count);
                     }
                     else
                     {
-                        Tile<DotQuads>(_padded, pixelOffsets + first, tapOffsets, taps, _steps, w, e, y, _outPixel, count);
+                        Tile<DotQuads>(_padded, pixelOffsets + first, tapOffsets, taps, _steps, w, e, to, toStride, count);
+                    }
+
+                    for (int j = 0; to == part && j < count; j++)
+                    {
+                        Buffer.MemoryCopy(part + (j * ChannelBlock), y + (j * outStride), channels, channels);
                     }
                 }
             }
@@ -314,6 +346,12 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
 
         // Input columns [c0, c1) land in the padded row (columns beyond it are never read).
         int c0 = Math.Max(0, -s.PadLeft), c1 = Math.Min(s.InWidth, _paddedWidth - s.PadLeft);
+        if (_inputPixelMajor)
+        {
+            CopyPixels(_x + (((long)iy * s.InWidth) + c0) * s.InChannels, row + ((long)(c0 + s.PadLeft) * _inPixel), c1 - c0);
+            return;
+        }
+
         long plane = (long)s.InHeight * s.InWidth;
         byte* src = _x + ((long)iy * s.InWidth);
         byte* block = stackalloc byte[16 * 16];
@@ -366,6 +404,44 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
             for (int c = ch; c < s.InChannels; c++)
             {
                 Put(row, ((long)(ix + s.PadLeft) * _inPixel) + (c * elem), src[(c * plane) + ix]);
+            }
+        }
+    }
+
+    // count pixels of a pixel-major input row (Cin codes each) into the padded row (_inPixel bytes each, widened on the
+    // vpmaddwd form): one block when the pixels are the same size, else pixel by pixel.
+    private void CopyPixels(byte* src, byte* dst, int count)
+    {
+        int c = _s.InChannels;
+        int elem = _wide ? 2 : 1;
+        if (c * elem == _inPixel)
+        {
+            Copy(src, dst, (long)count * c);
+            return;
+        }
+
+        for (int p = 0; p < count; p++)
+        {
+            Copy(src + ((long)p * c), dst + ((long)p * _inPixel), c);
+        }
+
+        void Copy(byte* from, byte* to, long n)
+        {
+            if (!_wide)
+            {
+                Buffer.MemoryCopy(from, to, n, n);
+                return;
+            }
+
+            long i = 0;
+            for (; i + 16 <= n; i += 16)
+            {
+                Avx2.ConvertToVector256Int16(Vector128.Load(from + i)).Store((short*)to + i);
+            }
+
+            for (; i < n; i++)
+            {
+                ((ushort*)to)[i] = from[i];
             }
         }
     }

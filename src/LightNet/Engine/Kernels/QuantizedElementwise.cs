@@ -254,6 +254,55 @@ internal static unsafe class QuantizedElementwise
     }
 
     /// <summary>
+    /// <see cref="GlobalAveragePool"/> of pixel-major codes (<see cref="QuantizedLayout"/>): <paramref name="images"/> ×
+    /// <paramref name="size"/> pixels of <paramref name="channels"/> codes each, summed per channel a pixel at a time
+    /// (16 channels per vector), into NCHW [images, channels] codes with the same rounding.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void GlobalAveragePoolPixelMajor(byte* x, byte* y, int images, int size, int channels, QuantParams px, QuantParams py)
+    {
+        float ratio = px.Scale / py.Scale / size;
+        var sums = new uint[channels];
+        fixed (uint* acc = sums)
+        {
+            for (int n = 0; n < images; n++)
+            {
+                Array.Clear(sums);
+                byte* image = x + ((long)n * size * channels);
+                for (int p = 0; p < size; p++)
+                {
+                    byte* pixel = image + ((long)p * channels);
+                    int c = 0;
+                    if (Vector128.IsHardwareAccelerated)
+                    {
+                        for (; c + 16 <= channels; c += 16)
+                        {
+                            (Vector128<ushort> lo, Vector128<ushort> hi) = Vector128.Widen(Vector128.Load(pixel + c));
+                            (Vector128<uint> a, Vector128<uint> b) = Vector128.Widen(lo);
+                            (Vector128<uint> e, Vector128<uint> f) = Vector128.Widen(hi);
+                            (Vector128.Load(acc + c) + a).Store(acc + c);
+                            (Vector128.Load(acc + c + 4) + b).Store(acc + c + 4);
+                            (Vector128.Load(acc + c + 8) + e).Store(acc + c + 8);
+                            (Vector128.Load(acc + c + 12) + f).Store(acc + c + 12);
+                        }
+                    }
+
+                    for (; c < channels; c++)
+                    {
+                        acc[c] += pixel[c];
+                    }
+                }
+
+                for (int c = 0; c < channels; c++)
+                {
+                    float v = (acc[c] - ((long)px.ZeroPoint * size)) * ratio;
+                    y[((long)n * channels) + c] = (byte)Math.Clamp((int)MathF.Round(v, MidpointRounding.ToEven) + py.ZeroPoint, 0, 255);
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Global average pooling on codes: the integer sum of each plane, its mean requantized (the float graph's
     /// DequantizeLinear → GlobalAveragePool → QuantizeLinear up to float rounding).
     /// </summary>

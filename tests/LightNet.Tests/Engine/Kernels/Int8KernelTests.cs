@@ -124,6 +124,12 @@ public sealed unsafe class Int8KernelTests
                 {
                     dw.Run(px, py, ps, pool);
                 }
+
+                if (Int8Depthwise.IsBlocked(shape, wt, Path(path)))
+                {
+                    AssertPixelMajorForms((i, o) => new Int8Depthwise(shape, wt, bias, scale, zx, zy, min, max, Path(path), i, o),
+                        k => ((Int8Depthwise)k).ScratchBytes(2), (k, a, b, c) => ((Int8Depthwise)k).Run(a, b, c, pool));
+                }
             }
             else
             {
@@ -146,11 +152,50 @@ public sealed unsafe class Int8KernelTests
                     }
 
                     Assert.Equal(expected, directOut);
+                    AssertPixelMajorForms((i, o) => new Int8DirectConv(shape, wt, bias, scale, zx, zy, min, max, Path(path), 2, i, o),
+                        k => ((Int8DirectConv)k).ScratchBytes, (k, a, b, c) => ((Int8DirectConv)k).Run(a, b, c, pool));
                 }
             }
         }
 
         Assert.Equal(expected, actual);
+
+        // The kernel reading and/or writing pixel-major codes ([H][W][C], QuantizedLayout) gives the same codes.
+        void AssertPixelMajorForms(Func<bool, bool, object> create, Func<object, long> scratchBytes, RunKernel run)
+        {
+            byte[] xPixels = ToPixelMajor(x, cin, h * w);
+            byte[] expectedPixels = ToPixelMajor(expected, cout, oh * ow);
+            foreach ((bool inPixels, bool outPixels) in new[] { (true, false), (false, true), (true, true) })
+            {
+                object kernel = create(inPixels, outPixels);
+                byte[] y = Enumerable.Repeat((byte)0x5A, expected.Length).ToArray();
+                byte[] scratch = Enumerable.Repeat((byte)0xA5, (int)scratchBytes(kernel)).ToArray();
+                fixed (byte* pxIn = inPixels ? xPixels : x, py = y, ps = scratch)
+                {
+                    run(kernel, pxIn, py, ps);
+                }
+
+                Assert.True((outPixels ? expectedPixels : expected).AsSpan().SequenceEqual(y), $"{path}: pixel-major input {inPixels}, output {outPixels}");
+                (kernel as IDisposable)?.Dispose();
+            }
+        }
+    }
+
+    private delegate void RunKernel(object kernel, byte* x, byte* y, byte* scratch);
+
+    // NCHW (one image) to [H·W][C].
+    private static byte[] ToPixelMajor(byte[] planar, int channels, int pixels)
+    {
+        byte[] result = new byte[planar.Length];
+        for (int c = 0; c < channels; c++)
+        {
+            for (int p = 0; p < pixels; p++)
+            {
+                result[(p * channels) + c] = planar[(c * pixels) + p];
+            }
+        }
+
+        return result;
     }
 
     [Theory]
@@ -336,6 +381,32 @@ public sealed unsafe class Int8KernelTests
                 Assert.Equal(expected, dst[(c * 50) + r]);
             }
         }
+    }
+
+    [Theory]
+    [InlineData(2, 49, 40)]   // 16 + 16 + 8 channels: vector blocks and a scalar tail
+    [InlineData(1, 196, 1280)]
+    [InlineData(3, 5, 7)]
+    public void GlobalAveragePoolOfPixelMajorCodesMatchesThePlanarOne(int images, int pixels, int channels)
+    {
+        var rng = new Random(pixels + channels);
+        byte[] planar = Enumerable.Range(0, images * pixels * channels).Select(_ => (byte)rng.Next(256)).ToArray();
+        byte[] pixelMajor = new byte[planar.Length];
+        for (int n = 0; n < images; n++)
+        {
+            ToPixelMajor(planar.AsSpan(n * pixels * channels, pixels * channels).ToArray(), channels, pixels).CopyTo(pixelMajor, n * pixels * channels);
+        }
+
+        var px = new QuantParams(0.04f, 17);
+        var py = new QuantParams(0.03f, 120);
+        byte[] expected = new byte[images * channels], actual = new byte[images * channels];
+        fixed (byte* a = planar, b = pixelMajor, e = expected, y = actual)
+        {
+            QuantizedElementwise.GlobalAveragePool(a, e, images * channels, pixels, px, py);
+            QuantizedElementwise.GlobalAveragePoolPixelMajor(b, y, images, pixels, channels, px, py);
+        }
+
+        Assert.Equal(expected, actual);
     }
 
     [Fact]
