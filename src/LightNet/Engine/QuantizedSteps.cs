@@ -131,8 +131,8 @@ internal static unsafe class QuantizedSteps
         }
 
         IInt8Convolution conv = inPixels || outPixels
-            ? new Int8DirectConv(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, QuantizedLayout.DensePath(isa)!.Value, threads, inPixels, outPixels)
-            : Int8Convolutions.Create(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, Int8Paths.ForConvolution(shape, isa), threads);
+            ? new Int8DirectConv(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, QuantizedLayout.DensePath(isa)!.Value, isa, threads, inPixels, outPixels)
+            : Int8Convolutions.Create(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, Int8Paths.ForConvolution(shape, isa), isa, threads);
         return new Step(n, conv.Algorithm, (scratch, pool) =>
         {
             for (int i = 0; i < batch; i++)

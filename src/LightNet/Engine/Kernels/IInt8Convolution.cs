@@ -24,11 +24,11 @@ internal static class Int8Convolutions
     /// GEMM. Weights that do not fit in int8 (uint8 weights with a zero point) keep the GEMM, which widens them.
     /// </summary>
     public static IInt8Convolution Create(in Conv2dShape s, ReadOnlySpan<short> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale,
-        int inputZero, int outputZero, int min, int max, Int8Path path, int threads)
+        int inputZero, int outputZero, int min, int max, Int8Path path, Isa isa, int threads)
     {
         if (DirectFits(s, path) && (path != Int8Path.AvxVnni || FitInBytes(weights)))
         {
-            return new Int8DirectConv(s, weights, bias, scale, inputZero, outputZero, min, max, path, threads);
+            return new Int8DirectConv(s, weights, bias, scale, inputZero, outputZero, min, max, path, isa, threads);
         }
 
         return new Int8Conv(s, weights, bias, scale, inputZero, outputZero, min, max, path, threads);

@@ -34,6 +34,7 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
     private readonly byte _inputZero;
     private readonly int _outputZero, _min, _max;
     private readonly bool _wide; // 16-bit activations and weights (vpmaddwd)
+    private readonly bool _wideEpilogue; // requantization in 512-bit registers
     private readonly int _steps, _inPixel, _outPixel, _paddedHeight, _paddedWidth, _rowPixels, _tiles, _blocks, _chunks;
     private readonly bool _inputPixelMajor, _outputPixelMajor, _inPlace;
     private readonly InputWork _input;
@@ -49,11 +50,12 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
     /// <param name="min">Lowest output code (a fused ReLU raises it to the zero point).</param>
     /// <param name="max">Highest output code.</param>
     /// <param name="path"><see cref="Int8Path.AvxVnni"/> or <see cref="Int8Path.Avx2"/>.</param>
+    /// <param name="isa">The session's level: on <see cref="Isa.Avx512"/> each pixel's 16 sums are requantized in one 512-bit register.</param>
     /// <param name="threads">Worker threads (for the work split).</param>
     /// <param name="inputPixelMajor">The input is pixel-major ([H][W][C] codes, <see cref="QuantizedLayout"/>) instead of NCHW.</param>
     /// <param name="outputPixelMajor">Write the output pixel-major instead of NCHW.</param>
     public Int8DirectConv(in Conv2dShape s, ReadOnlySpan<short> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, int inputZero, int outputZero,
-        int min, int max, Int8Path path, int threads, bool inputPixelMajor = false, bool outputPixelMajor = false)
+        int min, int max, Int8Path path, Isa isa, int threads, bool inputPixelMajor = false, bool outputPixelMajor = false)
     {
         if (!Supports(s, path))
         {
@@ -67,6 +69,7 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
         _max = max;
         int taps = s.KernelHeight * s.KernelWidth, depth = s.InChannels * taps;
         _wide = path == Int8Path.Avx2;
+        _wideEpilogue = !_wide && isa == Isa.Avx512 && Avx512F.IsSupported;
         int perStep = _wide ? 2 : 4; // channels per 4 broadcast bytes
         _steps = (s.InChannels + perStep - 1) / perStep;
         _inPixel = _steps * 4;
@@ -205,6 +208,10 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
                     {
                         Tile<MultiplyAddPairs>(_padded, pixelOffsets + first, tapOffsets, taps, _steps, w, e, to, toStride, count);
                     }
+                    else if (_wideEpilogue)
+                    {
+                        Tile<DotQuadsRequantized512>(_padded, pixelOffsets + first, tapOffsets, taps, _steps, w, e, to, toStride, count);
+                    }
                     else
                     {
                         Tile<DotQuads>(_padded, pixelOffsets + first, tapOffsets, taps, _steps, w, e, to, toStride, count);
@@ -273,23 +280,35 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
             b5 = TStep.Add(b5, v, wb);
         }
 
-        e.Store(a0, b0, y);
-        if (count > 1) e.Store(a1, b1, y + stride);
-        if (count > 2) e.Store(a2, b2, y + (2 * stride));
-        if (count > 3) e.Store(a3, b3, y + (3 * stride));
-        if (count > 4) e.Store(a4, b4, y + (4 * stride));
-        if (count > 5) e.Store(a5, b5, y + (5 * stride));
+        e.Store<TStep>(a0, b0, y);
+        if (count > 1) e.Store<TStep>(a1, b1, y + stride);
+        if (count > 2) e.Store<TStep>(a2, b2, y + (2 * stride));
+        if (count > 3) e.Store<TStep>(a3, b3, y + (3 * stride));
+        if (count > 4) e.Store<TStep>(a4, b4, y + (4 * stride));
+        if (count > 5) e.Store<TStep>(a5, b5, y + (5 * stride));
     }
 
     /// <summary>One multiply step: 8 int32 lanes (output channels) plus the products of 4 broadcast bytes with their weights.</summary>
     private interface IStep
     {
+        /// <summary>Whether the epilogue requantizes a pixel's 16 sums in one 512-bit register (the AVX-512 level).</summary>
+        static virtual bool Requantize512 => false;
+
         static abstract Vector256<int> Add(Vector256<int> acc, Vector256<byte> x, Vector256<byte> w);
     }
 
     /// <summary><c>vpdpbusd</c>: 4 uint8 activations × 4 int8 weights per lane.</summary>
     private struct DotQuads : IStep
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Add(Vector256<int> acc, Vector256<byte> x, Vector256<byte> w) => AvxVnni.MultiplyWideningAndAdd(acc, x, w.AsSByte());
+    }
+
+    /// <summary><see cref="DotQuads"/> with the 512-bit epilogue: half the requantization instructions of two 256-bit halves.</summary>
+    private struct DotQuadsRequantized512 : IStep
+    {
+        public static bool Requantize512 => true;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<int> Add(Vector256<int> acc, Vector256<byte> x, Vector256<byte> w) => AvxVnni.MultiplyWideningAndAdd(acc, x, w.AsSByte());
     }
@@ -309,8 +328,17 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
         private readonly int _zero = zero, _min = min, _max = max;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Store(Vector256<int> low, Vector256<int> high, byte* y)
+        public void Store<TStep>(Vector256<int> low, Vector256<int> high, byte* y)
+            where TStep : struct, IStep
         {
+            if (TStep.Requantize512)
+            {
+                Vector512<int> q = Requantizer.Codes(Vector512.Create(low, high), Vector512.Load(_bias), Vector512.Load(_scale),
+                    Vector512.Create(_zero), Vector512.Create(_min), Vector512.Create(_max));
+                Avx512F.ConvertToVector128Byte(q).Store(y);
+                return;
+            }
+
             Vector256<int> z = Vector256.Create(_zero), lo = Vector256.Create(_min), hi = Vector256.Create(_max);
             Vector256<int> q0 = Requantizer.Codes(low, Vector256.Load(_bias), Vector256.Load(_scale), z, lo, hi);
             Vector256<int> q1 = Requantizer.Codes(high, Vector256.Load(_bias + 8), Vector256.Load(_scale + 8), z, lo, hi);

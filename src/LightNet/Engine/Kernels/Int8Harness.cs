@@ -15,7 +15,7 @@ internal sealed unsafe class Int8Harness : IDisposable
     private readonly Int8Depthwise? _depthwise;
     private byte* _x, _y, _scratch;
 
-    private Int8Harness(in Conv2dShape shape, Int8Path path, int threads, bool? direct)
+    private Int8Harness(in Conv2dShape shape, Int8Path path, Isa isa, int threads, bool? direct)
     {
         var rng = new Random(7);
         int depth = shape.InChannels / shape.Groups * shape.KernelHeight * shape.KernelWidth;
@@ -34,9 +34,9 @@ internal sealed unsafe class Int8Harness : IDisposable
         {
             _conv = direct switch
             {
-                true => new Int8DirectConv(shape, w, bias, scale, 128, 0, 0, 255, path, threads),
+                true => new Int8DirectConv(shape, w, bias, scale, 128, 0, 0, 255, path, isa, threads),
                 false => new Int8Conv(shape, w, bias, scale, 128, 0, 0, 255, path, threads),
-                null => Int8Convolutions.Create(shape, w, bias, scale, 128, 0, 0, 255, path, threads),
+                null => Int8Convolutions.Create(shape, w, bias, scale, 128, 0, 0, 255, path, isa, threads),
             };
             scratch = _conv.ScratchBytes;
             Algorithm = _conv.Algorithm;
@@ -58,7 +58,7 @@ internal sealed unsafe class Int8Harness : IDisposable
     /// An integer convolution of <paramref name="shape"/> on <paramref name="path"/> (the best one of <paramref name="isa"/> when null),
     /// with the kernel <see cref="Int8Convolutions"/> picks, or <see cref="Int8DirectConv"/> (<paramref name="direct"/> true) or <see cref="Int8Conv"/> (false).
     /// </summary>
-    public static Int8Harness Conv(in Conv2dShape shape, Isa isa, int threads, Int8Path? path = null, bool? direct = null) => new(shape, path ?? Int8Paths.ForConvolution(shape, isa), threads, direct);
+    public static Int8Harness Conv(in Conv2dShape shape, Isa isa, int threads, Int8Path? path = null, bool? direct = null) => new(shape, path ?? Int8Paths.ForConvolution(shape, isa), isa, threads, direct);
 
     /// <summary>Runs the case once.</summary>
     public void Run()
