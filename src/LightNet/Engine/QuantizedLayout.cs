@@ -6,8 +6,9 @@ namespace LightNet.Engine;
 /// Which uint8 values of a quantized graph a CPU plan keeps pixel-major ([N][H][W][C] codes, each pixel's channels
 /// together) instead of NCHW, so that chains of integer convolutions pass codes from one to the next with no
 /// transposes: the direct convolution (<see cref="Int8DirectConv"/>) reads a pixel's channels as its broadcast bytes and
-/// writes a pixel's 16 channels per store, and the channel-blocked depthwise path (<see cref="Int8Depthwise.IsBlocked"/>)
-/// loads and stores a pixel's channel block. Both convert between the layouts at no extra cost (they copy or transpose
+/// writes a pixel's 16 channels per store, and the direct depthwise one (<see cref="Int8DepthwiseDirect"/>, or where its
+/// float sums would not be exact the channel-blocked path of <see cref="Int8Depthwise"/>) loads and stores a pixel's
+/// channel block. Both convert between the layouts at no extra cost (they copy or transpose
 /// their input and output anyway), so they start and end the chains; a pointwise convolution between two pixel-major
 /// values needs no copy at all and no GEMM packing. Elementwise nodes (QAdd, a QTable activation) read and write one
 /// layout, so their inputs and output are kept pixel-major together or not at all; a global average pool reads either.
@@ -72,7 +73,7 @@ internal sealed class QuantizedLayout
             }
 
             bool takes = s.IsDepthwise
-                ? Int8Depthwise.IsBlocked(s, q.Weights, Int8Paths.ForConvolution(s, isa))
+                ? Int8DepthwiseDirect.Fits(s, q.Weights, isa) || Int8Depthwise.IsBlocked(s, q.Weights, Int8Paths.ForConvolution(s, isa))
                 : Int8DirectConv.Supports(s, dense) && (dense != Int8Path.AvxVnni || Int8Convolutions.FitInBytes(q.Weights));
             if (takes)
             {

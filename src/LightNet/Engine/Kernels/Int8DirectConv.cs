@@ -37,6 +37,7 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
     private readonly bool _wideEpilogue; // requantization in 512-bit registers
     private readonly int _steps, _inPixel, _outPixel, _paddedHeight, _paddedWidth, _rowPixels, _tiles, _blocks, _chunks;
     private readonly bool _inputPixelMajor, _outputPixelMajor, _inPlace;
+    private readonly PixelMajorCodes.PaddedRows _copy;
     private readonly InputWork _input;
     private readonly OutputWork _output;
     private byte* _x, _y, _padded, _pixelMajor;
@@ -75,8 +76,7 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
         _inPixel = _steps * 4;
         _blocks = (s.OutChannels + ChannelBlock - 1) / ChannelBlock;
         _outPixel = _blocks * ChannelBlock;
-        _paddedHeight = ((s.OutHeight - 1) * s.StrideHeight) + ((s.KernelHeight - 1) * s.DilationHeight) + 1;
-        _paddedWidth = ((s.OutWidth - 1) * s.StrideWidth) + ((s.KernelWidth - 1) * s.DilationWidth) + 1;
+        (_paddedHeight, _paddedWidth) = PixelMajorCodes.PaddedSize(s);
         _inputPixelMajor = inputPixelMajor;
         _outputPixelMajor = outputPixelMajor;
 
@@ -113,27 +113,12 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
             _scale[o] = scale[o];
         }
 
-        _tapOffsets = new int[taps];
-        for (int ky = 0; ky < s.KernelHeight; ky++)
-        {
-            for (int kx = 0; kx < s.KernelWidth; kx++)
-            {
-                _tapOffsets[(ky * s.KernelWidth) + kx] = ((ky * s.DilationHeight * _rowPixels) + (kx * s.DilationWidth)) * _inPixel;
-            }
-        }
-
-        int pixels = s.OutHeight * s.OutWidth;
-        _tiles = (pixels + PixelTile - 1) / PixelTile;
-        _pixelOffsets = new int[_tiles * PixelTile];
-        for (int i = 0; i < _pixelOffsets.Length; i++)
-        {
-            int p = Math.Min(i, pixels - 1); // a short last tile repeats its last pixel (computed, not stored)
-            int oy = p / s.OutWidth, ox = p - (oy * s.OutWidth);
-            _pixelOffsets[i] = ((oy * s.StrideHeight * _rowPixels) + (ox * s.StrideWidth)) * _inPixel;
-        }
+        (_tapOffsets, _pixelOffsets) = PixelMajorCodes.Offsets(s, _rowPixels, _inPixel, PixelTile);
+        _tiles = _pixelOffsets.Length / PixelTile;
 
         // Runs of tiles per block: enough items for every thread to take several, runs of at least 4 tiles.
         _chunks = threads > 1 ? Math.Clamp((threads * 4) / _blocks, 1, Math.Max(1, _tiles / 4)) : 1;
+        _copy = new PixelMajorCodes.PaddedRows(s, _paddedWidth, _inPixel, _wide, _inputZero, inputPixelMajor);
         _input = new InputWork(this);
         _output = new OutputWork(this);
         Algorithm = "int8-direct-" + Int8Paths.Name(path) + QuantizedLayout.Suffix(inputPixelMajor, outputPixelMajor);
@@ -348,183 +333,11 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
         }
     }
 
-    // Padded row r of the pixel-major input: the zero point, then the image row's pixels transposed in 16×16 (or 8)
-    // blocks of channels × pixels (through a small buffer and widened to 16 bits on the vpmaddwd form), the rest one
-    // value at a time.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    [SkipLocalsInit]
-    private void CopyRow(int r)
-    {
-        Conv2dShape s = _s;
-        byte* row = _padded + ((long)r * _paddedWidth * _inPixel);
-        if (_wide)
-        {
-            new Span<ushort>(row, _paddedWidth * _inPixel / 2).Fill(_inputZero);
-        }
-        else
-        {
-            StridedBytes.Fill(row, _paddedWidth * _inPixel, _inputZero);
-        }
-
-        int iy = r - s.PadTop;
-        if ((uint)iy >= (uint)s.InHeight)
-        {
-            return;
-        }
-
-        // Input columns [c0, c1) land in the padded row (columns beyond it are never read).
-        int c0 = Math.Max(0, -s.PadLeft), c1 = Math.Min(s.InWidth, _paddedWidth - s.PadLeft);
-        if (_inputPixelMajor)
-        {
-            CopyPixels(_x + (((long)iy * s.InWidth) + c0) * s.InChannels, row + ((long)(c0 + s.PadLeft) * _inPixel), c1 - c0);
-            return;
-        }
-
-        long plane = (long)s.InHeight * s.InWidth;
-        byte* src = _x + ((long)iy * s.InWidth);
-        byte* block = stackalloc byte[16 * 16];
-        int elem = _wide ? 2 : 1;
-        int ch = 0;
-        while (s.InChannels - ch >= 8)
-        {
-            int rows = s.InChannels - ch >= 16 ? 16 : 8;
-            int ix = c0;
-            while (c1 - ix >= 8)
-            {
-                int cols = c1 - ix >= 16 ? 16 : 8;
-                byte* dst = row + ((long)(ix + s.PadLeft) * _inPixel) + (ch * elem);
-                if (!_wide)
-                {
-                    StridedBytes.Transpose(src + (ch * plane) + ix, plane, rows, cols, dst, _inPixel);
-                }
-                else
-                {
-                    StridedBytes.Transpose(src + (ch * plane) + ix, plane, rows, cols, block, 16);
-                    for (int p = 0; p < cols; p++, dst += _inPixel)
-                    {
-                        if (rows == 16)
-                        {
-                            Avx2.ConvertToVector256Int16(Vector128.Load(block + (p * 16))).Store((short*)dst);
-                        }
-                        else
-                        {
-                            Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(ulong*)(block + (p * 16))).AsByte()).Store((ushort*)dst);
-                        }
-                    }
-                }
-
-                ix += cols;
-            }
-
-            for (; ix < c1; ix++)
-            {
-                for (int c = ch; c < ch + rows; c++)
-                {
-                    Put(row, ((long)(ix + s.PadLeft) * _inPixel) + (c * elem), src[(c * plane) + ix]);
-                }
-            }
-
-            ch += rows;
-        }
-
-        for (int ix = c0; ix < c1; ix++)
-        {
-            for (int c = ch; c < s.InChannels; c++)
-            {
-                Put(row, ((long)(ix + s.PadLeft) * _inPixel) + (c * elem), src[(c * plane) + ix]);
-            }
-        }
-    }
-
-    // count pixels of a pixel-major input row (Cin codes each) into the padded row (_inPixel bytes each, widened on the
-    // vpmaddwd form): one block when the pixels are the same size, else pixel by pixel.
-    private void CopyPixels(byte* src, byte* dst, int count)
-    {
-        int c = _s.InChannels;
-        int elem = _wide ? 2 : 1;
-        if (c * elem == _inPixel)
-        {
-            Copy(src, dst, (long)count * c);
-            return;
-        }
-
-        for (int p = 0; p < count; p++)
-        {
-            Copy(src + ((long)p * c), dst + ((long)p * _inPixel), c);
-        }
-
-        void Copy(byte* from, byte* to, long n)
-        {
-            if (!_wide)
-            {
-                Buffer.MemoryCopy(from, to, n, n);
-                return;
-            }
-
-            long i = 0;
-            for (; i + 16 <= n; i += 16)
-            {
-                Avx2.ConvertToVector256Int16(Vector128.Load(from + i)).Store((short*)to + i);
-            }
-
-            for (; i < n; i++)
-            {
-                ((ushort*)to)[i] = from[i];
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Put(byte* row, long at, byte value)
-    {
-        if (_wide)
-        {
-            *(ushort*)(row + at) = value;
-        }
-        else
-        {
-            row[at] = value;
-        }
-    }
+    // Padded row r of the pixel-major input (PixelMajorCodes.CopyPaddedRow).
+    private void CopyRow(int r) => _copy.Row(r, _x, _padded);
 
     // Output pixels [16·g, 16·g + 16): the pixel-major bytes transposed back into the NCHW planes.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void StoreOutput(int g)
-    {
-        int pixels = _s.OutHeight * _s.OutWidth, p = g * 16, n = Math.Min(16, pixels - p);
-        byte* src = _pixelMajor + ((long)p * _outPixel);
-        byte* dst = _y + p;
-        int rows = n == 16 ? 16 : n >= 8 ? 8 : 0;
-        int c = 0;
-        if (rows > 0)
-        {
-            for (; c + 16 <= _s.OutChannels; c += 16)
-            {
-                StridedBytes.Transpose(src + c, _outPixel, rows, 16, dst + ((long)c * pixels), pixels);
-            }
-
-            for (; c + 8 <= _s.OutChannels; c += 8)
-            {
-                StridedBytes.Transpose(src + c, _outPixel, rows, 8, dst + ((long)c * pixels), pixels);
-            }
-        }
-
-        for (int j = rows > 0 ? c : 0; j < _s.OutChannels; j++)
-        {
-            for (int i = 0; i < rows; i++)
-            {
-                dst[((long)j * pixels) + i] = src[((long)i * _outPixel) + j];
-            }
-        }
-
-        for (int i = rows; i < n; i++)
-        {
-            for (int j = 0; j < _s.OutChannels; j++)
-            {
-                dst[((long)j * pixels) + i] = src[((long)i * _outPixel) + j];
-            }
-        }
-    }
+    private void StoreOutput(int g) => PixelMajorCodes.ToPlanar(_pixelMajor, _outPixel, _y, _s.OutChannels, _s.OutHeight * _s.OutWidth, g);
 
     private sealed class InputWork(Int8DirectConv owner) : IParallelWork
     {

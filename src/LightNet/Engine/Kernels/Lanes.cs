@@ -45,6 +45,15 @@ internal unsafe interface ILanes<TSelf>
 
     /// <summary>The lanes through a register-form activation (bias, clamp, hard sigmoid or hard swish).</summary>
     TSelf Activate(in FusedActivation act);
+
+    /// <summary><see cref="Count"/> uint8 codes at <paramref name="p"/>, zero-extended and converted to float.</summary>
+    static abstract TSelf FromCodes(byte* p);
+
+    /// <summary>
+    /// The lanes (exact integer sums) requantized by the <see cref="Requantizer"/> formula, with each lane's bias and
+    /// multiplier at <paramref name="bias"/> and <paramref name="scale"/>, into <see cref="Count"/> codes at <paramref name="y"/>.
+    /// </summary>
+    void StoreCodes(int* bias, float* scale, int zero, int min, int max, byte* y);
 }
 
 /// <summary>16 lanes (<see cref="Vector512{T}"/>; emulated where AVX-512 is absent).</summary>
@@ -86,6 +95,28 @@ internal readonly unsafe struct Lanes512(Vector512<float> v) : ILanes<Lanes512>
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Lanes512 Activate(in FusedActivation act) => new(act.Apply(_v));
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 FromCodes(byte* p) => Avx512F.IsSupported
+        ? new(Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(p))))
+        : new(Vector512.Create(Lanes256.FromCodes(p).Vector, Lanes256.FromCodes(p + 8).Vector));
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void StoreCodes(int* bias, float* scale, int zero, int min, int max, byte* y)
+    {
+        if (!Avx512F.IsSupported)
+        {
+            new Lanes256(_v.GetLower()).StoreCodes(bias, scale, zero, min, max, y);
+            new Lanes256(_v.GetUpper()).StoreCodes(bias + 8, scale + 8, zero, min, max, y + 8);
+            return;
+        }
+
+        Vector512<int> q = Requantizer.Codes(Avx512F.ConvertToVector512Int32(_v), Vector512.Load(bias), Vector512.Load(scale),
+            Vector512.Create(zero), Vector512.Create(min), Vector512.Create(max));
+        Avx512F.ConvertToVector128Byte(q).Store(y);
+    }
 }
 
 /// <summary>8 lanes (<see cref="Vector256{T}"/>).</summary>
@@ -127,6 +158,31 @@ internal readonly unsafe struct Lanes256(Vector256<float> v) : ILanes<Lanes256>
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Lanes256 Activate(in FusedActivation act) => new(act.Apply(_v));
+
+    /// <summary>The lanes as a vector.</summary>
+    internal Vector256<float> Vector => _v;
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 FromCodes(byte* p) => Avx2.IsSupported
+        ? new(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(p)))
+        : new(Vector256.Create(Lanes128.FromCodes(p).Vector, Lanes128.FromCodes(p + 4).Vector));
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void StoreCodes(int* bias, float* scale, int zero, int min, int max, byte* y)
+    {
+        if (!Avx2.IsSupported)
+        {
+            new Lanes128(_v.GetLower()).StoreCodes(bias, scale, zero, min, max, y);
+            new Lanes128(_v.GetUpper()).StoreCodes(bias + 4, scale + 4, zero, min, max, y + 4);
+            return;
+        }
+
+        Vector256<int> q = Requantizer.Codes(Avx.ConvertToVector256Int32(_v), Vector256.Load(bias), Vector256.Load(scale),
+            Vector256.Create(zero), Vector256.Create(min), Vector256.Create(max));
+        Requantizer.StoreCodes(q, y);
+    }
 }
 
 /// <summary>4 lanes (<see cref="Vector128{T}"/>).</summary>
@@ -168,6 +224,21 @@ internal readonly unsafe struct Lanes128(Vector128<float> v) : ILanes<Lanes128>
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Lanes128 Activate(in FusedActivation act) => new(act.Apply(_v));
+
+    /// <summary>The lanes as a vector.</summary>
+    internal Vector128<float> Vector => _v;
+
+    /// <inheritdoc />
+    public static Lanes128 FromCodes(byte* p) => new(Vector128.Create((float)p[0], p[1], p[2], p[3]));
+
+    /// <inheritdoc />
+    public void StoreCodes(int* bias, float* scale, int zero, int min, int max, byte* y)
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            new Lanes1(_v.GetElement(i)).StoreCodes(bias + i, scale + i, zero, min, max, y + i);
+        }
+    }
 }
 
 /// <summary>One lane (plain scalar code: the scalar ISA and the tails of the vector ones).</summary>
@@ -209,4 +280,11 @@ internal readonly unsafe struct Lanes1(float v) : ILanes<Lanes1>
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Lanes1 Activate(in FusedActivation act) => new(act.Apply(_v));
+
+    /// <inheritdoc />
+    public static Lanes1 FromCodes(byte* p) => new(*p);
+
+    /// <inheritdoc />
+    public void StoreCodes(int* bias, float* scale, int zero, int min, int max, byte* y) =>
+        *y = (byte)Math.Clamp((int)MathF.Round(((int)_v + *bias) * *scale, MidpointRounding.ToEven) + zero, min, max);
 }

@@ -130,6 +130,22 @@ public sealed unsafe class Int8KernelTests
                     AssertPixelMajorForms((i, o) => new Int8Depthwise(shape, wt, bias, scale, zx, zy, min, max, Path(path), i, o),
                         k => ((Int8Depthwise)k).ScratchBytes(2), (k, a, b, c) => ((Int8Depthwise)k).Run(a, b, c, pool));
                 }
+
+                // The direct depthwise kernel (16 and 8 lanes) in every layout, NCHW to NCHW included.
+                foreach (Isa level in new[] { Isa.Avx512, Isa.Avx2 }.Where(l => Path(path) == Int8Path.Scalar && Int8DepthwiseDirect.Fits(shape, wt, l)))
+                {
+                    var planar = new Int8DepthwiseDirect(shape, wt, bias, scale, zx, zy, min, max, level, 2, false, false);
+                    byte[] planarOut = new byte[expected.Length];
+                    byte[] planarScratch = Enumerable.Repeat((byte)0xA5, (int)planar.ScratchBytes).ToArray();
+                    fixed (byte* ps = planarScratch, pd = planarOut)
+                    {
+                        planar.Run(px, pd, ps, pool);
+                    }
+
+                    Assert.True(expected.AsSpan().SequenceEqual(planarOut), planar.Algorithm);
+                    AssertPixelMajorForms((i, o) => new Int8DepthwiseDirect(shape, wt, bias, scale, zx, zy, min, max, level, 2, i, o),
+                        k => ((Int8DepthwiseDirect)k).ScratchBytes, (k, a, b, c) => ((Int8DepthwiseDirect)k).Run(a, b, c, pool));
+                }
             }
             else
             {

@@ -1,0 +1,249 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LightNet.Engine.Kernels;
+
+/// <summary>
+/// Quantized depthwise convolution on pixel-major codes, channels in the lanes: the image is copied into a padded
+/// pixel-major buffer (<see cref="PixelMajorCodes.PaddedRows"/>: each pixel's channels rounded up to whole blocks of 16
+/// (AVX-512) or 8 (AVX2), the border the input zero point), then each tile of 8 output pixels × one channel block sums
+/// its taps straight from that buffer — every tap's codes zero-extended to int32, converted to float and multiplied into
+/// 8 running registers by the tap's weights (<c>vpmovzxbd</c>, <c>vcvtdq2ps</c>, <c>vfmadd</c>: no transposes, no float
+/// tile), starting from −zero·Σw, so the sums are Σ(x − zero)·w — exactly, since every partial sum is an integer below
+/// 2²⁴ (<see cref="Fits"/>) — and each pixel's block is requantized from its register (the <see cref="Requantizer"/>
+/// formula) and stored: pixel-major, or through a pixel-major buffer transposed into NCHW. Work items are (channel
+/// block, run of pixel tiles).
+/// </summary>
+internal sealed unsafe class Int8DepthwiseDirect : IParallelWork
+{
+    /// <summary>Output pixels per tile (8 running registers: enough to cover the FMA latency on two pipes).</summary>
+    public const int PixelTile = 8;
+
+    private readonly Conv2dShape _s;
+    private readonly int _lanes, _blocks, _stride, _paddedHeight, _paddedWidth, _tiles, _chunks;
+    private readonly float[] _weights; // [block][tap][lanes]
+    private readonly float[] _start;   // per padded channel: −zero·Σw
+    private readonly int[] _bias;
+    private readonly float[] _scale;
+    private readonly int _outputZero, _min, _max;
+    private readonly int[] _pixelOffsets, _tapOffsets;
+    private readonly bool _outputPixelMajor;
+    private readonly PixelMajorCodes.PaddedRows _copy;
+    private readonly CopyWork _input;
+    private readonly PlanarWork _output;
+    private byte* _x, _y, _padded, _pixelMajor;
+
+    /// <param name="s">The geometry (depthwise, channel multiplier 1).</param>
+    /// <param name="weights">[C, kh·kw] zero-point-centred integer weights.</param>
+    /// <param name="bias">Per channel int32 bias.</param>
+    /// <param name="scale">Per channel multiplier.</param>
+    /// <param name="inputZero">The input zero point.</param>
+    /// <param name="outputZero">The output zero point.</param>
+    /// <param name="min">Lowest output code.</param>
+    /// <param name="max">Highest output code.</param>
+    /// <param name="isa"><see cref="Isa.Avx512"/> (16 lanes) or <see cref="Isa.Avx2"/> (8 lanes, with FMA).</param>
+    /// <param name="threads">Worker threads (for the work split).</param>
+    /// <param name="inputPixelMajor">The input is pixel-major ([H][W][C]) instead of NCHW.</param>
+    /// <param name="outputPixelMajor">Write the output pixel-major instead of NCHW.</param>
+    public Int8DepthwiseDirect(in Conv2dShape s, ReadOnlySpan<short> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, int inputZero, int outputZero,
+        int min, int max, Isa isa, int threads, bool inputPixelMajor, bool outputPixelMajor)
+    {
+        if (!Fits(s, weights, isa))
+        {
+            throw new LightNetException(ErrorCode.UnsupportedOperator, $"Int8DepthwiseDirect: {s} on {IsaSupport.Name(isa)} is not a depthwise convolution with exact float sums this machine runs.");
+        }
+
+        _s = s;
+        _lanes = isa == Isa.Avx512 ? 16 : 8;
+        _blocks = (s.OutChannels + _lanes - 1) / _lanes;
+        _stride = _blocks * _lanes;
+        _outputZero = outputZero;
+        _min = min;
+        _max = max;
+        _outputPixelMajor = outputPixelMajor;
+        int taps = s.KernelHeight * s.KernelWidth;
+        _weights = GC.AllocateArray<float>(_blocks * taps * _lanes, pinned: true);
+        _start = new float[_stride];
+        _bias = new int[_stride];
+        _scale = new float[_stride];
+        for (int c = 0; c < s.OutChannels; c++)
+        {
+            int sum = 0;
+            for (int t = 0; t < taps; t++)
+            {
+                short w = weights[(c * taps) + t];
+                sum += w;
+                _weights[(((c / _lanes * taps) + t) * _lanes) + (c % _lanes)] = w;
+            }
+
+            _start[c] = -inputZero * sum;
+            _bias[c] = bias[c];
+            _scale[c] = scale[c];
+        }
+
+        (_paddedHeight, _paddedWidth) = PixelMajorCodes.PaddedSize(s);
+        (_tapOffsets, _pixelOffsets) = PixelMajorCodes.Offsets(s, _paddedWidth, _stride, PixelTile);
+        _tiles = _pixelOffsets.Length / PixelTile;
+        _chunks = Math.Clamp((Math.Max(threads, 1) * 4) / _blocks, 1, Math.Max(1, _tiles / 2));
+        _copy = new PixelMajorCodes.PaddedRows(s, _paddedWidth, _stride, false, (byte)inputZero, inputPixelMajor);
+        _input = new CopyWork(this);
+        _output = new PlanarWork(this);
+        Algorithm = "int8-depthwise-direct-" + IsaSupport.Name(isa) + QuantizedLayout.Suffix(inputPixelMajor, outputPixelMajor);
+    }
+
+    /// <summary>The algorithm, for profiles.</summary>
+    public string Algorithm { get; }
+
+    private long PaddedBytes => MemoryPlan.Align((long)_paddedHeight * _paddedWidth * _stride);
+
+    /// <summary>Scratch bytes of one run: the padded copy, and the pixel-major result when the output is NCHW.</summary>
+    public long ScratchBytes => PaddedBytes + (_outputPixelMajor ? 0 : MemoryPlan.Align((long)_tiles * PixelTile * _stride));
+
+    /// <summary>
+    /// Whether this kernel runs <paramref name="s"/> on <paramref name="isa"/> here: depthwise, AVX-512 or AVX2 with FMA,
+    /// and float sums that stay exact: every partial sum, −zero·Σw included, below 2²⁴ (2·taps·255·max|w|).
+    /// </summary>
+    public static bool Fits(in Conv2dShape s, ReadOnlySpan<short> weights, Isa isa)
+    {
+        if (!s.IsDepthwise || !(isa == Isa.Avx512 ? Avx512F.IsSupported : isa == Isa.Avx2 && Avx2.IsSupported && Fma.IsSupported))
+        {
+            return false;
+        }
+
+        int maxWeight = 0;
+        foreach (short w in weights)
+        {
+            maxWeight = Math.Max(maxWeight, Math.Abs((int)w));
+        }
+
+        return 2L * s.KernelHeight * s.KernelWidth * 255 * maxWeight < (1L << 24);
+    }
+
+    /// <summary>Convolves one image.</summary>
+    public void Run(byte* x, byte* y, byte* scratch, WorkerPool pool)
+    {
+        _x = x;
+        _y = y;
+        _padded = scratch;
+        _pixelMajor = _outputPixelMajor ? y : scratch + PaddedBytes;
+        pool.Run(_input, _paddedHeight);
+        pool.Run(this, _blocks * _chunks);
+        if (!_outputPixelMajor)
+        {
+            pool.Run(_output, (_s.OutHeight * _s.OutWidth + 15) / 16);
+        }
+    }
+
+    /// <summary>Computes work items [begin, end): (channel block, run of pixel tiles).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
+    public void Execute(int begin, int end, int threadIndex)
+    {
+        int taps = _tapOffsets.Length, pixels = _s.OutHeight * _s.OutWidth;
+        byte* part = stackalloc byte[PixelTile * 16];
+        fixed (float* w0 = _weights, start = _start, scale = _scale)
+        fixed (int* pixelOffsets = _pixelOffsets, tapOffsets = _tapOffsets, bias = _bias)
+        {
+            for (int item = begin; item < end; item++)
+            {
+                int block = item / _chunks, chunk = item - (block * _chunks);
+                int t0 = (int)((long)chunk * _tiles / _chunks), t1 = (int)((long)(chunk + 1) * _tiles / _chunks);
+                int c0 = block * _lanes;
+                float* w = w0 + ((long)block * taps * _lanes);
+                long outStride = _outputPixelMajor ? _s.OutChannels : _stride;
+                int channels = _outputPixelMajor ? Math.Min(_lanes, _s.OutChannels - c0) : _lanes;
+                var e = new Epilogue(bias + c0, scale + c0, _outputZero, _min, _max);
+                for (int tile = t0; tile < t1; tile++)
+                {
+                    int first = tile * PixelTile;
+                    int count = Math.Min(PixelTile, pixels - first);
+                    byte* y = _pixelMajor + ((long)first * outStride) + c0;
+
+                    // A partial block's codes go through a small buffer (no call or branch in the tile).
+                    byte* to = channels == _lanes ? y : part;
+                    long toStride = channels == _lanes ? outStride : 16;
+                    if (_lanes == 16)
+                    {
+                        Tile(_padded + c0, pixelOffsets + first, tapOffsets, taps, w, Lanes512.Load(start + c0), e, to, toStride, count);
+                    }
+                    else
+                    {
+                        Tile(_padded + c0, pixelOffsets + first, tapOffsets, taps, w, Lanes256.Load(start + c0), e, to, toStride, count);
+                    }
+
+                    for (int j = 0; to == part && j < count; j++)
+                    {
+                        Buffer.MemoryCopy(part + (j * 16), y + (j * outStride), channels, channels);
+                    }
+                }
+            }
+        }
+    }
+
+    // 8 pixels × one block of TV.Count channels over every tap; requantized into Count codes per pixel at y + j·stride.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile<TV>(byte* x, int* pixelOffsets, int* tapOffsets, int taps, float* w, TV start, in Epilogue e, byte* y, long stride, int count)
+        where TV : struct, ILanes<TV>
+    {
+        TV a0 = start, a1 = start, a2 = start, a3 = start, a4 = start, a5 = start, a6 = start, a7 = start;
+        byte* p0 = x + pixelOffsets[0], p1 = x + pixelOffsets[1], p2 = x + pixelOffsets[2], p3 = x + pixelOffsets[3];
+        byte* p4 = x + pixelOffsets[4], p5 = x + pixelOffsets[5], p6 = x + pixelOffsets[6], p7 = x + pixelOffsets[7];
+        for (int t = 0; t < taps; t++, w += TV.Count)
+        {
+            nint o = tapOffsets[t];
+            TV wt = TV.Load(w);
+            a0 = TV.MultiplyAdd(TV.FromCodes(p0 + o), wt, a0);
+            a1 = TV.MultiplyAdd(TV.FromCodes(p1 + o), wt, a1);
+            a2 = TV.MultiplyAdd(TV.FromCodes(p2 + o), wt, a2);
+            a3 = TV.MultiplyAdd(TV.FromCodes(p3 + o), wt, a3);
+            a4 = TV.MultiplyAdd(TV.FromCodes(p4 + o), wt, a4);
+            a5 = TV.MultiplyAdd(TV.FromCodes(p5 + o), wt, a5);
+            a6 = TV.MultiplyAdd(TV.FromCodes(p6 + o), wt, a6);
+            a7 = TV.MultiplyAdd(TV.FromCodes(p7 + o), wt, a7);
+        }
+
+        e.Store(a0, y);
+        if (count > 1) e.Store(a1, y + stride);
+        if (count > 2) e.Store(a2, y + (2 * stride));
+        if (count > 3) e.Store(a3, y + (3 * stride));
+        if (count > 4) e.Store(a4, y + (4 * stride));
+        if (count > 5) e.Store(a5, y + (5 * stride));
+        if (count > 6) e.Store(a6, y + (6 * stride));
+        if (count > 7) e.Store(a7, y + (7 * stride));
+    }
+
+    /// <summary>One block's requantization: the exact float sums to int32, then the <see cref="Requantizer"/> formula.</summary>
+    private readonly struct Epilogue(int* bias, float* scale, int zero, int min, int max)
+    {
+        private readonly int* _bias = bias;
+        private readonly float* _scale = scale;
+        private readonly int _zero = zero, _min = min, _max = max;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Store<TV>(TV sum, byte* y)
+            where TV : struct, ILanes<TV> => sum.StoreCodes(_bias, _scale, _zero, _min, _max, y);
+    }
+
+    private sealed class CopyWork(Int8DepthwiseDirect owner) : IParallelWork
+    {
+        public void Execute(int begin, int end, int threadIndex)
+        {
+            for (int r = begin; r < end; r++)
+            {
+                owner._copy.Row(r, owner._x, owner._padded);
+            }
+        }
+    }
+
+    private sealed class PlanarWork(Int8DepthwiseDirect owner) : IParallelWork
+    {
+        public void Execute(int begin, int end, int threadIndex)
+        {
+            for (int g = begin; g < end; g++)
+            {
+                PixelMajorCodes.ToPlanar(owner._pixelMajor, owner._stride, owner._y, owner._s.OutChannels, owner._s.OutHeight * owner._s.OutWidth, g);
+            }
+        }
+    }
+}

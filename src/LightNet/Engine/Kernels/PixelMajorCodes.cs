@@ -1,0 +1,276 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LightNet.Engine.Kernels;
+
+/// <summary>
+/// The layout moves of the integer kernels that work on pixel-major codes (<see cref="Int8DirectConv"/>,
+/// <see cref="Int8DepthwiseDirect"/>): a padded pixel-major copy of an input row (<see cref="PaddedRows"/>), from NCHW
+/// or pixel-major codes, and a pixel-major result transposed back into NCHW planes (<see cref="ToPlanar"/>).
+/// </summary>
+internal static unsafe class PixelMajorCodes
+{
+    /// <summary>
+    /// Rows of a padded pixel-major copy of one image: every padded row holds <c>paddedWidth</c> pixels of
+    /// <c>pixelBytes</c> bytes, the image's channels first (zero-extended to 16 bits when <c>wide</c>), the rest and the
+    /// border the input zero point, so a tap outside the image adds nothing after the zero-point correction.
+    /// </summary>
+    public readonly struct PaddedRows(in Conv2dShape s, int paddedWidth, int pixelBytes, bool wide, byte inputZero, bool inputPixelMajor)
+    {
+        private readonly Conv2dShape _s = s;
+        private readonly int _paddedWidth = paddedWidth, _inPixel = pixelBytes;
+        private readonly bool _wide = wide, _inputPixelMajor = inputPixelMajor;
+        private readonly byte _inputZero = inputZero;
+
+        // Padded row r: the zero point, then the image row's pixels transposed in 16×16 (or 8)
+        // blocks of channels × pixels (through a small buffer and widened to 16 bits on the vpmaddwd form), the rest one
+        // value at a time.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [SkipLocalsInit]
+        public void Row(int r, byte* x, byte* padded)
+        {
+            Conv2dShape s = _s;
+            byte* row = padded + ((long)r * _paddedWidth * _inPixel);
+            if (_wide)
+            {
+                new Span<ushort>(row, _paddedWidth * _inPixel / 2).Fill(_inputZero);
+            }
+            else
+            {
+                StridedBytes.Fill(row, _paddedWidth * _inPixel, _inputZero);
+            }
+
+            int iy = r - s.PadTop;
+            if ((uint)iy >= (uint)s.InHeight)
+            {
+                return;
+            }
+
+            // Input columns [c0, c1) land in the padded row (columns beyond it are never read).
+            int c0 = Math.Max(0, -s.PadLeft), c1 = Math.Min(s.InWidth, _paddedWidth - s.PadLeft);
+            if (_inputPixelMajor)
+            {
+                CopyPixels(x + (((long)iy * s.InWidth) + c0) * s.InChannels, row + ((long)(c0 + s.PadLeft) * _inPixel), c1 - c0);
+                return;
+            }
+
+            long plane = (long)s.InHeight * s.InWidth;
+            byte* src = x + ((long)iy * s.InWidth);
+            if (!_wide && _inPixel == 4 && Sse2.IsSupported)
+            {
+                // Up to 4 channels (a stem's image): 16 pixels of each plane (the zero point for missing ones)
+                // interleaved into 16 four-byte pixels.
+                Vector128<byte> zero = Vector128.Create(_inputZero);
+                int ix = c0;
+                for (; ix + 16 <= c1; ix += 16)
+                {
+                    byte* from = src + ix;
+                    Vector128<byte> a = Vector128.Load(from);
+                    Vector128<byte> b = s.InChannels > 1 ? Vector128.Load(from + plane) : zero;
+                    Vector128<byte> c = s.InChannels > 2 ? Vector128.Load(from + (2 * plane)) : zero;
+                    Vector128<byte> d = s.InChannels > 3 ? Vector128.Load(from + (3 * plane)) : zero;
+                    Vector128<ushort> abLo = Sse2.UnpackLow(a, b).AsUInt16(), abHi = Sse2.UnpackHigh(a, b).AsUInt16();
+                    Vector128<ushort> cdLo = Sse2.UnpackLow(c, d).AsUInt16(), cdHi = Sse2.UnpackHigh(c, d).AsUInt16();
+                    byte* to = row + ((long)(ix + s.PadLeft) * 4);
+                    Sse2.UnpackLow(abLo, cdLo).AsByte().Store(to);
+                    Sse2.UnpackHigh(abLo, cdLo).AsByte().Store(to + 16);
+                    Sse2.UnpackLow(abHi, cdHi).AsByte().Store(to + 32);
+                    Sse2.UnpackHigh(abHi, cdHi).AsByte().Store(to + 48);
+                }
+
+                for (; ix < c1; ix++)
+                {
+                    for (int ci = 0; ci < s.InChannels; ci++)
+                    {
+                        row[((long)(ix + s.PadLeft) * 4) + ci] = src[(ci * plane) + ix];
+                    }
+                }
+
+                return;
+            }
+
+            byte* block = stackalloc byte[16 * 16];
+            int elem = _wide ? 2 : 1;
+            int ch = 0;
+            while (s.InChannels - ch >= 8)
+            {
+                int rows = s.InChannels - ch >= 16 ? 16 : 8;
+                int ix = c0;
+                while (c1 - ix >= 8)
+                {
+                    int cols = c1 - ix >= 16 ? 16 : 8;
+                    byte* dst = row + ((long)(ix + s.PadLeft) * _inPixel) + (ch * elem);
+                    if (!_wide)
+                    {
+                        StridedBytes.Transpose(src + (ch * plane) + ix, plane, rows, cols, dst, _inPixel);
+                    }
+                    else
+                    {
+                        StridedBytes.Transpose(src + (ch * plane) + ix, plane, rows, cols, block, 16);
+                        for (int p = 0; p < cols; p++, dst += _inPixel)
+                        {
+                            if (rows == 16)
+                            {
+                                Avx2.ConvertToVector256Int16(Vector128.Load(block + (p * 16))).Store((short*)dst);
+                            }
+                            else
+                            {
+                                Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(ulong*)(block + (p * 16))).AsByte()).Store((ushort*)dst);
+                            }
+                        }
+                    }
+
+                    ix += cols;
+                }
+
+                for (; ix < c1; ix++)
+                {
+                    for (int c = ch; c < ch + rows; c++)
+                    {
+                        Put(row, ((long)(ix + s.PadLeft) * _inPixel) + (c * elem), src[(c * plane) + ix]);
+                    }
+                }
+
+                ch += rows;
+            }
+
+            for (int ix = c0; ix < c1; ix++)
+            {
+                for (int c = ch; c < s.InChannels; c++)
+                {
+                    Put(row, ((long)(ix + s.PadLeft) * _inPixel) + (c * elem), src[(c * plane) + ix]);
+                }
+            }
+        }
+
+        // count pixels of a pixel-major input row (Cin codes each) into the padded row (_inPixel bytes each, widened on the
+        // vpmaddwd form): one block when the pixels are the same size, else pixel by pixel.
+        private readonly void CopyPixels(byte* src, byte* dst, int count)
+        {
+            int c = _s.InChannels;
+            int elem = _wide ? 2 : 1;
+            bool wide = _wide;
+            if (c * elem == _inPixel)
+            {
+                Copy(src, dst, (long)count * c, wide);
+                return;
+            }
+
+            for (int p = 0; p < count; p++)
+            {
+                Copy(src + ((long)p * c), dst + ((long)p * _inPixel), c, wide);
+            }
+
+            static void Copy(byte* from, byte* to, long n, bool wide)
+            {
+                if (!wide)
+                {
+                    Buffer.MemoryCopy(from, to, n, n);
+                    return;
+                }
+
+                long i = 0;
+                for (; i + 16 <= n; i += 16)
+                {
+                    Avx2.ConvertToVector256Int16(Vector128.Load(from + i)).Store((short*)to + i);
+                }
+
+                for (; i < n; i++)
+                {
+                    ((ushort*)to)[i] = from[i];
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private readonly void Put(byte* row, long at, byte value)
+        {
+            if (_wide)
+            {
+                *(ushort*)(row + at) = value;
+            }
+            else
+            {
+                row[at] = value;
+            }
+        }
+    }
+
+    /// <summary>The rows and columns of the padded copy of <paramref name="s"/>'s input that its taps read.</summary>
+    public static (int Height, int Width) PaddedSize(in Conv2dShape s) =>
+        (((s.OutHeight - 1) * s.StrideHeight) + ((s.KernelHeight - 1) * s.DilationHeight) + 1,
+         ((s.OutWidth - 1) * s.StrideWidth) + ((s.KernelWidth - 1) * s.DilationWidth) + 1);
+
+    /// <summary>
+    /// The byte offsets a kernel reads a pixel-major input at, rows of <paramref name="rowPixels"/> pixels of
+    /// <paramref name="pixelBytes"/> bytes: each tap's from the window's corner, and each output pixel's window corner,
+    /// numbered across rows in tiles of <paramref name="tile"/> (a short last tile repeats its last pixel: computed, not stored).
+    /// </summary>
+    public static (int[] Taps, int[] Pixels) Offsets(in Conv2dShape s, int rowPixels, int pixelBytes, int tile)
+    {
+        var taps = new int[s.KernelHeight * s.KernelWidth];
+        for (int ky = 0; ky < s.KernelHeight; ky++)
+        {
+            for (int kx = 0; kx < s.KernelWidth; kx++)
+            {
+                taps[(ky * s.KernelWidth) + kx] = ((ky * s.DilationHeight * rowPixels) + (kx * s.DilationWidth)) * pixelBytes;
+            }
+        }
+
+        int count = s.OutHeight * s.OutWidth;
+        var pixels = new int[(count + tile - 1) / tile * tile];
+        for (int i = 0; i < pixels.Length; i++)
+        {
+            int p = Math.Min(i, count - 1);
+            int oy = p / s.OutWidth, ox = p - (oy * s.OutWidth);
+            pixels[i] = ((oy * s.StrideHeight * rowPixels) + (ox * s.StrideWidth)) * pixelBytes;
+        }
+
+        return (taps, pixels);
+    }
+
+    /// <summary>
+    /// Pixels [16·g, 16·g + 16) of a pixel-major image (<paramref name="pixelBytes"/> bytes a pixel, the first
+    /// <paramref name="channels"/> of them codes) transposed into NCHW planes of <paramref name="pixels"/> codes: 16×16 (or 8)
+    /// byte blocks, the rest one code at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ToPlanar(byte* pixelMajor, long pixelBytes, byte* planar, int channels, int pixels, int g)
+    {
+        int p = g * 16, n = Math.Min(16, pixels - p);
+        long _outPixel = pixelBytes;
+        byte* src = pixelMajor + ((long)p * pixelBytes);
+        byte* dst = planar + p;
+        int rows = n == 16 ? 16 : n >= 8 ? 8 : 0;
+        int c = 0;
+        if (rows > 0)
+        {
+            for (; c + 16 <= channels; c += 16)
+            {
+                StridedBytes.Transpose(src + c, _outPixel, rows, 16, dst + ((long)c * pixels), pixels);
+            }
+
+            for (; c + 8 <= channels; c += 8)
+            {
+                StridedBytes.Transpose(src + c, _outPixel, rows, 8, dst + ((long)c * pixels), pixels);
+            }
+        }
+
+        for (int j = rows > 0 ? c : 0; j < channels; j++)
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                dst[((long)j * pixels) + i] = src[((long)i * _outPixel) + j];
+            }
+        }
+
+        for (int i = rows; i < n; i++)
+        {
+            for (int j = 0; j < channels; j++)
+            {
+                dst[((long)j * pixels) + i] = src[((long)i * _outPixel) + j];
+            }
+        }
+    }
+}
