@@ -85,7 +85,7 @@ internal sealed unsafe class Int8DepthwiseDirect : IParallelWork
         (_paddedHeight, _paddedWidth) = PixelMajorCodes.PaddedSize(s);
         (_tapOffsets, _pixelOffsets) = PixelMajorCodes.Offsets(s, _paddedWidth, _stride, PixelTile);
         _tiles = _pixelOffsets.Length / PixelTile;
-        _chunks = Math.Clamp((Math.Max(threads, 1) * 4) / _blocks, 1, Math.Max(1, _tiles / 2));
+        _chunks = PixelMajorCodes.TileRuns(threads, _blocks, _tiles, 2);
         _copy = new PixelMajorCodes.PaddedRows(s, _paddedWidth, _stride, false, (byte)inputZero, inputPixelMajor);
         _input = new CopyWork(this);
         _output = new PlanarWork(this);

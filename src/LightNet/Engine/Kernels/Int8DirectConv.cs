@@ -116,8 +116,7 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
         (_tapOffsets, _pixelOffsets) = PixelMajorCodes.Offsets(s, _rowPixels, _inPixel, PixelTile);
         _tiles = _pixelOffsets.Length / PixelTile;
 
-        // Runs of tiles per block: enough items for every thread to take several, runs of at least 4 tiles.
-        _chunks = threads > 1 ? Math.Clamp((threads * 4) / _blocks, 1, Math.Max(1, _tiles / 4)) : 1;
+        _chunks = PixelMajorCodes.TileRuns(threads, _blocks, _tiles, 4);
         _copy = new PixelMajorCodes.PaddedRows(s, _paddedWidth, _inPixel, _wide, _inputZero, inputPixelMajor);
         _input = new InputWork(this);
         _output = new OutputWork(this);

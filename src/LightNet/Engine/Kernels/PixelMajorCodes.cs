@@ -197,6 +197,14 @@ internal static unsafe class PixelMajorCodes
         }
     }
 
+    /// <summary>
+    /// Runs of pixel tiles per channel block of the direct kernels' work items (block, run): one run on one thread; else
+    /// enough for about 8 items per thread (a thread the OS delays leaves little behind), runs of at least
+    /// <paramref name="minTiles"/> tiles.
+    /// </summary>
+    public static int TileRuns(int threads, int blocks, int tiles, int minTiles) =>
+        threads > 1 ? Math.Clamp(((threads * 8) + blocks - 1) / blocks, 1, Math.Max(1, tiles / minTiles)) : 1;
+
     /// <summary>The rows and columns of the padded copy of <paramref name="s"/>'s input that its taps read.</summary>
     public static (int Height, int Width) PaddedSize(in Conv2dShape s) =>
         (((s.OutHeight - 1) * s.StrideHeight) + ((s.KernelHeight - 1) * s.DilationHeight) + 1,
