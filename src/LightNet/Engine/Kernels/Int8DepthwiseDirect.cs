@@ -29,10 +29,8 @@ internal sealed unsafe class Int8DepthwiseDirect : IParallelWork
     private readonly int _outputZero, _min, _max;
     private readonly int[] _pixelOffsets, _tapOffsets;
     private readonly bool _outputPixelMajor;
-    private readonly PixelMajorCodes.PaddedRows _copy;
-    private readonly CopyWork _input;
-    private readonly PlanarWork _output;
-    private byte* _x, _y, _padded, _pixelMajor;
+    private readonly PixelMajorCodes.Passes _passes;
+    private byte* _padded, _pixelMajor;
 
     /// <param name="s">The geometry (depthwise, channel multiplier 1).</param>
     /// <param name="weights">[C, kh·kw] zero-point-centred integer weights.</param>
@@ -86,9 +84,8 @@ internal sealed unsafe class Int8DepthwiseDirect : IParallelWork
         (_tapOffsets, _pixelOffsets) = PixelMajorCodes.Offsets(s, _paddedWidth, _stride, PixelTile);
         _tiles = _pixelOffsets.Length / PixelTile;
         _chunks = PixelMajorCodes.TileRuns(threads, _blocks, _tiles, 2);
-        _copy = new PixelMajorCodes.PaddedRows(s, _paddedWidth, _stride, false, (byte)inputZero, inputPixelMajor);
-        _input = new CopyWork(this);
-        _output = new PlanarWork(this);
+        _passes = new PixelMajorCodes.Passes(new PixelMajorCodes.PaddedRows(s, _paddedWidth, _stride, false, (byte)inputZero, inputPixelMajor),
+            _paddedHeight, _stride, s.OutChannels, s.OutHeight * s.OutWidth);
         Algorithm = "int8-depthwise-direct-" + IsaSupport.Name(isa) + QuantizedLayout.Suffix(inputPixelMajor, outputPixelMajor);
     }
 
@@ -123,15 +120,13 @@ internal sealed unsafe class Int8DepthwiseDirect : IParallelWork
     /// <summary>Convolves one image.</summary>
     public void Run(byte* x, byte* y, byte* scratch, WorkerPool pool)
     {
-        _x = x;
-        _y = y;
         _padded = scratch;
         _pixelMajor = _outputPixelMajor ? y : scratch + PaddedBytes;
-        pool.Run(_input, _paddedHeight);
+        _passes.CopyIn(pool, x, scratch);
         pool.Run(this, _blocks * _chunks);
         if (!_outputPixelMajor)
         {
-            pool.Run(_output, (_s.OutHeight * _s.OutWidth + 15) / 16);
+            _passes.ToPlanar(pool, _pixelMajor, y);
         }
     }
 
@@ -223,27 +218,5 @@ internal sealed unsafe class Int8DepthwiseDirect : IParallelWork
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Store<TV>(TV sum, byte* y)
             where TV : struct, ILanes<TV> => sum.StoreCodes(_bias, _scale, _zero, _min, _max, y);
-    }
-
-    private sealed class CopyWork(Int8DepthwiseDirect owner) : IParallelWork
-    {
-        public void Execute(int begin, int end, int threadIndex)
-        {
-            for (int r = begin; r < end; r++)
-            {
-                owner._copy.Row(r, owner._x, owner._padded);
-            }
-        }
-    }
-
-    private sealed class PlanarWork(Int8DepthwiseDirect owner) : IParallelWork
-    {
-        public void Execute(int begin, int end, int threadIndex)
-        {
-            for (int g = begin; g < end; g++)
-            {
-                PixelMajorCodes.ToPlanar(owner._pixelMajor, owner._stride, owner._y, owner._s.OutChannels, owner._s.OutHeight * owner._s.OutWidth, g);
-            }
-        }
     }
 }

@@ -36,11 +36,9 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
     private readonly bool _wide; // 16-bit activations and weights (vpmaddwd)
     private readonly bool _wideEpilogue; // requantization in 512-bit registers
     private readonly int _steps, _inPixel, _outPixel, _paddedHeight, _paddedWidth, _rowPixels, _tiles, _blocks, _chunks;
-    private readonly bool _inputPixelMajor, _outputPixelMajor, _inPlace;
-    private readonly PixelMajorCodes.PaddedRows _copy;
-    private readonly InputWork _input;
-    private readonly OutputWork _output;
-    private byte* _x, _y, _padded, _pixelMajor;
+    private readonly bool _outputPixelMajor, _inPlace;
+    private readonly PixelMajorCodes.Passes _passes;
+    private byte* _padded, _pixelMajor;
 
     /// <param name="s">The geometry (one group).</param>
     /// <param name="weights">[Cout, Cin·kh·kw] zero-point-centred int8 weights.</param>
@@ -77,7 +75,6 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
         _blocks = (s.OutChannels + ChannelBlock - 1) / ChannelBlock;
         _outPixel = _blocks * ChannelBlock;
         (_paddedHeight, _paddedWidth) = PixelMajorCodes.PaddedSize(s);
-        _inputPixelMajor = inputPixelMajor;
         _outputPixelMajor = outputPixelMajor;
 
         // A pixel-major input whose pixels are whole steps of bytes, read without padding, is read where it is.
@@ -117,9 +114,8 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
         _tiles = _pixelOffsets.Length / PixelTile;
 
         _chunks = PixelMajorCodes.TileRuns(threads, _blocks, _tiles, 4);
-        _copy = new PixelMajorCodes.PaddedRows(s, _paddedWidth, _inPixel, _wide, _inputZero, inputPixelMajor);
-        _input = new InputWork(this);
-        _output = new OutputWork(this);
+        _passes = new PixelMajorCodes.Passes(new PixelMajorCodes.PaddedRows(s, _paddedWidth, _inPixel, _wide, _inputZero, inputPixelMajor),
+            _paddedHeight, _outPixel, s.OutChannels, s.OutHeight * s.OutWidth);
         Algorithm = "int8-direct-" + Int8Paths.Name(path) + QuantizedLayout.Suffix(inputPixelMajor, outputPixelMajor);
     }
 
@@ -141,19 +137,17 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
     /// <inheritdoc/>
     public void Run(byte* x, byte* y, byte* scratch, WorkerPool pool)
     {
-        _x = x;
-        _y = y;
         _padded = _inPlace ? x : scratch;
         _pixelMajor = _outputPixelMajor ? y : scratch + PaddedBytes;
         if (!_inPlace)
         {
-            pool.Run(_input, _paddedHeight);
+            _passes.CopyIn(pool, x, scratch);
         }
 
         pool.Run(this, _blocks * _chunks);
         if (!_outputPixelMajor)
         {
-            pool.Run(_output, (_s.OutHeight * _s.OutWidth + 15) / 16);
+            _passes.ToPlanar(pool, _pixelMajor, y);
         }
     }
 
@@ -329,34 +323,6 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
             Vector128<short> s0 = Sse2.PackSignedSaturate(q0.GetLower(), q0.GetUpper());
             Vector128<short> s1 = Sse2.PackSignedSaturate(q1.GetLower(), q1.GetUpper());
             Sse2.PackUnsignedSaturate(s0, s1).Store(y);
-        }
-    }
-
-    // Padded row r of the pixel-major input (PixelMajorCodes.CopyPaddedRow).
-    private void CopyRow(int r) => _copy.Row(r, _x, _padded);
-
-    // Output pixels [16·g, 16·g + 16): the pixel-major bytes transposed back into the NCHW planes.
-    private void StoreOutput(int g) => PixelMajorCodes.ToPlanar(_pixelMajor, _outPixel, _y, _s.OutChannels, _s.OutHeight * _s.OutWidth, g);
-
-    private sealed class InputWork(Int8DirectConv owner) : IParallelWork
-    {
-        public void Execute(int begin, int end, int threadIndex)
-        {
-            for (int r = begin; r < end; r++)
-            {
-                owner.CopyRow(r);
-            }
-        }
-    }
-
-    private sealed class OutputWork(Int8DirectConv owner) : IParallelWork
-    {
-        public void Execute(int begin, int end, int threadIndex)
-        {
-            for (int g = begin; g < end; g++)
-            {
-                owner.StoreOutput(g);
-            }
         }
     }
 }

@@ -198,6 +198,59 @@ internal static unsafe class PixelMajorCodes
     }
 
     /// <summary>
+    /// The two layout passes around a direct kernel's run, each one pool pass: the input into its padded pixel-major copy
+    /// (<see cref="PaddedRows"/>, a row per item), and a pixel-major result of <paramref name="pixelBytes"/> bytes a
+    /// pixel transposed into NCHW (<see cref="ToPlanar"/>, 16 pixels per item).
+    /// </summary>
+    public sealed class Passes(PaddedRows rows, int paddedHeight, long pixelBytes, int channels, int pixels)
+    {
+        private readonly CopyPass _copy = new(rows);
+        private readonly PlanarPass _planar = new(pixelBytes, channels, pixels);
+
+        /// <summary>Copies the image at <paramref name="x"/> into the padded buffer at <paramref name="padded"/>.</summary>
+        public void CopyIn(WorkerPool pool, byte* x, byte* padded)
+        {
+            _copy.X = x;
+            _copy.Padded = padded;
+            pool.Run(_copy, paddedHeight);
+        }
+
+        /// <summary>Transposes the pixel-major result at <paramref name="pixelMajor"/> into the NCHW output at <paramref name="y"/>.</summary>
+        public void ToPlanar(WorkerPool pool, byte* pixelMajor, byte* y)
+        {
+            _planar.Source = pixelMajor;
+            _planar.Destination = y;
+            pool.Run(_planar, (pixels + 15) / 16);
+        }
+
+        private sealed class CopyPass(PaddedRows rows) : IParallelWork
+        {
+            public byte* X, Padded;
+
+            public void Execute(int begin, int end, int threadIndex)
+            {
+                for (int r = begin; r < end; r++)
+                {
+                    rows.Row(r, X, Padded);
+                }
+            }
+        }
+
+        private sealed class PlanarPass(long pixelBytes, int channels, int pixels) : IParallelWork
+        {
+            public byte* Source, Destination;
+
+            public void Execute(int begin, int end, int threadIndex)
+            {
+                for (int g = begin; g < end; g++)
+                {
+                    PixelMajorCodes.ToPlanar(Source, pixelBytes, Destination, channels, pixels, g);
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Runs of pixel tiles per channel block of the direct kernels' work items (block, run): one run on one thread; else
     /// enough for about 8 items per thread (a thread the OS delays leaves little behind), runs of at least
     /// <paramref name="minTiles"/> tiles.
