@@ -11,7 +11,8 @@ namespace LightNet.Engine;
 /// channel block. Both convert between the layouts at no extra cost (they copy or transpose
 /// their input and output anyway), so they start and end the chains; a pointwise convolution between two pixel-major
 /// values needs no copy at all and no GEMM packing. Elementwise nodes (QAdd, a QTable activation) read and write one
-/// layout, so their inputs and output are kept pixel-major together or not at all; a global average pool reads either.
+/// layout, so their inputs and output are kept pixel-major together or not at all, and so does a max pool (both layouts
+/// have a kernel); a global average pool reads either.
 /// A value is pixel-major when such a node writes it, it is not a graph output, it has more than one pixel, and every
 /// reader takes it; the set is narrowed until that holds everywhere. Nothing is pixel-major where the dense
 /// convolutions would not run on the direct kernel (no AVX-VNNI on the AVX-512 level, where the 512-bit GEMM is faster;
@@ -105,7 +106,7 @@ internal sealed class QuantizedLayout
         var pixelMajor = new HashSet<string>(StringComparer.Ordinal);
         foreach (OptimizedNode n in graph.Nodes)
         {
-            if ((converters.Contains(n) || Elementwise(graph, n)) && n.Outputs.Length == 1 && !outputs.Contains(n.Outputs[0])
+            if ((converters.Contains(n) || OneLayout(graph, n)) && n.Outputs.Length == 1 && !outputs.Contains(n.Outputs[0])
                 && graph.Shapes.TryGetValue(n.Outputs[0], out long[]? d) && d.Length == 4 && d[2] * d[3] > 1)
             {
                 pixelMajor.Add(n.Outputs[0]);
@@ -119,7 +120,7 @@ internal sealed class QuantizedLayout
                 return reader.Inputs[0] == v && reader.Inputs.Skip(1).All(i => i != v);
             }
 
-            return Elementwise(graph, reader) && reader.Inputs.All(pixelMajor.Contains) && pixelMajor.Contains(reader.Outputs[0]);
+            return OneLayout(graph, reader) && reader.Inputs.All(pixelMajor.Contains) && pixelMajor.Contains(reader.Outputs[0]);
         }
 
         bool changed = true;
@@ -141,9 +142,13 @@ internal sealed class QuantizedLayout
         return new QuantizedLayout(pixelMajor);
     }
 
-    // Nodes whose inputs and output share one layout: every input element maps to the output element at its offset
-    // (inputs of the output's shape, no broadcasting).
-    private static bool Elementwise(OptimizedGraph graph, OptimizedNode n) =>
-        n.OpType is "QAdd" or "QTable" && n.Outputs.Length == 1 && graph.Shapes.TryGetValue(n.Outputs[0], out long[]? y)
-        && n.Inputs.All(i => graph.Shapes.TryGetValue(i, out long[]? x) && x.AsSpan().SequenceEqual(y));
+    // Nodes whose inputs and output share one layout: elementwise ones (inputs of the output's shape, no broadcasting:
+    // every input element maps to the output element at its offset) and the max pool (4-D, either layout's kernel).
+    private static bool OneLayout(OptimizedGraph graph, OptimizedNode n) =>
+        n.Outputs.Length == 1 && graph.Shapes.TryGetValue(n.Outputs[0], out long[]? y) && n.OpType switch
+        {
+            "QAdd" or "QTable" => n.Inputs.All(i => graph.Shapes.TryGetValue(i, out long[]? x) && x.AsSpan().SequenceEqual(y)),
+            "QMaxPool" => y.Length == 4 && n.Inputs.Length == 1,
+            _ => false,
+        };
 }

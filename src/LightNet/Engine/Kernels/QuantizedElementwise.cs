@@ -222,6 +222,90 @@ internal static unsafe class QuantizedElementwise
         }
     }
 
+    /// <summary>
+    /// <see cref="MaxPool"/> of pixel-major codes (<see cref="QuantizedLayout"/>): <paramref name="s"/>'s planes are
+    /// images × <paramref name="channels"/>; each output pixel's channels are the vector maximum over the window's taps
+    /// inside the image, from 0 (the smallest code, as the planar kernel's zero padding), 32 or 16 channels at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MaxPoolPixelMajor(byte* x, byte* y, in Pool2dShape s, int channels)
+    {
+        int images = s.Planes / channels;
+        for (int n = 0; n < images; n++)
+        {
+            byte* image = x + ((long)n * s.InHeight * s.InWidth * channels);
+            for (int oy = 0; oy < s.OutHeight; oy++)
+            {
+                for (int ox = 0; ox < s.OutWidth; ox++)
+                {
+                    byte* dst = y + ((((long)n * s.OutHeight * s.OutWidth) + ((long)oy * s.OutWidth) + ox) * channels);
+                    int c = 0;
+                    for (; c + 32 <= channels && Vector256.IsHardwareAccelerated; c += 32)
+                    {
+                        Vector256<byte> m = Vector256<byte>.Zero;
+                        for (int ky = 0; ky < s.KernelHeight; ky++)
+                        {
+                            int iy = (oy * s.StrideHeight) - s.PadTop + (ky * s.DilationHeight);
+                            for (int kx = 0; (uint)iy < (uint)s.InHeight && kx < s.KernelWidth; kx++)
+                            {
+                                int ix = (ox * s.StrideWidth) - s.PadLeft + (kx * s.DilationWidth);
+                                if ((uint)ix < (uint)s.InWidth)
+                                {
+                                    m = Vector256.Max(m, Vector256.Load(image + ((((long)iy * s.InWidth) + ix) * channels) + c));
+                                }
+                            }
+                        }
+
+                        m.Store(dst + c);
+                    }
+
+                    for (; c < channels; c += 16)
+                    {
+                        // 16 channels, or the last (fewer than 16) one code at a time.
+                        int count = Math.Min(16, channels - c);
+                        Vector128<byte> m = Vector128<byte>.Zero;
+                        for (int ky = 0; ky < s.KernelHeight; ky++)
+                        {
+                            int iy = (oy * s.StrideHeight) - s.PadTop + (ky * s.DilationHeight);
+                            for (int kx = 0; (uint)iy < (uint)s.InHeight && kx < s.KernelWidth; kx++)
+                            {
+                                int ix = (ox * s.StrideWidth) - s.PadLeft + (kx * s.DilationWidth);
+                                if ((uint)ix < (uint)s.InWidth)
+                                {
+                                    byte* src = image + ((((long)iy * s.InWidth) + ix) * channels) + c;
+                                    m = Vector128.Max(m, count == 16 ? Vector128.Load(src) : Partial(src, count));
+                                }
+                            }
+                        }
+
+                        if (count == 16)
+                        {
+                            m.Store(dst + c);
+                        }
+                        else
+                        {
+                            for (int i = 0; i < count; i++)
+                            {
+                                dst[c + i] = m.GetElement(i);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        static Vector128<byte> Partial(byte* src, int count)
+        {
+            Vector128<byte> v = Vector128<byte>.Zero;
+            for (int i = 0; i < count; i++)
+            {
+                v = v.WithElement(i, src[i]);
+            }
+
+            return v;
+        }
+    }
+
     // a[i] = max(a[i], b[i]) for separate buffers a and b. A tail of 16 or more bytes is one last vector overlapping
     // the bytes already done (max is idempotent), not a byte loop.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -497,6 +497,38 @@ public sealed unsafe class Int8KernelTests
                 }
             }
 
+            // The pixel-major max pool gives the planar one's codes: 3×3 pad 1 strides 1 and 2, 2×2 stride 2 unpadded
+            // and padded, channels 64 (two 32-wide vectors), 40 (32 + a partial 8), 16 and 5, two images.
+            foreach ((int channels, int h, int w, int k, int stride, int pad, int oh, int ow) in new[]
+            {
+                (64, 9, 11, 3, 2, 1, 5, 6), (40, 7, 6, 3, 1, 1, 7, 6), (5, 8, 8, 2, 2, 0, 4, 4), (16, 4, 4, 2, 2, 1, 3, 3),
+            })
+            {
+                var pool = new Pool2dShape(2 * channels, h, w, oh, ow, k, k, stride, stride, 1, 1, pad, pad, Math.Max(0, ((oh - 1) * stride) + k - h - pad), Math.Max(0, ((ow - 1) * stride) + k - w - pad));
+                byte[] planes = Bytes(rng, 2 * channels * h * w);
+                byte[] planar = new byte[2 * channels * oh * ow];
+                byte[] rowBuffer = new byte[QuantizedElementwise.MaxPoolRowBytes(pool)];
+                byte[] pixels = new byte[planes.Length], pooledPixels = new byte[planar.Length];
+                for (int image = 0; image < 2; image++)
+                {
+                    ToPixelMajor(planes.AsSpan(image * channels * h * w, channels * h * w).ToArray(), channels, h * w).CopyTo(pixels, image * channels * h * w);
+                }
+
+                fixed (byte* px = planes, pp = planar, row = rowBuffer, qx = pixels, qp = pooledPixels)
+                {
+                    QuantizedElementwise.MaxPool(px, pp, pool, row);
+                    QuantizedElementwise.MaxPoolPixelMajor(qx, qp, pool, channels);
+                }
+
+                byte[] expected = new byte[planar.Length];
+                for (int image = 0; image < 2; image++)
+                {
+                    ToPixelMajor(planar.AsSpan(image * channels * oh * ow, channels * oh * ow).ToArray(), channels, oh * ow).CopyTo(expected, image * channels * oh * ow);
+                }
+
+                Assert.Equal(expected, pooledPixels);
+            }
+
             var gap = new byte[3];
             fixed (byte* pg = gap)
             {
