@@ -101,14 +101,7 @@ internal sealed class BlockedLayout
             && maxPoolShape?.Invoke(n) is { } p && BlockedMaxPoolKernel.Supports(p)).ToHashSet();
         var concats = graph.Nodes.Where(n => WholeBlockConcat(graph, n, lanes)).ToHashSet();
 
-        var readers = new Dictionary<string, List<OptimizedNode>>(StringComparer.Ordinal);
-        foreach (OptimizedNode n in graph.Nodes)
-        {
-            foreach (string x in n.Inputs.Where(x => x.Length > 0).Concat(n.Residual is null ? [] : [n.Residual]).Distinct(StringComparer.Ordinal))
-            {
-                (readers.TryGetValue(x, out var list) ? list : readers[x] = []).Add(n);
-            }
-        }
+        var readers = graph.Readers();
 
         var outputs = graph.Outputs.Select(o => o.Value).ToHashSet(StringComparer.Ordinal);
         var blocked = new HashSet<string>(StringComparer.Ordinal);

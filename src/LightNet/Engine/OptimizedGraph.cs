@@ -129,6 +129,21 @@ internal sealed class OptimizedGraph
 
     public IReadOnlyList<GraphBoundary> Outputs { get; }
 
+    /// <summary>The nodes that read each value, as an input or as their residual, in node order (once per node).</summary>
+    public Dictionary<string, List<OptimizedNode>> Readers()
+    {
+        var readers = new Dictionary<string, List<OptimizedNode>>(StringComparer.Ordinal);
+        foreach (OptimizedNode n in Nodes)
+        {
+            foreach (string x in n.Inputs.Where(x => x.Length > 0).Concat(n.Residual is null ? [] : [n.Residual]).Distinct(StringComparer.Ordinal))
+            {
+                (readers.TryGetValue(x, out var list) ? list : readers[x] = []).Add(n);
+            }
+        }
+
+        return readers;
+    }
+
     public long[] Dims(string value) => Shapes.TryGetValue(value, out long[]? d)
         ? d
         : throw new LightNetException(ErrorCode.InvalidModel, $"Graph '{Name}': value '{value}' has no inferred shape.");

@@ -87,15 +87,10 @@ internal sealed class QuantizedLayout
             return None;
         }
 
-        var readers = new Dictionary<string, List<OptimizedNode>>(StringComparer.Ordinal);
+        var readers = graph.Readers();
         var writer = new Dictionary<string, OptimizedNode>(StringComparer.Ordinal);
         foreach (OptimizedNode n in graph.Nodes)
         {
-            foreach (string x in n.Inputs.Where(x => x.Length > 0).Concat(n.Residual is null ? [] : [n.Residual]).Distinct(StringComparer.Ordinal))
-            {
-                (readers.TryGetValue(x, out var list) ? list : readers[x] = []).Add(n);
-            }
-
             foreach (string y in n.Outputs)
             {
                 writer[y] = n;

@@ -104,16 +104,22 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
     /// channel blocks for, when the float sums stay exact for these <paramref name="weights"/>. Only that path reads and
     /// writes pixel-major tensors.
     /// </summary>
-    public static bool IsBlocked(in Conv2dShape s, ReadOnlySpan<short> weights, Int8Path path)
+    public static bool IsBlocked(in Conv2dShape s, ReadOnlySpan<short> weights, Int8Path path) =>
+        SumsExactInFloat(s, weights, 1) && s.OutWidth <= BlockedMaxWidth(IsaOf(path), Math.Max(s.StrideHeight, s.StrideWidth));
+
+    /// <summary>
+    /// Whether float sums of <paramref name="s"/>'s taps, each a code (≤ 255) times a weight, stay exact integers:
+    /// <paramref name="terms"/>·taps·255·max|w| &lt; 2²⁴ (2 terms when the sum starts from −zero·Σw, as the direct kernel's).
+    /// </summary>
+    public static bool SumsExactInFloat(in Conv2dShape s, ReadOnlySpan<short> weights, int terms)
     {
         int maxWeight = 0;
-        foreach (short wv in weights)
+        foreach (short w in weights)
         {
-            maxWeight = Math.Max(maxWeight, Math.Abs((int)wv));
+            maxWeight = Math.Max(maxWeight, Math.Abs((int)w));
         }
 
-        int taps = s.KernelHeight * s.KernelWidth;
-        return (long)taps * 255 * maxWeight < (1L << 24) && s.OutWidth <= BlockedMaxWidth(IsaOf(path), Math.Max(s.StrideHeight, s.StrideWidth));
+        return (long)terms * s.KernelHeight * s.KernelWidth * 255 * maxWeight < (1L << 24);
     }
 
     private static Isa IsaOf(Int8Path path) =>

@@ -101,21 +101,9 @@ internal sealed unsafe class Int8DepthwiseDirect : IParallelWork
     /// Whether this kernel runs <paramref name="s"/> on <paramref name="isa"/> here: depthwise, AVX-512 or AVX2 with FMA,
     /// and float sums that stay exact: every partial sum, −zero·Σw included, below 2²⁴ (2·taps·255·max|w|).
     /// </summary>
-    public static bool Fits(in Conv2dShape s, ReadOnlySpan<short> weights, Isa isa)
-    {
-        if (!s.IsDepthwise || !(isa == Isa.Avx512 ? Avx512F.IsSupported : isa == Isa.Avx2 && Avx2.IsSupported && Fma.IsSupported))
-        {
-            return false;
-        }
-
-        int maxWeight = 0;
-        foreach (short w in weights)
-        {
-            maxWeight = Math.Max(maxWeight, Math.Abs((int)w));
-        }
-
-        return 2L * s.KernelHeight * s.KernelWidth * 255 * maxWeight < (1L << 24);
-    }
+    public static bool Fits(in Conv2dShape s, ReadOnlySpan<short> weights, Isa isa) =>
+        s.IsDepthwise && (isa == Isa.Avx512 ? Avx512F.IsSupported : isa == Isa.Avx2 && Avx2.IsSupported && Fma.IsSupported)
+        && Int8Depthwise.SumsExactInFloat(s, weights, 2);
 
     /// <summary>Convolves one image.</summary>
     public void Run(byte* x, byte* y, byte* scratch, WorkerPool pool)
