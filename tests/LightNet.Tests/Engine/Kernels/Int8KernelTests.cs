@@ -62,6 +62,7 @@ public sealed unsafe class Int8KernelTests
             data.Add(n, 19, 15, 17, 16, 3, 2, 1, 1, 1); // direct: stride 2, odd sizes, 16 + 3 input channels (byte tail), a bottom pad row
             data.Add(n, 16, 12, 13, 16, 3, 1, 2, 2, 1); // direct: dilation 2
             data.Add(n, 20, 9, 8, 24, 1, 2, 0, 1, 1);   // direct: 1×1 stride 2, input rows and columns beyond the last tap
+            data.Add(n, 64, 6, 7, 72, 3, 1, 1, 1, 1);   // direct: 5 channel blocks in two weight groups (3 + 2), the last block partial
         }
 
         return data;
