@@ -74,7 +74,7 @@ internal sealed class QuantizedLayout
             }
 
             bool takes = s.IsDepthwise
-                ? Int8DepthwiseDirect.Fits(s, q.Weights, isa) || Int8Depthwise.IsBlocked(s, q.Weights, Int8Paths.ForConvolution(s, isa))
+                ? Int8DepthwiseDirect.Fits(s, q.Weights, q.Bias, isa) || Int8Depthwise.IsBlocked(s, q.Weights, Int8Paths.ForConvolution(s, isa))
                 : Int8DirectConv.Supports(s, dense) && (dense != Int8Path.AvxVnni || Int8Convolutions.FitInBytes(q.Weights));
             if (takes)
             {

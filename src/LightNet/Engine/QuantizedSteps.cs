@@ -124,7 +124,7 @@ internal static unsafe class QuantizedSteps
         long inStride = Shapes.ElementCount(xd.AsSpan(1)), outStride = Shapes.ElementCount(yd.AsSpan(1));
         int zx = q.Inputs[0].ZeroPoint, zy = q.Output.ZeroPoint;
         bool inPixels = layout.IsPixelMajor(n.Inputs[0]), outPixels = layout.IsPixelMajor(n.Outputs[0]);
-        if (shape.IsDepthwise && (inPixels || outPixels) && Int8DepthwiseDirect.Fits(shape, q.Weights, isa))
+        if (shape.IsDepthwise && (inPixels || outPixels) && Int8DepthwiseDirect.Fits(shape, q.Weights, q.Bias, isa))
         {
             var direct = new Int8DepthwiseDirect(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, isa, threads, inPixels, outPixels);
             return new Step(n, direct.Algorithm, (scratch, pool) =>

@@ -109,9 +109,10 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
 
     /// <summary>
     /// Whether float sums of <paramref name="s"/>'s taps, each a code (≤ 255) times a weight, stay exact integers:
-    /// <paramref name="terms"/>·taps·255·max|w| &lt; 2²⁴ (2 terms when the sum starts from −zero·Σw, as the direct kernel's).
+    /// <paramref name="terms"/>·taps·255·max|w| + max|bias| &lt; 2²⁴ (2 terms when the sum starts from −zero·Σw, as the
+    /// direct kernel's, which starts from the <paramref name="bias"/> too).
     /// </summary>
-    public static bool SumsExactInFloat(in Conv2dShape s, ReadOnlySpan<short> weights, int terms)
+    public static bool SumsExactInFloat(in Conv2dShape s, ReadOnlySpan<short> weights, int terms, ReadOnlySpan<int> bias = default)
     {
         int maxWeight = 0;
         foreach (short w in weights)
@@ -119,7 +120,13 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
             maxWeight = Math.Max(maxWeight, Math.Abs((int)w));
         }
 
-        return (long)terms * s.KernelHeight * s.KernelWidth * 255 * maxWeight < (1L << 24);
+        long maxBias = 0;
+        foreach (int b in bias)
+        {
+            maxBias = Math.Max(maxBias, Math.Abs((long)b));
+        }
+
+        return ((long)terms * s.KernelHeight * s.KernelWidth * 255 * maxWeight) + maxBias < (1L << 24);
     }
 
     private static Isa IsaOf(Int8Path path) =>

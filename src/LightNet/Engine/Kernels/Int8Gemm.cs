@@ -132,9 +132,7 @@ internal sealed class Requantizer
     /// <summary>The scalar reference of one value.</summary>
     public byte Apply(int acc, int row)
     {
-        float f = (acc + Bias[row]) * Scale[row];
-        int q = (int)MathF.Round(f, MidpointRounding.ToEven) + ZeroPoint;
-        return (byte)Math.Clamp(q, Min, Max);
+        return Code((acc + Bias[row]) * Scale[row], ZeroPoint, Min, Max);
     }
 
     /// <summary>Requantizes <paramref name="count"/> sums of row <paramref name="row"/> into <paramref name="y"/>.</summary>
@@ -184,20 +182,36 @@ internal sealed class Requantizer
     /// <summary>The formula of <see cref="Apply"/> on 16 lanes (AVX-512; the conversion rounds half to even), codes clamped to [lo, hi].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> Codes(Vector512<int> acc, Vector512<int> bias, Vector512<float> scale, Vector512<int> zero, Vector512<int> lo, Vector512<int> hi) =>
-        Vector512.Min(Vector512.Max(Avx512F.ConvertToVector512Int32(Avx512F.ConvertToVector512Single(acc + bias) * scale) + zero, lo), hi);
+        Codes(Avx512F.ConvertToVector512Single(acc + bias) * scale, zero, lo, hi);
+
+    /// <summary>The rest of the formula from the scaled sums float(acc + bias)·scale on 16 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> Codes(Vector512<float> scaled, Vector512<int> zero, Vector512<int> lo, Vector512<int> hi) =>
+        Vector512.Min(Vector512.Max(Avx512F.ConvertToVector512Int32(scaled) + zero, lo), hi);
 
     /// <summary>The formula of <see cref="Apply"/> on 8 lanes (AVX).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Codes(Vector256<int> acc, Vector256<int> bias, Vector256<float> scale, Vector256<int> zero, Vector256<int> lo, Vector256<int> hi) =>
-        Vector256.Min(Vector256.Max(Avx.ConvertToVector256Int32(Avx.ConvertToVector256Single(acc + bias) * scale) + zero, lo), hi);
+        Codes(Avx.ConvertToVector256Single(acc + bias) * scale, zero, lo, hi);
+
+    /// <summary>The rest of the formula from the scaled sums float(acc + bias)·scale on 8 lanes (AVX).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Codes(Vector256<float> scaled, Vector256<int> zero, Vector256<int> lo, Vector256<int> hi) =>
+        Vector256.Min(Vector256.Max(Avx.ConvertToVector256Int32(scaled) + zero, lo), hi);
 
     /// <summary>The formula of <see cref="Apply"/> on 4 lanes (any hardware: rounded explicitly).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<int> Codes(Vector128<int> acc, Vector128<int> bias, Vector128<float> scale, Vector128<int> zero, Vector128<int> lo, Vector128<int> hi)
-    {
-        Vector128<float> f = Vector128.Round(Vector128.ConvertToSingle(acc + bias) * scale);
-        return Vector128.Min(Vector128.Max(Vector128.ConvertToInt32(f) + zero, lo), hi);
-    }
+    public static Vector128<int> Codes(Vector128<int> acc, Vector128<int> bias, Vector128<float> scale, Vector128<int> zero, Vector128<int> lo, Vector128<int> hi) =>
+        Codes(Vector128.ConvertToSingle(acc + bias) * scale, zero, lo, hi);
+
+    /// <summary>The rest of the formula from the scaled sums float(acc + bias)·scale on 4 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Codes(Vector128<float> scaled, Vector128<int> zero, Vector128<int> lo, Vector128<int> hi) =>
+        Vector128.Min(Vector128.Max(Vector128.ConvertToInt32(Vector128.Round(scaled)) + zero, lo), hi);
+
+    /// <summary>The rest of the formula from one scaled sum float(acc + bias)·scale.</summary>
+    public static byte Code(float scaled, int zero, int min, int max) =>
+        (byte)Math.Clamp((int)MathF.Round(scaled, MidpointRounding.ToEven) + zero, min, max);
 }
 
 /// <summary>

@@ -50,10 +50,10 @@ internal unsafe interface ILanes<TSelf>
     static abstract TSelf FromCodes(byte* p);
 
     /// <summary>
-    /// The lanes (exact integer sums) requantized by the <see cref="Requantizer"/> formula, with each lane's bias and
-    /// multiplier at <paramref name="bias"/> and <paramref name="scale"/>, into <see cref="Count"/> codes at <paramref name="y"/>.
+    /// The lanes (exact integer sums, the bias included) requantized by the <see cref="Requantizer"/> formula, with each
+    /// lane's multiplier at <paramref name="scale"/>, into <see cref="Count"/> codes at <paramref name="y"/>.
     /// </summary>
-    void StoreCodes(int* bias, float* scale, int zero, int min, int max, byte* y);
+    void StoreCodes(float* scale, int zero, int min, int max, byte* y);
 }
 
 /// <summary>16 lanes (<see cref="Vector512{T}"/>; emulated where AVX-512 is absent).</summary>
@@ -104,17 +104,16 @@ internal readonly unsafe struct Lanes512(Vector512<float> v) : ILanes<Lanes512>
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void StoreCodes(int* bias, float* scale, int zero, int min, int max, byte* y)
+    public void StoreCodes(float* scale, int zero, int min, int max, byte* y)
     {
         if (!Avx512F.IsSupported)
         {
-            new Lanes256(_v.GetLower()).StoreCodes(bias, scale, zero, min, max, y);
-            new Lanes256(_v.GetUpper()).StoreCodes(bias + 8, scale + 8, zero, min, max, y + 8);
+            new Lanes256(_v.GetLower()).StoreCodes(scale, zero, min, max, y);
+            new Lanes256(_v.GetUpper()).StoreCodes(scale + 8, zero, min, max, y + 8);
             return;
         }
 
-        Vector512<int> q = Requantizer.Codes(Avx512F.ConvertToVector512Int32(_v), Vector512.Load(bias), Vector512.Load(scale),
-            Vector512.Create(zero), Vector512.Create(min), Vector512.Create(max));
+        Vector512<int> q = Requantizer.Codes(_v * Vector512.Load(scale), Vector512.Create(zero), Vector512.Create(min), Vector512.Create(max));
         Avx512F.ConvertToVector128Byte(q).Store(y);
     }
 }
@@ -170,17 +169,16 @@ internal readonly unsafe struct Lanes256(Vector256<float> v) : ILanes<Lanes256>
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void StoreCodes(int* bias, float* scale, int zero, int min, int max, byte* y)
+    public void StoreCodes(float* scale, int zero, int min, int max, byte* y)
     {
         if (!Avx2.IsSupported)
         {
-            new Lanes128(_v.GetLower()).StoreCodes(bias, scale, zero, min, max, y);
-            new Lanes128(_v.GetUpper()).StoreCodes(bias + 4, scale + 4, zero, min, max, y + 4);
+            new Lanes128(_v.GetLower()).StoreCodes(scale, zero, min, max, y);
+            new Lanes128(_v.GetUpper()).StoreCodes(scale + 4, zero, min, max, y + 4);
             return;
         }
 
-        Vector256<int> q = Requantizer.Codes(Avx.ConvertToVector256Int32(_v), Vector256.Load(bias), Vector256.Load(scale),
-            Vector256.Create(zero), Vector256.Create(min), Vector256.Create(max));
+        Vector256<int> q = Requantizer.Codes(_v * Vector256.Load(scale), Vector256.Create(zero), Vector256.Create(min), Vector256.Create(max));
         Requantizer.StoreCodes(q, y);
     }
 }
@@ -232,11 +230,11 @@ internal readonly unsafe struct Lanes128(Vector128<float> v) : ILanes<Lanes128>
     public static Lanes128 FromCodes(byte* p) => new(Vector128.Create((float)p[0], p[1], p[2], p[3]));
 
     /// <inheritdoc />
-    public void StoreCodes(int* bias, float* scale, int zero, int min, int max, byte* y)
+    public void StoreCodes(float* scale, int zero, int min, int max, byte* y)
     {
         for (int i = 0; i < 4; i++)
         {
-            new Lanes1(_v.GetElement(i)).StoreCodes(bias + i, scale + i, zero, min, max, y + i);
+            new Lanes1(_v.GetElement(i)).StoreCodes(scale + i, zero, min, max, y + i);
         }
     }
 }
@@ -285,6 +283,5 @@ internal readonly unsafe struct Lanes1(float v) : ILanes<Lanes1>
     public static Lanes1 FromCodes(byte* p) => new(*p);
 
     /// <inheritdoc />
-    public void StoreCodes(int* bias, float* scale, int zero, int min, int max, byte* y) =>
-        *y = (byte)Math.Clamp((int)MathF.Round(((int)_v + *bias) * *scale, MidpointRounding.ToEven) + zero, min, max);
+    public void StoreCodes(float* scale, int zero, int min, int max, byte* y) => *y = Requantizer.Code(_v * *scale, zero, min, max);
 }

@@ -133,7 +133,7 @@ public sealed unsafe class Int8KernelTests
                 }
 
                 // The direct depthwise kernel (16 and 8 lanes) in every layout, NCHW to NCHW included.
-                foreach (Isa level in new[] { Isa.Avx512, Isa.Avx2 }.Where(l => Path(path) == Int8Path.Scalar && Int8DepthwiseDirect.Fits(shape, wt, l)))
+                foreach (Isa level in new[] { Isa.Avx512, Isa.Avx2 }.Where(l => Path(path) == Int8Path.Scalar && Int8DepthwiseDirect.Fits(shape, wt, bias, l)))
                 {
                     var planar = new Int8DepthwiseDirect(shape, wt, bias, scale, zx, zy, min, max, level, 2, false, false);
                     byte[] planarOut = new byte[expected.Length];
@@ -272,6 +272,27 @@ public sealed unsafe class Int8KernelTests
         for (int i = 0; i < acc.Length; i++)
         {
             Assert.Equal((byte)Math.Clamp((int)Math.Round(acc[i] * 0.5, MidpointRounding.ToEven) + 100, 0, 255), actual[i]);
+        }
+    }
+
+    [Fact]
+    public void DirectDepthwiseRunsOnlyWhereItsFloatSumsWithTheBiasStayExact()
+    {
+        // 3×3 taps of 255·127 and the start −zero·Σw: 2·9·255·127 = 582,930; the bias adds to it, below 2²⁴ = 16,777,216.
+        var s = new Conv2dShape(16, 8, 8, 16, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 16);
+        short[] w = Enumerable.Repeat((short)-127, 16 * 9).ToArray();
+        int[] bias = new int[16];
+        foreach (Isa isa in new[] { Isa.Avx512, Isa.Avx2 }.Where(IsaSupport.IsSupported))
+        {
+            bias[5] = -(16_777_216 - 582_930 - 1);
+            Assert.True(Int8DepthwiseDirect.Fits(s, w, bias, isa));
+            bias[5]--;
+            Assert.False(Int8DepthwiseDirect.Fits(s, w, bias, isa));
+            Assert.Throws<LightNetException>(() => new Int8DepthwiseDirect(s, w, bias, new float[16], 0, 0, 0, 255, isa, 1, true, true));
+            bias[5] = 0;
+            w[0] = -16_000;
+            Assert.False(Int8DepthwiseDirect.Fits(s, w, bias, isa));
+            w[0] = -127;
         }
     }
 
