@@ -4,6 +4,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using LightNet.BenchmarkDotNet;
+using LightNet.Engine;
 using LightNet.Engine.Kernels;
 
 namespace LightNet.Benchmarks;
@@ -27,6 +28,7 @@ public class Int8KernelBenchmarks
         ["r18-l4 3x3 s2 256-512 14"] = new(256, 14, 14, 512, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1),
         ["mbv2 1x1 24-144 56"] = new(24, 56, 56, 144, 56, 56, 1, 1, 1, 1, 1, 1, 0, 0, 1),
         ["mbv2 dw3x3 144 56 s1"] = new(144, 56, 56, 144, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 144),
+        ["mbv2 dw3x3 96 112 s2"] = new(96, 112, 112, 96, 56, 56, 3, 3, 2, 2, 1, 1, 1, 1, 96),
         ["mbv2 1x1 16-96 112 (K = 16)"] = new(16, 112, 112, 96, 112, 112, 1, 1, 1, 1, 1, 1, 0, 0, 1),
         ["mbv2 dw3x3 384 14 s1 (blocked)"] = new(384, 14, 14, 384, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 384),
         ["mbv3 dw5x5 672 14 s1 (blocked)"] = new(672, 14, 14, 672, 14, 14, 5, 5, 1, 1, 1, 1, 2, 2, 672),
@@ -44,7 +46,9 @@ public class Int8KernelBenchmarks
 
     /// <summary>
     /// "fp32", or the integer path ("avx512", "avx2", "vector128", ...) with the kernel <see cref="Int8Convolutions"/>
-    /// picks; "avxvnni-gemm" is the AVX-VNNI path held to the im2col GEMM, beside the direct kernel it otherwise takes.
+    /// picks on NCHW codes; "avxvnni-gemm" is the AVX-VNNI path held to the im2col GEMM, beside the direct kernel it
+    /// otherwise takes; "nhwc" the kernel a pixel-major chain of a quantized model runs (<see cref="Int8Harness.PixelMajor"/>:
+    /// the direct convolution, 1×1 layers included, and the direct depthwise kernel, [H][W][C] codes in and out).
     /// </summary>
     [ParamsSource(nameof(KernelNames))]
     public string Kernel { get; set; } = "";
@@ -52,10 +56,16 @@ public class Int8KernelBenchmarks
     /// <summary>Every shape name.</summary>
     public static IEnumerable<string> CaseNames => Shapes.Keys;
 
-    /// <summary>fp32 and every integer path this machine runs except scalar (far too slow to be worth timing), and the AVX-VNNI GEMM.</summary>
+    /// <summary>
+    /// fp32 and every integer path this machine runs except scalar (far too slow to be worth timing), the AVX-VNNI GEMM,
+    /// and the pixel-major chain kernels where quantized models run them here.
+    /// </summary>
     public static IEnumerable<string> KernelNames =>
         new[] { "fp32" }.Concat(Enum.GetValues<Int8Path>().Where(p => p != Int8Path.Scalar && Int8Paths.IsSupported(p)).Select(Int8Paths.Name))
-            .Concat(Int8Paths.IsSupported(Int8Path.AvxVnni) ? [GemmSuffixed(Int8Path.AvxVnni)] : []);
+            .Concat(Int8Paths.IsSupported(Int8Path.AvxVnni) ? [GemmSuffixed(Int8Path.AvxVnni)] : [])
+            .Concat(QuantizedLayout.DensePath(IsaSupport.Best) is not null ? [PixelMajorKernel] : []);
+
+    private const string PixelMajorKernel = "nhwc";
 
     private const string GemmSuffix = "-gemm";
 
@@ -106,6 +116,13 @@ public class Int8KernelBenchmarks
             return (fp32.Macs, fp32.Algorithm);
         }
 
+        if (kernel == PixelMajorKernel)
+        {
+            int8 = Int8Harness.PixelMajor(shape, IsaSupport.Best, 1)
+                ?? throw new InvalidOperationException($"{name}: no pixel-major integer kernel at {IsaSupport.Best}.");
+            return (int8.Macs, int8.Algorithm);
+        }
+
         bool gemm = kernel.EndsWith(GemmSuffix, StringComparison.Ordinal);
         string path = gemm ? kernel[..^GemmSuffix.Length] : kernel;
         int8 = Int8Harness.Conv(shape, IsaSupport.Best, 1, Enum.GetValues<Int8Path>().Single(p => Int8Paths.Name(p) == path), gemm ? false : null);
@@ -145,12 +162,26 @@ public class Int8KernelBenchmarks
         _ => 0,
     };
 
+    /// <summary>
+    /// The MACs per cycle the peak column of <paramref name="caseName"/> on <paramref name="kernel"/> divides by, or 0 for
+    /// the float FMA peak: fp32, and the pixel-major depthwise kernel (it sums in float); the pixel-major convolution has
+    /// its dense path's.
+    /// </summary>
+    internal static double PeakMacsPerCycle(string caseName, string kernel) => kernel switch
+    {
+        "fp32" => 0,
+        PixelMajorKernel => Shapes[caseName].IsDepthwise ? 0 : Int8MacsPerCycle(Int8Paths.Name(QuantizedLayout.DensePath(IsaSupport.Best)!.Value)),
+        _ => Int8MacsPerCycle(kernel),
+    };
+
     private sealed class ColumnsConfig : ManualConfig
     {
         public ColumnsConfig() => AddColumn(KernelColumns.Create(Describe,
-            c => c.Parameters["Kernel"] is "fp32" ? CpuPeak.Current.PeakMacsPerSecond(1) : CpuPeak.Current.PeakMacsPerSecond(1, Int8MacsPerCycle((string)c.Parameters["Kernel"])),
+            c => PeakMacsPerCycle((string)c.Parameters["Case"], (string)c.Parameters["Kernel"]) is double perCycle and > 0
+                ? CpuPeak.Current.PeakMacsPerSecond(1, perCycle) : CpuPeak.Current.PeakMacsPerSecond(1),
             "The kernel's algorithm and instruction path", "Peak %",
             () => $"GMAC/s as a share of one core's peak: fp32 {CpuPeak.Current}; integer paths at the clock above with MACs per cycle "
-                + "avx512 32 and avx2 32 (vpmaddwd: two 256-bit or one 512-bit per cycle), avxvnni 64 (vpdpbusd), vector128 16"));
+                + "avx512 32 and avx2 32 (vpmaddwd: two 256-bit or one 512-bit per cycle), avxvnni 64 (vpdpbusd), vector128 16; "
+                + "nhwc its dense path's, its depthwise kernel (float sums) the fp32 peak"));
     }
 }

@@ -12,7 +12,7 @@ namespace LightNet.Benchmarks;
 /// <remarks>
 /// <c>--kernel-check [--case substring] [--rounds N] [--threads 1,2] [--int8]</c>; defaults: every case, 15 rounds, 1 and
 /// 2 threads. With <c>--int8</c> the cases are <see cref="Int8KernelBenchmarks"/>' (every integer path this machine runs
-/// beside fp32, 1 thread), and the share of peak is the path's (<see cref="Int8KernelBenchmarks.Int8MacsPerCycle"/>).
+/// beside fp32, 1 thread), and the share of peak is the path's (<see cref="Int8KernelBenchmarks.PeakMacsPerCycle"/>).
 /// </remarks>
 internal static class KernelCheck
 {
@@ -29,7 +29,7 @@ internal static class KernelCheck
                 foreach (var kernel in Int8KernelBenchmarks.KernelNames)
                 {
                     Int8KernelBenchmarks.Create(name, kernel, out Int8Harness? int8, out GemmHarness? fp32);
-                    double perCycle = kernel == "fp32" ? 0 : Int8KernelBenchmarks.Int8MacsPerCycle(kernel);
+                    double perCycle = Int8KernelBenchmarks.PeakMacsPerCycle(name, kernel);
                     cells.Add(int8 is not null
                         ? new Cell(name, kernel, 1, int8.Run, int8.Macs, int8.Algorithm, perCycle, int8.Dispose)
                         : new Cell(name, kernel, 1, fp32!.Run, fp32!.Macs, fp32!.Algorithm, 0, fp32!.Dispose));

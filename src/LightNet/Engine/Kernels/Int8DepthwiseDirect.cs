@@ -19,7 +19,7 @@ namespace LightNet.Engine.Kernels;
 /// still wins: kernel timings on Zen 5 with AVX-512 off, stride 1 1.3–1.6× faster, stride 2 about equal. Work items
 /// are (channel block, run of pixel tiles).
 /// </summary>
-internal sealed unsafe class Int8DepthwiseDirect : IParallelWork
+internal sealed unsafe class Int8DepthwiseDirect : IInt8Convolution
 {
     /// <summary>Output pixels per tile (8 running registers: enough to cover the FMA latency on two pipes).</summary>
     public const int PixelTile = 8;
@@ -96,6 +96,9 @@ internal sealed unsafe class Int8DepthwiseDirect : IParallelWork
 
     /// <summary>The algorithm, for profiles.</summary>
     public string Algorithm { get; }
+
+    /// <inheritdoc/>
+    public long Macs => _s.Macs;
 
     // The padded copy, and with row tiles the slack a row's last tile reads past the last row (its pixels beyond the row
     // are computed, never stored).

@@ -3,7 +3,9 @@ using System.Runtime.InteropServices;
 namespace LightNet.Engine.Kernels;
 
 /// <summary>
-/// One integer convolution case (<see cref="Int8Conv"/> or <see cref="Int8Depthwise"/>) with seeded uint8 activations,
+/// One integer convolution case (<see cref="Int8Conv"/>, <see cref="Int8DirectConv"/>, <see cref="Int8Depthwise"/> or,
+/// as a pixel-major chain runs them, <see cref="Int8DirectConv"/> and <see cref="Int8DepthwiseDirect"/> on [H][W][C]
+/// codes in and out) with seeded uint8 activations,
 /// int8 weights, its scratch and worker pool, run by <see cref="Run"/> without pointers at the call site: what the
 /// int8 kernel benchmarks (which do not compile unsafe code) drive. A 1×1 convolution over an H×W grid is the GEMM
 /// M = Cout, K = Cin, N = H·W.
@@ -15,7 +17,7 @@ internal sealed unsafe class Int8Harness : IDisposable
     private readonly Int8Depthwise? _depthwise;
     private byte* _x, _y, _scratch;
 
-    private Int8Harness(in Conv2dShape shape, Int8Path path, Isa isa, int threads, bool? direct)
+    private Int8Harness(in Conv2dShape shape, Int8Path path, Isa isa, int threads, bool? direct, bool pixelMajor = false)
     {
         var rng = new Random(7);
         int depth = shape.InChannels / shape.Groups * shape.KernelHeight * shape.KernelWidth;
@@ -24,7 +26,15 @@ internal sealed unsafe class Int8Harness : IDisposable
         float[] scale = Enumerable.Repeat(1f / (depth * 64), shape.OutChannels).ToArray();
         _pool = new WorkerPool(threads);
         long scratch;
-        if (shape.IsDepthwise)
+        if (pixelMajor)
+        {
+            _conv = shape.IsDepthwise
+                ? new Int8DepthwiseDirect(shape, w, bias, scale, 128, 0, 0, 255, isa, threads, true, true)
+                : new Int8DirectConv(shape, w, bias, scale, 128, 0, 0, 255, path, isa, threads, true, true);
+            scratch = _conv.ScratchBytes;
+            Algorithm = _conv.Algorithm;
+        }
+        else if (shape.IsDepthwise)
         {
             _depthwise = new Int8Depthwise(shape, w, bias, scale, 128, 0, 0, 255, path);
             scratch = _depthwise.ScratchBytes(threads);
@@ -59,6 +69,16 @@ internal sealed unsafe class Int8Harness : IDisposable
     /// with the kernel <see cref="Int8Convolutions"/> picks, or <see cref="Int8DirectConv"/> (<paramref name="direct"/> true) or <see cref="Int8Conv"/> (false).
     /// </summary>
     public static Int8Harness Conv(in Conv2dShape shape, Isa isa, int threads, Int8Path? path = null, bool? direct = null) => new(shape, path ?? Int8Paths.ForConvolution(shape, isa), isa, threads, direct);
+
+    /// <summary>
+    /// The kernel a pixel-major chain (<see cref="QuantizedLayout"/>) runs <paramref name="shape"/> with at
+    /// <paramref name="isa"/>, reading and writing [H][W][C] codes: the direct convolution on the layout's dense path, or
+    /// the direct depthwise kernel. Null where this machine has no such chain.
+    /// </summary>
+    public static Int8Harness? PixelMajor(in Conv2dShape shape, Isa isa, int threads) =>
+        QuantizedLayout.DensePath(isa) is Int8Path dense && (!shape.IsDepthwise || Int8DepthwiseDirect.Fits(shape, [127], [], isa))
+            ? new(shape, dense, isa, threads, null, pixelMajor: true)
+            : null;
 
     /// <summary>Runs the case once.</summary>
     public void Run()

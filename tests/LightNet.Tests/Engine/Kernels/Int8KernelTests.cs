@@ -276,6 +276,30 @@ public sealed unsafe class Int8KernelTests
     }
 
     [Fact]
+    public void KernelSuitesPixelMajorCasesRunTheChainKernels()
+    {
+        var pointwise = new Conv2dShape(24, 9, 10, 40, 9, 10, 1, 1, 1, 1, 1, 1, 0, 0, 1);
+        var depthwise = new Conv2dShape(32, 11, 9, 32, 6, 5, 3, 3, 2, 2, 1, 1, 1, 1, 32);
+        foreach (Isa isa in new[] { Isa.Avx512, Isa.Avx2, Isa.Vector128 }.Where(IsaSupport.IsSupported))
+        {
+            using Int8Harness? dense = Int8Harness.PixelMajor(pointwise, isa, 2);
+            using Int8Harness? dw = Int8Harness.PixelMajor(depthwise, isa, 2);
+            Assert.Equal(LightNet.Engine.QuantizedLayout.DensePath(isa) is not null, dense is not null);
+            Assert.Equal(LightNet.Engine.QuantizedLayout.DensePath(isa) is not null, dw is not null);
+            if (dense is null || dw is null)
+            {
+                continue;
+            }
+
+            Assert.Equal($"int8-direct-{Int8Paths.Name(LightNet.Engine.QuantizedLayout.DensePath(isa)!.Value)}-nhwc", dense.Algorithm);
+            Assert.Equal($"int8-depthwise-direct-{IsaSupport.Name(isa)}-nhwc", dw.Algorithm);
+            Assert.Equal(pointwise.Macs, dense.Macs);
+            dense.Run();
+            dw.Run();
+        }
+    }
+
+    [Fact]
     public void DirectDepthwiseRunsOnlyWhereItsFloatSumsWithTheBiasStayExact()
     {
         // 3×3 taps of 255·127 and the start −zero·Σw: 2·9·255·127 = 582,930; the bias adds to it, below 2²⁴ = 16,777,216.
