@@ -90,7 +90,7 @@ internal static unsafe class QuantizedSteps
                 ConstTensor w = graph.Constants[n.Inputs[1]];
                 int outF = (int)w.Dims[0], inF = (int)w.Dims[1];
                 int rows = checked((int)(count / inF));
-                var kernel = new Int8Dense(q.Weights, outF, inF, q.Bias!, q.Multipliers!, q.Inputs[0].ZeroPoint, q.Output.ZeroPoint, q.Min, q.Max, path);
+                var kernel = new Int8Dense(q.Weights, outF, inF, q.Bias!, q.Multipliers!, q.Inputs[0].ZeroPoint, q.Output.ZeroPoint, q.Min, q.Max, Int8Paths.ForDense(isa));
                 return new Step(n, kernel.Algorithm, (scratch, pool) => kernel.Run(x, rows, y, scratch, pool), kernel.ScratchBytes);
             }
 

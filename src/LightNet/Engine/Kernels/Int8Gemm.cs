@@ -59,6 +59,12 @@ internal static class Int8Paths
         _ => For(isa),
     };
 
+    /// <summary>
+    /// The path of a quantized fully connected layer (<see cref="Int8Dense"/>): AVX-VNNI on the AVX2 and AVX-512 levels
+    /// wherever the CPU has it (its weights stay bytes: half of what the 16-bit paths stream per run), else <see cref="For"/>.
+    /// </summary>
+    public static Int8Path ForDense(Isa isa) => isa is Isa.Avx512 or Isa.Avx2 && AvxVnni.IsSupported ? Int8Path.AvxVnni : For(isa);
+
     /// <summary>The GEMM depth from which the AVX-512 level takes AVX-VNNI (<see cref="ForGemm"/>).</summary>
     public const int VnniMinDepth = 512;
 
