@@ -63,6 +63,8 @@ public sealed unsafe class Int8KernelTests
             data.Add(n, 16, 12, 13, 16, 3, 1, 2, 2, 1); // direct: dilation 2
             data.Add(n, 20, 9, 8, 24, 1, 2, 0, 1, 1);   // direct: 1×1 stride 2, input rows and columns beyond the last tap
             data.Add(n, 64, 6, 7, 72, 3, 1, 1, 1, 1);   // direct: 5 channel blocks in two weight groups (3 + 2), the last block partial
+            data.Add(n, 32, 12, 30, 32, 3, 1, 1, 1, 32); // depthwise row tiles, 4 a row (the last of 6 pixels)
+            data.Add(n, 32, 13, 40, 32, 3, 2, 1, 1, 32); // the same at stride 2 (17 input pixels a tile), 3 a row
         }
 
         return data;
