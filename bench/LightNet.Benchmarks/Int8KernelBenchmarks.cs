@@ -46,9 +46,10 @@ public class Int8KernelBenchmarks
 
     /// <summary>
     /// "fp32", or the integer path ("avx512", "avx2", "vector128", ...) with the kernel <see cref="Int8Convolutions"/>
-    /// picks on NCHW codes; "avxvnni-gemm" is the AVX-VNNI path held to the im2col GEMM, beside the direct kernel it
-    /// otherwise takes; "nhwc" the kernel a pixel-major chain of a quantized model runs (<see cref="Int8Harness.PixelMajor"/>:
-    /// the direct convolution, 1×1 layers included, and the direct depthwise kernel, [H][W][C] codes in and out).
+    /// picks on NCHW codes (integer Winograd for 3×3 stride-1 layers on the AVX-512 level); "avxvnni-gemm" and
+    /// "avxvnni-direct" are the AVX-VNNI path held to the im2col GEMM and to the direct kernel; "nhwc" the kernel a
+    /// pixel-major chain of a quantized model runs (<see cref="Int8Harness.PixelMajor"/>: Winograd or the direct
+    /// convolution, 1×1 layers included, and the direct depthwise kernel, [H][W][C] codes in and out).
     /// </summary>
     [ParamsSource(nameof(KernelNames))]
     public string Kernel { get; set; } = "";
@@ -62,14 +63,14 @@ public class Int8KernelBenchmarks
     /// </summary>
     public static IEnumerable<string> KernelNames =>
         new[] { "fp32" }.Concat(Enum.GetValues<Int8Path>().Where(p => p != Int8Path.Scalar && Int8Paths.IsSupported(p)).Select(Int8Paths.Name))
-            .Concat(Int8Paths.IsSupported(Int8Path.AvxVnni) ? [GemmSuffixed(Int8Path.AvxVnni)] : [])
+            .Concat(Int8Paths.IsSupported(Int8Path.AvxVnni) ? [Int8Paths.Name(Int8Path.AvxVnni) + GemmSuffix, Int8Paths.Name(Int8Path.AvxVnni) + DirectSuffix] : [])
             .Concat(QuantizedLayout.DensePath(IsaSupport.Best) is not null ? [PixelMajorKernel] : []);
 
     private const string PixelMajorKernel = "nhwc";
 
     private const string GemmSuffix = "-gemm";
 
-    private static string GemmSuffixed(Int8Path path) => Int8Paths.Name(path) + GemmSuffix;
+    private const string DirectSuffix = "-direct";
 
     /// <summary>Prepares the kernel, its buffers and its pool.</summary>
     [GlobalSetup]
@@ -123,9 +124,14 @@ public class Int8KernelBenchmarks
             return (int8.Macs, int8.Algorithm);
         }
 
-        bool gemm = kernel.EndsWith(GemmSuffix, StringComparison.Ordinal);
-        string path = gemm ? kernel[..^GemmSuffix.Length] : kernel;
-        int8 = Int8Harness.Conv(shape, IsaSupport.Best, 1, Enum.GetValues<Int8Path>().Single(p => Int8Paths.Name(p) == path), gemm ? false : null);
+        bool? direct = kernel.EndsWith(GemmSuffix, StringComparison.Ordinal) ? false : kernel.EndsWith(DirectSuffix, StringComparison.Ordinal) ? true : null;
+        string path = direct is null ? kernel : kernel[..kernel.LastIndexOf('-')];
+        if (direct == true && !Int8DirectConv.Supports(shape, Int8Path.AvxVnni))
+        {
+            direct = null; // a depthwise case: the path's own kernel
+        }
+
+        int8 = Int8Harness.Conv(shape, IsaSupport.Best, 1, Enum.GetValues<Int8Path>().Single(p => Int8Paths.Name(p) == path), direct);
         return (int8.Macs, int8.Algorithm);
     }
 
@@ -157,7 +163,7 @@ public class Int8KernelBenchmarks
     internal static double Int8MacsPerCycle(string path) => path switch
     {
         "avx512" or "avx2" => 32,
-        "avxvnni" or "avxvnni-gemm" => 64,
+        "avxvnni" or "avxvnni-gemm" or "avxvnni-direct" => 64,
         "vector128" => 16,
         _ => 0,
     };

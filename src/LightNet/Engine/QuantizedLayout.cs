@@ -75,7 +75,8 @@ internal sealed class QuantizedLayout
 
             bool takes = s.IsDepthwise
                 ? Int8DepthwiseDirect.Fits(s, q.Weights, q.Bias, isa) || Int8Depthwise.IsBlocked(s, q.Weights, Int8Paths.ForConvolution(s, isa))
-                : Int8DirectConv.Supports(s, dense) && (dense != Int8Path.AvxVnni || Int8Convolutions.FitInBytes(q.Weights));
+                : Int8Convolutions.WinogradFits(s, q.Weights, isa)
+                    || (Int8DirectConv.Supports(s, dense) && (dense != Int8Path.AvxVnni || Int8Convolutions.FitInBytes(q.Weights)));
             if (takes)
             {
                 converters.Add(n);

@@ -148,9 +148,8 @@ internal static unsafe class QuantizedSteps
             }, dw.ScratchBytes(threads), dw);
         }
 
-        IInt8Convolution conv = inPixels || outPixels
-            ? new Int8DirectConv(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, QuantizedLayout.DensePath(isa)!.Value, isa, threads, inPixels, outPixels)
-            : Int8Convolutions.Create(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, Int8Paths.ForConvolution(shape, isa), isa, threads);
+        IInt8Convolution conv = Int8Convolutions.Create(shape, q.Weights, q.Bias, q.Multipliers, zx, zy, q.Min, q.Max, Int8Paths.ForConvolution(shape, isa), isa, threads,
+            inPixels, outPixels);
         return new Step(n, conv.Algorithm, (scratch, pool) =>
         {
             for (int i = 0; i < batch; i++)

@@ -20,12 +20,27 @@ internal unsafe interface IInt8Convolution : IParallelWork
 internal static class Int8Convolutions
 {
     /// <summary>
+    /// <see cref="Int8Winograd"/> where <see cref="WinogradFits"/> and <paramref name="path"/> is the level's own
+    /// (<see cref="Int8Paths.ForConvolution"/>: a caller holding a layer to another path gets that path's kernels); else,
+    /// reading or writing pixel-major codes,
+    /// <see cref="Int8DirectConv"/> on the level's dense path (<see cref="QuantizedLayout.DensePath"/>); else
     /// <see cref="Int8DirectConv"/> where the path is AVX-VNNI and <see cref="DirectFits"/>, else <see cref="Int8Conv"/>'s
     /// GEMM. Weights that do not fit in int8 (uint8 weights with a zero point) keep the GEMM, which widens them.
     /// </summary>
     public static IInt8Convolution Create(in Conv2dShape s, ReadOnlySpan<short> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale,
-        int inputZero, int outputZero, int min, int max, Int8Path path, Isa isa, int threads)
+        int inputZero, int outputZero, int min, int max, Int8Path path, Isa isa, int threads, bool inputPixelMajor = false, bool outputPixelMajor = false)
     {
+        if (WinogradFits(s, weights, isa) && path == Int8Paths.ForConvolution(s, isa))
+        {
+            return new Int8Winograd(s, weights, bias, scale, inputZero, outputZero, min, max, threads, inputPixelMajor, outputPixelMajor);
+        }
+
+        if (inputPixelMajor || outputPixelMajor)
+        {
+            return new Int8DirectConv(s, weights, bias, scale, inputZero, outputZero, min, max, QuantizedLayout.DensePath(isa)!.Value, isa, threads,
+                inputPixelMajor, outputPixelMajor);
+        }
+
         if (DirectFits(s, path) && (path != Int8Path.AvxVnni || FitInBytes(weights)))
         {
             return new Int8DirectConv(s, weights, bias, scale, inputZero, outputZero, min, max, path, isa, threads);
@@ -44,6 +59,19 @@ internal static class Int8Convolutions
     /// </summary>
     public static bool DirectFits(in Conv2dShape s, Int8Path path) =>
         Int8DirectConv.Supports(s, path) && !s.IsPointwise && s.InChannels * s.KernelHeight * s.KernelWidth >= DirectMinDepth;
+
+    /// <summary>
+    /// Whether <see cref="Int8Winograd"/> runs <paramref name="s"/> (<see cref="Int8Winograd.Supports"/>) and pays: a map
+    /// of at least <see cref="WinogradMinPixels"/> output pixels and at least <see cref="WinogradMinChannels"/> input channels.
+    /// </summary>
+    public static bool WinogradFits(in Conv2dShape s, ReadOnlySpan<short> weights, Isa isa) =>
+        s.OutHeight * s.OutWidth >= WinogradMinPixels && s.InChannels >= WinogradMinChannels && Int8Winograd.Supports(s, weights, isa);
+
+    /// <summary>The smallest output map (pixels) <see cref="WinogradFits"/> takes.</summary>
+    public const int WinogradMinPixels = 14 * 14;
+
+    /// <summary>The fewest input channels <see cref="WinogradFits"/> takes (its input pixels are padded to 32 channels).</summary>
+    public const int WinogradMinChannels = 32;
 
     /// <summary>The smallest depth Cin·kh·kw <see cref="DirectFits"/> takes.</summary>
     public const int DirectMinDepth = 128;

@@ -30,7 +30,7 @@ internal sealed unsafe class Int8Harness : IDisposable
         {
             _conv = shape.IsDepthwise
                 ? new Int8DepthwiseDirect(shape, w, bias, scale, 128, 0, 0, 255, isa, threads, true, true)
-                : new Int8DirectConv(shape, w, bias, scale, 128, 0, 0, 255, path, isa, threads, true, true);
+                : Int8Convolutions.Create(shape, w, bias, scale, 128, 0, 0, 255, path, isa, threads, true, true);
             scratch = _conv.ScratchBytes;
             Algorithm = _conv.Algorithm;
         }

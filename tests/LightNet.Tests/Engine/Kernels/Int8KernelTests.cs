@@ -65,6 +65,9 @@ public sealed unsafe class Int8KernelTests
             data.Add(n, 64, 6, 7, 72, 3, 1, 1, 1, 1);   // direct: 5 channel blocks in two weight groups (3 + 2), the last block partial
             data.Add(n, 32, 12, 30, 32, 3, 1, 1, 1, 32); // depthwise row tiles, 4 a row (the last of 6 pixels)
             data.Add(n, 32, 13, 40, 32, 3, 2, 1, 1, 32); // the same at stride 2 (17 input pixels a tile), 3 a row
+            data.Add(n, 96, 14, 14, 64, 3, 1, 1, 1, 1);  // Winograd: 49 tiles (5 runs, the last of one tile), 3 groups of 32 input channels
+            data.Add(n, 16, 9, 9, 32, 3, 1, 0, 1, 1);    // Winograd: no padding, a 7×7 map (odd: tiles cut at the right and bottom)
+            data.Add(n, 8, 6, 7, 24, 3, 1, 2, 1, 1);     // Winograd: padding 2 (an 8×9 map), a partial output block
         }
 
         return data;
@@ -175,6 +178,22 @@ public sealed unsafe class Int8KernelTests
                     Assert.True(expected.AsSpan().SequenceEqual(directOut), $"{direct.Algorithm} at {level}");
                     AssertPixelMajorForms((i, o) => new Int8DirectConv(shape, wt, bias, scale, zx, zy, min, max, Path(path), level, 2, i, o),
                         k => ((Int8DirectConv)k).ScratchBytes, (k, a, b, c) => ((Int8DirectConv)k).Run(a, b, c, pool));
+                }
+
+                // Integer Winograd (AVX-512BW) on every 3×3 stride-1 case, in every layout.
+                if (Path(path) == Int8Path.Scalar && Int8Winograd.Supports(shape, wt, Isa.Avx512))
+                {
+                    var winograd = new Int8Winograd(shape, wt, bias, scale, zx, zy, min, max, 2);
+                    byte[] winogradOut = new byte[expected.Length];
+                    byte[] winogradScratch = Enumerable.Repeat((byte)0xA5, (int)winograd.ScratchBytes).ToArray();
+                    fixed (byte* ps = winogradScratch, pd = winogradOut)
+                    {
+                        winograd.Run(px, pd, ps, pool);
+                    }
+
+                    Assert.True(expected.AsSpan().SequenceEqual(winogradOut), winograd.Algorithm);
+                    AssertPixelMajorForms((i, o) => new Int8Winograd(shape, wt, bias, scale, zx, zy, min, max, 2, i, o),
+                        k => ((Int8Winograd)k).ScratchBytes, (k, a, b, c) => ((Int8Winograd)k).Run(a, b, c, pool));
                 }
             }
         }
@@ -371,6 +390,49 @@ public sealed unsafe class Int8KernelTests
             int depth = s.InChannels * s.KernelHeight * s.KernelWidth;
             return Int8Convolutions.Create(s, new short[s.OutChannels * depth], new int[s.OutChannels], new float[s.OutChannels], 0, 0, 0, 255, Int8Paths.ForConvolution(s, isa), isa, 1);
         }
+    }
+
+    [Fact]
+    public void IntegerWinogradRunsThreeByThreeStrideOneLayersOfFourteenSquareOrMoreOnTheAvx512Level()
+    {
+        var l1 = new Conv2dShape(64, 56, 56, 64, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var l3 = new Conv2dShape(256, 14, 14, 256, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var l4 = new Conv2dShape(512, 7, 7, 512, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1);           // 7×7: a third of its tiles' outputs would be cut off
+        var strided = new Conv2dShape(128, 28, 28, 256, 14, 14, 3, 3, 2, 2, 1, 1, 1, 1, 1);
+        var dilated = new Conv2dShape(64, 28, 28, 64, 28, 28, 3, 3, 1, 1, 2, 2, 2, 2, 1);
+        var narrow = new Conv2dShape(16, 56, 56, 32, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 1);     // 16 channels: half of each 32-channel step
+        bool avx512 = System.Runtime.Intrinsics.X86.Avx512BW.IsSupported && IsaSupport.IsSupported(Isa.Avx512);
+        Assert.Equal(avx512, Fits(l1, Isa.Avx512));
+        Assert.Equal(avx512, Fits(l3, Isa.Avx512));
+        Assert.False(Fits(l4, Isa.Avx512));
+        Assert.False(Fits(strided, Isa.Avx512));
+        Assert.False(Fits(dilated, Isa.Avx512));
+        Assert.False(Fits(narrow, Isa.Avx512));
+        Assert.False(Fits(l1, Isa.Avx2));
+        Assert.False(Fits(l1, Isa.Vector128));
+
+        // The exactness bound: 4·9·Cin·255·max|w| below 2³¹.
+        var deep = new Conv2dShape(1024, 14, 14, 1, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        short[] w = Enumerable.Repeat((short)58, 1024 * 9).ToArray(); // 4·9·1024·255·58 = 545,218,560
+        Assert.Equal(avx512, Int8Winograd.Supports(deep, w, Isa.Avx512));
+        w[7] = 233;                                                    // 2,190,274,560: past int32
+        Assert.False(Int8Winograd.Supports(deep, w, Isa.Avx512));
+        Assert.Throws<LightNetException>(() => new Int8Winograd(deep, w, new int[1], new float[1], 0, 0, 0, 255, 1));
+        if (!avx512)
+        {
+            return;
+        }
+
+        // Where it fits, the level's own path takes it, in either layout; a layer held to another path keeps that path's kernels.
+        Assert.StartsWith("int8-winograd-avx512", Create(l1, Int8Paths.ForConvolution(l1, Isa.Avx512), false).Algorithm, StringComparison.Ordinal);
+        Assert.Equal("int8-winograd-avx512-nhwc", Create(l3, Int8Paths.ForConvolution(l3, Isa.Avx512), true).Algorithm);
+        Assert.DoesNotContain("winograd", Create(l1, Int8Path.Vector128, false).Algorithm, StringComparison.Ordinal);
+
+        static bool Fits(in Conv2dShape s, Isa isa) => Int8Convolutions.WinogradFits(s, new short[s.OutChannels * s.InChannels * 9], isa);
+
+        static IInt8Convolution Create(in Conv2dShape s, Int8Path path, bool pixelMajor) =>
+            Int8Convolutions.Create(s, new short[s.OutChannels * s.InChannels * 9], new int[s.OutChannels], new float[s.OutChannels], 0, 0, 0, 255, path, Isa.Avx512, 1,
+                pixelMajor, pixelMajor);
     }
 
     [Fact]
