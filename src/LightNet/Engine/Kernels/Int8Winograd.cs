@@ -294,8 +294,11 @@ internal sealed unsafe class Int8Winograd : IInt8Convolution
         Vector512<int> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default;
         int* v0 = (int*)v, v1 = (int*)(v + tileStride), v2 = (int*)(v + (2 * tileStride));
         int* v3 = (int*)(v + (3 * tileStride)), v4 = (int*)(v + (4 * tileStride)), v5 = (int*)(v + (5 * tileStride));
+        nint ahead = (nint)pairs * 64; // the next position's slice (the next block's first after the last)
         for (nint k = 0; k < pairs; k++, u += 64)
         {
+            Sse.Prefetch0(u + ahead);
+            Sse.Prefetch0(u + ahead + 32);
             Vector512<short> wa = Vector512.Load(u), wb = Vector512.Load(u + 32);
             Vector512<short> x = Vector512.Create(v0[k]).AsInt16();
             a0 += Avx512BW.MultiplyAddAdjacent(x, wa);
