@@ -337,7 +337,6 @@ internal sealed unsafe class Int8Winograd : IInt8Convolution
     // Aᵀ·M·A of one tile's sums for output block b (16 positions RunTiles·32 ints apart), divided by 4 (exact), and
     // requantized into its 2×2 output pixels inside the map.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    [SkipLocalsInit]
     private void OutputTransform(int tile, int* m, int b, int* bias, float* scale)
     {
         int ty = tile / _tilesX, tx = tile - (ty * _tilesX);
@@ -345,7 +344,7 @@ internal sealed unsafe class Int8Winograd : IInt8Convolution
         int cout = _s.OutChannels, width = _s.OutWidth;
         bool right = ox + 1 < width, below = oy + 1 < _s.OutHeight;
         const int stride = RunTiles * ChannelBlock;
-        byte* part = stackalloc byte[16];
+        Vector512<int> zero = Vector512.Create(_outputZero), lo = Vector512.Create(_min), hi = Vector512.Create(_max);
         for (int h = 0; h < ChannelBlock; h += 16)
         {
             int ch = (b * ChannelBlock) + h;
@@ -354,54 +353,63 @@ internal sealed unsafe class Int8Winograd : IInt8Convolution
                 break;
             }
 
+            // Along each row i: s0 = m_i0 + m_i1 + m_i2, s1 = m_i1 − m_i2 − m_i3 (position 4i + j at m + h + (4i + j)·stride).
             int* q = m + h;
-            // Along each row i: s0 = m_i0 + m_i1 + m_i2, s1 = m_i1 − m_i2 − m_i3.
-            Sums(q, out Vector512<int> s00, out Vector512<int> s01);
-            Sums(q + (4 * stride), out Vector512<int> s10, out Vector512<int> s11);
-            Sums(q + (8 * stride), out Vector512<int> s20, out Vector512<int> s21);
-            Sums(q + (12 * stride), out Vector512<int> s30, out Vector512<int> s31);
+            Vector512<int> a = Vector512.Load(q), c = Vector512.Load(q + stride), d = Vector512.Load(q + (2 * stride)), e = Vector512.Load(q + (3 * stride));
+            Vector512<int> s00 = a + c + d, s01 = c - d - e;
+            a = Vector512.Load(q + (4 * stride));
+            c = Vector512.Load(q + (5 * stride));
+            d = Vector512.Load(q + (6 * stride));
+            e = Vector512.Load(q + (7 * stride));
+            Vector512<int> s10 = a + c + d, s11 = c - d - e;
+            a = Vector512.Load(q + (8 * stride));
+            c = Vector512.Load(q + (9 * stride));
+            d = Vector512.Load(q + (10 * stride));
+            e = Vector512.Load(q + (11 * stride));
+            Vector512<int> s20 = a + c + d, s21 = c - d - e;
+            a = Vector512.Load(q + (12 * stride));
+            c = Vector512.Load(q + (13 * stride));
+            d = Vector512.Load(q + (14 * stride));
+            e = Vector512.Load(q + (15 * stride));
+            Vector512<int> s30 = a + c + d, s31 = c - d - e;
 
             Vector512<int> bv = Vector512.Load(bias + ch);
             Vector512<float> sv = Vector512.Load(scale + ch);
-            Vector512<int> zero = Vector512.Create(_outputZero), lo = Vector512.Create(_min), hi = Vector512.Create(_max);
             int channels = Math.Min(16, cout - ch);
             byte* y = _pixelMajor + ((((long)oy * width) + ox) * cout) + ch;
-            Store(s00 + s10 + s20, y);
+            Store(Codes(s00 + s10 + s20, bv, sv, zero, lo, hi), y, channels);
             if (right)
             {
-                Store(s01 + s11 + s21, y + cout);
+                Store(Codes(s01 + s11 + s21, bv, sv, zero, lo, hi), y + cout, channels);
             }
 
             if (below)
             {
-                Store(s10 - s20 - s30, y + ((long)width * cout));
+                Store(Codes(s10 - s20 - s30, bv, sv, zero, lo, hi), y + ((long)width * cout), channels);
                 if (right)
                 {
-                    Store(s11 - s21 - s31, y + (((long)width + 1) * cout));
+                    Store(Codes(s11 - s21 - s31, bv, sv, zero, lo, hi), y + (((long)width + 1) * cout), channels);
                 }
-            }
-
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            void Store(Vector512<int> four, byte* to)
-            {
-                Vector512<int> codes = Requantizer.Codes(Vector512.ShiftRightArithmetic(four, 2), bv, sv, zero, lo, hi);
-                if (channels == 16)
-                {
-                    Avx512F.ConvertToVector128Byte(codes).Store(to);
-                    return;
-                }
-
-                Avx512F.ConvertToVector128Byte(codes).Store(part);
-                Buffer.MemoryCopy(part, to, channels, channels);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        static void Sums(int* q, out Vector512<int> s0, out Vector512<int> s1)
+        static Vector128<byte> Codes(Vector512<int> four, Vector512<int> bias, Vector512<float> scale, Vector512<int> zero, Vector512<int> lo, Vector512<int> hi) =>
+            Avx512F.ConvertToVector128Byte(Requantizer.Codes(Vector512.ShiftRightArithmetic(four, 2), bias, scale, zero, lo, hi));
+
+        // 16 codes, or the first `channels` of them (a masked store: a call here would spill the transform's registers).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Store(Vector128<byte> codes, byte* to, int channels)
         {
-            Vector512<int> m0 = Vector512.Load(q), m1 = Vector512.Load(q + stride), m2 = Vector512.Load(q + (2 * stride)), m3 = Vector512.Load(q + (3 * stride));
-            s0 = m0 + m1 + m2;
-            s1 = m1 - m2 - m3;
+            if (channels == 16)
+            {
+                codes.Store(to);
+            }
+            else
+            {
+                Vector128<byte> mask = Vector128.LessThan(Vector128.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector128.Create((byte)channels));
+                Sse2.MaskMove(codes, mask, to);
+            }
         }
     }
 }
