@@ -46,8 +46,8 @@ public class Int8KernelBenchmarks
 
     /// <summary>
     /// "fp32", or the integer path ("avx512", "avx2", "vector128", ...) with the kernel <see cref="Int8Convolutions"/>
-    /// picks on NCHW codes (integer Winograd for 3×3 stride-1 layers on the AVX-512 level); "avxvnni-gemm" and
-    /// "avxvnni-direct" are the AVX-VNNI path held to the im2col GEMM and to the direct kernel; "nhwc" the kernel a
+    /// picks on NCHW codes (integer Winograd for 3×3 stride-1 layers on the AVX-512 level); "avxvnni-gemm" is the
+    /// AVX-VNNI path held to the im2col GEMM, "avxvnni-direct" and "avx2-direct" the paths held to the direct kernel; "nhwc" the kernel a
     /// pixel-major chain of a quantized model runs (<see cref="Int8Harness.PixelMajor"/>: Winograd or the direct
     /// convolution, 1×1 layers included, and the direct depthwise kernel, [H][W][C] codes in and out).
     /// </summary>
@@ -63,7 +63,8 @@ public class Int8KernelBenchmarks
     /// </summary>
     public static IEnumerable<string> KernelNames =>
         new[] { "fp32" }.Concat(Enum.GetValues<Int8Path>().Where(p => p != Int8Path.Scalar && Int8Paths.IsSupported(p)).Select(Int8Paths.Name))
-            .Concat(Int8Paths.IsSupported(Int8Path.AvxVnni) ? [Int8Paths.Name(Int8Path.AvxVnni) + GemmSuffix, Int8Paths.Name(Int8Path.AvxVnni) + DirectSuffix] : [])
+            .Concat(Int8Paths.IsSupported(Int8Path.AvxVnni) ? [Int8Paths.Name(Int8Path.AvxVnni) + GemmSuffix] : [])
+            .Concat(new[] { Int8Path.AvxVnni, Int8Path.Avx2 }.Where(Int8Paths.IsSupported).Select(p => Int8Paths.Name(p) + DirectSuffix))
             .Concat(QuantizedLayout.DensePath(IsaSupport.Best) is not null ? [PixelMajorKernel] : []);
 
     private const string PixelMajorKernel = "nhwc";
@@ -126,7 +127,7 @@ public class Int8KernelBenchmarks
 
         bool? direct = kernel.EndsWith(GemmSuffix, StringComparison.Ordinal) ? false : kernel.EndsWith(DirectSuffix, StringComparison.Ordinal) ? true : null;
         string path = direct is null ? kernel : kernel[..kernel.LastIndexOf('-')];
-        if (direct == true && !Int8DirectConv.Supports(shape, Int8Path.AvxVnni))
+        if (direct == true && !Int8DirectConv.Supports(shape, Enum.GetValues<Int8Path>().Single(p => Int8Paths.Name(p) == path)))
         {
             direct = null; // a depthwise case: the path's own kernel
         }
@@ -162,7 +163,7 @@ public class Int8KernelBenchmarks
     /// </summary>
     internal static double Int8MacsPerCycle(string path) => path switch
     {
-        "avx512" or "avx2" => 32,
+        "avx512" or "avx2" or "avx2-direct" => 32,
         "avxvnni" or "avxvnni-gemm" or "avxvnni-direct" => 64,
         "vector128" => 16,
         _ => 0,

@@ -180,10 +180,10 @@ public sealed unsafe class Int8KernelTests
                         k => ((Int8DirectConv)k).ScratchBytes, (k, a, b, c) => ((Int8DirectConv)k).Run(a, b, c, pool));
                 }
 
-                // Integer Winograd (AVX-512BW) on every 3×3 stride-1 case, in every layout.
-                if (Path(path) == Int8Path.Scalar && Int8Winograd.Supports(shape, wt, Isa.Avx512))
+                // Integer Winograd (AVX-512BW and AVX2 forms) on every 3×3 stride-1 case, in every layout.
+                foreach (Isa level in new[] { Isa.Avx512, Isa.Avx2 }.Where(l => Path(path) == Int8Path.Scalar && Int8Winograd.Supports(shape, wt, l)))
                 {
-                    var winograd = new Int8Winograd(shape, wt, bias, scale, zx, zy, min, max, 2);
+                    var winograd = new Int8Winograd(shape, wt, bias, scale, zx, zy, min, max, level, 2);
                     byte[] winogradOut = new byte[expected.Length];
                     byte[] winogradScratch = Enumerable.Repeat((byte)0xA5, (int)winograd.ScratchBytes).ToArray();
                     fixed (byte* ps = winogradScratch, pd = winogradOut)
@@ -192,7 +192,7 @@ public sealed unsafe class Int8KernelTests
                     }
 
                     Assert.True(expected.AsSpan().SequenceEqual(winogradOut), winograd.Algorithm);
-                    AssertPixelMajorForms((i, o) => new Int8Winograd(shape, wt, bias, scale, zx, zy, min, max, 2, i, o),
+                    AssertPixelMajorForms((i, o) => new Int8Winograd(shape, wt, bias, scale, zx, zy, min, max, level, 2, i, o),
                         k => ((Int8Winograd)k).ScratchBytes, (k, a, b, c) => ((Int8Winograd)k).Run(a, b, c, pool));
                 }
             }
@@ -393,7 +393,7 @@ public sealed unsafe class Int8KernelTests
     }
 
     [Fact]
-    public void IntegerWinogradRunsThreeByThreeStrideOneLayersOfFourteenSquareOrMoreOnTheAvx512Level()
+    public void IntegerWinogradRunsThreeByThreeStrideOneLayersOfFourteenSquareOrMoreWhereItBeatsTheDirectKernel()
     {
         var l1 = new Conv2dShape(64, 56, 56, 64, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         var l3 = new Conv2dShape(256, 14, 14, 256, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1);
@@ -408,7 +408,10 @@ public sealed unsafe class Int8KernelTests
         Assert.False(Fits(strided, Isa.Avx512));
         Assert.False(Fits(dilated, Isa.Avx512));
         Assert.False(Fits(narrow, Isa.Avx512));
-        Assert.False(Fits(l1, Isa.Avx2));
+        bool avx2 = System.Runtime.Intrinsics.X86.Avx2.IsSupported && !System.Runtime.Intrinsics.X86.AvxVnni.IsSupported; // with AVX-VNNI the direct kernel is faster
+        Assert.Equal(avx2, Fits(l1, Isa.Avx2));
+        Assert.Equal(avx2, Fits(l4, Isa.Avx2));
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx2.IsSupported, Int8Winograd.Supports(l1, new short[64 * 64 * 9], Isa.Avx2));
         Assert.False(Fits(l1, Isa.Vector128));
 
         // The exactness bound: 4·9·Cin·255·max|w| below 2³¹.
@@ -417,7 +420,8 @@ public sealed unsafe class Int8KernelTests
         Assert.Equal(avx512, Int8Winograd.Supports(deep, w, Isa.Avx512));
         w[7] = 233;                                                    // 2,190,274,560: past int32
         Assert.False(Int8Winograd.Supports(deep, w, Isa.Avx512));
-        Assert.Throws<LightNetException>(() => new Int8Winograd(deep, w, new int[1], new float[1], 0, 0, 0, 255, 1));
+        Assert.Throws<LightNetException>(() => new Int8Winograd(deep, w, new int[1], new float[1], 0, 0, 0, 255, Isa.Avx512, 1));
+        Assert.Throws<LightNetException>(() => new Int8Winograd(l1, new short[64 * 64 * 9], new int[64], new float[64], 0, 0, 0, 255, Isa.Vector128, 1));
         if (!avx512)
         {
             return;
