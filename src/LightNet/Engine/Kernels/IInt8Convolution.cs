@@ -75,12 +75,13 @@ internal static class Int8Convolutions
 
     /// <summary>
     /// The smallest output map (pixels) <see cref="WinogradFits"/> takes at <paramref name="isa"/>: 14×14 on the AVX-512
-    /// level (at 7×7 a third of the tiles' outputs are cut off and the 8 MB of transformed weights of a 512-channel layer
-    /// stream from memory: 143–155 GMAC/s against the direct VNNI kernel's 185, Zen 5), 7×7 on AVX2 (there Winograd
-    /// runs even ResNet-18's 7×7 layers 1.14–1.28× faster than the direct 16-bit kernel, and the whole INT8 model in
-    /// 13.3–13.8 ms against 14.1–14.3 with 14×14 as the limit, Zen 5 with AVX-512 and AVX-VNNI turned off).
+    /// level of a CPU with AVX-VNNI (at 7×7 a third of the tiles' outputs are cut off and the 8 MB of transformed weights
+    /// of a 512-channel layer stream from memory: 143–155 GMAC/s against the direct VNNI kernel's 185, Zen 5), else 7×7:
+    /// without AVX-VNNI the alternatives are 16-bit kernels (ResNet-18's 7×7 layers: AVX-512 Winograd 171 GMAC/s against
+    /// the GEMM's 103–108; AVX2 96–108 against the direct kernel's 85; the whole INT8 model on AVX2 13.3–13.8 ms against
+    /// 14.1–14.3 with 14×14 as the limit; Zen 5 with AVX-VNNI, and AVX-512, turned off).
     /// </summary>
-    public static int WinogradMinPixels(Isa isa) => isa == Isa.Avx512 ? 14 * 14 : 7 * 7;
+    public static int WinogradMinPixels(Isa isa) => isa == Isa.Avx512 && AvxVnni.IsSupported ? 14 * 14 : 7 * 7;
 
     /// <summary>The fewest input channels <see cref="WinogradFits"/> takes (its input pixels are padded to 32 channels).</summary>
     public const int WinogradMinChannels = 32;
