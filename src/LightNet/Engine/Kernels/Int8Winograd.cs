@@ -433,8 +433,7 @@ internal sealed unsafe class Int8Winograd : IInt8Convolution
             }
             else
             {
-                Vector128<byte> mask = Vector128.LessThan(Vector128.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector128.Create((byte)channels));
-                Sse2.MaskMove(codes, mask, to);
+                StoreFirst(codes, to, channels);
             }
         }
     }
@@ -592,9 +591,13 @@ internal sealed unsafe class Int8Winograd : IInt8Convolution
             }
             else
             {
-                Vector128<byte> mask = Vector128.LessThan(Vector128.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector128.Create((byte)channels));
-                Sse2.MaskMove(codes, mask, to);
+                StoreFirst(codes, to, channels);
             }
         }
     }
+
+    // The first `channels` of 16 codes, by a masked store (no call: the transforms' registers stay put).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreFirst(Vector128<byte> codes, byte* to, int channels) =>
+        Sse2.MaskMove(codes, Vector128.LessThan(Vector128.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector128.Create((byte)channels)), to);
 }
