@@ -96,7 +96,8 @@ public sealed record ProfileOptions
     /// least one run) before the next backend's turn. Thread pools spin for a while after a run — ONNX Runtime's
     /// intra-op threads for tens of milliseconds — and on a machine with few cores the spinning threads of the backend
     /// that ran last take cores from the one timed next, so back-to-back alternation measures the neighbour, not the
-    /// backend. Zero restores strict alternation (one timed run per backend per round). Default 50 ms.
+    /// backend. Zero restores strict alternation (one timed run per backend per round). The per-operator pass of a
+    /// comparison takes turns in the same blocks, after an idle wait of this time instead of untimed runs. Default 50 ms.
     /// </summary>
     public TimeSpan SwitchSettle { get; init; } = TimeSpan.FromMilliseconds(50);
 

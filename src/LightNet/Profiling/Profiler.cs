@@ -341,31 +341,50 @@ public static class Profiler
         PerOperatorPass([run], options, progress, ct);
 
     /// <summary>
-    /// The per-operator pass of several sessions in rounds of one run each, with the bounds of the single pass for each
-    /// session: the seconds are counted per session (the rounds' time divided by the sessions).
+    /// The per-operator pass of several sessions, taking turns, with the bounds of the single pass for each session: the
+    /// seconds are counted per session (the time spent running divided by the sessions). With
+    /// <see cref="ProfileOptions.SwitchSettle"/> above zero each turn is a block of runs lasting twice the settle, after an
+    /// idle wait of the settle: a backend whose worker threads spin after a run (ONNX Runtime's intra-op pool,
+    /// <c>cpu-simd</c>'s workers) would otherwise hold a core through the next backend's first runs, which on a machine
+    /// with as many cores as threads runs that backend's operators at a fraction of their parallel speed. The timed pass
+    /// settles with untimed runs instead; here every run is recorded, so the wait is idle.
     /// </summary>
-    /// <returns>The rounds done, which is the runs of each session.</returns>
+    /// <returns>The fewest runs any session did.</returns>
     internal static int PerOperatorPass(IReadOnlyList<IPreparedRun> runs, ProfileOptions options, IProgress<ProfileProgress>? progress, CancellationToken ct)
     {
-        long start = Stopwatch.GetTimestamp();
         double cap = Math.Max(options.MaxSeconds, options.PerOperatorSeconds);
-        int done = 0;
-        while (true)
+        bool blocks = runs.Count > 1 && options.SwitchSettle > TimeSpan.Zero;
+        long blockTicks = blocks ? (long)(2 * options.SwitchSettle.TotalSeconds * Stopwatch.Frequency) : 0;
+        var done = new int[runs.Count];
+        long running = 0;
+        for (int round = 0; ; round++)
         {
-            foreach (IPreparedRun run in runs)
+            for (int i = 0; i < runs.Count; i++)
             {
-                ct.ThrowIfCancellationRequested();
-                run.Run();
+                if (blocks)
+                {
+                    ct.WaitHandle.WaitOne(options.SwitchSettle);
+                }
+
+                long blockStart = Stopwatch.GetTimestamp();
+                do
+                {
+                    ct.ThrowIfCancellationRequested();
+                    runs[i].Run();
+                    done[i]++;
+                }
+                while (Stopwatch.GetTimestamp() - blockStart < blockTicks
+                    && (running + Stopwatch.GetTimestamp() - blockStart) / (double)Stopwatch.Frequency / runs.Count < cap);
+                running += Stopwatch.GetTimestamp() - blockStart;
             }
 
-            done++;
-            TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
-            double perSession = elapsed.TotalSeconds / Math.Max(1, runs.Count);
-            progress?.Report(new ProfileProgress(ProfilePhase.ProfilingOperators, done, options.PerOperatorRuns, elapsed));
-            if ((done >= options.PerOperatorRuns && perSession >= options.PerOperatorSeconds)
-                || (done >= 2 && perSession >= cap))
+            int fewest = done.Min();
+            double perSession = running / (double)Stopwatch.Frequency / runs.Count;
+            progress?.Report(new ProfileProgress(ProfilePhase.ProfilingOperators, fewest, options.PerOperatorRuns, TimeSpan.FromSeconds(perSession * runs.Count)));
+            if ((fewest >= options.PerOperatorRuns && perSession >= options.PerOperatorSeconds)
+                || (fewest >= 2 && perSession >= cap))
             {
-                return done;
+                return fewest;
             }
         }
     }

@@ -292,6 +292,49 @@ public class MeasurementTrustTests
         Assert.InRange(done, 2, 10);
     }
 
+    private sealed class LoggedRun(int id, List<(int Id, long Start, long End)> log) : IPreparedRun
+    {
+        public IReadOnlyDictionary<string, TensorBuffer> Outputs { get; } = new Dictionary<string, TensorBuffer>();
+
+        public void Run()
+        {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            Thread.Sleep(2);
+            log.Add((id, start, System.Diagnostics.Stopwatch.GetTimestamp()));
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Fact]
+    public void PerOperatorPassOfSeveralBackendsTakesTurnsInBlocksAfterAnIdleSettle()
+    {
+        // Back-to-back alternation let one backend's spinning worker threads take the core the other's second thread needed
+        // (at 2 threads on 2 cores cpu-simd's per-operator times read as its 1-thread times).
+        var log = new List<(int Id, long Start, long End)>();
+        var settle = TimeSpan.FromMilliseconds(20);
+
+        int done = Profiler.PerOperatorPass([new LoggedRun(0, log), new LoggedRun(1, log)],
+            ProfileOptions.Quick with { PerOperatorRuns = 3, PerOperatorSeconds = 0.1, SwitchSettle = settle }, null, CancellationToken.None);
+
+        Assert.Equal(Math.Min(log.Count(e => e.Id == 0), log.Count(e => e.Id == 1)), done);
+        Assert.True(done >= 3, $"{done} runs");
+        int switches = 0;
+        for (int k = 1; k < log.Count; k++)
+        {
+            if (log[k].Id != log[k - 1].Id)
+            {
+                switches++;
+                double idleMs = (log[k].Start - log[k - 1].End) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+                Assert.True(idleMs >= 0.9 * settle.TotalMilliseconds, $"switch {switches}: {idleMs:F1} ms idle");
+            }
+        }
+
+        Assert.True(switches >= 1 && switches < log.Count / 2, $"{switches} switches in {log.Count} runs: not blocks");
+    }
+
     [Fact]
     public void PerOperatorSecondsAreValidated() =>
         Assert.Contains((ProfileOptions.Quick with { PerOperatorSeconds = -1 }).Validate(), p => p.Contains("per-operator seconds", StringComparison.Ordinal));
