@@ -10,8 +10,8 @@ namespace LightNet.Benchmarks;
 /// them alike; prints the median time per call, GMAC/s and the share of <see cref="CpuPeak"/>.
 /// </summary>
 /// <remarks>
-/// <c>--kernel-check [--case substring] [--rounds N] [--threads 1,2] [--int8]</c>; defaults: every case, 15 rounds, 1 and
-/// 2 threads. With <c>--int8</c> the cases are <see cref="Int8KernelBenchmarks"/>' (every integer path this machine runs
+/// <c>--kernel-check [--case substring] [--rounds N] [--threads 1,2] [--isa avx512,avx2,vector128] [--int8]</c>; defaults: every
+/// case, 15 rounds, 1 and 2 threads, the levels of <see cref="KernelBenchmarks.IsaLevels"/>. With <c>--int8</c> the cases are <see cref="Int8KernelBenchmarks"/>' (every integer path this machine runs
 /// beside fp32, 1 thread), and the share of peak is the path's (<see cref="Int8KernelBenchmarks.PeakMacsPerCycle"/>).
 /// </remarks>
 internal static class KernelCheck
@@ -21,6 +21,9 @@ internal static class KernelCheck
         string filter = Option(args, "--case", "");
         int rounds = int.Parse(Option(args, "--rounds", "15"));
         int[] threads = Option(args, "--threads", "1,2").Split(',').Select(int.Parse).ToArray();
+        string isaOption = Option(args, "--isa", "");
+        Isa[] isas = isaOption.Length == 0 ? KernelBenchmarks.IsaLevels().ToArray()
+            : isaOption.Split(',').Select(IsaSupport.Parse).ToArray();
         var cells = new List<Cell>();
         if (args.Contains("--int8"))
         {
@@ -42,7 +45,7 @@ internal static class KernelCheck
             {
                 foreach (int t in threads)
                 {
-                    foreach (var isa in KernelBenchmarks.IsaLevels())
+                    foreach (var isa in isas.Where(i => !name.Contains("nchwc", StringComparison.Ordinal) || ConvLayout.LanesFor(i) > 0))
                     {
                         var h = make(isa, t);
                         cells.Add(new Cell(name, IsaSupport.Name(isa), t, h.Run, h.Macs, h.Algorithm, 0, h.Dispose));

@@ -21,10 +21,16 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
     /// <summary>
     /// The widest output rows the blocked path takes: the float kernel's rule, except 28 for stride 2 on 8 lanes, where
     /// the per-channel byte path (phases split 32 bytes at a time) was faster on 112² → 56² maps (Zen 4, AVX2 path:
-    /// 1.21–1.24× the time blocked; on 16 lanes blocked took 0.82–0.88 of it).
+    /// 1.21–1.24× the time blocked; on 16 lanes blocked took 0.82–0.88 of it), and on 4 lanes 28 for stride 1 and 14
+    /// otherwise, where the codes go in and out of the tiles a lane at a time (Zen 5, <c>vector128</c>: blocked 1.1–2×
+    /// the per-channel time at 56² and 112², whereas the float kernel's 4×4 transposes make its blocked path faster).
     /// </summary>
-    public static int BlockedMaxWidth(Isa isa, int stride) =>
-        isa == Isa.Avx2 && stride > 1 ? Math.Min(28, ConvDepthwise.BlockedMaxWidth(isa, stride)) : ConvDepthwise.BlockedMaxWidth(isa, stride);
+    public static int BlockedMaxWidth(Isa isa, int stride) => isa switch
+    {
+        Isa.Avx2 when stride > 1 => Math.Min(28, ConvDepthwise.BlockedMaxWidth(isa, stride)),
+        Isa.Vector128 => stride == 1 ? 28 : 14,
+        _ => ConvDepthwise.BlockedMaxWidth(isa, stride),
+    };
 
     private readonly Conv2dShape _s;
     private readonly int[] _weights; // [C, taps]

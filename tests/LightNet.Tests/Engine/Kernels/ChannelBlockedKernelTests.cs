@@ -23,6 +23,54 @@ public sealed unsafe class ChannelBlockedKernelTests
         return data;
     }
 
+    [Theory]
+    [InlineData(4, 4)]
+    [InlineData(4, 7)]
+    [InlineData(3, 9)]
+    [InlineData(1, 5)]
+    [InlineData(2, 3)]
+    public void FourLaneTilesTransposeEveryChannelAndPixel(int channels, int pixels)
+    {
+        // The 4-lane depthwise tiles' 4×4 transposes (SSE here, NEON on Arm64): a pixel's lanes past the channels repeat
+        // the last channel on the way in; only the real channels come back out. Pixel counts below 4 and not a multiple
+        // of 4 take the scalar copies or an overlapping last group.
+        var rng = new Random(channels * 100 + pixels);
+        float[] planes = OpTest.Random(rng, channels * pixels);
+        int[] offsets = Enumerable.Range(0, pixels).Select(p => (p * 4) + (p / 3 * 4)).ToArray(); // gaps, as padding leaves
+        var tile = new float[(offsets[^1] + 4) * 2];
+        fixed (float* src = planes, t = tile)
+        fixed (int* o = offsets)
+        {
+            DepthwiseTiles.ChannelsToTile(src, pixels, pixels, channels, 4, t, o);
+        }
+
+        for (int p = 0; p < pixels; p++)
+        {
+            for (int j = 0; j < 4; j++)
+            {
+                Assert.Equal(planes[(Math.Min(j, channels - 1) * pixels) + p], tile[offsets[p] + j]);
+            }
+        }
+
+        float[] packed = Enumerable.Range(0, pixels * 4).Select(i => (float)i).ToArray();
+        var back = new float[channels * pixels + 1];
+        back[^1] = -7f;
+        fixed (float* src = packed, d = back)
+        {
+            DepthwiseTiles.TileToChannels(src, pixels, pixels, channels, 4, d);
+        }
+
+        for (int j = 0; j < channels; j++)
+        {
+            for (int p = 0; p < pixels; p++)
+            {
+                Assert.Equal(packed[(p * 4) + j], back[(j * pixels) + p]);
+            }
+        }
+
+        Assert.Equal(-7f, back[^1]); // nothing written past the real channels
+    }
+
     /// <summary>Planar [C][P] → blocked [ceil(C/v)][P][v], padding channels zero.</summary>
     // Each of the images [C][P] to its own blocked image, one after the other.
     private static float[] ToBlockedImages(float[] planar, int images, int channels, int pixels, int v) =>
