@@ -10,7 +10,7 @@ namespace LightNet.Tests.Engine;
 public class BlockedLayoutTests
 {
     private static IEnumerable<Isa> BlockedIsas() =>
-        new[] { Isa.Avx2, Isa.Avx512 }.Where(i => i == Isa.Avx512 || IsaSupport.IsSupported(i));
+        new[] { Isa.Vector128, Isa.Avx2, Isa.Avx512 }.Where(i => i == Isa.Avx512 || IsaSupport.IsSupported(i));
 
     [Fact]
     public void MobileNetV2KeepsEveryPointwiseAndDepthwiseChainBlocked()
@@ -28,7 +28,7 @@ public class BlockedLayoutTests
             // the global pooling reads the last one blocked.
             Assert.Equal(isa == Isa.Avx512, plan.Layout.IsBlocked(convs[0].Outputs[0]));
             Assert.Equal(isa == Isa.Avx512, plan.Layout.IsBlocked(convs[1].Inputs[0]));
-            Assert.Equal(isa == Isa.Avx512 ? "direct-planar-nchw16c-avx512" : "im2col-gemm-avx2", plan.Steps[0].Algorithm);
+            Assert.Equal(isa == Isa.Avx512 ? "direct-planar-nchw16c-avx512" : "im2col-gemm-" + IsaSupport.Name(isa), plan.Steps[0].Algorithm);
             Assert.All(convs.Skip(1), n => Assert.True(plan.Layout.IsBlocked(n.Outputs[0]), $"{isa}: {n.Name}'s output is not blocked"));
             Assert.All(convs.Skip(2), n => Assert.True(plan.Layout.IsBlocked(n.Inputs[0]), $"{isa}: {n.Name}'s input is not blocked"));
             Assert.True(plan.Layout.IsBlocked(graph.Nodes.Single(n => n.OpType == "GlobalAveragePool").Inputs[0]));
@@ -60,11 +60,17 @@ public class BlockedLayoutTests
     [Fact]
     public void NothingIsBlockedWithoutBlockedKernelsOrWhereAPointwiseOutputIsReadPlanar()
     {
-        // Vector128 and scalar have no blocked kernels.
+        // Scalar has no blocked kernels; Vector128 blocks by 4 lanes.
         OptimizedGraph mobile = GraphOptimizer.Optimize(ModelZoo.Create("mobilenet_v2", new ZooOptions { Resolution = 64, Classes = 10 }), null);
-        using (var plan = new CpuPlan(mobile, Isa.Vector128, 1))
+        using (var plan = new CpuPlan(mobile, Isa.Scalar, 1))
         {
             Assert.Empty(plan.Layout.Blocked);
+        }
+
+        using (var plan = new CpuPlan(mobile, Isa.Vector128, 1))
+        {
+            Assert.Equal(4, plan.Layout.Lanes);
+            Assert.NotEmpty(plan.Layout.Blocked);
         }
 
         // depthwise → pointwise → pointwise, where the first pointwise output is also a graph output: it stays planar,

@@ -63,6 +63,19 @@ public class CpuSimdModelTests
         EngineTestSupport.AssertMatchesOrt(model, "cpu-simd:isa=vector128", threads: 2);
     }
 
+    [Theory]
+    [InlineData("mobilenet_v2")]
+    [InlineData("mobilenet_v3_large")]
+    [InlineData("squeezenet1_1")]
+    [InlineData("shufflenet_v2_x1_0")]
+    [InlineData("resnet18")]
+    public void ZooModelMatchesOnnxRuntimeOnTheVector128Level(string name)
+    {
+        // The Vector128 level (Arm64, WebAssembly) keeps its 1×1, depthwise, pooling and gating chains in 4-lane blocks.
+        Model model = ModelZoo.Create(name, new ZooOptions { Resolution = 96, Classes = 20 });
+        EngineTestSupport.AssertMatchesOrt(model, "cpu-simd:isa=vector128", threads: 2);
+    }
+
     [Fact]
     public void OldOpsetModelMatchesOnnxRuntime()
     {

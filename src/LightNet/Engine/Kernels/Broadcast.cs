@@ -405,7 +405,7 @@ internal sealed unsafe class BlockedChannelScaleKernel : IParallelWork
     /// <exception cref="LightNetException"><see cref="ErrorCode.InvalidShape"/> for sizes that do not fit.</exception>
     public static BlockedChannelScaleKernel Create(int images, int channels, int pixels, int lanes, int scaleImages)
     {
-        if (images < 1 || channels < 1 || pixels < 1 || lanes is not (8 or 16) || (scaleImages != 1 && scaleImages != images))
+        if (images < 1 || channels < 1 || pixels < 1 || lanes is not (16 or 8 or 4) || (scaleImages != 1 && scaleImages != images))
         {
             throw new LightNetException(ErrorCode.InvalidShape,
                 $"Mul: {images} blocked images of {channels} channels × {pixels} pixels ({lanes} lanes) scaled by factors for {scaleImages} images.");
@@ -450,12 +450,20 @@ internal sealed unsafe class BlockedChannelScaleKernel : IParallelWork
                     (Vector512.Load(x + (p * 16)) * f).Store(y + (p * 16));
                 }
             }
-            else
+            else if (v == 8)
             {
                 var f = Vector256.Load(factors);
                 for (int p = 0; p < _pixels; p++)
                 {
                     (Vector256.Load(x + (p * 8)) * f).Store(y + (p * 8));
+                }
+            }
+            else
+            {
+                var f = Vector128.Load(factors);
+                for (int p = 0; p < _pixels; p++)
+                {
+                    (Vector128.Load(x + (p * 4)) * f).Store(y + (p * 4));
                 }
             }
         }

@@ -7,7 +7,7 @@ namespace LightNet.Engine.Kernels;
 /// vectors with no transposes and no packing; the plan keeps values blocked between the kernels that take them
 /// (<see cref="Engine.BlockedLayout"/>).
 /// </summary>
-/// <param name="Lanes">Channels per block (the vector width: 16 on AVX-512, 8 on AVX2); 0 when nothing is blocked.</param>
+/// <param name="Lanes">Channels per block (the vector width: 16 on AVX-512, 8 on AVX2, 4 on Vector128); 0 when nothing is blocked.</param>
 /// <param name="InputBlocked">Whether the input is blocked.</param>
 /// <param name="OutputBlocked">Whether the output (and a residual, which has its shape) is blocked.</param>
 internal readonly record struct ConvLayout(int Lanes, bool InputBlocked, bool OutputBlocked)
@@ -23,8 +23,18 @@ internal readonly record struct ConvLayout(int Lanes, bool InputBlocked, bool Ou
     {
         Isa.Avx512 => 16,
         Isa.Avx2 => 8,
+        Isa.Vector128 => 4,
         _ => 0,
     };
+
+    /// <summary>The layout and ISA part of a blocked kernel's name: "nchw16c-avx512", "nchw8c-avx2" or "nchw4c-vector128".</summary>
+    public static string KernelSuffix(int lanes) => $"nchw{lanes}c-" + lanes switch { 16 => "avx512", 8 => "avx2", _ => "vector128" };
+
+    /// <summary>
+    /// Whether 4-lane kernels have registers for 32 vectors (Arm64's NEON, x64 with AVX-512's EVEX encoding): their
+    /// tiles may then hold 24 accumulators, else (SSE, WebAssembly) they are sized for 16 registers.
+    /// </summary>
+    public static bool WideRegisterFile => System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported || System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
 
     /// <summary>Floats of one blocked image: <paramref name="channels"/> rounded up to whole blocks, times the pixels.</summary>
     public static long BlockedElements(long channels, long pixels, int lanes) => (channels + lanes - 1) / lanes * lanes * pixels;

@@ -237,7 +237,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// not one Winograd or the direct kernel (<see cref="PrefersDirectBlocked"/>) takes.
     /// </summary>
     public static bool PrefersIm2ColBlocked(in Conv2dShape s, in Activation activation, Isa isa) =>
-        !s.IsPointwise && ConvIm2ColBlocked.Supports(s, activation, ConvLayout.LanesFor(isa))
+        isa is Isa.Avx512 or Isa.Avx2 && !s.IsPointwise && ConvIm2ColBlocked.Supports(s, activation, ConvLayout.LanesFor(isa))
         && s.OutHeight * s.OutWidth <= Im2ColBlockedMaxPixels && !PrefersWinograd(s, isa) && !PrefersDirectBlocked(s, activation, isa);
 
     /// <summary>

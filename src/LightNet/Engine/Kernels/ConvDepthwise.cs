@@ -694,9 +694,13 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
                 {
                     BlockToTile<Lanes512>(src, count, tile, pixelOffsets);
                 }
-                else
+                else if (v == 8)
                 {
                     BlockToTile<Lanes256>(src, count, tile, pixelOffsets);
+                }
+                else
+                {
+                    BlockToTile<Lanes128>(src, count, tile, pixelOffsets);
                 }
 
                 return;
@@ -716,9 +720,13 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
                 {
                     TileToBlock<Lanes512>(outTile, (long)count * v, dst);
                 }
-                else
+                else if (v == 8)
                 {
                     TileToBlock<Lanes256>(outTile, (long)count * v, dst);
+                }
+                else
+                {
+                    TileToBlock<Lanes128>(outTile, (long)count * v, dst);
                 }
 
                 return;

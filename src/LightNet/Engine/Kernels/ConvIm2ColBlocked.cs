@@ -148,7 +148,7 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
         }
 
         ScratchBytes = (_inFloats + _columnsFloats + (_outputBlocked ? 0 : RoundUp(ConvLayout.BlockedElements(s.OutChannels, _pixels, v)))) * sizeof(float);
-        Algorithm = (_planarTaps ? "direct-planar" : direct ? "direct" : "im2col") + $"-nchw{v}c-" + (v == 16 ? "avx512" : "avx2");
+        Algorithm = (_planarTaps ? "direct-planar-" : direct ? "direct-" : "im2col-") + ConvLayout.KernelSuffix(v);
         _toBlocked = new PhaseWork(this, 0);
         _unfold = new PhaseWork(this, 1);
         _toPlanar = new PhaseWork(this, 2);
@@ -210,7 +210,7 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
     /// register form, any number of input channels (planar taps when they are not whole blocks).
     /// </summary>
     public static bool SupportsDirect(in Conv2dShape s, in Activation activation, int v) =>
-        s.Groups == 1 && v is 16 or 8 && FusedActivation.TryCreate(activation, out _);
+        s.Groups == 1 && v is 16 or 8 or 4 && FusedActivation.TryCreate(activation, out _);
 
     /// <summary>Frees the 1×1 kernel's weights.</summary>
     public void Dispose() => _gemm.Dispose();
@@ -372,8 +372,11 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
                 case 1 when owner._v == 16:
                     owner.Unfold<Lanes512>(begin, end);
                     break;
-                case 1:
+                case 1 when owner._v == 8:
                     owner.Unfold<Lanes256>(begin, end);
+                    break;
+                case 1:
+                    owner.Unfold<Lanes128>(begin, end);
                     break;
                 default:
                     owner.ToPlanar(begin, end);

@@ -45,15 +45,17 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     {
         _planarInput = planarInput;
         _direct = direct;
-        if ((direct != null && (planarInput || direct.Offsets.Length != (direct.PerRow ? s.InChannels : (s.InChannels + v - 1) / v) || s.OutWidth != direct.OutWidth)) || !s.IsPointwise || s.Groups != 1 || v is not (16 or 8) || !FusedActivation.TryCreate(activation, out _act))
+        if ((direct != null && (planarInput || direct.Offsets.Length != (direct.PerRow ? s.InChannels : (s.InChannels + v - 1) / v) || s.OutWidth != direct.OutWidth)) || !s.IsPointwise || s.Groups != 1 || v is not (16 or 8 or 4) || !FusedActivation.TryCreate(activation, out _act))
         {
             throw new LightNetException(ErrorCode.UnsupportedOperator,
-                $"Conv: the channel-blocked 1×1 kernel takes a one-group 1×1 stride-1 convolution with a clamp or hard activation on 8 or 16 lanes (got {s}, {activation.Kind}, {v} lanes).");
+                $"Conv: the channel-blocked 1×1 kernel takes a one-group 1×1 stride-1 convolution with a clamp or hard activation on 16, 8 or 4 lanes (got {s}, {activation.Kind}, {v} lanes).");
         }
 
         _v = v;
-        _fMax = v == 16 ? 4 : 3;
-        _rows = v == 16 ? 6 : 4;
+        // 6 pixels × 4 blocks (24 accumulators) where there are 32 vector registers, 4 × 3 where there are 16 (AVX2, SSE).
+        bool wide = v == 16 || (v == 4 && ConvLayout.WideRegisterFile);
+        _fMax = wide ? 4 : 3;
+        _rows = wide ? 6 : 4;
         _kBlocks = (s.InChannels + v - 1) / v;
         _kChunkBlocks = kChunk > 0 ? Math.Clamp((kChunk + v - 1) / v, 1, _kBlocks) : _kBlocks;
         _zeros = new GemmBuffer((long)_fMax * v);
@@ -99,7 +101,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     }
 
     /// <summary>The kernel's name in profiles ("pointwise-nchw16c-avx512"; "pointwise-to-nchw16c-avx512" with a planar input).</summary>
-    public string Algorithm => (_planarInput ? "pointwise-to-nchw" : "pointwise-nchw") + $"{_v}c-" + (_v == 16 ? "avx512" : "avx2");
+    public string Algorithm => (_planarInput ? "pointwise-to-" : "pointwise-") + ConvLayout.KernelSuffix(_v);
 
     /// <summary>
     /// Where a direct convolution's K lies in its padded input: for a blocked input, block kb (tap t, input block b) at
@@ -142,9 +144,13 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
             {
                 Layout<Lanes512>(g, p0, p1);
             }
-            else
+            else if (_v == 8)
             {
                 Layout<Lanes256>(g, p0, p1);
+            }
+            else
+            {
+                Layout<Lanes128>(g, p0, p1);
             }
         }
     }

@@ -420,13 +420,13 @@ internal sealed unsafe class BlockedMaxPoolKernel : IParallelWork
         return r0.Zip(r1).All(t => t.First < t.Second) && c0.Zip(c1).All(t => t.First < t.Second);
     }
 
-    /// <summary>Prepares the pooling of <paramref name="lanes"/>-channel blocks (16 or 8).</summary>
-    /// <exception cref="LightNetException"><see cref="ErrorCode.UnsupportedOperator"/> for a window with no input pixel or lanes not 16 or 8.</exception>
+    /// <summary>Prepares the pooling of <paramref name="lanes"/>-channel blocks (16, 8 or 4).</summary>
+    /// <exception cref="LightNetException"><see cref="ErrorCode.UnsupportedOperator"/> for a window with no input pixel or lanes not 16, 8 or 4.</exception>
     public static BlockedMaxPoolKernel Create(in Pool2dShape shape, int lanes)
     {
-        if (!Supports(shape) || lanes is not (16 or 8) || shape.Planes < 0)
+        if (!Supports(shape) || lanes is not (16 or 8 or 4) || shape.Planes < 0)
         {
-            throw new LightNetException(ErrorCode.UnsupportedOperator, $"MaxPool: the channel-blocked kernel takes 8 or 16 lanes and windows that each hold an input pixel (got {shape}, {lanes} lanes).");
+            throw new LightNetException(ErrorCode.UnsupportedOperator, $"MaxPool: the channel-blocked kernel takes 16, 8 or 4 lanes and windows that each hold an input pixel (got {shape}, {lanes} lanes).");
         }
 
         OpShapes.Product([shape.Planes, shape.InHeight, shape.InWidth, lanes]);
@@ -451,9 +451,13 @@ internal sealed unsafe class BlockedMaxPoolKernel : IParallelWork
         {
             Rows<Lanes512>(begin, end);
         }
-        else
+        else if (_v == 8)
         {
             Rows<Lanes256>(begin, end);
+        }
+        else
+        {
+            Rows<Lanes128>(begin, end);
         }
     }
 
@@ -642,13 +646,24 @@ internal sealed unsafe class GlobalPoolKernel : IParallelWork
 
                 a.Store(acc);
             }
-            else
+            else if (v == 8)
             {
                 var a = Vector256.Load(src);
                 for (int p = 1; p < Spatial; p++)
                 {
                     var x = Vector256.Load(src + ((long)p * 8));
                     a = Kind == PoolKind.Max ? Vector256.Max(a, x) : a + x;
+                }
+
+                a.Store(acc);
+            }
+            else
+            {
+                var a = Vector128.Load(src);
+                for (int p = 1; p < Spatial; p++)
+                {
+                    var x = Vector128.Load(src + ((long)p * 4));
+                    a = Kind == PoolKind.Max ? Vector128.Max(a, x) : a + x;
                 }
 
                 a.Store(acc);
