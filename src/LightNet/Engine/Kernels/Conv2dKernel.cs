@@ -253,11 +253,13 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// least <see cref="DirectMinWidth"/> pixels. Kernel check on Zen 5, one thread: SqueezeNet 55×55 16→64 1.05–1.15×
     /// and 27×27 32→128 1.1× faster than the best other kernel, ResNet-18's stride-2 56→28 64→128 1.2×; on rows of 14
     /// or 7 the tail tiles of each row cost more than the im2col copy saves, and on AVX2 (8 lanes, 4 × 3 tiles) the
-    /// planar GEMM stays ahead (docs/performance.md).
+    /// planar GEMM stays ahead (docs/performance.md). On the Vector128 level (4 lanes: Arm64, WebAssembly) every row
+    /// width: kernel check on Zen 5 with <c>isa=vector128</c>, one thread, against the planar im2col GEMM: the stems
+    /// (3 input channels, planar taps) 1.7–2.2× faster, ResNet-18's 7×7 and stride-2 layers 1.15–1.25×.
     /// </summary>
     public static bool PrefersDirectBlocked(in Conv2dShape s, in Activation activation, Isa isa) =>
-        isa == Isa.Avx512 && !s.IsPointwise && ConvIm2ColBlocked.SupportsDirect(s, activation, ConvLayout.LanesFor(isa))
-        && s.OutWidth >= DirectMinWidth && !PrefersWinograd(s, isa);
+        ((isa == Isa.Avx512 && s.OutWidth >= DirectMinWidth) || isa == Isa.Vector128)
+        && !s.IsPointwise && ConvIm2ColBlocked.SupportsDirect(s, activation, ConvLayout.LanesFor(isa)) && !PrefersWinograd(s, isa);
 
     /// <summary>
     /// Whether a dense (not 1×1 stride 1, not depthwise) convolution runs on channel-blocked tensors on

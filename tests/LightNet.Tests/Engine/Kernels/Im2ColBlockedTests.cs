@@ -150,6 +150,10 @@ public sealed class Im2ColBlockedTests
         Assert.True(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 32, OutChannels = 128, InHeight = 27, InWidth = 27, OutHeight = 27, OutWidth = 27 }, Activation.Relu, Isa.Avx512));
         Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55, Activation.Relu, Isa.Avx2));
         Assert.False(Conv2dKernel.PrefersDirectBlocked(layer4, Activation.Relu, Isa.Avx512));
+        Assert.True(Conv2dKernel.PrefersDirectBlocked(layer4, Activation.Relu, Isa.Vector128)); // 4 lanes: every width
+        Assert.True(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 3 }, Activation.Relu, Isa.Vector128));
+        Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 64 }, Activation.Relu, Isa.Vector128)); // Winograd's
+        Assert.False(Conv2dKernel.PrefersDirectBlocked(layer4, Activation.Relu, Isa.Scalar));
         Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 64 }, Activation.Relu, Isa.Avx512)); // Winograd's
         Assert.True(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 3 }, Activation.Relu, Isa.Avx512)); // planar taps
         Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 3 }, Activation.Relu, Isa.Avx2));
@@ -161,7 +165,8 @@ public sealed class Im2ColBlockedTests
         var s = ShapeOf(0);
         var rng = new Random(3);
         ConvKernelTests.RunConv(s, OpTest.Random(rng, s.InChannels * 49), OpTest.Random(rng, s.OutChannels * s.InChannels * 9), new float[s.OutChannels], Activation.Relu, null, isa, 1,
-            inspect: k => Assert.Equal(isa is Isa.Avx512 or Isa.Avx2 ? $"im2col-nchw{ConvLayout.LanesFor(isa)}c-{IsaSupport.Name(isa)}" : $"im2col-gemm-{IsaSupport.Name(isa)}", k.Algorithm));
+            inspect: k => Assert.Equal(isa is Isa.Avx512 or Isa.Avx2 ? $"im2col-nchw{ConvLayout.LanesFor(isa)}c-{IsaSupport.Name(isa)}"
+                : isa == Isa.Vector128 ? "direct-nchw4c-vector128" : $"im2col-gemm-{IsaSupport.Name(isa)}", k.Algorithm));
     }
 
     [Fact]
