@@ -40,14 +40,14 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     /// Output rows at most this wide take the channel-blocked path (measured: see docs/performance.md): 56 with 8 or 16
     /// lanes (MobileNet's 56×56 and smaller maps; 112-wide rows run faster per channel, which has a two-row kernel on
     /// those widths). On 4 lanes every width where SSE or NEON has the 4×4 transposes
-    /// (<see cref="DepthwiseTiles.CanTranspose4"/>): kernel check (Zen 5, <c>isa=vector128</c>) 2–2.5× faster than the
+    /// (<see cref="VectorTranspose.CanTranspose4"/>): kernel check (Zen 5, <c>isa=vector128</c>) 2–2.5× faster than the
     /// per-channel path at 56² and 112²; without them (WebAssembly) the 4-lane path transposes one float at a time, so
     /// there it stops at 28 for stride 1 and 14 otherwise.
     /// </summary>
     public static int BlockedMaxWidth(Isa isa, int stride) => isa switch
     {
         Isa.Avx512 or Isa.Avx2 => 56,
-        Isa.Vector128 when DepthwiseTiles.CanTranspose4 => int.MaxValue,
+        Isa.Vector128 when VectorTranspose.CanTranspose4 => int.MaxValue,
         Isa.Vector128 => stride == 1 ? 28 : 14,
         _ => 0,
     };

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace LightNet.Engine.Kernels;
@@ -354,7 +353,7 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
             return;
         }
 
-        if (v == 4 && pixels >= 4 && CanTranspose4)
+        if (v == 4 && pixels >= 4 && VectorTranspose.CanTranspose4)
         {
             // 4×4 transposes (SSE or NEON): channels past n repeat the last one; the last 4 pixels overlap the ones
             // before (same values).
@@ -362,7 +361,7 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
             for (int p0 = 0; p0 < pixels; p0 += 4)
             {
                 int p = Math.Min(p0, pixels - 4);
-                Transpose4(Vector128.Load(s0 + p), Vector128.Load(s1 + p), Vector128.Load(s2 + p), Vector128.Load(s3 + p),
+                VectorTranspose.Transpose4(Vector128.Load(s0 + p), Vector128.Load(s1 + p), Vector128.Load(s2 + p), Vector128.Load(s3 + p),
                     out var c0, out var c1, out var c2, out var c3);
                 int* o = pixelOffsets + p;
                 c0.Store(tile + o[0]);
@@ -428,14 +427,14 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
             return;
         }
 
-        if (v == 4 && pixels >= 4 && CanTranspose4)
+        if (v == 4 && pixels >= 4 && VectorTranspose.CanTranspose4)
         {
             float* d0 = dst, d1 = dst + plane, d2 = dst + (2 * plane), d3 = dst + (3 * plane);
             for (int p0 = 0; p0 < pixels; p0 += 4)
             {
                 int p = Math.Min(p0, pixels - 4);
                 float* r = src + ((long)p * 4);
-                Transpose4(Vector128.Load(r), Vector128.Load(r + 4), Vector128.Load(r + 8), Vector128.Load(r + 12),
+                VectorTranspose.Transpose4(Vector128.Load(r), Vector128.Load(r + 4), Vector128.Load(r + 8), Vector128.Load(r + 12),
                     out var c0, out var c1, out var c2, out var c3);
                 c0.Store(d0 + p);
                 if (n > 1)
@@ -465,40 +464,6 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
                 d[p] = src[((long)p * v) + j];
             }
         }
-    }
-
-    /// <summary>Whether <see cref="Transpose4"/> has instructions here (x64 SSE, Arm64 NEON); else the scalar copies.</summary>
-    internal static bool CanTranspose4 => Sse.IsSupported || AdvSimd.Arm64.IsSupported;
-
-    /// <summary>
-    /// The 4×4 transpose (rows r → columns c): interleave pairs of rows (SSE unpcklps/unpckhps, NEON zip1/zip2 on 32-bit
-    /// lanes), then pairs of those by 64-bit halves. Call only where <see cref="CanTranspose4"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Transpose4(Vector128<float> r0, Vector128<float> r1, Vector128<float> r2, Vector128<float> r3,
-        out Vector128<float> c0, out Vector128<float> c1, out Vector128<float> c2, out Vector128<float> c3)
-    {
-        if (Sse.IsSupported)
-        {
-            var t0 = Sse.UnpackLow(r0, r1); // r00 r10 r01 r11
-            var t1 = Sse.UnpackHigh(r0, r1); // r02 r12 r03 r13
-            var t2 = Sse.UnpackLow(r2, r3); // r20 r30 r21 r31
-            var t3 = Sse.UnpackHigh(r2, r3); // r22 r32 r23 r33
-            c0 = Sse.MoveLowToHigh(t0, t2);
-            c1 = Sse.MoveHighToLow(t2, t0);
-            c2 = Sse.MoveLowToHigh(t1, t3);
-            c3 = Sse.MoveHighToLow(t3, t1);
-            return;
-        }
-
-        var z0 = AdvSimd.Arm64.ZipLow(r0, r1);
-        var z1 = AdvSimd.Arm64.ZipHigh(r0, r1);
-        var z2 = AdvSimd.Arm64.ZipLow(r2, r3);
-        var z3 = AdvSimd.Arm64.ZipHigh(r2, r3);
-        c0 = AdvSimd.Arm64.ZipLow(z0.AsUInt64(), z2.AsUInt64()).AsSingle();
-        c1 = AdvSimd.Arm64.ZipHigh(z0.AsUInt64(), z2.AsUInt64()).AsSingle();
-        c2 = AdvSimd.Arm64.ZipLow(z1.AsUInt64(), z3.AsUInt64()).AsSingle();
-        c3 = AdvSimd.Arm64.ZipHigh(z1.AsUInt64(), z3.AsUInt64()).AsSingle();
     }
 
     public void Dispose() => _weights.Dispose();

@@ -383,7 +383,7 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         var a2 = Sse.LoadVector128(p + 8);
         var a3 = Sse.LoadVector128(p + 12);
         var a4 = Sse.LoadVector128(p + 16);
-        Transpose4(ref a0, ref a1, ref a2, ref a3);
+        VectorTranspose.Transpose4(a0, a1, a2, a3, out a0, out a1, out a2, out a3);
         Sse.Store(d, a0);
         Sse.Store(d + st, a1);
         Sse.Store(d + (2 * st), a2);
@@ -402,24 +402,11 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         var c1 = Sse.LoadVector128(y + st);
         var c2 = Sse.LoadVector128(y + (2 * st));
         var c3 = Sse.LoadVector128(y + (3 * st));
-        Transpose4(ref c0, ref c1, ref c2, ref c3);
+        VectorTranspose.Transpose4(c0, c1, c2, c3, out c0, out c1, out c2, out c3);
         Sse.Store(o, c0);
         Sse.Store(o + 4, c1);
         Sse.Store(o + 8, c2);
         Sse.Store(o + 12, c3);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose4(ref Vector128<float> a0, ref Vector128<float> a1, ref Vector128<float> a2, ref Vector128<float> a3)
-    {
-        var t0 = Sse.UnpackLow(a0, a1);
-        var t1 = Sse.UnpackLow(a2, a3);
-        var t2 = Sse.UnpackHigh(a0, a1);
-        var t3 = Sse.UnpackHigh(a2, a3);
-        a0 = Sse.MoveLowToHigh(t0, t1);
-        a1 = Sse.MoveHighToLow(t1, t0);
-        a2 = Sse.MoveLowToHigh(t2, t3);
-        a3 = Sse.MoveHighToLow(t3, t2);
     }
 
     // Applies the transform TT to n lanes: the widest vectors the ISA has first, the rest by narrower ones.
