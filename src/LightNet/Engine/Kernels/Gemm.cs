@@ -22,7 +22,8 @@ internal readonly record struct GemmConfig(Isa Isa, int MR, int NR, int KC, int 
         // registers accumulate a 12×32 tile, so each k step issues 24 FMAs for 2 loads of B and 12 broadcasts of A.
         Isa.Avx512 => new GemmConfig(isa, 12, 32, 256, 192),
         Isa.Avx2 => new GemmConfig(isa, 6, 16, 256, 192),
-        Isa.Vector128 => new GemmConfig(isa, 6, 8, 256, 192),
+        // Vector128: 6×16 (24 accumulators) where there are 32 vector registers (Arm64, x64 with EVEX), else 6×8.
+        Isa.Vector128 => new GemmConfig(isa, 6, ConvLayout.WideRegisterFile ? 16 : 8, 256, 192),
         _ => new GemmConfig(Isa.Scalar, 4, 4, 256, 192),
     };
 
@@ -426,6 +427,9 @@ internal sealed unsafe class GemmWork : IParallelWork
                 break;
             case Isa.Avx512:
                 GemmMicroKernels.Avx512x8x32(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, act);
+                break;
+            case Isa.Vector128 when _cfg.NR == 16:
+                GemmMicroKernels.Vector128x6x16(kc, a, b, c, ldc, accumulate);
                 break;
             case Isa.Vector128:
                 GemmMicroKernels.Vector128x6x8(kc, a, b, c, ldc, accumulate);
@@ -1241,6 +1245,84 @@ internal static unsafe class GemmMicroKernels
         c30.Store(c + (3 * ldc)); c31.Store(c + (3 * ldc) + 4);
         c40.Store(c + (4 * ldc)); c41.Store(c + (4 * ldc) + 4);
         c50.Store(c + (5 * ldc)); c51.Store(c + (5 * ldc) + 4);
+    }
+
+    /// <summary>
+    /// Vector128 6×16 for 32 vector registers: 24 accumulators, 4 B vectors and a broadcast, so each k step issues 24
+    /// multiply-adds for 4 loads of B and 6 broadcasts of A (the 6×8 form: 12 for 2 and 6).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Vector128x6x16(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    {
+        Vector128<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector128<float> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector128<float> c20 = default, c21 = default, c22 = default, c23 = default;
+        Vector128<float> c30 = default, c31 = default, c32 = default, c33 = default;
+        Vector128<float> c40 = default, c41 = default, c42 = default, c43 = default;
+        Vector128<float> c50 = default, c51 = default, c52 = default, c53 = default;
+        for (int k = 0; k < kc; k++)
+        {
+            var b0 = Vector128.Load(b);
+            var b1 = Vector128.Load(b + 4);
+            var b2 = Vector128.Load(b + 8);
+            var b3 = Vector128.Load(b + 12);
+            var a0 = Vector128.Create(a[0]);
+            c00 = Fma128(a0, b0, c00);
+            c01 = Fma128(a0, b1, c01);
+            c02 = Fma128(a0, b2, c02);
+            c03 = Fma128(a0, b3, c03);
+            var a1 = Vector128.Create(a[1]);
+            c10 = Fma128(a1, b0, c10);
+            c11 = Fma128(a1, b1, c11);
+            c12 = Fma128(a1, b2, c12);
+            c13 = Fma128(a1, b3, c13);
+            var a2 = Vector128.Create(a[2]);
+            c20 = Fma128(a2, b0, c20);
+            c21 = Fma128(a2, b1, c21);
+            c22 = Fma128(a2, b2, c22);
+            c23 = Fma128(a2, b3, c23);
+            var a3 = Vector128.Create(a[3]);
+            c30 = Fma128(a3, b0, c30);
+            c31 = Fma128(a3, b1, c31);
+            c32 = Fma128(a3, b2, c32);
+            c33 = Fma128(a3, b3, c33);
+            var a4 = Vector128.Create(a[4]);
+            c40 = Fma128(a4, b0, c40);
+            c41 = Fma128(a4, b1, c41);
+            c42 = Fma128(a4, b2, c42);
+            c43 = Fma128(a4, b3, c43);
+            var a5 = Vector128.Create(a[5]);
+            c50 = Fma128(a5, b0, c50);
+            c51 = Fma128(a5, b1, c51);
+            c52 = Fma128(a5, b2, c52);
+            c53 = Fma128(a5, b3, c53);
+            a += 6;
+            b += 16;
+        }
+
+        Store4x4(c00, c01, c02, c03, c, accumulate);
+        Store4x4(c10, c11, c12, c13, c + ldc, accumulate);
+        Store4x4(c20, c21, c22, c23, c + (2 * ldc), accumulate);
+        Store4x4(c30, c31, c32, c33, c + (3 * ldc), accumulate);
+        Store4x4(c40, c41, c42, c43, c + (4 * ldc), accumulate);
+        Store4x4(c50, c51, c52, c53, c + (5 * ldc), accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store4x4(Vector128<float> v0, Vector128<float> v1, Vector128<float> v2, Vector128<float> v3, float* c, bool accumulate)
+    {
+        if (accumulate)
+        {
+            v0 += Vector128.Load(c);
+            v1 += Vector128.Load(c + 4);
+            v2 += Vector128.Load(c + 8);
+            v3 += Vector128.Load(c + 12);
+        }
+
+        v0.Store(c);
+        v1.Store(c + 4);
+        v2.Store(c + 8);
+        v3.Store(c + 12);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -244,7 +244,7 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
     {
         var s = _s;
         nint st = _stride;
-        bool sse = Sse.IsSupported && _isa != Isa.Scalar;
+        bool sse = VectorTranspose.CanTranspose4 && _isa != Isa.Scalar; // 4×4 transposes (SSE, NEON)
         for (int ci = ci0; ci < ci1; ci++)
         {
             float* plane = _x + ((long)ci * s.InHeight * s.InWidth);
@@ -315,7 +315,7 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         nint st = _stride;
         long plane = (long)s.OutHeight * s.OutWidth;
         int oh = s.OutHeight, ow = s.OutWidth;
-        bool sse = Sse.IsSupported && _isa != Isa.Scalar;
+        bool sse = VectorTranspose.CanTranspose4 && _isa != Isa.Scalar; // 4×4 transposes (SSE, NEON)
         for (int co = co0; co < co1; co++)
         {
             float* mc = m + ((long)co * st);
@@ -374,39 +374,34 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         }
     }
 
-    // d[j·st + q] = p[4q + j] for j = 0..5, q = 0..3: the six columns of four side-by-side 6×6 patches' row.
+    // d[j·st + q] = p[4q + j] for j = 0..5, q = 0..3: the six columns of four side-by-side 6×6 patches' row (columns 4
+    // and 5 are the first two of the transpose one vector further on; the JIT drops the other two).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Gather4(float* p, float* d, nint st)
     {
-        var a0 = Sse.LoadVector128(p);
-        var a1 = Sse.LoadVector128(p + 4);
-        var a2 = Sse.LoadVector128(p + 8);
-        var a3 = Sse.LoadVector128(p + 12);
-        var a4 = Sse.LoadVector128(p + 16);
-        VectorTranspose.Transpose4(a0, a1, a2, a3, out a0, out a1, out a2, out a3);
-        Sse.Store(d, a0);
-        Sse.Store(d + st, a1);
-        Sse.Store(d + (2 * st), a2);
-        Sse.Store(d + (3 * st), a3);
-        var u0 = Sse.UnpackLow(Sse.LoadVector128(p + 4), Sse.LoadVector128(p + 8));
-        var u1 = Sse.UnpackLow(Sse.LoadVector128(p + 12), a4);
-        Sse.Store(d + (4 * st), Sse.MoveLowToHigh(u0, u1));
-        Sse.Store(d + (5 * st), Sse.MoveHighToLow(u1, u0));
+        var a1 = Vector128.Load(p + 4);
+        var a2 = Vector128.Load(p + 8);
+        var a3 = Vector128.Load(p + 12);
+        VectorTranspose.Transpose4(Vector128.Load(p), a1, a2, a3, out var c0, out var c1, out var c2, out var c3);
+        c0.Store(d);
+        c1.Store(d + st);
+        c2.Store(d + (2 * st));
+        c3.Store(d + (3 * st));
+        VectorTranspose.Transpose4(a1, a2, a3, Vector128.Load(p + 16), out var c4, out var c5, out _, out _);
+        c4.Store(d + (4 * st));
+        c5.Store(d + (5 * st));
     }
 
     // o[4q + j] = y[j·st + q] for j, q = 0..3: one output row of four side-by-side 4×4 blocks.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Scatter4(float* y, nint st, float* o)
     {
-        var c0 = Sse.LoadVector128(y);
-        var c1 = Sse.LoadVector128(y + st);
-        var c2 = Sse.LoadVector128(y + (2 * st));
-        var c3 = Sse.LoadVector128(y + (3 * st));
-        VectorTranspose.Transpose4(c0, c1, c2, c3, out c0, out c1, out c2, out c3);
-        Sse.Store(o, c0);
-        Sse.Store(o + 4, c1);
-        Sse.Store(o + 8, c2);
-        Sse.Store(o + 12, c3);
+        VectorTranspose.Transpose4(Vector128.Load(y), Vector128.Load(y + st), Vector128.Load(y + (2 * st)), Vector128.Load(y + (3 * st)),
+            out var c0, out var c1, out var c2, out var c3);
+        c0.Store(o);
+        c1.Store(o + 4);
+        c2.Store(o + 8);
+        c3.Store(o + 12);
     }
 
     // Applies the transform TT to n lanes: the widest vectors the ISA has first, the rest by narrower ones.

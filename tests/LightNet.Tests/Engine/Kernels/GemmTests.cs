@@ -231,7 +231,10 @@ public sealed unsafe class GemmTests
     {
         // Each ISA's micro-kernel on one packed tile, against the plain sum.
         var rng = new Random(5);
-        foreach (var cfg in KernelReference.Isas().SelectMany(isa => new[] { GemmConfig.For(isa), GemmConfig.For(isa, 16) }).Distinct())
+        // Both Vector128 forms, whichever this machine's register file picks (6×16 with 32 registers, 6×8 with 16).
+        var configs = KernelReference.Isas().SelectMany(isa => new[] { GemmConfig.For(isa), GemmConfig.For(isa, 16) })
+            .Concat(KernelReference.Isas().Contains(Isa.Vector128) ? [new GemmConfig(Isa.Vector128, 6, 8, 256, 192), new GemmConfig(Isa.Vector128, 6, 16, 256, 192)] : []);
+        foreach (var cfg in configs.Distinct())
         {
             var isa = cfg.Isa;
             int kc = 19;
@@ -259,6 +262,7 @@ public sealed unsafe class GemmTests
                 case Isa.Avx2: GemmMicroKernels.Avx2x6x16(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
                 case Isa.Avx512 when cfg.MR == 12: GemmMicroKernels.Avx512x12x32(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true, null, null, 0, FusedActivation.None); break;
                 case Isa.Avx512: GemmMicroKernels.Avx512x8x32(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true, null, null, 0, FusedActivation.None); break;
+                case Isa.Vector128 when cfg.NR == 16: GemmMicroKernels.Vector128x6x16(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
                 case Isa.Vector128: GemmMicroKernels.Vector128x6x8(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
                 default: GemmMicroKernels.Scalar4x4(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
             }
