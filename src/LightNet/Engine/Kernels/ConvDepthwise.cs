@@ -710,6 +710,9 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float* DirectOutput(int c0, int p0) => outputBlocked ? output + (c0 * outPixels) + ((long)p0 * v) : null;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Store(float* outTile, int c0, int n, int p0, int count, byte* scratch)
         {
             if (outputBlocked)

@@ -19,6 +19,13 @@ internal unsafe interface ITileIO
 
     /// <summary>Stores output pixels [p0, p0 + count) of channels [c0, c0 + n) from <paramref name="outTile"/> ([pixel][lanes]).</summary>
     void Store(float* outTile, int c0, int n, int p0, int count, byte* scratch);
+
+    /// <summary>
+    /// Where output pixels from <paramref name="p0"/> of the block starting at channel <paramref name="c0"/> lie in the
+    /// output tile's own [pixel][lanes] form (a float channel-blocked output), so the kernel can write them there and
+    /// skip <see cref="Store"/>; null when the output needs converting.
+    /// </summary>
+    float* DirectOutput(int c0, int p0);
 }
 
 /// <summary>
@@ -178,20 +185,25 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
 
                 float* wb = weights + ((long)b * _taps * v);
                 float* bb = biases + ((long)b * v);
+                float* direct = io.DirectOutput(c0, oy0 * ow);
+                float* o = direct != null ? direct : outTile;
                 switch (v)
                 {
                     case 16:
-                        Pixels<Lanes512>(tile, rows, wb, bb, taps, outTile, act);
+                        Pixels<Lanes512>(tile, rows, wb, bb, taps, o, act);
                         break;
                     case 8:
-                        Pixels<Lanes256>(tile, rows, wb, bb, taps, outTile, act);
+                        Pixels<Lanes256>(tile, rows, wb, bb, taps, o, act);
                         break;
                     default:
-                        Pixels<Lanes128>(tile, rows, wb, bb, taps, outTile, act);
+                        Pixels<Lanes128>(tile, rows, wb, bb, taps, o, act);
                         break;
                 }
 
-                io.Store(outTile, c0, n, oy0 * ow, rows * ow, ioScratch);
+                if (direct == null)
+                {
+                    io.Store(outTile, c0, n, oy0 * ow, rows * ow, ioScratch);
+                }
             }
         }
     }
