@@ -7,7 +7,8 @@ namespace LightNet.Benchmarks;
 /// <summary>
 /// A quick, interleaved look at the <see cref="KernelBenchmarks"/> cases without BenchmarkDotNet: every case × ISA
 /// level × thread count is timed in rounds (one short block of calls each, in turn), so a loaded machine slows all of
-/// them alike; prints the median time per call, GMAC/s and the share of <see cref="CpuPeak"/>.
+/// them alike; prints the median time per call, GMAC/s and the share of <see cref="CpuPeak"/> at the row's own level
+/// (its vector lanes).
 /// </summary>
 /// <remarks>
 /// <c>--kernel-check [--case substring] [--rounds N] [--threads 1,2] [--isa avx512,avx2,vector128] [--int8]</c>; defaults: every
@@ -47,8 +48,11 @@ internal static class KernelCheck
                 {
                     foreach (var isa in isas.Where(i => !name.Contains("nchwc", StringComparison.Ordinal) || ConvLayout.LanesFor(i) > 0))
                     {
+                        // The share of peak is the level's own: its lanes times the core's FMA units (an AVX2 or Vector128
+                        // row on an AVX-512 machine against 8 or 4 lanes, not 16).
                         var h = make(isa, t);
-                        cells.Add(new Cell(name, IsaSupport.Name(isa), t, h.Run, h.Macs, h.Algorithm, 0, h.Dispose));
+                        double perCycle = (double)CpuPeak.Current.FmaUnitsPerCore * isa switch { Isa.Avx512 => 16, Isa.Avx2 => 8, Isa.Vector128 => 4, _ => 1 };
+                        cells.Add(new Cell(name, IsaSupport.Name(isa), t, h.Run, h.Macs, h.Algorithm, perCycle, h.Dispose));
                     }
                 }
             }
