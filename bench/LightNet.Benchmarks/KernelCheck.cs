@@ -51,7 +51,10 @@ internal static class KernelCheck
                         // The share of peak is the level's own: its lanes times the core's FMA units (an AVX2 or Vector128
                         // row on an AVX-512 machine against 8 or 4 lanes, not 16).
                         var h = make(isa, t);
-                        double perCycle = (double)CpuPeak.Current.FmaUnitsPerCore * isa switch { Isa.Avx512 => 16, Isa.Avx2 => 8, Isa.Vector128 => 4, _ => 1 };
+                        // FMA units: the 512-bit count on AVX-512 (1 on Zen 4, whose 512-bit FMA is double-pumped), at
+                        // least 2 at 256 bits and below (Zen 4, Zen 5 and Intel cores all have two).
+                        int units = isa == Isa.Avx512 ? CpuPeak.Current.FmaUnitsPerCore : Math.Max(2, CpuPeak.Current.FmaUnitsPerCore);
+                        double perCycle = (double)units * isa switch { Isa.Avx512 => 16, Isa.Avx2 => 8, Isa.Vector128 => 4, _ => 1 };
                         cells.Add(new Cell(name, IsaSupport.Name(isa), t, h.Run, h.Macs, h.Algorithm, perCycle, h.Dispose));
                     }
                 }

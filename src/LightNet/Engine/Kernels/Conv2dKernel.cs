@@ -255,10 +255,11 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// or 7 the tail tiles of each row cost more than the im2col copy saves, and on AVX2 (8 lanes, 4 × 3 tiles) the
     /// planar GEMM stays ahead (docs/performance.md). On the Vector128 level (4 lanes: Arm64, WebAssembly) every row
     /// width: kernel check on Zen 5 with <c>isa=vector128</c>, one thread, against the planar im2col GEMM: the stems
-    /// (3 input channels, planar taps) 1.7–2.2× faster, ResNet-18's 7×7 and stride-2 layers 1.15–1.25×.
+    /// (3 input channels, planar taps) 1.7–2.2× faster, ResNet-18's 7×7 and stride-2 layers 1.15–1.25×; only where the
+    /// 4×4 transposes have instructions (SSE, NEON; not WebAssembly, where the input would move one float at a time).
     /// </summary>
     public static bool PrefersDirectBlocked(in Conv2dShape s, in Activation activation, Isa isa) =>
-        ((isa == Isa.Avx512 && s.OutWidth >= DirectMinWidth) || isa == Isa.Vector128)
+        ((isa == Isa.Avx512 && s.OutWidth >= DirectMinWidth) || (isa == Isa.Vector128 && VectorTranspose.CanTranspose4))
         && !s.IsPointwise && ConvIm2ColBlocked.SupportsDirect(s, activation, ConvLayout.LanesFor(isa)) && !PrefersWinograd(s, isa);
 
     /// <summary>

@@ -47,7 +47,7 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
 
     /// <summary>
     /// Prepares <paramref name="s"/> (one group, input channels a multiple of <paramref name="v"/>, or any number with
-    /// <paramref name="direct"/>) for <paramref name="v"/>-lane blocks (16 on AVX-512, 8 on AVX2): <paramref name="weights"/>
+    /// <paramref name="direct"/>) for <paramref name="v"/>-lane blocks (16 on AVX-512, 8 on AVX2, 4 on Vector128): <paramref name="weights"/>
     /// [Cout][Cin][kh][kw], <paramref name="bias"/> [Cout] or empty, <paramref name="activation"/> with a register form;
     /// <paramref name="direct"/> reads the taps from a padded input (blocked, or planar when the channels are not whole
     /// blocks) instead of an im2col matrix; <paramref name="residual"/> says whether runs add one (without, the activation
@@ -56,14 +56,14 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
     /// input is read where it lies (im2col) or copied row by row into the padded blocks (direct), and a blocked output is
     /// written by the 1×1 kernel itself, residual and activation in its registers.
     /// </summary>
-    /// <exception cref="LightNetException">Grouped, channels not whole blocks (im2col, or a blocked input), lanes not 16 or 8 or not the layout's, or an activation without a register form.</exception>
+    /// <exception cref="LightNetException">Grouped, channels not whole blocks (im2col, or a blocked input), lanes not 16, 8 or 4 or not the layout's, or an activation without a register form.</exception>
     public ConvIm2ColBlocked(in Conv2dShape s, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, int v, int threads, bool direct = false, bool residual = true,
         ConvLayout layout = default)
     {
         if (!(direct && !layout.InputBlocked ? SupportsDirect(s, activation, v) : Supports(s, activation, v)) || (layout.AnyBlocked && layout.Lanes != v))
         {
             throw new LightNetException(ErrorCode.UnsupportedOperator,
-                $"Conv: the im2col channel-blocked kernel takes a one-group convolution with whole blocks of input channels and a clamp or hard activation on 8 or 16 lanes (got {s}, {activation.Kind}, {v} lanes).");
+                $"Conv: the im2col channel-blocked kernel takes a one-group convolution with whole blocks of input channels and a clamp or hard activation on 16, 8 or 4 lanes (got {s}, {activation.Kind}, {v} lanes).");
         }
 
         _s = s;

@@ -5,7 +5,7 @@ namespace LightNet.Engine.Kernels;
 /// <summary>
 /// A 1×1, stride-1 convolution on channel-blocked tensors (<see cref="ConvLayout"/>): input [Kb][P][V] (or planar
 /// [K][P], broadcast from there just as well), output and residual [Cb][P][V]. A tile is 6 pixels × F output blocks
-/// on 16 lanes (F ≤ 4), 4 pixels × F ≤ 3 on 8: for each input channel, F weight vectors and one broadcast of each
+/// on 16 lanes (F ≤ 4), 4 pixels × F ≤ 3 on 8, and on 4 lanes 6 × 4 with 32 vector registers or 4 × 3 with 16: for each input channel, F weight vectors and one broadcast of each
 /// pixel's value, pixels·F multiply-adds, the accumulators started from the bias; residual and a clamp or hard
 /// activation applied in registers and each pixel's block stored as one vector. Nothing is packed at run time: the
 /// input is read where it lies (a pixel's channels of a block are one cache line on 16 lanes) and the weights were
@@ -27,7 +27,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
 
     /// <summary>
     /// Prepares <paramref name="s"/> (a pointwise convolution, <see cref="Conv2dShape.IsPointwise"/>, one group) for
-    /// <paramref name="v"/>-lane blocks (16 or 8): <paramref name="weights"/> [Cout][Cin], <paramref name="bias"/>
+    /// <paramref name="v"/>-lane blocks (16, 8 or 4): <paramref name="weights"/> [Cout][Cin], <paramref name="bias"/>
     /// [Cout] or empty, <paramref name="activation"/> with a register form. With <paramref name="kChunk"/> &gt; 0 the
     /// input channels are summed in chunks of that many (rounded up to whole blocks), every pixel tile of a chunk before
     /// the next: a long K (an im2col of 512 channels × 9 taps) then reads a weight panel small enough to stay in the
@@ -39,7 +39,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     /// blocked input), or K row k at input + Offsets[k] (a tap of a channel of a padded planar input, with
     /// <see cref="DirectInput.PerRow"/>), the pixels of a row <see cref="DirectInput.PixelStep"/> floats apart.
     /// </summary>
-    /// <exception cref="LightNetException">The shape is not pointwise, the lanes are not 16 or 8, or the activation has no register form.</exception>
+    /// <exception cref="LightNetException">The shape is not pointwise, the lanes are not 16, 8 or 4, or the activation has no register form.</exception>
     public ConvPointwiseBlocked(in Conv2dShape s, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, int v, int threads, bool planarInput = false, int kChunk = 0,
         DirectInput? direct = null)
     {

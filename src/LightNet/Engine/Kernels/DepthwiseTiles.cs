@@ -319,7 +319,8 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
     /// <summary>
     /// <paramref name="pixels"/> pixels of n (≤ v) float channels, channel j's at src + j·plane → the tile, pixel p's v
     /// channels at tile + pixelOffsets[p] (lanes ≥ n hold copies of the last channel). 8×8 transposes where AVX is
-    /// available (the last 8 pixels overlap the ones before: same values).
+    /// available, 4×4 ones on 4 lanes where <see cref="VectorTranspose.CanTranspose4"/> (the last 8 or 4 pixels overlap
+    /// the ones before: same values), else one float at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ChannelsToTile(float* src, int pixels, long plane, int n, int v, float* tile, int* pixelOffsets)
