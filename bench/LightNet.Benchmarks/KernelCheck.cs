@@ -54,7 +54,7 @@ internal static class KernelCheck
                         // FMA units: the 512-bit count on AVX-512 (1 on Zen 4, whose 512-bit FMA is double-pumped), at
                         // least 2 at 256 bits and below (Zen 4, Zen 5 and Intel cores all have two).
                         int units = isa == Isa.Avx512 ? CpuPeak.Current.FmaUnitsPerCore : Math.Max(2, CpuPeak.Current.FmaUnitsPerCore);
-                        double perCycle = (double)units * isa switch { Isa.Avx512 => 16, Isa.Avx2 => 8, Isa.Vector128 => 4, _ => 1 };
+                        double perCycle = (double)units * IsaSupport.VectorLanes(isa);
                         cells.Add(new Cell(name, IsaSupport.Name(isa), t, h.Run, h.Macs, h.Algorithm, perCycle, h.Dispose));
                     }
                 }

@@ -19,13 +19,7 @@ internal readonly record struct ConvLayout(int Lanes, bool InputBlocked, bool Ou
     public bool AnyBlocked => InputBlocked || OutputBlocked;
 
     /// <summary>Channels per block for <paramref name="isa"/>'s kernels, or 0 where the blocked kernels do not run.</summary>
-    public static int LanesFor(Isa isa) => isa switch
-    {
-        Isa.Avx512 => 16,
-        Isa.Avx2 => 8,
-        Isa.Vector128 => 4,
-        _ => 0,
-    };
+    public static int LanesFor(Isa isa) => isa == Isa.Scalar ? 0 : IsaSupport.VectorLanes(isa);
 
     /// <summary>The layout and ISA part of a blocked kernel's name: "nchw16c-avx512", "nchw8c-avx2" or "nchw4c-vector128".</summary>
     public static string KernelSuffix(int lanes) => $"nchw{lanes}c-" + lanes switch { 16 => "avx512", 8 => "avx2", _ => "vector128" };

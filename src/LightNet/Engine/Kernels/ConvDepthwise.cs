@@ -58,7 +58,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         _s = s;
         _bias = bias;
         _activation = activation;
-        _width = isa switch { Isa.Avx512 => 16, Isa.Avx2 => 8, Isa.Vector128 => 4, _ => 1 };
+        _width = IsaSupport.VectorLanes(isa);
         int taps = s.KernelHeight * s.KernelWidth;
         _weights = new GemmBuffer((long)s.OutChannels * taps);
         weights.CopyTo(new Span<float>(_weights.Pointer, s.OutChannels * taps));
@@ -83,7 +83,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         }
 
         Algorithm = (s.KernelHeight == 3 && s.KernelWidth == 3 ? "depthwise-3x3" : "depthwise")
-            + (layout.AnyBlocked ? $"-nchw{_width}c-" : _blocked != null ? "-blocked-" : "-") + IsaSupport.Name(isa);
+            + (layout.AnyBlocked ? "-" + ConvLayout.KernelSuffix(_width) : (_blocked != null ? "-blocked-" : "-") + IsaSupport.Name(isa));
     }
 
     public string Algorithm { get; }

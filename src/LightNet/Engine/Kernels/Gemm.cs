@@ -1266,36 +1266,12 @@ internal static unsafe class GemmMicroKernels
             var b1 = Vector128.Load(b + 4);
             var b2 = Vector128.Load(b + 8);
             var b3 = Vector128.Load(b + 12);
-            var a0 = Vector128.Create(a[0]);
-            c00 = Fma128(a0, b0, c00);
-            c01 = Fma128(a0, b1, c01);
-            c02 = Fma128(a0, b2, c02);
-            c03 = Fma128(a0, b3, c03);
-            var a1 = Vector128.Create(a[1]);
-            c10 = Fma128(a1, b0, c10);
-            c11 = Fma128(a1, b1, c11);
-            c12 = Fma128(a1, b2, c12);
-            c13 = Fma128(a1, b3, c13);
-            var a2 = Vector128.Create(a[2]);
-            c20 = Fma128(a2, b0, c20);
-            c21 = Fma128(a2, b1, c21);
-            c22 = Fma128(a2, b2, c22);
-            c23 = Fma128(a2, b3, c23);
-            var a3 = Vector128.Create(a[3]);
-            c30 = Fma128(a3, b0, c30);
-            c31 = Fma128(a3, b1, c31);
-            c32 = Fma128(a3, b2, c32);
-            c33 = Fma128(a3, b3, c33);
-            var a4 = Vector128.Create(a[4]);
-            c40 = Fma128(a4, b0, c40);
-            c41 = Fma128(a4, b1, c41);
-            c42 = Fma128(a4, b2, c42);
-            c43 = Fma128(a4, b3, c43);
-            var a5 = Vector128.Create(a[5]);
-            c50 = Fma128(a5, b0, c50);
-            c51 = Fma128(a5, b1, c51);
-            c52 = Fma128(a5, b2, c52);
-            c53 = Fma128(a5, b3, c53);
+            Row16(a[0], b0, b1, b2, b3, ref c00, ref c01, ref c02, ref c03);
+            Row16(a[1], b0, b1, b2, b3, ref c10, ref c11, ref c12, ref c13);
+            Row16(a[2], b0, b1, b2, b3, ref c20, ref c21, ref c22, ref c23);
+            Row16(a[3], b0, b1, b2, b3, ref c30, ref c31, ref c32, ref c33);
+            Row16(a[4], b0, b1, b2, b3, ref c40, ref c41, ref c42, ref c43);
+            Row16(a[5], b0, b1, b2, b3, ref c50, ref c51, ref c52, ref c53);
             a += 6;
             b += 16;
         }
@@ -1306,6 +1282,18 @@ internal static unsafe class GemmMicroKernels
         Store4x4(c30, c31, c32, c33, c + (3 * ldc), accumulate);
         Store4x4(c40, c41, c42, c43, c + (4 * ldc), accumulate);
         Store4x4(c50, c51, c52, c53, c + (5 * ldc), accumulate);
+    }
+
+    // One row of the 6×16 tile: a broadcast of A times the four B vectors into the row's accumulators.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row16(float a, Vector128<float> b0, Vector128<float> b1, Vector128<float> b2, Vector128<float> b3,
+        ref Vector128<float> c0, ref Vector128<float> c1, ref Vector128<float> c2, ref Vector128<float> c3)
+    {
+        var av = Vector128.Create(a);
+        c0 = Fma128(av, b0, c0);
+        c1 = Fma128(av, b1, c1);
+        c2 = Fma128(av, b2, c2);
+        c3 = Fma128(av, b3, c3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

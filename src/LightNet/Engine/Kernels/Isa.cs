@@ -9,7 +9,7 @@ internal enum Isa
     /// <summary>Plain scalar C#: the reference every other path is checked against.</summary>
     Scalar,
 
-    /// <summary>128-bit vectors (SSE / NEON) without assuming FMA.</summary>
+    /// <summary>128-bit vectors (SSE / NEON / WebAssembly): fused multiply-adds where the hardware has them.</summary>
     Vector128,
 
     /// <summary>256-bit AVX2 vectors with fused multiply-add.</summary>
@@ -63,6 +63,15 @@ internal static class IsaSupport
     public static Isa Parse(string name) =>
         Enum.GetValues<Isa>().Where(i => Name(i) == name).Select(i => (Isa?)i).FirstOrDefault()
         ?? throw new LightNetException(ErrorCode.InvalidArgument, $"Unknown instruction set '{name}' (avx512, avx2, vector128, scalar).");
+
+    /// <summary>Floats per vector register of <paramref name="isa"/>'s kernels: 16, 8, 4, or 1 for scalar code.</summary>
+    public static int VectorLanes(Isa isa) => isa switch
+    {
+        Isa.Avx512 => 16,
+        Isa.Avx2 => 8,
+        Isa.Vector128 => 4,
+        _ => 1,
+    };
 
     /// <summary>The lower-case name used in backend options (<c>avx512</c>, <c>avx2</c>, <c>vector128</c>, <c>scalar</c>).</summary>
     public static string Name(Isa isa) => isa switch
