@@ -669,7 +669,7 @@ public sealed class ModelDownloader
     private void CheckScheme(PretrainedFile file, Uri url)
     {
         bool secure = url.Scheme == Uri.UriSchemeHttps;
-        bool loopbackHttp = url.Scheme == Uri.UriSchemeHttp && url.IsLoopback;
+        bool loopbackHttp = url.Scheme == Uri.UriSchemeHttp && IsLoopbackHost(url.Host);
         bool insecureAllowed = url.Scheme == Uri.UriSchemeHttp && AllowInsecureHttp;
         if (!secure && !loopbackHttp && !insecureAllowed)
         {
@@ -678,6 +678,16 @@ public sealed class ModelDownloader
                 $"{(url.Scheme == Uri.UriSchemeHttp ? $" (set {nameof(ModelDownloader)}.{nameof(AllowInsecureHttp)} to allow http://)" : "")}.");
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="host"/> names this machine: <c>localhost</c> or a loopback address. Not
+    /// <see cref="Uri.IsLoopback"/>: on .NET 10 its first evaluation races when several threads read it on one shared
+    /// <see cref="Uri"/> (about 1 in 500 concurrent first reads of <c>http://127.0.0.1/</c> answered false), which
+    /// refused concurrent downloads of one file from a loopback server.
+    /// </summary>
+    private static bool IsLoopbackHost(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) ||
+        (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out System.Net.IPAddress? address) && System.Net.IPAddress.IsLoopback(address));
 
     private static bool SameOrigin(Uri a, Uri b) =>
         a.Scheme == b.Scheme && string.Equals(a.Host, b.Host, StringComparison.OrdinalIgnoreCase) && a.Port == b.Port;

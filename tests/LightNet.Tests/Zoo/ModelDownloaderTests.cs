@@ -436,6 +436,47 @@ public sealed class ModelDownloaderTests : IDisposable
         Assert.False(File.Exists(PartialPath));
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1:1/")]
+    [InlineData("http://127.5.6.7:1/")]
+    [InlineData("http://localhost:1/")]
+    [InlineData("http://[::1]:1/")]
+    public void PlainHttpToThisMachine_IsAccepted_EvenOnManyThreadsAtOnce(string origin)
+    {
+        // .NET's Uri.IsLoopback answers false now and then when several threads read it first on one Uri (CI saw
+        // four concurrent downloads of one loopback file refused); each round reads a fresh Uri on four threads.
+        // A cancelled token stops each call right after the scheme check: cancelled = accepted, LightNetException = refused.
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        ModelDownloader downloader = NewDownloader();
+        int refused = 0;
+        for (int round = 0; round < 1500; round++)
+        {
+            var file = new PretrainedFile(FileName, new Uri(origin + round + "/" + FileName));
+            using var start = new Barrier(4);
+            Thread[] threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+            {
+                start.SignalAndWait();
+                try
+                {
+                    downloader.DownloadAsync(file, _cache, cancellationToken: cancelled.Token).GetAwaiter().GetResult();
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                catch (LightNetException)
+                {
+                    Interlocked.Increment(ref refused);
+                }
+            })).ToArray();
+            foreach (Thread t in threads) t.Start();
+            foreach (Thread t in threads) t.Join();
+        }
+
+        Assert.Equal(0, refused);
+        Assert.False(File.Exists(PartialPath));
+    }
+
     [Fact]
     public async Task UnpinnedDownload_StopsAtTheDefaultOrGivenCap()
     {
