@@ -221,14 +221,16 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// <summary>
     /// Whether <see cref="ConvAlgorithm.Auto"/> picks Winograd for <paramref name="s"/> on <paramref name="isa"/>: a shape
     /// <see cref="Winograd3x3.Supports"/>, with enough channels and tiles that the 4× fewer multiplications pay for
-    /// the transforms and the zero-padded GEMM columns — outputs of 14×14 and more, and on AVX2 13×13 too, where
-    /// im2col's 8-wide GEMM gains less; at least 32 channels in and out, and on AVX-512 64 input channels (SqueezeNet's
+    /// the transforms and the zero-padded GEMM columns — outputs of 14×14 and more, on AVX2 13×13 too, where
+    /// im2col's 8-wide GEMM gains less, and on AVX-512 only 28×28 and more, where the direct blocked kernel is ahead
+    /// below (ResNet-18's 14×14 256→256: Winograd 1.4× its time on Zen 5, the 36 transformed weight matrices, 9 MiB,
+    /// being read for 16 tiles); at least 32 channels in and out, and on AVX-512 64 input channels (SqueezeNet's
     /// 27×27 32→128 layer: Winograd 1.3–1.5× the direct kernels' time on Zen 5, where the transforms cost as much as a
     /// K = 32 GEMM saves) (measured, docs/performance.md).
     /// </summary>
     public static bool PrefersWinograd(in Conv2dShape s, Isa isa) =>
         Winograd3x3.Supports(s) && s.InChannels >= (isa == Isa.Avx512 ? 64 : 32) && s.OutChannels >= 32
-        && s.OutHeight * s.OutWidth >= (isa == Isa.Avx2 ? 169 : 196);
+        && s.OutHeight * s.OutWidth >= (isa switch { Isa.Avx2 => 169, Isa.Avx512 => 784, _ => 196 });
 
     /// <summary>
     /// Whether <see cref="ConvAlgorithm.Auto"/> picks <see cref="ConvIm2ColBlocked"/>: a shape it supports (one group,
@@ -249,17 +251,18 @@ internal sealed unsafe class Conv2dKernel : IDisposable
 
     /// <summary>
     /// Whether <see cref="ConvAlgorithm.Auto"/> picks the direct channel-blocked kernel: on AVX-512, a shape
-    /// <see cref="ConvIm2ColBlocked"/> supports, not 1×1 stride 1 and not one Winograd takes, with output rows of at
-    /// least <see cref="DirectMinWidth"/> pixels. Kernel check on Zen 5, one thread: SqueezeNet 55×55 16→64 1.05–1.15×
-    /// and 27×27 32→128 1.1× faster than the best other kernel, ResNet-18's stride-2 56→28 64→128 1.2×; on rows of 14
-    /// or 7 the tail tiles of each row cost more than the im2col copy saves, and on AVX2 (8 lanes, 4 × 3 tiles) the
-    /// planar GEMM stays ahead (docs/performance.md). On the Vector128 level (4 lanes: Arm64, WebAssembly) every row
-    /// width: kernel check on Zen 5 with <c>isa=vector128</c>, one thread, against the planar im2col GEMM: the stems
-    /// (3 input channels, planar taps) 1.7–2.2× faster, ResNet-18's 7×7 and stride-2 layers 1.15–1.25×; only where the
-    /// 4×4 transposes have instructions (SSE, NEON; not WebAssembly, where the input would move one float at a time).
+    /// <see cref="ConvIm2ColBlocked"/> supports, not 1×1 stride 1 and not one Winograd takes, whatever the map: its
+    /// 6-pixel tiles run on across output rows, so rows of 14 or 7 leave no part-empty tile at each row's end.
+    /// Kernel check on Zen 5, one thread: SqueezeNet 55×55 16→64 1.05–1.15× and 27×27 32→128 1.1× faster than the
+    /// best other kernel; ResNet-18's 14×14 256→256 1.06–1.4× faster than im2col and Winograd, 7×7 512→512 1.05×, the
+    /// stride-2 layers 1.02–1.3×, SqueezeNet's 13×13 64→256 1.1×. On AVX2 (8 lanes, 4 × 3 tiles) the planar GEMM stays
+    /// ahead (docs/performance.md). On the Vector128 level (4 lanes: Arm64, WebAssembly) every map too: kernel check on
+    /// Zen 5 with <c>isa=vector128</c>, one thread, against the planar im2col GEMM: the stems (3 input channels, planar
+    /// taps) 1.7–2.2× faster, ResNet-18's 7×7 and stride-2 layers 1.15–1.25×; only where the 4×4 transposes have
+    /// instructions (SSE, NEON; not WebAssembly, where the input would move one float at a time).
     /// </summary>
     public static bool PrefersDirectBlocked(in Conv2dShape s, in Activation activation, Isa isa) =>
-        ((isa == Isa.Avx512 && s.OutWidth >= DirectMinWidth) || (isa == Isa.Vector128 && VectorTranspose.CanTranspose4))
+        (isa == Isa.Avx512 || (isa == Isa.Vector128 && VectorTranspose.CanTranspose4))
         && !s.IsPointwise && ConvIm2ColBlocked.SupportsDirect(s, activation, ConvLayout.LanesFor(isa)) && !PrefersWinograd(s, isa);
 
     /// <summary>
@@ -271,9 +274,6 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     public static bool TakesBlocked(in Conv2dShape s, in Activation activation, Isa isa, bool inputBlocked) =>
         (PrefersDirectBlocked(s, activation, isa) || PrefersIm2ColBlocked(s, activation, isa))
         && (!inputBlocked || ConvIm2ColBlocked.Supports(s, activation, ConvLayout.LanesFor(isa)));
-
-    /// <summary>The narrowest output row <see cref="PrefersDirectBlocked"/> takes.</summary>
-    internal const int DirectMinWidth = 16;
 
     /// <summary>
     /// Runs one image: output[Cout,OH,OW] = act(conv(input[Cin,H,W]) + bias + residual). <paramref name="residual"/>

@@ -237,65 +237,65 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
 
                 float* y = _y + outOffset;
                 res = res == null ? null : res + outOffset;
-                if (!TI.Direct)
+                for (int p = p0; p < p1; p += _rows)
                 {
-                    Run<TV, TI, TF>(w, k, _x + ((long)p0 * ps), ps, y + ((long)p0 * v), res == null ? null : res + ((long)p0 * v), p1 - p0, act);
-                    continue;
-                }
-
-                // A direct convolution's pixels are consecutive in the input only along an output row: one run per row.
-                int ow = _direct!.OutWidth;
-                for (int p = p0; p < p1;)
-                {
-                    int oy = p / ow, ox = p - (oy * ow), n = Math.Min(p1 - p, ow - ox);
-                    float* x = _x + (oy * _direct.RowStep) + ((long)ox * ps);
-                    Run<TV, TI, TF>(w, k, x, ps, y + ((long)p * v), res == null ? null : res + ((long)p * v), n, act);
-                    p += n;
+                    int n = Math.Min(_rows, p1 - p);
+                    var steps = TI.Direct ? DirectSteps(p, n) : PixelSteps.Uniform(ps);
+                    float* x = _x + (TI.Direct ? DirectOffset(p) : (long)p * ps);
+                    Tile<TV, TI, TF>(n, w, k, x, steps, y + ((long)p * v), res == null ? null : res + ((long)p * v), act);
                 }
             }
         }
     }
 
-    // n pixels ps floats apart in the input, consecutive in the output: whole tiles, then one tile of the rest.
+    // Floats from the direct input's start to the input under output pixel p (tap (0, 0) of its first block).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Run<TV, TI, TF>(float* w, in KRange k, float* x, int ps, float* y, float* res, int n, in FusedActivation act)
+    private long DirectOffset(int p)
+    {
+        int ow = _direct!.OutWidth, oy = p / ow;
+        return (oy * _direct.RowStep) + ((long)(p - (oy * ow)) * _direct.PixelStep);
+    }
+
+    // A direct tile's pixels p .. p + n - 1 may run past the end of an output row into the next: each pixel's input
+    // from the first's (a pixel step apart within a row, a row step less the row's width at a wrap).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private PixelSteps DirectSteps(int p, int n)
+    {
+        long x0 = DirectOffset(p);
+        return new PixelSteps(
+            n > 1 ? DirectOffset(p + 1) - x0 : 0,
+            n > 2 ? DirectOffset(p + 2) - x0 : 0,
+            n > 3 ? DirectOffset(p + 3) - x0 : 0,
+            n > 4 ? DirectOffset(p + 4) - x0 : 0,
+            n > 5 ? DirectOffset(p + 5) - x0 : 0);
+    }
+
+    // A tile of n pixels (1 to the tile's rows): the micro-kernel for that count.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Tile<TV, TI, TF>(int n, float* w, in KRange k, float* x, in PixelSteps steps, float* y, float* res, in FusedActivation act)
         where TV : struct, ILanes<TV>
         where TI : struct, IInputLayout
         where TF : struct, ICount
     {
-        int v = TV.Count, i = 0;
-        for (; i + _rows <= n; i += _rows)
+        switch (n)
         {
-            if (_rows == 6)
-            {
-                Tile<TV, TI, TF, Count6>(w, k, x + ((long)i * ps), ps, y + ((long)i * v), res == null ? null : res + ((long)i * v), act);
-                continue;
-            }
-
-            Tile<TV, TI, TF, Count4>(w, k, x + ((long)i * ps), ps, y + ((long)i * v), res == null ? null : res + ((long)i * v), act);
-        }
-
-        x += (long)i * ps;
-        y += (long)i * v;
-        res = res == null ? null : res + ((long)i * v);
-        switch (n - i)
-        {
-            case 0:
+            case 6:
+                Tile<TV, TI, TF, Count6>(w, k, x, steps, y, res, act);
                 break;
-            case 1:
-                Tile<TV, TI, TF, Count1>(w, k, x, ps, y, res, act);
-                break;
-            case 2:
-                Tile<TV, TI, TF, Count2>(w, k, x, ps, y, res, act);
-                break;
-            case 3:
-                Tile<TV, TI, TF, Count3>(w, k, x, ps, y, res, act);
+            case 5:
+                Tile<TV, TI, TF, Count5>(w, k, x, steps, y, res, act);
                 break;
             case 4:
-                Tile<TV, TI, TF, Count4>(w, k, x, ps, y, res, act);
+                Tile<TV, TI, TF, Count4>(w, k, x, steps, y, res, act);
+                break;
+            case 3:
+                Tile<TV, TI, TF, Count3>(w, k, x, steps, y, res, act);
+                break;
+            case 2:
+                Tile<TV, TI, TF, Count2>(w, k, x, steps, y, res, act);
                 break;
             default:
-                Tile<TV, TI, TF, Count5>(w, k, x, ps, y, res, act);
+                Tile<TV, TI, TF, Count1>(w, k, x, steps, y, res, act);
                 break;
         }
     }
@@ -304,15 +304,17 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     // residual, activation, store. Written out for 6 × 4; the JIT drops the rows and blocks past TR and TF (constants
     // of the type arguments).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Tile<TV, TI, TF, TR>(float* w, in KRange k, float* x, int ps, float* y, float* res, in FusedActivation activation)
+    private void Tile<TV, TI, TF, TR>(float* w, in KRange k, float* x, in PixelSteps steps, float* y, float* res, in FusedActivation activation)
         where TV : struct, ILanes<TV>
         where TI : struct, IInputLayout
         where TF : struct, ICount
         where TR : struct, ICount
     {
         // Input channel k of tile pixel r: blocked x[(k / v)·P·v + r·v + k % v], planar x[k·P + r], direct
-        // x[offsets[k / v] + r·ps + k % v], direct planar x[offsets[k] + r·ps] (x at the tile's first pixel).
+        // x[offsets[k / v] + d_r + k % v], direct planar x[offsets[k] + d_r] (x at the tile's first pixel, d_r its
+        // steps, d_0 = 0).
         int v = TV.Count, f = TF.Count, r = TR.Count, ws = f * v;
+        long d1 = steps.D1, d2 = steps.D2, d3 = steps.D3, d4 = steps.D4, d5 = steps.D5;
         int ls = TI.Planar ? _pixels : 1;
         long plane = (long)_pixels * v;
         float* bias = k.Bias;
@@ -346,31 +348,31 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
                 Row(s, w0, w1, w2, w3, f, ref a00, ref a01, ref a02, ref a03);
                 if (r > 1)
                 {
-                    s = TV.Broadcast(xk + ps);
+                    s = TV.Broadcast(xk + d1);
                     Row(s, w0, w1, w2, w3, f, ref a10, ref a11, ref a12, ref a13);
                 }
 
                 if (r > 2)
                 {
-                    s = TV.Broadcast(xk + (2 * ps));
+                    s = TV.Broadcast(xk + d2);
                     Row(s, w0, w1, w2, w3, f, ref a20, ref a21, ref a22, ref a23);
                 }
 
                 if (r > 3)
                 {
-                    s = TV.Broadcast(xk + (3 * ps));
+                    s = TV.Broadcast(xk + d3);
                     Row(s, w0, w1, w2, w3, f, ref a30, ref a31, ref a32, ref a33);
                 }
 
                 if (r > 4)
                 {
-                    s = TV.Broadcast(xk + (4 * ps));
+                    s = TV.Broadcast(xk + d4);
                     Row(s, w0, w1, w2, w3, f, ref a40, ref a41, ref a42, ref a43);
                 }
 
                 if (r > 5)
                 {
-                    s = TV.Broadcast(xk + (5 * ps));
+                    s = TV.Broadcast(xk + d5);
                     Row(s, w0, w1, w2, w3, f, ref a50, ref a51, ref a52, ref a53);
                 }
             }
@@ -502,6 +504,23 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         public static bool Direct => true;
 
         public static bool PerRow => true;
+    }
+
+    /// <summary>Floats from a tile's first pixel in the input to each of the others (<see cref="D1"/> to the second, ...).</summary>
+    private readonly struct PixelSteps(long d1, long d2, long d3, long d4, long d5)
+    {
+        public long D1 { get; } = d1;
+
+        public long D2 { get; } = d2;
+
+        public long D3 { get; } = d3;
+
+        public long D4 { get; } = d4;
+
+        public long D5 { get; } = d5;
+
+        /// <summary>Pixels <paramref name="step"/> floats apart.</summary>
+        public static PixelSteps Uniform(long step) => new(step, 2 * step, 3 * step, 4 * step, 5 * step);
     }
 
     /// <summary>A chunk of K blocks [First, End): the accumulators' start (bias or zeros) and the direct input's block offsets.</summary>

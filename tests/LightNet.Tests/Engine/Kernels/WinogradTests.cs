@@ -122,7 +122,13 @@ public sealed class WinogradTests
     {
         var r18 = new Conv2dShape(64, 56, 56, 64, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         Assert.True(Conv2dKernel.PrefersWinograd(r18, Isa.Avx512));
-        Assert.True(Conv2dKernel.PrefersWinograd(r18 with { InChannels = 256, OutChannels = 256, InHeight = 14, InWidth = 14, OutHeight = 14, OutWidth = 14 }, Isa.Avx512));
+        Assert.True(Conv2dKernel.PrefersWinograd(r18 with { InChannels = 128, OutChannels = 128, InHeight = 28, InWidth = 28, OutHeight = 28, OutWidth = 28 }, Isa.Avx512));
+        // 14×14: the direct blocked kernel on AVX-512 (Winograd 1.4× its time), Winograd on AVX2 and Vector128.
+        var layer3 = r18 with { InChannels = 256, OutChannels = 256, InHeight = 14, InWidth = 14, OutHeight = 14, OutWidth = 14 };
+        Assert.False(Conv2dKernel.PrefersWinograd(layer3, Isa.Avx512));
+        Assert.True(Conv2dKernel.PrefersDirectBlocked(layer3, Activation.Relu, Isa.Avx512));
+        Assert.True(Conv2dKernel.PrefersWinograd(layer3, Isa.Avx2));
+        Assert.True(Conv2dKernel.PrefersWinograd(layer3, Isa.Vector128));
         Assert.False(Conv2dKernel.PrefersWinograd(r18 with { InChannels = 512, OutChannels = 512, InHeight = 7, InWidth = 7, OutHeight = 7, OutWidth = 7 }, Isa.Avx512));
         Assert.False(Conv2dKernel.PrefersWinograd(r18 with { StrideHeight = 2, StrideWidth = 2, OutHeight = 28, OutWidth = 28 }, Isa.Avx512));
         Assert.False(Conv2dKernel.PrefersWinograd(r18 with { DilationHeight = 2, DilationWidth = 2, PadTop = 2, PadLeft = 2 }, Isa.Avx512));
