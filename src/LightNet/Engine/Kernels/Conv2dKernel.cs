@@ -222,15 +222,17 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// Whether <see cref="ConvAlgorithm.Auto"/> picks Winograd for <paramref name="s"/> on <paramref name="isa"/>: a shape
     /// <see cref="Winograd3x3.Supports"/>, with enough channels and tiles that the 4× fewer multiplications pay for
     /// the transforms and the zero-padded GEMM columns — outputs of 14×14 and more, on AVX2 13×13 too, where
-    /// im2col's 8-wide GEMM gains less, and on AVX-512 only 28×28 and more, where the direct blocked kernel is ahead
+    /// im2col's 8-wide GEMM gains less, and on AVX-512 only 56×56 and more, where the direct blocked kernel is ahead
     /// below (ResNet-18's 14×14 256→256: Winograd 1.4× its time on Zen 5, the 36 transformed weight matrices, 9 MiB,
-    /// being read for 16 tiles); at least 32 channels in and out, and on AVX-512 64 input channels (SqueezeNet's
+    /// being read for 16 tiles; at 28×28 the two kernels are within 5 % of each other on one thread, but the direct one
+    /// keeps the blocked layout through layer 2 and its 1×1 downsample: ResNet-18 at 2 threads 1.21 → 1.14 of ONNX
+    /// Runtime's time, medians of 5 alternating pairs); at least 32 channels in and out, and on AVX-512 64 input channels (SqueezeNet's
     /// 27×27 32→128 layer: Winograd 1.3–1.5× the direct kernels' time on Zen 5, where the transforms cost as much as a
     /// K = 32 GEMM saves) (measured, docs/performance.md).
     /// </summary>
     public static bool PrefersWinograd(in Conv2dShape s, Isa isa) =>
         Winograd3x3.Supports(s) && s.InChannels >= (isa == Isa.Avx512 ? 64 : 32) && s.OutChannels >= 32
-        && s.OutHeight * s.OutWidth >= (isa switch { Isa.Avx2 => 169, Isa.Avx512 => 784, _ => 196 });
+        && s.OutHeight * s.OutWidth >= (isa switch { Isa.Avx2 => 169, Isa.Avx512 => 3136, _ => 196 });
 
     /// <summary>
     /// Whether <see cref="ConvAlgorithm.Auto"/> picks <see cref="ConvIm2ColBlocked"/>: a shape it supports (one group,

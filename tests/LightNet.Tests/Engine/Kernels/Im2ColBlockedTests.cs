@@ -156,7 +156,8 @@ public sealed class Im2ColBlockedTests
         Assert.True(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 3 }, Activation.Relu, Isa.Vector128));
         Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 64 }, Activation.Relu, Isa.Vector128)); // Winograd's
         Assert.False(Conv2dKernel.PrefersDirectBlocked(layer4, Activation.Relu, Isa.Scalar));
-        Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 64 }, Activation.Relu, Isa.Avx512)); // Winograd's
+        Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 64, InHeight = 56, InWidth = 56, OutHeight = 56, OutWidth = 56 }, Activation.Relu, Isa.Avx512)); // Winograd's
+        Assert.True(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 64 }, Activation.Relu, Isa.Avx512)); // below 56×56
         Assert.True(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 3 }, Activation.Relu, Isa.Avx512)); // planar taps
         Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 3 }, Activation.Relu, Isa.Avx2));
         Assert.False(Conv2dKernel.PrefersDirectBlocked(squeezeNet55 with { InChannels = 32, OutChannels = 32, Groups = 2 }, Activation.Relu, Isa.Avx512));

@@ -122,8 +122,11 @@ public sealed class WinogradTests
     {
         var r18 = new Conv2dShape(64, 56, 56, 64, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         Assert.True(Conv2dKernel.PrefersWinograd(r18, Isa.Avx512));
-        Assert.True(Conv2dKernel.PrefersWinograd(r18 with { InChannels = 128, OutChannels = 128, InHeight = 28, InWidth = 28, OutHeight = 28, OutWidth = 28 }, Isa.Avx512));
-        // 14×14: the direct blocked kernel on AVX-512 (Winograd 1.4× its time), Winograd on AVX2 and Vector128.
+        // 28×28 and 14×14: the direct blocked kernel on AVX-512 (Winograd 1.4× its time at 14×14), Winograd on AVX2 and Vector128.
+        var layer2 = r18 with { InChannels = 128, OutChannels = 128, InHeight = 28, InWidth = 28, OutHeight = 28, OutWidth = 28 };
+        Assert.False(Conv2dKernel.PrefersWinograd(layer2, Isa.Avx512));
+        Assert.True(Conv2dKernel.PrefersDirectBlocked(layer2, Activation.Relu, Isa.Avx512));
+        Assert.True(Conv2dKernel.PrefersWinograd(layer2, Isa.Avx2));
         var layer3 = r18 with { InChannels = 256, OutChannels = 256, InHeight = 14, InWidth = 14, OutHeight = 14, OutWidth = 14 };
         Assert.False(Conv2dKernel.PrefersWinograd(layer3, Isa.Avx512));
         Assert.True(Conv2dKernel.PrefersDirectBlocked(layer3, Activation.Relu, Isa.Avx512));
@@ -147,9 +150,9 @@ public sealed class WinogradTests
         Assert.False(Conv2dKernel.PrefersWinograd(squeeze27, Isa.Avx512));
 
         // The profile label names the algorithm the rule chose.
-        var s = ShapeOf(0) with { InHeight = 28, InWidth = 28, OutHeight = 28, OutWidth = 28 };
+        var s = ShapeOf(0) with { InHeight = 56, InWidth = 56, OutHeight = 56, OutWidth = 56 };
         var rng = new Random(3);
-        ConvKernelTests.RunConv(s, OpTest.Random(rng, s.InChannels * 28 * 28), OpTest.Random(rng, s.OutChannels * s.InChannels * 9), new float[s.OutChannels], Activation.Relu, null, IsaSupport.Best, 1,
+        ConvKernelTests.RunConv(s, OpTest.Random(rng, s.InChannels * 56 * 56), OpTest.Random(rng, s.OutChannels * s.InChannels * 9), new float[s.OutChannels], Activation.Relu, null, IsaSupport.Best, 1,
             inspect: k => Assert.StartsWith("winograd-3x3-", k.Algorithm, StringComparison.Ordinal));
     }
 
