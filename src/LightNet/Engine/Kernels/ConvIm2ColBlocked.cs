@@ -40,6 +40,11 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
     private readonly int _v, _taps, _inBlocks, _outBlocks, _inPixels, _pixels;
     private readonly int _paddedHeight, _paddedWidth; // direct: the blocked input's rows and pixels per row with the padding
     private readonly bool _direct, _planarTaps, _fusedActivation, _inputBlocked, _outputBlocked;
+
+    // Whether the kernel reads its input where it lies: im2col from a blocked input, or the direct form from a blocked
+    // input that needs no padding (every tap inside the map: a 1×1 stride-2 downsample), whose blocks are already the
+    // [Hp][Wp][V] planes the direct kernel reads.
+    private readonly bool _inputInPlace;
     private readonly long _inFloats, _columnsFloats, _inBlockFloats;
     private readonly int[] _pixelOffsets; // where ChannelsToTile puts input pixel p in its block: p·V, or inside the padding
     private readonly PhaseWork _toBlocked, _unfold, _toPlanar;
@@ -142,9 +147,10 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
         _gemm = new ConvPointwiseBlocked(unfolded, _planarTaps ? weights : reordered, bias, _fusedActivation ? activation : Activation.None, v, threads, planarInput: false, kChunk: direct ? DirectKChunk : KChunk, direct: taps);
         _inFloats = RoundUp(_inBlocks * _inBlockFloats);
         _columnsFloats = direct ? 0 : RoundUp((long)k * _pixels);
-        if (_inputBlocked && !direct)
+        _inputInPlace = _inputBlocked && (!direct || (s.PadTop == 0 && s.PadLeft == 0 && _paddedHeight == s.InHeight && _paddedWidth == s.InWidth));
+        if (_inputInPlace)
         {
-            _inFloats = 0; // im2col reads the blocked input itself
+            _inFloats = 0;
         }
 
         ScratchBytes = (_inFloats + _columnsFloats + (_outputBlocked ? 0 : RoundUp(ConvLayout.BlockedElements(s.OutChannels, _pixels, v)))) * sizeof(float);
@@ -169,7 +175,7 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
         _x = input;
         _y = output;
         _residual = residual;
-        _in = _inputBlocked && !_direct ? input : (float*)scratch;
+        _in = _inputInPlace ? input : (float*)scratch;
         _cols = (float*)scratch + _inFloats;
         _blocked = _outputBlocked ? output : _cols + _columnsFloats;
         if (_in != input)

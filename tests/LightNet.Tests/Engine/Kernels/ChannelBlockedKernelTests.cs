@@ -227,7 +227,12 @@ public sealed unsafe class ChannelBlockedKernelTests
 
         // (Cin, H, W, Cout, k, stride, pad): rows of 20 (direct on 16 lanes, im2col on 8), a stem with 3 input channels
         // (planar taps, direct on 16 lanes only), a small map (im2col on both), a stride-2 one; Cout leaves partial blocks.
-        foreach (var (cin, h, w, cout, k, st, pad) in new[] { (16, 20, 20, 40, 3, 1, 1), (3, 40, 38, 20, 3, 2, 1), (32, 9, 9, 24, 3, 1, 1), (16, 41, 40, 36, 3, 2, 1) })
+        // Without padding the direct kernel reads a blocked input where it lies: a 1×1 stride-2 downsample of an odd map
+        // (its last row and column unread) and a 3×3 pad-0 one.
+        foreach (var (cin, h, w, cout, k, st, pad) in new[]
+        {
+            (16, 20, 20, 40, 3, 1, 1), (3, 40, 38, 20, 3, 2, 1), (32, 9, 9, 24, 3, 1, 1), (16, 41, 40, 36, 3, 2, 1), (32, 15, 14, 40, 1, 2, 0), (16, 10, 12, 24, 3, 1, 0),
+        })
         {
             int oh = KernelReference.OutSize(h, k, st, 1, pad, pad), ow = KernelReference.OutSize(w, k, st, 1, pad, pad);
             var s = new Conv2dShape(cin, h, w, cout, oh, ow, k, k, st, st, 1, 1, pad, pad, 1);
