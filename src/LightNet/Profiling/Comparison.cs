@@ -137,6 +137,7 @@ internal static class Comparison
             bool blocks = sessions.Count > 1 && options.SwitchSettle > TimeSpan.Zero;
             long settleTicks = (long)(options.SwitchSettle.TotalSeconds * Stopwatch.Frequency);
             long start = Stopwatch.GetTimestamp();
+            var steal = StealMeter.Start();
             for (int round = 0; ; round++)
             {
                 for (int k = 0; k < sessions.Count; k++)
@@ -173,6 +174,7 @@ internal static class Comparison
                 }
             }
 
+            double? cpuSteal = steal.Share();
             LatencyStatistics[] stats = samples.Select(s => LatencyStatistics.FromSamples(s.ToArray())).ToArray();
             int baseIndex = sessions.FindIndex(s => s.Backend.Name == baselineName);
             var cells = new List<ComparisonCell>();
@@ -193,7 +195,7 @@ internal static class Comparison
                     SpeedUp = speedUp,
                     SpeedUpCi = ci,
                     Warmup = warmups[i],
-                    Warnings = WarmupWarnings(warmups[i], stats[i], options),
+                    Warnings = WarmupWarnings(warmups[i], stats[i], options, cpuSteal),
                 });
             }
 
@@ -239,10 +241,10 @@ internal static class Comparison
         return measured;
     }
 
-    private static IReadOnlyList<string> WarmupWarnings(WarmupSummary warmup, LatencyStatistics stats, ProfileOptions options)
+    private static IReadOnlyList<string> WarmupWarnings(WarmupSummary warmup, LatencyStatistics stats, ProfileOptions options, double? cpuSteal)
     {
         var warnings = new List<string>();
-        Profiler.Warn(stats, options, cutByMaxTime: false, warnings, warmup);
+        Profiler.Warn(stats, options, cutByMaxTime: false, warnings, warmup, cpuSteal: cpuSteal);
         return warnings;
     }
 }

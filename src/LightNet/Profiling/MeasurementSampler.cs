@@ -134,6 +134,7 @@ internal sealed class MeasurementSampler(ProfileOptions options, IProgress<Profi
         GC.Collect();
         var samples = new double[Math.Max(options.Runs, 256)];
         var starts = new double[samples.Length];
+        var steal = StealMeter.Start();
         int n = 0;
         long allocated = 0;
         long loopStart = Stopwatch.GetTimestamp();
@@ -166,7 +167,7 @@ internal sealed class MeasurementSampler(ProfileOptions options, IProgress<Profi
             Cooldown();
         }
 
-        return new LoopResult(samples[..n], starts[..n], (double)allocated / n, elapsed, cut);
+        return new LoopResult(samples[..n], starts[..n], (double)allocated / n, elapsed, cut, steal.Share());
     }
 
     /// <summary>
@@ -263,7 +264,8 @@ internal sealed class MeasurementSampler(ProfileOptions options, IProgress<Profi
 /// <param name="AllocatedPerRun">Managed bytes the measuring thread allocated per run.</param>
 /// <param name="Seconds">The loop's length in seconds.</param>
 /// <param name="CutByMaxTime">Whether the time limit stopped it short of the runs asked for.</param>
-internal sealed record LoopResult(double[] Samples, double[] StartSeconds, double AllocatedPerRun, double Seconds, bool CutByMaxTime);
+/// <param name="CpuSteal">The share of the machine's CPU time the hypervisor took during the loop (<see cref="StealMeter"/>); null where unreadable.</param>
+internal sealed record LoopResult(double[] Samples, double[] StartSeconds, double AllocatedPerRun, double Seconds, bool CutByMaxTime, double? CpuSteal = null);
 
 /// <summary>
 /// The steps every model measurement takes before its session exists, in one place: null model/backend checks, the options'

@@ -96,7 +96,7 @@ internal static class PipelineProfiler
         LoopResult loop = sampler.Loop(pass.Run, (_, _) => samples.Add(pass));
 
         LatencyStatistics total = LatencyStatistics.FromSamples(CollectionsMarshal.AsSpan(samples.Total));
-        Profiler.Warn(total, options, loop.CutByMaxTime, warnings, warmup, Profiler.FindChangePoint(samples.Total, options));
+        Profiler.Warn(total, options, loop.CutByMaxTime, warnings, warmup, Profiler.FindChangePoint(samples.Total, options), loop.CpuSteal);
         logger.LogInformation("{Model} pipeline on {Backend}: median {Median:F3} ms over {Runs} runs", modelName, backend.Name, total.Median, total.Count);
         progress?.Report(new ProfileProgress(ProfilePhase.Completed, samples.Count, samples.Count, TimeSpan.Zero));
 

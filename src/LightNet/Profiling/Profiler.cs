@@ -82,7 +82,7 @@ public static class Profiler
             operators = ProfileOperators(model, [backend], inputs, options, [stats.Median], progress, cancellationToken, logger, [warnings])[0];
         }
 
-        Warn(stats, options, loop.CutByMaxTime, warnings, warmup, changePoint);
+        Warn(stats, options, loop.CutByMaxTime, warnings, warmup, changePoint, loop.CpuSteal);
         long batch = inputs.Values.FirstOrDefault()?.Shape.FirstOrDefault() ?? 1;
         progress?.Report(new ProfileProgress(ProfilePhase.Completed, samples.Length, samples.Length, TimeSpan.Zero));
         logger.LogInformation("{Model} on {Backend}: median {Median:F3} ms over {Runs} runs", name, backend.Name, stats.Median, stats.Count);
@@ -434,9 +434,24 @@ public static class Profiler
         }
     }
 
+    /// <summary>The share of the machine's CPU time taken by the hypervisor (steal) during the timed runs from which a report warns.</summary>
+    internal const double StealWarningShare = 0.05;
+
+    /// <summary>The warning for <paramref name="cpuSteal"/> (<see cref="StealMeter"/>) at or above <see cref="StealWarningShare"/>, else null.</summary>
+    internal static string? StealWarning(double? cpuSteal) =>
+        cpuSteal >= StealWarningShare
+            ? $"The hypervisor took {cpuSteal:P0} of this virtual machine's CPU time while the runs were timed (steal time, /proc/stat): "
+                + "other guests share its cores, so these timings, and thread scaling most of all, are not the machine's own; measure again when the host is quiet."
+            : null;
+
     internal static void Warn(LatencyStatistics stats, ProfileOptions options, bool cutByMaxTime, List<string> warnings,
-        WarmupSummary? warmup = null, ChangePoint? changePoint = null)
+        WarmupSummary? warmup = null, ChangePoint? changePoint = null, double? cpuSteal = null)
     {
+        if (StealWarning(cpuSteal) is string steal)
+        {
+            warnings.Add(steal);
+        }
+
         if (warmup is not null && WarmupWarning(warmup, options) is string unsteady)
         {
             warnings.Add(unsteady);

@@ -146,6 +146,11 @@ internal static class Sustained
             warnings.Add(shift);
         }
 
+        if (Profiler.StealWarning(loop.CpuSteal) is string steal)
+        {
+            warnings.Add(steal);
+        }
+
         return new SustainedSummary
         {
             Seconds = loop.Seconds,

@@ -113,6 +113,36 @@ internal sealed class SystemSensors
         return joules >= 0 ? joules / seconds : null;
     }
 
+    /// <summary>
+    /// The whole machine's CPU time from the first line of <c>/proc/stat</c> under <paramref name="root"/>, in clock
+    /// ticks: the time the hypervisor ran other guests while this one had work ("steal"), and the total of user, nice,
+    /// system, idle, iowait, irq, softirq and steal. Null where the file is not readable (not Linux) or has no steal
+    /// column.
+    /// </summary>
+    public static (long Steal, long Total)? CpuTicks(string root = "/")
+    {
+        string? text = ReadText(Path.Combine(root, "proc/stat"));
+        int end = text?.IndexOf('\n', StringComparison.Ordinal) ?? -1;
+        string[] fields = (end >= 0 ? text![..end] : text ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length < 9 || fields[0] != "cpu")
+        {
+            return null;
+        }
+
+        long total = 0;
+        for (int i = 1; i <= 8; i++)
+        {
+            if (!long.TryParse(fields[i], NumberStyles.None, CultureInfo.InvariantCulture, out long ticks))
+            {
+                return null;
+            }
+
+            total += ticks;
+        }
+
+        return (long.Parse(fields[8], NumberStyles.None, CultureInfo.InvariantCulture), total);
+    }
+
     private double[]? ReadCpuInfoMHz()
     {
         string? text = ReadText(Path.Combine(_root, "proc/cpuinfo"));
@@ -169,4 +199,30 @@ internal sealed class SystemSensors
             return null;
         }
     }
+}
+
+/// <summary>
+/// The share of the machine's CPU time the hypervisor gave to other guests (steal, <see cref="SystemSensors.CpuTicks"/>)
+/// between <see cref="Start"/> and <see cref="Share"/>: on a shared virtual machine the timings of that span are not the
+/// machine's own, and thread scaling least of all.
+/// </summary>
+internal readonly struct StealMeter
+{
+    private readonly string _root;
+    private readonly (long Steal, long Total)? _start;
+
+    private StealMeter(string root, (long Steal, long Total)? start)
+    {
+        _root = root;
+        _start = start;
+    }
+
+    /// <summary>Reads the counters now (<paramref name="root"/> "/" on a real machine; a folder in tests).</summary>
+    public static StealMeter Start(string root = "/") => new(root, SystemSensors.CpuTicks(root));
+
+    /// <summary>The steal share since <see cref="Start"/>, 0 to 1; null where the counters cannot be read or did not advance.</summary>
+    public double? Share() =>
+        _start is { } a && _root is not null && SystemSensors.CpuTicks(_root) is { } b && b.Total > a.Total
+            ? Math.Clamp((double)(b.Steal - a.Steal) / (b.Total - a.Total), 0, 1)
+            : null;
 }

@@ -295,6 +295,31 @@ public class MeasurementCoreTests
     }
 
     [Fact]
+    public void StealTimeIsReadFromProcStatAndWarnedAboveFivePercent()
+    {
+        using var root = new TempDirectory();
+        Write(root.Path, "proc/stat", "cpu  100 5 50 1000 10 0 2 40 7 0\ncpu0 50 2 25 500 5 0 1 20 3 0\n");
+        Assert.Equal((40L, 1207L), SystemSensors.CpuTicks(root.Path));
+
+        // 100 of the next 1000 ticks stolen: 10 %, warned; 10 of 1000: 1 %, not.
+        var meter = StealMeter.Start(root.Path);
+        Write(root.Path, "proc/stat", "cpu  400 5 250 1400 10 0 2 140 7 0\n");
+        Assert.Equal(0.1, meter.Share()!.Value, 9);
+        var warnings = new List<string>();
+        Profiler.Warn(LatencyStatistics.FromSamples([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]), ProfileOptions.Default, cutByMaxTime: false, warnings, cpuSteal: meter.Share());
+        Assert.Contains(warnings, w => w.Contains("10", StringComparison.Ordinal) && w.Contains("steal", StringComparison.Ordinal));
+        Assert.Null(Profiler.StealWarning(0.01));
+        Assert.Null(Profiler.StealWarning(null));
+
+        // Counters that did not move, an old kernel's line without the steal column, no file at all: no share.
+        Assert.Null(StealMeter.Start(root.Path).Share());
+        Write(root.Path, "proc/stat", "cpu  100 5 50 1000 10 0 2\n");
+        Assert.Null(SystemSensors.CpuTicks(root.Path));
+        Assert.Null(SystemSensors.CpuTicks(Path.Combine(root.Path, "absent")));
+        Assert.Null(StealMeter.Start(Path.Combine(root.Path, "absent")).Share());
+    }
+
+    [Fact]
     public void WattsAllowOneWrapOfTheEnergyCounter()
     {
         Assert.Equal(5.0, SystemSensors.Watts((90, 100), (5, 100), 3)!.Value, 9);
