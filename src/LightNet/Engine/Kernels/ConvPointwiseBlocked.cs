@@ -240,9 +240,21 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
                 for (int p = p0; p < p1; p += _rows)
                 {
                     int n = Math.Min(_rows, p1 - p);
-                    var steps = TI.Direct ? DirectSteps(p, n) : PixelSteps.Uniform(ps);
-                    float* x = _x + (TI.Direct ? DirectOffset(p) : (long)p * ps);
-                    Tile<TV, TI, TF>(n, w, k, x, steps, y + ((long)p * v), res == null ? null : res + ((long)p * v), act);
+                    float* yp = y + ((long)p * v), rp = res == null ? null : res + ((long)p * v);
+                    if (!TI.Direct || (p % _direct!.OutWidth) + n <= _direct.OutWidth)
+                    {
+                        // Pixels ps floats apart: the address of each is computed from ps in the loop (five step
+                        // registers would leave the 4-lane kernel short of general registers: 20 % slower).
+                        Tile<TV, TI, TF>(n, w, k, _x + (TI.Direct ? DirectOffset(p) : (long)p * ps), ps, default, yp, rp, act);
+                    }
+                    else if (TI.PerRow)
+                    {
+                        Tile<TV, PaddedPlanarAcrossRows, TF>(n, w, k, _x + DirectOffset(p), ps, DirectSteps(p, n), yp, rp, act);
+                    }
+                    else
+                    {
+                        Tile<TV, PaddedAcrossRows, TF>(n, w, k, _x + DirectOffset(p), ps, DirectSteps(p, n), yp, rp, act);
+                    }
                 }
             }
         }
@@ -272,7 +284,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
 
     // A tile of n pixels (1 to the tile's rows): the micro-kernel for that count.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Tile<TV, TI, TF>(int n, float* w, in KRange k, float* x, in PixelSteps steps, float* y, float* res, in FusedActivation act)
+    private void Tile<TV, TI, TF>(int n, float* w, in KRange k, float* x, int ps, in PixelSteps steps, float* y, float* res, in FusedActivation act)
         where TV : struct, ILanes<TV>
         where TI : struct, IInputLayout
         where TF : struct, ICount
@@ -280,22 +292,22 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         switch (n)
         {
             case 6:
-                Tile<TV, TI, TF, Count6>(w, k, x, steps, y, res, act);
+                Tile<TV, TI, TF, Count6>(w, k, x, ps, steps, y, res, act);
                 break;
             case 5:
-                Tile<TV, TI, TF, Count5>(w, k, x, steps, y, res, act);
+                Tile<TV, TI, TF, Count5>(w, k, x, ps, steps, y, res, act);
                 break;
             case 4:
-                Tile<TV, TI, TF, Count4>(w, k, x, steps, y, res, act);
+                Tile<TV, TI, TF, Count4>(w, k, x, ps, steps, y, res, act);
                 break;
             case 3:
-                Tile<TV, TI, TF, Count3>(w, k, x, steps, y, res, act);
+                Tile<TV, TI, TF, Count3>(w, k, x, ps, steps, y, res, act);
                 break;
             case 2:
-                Tile<TV, TI, TF, Count2>(w, k, x, steps, y, res, act);
+                Tile<TV, TI, TF, Count2>(w, k, x, ps, steps, y, res, act);
                 break;
             default:
-                Tile<TV, TI, TF, Count1>(w, k, x, steps, y, res, act);
+                Tile<TV, TI, TF, Count1>(w, k, x, ps, steps, y, res, act);
                 break;
         }
     }
@@ -304,17 +316,18 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     // residual, activation, store. Written out for 6 × 4; the JIT drops the rows and blocks past TR and TF (constants
     // of the type arguments).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Tile<TV, TI, TF, TR>(float* w, in KRange k, float* x, in PixelSteps steps, float* y, float* res, in FusedActivation activation)
+    private void Tile<TV, TI, TF, TR>(float* w, in KRange k, float* x, int ps, in PixelSteps steps, float* y, float* res, in FusedActivation activation)
         where TV : struct, ILanes<TV>
         where TI : struct, IInputLayout
         where TF : struct, ICount
         where TR : struct, ICount
     {
         // Input channel k of tile pixel r: blocked x[(k / v)·P·v + r·v + k % v], planar x[k·P + r], direct
-        // x[offsets[k / v] + d_r + k % v], direct planar x[offsets[k] + d_r] (x at the tile's first pixel, d_r its
-        // steps, d_0 = 0).
+        // x[offsets[k / v] + r·ps + k % v], direct planar x[offsets[k] + r·ps] (x at the tile's first pixel); across
+        // output rows r·ps becomes the steps' d_r.
         int v = TV.Count, f = TF.Count, r = TR.Count, ws = f * v;
-        long d1 = steps.D1, d2 = steps.D2, d3 = steps.D3, d4 = steps.D4, d5 = steps.D5;
+        long d1 = TI.AcrossRows ? steps.D1 : 0, d2 = TI.AcrossRows ? steps.D2 : 0, d3 = TI.AcrossRows ? steps.D3 : 0;
+        long d4 = TI.AcrossRows ? steps.D4 : 0, d5 = TI.AcrossRows ? steps.D5 : 0;
         int ls = TI.Planar ? _pixels : 1;
         long plane = (long)_pixels * v;
         float* bias = k.Bias;
@@ -348,31 +361,31 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
                 Row(s, w0, w1, w2, w3, f, ref a00, ref a01, ref a02, ref a03);
                 if (r > 1)
                 {
-                    s = TV.Broadcast(xk + d1);
+                    s = TV.Broadcast(xk + (TI.AcrossRows ? d1 : ps));
                     Row(s, w0, w1, w2, w3, f, ref a10, ref a11, ref a12, ref a13);
                 }
 
                 if (r > 2)
                 {
-                    s = TV.Broadcast(xk + d2);
+                    s = TV.Broadcast(xk + (TI.AcrossRows ? d2 : (2 * ps)));
                     Row(s, w0, w1, w2, w3, f, ref a20, ref a21, ref a22, ref a23);
                 }
 
                 if (r > 3)
                 {
-                    s = TV.Broadcast(xk + d3);
+                    s = TV.Broadcast(xk + (TI.AcrossRows ? d3 : (3 * ps)));
                     Row(s, w0, w1, w2, w3, f, ref a30, ref a31, ref a32, ref a33);
                 }
 
                 if (r > 4)
                 {
-                    s = TV.Broadcast(xk + d4);
+                    s = TV.Broadcast(xk + (TI.AcrossRows ? d4 : (4 * ps)));
                     Row(s, w0, w1, w2, w3, f, ref a40, ref a41, ref a42, ref a43);
                 }
 
                 if (r > 5)
                 {
-                    s = TV.Broadcast(xk + d5);
+                    s = TV.Broadcast(xk + (TI.AcrossRows ? d5 : (5 * ps)));
                     Row(s, w0, w1, w2, w3, f, ref a50, ref a51, ref a52, ref a53);
                 }
             }
@@ -468,6 +481,9 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         static abstract bool Direct { get; }
 
         static abstract bool PerRow { get; }
+
+        /// <summary>Whether a tile's pixels run past the end of an output row (a direct input: per-pixel steps).</summary>
+        static virtual bool AcrossRows => false;
     }
 
     private readonly struct PlanarInput : IInputLayout
@@ -506,6 +522,28 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         public static bool PerRow => true;
     }
 
+    private readonly struct PaddedAcrossRows : IInputLayout
+    {
+        public static bool Planar => false;
+
+        public static bool Direct => true;
+
+        public static bool PerRow => false;
+
+        public static bool AcrossRows => true;
+    }
+
+    private readonly struct PaddedPlanarAcrossRows : IInputLayout
+    {
+        public static bool Planar => false;
+
+        public static bool Direct => true;
+
+        public static bool PerRow => true;
+
+        public static bool AcrossRows => true;
+    }
+
     /// <summary>Floats from a tile's first pixel in the input to each of the others (<see cref="D1"/> to the second, ...).</summary>
     private readonly struct PixelSteps(long d1, long d2, long d3, long d4, long d5)
     {
@@ -519,8 +557,6 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
 
         public long D5 { get; } = d5;
 
-        /// <summary>Pixels <paramref name="step"/> floats apart.</summary>
-        public static PixelSteps Uniform(long step) => new(step, 2 * step, 3 * step, 4 * step, 5 * step);
     }
 
     /// <summary>A chunk of K blocks [First, End): the accumulators' start (bias or zeros) and the direct input's block offsets.</summary>
