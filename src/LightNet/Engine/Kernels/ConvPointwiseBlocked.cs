@@ -237,15 +237,40 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
 
                 float* y = _y + outOffset;
                 res = res == null ? null : res + outOffset;
+                if (!TI.Direct)
+                {
+                    // Consecutive pixels: whole tiles in a tight loop (a 1×1 layer of depth 16 feels any per-tile
+                    // work: 5 % in the kernel check), then one tile of the rest.
+                    int whole = p0 + ((p1 - p0) / _rows * _rows);
+                    for (int p = p0; p < whole; p += _rows)
+                    {
+                        if (_rows == 6)
+                        {
+                            Tile<TV, TI, TF, Count6>(w, k, _x + ((long)p * ps), ps, NoSteps, y + ((long)p * v), res == null ? null : res + ((long)p * v), act);
+                        }
+                        else
+                        {
+                            Tile<TV, TI, TF, Count4>(w, k, _x + ((long)p * ps), ps, NoSteps, y + ((long)p * v), res == null ? null : res + ((long)p * v), act);
+                        }
+                    }
+
+                    if (whole < p1)
+                    {
+                        Tile<TV, TI, TF>(p1 - whole, w, k, _x + ((long)whole * ps), ps, NoSteps, y + ((long)whole * v), res == null ? null : res + ((long)whole * v), act);
+                    }
+
+                    continue;
+                }
+
                 for (int p = p0; p < p1; p += _rows)
                 {
                     int n = Math.Min(_rows, p1 - p);
                     float* yp = y + ((long)p * v), rp = res == null ? null : res + ((long)p * v);
-                    if (!TI.Direct || (p % _direct!.OutWidth) + n <= _direct.OutWidth)
+                    if ((p % _direct!.OutWidth) + n <= _direct.OutWidth)
                     {
                         // Pixels ps floats apart: the address of each is computed from ps in the loop (five step
                         // registers would leave the 4-lane kernel short of general registers: 20 % slower).
-                        Tile<TV, TI, TF>(n, w, k, _x + (TI.Direct ? DirectOffset(p) : (long)p * ps), ps, default, yp, rp, act);
+                        Tile<TV, TI, TF>(n, w, k, _x + DirectOffset(p), ps, NoSteps, yp, rp, act);
                     }
                     else if (TI.PerRow)
                     {
@@ -476,11 +501,11 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     /// </summary>
     private interface IInputLayout
     {
-        static abstract bool Planar { get; }
+        static virtual bool Planar => false;
 
-        static abstract bool Direct { get; }
+        static virtual bool Direct => false;
 
-        static abstract bool PerRow { get; }
+        static virtual bool PerRow => false;
 
         /// <summary>Whether a tile's pixels run past the end of an output row (a direct input: per-pixel steps).</summary>
         static virtual bool AcrossRows => false;
@@ -489,34 +514,17 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     private readonly struct PlanarInput : IInputLayout
     {
         public static bool Planar => true;
-
-        public static bool Direct => false;
-
-        public static bool PerRow => false;
     }
 
-    private readonly struct BlockedInput : IInputLayout
-    {
-        public static bool Planar => false;
-
-        public static bool Direct => false;
-
-        public static bool PerRow => false;
-    }
+    private readonly struct BlockedInput : IInputLayout;
 
     private readonly struct PaddedInput : IInputLayout
     {
-        public static bool Planar => false;
-
         public static bool Direct => true;
-
-        public static bool PerRow => false;
     }
 
     private readonly struct PaddedPlanarInput : IInputLayout
     {
-        public static bool Planar => false;
-
         public static bool Direct => true;
 
         public static bool PerRow => true;
@@ -524,25 +532,22 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
 
     private readonly struct PaddedAcrossRows : IInputLayout
     {
-        public static bool Planar => false;
-
         public static bool Direct => true;
-
-        public static bool PerRow => false;
 
         public static bool AcrossRows => true;
     }
 
     private readonly struct PaddedPlanarAcrossRows : IInputLayout
     {
-        public static bool Planar => false;
-
         public static bool Direct => true;
 
         public static bool PerRow => true;
 
         public static bool AcrossRows => true;
     }
+
+    // The steps of tiles whose pixels are ps floats apart (not read).
+    private static readonly PixelSteps NoSteps = default;
 
     /// <summary>Floats from a tile's first pixel in the input to each of the others (<see cref="D1"/> to the second, ...).</summary>
     private readonly struct PixelSteps(long d1, long d2, long d3, long d4, long d5)
