@@ -85,8 +85,9 @@ public class KernelBenchmarks
         ["sqz stem 3x3 s2 3-64 224 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 64, 111, 111, 3, 3, 2, 2, 1, 1, 0, 0, 1), i, t, ConvAlgorithm.DirectBlocked),
         ["mbv2 stem 3x3 s2 3-32 224"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 32, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2Col),
         ["mbv2 stem 3x3 s2 3-32 224 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 32, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked),
-        // As in a model: blocked in and out (no planar conversions around the kernel).
-        ["r18-l3 3x3 256-256 14 direct blocked-io"] = (i, t) => GemmHarness.Conv(new Conv2dShape(256, 14, 14, 256, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked, blocked: true),
+        // As in a model: blocked in and out (no planar conversions around the kernel); shapes every blocked level runs
+        // blocked (Winograd takes 14×14 stride 1 below AVX-512).
+        ["r18-l4 3x3 512-512 7 direct blocked-io"] = (i, t) => GemmHarness.Conv(new Conv2dShape(512, 7, 7, 512, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked, blocked: true),
         ["r18-l2 3x3 s2 64-128 56 direct blocked-io"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 56, 56, 128, 28, 28, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked, blocked: true),
         ["r18-l2 1x1 s2 64-128 56 direct blocked-io"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 56, 56, 128, 28, 28, 1, 1, 2, 2, 1, 1, 0, 0, 1), i, t, ConvAlgorithm.DirectBlocked, blocked: true),
         ["mbv2 dw3x3 576 14 s1 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(576, 14, 14, 576, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 576), i, t, blocked: true),
