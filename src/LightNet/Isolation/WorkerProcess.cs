@@ -187,6 +187,21 @@ internal sealed class WorkerProcess : IDisposable
             return "it closed its output but did not exit";
         }
 
+        // WaitForExit(timeout) returns at the exit, before the asynchronous readers have taken the last lines of the
+        // redirected streams (CI once lost a worker's last stderr line so): wait for their end too, at most 2 s, since
+        // a process the worker started may still hold the pipes open.
+        using (var drained = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
+        {
+            try
+            {
+                _process.WaitForExitAsync(drained.Token).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException)
+            {
+                // The streams are still open after 2 s: describe the exit with the lines read so far.
+            }
+        }
+
         int code = _process.ExitCode;
         string signal = code > 128 && !OperatingSystem.IsWindows() ? $" (signal {code - 128}{SignalName(code - 128)})" : "";
         string tail = string.Join(" / ", _stderrTail.Where(l => !l.TrimStart().StartsWith("at ", StringComparison.Ordinal)).TakeLast(3));

@@ -37,7 +37,8 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     /// With <paramref name="direct"/> the kernel is a direct convolution's: K block kb of the pixel that starts an output
     /// row's run is read at input + <see cref="DirectInput.Offsets"/>[kb] (a tap of a channel block of a padded,
     /// blocked input), or K row k at input + Offsets[k] (a tap of a channel of a padded planar input, with
-    /// <see cref="DirectInput.PerRow"/>), the pixels of a row <see cref="DirectInput.PixelStep"/> floats apart.
+    /// <see cref="DirectInput.PerRow"/>), the pixels of a row <see cref="DirectInput.PixelStep"/> floats apart; tiles are
+    /// numbered across rows, and a tile that runs on into the next row reads each pixel at its own step.
     /// </summary>
     /// <exception cref="LightNetException">The shape is not pointwise, the lanes are not 16, 8 or 4, or the activation has no register form.</exception>
     public ConvPointwiseBlocked(in Conv2dShape s, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, int v, int threads, bool planarInput = false, int kChunk = 0,
