@@ -129,18 +129,18 @@ internal sealed class SystemSensors
             return null;
         }
 
-        long total = 0;
+        long total = 0, steal = 0;
         for (int i = 1; i <= 8; i++)
         {
-            if (!long.TryParse(fields[i], NumberStyles.None, CultureInfo.InvariantCulture, out long ticks))
+            if (!long.TryParse(fields[i], NumberStyles.None, CultureInfo.InvariantCulture, out steal))
             {
                 return null;
             }
 
-            total += ticks;
+            total += steal; // the last of the eight columns is the steal
         }
 
-        return (long.Parse(fields[8], NumberStyles.None, CultureInfo.InvariantCulture), total);
+        return (steal, total);
     }
 
     private double[]? ReadCpuInfoMHz()

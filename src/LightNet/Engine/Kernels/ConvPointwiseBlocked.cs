@@ -596,7 +596,6 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         public long D4 { get; } = d4;
 
         public long D5 { get; } = d5;
-
     }
 
     /// <summary>A chunk of K blocks [First, End): the accumulators' start (bias or zeros) and the direct input's block offsets.</summary>
