@@ -11,6 +11,17 @@ internal static class EngineTestSupport
     public const double RelativeTolerance = 1e-3;
     public const double AbsoluteTolerance = 1e-4;
 
+    /// <summary>
+    /// Whether ONNX Runtime's u8×s8 kernels saturate on this CPU: on x86 without VNNI (Zen 3, Skylake) MLAS multiplies with
+    /// <c>vpmaddubsw</c>, which clamps a pair of products at 32,767, so full-range 8-bit weights can come out wrong by more
+    /// than a quantization step (an INT8 MobileNetV2: cosine 0.967 against exact integer sums). 7-bit weights cannot
+    /// saturate (what ONNX Runtime's <c>reduce_range</c> and <see cref="LightNet.Compression.QuantizationOptions.ReduceRange"/>
+    /// are for): tests that compare integer results with ONNX Runtime draw their weights from −64..63 here.
+    /// </summary>
+    public static bool OrtInt8Saturates { get; } =
+        System.Runtime.Intrinsics.X86.Avx2.IsSupported && !System.Runtime.Intrinsics.X86.AvxVnni.IsSupported
+        && (System.Runtime.Intrinsics.X86.X86Base.CpuId(7, 0).Ecx & (1 << 11)) == 0; // AVX512_VNNI
+
     /// <summary>The compiled session of a cpu-simd session (unwrapping the fallback wrapper of a deferred-compile session).</summary>
     public static CpuSimdSession CompiledSession(IInferenceSession session) => session switch
     {
