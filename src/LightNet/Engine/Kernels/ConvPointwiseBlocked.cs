@@ -5,7 +5,8 @@ namespace LightNet.Engine.Kernels;
 /// <summary>
 /// A 1×1, stride-1 convolution on channel-blocked tensors (<see cref="ConvLayout"/>): input [Kb][P][V] (or planar
 /// [K][P], broadcast from there just as well), output and residual [Cb][P][V]. A tile is 6 pixels × F output blocks
-/// on 16 lanes (F ≤ 4), 4 pixels × F ≤ 3 on 8, and on 4 lanes 6 × 4 with 32 vector registers or 4 × 3 with 16: for each input channel, F weight vectors and one broadcast of each
+/// (F ≤ 4) where there are 32 vector registers (16 lanes; 4 lanes on Arm64), 6 × F ≤ 2 where there are 16 (AVX2, SSE),
+/// and 4 × F ≤ 3 on 8 lanes of a CPU with 32 registers (AVX2 code on an AVX-512 CPU): for each input channel, F weight vectors and one broadcast of each
 /// pixel's value, pixels·F multiply-adds, the accumulators started from the bias; residual and a clamp or hard
 /// activation applied in registers and each pixel's block stored as one vector. Nothing is packed at run time: the
 /// input is read where it lies (a pixel's channels of a block are one cache line on 16 lanes) and the weights were
@@ -53,10 +54,14 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         }
 
         _v = v;
-        // 6 pixels × 4 blocks (24 accumulators) where there are 32 vector registers, 4 × 3 where there are 16 (AVX2, SSE).
+        // 6 pixels × 4 blocks (24 accumulators) where there are 32 vector registers (AVX-512, Arm64; AVX2's 8 lanes on
+        // an AVX-512 CPU keep 4 × 3, measured there), 6 × 2 where there are 16 (AVX2, SSE): 12 accumulators, 2 weight
+        // vectors and a broadcast. A 4 × 3 tile needs all 16 and the JIT spilled one accumulator to the stack, a
+        // store-to-load round trip in every multiply-add chain: the AVX2 kernels ran at 38–43 % of FMA peak on Zen 3
+        // against the planar GEMM's 70–80 % (docs/performance.md).
         bool wide = v == 16 || (v == 4 && ConvLayout.WideRegisterFile);
-        _fMax = wide ? 4 : 3;
-        _rows = wide ? 6 : 4;
+        _fMax = wide ? 4 : ConvLayout.WideRegisterFile ? 3 : 2;
+        _rows = wide || !ConvLayout.WideRegisterFile ? 6 : 4;
         _kBlocks = (s.InChannels + v - 1) / v;
         _kChunkBlocks = kChunk > 0 ? Math.Clamp((kChunk + v - 1) / v, 1, _kBlocks) : _kBlocks;
         _zeros = new GemmBuffer((long)_fMax * v);
