@@ -50,7 +50,7 @@ internal sealed class BlockedLayout
     public static BlockedLayout Plan(OptimizedGraph graph, Isa isa, Func<OptimizedNode, Conv2dShape?> convShape, Func<OptimizedNode, Pool2dShape?>? maxPoolShape = null)
     {
         int lanes = ConvLayout.LanesFor(isa);
-        if (lanes == 0)
+        if (!ConvLayout.PlansBlocked(isa))
         {
             return None;
         }

@@ -30,6 +30,17 @@ internal readonly record struct ConvLayout(int Lanes, bool InputBlocked, bool Ou
     /// </summary>
     public static bool WideRegisterFile => System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported || System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
 
+    /// <summary>
+    /// Whether plans on <paramref name="isa"/> keep values channel-blocked between layers (<see cref="Engine.BlockedLayout"/>)
+    /// and run dense convolutions through the blocked im2col (<see cref="Conv2dKernel.PrefersIm2ColBlocked"/>): on every
+    /// vector level but AVX2 on a CPU with 16 vector registers. There the blocked tiles hold 12 accumulators (6 pixels
+    /// × 2 blocks), against the planar GEMM's 6 × 16 with its B panel packed once, and measured slower on Zen 3: 1×1
+    /// layers 1.1–1.35× the planar GEMM's time, 3×3 ones on small maps 1.2–1.45×, and the zoo 1.1–1.4× slower end to
+    /// end than planar (docs/performance.md). With 32 registers (AVX2 code on an AVX-512 CPU) the blocked kernels' 4 × 3
+    /// tiles keep them ahead. The kernels still take blocked tensors at every level (tests, benchmarks).
+    /// </summary>
+    public static bool PlansBlocked(Isa isa) => LanesFor(isa) > 0 && (isa != Isa.Avx2 || WideRegisterFile);
+
     /// <summary>Floats of one blocked image: <paramref name="channels"/> rounded up to whole blocks, times the pixels.</summary>
     public static long BlockedElements(long channels, long pixels, int lanes) => (channels + lanes - 1) / lanes * lanes * pixels;
 }

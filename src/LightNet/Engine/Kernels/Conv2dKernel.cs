@@ -121,7 +121,9 @@ internal sealed unsafe class Conv2dKernel : IDisposable
         _bias = new GemmBuffer(shape.OutChannels);
         bias.CopyTo(new Span<float>(_bias.Pointer, shape.OutChannels));
         bool pointwiseBlocked = shape.IsPointwise && !shape.IsDepthwise && shape.Groups == 1 && layout.OutputBlocked;
-        bool denseBlocked = layout.AnyBlocked && TakesBlocked(shape, activation, isa, layout.InputBlocked);
+        // A forced blocked im2col takes a blocked layout where Auto would not plan one (AVX2 on 16 registers: tests, benchmarks).
+        bool denseBlocked = layout.AnyBlocked && (TakesBlocked(shape, activation, isa, layout.InputBlocked)
+            || (algorithm == ConvAlgorithm.Im2ColBlocked && !shape.IsPointwise && ConvIm2ColBlocked.Supports(shape, activation, ConvLayout.LanesFor(isa))));
         if (layout.AnyBlocked && (layout.Lanes != ConvLayout.LanesFor(isa) || !(shape.IsDepthwise || pointwiseBlocked || denseBlocked)))
         {
             throw new LightNetException(ErrorCode.UnsupportedOperator,
@@ -236,12 +238,13 @@ internal sealed unsafe class Conv2dKernel : IDisposable
 
     /// <summary>
     /// Whether <see cref="ConvAlgorithm.Auto"/> picks <see cref="ConvIm2ColBlocked"/>: a shape it supports (one group,
-    /// whole channel blocks, a register-form activation) that is not a 1×1 stride-1 one, on AVX-512 or AVX2, with at most
+    /// whole channel blocks, a register-form activation) that is not a 1×1 stride-1 one, on AVX-512 or AVX2 where it plans
+    /// blocked (<see cref="ConvLayout.PlansBlocked"/>: not on 16 vector registers), with at most
     /// <see cref="Im2ColBlockedMaxPixels"/> output pixels, where the planar GEMM's pixel-wide tiles run part empty, and
     /// not one Winograd or the direct kernel (<see cref="PrefersDirectBlocked"/>) takes.
     /// </summary>
     public static bool PrefersIm2ColBlocked(in Conv2dShape s, in Activation activation, Isa isa) =>
-        isa is Isa.Avx512 or Isa.Avx2 && !s.IsPointwise && ConvIm2ColBlocked.Supports(s, activation, ConvLayout.LanesFor(isa))
+        isa is Isa.Avx512 or Isa.Avx2 && ConvLayout.PlansBlocked(isa) && !s.IsPointwise && ConvIm2ColBlocked.Supports(s, activation, ConvLayout.LanesFor(isa))
         && s.OutHeight * s.OutWidth <= Im2ColBlockedMaxPixels && !PrefersWinograd(s, isa) && !PrefersDirectBlocked(s, activation, isa);
 
     /// <summary>

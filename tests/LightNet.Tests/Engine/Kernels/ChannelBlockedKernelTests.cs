@@ -114,12 +114,13 @@ public sealed unsafe class ChannelBlockedKernelTests
         return planar;
     }
 
-    private static float[] Run(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, Isa isa, int threads, ConvLayout layout, Action<Conv2dKernel>? inspect = null)
+    private static float[] Run(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, Isa isa, int threads, ConvLayout layout, Action<Conv2dKernel>? inspect = null,
+        ConvAlgorithm algorithm = ConvAlgorithm.Auto)
     {
         int v = layout.Lanes, inPixels = s.InHeight * s.InWidth, outPixels = s.OutHeight * s.OutWidth;
         float[] xin = layout.InputBlocked ? ToBlocked(x, s.InChannels, inPixels, v) : x;
         int outLength = layout.OutputBlocked ? (int)ConvLayout.BlockedElements(s.OutChannels, outPixels, v) : s.OutChannels * outPixels;
-        using var kernel = Conv2dKernel.Create(s, w, bias, act, residual != null, isa, threads, ConvAlgorithm.Auto, layout);
+        using var kernel = Conv2dKernel.Create(s, w, bias, act, residual != null, isa, threads, algorithm, layout);
         inspect?.Invoke(kernel);
         using var px = new OpBuffer(xin);
         using var py = new OpBuffer(outLength);
@@ -236,7 +237,9 @@ public sealed unsafe class ChannelBlockedKernelTests
         {
             int oh = KernelReference.OutSize(h, k, st, 1, pad, pad), ow = KernelReference.OutSize(w, k, st, 1, pad, pad);
             var s = new Conv2dShape(cin, h, w, cout, oh, ow, k, k, st, st, 1, 1, pad, pad, 1);
-            if (!Conv2dKernel.TakesBlocked(s, Activation.Relu, isa, inputBlocked: false))
+            // Where plans stay planar (AVX2 on 16 registers) the blocked im2col is forced: the kernels still take blocked tensors.
+            var algorithm = ConvLayout.PlansBlocked(isa) ? ConvAlgorithm.Auto : ConvAlgorithm.Im2ColBlocked;
+            if (algorithm == ConvAlgorithm.Auto ? !Conv2dKernel.TakesBlocked(s, Activation.Relu, isa, inputBlocked: false) : !ConvIm2ColBlocked.Supports(s, Activation.Relu, v))
             {
                 Assert.True(cin % v != 0 && isa == Isa.Avx2, $"{isa} {s} should run blocked");
                 continue;
@@ -249,13 +252,13 @@ public sealed unsafe class ChannelBlockedKernelTests
                 (true, true, Activation.Relu, true, 2), (false, true, Activation.Clip(0f, 6f), false, 1), (true, false, new Activation(ActivationKind.HardSwish), true, 3), (false, true, Activation.None, true, 2),
             })
             {
-                if (inBlocked && !Conv2dKernel.TakesBlocked(s, act, isa, inputBlocked: true))
+                if (inBlocked && algorithm == ConvAlgorithm.Auto && !Conv2dKernel.TakesBlocked(s, act, isa, inputBlocked: true))
                 {
                     continue; // a stem's 3 channels are never blocked
                 }
 
                 float[] y = Run(s, x, wt, bias, act, res ? residual : null, isa, threads, new ConvLayout(v, inBlocked, outBlocked),
-                    kernel => Assert.Contains($"-nchw{v}c-", kernel.Algorithm, StringComparison.Ordinal));
+                    kernel => Assert.Contains($"-nchw{v}c-", kernel.Algorithm, StringComparison.Ordinal), algorithm);
                 KernelReference.Close(KernelReference.Conv(s, x, wt, bias, act, res ? residual : null), y, $"{isa} dense {s} in {inBlocked} out {outBlocked} {act.Kind} residual {res}");
             }
         }
