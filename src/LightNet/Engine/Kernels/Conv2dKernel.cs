@@ -121,9 +121,9 @@ internal sealed unsafe class Conv2dKernel : IDisposable
         _bias = new GemmBuffer(shape.OutChannels);
         bias.CopyTo(new Span<float>(_bias.Pointer, shape.OutChannels));
         bool pointwiseBlocked = shape.IsPointwise && !shape.IsDepthwise && shape.Groups == 1 && layout.OutputBlocked;
-        // A forced blocked im2col takes a blocked layout where Auto would not plan one (AVX2 on 16 registers: tests, benchmarks).
+        // A forced blocked kernel takes a blocked layout where Auto would not plan one (AVX2 on 16 registers: tests, benchmarks).
         bool denseBlocked = layout.AnyBlocked && (TakesBlocked(shape, activation, isa, layout.InputBlocked)
-            || (algorithm == ConvAlgorithm.Im2ColBlocked && !shape.IsPointwise && ConvIm2ColBlocked.Supports(shape, activation, ConvLayout.LanesFor(isa))));
+            || (algorithm is ConvAlgorithm.Im2ColBlocked or ConvAlgorithm.DirectBlocked && !shape.IsPointwise && ConvIm2ColBlocked.Supports(shape, activation, ConvLayout.LanesFor(isa))));
         if (layout.AnyBlocked && (layout.Lanes != ConvLayout.LanesFor(isa) || !(shape.IsDepthwise || pointwiseBlocked || denseBlocked)))
         {
             throw new LightNetException(ErrorCode.UnsupportedOperator,
