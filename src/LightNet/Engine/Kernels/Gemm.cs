@@ -157,6 +157,7 @@ internal sealed unsafe class GemmWork : IParallelWork
     private int _nBlocks;
     private int[]? _pixelColumns, _pixelRows; // the shifted im2col's output column and row of each pixel (null: not used)
     private int _shiftedLanes; // its masked loads: 16 (AVX-512), 8 (AVX) or 0
+    private bool _im2col; // B is an im2col (PrepareIm2Col): shared between threads by columns (Configure)
 
     // Per-run arguments (set by the owner before each pool.Run).
     public float* A;
@@ -215,12 +216,20 @@ internal sealed unsafe class GemmWork : IParallelWork
         // 1-thread ones. Sharing 28×28 maps by columns instead (6 blocks, no block packed twice) measured better on a
         // 3×3 im2col GEMM (27×27, 32→128: 2-thread speed-up 1.50–1.79 against 1.38–1.60) but worse on a 1×1 with K = 32
         // (32→192: 1.22–1.47 against 1.67–1.91), so the rule stayed (Zen 4, 2 vCPUs, load 3–5).
-        if (_threads > 1 && _nBlocks >= _threads * 4)
+        //
+        // An im2col GEMM (a 3×3 or 7×7 convolution) with more columns than rows is shared by columns whatever the map,
+        // once there is a panel per thread: its B packing is the im2col itself (K = 9·Cin rows), larger than the
+        // weights, and packing all of it in every thread cost the second thread its whole gain (Zen 3, AVX2, kernel
+        // check: ResNet-18's 28×28 128→128 3316 µs on one thread, 3252 on two; by columns 1.81× faster on two). With
+        // fewer columns than rows the weights are the larger operand and row ranges keep each thread reading half of
+        // them (7×7 512→512, 9.4 MB of weights: 1.67× by rows, 1.40× by columns; 14×14 256→256 1.53× against 1.36×).
+        bool byColumns = _im2col && n > m && _nPanels >= _threads;
+        if (_threads > 1 && (_nBlocks >= _threads * 4 || byColumns))
         {
             _nBlocks = Math.Min(_nPanels, GemmConfig.RoundUp(_nBlocks, _threads));
         }
 
-        _mChunks = _threads > 1 && _nBlocks < _threads * 4 ? Math.Clamp(_threads, 1, Math.Max(1, _mPanels)) : 1;
+        _mChunks = _threads > 1 && _nBlocks < _threads * 4 && !byColumns ? Math.Clamp(_threads, 1, Math.Max(1, _mPanels)) : 1;
     }
 
     /// <summary>
@@ -233,6 +242,8 @@ internal sealed unsafe class GemmWork : IParallelWork
     /// </summary>
     public void PrepareIm2Col(in Conv2dShape s)
     {
+        _im2col = true;
+        Configure(M, N, K);
         _shiftedLanes = _cfg.Isa == Isa.Avx512 && Avx512F.IsSupported ? 16 : _cfg.Isa is Isa.Avx512 or Isa.Avx2 && Avx.IsSupported ? 8 : 0;
         if (_shiftedLanes == 0 || s.StrideHeight != 1 || s.StrideWidth != 1 || s.OutWidth != s.InWidth)
         {
