@@ -230,12 +230,12 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// keeps the blocked layout through layer 2 and its 1×1 downsample: ResNet-18 at 2 threads 1.21 → 1.14 of ONNX
     /// Runtime's time, medians of 5 alternating pairs); at least 32 channels in and out, and on AVX-512 64 input channels (SqueezeNet's
     /// 27×27 32→128 layer: Winograd 1.3–1.5× the direct kernels' time on Zen 5, where the transforms cost as much as a
-    /// K = 32 GEMM saves); on AVX2 128 input channels: kernel check on Zen 3, one thread, against the planar im2col
-    /// GEMM (6 × 16 tiles, 70–83 % of FMA peak there): ResNet-18's 56×56 64→64 Winograd 1.17× its time, SqueezeNet's
-    /// 27×27 32→128 1.21× and 13×13 64→256 1.07×, while 28×28 128→128 and 14×14 256→256 gain 8 % (measured, docs/performance.md).
+    /// K = 32 GEMM saves). On AVX2 (Zen 3, kernel check, one thread) Winograd against the planar im2col GEMM: ResNet-18's
+    /// 56×56, 28×28 and 14×14 layers 2.0–2.2× faster, SqueezeNet's 27×27 32→128 1.18× and 13×13 64→256 1.24×, 7×7
+    /// 512→512 1.7× slower (measured, docs/performance.md).
     /// </summary>
     public static bool PrefersWinograd(in Conv2dShape s, Isa isa) =>
-        Winograd3x3.Supports(s) && s.InChannels >= (isa switch { Isa.Avx512 => 64, Isa.Avx2 => 128, _ => 32 }) && s.OutChannels >= 32
+        Winograd3x3.Supports(s) && s.InChannels >= (isa == Isa.Avx512 ? 64 : 32) && s.OutChannels >= 32
         && s.OutHeight * s.OutWidth >= (isa switch { Isa.Avx2 => 169, Isa.Avx512 => 3136, _ => 196 });
 
     /// <summary>

@@ -390,6 +390,7 @@ internal sealed unsafe class GemmWork : IParallelWork
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per tile: never at tier 0 (warm-up)
     private void Micro(int kc, float* a, float* b, float* c, nint ldc, bool accumulate) =>
         Micro(kc, a, b, c, ldc, accumulate, null, null, 0, FusedActivation.None);
 
@@ -399,6 +400,7 @@ internal sealed unsafe class GemmWork : IParallelWork
     /// 49 columns of a 7×7 map cost 32 + 16 + 8 instead of 2 × 32. Each element gets the same FMAs in the same
     /// order as in the full tile, so the result is bit-identical to it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per tile: never at tier 0 (warm-up)
     private void MicroEdge(int kc, float* a, float* b, float* tile, bool accumulate, int cols)
     {
         int nr = _cfg.NR;
@@ -428,6 +430,7 @@ internal sealed unsafe class GemmWork : IParallelWork
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per tile: never at tier 0 (warm-up)
     private void Micro(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act, int rows = 0)
     {
         switch (_cfg.Isa)

@@ -429,7 +429,11 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
     }
 }
 
-/// <summary>A 1-D Winograd transform of 6 rows applied to every lane of a run (lanes [k, n) in steps of TV's width).</summary>
+/// <summary>
+/// A 1-D Winograd transform of 6 rows applied to every lane of a run (lanes [k, n) in steps of TV's width). Each
+/// instantiation is its own method, not inlined: inlined, the four lane widths at every call site ran the transforms
+/// past the JIT's inlining budget, and the vector additions and multiplications of the later ones became calls.
+/// </summary>
 internal unsafe interface ILaneTransform
 {
     /// <summary>Transforms lanes from <paramref name="k"/> while a whole vector fits below <paramref name="n"/>; returns the next lane.</summary>
@@ -441,7 +445,7 @@ internal unsafe interface ILaneTransform
 internal readonly unsafe struct InputRows : ILaneTransform
 {
     /// <inheritdoc />
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)] // see ILaneTransform
     public static int Apply<TV>(float* src, nint ss, float* dst, nint ds, int k, int n)
         where TV : struct, ILanes<TV>
     {
@@ -471,7 +475,7 @@ internal readonly unsafe struct InputRows : ILaneTransform
 internal readonly unsafe struct OutputRows : ILaneTransform
 {
     /// <inheritdoc />
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)] // see ILaneTransform
     public static int Apply<TV>(float* src, nint ss, float* dst, nint ds, int k, int n)
         where TV : struct, ILanes<TV>
     {
