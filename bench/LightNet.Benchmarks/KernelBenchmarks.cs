@@ -90,6 +90,11 @@ public class KernelBenchmarks
         ["r18-l4 3x3 512-512 7 direct blocked-io"] = (i, t) => GemmHarness.Conv(new Conv2dShape(512, 7, 7, 512, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked, blocked: true),
         ["r18-l2 3x3 s2 64-128 56 direct blocked-io"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 56, 56, 128, 28, 28, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked, blocked: true),
         ["r18-l2 1x1 s2 64-128 56 direct blocked-io"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 56, 56, 128, 28, 28, 1, 1, 2, 2, 1, 1, 0, 0, 1), i, t, ConvAlgorithm.DirectBlocked, blocked: true),
+        ["sqz 1x1 256-32 27"] = (i, t) => GemmHarness.Conv(new Conv2dShape(256, 27, 27, 32, 27, 27, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
+        ["sqz 1x1 32-128 27"] = (i, t) => GemmHarness.Conv(new Conv2dShape(32, 27, 27, 128, 27, 27, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
+        ["sqz 1x1 64-256 13"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 13, 13, 256, 13, 13, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
+        ["mbv2 1x1 32-192 28"] = (i, t) => GemmHarness.Conv(new Conv2dShape(32, 28, 28, 192, 28, 28, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
+        ["mbv2 1x1 576-96 14"] = (i, t) => GemmHarness.Conv(new Conv2dShape(576, 14, 14, 96, 14, 14, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
         ["mbv2 dw3x3 576 14 s1 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(576, 14, 14, 576, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 576), i, t, blocked: true),
     };
 

@@ -223,7 +223,10 @@ internal sealed unsafe class GemmWork : IParallelWork
         // check: ResNet-18's 28×28 128→128 3316 µs on one thread, 3252 on two; by columns 1.81× faster on two). With
         // fewer columns than rows the weights are the larger operand and row ranges keep each thread reading half of
         // them (7×7 512→512, 9.4 MB of weights: 1.67× by rows, 1.40× by columns; 14×14 256→256 1.53× against 1.36×).
-        bool byColumns = _im2col && n > m && _nPanels >= _threads;
+        // A GEMM on activations (a 1×1 convolution) with few row panels is shared by columns too: cut into row ranges, each
+        // thread packed all of B for at most 4 panels of rows (SqueezeNet's 27×27 256→32, 2 threads, kernel check on Zen
+        // 3: 250–276 µs by rows, 160–205 by columns; with 22 panels, 27×27 32→128, no difference beyond noise).
+        bool byColumns = (_im2col || _mPanels <= 4 * _threads) && n > m && _nPanels >= _threads;
         if (_threads > 1 && (_nBlocks >= _threads * 4 || byColumns))
         {
             _nBlocks = Math.Min(_nPanels, GemmConfig.RoundUp(_nBlocks, _threads));
