@@ -127,7 +127,7 @@ public sealed class Int8ModelTests
         TensorData Raw(string name, TensorElementType type, long[] dims, byte[] bytes) => TensorData.FromRawData(name, type, dims, bytes);
         b.AddInitializer(TensorData.FromFloats("xs", [], [0.02f]));
         b.AddInitializer(Raw("xz", TensorElementType.UInt8, [], [128]));
-        b.AddInitializer(Raw("w", TensorElementType.Int8, [5, 4, 3, 3], Enumerable.Range(0, 180).Select(_ => (byte)(sbyte)(EngineTestSupport.OrtInt8Saturates ? rng.Next(-64, 64) : rng.Next(-128, 128))).ToArray()));
+        b.AddInitializer(Raw("w", TensorElementType.Int8, [5, 4, 3, 3], Enumerable.Range(0, 180).Select(_ => EngineTestSupport.OrtInt8Saturates ? (byte)(sbyte)rng.Next(-64, 64) : (byte)rng.Next(0, 256)).ToArray()));
         b.AddInitializer(TensorData.FromFloats("ws", [5], [0.01f, 0.02f, 0.015f, 0.005f, 0.03f]));
         b.AddInitializer(Raw("wz", TensorElementType.Int8, [5], new byte[5]));
         b.AddInitializer(TensorData.FromFloats("ys", [], [0.05f]));

@@ -59,9 +59,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         // vectors and a broadcast. A 4 × 3 tile needs all 16 and the JIT spilled one accumulator to the stack, a
         // store-to-load round trip in every multiply-add chain: the AVX2 kernels ran at 38–43 % of FMA peak on Zen 3
         // against the planar GEMM's 70–80 % (docs/performance.md).
-        bool wide = v == 16 || (v == 4 && ConvLayout.WideRegisterFile);
-        _fMax = wide ? 4 : ConvLayout.WideRegisterFile ? 3 : 2;
-        _rows = wide || !ConvLayout.WideRegisterFile ? 6 : 4;
+        (_rows, _fMax) = v != 16 && !ConvLayout.WideRegisterFile ? (6, 2) : v == 8 ? (4, 3) : (6, 4);
         _kBlocks = (s.InChannels + v - 1) / v;
         _kChunkBlocks = kChunk > 0 ? Math.Clamp((kChunk + v - 1) / v, 1, _kBlocks) : _kBlocks;
         _zeros = new GemmBuffer((long)_fMax * v);

@@ -395,7 +395,7 @@ internal sealed unsafe class GemmWork : IParallelWork
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per tile: never at tier 0 (warm-up)
     private void Micro(int kc, float* a, float* b, float* c, nint ldc, bool accumulate) =>
-        Micro(kc, a, b, c, ldc, accumulate, null, null, 0, FusedActivation.None);
+        Micro(kc, a, b, c, ldc, accumulate, null, null, 0, FusedActivation.None, _cfg.MR);
 
     /// <summary>
     /// An MR×NR tile (ldc = NR) of which only the first <paramref name="cols"/> columns are used: on AVX-512 and AVX2,
@@ -434,12 +434,12 @@ internal sealed unsafe class GemmWork : IParallelWork
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per tile: never at tier 0 (warm-up)
-    private void Micro(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act, int rows = 0)
+    private void Micro(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act, int rows)
     {
         switch (_cfg.Isa)
         {
             case Isa.Avx2:
-                GemmMicroKernels.Avx2x6x16(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, act, rows > 0 ? rows : 6);
+                GemmMicroKernels.Avx2x6x16(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, act, rows);
                 break;
             case Isa.Avx512 when _cfg.MR == 12:
                 GemmMicroKernels.Avx512x12x32(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, act);
