@@ -19,7 +19,7 @@ namespace LightNet.Benchmarks;
 public class KernelBenchmarks
 {
     /// <summary>The kernel cases: name → harness for (ISA, threads).</summary>
-    internal static readonly Dictionary<string, Func<IsaLevel, int, GemmHarness>> Cases = new()
+    internal static readonly Dictionary<string, Func<IsaLevel, int, GemmHarness>> Cases = WithPackedTwins(new()
     {
         ["gemm 512x512x512"] = (i, t) => GemmHarness.Gemm(512, 512, 512, i, t),
         ["r18-l2 3x3 128-128 28"] = (i, t) => GemmHarness.Conv(new Conv2dShape(128, 28, 28, 128, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2Col),
@@ -96,7 +96,20 @@ public class KernelBenchmarks
         ["mbv2 1x1 32-192 28"] = (i, t) => GemmHarness.Conv(new Conv2dShape(32, 28, 28, 192, 28, 28, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
         ["mbv2 1x1 576-96 14"] = (i, t) => GemmHarness.Conv(new Conv2dShape(576, 14, 14, 96, 14, 14, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
         ["mbv2 dw3x3 576 14 s1 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(576, 14, 14, 576, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 576), i, t, blocked: true),
-    };
+    });
+
+    // Every planar 1×1 case of a model layer again as "… packed", with B packed as before it was read in place
+    // (GemmWork.AllowDirectB), so the two are timed side by side in one process.
+    private static Dictionary<string, Func<IsaLevel, int, GemmHarness>> WithPackedTwins(Dictionary<string, Func<IsaLevel, int, GemmHarness>> cases)
+    {
+        foreach (var (name, make) in cases.Where(c => (c.Key.StartsWith("mbv2 1x1 ", StringComparison.Ordinal) || c.Key.StartsWith("sqz 1x1 ", StringComparison.Ordinal))
+            && !c.Key.EndsWith(" nchwc", StringComparison.Ordinal)).ToList())
+        {
+            cases[name + " packed"] = (i, t) => make(i, t).ForcePackedB();
+        }
+
+        return cases;
+    }
 
     /// <summary>Whether the channel-blocked ("nchwc") cases run: every ISA of <see cref="IsaLevels"/> has blocked kernels.</summary>
     internal static bool BlockedCasesRun => IsaLevels().All(l => ConvLayout.LanesFor(l) > 0);

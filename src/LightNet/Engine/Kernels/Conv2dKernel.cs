@@ -200,6 +200,9 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// <summary>The algorithm chosen ("gemm-1x1-avx2", "im2col-gemm-avx2", "depthwise-3x3-avx2", ...).</summary>
     public string Algorithm { get; }
 
+    /// <summary>The GEMM of the im2col and 1×1 algorithms (null for the others): for tests and kernel checks that force its paths.</summary>
+    internal GemmWork? Gemm => _gemm;
+
     /// <summary>Per-run scratch for all threads, a multiple of 64 bytes.</summary>
     public long ScratchBytes { get; }
 

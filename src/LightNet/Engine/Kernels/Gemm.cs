@@ -181,6 +181,24 @@ internal sealed unsafe class GemmWork : IParallelWork
     }
 
     public GemmConfig Config => _cfg;
+
+    /// <summary>
+    /// Whether full NR-column panels of a row-major B (a 1×1 convolution's input, a MatMul operand) may be read where
+    /// they lie instead of packed (AVX2 and Vector128, when the A panels of a K block fit <see cref="DirectBMaxABytes"/>);
+    /// false forces packing (kernel checks, tests).
+    /// </summary>
+    public bool AllowDirectB { get; set; } = true;
+
+    /// <summary>
+    /// The most bytes of A (all row panels of one K block) for which B is read in place: the A panels are then re-read
+    /// from L2 for every column panel (MobileNetV2's 7×7 960→160, 155 KB of them, took 27 % longer on Vector128 read in
+    /// place; with 14 KB, 144→24 at 56×56, 1.28–1.6× faster on AVX2).
+    /// </summary>
+    public const int DirectBMaxABytes = 128 * 1024;
+
+    /// <summary>Whether the run's B (as set now) has its full panels read in place (<see cref="AllowDirectB"/>).</summary>
+    public bool ReadsBInPlace => AllowDirectB && (_cfg.Isa is Isa.Avx2 or Isa.Vector128) && B.Kind == GemmBKind.RowMajor
+        && (long)_mPanels * _cfg.MR * Math.Min(K, _cfg.KC) * sizeof(float) <= DirectBMaxABytes;
     public int Threads => _threads;
     public int M { get; private set; }
     public int N { get; private set; }
@@ -310,6 +328,7 @@ internal sealed unsafe class GemmWork : IParallelWork
         float* tile = stackalloc float[GemmConfig.MaxTile];
         bool fusedStore = FusedActivation.TryCreate(Activation, out var act) && (_cfg.Isa is Isa.Avx2 or Isa.Avx512) && ColBias == null && Beta == 1f;
         var none = FusedActivation.None;
+        bool direct = ReadsBInPlace;
         int item = begin;
         while (item < end)
         {
@@ -332,17 +351,49 @@ internal sealed unsafe class GemmWork : IParallelWork
             {
                 int kc = Math.Min(kcMax, K - k0);
                 bool first = k0 == 0, last = k0 + kc == K;
-                PackB(k0, kc, n0, nc, bpack);
-                for (int p = p0; p < p1; p++)
+
+                // Packed: the block of B packed once, then row panels × column panels. Direct: column panels × row
+                // panels, each full panel read where it lies (its kc rows stay in L1 across the row panels).
+                int outer = direct ? panels : p1 - p0, inner = direct ? p1 - p0 : panels;
+                if (!direct)
                 {
-                    int row0 = p * mr;
-                    int rows = Math.Min(mr, M - row0);
-                    float* ap = A + ((long)row0 * K) + ((long)k0 * mr);
-                    for (int q = 0; q < panels; q++)
+                    PackB(k0, kc, n0, nc, bpack);
+                }
+
+                for (int o = 0; o < outer; o++)
+                {
+                    int q = direct ? o : -1;
+                    float* bq = bpack;
+                    nint ldb = nr;
+                    if (direct)
                     {
+                        int c0 = n0 + (q * nr);
+                        if (nc - (q * nr) >= nr)
+                        {
+                            bq = B.Data + (k0 * B.Ld) + c0;
+                            ldb = B.Ld;
+                        }
+                        else
+                        {
+                            PackB(k0, kc, c0, nc - (q * nr), bpack);
+                        }
+                    }
+
+                    for (int i = 0; i < inner; i++)
+                    {
+                        int p = direct ? p0 + i : p0 + o;
+                        if (!direct)
+                        {
+                            q = i;
+                            bq = bpack + ((long)q * kc * nr);
+                        }
+
+                        int row0 = p * mr;
+                        int rows = Math.Min(mr, M - row0);
+                        float* ap = A + ((long)row0 * K) + ((long)k0 * mr);
                         int col0 = n0 + (q * nr);
                         int cols = Math.Min(nr, nc - (q * nr));
-                        float* bp = bpack + ((long)q * kc * nr);
+                        float* bp = bq;
                         float* cp = C + (row0 * Ldc) + col0;
                         if (fusedStore && (rows == mr || _cfg.Isa == Isa.Avx2) && cols == nr && (first || last))
                         {
@@ -350,17 +401,17 @@ internal sealed unsafe class GemmWork : IParallelWork
                             // last panel of fewer rows too (16 channels are 6 + 6 + 4: that panel through the tile copy
                             // made MobileNetV2's 32→16 1×1 2.8× ONNX Runtime's time).
                             Micro(
-                                kc, ap, bp, cp, Ldc, !first, first && RowBias != null ? RowBias + row0 : null,
+                                kc, ap, bp, ldb, cp, Ldc, !first, first && RowBias != null ? RowBias + row0 : null,
                                 first && Residual != null ? Residual + (row0 * Ldr) + col0 : null, Ldr, last ? act : none, rows);
                         }
                         else if (first)
                         {
-                            MicroEdge(kc, ap, bp, tile, false, cols);
+                            MicroEdge(kc, ap, bp, ldb, tile, false, cols);
                             StoreFirst(tile, cp, rows, cols, row0, col0, last);
                         }
                         else if (rows == mr && cols == nr)
                         {
-                            Micro(kc, ap, bp, cp, Ldc, true);
+                            Micro(kc, ap, bp, ldb, cp, Ldc, true);
                             if (last)
                             {
                                 ActivateTile(cp, rows, cols);
@@ -376,7 +427,7 @@ internal sealed unsafe class GemmWork : IParallelWork
                                 GemmEpilogue.Fill(tile + (r * nr), used, nr);
                             }
 
-                            MicroEdge(kc, ap, bp, tile, true, cols);
+                            MicroEdge(kc, ap, bp, ldb, tile, true, cols);
                             for (int r = 0; r < rows; r++)
                             {
                                 new ReadOnlySpan<float>(tile + (r * nr), cols).CopyTo(new Span<float>(cp + (r * Ldc), cols));
@@ -394,8 +445,8 @@ internal sealed unsafe class GemmWork : IParallelWork
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per tile: never at tier 0 (warm-up)
-    private void Micro(int kc, float* a, float* b, float* c, nint ldc, bool accumulate) =>
-        Micro(kc, a, b, c, ldc, accumulate, null, null, 0, FusedActivation.None, _cfg.MR);
+    private void Micro(int kc, float* a, float* b, nint ldb, float* c, nint ldc, bool accumulate) =>
+        Micro(kc, a, b, ldb, c, ldc, accumulate, null, null, 0, FusedActivation.None, _cfg.MR);
 
     /// <summary>
     /// An MR×NR tile (ldc = NR) of which only the first <paramref name="cols"/> columns are used: on AVX-512 and AVX2,
@@ -404,7 +455,7 @@ internal sealed unsafe class GemmWork : IParallelWork
     /// order as in the full tile, so the result is bit-identical to it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per tile: never at tier 0 (warm-up)
-    private void MicroEdge(int kc, float* a, float* b, float* tile, bool accumulate, int cols)
+    private void MicroEdge(int kc, float* a, float* b, nint ldb, float* tile, bool accumulate, int cols)
     {
         int nr = _cfg.NR;
         if (_cfg.Isa == Isa.Avx512 && cols <= 24)
@@ -425,21 +476,21 @@ internal sealed unsafe class GemmWork : IParallelWork
         }
         else if (_cfg.Isa == Isa.Avx2 && cols <= 8)
         {
-            GemmMicroKernels.Narrow8<Count6>(kc, a, b, nr, tile, nr, accumulate);
+            GemmMicroKernels.Narrow8<Count6>(kc, a, b, ldb, tile, nr, accumulate);
         }
         else
         {
-            Micro(kc, a, b, tile, nr, accumulate);
+            Micro(kc, a, b, ldb, tile, nr, accumulate);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per tile: never at tier 0 (warm-up)
-    private void Micro(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act, int rows)
+    private void Micro(int kc, float* a, float* b, nint ldb, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act, int rows)
     {
         switch (_cfg.Isa)
         {
             case Isa.Avx2:
-                GemmMicroKernels.Avx2x6x16(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, act, rows);
+                GemmMicroKernels.Avx2x6x16(kc, a, b, ldb, c, ldc, accumulate, rowBias, res, ldr, act, rows);
                 break;
             case Isa.Avx512 when _cfg.MR == 12:
                 GemmMicroKernels.Avx512x12x32(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, act);
@@ -448,10 +499,10 @@ internal sealed unsafe class GemmWork : IParallelWork
                 GemmMicroKernels.Avx512x8x32(kc, a, b, c, ldc, accumulate, rowBias, res, ldr, act);
                 break;
             case Isa.Vector128 when _cfg.NR == 16:
-                GemmMicroKernels.Vector128x6x16(kc, a, b, c, ldc, accumulate);
+                GemmMicroKernels.Vector128x6x16(kc, a, b, ldb, c, ldc, accumulate);
                 break;
             case Isa.Vector128:
-                GemmMicroKernels.Vector128x6x8(kc, a, b, c, ldc, accumulate);
+                GemmMicroKernels.Vector128x6x8(kc, a, b, ldb, c, ldc, accumulate);
                 break;
             default:
                 GemmMicroKernels.Scalar4x4(kc, a, b, c, ldc, accumulate);
@@ -887,7 +938,7 @@ internal static unsafe class GemmMicroKernels
 {
     /// <summary>AVX2+FMA 6×16: 12 ymm accumulators, 2 B loads and 6 broadcasts per k.</summary>
     public static void Avx2x6x16(int kc, float* a, float* b, float* c, nint ldc, bool accumulate) =>
-        Avx2x6x16(kc, a, b, c, ldc, accumulate, null, null, 0, FusedActivation.None);
+        Avx2x6x16(kc, a, b, 16, c, ldc, accumulate, null, null, 0, FusedActivation.None);
 
     /// <summary>
     /// AVX2 6×16 with the epilogue in registers: (+C if accumulating) + rowBias[r] + residual, then the activation,
@@ -895,7 +946,7 @@ internal static unsafe class GemmMicroKernels
     /// rows of C, bias and residual are read and written (a last panel over A's zero padding).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx2x6x16(int kc, float* a, float* b, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act, int rows = 6)
+    public static void Avx2x6x16(int kc, float* a, float* b, nint ldb, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act, int rows = 6)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -922,7 +973,7 @@ internal static unsafe class GemmMicroKernels
             c50 = Fma.MultiplyAdd(av, b0, c50);
             c51 = Fma.MultiplyAdd(av, b1, c51);
             a += 6;
-            b += 16;
+            b += ldb;
         }
 
         // Rows past `rows` (a last panel of 2 or 4 rows: 16, 32, 160 output channels) were computed on A's zero padding;
@@ -1221,7 +1272,7 @@ internal static unsafe class GemmMicroKernels
     /// pipe for both), else a multiply and an add (WebAssembly, SSE-only x64), through <see cref="Lanes128.MultiplyAdd"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Vector128x6x8(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    public static void Vector128x6x8(int kc, float* a, float* b, nint ldb, float* c, nint ldc, bool accumulate)
     {
         Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -1248,7 +1299,7 @@ internal static unsafe class GemmMicroKernels
             c50 = Fma128(av, b0, c50);
             c51 = Fma128(av, b1, c51);
             a += 6;
-            b += 8;
+            b += ldb;
         }
 
         if (accumulate)
@@ -1274,7 +1325,7 @@ internal static unsafe class GemmMicroKernels
     /// multiply-adds for 4 loads of B and 6 broadcasts of A (the 6×8 form: 12 for 2 and 6).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Vector128x6x16(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    public static void Vector128x6x16(int kc, float* a, float* b, nint ldb, float* c, nint ldc, bool accumulate)
     {
         Vector128<float> c00 = default, c01 = default, c02 = default, c03 = default;
         Vector128<float> c10 = default, c11 = default, c12 = default, c13 = default;
@@ -1295,7 +1346,7 @@ internal static unsafe class GemmMicroKernels
             Row16(a[4], b0, b1, b2, b3, ref c40, ref c41, ref c42, ref c43);
             Row16(a[5], b0, b1, b2, b3, ref c50, ref c51, ref c52, ref c53);
             a += 6;
-            b += 16;
+            b += ldb;
         }
 
         Store4x4(c00, c01, c02, c03, c, accumulate);

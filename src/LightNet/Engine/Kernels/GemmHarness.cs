@@ -61,6 +61,17 @@ internal sealed unsafe class GemmHarness : IDisposable
     public static GemmHarness Gemm(int m, int n, int k, Isa isa, int threads) =>
         new(new WorkerPool(threads), null, (m, n, k), isa, (long)m * k, (long)m * n, (long)k * n, Sgemm.ScratchBytes(m, n, k, threads));
 
+    /// <summary>Makes the case's GEMM pack B even where it would read it in place (<see cref="GemmWork.AllowDirectB"/>).</summary>
+    public GemmHarness ForcePackedB()
+    {
+        if (_conv?.Gemm is { } gemm)
+        {
+            gemm.AllowDirectB = false;
+        }
+
+        return this;
+    }
+
     /// <summary>Runs the case once.</summary>
     public void Run()
     {

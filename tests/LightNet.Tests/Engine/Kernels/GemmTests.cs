@@ -262,8 +262,8 @@ public sealed unsafe class GemmTests
                 case Isa.Avx2: GemmMicroKernels.Avx2x6x16(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
                 case Isa.Avx512 when cfg.MR == 12: GemmMicroKernels.Avx512x12x32(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true, null, null, 0, FusedActivation.None); break;
                 case Isa.Avx512: GemmMicroKernels.Avx512x8x32(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true, null, null, 0, FusedActivation.None); break;
-                case Isa.Vector128 when cfg.NR == 16: GemmMicroKernels.Vector128x6x16(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
-                case Isa.Vector128: GemmMicroKernels.Vector128x6x8(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
+                case Isa.Vector128 when cfg.NR == 16: GemmMicroKernels.Vector128x6x16(kc, pa.Pointer, pb.Pointer, cfg.NR, pc.Pointer, cfg.NR, true); break;
+                case Isa.Vector128: GemmMicroKernels.Vector128x6x8(kc, pa.Pointer, pb.Pointer, cfg.NR, pc.Pointer, cfg.NR, true); break;
                 default: GemmMicroKernels.Scalar4x4(kc, pa.Pointer, pb.Pointer, pc.Pointer, cfg.NR, true); break;
             }
 
@@ -347,6 +347,81 @@ public sealed unsafe class GemmTests
                 Assert.Equal(first, got);
             }
         }
+    }
+
+    public static TheoryData<string> DirectBIsas()
+    {
+        var data = new TheoryData<string>();
+        foreach (var isa in new[] { Isa.Vector128, Isa.Avx2 }.Where(IsaSupport.IsSupported))
+        {
+            data.Add(isa.ToString());
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(DirectBIsas))]
+    public void RowMajorBReadInPlaceGivesThePackedBits(string isaName)
+    {
+        // 1×1 convolutions (B = the input, row-major): maps whose rows are not a whole number of panels (27×27, 7×7) and
+        // whose row stride is not a multiple of a vector; K of one and of two blocks (the accumulate path); row counts
+        // that leave a partial last panel; bias, residual and a clamp (the fused store) and a leaky ReLU (the tile copy);
+        // 1 and 2 threads. Read in place and packed, the FMAs are the same, in the same order: the bits must be too.
+        var isa = Enum.Parse<Isa>(isaName);
+        var rng = new Random(41);
+        foreach (var (cin, hw, cout) in new[] { (16, 27, 29), (300, 7, 16), (144, 14, 24), (8, 4, 6) })
+        {
+            var s = new Conv2dShape(cin, hw, hw, cout, hw, hw, 1, 1, 1, 1, 1, 1, 0, 0, 1);
+            float[] x = OpTest.Random(rng, cin * hw * hw), w = OpTest.Random(rng, cout * cin), bias = OpTest.Random(rng, cout);
+            float[] residual = OpTest.Random(rng, cout * hw * hw);
+            foreach (var act in new[] { Activation.Clip(0f, 6f), new Activation(ActivationKind.LeakyRelu, 0.1f) })
+            {
+                foreach (bool withResidual in new[] { false, true })
+                {
+                    var expected = KernelReference.Conv(s, x, w, bias, act, withResidual ? residual : null);
+                    foreach (int threads in new[] { 1, 2 })
+                    {
+                        float[] inPlace = RunPointwise(s, x, w, bias, act, withResidual ? residual : null, isa, threads, allowDirectB: true);
+                        float[] packed = RunPointwise(s, x, w, bias, act, withResidual ? residual : null, isa, threads, allowDirectB: false);
+                        string what = $"{isa} {cin}->{cout} {hw}x{hw} {act.Kind} residual={withResidual} threads={threads}";
+                        KernelReference.Close(expected, inPlace, what);
+                        Assert.True(packed.AsSpan().SequenceEqual(inPlace), $"{what}: read in place differs from packed.");
+                    }
+                }
+            }
+        }
+    }
+
+    private static float[] RunPointwise(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, Isa isa, int threads, bool allowDirectB)
+    {
+        using var kernel = Conv2dKernel.Create(s, w, bias, act, residual != null, isa, threads, ConvAlgorithm.Auto, ConvLayout.Planar);
+        Assert.NotNull(kernel.Gemm);
+        kernel.Gemm!.AllowDirectB = allowDirectB;
+        using var px = new OpBuffer(x);
+        using var py = new OpBuffer(s.OutChannels * s.OutHeight * s.OutWidth);
+        if (residual != null)
+        {
+            residual.CopyTo(py.Span);
+        }
+
+        using var scratch = new ScratchBuffer(kernel.ScratchBytes);
+        using var pool = new WorkerPool(threads);
+        kernel.Run(px.Pointer, py.Pointer, residual != null ? py.Pointer : null, scratch.Pointer, pool);
+        Assert.Equal(allowDirectB, kernel.Gemm.ReadsBInPlace);
+        return py.ToArray();
+    }
+
+    [Fact]
+    public void WideWeightsKeepBPacked()
+    {
+        // MobileNetV2's 7×7 960→160: 27 row panels × 256 of K, 166 KB of A, over the in-place limit.
+        var s = new Conv2dShape(960, 7, 7, 160, 7, 7, 1, 1, 1, 1, 1, 1, 0, 0, 1);
+        using var kernel = Conv2dKernel.Create(s, new float[960 * 160], new float[160], Activation.None, false, Isa.Vector128, 1, ConvAlgorithm.Auto, ConvLayout.Planar);
+        kernel.Gemm!.B = GemmBSource.Dense(null, 49, false);
+        Assert.False(kernel.Gemm.ReadsBInPlace);
+        kernel.Gemm.Configure(24, 49, 960);
+        Assert.True(kernel.Gemm.ReadsBInPlace);
     }
 
     [Fact]
