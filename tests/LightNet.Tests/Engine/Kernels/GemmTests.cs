@@ -367,10 +367,10 @@ public sealed unsafe class GemmTests
         // 1×1 convolutions (B = the input, row-major): maps whose rows are not a whole number of panels (27×27, 7×7) and
         // whose row stride is not a multiple of a vector; K of one and of two blocks (the accumulate path); row counts
         // that leave a partial last panel; bias, residual and a clamp (the fused store) and a leaky ReLU (the tile copy);
-        // 1 and 2 threads. Read in place and packed, the FMAs are the same, in the same order: the bits must be too.
+        // 1 and 2 threads (shared by columns, or by rows where there are fewer columns than rows: 5×5 64→40). Read in place and packed, the FMAs are the same, in the same order: the bits must be too.
         var isa = Enum.Parse<Isa>(isaName);
         var rng = new Random(41);
-        foreach (var (cin, hw, cout) in new[] { (16, 27, 29), (300, 7, 16), (144, 14, 24), (8, 4, 6) })
+        foreach (var (cin, hw, cout) in new[] { (16, 27, 29), (300, 7, 16), (144, 14, 24), (8, 4, 6), (64, 5, 40) })
         {
             var s = new Conv2dShape(cin, hw, hw, cout, hw, hw, 1, 1, 1, 1, 1, 1, 0, 0, 1);
             float[] x = OpTest.Random(rng, cin * hw * hw), w = OpTest.Random(rng, cout * cin), bias = OpTest.Random(rng, cout);
@@ -410,6 +410,29 @@ public sealed unsafe class GemmTests
         kernel.Run(px.Pointer, py.Pointer, residual != null ? py.Pointer : null, scratch.Pointer, pool);
         Assert.Equal(allowDirectB, kernel.Gemm.ReadsBInPlace);
         return py.ToArray();
+    }
+
+    [Fact]
+    public void ReadInPlaceTheWorkIsCutIntoAboutFourItemsPerThread()
+    {
+        var cfg = GemmConfig.For(Isa.Avx2);
+
+        // SqueezeNet's 13×13 64→256 (fewer columns than rows): one column block; packed, one row half per thread, read
+        // in place, 8 row ranges.
+        var rows = new GemmWork(cfg, 256, 169, 64, 2) { AllowDirectB = false };
+        Assert.Equal((1, 2), (rows.ColumnBlocks, rows.RowChunks));
+        rows.AllowDirectB = true;
+        Assert.True(rows.ReadsBInPlace);
+        Assert.Equal((1, 8), (rows.ColumnBlocks, rows.RowChunks));
+        Assert.Equal(8, rows.Items);
+
+        // MobileNetV2's 28×28 32→192 (more columns than rows): 5 blocks of 192 columns in 2 row halves packed, 8 column
+        // ranges read in place; one thread keeps the packed blocks.
+        var columns = new GemmWork(cfg, 192, 784, 32, 2) { AllowDirectB = false };
+        Assert.Equal((5, 2), (columns.ColumnBlocks, columns.RowChunks));
+        columns.AllowDirectB = true;
+        Assert.Equal((8, 1), (columns.ColumnBlocks, columns.RowChunks));
+        Assert.Equal((5, 1), (new GemmWork(cfg, 192, 784, 32, 1).ColumnBlocks, new GemmWork(cfg, 192, 784, 32, 1).RowChunks));
     }
 
     [Fact]
