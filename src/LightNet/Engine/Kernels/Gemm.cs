@@ -405,7 +405,14 @@ internal sealed unsafe class GemmWork : IParallelWork
                         int col0 = n0 + (q * nr);
                         int cols = Math.Min(nr, nc - (q * nr));
                         float* cp = C + (row0 * Ldc) + col0;
-                        if (fusedStore && (rows == mr || _cfg.Isa == Isa.Avx2) && cols == nr && (first || last))
+                        if (fusedStore && _cfg.Isa == Isa.Avx2 && cols <= 8)
+                        {
+                            // A narrow last panel, every K block straight into C (see Avx2x6x8Masked).
+                            GemmMicroKernels.Avx2x6x8Masked(
+                                kc, ap, bp, ldb, cp, Ldc, !first, first && RowBias != null ? RowBias + row0 : null,
+                                first && Residual != null ? Residual + (row0 * Ldr) + col0 : null, Ldr, last ? act : none, rows, cols);
+                        }
+                        else if (fusedStore && (rows == mr || _cfg.Isa == Isa.Avx2) && cols == nr && (first || last))
                         {
                             // Bias, residual and a clamp or hard activation in registers, straight into C; on AVX2 a
                             // last panel of fewer rows too (16 channels are 6 + 6 + 4: that panel through the tile copy
@@ -1034,6 +1041,88 @@ internal static unsafe class GemmMicroKernels
         if (rows > 3) { Avx.Store(c + (3 * ldc), c30); Avx.Store(c + (3 * ldc) + 8, c31); }
         if (rows > 4) { Avx.Store(c + (4 * ldc), c40); Avx.Store(c + (4 * ldc) + 8, c41); }
         if (rows > 5) { Avx.Store(c + (5 * ldc), c50); Avx.Store(c + (5 * ldc) + 8, c51); }
+    }
+
+    /// <summary>
+    /// AVX2 6×8 over the first <paramref name="cols"/> (1–8) columns of a B panel (rows <paramref name="ldb"/> apart):
+    /// a narrow last panel (a 7×7 map's 49th column, a 14×14 map's last 4) straight into C by masked loads and stores,
+    /// with <see cref="Avx2x6x16(int, float*, float*, nint, float*, nint, bool, float*, float*, nint, in FusedActivation, int)"/>'s
+    /// epilogue, instead of a 6×8 kernel into a tile and the tile copied in and out. Two sets of six accumulators (even
+    /// and odd k) keep both FMA pipes busy, which six dependent chains cannot (4-cycle latency), so these columns' sums
+    /// are added in another order than the full tile's. Only <paramref name="rows"/> rows and <paramref name="cols"/>
+    /// columns of C, bias and residual are read and written; the residual may alias C.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx2x6x8Masked(int kc, float* a, float* b, nint ldb, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act, int rows, int cols)
+    {
+        Vector256<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
+        Vector256<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
+        int k = 0;
+        for (; k + 1 < kc; k += 2)
+        {
+            var b0 = Avx.LoadVector256(b);
+            var b1 = Avx.LoadVector256(b + ldb);
+            e0 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a), b0, e0);
+            e1 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 1), b0, e1);
+            e2 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 2), b0, e2);
+            e3 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 3), b0, e3);
+            e4 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 4), b0, e4);
+            e5 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 5), b0, e5);
+            o0 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 6), b1, o0);
+            o1 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 7), b1, o1);
+            o2 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 8), b1, o2);
+            o3 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 9), b1, o3);
+            o4 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 10), b1, o4);
+            o5 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 11), b1, o5);
+            a += 12;
+            b += 2 * ldb;
+        }
+
+        if (k < kc)
+        {
+            var b0 = Avx.LoadVector256(b);
+            e0 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a), b0, e0);
+            e1 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 1), b0, e1);
+            e2 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 2), b0, e2);
+            e3 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 3), b0, e3);
+            e4 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 4), b0, e4);
+            e5 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 5), b0, e5);
+        }
+
+        var mask = Vector256.LessThan(Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f), Vector256.Create((float)cols));
+        StoreMasked8(e0 + o0, c, mask, accumulate, rowBias, res, act);
+        if (rows > 1) StoreMasked8(e1 + o1, c + ldc, mask, accumulate, rowBias != null ? rowBias + 1 : null, res != null ? res + ldr : null, act);
+        if (rows > 2) StoreMasked8(e2 + o2, c + (2 * ldc), mask, accumulate, rowBias != null ? rowBias + 2 : null, res != null ? res + (2 * ldr) : null, act);
+        if (rows > 3) StoreMasked8(e3 + o3, c + (3 * ldc), mask, accumulate, rowBias != null ? rowBias + 3 : null, res != null ? res + (3 * ldr) : null, act);
+        if (rows > 4) StoreMasked8(e4 + o4, c + (4 * ldc), mask, accumulate, rowBias != null ? rowBias + 4 : null, res != null ? res + (4 * ldr) : null, act);
+        if (rows > 5) StoreMasked8(e5 + o5, c + (5 * ldc), mask, accumulate, rowBias != null ? rowBias + 5 : null, res != null ? res + (5 * ldr) : null, act);
+    }
+
+    // One row of the masked edge: (+C) + bias + residual, the activation, stored in the mask's lanes only.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreMasked8(Vector256<float> v, float* c, Vector256<float> mask, bool accumulate, float* bias, float* res, in FusedActivation act)
+    {
+        if (accumulate)
+        {
+            v += Avx.MaskLoad(c, mask);
+        }
+
+        if (bias != null)
+        {
+            v += Avx.BroadcastScalarToVector256(bias);
+        }
+
+        if (res != null)
+        {
+            v += Avx.MaskLoad(res, mask);
+        }
+
+        if (!act.IsNone)
+        {
+            v = act.Apply(v);
+        }
+
+        Avx.MaskStore(c, mask, v);
     }
 
     /// <summary>The AVX-512 tile of 12 rows (24 zmm accumulators).</summary>

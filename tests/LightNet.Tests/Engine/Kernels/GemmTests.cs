@@ -272,6 +272,71 @@ public sealed unsafe class GemmTests
     }
 
     [Fact]
+    public void MaskedEdgeKernelWritesOnlyItsRowsAndColumns()
+    {
+        // The AVX2 edge kernel of a last panel of 1–8 columns: (+C) + bias + residual, clamped, into exactly rows × cols
+        // of C (ldc 20; everything else keeps its sentinel), for odd and even K (its two accumulator sets).
+        if (!IsaSupport.IsSupported(Isa.Avx2))
+        {
+            return;
+        }
+
+        Assert.True(FusedActivation.TryCreate(Activation.Clip(-0.5f, 0.75f), out var clamp));
+        var rng = new Random(31);
+        const int ldc = 20, sentinel = 12345;
+        foreach (int kc in new[] { 1, 7, 36 })
+        {
+            float[] a = OpTest.Random(rng, kc * 6), b = OpTest.Random(rng, kc * 16), bias = OpTest.Random(rng, 6), res = OpTest.Random(rng, 6 * ldc);
+            float[] c0 = OpTest.Random(rng, 6 * ldc);
+            for (int rows = 1; rows <= 6; rows++)
+            {
+                for (int cols = 1; cols <= 8; cols++)
+                {
+                    foreach (bool accumulate in new[] { false, true })
+                    {
+                        var expected = new float[6 * ldc];
+                        var start = new float[6 * ldc];
+                        for (int i = 0; i < start.Length; i++)
+                        {
+                            bool inside = i / ldc < rows && i % ldc < cols;
+                            start[i] = inside ? c0[i] : sentinel;
+                        }
+
+                        for (int r = 0; r < 6; r++)
+                        {
+                            for (int j = 0; j < ldc; j++)
+                            {
+                                int i = (r * ldc) + j;
+                                if (r >= rows || j >= cols)
+                                {
+                                    expected[i] = sentinel;
+                                    continue;
+                                }
+
+                                double v = accumulate ? start[i] : 0;
+                                for (int k = 0; k < kc; k++)
+                                {
+                                    v += (double)a[(k * 6) + r] * b[(k * 16) + j];
+                                }
+
+                                expected[i] = Math.Clamp((float)(v + bias[r] + res[i]), -0.5f, 0.75f);
+                            }
+                        }
+
+                        using var pa = new OpBuffer(a);
+                        using var pb = new OpBuffer(b);
+                        using var pbias = new OpBuffer(bias);
+                        using var pres = new OpBuffer(res);
+                        using var pc = new OpBuffer(start);
+                        GemmMicroKernels.Avx2x6x8Masked(kc, pa.Pointer, pb.Pointer, 16, pc.Pointer, ldc, accumulate, pbias.Pointer, pres.Pointer, ldc, clamp, rows, cols);
+                        KernelReference.Close(expected, pc.ToArray(), $"kc={kc} rows={rows} cols={cols} accumulate={accumulate}");
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void NarrowEdgeKernelsGiveTheFullTilesBitsForTheirColumns()
     {
         // The 16- and 8-column remainder kernels must do each element's FMAs in the full tile's order: same bits.
