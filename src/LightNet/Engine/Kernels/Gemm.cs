@@ -1060,33 +1060,15 @@ internal static unsafe class GemmMicroKernels
         int k = 0;
         for (; k + 1 < kc; k += 2)
         {
-            var b0 = Avx.LoadVector256(b);
-            var b1 = Avx.LoadVector256(b + ldb);
-            e0 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a), b0, e0);
-            e1 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 1), b0, e1);
-            e2 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 2), b0, e2);
-            e3 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 3), b0, e3);
-            e4 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 4), b0, e4);
-            e5 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 5), b0, e5);
-            o0 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 6), b1, o0);
-            o1 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 7), b1, o1);
-            o2 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 8), b1, o2);
-            o3 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 9), b1, o3);
-            o4 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 10), b1, o4);
-            o5 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 11), b1, o5);
+            Fma6(a, Avx.LoadVector256(b), ref e0, ref e1, ref e2, ref e3, ref e4, ref e5);
+            Fma6(a + 6, Avx.LoadVector256(b + ldb), ref o0, ref o1, ref o2, ref o3, ref o4, ref o5);
             a += 12;
             b += 2 * ldb;
         }
 
         if (k < kc)
         {
-            var b0 = Avx.LoadVector256(b);
-            e0 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a), b0, e0);
-            e1 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 1), b0, e1);
-            e2 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 2), b0, e2);
-            e3 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 3), b0, e3);
-            e4 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 4), b0, e4);
-            e5 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 5), b0, e5);
+            Fma6(a, Avx.LoadVector256(b), ref e0, ref e1, ref e2, ref e3, ref e4, ref e5);
         }
 
         var mask = Vector256.LessThan(Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f), Vector256.Create((float)cols));
@@ -1096,6 +1078,19 @@ internal static unsafe class GemmMicroKernels
         if (rows > 3) StoreMasked8(e3 + o3, c + (3 * ldc), mask, accumulate, rowBias != null ? rowBias + 3 : null, res != null ? res + (3 * ldr) : null, act);
         if (rows > 4) StoreMasked8(e4 + o4, c + (4 * ldc), mask, accumulate, rowBias != null ? rowBias + 4 : null, res != null ? res + (4 * ldr) : null, act);
         if (rows > 5) StoreMasked8(e5 + o5, c + (5 * ldc), mask, accumulate, rowBias != null ? rowBias + 5 : null, res != null ? res + (5 * ldr) : null, act);
+    }
+
+    // One k step of six rows: row r's accumulator += a[r] · b.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Fma6(float* a, Vector256<float> b, ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2,
+        ref Vector256<float> r3, ref Vector256<float> r4, ref Vector256<float> r5)
+    {
+        r0 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a), b, r0);
+        r1 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 1), b, r1);
+        r2 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 2), b, r2);
+        r3 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 3), b, r3);
+        r4 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 4), b, r4);
+        r5 = Fma.MultiplyAdd(Avx.BroadcastScalarToVector256(a + 5), b, r5);
     }
 
     // One row of the masked edge: (+C) + bias + residual, the activation, stored in the mask's lanes only.
