@@ -405,12 +405,17 @@ internal sealed unsafe class GemmWork : IParallelWork
                         int col0 = n0 + (q * nr);
                         int cols = Math.Min(nr, nc - (q * nr));
                         float* cp = C + (row0 * Ldc) + col0;
-                        if (fusedStore && _cfg.Isa == Isa.Avx2 && cols <= 8)
+                        if (fusedStore && _cfg.Isa == Isa.Avx2 && cols < nr)
                         {
-                            // A narrow last panel, every K block straight into C (see Avx2x6x8Masked).
-                            GemmMicroKernels.Avx2x6x8Masked(
-                                kc, ap, bp, ldb, cp, Ldc, !first, first && RowBias != null ? RowBias + row0 : null,
-                                first && Residual != null ? Residual + (row0 * Ldr) + col0 : null, Ldr, last ? act : none, rows, cols);
+                            // A narrow last panel, every K block straight into C, 8 columns at a time (Avx2x6x8Masked).
+                            float* rb = first && RowBias != null ? RowBias + row0 : null;
+                            float* rp = first && Residual != null ? Residual + (row0 * Ldr) + col0 : null;
+                            var edgeAct = last ? act : none;
+                            for (int j = 0; j < cols; j += 8)
+                            {
+                                GemmMicroKernels.Avx2x6x8Masked(
+                                    kc, ap, bp + j, ldb, cp + j, Ldc, !first, rb, rp != null ? rp + j : null, Ldr, edgeAct, rows, Math.Min(8, cols - j));
+                            }
                         }
                         else if (fusedStore && (rows == mr || _cfg.Isa == Isa.Avx2) && cols == nr && (first || last))
                         {
