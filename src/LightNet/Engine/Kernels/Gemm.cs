@@ -192,7 +192,7 @@ internal sealed unsafe class GemmWork : IParallelWork
 
     /// <summary>
     /// The most bytes of A (all row panels of one K block) for which B is read in place: the A panels are then re-read
-    /// from L2 for every column panel (MobileNetV2's 7×7 960→160, 155 KB of them, took 27 % longer on Vector128 read in
+    /// from L2 for every column panel (MobileNetV2's 7×7 960→160, 162 KiB of them, took 27 % longer on Vector128 read in
     /// place; with 14 KB, 144→24 at 56×56, 1.28–1.6× faster on AVX2).
     /// </summary>
     public const int DirectBMaxABytes = 128 * 1024;

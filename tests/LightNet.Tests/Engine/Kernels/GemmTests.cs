@@ -503,7 +503,7 @@ public sealed unsafe class GemmTests
     [Fact]
     public void WideWeightsKeepBPacked()
     {
-        // MobileNetV2's 7×7 960→160: 27 row panels × 256 of K, 166 KB of A, over the in-place limit.
+        // MobileNetV2's 7×7 960→160: 27 row panels × 256 of K, 162 KiB of A, over the in-place limit.
         var s = new Conv2dShape(960, 7, 7, 160, 7, 7, 1, 1, 1, 1, 1, 1, 0, 0, 1);
         using var kernel = Conv2dKernel.Create(s, new float[960 * 160], new float[160], Activation.None, false, Isa.Vector128, 1, ConvAlgorithm.Auto, ConvLayout.Planar);
         kernel.Gemm!.B = GemmBSource.Dense(null, 49, false);
