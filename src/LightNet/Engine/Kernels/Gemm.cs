@@ -199,7 +199,14 @@ internal sealed unsafe class GemmWork : IParallelWork
 
     /// <summary>Whether the run's B (as set now) has its full panels read in place (<see cref="AllowDirectB"/>).</summary>
     public bool ReadsBInPlace => AllowDirectB && (_cfg.Isa is Isa.Avx2 or Isa.Vector128) && B.Kind == GemmBKind.RowMajor
-        && (long)_mPanels * _cfg.MR * Math.Min(K, _cfg.KC) * sizeof(float) <= DirectBMaxABytes;
+        && K >= DirectBMinK && (long)_mPanels * _cfg.MR * Math.Min(K, _cfg.KC) * sizeof(float) <= DirectBMaxABytes;
+
+    /// <summary>
+    /// The least depth for which B is read in place. Shallower, packing B costs little beside the writes to C, and the
+    /// packed path writes C in long runs (wide blocks, Configure) where reading in place goes column panel by column
+    /// panel, writing a piece of every row of C in turn.
+    /// </summary>
+    public const int DirectBMinK = 64;
     public int Threads => _threads;
     public int M { get; private set; }
     public int N { get; private set; }
@@ -225,8 +232,11 @@ internal sealed unsafe class GemmWork : IParallelWork
         _mPanels = (m + _cfg.MR - 1) / _cfg.MR;
 
         // The NR panels are dealt into column blocks of at most NC columns, as evenly as whole panels allow (block b
-        // holds panels [b·P/B, (b+1)·P/B)), so no block is a sliver: 196 columns are 3 + 4 panels, not 6 + 1.
-        int perBlock = Math.Max(1, _cfg.NC / nr);
+        // holds panels [b·P/B, (b+1)·P/B)), so no block is a sliver: 196 columns are 3 + 4 panels, not 6 + 1. On AVX2
+        // and Vector128 a block shallower than KC is as much wider (KC·NC floats of packed B either way): each row
+        // panel then writes long runs of its MR rows of C, not 192-column pieces. A 112×112 1×1 with K = 16 writes 4 MB
+        // of C for 0.8 MB of B; 16→64 there took 1037–1084 µs in 192-column blocks, 603–647 in 3072-column ones (Zen 3).
+        int perBlock = Math.Max(1, BlockColumns(k) / nr);
         _nBlocks = (_nPanels + perBlock - 1) / perBlock;
 
         // With many column blocks, one item per block and the threads claim them; their count is rounded up to a
@@ -275,6 +285,11 @@ internal sealed unsafe class GemmWork : IParallelWork
             }
         }
     }
+
+    // The columns of a packed block of B for a GEMM of depth k (see Configure).
+    private int BlockColumns(int k) => _cfg.Isa is Isa.Avx2 or Isa.Vector128
+        ? (int)Math.Min(int.MaxValue, (long)_cfg.KC * _cfg.NC / Math.Clamp(k, 1, _cfg.KC))
+        : _cfg.NC;
 
     /// <summary>
     /// Prepares the im2col packing of <paramref name="s"/>. With stride 1 and output rows as wide as the input's (a

@@ -435,7 +435,7 @@ public sealed unsafe class GemmTests
         // 1 and 2 threads (shared by columns, or by rows where there are fewer columns than rows: 5×5 64→40). Read in place and packed, the FMAs are the same, in the same order: the bits must be too.
         var isa = Enum.Parse<Isa>(isaName);
         var rng = new Random(41);
-        foreach (var (cin, hw, cout) in new[] { (16, 27, 29), (300, 7, 16), (144, 14, 24), (8, 4, 6), (64, 5, 40) })
+        foreach (var (cin, hw, cout) in new[] { (64, 27, 29), (300, 7, 16), (144, 14, 24), (96, 4, 6), (64, 5, 40) })
         {
             var s = new Conv2dShape(cin, hw, hw, cout, hw, hw, 1, 1, 1, 1, 1, 1, 0, 0, 1);
             float[] x = OpTest.Random(rng, cin * hw * hw), w = OpTest.Random(rng, cout * cin), bias = OpTest.Random(rng, cout);
@@ -491,13 +491,25 @@ public sealed unsafe class GemmTests
         Assert.Equal((1, 8), (rows.ColumnBlocks, rows.RowChunks));
         Assert.Equal(8, rows.Items);
 
-        // MobileNetV2's 28×28 32→192 (more columns than rows): 5 blocks of 192 columns in 2 row halves packed, 8 column
-        // ranges read in place; one thread keeps the packed blocks.
-        var columns = new GemmWork(cfg, 192, 784, 32, 2) { AllowDirectB = false };
-        Assert.Equal((5, 2), (columns.ColumnBlocks, columns.RowChunks));
+        // MobileNetV2's 14×14 576→96 (more columns than rows): 2 blocks of 6–7 panels in 2 row halves packed, 8 column
+        // ranges read in place; one thread keeps the 2 blocks.
+        var columns = new GemmWork(cfg, 96, 196, 576, 2) { AllowDirectB = false };
+        Assert.Equal((2, 2), (columns.ColumnBlocks, columns.RowChunks));
         columns.AllowDirectB = true;
         Assert.Equal((8, 1), (columns.ColumnBlocks, columns.RowChunks));
-        Assert.Equal((5, 1), (new GemmWork(cfg, 192, 784, 32, 1).ColumnBlocks, new GemmWork(cfg, 192, 784, 32, 1).RowChunks));
+        var one = new GemmWork(cfg, 96, 196, 576, 1);
+        Assert.Equal((2, 1), (one.ColumnBlocks, one.RowChunks));
+    }
+
+    [Fact]
+    public void ShallowGemmsKeepBPackedInWideBlocks()
+    {
+        // K = 16 (MobileNetV2's 112×112 16→96): B packed, in blocks of 256·192 / 16 = 3072 columns (192 panels), so
+        // 12544 columns are 5 blocks, not 66; on AVX-512 the blocks stay 192 columns.
+        var avx2 = new GemmWork(GemmConfig.For(Isa.Avx2), 96, 12544, 16, 1);
+        Assert.False(avx2.ReadsBInPlace);
+        Assert.Equal(5, avx2.ColumnBlocks);
+        Assert.Equal(66, new GemmWork(GemmConfig.For(Isa.Avx512), 96, 12544, 16, 1).ColumnBlocks);
     }
 
     [Fact]
