@@ -94,12 +94,9 @@ public class KernelBenchmarks
         ["sqz 1x1 32-128 27"] = (i, t) => GemmHarness.Conv(new Conv2dShape(32, 27, 27, 128, 27, 27, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
         ["sqz 1x1 64-256 13"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 13, 13, 256, 13, 13, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
         ["mbv2 1x1 32-192 28"] = (i, t) => GemmHarness.Conv(new Conv2dShape(32, 28, 28, 192, 28, 28, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
-        ["tmp 1x1 16-64 112x112"] = (i, t) => GemmHarness.Conv(new Conv2dShape(16, 112, 112, 64, 112, 112, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
-        ["tmp 1x1 16-64 112x111"] = (i, t) => GemmHarness.Conv(new Conv2dShape(16, 112, 111, 64, 112, 111, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
-        ["tmp 1x1 16-16 112x112"] = (i, t) => GemmHarness.Conv(new Conv2dShape(16, 112, 112, 16, 112, 112, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
-        ["tmp 1x1 16-16 112x111"] = (i, t) => GemmHarness.Conv(new Conv2dShape(16, 112, 111, 16, 112, 111, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
-        ["tmp 1x1 32-16 112x112"] = (i, t) => GemmHarness.Conv(new Conv2dShape(32, 112, 112, 16, 112, 112, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
-        ["tmp 1x1 32-16 112x111"] = (i, t) => GemmHarness.Conv(new Conv2dShape(32, 112, 111, 16, 112, 111, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
+        ["mbv3 1x1 16-64 112"] = (i, t) => GemmHarness.Conv(new Conv2dShape(16, 112, 112, 64, 112, 112, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
+        ["mbv3 1x1 16-16 112"] = (i, t) => GemmHarness.Conv(new Conv2dShape(16, 112, 112, 16, 112, 112, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
+        ["mbv2 1x1 32-16 112"] = (i, t) => GemmHarness.Conv(new Conv2dShape(32, 112, 112, 16, 112, 112, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
         ["mbv2 1x1 576-96 14"] = (i, t) => GemmHarness.Conv(new Conv2dShape(576, 14, 14, 96, 14, 14, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
         ["mbv2 dw3x3 576 14 s1 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(576, 14, 14, 576, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 576), i, t, blocked: true),
     });
@@ -108,7 +105,7 @@ public class KernelBenchmarks
     // (GemmWork.AllowDirectB), so the two are timed side by side in one process.
     private static Dictionary<string, Func<IsaLevel, int, GemmHarness>> WithPackedTwins(Dictionary<string, Func<IsaLevel, int, GemmHarness>> cases)
     {
-        foreach (var (name, make) in cases.Where(c => (c.Key.StartsWith("mbv2 1x1 ", StringComparison.Ordinal) || c.Key.StartsWith("sqz 1x1 ", StringComparison.Ordinal) || c.Key.StartsWith("tmp 1x1 ", StringComparison.Ordinal))
+        foreach (var (name, make) in cases.Where(c => (c.Key.StartsWith("mbv2 1x1 ", StringComparison.Ordinal) || c.Key.StartsWith("sqz 1x1 ", StringComparison.Ordinal) || c.Key.StartsWith("mbv3 1x1 ", StringComparison.Ordinal))
             && !c.Key.EndsWith(" nchwc", StringComparison.Ordinal)).ToList())
         {
             cases[name + " packed"] = (i, t) => make(i, t).ForcePackedB();
