@@ -102,7 +102,7 @@ public class KernelBenchmarks
     });
 
     // Every planar 1×1 case of a model layer again as "… packed", with B packed as before it was read in place
-    // (GemmWork.AllowDirectB), so the two are timed side by side in one process.
+    // (GemmWork.AllowBInPlace), so the two are timed side by side in one process.
     private static Dictionary<string, Func<IsaLevel, int, GemmHarness>> WithPackedTwins(Dictionary<string, Func<IsaLevel, int, GemmHarness>> cases)
     {
         foreach (var (name, make) in cases.Where(c => (c.Key.StartsWith("mbv2 1x1 ", StringComparison.Ordinal) || c.Key.StartsWith("sqz 1x1 ", StringComparison.Ordinal) || c.Key.StartsWith("mbv3 1x1 ", StringComparison.Ordinal))

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -185,28 +186,28 @@ internal sealed unsafe class GemmWork : IParallelWork
 
     /// <summary>
     /// Whether full NR-column panels of a row-major B (a 1×1 convolution's input, a MatMul operand) may be read where
-    /// they lie instead of packed (AVX2 and Vector128, when the A panels of a K block fit <see cref="DirectBMaxABytes"/>);
+    /// they lie instead of packed (AVX2 and Vector128, when the A panels of a K block fit <see cref="InPlaceMaxABytes"/>);
     /// false forces packing (kernel checks, tests).
     /// </summary>
-    public bool AllowDirectB { get; set; } = true;
+    public bool AllowBInPlace { get; set; } = true;
 
     /// <summary>
     /// The most bytes of A (all row panels of one K block) for which B is read in place: the A panels are then re-read
     /// from L2 for every column panel (MobileNetV2's 7×7 960→160, 162 KiB of them, took 27 % longer on Vector128 read in
     /// place; with 14 KB, 144→24 at 56×56, 1.28–1.6× faster on AVX2).
     /// </summary>
-    public const int DirectBMaxABytes = 128 * 1024;
+    public const int InPlaceMaxABytes = 128 * 1024;
 
-    /// <summary>Whether the run's B (as set now) has its full panels read in place (<see cref="AllowDirectB"/>).</summary>
-    public bool ReadsBInPlace => AllowDirectB && (_cfg.Isa is Isa.Avx2 or Isa.Vector128) && B.Kind == GemmBKind.RowMajor
-        && K >= DirectBMinK && (long)_mPanels * _cfg.MR * Math.Min(K, _cfg.KC) * sizeof(float) <= DirectBMaxABytes;
+    /// <summary>Whether the run's B (as set now) has its full panels read in place (<see cref="AllowBInPlace"/>).</summary>
+    public bool ReadsBInPlace => AllowBInPlace && (_cfg.Isa is Isa.Avx2 or Isa.Vector128) && B.Kind == GemmBKind.RowMajor
+        && K >= InPlaceMinK && (long)_mPanels * _cfg.MR * Math.Min(K, _cfg.KC) * sizeof(float) <= InPlaceMaxABytes;
 
     /// <summary>
     /// The least depth for which B is read in place. Shallower, packing B costs little beside the writes to C, and the
     /// packed path writes C in long runs (wide blocks, Configure) where reading in place goes column panel by column
     /// panel, writing a piece of every row of C in turn.
     /// </summary>
-    public const int DirectBMinK = 64;
+    public const int InPlaceMinK = 64;
     public int Threads => _threads;
     public int M { get; private set; }
     public int N { get; private set; }
@@ -366,8 +367,8 @@ internal sealed unsafe class GemmWork : IParallelWork
         float* tile = stackalloc float[GemmConfig.MaxTile];
         bool fusedStore = FusedActivation.TryCreate(Activation, out var act) && (_cfg.Isa is Isa.Avx2 or Isa.Avx512) && ColBias == null && Beta == 1f;
         var none = FusedActivation.None;
-        bool direct = ReadsBInPlace;
-        int nBlocks = direct ? _nBlocksInPlace : _nBlocks, mChunks = direct ? _mChunksInPlace : _mChunks;
+        bool inPlace = ReadsBInPlace;
+        int nBlocks = inPlace ? _nBlocksInPlace : _nBlocks, mChunks = inPlace ? _mChunksInPlace : _mChunks;
         int item = begin;
         while (item < end)
         {
@@ -396,8 +397,8 @@ internal sealed unsafe class GemmWork : IParallelWork
                 // each panel's kc rows (strided) are fetched once and stay in L1 across the row panels. (Row panels
                 // outermost where the block fits L1 measured no better on one thread and worse on two: MobileNetV2's
                 // 112×112 16→96 891 against 693 µs, Zen 3.)
-                int full = direct ? nc / nr : 0;
-                if (!direct)
+                int full = inPlace ? nc / nr : 0;
+                if (!inPlace)
                 {
                     PackB(k0, kc, n0, nc, bpack);
                 }
@@ -406,30 +407,32 @@ internal sealed unsafe class GemmWork : IParallelWork
                     PackB(k0, kc, n0 + (full * nr), nc - (full * nr), bpack);
                 }
 
-                int outer = direct ? panels : p1 - p0, inner = direct ? p1 - p0 : panels;
+                int outer = inPlace ? panels : p1 - p0, inner = inPlace ? p1 - p0 : panels;
                 for (int o = 0; o < outer; o++)
                 {
                     for (int i = 0; i < inner; i++)
                     {
-                        int p = p0 + (direct ? i : o), q = direct ? o : i;
-                        float* bp = !direct ? bpack + ((long)q * kc * nr) : q < full ? B.Data + (k0 * B.Ld) + n0 + (q * nr) : bpack;
-                        nint ldb = direct && q < full ? B.Ld : nr;
+                        int p = p0 + (inPlace ? i : o), q = inPlace ? o : i;
+                        float* bp = !inPlace ? bpack + ((long)q * kc * nr) : q < full ? B.Data + (k0 * B.Ld) + n0 + (q * nr) : bpack;
+                        nint ldb = inPlace && q < full ? B.Ld : nr;
                         int row0 = p * mr;
                         int rows = Math.Min(mr, M - row0);
                         float* ap = A + ((long)row0 * K) + ((long)k0 * mr);
                         int col0 = n0 + (q * nr);
                         int cols = Math.Min(nr, nc - (q * nr));
                         float* cp = C + (row0 * Ldc) + col0;
+
+                        // The fused epilogue's operands: bias and residual on the first K block, the activation on the last.
+                        float* rb = first && RowBias != null ? RowBias + row0 : null;
+                        float* rp = first && Residual != null ? Residual + (row0 * Ldr) + col0 : null;
+                        var tileAct = last ? act : none;
                         if (fusedStore && _cfg.Isa == Isa.Avx2 && cols < nr)
                         {
                             // A narrow last panel, every K block straight into C, 8 columns at a time (Avx2x6x8Masked).
-                            float* rb = first && RowBias != null ? RowBias + row0 : null;
-                            float* rp = first && Residual != null ? Residual + (row0 * Ldr) + col0 : null;
-                            var edgeAct = last ? act : none;
                             for (int j = 0; j < cols; j += 8)
                             {
                                 GemmMicroKernels.Avx2x6x8Masked(
-                                    kc, ap, bp + j, ldb, cp + j, Ldc, !first, rb, rp != null ? rp + j : null, Ldr, edgeAct, rows, Math.Min(8, cols - j));
+                                    kc, ap, bp + j, ldb, cp + j, Ldc, !first, rb, rp != null ? rp + j : null, Ldr, tileAct, rows, Math.Min(8, cols - j));
                             }
                         }
                         else if (fusedStore && (rows == mr || _cfg.Isa == Isa.Avx2) && cols == nr && (first || last))
@@ -437,9 +440,7 @@ internal sealed unsafe class GemmWork : IParallelWork
                             // Bias, residual and a clamp or hard activation in registers, straight into C; on AVX2 a
                             // last panel of fewer rows too (16 channels are 6 + 6 + 4: that panel through the tile copy
                             // made MobileNetV2's 32→16 1×1 2.8× ONNX Runtime's time).
-                            Micro(
-                                kc, ap, bp, ldb, cp, Ldc, !first, first && RowBias != null ? RowBias + row0 : null,
-                                first && Residual != null ? Residual + (row0 * Ldr) + col0 : null, Ldr, last ? act : none, rows);
+                            Micro(kc, ap, bp, ldb, cp, Ldc, !first, rb, rp, Ldr, tileAct, rows);
                         }
                         else if (first)
                         {
@@ -524,6 +525,8 @@ internal sealed unsafe class GemmWork : IParallelWork
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per tile: never at tier 0 (warm-up)
     private void Micro(int kc, float* a, float* b, nint ldb, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act, int rows)
     {
+        // Only the AVX2 and Vector128 kernels take a B row stride (B read in place); the others read packed panels.
+        Debug.Assert(ldb == _cfg.NR || _cfg.Isa is Isa.Avx2 or Isa.Vector128, "B read in place on a kernel without a row stride.");
         switch (_cfg.Isa)
         {
             case Isa.Avx2:

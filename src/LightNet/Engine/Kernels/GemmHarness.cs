@@ -61,12 +61,12 @@ internal sealed unsafe class GemmHarness : IDisposable
     public static GemmHarness Gemm(int m, int n, int k, Isa isa, int threads) =>
         new(new WorkerPool(threads), null, (m, n, k), isa, (long)m * k, (long)m * n, (long)k * n, Sgemm.ScratchBytes(m, n, k, threads));
 
-    /// <summary>Makes the case's GEMM pack B even where it would read it in place (<see cref="GemmWork.AllowDirectB"/>).</summary>
+    /// <summary>Makes the case's GEMM pack B even where it would read it in place (<see cref="GemmWork.AllowBInPlace"/>).</summary>
     public GemmHarness ForcePackedB()
     {
         if (_conv?.Gemm is { } gemm)
         {
-            gemm.AllowDirectB = false;
+            gemm.AllowBInPlace = false;
         }
 
         return this;

@@ -414,7 +414,7 @@ public sealed unsafe class GemmTests
         }
     }
 
-    public static TheoryData<string> DirectBIsas()
+    public static TheoryData<string> InPlaceBIsas()
     {
         var data = new TheoryData<string>();
         foreach (var isa in new[] { Isa.Vector128, Isa.Avx2 }.Where(IsaSupport.IsSupported))
@@ -426,7 +426,7 @@ public sealed unsafe class GemmTests
     }
 
     [Theory]
-    [MemberData(nameof(DirectBIsas))]
+    [MemberData(nameof(InPlaceBIsas))]
     public void RowMajorBReadInPlaceGivesThePackedBits(string isaName)
     {
         // 1×1 convolutions (B = the input, row-major): maps whose rows are not a whole number of panels (27×27, 7×7) and
@@ -447,8 +447,8 @@ public sealed unsafe class GemmTests
                     var expected = KernelReference.Conv(s, x, w, bias, act, withResidual ? residual : null);
                     foreach (int threads in new[] { 1, 2 })
                     {
-                        float[] inPlace = RunPointwise(s, x, w, bias, act, withResidual ? residual : null, isa, threads, allowDirectB: true);
-                        float[] packed = RunPointwise(s, x, w, bias, act, withResidual ? residual : null, isa, threads, allowDirectB: false);
+                        float[] inPlace = RunPointwise(s, x, w, bias, act, withResidual ? residual : null, isa, threads, allowBInPlace: true);
+                        float[] packed = RunPointwise(s, x, w, bias, act, withResidual ? residual : null, isa, threads, allowBInPlace: false);
                         string what = $"{isa} {cin}->{cout} {hw}x{hw} {act.Kind} residual={withResidual} threads={threads}";
                         KernelReference.Close(expected, inPlace, what);
                         Assert.True(packed.AsSpan().SequenceEqual(inPlace), $"{what}: read in place differs from packed.");
@@ -458,11 +458,11 @@ public sealed unsafe class GemmTests
         }
     }
 
-    private static float[] RunPointwise(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, Isa isa, int threads, bool allowDirectB)
+    private static float[] RunPointwise(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, Isa isa, int threads, bool allowBInPlace)
     {
         using var kernel = Conv2dKernel.Create(s, w, bias, act, residual != null, isa, threads, ConvAlgorithm.Auto, ConvLayout.Planar);
         Assert.NotNull(kernel.Gemm);
-        kernel.Gemm!.AllowDirectB = allowDirectB;
+        kernel.Gemm!.AllowBInPlace = allowBInPlace;
         using var px = new OpBuffer(x);
         using var py = new OpBuffer(s.OutChannels * s.OutHeight * s.OutWidth);
         if (residual != null)
@@ -473,7 +473,7 @@ public sealed unsafe class GemmTests
         using var scratch = new ScratchBuffer(kernel.ScratchBytes);
         using var pool = new WorkerPool(threads);
         kernel.Run(px.Pointer, py.Pointer, residual != null ? py.Pointer : null, scratch.Pointer, pool);
-        Assert.Equal(allowDirectB, kernel.Gemm.ReadsBInPlace);
+        Assert.Equal(allowBInPlace, kernel.Gemm.ReadsBInPlace);
         return py.ToArray();
     }
 
@@ -484,18 +484,18 @@ public sealed unsafe class GemmTests
 
         // SqueezeNet's 13×13 64→256 (fewer columns than rows): one column block; packed, one row half per thread, read
         // in place, 8 row ranges.
-        var rows = new GemmWork(cfg, 256, 169, 64, 2) { AllowDirectB = false };
+        var rows = new GemmWork(cfg, 256, 169, 64, 2) { AllowBInPlace = false };
         Assert.Equal((1, 2), (rows.ColumnBlocks, rows.RowChunks));
-        rows.AllowDirectB = true;
+        rows.AllowBInPlace = true;
         Assert.True(rows.ReadsBInPlace);
         Assert.Equal((1, 8), (rows.ColumnBlocks, rows.RowChunks));
         Assert.Equal(8, rows.Items);
 
         // MobileNetV2's 14×14 576→96 (more columns than rows): 2 blocks of 6–7 panels in 2 row halves packed, 8 column
         // ranges read in place; one thread keeps the 2 blocks.
-        var columns = new GemmWork(cfg, 96, 196, 576, 2) { AllowDirectB = false };
+        var columns = new GemmWork(cfg, 96, 196, 576, 2) { AllowBInPlace = false };
         Assert.Equal((2, 2), (columns.ColumnBlocks, columns.RowChunks));
-        columns.AllowDirectB = true;
+        columns.AllowBInPlace = true;
         Assert.Equal((8, 1), (columns.ColumnBlocks, columns.RowChunks));
         var one = new GemmWork(cfg, 96, 196, 576, 1);
         Assert.Equal((2, 1), (one.ColumnBlocks, one.RowChunks));
