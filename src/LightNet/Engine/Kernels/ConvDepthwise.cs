@@ -191,14 +191,12 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
                 continue;
             }
 
-            // Each row's OW values, with bias and residual (which may alias the output: read before written), then the activation.
+            // Each row's OW values, with bias and residual (which may alias the output: read before written) and the activation.
             float* res = _residual != null ? _residual + (c * outPlane) : null;
             for (int oy = 0; oy < _s.OutHeight; oy++)
             {
-                GemmEpilogue.Combine(flat + ((long)oy * pw), o + ((long)oy * ow), ow, _bias[c], null, res == null ? null : res + ((long)oy * ow), 1f);
+                GemmEpilogue.CombineActivate(flat + ((long)oy * pw), o + ((long)oy * ow), ow, _bias[c], null, res == null ? null : res + ((long)oy * ow), 1f, _activation);
             }
-
-            GemmEpilogue.Activate(o, (int)outPlane, _activation);
         }
     }
 

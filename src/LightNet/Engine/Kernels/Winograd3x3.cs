@@ -367,8 +367,7 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
                 for (int i = 0; i < Math.Min(4, oh - (4 * ty)); i++)
                 {
                     long at = (co * plane) + ((long)((4 * ty) + i) * ow) + x0;
-                    GemmEpilogue.Combine(rows + (i * _rowStride), _y + at, width, _bias[co], null, _res != null ? _res + at : null, 1f);
-                    GemmEpilogue.Activate(_y + at, width, _activation);
+                    GemmEpilogue.CombineActivate(rows + (i * _rowStride), _y + at, width, _bias[co], null, _res != null ? _res + at : null, 1f, _activation);
                 }
             }
         }
