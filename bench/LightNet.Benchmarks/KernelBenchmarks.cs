@@ -93,6 +93,8 @@ public class KernelBenchmarks
         ["sqz 1x1 256-32 27"] = (i, t) => GemmHarness.Conv(new Conv2dShape(256, 27, 27, 32, 27, 27, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
         ["sqz 1x1 32-128 27"] = (i, t) => GemmHarness.Conv(new Conv2dShape(32, 27, 27, 128, 27, 27, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
         ["sqz 1x1 64-256 13"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 13, 13, 256, 13, 13, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
+        ["sqz 1x1 64-16 55"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 55, 55, 16, 55, 55, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
+        ["sqz 1x1 16-64 55"] = (i, t) => GemmHarness.Conv(new Conv2dShape(16, 55, 55, 64, 55, 55, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
         ["sqz 1x1 512-1000 13"] = (i, t) => GemmHarness.Conv(new Conv2dShape(512, 13, 13, 1000, 13, 13, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
         ["mbv2 1x1 32-192 28"] = (i, t) => GemmHarness.Conv(new Conv2dShape(32, 28, 28, 192, 28, 28, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
         ["mbv3 1x1 16-64 112"] = (i, t) => GemmHarness.Conv(new Conv2dShape(16, 112, 112, 64, 112, 112, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
