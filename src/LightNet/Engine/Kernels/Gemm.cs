@@ -758,14 +758,16 @@ internal sealed unsafe class GemmWork : IParallelWork
                         GemmEpilogue.Copy(rowp + ix + lo, dp + lo, hi - lo);
                         GemmEpilogue.Fill(dp, hi, run);
                     }
-                    else if (sw == 2 && Avx2.IsSupported && run == 16 && ix >= 0 && ix + 32 <= w)
+                    else if (sw == 2 && Avx2.IsSupported && (run & 7) == 0 && ix >= 0 && ix + (2 * run) <= w)
                     {
-                        // A whole 16-column panel row inside the input (most of a stem's): its 32 input columns split
-                        // into evens by two shuffles, without the bounds and padding of the general run below (with them,
-                        // packing was a third of ResNet-18's 7×7 stride-2 stem).
+                        // A run of whole vectors inside the input (most panel rows of a stem): every 16 input columns
+                        // split into their 8 evens by two shuffles, without the bounds and padding of the general run
+                        // below (with them, packing was a third of ResNet-18's 7×7 stride-2 stem).
                         float* sp = rowp + ix;
-                        Avx.Store(dp, Avx2.Permute4x64(Avx.Shuffle(Avx.LoadVector256(sp), Avx.LoadVector256(sp + 8), 0x88).AsDouble(), 0xD8).AsSingle());
-                        Avx.Store(dp + 8, Avx2.Permute4x64(Avx.Shuffle(Avx.LoadVector256(sp + 16), Avx.LoadVector256(sp + 24), 0x88).AsDouble(), 0xD8).AsSingle());
+                        for (int t = 0; t < run; t += 8)
+                        {
+                            Avx.Store(dp + t, Avx2.Permute4x64(Avx.Shuffle(Avx.LoadVector256(sp + (2 * t)), Avx.LoadVector256(sp + (2 * t) + 8), 0x88).AsDouble(), 0xD8).AsSingle());
+                        }
                     }
                     else if (sw == 2 && Avx2.IsSupported)
                     {
