@@ -72,6 +72,17 @@ internal sealed unsafe class GemmHarness : IDisposable
         return this;
     }
 
+    /// <summary>Makes the case's GEMM compute a narrow last panel by the masked 6×8 kernel, not the strip (<see cref="GemmWork.AllowNarrowStrip"/>).</summary>
+    public GemmHarness ForceMaskedEdge()
+    {
+        if (_conv?.Gemm is { } gemm)
+        {
+            gemm.AllowNarrowStrip = false;
+        }
+
+        return this;
+    }
+
     /// <summary>Runs the case once.</summary>
     public void Run()
     {

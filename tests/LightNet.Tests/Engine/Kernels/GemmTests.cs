@@ -337,6 +337,74 @@ public sealed unsafe class GemmTests
     }
 
     [Fact]
+    public void NarrowStripKernelWritesOnlyItsRowsAndColumns()
+    {
+        // The AVX2 strip kernel of a last panel of 1–4 columns (more than the GEMM gives it) over 1–6 row panels (A panels kc·6 floats apart, as packed):
+        // (+C) + bias + residual, clamped, into exactly the panels' rows (the last one's lastRows) × cols of C (ldc 20;
+        // everything else keeps its sentinel); B rows 16 apart (packed) or 23 (read in place).
+        if (!IsaSupport.IsSupported(Isa.Avx2))
+        {
+            return;
+        }
+
+        Assert.True(FusedActivation.TryCreate(Activation.Clip(-0.5f, 0.75f), out var clamp));
+        var rng = new Random(37);
+        const int ldc = 20, sentinel = 12345;
+        foreach (int kc in new[] { 1, 7, 36 })
+        {
+            foreach (int ldb in new[] { 16, 23 })
+            {
+                for (int panels = 1; panels <= 6; panels++)
+                {
+                    int m = panels * 6;
+                    float[] a = OpTest.Random(rng, panels * kc * 6), b = OpTest.Random(rng, kc * ldb), bias = OpTest.Random(rng, m), res = OpTest.Random(rng, m * ldc);
+                    float[] c0 = OpTest.Random(rng, m * ldc);
+                    foreach (int lastRows in new[] { 1, 4, 6 })
+                    {
+                        for (int cols = 1; cols <= 4; cols++)
+                        {
+                            foreach (bool accumulate in new[] { false, true })
+                            {
+                                int rows = m - 6 + lastRows;
+                                var start = new float[m * ldc];
+                                var expected = new float[m * ldc];
+                                for (int i = 0; i < start.Length; i++)
+                                {
+                                    bool inside = i / ldc < rows && i % ldc < cols;
+                                    start[i] = inside ? c0[i] : sentinel;
+                                    if (!inside)
+                                    {
+                                        expected[i] = sentinel;
+                                        continue;
+                                    }
+
+                                    int r = i / ldc, j = i % ldc;
+                                    double v = accumulate ? start[i] : 0;
+                                    for (int k = 0; k < kc; k++)
+                                    {
+                                        v += (double)a[((r / 6) * kc * 6) + (k * 6) + (r % 6)] * b[(k * ldb) + j];
+                                    }
+
+                                    expected[i] = Math.Clamp((float)(v + bias[r] + res[i]), -0.5f, 0.75f);
+                                }
+
+                                using var pa = new OpBuffer(a);
+                                using var pb = new OpBuffer(b);
+                                using var pbias = new OpBuffer(bias);
+                                using var pres = new OpBuffer(res);
+                                using var pc = new OpBuffer(start);
+                                GemmMicroKernels.Avx2NarrowStrip(kc, pa.Pointer, kc * 6, panels, lastRows, pb.Pointer, ldb, cols,
+                                    pc.Pointer, ldc, accumulate, pbias.Pointer, pres.Pointer, ldc, clamp);
+                                KernelReference.Close(expected, pc.ToArray(), $"kc={kc} ldb={ldb} panels={panels} lastRows={lastRows} cols={cols} accumulate={accumulate}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void NarrowEdgeKernelsGiveTheFullTilesBitsForTheirColumns()
     {
         // The 16- and 8-column remainder kernels must do each element's FMAs in the full tile's order: same bits.
