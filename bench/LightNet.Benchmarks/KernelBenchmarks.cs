@@ -114,9 +114,9 @@ public class KernelBenchmarks
             cases[name + " packed"] = (i, t) => make(i, t).ForcePackedB();
         }
 
-        // Planar GEMM cases whose last panel has one column (7×7 and 55×55 outputs) again as "… masked", with that panel
-        // through the 6×8 masked kernel as before the strip kernel (GemmWork.AllowNarrowStrip).
-        foreach (var name in new[] { "r18-l4 3x3 512-512 7", "r18-l4 3x3 s2 256-512 14", "mbv2 1x1 960-160 7", "sqz 1x1 64-16 55", "sqz 1x1 16-64 55" })
+        // Planar GEMM cases whose last panel ends in one column (7×7, 13×13, 27×27 and 55×55 outputs) again as "… masked",
+        // with that column through the 6×8 masked kernel as before the strip kernel (GemmWork.AllowNarrowStrip).
+        foreach (var name in new[] { "r18-l4 3x3 512-512 7", "r18-l4 3x3 s2 256-512 14", "mbv2 1x1 960-160 7", "sqz 1x1 64-16 55", "sqz 1x1 16-64 55", "sqz 1x1 512-1000 13", "sqz 1x1 256-32 27" })
         {
             var make = cases[name];
             cases[name + " masked"] = (i, t) => make(i, t).ForceMaskedEdge();

@@ -444,25 +444,30 @@ internal sealed unsafe class GemmWork : IParallelWork
                         float* rb = first && RowBias != null ? RowBias + row0 : null;
                         float* rp = first && Residual != null ? Residual + (row0 * Ldr) + col0 : null;
                         var tileAct = last ? act : none;
-                        if (fusedStore && _cfg.Isa == Isa.Avx2 && cols <= StripMaxColumns && AllowNarrowStrip)
+                        if (fusedStore && _cfg.Isa == Isa.Avx2 && cols < nr)
                         {
-                            // A last panel of a few columns: four row panels at a time, by the first of them (its A panels
-                            // are then fetched for the strip and stay in L1 for the full tiles of the next row panels;
-                            // all the item's row panels at once read A twice, a 7×7 layer's 9 MB of it).
-                            if ((p - p0) % StripPanels == 0)
-                            {
-                                int group = Math.Min(StripPanels, p1 - p);
-                                GemmMicroKernels.Avx2NarrowStrip(kc, ap, (nint)mr * K, group, Math.Min(mr, M - ((p + group - 1) * mr)), bp, ldb, cols,
-                                    cp, Ldc, !first, rb, rp, Ldr, tileAct);
-                            }
-                        }
-                        else if (fusedStore && _cfg.Isa == Isa.Avx2 && cols < nr)
-                        {
-                            // A narrow last panel, every K block straight into C, 8 columns at a time (Avx2x6x8Masked).
+                            // A narrow last panel, every K block straight into C, 8 columns at a time: the 6×8 masked
+                            // kernel, or for a piece of 1–2 columns (the last of a 7×7, 13×13, 27×27 or 55×55 map) the strip
+                            // kernel, four row panels at a time by the first of them (their A panels are then fetched for
+                            // the strip and stay in L1 for the full tiles of the next row panels; all the item's row
+                            // panels at once read A twice, a 7×7 layer's 9 MB of it).
                             for (int j = 0; j < cols; j += 8)
                             {
-                                GemmMicroKernels.Avx2x6x8Masked(
-                                    kc, ap, bp + j, ldb, cp + j, Ldc, !first, rb, rp != null ? rp + j : null, Ldr, tileAct, rows, Math.Min(8, cols - j));
+                                int piece = Math.Min(8, cols - j);
+                                if (piece <= StripMaxColumns && AllowNarrowStrip)
+                                {
+                                    if ((p - p0) % StripPanels == 0)
+                                    {
+                                        int group = Math.Min(StripPanels, p1 - p);
+                                        GemmMicroKernels.Avx2NarrowStrip(kc, ap, (nint)mr * K, group, Math.Min(mr, M - ((p + group - 1) * mr)), bp + j, ldb, piece,
+                                            cp + j, Ldc, !first, rb, rp != null ? rp + j : null, Ldr, tileAct);
+                                    }
+                                }
+                                else
+                                {
+                                    GemmMicroKernels.Avx2x6x8Masked(
+                                        kc, ap, bp + j, ldb, cp + j, Ldc, !first, rb, rp != null ? rp + j : null, Ldr, tileAct, rows, piece);
+                                }
                             }
                         }
                         else if (fusedStore && (rows == mr || _cfg.Isa == Isa.Avx2) && cols == nr && (first || last))
