@@ -872,9 +872,10 @@ internal static unsafe class GemmEpilogue
 
     /// <summary>
     /// d[j] = act(t[j] + rowBias + colBias[j] + beta·res[j]) in one pass where the activation has a register form
-    /// (<see cref="FusedActivation"/>), else the combine then <see cref="Activate"/>; the same bits either way. Rows that
-    /// are not a multiple of the vector width (a 55-, 27- or 13-wide map) get their last values from the inlined scalar
-    /// form instead of one call per value.
+    /// (<see cref="FusedActivation"/>, as the GEMM's fused store applies it), else the combine then <see cref="Activate"/>.
+    /// The two give the same bits for numbers; a NaN may leave the register form's clamp as its bound. Rows that are not a
+    /// multiple of the vector width (a 55-, 27- or 13-wide map) get their last values from the inlined scalar form instead
+    /// of one call per value.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CombineActivate(float* t, float* d, int n, float rowBias, float* colBias, float* res, float beta, in Activation act)

@@ -251,9 +251,9 @@ internal static unsafe class PixelMajorCodes
     }
 
     /// <summary>
-    /// Runs of pixel tiles per channel block of the direct kernels' work items (block, run): one run on one thread; else
-    /// enough for about 8 items per thread (a thread the OS delays leaves little behind), runs of at least
-    /// <paramref name="minTiles"/> tiles.
+    /// Runs of pixel tiles per group of channel blocks of the direct kernels' work items (group, run; the depthwise kernel
+    /// passes one group: its runs take every channel block): one run on one thread; else enough for about 8 items per
+    /// thread (a thread the OS delays leaves little behind), runs of at least <paramref name="minTiles"/> tiles.
     /// </summary>
     public static int TileRuns(int threads, int blocks, int tiles, int minTiles) =>
         threads > 1 ? Math.Clamp(((threads * 8) + blocks - 1) / blocks, 1, Math.Max(1, tiles / minTiles)) : 1;
