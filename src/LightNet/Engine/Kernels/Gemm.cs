@@ -1188,7 +1188,7 @@ internal static unsafe class GemmMicroKernels
             Fma6(a, Avx.LoadVector256(b), ref e0, ref e1, ref e2, ref e3, ref e4, ref e5);
         }
 
-        var mask = Vector256.LessThan(Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f), Vector256.Create((float)cols));
+        var mask = FirstLanes(cols);
         StoreMasked8(e0 + o0, c, mask, accumulate, rowBias, res, act);
         if (rows > 1) StoreMasked8(e1 + o1, c + ldc, mask, accumulate, rowBias != null ? rowBias + 1 : null, res != null ? res + ldr : null, act);
         if (rows > 2) StoreMasked8(e2 + o2, c + (2 * ldc), mask, accumulate, rowBias != null ? rowBias + 2 : null, res != null ? res + (2 * ldr) : null, act);
@@ -1277,7 +1277,7 @@ internal static unsafe class GemmMicroKernels
             }
         }
 
-        var rowsMask = Vector256.LessThan(Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f), Vector256.Create(6f));
+        var rowsMask = FirstLanes(6);
         var m0 = Avx.MaskLoad(a0, rowsMask);
         var m1 = Avx.MaskLoad(a1, rowsMask);
         var m2 = Avx.MaskLoad(a2, rowsMask);
@@ -1330,6 +1330,11 @@ internal static unsafe class GemmMicroKernels
             }
         }
     }
+
+    // The mask of a Vector256's first `count` lanes (for MaskLoad and MaskStore).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> FirstLanes(int count) =>
+        Vector256.LessThan(Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f), Vector256.Create((float)count));
 
     // One k step of six rows: row r's accumulator += a[r] · b.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -294,34 +294,7 @@ public sealed unsafe class GemmTests
                 {
                     foreach (bool accumulate in new[] { false, true })
                     {
-                        var expected = new float[6 * ldc];
-                        var start = new float[6 * ldc];
-                        for (int i = 0; i < start.Length; i++)
-                        {
-                            bool inside = i / ldc < rows && i % ldc < cols;
-                            start[i] = inside ? c0[i] : sentinel;
-                        }
-
-                        for (int r = 0; r < 6; r++)
-                        {
-                            for (int j = 0; j < ldc; j++)
-                            {
-                                int i = (r * ldc) + j;
-                                if (r >= rows || j >= cols)
-                                {
-                                    expected[i] = sentinel;
-                                    continue;
-                                }
-
-                                double v = accumulate ? start[i] : 0;
-                                for (int k = 0; k < kc; k++)
-                                {
-                                    v += (double)a[(k * 6) + r] * b[(k * 16) + j];
-                                }
-
-                                expected[i] = Math.Clamp((float)(v + bias[r] + res[i]), -0.5f, 0.75f);
-                            }
-                        }
+                        var (start, expected) = EdgeCase(a, b, 16, kc, rows, cols, ldc, c0, bias, res, accumulate, sentinel);
 
                         using var pa = new OpBuffer(a);
                         using var pb = new OpBuffer(b);
@@ -339,9 +312,9 @@ public sealed unsafe class GemmTests
     [Fact]
     public void NarrowStripKernelWritesOnlyItsRowsAndColumns()
     {
-        // The AVX2 strip kernel of a last panel of 1–4 columns (more than the GEMM gives it) over 1–6 row panels (A panels kc·6 floats apart, as packed):
-        // (+C) + bias + residual, clamped, into exactly the panels' rows (the last one's lastRows) × cols of C (ldc 20;
-        // everything else keeps its sentinel); B rows 16 apart (packed) or 23 (read in place).
+        // The AVX2 strip kernel of a last panel of 1–4 columns (more than the GEMM gives it) over 1–6 row panels (A panels
+        // kc·6 floats apart, as packed): (+C) + bias + residual, clamped, into exactly the panels' rows (the last one's
+        // lastRows) × cols of C (ldc 20; everything else keeps its sentinel); B rows 16 apart (packed) or 23 (read in place).
         if (!IsaSupport.IsSupported(Isa.Avx2))
         {
             return;
@@ -365,28 +338,7 @@ public sealed unsafe class GemmTests
                         {
                             foreach (bool accumulate in new[] { false, true })
                             {
-                                int rows = m - 6 + lastRows;
-                                var start = new float[m * ldc];
-                                var expected = new float[m * ldc];
-                                for (int i = 0; i < start.Length; i++)
-                                {
-                                    bool inside = i / ldc < rows && i % ldc < cols;
-                                    start[i] = inside ? c0[i] : sentinel;
-                                    if (!inside)
-                                    {
-                                        expected[i] = sentinel;
-                                        continue;
-                                    }
-
-                                    int r = i / ldc, j = i % ldc;
-                                    double v = accumulate ? start[i] : 0;
-                                    for (int k = 0; k < kc; k++)
-                                    {
-                                        v += (double)a[((r / 6) * kc * 6) + (k * 6) + (r % 6)] * b[(k * ldb) + j];
-                                    }
-
-                                    expected[i] = Math.Clamp((float)(v + bias[r] + res[i]), -0.5f, 0.75f);
-                                }
+                                var (start, expected) = EdgeCase(a, b, ldb, kc, m - 6 + lastRows, cols, ldc, c0, bias, res, accumulate, sentinel);
 
                                 using var pa = new OpBuffer(a);
                                 using var pb = new OpBuffer(b);
@@ -402,6 +354,37 @@ public sealed unsafe class GemmTests
                 }
             }
         }
+    }
+
+    // An edge kernel's C before and after: the first `rows` × `cols` of C (ldc apart) from c0, the rest a sentinel; the
+    // expected result (+C) + Σ A·B + bias + residual clamped to [-0.5, 0.75] there (A packed in 6-row panels of kc
+    // steps, B rows ldb apart), the sentinel elsewhere.
+    private static (float[] Start, float[] Expected) EdgeCase(float[] a, float[] b, int ldb, int kc, int rows, int cols, int ldc,
+        float[] c0, float[] bias, float[] res, bool accumulate, float sentinel)
+    {
+        var start = new float[c0.Length];
+        var expected = new float[c0.Length];
+        for (int i = 0; i < start.Length; i++)
+        {
+            int r = i / ldc, j = i % ldc;
+            bool inside = r < rows && j < cols;
+            start[i] = inside ? c0[i] : sentinel;
+            if (!inside)
+            {
+                expected[i] = sentinel;
+                continue;
+            }
+
+            double v = accumulate ? start[i] : 0;
+            for (int k = 0; k < kc; k++)
+            {
+                v += (double)a[((r / 6) * kc * 6) + (k * 6) + (r % 6)] * b[(k * ldb) + j];
+            }
+
+            expected[i] = Math.Clamp((float)(v + bias[r] + res[i]), -0.5f, 0.75f);
+        }
+
+        return (start, expected);
     }
 
     [Fact]
