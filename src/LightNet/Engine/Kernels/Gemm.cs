@@ -186,8 +186,8 @@ internal sealed unsafe class GemmWork : IParallelWork
 
     /// <summary>
     /// Whether full NR-column panels of a row-major B (a 1×1 convolution's input, a MatMul operand) may be read where
-    /// they lie instead of packed (AVX2 and Vector128, when the A panels of a K block fit <see cref="InPlaceMaxABytes"/>);
-    /// false forces packing (kernel checks, tests).
+    /// they lie instead of packed (AVX2 and Vector128, when the A panels of a K block fit <see cref="InPlaceMaxABytes"/>;
+    /// with the AVX2 fused store the last partial panel too); false forces packing (kernel checks, tests).
     /// </summary>
     public bool AllowBInPlace { get; set; } = true;
 
@@ -386,6 +386,18 @@ internal sealed unsafe class GemmWork : IParallelWork
         bool fusedStore = FusedActivation.TryCreate(Activation, out var act) && (_cfg.Isa is Isa.Avx2 or Isa.Avx512) && ColBias == null && Beta == 1f;
         var none = FusedActivation.None;
         bool inPlace = ReadsBInPlace;
+
+        // K blocks of equal depth: 576 is 3 × 192, not 256 + 256 + 64, whose last block is a whole pass over C and every
+        // column panel for 64 k steps (MobileNetV2's 14×14 576→96 read in place, kernel check: 271 → 257 µs; packed,
+        // ResNet-18's im2col layers no different beyond noise; Zen 3). The same split either way, so B read in place
+        // and packed give the same bits.
+        int kBlocks = Math.Max(1, (K + kcMax - 1) / kcMax);
+        kcMax = Math.Max(1, (K + kBlocks - 1) / kBlocks);
+
+        // Read in place with the AVX2 fused store, a last partial panel is read where it lies too: its masked and strip
+        // kernels load only its columns. (Packing its few columns gathered kc strided rows per K block: 576→96 at 14×14
+        // 257 → 251 µs.)
+        bool partialInPlace = inPlace && fusedStore && _cfg.Isa == Isa.Avx2;
         int nBlocks = inPlace ? _nBlocksInPlace : _nBlocks, mChunks = inPlace ? _mChunksInPlace : _mChunks;
         int item = begin;
         while (item < end)
@@ -415,7 +427,7 @@ internal sealed unsafe class GemmWork : IParallelWork
                 // each panel's kc rows (strided) are fetched once and stay in L1 across the row panels. (Row panels
                 // outermost where the block fits L1 measured no better on one thread and worse on two: MobileNetV2's
                 // 112×112 16→96 891 against 693 µs, Zen 3.)
-                int full = inPlace ? nc / nr : 0;
+                int full = !inPlace ? 0 : partialInPlace ? panels : nc / nr;
                 if (!inPlace)
                 {
                     PackB(k0, kc, n0, nc, bpack);
@@ -1162,7 +1174,8 @@ internal static unsafe class GemmMicroKernels
 
     /// <summary>
     /// AVX2 6×8 over the first <paramref name="cols"/> (1–8) columns of a B panel (rows <paramref name="ldb"/> apart):
-    /// a narrow last panel (a 7×7 map's 49th column, a 14×14 map's last 4) straight into C by masked loads and stores,
+    /// a narrow last panel (a 7×7 map's 49th column, a 14×14 map's last 4) straight into C by masked loads and stores
+    /// (B's too, so a panel read in place is never read past its columns),
     /// with <see cref="Avx2x6x16(int, float*, float*, nint, float*, nint, bool, float*, float*, nint, in FusedActivation, int)"/>'s
     /// epilogue, instead of a 6×8 kernel into a tile and the tile copied in and out. Two sets of six accumulators (even
     /// and odd k) keep both FMA pipes busy, which six dependent chains cannot (4-cycle latency), so these columns' sums
@@ -1174,21 +1187,21 @@ internal static unsafe class GemmMicroKernels
     {
         Vector256<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default;
         Vector256<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default;
+        var mask = FirstLanes(cols);
         int k = 0;
         for (; k + 1 < kc; k += 2)
         {
-            Fma6(a, Avx.LoadVector256(b), ref e0, ref e1, ref e2, ref e3, ref e4, ref e5);
-            Fma6(a + 6, Avx.LoadVector256(b + ldb), ref o0, ref o1, ref o2, ref o3, ref o4, ref o5);
+            Fma6(a, Avx.MaskLoad(b, mask), ref e0, ref e1, ref e2, ref e3, ref e4, ref e5);
+            Fma6(a + 6, Avx.MaskLoad(b + ldb, mask), ref o0, ref o1, ref o2, ref o3, ref o4, ref o5);
             a += 12;
             b += 2 * ldb;
         }
 
         if (k < kc)
         {
-            Fma6(a, Avx.LoadVector256(b), ref e0, ref e1, ref e2, ref e3, ref e4, ref e5);
+            Fma6(a, Avx.MaskLoad(b, mask), ref e0, ref e1, ref e2, ref e3, ref e4, ref e5);
         }
 
-        var mask = FirstLanes(cols);
         StoreMasked8(e0 + o0, c, mask, accumulate, rowBias, res, act);
         if (rows > 1) StoreMasked8(e1 + o1, c + ldc, mask, accumulate, rowBias != null ? rowBias + 1 : null, res != null ? res + ldr : null, act);
         if (rows > 2) StoreMasked8(e2 + o2, c + (2 * ldc), mask, accumulate, rowBias != null ? rowBias + 2 : null, res != null ? res + (2 * ldr) : null, act);

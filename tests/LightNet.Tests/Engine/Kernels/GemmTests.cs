@@ -483,7 +483,9 @@ public sealed unsafe class GemmTests
         // 1×1 convolutions (B = the input, row-major): maps whose rows are not a whole number of panels (27×27, 7×7) and
         // whose row stride is not a multiple of a vector; K of one and of two blocks (the accumulate path); row counts
         // that leave a partial last panel; bias, residual and a clamp (the fused store) and a leaky ReLU (the tile copy);
-        // 1 and 2 threads (shared by columns, or by rows where there are fewer columns than rows: 5×5 64→40). Read in place and packed, the FMAs are the same, in the same order: the bits must be too.
+        // 1 and 2 threads (shared by columns, or by rows where there are fewer columns than rows: 5×5 64→40). On AVX2 the
+        // last partial panel is read in place too (masked and strip kernels, masked loads up to B's last element). Read in
+        // place and packed, the FMAs are the same, in the same order (the same K blocks): the bits must be too.
         var isa = Enum.Parse<Isa>(isaName);
         var rng = new Random(41);
         foreach (var (cin, hw, cout) in new[] { (64, 27, 29), (300, 7, 16), (144, 14, 24), (96, 4, 6), (64, 5, 40) })
