@@ -231,14 +231,16 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// below (ResNet-18's 14×14 256→256: Winograd 1.4× its time on Zen 5, the 36 transformed weight matrices, 9 MiB,
     /// being read for 16 tiles; at 28×28 the two kernels are within 5 % of each other on one thread, but the direct one
     /// keeps the blocked layout through layer 2 and its 1×1 downsample: ResNet-18 at 2 threads 1.21 → 1.14 of ONNX
-    /// Runtime's time, medians of 5 alternating pairs); at least 32 channels in and out, and on AVX-512 64 input channels (SqueezeNet's
+    /// Runtime's time, medians of 5 alternating pairs); at least 32 channels out, and in: 64 on AVX-512 (SqueezeNet's
     /// 27×27 32→128 layer: Winograd 1.3–1.5× the direct kernels' time on Zen 5, where the transforms cost as much as a
-    /// K = 32 GEMM saves). On AVX2 (Zen 3, kernel check, one thread) Winograd against the planar im2col GEMM: ResNet-18's
-    /// 56×56, 28×28 and 14×14 layers 2.0–2.2× faster, SqueezeNet's 27×27 32→128 1.18× and 13×13 64→256 1.24×, 7×7
-    /// 512→512 1.7× slower (measured, docs/performance.md).
+    /// K = 32 GEMM saves), 16 on AVX2, 32 elsewhere. On AVX2 (Zen 3, kernel check, one thread) Winograd against the planar
+    /// im2col GEMM: ResNet-18's 56×56, 28×28 and 14×14 layers 2.0–2.2× faster, SqueezeNet's 27×27 32→128 1.18×, 13×13
+    /// 64→256 1.24× and 55×55 16→64 1.09× (739 against 806 µs; the whole model 1.04–1.06 → 1.01–1.04 of ONNX Runtime's
+    /// time at one thread, 1.13–1.14 → 1.11–1.12 at two, alternating pairs), 7×7 512→512 1.7× slower (measured,
+    /// docs/performance.md).
     /// </summary>
     public static bool PrefersWinograd(in Conv2dShape s, Isa isa) =>
-        Winograd3x3.Supports(s) && s.InChannels >= (isa == Isa.Avx512 ? 64 : 32) && s.OutChannels >= 32
+        Winograd3x3.Supports(s) && s.InChannels >= (isa switch { Isa.Avx512 => 64, Isa.Avx2 => 16, _ => 32 }) && s.OutChannels >= 32
         && s.OutHeight * s.OutWidth >= (isa switch { Isa.Avx2 => 169, Isa.Avx512 => 3136, _ => 196 });
 
     /// <summary>
