@@ -56,6 +56,7 @@ internal readonly record struct Activation(ActivationKind Kind, float Alpha = 0f
     /// Whether the activation is a clamp to [<paramref name="lo"/>, <paramref name="hi"/>] (None, ReLU, Clip), which
     /// kernels apply in registers before their store; the bounds are infinite where open.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // per row in epilogues (FusedActivation.TryCreate)
     public bool TryGetClamp(out float lo, out float hi)
     {
         (lo, hi) = Kind switch
@@ -120,6 +121,7 @@ internal readonly record struct FusedActivation(FusedActivationForm Form, float 
     /// The register form of <paramref name="act"/>: None, ReLU, Clip, HardSigmoid and HardSwish have one; LeakyRelu,
     /// Sigmoid and Tanh do not (kernels apply those in a pass of their own).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // per row in epilogues (GemmEpilogue.CombineActivate)
     public static bool TryCreate(in Activation act, out FusedActivation fused)
     {
         if (act.TryGetClamp(out float lo, out float hi))
@@ -138,13 +140,23 @@ internal readonly record struct FusedActivation(FusedActivationForm Form, float 
     }
 
     /// <summary>The transform of one value.</summary>
-    public float Apply(float x) => Form switch
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // per value in row tails: as a call (a switch) it took 3 % of SqueezeNet
+    public float Apply(float x)
     {
-        FusedActivationForm.Clamp => MathF.Min(MathF.Max(x, Lo), Hi),
-        FusedActivationForm.HardClamp => MathF.Max(Lo, MathF.Min(Hi, (Alpha * x) + Beta)),
-        FusedActivationForm.HardSwish => x * MathF.Max(Lo, MathF.Min(Hi, (x * Alpha) + Beta)),
-        _ => x,
-    };
+        // Plain branches, the clamp first, as in the vector forms.
+        if (Form == FusedActivationForm.Clamp)
+        {
+            return MathF.Min(MathF.Max(x, Lo), Hi);
+        }
+
+        if (Form == FusedActivationForm.None)
+        {
+            return x;
+        }
+
+        float h = MathF.Max(Lo, MathF.Min(Hi, (Alpha * x) + Beta));
+        return Form == FusedActivationForm.HardSwish ? x * h : h;
+    }
 
     /// <summary>The transform of 16 values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

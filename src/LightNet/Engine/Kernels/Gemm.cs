@@ -926,6 +926,26 @@ internal static unsafe class GemmEpilogue
 
                 f.Apply(v).Store(d + j);
             }
+
+            if (j < n && Avx.IsSupported)
+            {
+                // The last 1–7 values as one masked vector (a 55-wide row's last 7): the same operations as the
+                // scalar form's, so the same bits for numbers.
+                var mask = GemmMicroKernels.FirstLanes(n - j);
+                var v = Avx.MaskLoad(t + j, mask) + rb;
+                if (colBias != null)
+                {
+                    v += Avx.MaskLoad(colBias + j, mask);
+                }
+
+                if (res != null)
+                {
+                    v += bv * Avx.MaskLoad(res + j, mask);
+                }
+
+                Avx.MaskStore(d + j, mask, f.Apply(v));
+                return;
+            }
         }
         else if (Vector128.IsHardwareAccelerated)
         {
@@ -1344,9 +1364,9 @@ internal static unsafe class GemmMicroKernels
         }
     }
 
-    // The mask of a Vector256's first `count` lanes (for MaskLoad and MaskStore).
+    /// <summary>The mask of a Vector256's first <paramref name="count"/> lanes (for MaskLoad and MaskStore).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> FirstLanes(int count) =>
+    public static Vector256<float> FirstLanes(int count) =>
         Vector256.LessThan(Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f), Vector256.Create((float)count));
 
     // One k step of six rows: row r's accumulator += a[r] · b.

@@ -272,6 +272,62 @@ public sealed unsafe class GemmTests
     }
 
     [Fact]
+    public void EpilogueCombineGivesTheScalarBitsAndWritesOnlyItsValues()
+    {
+        // GemmEpilogue.CombineActivate on rows of 0–20 values (the vector loop, and the last 1–7 as one masked vector
+        // on AVX): act(t + rowBias + colBias + beta·res) bit for bit as the scalar form computes it, for every activation
+        // with a register form and one without (leaky ReLU: the combine, then Activate); nothing past n written; the
+        // residual may be the destination itself.
+        var rng = new Random(53);
+        var activations = new[]
+        {
+            Activation.None, Activation.Relu, Activation.Clip(-0.25f, 0.5f), new Activation(ActivationKind.HardSigmoid, 0.2f, 0.5f),
+            new Activation(ActivationKind.HardSwish), new Activation(ActivationKind.LeakyRelu, 0.1f),
+        };
+        const float sentinel = 12345f;
+        for (int n = 0; n <= 20; n++)
+        {
+            float[] t = OpTest.Random(rng, n), colBias = OpTest.Random(rng, n), res = OpTest.Random(rng, n);
+            foreach (var act in activations)
+            {
+                foreach (bool withColBias in new[] { false, true })
+                {
+                    foreach (bool aliased in new[] { false, true })
+                    {
+                        var expected = new float[n + 8];
+                        Array.Fill(expected, sentinel);
+                        for (int j = 0; j < n; j++)
+                        {
+                            float v = t[j] + 0.125f;
+                            if (withColBias)
+                            {
+                                v += colBias[j];
+                            }
+
+                            v += 0.75f * res[j];
+                            expected[j] = act.Apply(v);
+                        }
+
+                        var start = new float[n + 8];
+                        Array.Fill(start, sentinel);
+                        if (aliased)
+                        {
+                            res.CopyTo(start, 0);
+                        }
+
+                        using var pt = new OpBuffer(t);
+                        using var pcb = new OpBuffer(colBias);
+                        using var pres = new OpBuffer(res);
+                        using var pd = new OpBuffer(start);
+                        GemmEpilogue.CombineActivate(pt.Pointer, pd.Pointer, n, 0.125f, withColBias ? pcb.Pointer : null, aliased ? pd.Pointer : pres.Pointer, 0.75f, act);
+                        Assert.True(expected.AsSpan().SequenceEqual(pd.ToArray()), $"n={n} {act.Kind} colBias={withColBias} aliased={aliased}");
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void MaskedEdgeKernelWritesOnlyItsRowsAndColumns()
     {
         // The AVX2 edge kernel of a last panel of 1–8 columns: (+C) + bias + residual, clamped, into exactly rows × cols
