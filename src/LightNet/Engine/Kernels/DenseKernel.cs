@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace LightNet.Engine.Kernels;
 
@@ -148,12 +149,23 @@ internal sealed unsafe class DenseKernel : IDisposable, IParallelWork
         float* x = _x;
         int i = 0;
         float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+
+        // The weights stream from memory (MobileNetV3's classifier 10 MB, its gates' 1×1 convolutions up to 0.9 MB
+        // each), too briefly per row for the hardware prefetcher: the next call's four rows (the 4·n floats after these)
+        // are prefetched a line at a time as these are read. Per operator, MobileNetV3 on Zen 3 (AVX2): 240→960 gate
+        // 102 → 60 µs, 168→672 53 → 28, classifier 366 / 352 → 305 / 323 µs; the model 1.12–1.13 → 1.08–1.10 of ONNX
+        // Runtime's time. (The AVX-512 and Vector128 loops prefetch the same way, not measured there; Arm has no prefetch.)
+        float* next = w3 + n;
         if (_isa == Isa.Avx512 && Vector512.IsHardwareAccelerated)
         {
             // Whole 64-byte lines per load: one load per line of the four weight rows streaming from memory.
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (; i <= n - 16; i += 16)
             {
+                Sse.Prefetch0(next + (4 * i));
+                Sse.Prefetch0(next + (4 * i) + 16);
+                Sse.Prefetch0(next + (4 * i) + 32);
+                Sse.Prefetch0(next + (4 * i) + 48);
                 var xv = Vector512.Load(x + i);
                 a0 = Vector512.FusedMultiplyAdd(Vector512.Load(w0 + i), xv, a0);
                 a1 = Vector512.FusedMultiplyAdd(Vector512.Load(w1 + i), xv, a1);
@@ -171,6 +183,12 @@ internal sealed unsafe class DenseKernel : IDisposable, IParallelWork
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (; i <= n - 8; i += 8)
             {
+                if (Sse.IsSupported)
+                {
+                    Sse.Prefetch0(next + (4 * i));
+                    Sse.Prefetch0(next + (4 * i) + 16);
+                }
+
                 var xv = Vector256.Load(x + i);
                 a0 = Vector256.FusedMultiplyAdd(Vector256.Load(w0 + i), xv, a0);
                 a1 = Vector256.FusedMultiplyAdd(Vector256.Load(w1 + i), xv, a1);
@@ -188,6 +206,11 @@ internal sealed unsafe class DenseKernel : IDisposable, IParallelWork
             Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (; i <= n - 4; i += 4)
             {
+                if (Sse.IsSupported)
+                {
+                    Sse.Prefetch0(next + (4 * i));
+                }
+
                 var xv = Vector128.Load(x + i);
                 a0 += Vector128.Load(w0 + i) * xv;
                 a1 += Vector128.Load(w1 + i) * xv;
