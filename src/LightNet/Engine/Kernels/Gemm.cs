@@ -397,7 +397,8 @@ internal sealed unsafe class GemmWork : IParallelWork
         // Read in place with the AVX2 fused store, a last partial panel is read where it lies too: its masked and strip
         // kernels load only its columns. (Packing its few columns gathered kc strided rows per K block: 576→96 at 14×14
         // 257 → 251 µs.)
-        bool partialInPlace = inPlace && fusedStore && _cfg.Isa == Isa.Avx2;
+        bool avx2Fused = fusedStore && _cfg.Isa == Isa.Avx2;
+        bool partialInPlace = inPlace && avx2Fused;
         int nBlocks = inPlace ? _nBlocksInPlace : _nBlocks, mChunks = inPlace ? _mChunksInPlace : _mChunks;
         int item = begin;
         while (item < end)
@@ -440,7 +441,32 @@ internal sealed unsafe class GemmWork : IParallelWork
                 int outer = inPlace ? panels : p1 - p0, inner = inPlace ? p1 - p0 : panels;
                 for (int o = 0; o < outer; o++)
                 {
-                    for (int i = 0; i < inner; i++)
+                    int i0 = 0;
+                    if (avx2Fused)
+                    {
+                        // The full tiles of this row panel (packed) or column panel (read in place) in one call, whose
+                        // loop keeps its few pointers in registers (this method's per-tile bookkeeping spilled; K = 16
+                        // tiles are ~100 cycles of FMAs). Everything else (a partial column panel) below.
+                        var runAct = last ? act : none;
+                        if (!inPlace)
+                        {
+                            int row0 = (p0 + o) * mr;
+                            GemmMicroKernels.Avx2x6x16Run(nc / nr, kc, A + ((long)row0 * K) + ((long)k0 * mr), 0, bpack, (nint)kc * nr, nr,
+                                C + (row0 * Ldc) + n0, nr, Ldc, !first, first && RowBias != null ? RowBias + row0 : null, 0,
+                                first && Residual != null ? Residual + (row0 * Ldr) + n0 : null, nr, Ldr, runAct, Math.Min(mr, M - row0), Math.Min(mr, M - row0));
+                            i0 = nc / nr;
+                        }
+                        else if ((o + 1) * nr <= nc)
+                        {
+                            int row0 = p0 * mr, col0 = n0 + (o * nr);
+                            GemmMicroKernels.Avx2x6x16Run(p1 - p0, kc, A + ((long)row0 * K) + ((long)k0 * mr), (nint)mr * K, B.Data + (k0 * B.Ld) + col0, 0, B.Ld,
+                                C + (row0 * Ldc) + col0, mr * Ldc, Ldc, !first, first && RowBias != null ? RowBias + row0 : null, mr,
+                                first && Residual != null ? Residual + (row0 * Ldr) + col0 : null, mr * Ldr, Ldr, runAct, mr, Math.Min(mr, M - ((p1 - 1) * mr)));
+                            i0 = inner;
+                        }
+                    }
+
+                    for (int i = i0; i < inner; i++)
                     {
                         int p = p0 + (inPlace ? i : o), q = inPlace ? o : i;
                         float* bp = !inPlace ? bpack + ((long)q * kc * nr) : q < full ? B.Data + (k0 * B.Ld) + n0 + (q * nr) : bpack;
@@ -1200,6 +1226,26 @@ internal static unsafe class GemmMicroKernels
         if (rows > 3) { Avx.Store(c + (3 * ldc), c30); Avx.Store(c + (3 * ldc) + 8, c31); }
         if (rows > 4) { Avx.Store(c + (4 * ldc), c40); Avx.Store(c + (4 * ldc) + 8, c41); }
         if (rows > 5) { Avx.Store(c + (5 * ldc), c50); Avx.Store(c + (5 * ldc) + 8, c51); }
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> tiles of <see cref="Avx2x6x16(int, float*, float*, nint, float*, nint, bool, float*, float*, nint, in FusedActivation, int)"/>
+    /// in a row: a, b, c, the row bias (when not null) and the residual (when not null) advance by their steps after each
+    /// tile; every tile has <paramref name="rows"/> rows but the last, which has <paramref name="lastRows"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx2x6x16Run(int count, int kc, float* a, nint aStep, float* b, nint bStep, nint ldb, float* c, nint cStep, nint ldc, bool accumulate,
+        float* rowBias, nint biasStep, float* res, nint resStep, nint ldr, in FusedActivation act, int rows, int lastRows)
+    {
+        for (int t = 0; t < count; t++)
+        {
+            Avx2x6x16(kc, a, b, ldb, c, ldc, accumulate, rowBias, res, ldr, act, t == count - 1 ? lastRows : rows);
+            a += aStep;
+            b += bStep;
+            c += cStep;
+            rowBias = rowBias != null ? rowBias + biasStep : null;
+            res = res != null ? res + resStep : null;
+        }
     }
 
     /// <summary>
