@@ -508,22 +508,13 @@ internal sealed unsafe class GemmWork : IParallelWork
                                 }
                             }
                         }
-                        else if (fusedStore && (rows == mr || _cfg.Isa == Isa.Avx2) && cols == nr && (first || last))
+                        else if (fusedStore && rows == mr && cols == nr && (first || last))
                         {
-                            // Bias, residual and a clamp or hard activation in registers, straight into C; on AVX2 a
-                            // last panel of fewer rows too (16 channels are 6 + 6 + 4: that panel through the tile copy
-                            // made MobileNetV2's 32→16 1×1 2.8× ONNX Runtime's time).
-                            if (_cfg.Isa == Isa.Avx2)
-                            {
-                                // The kernel itself, not through Micro's switch (one call of twelve arguments a tile, not
-                                // two): kernel check, alternating processes, K = 16–32 layers 1–3 % faster (16→96 at
-                                // 112×112 668–684 → 649–663 µs), deeper ones unchanged (Zen 3).
-                                GemmMicroKernels.Avx2x6x16(kc, ap, bp, ldb, cp, Ldc, !first, rb, rp, Ldr, tileAct, rows);
-                            }
-                            else
-                            {
-                                Micro(kc, ap, bp, ldb, cp, Ldc, !first, rb, rp, Ldr, tileAct, rows);
-                            }
+                            // Bias, residual and a clamp or hard activation in registers, straight into C (AVX-512 here;
+                            // AVX2's full tiles went through Avx2x6x16Run above, a last panel of fewer rows too: 16
+                            // channels are 6 + 6 + 4, and that panel through the tile copy made MobileNetV2's 32→16 1×1
+                            // 2.8× ONNX Runtime's time).
+                            Micro(kc, ap, bp, ldb, cp, Ldc, !first, rb, rp, Ldr, tileAct, rows);
                         }
                         else if (first)
                         {
