@@ -200,7 +200,7 @@ internal sealed unsafe class GemmWork : IParallelWork
 
     /// <summary>Whether the run's B (as set now) has its full panels read in place (<see cref="AllowBInPlace"/>).</summary>
     public bool ReadsBInPlace => AllowBInPlace && (_cfg.Isa is Isa.Avx2 or Isa.Vector128) && B.Kind == GemmBKind.RowMajor
-        && (K >= InPlaceMinK || _mPanels <= InPlaceMaxShallowPanels) && (long)_mPanels * _cfg.MR * Math.Min(K, _cfg.KC) * sizeof(float) <= InPlaceMaxABytes;
+        && K >= InPlaceMinK && (long)_mPanels * _cfg.MR * Math.Min(K, _cfg.KC) * sizeof(float) <= InPlaceMaxABytes;
 
     /// <summary>
     /// The least depth for which B is read in place. Shallower, packing B costs little beside the writes to C, and the
@@ -208,14 +208,6 @@ internal sealed unsafe class GemmWork : IParallelWork
     /// panel, writing a piece of every row of C in turn.
     /// </summary>
     public const int InPlaceMinK = 64;
-
-    /// <summary>
-    /// Row panels up to which B is read in place however shallow: with so few rows of C (MobileNetV2's 32→16 and
-    /// MobileNetV3's 16→16 at 112×112, 3 panels) each element of B is used by too few rows to pay for packing it.
-    /// Kernel check, alternating processes (Zen 3): 32→16 213–226 against 234–236 µs on one thread, 113–140 against
-    /// 128–160 on two; 16→16 123–128 against 127–131.
-    /// </summary>
-    public const int InPlaceMaxShallowPanels = 3;
 
     /// <summary>
     /// The widest last panel (columns) the AVX2 fused store computes by <see cref="GemmMicroKernels.Avx2NarrowStrip"/>
