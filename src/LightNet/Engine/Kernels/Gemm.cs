@@ -482,7 +482,7 @@ internal sealed unsafe class GemmWork : IParallelWork
                         float* rb = first && RowBias != null ? RowBias + row0 : null;
                         float* rp = first && Residual != null ? Residual + (row0 * Ldr) + col0 : null;
                         var tileAct = last ? act : none;
-                        if (fusedStore && _cfg.Isa == Isa.Avx2 && cols < nr)
+                        if (avx2Fused && cols < nr)
                         {
                             // A narrow last panel, every K block straight into C, 8 columns at a time: the 6×8 masked
                             // kernel, or for a piece of 1–2 columns (the last of a 7×7, 13×13, 27×27 or 55×55 map) the strip
