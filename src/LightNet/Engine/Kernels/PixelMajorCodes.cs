@@ -32,23 +32,27 @@ internal static unsafe class PixelMajorCodes
         {
             Conv2dShape s = _s;
             byte* row = padded + ((long)r * _paddedWidth * _inPixel);
-            if (_wide)
+            int iy = r - s.PadTop;
+
+            // Input columns [c0, c1) land in the padded row (columns beyond it are never read).
+            int c0 = Math.Max(0, -s.PadLeft), c1 = Math.Min(s.InWidth, _paddedWidth - s.PadLeft);
+
+            // The zero point first, unless the image's pixels fill the whole row (an unpadded 1×1 layer's rows).
+            bool filled = (uint)iy < (uint)s.InHeight && s.PadLeft == 0 && c1 == _paddedWidth && s.InChannels * (_wide ? 2 : 1) == _inPixel;
+            if (!filled && _wide)
             {
                 new Span<ushort>(row, _paddedWidth * _inPixel / 2).Fill(_inputZero);
             }
-            else
+            else if (!filled)
             {
                 StridedBytes.Fill(row, _paddedWidth * _inPixel, _inputZero);
             }
 
-            int iy = r - s.PadTop;
             if ((uint)iy >= (uint)s.InHeight)
             {
                 return;
             }
 
-            // Input columns [c0, c1) land in the padded row (columns beyond it are never read).
-            int c0 = Math.Max(0, -s.PadLeft), c1 = Math.Min(s.InWidth, _paddedWidth - s.PadLeft);
             if (_inputPixelMajor)
             {
                 CopyPixels(x + (((long)iy * s.InWidth) + c0) * s.InChannels, row + ((long)(c0 + s.PadLeft) * _inPixel), c1 - c0);

@@ -68,6 +68,8 @@ public sealed unsafe class Int8KernelTests
             data.Add(n, 96, 14, 14, 64, 3, 1, 1, 1, 1);  // Winograd: 49 tiles (5 runs, the last of one tile), 3 groups of 32 input channels
             data.Add(n, 16, 9, 9, 32, 3, 1, 0, 1, 1);    // Winograd: no padding, a 7×7 map (odd: tiles cut at the right and bottom)
             data.Add(n, 8, 6, 7, 24, 3, 1, 2, 1, 1);     // Winograd: padding 2 (an 8×9 map), a partial output block
+            data.Add(n, 24, 7, 7, 24, 1, 1, 0, 1, 1);    // direct 1×1: a last block of 8 channels (the 8-wide tile), a last tile of 1 pixel (the 3-pixel tile)
+            data.Add(n, 18, 5, 4, 20, 1, 1, 0, 1, 1);    // direct 1×1: 4 channels in the last block, a last tile of 2 pixels, an odd depth (a padded pair)
         }
 
         return data;
@@ -75,14 +77,23 @@ public sealed unsafe class Int8KernelTests
 
     [Theory]
     [MemberData(nameof(ConvCases))]
-    public void ConvolutionMatchesTheIntegerReference(string path, int cin, int h, int w, int cout, int k, int stride, int pad, int dilation, int groups)
+    public void ConvolutionMatchesTheIntegerReference(string path, int cin, int h, int w, int cout, int k, int stride, int pad, int dilation, int groups) =>
+        CheckConvolution(path, cin, h, w, cout, k, stride, pad, dilation, groups, 128);
+
+    // Weights in [-64, 64]: every pair fits the AVX2 direct kernel's vpmaddubsw step (Int8DirectConv.BytePairsFit).
+    [Theory]
+    [MemberData(nameof(ConvCases))]
+    public void ConvolutionWithSevenBitWeightsMatchesTheIntegerReference(string path, int cin, int h, int w, int cout, int k, int stride, int pad, int dilation, int groups) =>
+        CheckConvolution(path, cin, h, w, cout, k, stride, pad, dilation, groups, 64);
+
+    private static void CheckConvolution(string path, int cin, int h, int w, int cout, int k, int stride, int pad, int dilation, int groups, int weightBound)
     {
         int oh = ((h + (2 * pad) - (((k - 1) * dilation) + 1)) / stride) + 1, ow = ((w + (2 * pad) - (((k - 1) * dilation) + 1)) / stride) + 1;
         var shape = new Conv2dShape(cin, h, w, cout, oh, ow, k, k, stride, stride, dilation, dilation, pad, pad, groups);
         var rng = new Random(cin * 31 + k);
         int depth = cin / groups * k * k;
         byte[] x = Bytes(rng, cin * h * w);
-        short[] wt = Enumerable.Range(0, cout * depth).Select(_ => (short)rng.Next(-128, 128)).ToArray();
+        short[] wt = Enumerable.Range(0, cout * depth).Select(_ => (short)rng.Next(-weightBound, Math.Min(weightBound + 1, 128))).ToArray();
         int[] bias = Enumerable.Range(0, cout).Select(_ => rng.Next(-5000, 5000)).ToArray();
         float[] scale = Enumerable.Range(0, cout).Select(_ => 0.0005f + (rng.NextSingle() * 0.002f)).ToArray();
         const int zx = 37, zy = 120, min = 3, max = 250;
@@ -176,6 +187,7 @@ public sealed unsafe class Int8KernelTests
                     }
 
                     Assert.True(expected.AsSpan().SequenceEqual(directOut), $"{direct.Algorithm} at {level}");
+                    Assert.Equal(Path(path) == Int8Path.Avx2 && Int8DirectConv.BytePairsFit(shape, wt), direct.Algorithm.Contains("-u8s8", StringComparison.Ordinal));
                     AssertPixelMajorForms((i, o) => new Int8DirectConv(shape, wt, bias, scale, zx, zy, min, max, Path(path), level, 2, i, o),
                         k => ((Int8DirectConv)k).ScratchBytes, (k, a, b, c) => ((Int8DirectConv)k).Run(a, b, c, pool));
                 }
@@ -222,6 +234,65 @@ public sealed unsafe class Int8KernelTests
     }
 
     private delegate void RunKernel(object kernel, byte* x, byte* y, byte* scratch);
+
+    [Fact]
+    public void DirectBytePairsAreExactAtTheSaturationBoundary()
+    {
+        var shape = new Conv2dShape(8, 3, 5, 16, 3, 5, 1, 1, 1, 1, 1, 1, 0, 0, 1);
+        if (!Int8DirectConv.Supports(shape, Int8Path.Avx2))
+        {
+            return;
+        }
+
+        // Every code 255 (zero point 0) against pairs that reach ±255·128 = ±32,640, int16's edge: (64, 64), (-64, -64),
+        // (127, 1), (-1, -127); one pair of 129 instead must take the 16-bit step, and both must be exact.
+        short[][] pairs = [[64, 64], [-64, -64], [127, 1], [-1, -127]];
+        short[] wt = new short[16 * 8];
+        for (int o = 0; o < 16; o++)
+        {
+            for (int c = 0; c < 8; c += 2)
+            {
+                short[] pair = pairs[(o + (c / 2)) % 4];
+                (wt[(o * 8) + c], wt[(o * 8) + c + 1]) = (pair[0], pair[1]);
+            }
+        }
+
+        byte[] x = Enumerable.Repeat((byte)255, 8 * 15).ToArray();
+        int[] bias = new int[16];
+        float[] scale = Enumerable.Repeat(0.0004f, 16).ToArray();
+        var requant = new Requantizer(bias, scale, 128, 0, 255);
+        using var pool = new WorkerPool(2);
+        foreach (bool saturating in new[] { false, true })
+        {
+            if (saturating)
+            {
+                wt[8] = 65; // output 1's first pair: (65, 64)
+            }
+
+            byte[] expected = new byte[16 * 15];
+            for (int o = 0; o < 16; o++)
+            {
+                int acc = 0;
+                for (int c = 0; c < 8; c++)
+                {
+                    acc += 255 * wt[(o * 8) + c];
+                }
+
+                expected.AsSpan(o * 15, 15).Fill(requant.Apply(acc, o));
+            }
+
+            var direct = new Int8DirectConv(shape, wt, bias, scale, 0, 128, 0, 255, Int8Path.Avx2, Isa.Avx2, 2);
+            Assert.Equal(!saturating, direct.Algorithm.Contains("-u8s8", StringComparison.Ordinal));
+            byte[] actual = new byte[expected.Length];
+            byte[] scratch = new byte[direct.ScratchBytes];
+            fixed (byte* px = x, py = actual, ps = scratch)
+            {
+                direct.Run(px, py, ps, pool);
+            }
+
+            Assert.Equal(expected, actual);
+        }
+    }
 
     // NCHW (one image) to [H·W][C].
     private static byte[] ToPixelMajor(byte[] planar, int channels, int pixels)
@@ -364,8 +435,11 @@ public sealed unsafe class Int8KernelTests
         Assert.False(Int8Convolutions.DirectFits(narrow, Int8Path.Avx512));
         if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
         {
-            // Without AVX-VNNI the AVX2 level takes the direct kernel's 16-bit form.
-            Assert.Equal("int8-direct-avx2", Int8Convolutions.Create(narrow, new short[32 * 144], new int[32], new float[32], 0, 0, 0, 255, Int8Path.Avx2, Isa.Avx2, 1).Algorithm);
+            // Without AVX-VNNI the AVX2 level takes the direct kernel's 16-bit form, or with weights whose pairs cannot
+            // saturate (7 bits) its vpmaddubsw form.
+            short[] fullRange = Enumerable.Repeat((short)100, 32 * 144).ToArray();
+            Assert.Equal("int8-direct-avx2", Int8Convolutions.Create(narrow, fullRange, new int[32], new float[32], 0, 0, 0, 255, Int8Path.Avx2, Isa.Avx2, 1).Algorithm);
+            Assert.Equal("int8-direct-avx2-u8s8", Int8Convolutions.Create(narrow, new short[32 * 144], new int[32], new float[32], 0, 0, 0, 255, Int8Path.Avx2, Isa.Avx2, 1).Algorithm);
         }
 
         if (!System.Runtime.Intrinsics.X86.AvxVnni.IsSupported)
