@@ -8,7 +8,10 @@ namespace LightNet.Engine;
 /// <summary>
 /// <c>cpu-simd</c>: LightNet's managed engine (no native code). Options: <c>threads=N</c> (InferenceOptions.Threads
 /// wins when set), <c>isa=avx512|avx2|vector128|scalar</c> (default: the best this machine supports) and
-/// <c>spin=MICROSECONDS</c>, how long an idle worker thread spins before it sleeps (default 2000; 0 sleeps at once).
+/// <c>spin=MICROSECONDS</c>, how long an idle worker thread spins before it sleeps (default 2000; 0 sleeps at once), and
+/// <c>warmup=N</c>, runs of each plan compiled at <c>CreateSession</c> made there on zero inputs (default 1; 0 for none),
+/// so that the kernels' first-call compilation and the first touch of the plan's memory are paid at load, not by the
+/// app's first inference.
 /// </summary>
 internal sealed class CpuSimdBackend : Backend
 {
@@ -17,7 +20,13 @@ internal sealed class CpuSimdBackend : Backend
     private CpuSimdBackend(BackendSpec spec)
         : base(spec)
     {
-        spec.RejectUnknown("threads", "isa", "spin");
+        spec.RejectUnknown("threads", "isa", "spin", "warmup");
+        WarmupRuns = spec.Values.ContainsKey("warmup") ? spec.GetInt("warmup", 0, min: 0) : DefaultWarmupRuns;
+        if (WarmupRuns > MaxWarmupRuns)
+        {
+            throw new LightNetException(ErrorCode.InvalidArgument, $"Backend '{spec}': warmup must be at most {MaxWarmupRuns} runs (got {WarmupRuns}).");
+        }
+
         SpinMicroseconds = spec.Values.ContainsKey("spin") ? spec.GetInt("spin", 0, min: 0) : WorkerPool.DefaultSpinMicroseconds;
         if (SpinMicroseconds > 1_000_000)
         {
@@ -39,6 +48,7 @@ internal sealed class CpuSimdBackend : Backend
             ["threads"] = ThreadsOption?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? $"auto ({DefaultThreads})",
             ["isa"] = IsaSupport.Name(RequestedIsa ?? IsaSupport.Best),
             ["spin"] = SpinMicroseconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + " µs",
+            ["warmup"] = WarmupRuns.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
     }
 
@@ -55,6 +65,15 @@ internal sealed class CpuSimdBackend : Backend
     internal Isa? RequestedIsa { get; }
 
     internal int SpinMicroseconds { get; }
+
+    /// <summary>Warm-up runs of each plan compiled at CreateSession (<c>warmup=N</c>).</summary>
+    internal int WarmupRuns { get; }
+
+    /// <summary>The default of <c>warmup=N</c>: one run compiles every kernel the plan calls and touches its memory.</summary>
+    internal const int DefaultWarmupRuns = 1;
+
+    /// <summary>The most warm-up runs <c>warmup=N</c> takes.</summary>
+    internal const int MaxWarmupRuns = 100;
 
     /// <summary>The thread count used when neither the backend option nor InferenceOptions.Threads sets one.</summary>
     internal static int DefaultThreads => Math.Max(1, Environment.ProcessorCount);
@@ -88,7 +107,7 @@ internal sealed class CpuSimdBackend : Backend
         int threads = options.Threads ?? ThreadsOption ?? DefaultThreads;
         try
         {
-            var session = new CpuSimdSession(this, model, options, isa, threads, SpinMicroseconds);
+            var session = new CpuSimdSession(this, model, options, isa, threads, SpinMicroseconds, warmupRuns: WarmupRuns);
             return session.PlansCompiled > 0
                 ? session
                 : new CpuSimdFallbackSession(session, reason => new InterpretedSession(this, model, options, reason));

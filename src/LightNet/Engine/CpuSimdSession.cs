@@ -55,7 +55,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
     }
 
     public CpuSimdSession(CpuSimdBackend backend, Model model, InferenceOptions options, Isa isa, int threads,
-        int spinMicroseconds = WorkerPool.DefaultSpinMicroseconds, int maxPlans = DefaultMaxPlans)
+        int spinMicroseconds = WorkerPool.DefaultSpinMicroseconds, int maxPlans = DefaultMaxPlans, int warmupRuns = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPlans, 1);
         Backend = backend;
@@ -82,6 +82,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
             var plan = new PlanEntry(new CpuPlan(optimized, isa, threads, spinMicroseconds, CheckMemory));
             _plans.Add(plan);
             PlansCompiled = 1;
+            WarmUp(plan.Plan, warmupRuns);
             Inputs = optimized.Inputs.Select(b => new TensorSpec(b.Name, b.ElementType, b.Declared)).ToArray();
             Outputs = optimized.Outputs.Select(b => new TensorSpec(b.Name, b.ElementType, b.Declared)).ToArray();
             return;
@@ -325,6 +326,38 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
             }
 
             ExecuteLocked(plan, inputs, outputs);
+        }
+    }
+
+    /// <summary>
+    /// Runs a plan just compiled <paramref name="runs"/> times on zero inputs: the first call of each kernel compiles it
+    /// (tens of milliseconds for a network, more than a run) and the first run touches the plan's memory, so both happen
+    /// at load instead of in the app's first inference. Nothing is recorded or returned.
+    /// </summary>
+    private void WarmUp(CpuPlan plan, int runs)
+    {
+        if (runs <= 0)
+        {
+            return;
+        }
+
+        for (int i = 0; i < plan.Inputs.Count; i++)
+        {
+            long bytes = plan.GraphInputs[i].Dims.Aggregate(1L, (n, d) => n * d) * sizeof(float);
+            NativeMemory.Clear((void*)plan.Inputs[i], (nuint)bytes);
+        }
+
+        try
+        {
+            for (int r = 0; r < runs; r++)
+            {
+                plan.Execute();
+            }
+        }
+        catch (Exception e) when (e is not LightNetException and not OutOfMemoryException)
+        {
+            plan.Dispose();
+            throw new LightNetException(ErrorCode.InferenceFailed, $"cpu-simd failed its warm-up run of '{_modelName}': {e.Message}", e);
         }
     }
 

@@ -31,6 +31,23 @@ public class CpuSimdSessionTests
         Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => Backend.Parse("cpu-simd:spin=5000000")).Code);
     }
 
+    [Fact]
+    public void WarmUpRunsAtLoadLeaveOutputsAndProfilesAsTheyWere()
+    {
+        // warmup=N: runs of the plan at CreateSession on zero inputs; default 1. They change no output and are not
+        // profiled runs.
+        Assert.Equal("1", Backend.Parse("cpu-simd").EffectiveOptions["warmup"]);
+        Assert.Equal("0", Backend.Parse("cpu-simd:warmup=0").EffectiveOptions["warmup"]);
+        Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => Backend.Parse("cpu-simd:warmup=-1")).Code);
+        Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => Backend.Parse("cpu-simd:warmup=101")).Code);
+        Model model = ModelZoo.Create("mobilenet_v2", new ZooOptions { Resolution = 64, Classes = 10 });
+        using IInferenceSession cold = Backend.Parse("cpu-simd:threads=2,warmup=0").CreateSession(model);
+        using IInferenceSession warm = Backend.Parse("cpu-simd:threads=2,warmup=3").CreateSession(model, new InferenceOptions { PerOperatorProfiling = true });
+        Dictionary<string, TensorBuffer> inputs = EngineTestSupport.RandomInputs(cold, 4);
+        Assert.Equal(cold.Run(inputs)["output"].Bytes.ToArray(), warm.Run(inputs)["output"].Bytes.ToArray());
+        Assert.Equal(1, warm.CollectOperatorProfile()!.Runs);
+    }
+
     [Theory]
     [InlineData("cpu-simd:threads=2,spin=0")]
     [InlineData("cpu-simd:threads=2,spin=50000")]
