@@ -49,7 +49,8 @@ public class Int8KernelBenchmarks
     /// picks on NCHW codes (integer Winograd for 3×3 stride-1 layers on the AVX-512 level); "avxvnni-gemm" is the
     /// AVX-VNNI path held to the im2col GEMM, "avxvnni-direct" and "avx2-direct" the paths held to the direct kernel; "nhwc" the kernel a
     /// pixel-major chain of a quantized model runs (<see cref="Int8Harness.PixelMajor"/>: Winograd or the direct
-    /// convolution, 1×1 layers included, and the direct depthwise kernel, [H][W][C] codes in and out).
+    /// convolution, 1×1 layers included, and the direct depthwise kernel, [H][W][C] codes in and out); "nhwc-7bit" the same
+    /// with weights in [-63, 63] (<c>lightnet quantize --reduce-range</c>: on AVX2 without AVX-VNNI the <c>vpmaddubsw</c> form).
     /// </summary>
     [ParamsSource(nameof(KernelNames))]
     public string Kernel { get; set; } = "";
@@ -65,9 +66,11 @@ public class Int8KernelBenchmarks
         new[] { "fp32" }.Concat(Enum.GetValues<Int8Path>().Where(p => p != Int8Path.Scalar && Int8Paths.IsSupported(p)).Select(Int8Paths.Name))
             .Concat(Int8Paths.IsSupported(Int8Path.AvxVnni) ? [Int8Paths.Name(Int8Path.AvxVnni) + GemmSuffix] : [])
             .Concat(new[] { Int8Path.AvxVnni, Int8Path.Avx2 }.Where(Int8Paths.IsSupported).Select(p => Int8Paths.Name(p) + DirectSuffix))
-            .Concat(QuantizedLayout.DensePath(IsaSupport.Best) is not null ? [PixelMajorKernel] : []);
+            .Concat(QuantizedLayout.DensePath(IsaSupport.Best) is not null ? [PixelMajorKernel, PixelMajorSevenBitKernel] : []);
 
     private const string PixelMajorKernel = "nhwc";
+
+    private const string PixelMajorSevenBitKernel = "nhwc-7bit";
 
     private const string GemmSuffix = "-gemm";
 
@@ -118,9 +121,9 @@ public class Int8KernelBenchmarks
             return (fp32.Macs, fp32.Algorithm);
         }
 
-        if (kernel == PixelMajorKernel)
+        if (kernel is PixelMajorKernel or PixelMajorSevenBitKernel)
         {
-            int8 = Int8Harness.PixelMajor(shape, IsaSupport.Best, 1)
+            int8 = Int8Harness.PixelMajor(shape, IsaSupport.Best, 1, sevenBitWeights: kernel == PixelMajorSevenBitKernel)
                 ?? throw new InvalidOperationException($"{name}: no pixel-major integer kernel at {IsaSupport.Best}.");
             return (int8.Macs, int8.Algorithm);
         }
@@ -158,7 +161,8 @@ public class Int8KernelBenchmarks
     /// of the "Peak %" column: <c>vpmaddwd</c> sums 16-bit pairs, 16 MACs per 256 bits, and a core retires two 256-bit or
     /// one 512-bit of them per cycle (Intel since Haswell; AMD Zen 2 to Zen 4, where a 512-bit one is double-pumped), so
     /// avx2 and avx512 both peak at 32; <c>vpdpbusd</c> (AVX-VNNI) sums 8-bit quads, 32 MACs per 256-bit instruction, two per
-    /// cycle: 64; the Vector128 path is taken as SSE <c>pmaddwd</c>, 8 MACs per instruction, two per cycle: 16. The zero
+    /// cycle: 64; AVX2's <c>vpmaddubsw</c> form (7-bit weights) sums byte pairs, 32 MACs per instruction, but each needs a
+    /// <c>vpmaddwd</c> by ones on the same two ports: 32 as well; the Vector128 path is taken as SSE <c>pmaddwd</c>, 8 MACs per instruction, two per cycle: 16. The zero
     /// extension and requantization around the multiplies are not counted, so no kernel reaches 100%.
     /// </summary>
     internal static double Int8MacsPerCycle(string path) => path switch
@@ -177,7 +181,7 @@ public class Int8KernelBenchmarks
     internal static double PeakMacsPerCycle(string caseName, string kernel) => kernel switch
     {
         "fp32" => 0,
-        PixelMajorKernel => Shapes[caseName].IsDepthwise ? 0 : Int8MacsPerCycle(Int8Paths.Name(QuantizedLayout.DensePath(IsaSupport.Best)!.Value)),
+        PixelMajorKernel or PixelMajorSevenBitKernel => Shapes[caseName].IsDepthwise ? 0 : Int8MacsPerCycle(Int8Paths.Name(QuantizedLayout.DensePath(IsaSupport.Best)!.Value)),
         _ => Int8MacsPerCycle(kernel),
     };
 
@@ -189,6 +193,6 @@ public class Int8KernelBenchmarks
             "The kernel's algorithm and instruction path", "Peak %",
             () => $"GMAC/s as a share of one core's peak: fp32 {CpuPeak.Current}; integer paths at the clock above with MACs per cycle "
                 + "avx512 32 and avx2 32 (vpmaddwd: two 256-bit or one 512-bit per cycle), avxvnni 64 (vpdpbusd), vector128 16; "
-                + "nhwc its dense path's, its depthwise kernel (float sums) the fp32 peak"));
+                + "nhwc and nhwc-7bit their dense path's, their depthwise kernel (float sums) the fp32 peak"));
     }
 }

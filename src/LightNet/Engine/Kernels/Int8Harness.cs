@@ -17,11 +17,12 @@ internal sealed unsafe class Int8Harness : IDisposable
     private readonly Int8Depthwise? _depthwise;
     private byte* _x, _y, _scratch;
 
-    private Int8Harness(in Conv2dShape shape, Int8Path path, Isa isa, int threads, bool? direct, bool pixelMajor = false)
+    private Int8Harness(in Conv2dShape shape, Int8Path path, Isa isa, int threads, bool? direct, bool pixelMajor = false, bool sevenBitWeights = false)
     {
         var rng = new Random(7);
         int depth = shape.InChannels / shape.Groups * shape.KernelHeight * shape.KernelWidth;
-        short[] w = Enumerable.Range(0, shape.OutChannels * depth).Select(_ => (short)rng.Next(-127, 128)).ToArray();
+        int bound = sevenBitWeights ? 63 : 127;
+        short[] w = Enumerable.Range(0, shape.OutChannels * depth).Select(_ => (short)rng.Next(-bound, bound + 1)).ToArray();
         int[] bias = new int[shape.OutChannels];
         float[] scale = Enumerable.Repeat(1f / (depth * 64), shape.OutChannels).ToArray();
         _pool = new WorkerPool(threads);
@@ -73,11 +74,13 @@ internal sealed unsafe class Int8Harness : IDisposable
     /// <summary>
     /// The kernel a pixel-major chain (<see cref="QuantizedLayout"/>) runs <paramref name="shape"/> with at
     /// <paramref name="isa"/>, reading and writing [H][W][C] codes: the direct convolution on the layout's dense path, or
-    /// the direct depthwise kernel. Null where this machine has no such chain.
+    /// the direct depthwise kernel. Null where this machine has no such chain. With <paramref name="sevenBitWeights"/> the
+    /// weights are in [-63, 63], as <c>lightnet quantize --reduce-range</c> writes them (on the AVX2 path without AVX-VNNI
+    /// the direct convolution then takes its <c>vpmaddubsw</c> form).
     /// </summary>
-    public static Int8Harness? PixelMajor(in Conv2dShape shape, Isa isa, int threads) =>
+    public static Int8Harness? PixelMajor(in Conv2dShape shape, Isa isa, int threads, bool sevenBitWeights = false) =>
         QuantizedLayout.DensePath(isa) is Int8Path dense && (!shape.IsDepthwise || Int8DepthwiseDirect.Fits(shape, [127], [], isa))
-            ? new(shape, dense, isa, threads, null, pixelMajor: true)
+            ? new(shape, dense, isa, threads, null, pixelMajor: true, sevenBitWeights)
             : null;
 
     /// <summary>Runs the case once.</summary>
