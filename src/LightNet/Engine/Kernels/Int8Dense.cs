@@ -11,6 +11,8 @@ namespace LightNet.Engine.Kernels;
 /// weights that fit in int8, the weights stay bytes (half the bytes a run streams: a classifier's 1,280 × 1,000 weights
 /// are larger than L2) and each group of 4 outputs sums the input row's raw codes against its 4 weight rows with
 /// <c>vpdpbusd</c>, one input load per 4 rows; zx·Σw comes off in the bias, and the 4 sums are requantized together.
+/// On AVX2 without VNNI, weights whose pairs cannot saturate (<see cref="Int8BytePairs"/>: 7-bit weights) take the same
+/// byte layout and loop with the <c>vpmaddubsw</c> step.
 /// </summary>
 internal sealed unsafe class Int8Dense : IParallelWork
 {
@@ -18,12 +20,13 @@ internal sealed unsafe class Int8Dense : IParallelWork
 
     private readonly short[] _w;
     private readonly short* _wp;
-    private readonly sbyte[]? _w8;      // AVX-VNNI: [outF rounded to 4][stride] int8 weights
+    private readonly sbyte[]? _w8;      // AVX-VNNI or byte pairs: [outF rounded to 4][stride] int8 weights
     private readonly int[]? _bias8;     // and their bias minus zx·Σw, per output rounded to 4
     private readonly float[]? _scale8;
     private readonly Requantizer _requant;
     private readonly int _outF, _inF, _stride;
     private readonly byte _inputZero;
+    private readonly bool _bytePairs; // AVX2 without VNNI, weights whose pairs fit (Int8BytePairs)
     private short* _xc;
     private byte* _y;
 
@@ -34,9 +37,11 @@ internal sealed unsafe class Int8Dense : IParallelWork
         _stride = (inF + Pad - 1) / Pad * Pad;
         _inputZero = (byte)inputZero;
         _requant = new Requantizer(bias, scale, outputZero, min, max);
-        if (path == Int8Path.AvxVnni && Int8Paths.IsSupported(path) && Int8Convolutions.FitInBytes(weights))
+        bool vnni = path == Int8Path.AvxVnni && Int8Paths.IsSupported(path) && Int8Convolutions.FitInBytes(weights);
+        _bytePairs = !vnni && path is Int8Path.Avx2 or Int8Path.AvxVnni && Int8Paths.IsSupported(Int8Path.Avx2) && Int8BytePairs.Fit(weights, outF, inF, 1);
+        if (vnni || _bytePairs)
         {
-            Path = path;
+            Path = vnni ? path : Int8Path.Avx2;
             int rows = (outF + 3) / 4 * 4;
             _w8 = GC.AllocateArray<sbyte>(rows * _stride, pinned: true);
             _bias8 = new int[rows];
@@ -70,7 +75,7 @@ internal sealed unsafe class Int8Dense : IParallelWork
 
     public Int8Path Path { get; }
 
-    public string Algorithm => "int8-dense-" + Int8Paths.Name(Path);
+    public string Algorithm => "int8-dense-" + Int8Paths.Name(Path) + (_bytePairs ? "-u8s8" : string.Empty);
 
     /// <summary>Scratch bytes: one centred int16 input row (AVX-VNNI: one zero-padded uint8 row).</summary>
     public long ScratchBytes => MemoryPlan.Align((long)_stride * sizeof(short));
@@ -105,9 +110,15 @@ internal sealed unsafe class Int8Dense : IParallelWork
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int begin, int end, int threadIndex)
     {
+        if (_bytePairs)
+        {
+            ExecuteQuads<BytePairQuads>(begin, end);
+            return;
+        }
+
         if (_w8 is not null)
         {
-            ExecuteQuads(begin, end);
+            ExecuteQuads<VnniQuads>(begin, end);
             return;
         }
 
@@ -118,9 +129,10 @@ internal sealed unsafe class Int8Dense : IParallelWork
         }
     }
 
-    // Groups of 4 outputs [begin, end): vpdpbusd of the row's codes against 4 weight rows, the 4 sums requantized together.
+    // Groups of 4 outputs [begin, end): the step of the row's codes against 4 weight rows, the 4 sums requantized together.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ExecuteQuads(int begin, int end)
+    private void ExecuteQuads<TStep>(int begin, int end)
+        where TStep : struct, IQuadStep
     {
         byte* x = (byte*)_xc;
         Vector128<int> zero = Vector128.Create(_requant.ZeroPoint), lo = Vector128.Create(_requant.Min), hi = Vector128.Create(_requant.Max);
@@ -136,10 +148,10 @@ internal sealed unsafe class Int8Dense : IParallelWork
                 for (int k = 0; k < _stride; k += 32)
                 {
                     Vector256<byte> v = Vector256.Load(x + k);
-                    a0 = AvxVnni.MultiplyWideningAndAdd(a0, v, Vector256.Load(w + k));
-                    a1 = AvxVnni.MultiplyWideningAndAdd(a1, v, Vector256.Load(w + _stride + k));
-                    a2 = AvxVnni.MultiplyWideningAndAdd(a2, v, Vector256.Load(w + (2 * _stride) + k));
-                    a3 = AvxVnni.MultiplyWideningAndAdd(a3, v, Vector256.Load(w + (3 * _stride) + k));
+                    a0 = TStep.Add(a0, v, Vector256.Load(w + k));
+                    a1 = TStep.Add(a1, v, Vector256.Load(w + _stride + k));
+                    a2 = TStep.Add(a2, v, Vector256.Load(w + (2 * _stride) + k));
+                    a3 = TStep.Add(a3, v, Vector256.Load(w + (3 * _stride) + k));
                 }
 
                 // [Σa0 Σa1 Σa2 Σa3]: pairwise adds within the 128-bit halves, then the halves.
@@ -153,6 +165,24 @@ internal sealed unsafe class Int8Dense : IParallelWork
                 }
             }
         }
+    }
+
+    /// <summary>4 uint8 codes × 4 int8 weights per int32 lane, added to the lane.</summary>
+    private interface IQuadStep
+    {
+        static abstract Vector256<int> Add(Vector256<int> acc, Vector256<byte> x, Vector256<sbyte> w);
+    }
+
+    private struct VnniQuads : IQuadStep
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Add(Vector256<int> acc, Vector256<byte> x, Vector256<sbyte> w) => AvxVnni.MultiplyWideningAndAdd(acc, x, w);
+    }
+
+    private struct BytePairQuads : IQuadStep
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Add(Vector256<int> acc, Vector256<byte> x, Vector256<sbyte> w) => Int8BytePairs.Add(acc, x, w);
     }
 
     /// <summary>Σ a[i]·b[i] over <paramref name="n"/> (a multiple of 32) int16 values, in int32.</summary>

@@ -12,7 +12,7 @@ namespace LightNet.Engine.Kernels;
 /// weight registers against the 6 pixels' 4 bytes broadcast (12 running int32 registers, 2 weight loads and 6 broadcasts
 /// per 12 multiply instructions, the whole depth in registers) and requantizes from the registers into a pixel-major
 /// output buffer, which is transposed back to NCHW at the end. Three forms of the step: AVX-VNNI <c>vpdpbusd</c> on 4 uint8
-/// channels × int8 weights (<see cref="Int8Path.AvxVnni"/>); on <see cref="Int8Path.Avx2"/>, from 5 input channels where every pair of weights
+/// channels × int8 weights (<see cref="Int8Path.AvxVnni"/>); on <see cref="Int8Path.Avx2"/>, where every pair of weights
 /// has |w0| + |w1| ≤ 128 (<see cref="BytePairsFit"/>: 7-bit weights), <c>vpmaddubsw</c> + <c>vpmaddwd</c> by ones on the
 /// same bytes (3 instructions per 32 products, reading pixel-major codes where they are: 1.2× faster on MobileNetV2,
 /// Zen 3), else <c>vpmaddwd</c> on 2 channels zero-extended to 16 bits in the copy × int16 weights (4 instructions per
@@ -82,9 +82,10 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
         _min = min;
         _max = max;
         int taps = s.KernelHeight * s.KernelWidth, depth = s.InChannels * taps;
-        // The vpmaddubsw form from 5 input channels: a stem's 3 fill one 4-byte step either way, and there the 16-bit
-        // form's two steps a tap measured faster (ResNet-18's 7×7 stem with 7-bit weights 2519 against 2835 µs, Zen 3).
-        _bytePairs = path == Int8Path.Avx2 && s.InChannels > 4 && BytePairsFit(s, weights);
+        // Stems included: on a model's NCHW image the byte form's copy is a plain interleave (MobileNetV2's stem 0.30 against
+        // 0.31–0.33 ms, ResNet-18's 2.24–2.29 against 2.34–2.36, Zen 3); on pixel-major input a 3-channel stem ran faster in
+        // the 16-bit form's two steps a tap (kernel check: 2519 against 2835 µs), a case no model has.
+        _bytePairs = path == Int8Path.Avx2 && BytePairsFit(s, weights);
         _wide = path == Int8Path.Avx2 && !_bytePairs;
         _wideEpilogue = path == Int8Path.AvxVnni && isa == Isa.Avx512 && Avx512F.IsSupported;
         int perStep = _wide ? 2 : 4; // channels per 4 broadcast bytes
@@ -155,32 +156,9 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
     public static bool Supports(in Conv2dShape s, Int8Path path) =>
         s.Groups == 1 && path is Int8Path.AvxVnni or Int8Path.Avx2 && Int8Paths.IsSupported(path);
 
-    /// <summary>
-    /// Whether <c>vpmaddubsw</c> sums every pair of products exactly in int16 for <paramref name="weights"/> ([Cout,
-    /// Cin·kh·kw]): each tap's channels pair up (0, 1), (2, 3), … and any uint8 codes times a pair with
-    /// |w0| + |w1| ≤ 128 stay within ±32,640. Weights quantized to 7 bits (<c>lightnet quantize --reduce-range</c>, what
-    /// ONNX Runtime's quantizer offers for CPUs without VNNI) always fit; full-range 8-bit weights rarely do.
-    /// </summary>
-    public static bool BytePairsFit(in Conv2dShape s, ReadOnlySpan<short> weights)
-    {
-        int taps = s.KernelHeight * s.KernelWidth, cin = s.InChannels / s.Groups, depth = cin * taps;
-        for (int o = 0; o < s.OutChannels; o++)
-        {
-            for (int t = 0; t < taps; t++)
-            {
-                for (int c = 0; c < cin; c += 2)
-                {
-                    int w0 = weights[(o * depth) + (c * taps) + t], w1 = c + 1 < cin ? weights[(o * depth) + ((c + 1) * taps) + t] : 0;
-                    if (Math.Abs(w0) + Math.Abs(w1) > 128)
-                    {
-                        return false;
-                    }
-                }
-            }
-        }
-
-        return true;
-    }
+    /// <summary>Whether the <c>vpmaddubsw</c> form is exact for <paramref name="weights"/> ([Cout, Cin·kh·kw]): <see cref="Int8BytePairs.Fit"/>.</summary>
+    public static bool BytePairsFit(in Conv2dShape s, ReadOnlySpan<short> weights) =>
+        Int8BytePairs.Fit(weights, s.OutChannels, s.InChannels / s.Groups, s.KernelHeight * s.KernelWidth);
 
     /// <inheritdoc/>
     public void Run(byte* x, byte* y, byte* scratch, WorkerPool pool)
@@ -459,15 +437,11 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
         public static Vector256<int> Add(Vector256<int> acc, Vector256<byte> x, Vector256<byte> w) => acc + Avx2.MultiplyAddAdjacent(x.AsInt16(), w.AsInt16());
     }
 
-    /// <summary>
-    /// <c>vpmaddubsw</c> + <c>vpmaddwd</c> by ones + <c>vpaddd</c>: 4 uint8 activations × 4 int8 weights per lane, the
-    /// pairs summed in int16 — exact only where every pair of weights has |w0| + |w1| ≤ 128 (<see cref="BytePairsFit"/>).
-    /// </summary>
+    /// <summary>The byte-pair step (<see cref="Int8BytePairs"/>): exact only where <see cref="BytePairsFit"/>.</summary>
     private struct MultiplyAddBytePairs : IStep
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<int> Add(Vector256<int> acc, Vector256<byte> x, Vector256<byte> w) =>
-            acc + Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(x, w.AsSByte()), Vector256<short>.One);
+        public static Vector256<int> Add(Vector256<int> acc, Vector256<byte> x, Vector256<byte> w) => Int8BytePairs.Add(acc, x, w.AsSByte());
     }
 
     /// <summary>

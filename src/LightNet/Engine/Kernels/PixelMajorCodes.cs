@@ -61,10 +61,10 @@ internal static unsafe class PixelMajorCodes
 
             long plane = (long)s.InHeight * s.InWidth;
             byte* src = x + ((long)iy * s.InWidth);
-            if (!_wide && _inPixel == 4 && Sse2.IsSupported)
+            if (_inPixel == (_wide ? 8 : 4) && Sse2.IsSupported && (!_wide || Avx2.IsSupported))
             {
                 // Up to 4 channels (a stem's image): 16 pixels of each plane (the zero point for missing ones)
-                // interleaved into 16 four-byte pixels.
+                // interleaved into 16 four-byte pixels (zero-extended to 16 bits on the vpmaddwd form).
                 Vector128<byte> zero = Vector128.Create(_inputZero);
                 int ix = c0;
                 for (; ix + 16 <= c1; ix += 16)
@@ -76,18 +76,30 @@ internal static unsafe class PixelMajorCodes
                     Vector128<byte> d = s.InChannels > 3 ? Vector128.Load(from + (3 * plane)) : zero;
                     Vector128<ushort> abLo = Sse2.UnpackLow(a, b).AsUInt16(), abHi = Sse2.UnpackHigh(a, b).AsUInt16();
                     Vector128<ushort> cdLo = Sse2.UnpackLow(c, d).AsUInt16(), cdHi = Sse2.UnpackHigh(c, d).AsUInt16();
-                    byte* to = row + ((long)(ix + s.PadLeft) * 4);
-                    Sse2.UnpackLow(abLo, cdLo).AsByte().Store(to);
-                    Sse2.UnpackHigh(abLo, cdLo).AsByte().Store(to + 16);
-                    Sse2.UnpackLow(abHi, cdHi).AsByte().Store(to + 32);
-                    Sse2.UnpackHigh(abHi, cdHi).AsByte().Store(to + 48);
+                    byte* to = row + ((long)(ix + s.PadLeft) * _inPixel);
+                    Vector128<byte> p0 = Sse2.UnpackLow(abLo, cdLo).AsByte(), p1 = Sse2.UnpackHigh(abLo, cdLo).AsByte();
+                    Vector128<byte> p2 = Sse2.UnpackLow(abHi, cdHi).AsByte(), p3 = Sse2.UnpackHigh(abHi, cdHi).AsByte();
+                    if (_wide)
+                    {
+                        Avx2.ConvertToVector256Int16(p0).Store((short*)to);
+                        Avx2.ConvertToVector256Int16(p1).Store((short*)(to + 32));
+                        Avx2.ConvertToVector256Int16(p2).Store((short*)(to + 64));
+                        Avx2.ConvertToVector256Int16(p3).Store((short*)(to + 96));
+                    }
+                    else
+                    {
+                        p0.Store(to);
+                        p1.Store(to + 16);
+                        p2.Store(to + 32);
+                        p3.Store(to + 48);
+                    }
                 }
 
                 for (; ix < c1; ix++)
                 {
                     for (int ci = 0; ci < s.InChannels; ci++)
                     {
-                        row[((long)(ix + s.PadLeft) * 4) + ci] = src[(ci * plane) + ix];
+                        Put(row, ((long)(ix + s.PadLeft) * _inPixel) + (ci * (_wide ? 2 : 1)), src[(ci * plane) + ix]);
                     }
                 }
 

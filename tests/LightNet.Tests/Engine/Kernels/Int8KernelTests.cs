@@ -187,7 +187,7 @@ public sealed unsafe class Int8KernelTests
                     }
 
                     Assert.True(expected.AsSpan().SequenceEqual(directOut), $"{direct.Algorithm} at {level}");
-                    Assert.Equal(Path(path) == Int8Path.Avx2 && cin > 4 && Int8DirectConv.BytePairsFit(shape, wt), direct.Algorithm.Contains("-u8s8", StringComparison.Ordinal));
+                    Assert.Equal(Path(path) == Int8Path.Avx2 && Int8DirectConv.BytePairsFit(shape, wt), direct.Algorithm.Contains("-u8s8", StringComparison.Ordinal));
                     AssertPixelMajorForms((i, o) => new Int8DirectConv(shape, wt, bias, scale, zx, zy, min, max, Path(path), level, 2, i, o),
                         k => ((Int8DirectConv)k).ScratchBytes, (k, a, b, c) => ((Int8DirectConv)k).Run(a, b, c, pool));
                 }
@@ -245,7 +245,12 @@ public sealed unsafe class Int8KernelTests
         }
 
         // Every code 255 (zero point 0) against pairs that reach ±255·128 = ±32,640, int16's edge: (64, 64), (-64, -64),
-        // (127, 1), (-1, -127); one pair of 129 instead must take the 16-bit step, and both must be exact.
+        // (127, 1), (-1, -127); one pair of 129 instead must take the 16-bit step, and both must be exact. A centred
+        // uint8 weight of 128 is no signed byte, even beside a zero.
+        Assert.False(Int8BytePairs.Fit([128, 0], 1, 2, 1));
+        Assert.True(Int8BytePairs.Fit([-128, 0, 64, -64], 1, 4, 1));
+        Assert.False(Int8BytePairs.Fit([65, 0, 64, 0], 1, 2, 2)); // 2 channels × 2 taps: tap 0 pairs 65 with 64, not with its own tap 1
+
         short[][] pairs = [[64, 64], [-64, -64], [127, 1], [-1, -127]];
         short[] wt = new short[16 * 8];
         for (int o = 0; o < 16; o++)
@@ -313,10 +318,19 @@ public sealed unsafe class Int8KernelTests
     [MemberData(nameof(Paths))]
     public void DenseMatchesTheIntegerReference(string path)
     {
+        // Full-range weights, then 7-bit ones (on AVX2 without VNNI the byte-pair step).
+        foreach (int bound in new[] { 127, 64 })
+        {
+            CheckDense(path, bound);
+        }
+    }
+
+    private static void CheckDense(string path, int bound)
+    {
         var rng = new Random(5);
-        const int rows = 2, inF = 70, outF = 19, zx = 128, zy = 10;
+        const int rows = 2, inF = 71, outF = 19, zx = 128, zy = 10;
         byte[] x = Bytes(rng, rows * inF);
-        short[] wt = Enumerable.Range(0, outF * inF).Select(_ => (short)rng.Next(-127, 128)).ToArray();
+        short[] wt = Enumerable.Range(0, outF * inF).Select(_ => (short)rng.Next(-bound, bound + 1)).ToArray();
         int[] bias = Enumerable.Range(0, outF).Select(_ => rng.Next(-900, 900)).ToArray();
         float[] scale = Enumerable.Range(0, outF).Select(_ => 0.001f + (rng.NextSingle() * 0.003f)).ToArray();
         var requant = new Requantizer(bias, scale, zy, 0, 255);
@@ -336,6 +350,8 @@ public sealed unsafe class Int8KernelTests
         }
 
         var dense = new Int8Dense(wt, outF, inF, bias, scale, zx, zy, 0, 255, Path(path));
+        bool pairs = Path(path) == Int8Path.Avx2 || (Path(path) == Int8Path.AvxVnni && !Int8Paths.IsSupported(Int8Path.AvxVnni));
+        Assert.Equal(pairs && bound == 64, dense.Algorithm.EndsWith("-u8s8", StringComparison.Ordinal));
         var actual = new byte[expected.Length];
         var scratch = new byte[dense.ScratchBytes];
         using var pool = new WorkerPool(2);
