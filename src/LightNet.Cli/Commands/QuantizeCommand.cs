@@ -17,7 +17,7 @@ internal static class QuantizeCommand
         };
         var method = new Option<string>("--method") { HelpName = "minmax|percentile|entropy", Description = "How activation ranges are chosen (default minmax).", DefaultValueFactory = _ => "minmax" };
         var perTensor = new Option<bool>("--per-tensor") { Description = "One scale per weight tensor instead of per output channel." };
-        var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights: avoids overflow in the integer kernels of CPUs without VNNI (AVX2 machines)." };
+        var reduceRange = new Option<bool>("--reduce-range") { Description = "7-bit weights: on CPUs without VNNI (AVX2 machines) ONNX Runtime's u8×s8 kernel cannot saturate and cpu-simd takes its faster byte-pair kernels, both exact." };
         var int8 = new Option<bool>("--int8-activations") { Description = "INT8 symmetric activations (TensorRT/GPU) instead of UINT8 asymmetric." };
         var exclude = new Option<string[]>("--exclude") { HelpName = "op|node,...", Description = "Op types or node names to keep in float.", Arity = ArgumentArity.ZeroOrMore };
         var keepFirst = new Option<bool>("--keep-first") { Description = "Keep the first Conv/Gemm/MatMul in float." };
