@@ -84,9 +84,19 @@ internal static class QuantizeCommand
             context.Stderr.WriteLine($"warning: skipped {data.Skipped.Count} calibration images that failed to decode: {string.Join("; ", data.Skipped.Take(5))}");
         }
 
+        if (!options.ReduceRange && NoVnni)
+        {
+            context.Stderr.WriteLine("note: this CPU has AVX2 but no VNNI: with --reduce-range (7-bit weights) ONNX Runtime's u8×s8 kernels cannot "
+                + "saturate here and cpu-simd takes its faster byte-pair kernels (docs/performance.md, \"INT8 on cpu-simd\").");
+        }
+
         // Fidelity on the calibration images themselves when there are any (in-sample), else on synthetic inputs.
         return CompressionCli.Finish(context, model, quantized, output, json, data.Count is int n && !calib.StartsWith("synthetic", StringComparison.OrdinalIgnoreCase) ? data : null);
     }
+
+    // An x86 CPU whose INT8 kernels sum byte pairs in int16 (no AVX-VNNI; AVX-512 CPUs taken to have AVX512_VNNI).
+    private static bool NoVnni => System.Runtime.Intrinsics.X86.Avx2.IsSupported && !System.Runtime.Intrinsics.X86.AvxVnni.IsSupported
+        && !System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
 
     private static int ParseCount(string calib)
     {
