@@ -354,9 +354,15 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
                 plan.Execute();
             }
         }
-        catch (Exception e) when (e is not LightNetException and not OutOfMemoryException)
+        catch (Exception e)
         {
+            // The session is not returned: free the plan's memory whatever failed.
             plan.Dispose();
+            if (e is LightNetException or OutOfMemoryException)
+            {
+                throw;
+            }
+
             throw new LightNetException(ErrorCode.InferenceFailed, $"cpu-simd failed its warm-up run of '{_modelName}': {e.Message}", e);
         }
     }

@@ -195,7 +195,7 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
             // the 8-channel tile) or, in a pixel-major output that holds exactly Cout channels a pixel, a partial one.
             int lastChannels = _s.OutChannels - ((_blocks - 1) * ChannelBlock);
             bool eightLast = lastChannels <= ChannelBlock / 2;
-            int wide = eightLast || (_outputPixelMajor && lastChannels < ChannelBlock) ? _blocks - 1 : _blocks;
+            int wholeWidth = eightLast || (_outputPixelMajor && lastChannels < ChannelBlock) ? _blocks - 1 : _blocks;
 
             // The last block goes straight into a pixel-major output when it fills its tile's width, else through a small buffer.
             bool lastDirect = !_outputPixelMajor || lastChannels == (eightLast ? ChannelBlock / 2 : ChannelBlock);
@@ -203,7 +203,7 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
             {
                 int group = item / _chunks, chunk = item - (group * _chunks);
                 int t0 = (int)((long)chunk * _tiles / _chunks), t1 = (int)((long)(chunk + 1) * _tiles / _chunks);
-                int b0 = group * _groupBlocks, b1 = Math.Min(_blocks, b0 + _groupBlocks), full = Math.Min(b1, wide) - b0;
+                int b0 = group * _groupBlocks, b1 = Math.Min(_blocks, b0 + _groupBlocks), full = Math.Min(b1, wholeWidth) - b0;
                 var e = new Epilogue(bias + (b0 * ChannelBlock), scale + (b0 * ChannelBlock), _outputZero, _min, _max);
                 byte* w = w0 + (b0 * blockBytes);
                 for (int tile = t0; tile < t1; tile++)
