@@ -78,16 +78,18 @@ public sealed class BackendSpec
     /// <param name="key">Option key.</param>
     /// <param name="defaultValue">Value when absent.</param>
     /// <param name="min">Smallest accepted value.</param>
-    public int GetInt(string key, int defaultValue, int min = 0)
+    /// <param name="max">Largest accepted value.</param>
+    public int GetInt(string key, int defaultValue, int min = 0, int max = int.MaxValue)
     {
         if (!Values.TryGetValue(key, out string? text))
         {
             return defaultValue;
         }
 
-        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min && v <= max
             ? v
-            : throw new LightNetException(ErrorCode.InvalidArgument, $"Backend '{this}': option {key}='{text}' must be an integer ≥ {min}.");
+            : throw new LightNetException(ErrorCode.InvalidArgument,
+                $"Backend '{this}': option {key}='{text}' must be an integer {(max == int.MaxValue ? $"≥ {min}" : $"from {min} to {max}")}.");
     }
 
     /// <summary>A choice option, or <paramref name="defaultValue"/>; a value outside <paramref name="allowed"/> is an error.</summary>

@@ -343,7 +343,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
 
         for (int i = 0; i < plan.Inputs.Count; i++)
         {
-            long bytes = plan.GraphInputs[i].Dims.Aggregate(1L, (n, d) => n * d) * sizeof(float);
+            long bytes = Shapes.ElementCount(plan.GraphInputs[i].Dims) * sizeof(float);
             NativeMemory.Clear((void*)plan.Inputs[i], (nuint)bytes);
         }
 
