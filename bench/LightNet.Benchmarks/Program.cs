@@ -7,7 +7,7 @@
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --kernel-check [--case text] [--rounds N] [--threads 1,2]   kernels, interleaved, GMAC/s
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --telemetry-overhead [--model m] [--resolution r] [--rounds N]   telemetry cost, ratio with 95% CI
 //   dotnet run -c Release --project bench/LightNet.Benchmarks -- --alloc-check [--frames N] [--windows W]   camera loop: bytes per frame, thread and process
-//   dotnet run -c Release --project bench/LightNet.Benchmarks -- --warmup-check [--model m@res,...] [--runs N] [--repeat K]   first runs vs steady state
+//   dotnet run -c Release --project bench/LightNet.Benchmarks -- --warmup-check [--model m@res|file.onnx,...] [--runs N] [--repeat K]   first runs vs steady state
 //
 // Suites: ZooInferenceBenchmarks (zoo model × available backend, with LightNet.BenchmarkDotNet's columns),
 // PreprocessingBenchmarks, PipelineBenchmarks (a photo end to end, with per-operator profiles), FrameBenchmarks,

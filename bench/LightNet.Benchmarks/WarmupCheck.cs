@@ -11,7 +11,8 @@ namespace LightNet.Benchmarks;
 /// median(500–600) and first/steady = median(1–20) / median(500–600).
 /// </summary>
 /// <remarks>
-/// <c>--warmup-check [--model m@res[,m2@res...]] [--runs N] [--backend spec] [--repeat K]</c>; defaults: mobilenet_v2@224,
+/// <c>--warmup-check [--model m@res[,m2@res...]] [--runs N] [--backend spec] [--repeat K]</c> (a model is a zoo name at a
+/// resolution or an .onnx file, e.g. one from <c>lightnet quantize</c>); defaults: mobilenet_v2@224,
 /// squeezenet1_1@224, shufflenet_v2_x1_0@224, resnet18@224, mobilenet_v2@112; 600 runs; cpu-simd:threads=1; 1 repetition.
 /// Exit code 0 when every first/steady ratio is at most 1.10, 2 otherwise (a report, not a gate: the machine is noisy).
 /// </remarks>
@@ -65,7 +66,7 @@ internal static class WarmupCheck
         string name = spec[0];
         int resolution = spec.Length > 1 ? int.Parse(spec[1]) : 224;
         int runs = int.Parse(args[1]);
-        Model model = ModelZoo.Create(name, new ZooOptions { Resolution = resolution });
+        Model model = name.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? Model.Load(name) : ModelZoo.Create(name, new ZooOptions { Resolution = resolution });
         Backend backend = Backend.Parse(args[2]);
         var clock = Stopwatch.StartNew();
         using IInferenceSession session = backend.CreateSession(model);

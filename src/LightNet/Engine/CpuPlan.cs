@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using LightNet.Engine.Kernels;
 using LightNet.Onnx;
@@ -106,6 +107,7 @@ internal sealed unsafe class CpuPlan : IDisposable
     public IReadOnlyList<nint> Outputs { get; } = [];
 
     /// <summary>Runs every step once; with <paramref name="stepTicks"/>, adds each step's elapsed ticks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(long[]? stepTicks = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using LightNet.Backends;
 using LightNet.Engine.Kernels;
@@ -315,6 +316,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ExecutePrepared(PlanEntry plan, TensorBuffer[] inputs, TensorBuffer[] outputs)
     {
         lock (_gate)
@@ -368,6 +370,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
     }
 
     /// <summary>Copies the inputs in, runs the plan and copies the outputs out. Call under the lock.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ExecuteLocked(PlanEntry entry, TensorBuffer[] inputs, TensorBuffer[] outputs)
     {
         CpuPlan plan = entry.Plan;
@@ -401,6 +404,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyIn(TensorBuffer t, float* dst)
     {
         long n = t.ElementCount;
@@ -421,6 +425,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyOut(float* src, TensorBuffer t)
     {
         long n = t.ElementCount;
@@ -551,6 +556,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         public IReadOnlyDictionary<string, TensorBuffer> Outputs { get; } =
             owner.Outputs.Select((o, i) => (o.Name, Buffer: outputs[i])).ToDictionary(p => p.Name, p => p.Buffer, StringComparer.Ordinal);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run()
         {
             if (Volatile.Read(ref _disposed) != 0)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LightNet.Engine.Kernels;
 
 namespace LightNet.Engine;
@@ -33,6 +34,7 @@ internal sealed unsafe class ConvStep(OptimizedNode node, Conv2dKernel kernel, f
 
     public override string Algorithm => kernel.Algorithm;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(byte* scratch, WorkerPool pool)
     {
         for (int n = 0; n < batch; n++)
@@ -144,6 +146,7 @@ internal sealed unsafe class FakeQuantStep : PlanStep, IParallelWork
 /// <summary>Rounds float values to the nearest float16 (a run-time Cast to FP16; the engine keeps floats).</summary>
 internal sealed unsafe class RoundToHalfStep(OptimizedNode node, float* x, float* y, long count) : PlanStep(node)
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(byte* scratch, WorkerPool pool)
     {
         for (long i = 0; i < count; i++)
@@ -173,6 +176,7 @@ internal sealed unsafe class ConvTransposeStep(OptimizedNode node, ConvTranspose
 
     public override string Algorithm => kernel.Algorithm;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(byte* scratch, WorkerPool pool)
     {
         for (int n = 0; n < batch; n++)
@@ -248,6 +252,7 @@ internal sealed unsafe class MatMulStep : PlanStep
         return off;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(byte* scratch, WorkerPool pool)
     {
         for (int i = 0; i < _aOffsets.Length; i++)

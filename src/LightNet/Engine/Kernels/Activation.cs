@@ -70,6 +70,7 @@ internal readonly record struct Activation(ActivationKind Kind, float Alpha = 0f
     }
 
     /// <summary>The scalar reference of the activation; every SIMD path matches it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public float Apply(float x) => Kind switch
     {
         ActivationKind.None => x,

@@ -186,6 +186,7 @@ internal sealed unsafe class BroadcastBinaryKernel : IParallelWork
     }
 
     /// <summary>y = act(a ⊕ b).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* a, float* b, float* y, WorkerPool? pool)
     {
         _a = a;
@@ -245,6 +246,7 @@ internal sealed unsafe class BroadcastBinaryKernel : IParallelWork
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Inner(float* a, float* b, float* y, int n)
     {
         var dst = new Span<float>(y, n);
@@ -416,6 +418,7 @@ internal sealed unsafe class BlockedChannelScaleKernel : IParallelWork
     }
 
     /// <summary>y = x · s (see the class).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* x, float* s, float* y, WorkerPool? pool)
     {
         _x = x;

@@ -83,6 +83,7 @@ internal sealed unsafe class ChannelAffineKernel : IParallelWork
     }
 
     /// <summary>y = act(x·scale[c] + shift[c]); x and y are [Batch, Channels, Spatial].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* x, float* y, WorkerPool? pool)
     {
         _x = x;

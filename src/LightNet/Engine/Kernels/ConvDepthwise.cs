@@ -106,6 +106,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 
     private long PlaneFloats => _phases.PlaneElements;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* input, float* output, float* residual, byte* scratch, WorkerPool pool)
     {
         _input = input;

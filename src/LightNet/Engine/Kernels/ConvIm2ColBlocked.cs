@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace LightNet.Engine.Kernels;
 
@@ -170,6 +170,7 @@ internal sealed unsafe class ConvIm2ColBlocked : IDisposable
     /// Runs one image: <paramref name="output"/>[Cout][P] = act(conv(<paramref name="input"/>) + bias + <paramref name="residual"/>),
     /// each planar or blocked as the layout says. The residual may alias the output; the input must not.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* input, float* output, float* residual, byte* scratch, WorkerPool pool)
     {
         _x = input;

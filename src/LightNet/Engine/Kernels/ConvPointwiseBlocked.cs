@@ -127,6 +127,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     /// Runs one image: <paramref name="output"/> = act(conv(<paramref name="input"/>) + bias + <paramref name="residual"/>),
     /// all blocked. The residual may alias the output (each element is read before it is written); the input must not.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* input, float* output, float* residual, WorkerPool pool)
     {
         _x = input;

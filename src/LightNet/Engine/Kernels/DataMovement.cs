@@ -176,6 +176,7 @@ internal sealed unsafe class PartsCopy : IParallelWork
     private long Total => _wholeBlock * _outer;
 
     /// <summary>Copies between <paramref name="parts"/> (one float* per part) and <paramref name="whole"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(nint[] parts, float* whole, WorkerPool? pool)
     {
         _parts = parts;

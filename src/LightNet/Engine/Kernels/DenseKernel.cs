@@ -76,6 +76,7 @@ internal sealed unsafe class DenseKernel : IDisposable, IParallelWork
         : GemmConfig.Align64(_gemm.Config.PackedASize(rows, InFeatures) * sizeof(float)) + (_gemm.ScratchBytesPerThread * _threads);
 
     /// <summary>Runs y = act(x·Wᵀ + bias + residual); residual [rows, outF] may alias y, x must not.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* x, int rows, float* y, float* residual, byte* scratch, WorkerPool pool)
     {
         if (pool.Threads > _threads || (residual != null) != _residual || rows < 1)

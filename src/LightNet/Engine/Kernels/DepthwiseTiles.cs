@@ -57,6 +57,7 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
     /// biases (null: zero) laid out per block, and <paramref name="ioBytesPerPixel"/> bytes of per-thread scratch per
     /// pixel of the largest band for the caller's transposes (<see cref="ITileIO"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public DepthwiseTiles(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, int v, int ioBytesPerPixel = 0)
     {
         _s = s;

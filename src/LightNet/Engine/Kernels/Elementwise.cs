@@ -281,6 +281,7 @@ internal sealed unsafe class ActivationKernel : IParallelWork
     }
 
     /// <summary>y = act(x) over <see cref="Count"/> floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* x, float* y, WorkerPool? pool)
     {
         _x = x;
@@ -291,6 +292,7 @@ internal sealed unsafe class ActivationKernel : IParallelWork
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int begin, int end, int threadIndex)
     {
         long start = (long)begin * Block;

@@ -133,6 +133,7 @@ internal unsafe struct GemmBSource
     }
 
     /// <summary>The im2col view of a convolution input (one group's channels starting at <paramref name="input"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static GemmBSource Conv(float* input, in Conv2dShape s) => new()
     {
         Kind = GemmBKind.Im2Col, Data = input, InHeight = s.InHeight, InWidth = s.InWidth,
@@ -241,6 +242,7 @@ internal sealed unsafe class GemmWork : IParallelWork
     public int RowChunks => ReadsBInPlace ? _mChunksInPlace : _mChunks;
 
     /// <summary>Re-plans for new sizes (allocation-free).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Configure(int m, int n, int k)
     {
         M = m;

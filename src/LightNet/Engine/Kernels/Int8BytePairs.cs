@@ -19,6 +19,7 @@ internal static class Int8BytePairs
     /// channels (0, 1), (2, 3), … pair up (an odd last channel pairs with a zero), and every weight is a signed byte (a
     /// centred uint8 weight may be 128).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Fit(ReadOnlySpan<short> weights, int rows, int channels, int taps)
     {
         int depth = channels * taps;

@@ -99,6 +99,7 @@ internal sealed unsafe class Int8Conv : IInt8Convolution
     internal int Items => _s.Groups * _blocks * _rowChunks;
 
     /// <summary>Convolves one image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(byte* x, byte* y, byte* scratch, WorkerPool pool)
     {
         _x = x;

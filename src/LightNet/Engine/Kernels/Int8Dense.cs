@@ -30,6 +30,7 @@ internal sealed unsafe class Int8Dense : IParallelWork
     private short* _xc;
     private byte* _y;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Int8Dense(ReadOnlySpan<short> weights, int outF, int inF, int[] bias, float[] scale, int inputZero, int outputZero, int min, int max, Int8Path path)
     {
         _outF = outF;

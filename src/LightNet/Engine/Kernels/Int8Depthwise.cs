@@ -118,6 +118,7 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
     /// <paramref name="terms"/>·taps·255·max|w| + max|bias| &lt; 2²⁴ (2 terms when the sum starts from −zero·Σw, as the
     /// direct kernel's, which starts from the <paramref name="bias"/> too).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool SumsExactInFloat(in Conv2dShape s, ReadOnlySpan<short> weights, int terms, ReadOnlySpan<int> bias = default)
     {
         int maxWeight = 0;
@@ -158,6 +159,7 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
     public long ScratchBytes(int threads) => ThreadBytes * threads;
 
     /// <summary>Convolves one image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(byte* x, byte* y, byte* scratch, WorkerPool pool)
     {
         _x = x;
@@ -317,15 +319,15 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
             byte* line = sw == 1 ? dst : row;
             if ((uint)iy >= (uint)s.InHeight)
             {
-                new Span<byte>(line, width).Fill(_inputZero);
+                StridedBytes.Fill(line, width, _inputZero);
             }
             else
             {
                 int left = Math.Min(s.PadLeft, width);
                 int copy = Math.Clamp(width - left, 0, s.InWidth);
-                new Span<byte>(line, left).Fill(_inputZero);
+                StridedBytes.Fill(line, left, _inputZero);
                 new ReadOnlySpan<byte>(x + ((long)iy * s.InWidth), copy).CopyTo(new Span<byte>(line + left, copy));
-                new Span<byte>(line + left + copy, width - left - copy).Fill(_inputZero);
+                StridedBytes.Fill(line + left + copy, width - left - copy, _inputZero);
             }
 
             if (sw == 1)

@@ -48,6 +48,7 @@ internal sealed unsafe class Int8DepthwiseDirect : IInt8Convolution
     /// <param name="threads">Worker threads (for the work split).</param>
     /// <param name="inputPixelMajor">The input is pixel-major ([H][W][C]) instead of NCHW.</param>
     /// <param name="outputPixelMajor">Write the output pixel-major instead of NCHW.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Int8DepthwiseDirect(in Conv2dShape s, ReadOnlySpan<short> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, int inputZero, int outputZero,
         int min, int max, Isa isa, int threads, bool inputPixelMajor, bool outputPixelMajor)
     {
@@ -117,6 +118,7 @@ internal sealed unsafe class Int8DepthwiseDirect : IInt8Convolution
         && Int8Depthwise.SumsExactInFloat(s, weights, 2, bias);
 
     /// <summary>Convolves one image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(byte* x, byte* y, byte* scratch, WorkerPool pool)
     {
         _padded = scratch;

@@ -68,6 +68,7 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
     /// <param name="threads">Worker threads (for the work split).</param>
     /// <param name="inputPixelMajor">The input is pixel-major ([H][W][C] codes, <see cref="QuantizedLayout"/>) instead of NCHW.</param>
     /// <param name="outputPixelMajor">Write the output pixel-major instead of NCHW.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Int8DirectConv(in Conv2dShape s, ReadOnlySpan<short> weights, ReadOnlySpan<int> bias, ReadOnlySpan<float> scale, int inputZero, int outputZero,
         int min, int max, Int8Path path, Isa isa, int threads, bool inputPixelMajor = false, bool outputPixelMajor = false)
     {
@@ -161,6 +162,7 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
         Int8BytePairs.Fit(weights, s.OutChannels, s.InChannels / s.Groups, s.KernelHeight * s.KernelWidth);
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(byte* x, byte* y, byte* scratch, WorkerPool pool)
     {
         _padded = _inPlace ? x : scratch;
@@ -234,6 +236,7 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
 
     // One tile of pixels through `blocks` channel blocks on this kernel's step and epilogue, in the register block that
     // fits: 3 pixels for a tile of at most 3 (the last of a 7×7 map holds one), 8 channels for a block of at most 8.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Tile(byte* x, int* pixelOffsets, int* tapOffsets, int taps, byte* w, long blockBytes, int blocks, in Epilogue e, byte* y, long stride, int count,
         bool eight)
     {
@@ -256,6 +259,7 @@ internal sealed unsafe class Int8DirectConv : IInt8Convolution
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Tile<TStep>(byte* x, int* pixelOffsets, int* tapOffsets, int taps, byte* w, long blockBytes, int blocks, in Epilogue e, byte* y, long stride, int count,
         bool three, bool eight)
         where TStep : struct, IStep

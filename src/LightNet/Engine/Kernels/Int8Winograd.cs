@@ -185,6 +185,7 @@ internal sealed unsafe class Int8Winograd : IInt8Convolution
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(byte* x, byte* y, byte* scratch, WorkerPool pool)
     {
         _padded = scratch;

@@ -61,6 +61,7 @@ internal sealed unsafe class LrnKernel : IParallelWork
     }
 
     /// <summary>y = lrn(x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* x, float* y, WorkerPool? pool)
     {
         _x = x;

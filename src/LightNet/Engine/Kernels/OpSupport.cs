@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace LightNet.Engine.Kernels;
 
 /// <summary>Shape arithmetic shared by the non-GEMM kernels (prepare time only; nothing here runs per inference).</summary>
@@ -158,6 +160,7 @@ internal sealed unsafe class StridedCopy : IParallelWork
     public int InnerLength => _inner;
 
     /// <summary>Copies; <paramref name="x"/> and <paramref name="y"/> must not overlap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* x, float* y, WorkerPool? pool)
     {
         if (Elements == 0)
@@ -173,6 +176,7 @@ internal sealed unsafe class StridedCopy : IParallelWork
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int begin, int end, int threadIndex)
     {
         int rank = _outer.Length;

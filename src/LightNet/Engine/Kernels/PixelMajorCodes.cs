@@ -41,7 +41,7 @@ internal static unsafe class PixelMajorCodes
             bool filled = (uint)iy < (uint)s.InHeight && s.PadLeft == 0 && c1 == _paddedWidth && s.InChannels * (_wide ? 2 : 1) == _inPixel;
             if (!filled && _wide)
             {
-                new Span<ushort>(row, _paddedWidth * _inPixel / 2).Fill(_inputZero);
+                StridedBytes.Fill((ushort*)row, _paddedWidth * _inPixel / 2, _inputZero);
             }
             else if (!filled)
             {
@@ -162,6 +162,7 @@ internal static unsafe class PixelMajorCodes
 
         // count pixels of a pixel-major input row (Cin codes each) into the padded row (_inPixel bytes each, widened on the
         // vpmaddwd form): one block when the pixels are the same size, else pixel by pixel.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private readonly void CopyPixels(byte* src, byte* dst, int count)
         {
             int c = _s.InChannels;
@@ -178,6 +179,7 @@ internal static unsafe class PixelMajorCodes
                 Copy(src + ((long)p * c), dst + ((long)p * _inPixel), c, wide);
             }
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             static void Copy(byte* from, byte* to, long n, bool wide)
             {
                 if (!wide)
@@ -224,6 +226,7 @@ internal static unsafe class PixelMajorCodes
         private readonly PlanarPass _planar = new(pixelBytes, channels, pixels);
 
         /// <summary>Copies the image at <paramref name="x"/> into the padded buffer at <paramref name="padded"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void CopyIn(WorkerPool pool, byte* x, byte* padded)
         {
             _copy.X = x;
@@ -243,6 +246,7 @@ internal static unsafe class PixelMajorCodes
         {
             public byte* X, Padded;
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Execute(int begin, int end, int threadIndex)
             {
                 for (int r = begin; r < end; r++)
@@ -256,6 +260,7 @@ internal static unsafe class PixelMajorCodes
         {
             public byte* Source, Destination;
 
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public void Execute(int begin, int end, int threadIndex)
             {
                 for (int g = begin; g < end; g++)

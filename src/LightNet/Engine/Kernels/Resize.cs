@@ -168,6 +168,7 @@ internal sealed unsafe class ResizeKernel : IParallelWork
     }
 
     /// <summary>y = resize(x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* x, float* y, WorkerPool? pool)
     {
         _x = x;

@@ -52,6 +52,7 @@ internal sealed unsafe class SoftmaxKernel : IParallelWork
     }
 
     /// <summary>y = softmax(x) (or log-softmax).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* x, float* y, WorkerPool? pool)
     {
         _x = x;

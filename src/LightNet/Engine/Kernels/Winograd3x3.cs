@@ -66,6 +66,7 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         Output,
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Winograd3x3(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, Activation activation, Isa isa, int threads)
     {
         _s = s;
@@ -158,6 +159,7 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
     }
 
     /// <summary>output = act(conv(input) + bias + residual); the residual may alias the output, the input must not.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(float* input, float* output, float* residual, byte* scratch, WorkerPool pool)
     {
         _x = input;
@@ -221,6 +223,7 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
     }
 
     // M[ξ] = U[ξ]·V[ξ] for ξ in [xi0, xi1), on the calling thread.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Gemms(GemmWork gemm, int n, int xi0, int xi1, float* v, float* m)
     {
         gemm.Configure(_s.OutChannels, n, _s.InChannels);

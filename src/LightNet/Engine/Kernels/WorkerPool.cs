@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 
@@ -92,6 +93,7 @@ internal sealed class WorkerPool : IDisposable
     /// chunks (fewer, larger chunks when consecutive items share set-up work, as GEMM rows that share a packed panel do).
     /// </summary>
     /// <exception cref="InvalidOperationException">Two threads call <see cref="Run(IParallelWork, int)"/> at once, or the pool is disposed.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(IParallelWork work, int items, int maxChunks)
     {
         if (items <= 0)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace LightNet.Operators.Support;
 
 /// <summary>
@@ -25,6 +27,7 @@ internal static class BatchNormFold
     /// <param name="bias">The existing bias (one per output channel), or null for none.</param>
     /// <param name="scale">Per-channel scale.</param>
     /// <param name="shift">Per-channel shift.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float[] IntoWeights(float[] weights, float[]? bias, float[] scale, float[] shift)
     {
         int channels = scale.Length;

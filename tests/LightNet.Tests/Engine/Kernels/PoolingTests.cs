@@ -158,6 +158,33 @@ public unsafe class PoolingTests
         }
     }
 
+    // The plane reduction's vector loops (two 8-wide accumulators from 16 elements, 4-wide without AVX) and scalar tail at
+    // every split; all-negative planes catch a max that starts from zero.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(7)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(31)]
+    [InlineData(33)]
+    [InlineData(49)]
+    public void GlobalPoolsReduceEveryPlaneLength(int spatial)
+    {
+        var rng = new Random(spatial);
+        float[] x = OpTest.Random(rng, 3 * spatial).Select(v => v - 2f).ToArray();
+        using var input = new OpBuffer(x);
+        using var output = new OpBuffer(3);
+        foreach (PoolKind kind in new[] { PoolKind.Average, PoolKind.Max })
+        {
+            GlobalPoolKernel.Create(kind, 3, spatial).Run(input.Pointer, output.Pointer, null);
+            var reference = Enumerable.Range(0, 3).Select(p => kind == PoolKind.Max ? x.Skip(p * spatial).Take(spatial).Max() : (float)x.Skip(p * spatial).Take(spatial).Average()).ToArray();
+            OpTest.Close(reference, output.Span, 1e-5f, 1e-6f, $"{kind} of {spatial}");
+        }
+    }
+
     [Fact]
     public void RejectsBadGeometry()
     {
