@@ -200,6 +200,12 @@ internal static partial class GraphOptimizer
                         FoldAffineIntoWeights(absorber, scale, shift, state);
                         Retarget(absorber, n, i);
                     }
+                    else
+                    {
+                        // Left standing (DenseNet's BatchNormalization → Relu before each convolution): a ChannelAffine
+                        // now, so that the activation after it fuses into its store.
+                        ToChannelAffine(n, state);
+                    }
 
                     break;
                 }

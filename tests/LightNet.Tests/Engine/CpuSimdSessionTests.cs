@@ -159,6 +159,18 @@ public class CpuSimdSessionTests
         Assert.All(memory.Offsets.Values, o => Assert.Equal(0, o % 64));
     }
 
+    [Fact]
+    public void BatchNormsLeftStandingFuseTheActivationAfterThem()
+    {
+        // DenseNet's pre-activation: Concat → BatchNormalization → Relu → Conv. The BatchNormalization cannot fold into a
+        // Conv (a Concat produces its input), so it becomes a ChannelAffine that stores through the Relu: 58 layers, 3
+        // transitions and the last norm. (Its output against ONNX Runtime's: ConcatsWhoseInputsAreSlabsOfTheOutputAreElided.)
+        Model model = ModelZoo.Create("densenet121", new ZooOptions { Resolution = 64, Classes = 10 });
+        OptimizedGraph graph = GraphOptimizer.Optimize(model, null);
+        Assert.DoesNotContain(graph.Nodes, n => n.OpType is "Activation" or "BatchNormalization");
+        Assert.Equal(62, graph.Nodes.Count(n => n.OpType == "ChannelAffine" && n.Activation.Kind.ToString() == "Relu"));
+    }
+
     [Theory]
     [InlineData("squeezenet1_1", 8)]
     [InlineData("shufflenet_v2_x1_0", 16)]

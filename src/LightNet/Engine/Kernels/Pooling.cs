@@ -384,7 +384,28 @@ internal sealed unsafe class Pool2dKernel : IParallelWork
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void HorizontalAverage(float* t, float* o, int outWidth, int kernel, int stride, int dilation, int rowCount, int[] colCount)
     {
-        for (int ow = 0; ow < outWidth; ow++)
+        int ow = 0;
+        if (Avx2.IsSupported && kernel == 2 && stride == 2 && dilation == 1)
+        {
+            // 2×2 stride 2 (DenseNet's transitions): 8 outputs from 16 inputs, pairs added by vhaddps (each 128-bit
+            // half holds two pairs of each source; the permute puts them in order), divided by each window's count as
+            // the scalar loop does (exact: a window wholly in padding, count 0, gives 0).
+            fixed (int* counts = colCount)
+            {
+                var rows = Vector256.Create(rowCount);
+                for (; ow <= outWidth - 8; ow += 8)
+                {
+                    float* w = t + (ow * 2);
+                    Vector256<float> pairs = Avx.HorizontalAdd(Avx.LoadVector256(w), Avx.LoadVector256(w + 8));
+                    pairs = Avx2.Permute4x64(pairs.AsDouble(), 0b11_01_10_00).AsSingle();
+                    Vector256<int> count = Avx.LoadVector256(counts + ow) * rows;
+                    Vector256<float> mean = Avx.Divide(pairs, Avx.ConvertToVector256Single(count));
+                    Avx.AndNot(Avx2.CompareEqual(count, Vector256<int>.Zero).AsSingle(), mean).Store(o + ow);
+                }
+            }
+        }
+
+        for (; ow < outWidth; ow++)
         {
             float* w = t + (ow * stride);
             float sum = w[0];

@@ -89,6 +89,9 @@ public unsafe class PoolingTests
     [InlineData(3, 2, 2, 1, 2, 1, 1, 1, 2, 0, true)]    // dilation + ceil
     [InlineData(5, 5, 3, 3, 1, 1, 2, 2, 2, 2, true)]
     [InlineData(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, false)]
+    [InlineData(2, 2, 2, 2, 1, 1, 0, 0, 0, 0, false)]   // DenseNet transition (the vector 2×2 average)
+    [InlineData(2, 2, 2, 2, 1, 1, 0, 0, 0, 0, true)]    // ... an odd width's last window half outside
+    [InlineData(2, 2, 2, 2, 1, 1, 1, 1, 1, 1, false)]   // ... windows half in padding at both edges
     public void MatchesScalarReference(int k, int kw, int s, int sw, int d, int dw, int pt, int pl, int pb, int pr, bool ceil)
     {
         var rng = new Random(k * 100 + s * 10 + pt);
