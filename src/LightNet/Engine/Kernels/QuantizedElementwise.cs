@@ -176,7 +176,13 @@ internal static unsafe class QuantizedElementwise
     }
 
     /// <summary>Bytes of the row buffer <see cref="MaxPool"/> needs.</summary>
-    public static long MaxPoolRowBytes(in Pool2dShape s) => 2 * RowHalf(s);
+    public static long MaxPoolRowBytes(in Pool2dShape s) => WholePlanes(s) ? (long)s.OutHeight * s.InWidth : 2 * RowHalf(s);
+
+    // Stride 1, no dilation and output rows as wide as the input's (GoogLeNet's 3×3 pad-1 branch pools): each pass runs
+    // over whole planes, not row by row (14×14 planes took 200 ns a row, 40× ONNX Runtime's time).
+    private static bool WholePlanes(in Pool2dShape s) =>
+        s.StrideHeight == 1 && s.StrideWidth == 1 && s.DilationHeight == 1 && s.DilationWidth == 1 && s.OutWidth == s.InWidth
+        && s.PadLeft < s.KernelWidth && s.PadTop < s.KernelHeight;
 
     private static long RowHalf(in Pool2dShape s) =>
         MemoryPlan.Align(((long)(s.OutWidth - 1) * s.StrideWidth) + ((long)(s.KernelWidth - 1) * s.DilationWidth) + s.InWidth + s.PadLeft + 64);
@@ -190,6 +196,12 @@ internal static unsafe class QuantizedElementwise
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxPool(byte* x, byte* y, in Pool2dShape s, byte* rowBuffer)
     {
+        if (WholePlanes(s))
+        {
+            MaxPoolWholePlanes(x, y, s, rowBuffer);
+            return;
+        }
+
         int span = ((s.OutWidth - 1) * s.StrideWidth) + 1;
         int length = span + ((s.KernelWidth - 1) * s.DilationWidth);
         int copy = Math.Min(s.InWidth, length - s.PadLeft);
@@ -219,6 +231,68 @@ internal static unsafe class QuantizedElementwise
 
                 StridedBytes.Copy(h, s.StrideWidth, yp + ((long)oy * s.OutWidth), s.OutWidth);
             }
+        }
+    }
+
+    // MaxPool where WholePlanes holds, a plane at a time in two passes over flat runs. Vertical: the rows of the window
+    // at tap ky are one run of the input for every output row whose tap row lies inside, so v = max over ky of those
+    // runs (v zero elsewhere: code 0 never wins). Horizontal: y = max over kx of v shifted by kx − PadLeft along the
+    // flat plane; a shift carries the neighbouring row's codes into the first PadLeft and last KernelWidth − 1 − PadLeft
+    // columns of each row, which are then recomputed from their in-row taps.
+    private static void MaxPoolWholePlanes(byte* x, byte* y, in Pool2dShape s, byte* v)
+    {
+        int w = s.InWidth, oh = s.OutHeight, n = oh * w, left = s.PadLeft, right = s.KernelWidth - 1 - left;
+        for (int plane = 0; plane < s.Planes; plane++)
+        {
+            byte* xp = x + ((long)plane * s.InHeight * w);
+            byte* yp = y + ((long)plane * n);
+            StridedBytes.Fill(v, n, 0);
+            for (int ky = 0; ky < s.KernelHeight; ky++)
+            {
+                int first = Math.Max(0, s.PadTop - ky), last = Math.Min(oh, s.InHeight + s.PadTop - ky);
+                if (first < last)
+                {
+                    Max(v + ((long)first * w), xp + ((long)(first - s.PadTop + ky) * w), (last - first) * w);
+                }
+            }
+
+            Buffer.MemoryCopy(v, yp, n, n);
+            for (int d = -left; d <= right; d++)
+            {
+                if (d < 0)
+                {
+                    Max(yp - d, v, n + d);
+                }
+                else if (d > 0)
+                {
+                    Max(yp, v + d, n - d);
+                }
+            }
+
+            for (int oy = 0; oy < oh; oy++)
+            {
+                byte* vr = v + ((long)oy * w), yr = yp + ((long)oy * w);
+                for (int ox = 0; ox < Math.Min(left, w); ox++)
+                {
+                    yr[ox] = RowMax(vr, 0, Math.Min(w - 1, ox + right));
+                }
+
+                for (int ox = Math.Max(left, w - right); ox < w; ox++)
+                {
+                    yr[ox] = RowMax(vr, Math.Max(0, ox - left), w - 1);
+                }
+            }
+        }
+
+        static byte RowMax(byte* row, int from, int to)
+        {
+            byte m = 0;
+            for (int i = from; i <= to; i++)
+            {
+                m = Math.Max(m, row[i]);
+            }
+
+            return m;
         }
     }
 

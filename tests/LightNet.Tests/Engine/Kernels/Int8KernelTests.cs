@@ -701,6 +701,41 @@ public sealed unsafe class Int8KernelTests
                 }
             }
 
+            // Stride-1 pools whose output rows are as wide as the input's run over whole planes: GoogLeNet's 3×3 pad 1 on
+            // 14×14 and 7×7 planes (vector runs and their overlapping tails), a 5×5 pad 2, a 2×2 padded on one side only,
+            // rows narrower than the window (width 2), one row, and pads taller than the input.
+            foreach ((int planesCount, int h, int w, int k, int top, int left, int oh) in new[]
+            {
+                (5, 14, 14, 3, 1, 1, 14), (3, 7, 7, 3, 1, 1, 7), (2, 9, 13, 5, 2, 2, 9), (2, 6, 17, 2, 0, 0, 5), (2, 6, 17, 2, 1, 1, 6),
+                (2, 5, 2, 3, 1, 1, 5), (2, 1, 40, 3, 1, 1, 1), (2, 2, 9, 3, 2, 1, 3),
+            })
+            {
+                int bottom = oh - 1 + k - h - top, right = k - 1 - left;
+                var pool = new Pool2dShape(planesCount, h, w, oh, w, k, k, 1, 1, 1, 1, top, left, bottom, right);
+                var pooled = new byte[planesCount * oh * w];
+                byte[] scratch = new byte[QuantizedElementwise.MaxPoolRowBytes(pool)];
+                byte[] planes = Bytes(rng, planesCount * h * w);
+                fixed (byte* pp = pooled, px = planes, row = scratch)
+                {
+                    QuantizedElementwise.MaxPool(px, pp, pool, row);
+                }
+
+                for (int i = 0; i < pooled.Length; i++)
+                {
+                    int plane = i / (oh * w), oy = i % (oh * w) / w, ox = i % w, m = 0;
+                    for (int ky = 0; ky < k; ky++)
+                    {
+                        for (int kx = 0; kx < k; kx++)
+                        {
+                            int iy = oy - top + ky, ix = ox - left + kx;
+                            if (iy >= 0 && iy < h && ix >= 0 && ix < w) m = Math.Max(m, planes[(plane * h * w) + (iy * w) + ix]);
+                        }
+                    }
+
+                    Assert.True(m == pooled[i], $"{k}×{k} pads {top}/{left} on {h}×{w}: code {pooled[i]} at {plane}/{oy}/{ox}, expected {m}");
+                }
+            }
+
             // The pixel-major max pool gives the planar one's codes: 3×3 pad 1 strides 1 and 2, 2×2 stride 2 unpadded
             // and padded, channels 64 (two 32-wide vectors), 40 (32 + a partial 8), 16 and 5, two images.
             foreach ((int channels, int h, int w, int k, int stride, int pad, int oh, int ow) in new[]
