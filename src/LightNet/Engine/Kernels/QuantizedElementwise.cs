@@ -176,13 +176,16 @@ internal static unsafe class QuantizedElementwise
     }
 
     /// <summary>Bytes of the row buffer <see cref="MaxPool"/> needs.</summary>
-    public static long MaxPoolRowBytes(in Pool2dShape s) => WholePlanes(s) ? (long)s.OutHeight * s.InWidth : 2 * RowHalf(s);
+    public static long MaxPoolRowBytes(in Pool2dShape s) =>
+        WholePlanes(s) ? (Direct(s) ? 1 : 2) * MemoryPlan.Align(((long)s.OutHeight * s.InWidth) + s.KernelWidth) : 2 * RowHalf(s);
 
-    // Stride 1, no dilation and output rows as wide as the input's (GoogLeNet's 3×3 pad-1 branch pools): each pass runs
-    // over whole planes, not row by row (14×14 planes took 200 ns a row, 40× ONNX Runtime's time).
+    // Undilated pools whose windows start inside their rows and columns' padding run a plane at a time over flat runs,
+    // not row by row: GoogLeNet's 14×14 planes took 200 ns a row, 40× ONNX Runtime's time.
     private static bool WholePlanes(in Pool2dShape s) =>
-        s.StrideHeight == 1 && s.StrideWidth == 1 && s.DilationHeight == 1 && s.DilationWidth == 1 && s.OutWidth == s.InWidth
-        && s.PadLeft < s.KernelWidth && s.PadTop < s.KernelHeight;
+        s.DilationHeight == 1 && s.DilationWidth == 1 && s.PadLeft < s.KernelWidth && s.PadTop < s.KernelHeight;
+
+    // Stride 1 across with output rows as wide as the input's: the horizontal pass writes the output itself.
+    private static bool Direct(in Pool2dShape s) => s.StrideWidth == 1 && s.OutWidth == s.InWidth;
 
     private static long RowHalf(in Pool2dShape s) =>
         MemoryPlan.Align(((long)(s.OutWidth - 1) * s.StrideWidth) + ((long)(s.KernelWidth - 1) * s.DilationWidth) + s.InWidth + s.PadLeft + 64);
@@ -234,52 +237,76 @@ internal static unsafe class QuantizedElementwise
         }
     }
 
-    // MaxPool where WholePlanes holds, a plane at a time in two passes over flat runs. Vertical: the rows of the window
-    // at tap ky are one run of the input for every output row whose tap row lies inside, so v = max over ky of those
-    // runs (v zero elsewhere: code 0 never wins). Horizontal: y = max over kx of v shifted by kx − PadLeft along the
-    // flat plane; a shift carries the neighbouring row's codes into the first PadLeft and last KernelWidth − 1 − PadLeft
-    // columns of each row, which are then recomputed from their in-row taps.
-    private static void MaxPoolWholePlanes(byte* x, byte* y, in Pool2dShape s, byte* v)
+    // MaxPool where WholePlanes holds, a plane at a time. Vertical: v[oy] = max over ky of input row oy·sh − PadTop + ky
+    // where it lies inside (v zero elsewhere: code 0 never wins); at stride 1 each tap is one run over every output row
+    // it reaches. Horizontal: h = max over kx of v shifted by kx − PadLeft along the flat plane, at full resolution;
+    // output column ox takes h at ox·sw. A shift carries the neighbouring row's codes into windows that reach past their
+    // row's ends: those columns are recomputed from their in-row taps.
+    private static void MaxPoolWholePlanes(byte* x, byte* y, in Pool2dShape s, byte* scratch)
     {
-        int w = s.InWidth, oh = s.OutHeight, n = oh * w, left = s.PadLeft, right = s.KernelWidth - 1 - left;
+        int w = s.InWidth, oh = s.OutHeight, ow = s.OutWidth, sw = s.StrideWidth, n = oh * w;
+        int left = s.PadLeft, right = s.KernelWidth - 1 - left;
+        bool direct = Direct(s);
+        byte* v = scratch;
+        byte* h = direct ? null : scratch + MemoryPlan.Align((long)n + s.KernelWidth);
         for (int plane = 0; plane < s.Planes; plane++)
         {
             byte* xp = x + ((long)plane * s.InHeight * w);
-            byte* yp = y + ((long)plane * n);
+            byte* yp = y + ((long)plane * oh * ow);
             StridedBytes.Fill(v, n, 0);
             for (int ky = 0; ky < s.KernelHeight; ky++)
             {
-                int first = Math.Max(0, s.PadTop - ky), last = Math.Min(oh, s.InHeight + s.PadTop - ky);
-                if (first < last)
+                if (s.StrideHeight == 1)
                 {
-                    Max(v + ((long)first * w), xp + ((long)(first - s.PadTop + ky) * w), (last - first) * w);
+                    int first = Math.Max(0, s.PadTop - ky), last = Math.Min(oh, s.InHeight + s.PadTop - ky);
+                    if (first < last)
+                    {
+                        Max(v + ((long)first * w), xp + ((long)(first - s.PadTop + ky) * w), (last - first) * w);
+                    }
+
+                    continue;
+                }
+
+                for (int oy = 0; oy < oh; oy++)
+                {
+                    int iy = (oy * s.StrideHeight) - s.PadTop + ky;
+                    if ((uint)iy < (uint)s.InHeight)
+                    {
+                        Max(v + ((long)oy * w), xp + ((long)iy * w), w);
+                    }
                 }
             }
 
-            Buffer.MemoryCopy(v, yp, n, n);
+            byte* hp = direct ? yp : h;
+            Buffer.MemoryCopy(v, hp, n, n);
             for (int d = -left; d <= right; d++)
             {
                 if (d < 0)
                 {
-                    Max(yp - d, v, n + d);
+                    Max(hp - d, v, n + d);
                 }
                 else if (d > 0)
                 {
-                    Max(yp, v + d, n - d);
+                    Max(hp, v + d, n - d);
                 }
             }
 
             for (int oy = 0; oy < oh; oy++)
             {
-                byte* vr = v + ((long)oy * w), yr = yp + ((long)oy * w);
-                for (int ox = 0; ox < Math.Min(left, w); ox++)
+                byte* vr = v + ((long)oy * w), yr = yp + ((long)oy * ow);
+                if (!direct)
                 {
-                    yr[ox] = RowMax(vr, 0, Math.Min(w - 1, ox + right));
+                    StridedBytes.Copy(h + ((long)oy * w), sw, yr, ow);
                 }
 
-                for (int ox = Math.Max(left, w - right); ox < w; ox++)
+                for (int ox = 0; ox < ow && ox * sw < left; ox++)
                 {
-                    yr[ox] = RowMax(vr, Math.Max(0, ox - left), w - 1);
+                    yr[ox] = RowMax(vr, 0, Math.Min(w - 1, (ox * sw) + right));
+                }
+
+                for (int ox = ow - 1; ox >= 0 && (ox * sw) + right >= w; ox--)
+                {
+                    yr[ox] = RowMax(vr, Math.Max(0, (ox * sw) - left), w - 1);
                 }
             }
         }

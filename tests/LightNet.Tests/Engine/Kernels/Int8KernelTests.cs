@@ -685,34 +685,25 @@ public sealed unsafe class Int8KernelTests
                     QuantizedElementwise.MaxPool(px, pp, pool, row);
                 }
 
-                for (int i = 0; i < pooled.Length; i++)
-                {
-                    int plane = i / (oh * ow), oy = i % (oh * ow) / ow, ox = i % ow, m = 0;
-                    for (int ky = 0; ky < 3; ky++)
-                    {
-                        for (int kx = 0; kx < 3; kx++)
-                        {
-                            int iy = (oy * stride) - 1 + ky, ix = (ox * stride) - 1 + kx;
-                            if (iy >= 0 && iy < h && ix >= 0 && ix < w) m = Math.Max(m, planes[(plane * h * w) + (iy * w) + ix]);
-                        }
-                    }
-
-                    Assert.Equal(m, pooled[i]);
-                }
+                Assert.Equal(ReferenceMaxPool(planes, pool), pooled);
             }
 
-            // Stride-1 pools whose output rows are as wide as the input's run over whole planes: GoogLeNet's 3×3 pad 1 on
-            // 14×14 and 7×7 planes (vector runs and their overlapping tails), a 5×5 pad 2, a 2×2 padded on one side only,
-            // rows narrower than the window (width 2), one row, and pads taller than the input.
-            foreach ((int planesCount, int h, int w, int k, int top, int left, int oh) in new[]
+            // Undilated pools run over whole planes (one vector run per tap row at stride 1, flat shifts across rows, the
+            // columns whose windows reach past a row's end recomputed): GoogLeNet's 3×3 pad 1 on 14×14 and 7×7 planes
+            // (vector runs and their overlapping tails), its 3×3 stride 2 and 2×2 stride 2 with ceil mode, a 5×5 pad 2,
+            // a 2×2 padded on one side only, a 3×3 without padding, rows narrower than the window, one row, and pads
+            // taller than the input.
+            foreach ((int planesCount, int h, int w, int k, int stride, int top, int left, int oh, int ow) in new[]
             {
-                (5, 14, 14, 3, 1, 1, 14), (3, 7, 7, 3, 1, 1, 7), (2, 9, 13, 5, 2, 2, 9), (2, 6, 17, 2, 0, 0, 5), (2, 6, 17, 2, 1, 1, 6),
-                (2, 5, 2, 3, 1, 1, 5), (2, 1, 40, 3, 1, 1, 1), (2, 2, 9, 3, 2, 1, 3),
+                (5, 14, 14, 3, 1, 1, 1, 14, 14), (3, 7, 7, 3, 1, 1, 1, 7, 7), (3, 28, 28, 3, 2, 0, 0, 14, 14), (4, 14, 14, 2, 2, 0, 0, 7, 7),
+                (2, 13, 13, 2, 2, 0, 0, 7, 7), (2, 9, 13, 5, 1, 2, 2, 9, 13), (2, 6, 17, 2, 1, 0, 0, 5, 16), (2, 6, 17, 2, 1, 1, 1, 6, 17),
+                (2, 8, 19, 3, 1, 0, 0, 6, 17), (2, 5, 2, 3, 1, 1, 1, 5, 2), (2, 1, 40, 3, 1, 1, 1, 1, 40), (2, 2, 9, 3, 1, 2, 1, 3, 9),
+                (2, 9, 11, 3, 2, 1, 1, 5, 6),
             })
             {
-                int bottom = oh - 1 + k - h - top, right = k - 1 - left;
-                var pool = new Pool2dShape(planesCount, h, w, oh, w, k, k, 1, 1, 1, 1, top, left, bottom, right);
-                var pooled = new byte[planesCount * oh * w];
+                int bottom = Math.Max(0, ((oh - 1) * stride) + k - h - top), right = Math.Max(0, ((ow - 1) * stride) + k - w - left);
+                var pool = new Pool2dShape(planesCount, h, w, oh, ow, k, k, stride, stride, 1, 1, top, left, bottom, right);
+                var pooled = new byte[planesCount * oh * ow];
                 byte[] scratch = new byte[QuantizedElementwise.MaxPoolRowBytes(pool)];
                 byte[] planes = Bytes(rng, planesCount * h * w);
                 fixed (byte* pp = pooled, px = planes, row = scratch)
@@ -720,20 +711,23 @@ public sealed unsafe class Int8KernelTests
                     QuantizedElementwise.MaxPool(px, pp, pool, row);
                 }
 
-                for (int i = 0; i < pooled.Length; i++)
-                {
-                    int plane = i / (oh * w), oy = i % (oh * w) / w, ox = i % w, m = 0;
-                    for (int ky = 0; ky < k; ky++)
-                    {
-                        for (int kx = 0; kx < k; kx++)
-                        {
-                            int iy = oy - top + ky, ix = ox - left + kx;
-                            if (iy >= 0 && iy < h && ix >= 0 && ix < w) m = Math.Max(m, planes[(plane * h * w) + (iy * w) + ix]);
-                        }
-                    }
+                Assert.True(ReferenceMaxPool(planes, pool).AsSpan().SequenceEqual(pooled), $"{k}×{k} stride {stride} pads {top}/{left} on {h}×{w}");
+            }
 
-                    Assert.True(m == pooled[i], $"{k}×{k} pads {top}/{left} on {h}×{w}: code {pooled[i]} at {plane}/{oy}/{ox}, expected {m}");
+            // Dilated pools stay row by row: 3×3 dilation 2 pad 2, strides 1 and 2.
+            foreach (int stride in new[] { 1, 2 })
+            {
+                int oh = ((11 + 4 - 5) / stride) + 1, ow = ((23 + 4 - 5) / stride) + 1;
+                var pool = new Pool2dShape(3, 11, 23, oh, ow, 3, 3, stride, stride, 2, 2, 2, 2, 2, 2);
+                var pooled = new byte[3 * oh * ow];
+                byte[] scratch = new byte[QuantizedElementwise.MaxPoolRowBytes(pool)];
+                byte[] planes = Bytes(rng, 3 * 11 * 23);
+                fixed (byte* pp = pooled, px = planes, row = scratch)
+                {
+                    QuantizedElementwise.MaxPool(px, pp, pool, row);
                 }
+
+                Assert.Equal(ReferenceMaxPool(planes, pool), pooled);
             }
 
             // The pixel-major max pool gives the planar one's codes: 3×3 pad 1 strides 1 and 2, 2×2 stride 2 unpadded
@@ -791,6 +785,29 @@ public sealed unsafe class Int8KernelTests
         Assert.Equal(codes.Select(c => table[c]).ToArray(), mapped);
         Assert.Equal(py.Quantize(0), table[pa.ZeroPoint - 1]);
         Assert.Equal(py.Quantize(pa.Dequantize(200)), table[200]);
+    }
+
+    // Max of each window's codes inside the plane (0 where none: the smallest code).
+    private static byte[] ReferenceMaxPool(byte[] planes, in Pool2dShape s)
+    {
+        var y = new byte[s.Planes * s.OutHeight * s.OutWidth];
+        for (int i = 0; i < y.Length; i++)
+        {
+            int plane = i / (s.OutHeight * s.OutWidth), oy = i % (s.OutHeight * s.OutWidth) / s.OutWidth, ox = i % s.OutWidth;
+            for (int ky = 0; ky < s.KernelHeight; ky++)
+            {
+                for (int kx = 0; kx < s.KernelWidth; kx++)
+                {
+                    int iy = (oy * s.StrideHeight) - s.PadTop + (ky * s.DilationHeight), ix = (ox * s.StrideWidth) - s.PadLeft + (kx * s.DilationWidth);
+                    if (iy >= 0 && iy < s.InHeight && ix >= 0 && ix < s.InWidth)
+                    {
+                        y[i] = Math.Max(y[i], planes[(((plane * s.InHeight) + iy) * s.InWidth) + ix]);
+                    }
+                }
+            }
+        }
+
+        return y;
     }
 
     private static byte[] Bytes(Random rng, int n)
