@@ -318,8 +318,9 @@ public sealed unsafe class Int8KernelTests
     [MemberData(nameof(Paths))]
     public void DenseMatchesTheIntegerReference(string path)
     {
-        // Full-range weights, then 7-bit ones (on AVX2 without VNNI the byte-pair step).
-        foreach (int bound in new[] { 127, 64 })
+        // Full-range weights (on AVX2 without VNNI widened from bytes in registers), then 7-bit ones (there the byte-pair
+        // step), then centred weights reaching 128 (int16 weights).
+        foreach (int bound in new[] { 127, 64, 128 })
         {
             CheckDense(path, bound);
         }
@@ -352,6 +353,7 @@ public sealed unsafe class Int8KernelTests
         var dense = new Int8Dense(wt, outF, inF, bias, scale, zx, zy, 0, 255, Path(path));
         bool pairs = Path(path) == Int8Path.Avx2 || (Path(path) == Int8Path.AvxVnni && !Int8Paths.IsSupported(Int8Path.AvxVnni));
         Assert.Equal(pairs && bound == 64, dense.Algorithm.EndsWith("-u8s8", StringComparison.Ordinal));
+        Assert.Equal(pairs && bound == 127, dense.Algorithm.EndsWith("-s8", StringComparison.Ordinal));
         var actual = new byte[expected.Length];
         var scratch = new byte[dense.ScratchBytes];
         using var pool = new WorkerPool(2);
