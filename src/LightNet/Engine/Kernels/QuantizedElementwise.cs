@@ -351,7 +351,13 @@ internal static unsafe class QuantizedElementwise
 
                     for (; c < channels; c += 16)
                     {
-                        // 16 channels, or the last (fewer than 16) one code at a time.
+                        // 16 channels; a last part of fewer as the pixel's last 16 channels (the overlap is recomputed,
+                        // to the same codes); fewer than 16 channels in all one code at a time.
+                        if (channels - c < 16 && channels >= 16)
+                        {
+                            c = channels - 16;
+                        }
+
                         int count = Math.Min(16, channels - c);
                         Vector128<byte> m = Vector128<byte>.Zero;
                         for (int ky = 0; ky < s.KernelHeight; ky++)

@@ -733,10 +733,12 @@ public sealed unsafe class Int8KernelTests
             }
 
             // The pixel-major max pool gives the planar one's codes: 3×3 pad 1 strides 1 and 2, 2×2 stride 2 unpadded
-            // and padded, channels 64 (two 32-wide vectors), 40 (32 + a partial 8), 16 and 5, two images.
+            // and padded, channels 64 (two 32-wide vectors), 40 (32 + the last 16, overlapping), 24 (16 + the last 16:
+            // ShuffleNetV2's stem pool), 16 and 5 (one code at a time), two images.
             foreach ((int channels, int h, int w, int k, int stride, int pad, int oh, int ow) in new[]
             {
                 (64, 9, 11, 3, 2, 1, 5, 6), (40, 7, 6, 3, 1, 1, 7, 6), (5, 8, 8, 2, 2, 0, 4, 4), (16, 4, 4, 2, 2, 1, 3, 3),
+                (24, 12, 12, 3, 2, 1, 6, 6),
             })
             {
                 var pool = new Pool2dShape(2 * channels, h, w, oh, ow, k, k, stride, stride, 1, 1, pad, pad, Math.Max(0, ((oh - 1) * stride) + k - h - pad), Math.Max(0, ((ow - 1) * stride) + k - w - pad));
