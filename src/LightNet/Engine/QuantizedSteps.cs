@@ -74,13 +74,10 @@ internal static unsafe class QuantizedSteps
                 var p = pads(n, xd, (int)k[0], (int)k[1], (int)s[0], (int)s[1], (int)d[0], (int)d[1], n.Source.GetInt("ceil_mode", 0) != 0);
                 var shape = new Pool2dShape(checked((int)(xd[0] * xd[1])), (int)xd[2], (int)xd[3], (int)yd[2], (int)yd[3], (int)k[0], (int)k[1],
                     (int)s[0], (int)s[1], (int)d[0], (int)d[1], p.Top, p.Left, p.Bottom, p.Right);
-                if (layout.IsPixelMajor(n.Inputs[0]))
-                {
-                    int channels = checked((int)xd[1]);
-                    return new Step(n, "int8-max-pool" + QuantizedLayout.Suffix(true, true), (_, _) => QuantizedElementwise.MaxPoolPixelMajor(x, y, shape, channels));
-                }
-
-                return new Step(n, "int8-max-pool", (scratch, _) => QuantizedElementwise.MaxPool(x, y, shape, scratch), MemoryPlan.Align(QuantizedElementwise.MaxPoolRowBytes(shape)));
+                bool pixelMajor = layout.IsPixelMajor(n.Inputs[0]);
+                var pool = new Int8MaxPool(shape, pixelMajor ? checked((int)xd[1]) : 0);
+                return new Step(n, "int8-max-pool" + (pixelMajor ? QuantizedLayout.Suffix(true, true) : string.Empty),
+                    (scratch, workers) => pool.Run(x, y, scratch, workers), pool.ScratchBytes(threads));
             }
 
             case "QConv":

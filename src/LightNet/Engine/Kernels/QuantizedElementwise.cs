@@ -317,73 +317,74 @@ internal static unsafe class QuantizedElementwise
     /// images × <paramref name="channels"/>; each output pixel's channels are the vector maximum over the window's taps
     /// inside the image, from 0 (the smallest code, as the planar kernel's zero padding), 32 or 16 channels at a time.
     /// </summary>
+    public static void MaxPoolPixelMajor(byte* x, byte* y, in Pool2dShape s, int channels) =>
+        MaxPoolPixelMajor(x, y, s, channels, 0, s.Planes / channels * s.OutHeight);
+
+    /// <summary><see cref="MaxPoolPixelMajor(byte*, byte*, in Pool2dShape, int)"/> of output rows [<paramref name="begin"/>, <paramref name="end"/>) (image-major, OutHeight each).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void MaxPoolPixelMajor(byte* x, byte* y, in Pool2dShape s, int channels)
+    public static void MaxPoolPixelMajor(byte* x, byte* y, in Pool2dShape s, int channels, int begin, int end)
     {
-        int images = s.Planes / channels;
-        for (int n = 0; n < images; n++)
+        for (int r = begin; r < end; r++)
         {
+            int n = r / s.OutHeight, oy = r % s.OutHeight;
             byte* image = x + ((long)n * s.InHeight * s.InWidth * channels);
-            for (int oy = 0; oy < s.OutHeight; oy++)
+            for (int ox = 0; ox < s.OutWidth; ox++)
             {
-                for (int ox = 0; ox < s.OutWidth; ox++)
+                byte* dst = y + ((((long)n * s.OutHeight * s.OutWidth) + ((long)oy * s.OutWidth) + ox) * channels);
+                int c = 0;
+                for (; c + 32 <= channels && Vector256.IsHardwareAccelerated; c += 32)
                 {
-                    byte* dst = y + ((((long)n * s.OutHeight * s.OutWidth) + ((long)oy * s.OutWidth) + ox) * channels);
-                    int c = 0;
-                    for (; c + 32 <= channels && Vector256.IsHardwareAccelerated; c += 32)
+                    Vector256<byte> m = Vector256<byte>.Zero;
+                    for (int ky = 0; ky < s.KernelHeight; ky++)
                     {
-                        Vector256<byte> m = Vector256<byte>.Zero;
-                        for (int ky = 0; ky < s.KernelHeight; ky++)
+                        int iy = (oy * s.StrideHeight) - s.PadTop + (ky * s.DilationHeight);
+                        for (int kx = 0; (uint)iy < (uint)s.InHeight && kx < s.KernelWidth; kx++)
                         {
-                            int iy = (oy * s.StrideHeight) - s.PadTop + (ky * s.DilationHeight);
-                            for (int kx = 0; (uint)iy < (uint)s.InHeight && kx < s.KernelWidth; kx++)
+                            int ix = (ox * s.StrideWidth) - s.PadLeft + (kx * s.DilationWidth);
+                            if ((uint)ix < (uint)s.InWidth)
                             {
-                                int ix = (ox * s.StrideWidth) - s.PadLeft + (kx * s.DilationWidth);
-                                if ((uint)ix < (uint)s.InWidth)
-                                {
-                                    m = Vector256.Max(m, Vector256.Load(image + ((((long)iy * s.InWidth) + ix) * channels) + c));
-                                }
+                                m = Vector256.Max(m, Vector256.Load(image + ((((long)iy * s.InWidth) + ix) * channels) + c));
                             }
                         }
-
-                        m.Store(dst + c);
                     }
 
-                    for (; c < channels; c += 16)
+                    m.Store(dst + c);
+                }
+
+                for (; c < channels; c += 16)
+                {
+                    // 16 channels; a last part of fewer as the pixel's last 16 channels (the overlap is recomputed,
+                    // to the same codes); fewer than 16 channels in all one code at a time.
+                    if (channels - c < 16 && channels >= 16)
                     {
-                        // 16 channels; a last part of fewer as the pixel's last 16 channels (the overlap is recomputed,
-                        // to the same codes); fewer than 16 channels in all one code at a time.
-                        if (channels - c < 16 && channels >= 16)
-                        {
-                            c = channels - 16;
-                        }
+                        c = channels - 16;
+                    }
 
-                        int count = Math.Min(16, channels - c);
-                        Vector128<byte> m = Vector128<byte>.Zero;
-                        for (int ky = 0; ky < s.KernelHeight; ky++)
+                    int count = Math.Min(16, channels - c);
+                    Vector128<byte> m = Vector128<byte>.Zero;
+                    for (int ky = 0; ky < s.KernelHeight; ky++)
+                    {
+                        int iy = (oy * s.StrideHeight) - s.PadTop + (ky * s.DilationHeight);
+                        for (int kx = 0; (uint)iy < (uint)s.InHeight && kx < s.KernelWidth; kx++)
                         {
-                            int iy = (oy * s.StrideHeight) - s.PadTop + (ky * s.DilationHeight);
-                            for (int kx = 0; (uint)iy < (uint)s.InHeight && kx < s.KernelWidth; kx++)
+                            int ix = (ox * s.StrideWidth) - s.PadLeft + (kx * s.DilationWidth);
+                            if ((uint)ix < (uint)s.InWidth)
                             {
-                                int ix = (ox * s.StrideWidth) - s.PadLeft + (kx * s.DilationWidth);
-                                if ((uint)ix < (uint)s.InWidth)
-                                {
-                                    byte* src = image + ((((long)iy * s.InWidth) + ix) * channels) + c;
-                                    m = Vector128.Max(m, count == 16 ? Vector128.Load(src) : Partial(src, count));
-                                }
+                                byte* src = image + ((((long)iy * s.InWidth) + ix) * channels) + c;
+                                m = Vector128.Max(m, count == 16 ? Vector128.Load(src) : Partial(src, count));
                             }
                         }
+                    }
 
-                        if (count == 16)
+                    if (count == 16)
+                    {
+                        m.Store(dst + c);
+                    }
+                    else
+                    {
+                        for (int i = 0; i < count; i++)
                         {
-                            m.Store(dst + c);
-                        }
-                        else
-                        {
-                            for (int i = 0; i < count; i++)
-                            {
-                                dst[c + i] = m.GetElement(i);
-                            }
+                            dst[c + i] = m.GetElement(i);
                         }
                     }
                 }

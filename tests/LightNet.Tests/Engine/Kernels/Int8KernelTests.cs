@@ -714,6 +714,26 @@ public sealed unsafe class Int8KernelTests
                 }
 
                 Assert.True(ReferenceMaxPool(planes, pool).AsSpan().SequenceEqual(pooled), $"{k}×{k} stride {stride} pads {top}/{left} on {h}×{w}");
+
+                // The same split over 2 threads (planes each with their own scratch), and pixel-major split by rows.
+                var kernel = new Int8MaxPool(pool, 0);
+                var shared = new byte[pooled.Length];
+                byte[] threadScratch = new byte[kernel.ScratchBytes(2)];
+                using var workers = new WorkerPool(2);
+                fixed (byte* pp = shared, px = planes, ps = threadScratch)
+                {
+                    kernel.Run(px, pp, ps, workers);
+                }
+
+                Assert.Equal(pooled, shared);
+                var byRows = new Int8MaxPool(pool, planesCount);
+                byte[] pixels = ToPixelMajor(planes, planesCount, h * w), pooledPixels = new byte[pooled.Length];
+                fixed (byte* qp = pooledPixels, qx = pixels)
+                {
+                    byRows.Run(qx, qp, null, workers);
+                }
+
+                Assert.Equal(ToPixelMajor(pooled, planesCount, oh * ow), pooledPixels);
             }
 
             // Dilated pools stay row by row: 3×3 dilation 2 pad 2, strides 1 and 2.
