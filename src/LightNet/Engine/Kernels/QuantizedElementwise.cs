@@ -194,10 +194,11 @@ internal static unsafe class QuantizedElementwise
         MemoryPlan.Align(((long)(s.OutWidth - 1) * s.StrideWidth) + ((long)(s.KernelWidth - 1) * s.DilationWidth) + s.InWidth + s.PadLeft + 64);
 
     /// <summary>
-    /// Max pooling on codes (order-preserving, so exact). For each output row the kernel rows are reduced by vector max
-    /// into a row buffer padded with zeros (code 0 is the smallest, and every window holds a real element, so padding
-    /// never wins); the kernel columns are then reduced into a second buffer, h[i] = max over kx of row[i + kx·dw], and
-    /// output ox takes h[ox·sw]. <paramref name="rowBuffer"/> holds <see cref="MaxPoolRowBytes"/> bytes.
+    /// Max pooling on codes (order-preserving, so exact; code 0 is the smallest, and every window holds a real element,
+    /// so zero padding never wins). Undilated pools run a plane at a time over flat runs (MaxPoolWholePlanes); dilated
+    /// ones row by row: the kernel rows are reduced by vector max into a row buffer padded with zeros, the kernel
+    /// columns then into a second buffer, h[i] = max over kx of row[i + kx·dw], and output ox takes h[ox·sw].
+    /// <paramref name="rowBuffer"/> holds <see cref="MaxPoolRowBytes"/> bytes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxPool(byte* x, byte* y, in Pool2dShape s, byte* rowBuffer)
@@ -245,6 +246,7 @@ internal static unsafe class QuantizedElementwise
     // the rows r it reaches. Horizontal: h = max over kx of v shifted by kx − PadLeft along the flat plane. Output pixel
     // (oy, ox) is h at row oy·sh, column ox·sw. A shift carries the neighbouring row's codes into windows that reach
     // past their row's ends: those columns are recomputed from their in-row taps.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxPoolWholePlanes(byte* x, byte* y, in Pool2dShape s, byte* scratch)
     {
         int w = s.InWidth, oh = s.OutHeight, ow = s.OutWidth, sh = s.StrideHeight, sw = s.StrideWidth;
@@ -300,6 +302,7 @@ internal static unsafe class QuantizedElementwise
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static byte RowMax(byte* row, int from, int to)
         {
             byte m = 0;
