@@ -113,7 +113,7 @@ internal static unsafe class PixelMajorCodes
             {
                 int rows = s.InChannels - ch >= 16 ? 16 : 8;
                 int ix = c0;
-                while (c1 - ix >= 8 || (ix < c1 && c1 - c0 >= 8))
+                while (ix < c1 && c1 - c0 >= 8)
                 {
                     // A last run of under 8 pixels is the row's last 8, transposed again where they overlap (the same
                     // codes to the same places): SqueezeNet's 55-pixel rows left 7 of them to the byte loop below.
