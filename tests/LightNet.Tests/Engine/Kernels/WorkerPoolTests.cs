@@ -93,6 +93,38 @@ public sealed class WorkerPoolTests
         Assert.InRange(work.OtherChunks, 0, 1);
     }
 
+    [Fact]
+    public void EachThreadClaimsItsOwnRangeFirst()
+    {
+        // Thread t's home is chunks [t·C/T, (t+1)·C/T): its first claim is there unless another thread has already
+        // taken the whole range, so a thread works on the same part of every operator's items run after run.
+        using var pool = new WorkerPool(2);
+        for (int run = 0; run < 5; run++)
+        {
+            var order = new System.Collections.Concurrent.ConcurrentQueue<(int Chunk, int Thread)>();
+            pool.Run(new SlowRecorder(order), 16);
+            Assert.Equal(16, order.Count);
+            for (int thread = 0; thread < 2; thread++)
+            {
+                int[] mine = order.Where(o => o.Thread == thread).Select(o => o.Chunk).ToArray();
+                bool ranAtHome = mine.Any(c => c / 8 == thread);
+                if (ranAtHome)
+                {
+                    Assert.Equal(thread, mine[0] / 8);
+                }
+            }
+        }
+    }
+
+    private sealed class SlowRecorder(System.Collections.Concurrent.ConcurrentQueue<(int Chunk, int Thread)> order) : IParallelWork
+    {
+        public void Execute(int begin, int end, int threadIndex)
+        {
+            order.Enqueue((begin, threadIndex));
+            Thread.Sleep(2);
+        }
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(8)]
