@@ -146,6 +146,14 @@ internal sealed class WorkerPool : IDisposable
 
             ClaimAndRun(generation, work, items, chunks, 0);
             SpinThenBlock(Stopwatch.GetTimestamp(), _spinTicks, ref _completed.Value, chunks, equal: false, _done, reset: false);
+
+            // Close every range before the next run's arguments are written: a worker that saw this generation late may
+            // read the next run's chunk count, by which an exhausted range of this one would look unclaimed again.
+            for (int t = 0; t < threads; t++)
+            {
+                Interlocked.Exchange(ref _home[t].Value, (generation << 32) | Closed);
+            }
+
             Volatile.Write(ref _state.Value, (generation << 32) | Closed);
             _work = null;
             RethrowFirstError();
@@ -190,7 +198,7 @@ internal sealed class WorkerPool : IDisposable
     // Claims chunks of `generation` until none is left (or a newer generation has started) and runs them: first the
     // thread's home range, then what is left of the others'.
     // The run arguments were read after the generation was seen; they cannot belong to a later run while a chunk of
-    // this one is still unclaimed, because the caller publishes a new generation only after every chunk is done.
+    // this one is still unclaimed, because the caller closes every range of a run before it changes them.
     private void ClaimAndRun(long generation, IParallelWork work, int items, int chunks, int threadIndex)
     {
         int threads = _home.Length;
