@@ -28,19 +28,30 @@ internal static unsafe class QuantizedSteps
         switch (n.OpType)
         {
             case "Quantize":
-                return new Step(n, "quantize", (_, _) => QuantizedElementwise.Quantize((float*)x, y, count, q.Output));
+            {
+                var ranges = new ElementRanges(count, threads, (b, e) => QuantizedElementwise.Quantize((float*)x + b, y + b, e - b, q.Output));
+                return new Step(n, "quantize", (_, pool) => ranges.Run(pool));
+            }
+
             case "Dequantize":
-                return new Step(n, "dequantize", (_, _) => QuantizedElementwise.Dequantize(x, (float*)y, count, q.Inputs[0]));
+            {
+                var ranges = new ElementRanges(count, threads, (b, e) => QuantizedElementwise.Dequantize(x + b, (float*)y + b, e - b, q.Inputs[0]));
+                return new Step(n, "dequantize", (_, pool) => ranges.Run(pool));
+            }
+
             case "QTable":
             {
                 byte[] table = q.Table!;
-                return new Step(n, "int8-table", (_, _) => QuantizedElementwise.Lookup(x, y, count, table));
+                var ranges = new ElementRanges(count, threads, (b, e) => QuantizedElementwise.Lookup(x + b, y + b, e - b, table));
+                return new Step(n, "int8-table", (_, pool) => ranges.Run(pool));
             }
 
             case "QAdd":
             {
-                byte* b = (byte*)pointer(n.Inputs[1]);
-                return new Step(n, "int8-add", (_, _) => QuantizedElementwise.Add(x, q.Inputs[0], b, q.Inputs[1], y, q.Output, count, q.Min, q.Max, path));
+                byte* other = (byte*)pointer(n.Inputs[1]);
+                var ranges = new ElementRanges(count, threads,
+                    (b, e) => QuantizedElementwise.Add(x + b, q.Inputs[0], other + b, q.Inputs[1], y + b, q.Output, e - b, q.Min, q.Max, path));
+                return new Step(n, "int8-add", (_, pool) => ranges.Run(pool));
             }
 
             case "QGlobalAveragePool":
@@ -64,7 +75,8 @@ internal static unsafe class QuantizedSteps
                 long[] inner = n.Inputs.Select(i => Shapes.ElementCount(graph.Dims(i).AsSpan(axis))).ToArray();
                 byte[]?[] tables = q.Inputs.Select(p => p == q.Output ? null : p.Table(q.Output)).ToArray();
                 long outer = Shapes.ElementCount(yd.AsSpan(0, axis));
-                return new Step(n, "int8-concat", (_, _) => QuantizedElementwise.Concat(inputs, inner, tables, outer, y));
+                var ranges = new ElementRanges(outer * inner.Sum(), threads, (b, e) => QuantizedElementwise.Concat(inputs, inner, tables, outer, y, b, e));
+                return new Step(n, "int8-concat", (_, pool) => ranges.Run(pool));
             }
 
             case "QMaxPool":

@@ -20,13 +20,13 @@ public sealed class Int8ModelTests
         ["mobilenet_v2"] = new(() => Quantize("mobilenet_v2")),
     };
 
-    private static Model Quantize(string name)
+    private static Model Quantize(string name, int resolution = 32)
     {
-        Model model = ModelZoo.Create(name, new ZooOptions { Resolution = 32, Classes = 10 });
+        Model model = ModelZoo.Create(name, new ZooOptions { Resolution = resolution, Classes = 10 });
         var rng = new Random(3);
         var samples = Enumerable.Range(0, 3).Select(_ =>
         {
-            TensorBuffer t = TensorBuffer.Allocate(TensorElementType.Float, [1, 3, 32, 32]);
+            TensorBuffer t = TensorBuffer.Allocate(TensorElementType.Float, [1, 3, resolution, resolution]);
             Span<float> f = t.AsSpan<float>();
             for (int i = 0; i < f.Length; i++) f[i] = (rng.NextSingle() * 4) - 2;
             return (IReadOnlyDictionary<string, TensorBuffer>)new Dictionary<string, TensorBuffer> { [model.Graph.Inputs[0].Name] = t };
@@ -79,6 +79,22 @@ public sealed class Int8ModelTests
 
             double cosine = dot / Math.Sqrt(ee * aa);
             Assert.True(cosine >= 0.999, $"{name} on cpu-simd:isa={isa}, seed {seed}: cosine {cosine:F6} against ort-cpu INT8");
+        }
+    }
+
+    [Fact]
+    public void TwoThreadsGiveTheSameCodesAsOne()
+    {
+        // At 112×112 the input's Quantize (37,632 values) and the residual adds of the first stage (28×28×64 = 50,176)
+        // are shared between the threads in ranges; every kernel's split leaves the codes as one thread computes them.
+        Model model = Quantize("resnet18", 112);
+        using IInferenceSession one = Backend.Parse("cpu-simd").CreateSession(model, new InferenceOptions { Threads = 1 });
+        using IInferenceSession two = Backend.Parse("cpu-simd").CreateSession(model, new InferenceOptions { Threads = 2 });
+        Assert.Contains(EngineTestSupport.CompiledSession(two).Plan!.Steps, s => s.Algorithm == "int8-add");
+        foreach (int seed in new[] { 1, 2 })
+        {
+            Dictionary<string, TensorBuffer> inputs = EngineTestSupport.RandomInputs(one, seed);
+            Assert.Equal(one.Run(inputs).Values.Single().ToFloatArray(), two.Run(inputs).Values.Single().ToFloatArray());
         }
     }
 

@@ -524,26 +524,51 @@ internal static unsafe class QuantizedElementwise
 
     /// <summary>
     /// Concat of code tensors: each input's block of <paramref name="inner"/>[i] bytes per outer index is copied, or
-    /// mapped through its table when its parameters differ from the output's.
+    /// mapped through its table when its parameters differ from the output's. Writes output bytes [<paramref name="begin"/>,
+    /// <paramref name="end"/>) of the <paramref name="outer"/> · Σ inner (so the threads can share one concat in ranges).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Concat(nint[] inputs, long[] inner, byte[]?[] tables, long outer, byte* y)
+    public static void Concat(nint[] inputs, long[] inner, byte[]?[] tables, long outer, byte* y, long begin, long end)
     {
-        for (long o = 0; o < outer; o++)
+        long row = 0;
+        foreach (long n in inner)
         {
-            for (int i = 0; i < inputs.Length; i++)
-            {
-                byte* src = (byte*)inputs[i] + (o * inner[i]);
-                if (tables[i] is { } t)
-                {
-                    Lookup(src, y, inner[i], t);
-                }
-                else
-                {
-                    Buffer.MemoryCopy(src, y, inner[i], inner[i]);
-                }
+            row += n;
+        }
 
-                y += inner[i];
+        if (row == 0 || begin >= end)
+        {
+            return;
+        }
+
+        // Where begin falls: outer index o, input i, offset within its block.
+        long o = begin / row, offset = begin - (o * row);
+        int i = 0;
+        while (offset >= inner[i])
+        {
+            offset -= inner[i];
+            i++;
+        }
+
+        for (long pos = begin; pos < end;)
+        {
+            long count = Math.Min(inner[i] - offset, end - pos);
+            byte* src = (byte*)inputs[i] + (o * inner[i]) + offset;
+            if (tables[i] is { } t)
+            {
+                Lookup(src, y + pos, count, t);
+            }
+            else
+            {
+                Buffer.MemoryCopy(src, y + pos, count, count);
+            }
+
+            pos += count;
+            offset = 0;
+            if (++i == inputs.Length)
+            {
+                i = 0;
+                o++;
             }
         }
     }

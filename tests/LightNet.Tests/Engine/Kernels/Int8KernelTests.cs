@@ -558,6 +558,54 @@ public sealed unsafe class Int8KernelTests
         Assert.Equal(Int8Path.Scalar, Int8Paths.ForConvolution(deep, Isa.Scalar));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(64)]
+    [InlineData(1000)]
+    public void ConcatInRangesMatchesTheWholeConcat(int step)
+    {
+        // Blocks of 5, 0, 130 and 64 bytes per outer index (the third mapped through a table), 3 outer indices; the
+        // output written in pieces of `step` bytes must be the plain concatenation.
+        long[] inner = [5, 0, 130, 64];
+        const int outer = 3;
+        var rng = new Random(step);
+        byte[][] data = inner.Select(n => Enumerable.Range(0, (int)n * outer).Select(_ => (byte)rng.Next(256)).ToArray()).ToArray();
+        byte[] table = Enumerable.Range(0, 256).Select(v => (byte)(255 - v)).ToArray();
+        byte[]?[] tables = [null, null, table, null];
+        var expected = new List<byte>();
+        for (int o = 0; o < outer; o++)
+        {
+            for (int i = 0; i < inner.Length; i++)
+            {
+                expected.AddRange(data[i].Skip(o * (int)inner[i]).Take((int)inner[i]).Select(v => tables[i] is { } t ? t[v] : v));
+            }
+        }
+
+        var handles = data.Select(d => System.Runtime.InteropServices.GCHandle.Alloc(d, System.Runtime.InteropServices.GCHandleType.Pinned)).ToArray();
+        try
+        {
+            nint[] inputs = handles.Select(h => h.AddrOfPinnedObject()).ToArray();
+            var actual = new byte[expected.Count];
+            fixed (byte* y = actual)
+            {
+                for (long b = 0; b < actual.Length; b += step)
+                {
+                    QuantizedElementwise.Concat(inputs, inner, tables, outer, y, b, Math.Min(actual.Length, b + step));
+                }
+            }
+
+            Assert.Equal(expected, actual);
+        }
+        finally
+        {
+            foreach (var h in handles)
+            {
+                h.Free();
+            }
+        }
+    }
+
     [Fact]
     public void StridedByteCopiesMatchTheScalarGather()
     {
