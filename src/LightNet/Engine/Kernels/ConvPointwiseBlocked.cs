@@ -123,8 +123,8 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
     /// <summary>
     /// Work items: pixel ranges × groups of output blocks, pixel range outermost, so that a thread's share of the items
     /// (<see cref="WorkerPool"/> home ranges) is a part of the map for every output channel, the part it wrote in the
-    /// layer before (SqueezeNet and GoogLeNet at 2 threads on Zen 3: 1.00–1.15 → 0.93–1.00 and 0.84–1.03 → 0.82–0.88 of
-    /// ONNX Runtime's time, side by side, outside the rounds the host slowed).
+    /// layer before (2 threads on Zen 3, 5 alternating rounds, rounds where the host slowed ONNX Runtime left out:
+    /// SqueezeNet 1.00–1.03 → 0.93–1.00 of ONNX Runtime's time, GoogLeNet 0.84–0.92 → 0.82–0.88).
     /// </summary>
     public int Items => _groups * _chunks;
 
