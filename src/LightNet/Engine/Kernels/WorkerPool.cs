@@ -145,7 +145,7 @@ internal sealed class WorkerPool : IDisposable
             }
 
             ClaimAndRun(generation, work, items, chunks, 0);
-            SpinThenBlock(Stopwatch.GetTimestamp(), _spinTicks, ref _completed.Value, chunks, equal: false, _done, reset: false);
+            SpinThenBlock(Stopwatch.GetTimestamp(), _spinTicks, ref _completed.Value, chunks, equal: false, _done);
 
             // Close every range before the next run's arguments are written: a worker that saw this generation late may
             // read the next run's chunk count, by which an exhausted range of this one would look unclaimed again.
@@ -257,8 +257,12 @@ internal sealed class WorkerPool : IDisposable
         public long Value;
     }
 
-    // Spins while (field == value) == equal, for spinTicks, then blocks on the event (re-checking after each wake-up).
-    private static void SpinThenBlock(long start, long spinTicks, ref long field, long value, bool equal, ManualResetEventSlim signal, bool reset)
+    // Spins while (field == value) == equal, for spinTicks, then blocks on the signal, re-checking the field after each
+    // wake-up. The signal is reset after every wake-up: the thread that finished a run's last chunk may set it only after
+    // the caller, spinning, has seen the count and gone on to the next run, and a signal left set from that run would turn
+    // the next wait into a busy loop (a reset that swallows this run's own signal is harmless: the count, set before the
+    // signal, is read again before the next wait).
+    private static void SpinThenBlock(long start, long spinTicks, ref long field, long value, bool equal, ManualResetEventSlim signal)
     {
         int spins = 0;
         while ((Volatile.Read(ref field) == value) == equal)
@@ -270,10 +274,7 @@ internal sealed class WorkerPool : IDisposable
             else
             {
                 signal.Wait();
-                if (reset)
-                {
-                    signal.Reset();
-                }
+                signal.Reset();
             }
         }
     }
