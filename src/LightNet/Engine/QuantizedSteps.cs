@@ -28,30 +28,20 @@ internal static unsafe class QuantizedSteps
         switch (n.OpType)
         {
             case "Quantize":
-            {
-                var ranges = new ElementRanges(count, threads, (b, e) => QuantizedElementwise.Quantize((float*)x + b, y + b, e - b, q.Output));
-                return new Step(n, "quantize", (_, pool) => ranges.Run(pool));
-            }
-
+                return Shared(n, "quantize", count, threads, (b, e) => QuantizedElementwise.Quantize((float*)x + b, y + b, e - b, q.Output));
             case "Dequantize":
-            {
-                var ranges = new ElementRanges(count, threads, (b, e) => QuantizedElementwise.Dequantize(x + b, (float*)y + b, e - b, q.Inputs[0]));
-                return new Step(n, "dequantize", (_, pool) => ranges.Run(pool));
-            }
-
+                return Shared(n, "dequantize", count, threads, (b, e) => QuantizedElementwise.Dequantize(x + b, (float*)y + b, e - b, q.Inputs[0]));
             case "QTable":
             {
                 byte[] table = q.Table!;
-                var ranges = new ElementRanges(count, threads, (b, e) => QuantizedElementwise.Lookup(x + b, y + b, e - b, table));
-                return new Step(n, "int8-table", (_, pool) => ranges.Run(pool));
+                return Shared(n, "int8-table", count, threads, (b, e) => QuantizedElementwise.Lookup(x + b, y + b, e - b, table));
             }
 
             case "QAdd":
             {
                 byte* other = (byte*)pointer(n.Inputs[1]);
-                var ranges = new ElementRanges(count, threads,
+                return Shared(n, "int8-add", count, threads,
                     (b, e) => QuantizedElementwise.Add(x + b, q.Inputs[0], other + b, q.Inputs[1], y + b, q.Output, e - b, q.Min, q.Max, path));
-                return new Step(n, "int8-add", (_, pool) => ranges.Run(pool));
             }
 
             case "QGlobalAveragePool":
@@ -75,8 +65,7 @@ internal static unsafe class QuantizedSteps
                 long[] inner = n.Inputs.Select(i => Shapes.ElementCount(graph.Dims(i).AsSpan(axis))).ToArray();
                 byte[]?[] tables = q.Inputs.Select(p => p == q.Output ? null : p.Table(q.Output)).ToArray();
                 long outer = Shapes.ElementCount(yd.AsSpan(0, axis));
-                var ranges = new ElementRanges(outer * inner.Sum(), threads, (b, e) => QuantizedElementwise.Concat(inputs, inner, tables, outer, y, b, e));
-                return new Step(n, "int8-concat", (_, pool) => ranges.Run(pool));
+                return Shared(n, "int8-concat", outer * inner.Sum(), threads, (b, e) => QuantizedElementwise.Concat(inputs, inner, tables, y, b, e));
             }
 
             case "QMaxPool":
@@ -182,6 +171,13 @@ internal static unsafe class QuantizedSteps
             throw new LightNetException(ErrorCode.UnsupportedOperator,
                 $"{n.OpType} node '{n.Name}': input {Dimension.Format(xd)}, output {Dimension.Format(yd)}; the integer kernels cover 2-D windows (4-D tensors) only.");
         }
+    }
+
+    // An element-wise step whose elements the pool's threads share in ranges (ElementRanges).
+    private static Step Shared(OptimizedNode n, string algorithm, long count, int threads, ElementRanges.Body body)
+    {
+        var ranges = new ElementRanges(count, threads, body);
+        return new Step(n, algorithm, (_, pool) => ranges.Run(pool));
     }
 
     /// <summary>An integer step: a body bound at compile time over its pointers.</summary>

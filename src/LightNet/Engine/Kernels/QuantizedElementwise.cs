@@ -525,10 +525,10 @@ internal static unsafe class QuantizedElementwise
     /// <summary>
     /// Concat of code tensors: each input's block of <paramref name="inner"/>[i] bytes per outer index is copied, or
     /// mapped through its table when its parameters differ from the output's. Writes output bytes [<paramref name="begin"/>,
-    /// <paramref name="end"/>) of the <paramref name="outer"/> · Σ inner (so the threads can share one concat in ranges).
+    /// <paramref name="end"/>) of the outer count × Σ inner (so the threads can share one concat in ranges).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Concat(nint[] inputs, long[] inner, byte[]?[] tables, long outer, byte* y, long begin, long end)
+    public static void Concat(nint[] inputs, long[] inner, byte[]?[] tables, byte* y, long begin, long end)
     {
         long row = 0;
         foreach (long n in inner)

@@ -19,8 +19,9 @@ internal interface IParallelWork
 /// what is left of the others'. A worker that is still waking up, or that the OS has descheduled for another process,
 /// never holds up an operator, since the others take its chunks; and a thread otherwise takes the same part of every
 /// operator's items, so what it reads is mostly what it wrote the layer before, in its own cache (the two vCPUs of a
-/// VM may sit on different core complexes, 400–480 ns apart for a cache line's round trip instead of 80–100). The cut depends only on the item and thread counts, so results
-/// stay bit-identical for a given thread count whichever thread runs a chunk. Allocation-free.
+/// VM may sit on different core complexes, 400–480 ns apart for a cache line's round trip instead of 80–100). The cut
+/// depends only on the item and thread counts, so results stay bit-identical for a given thread count whichever thread
+/// runs a chunk. Allocation-free.
 /// Workers spin briefly after each run (back-to-back operator calls are the common case), then block.
 /// </summary>
 internal sealed class WorkerPool : IDisposable
@@ -145,7 +146,7 @@ internal sealed class WorkerPool : IDisposable
             }
 
             ClaimAndRun(generation, work, items, chunks, 0);
-            SpinThenBlock(Stopwatch.GetTimestamp(), _spinTicks, ref _completed.Value, chunks, equal: false, _done);
+            SpinThenBlock(Stopwatch.GetTimestamp(), _spinTicks, ref _completed.Value, chunks, _done);
 
             // Close every range before the next run's arguments are written: a worker that saw this generation late may
             // read the next run's chunk count, by which an exhausted range of this one would look unclaimed again.
@@ -257,15 +258,15 @@ internal sealed class WorkerPool : IDisposable
         public long Value;
     }
 
-    // Spins while (field == value) == equal, for spinTicks, then blocks on the signal, re-checking the field after each
+    // Spins until field == value, for spinTicks, then blocks on the signal, re-checking the field after each
     // wake-up. The signal is reset after every wake-up: the thread that finished a run's last chunk may set it only after
     // the caller, spinning, has seen the count and gone on to the next run, and a signal left set from that run would turn
     // the next wait into a busy loop (a reset that swallows this run's own signal is harmless: the count, set before the
     // signal, is read again before the next wait).
-    private static void SpinThenBlock(long start, long spinTicks, ref long field, long value, bool equal, ManualResetEventSlim signal)
+    private static void SpinThenBlock(long start, long spinTicks, ref long field, long value, ManualResetEventSlim signal)
     {
         int spins = 0;
-        while ((Volatile.Read(ref field) == value) == equal)
+        while (Volatile.Read(ref field) != value)
         {
             if (Stopwatch.GetTimestamp() - start < spinTicks)
             {

@@ -591,7 +591,7 @@ public sealed unsafe class Int8KernelTests
             {
                 for (long b = 0; b < actual.Length; b += step)
                 {
-                    QuantizedElementwise.Concat(inputs, inner, tables, outer, y, b, Math.Min(actual.Length, b + step));
+                    QuantizedElementwise.Concat(inputs, inner, tables, y, b, Math.Min(actual.Length, b + step));
                 }
             }
 
