@@ -59,5 +59,5 @@ internal sealed class ElementRanges : IParallelWork
     }
 
     /// <summary>The first element of range <paramref name="i"/> (the count for i = <see cref="Ranges"/>).</summary>
-    public long Bound(int i) => i >= _ranges ? _count : _count * i / _ranges & ~63L;
+    public long Bound(int i) => i >= _ranges ? _count : (_count * i / _ranges) & ~63L;
 }
