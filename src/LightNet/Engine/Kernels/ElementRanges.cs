@@ -6,7 +6,8 @@ namespace LightNet.Engine.Kernels;
 /// An element-wise operation over [0, count) shared by the pool's threads in contiguous ranges: range i is
 /// [Bound(i), Bound(i + 1)) with every bound but the last a multiple of 64 elements, so each range starts on a whole
 /// vector of any width and the codes (or floats) it writes do not depend on the split. Built once per plan step over
-/// the step's pointers; an operator under 16,384 elements stays on the calling thread (ranges of at least 8,192).
+/// the step's pointers; one range under 16,384 elements, ranges of at least 8,192 above, so what stays on the calling
+/// thread is what <see cref="OpShapes.Run"/> keeps off the pool anyway.
 /// </summary>
 internal sealed class ElementRanges : IParallelWork
 {
@@ -33,30 +34,13 @@ internal sealed class ElementRanges : IParallelWork
     /// <summary>Ranges the elements are cut into (1 when the operator is too small to share).</summary>
     public int Ranges => _ranges;
 
-    /// <summary>Runs every range, on the pool when there is more than one.</summary>
+    /// <summary>Runs every range, on the pool when there is more than one (<see cref="OpShapes.Run"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run(WorkerPool? pool)
-    {
-        if (_ranges == 1 || pool is null || pool.Threads == 1)
-        {
-            _body(0, _count);
-        }
-        else
-        {
-            pool.Run(this, _ranges);
-        }
-    }
+    public void Run(WorkerPool? pool) => OpShapes.Run(pool, this, _ranges, _count);
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Execute(int begin, int end, int threadIndex)
-    {
-        long b = Bound(begin), e = Bound(end);
-        if (e > b)
-        {
-            _body(b, e);
-        }
-    }
+    public void Execute(int begin, int end, int threadIndex) => _body(Bound(begin), Bound(end));
 
     /// <summary>The first element of range <paramref name="i"/> (the count for i = <see cref="Ranges"/>).</summary>
     public long Bound(int i) => i >= _ranges ? _count : (_count * i / _ranges) & ~63L;

@@ -67,6 +67,7 @@ internal static class OpShapes
     /// <param name="work">The work.</param>
     /// <param name="items">Number of items.</param>
     /// <param name="elements">Approximate floats touched, to keep tiny operators off the pool.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(WorkerPool? pool, IParallelWork work, int items, long elements)
     {
         if (pool is null || pool.Threads == 1 || items <= 1 || elements < 16384)
