@@ -38,18 +38,26 @@ public class PreprocessorAllocationTests(ITestOutputHelper output)
             pre.ProcessInto(new RawImage(frame1, 640, 480, format, stride), destination, 1); // warm-up: plan, pooled buffers, JIT
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
+        // Up to three passes of 20 frames: the JIT's tier-up (and under a full test run's load its background
+        // compilation finishing on this thread) can put a few KB on this thread's counter once, in one pass; an
+        // allocation per frame shows in every pass (20 frames of even 52 bytes pass the bound), so the least of the
+        // passes is what the steady state allocates. Nothing per frame: one frame's tensor alone is 300 KB or more.
+        long least = long.MaxValue;
+        for (int pass = 0; pass < 3 && least >= 1024; pass++)
         {
-            pre.ProcessInto(new RawImage(i % 2 == 0 ? frame2 : frame1, 640, 480, format, stride), destination, i % 2);
-            pre.ProcessInto(frame2, 640, 480, stride, format, destination, 0);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                pre.ProcessInto(new RawImage(i % 2 == 0 ? frame2 : frame1, 640, 480, format, stride), destination, i % 2);
+                pre.ProcessInto(frame2, 640, 480, stride, format, destination, 0);
+            }
+
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            output.WriteLine($"{format} → {layout} {type} {mode}: {allocated} bytes allocated over 20 frames (pass {pass + 1})");
+            least = Math.Min(least, allocated);
         }
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        output.WriteLine($"{format} → {layout} {type} {mode}: {allocated} bytes allocated over 20 frames");
-        // Nothing per frame (one frame's tensor alone is 300 KB or more); the JIT's tier-up while the loop runs can
-        // put a few hundred bytes on this thread's counter once, so the bound is far below one buffer, not zero.
-        Assert.True(allocated < 1024, $"{allocated} bytes allocated over 20 frames");
+        Assert.True(least < 1024, $"{least} bytes allocated over 20 frames in the least of 3 passes");
     }
 
     [Fact]
