@@ -158,7 +158,8 @@ internal sealed unsafe class GemmWork : IParallelWork
     private int _nPanels;
     private int _nBlocks;
     private int _nBlocksInPlace, _mChunksInPlace; // the split when B is read in place (ReadsBInPlace)
-    private int[]? _pixelColumns, _pixelRows; // the shifted im2col's output column and row of each pixel (null: not used)
+    private int[]? _pixelColumns, _pixelRows; // the shifted (or gathered) im2col's column and row of each pixel (null: not used)
+    private int[]? _pixelOffsets; // the gathered im2col's input offset of each pixel (null: shifted, or not used)
     private int _shiftedLanes; // its masked loads: 16 (AVX-512), 8 (AVX) or 0
     private bool _im2col; // B is an im2col (PrepareIm2Col): shared between threads by columns (Configure)
 
@@ -318,30 +319,54 @@ internal sealed unsafe class GemmWork : IParallelWork
     /// shifts: one contiguous run for the whole row, of which only the lanes whose shifted row and column fall inside
     /// the input are real (the others are padding zeros). Such rows are packed by masked vector loads (16 or 8 lanes,
     /// the masks from each pixel's row and column) instead of one short run per output row with its edges zeroed
-    /// apart: SqueezeNet's 55×55 3×3 spent 30 % of its time packing, its 13×13 ones 18 % (Zen 4, AVX-512).
+    /// apart: SqueezeNet's 55×55 3×3 spent 30 % of its time packing, its 13×13 ones 18 % (Zen 4, AVX-512). Other
+    /// convolutions with output rows up to <see cref="GatherMaxOutWidth"/> on the AVX2 level (ResNet-18's stride-2 layers
+    /// into 14×14 and 7×7) read each lane by a masked gather from the pixel's input offset instead (PackIm2ColMasked).
     /// </summary>
     public void PrepareIm2Col(in Conv2dShape s)
     {
         _im2col = true;
         Configure(M, N, K);
         _shiftedLanes = _cfg.Isa == Isa.Avx512 && Avx512F.IsSupported ? 16 : _cfg.Isa is Isa.Avx512 or Isa.Avx2 && Avx.IsSupported ? 8 : 0;
-        if (_shiftedLanes == 0 || s.StrideHeight != 1 || s.StrideWidth != 1 || s.OutWidth != s.InWidth)
+        _pixelOffsets = null;
+        bool shifted = _shiftedLanes != 0 && s.StrideHeight == 1 && s.StrideWidth == 1 && s.OutWidth == s.InWidth;
+        bool gathered = !shifted && _cfg.Isa == Isa.Avx2 && Avx2.IsSupported && s.OutWidth <= GatherMaxOutWidth;
+        if (!shifted && !gathered)
         {
             _pixelColumns = _pixelRows = null;
             return;
         }
 
-        // Past the last pixel (up to a whole panel further), rows and columns no shift brings inside the input.
+        // Each pixel's first input row and column (stride applied; the taps' shifts hold the padding). Past the last
+        // pixel (up to a whole panel further), rows and columns no shift brings inside the input.
         int pixels = s.OutHeight * s.OutWidth;
         _pixelColumns = new int[pixels + _cfg.NR];
         _pixelRows = new int[pixels + _cfg.NR];
         for (int n = 0; n < _pixelColumns.Length; n++)
         {
             bool real = n < pixels;
-            _pixelColumns[n] = real ? n % s.OutWidth : int.MinValue / 2;
-            _pixelRows[n] = real ? n / s.OutWidth : int.MinValue / 2;
+            _pixelColumns[n] = real ? n % s.OutWidth * s.StrideWidth : int.MinValue / 2;
+            _pixelRows[n] = real ? n / s.OutWidth * s.StrideHeight : int.MinValue / 2;
+        }
+
+        if (gathered)
+        {
+            _pixelOffsets = new int[pixels + _cfg.NR];
+            for (int n = 0; n < pixels; n++)
+            {
+                _pixelOffsets[n] = (_pixelRows[n] * s.InWidth) + _pixelColumns[n];
+            }
         }
     }
+
+    /// <summary>
+    /// The widest output rows the AVX2 level packs an im2col by gathers (<see cref="PackIm2ColMasked"/>) rather than
+    /// by runs along the rows (whose short runs of a small strided map are copied one value at a time). Kernel check,
+    /// Zen 3, 1 thread, two alternating runs, time with gathers / without: ResNet-18's stride-2 3×3 into 7×7 0.92 / 0.92
+    /// and into 14×14 0.92 / 0.95, its 1×1 stride-2 downsamples into 7×7 0.94 / 0.92 and 14×14 0.95 / 0.93; into 28×28
+    /// the 3×3 1.01 / 1.00 and the 1×1 1.08 / 1.04, SqueezeNet's 3×3 stem (111 wide) 1.14 / 1.15.
+    /// </summary>
+    internal const int GatherMaxOutWidth = 14;
 
     /// <summary>Work items for <see cref="WorkerPool.Run(IParallelWork, int)"/> (with B as set for the run).</summary>
     public int Items => ColumnBlocks * RowChunks;
@@ -732,14 +757,17 @@ internal sealed unsafe class GemmWork : IParallelWork
     }
 
     // The shifted im2col (see PrepareIm2Col): lane n of row k = input[c][n + dy·W + dx] where the pixel's row + dy and
-    // column + dx are inside the input and n is inside the block, else 0; the other lanes are never read.
+    // column + dx are inside the input and n is inside the block, else 0; the other lanes are never read. The gathered
+    // one (AVX2, small maps of any stride: _pixelOffsets set): lane n = input[c][offset(n) + dy·W + dx] under the same
+    // mask, 8 lanes per masked gather — a 7×7 output's row of B was 7 runs of 7 values, each copied one at a time with
+    // its bounds and padding worked out per run.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void PackIm2ColShifted(int k0, int kc, int n0, int nc, float* dst)
+    private void PackIm2ColMasked(int k0, int kc, int n0, int nc, float* dst)
     {
         int nr = _cfg.NR, h = B.InHeight, w = B.InWidth, end = n0 + nc;
         int panels = (nc + nr - 1) / nr;
         long panelStride = (long)kc * nr;
-        fixed (int* cols = _pixelColumns, rows = _pixelRows)
+        fixed (int* cols = _pixelColumns, rows = _pixelRows, offsets = _pixelOffsets)
         {
             for (int kk = 0; kk < kc; kk++)
             {
@@ -776,7 +804,9 @@ internal sealed unsafe class GemmWork : IParallelWork
                             var inside = Vector256.LessThan((Vector256.Load(cols + n) + vdx).AsUInt32(), vw)
                                 & Vector256.LessThan((Vector256.Load(rows + n) + vdy).AsUInt32(), vh)
                                 & Vector256.LessThan(Vector256.Create(n) + iota, vend).AsUInt32();
-                            Avx.MaskLoad(src + n, inside.AsSingle()).Store(d + (q * panelStride) + j);
+                            (offsets != null
+                                ? Avx2.GatherMaskVector256(Vector256<float>.Zero, src, Vector256.Load(offsets + n), inside.AsSingle(), 4)
+                                : Avx.MaskLoad(src + n, inside.AsSingle())).Store(d + (q * panelStride) + j);
                         }
                     }
                 }
@@ -789,7 +819,7 @@ internal sealed unsafe class GemmWork : IParallelWork
     {
         if (_pixelColumns != null)
         {
-            PackIm2ColShifted(k0, kc, n0, nc, dst);
+            PackIm2ColMasked(k0, kc, n0, nc, dst);
             return;
         }
 

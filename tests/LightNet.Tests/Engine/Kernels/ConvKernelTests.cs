@@ -37,6 +37,14 @@ public sealed unsafe class ConvKernelTests
         ("3x3-s1-wide", 4, 5, 75, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "im2col-gemm"),
         ("3x3-s2-wide", 5, 7, 70, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, "im2col-gemm"),
         ("7x7-s2-wide", 3, 9, 61, 8, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, "im2col-gemm"),
+        // Small maps (output rows up to GemmWork.GatherMaxOutWidth) that are not "same" stride-1 convolutions: the AVX2
+        // im2col packed by masked gathers — strides 2 and 3, dilation, asymmetric padding, a 1×1 stride-2 downsample,
+        // a stride-1 valid convolution, and a map of many panels whose blocks start mid-row.
+        ("3x3-s2-gathered-7", 19, 14, 13, 21, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, "im2col-gemm"),
+        ("1x1-s2-gathered", 24, 13, 14, 10, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1, "im2col-gemm"),
+        ("3x3-s3x2-dilated-asym-gathered", 7, 17, 20, 9, 3, 3, 3, 2, 2, 1, 2, 0, 1, 2, 1, "im2col-gemm"),
+        ("2x2-s1-valid-gathered", 5, 9, 12, 7, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0, 1, "im2col-gemm"),
+        ("3x3-s2-gathered-tall", 6, 60, 27, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, "im2col-gemm"),
         ("dw-5x5-s1", 5, 20, 23, 5, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 5, "depthwise"),
         ("dw-5x5-s1-wide", 2, 6, 70, 2, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 2, "depthwise"),
         ("dw-5x5-s2", 3, 29, 30, 3, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 3, "depthwise"),
