@@ -84,6 +84,10 @@ public class KernelBenchmarks
         ["sqz stem 3x3 s2 3-64 224"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 64, 111, 111, 3, 3, 2, 2, 1, 1, 0, 0, 1), i, t, ConvAlgorithm.Im2Col),
         ["sqz stem 3x3 s2 3-64 224 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 64, 111, 111, 3, 3, 2, 2, 1, 1, 0, 0, 1), i, t, ConvAlgorithm.DirectBlocked),
         ["mbv2 stem 3x3 s2 3-32 224"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 32, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2Col),
+        ["r18 stem 7x7 s2 3-64 224 direct stem"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 64, 112, 112, 7, 7, 2, 2, 1, 1, 3, 3, 1), i, t, ConvAlgorithm.StemDirect),
+        ["mbv2 stem 3x3 s2 3-32 224 direct stem"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 32, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.StemDirect),
+        ["mbv3 stem 3x3 s2 3-16 224"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 16, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.Im2Col),
+        ["mbv3 stem 3x3 s2 3-16 224 direct stem"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 16, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.StemDirect),
         ["mbv2 stem 3x3 s2 3-32 224 direct nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 32, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1), i, t, ConvAlgorithm.DirectBlocked),
         // As in a model: blocked in and out (no planar conversions around the kernel); shapes every blocked level runs
         // blocked (Winograd takes 14×14 stride 1 below AVX-512).

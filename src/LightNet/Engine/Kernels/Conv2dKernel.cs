@@ -84,6 +84,9 @@ internal enum ConvAlgorithm
 
     /// <summary>The channel-blocked 1×1 kernel reading the taps from a padded blocked input (<see cref="ConvIm2ColBlocked"/>, direct); AVX-512 and AVX2, one group.</summary>
     DirectBlocked,
+
+    /// <summary>The direct kernel of few-channel stems on phase-split planes (<see cref="ConvStemDirect"/>); AVX2, planar, shapes it supports.</summary>
+    StemDirect,
 }
 
 /// <summary>
@@ -92,7 +95,8 @@ internal enum ConvAlgorithm
 /// <see cref="ConvDepthwise"/>; dense 3×3 stride 1 on a large enough map → Winograd F(4×4, 3×3)
 /// (<see cref="Winograd3x3"/>, rule in <see cref="PrefersWinograd"/>); whole channel blocks on AVX-512/AVX2 → the
 /// channel-blocked kernels of <see cref="ConvIm2ColBlocked"/>, direct on wide rows (<see cref="PrefersDirectBlocked"/>)
-/// or through a blocked im2col on small maps (<see cref="PrefersIm2ColBlocked"/>); otherwise implicit
+/// or through a blocked im2col on small maps (<see cref="PrefersIm2ColBlocked"/>); few-channel stems on planar AVX2
+/// plans → <see cref="ConvStemDirect"/> (<see cref="ConvStemDirect.Prefers"/>); otherwise implicit
 /// im2col packed straight into the GEMM's B panels, one GEMM per group. Bias, residual and activation are fused
 /// into the store.
 /// </summary>
@@ -109,6 +113,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     private readonly Winograd3x3? _winograd;
     private readonly ConvPointwiseBlocked? _pointwiseBlocked;
     private readonly ConvIm2ColBlocked? _im2colBlocked;
+    private readonly ConvStemDirect? _stem;
     private readonly long _packedGroupStride;
 
     private Conv2dKernel(in Conv2dShape shape, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Activation activation, bool residual, Isa isa, int threads,
@@ -152,6 +157,14 @@ internal sealed unsafe class Conv2dKernel : IDisposable
             _gemv = DenseKernel.Create(weights, shape.OutChannels, shape.InChannels, bias, activation, residual, isa, threads);
             Algorithm = _gemv.Algorithm(1);
             ScratchBytes = _gemv.ScratchBytes(1);
+            return;
+        }
+
+        if (!layout.AnyBlocked && (algorithm == ConvAlgorithm.StemDirect || (algorithm == ConvAlgorithm.Auto && ConvStemDirect.Prefers(shape, activation, isa))))
+        {
+            _stem = new ConvStemDirect(shape, weights, _bias.Pointer, activation);
+            Algorithm = _stem.Algorithm;
+            ScratchBytes = _stem.ScratchBytes;
             return;
         }
 
@@ -329,6 +342,12 @@ internal sealed unsafe class Conv2dKernel : IDisposable
             return;
         }
 
+        if (_stem != null)
+        {
+            _stem.Run(input, output, residual, scratch, pool);
+            return;
+        }
+
         var s = _shape;
         var gemm = _gemm!;
         long inGroup = (long)(s.InChannels / s.Groups) * s.InHeight * s.InWidth;
@@ -357,6 +376,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
         _gemv?.Dispose();
         _winograd?.Dispose();
         _im2colBlocked?.Dispose();
+        _stem?.Dispose();
         _bias.Dispose();
     }
 }

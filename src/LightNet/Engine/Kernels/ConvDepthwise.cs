@@ -158,7 +158,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 
         for (int c = begin; c < end; c++)
         {
-            FillPlane(_input + (c * inPlane), plane);
+            _phases.Fill(_input + (c * inPlane), plane);
             float* o = _output + (c * outPlane);
             float* wts = _weights.Pointer + ((long)c * _phases.TapOffsets.Length);
             float bias = fused ? _bias[c] : 0f;
@@ -258,98 +258,6 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         acc = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(a, even, a16), k0, acc);
         acc = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(a, odd, a16), k1, acc);
         return Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(Vector512.Load(q + 2), even, Vector512.Load(q + 18)), k2, acc);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void FillPlane(float* src, float* plane)
-    {
-        int sh = _s.StrideHeight, sw = _s.StrideWidth, pw = _phases.PhaseWidth, w = _s.InWidth, h = _s.InHeight;
-        long subFloats = (long)_phases.PhaseHeight * pw;
-        for (int yp = 0; yp < _phases.PaddedHeight; yp++)
-        {
-            // Row yp / sh of the sub-planes of row phase yp mod sh; column phase ph is sub-plane (yp mod sh)·sw + ph.
-            float* dst = plane + (((yp % sh) * sw) * subFloats) + ((long)(yp / sh) * pw);
-            int iy = yp - _s.PadTop;
-            if ((uint)iy >= (uint)h)
-            {
-                for (int ph = 0; ph < sw; ph++)
-                {
-                    new Span<float>(dst + (ph * subFloats), pw).Clear();
-                }
-
-                continue;
-            }
-
-            float* s = src + ((long)iy * w);
-            if (sw == 1)
-            {
-                int left = Math.Min(_s.PadLeft, pw);
-                int copy = Math.Clamp(pw - left, 0, w);
-                new Span<float>(dst, left).Clear();
-                new ReadOnlySpan<float>(s, copy).CopyTo(new Span<float>(dst + left, copy));
-                new Span<float>(dst + left + copy, pw - left - copy).Clear();
-                continue;
-            }
-
-            if (sw == 2 && Avx2.IsSupported)
-            {
-                FillRowStride2(s, dst, dst + subFloats, pw, w, _s.PadLeft);
-                continue;
-            }
-
-            for (int ph = 0; ph < sw; ph++)
-            {
-                // Phase ph holds padded columns ph, ph+sw, ...: input column ix = ph - padLeft + sw·i.
-                float* d = dst + (ph * subFloats);
-                int first = ph - _s.PadLeft;
-                int iLo = first >= 0 ? 0 : Math.Min(pw, (-first + sw - 1) / sw);
-                int iHi = Math.Clamp(first >= w ? 0 : ((w - 1 - first) / sw) + 1, iLo, pw);
-                int i = 0;
-                for (; i < iLo; i++)
-                {
-                    d[i] = 0f;
-                }
-
-                float* sp = s + first;
-                for (; i < iHi; i++)
-                {
-                    d[i] = sp[i * sw];
-                }
-
-                for (; i < pw; i++)
-                {
-                    d[i] = 0f;
-                }
-            }
-        }
-    }
-
-    // Stride 2: even[i] = src[2i - pad], odd[i] = src[2i + 1 - pad] (0 outside the row), 8 of each per AVX2 step.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FillRowStride2(float* src, float* even, float* odd, int pw, int w, int pad)
-    {
-        float* s0 = src - pad;
-        int i = 0;
-        for (; i < pw && (2 * i) - pad < 0; i++)
-        {
-            even[i] = 0f;
-            odd[i] = (uint)((2 * i) + 1 - pad) < (uint)w ? s0[(2 * i) + 1] : 0f;
-        }
-
-        for (; i + 8 <= pw && (2 * i) + 15 - pad <= w - 1; i += 8)
-        {
-            var a = Avx.LoadVector256(s0 + (2 * i));
-            var b = Avx.LoadVector256(s0 + (2 * i) + 8);
-            Avx.Store(even + i, Avx2.Permute4x64(Avx.Shuffle(a, b, 0x88).AsDouble(), 0xD8).AsSingle());
-            Avx.Store(odd + i, Avx2.Permute4x64(Avx.Shuffle(a, b, 0xDD).AsDouble(), 0xD8).AsSingle());
-        }
-
-        for (; i < pw; i++)
-        {
-            int x = (2 * i) - pad;
-            even[i] = (uint)x < (uint)w ? s0[2 * i] : 0f;
-            odd[i] = (uint)(x + 1) < (uint)w ? s0[(2 * i) + 1] : 0f;
-        }
     }
 
     // Output rows oy and oy + 1 (dst and dst + ow) of an undilated 3×3 kernel of stride 1 or 2, p at plane row oy. In

@@ -1171,14 +1171,56 @@ internal static unsafe class GemmMicroKernels
     /// rows of C, bias and residual are read and written (a last panel over A's zero padding).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx2x6x16(int kc, float* a, float* b, nint ldb, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act, int rows = 6)
+    public static void Avx2x6x16(int kc, float* a, float* b, nint ldb, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act, int rows = 6) =>
+        Avx2x6x16<StridedRows>(kc, a, b, ldb, null, c, ldc, accumulate, rowBias, res, ldr, act, rows);
+
+    /// <summary>
+    /// <see cref="Avx2x6x16(int, float*, float*, nint, float*, nint, bool, float*, float*, nint, in FusedActivation, int)"/>
+    /// with B's row k at <paramref name="b"/> + <paramref name="offsets"/>[k] instead of k·ldb further: a direct
+    /// convolution's taps read where they lie (<see cref="ConvStemDirect"/>). No accumulation into C.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx2x6x16Offsets(int kc, float* a, float* b, int* offsets, float* c, nint ldc, float* rowBias, float* res, nint ldr, in FusedActivation act, int rows) =>
+        Avx2x6x16<OffsetRows>(kc, a, b, 0, offsets, c, ldc, false, rowBias, res, ldr, act, rows);
+
+    /// <summary>Where a 6×16 kernel finds B's row k: a compile-time choice, as a type argument.</summary>
+    private interface IRows
+    {
+        /// <summary>Row 0.</summary>
+        static abstract float* First(float* b, int* offsets);
+
+        /// <summary>Row k + 1, from row k at <paramref name="row"/>.</summary>
+        static abstract float* Next(float* row, float* b, nint ldb, int* offsets, int k);
+    }
+
+    /// <summary>Rows <c>ldb</c> floats apart (a packed panel, or a row-major B read in place).</summary>
+    private struct StridedRows : IRows
+    {
+        public static float* First(float* b, int* offsets) => b;
+
+        public static float* Next(float* row, float* b, nint ldb, int* offsets, int k) => row + ldb;
+    }
+
+    /// <summary>Row k at b + offsets[k].</summary>
+    private struct OffsetRows : IRows
+    {
+        public static float* First(float* b, int* offsets) => b + offsets[0];
+
+        public static float* Next(float* row, float* b, nint ldb, int* offsets, int k) => b + offsets[k + 1];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Avx2x6x16<TRows>(int kc, float* a, float* b, nint ldb, int* offsets, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr,
+        in FusedActivation act, int rows)
+        where TRows : struct, IRows
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        float* row = kc > 0 ? TRows.First(b, offsets) : b;
         for (int k = 0; k < kc; k++)
         {
-            var b0 = Avx.LoadVector256(b);
-            var b1 = Avx.LoadVector256(b + 8);
+            var b0 = Avx.LoadVector256(row);
+            var b1 = Avx.LoadVector256(row + 8);
             var av = Avx.BroadcastScalarToVector256(a);
             c00 = Fma.MultiplyAdd(av, b0, c00);
             c01 = Fma.MultiplyAdd(av, b1, c01);
@@ -1198,7 +1240,7 @@ internal static unsafe class GemmMicroKernels
             c50 = Fma.MultiplyAdd(av, b0, c50);
             c51 = Fma.MultiplyAdd(av, b1, c51);
             a += 6;
-            b += ldb;
+            row = TRows.Next(row, b, ldb, offsets, k);
         }
 
         // Rows past `rows` (a last panel of 2 or 4 rows: 16, 32, 160 output channels) were computed on A's zero padding;

@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace LightNet.Engine.Kernels;
 
 /// <summary>
@@ -8,8 +12,11 @@ namespace LightNet.Engine.Kernels;
 /// </summary>
 internal readonly struct StridePhases
 {
+    private readonly Conv2dShape _shape;
+
     public StridePhases(in Conv2dShape s)
     {
+        _shape = s;
         PaddedHeight = ((s.OutHeight - 1) * s.StrideHeight) + ((s.KernelHeight - 1) * s.DilationHeight) + 1;
         PaddedWidth = ((s.OutWidth - 1) * s.StrideWidth) + ((s.KernelWidth - 1) * s.DilationWidth) + 1;
         PhaseHeight = (PaddedHeight + s.StrideHeight - 1) / s.StrideHeight;
@@ -49,4 +56,101 @@ internal readonly struct StridePhases
 
     /// <summary>Elements of the split plane (all phases).</summary>
     public long PlaneElements { get; }
+
+    /// <summary>
+    /// Copies one channel plane (<paramref name="src"/>, InHeight × InWidth) into <paramref name="plane"/> split by
+    /// phase: every padded row and column the outputs read, zeros where the padding is. Rows of a phase past the
+    /// padded height are not written.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public unsafe void Fill(float* src, float* plane)
+    {
+        int sh = _shape.StrideHeight, sw = _shape.StrideWidth, pw = PhaseWidth, w = _shape.InWidth, h = _shape.InHeight;
+        long subFloats = (long)PhaseHeight * pw;
+        for (int yp = 0; yp < PaddedHeight; yp++)
+        {
+            // Row yp / sh of the sub-planes of row phase yp mod sh; column phase ph is sub-plane (yp mod sh)·sw + ph.
+            float* dst = plane + (((yp % sh) * sw) * subFloats) + ((long)(yp / sh) * pw);
+            int iy = yp - _shape.PadTop;
+            if ((uint)iy >= (uint)h)
+            {
+                for (int ph = 0; ph < sw; ph++)
+                {
+                    new Span<float>(dst + (ph * subFloats), pw).Clear();
+                }
+
+                continue;
+            }
+
+            float* s = src + ((long)iy * w);
+            if (sw == 1)
+            {
+                int left = Math.Min(_shape.PadLeft, pw);
+                int copy = Math.Clamp(pw - left, 0, w);
+                new Span<float>(dst, left).Clear();
+                new ReadOnlySpan<float>(s, copy).CopyTo(new Span<float>(dst + left, copy));
+                new Span<float>(dst + left + copy, pw - left - copy).Clear();
+                continue;
+            }
+
+            if (sw == 2 && Avx2.IsSupported)
+            {
+                FillRowStride2(s, dst, dst + subFloats, pw, w, _shape.PadLeft);
+                continue;
+            }
+
+            for (int ph = 0; ph < sw; ph++)
+            {
+                // Phase ph holds padded columns ph, ph+sw, ...: input column ix = ph - padLeft + sw·i.
+                float* d = dst + (ph * subFloats);
+                int first = ph - _shape.PadLeft;
+                int iLo = first >= 0 ? 0 : Math.Min(pw, (-first + sw - 1) / sw);
+                int iHi = Math.Clamp(first >= w ? 0 : ((w - 1 - first) / sw) + 1, iLo, pw);
+                int i = 0;
+                for (; i < iLo; i++)
+                {
+                    d[i] = 0f;
+                }
+
+                float* sp = s + first;
+                for (; i < iHi; i++)
+                {
+                    d[i] = sp[i * sw];
+                }
+
+                for (; i < pw; i++)
+                {
+                    d[i] = 0f;
+                }
+            }
+        }
+    }
+
+    // Stride 2: even[i] = src[2i - pad], odd[i] = src[2i + 1 - pad] (0 outside the row), 8 of each per AVX2 step.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void FillRowStride2(float* src, float* even, float* odd, int pw, int w, int pad)
+    {
+        float* s0 = src - pad;
+        int i = 0;
+        for (; i < pw && (2 * i) - pad < 0; i++)
+        {
+            even[i] = 0f;
+            odd[i] = (uint)((2 * i) + 1 - pad) < (uint)w ? s0[(2 * i) + 1] : 0f;
+        }
+
+        for (; i + 8 <= pw && (2 * i) + 15 - pad <= w - 1; i += 8)
+        {
+            var a = Avx.LoadVector256(s0 + (2 * i));
+            var b = Avx.LoadVector256(s0 + (2 * i) + 8);
+            Avx.Store(even + i, Avx2.Permute4x64(Avx.Shuffle(a, b, 0x88).AsDouble(), 0xD8).AsSingle());
+            Avx.Store(odd + i, Avx2.Permute4x64(Avx.Shuffle(a, b, 0xDD).AsDouble(), 0xD8).AsSingle());
+        }
+
+        for (; i < pw; i++)
+        {
+            int x = (2 * i) - pad;
+            even[i] = (uint)x < (uint)w ? s0[2 * i] : 0f;
+            odd[i] = (uint)(x + 1) < (uint)w ? s0[(2 * i) + 1] : 0f;
+        }
+    }
 }
