@@ -160,9 +160,9 @@ internal sealed unsafe class Conv2dKernel : IDisposable
             return;
         }
 
-        if (!layout.AnyBlocked && (algorithm == ConvAlgorithm.StemDirect || (algorithm == ConvAlgorithm.Auto && ConvStemDirect.Prefers(shape, activation, isa))))
+        if (!layout.AnyBlocked && (algorithm == ConvAlgorithm.StemDirect || (algorithm == ConvAlgorithm.Auto && ConvStemDirect.Prefers(shape, activation, residual, isa))))
         {
-            _stem = new ConvStemDirect(shape, weights, _bias.Pointer, activation);
+            _stem = new ConvStemDirect(shape, weights, _bias.Pointer, activation, residual);
             Algorithm = _stem.Algorithm;
             ScratchBytes = _stem.ScratchBytes;
             return;

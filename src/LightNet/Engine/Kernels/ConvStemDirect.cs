@@ -11,15 +11,17 @@ namespace LightNet.Engine.Kernels;
 /// (<see cref="GemmMicroKernels.Avx2x6x16Offsets"/>), instead of from B panels packed by an im2col (a quarter to a third
 /// of the planar GEMM's time on these layers: with 3 input channels the GEMM is shallow, K = 27 or 147, so there is
 /// little arithmetic to pay for the packing). A 16-output tile's values of all K rows (9.4 KB for a 7×7 stem) stay in L1
-/// while every 6-row panel of the weights passes over them. Bias, residual and a clamp or hard activation are fused
-/// into the store; the threads share whole output rows.
+/// while every 6-row panel of the weights passes over them. A row that is not whole tiles (SqueezeNet's 111, AlexNet's 55)
+/// ends with a tile that overlaps the one before and computes a few outputs again (the same values), so such rows take
+/// no residual (it would be added twice). Bias, residual and a clamp or hard activation are fused into the store; the
+/// threads share whole output rows.
 /// </summary>
 internal sealed unsafe class ConvStemDirect : IParallelWork, IDisposable
 {
     /// <summary>The most input channels this kernel takes (a stem's image channels).</summary>
     public const int MaxInChannels = 4;
 
-    /// <summary>Outputs of a row per tile (two 8-lane vectors); output rows must be whole tiles.</summary>
+    /// <summary>Outputs of a row per tile (two 8-lane vectors); output rows must be at least one tile wide.</summary>
     public const int Tile = 16;
 
     private const int Rows = 6; // the micro-kernel's rows (output channels) per panel
@@ -41,13 +43,14 @@ internal sealed unsafe class ConvStemDirect : IParallelWork, IDisposable
     /// <param name="weights">[Cout, Cin·kh·kw].</param>
     /// <param name="bias">Cout floats that outlive the kernel.</param>
     /// <param name="activation">A clamp or hard activation (<see cref="FusedActivation"/>).</param>
-    /// <exception cref="LightNetException">The shape or activation is not one <see cref="Supports"/> accepts, or the CPU lacks AVX2/FMA.</exception>
-    public ConvStemDirect(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, Activation activation)
+    /// <param name="residual">Whether runs add a residual.</param>
+    /// <exception cref="LightNetException">The shape, activation or residual is not one <see cref="Supports"/> accepts, or the CPU lacks AVX2/FMA.</exception>
+    public ConvStemDirect(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, Activation activation, bool residual)
     {
-        if (!Supports(s, activation) || !FusedActivation.TryCreate(activation, out _act))
+        if (!Supports(s, activation, residual) || !FusedActivation.TryCreate(activation, out _act))
         {
             throw new LightNetException(ErrorCode.UnsupportedOperator,
-                $"Conv: the direct stem kernel takes one group, at most {MaxInChannels} input channels, output rows a multiple of {Tile}, a clamp or hard activation and AVX2 with FMA; got {s}, {activation.Kind}.");
+                $"Conv: the direct stem kernel takes one group, at most {MaxInChannels} input channels, output rows at least {Tile} wide (a multiple of {Tile} with a residual), a clamp or hard activation and AVX2 with FMA; got {s}, {activation.Kind}, residual: {residual}.");
         }
 
         _s = s;
@@ -82,12 +85,12 @@ internal sealed unsafe class ConvStemDirect : IParallelWork, IDisposable
 
     /// <summary>
     /// Whether this kernel computes <paramref name="s"/> with <paramref name="activation"/> on this CPU: AVX2 and FMA,
-    /// one group, at most <see cref="MaxInChannels"/> input channels, not 1×1, output rows a multiple of <see cref="Tile"/>
-    /// (so a tile never spans two rows), a clamp or hard activation.
+    /// one group, at most <see cref="MaxInChannels"/> input channels, not 1×1, output rows at least one <see cref="Tile"/>
+    /// wide (a tile never spans two rows) and, with a <paramref name="residual"/>, whole tiles, a clamp or hard activation.
     /// </summary>
-    public static bool Supports(in Conv2dShape s, Activation activation) =>
+    public static bool Supports(in Conv2dShape s, Activation activation, bool residual) =>
         Avx2.IsSupported && Fma.IsSupported && s.Groups == 1 && s.InChannels <= MaxInChannels && !s.IsPointwise
-        && s.OutWidth % Tile == 0 && FusedActivation.TryCreate(activation, out _);
+        && s.OutWidth >= Tile && (!residual || s.OutWidth % Tile == 0) && FusedActivation.TryCreate(activation, out _);
 
     /// <summary>
     /// Whether <see cref="ConvAlgorithm.Auto"/> picks this kernel: a shape it <see cref="Supports"/> on the AVX2 level of a
@@ -95,8 +98,8 @@ internal sealed unsafe class ConvStemDirect : IParallelWork, IDisposable
     /// channel-blocked direct kernels take stems). Kernel check (Zen 3, 1 thread) against the planar im2col GEMM:
     /// see docs/performance.md, "Nineteenth stop".
     /// </summary>
-    public static bool Prefers(in Conv2dShape s, Activation activation, Isa isa) =>
-        isa == Isa.Avx2 && !ConvLayout.PlansBlocked(isa) && Supports(s, activation);
+    public static bool Prefers(in Conv2dShape s, Activation activation, bool residual, Isa isa) =>
+        isa == Isa.Avx2 && !ConvLayout.PlansBlocked(isa) && Supports(s, activation, residual);
 
     /// <summary>output = act(conv(input) + bias + residual), all NCHW; the residual may alias the output, the input must not.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -133,8 +136,9 @@ internal sealed unsafe class ConvStemDirect : IParallelWork, IDisposable
         {
             for (int oy = begin; oy < end; oy++)
             {
-                for (int ox = 0; ox < ow; ox += Tile)
+                for (int x = 0; x < ow; x += Tile)
                 {
+                    int ox = Math.Min(x, ow - Tile); // the last tile ends at the last output
                     float* b = _planes + ((long)oy * pw) + ox;
                     long at = ((long)oy * ow) + ox;
                     for (int p = 0; p < _panels; p++)

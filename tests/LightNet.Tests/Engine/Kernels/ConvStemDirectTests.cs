@@ -19,6 +19,9 @@ public class ConvStemDirectTests
         (4, 18, 64, 64, 7, 7, 2, 2, 1, 3, 3, 3, 3), // 4 channels, 64 out (10 panels of 6 + 4), 32-wide rows
         (2, 9, 16, 7, 3, 3, 1, 1, 2, 2, 2, 2, 2), // stride 1, dilation 2
         (1, 11, 32, 6, 3, 3, 1, 2, 1, 0, 1, 2, 0), // strides (1, 2), asymmetric padding, one channel, one whole panel
+        (3, 27, 47, 64, 3, 3, 2, 2, 1, 0, 0, 0, 0), // SqueezeNet's stem at 47 wide: 23-wide rows, the last tile overlapping
+        (3, 35, 67, 10, 11, 11, 4, 4, 1, 2, 2, 2, 2), // AlexNet's 11×11 stride-4 stem at 67 wide: 16-wide rows
+        (2, 20, 38, 9, 5, 5, 2, 2, 1, 2, 2, 2, 2), // 19-wide rows: one whole tile and one shifted by 13
     ];
 
     private static Conv2dShape ShapeOf(int i)
@@ -50,7 +53,8 @@ public class ConvStemDirectTests
         }
 
         var s = ShapeOf(index);
-        Assert.Equal(0, s.OutWidth % ConvStemDirect.Tile);
+        Assert.True(s.OutWidth >= ConvStemDirect.Tile);
+        bool wholeTiles = s.OutWidth % ConvStemDirect.Tile == 0; // rows of whole tiles take a residual too
         var rng = new Random(100 + index);
         float[] x = OpTest.Random(rng, s.InChannels * s.InHeight * s.InWidth);
         float[] w = OpTest.Random(rng, s.OutChannels * s.InChannels * s.KernelHeight * s.KernelWidth, 0.5f);
@@ -66,6 +70,11 @@ public class ConvStemDirectTests
             Assert.Equal(one, ConvKernelTests.RunConv(s, x, w, bias, act, null, Isa.Avx2, 3, algorithm: ConvAlgorithm.StemDirect));
 
             // The residual in the output buffer itself (read before each tile is stored), on 2 threads.
+            if (!wholeTiles)
+            {
+                continue;
+            }
+
             var fused = ConvKernelTests.RunConv(s, x, w, bias, act, residual, Isa.Avx2, 2, residualInOutput: true, algorithm: ConvAlgorithm.StemDirect);
             KernelReference.Close(KernelReference.Conv(s, x, w, bias, act, residual), fused, $"stem {s} {act.Kind} + residual");
         }
@@ -77,7 +86,7 @@ public class ConvStemDirectTests
         var stem = new Conv2dShape(3, 224, 224, 32, 112, 112, 3, 3, 2, 2, 1, 1, 1, 1, 1);
         float[] w = new float[32 * 27];
         float[] bias = new float[32];
-        if (ConvStemDirect.Prefers(stem, Activation.Relu, Isa.Avx2))
+        if (ConvStemDirect.Prefers(stem, Activation.Relu, false, Isa.Avx2))
         {
             using var auto = Conv2dKernel.Create(stem, w, bias, Activation.Relu, false, Isa.Avx2, 1);
             Assert.Equal("direct-stem-avx2", auto.Algorithm);
@@ -89,13 +98,19 @@ public class ConvStemDirectTests
             Assert.NotEqual("direct-stem-avx2", scalar.Algorithm);
         }
 
-        // Rows that are not whole tiles (SqueezeNet's 111-wide stem), too many channels, an activation without a register form.
+        // Rows narrower than a tile, rows that are not whole tiles with a residual (SqueezeNet's 111-wide stem takes none),
+        // too many channels, an activation without a register form.
+        var narrow = new Conv2dShape(3, 24, 24, 8, 12, 12, 3, 3, 2, 2, 1, 1, 1, 1, 1);
+        Assert.False(ConvStemDirect.Supports(narrow, Activation.Relu, false));
         var odd = new Conv2dShape(3, 224, 224, 64, 111, 111, 3, 3, 2, 2, 1, 1, 0, 0, 1);
-        Assert.False(ConvStemDirect.Supports(odd, Activation.Relu));
+        Assert.True(ConvStemDirect.Supports(odd, Activation.Relu, false) || !Avx2.IsSupported);
+        Assert.False(ConvStemDirect.Supports(odd, Activation.Relu, true));
         var deep = new Conv2dShape(8, 32, 32, 8, 16, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1);
-        Assert.False(ConvStemDirect.Supports(deep, Activation.Relu));
-        Assert.False(ConvStemDirect.Supports(stem, new Activation(ActivationKind.LeakyRelu, 0.1f)));
-        var ex = Assert.Throws<LightNetException>(() => Conv2dKernel.Create(odd, new float[64 * 27], new float[64], Activation.Relu, false, Isa.Avx2, 1, ConvAlgorithm.StemDirect));
+        Assert.False(ConvStemDirect.Supports(deep, Activation.Relu, false));
+        Assert.False(ConvStemDirect.Supports(stem, new Activation(ActivationKind.LeakyRelu, 0.1f), false));
+        var ex = Assert.Throws<LightNetException>(() => Conv2dKernel.Create(narrow, new float[8 * 27], new float[8], Activation.Relu, false, Isa.Avx2, 1, ConvAlgorithm.StemDirect));
+        Assert.Equal(ErrorCode.UnsupportedOperator, ex.Code);
+        ex = Assert.Throws<LightNetException>(() => Conv2dKernel.Create(odd, new float[64 * 27], new float[64], Activation.Relu, true, Isa.Avx2, 1, ConvAlgorithm.StemDirect));
         Assert.Equal(ErrorCode.UnsupportedOperator, ex.Code);
     }
 }
