@@ -144,6 +144,11 @@ public sealed unsafe class ConvKernelTests
             // Small maps with whole channel blocks go to the channel-blocked im2col on AVX-512 and AVX2 (Im2ColBlockedTests).
             expectedAlgo = $"im2col-nchw{ConvLayout.LanesFor(isa)}c-{IsaSupport.Name(isa)}";
         }
+        else if (prefix == "im2col-gemm" && ConvStemDirect.Prefers(s, Activation.None, false, isa))
+        {
+            // Few input channels and rows of 16 or more on planar AVX2 plans: the direct stem kernel (ConvStemDirectTests).
+            expectedAlgo = "direct-stem-avx2";
+        }
         else if (prefix == "im2col-gemm" && Conv2dKernel.PrefersDirectBlocked(s, Activation.None, isa))
         {
             // Wide rows with whole channel blocks go to the direct channel-blocked kernel on AVX-512 (Im2ColBlockedTests).
