@@ -37,6 +37,12 @@ internal static class Int8Convolutions
             return new Int8Winograd(s, weights, bias, scale, inputZero, outputZero, min, max, isa, threads, inputPixelMajor, outputPixelMajor);
         }
 
+        if (!inputPixelMajor && (outputPixelMajor || DirectFits(s, path)) && QuantizedLayout.DensePath(isa) == Int8Path.Avx2 && path == Int8Path.Avx2
+            && Int8StemRows.Fits(s))
+        {
+            return new Int8StemRows(s, weights, bias, scale, inputZero, outputZero, min, max, isa, threads, outputPixelMajor);
+        }
+
         if (inputPixelMajor || outputPixelMajor)
         {
             return new Int8DirectConv(s, weights, bias, scale, inputZero, outputZero, min, max, QuantizedLayout.DensePath(isa)!.Value, isa, threads,

@@ -45,6 +45,8 @@ public sealed unsafe class Int8KernelTests
             data.Add(n, 6, 20, 21, 20, 3, 1, 1, 1, 1);  // 7 blocks of 64 positions: each cut into row ranges for 2 threads
             data.Add(n, 5, 16, 40, 9, 3, 1, 1, 1, 1);   // 10 blocks: one item per block
             data.Add(n, 3, 40, 70, 8, 7, 2, 3, 1, 1);   // 7×7 stride 2 with 35-wide rows: the vector stride-2 gather and its tail
+            data.Add(n, 3, 23, 37, 20, 5, 2, 2, 1, 1);  // 5×5 stride 2 stem, odd sizes: rows of 15 codes (Int8StemRows)
+            data.Add(n, 3, 18, 44, 17, 8, 1, 3, 1, 1);  // 8×8 stride 1 stem: 24 codes a row, one whole 32-byte load a column
             data.Add(n, 4, 30, 66, 8, 3, 2, 1, 2, 1);   // dilation 2 with stride 2 on 32-wide rows
             data.Add(n, 16, 8, 8, 32, 1, 1, 0, 1, 1);   // two full 16-row AVX-512 tiles, requantized from registers
             data.Add(n, 32, 10, 11, 32, 3, 1, 1, 1, 32); // depthwise, full 16-channel blocks: 110 pixels = 6 transposes + 14
@@ -190,6 +192,23 @@ public sealed unsafe class Int8KernelTests
                     Assert.Equal(Path(path) == Int8Path.Avx2 && Int8DirectConv.BytePairsFit(shape, wt), direct.Algorithm.Contains("-u8s8", StringComparison.Ordinal));
                     AssertPixelMajorForms((i, o) => new Int8DirectConv(shape, wt, bias, scale, zx, zy, min, max, Path(path), level, 2, i, o),
                         k => ((Int8DirectConv)k).ScratchBytes, (k, a, b, c) => ((Int8DirectConv)k).Run(a, b, c, pool));
+                }
+
+                // A 3-channel stem as kh × 1 rows of 3·kw codes (AVX2), NCHW and pixel-major output, poisoned scratch.
+                if (Path(path) == Int8Path.Scalar && Int8StemRows.Fits(shape))
+                {
+                    foreach (bool outPixels in new[] { false, true })
+                    {
+                        var stem = new Int8StemRows(shape, wt, bias, scale, zx, zy, min, max, Isa.Avx2, 2, outPixels);
+                        byte[] stemOut = Enumerable.Repeat((byte)0x5A, expected.Length).ToArray();
+                        byte[] stemScratch = Enumerable.Repeat((byte)0xA5, (int)stem.ScratchBytes).ToArray();
+                        fixed (byte* ps = stemScratch, pd = stemOut)
+                        {
+                            stem.Run(px, pd, ps, pool);
+                        }
+
+                        Assert.True((outPixels ? ToPixelMajor(expected, cout, oh * ow) : expected).AsSpan().SequenceEqual(stemOut), $"{stem.Algorithm}, pixel-major output {outPixels}");
+                    }
                 }
 
                 // Integer Winograd (AVX-512BW and AVX2 forms) on every 3×3 stride-1 case, in every layout.
