@@ -23,7 +23,8 @@ internal static class Int8Convolutions
 {
     /// <summary>
     /// <see cref="Int8Winograd"/> where <see cref="WinogradFits"/> and <paramref name="path"/> is the level's own
-    /// (<see cref="Int8Paths.ForConvolution"/>: a caller holding a layer to another path gets that path's kernels); else,
+    /// (<see cref="Int8Paths.ForConvolution"/>: a caller holding a layer to another path gets that path's kernels); else a
+    /// 3-channel stem 5 to 8 taps wide on the AVX2 path, reading NCHW codes, <see cref="Int8StemRows"/>; else,
     /// reading or writing pixel-major codes,
     /// <see cref="Int8DirectConv"/> on the level's dense path (<see cref="QuantizedLayout.DensePath"/>); else
     /// <see cref="Int8DirectConv"/> where the path is AVX-VNNI and <see cref="DirectFits"/>, else <see cref="Int8Conv"/>'s

@@ -5,7 +5,8 @@ using System.Runtime.Intrinsics.X86;
 namespace LightNet.Engine.Kernels;
 
 /// <summary>
-/// The stride-phase split of a padded input plane for a depthwise convolution: padded element (y, x) goes to phase
+/// The stride-phase split of a padded input plane for a depthwise convolution (<see cref="ConvDepthwise"/>) or a
+/// few-channel stem (<see cref="ConvStemDirect"/>): padded element (y, x) goes to phase
 /// (y mod sh, x mod sw), row y / sh, column x / sw, each phase <see cref="PhaseHeight"/> × <see cref="PhaseWidth"/>.
 /// Output (oy, ox) then reads, for every tap, phase element (oy + a, ox + b), so all output rows of a channel are one
 /// contiguous run of (OH−1)·PhaseWidth + OW values, whatever the stride or dilation.
