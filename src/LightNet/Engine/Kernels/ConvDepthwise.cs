@@ -19,6 +19,8 @@ namespace LightNet.Engine.Kernels;
 /// channels every lane is used, and along a row each input vector is loaded once for every output that reads it.
 /// Wide rows of a 3×3 kernel are computed two at a time (row oy + 1 reuses the plane rows row oy loaded), and on AVX-512
 /// a 3×3 stride-2 kernel reads an unsplit padded plane, splitting even and odd columns with two-source permutes.
+/// On 8 lanes a 3×3 stride-1 kernel with one column of padding each side copies no plane at all: each output row pair
+/// reads its four input rows where they lie, only the first and last vector of a row going through 16-float edge copies.
 /// </summary>
 internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 {
@@ -35,6 +37,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     private readonly bool _rowPairs; // 3×3 stride 1 or 2, no dilation, 8 or 16 lanes: wide rows are computed two at a time
     private readonly bool _evenOdd; // 3×3 stride 2, no dilation, AVX-512, rows of 16+ outputs: an unsplit padded plane, taps split by permutes
     private readonly ConvLayout _layout; // a channel-blocked input or output: always the blocked path
+    private readonly bool _directRows; // 3×3 stride 1, one column of padding each side, 8 lanes: read the input rows where they lie
 
     /// <summary>
     /// Output rows at most this wide take the channel-blocked path (measured: see docs/performance.md): 56 with 8 or 16
@@ -67,6 +70,8 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
             && s.StrideHeight <= 2 && s.DilationHeight == 1 && s.DilationWidth == 1;
         _evenOdd = _width == 16 && Avx512F.IsSupported && s.KernelHeight == 3 && s.KernelWidth == 3 && s.StrideHeight == 2 && s.StrideWidth == 2
             && s.DilationHeight == 1 && s.DilationWidth == 1 && s.OutWidth >= 16;
+        _directRows = _width == 8 && _rowPairs && s.StrideHeight == 1 && s.PadLeft == 1 && s.OutWidth == s.InWidth
+            && s.OutWidth >= 16 && s.OutHeight >= 2;
 
         // The blocked path fuses only what the store can (bias and a clamp or hard activation, no residual).
         // With a channel-blocked input or output, whatever the width: the tiles are what converts between the layouts.
@@ -97,7 +102,13 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     private long EvenOddPlaneFloats => _evenOdd ? (long)_phases.PaddedHeight * EvenOddPitch : 0;
 
     // The per-channel paths' plane: the phase-split one or the stride-2 path's unsplit one, whichever is larger.
-    private long ChannelPlaneFloats => Math.Max(PlaneFloats, EvenOddPlaneFloats);
+    private long ChannelPlaneFloats => Math.Max(Math.Max(PlaneFloats, EvenOddPlaneFloats), DirectRowsFloats);
+
+    // The direct-rows path's scratch: a zero row (DirectZeroFloats, read from one float before it) and the four rows'
+    // left and right edge copies (8 × 16 floats).
+    private int DirectZeroFloats => _s.InWidth + 24;
+
+    private long DirectRowsFloats => _directRows ? DirectZeroFloats + (8 * 16) : 0;
 
     private long ChannelPlaneBytes => GemmConfig.Align64(ChannelPlaneFloats * sizeof(float));
 
@@ -153,6 +164,12 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         if (fused && _evenOdd)
         {
             ExecuteEvenOdd(begin, end, plane, act);
+            return;
+        }
+
+        if (fused && _directRows)
+        {
+            ExecuteDirectRows(begin, end, plane, act);
             return;
         }
 
@@ -246,6 +263,82 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
                     }
                 }
             }
+        }
+    }
+
+    // 3×3 stride 1 with one column of zero padding each side on 8 lanes, channels [begin, end): no plane copy. Output
+    // rows are computed two at a time from the four input rows they read, taken where they lie (a row of padding is a
+    // zero row); the interior vectors read each row at x − 1, x, x + 1, and the first and last vector of a row (which
+    // read the padding columns) read 16-float copies of the rows' ends with the zero put in. An odd last row is
+    // computed with the row before it (recomputing that one: same values).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ExecuteDirectRows(int begin, int end, float* scratch, in FusedActivation act)
+    {
+        int w = _s.InWidth, h = _s.InHeight, ow = _s.OutWidth, oh = _s.OutHeight;
+        long plane = (long)h * w;
+        float* zero = scratch + 8; // zero[-1 .. w + 15] are zero
+        float* left = scratch + DirectZeroFloats, right = left + (4 * 16);
+        float** rows = stackalloc float*[4];
+        for (int c = begin; c < end; c++)
+        {
+            float* src = _input + (c * plane);
+            float* o = _output + (c * (long)ow * oh);
+            float* wts = _weights.Pointer + ((long)c * 9);
+            float bias = _bias[c];
+            for (int oy = 0; ; oy += 2)
+            {
+                oy = Math.Min(oy, oh - 2);
+                for (int r = 0; r < 4; r++)
+                {
+                    int iy = oy - _s.PadTop + r;
+                    float* row = (uint)iy < (uint)h ? src + ((long)iy * w) : zero;
+                    rows[r] = row - 1;
+
+                    // Columns −1 .. 14 and w − 9 .. w (the zero past the end at 9).
+                    float* l = left + (r * 16), rt = right + (r * 16);
+                    l[0] = 0f;
+                    Vector256.Load(row).Store(l + 1);
+                    l[9] = row[8];
+                    Vector256.Load(row + w - 9).Store(rt);
+                    rt[8] = row[w - 1];
+                    rt[9] = 0f;
+                }
+
+                float* d0 = o + ((long)oy * ow), d1 = d0 + ow;
+                RowPairRows3x3V256(left, left + 16, left + 32, left + 48, wts, bias, d0, d1, 0, 8, act);
+                RowPairRows3x3V256(rows[0], rows[1], rows[2], rows[3], wts, bias, d0, d1, 8, w - 8, act);
+                RowPairRows3x3V256(right, right + 16, right + 32, right + 48, wts, bias, d0 + (ow - 8), d1 + (ow - 8), 0, 8, act);
+                if (oy + 2 >= oh)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    // Outputs [from, to) of two rows by 8-wide vectors, from x < to on: row 0 (d0) from input rows r0..r2, row 1 (d1)
+    // from r1..r3, output x reading r[x], r[x + 1], r[x + 2]. Each output's nine taps are three row sums of three
+    // (three short FMA chains added, not one of nine: that one is latency-bound), and each row's loads are shared by
+    // both outputs that read them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowPairRows3x3V256(float* r0, float* r1, float* r2, float* r3, float* wts, float bias, float* d0, float* d1, int from, int to, in FusedActivation act)
+    {
+        var w0 = Vector256.Create(wts[0]); var w1 = Vector256.Create(wts[1]); var w2 = Vector256.Create(wts[2]);
+        var w3 = Vector256.Create(wts[3]); var w4 = Vector256.Create(wts[4]); var w5 = Vector256.Create(wts[5]);
+        var w6 = Vector256.Create(wts[6]); var w7 = Vector256.Create(wts[7]); var w8 = Vector256.Create(wts[8]);
+        var b = Vector256.Create(bias);
+        for (int x = from; x < to; x += 8)
+        {
+            var a = Vector256.FusedMultiplyAdd(Vector256.Load(r0 + x + 2), w2, Vector256.FusedMultiplyAdd(Vector256.Load(r0 + x + 1), w1, Vector256.FusedMultiplyAdd(Vector256.Load(r0 + x), w0, b)));
+            var v0 = Vector256.Load(r1 + x); var v1 = Vector256.Load(r1 + x + 1); var v2 = Vector256.Load(r1 + x + 2);
+            a += Vector256.FusedMultiplyAdd(v2, w5, Vector256.FusedMultiplyAdd(v1, w4, v0 * w3));
+            var c = Vector256.FusedMultiplyAdd(v2, w2, Vector256.FusedMultiplyAdd(v1, w1, Vector256.FusedMultiplyAdd(v0, w0, b)));
+            v0 = Vector256.Load(r2 + x); v1 = Vector256.Load(r2 + x + 1); v2 = Vector256.Load(r2 + x + 2);
+            a += Vector256.FusedMultiplyAdd(v2, w8, Vector256.FusedMultiplyAdd(v1, w7, v0 * w6));
+            c += Vector256.FusedMultiplyAdd(v2, w5, Vector256.FusedMultiplyAdd(v1, w4, v0 * w3));
+            act.Apply(a).Store(d0 + x);
+            c += Vector256.FusedMultiplyAdd(Vector256.Load(r3 + x + 2), w8, Vector256.FusedMultiplyAdd(Vector256.Load(r3 + x + 1), w7, Vector256.Load(r3 + x) * w6));
+            act.Apply(c).Store(d1 + x);
         }
     }
 
@@ -353,30 +446,30 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         int x = 0;
         for (; x <= length - 8; x += 8)
         {
-            // Row by row of the plane, so few loaded vectors are live at once (AVX2 has 16 registers).
-            var v0 = Vector256.Load(p0 + x); var v1 = Vector256.Load(p1 + x); var v2 = Vector256.Load(p2 + x);
-            var a = Vector256.FusedMultiplyAdd(v2, w2, Vector256.FusedMultiplyAdd(v1, w1, Vector256.FusedMultiplyAdd(v0, w0, b)));
+            // Each output's nine taps as three row sums added at the end (three FMA chains of three instead of one of
+            // nine: a nine-long chain is latency-bound); row by row of the plane, so few loaded vectors are live at once
+            // (AVX2 has 16 registers).
+            var a = Vector256.FusedMultiplyAdd(Vector256.Load(p2 + x), w2, Vector256.FusedMultiplyAdd(Vector256.Load(p1 + x), w1, Vector256.FusedMultiplyAdd(Vector256.Load(p0 + x), w0, b)));
             var v3 = Vector256.Load(p3 + x); var v4 = Vector256.Load(p4 + x); var v5 = Vector256.Load(p5 + x);
-            a = Vector256.FusedMultiplyAdd(v5, w5, Vector256.FusedMultiplyAdd(v4, w4, Vector256.FusedMultiplyAdd(v3, w3, a)));
-            var c = stride1 ? Vector256.FusedMultiplyAdd(v5, w2, Vector256.FusedMultiplyAdd(v4, w1, Vector256.FusedMultiplyAdd(v3, w0, b))) : b;
-            var v6 = Vector256.Load(p6 + x); var v7 = Vector256.Load(p7 + x); var v8 = Vector256.Load(p8 + x);
-            a = Vector256.FusedMultiplyAdd(v8, w8, Vector256.FusedMultiplyAdd(v7, w7, Vector256.FusedMultiplyAdd(v6, w6, a)));
+            a += Vector256.FusedMultiplyAdd(v5, w5, Vector256.FusedMultiplyAdd(v4, w4, v3 * w3));
+            Vector256<float> c;
             if (stride1)
             {
-                c = Vector256.FusedMultiplyAdd(v8, w5, Vector256.FusedMultiplyAdd(v7, w4, Vector256.FusedMultiplyAdd(v6, w3, c)));
+                c = Vector256.FusedMultiplyAdd(v5, w2, Vector256.FusedMultiplyAdd(v4, w1, Vector256.FusedMultiplyAdd(v3, w0, b)));
+                var v6 = Vector256.Load(p6 + x); var v7 = Vector256.Load(p7 + x); var v8 = Vector256.Load(p8 + x);
+                a += Vector256.FusedMultiplyAdd(v8, w8, Vector256.FusedMultiplyAdd(v7, w7, v6 * w6));
+                c += Vector256.FusedMultiplyAdd(v8, w5, Vector256.FusedMultiplyAdd(v7, w4, v6 * w3));
             }
             else
             {
-                c = Vector256.FusedMultiplyAdd(v8, w2, Vector256.FusedMultiplyAdd(v7, w1, Vector256.FusedMultiplyAdd(v6, w0, c)));
-                c = Vector256.FusedMultiplyAdd(Vector256.Load(p3 + pw + x), w3, c);
-                c = Vector256.FusedMultiplyAdd(Vector256.Load(p4 + pw + x), w4, c);
-                c = Vector256.FusedMultiplyAdd(Vector256.Load(p5 + pw + x), w5, c);
+                var v6 = Vector256.Load(p6 + x); var v7 = Vector256.Load(p7 + x); var v8 = Vector256.Load(p8 + x);
+                a += Vector256.FusedMultiplyAdd(v8, w8, Vector256.FusedMultiplyAdd(v7, w7, v6 * w6));
+                c = Vector256.FusedMultiplyAdd(v8, w2, Vector256.FusedMultiplyAdd(v7, w1, Vector256.FusedMultiplyAdd(v6, w0, b)));
+                c += Vector256.FusedMultiplyAdd(Vector256.Load(p5 + pw + x), w5, Vector256.FusedMultiplyAdd(Vector256.Load(p4 + pw + x), w4, Vector256.Load(p3 + pw + x) * w3));
             }
 
             act.Apply(a).Store(dst + x);
-            c = Vector256.FusedMultiplyAdd(Vector256.Load(p6 + pw + x), w6, c);
-            c = Vector256.FusedMultiplyAdd(Vector256.Load(p7 + pw + x), w7, c);
-            c = Vector256.FusedMultiplyAdd(Vector256.Load(p8 + pw + x), w8, c);
+            c += Vector256.FusedMultiplyAdd(Vector256.Load(p8 + pw + x), w8, Vector256.FusedMultiplyAdd(Vector256.Load(p7 + pw + x), w7, Vector256.Load(p6 + pw + x) * w6));
             act.Apply(c).Store(dst + ow + x);
         }
 

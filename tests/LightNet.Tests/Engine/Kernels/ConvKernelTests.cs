@@ -56,6 +56,12 @@ public sealed unsafe class ConvKernelTests
         // even rows, a 256-bit half-vector step at 72).
         ("dw-3x3-s2-row-pairs", 4, 9, 130, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, "depthwise-3x3"),
         ("dw-3x3-s1-row-pairs-72", 3, 6, 72, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, "depthwise-3x3"),
+        // 3×3 stride 1 with one column of padding each side on 8 lanes: input rows read where they lie (rows of
+        // padding: a zero row; the first and last vector from edge copies), no plane copy. Asymmetric top/bottom
+        // padding with an odd row count and a width of 8k + 5; two rows, both reading a padding row; 8k wide.
+        ("dw-3x3-s1-direct-rows-asym", 2, 7, 61, 2, 3, 3, 1, 1, 1, 1, 0, 1, 2, 1, 2, "depthwise-3x3"),
+        ("dw-3x3-s1-direct-rows-2", 3, 2, 59, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, "depthwise-3x3"),
+        ("dw-3x3-s1-direct-rows-112", 2, 5, 112, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, "depthwise-3x3"),
         // AVX-512 stride 2 on rows of 57+ outputs: taps split by permutes from an unsplit padded plane (no padding; asymmetric).
         ("dw-3x3-s2-even-odd-p0", 3, 7, 131, 3, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, 3, "depthwise-3x3"),
         ("dw-3x3-s2-even-odd-asym", 2, 8, 126, 2, 3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 2, "depthwise-3x3"),
