@@ -32,9 +32,9 @@ internal unsafe interface ITileIO
 /// The channel-blocked depthwise convolution (float and INT8): a block of V channels (V = the vector width) goes into a
 /// zero-padded [row][column][V] float tile, each output pixel's V channels are one vector, and the block goes back out
 /// with bias and activation fused (the caller's <see cref="ITileIO"/> does the transposes). Undilated 3×3 (stride 1 or
-/// 2) and 5×5 stride 1 kernels slide along a row four outputs at a time: each input vector of a kernel row is loaded
-/// once and multiplied into every output of the four that reads it (3×3 stride 1: 6 loads for 12 multiply-adds per
-/// kernel row); other kernels take every tap of four pixels from memory. One generic source per kernel serves every
+/// 2) and 5×5 stride 1 kernels slide along a row eight outputs at a time (eight independent FMA chains; four left the
+/// FMA pipes waiting on latency), then four: each input vector of a kernel row is loaded once and multiplied into every
+/// output of the group that reads it (3×3 stride 1: 10 loads for 24 multiply-adds per kernel row); other kernels take every tap of four pixels from memory. One generic source per kernel serves every
 /// vector width (<see cref="ILanes{TSelf}"/>). Large maps are cut into bands of output rows, each loaded, computed and
 /// stored while its tiles are in L2; the threads share out (block, band) pairs.
 /// </summary>
@@ -231,8 +231,8 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
         }
     }
 
-    // Rows of outputs four at a time (the last four end at the row's end, recomputing a few: same values), each
-    // kernel row's taps applied by TR.
+    // Rows of outputs eight at a time, then four at a time (the last four end at the row's end, recomputing a few: same
+    // values), each kernel row's taps applied by TR.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SlideRows<TV, TR>(float* tile, int rows, float* wb, float* bb, float* dst, in FusedActivation act)
         where TV : struct, ILanes<TV>
@@ -245,7 +245,28 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
         {
             float* row = tile + (oy * TR.Stride * rowFloats);
             float* o = dst + ((long)oy * ow * v);
-            for (int ox = 0; ; ox += 4)
+            int ox = 0;
+            for (; ox + 8 <= ow; ox += 8)
+            {
+                float* q = row + (ox * TR.Stride * v);
+                TV a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias;
+                for (int ky = 0; ky < kh; ky++)
+                {
+                    TR.Accumulate8(q + (ky * rowFloats), wb + (ky * TR.Width * v), ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                }
+
+                float* d = o + (ox * v);
+                a0.Activate(act).Store(d);
+                a1.Activate(act).Store(d + v);
+                a2.Activate(act).Store(d + (2 * v));
+                a3.Activate(act).Store(d + (3 * v));
+                a4.Activate(act).Store(d + (4 * v));
+                a5.Activate(act).Store(d + (5 * v));
+                a6.Activate(act).Store(d + (6 * v));
+                a7.Activate(act).Store(d + (7 * v));
+            }
+
+            for (; ox < ow; ox += 4)
             {
                 int x = Math.Min(ox, ow - 4);
                 float* q = row + (x * TR.Stride * v);
@@ -260,10 +281,6 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
                 a1.Activate(act).Store(d + v);
                 a2.Activate(act).Store(d + (2 * v));
                 a3.Activate(act).Store(d + (3 * v));
-                if (x + 4 >= ow)
-                {
-                    break;
-                }
             }
         }
     }
@@ -494,6 +511,10 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
         /// <summary>a_i += Σ_kx w[kx]·q[(Stride·i + kx)·V] for the four outputs i.</summary>
         static abstract void Accumulate<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3)
             where TV : struct, ILanes<TV>;
+
+        /// <summary>The same for eight outputs (eight independent FMA chains: four leave the FMA pipes waiting on latency).</summary>
+        static abstract void Accumulate8<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3, ref TV a4, ref TV a5, ref TV a6, ref TV a7)
+            where TV : struct, ILanes<TV>;
     }
 
     // 3 taps, stride 1: inputs 0..5, each into every output that reads it.
@@ -528,6 +549,46 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
             x = TV.Load(q + (5 * v));
             a3 = TV.MultiplyAdd(x, k2, a3);
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Accumulate8<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3, ref TV a4, ref TV a5, ref TV a6, ref TV a7)
+            where TV : struct, ILanes<TV>
+        {
+            int v = TV.Count;
+            TV k0 = TV.Load(w), k1 = TV.Load(w + v), k2 = TV.Load(w + (2 * v));
+            a0 = TV.MultiplyAdd(TV.Load(q), k0, a0);
+            var x = TV.Load(q + v);
+            a0 = TV.MultiplyAdd(x, k1, a0);
+            a1 = TV.MultiplyAdd(x, k0, a1);
+            x = TV.Load(q + (2 * v));
+            a0 = TV.MultiplyAdd(x, k2, a0);
+            a1 = TV.MultiplyAdd(x, k1, a1);
+            a2 = TV.MultiplyAdd(x, k0, a2);
+            x = TV.Load(q + (3 * v));
+            a1 = TV.MultiplyAdd(x, k2, a1);
+            a2 = TV.MultiplyAdd(x, k1, a2);
+            a3 = TV.MultiplyAdd(x, k0, a3);
+            x = TV.Load(q + (4 * v));
+            a2 = TV.MultiplyAdd(x, k2, a2);
+            a3 = TV.MultiplyAdd(x, k1, a3);
+            a4 = TV.MultiplyAdd(x, k0, a4);
+            x = TV.Load(q + (5 * v));
+            a3 = TV.MultiplyAdd(x, k2, a3);
+            a4 = TV.MultiplyAdd(x, k1, a4);
+            a5 = TV.MultiplyAdd(x, k0, a5);
+            x = TV.Load(q + (6 * v));
+            a4 = TV.MultiplyAdd(x, k2, a4);
+            a5 = TV.MultiplyAdd(x, k1, a5);
+            a6 = TV.MultiplyAdd(x, k0, a6);
+            x = TV.Load(q + (7 * v));
+            a5 = TV.MultiplyAdd(x, k2, a5);
+            a6 = TV.MultiplyAdd(x, k1, a6);
+            a7 = TV.MultiplyAdd(x, k0, a7);
+            x = TV.Load(q + (8 * v));
+            a6 = TV.MultiplyAdd(x, k2, a6);
+            a7 = TV.MultiplyAdd(x, k1, a7);
+            a7 = TV.MultiplyAdd(TV.Load(q + (9 * v)), k2, a7);
+        }
     }
 
     // 3 taps, stride 2: inputs 0..8; the even ones past the first feed two outputs.
@@ -558,6 +619,45 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
             a3 = TV.MultiplyAdd(x, k0, a3);
             a3 = TV.MultiplyAdd(TV.Load(q + (7 * v)), k1, a3);
             a3 = TV.MultiplyAdd(TV.Load(q + (8 * v)), k2, a3);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Accumulate8<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3, ref TV a4, ref TV a5, ref TV a6, ref TV a7)
+            where TV : struct, ILanes<TV>
+        {
+            int v = TV.Count;
+            TV k0 = TV.Load(w), k1 = TV.Load(w + v), k2 = TV.Load(w + (2 * v));
+            a0 = TV.MultiplyAdd(TV.Load(q), k0, a0);
+            a0 = TV.MultiplyAdd(TV.Load(q + v), k1, a0);
+            var x = TV.Load(q + (2 * v));
+            a0 = TV.MultiplyAdd(x, k2, a0);
+            a1 = TV.MultiplyAdd(x, k0, a1);
+            a1 = TV.MultiplyAdd(TV.Load(q + (3 * v)), k1, a1);
+            x = TV.Load(q + (4 * v));
+            a1 = TV.MultiplyAdd(x, k2, a1);
+            a2 = TV.MultiplyAdd(x, k0, a2);
+            a2 = TV.MultiplyAdd(TV.Load(q + (5 * v)), k1, a2);
+            x = TV.Load(q + (6 * v));
+            a2 = TV.MultiplyAdd(x, k2, a2);
+            a3 = TV.MultiplyAdd(x, k0, a3);
+            a3 = TV.MultiplyAdd(TV.Load(q + (7 * v)), k1, a3);
+            x = TV.Load(q + (8 * v));
+            a3 = TV.MultiplyAdd(x, k2, a3);
+            a4 = TV.MultiplyAdd(x, k0, a4);
+            a4 = TV.MultiplyAdd(TV.Load(q + (9 * v)), k1, a4);
+            x = TV.Load(q + (10 * v));
+            a4 = TV.MultiplyAdd(x, k2, a4);
+            a5 = TV.MultiplyAdd(x, k0, a5);
+            a5 = TV.MultiplyAdd(TV.Load(q + (11 * v)), k1, a5);
+            x = TV.Load(q + (12 * v));
+            a5 = TV.MultiplyAdd(x, k2, a5);
+            a6 = TV.MultiplyAdd(x, k0, a6);
+            a6 = TV.MultiplyAdd(TV.Load(q + (13 * v)), k1, a6);
+            x = TV.Load(q + (14 * v));
+            a6 = TV.MultiplyAdd(x, k2, a6);
+            a7 = TV.MultiplyAdd(x, k0, a7);
+            a7 = TV.MultiplyAdd(TV.Load(q + (15 * v)), k1, a7);
+            a7 = TV.MultiplyAdd(TV.Load(q + (16 * v)), k2, a7);
         }
     }
 
@@ -602,6 +702,64 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
             a3 = TV.MultiplyAdd(x, k3, a3);
             x = TV.Load(q + (7 * v));
             a3 = TV.MultiplyAdd(x, k4, a3);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Accumulate8<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3, ref TV a4, ref TV a5, ref TV a6, ref TV a7)
+            where TV : struct, ILanes<TV>
+        {
+            int v = TV.Count;
+            TV k0 = TV.Load(w), k1 = TV.Load(w + v), k2 = TV.Load(w + (2 * v)), k3 = TV.Load(w + (3 * v)), k4 = TV.Load(w + (4 * v));
+            a0 = TV.MultiplyAdd(TV.Load(q), k0, a0);
+            var x = TV.Load(q + v);
+            a0 = TV.MultiplyAdd(x, k1, a0);
+            a1 = TV.MultiplyAdd(x, k0, a1);
+            x = TV.Load(q + (2 * v));
+            a0 = TV.MultiplyAdd(x, k2, a0);
+            a1 = TV.MultiplyAdd(x, k1, a1);
+            a2 = TV.MultiplyAdd(x, k0, a2);
+            x = TV.Load(q + (3 * v));
+            a0 = TV.MultiplyAdd(x, k3, a0);
+            a1 = TV.MultiplyAdd(x, k2, a1);
+            a2 = TV.MultiplyAdd(x, k1, a2);
+            a3 = TV.MultiplyAdd(x, k0, a3);
+            x = TV.Load(q + (4 * v));
+            a0 = TV.MultiplyAdd(x, k4, a0);
+            a1 = TV.MultiplyAdd(x, k3, a1);
+            a2 = TV.MultiplyAdd(x, k2, a2);
+            a3 = TV.MultiplyAdd(x, k1, a3);
+            a4 = TV.MultiplyAdd(x, k0, a4);
+            x = TV.Load(q + (5 * v));
+            a1 = TV.MultiplyAdd(x, k4, a1);
+            a2 = TV.MultiplyAdd(x, k3, a2);
+            a3 = TV.MultiplyAdd(x, k2, a3);
+            a4 = TV.MultiplyAdd(x, k1, a4);
+            a5 = TV.MultiplyAdd(x, k0, a5);
+            x = TV.Load(q + (6 * v));
+            a2 = TV.MultiplyAdd(x, k4, a2);
+            a3 = TV.MultiplyAdd(x, k3, a3);
+            a4 = TV.MultiplyAdd(x, k2, a4);
+            a5 = TV.MultiplyAdd(x, k1, a5);
+            a6 = TV.MultiplyAdd(x, k0, a6);
+            x = TV.Load(q + (7 * v));
+            a3 = TV.MultiplyAdd(x, k4, a3);
+            a4 = TV.MultiplyAdd(x, k3, a4);
+            a5 = TV.MultiplyAdd(x, k2, a5);
+            a6 = TV.MultiplyAdd(x, k1, a6);
+            a7 = TV.MultiplyAdd(x, k0, a7);
+            x = TV.Load(q + (8 * v));
+            a4 = TV.MultiplyAdd(x, k4, a4);
+            a5 = TV.MultiplyAdd(x, k3, a5);
+            a6 = TV.MultiplyAdd(x, k2, a6);
+            a7 = TV.MultiplyAdd(x, k1, a7);
+            x = TV.Load(q + (9 * v));
+            a5 = TV.MultiplyAdd(x, k4, a5);
+            a6 = TV.MultiplyAdd(x, k3, a6);
+            a7 = TV.MultiplyAdd(x, k2, a7);
+            x = TV.Load(q + (10 * v));
+            a6 = TV.MultiplyAdd(x, k4, a6);
+            a7 = TV.MultiplyAdd(x, k3, a7);
+            a7 = TV.MultiplyAdd(TV.Load(q + (11 * v)), k4, a7);
         }
     }
 
