@@ -54,6 +54,7 @@ public class KernelBenchmarks
         ["mbv2 dw3x3 144 56 s2"] = (i, t) => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 144, 28, 28, 3, 3, 2, 2, 1, 1, 1, 1, 144), i, t),
         ["r18 stem 7x7 s2 3-64 224"] = (i, t) => GemmHarness.Conv(new Conv2dShape(3, 224, 224, 64, 112, 112, 7, 7, 2, 2, 1, 1, 3, 3, 1), i, t, ConvAlgorithm.Im2Col),
         ["mbv3 dw5x5 960 7 s1"] = (i, t) => GemmHarness.Conv(new Conv2dShape(960, 7, 7, 960, 7, 7, 5, 5, 1, 1, 1, 1, 2, 2, 960), i, t),
+        ["mbv3 dw5x5 72 56 s2"] = (i, t) => GemmHarness.Conv(new Conv2dShape(72, 56, 56, 72, 28, 28, 5, 5, 2, 2, 1, 1, 2, 2, 72), i, t),
         ["mbv3 se 1x1 240-960 1"] = (i, t) => GemmHarness.Conv(new Conv2dShape(240, 1, 1, 960, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t),
 
         // The same layers on channel-blocked tensors (NCHWc16 on AVX-512, NCHWc8 on AVX2), as MobileNet's chains run them.

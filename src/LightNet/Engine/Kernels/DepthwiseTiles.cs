@@ -32,11 +32,12 @@ internal unsafe interface ITileIO
 /// The channel-blocked depthwise convolution (float and INT8): a block of V channels (V = the vector width) goes into a
 /// zero-padded [row][column][V] float tile, each output pixel's V channels are one vector, and the block goes back out
 /// with bias and activation fused (the caller's <see cref="ITileIO"/> does the transposes). Undilated 3×3 (stride 1 or
-/// 2) and 5×5 stride 1 kernels slide along a row eight outputs at a time (eight independent FMA chains; four left the
+/// 2) and 5×5 (stride 1 or 2) kernels slide along a row eight outputs at a time (eight independent FMA chains; four left the
 /// FMA pipes waiting on latency), then four: each input vector of a kernel row is loaded once and multiplied into every
-/// output of the group that reads it (3×3 stride 1: 10 loads for 24 multiply-adds per kernel row); other kernels take every tap of four pixels from memory. One generic source per kernel serves every
-/// vector width (<see cref="ILanes{TSelf}"/>). Large maps are cut into bands of output rows, each loaded, computed and
-/// stored while its tiles are in L2; the threads share out (block, band) pairs.
+/// output of the group that reads it (3×3 stride 1: 10 loads for 24 multiply-adds per kernel row); other kernels take
+/// every tap of eight or four pixels from memory. One generic source per kernel serves every vector width
+/// (<see cref="ILanes{TSelf}"/>). Large maps are cut into bands of output rows, each loaded, computed and stored while
+/// its tiles are in L2; the threads share out (block, band) pairs.
 /// </summary>
 internal sealed unsafe class DepthwiseTiles : IDisposable
 {
@@ -111,6 +112,7 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
             : s.KernelHeight == 3 && s.KernelWidth == 3 && s.StrideWidth == 1 ? Sliding.ThreeStride1
             : s.KernelHeight == 3 && s.KernelWidth == 3 && s.StrideWidth == 2 ? Sliding.ThreeStride2
             : s.KernelHeight == 5 && s.KernelWidth == 5 && s.StrideWidth == 1 ? Sliding.FiveStride1
+            : s.KernelHeight == 5 && s.KernelWidth == 5 && s.StrideWidth == 2 ? Sliding.FiveStride2
             : Sliding.None;
     }
 
@@ -120,6 +122,7 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
         ThreeStride1,
         ThreeStride2,
         FiveStride1,
+        FiveStride2,
     }
 
     /// <summary>Work items: channel blocks × row bands.</summary>
@@ -225,6 +228,9 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
             case Sliding.FiveStride1:
                 SlideRows<TV, Five1>(tile, rows, wb, bb, dst, act);
                 return;
+            case Sliding.FiveStride2:
+                SlideRows<TV, Five2>(tile, rows, wb, bb, dst, act);
+                return;
             default:
                 EveryTap<TV>(tile, rows, wb, bb, offs, dst, act);
                 return;
@@ -285,7 +291,7 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
         }
     }
 
-    // Any kernel: four pixels per step with the taps outer (each weight vector loaded once per four pixels), then
+    // Any kernel: eight, then four pixels per step with the taps outer (each weight vector loaded once per group), then
     // single pixels.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void EveryTap<TV>(float* tile, int rows, float* wb, float* bb, int* offs, float* dst, in FusedActivation act)
@@ -299,6 +305,35 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
             float* row = tile + ((long)oy * sh * _pitch * v);
             float* o = dst + ((long)oy * ow * v);
             int ox = 0;
+            for (; ox + 8 <= ow; ox += 8)
+            {
+                float* p = row + (ox * step);
+                TV a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias;
+                for (int t = 0; t < taps; t++)
+                {
+                    var w = TV.Load(wb + (t * v));
+                    float* q = p + offs[t];
+                    a0 = TV.MultiplyAdd(TV.Load(q), w, a0);
+                    a1 = TV.MultiplyAdd(TV.Load(q + step), w, a1);
+                    a2 = TV.MultiplyAdd(TV.Load(q + (2 * step)), w, a2);
+                    a3 = TV.MultiplyAdd(TV.Load(q + (3 * step)), w, a3);
+                    a4 = TV.MultiplyAdd(TV.Load(q + (4 * step)), w, a4);
+                    a5 = TV.MultiplyAdd(TV.Load(q + (5 * step)), w, a5);
+                    a6 = TV.MultiplyAdd(TV.Load(q + (6 * step)), w, a6);
+                    a7 = TV.MultiplyAdd(TV.Load(q + (7 * step)), w, a7);
+                }
+
+                float* d = o + (ox * v);
+                a0.Activate(act).Store(d);
+                a1.Activate(act).Store(d + v);
+                a2.Activate(act).Store(d + (2 * v));
+                a3.Activate(act).Store(d + (3 * v));
+                a4.Activate(act).Store(d + (4 * v));
+                a5.Activate(act).Store(d + (5 * v));
+                a6.Activate(act).Store(d + (6 * v));
+                a7.Activate(act).Store(d + (7 * v));
+            }
+
             for (; ox + 4 <= ow; ox += 4)
             {
                 float* p = row + (ox * step);
@@ -760,6 +795,112 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
             a6 = TV.MultiplyAdd(x, k4, a6);
             a7 = TV.MultiplyAdd(x, k3, a7);
             a7 = TV.MultiplyAdd(TV.Load(q + (11 * v)), k4, a7);
+        }
+    }
+
+    // 5 taps, stride 2: inputs 0..10 (four outputs) or 0..18 (eight); the even ones past the first two feed two outputs.
+    private readonly struct Five2 : IKernelRow
+    {
+        public static int Stride => 2;
+
+        public static int Width => 5;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Accumulate<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3)
+            where TV : struct, ILanes<TV>
+        {
+            int v = TV.Count;
+            TV k0 = TV.Load(w), k1 = TV.Load(w + v), k2 = TV.Load(w + (2 * v)), k3 = TV.Load(w + (3 * v)), k4 = TV.Load(w + (4 * v));
+            a0 = TV.MultiplyAdd(TV.Load(q), k0, a0);
+            a0 = TV.MultiplyAdd(TV.Load(q + v), k1, a0);
+            var x = TV.Load(q + (2 * v));
+            a0 = TV.MultiplyAdd(x, k2, a0);
+            a1 = TV.MultiplyAdd(x, k0, a1);
+            x = TV.Load(q + (3 * v));
+            a0 = TV.MultiplyAdd(x, k3, a0);
+            a1 = TV.MultiplyAdd(x, k1, a1);
+            x = TV.Load(q + (4 * v));
+            a0 = TV.MultiplyAdd(x, k4, a0);
+            a1 = TV.MultiplyAdd(x, k2, a1);
+            a2 = TV.MultiplyAdd(x, k0, a2);
+            x = TV.Load(q + (5 * v));
+            a1 = TV.MultiplyAdd(x, k3, a1);
+            a2 = TV.MultiplyAdd(x, k1, a2);
+            x = TV.Load(q + (6 * v));
+            a1 = TV.MultiplyAdd(x, k4, a1);
+            a2 = TV.MultiplyAdd(x, k2, a2);
+            a3 = TV.MultiplyAdd(x, k0, a3);
+            x = TV.Load(q + (7 * v));
+            a2 = TV.MultiplyAdd(x, k3, a2);
+            a3 = TV.MultiplyAdd(x, k1, a3);
+            x = TV.Load(q + (8 * v));
+            a2 = TV.MultiplyAdd(x, k4, a2);
+            a3 = TV.MultiplyAdd(x, k2, a3);
+            a3 = TV.MultiplyAdd(TV.Load(q + (9 * v)), k3, a3);
+            a3 = TV.MultiplyAdd(TV.Load(q + (10 * v)), k4, a3);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Accumulate8<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3, ref TV a4, ref TV a5, ref TV a6, ref TV a7)
+            where TV : struct, ILanes<TV>
+        {
+            int v = TV.Count;
+            TV k0 = TV.Load(w), k1 = TV.Load(w + v), k2 = TV.Load(w + (2 * v)), k3 = TV.Load(w + (3 * v)), k4 = TV.Load(w + (4 * v));
+            a0 = TV.MultiplyAdd(TV.Load(q), k0, a0);
+            a0 = TV.MultiplyAdd(TV.Load(q + v), k1, a0);
+            var x = TV.Load(q + (2 * v));
+            a0 = TV.MultiplyAdd(x, k2, a0);
+            a1 = TV.MultiplyAdd(x, k0, a1);
+            x = TV.Load(q + (3 * v));
+            a0 = TV.MultiplyAdd(x, k3, a0);
+            a1 = TV.MultiplyAdd(x, k1, a1);
+            x = TV.Load(q + (4 * v));
+            a0 = TV.MultiplyAdd(x, k4, a0);
+            a1 = TV.MultiplyAdd(x, k2, a1);
+            a2 = TV.MultiplyAdd(x, k0, a2);
+            x = TV.Load(q + (5 * v));
+            a1 = TV.MultiplyAdd(x, k3, a1);
+            a2 = TV.MultiplyAdd(x, k1, a2);
+            x = TV.Load(q + (6 * v));
+            a1 = TV.MultiplyAdd(x, k4, a1);
+            a2 = TV.MultiplyAdd(x, k2, a2);
+            a3 = TV.MultiplyAdd(x, k0, a3);
+            x = TV.Load(q + (7 * v));
+            a2 = TV.MultiplyAdd(x, k3, a2);
+            a3 = TV.MultiplyAdd(x, k1, a3);
+            x = TV.Load(q + (8 * v));
+            a2 = TV.MultiplyAdd(x, k4, a2);
+            a3 = TV.MultiplyAdd(x, k2, a3);
+            a4 = TV.MultiplyAdd(x, k0, a4);
+            x = TV.Load(q + (9 * v));
+            a3 = TV.MultiplyAdd(x, k3, a3);
+            a4 = TV.MultiplyAdd(x, k1, a4);
+            x = TV.Load(q + (10 * v));
+            a3 = TV.MultiplyAdd(x, k4, a3);
+            a4 = TV.MultiplyAdd(x, k2, a4);
+            a5 = TV.MultiplyAdd(x, k0, a5);
+            x = TV.Load(q + (11 * v));
+            a4 = TV.MultiplyAdd(x, k3, a4);
+            a5 = TV.MultiplyAdd(x, k1, a5);
+            x = TV.Load(q + (12 * v));
+            a4 = TV.MultiplyAdd(x, k4, a4);
+            a5 = TV.MultiplyAdd(x, k2, a5);
+            a6 = TV.MultiplyAdd(x, k0, a6);
+            x = TV.Load(q + (13 * v));
+            a5 = TV.MultiplyAdd(x, k3, a5);
+            a6 = TV.MultiplyAdd(x, k1, a6);
+            x = TV.Load(q + (14 * v));
+            a5 = TV.MultiplyAdd(x, k4, a5);
+            a6 = TV.MultiplyAdd(x, k2, a6);
+            a7 = TV.MultiplyAdd(x, k0, a7);
+            x = TV.Load(q + (15 * v));
+            a6 = TV.MultiplyAdd(x, k3, a6);
+            a7 = TV.MultiplyAdd(x, k1, a7);
+            x = TV.Load(q + (16 * v));
+            a6 = TV.MultiplyAdd(x, k4, a6);
+            a7 = TV.MultiplyAdd(x, k2, a7);
+            a7 = TV.MultiplyAdd(TV.Load(q + (17 * v)), k3, a7);
+            a7 = TV.MultiplyAdd(TV.Load(q + (18 * v)), k4, a7);
         }
     }
 
