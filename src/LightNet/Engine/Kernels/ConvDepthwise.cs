@@ -101,7 +101,8 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 
     private long EvenOddPlaneFloats => _evenOdd ? (long)_phases.PaddedHeight * EvenOddPitch : 0;
 
-    // The per-channel paths' plane: the phase-split one or the stride-2 path's unsplit one, whichever is larger.
+    // The per-channel paths' plane: the phase-split one, the stride-2 path's unsplit one or the direct-rows path's zero
+    // row and edge copies, whichever is larger (a direct-rows layer with a residual takes the phase-split plane).
     private long ChannelPlaneFloats => Math.Max(Math.Max(PlaneFloats, EvenOddPlaneFloats), DirectRowsFloats);
 
     // The direct-rows path's scratch: a zero row (DirectZeroFloats, read from one float before it) and the four rows'
@@ -146,10 +147,6 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         long outPlane = (long)_s.OutHeight * _s.OutWidth;
         int ow = _s.OutWidth, pw = _phases.PhaseWidth, length = FlatLength;
 
-        // Sub-plane rows past the padded height are never filled; unused output columns read them, so keep them zero
-        // (the values are dropped, but stale bits could be denormals, which are slow).
-        new Span<float>(plane, (int)ChannelPlaneFloats).Clear();
-
         // Bias and a clamp or hard activation (None, ReLU, Clip, HardSigmoid, HardSwish) are applied in registers
         // before the store; with a residual or another activation, a second pass over the output does it. Rows at
         // least two vectors wide are computed straight into the output; narrower ones (14, 7) as one run over the
@@ -160,16 +157,22 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
             act = FusedActivation.None;
         }
 
+        if (fused && _directRows)
+        {
+            // No plane: only the zero row (the edge copies are written whole before they are read).
+            new Span<float>(plane, DirectZeroFloats).Clear();
+            ExecuteDirectRows(begin, end, plane, act);
+            return;
+        }
+
+        // Sub-plane rows past the padded height are never filled; unused output columns read them, so keep them zero
+        // (the values are dropped, but stale bits could be denormals, which are slow).
+        new Span<float>(plane, (int)ChannelPlaneFloats).Clear();
+
         bool direct = fused && ow >= 2 * _width;
         if (fused && _evenOdd)
         {
             ExecuteEvenOdd(begin, end, plane, act);
-            return;
-        }
-
-        if (fused && _directRows)
-        {
-            ExecuteDirectRows(begin, end, plane, act);
             return;
         }
 

@@ -105,6 +105,10 @@ public sealed unsafe class ConvKernelTests
         using var py = new OpBuffer(s.OutChannels * s.OutHeight * s.OutWidth);
         using var pr = new OpBuffer(residual ?? []);
         using var scratch = new ScratchBuffer(kernel.ScratchBytes);
+
+        // Poisoned scratch (a memory planner hands kernels the bytes other kernels left): every float a kernel reads
+        // there it must have written first.
+        new Span<float>(scratch.Pointer, (int)(kernel.ScratchBytes / sizeof(float))).Fill(1e6f);
         using var pool = new WorkerPool(threads);
         float* res = null;
         if (residual != null)
