@@ -244,7 +244,7 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
         where TV : struct, ILanes<TV>
         where TR : struct, IKernelRow
     {
-        int v = TV.Count, ow = _s.OutWidth, kh = _s.KernelHeight;
+        int v = TV.Count, ow = _s.OutWidth;
         long rowFloats = (long)_pitch * v;
         var bias = TV.Load(bb);
         for (int oy = 0; oy < rows; oy++)
@@ -254,40 +254,51 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
             int ox = 0;
             for (; ox + 8 <= ow; ox += 8)
             {
-                float* q = row + (ox * TR.Stride * v);
-                TV a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias;
-                for (int ky = 0; ky < kh; ky++)
-                {
-                    TR.Accumulate8(q + (ky * rowFloats), wb + (ky * TR.Width * v), ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
-                }
-
-                float* d = o + (ox * v);
-                a0.Activate(act).Store(d);
-                a1.Activate(act).Store(d + v);
-                a2.Activate(act).Store(d + (2 * v));
-                a3.Activate(act).Store(d + (3 * v));
-                a4.Activate(act).Store(d + (4 * v));
-                a5.Activate(act).Store(d + (5 * v));
-                a6.Activate(act).Store(d + (6 * v));
-                a7.Activate(act).Store(d + (7 * v));
+                SlideGroup<TV, TR, Count8>(row + (ox * TR.Stride * v), rowFloats, wb, bias, o + (ox * v), act);
             }
 
             for (; ox < ow; ox += 4)
             {
                 int x = Math.Min(ox, ow - 4);
-                float* q = row + (x * TR.Stride * v);
-                TV a0 = bias, a1 = bias, a2 = bias, a3 = bias;
-                for (int ky = 0; ky < kh; ky++)
-                {
-                    TR.Accumulate(q + (ky * rowFloats), wb + (ky * TR.Width * v), ref a0, ref a1, ref a2, ref a3);
-                }
-
-                float* d = o + (x * v);
-                a0.Activate(act).Store(d);
-                a1.Activate(act).Store(d + v);
-                a2.Activate(act).Store(d + (2 * v));
-                a3.Activate(act).Store(d + (3 * v));
+                SlideGroup<TV, TR, Count4>(row + (x * TR.Stride * v), rowFloats, wb, bias, o + (x * v), act);
             }
+        }
+    }
+
+    // TN (4 or 8) outputs of a row from q on, each kernel row's taps applied by TR, stored at d.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void SlideGroup<TV, TR, TN>(float* q, long rowFloats, float* wb, TV bias, float* d, in FusedActivation act)
+        where TV : struct, ILanes<TV>
+        where TR : struct, IKernelRow
+        where TN : struct, ICount
+    {
+        int v = TV.Count;
+        TV a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias;
+        for (int ky = 0; ky < _s.KernelHeight; ky++)
+        {
+            TR.Accumulate<TV, TN>(q + (ky * rowFloats), wb + (ky * TR.Width * v), ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+        }
+
+        StoreGroup<TV, TN>(d, act, a0, a1, a2, a3, a4, a5, a6, a7);
+    }
+
+    // Outputs a0..a(TN − 1), activated, one vector apart from d on.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreGroup<TV, TN>(float* d, in FusedActivation act, TV a0, TV a1, TV a2, TV a3, TV a4, TV a5, TV a6, TV a7)
+        where TV : struct, ILanes<TV>
+        where TN : struct, ICount
+    {
+        int v = TV.Count;
+        a0.Activate(act).Store(d);
+        a1.Activate(act).Store(d + v);
+        a2.Activate(act).Store(d + (2 * v));
+        a3.Activate(act).Store(d + (3 * v));
+        if (TN.Count > 4)
+        {
+            a4.Activate(act).Store(d + (4 * v));
+            a5.Activate(act).Store(d + (5 * v));
+            a6.Activate(act).Store(d + (6 * v));
+            a7.Activate(act).Store(d + (7 * v));
         }
     }
 
@@ -307,52 +318,12 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
             int ox = 0;
             for (; ox + 8 <= ow; ox += 8)
             {
-                float* p = row + (ox * step);
-                TV a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias;
-                for (int t = 0; t < taps; t++)
-                {
-                    var w = TV.Load(wb + (t * v));
-                    float* q = p + offs[t];
-                    a0 = TV.MultiplyAdd(TV.Load(q), w, a0);
-                    a1 = TV.MultiplyAdd(TV.Load(q + step), w, a1);
-                    a2 = TV.MultiplyAdd(TV.Load(q + (2 * step)), w, a2);
-                    a3 = TV.MultiplyAdd(TV.Load(q + (3 * step)), w, a3);
-                    a4 = TV.MultiplyAdd(TV.Load(q + (4 * step)), w, a4);
-                    a5 = TV.MultiplyAdd(TV.Load(q + (5 * step)), w, a5);
-                    a6 = TV.MultiplyAdd(TV.Load(q + (6 * step)), w, a6);
-                    a7 = TV.MultiplyAdd(TV.Load(q + (7 * step)), w, a7);
-                }
-
-                float* d = o + (ox * v);
-                a0.Activate(act).Store(d);
-                a1.Activate(act).Store(d + v);
-                a2.Activate(act).Store(d + (2 * v));
-                a3.Activate(act).Store(d + (3 * v));
-                a4.Activate(act).Store(d + (4 * v));
-                a5.Activate(act).Store(d + (5 * v));
-                a6.Activate(act).Store(d + (6 * v));
-                a7.Activate(act).Store(d + (7 * v));
+                TapGroup<TV, Count8>(row + (ox * step), step, wb, bias, offs, o + (ox * v), act);
             }
 
             for (; ox + 4 <= ow; ox += 4)
             {
-                float* p = row + (ox * step);
-                TV a0 = bias, a1 = bias, a2 = bias, a3 = bias;
-                for (int t = 0; t < taps; t++)
-                {
-                    var w = TV.Load(wb + (t * v));
-                    float* q = p + offs[t];
-                    a0 = TV.MultiplyAdd(TV.Load(q), w, a0);
-                    a1 = TV.MultiplyAdd(TV.Load(q + step), w, a1);
-                    a2 = TV.MultiplyAdd(TV.Load(q + (2 * step)), w, a2);
-                    a3 = TV.MultiplyAdd(TV.Load(q + (3 * step)), w, a3);
-                }
-
-                float* d = o + (ox * v);
-                a0.Activate(act).Store(d);
-                a1.Activate(act).Store(d + v);
-                a2.Activate(act).Store(d + (2 * v));
-                a3.Activate(act).Store(d + (3 * v));
+                TapGroup<TV, Count4>(row + (ox * step), step, wb, bias, offs, o + (ox * v), act);
             }
 
             for (; ox < ow; ox++)
@@ -367,6 +338,34 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
                 a.Activate(act).Store(o + (ox * v));
             }
         }
+    }
+
+    // TN (4 or 8) pixels step floats apart from p on, every tap from memory (each weight vector loaded once), stored at d.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void TapGroup<TV, TN>(float* p, int step, float* wb, TV bias, int* offs, float* d, in FusedActivation act)
+        where TV : struct, ILanes<TV>
+        where TN : struct, ICount
+    {
+        int v = TV.Count;
+        TV a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias;
+        for (int t = 0; t < _taps; t++)
+        {
+            var w = TV.Load(wb + (t * v));
+            float* q = p + offs[t];
+            a0 = TV.MultiplyAdd(TV.Load(q), w, a0);
+            a1 = TV.MultiplyAdd(TV.Load(q + step), w, a1);
+            a2 = TV.MultiplyAdd(TV.Load(q + (2 * step)), w, a2);
+            a3 = TV.MultiplyAdd(TV.Load(q + (3 * step)), w, a3);
+            if (TN.Count > 4)
+            {
+                a4 = TV.MultiplyAdd(TV.Load(q + (4 * step)), w, a4);
+                a5 = TV.MultiplyAdd(TV.Load(q + (5 * step)), w, a5);
+                a6 = TV.MultiplyAdd(TV.Load(q + (6 * step)), w, a6);
+                a7 = TV.MultiplyAdd(TV.Load(q + (7 * step)), w, a7);
+            }
+        }
+
+        StoreGroup<TV, TN>(d, act, a0, a1, a2, a3, a4, a5, a6, a7);
     }
 
     /// <summary>
@@ -543,16 +542,17 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
         /// <summary>Taps per kernel row.</summary>
         static abstract int Width { get; }
 
-        /// <summary>a_i += Σ_kx w[kx]·q[(Stride·i + kx)·V] for the four outputs i.</summary>
-        static abstract void Accumulate<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3)
-            where TV : struct, ILanes<TV>;
-
-        /// <summary>The same for eight outputs (eight independent FMA chains: four leave the FMA pipes waiting on latency).</summary>
-        static abstract void Accumulate8<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3, ref TV a4, ref TV a5, ref TV a6, ref TV a7)
-            where TV : struct, ILanes<TV>;
+        /// <summary>
+        /// a_i += Σ_kx w[kx]·q[(Stride·i + kx)·V] for the first TN.Count (4 or 8) outputs i, the input vectors loaded
+        /// once each (eight outputs: eight independent FMA chains, which two 4-cycle FMA pipes need; four leave them
+        /// waiting on latency). With four, a4..a7 are not touched.
+        /// </summary>
+        static abstract void Accumulate<TV, TN>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3, ref TV a4, ref TV a5, ref TV a6, ref TV a7)
+            where TV : struct, ILanes<TV>
+            where TN : struct, ICount;
     }
 
-    // 3 taps, stride 1: inputs 0..5, each into every output that reads it.
+    // 3 taps, stride 1: inputs 0..5 (four outputs) or 0..9 (eight), each into every output that reads it.
     private readonly struct Three1 : IKernelRow
     {
         public static int Stride => 1;
@@ -560,13 +560,15 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
         public static int Width => 3;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Accumulate<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3)
+        public static void Accumulate<TV, TN>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3, ref TV a4, ref TV a5, ref TV a6, ref TV a7)
             where TV : struct, ILanes<TV>
+            where TN : struct, ICount
         {
             int v = TV.Count;
             TV k0 = TV.Load(w), k1 = TV.Load(w + v), k2 = TV.Load(w + (2 * v));
-            var x = TV.Load(q);
-            a0 = TV.MultiplyAdd(x, k0, a0);
+            bool eight = TN.Count > 4;
+            TV x;
+            a0 = TV.MultiplyAdd(TV.Load(q), k0, a0);
             x = TV.Load(q + v);
             a0 = TV.MultiplyAdd(x, k1, a0);
             a1 = TV.MultiplyAdd(x, k0, a1);
@@ -581,52 +583,34 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
             x = TV.Load(q + (4 * v));
             a2 = TV.MultiplyAdd(x, k2, a2);
             a3 = TV.MultiplyAdd(x, k1, a3);
-            x = TV.Load(q + (5 * v));
-            a3 = TV.MultiplyAdd(x, k2, a3);
-        }
+            if (eight)
+            {
+                a4 = TV.MultiplyAdd(x, k0, a4);
+            }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Accumulate8<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3, ref TV a4, ref TV a5, ref TV a6, ref TV a7)
-            where TV : struct, ILanes<TV>
-        {
-            int v = TV.Count;
-            TV k0 = TV.Load(w), k1 = TV.Load(w + v), k2 = TV.Load(w + (2 * v));
-            a0 = TV.MultiplyAdd(TV.Load(q), k0, a0);
-            var x = TV.Load(q + v);
-            a0 = TV.MultiplyAdd(x, k1, a0);
-            a1 = TV.MultiplyAdd(x, k0, a1);
-            x = TV.Load(q + (2 * v));
-            a0 = TV.MultiplyAdd(x, k2, a0);
-            a1 = TV.MultiplyAdd(x, k1, a1);
-            a2 = TV.MultiplyAdd(x, k0, a2);
-            x = TV.Load(q + (3 * v));
-            a1 = TV.MultiplyAdd(x, k2, a1);
-            a2 = TV.MultiplyAdd(x, k1, a2);
-            a3 = TV.MultiplyAdd(x, k0, a3);
-            x = TV.Load(q + (4 * v));
-            a2 = TV.MultiplyAdd(x, k2, a2);
-            a3 = TV.MultiplyAdd(x, k1, a3);
-            a4 = TV.MultiplyAdd(x, k0, a4);
             x = TV.Load(q + (5 * v));
             a3 = TV.MultiplyAdd(x, k2, a3);
-            a4 = TV.MultiplyAdd(x, k1, a4);
-            a5 = TV.MultiplyAdd(x, k0, a5);
-            x = TV.Load(q + (6 * v));
-            a4 = TV.MultiplyAdd(x, k2, a4);
-            a5 = TV.MultiplyAdd(x, k1, a5);
-            a6 = TV.MultiplyAdd(x, k0, a6);
-            x = TV.Load(q + (7 * v));
-            a5 = TV.MultiplyAdd(x, k2, a5);
-            a6 = TV.MultiplyAdd(x, k1, a6);
-            a7 = TV.MultiplyAdd(x, k0, a7);
-            x = TV.Load(q + (8 * v));
-            a6 = TV.MultiplyAdd(x, k2, a6);
-            a7 = TV.MultiplyAdd(x, k1, a7);
-            a7 = TV.MultiplyAdd(TV.Load(q + (9 * v)), k2, a7);
+            if (eight)
+            {
+                a4 = TV.MultiplyAdd(x, k1, a4);
+                a5 = TV.MultiplyAdd(x, k0, a5);
+                x = TV.Load(q + (6 * v));
+                a4 = TV.MultiplyAdd(x, k2, a4);
+                a5 = TV.MultiplyAdd(x, k1, a5);
+                a6 = TV.MultiplyAdd(x, k0, a6);
+                x = TV.Load(q + (7 * v));
+                a5 = TV.MultiplyAdd(x, k2, a5);
+                a6 = TV.MultiplyAdd(x, k1, a6);
+                a7 = TV.MultiplyAdd(x, k0, a7);
+                x = TV.Load(q + (8 * v));
+                a6 = TV.MultiplyAdd(x, k2, a6);
+                a7 = TV.MultiplyAdd(x, k1, a7);
+                a7 = TV.MultiplyAdd(TV.Load(q + (9 * v)), k2, a7);
+            }
         }
     }
 
-    // 3 taps, stride 2: inputs 0..8; the even ones past the first feed two outputs.
+    // 3 taps, stride 2: inputs 0..8 (four outputs) or 0..16 (eight); the even ones past the first feed two outputs.
     private readonly struct Three2 : IKernelRow
     {
         public static int Stride => 2;
@@ -634,37 +618,17 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
         public static int Width => 3;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Accumulate<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3)
+        public static void Accumulate<TV, TN>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3, ref TV a4, ref TV a5, ref TV a6, ref TV a7)
             where TV : struct, ILanes<TV>
+            where TN : struct, ICount
         {
             int v = TV.Count;
             TV k0 = TV.Load(w), k1 = TV.Load(w + v), k2 = TV.Load(w + (2 * v));
+            bool eight = TN.Count > 4;
+            TV x;
             a0 = TV.MultiplyAdd(TV.Load(q), k0, a0);
             a0 = TV.MultiplyAdd(TV.Load(q + v), k1, a0);
-            var x = TV.Load(q + (2 * v));
-            a0 = TV.MultiplyAdd(x, k2, a0);
-            a1 = TV.MultiplyAdd(x, k0, a1);
-            a1 = TV.MultiplyAdd(TV.Load(q + (3 * v)), k1, a1);
-            x = TV.Load(q + (4 * v));
-            a1 = TV.MultiplyAdd(x, k2, a1);
-            a2 = TV.MultiplyAdd(x, k0, a2);
-            a2 = TV.MultiplyAdd(TV.Load(q + (5 * v)), k1, a2);
-            x = TV.Load(q + (6 * v));
-            a2 = TV.MultiplyAdd(x, k2, a2);
-            a3 = TV.MultiplyAdd(x, k0, a3);
-            a3 = TV.MultiplyAdd(TV.Load(q + (7 * v)), k1, a3);
-            a3 = TV.MultiplyAdd(TV.Load(q + (8 * v)), k2, a3);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Accumulate8<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3, ref TV a4, ref TV a5, ref TV a6, ref TV a7)
-            where TV : struct, ILanes<TV>
-        {
-            int v = TV.Count;
-            TV k0 = TV.Load(w), k1 = TV.Load(w + v), k2 = TV.Load(w + (2 * v));
-            a0 = TV.MultiplyAdd(TV.Load(q), k0, a0);
-            a0 = TV.MultiplyAdd(TV.Load(q + v), k1, a0);
-            var x = TV.Load(q + (2 * v));
+            x = TV.Load(q + (2 * v));
             a0 = TV.MultiplyAdd(x, k2, a0);
             a1 = TV.MultiplyAdd(x, k0, a1);
             a1 = TV.MultiplyAdd(TV.Load(q + (3 * v)), k1, a1);
@@ -678,25 +642,28 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
             a3 = TV.MultiplyAdd(TV.Load(q + (7 * v)), k1, a3);
             x = TV.Load(q + (8 * v));
             a3 = TV.MultiplyAdd(x, k2, a3);
-            a4 = TV.MultiplyAdd(x, k0, a4);
-            a4 = TV.MultiplyAdd(TV.Load(q + (9 * v)), k1, a4);
-            x = TV.Load(q + (10 * v));
-            a4 = TV.MultiplyAdd(x, k2, a4);
-            a5 = TV.MultiplyAdd(x, k0, a5);
-            a5 = TV.MultiplyAdd(TV.Load(q + (11 * v)), k1, a5);
-            x = TV.Load(q + (12 * v));
-            a5 = TV.MultiplyAdd(x, k2, a5);
-            a6 = TV.MultiplyAdd(x, k0, a6);
-            a6 = TV.MultiplyAdd(TV.Load(q + (13 * v)), k1, a6);
-            x = TV.Load(q + (14 * v));
-            a6 = TV.MultiplyAdd(x, k2, a6);
-            a7 = TV.MultiplyAdd(x, k0, a7);
-            a7 = TV.MultiplyAdd(TV.Load(q + (15 * v)), k1, a7);
-            a7 = TV.MultiplyAdd(TV.Load(q + (16 * v)), k2, a7);
+            if (eight)
+            {
+                a4 = TV.MultiplyAdd(x, k0, a4);
+                a4 = TV.MultiplyAdd(TV.Load(q + (9 * v)), k1, a4);
+                x = TV.Load(q + (10 * v));
+                a4 = TV.MultiplyAdd(x, k2, a4);
+                a5 = TV.MultiplyAdd(x, k0, a5);
+                a5 = TV.MultiplyAdd(TV.Load(q + (11 * v)), k1, a5);
+                x = TV.Load(q + (12 * v));
+                a5 = TV.MultiplyAdd(x, k2, a5);
+                a6 = TV.MultiplyAdd(x, k0, a6);
+                a6 = TV.MultiplyAdd(TV.Load(q + (13 * v)), k1, a6);
+                x = TV.Load(q + (14 * v));
+                a6 = TV.MultiplyAdd(x, k2, a6);
+                a7 = TV.MultiplyAdd(x, k0, a7);
+                a7 = TV.MultiplyAdd(TV.Load(q + (15 * v)), k1, a7);
+                a7 = TV.MultiplyAdd(TV.Load(q + (16 * v)), k2, a7);
+            }
         }
     }
 
-    // 5 taps, stride 1: inputs 0..7, each into every output that reads it.
+    // 5 taps, stride 1: inputs 0..7 (four outputs) or 0..11 (eight), each into every output that reads it.
     private readonly struct Five1 : IKernelRow
     {
         public static int Stride => 1;
@@ -704,13 +671,15 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
         public static int Width => 5;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Accumulate<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3)
+        public static void Accumulate<TV, TN>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3, ref TV a4, ref TV a5, ref TV a6, ref TV a7)
             where TV : struct, ILanes<TV>
+            where TN : struct, ICount
         {
             int v = TV.Count;
             TV k0 = TV.Load(w), k1 = TV.Load(w + v), k2 = TV.Load(w + (2 * v)), k3 = TV.Load(w + (3 * v)), k4 = TV.Load(w + (4 * v));
-            var x = TV.Load(q);
-            a0 = TV.MultiplyAdd(x, k0, a0);
+            bool eight = TN.Count > 4;
+            TV x;
+            a0 = TV.MultiplyAdd(TV.Load(q), k0, a0);
             x = TV.Load(q + v);
             a0 = TV.MultiplyAdd(x, k1, a0);
             a1 = TV.MultiplyAdd(x, k0, a1);
@@ -728,73 +697,53 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
             a1 = TV.MultiplyAdd(x, k3, a1);
             a2 = TV.MultiplyAdd(x, k2, a2);
             a3 = TV.MultiplyAdd(x, k1, a3);
-            x = TV.Load(q + (5 * v));
-            a1 = TV.MultiplyAdd(x, k4, a1);
-            a2 = TV.MultiplyAdd(x, k3, a2);
-            a3 = TV.MultiplyAdd(x, k2, a3);
-            x = TV.Load(q + (6 * v));
-            a2 = TV.MultiplyAdd(x, k4, a2);
-            a3 = TV.MultiplyAdd(x, k3, a3);
-            x = TV.Load(q + (7 * v));
-            a3 = TV.MultiplyAdd(x, k4, a3);
-        }
+            if (eight)
+            {
+                a4 = TV.MultiplyAdd(x, k0, a4);
+            }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Accumulate8<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3, ref TV a4, ref TV a5, ref TV a6, ref TV a7)
-            where TV : struct, ILanes<TV>
-        {
-            int v = TV.Count;
-            TV k0 = TV.Load(w), k1 = TV.Load(w + v), k2 = TV.Load(w + (2 * v)), k3 = TV.Load(w + (3 * v)), k4 = TV.Load(w + (4 * v));
-            a0 = TV.MultiplyAdd(TV.Load(q), k0, a0);
-            var x = TV.Load(q + v);
-            a0 = TV.MultiplyAdd(x, k1, a0);
-            a1 = TV.MultiplyAdd(x, k0, a1);
-            x = TV.Load(q + (2 * v));
-            a0 = TV.MultiplyAdd(x, k2, a0);
-            a1 = TV.MultiplyAdd(x, k1, a1);
-            a2 = TV.MultiplyAdd(x, k0, a2);
-            x = TV.Load(q + (3 * v));
-            a0 = TV.MultiplyAdd(x, k3, a0);
-            a1 = TV.MultiplyAdd(x, k2, a1);
-            a2 = TV.MultiplyAdd(x, k1, a2);
-            a3 = TV.MultiplyAdd(x, k0, a3);
-            x = TV.Load(q + (4 * v));
-            a0 = TV.MultiplyAdd(x, k4, a0);
-            a1 = TV.MultiplyAdd(x, k3, a1);
-            a2 = TV.MultiplyAdd(x, k2, a2);
-            a3 = TV.MultiplyAdd(x, k1, a3);
-            a4 = TV.MultiplyAdd(x, k0, a4);
             x = TV.Load(q + (5 * v));
             a1 = TV.MultiplyAdd(x, k4, a1);
             a2 = TV.MultiplyAdd(x, k3, a2);
             a3 = TV.MultiplyAdd(x, k2, a3);
-            a4 = TV.MultiplyAdd(x, k1, a4);
-            a5 = TV.MultiplyAdd(x, k0, a5);
+            if (eight)
+            {
+                a4 = TV.MultiplyAdd(x, k1, a4);
+                a5 = TV.MultiplyAdd(x, k0, a5);
+            }
+
             x = TV.Load(q + (6 * v));
             a2 = TV.MultiplyAdd(x, k4, a2);
             a3 = TV.MultiplyAdd(x, k3, a3);
-            a4 = TV.MultiplyAdd(x, k2, a4);
-            a5 = TV.MultiplyAdd(x, k1, a5);
-            a6 = TV.MultiplyAdd(x, k0, a6);
+            if (eight)
+            {
+                a4 = TV.MultiplyAdd(x, k2, a4);
+                a5 = TV.MultiplyAdd(x, k1, a5);
+                a6 = TV.MultiplyAdd(x, k0, a6);
+            }
+
             x = TV.Load(q + (7 * v));
             a3 = TV.MultiplyAdd(x, k4, a3);
-            a4 = TV.MultiplyAdd(x, k3, a4);
-            a5 = TV.MultiplyAdd(x, k2, a5);
-            a6 = TV.MultiplyAdd(x, k1, a6);
-            a7 = TV.MultiplyAdd(x, k0, a7);
-            x = TV.Load(q + (8 * v));
-            a4 = TV.MultiplyAdd(x, k4, a4);
-            a5 = TV.MultiplyAdd(x, k3, a5);
-            a6 = TV.MultiplyAdd(x, k2, a6);
-            a7 = TV.MultiplyAdd(x, k1, a7);
-            x = TV.Load(q + (9 * v));
-            a5 = TV.MultiplyAdd(x, k4, a5);
-            a6 = TV.MultiplyAdd(x, k3, a6);
-            a7 = TV.MultiplyAdd(x, k2, a7);
-            x = TV.Load(q + (10 * v));
-            a6 = TV.MultiplyAdd(x, k4, a6);
-            a7 = TV.MultiplyAdd(x, k3, a7);
-            a7 = TV.MultiplyAdd(TV.Load(q + (11 * v)), k4, a7);
+            if (eight)
+            {
+                a4 = TV.MultiplyAdd(x, k3, a4);
+                a5 = TV.MultiplyAdd(x, k2, a5);
+                a6 = TV.MultiplyAdd(x, k1, a6);
+                a7 = TV.MultiplyAdd(x, k0, a7);
+                x = TV.Load(q + (8 * v));
+                a4 = TV.MultiplyAdd(x, k4, a4);
+                a5 = TV.MultiplyAdd(x, k3, a5);
+                a6 = TV.MultiplyAdd(x, k2, a6);
+                a7 = TV.MultiplyAdd(x, k1, a7);
+                x = TV.Load(q + (9 * v));
+                a5 = TV.MultiplyAdd(x, k4, a5);
+                a6 = TV.MultiplyAdd(x, k3, a6);
+                a7 = TV.MultiplyAdd(x, k2, a7);
+                x = TV.Load(q + (10 * v));
+                a6 = TV.MultiplyAdd(x, k4, a6);
+                a7 = TV.MultiplyAdd(x, k3, a7);
+                a7 = TV.MultiplyAdd(TV.Load(q + (11 * v)), k4, a7);
+            }
         }
     }
 
@@ -806,14 +755,17 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
         public static int Width => 5;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Accumulate<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3)
+        public static void Accumulate<TV, TN>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3, ref TV a4, ref TV a5, ref TV a6, ref TV a7)
             where TV : struct, ILanes<TV>
+            where TN : struct, ICount
         {
             int v = TV.Count;
             TV k0 = TV.Load(w), k1 = TV.Load(w + v), k2 = TV.Load(w + (2 * v)), k3 = TV.Load(w + (3 * v)), k4 = TV.Load(w + (4 * v));
+            bool eight = TN.Count > 4;
+            TV x;
             a0 = TV.MultiplyAdd(TV.Load(q), k0, a0);
             a0 = TV.MultiplyAdd(TV.Load(q + v), k1, a0);
-            var x = TV.Load(q + (2 * v));
+            x = TV.Load(q + (2 * v));
             a0 = TV.MultiplyAdd(x, k2, a0);
             a1 = TV.MultiplyAdd(x, k0, a1);
             x = TV.Load(q + (3 * v));
@@ -836,71 +788,47 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
             x = TV.Load(q + (8 * v));
             a2 = TV.MultiplyAdd(x, k4, a2);
             a3 = TV.MultiplyAdd(x, k2, a3);
-            a3 = TV.MultiplyAdd(TV.Load(q + (9 * v)), k3, a3);
-            a3 = TV.MultiplyAdd(TV.Load(q + (10 * v)), k4, a3);
-        }
+            if (eight)
+            {
+                a4 = TV.MultiplyAdd(x, k0, a4);
+            }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Accumulate8<TV>(float* q, float* w, ref TV a0, ref TV a1, ref TV a2, ref TV a3, ref TV a4, ref TV a5, ref TV a6, ref TV a7)
-            where TV : struct, ILanes<TV>
-        {
-            int v = TV.Count;
-            TV k0 = TV.Load(w), k1 = TV.Load(w + v), k2 = TV.Load(w + (2 * v)), k3 = TV.Load(w + (3 * v)), k4 = TV.Load(w + (4 * v));
-            a0 = TV.MultiplyAdd(TV.Load(q), k0, a0);
-            a0 = TV.MultiplyAdd(TV.Load(q + v), k1, a0);
-            var x = TV.Load(q + (2 * v));
-            a0 = TV.MultiplyAdd(x, k2, a0);
-            a1 = TV.MultiplyAdd(x, k0, a1);
-            x = TV.Load(q + (3 * v));
-            a0 = TV.MultiplyAdd(x, k3, a0);
-            a1 = TV.MultiplyAdd(x, k1, a1);
-            x = TV.Load(q + (4 * v));
-            a0 = TV.MultiplyAdd(x, k4, a0);
-            a1 = TV.MultiplyAdd(x, k2, a1);
-            a2 = TV.MultiplyAdd(x, k0, a2);
-            x = TV.Load(q + (5 * v));
-            a1 = TV.MultiplyAdd(x, k3, a1);
-            a2 = TV.MultiplyAdd(x, k1, a2);
-            x = TV.Load(q + (6 * v));
-            a1 = TV.MultiplyAdd(x, k4, a1);
-            a2 = TV.MultiplyAdd(x, k2, a2);
-            a3 = TV.MultiplyAdd(x, k0, a3);
-            x = TV.Load(q + (7 * v));
-            a2 = TV.MultiplyAdd(x, k3, a2);
-            a3 = TV.MultiplyAdd(x, k1, a3);
-            x = TV.Load(q + (8 * v));
-            a2 = TV.MultiplyAdd(x, k4, a2);
-            a3 = TV.MultiplyAdd(x, k2, a3);
-            a4 = TV.MultiplyAdd(x, k0, a4);
             x = TV.Load(q + (9 * v));
             a3 = TV.MultiplyAdd(x, k3, a3);
-            a4 = TV.MultiplyAdd(x, k1, a4);
+            if (eight)
+            {
+                a4 = TV.MultiplyAdd(x, k1, a4);
+            }
+
             x = TV.Load(q + (10 * v));
             a3 = TV.MultiplyAdd(x, k4, a3);
-            a4 = TV.MultiplyAdd(x, k2, a4);
-            a5 = TV.MultiplyAdd(x, k0, a5);
-            x = TV.Load(q + (11 * v));
-            a4 = TV.MultiplyAdd(x, k3, a4);
-            a5 = TV.MultiplyAdd(x, k1, a5);
-            x = TV.Load(q + (12 * v));
-            a4 = TV.MultiplyAdd(x, k4, a4);
-            a5 = TV.MultiplyAdd(x, k2, a5);
-            a6 = TV.MultiplyAdd(x, k0, a6);
-            x = TV.Load(q + (13 * v));
-            a5 = TV.MultiplyAdd(x, k3, a5);
-            a6 = TV.MultiplyAdd(x, k1, a6);
-            x = TV.Load(q + (14 * v));
-            a5 = TV.MultiplyAdd(x, k4, a5);
-            a6 = TV.MultiplyAdd(x, k2, a6);
-            a7 = TV.MultiplyAdd(x, k0, a7);
-            x = TV.Load(q + (15 * v));
-            a6 = TV.MultiplyAdd(x, k3, a6);
-            a7 = TV.MultiplyAdd(x, k1, a7);
-            x = TV.Load(q + (16 * v));
-            a6 = TV.MultiplyAdd(x, k4, a6);
-            a7 = TV.MultiplyAdd(x, k2, a7);
-            a7 = TV.MultiplyAdd(TV.Load(q + (17 * v)), k3, a7);
-            a7 = TV.MultiplyAdd(TV.Load(q + (18 * v)), k4, a7);
+            if (eight)
+            {
+                a4 = TV.MultiplyAdd(x, k2, a4);
+                a5 = TV.MultiplyAdd(x, k0, a5);
+                x = TV.Load(q + (11 * v));
+                a4 = TV.MultiplyAdd(x, k3, a4);
+                a5 = TV.MultiplyAdd(x, k1, a5);
+                x = TV.Load(q + (12 * v));
+                a4 = TV.MultiplyAdd(x, k4, a4);
+                a5 = TV.MultiplyAdd(x, k2, a5);
+                a6 = TV.MultiplyAdd(x, k0, a6);
+                x = TV.Load(q + (13 * v));
+                a5 = TV.MultiplyAdd(x, k3, a5);
+                a6 = TV.MultiplyAdd(x, k1, a6);
+                x = TV.Load(q + (14 * v));
+                a5 = TV.MultiplyAdd(x, k4, a5);
+                a6 = TV.MultiplyAdd(x, k2, a6);
+                a7 = TV.MultiplyAdd(x, k0, a7);
+                x = TV.Load(q + (15 * v));
+                a6 = TV.MultiplyAdd(x, k3, a6);
+                a7 = TV.MultiplyAdd(x, k1, a7);
+                x = TV.Load(q + (16 * v));
+                a6 = TV.MultiplyAdd(x, k4, a6);
+                a7 = TV.MultiplyAdd(x, k2, a7);
+                a7 = TV.MultiplyAdd(TV.Load(q + (17 * v)), k3, a7);
+                a7 = TV.MultiplyAdd(TV.Load(q + (18 * v)), k4, a7);
+            }
         }
     }
 
