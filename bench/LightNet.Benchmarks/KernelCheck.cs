@@ -51,9 +51,9 @@ internal static class KernelCheck
                         // The share of peak is the level's own: its lanes times the core's FMA units (an AVX2 or Vector128
                         // row on an AVX-512 machine against 8 or 4 lanes, not 16).
                         var h = make(isa, t);
-                        // FMA units: the 512-bit count on AVX-512 (1 on Zen 4, whose 512-bit FMA is double-pumped), at
-                        // least 2 at 256 bits and below (Zen 4, Zen 5 and Intel cores all have two).
-                        int units = isa == Isa.Avx512 ? CpuPeak.Current.FmaUnitsPerCore : Math.Max(2, CpuPeak.Current.FmaUnitsPerCore);
+                        // FMA units at the level's width (1 for 512 bits on Zen 4 and 256 bits on Zen 1, whose pipes
+                        // take them in halves; 2 on narrower vectors).
+                        int units = CpuPeak.Current.FmaUnitsFor(IsaSupport.VectorLanes(isa));
                         double perCycle = (double)units * IsaSupport.VectorLanes(isa);
                         cells.Add(new Cell(name, IsaSupport.Name(isa), t, h.Run, h.Macs, h.Algorithm, perCycle, h.Dispose));
                     }

@@ -21,19 +21,20 @@ namespace LightNet.BenchmarkDotNet;
 /// <item><description><b>FMA units per core</b>: 2 when the runtime reports FMA (x86 "FMA" or "AVX-512F" in
 /// <see cref="EnvironmentInfo.IsaFeatures"/>) or AdvSIMD (ARM64), else 1; but 1 with 512-bit vectors on AMD family 19h
 /// (Zen 4, the only AVX-512 parts of that family), whose two FMA pipes are 256 bits wide and execute a 512-bit FMA
-/// as two halves ("double-pumped"): 16 fp32 MACs per cycle per core, as with AVX2, not 32. That is right for Intel
-/// since Haswell and AMD Zen 2 to Zen 4; it overstates Zen 1 (two 128-bit pipes for 256-bit work), Intel parts with
-/// one 512-bit FMA port and Zen 5 parts with a 256-bit datapath (mobile), and understates ARM cores with four 128-bit
-/// pipes. <see cref="FmaUnitsSource"/> says which rule applied. Override with the environment variable
-/// <c>LIGHTNET_FMA_UNITS</c>.</description></item>
+/// as two halves ("double-pumped"): 16 fp32 MACs per cycle per core, as with AVX2, not 32; and 1 with 256-bit vectors
+/// on AMD family 17h models below 30h (Zen 1 and Zen+), whose two FMA pipes are 128 bits wide: 8 fp32 MACs per cycle
+/// (a 6×16 register-blocked C kernel in L1 measured 8.0 per cycle on an EPYC of that kind). That is right for Intel
+/// since Haswell and AMD Zen 2 to Zen 4; it overstates Intel parts with one 512-bit FMA port and Zen 5 parts with a
+/// 256-bit datapath (mobile), and understates ARM cores with four 128-bit pipes. <see cref="FmaUnitsSource"/> says
+/// which rule applied. Override with the environment variable <c>LIGHTNET_FMA_UNITS</c>.</description></item>
 /// <item><description><b>Lanes</b>: fp32 lanes of the widest hardware-accelerated vector: 512 / 32 = 16 when
 /// <see cref="EnvironmentInfo.IsVector512HardwareAccelerated"/>, otherwise <see cref="EnvironmentInfo.VectorWidthBits"/> / 32
 /// (8 for AVX2, 4 for SSE or AdvSIMD). Reduced-precision or INT8 backends are still compared with the fp32 peak.</description></item>
 /// <item><description><b>Clock</b>, in this order: the environment variable <c>LIGHTNET_CPU_MHZ</c>; a measured
 /// clock, where the runtime has hardware FMA: the best of 7 timings of a chain of 2²⁰ dependent scalar
-/// <see cref="Math.FusedMultiplyAdd(double, double, double)"/> operations, each assumed to take 4 cycles (the FMA
-/// latency of Intel Skylake and later and of AMD Zen 3 and later; Intel Haswell and Broadwell and AMD Zen 1 and
-/// Zen 2 take 5, so the clock is then understated by 20%); otherwise the highest "cpu MHz" in /proc/cpuinfo (Linux; under a hypervisor that is often
+/// <see cref="Math.FusedMultiplyAdd(double, double, double)"/> operations, each taking <see cref="FmaLatencyCycles"/>
+/// cycles (4 on Intel Skylake and later and on AMD Zen 3 and later; 5 on AMD family 17h, Zen 1 to Zen 2, and on Intel
+/// Haswell and Broadwell); otherwise the highest "cpu MHz" in /proc/cpuinfo (Linux; under a hypervisor that is often
 /// the nominal clock, not the turbo clock, and on bare metal the momentary clock of an idle core). The measured
 /// clock is that of one busy core, so with turbo it is above the all-core clock a many-thread run gets, and on a
 /// shared machine other load can only lower it (hence the best of 7).</description></item>
@@ -53,13 +54,13 @@ public sealed record CpuPeak
     public required int Fp32Lanes { get; init; }
 
     /// <summary>Why <see cref="FmaUnitsPerCore"/> has its value: "LIGHTNET_FMA_UNITS", "FMA", "Zen 4 (512-bit FMA double-pumped)",
-    /// "AdvSIMD" or "no FMA"; empty when built by hand.</summary>
+    /// "Zen 1 (256-bit FMA on two 128-bit pipes)", "AdvSIMD" or "no FMA"; empty when built by hand.</summary>
     public string FmaUnitsSource { get; init; } = "";
 
     /// <summary>The clock in Hz, or 0 when it could not be found.</summary>
     public required double ClockHz { get; init; }
 
-    /// <summary>Where <see cref="ClockHz"/> came from: "LIGHTNET_CPU_MHZ", "measured (dependent FMA chain)", "/proc/cpuinfo" or "unknown".</summary>
+    /// <summary>Where <see cref="ClockHz"/> came from: "LIGHTNET_CPU_MHZ", "measured (dependent FMA chain, 4 cycles each)" (or 5), "/proc/cpuinfo" or "unknown".</summary>
     public required string ClockSource { get; init; }
 
     /// <summary>The peak of this machine, detected once per process.</summary>
@@ -68,6 +69,14 @@ public sealed record CpuPeak
     /// <summary>Peak fp32 MACs per second on <paramref name="cores"/> cores, or 0 when the clock is unknown.</summary>
     /// <param name="cores">Cores doing the work (threads of the run).</param>
     public double PeakMacsPerSecond(int cores) => PeakMacsPerSecond(cores, (double)FmaUnitsPerCore * Fp32Lanes);
+
+    /// <summary>
+    /// FMA units per core for code on vectors of <paramref name="lanes"/> fp32 lanes: <see cref="FmaUnitsPerCore"/> at
+    /// the widest width, and at least 2 on narrower vectors, which every FMA pipe takes whole (AVX2 code on Zen 4's
+    /// 256-bit pipes, Vector128 code on Zen 1's 128-bit ones).
+    /// </summary>
+    /// <param name="lanes">fp32 lanes of the code's vectors (16, 8 or 4).</param>
+    public int FmaUnitsFor(int lanes) => lanes >= Fp32Lanes ? FmaUnitsPerCore : Math.Max(2, FmaUnitsPerCore);
 
     /// <summary>
     /// Peak MACs per second on <paramref name="cores"/> cores of an instruction mix that retires <paramref name="macsPerCycle"/>
@@ -92,6 +101,7 @@ public sealed record CpuPeak
         (int units, string unitsSource) = ReadPositiveInt("LIGHTNET_FMA_UNITS") is int given ? (given, "LIGHTNET_FMA_UNITS")
             : !hasFma ? (1, "no FMA")
             : widthBits == 512 && IsAmdFamily(0x19) ? (1, "Zen 4 (512-bit FMA double-pumped)")
+            : widthBits == 256 && AmdFamilyModel() is (0x17, < 0x30) ? (1, "Zen 1 (256-bit FMA on two 128-bit pipes)")
             : (2, RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "AdvSIMD" : "FMA");
 
         double clockHz;
@@ -102,7 +112,7 @@ public sealed record CpuPeak
         }
         else if (hasFma && MeasureClockHz() is double measured and > 0)
         {
-            (clockHz, source) = (measured, "measured (dependent FMA chain)");
+            (clockHz, source) = (measured, $"measured (dependent FMA chain, {FmaLatencyCycles()} cycles each)");
         }
         else if (ReadProcCpuInfoMhz() is double procMhz)
         {
@@ -119,28 +129,62 @@ public sealed record CpuPeak
     /// <summary>Whether this is an AMD x86 CPU of the given family (CPUID leaf 1, base plus extended family).</summary>
     /// <param name="family">The family, such as 0x19 (Zen 3 and Zen 4).</param>
     /// <returns>False on other vendors, other families and non-x86 machines.</returns>
-    public static bool IsAmdFamily(int family)
+    public static bool IsAmdFamily(int family) => AmdFamilyModel()?.Family == family;
+
+    /// <summary>
+    /// This CPU's family and model (CPUID leaf 1, extended fields folded in as the vendors define them) when it is an
+    /// AMD x86 CPU, such as (0x17, 0x01) for a first-generation EPYC or (0x19, 0x01) for Zen 3 EPYC; null elsewhere.
+    /// </summary>
+    public static (int Family, int Model)? AmdFamilyModel() => X86FamilyModel("AuthenticAMD");
+
+    /// <summary>
+    /// Cycles of one dependent scalar FMA on this CPU, the unit of the measured clock: 5 on AMD family 17h (Zen 1, Zen+,
+    /// Zen 2) and on Intel Haswell and Broadwell, 4 elsewhere (Intel Skylake and later, AMD Zen 3 and later, and
+    /// any other CPU, where the clock may then be off by the ratio of the latencies).
+    /// </summary>
+    public static int FmaLatencyCycles()
+    {
+        if (AmdFamilyModel() is (0x17, _))
+        {
+            return 5;
+        }
+
+        // Haswell (3C, 3F, 45, 46) and Broadwell (3D, 47, 4F, 56), family 6.
+        return X86FamilyModel("GenuineIntel") is (6, 0x3C or 0x3F or 0x45 or 0x46 or 0x3D or 0x47 or 0x4F or 0x56) ? 5 : 4;
+    }
+
+    private static (int Family, int Model)? X86FamilyModel(string vendor)
     {
         if (!X86Base.IsSupported)
         {
-            return false;
+            return null;
         }
 
         (_, int ebx, int ecx, int edx) = X86Base.CpuId(0, 0);
-        bool amd = ebx == 0x68747541 && edx == 0x69746E65 && ecx == 0x444D4163; // "Auth" "enti" "cAMD"
+        Span<byte> name = stackalloc byte[12];
+        BitConverter.TryWriteBytes(name, ebx);
+        BitConverter.TryWriteBytes(name[4..], edx);
+        BitConverter.TryWriteBytes(name[8..], ecx);
+        if (!name.SequenceEqual(System.Text.Encoding.ASCII.GetBytes(vendor)))
+        {
+            return null;
+        }
+
         (int eax, _, _, _) = X86Base.CpuId(1, 0);
-        int baseFamily = (eax >> 8) & 0xF;
-        return amd && (baseFamily == 0xF ? baseFamily + ((eax >> 20) & 0xFF) : baseFamily) == family;
+        int baseFamily = (eax >> 8) & 0xF, baseModel = (eax >> 4) & 0xF, extModel = (eax >> 16) & 0xF;
+        int family = baseFamily == 0xF ? baseFamily + ((eax >> 20) & 0xFF) : baseFamily;
+        int model = baseFamily is 0xF or 0x6 ? (extModel << 4) + baseModel : baseModel;
+        return (family, model);
     }
 
     /// <summary>
-    /// The clock of this core in Hz from a chain of dependent fused multiply-adds assumed to take 4 cycles each:
-    /// the best (shortest) of 7 timings of 2²⁰ operations after a warm-up.
+    /// The clock of this core in Hz from a chain of dependent fused multiply-adds taking <see cref="FmaLatencyCycles"/>
+    /// cycles each: the best (shortest) of 7 timings of 2²⁰ operations after a warm-up.
     /// </summary>
     public static double MeasureClockHz()
     {
         const int Iterations = 1 << 17; // 8 FMAs per iteration: 2^20 in all
-        const double CyclesPerFma = 4;
+        double cyclesPerFma = FmaLatencyCycles();
         DependentFmaChain(1 << 14, 0.999, 1e-3); // warm-up: tier-up and clock ramp
         double best = double.MaxValue;
         for (int i = 0; i < 7; i++)
@@ -156,7 +200,7 @@ public sealed record CpuPeak
             best = Math.Min(best, seconds);
         }
 
-        return best > 0 ? Iterations * 8 * CyclesPerFma / best : 0;
+        return best > 0 ? Iterations * 8 * cyclesPerFma / best : 0;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]

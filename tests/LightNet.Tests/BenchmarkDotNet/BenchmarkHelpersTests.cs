@@ -77,5 +77,33 @@ public class BenchmarkHelpersTests
         {
             Assert.Equal(1, peak.FmaUnitsPerCore); // Zen 4: 16 fp32 MACs per cycle per core, not 32
         }
+
+        // Zen 1 and Zen+ (family 17h below model 30h): two 128-bit FMA pipes, 8 fp32 MACs per cycle with AVX2.
+        if (Environment.GetEnvironmentVariable("LIGHTNET_FMA_UNITS") is null && peak.Fp32Lanes == 8 && CpuPeak.AmdFamilyModel() is (0x17, < 0x30))
+        {
+            Assert.Equal(1, peak.FmaUnitsPerCore);
+            Assert.Equal("Zen 1 (256-bit FMA on two 128-bit pipes)", peak.FmaUnitsSource);
+            Assert.Equal(2, peak.FmaUnitsFor(4)); // 128-bit code fills both pipes
+        }
+
+        Assert.Equal(peak.FmaUnitsPerCore, peak.FmaUnitsFor(peak.Fp32Lanes));
+        Assert.Equal(Math.Max(2, peak.FmaUnitsPerCore), peak.FmaUnitsFor(peak.Fp32Lanes / 2));
+    }
+
+    [Fact]
+    public void Fma_latency_follows_the_cpu_family()
+    {
+        int cycles = CpuPeak.FmaLatencyCycles();
+        Assert.InRange(cycles, 4, 5);
+        if (CpuPeak.AmdFamilyModel() is { } amd)
+        {
+            Assert.True(amd.Family >= 0x10 && amd.Model is >= 0 and < 256, $"family {amd.Family:X}h model {amd.Model:X}h");
+            Assert.Equal(amd.Family == 0x17 ? 5 : 4, cycles); // Zen 1 to Zen 2: 5 cycles; Zen 3 and later: 4
+            Assert.True(CpuPeak.IsAmdFamily(amd.Family));
+        }
+        else
+        {
+            Assert.False(CpuPeak.IsAmdFamily(0x17) || CpuPeak.IsAmdFamily(0x19));
+        }
     }
 }
