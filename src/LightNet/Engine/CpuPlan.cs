@@ -27,7 +27,10 @@ internal sealed unsafe class CpuPlan : IDisposable
     /// <param name="spinMicroseconds">How long an idle worker spins.</param>
     /// <param name="checkMemory">Called with the bytes the plan needs (arena plus constants) before any is allocated;
     /// throws to refuse the plan (the session's memory budget).</param>
-    public CpuPlan(OptimizedGraph graph, Isa isa, int threads, int spinMicroseconds = WorkerPool.DefaultSpinMicroseconds, Action<long>? checkMemory = null)
+    /// <param name="fuseDepthwisePointwise">Whether depthwise → 1×1 pairs run as one step (<see cref="ConvDepthwisePointwise"/>);
+    /// false keeps a step per node (per-operator profiles).</param>
+    public CpuPlan(OptimizedGraph graph, Isa isa, int threads, int spinMicroseconds = WorkerPool.DefaultSpinMicroseconds, Action<long>? checkMemory = null,
+        bool fuseDepthwisePointwise = true)
     {
         Graph = graph;
         GraphInputs = graph.Inputs;
@@ -36,7 +39,11 @@ internal sealed unsafe class CpuPlan : IDisposable
         Threads = threads;
         Layout = BlockedLayout.Plan(graph, isa, ConvShape, MaxPoolShape);
         QuantizedLayout = QuantizedLayout.Plan(graph, isa, n => QuantizedSteps.ConvShape(n, graph, Pads));
-        Memory = MemoryPlan.Create(graph, Layout.Elements);
+        Dictionary<OptimizedNode, OptimizedNode> pairs = fuseDepthwisePointwise ? DepthwisePointwisePairs(graph) : [];
+        var fusedDepthwise = pairs.Values.ToHashSet();
+
+        // A fused pair runs at its 1×1 node, so the depthwise node's input lives until then.
+        Memory = MemoryPlan.Create(graph, Layout.Elements, n => pairs.TryGetValue(n, out OptimizedNode? dw) ? [dw.Inputs[0]] : []);
         checkMemory?.Invoke(Backends.SessionPreflight.Sum(Memory.ArenaBytes, graph.Constants.Values.Sum(c => (long)c.Count) * sizeof(float)));
         _arena = (byte*)Alloc(Memory.ArenaBytes);
         NativeMemory.Clear(_arena, (nuint)Memory.ArenaBytes);
@@ -47,7 +54,11 @@ internal sealed unsafe class CpuPlan : IDisposable
             foreach (OptimizedNode node in graph.Nodes)
             {
                 // Views share their input's memory; an elided Concat's inputs were written into its output's slices.
-                if (node.OpType != "View" && !(node.OpType == "Concat" && Memory.ElidedConcats.Contains(node.Outputs[0])))
+                if (pairs.TryGetValue(node, out OptimizedNode? depthwise))
+                {
+                    steps.Add(CompileDepthwisePointwise(depthwise, node));
+                }
+                else if (node.OpType != "View" && !(node.OpType == "Concat" && Memory.ElidedConcats.Contains(node.Outputs[0])) && !fusedDepthwise.Contains(node))
                 {
                     steps.Add(Compile(node));
                 }
@@ -484,6 +495,52 @@ internal sealed unsafe class CpuPlan : IDisposable
         // One image of a blocked value is its channels padded to whole blocks (the arena holds them).
         long inStride = (Layout.Elements(n.Inputs[0]) ?? Shapes.ElementCount(xd)) / xd[0], outStride = (Layout.Elements(n.Outputs[0]) ?? Shapes.ElementCount(yd)) / yd[0];
         return new ConvStep(n, kernel, Pointer(n.Inputs[0]), y, n.Residual is null ? null : Pointer(n.Residual), checked((int)xd[0]), inStride, outStride);
+    }
+
+    /// <summary>
+    /// The depthwise → 1×1 pairs that run fused (<see cref="ConvDepthwisePointwise"/>), by their 1×1 node: a planar
+    /// depthwise convolution whose output is read only by a planar 1×1 convolution (as its input) and is not a graph output.
+    /// </summary>
+    private Dictionary<OptimizedNode, OptimizedNode> DepthwisePointwisePairs(OptimizedGraph graph)
+    {
+        var readers = new Dictionary<string, List<OptimizedNode>>(StringComparer.Ordinal);
+        foreach (OptimizedNode n in graph.Nodes)
+        {
+            foreach (string x in n.Inputs.Append(n.Residual ?? "").Where(x => x.Length > 0).Distinct())
+            {
+                (readers.TryGetValue(x, out var list) ? list : readers[x] = []).Add(n);
+            }
+        }
+
+        var outputs = graph.Outputs.Select(o => o.Value).ToHashSet(StringComparer.Ordinal);
+        var pairs = new Dictionary<OptimizedNode, OptimizedNode>();
+        foreach (OptimizedNode dw in graph.Nodes)
+        {
+            if (dw.OpType != "Conv" || dw.Residual is not null || outputs.Contains(dw.Outputs[0]) || Layout.Of(dw).AnyBlocked
+                || ConvShape(dw) is not { IsDepthwise: true } d || !readers.TryGetValue(dw.Outputs[0], out var r) || r.Count != 1)
+            {
+                continue;
+            }
+
+            OptimizedNode pw = r[0];
+            if (pw.OpType == "Conv" && pw.Inputs[0] == dw.Outputs[0] && pw.Residual != dw.Outputs[0] && !Layout.Of(pw).AnyBlocked
+                && Graph.Dims(dw.Inputs[0])[0] == 1 && ConvShape(pw) is { } p && p.OutHeight * p.OutWidth > 1 && ConvDepthwisePointwise.Supports(d, dw.Activation, p, Isa))
+            {
+                pairs[pw] = dw;
+            }
+        }
+
+        return pairs;
+    }
+
+    private PlanStep CompileDepthwisePointwise(OptimizedNode dw, OptimizedNode pw)
+    {
+        ConstTensor dwWeights = Const(dw.Inputs[1]), pwWeights = Const(pw.Inputs[1]);
+        var dwShape = ConvShape(dw, Graph.Dims(dw.Inputs[0]), Graph.Dims(dw.Outputs[0]), dwWeights);
+        var pwShape = ConvShape(pw, Graph.Dims(pw.Inputs[0]), Graph.Dims(pw.Outputs[0]), pwWeights);
+        float[] Bias(OptimizedNode n) => n.Inputs.Length > 2 && n.Inputs[2].Length > 0 ? Const(n.Inputs[2]).AsFloats() : [];
+        var kernel = ConvDepthwisePointwise.Create(dwShape, dwWeights.AsFloats(), Bias(dw), dw.Activation, pwShape, pwWeights.AsFloats(), Bias(pw), pw.Activation, Isa, Threads);
+        return new DepthwisePointwiseStep(pw, dw, kernel, Pointer(dw.Inputs[0]), Pointer(pw.Outputs[0]), pw.Residual is null ? null : Pointer(pw.Residual));
     }
 
     private PlanStep CompileConvTranspose(OptimizedNode n, long[] xd, long[] yd, float* y)

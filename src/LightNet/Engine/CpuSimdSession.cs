@@ -80,7 +80,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         {
             // Compile now, as before: unsupported operators and bad shapes fail CreateSession.
             OptimizedGraph optimized = GraphOptimizer.Optimize(model, options.DimensionValues, _fuse);
-            var plan = new PlanEntry(new CpuPlan(optimized, isa, threads, spinMicroseconds, CheckMemory));
+            var plan = new PlanEntry(new CpuPlan(optimized, isa, threads, spinMicroseconds, CheckMemory, fuseDepthwisePointwise: !_profiling));
             _plans.Add(plan);
             PlansCompiled = 1;
             WarmUp(plan.Plan, warmupRuns);
@@ -275,7 +275,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         }
 
         OptimizedGraph graph = GraphOptimizer.Optimize(_model, dimensionValues, _fuse, shapes);
-        var entry = new PlanEntry(new CpuPlan(graph, _isa, _threads, _spinMicroseconds, CheckMemory)) { LastUsed = ++_clock };
+        var entry = new PlanEntry(new CpuPlan(graph, _isa, _threads, _spinMicroseconds, CheckMemory, fuseDepthwisePointwise: !_profiling)) { LastUsed = ++_clock };
         if (_plans.Count >= MaxPlans)
         {
             PlanEntry victim = _plans.MinBy(p => p.LastUsed)!;

@@ -43,10 +43,14 @@ internal sealed class MemoryPlan
 
     /// <summary>
     /// Plans <paramref name="graph"/>; <paramref name="elements"/> gives the floats of a value stored with padding (a
-    /// channel-blocked value, <see cref="BlockedLayout"/>), null for the others (their shape's element count).
+    /// channel-blocked value, <see cref="BlockedLayout"/>), null for the others (their shape's element count);
+    /// <paramref name="alsoReads"/> names values a node's step reads beyond its inputs and residual (a fused pair's step
+    /// reads its first node's input), which then live until that step.
     /// </summary>
-    public static MemoryPlan Create(OptimizedGraph graph, Func<string, long?>? elements = null)
+    public static MemoryPlan Create(OptimizedGraph graph, Func<string, long?>? elements = null, Func<OptimizedNode, IEnumerable<string>>? alsoReads = null)
     {
+        IEnumerable<string> Reads(OptimizedNode n) => MemoryPlan.Reads(n).Concat(alsoReads?.Invoke(n) ?? []);
+
         // Storage roots: a view's output (and an in-place output) lives in its input's block.
         var root = new Dictionary<string, string>(StringComparer.Ordinal);
         string Root(string v)

@@ -46,6 +46,26 @@ internal sealed unsafe class ConvStep(OptimizedNode node, Conv2dKernel kernel, f
     public override void Dispose() => kernel.Dispose();
 }
 
+/// <summary>
+/// A depthwise convolution and the 1×1 convolution that alone reads it, fused band by band (one image): the step of the
+/// 1×1 node, whose profile name it keeps (per-operator profiling sessions compile the pair as two steps).
+/// </summary>
+internal sealed unsafe class DepthwisePointwiseStep(OptimizedNode node, OptimizedNode depthwise, ConvDepthwisePointwise kernel, float* x, float* y, float* residual)
+    : PlanStep(node)
+{
+    /// <summary>The depthwise node computed inside this step.</summary>
+    public OptimizedNode Depthwise => depthwise;
+
+    public override long ScratchBytes => kernel.ScratchBytes;
+
+    public override string Algorithm => kernel.Algorithm;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public override void Execute(byte* scratch, WorkerPool pool) => kernel.Run(x, y, residual, scratch, pool);
+
+    public override void Dispose() => kernel.Dispose();
+}
+
 /// <summary>Element-wise activation.</summary>
 internal sealed unsafe class ActivationStep(OptimizedNode node, ActivationKernel kernel, float* x, float* y) : PlanStep(node)
 {

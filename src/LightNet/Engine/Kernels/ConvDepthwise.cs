@@ -38,6 +38,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     private readonly bool _evenOdd; // 3×3 stride 2, no dilation, AVX-512, rows of 16+ outputs: an unsplit padded plane, taps split by permutes
     private readonly ConvLayout _layout; // a channel-blocked input or output: always the blocked path
     private readonly bool _directRows; // 3×3 stride 1, one column of padding each side, 8 lanes: read the input rows where they lie
+    private readonly int[]? _bandStarts; // ComputeBand's bands: band b is output rows [_bandStarts[b], _bandStarts[b + 1]); null: not banded
 
     /// <summary>
     /// Output rows at most this wide take the channel-blocked path (measured: see docs/performance.md): 56 with 8 or 16
@@ -55,7 +56,8 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         _ => 0,
     };
 
-    public ConvDepthwise(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, Activation activation, bool residual, Isa isa, ConvLayout layout = default)
+    public ConvDepthwise(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, Activation activation, bool residual, Isa isa, ConvLayout layout = default,
+        int bandRows = 0)
     {
         _layout = layout;
         _s = s;
@@ -84,7 +86,22 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 
         if (fusable && (layout.AnyBlocked || s.OutWidth <= BlockedMaxWidth(isa, Math.Max(s.StrideHeight, s.StrideWidth))))
         {
-            _blocked = new DepthwiseTiles(s, weights, bias, _width);
+            _blocked = new DepthwiseTiles(s, weights, bias, _width, bandRows: bandRows);
+        }
+
+        // Bands of output rows for ComputeBand: the tiles' own, or for direct rows evened out with no band of one row
+        // (the row-pair kernel needs two; a last single row joins the band before it).
+        if (fusable && !layout.AnyBlocked && (_blocked != null || _directRows))
+        {
+            int bands = _blocked?.Bands ?? Math.Max(1, s.OutHeight / Math.Max(2, bandRows > 0 ? bandRows : s.OutHeight));
+            int rows = _blocked?.BandRows ?? s.OutHeight / bands;
+            _bandStarts = new int[bands + 1];
+            for (int b = 0; b < bands; b++)
+            {
+                _bandStarts[b] = b * rows;
+            }
+
+            _bandStarts[bands] = s.OutHeight;
         }
 
         Algorithm = (s.KernelHeight == 3 && s.KernelWidth == 3 ? "depthwise-3x3" : "depthwise")
@@ -92,6 +109,47 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     }
 
     public string Algorithm { get; }
+
+    /// <summary>
+    /// Bands of output rows <see cref="ComputeBand"/> computes one at a time (0: it cannot: a residual, an activation
+    /// the store does not fuse, a blocked side, or a path other than the channel tiles and direct rows).
+    /// </summary>
+    public int Bands => _bandStarts is null ? 0 : _bandStarts.Length - 1;
+
+    /// <summary>Output rows [first, first + count) of band <paramref name="band"/>.</summary>
+    public (int First, int Count) Band(int band) => (_bandStarts![band], _bandStarts[band + 1] - _bandStarts[band]);
+
+    /// <summary>The most output rows of any band.</summary>
+    public int MaxBandRows => _bandStarts is null ? 0 : Enumerable.Range(0, Bands).Max(b => Band(b).Count);
+
+    /// <summary>
+    /// One thread computes band <paramref name="band"/>'s output rows of every channel from the whole planar
+    /// <paramref name="input"/>, bias and activation fused: channel c's rows go to dst + c·<paramref name="channelStride"/>,
+    /// row by row (the band's first row first). <paramref name="scratch"/> is this thread's
+    /// <see cref="ScratchBytesPerThread"/> bytes. Only where <see cref="Bands"/> is not 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void ComputeBand(float* input, float* dst, long channelStride, int band, byte* scratch)
+    {
+        FusedActivation.TryCreate(_activation, out var act);
+        (int first, int rows) = Band(band);
+        if (_blocked != null)
+        {
+            // The tiles' store writes output pixel p of channel c at output + c·outPixels + p: shifted by the band's first
+            // pixel, that is the band buffer.
+            var io = new FloatPlanes(input, dst - ((long)first * _s.OutWidth), (long)_s.InHeight * _s.InWidth, channelStride, _width, false, false);
+            _blocked.Run(io, scratch, band, _blocked.Items, act, _blocked.Bands);
+            return;
+        }
+
+        float* zero = (float*)scratch;
+        new Span<float>(zero, DirectZeroFloats).Clear();
+        long plane = (long)_s.InHeight * _s.InWidth;
+        for (int c = 0; c < _s.OutChannels; c++)
+        {
+            DirectRowsChannel(input + (c * plane), dst + (c * channelStride), c, first, first + rows, zero, act);
+        }
+    }
 
     public long ScratchBytesPerThread => Math.Max(ChannelPlaneBytes + GemmConfig.Align64(FlatLength * (long)sizeof(float)), _blocked?.ScratchBytes ?? 0);
 
@@ -277,44 +335,50 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ExecuteDirectRows(int begin, int end, float* scratch, in FusedActivation act)
     {
-        int w = _s.InWidth, h = _s.InHeight, ow = _s.OutWidth, oh = _s.OutHeight;
-        long plane = (long)h * w;
+        long plane = (long)_s.InHeight * _s.InWidth, outPlane = (long)_s.OutHeight * _s.OutWidth;
+        for (int c = begin; c < end; c++)
+        {
+            DirectRowsChannel(_input + (c * plane), _output + (c * outPlane), c, 0, _s.OutHeight, scratch, act);
+        }
+    }
+
+    // Channel c's output rows [oy0, oy1) (at least two) from its plane src, row oy at o + (oy − oy0)·OW; scratch holds
+    // the zero row (cleared by the caller) and the edge copies.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void DirectRowsChannel(float* src, float* o, int c, int oy0, int oy1, float* scratch, in FusedActivation act)
+    {
+        int w = _s.InWidth, h = _s.InHeight, ow = _s.OutWidth;
         float* zero = scratch + 8; // zero[-1 .. w + 15] are zero
         float* left = scratch + DirectZeroFloats, right = left + (4 * 16);
         float** rows = stackalloc float*[4];
-        for (int c = begin; c < end; c++)
+        float* wts = _weights.Pointer + ((long)c * 9);
+        float bias = _bias[c];
+        for (int oy = oy0; ; oy += 2)
         {
-            float* src = _input + (c * plane);
-            float* o = _output + (c * (long)ow * oh);
-            float* wts = _weights.Pointer + ((long)c * 9);
-            float bias = _bias[c];
-            for (int oy = 0; ; oy += 2)
+            oy = Math.Min(oy, oy1 - 2);
+            for (int r = 0; r < 4; r++)
             {
-                oy = Math.Min(oy, oh - 2);
-                for (int r = 0; r < 4; r++)
-                {
-                    int iy = oy - _s.PadTop + r;
-                    float* row = (uint)iy < (uint)h ? src + ((long)iy * w) : zero;
-                    rows[r] = row - 1;
+                int iy = oy - _s.PadTop + r;
+                float* row = (uint)iy < (uint)h ? src + ((long)iy * w) : zero;
+                rows[r] = row - 1;
 
-                    // Columns −1 .. 14 and w − 9 .. w (the zero past the end at 9).
-                    float* l = left + (r * 16), rt = right + (r * 16);
-                    l[0] = 0f;
-                    Vector256.Load(row).Store(l + 1);
-                    l[9] = row[8];
-                    Vector256.Load(row + w - 9).Store(rt);
-                    rt[8] = row[w - 1];
-                    rt[9] = 0f;
-                }
+                // Columns −1 .. 14 and w − 9 .. w (the zero past the end at 9).
+                float* l = left + (r * 16), rt = right + (r * 16);
+                l[0] = 0f;
+                Vector256.Load(row).Store(l + 1);
+                l[9] = row[8];
+                Vector256.Load(row + w - 9).Store(rt);
+                rt[8] = row[w - 1];
+                rt[9] = 0f;
+            }
 
-                float* d0 = o + ((long)oy * ow), d1 = d0 + ow;
-                RowPairRows3x3V256(left, left + 16, left + 32, left + 48, wts, bias, d0, d1, 0, 8, act);
-                RowPairRows3x3V256(rows[0], rows[1], rows[2], rows[3], wts, bias, d0, d1, 8, w - 8, act);
-                RowPairRows3x3V256(right, right + 16, right + 32, right + 48, wts, bias, d0 + (ow - 8), d1 + (ow - 8), 0, 8, act);
-                if (oy + 2 >= oh)
-                {
-                    break;
-                }
+            float* d0 = o + ((long)(oy - oy0) * ow), d1 = d0 + ow;
+            RowPairRows3x3V256(left, left + 16, left + 32, left + 48, wts, bias, d0, d1, 0, 8, act);
+            RowPairRows3x3V256(rows[0], rows[1], rows[2], rows[3], wts, bias, d0, d1, 8, w - 8, act);
+            RowPairRows3x3V256(right, right + 16, right + 32, right + 48, wts, bias, d0 + (ow - 8), d1 + (ow - 8), 0, 8, act);
+            if (oy + 2 >= oy1)
+            {
+                break;
             }
         }
     }
@@ -685,7 +749,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
     }
 
     // Float channels in and out of the blocked path's tiles: planar planes (transposed) or channel blocks (copied).
-    private readonly struct FloatPlanes(float* input, float* output, long inPixels, long outPixels, int v, bool inputBlocked, bool outputBlocked) : ITileIO
+    internal readonly struct FloatPlanes(float* input, float* output, long inPixels, long outPixels, int v, bool inputBlocked, bool outputBlocked) : ITileIO
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Load(int c0, int n, int p0, int count, float* tile, int* pixelOffsets, byte* scratch)

@@ -56,10 +56,11 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
     /// <summary>
     /// Prepares the tiles of <paramref name="s"/> for <paramref name="v"/> lanes (16, 8 or 4): weights [C·taps] and
     /// biases (null: zero) laid out per block, and <paramref name="ioBytesPerPixel"/> bytes of per-thread scratch per
-    /// pixel of the largest band for the caller's transposes (<see cref="ITileIO"/>).
+    /// pixel of the largest band for the caller's transposes (<see cref="ITileIO"/>); <paramref name="bandRows"/> output
+    /// rows per band (evened out over the bands), 0 for as many as fit the band's L2 budget.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public DepthwiseTiles(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, int v, int ioBytesPerPixel = 0)
+    public DepthwiseTiles(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, int v, int ioBytesPerPixel = 0, int bandRows = 0)
     {
         _s = s;
         _v = v;
@@ -102,7 +103,7 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
 
         // Output rows per band: as many as fit BandBytes (at least one), then evened out over the bands.
         long rowBytes = ((long)s.OutWidth + ((long)s.StrideHeight * _pitch)) * v * sizeof(float);
-        int rows = (int)Math.Clamp(BandBytes / rowBytes, 1, s.OutHeight);
+        int rows = (int)Math.Clamp(bandRows > 0 ? bandRows : BandBytes / rowBytes, 1, s.OutHeight);
         _bands = (s.OutHeight + rows - 1) / rows;
         _bandRows = (s.OutHeight + _bands - 1) / _bands;
         _ioBytes = ioBytesPerPixel == 0 ? 0 : GemmConfig.Align64((Math.Max(MaxBandInputPixels, MaxBandOutputPixels) * ioBytesPerPixel) + 64);
@@ -128,6 +129,12 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
     /// <summary>Work items: channel blocks × row bands.</summary>
     public int Items => Blocks * _bands;
 
+    /// <summary>Bands of output rows: item i is block i / Bands, band i mod Bands.</summary>
+    public int Bands => _bands;
+
+    /// <summary>Output rows of every band but the last (which has the rest).</summary>
+    public int BandRows => _bandRows;
+
     /// <summary>Scratch per thread: one band's padded tile, its output tile [rows·OW][V], then the caller's bytes.</summary>
     public long ScratchBytes => TileBytes + OutTileBytes + _ioBytes;
 
@@ -147,12 +154,13 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
     private long TileBytes => GemmConfig.Align64((long)TileRows(_bandRows) * _pitch * _v * sizeof(float));
 
     /// <summary>
-    /// Items [begin, end) (block-major) on the thread whose scratch is <paramref name="scratch"/>: each band's input
-    /// pixels loaded into the tile by <paramref name="io"/>, the kernel (bias and <paramref name="act"/> fused), the
-    /// output pixels handed to <paramref name="io"/>.
+    /// Items begin, begin + step, ... below end (block-major) on the thread whose scratch is <paramref name="scratch"/>:
+    /// each band's input pixels loaded into the tile by <paramref name="io"/>, the kernel (bias and <paramref name="act"/>
+    /// fused), the output pixels handed to <paramref name="io"/>. With begin = band and step = <see cref="Bands"/>, every
+    /// block of one band.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Run<TIO>(in TIO io, byte* scratch, int begin, int end, in FusedActivation act)
+    public void Run<TIO>(in TIO io, byte* scratch, int begin, int end, in FusedActivation act, int step = 1)
         where TIO : struct, ITileIO
     {
         float* tile = (float*)scratch;
@@ -167,7 +175,7 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
         float* biases = weights + ((long)Blocks * _taps * v);
         fixed (int* pixels = _pixelOffsets, taps = _tapOffsets)
         {
-            for (int item = begin; item < end; item++)
+            for (int item = begin; item < end; item += step)
             {
                 int b = item / _bands, band = item % _bands;
                 int c0 = b * v, n = Math.Min(v, _s.OutChannels - c0);
