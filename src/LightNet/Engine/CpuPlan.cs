@@ -499,7 +499,8 @@ internal sealed unsafe class CpuPlan : IDisposable
 
     /// <summary>
     /// The depthwise → 1×1 pairs that run fused (<see cref="ConvDepthwisePointwise"/>), by their 1×1 node: a planar
-    /// depthwise convolution whose output is read only by a planar 1×1 convolution (as its input) and is not a graph output.
+    /// depthwise convolution of one image whose output is read only by a planar 1×1 convolution (as its input) and is not
+    /// a graph output.
     /// </summary>
     private Dictionary<OptimizedNode, OptimizedNode> DepthwisePointwisePairs(OptimizedGraph graph)
     {
