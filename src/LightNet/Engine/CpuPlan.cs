@@ -39,11 +39,11 @@ internal sealed unsafe class CpuPlan : IDisposable
         Threads = threads;
         Layout = BlockedLayout.Plan(graph, isa, ConvShape, MaxPoolShape);
         QuantizedLayout = QuantizedLayout.Plan(graph, isa, n => QuantizedSteps.ConvShape(n, graph, Pads));
-        Dictionary<OptimizedNode, OptimizedNode> pairs = fuseDepthwisePointwise ? DepthwisePointwisePairs(graph) : [];
-        var fusedDepthwise = pairs.Values.ToHashSet();
+        Dictionary<OptimizedNode, DepthwisePointwisePair> pairs = fuseDepthwisePointwise ? DepthwisePointwisePairs(graph) : [];
+        var fusedDepthwise = pairs.Values.Select(p => p.Depthwise).ToHashSet();
 
         // A fused pair runs at its 1×1 node, so the depthwise node's input lives until then.
-        Memory = MemoryPlan.Create(graph, Layout.Elements, n => pairs.TryGetValue(n, out OptimizedNode? dw) ? [dw.Inputs[0]] : []);
+        Memory = MemoryPlan.Create(graph, Layout.Elements, n => pairs.TryGetValue(n, out var pair) ? [pair.Depthwise.Inputs[0]] : []);
         checkMemory?.Invoke(Backends.SessionPreflight.Sum(Memory.ArenaBytes, graph.Constants.Values.Sum(c => (long)c.Count) * sizeof(float)));
         _arena = (byte*)Alloc(Memory.ArenaBytes);
         NativeMemory.Clear(_arena, (nuint)Memory.ArenaBytes);
@@ -54,9 +54,9 @@ internal sealed unsafe class CpuPlan : IDisposable
             foreach (OptimizedNode node in graph.Nodes)
             {
                 // Views share their input's memory; an elided Concat's inputs were written into its output's slices.
-                if (pairs.TryGetValue(node, out OptimizedNode? depthwise))
+                if (pairs.TryGetValue(node, out var pair))
                 {
-                    steps.Add(CompileDepthwisePointwise(depthwise, node));
+                    steps.Add(CompileDepthwisePointwise(pair, node));
                 }
                 else if (node.OpType != "View" && !(node.OpType == "Concat" && Memory.ElidedConcats.Contains(node.Outputs[0])) && !fusedDepthwise.Contains(node))
                 {
@@ -488,7 +488,7 @@ internal sealed unsafe class CpuPlan : IDisposable
         ConstTensor w = Const(n.Inputs[1]);
         Require2D(n, "convolution", xd, yd, w.Dims);
         var shape = ConvShape(n, xd, yd, w);
-        float[] bias = n.Inputs.Length > 2 && n.Inputs[2].Length > 0 ? Const(n.Inputs[2]).AsFloats() : [];
+        float[] bias = BiasOf(n);
         var layout = Layout.Of(n);
         var kernel = Conv2dKernel.Create(shape, w.AsFloats(), bias, n.Activation, n.Residual is not null, Isa, Threads, ConvAlgorithm.Auto, layout);
 
@@ -502,7 +502,7 @@ internal sealed unsafe class CpuPlan : IDisposable
     /// depthwise convolution of one image whose output is read only by a planar 1×1 convolution (as its input) and is not
     /// a graph output.
     /// </summary>
-    private Dictionary<OptimizedNode, OptimizedNode> DepthwisePointwisePairs(OptimizedGraph graph)
+    private Dictionary<OptimizedNode, DepthwisePointwisePair> DepthwisePointwisePairs(OptimizedGraph graph)
     {
         var readers = new Dictionary<string, List<OptimizedNode>>(StringComparer.Ordinal);
         foreach (OptimizedNode n in graph.Nodes)
@@ -514,7 +514,7 @@ internal sealed unsafe class CpuPlan : IDisposable
         }
 
         var outputs = graph.Outputs.Select(o => o.Value).ToHashSet(StringComparer.Ordinal);
-        var pairs = new Dictionary<OptimizedNode, OptimizedNode>();
+        var pairs = new Dictionary<OptimizedNode, DepthwisePointwisePair>();
         foreach (OptimizedNode dw in graph.Nodes)
         {
             if (dw.OpType != "Conv" || dw.Residual is not null || outputs.Contains(dw.Outputs[0]) || Layout.Of(dw).AnyBlocked
@@ -527,22 +527,26 @@ internal sealed unsafe class CpuPlan : IDisposable
             if (pw.OpType == "Conv" && pw.Inputs[0] == dw.Outputs[0] && pw.Residual != dw.Outputs[0] && !Layout.Of(pw).AnyBlocked
                 && Graph.Dims(dw.Inputs[0])[0] == 1 && ConvShape(pw) is { } p && p.OutHeight * p.OutWidth > 1 && ConvDepthwisePointwise.Supports(d, dw.Activation, p, Isa))
             {
-                pairs[pw] = dw;
+                pairs[pw] = new DepthwisePointwisePair(dw, d, p);
             }
         }
 
         return pairs;
     }
 
-    private PlanStep CompileDepthwisePointwise(OptimizedNode dw, OptimizedNode pw)
+    /// <summary>A fused pair's depthwise node and the two layers' shapes.</summary>
+    private readonly record struct DepthwisePointwisePair(OptimizedNode Depthwise, Conv2dShape DepthwiseShape, Conv2dShape PointwiseShape);
+
+    private PlanStep CompileDepthwisePointwise(DepthwisePointwisePair pair, OptimizedNode pw)
     {
-        ConstTensor dwWeights = Const(dw.Inputs[1]), pwWeights = Const(pw.Inputs[1]);
-        var dwShape = ConvShape(dw, Graph.Dims(dw.Inputs[0]), Graph.Dims(dw.Outputs[0]), dwWeights);
-        var pwShape = ConvShape(pw, Graph.Dims(pw.Inputs[0]), Graph.Dims(pw.Outputs[0]), pwWeights);
-        float[] Bias(OptimizedNode n) => n.Inputs.Length > 2 && n.Inputs[2].Length > 0 ? Const(n.Inputs[2]).AsFloats() : [];
-        var kernel = ConvDepthwisePointwise.Create(dwShape, dwWeights.AsFloats(), Bias(dw), dw.Activation, pwShape, pwWeights.AsFloats(), Bias(pw), pw.Activation, Isa, Threads);
+        OptimizedNode dw = pair.Depthwise;
+        var kernel = ConvDepthwisePointwise.Create(pair.DepthwiseShape, Const(dw.Inputs[1]).AsFloats(), BiasOf(dw), dw.Activation,
+            pair.PointwiseShape, Const(pw.Inputs[1]).AsFloats(), BiasOf(pw), pw.Activation, Isa, Threads);
         return new DepthwisePointwiseStep(pw, dw, kernel, Pointer(dw.Inputs[0]), Pointer(pw.Outputs[0]), pw.Residual is null ? null : Pointer(pw.Residual));
     }
+
+    /// <summary>A Conv or ConvTranspose node's constant bias, or none.</summary>
+    private float[] BiasOf(OptimizedNode n) => n.Inputs.Length > 2 && n.Inputs[2].Length > 0 ? Const(n.Inputs[2]).AsFloats() : [];
 
     private PlanStep CompileConvTranspose(OptimizedNode n, long[] xd, long[] yd, float* y)
     {
@@ -567,7 +571,7 @@ internal sealed unsafe class CpuPlan : IDisposable
 
         var shape = new Conv2dShape(checked((int)xd[1]), checked((int)xd[2]), checked((int)xd[3]), checked((int)yd[1]), checked((int)yd[2]), checked((int)yd[3]), kh, kw,
             checked((int)strides[0]), checked((int)strides[1]), checked((int)dil[0]), checked((int)dil[1]), checked((int)pads[0]), checked((int)pads[1]), checked((int)n.Source.GetInt("group", 1)));
-        float[] bias = n.Inputs.Length > 2 && n.Inputs[2].Length > 0 ? Const(n.Inputs[2]).AsFloats() : [];
+        float[] bias = BiasOf(n);
         var kernel = ConvTranspose2dKernel.Create(shape, w.AsFloats(), bias, n.Activation, false, Isa, Threads);
         long inStride = Shapes.ElementCount(xd.AsSpan(1)), outStride = Shapes.ElementCount(yd.AsSpan(1));
         return new ConvTransposeStep(n, kernel, Pointer(n.Inputs[0]), y, checked((int)xd[0]), inStride, outStride);

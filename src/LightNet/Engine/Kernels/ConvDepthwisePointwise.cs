@@ -38,7 +38,7 @@ internal sealed unsafe class ConvDepthwisePointwise : IParallelWork, IDisposable
         _k = pw.InChannels;
         _ow = dw.OutWidth;
         _threads = threads;
-        _dwBias = new GemmBuffer(dw.OutChannels);
+        _dwBias = new GemmBuffer(dw.OutChannels); // zeroed: an empty bias (validated: empty or one per channel) leaves it so
         dwBias.CopyTo(new Span<float>(_dwBias.Pointer, dw.OutChannels));
         long rowBytes = (long)dw.OutChannels * dw.OutWidth * sizeof(float);
         int bandRows = (int)Math.Clamp(BandBufferBytes / rowBytes, 2, dw.OutHeight);
@@ -109,8 +109,6 @@ internal sealed unsafe class ConvDepthwisePointwise : IParallelWork, IDisposable
     public static ConvDepthwisePointwise Create(in Conv2dShape dw, ReadOnlySpan<float> dwWeights, ReadOnlySpan<float> dwBias, Activation dwActivation,
         in Conv2dShape pw, ReadOnlySpan<float> pwWeights, ReadOnlySpan<float> pwBias, Activation pwActivation, Isa isa, int threads)
     {
-        dw.Validate("Conv");
-        pw.Validate("Conv");
         dw.ValidateParameters("Conv", dwWeights.Length, (long)dw.OutChannels * dw.KernelHeight * dw.KernelWidth, dwBias.Length, threads);
         pw.ValidateParameters("Conv", pwWeights.Length, (long)pw.OutChannels * pw.InChannels, pwBias.Length, threads);
         if (!Supports(dw, dwActivation, pw, isa))
@@ -119,7 +117,7 @@ internal sealed unsafe class ConvDepthwisePointwise : IParallelWork, IDisposable
                 $"Conv: no fused depthwise → 1×1 kernel on {IsaSupport.Name(isa)} for {dw} ({dwActivation.Kind}) then {pw}.");
         }
 
-        var kernel = new ConvDepthwisePointwise(dw, dwWeights, PadBias(dwBias, dw.OutChannels), dwActivation, pw, pwWeights, PadBias(pwBias, pw.OutChannels), pwActivation, isa, threads);
+        var kernel = new ConvDepthwisePointwise(dw, dwWeights, dwBias, dwActivation, pw, pwWeights, pwBias, pwActivation, isa, threads);
         if (kernel._depthwise.Bands == 0)
         {
             kernel.Dispose();
@@ -128,8 +126,6 @@ internal sealed unsafe class ConvDepthwisePointwise : IParallelWork, IDisposable
 
         return kernel;
     }
-
-    private static float[] PadBias(ReadOnlySpan<float> bias, int channels) => bias.Length == channels ? bias.ToArray() : new float[channels];
 
     /// <summary>
     /// Runs one image: output[M, OH, OW] = act₂(W₂ · act₁(depthwise(input)) + bias₂ + residual). <paramref name="residual"/>

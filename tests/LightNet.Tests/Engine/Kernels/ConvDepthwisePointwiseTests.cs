@@ -94,14 +94,6 @@ public sealed unsafe class ConvDepthwisePointwiseTests
     {
         using var kernel = ConvDepthwisePointwise.Create(dw, dwW, dwB, dwAct, pw, pwW, pwB, pwAct, isa, threads);
         Assert.Contains("+gemm-1x1-", kernel.Algorithm, StringComparison.Ordinal);
-        using var px = new OpBuffer(x);
-        using var py = new OpBuffer(pw.OutChannels * pw.OutHeight * pw.OutWidth);
-        using var pr = new OpBuffer(residual ?? []);
-        using var scratch = new ScratchBuffer(kernel.ScratchBytes);
-        new Span<float>(scratch.Pointer, (int)(kernel.ScratchBytes / sizeof(float))).Fill(1e6f);
-        using var pool = new WorkerPool(threads);
-        Assert.Equal(0, kernel.ScratchBytes % 64);
-        kernel.Run(px.Pointer, py.Pointer, residual != null ? pr.Pointer : null, scratch.Pointer, pool);
-        return py.ToArray();
+        return ConvKernelTests.RunKernel(kernel.ScratchBytes, x, pw.OutChannels * pw.OutHeight * pw.OutWidth, residual, false, threads, kernel.Run);
     }
 }

@@ -101,14 +101,26 @@ public sealed unsafe class ConvKernelTests
     {
         using var kernel = Conv2dKernel.Create(s, w, bias, act, residual != null, isa, threads, algorithm);
         inspect?.Invoke(kernel);
+        return RunKernel(kernel.ScratchBytes, x, s.OutChannels * s.OutHeight * s.OutWidth, residual, residualInOutput, threads, kernel.Run);
+    }
+
+    /// <summary>A convolution kernel's Run: (input, output, residual or null, scratch, pool).</summary>
+    internal delegate void KernelRun(float* x, float* y, float* residual, byte* scratch, WorkerPool pool);
+
+    /// <summary>
+    /// Runs a kernel on <paramref name="x"/> into <paramref name="outputs"/> floats with poisoned scratch and returns the
+    /// output; the residual in its own buffer, or copied into the output first (<paramref name="residualInOutput"/>).
+    /// </summary>
+    internal static float[] RunKernel(long scratchBytes, float[] x, int outputs, float[]? residual, bool residualInOutput, int threads, KernelRun run)
+    {
         using var px = new OpBuffer(x);
-        using var py = new OpBuffer(s.OutChannels * s.OutHeight * s.OutWidth);
+        using var py = new OpBuffer(outputs);
         using var pr = new OpBuffer(residual ?? []);
-        using var scratch = new ScratchBuffer(kernel.ScratchBytes);
+        using var scratch = new ScratchBuffer(scratchBytes);
 
         // Poisoned scratch (a memory planner hands kernels the bytes other kernels left): every float a kernel reads
         // there it must have written first.
-        new Span<float>(scratch.Pointer, (int)(kernel.ScratchBytes / sizeof(float))).Fill(1e6f);
+        new Span<float>(scratch.Pointer, (int)(scratchBytes / sizeof(float))).Fill(1e6f);
         using var pool = new WorkerPool(threads);
         float* res = null;
         if (residual != null)
@@ -124,8 +136,8 @@ public sealed unsafe class ConvKernelTests
             }
         }
 
-        Assert.Equal(0, kernel.ScratchBytes % 64);
-        kernel.Run(px.Pointer, py.Pointer, res, scratch.Pointer, pool);
+        Assert.Equal(0, scratchBytes % 64);
+        run(px.Pointer, py.Pointer, res, scratch.Pointer, pool);
         return py.ToArray();
     }
 
