@@ -215,10 +215,14 @@ internal sealed unsafe class GemmWork : IParallelWork
     /// The widest last panel (columns) the AVX2 fused store computes by <see cref="GemmMicroKernels.Avx2NarrowStrip"/>
     /// over four row panels at a time, rather than by the 6×8 masked kernel (6 FMAs per k for up to 8 columns). Kernel
     /// check side by side (Zen 3, "… masked" rows): ResNet-18's 7×7 512→512 im2col (49 columns, the last alone) 3017
-    /// against 3542 µs on one thread, 1988 against 2352 on two; MobileNetV2's 7×7 960→160 199 against 221; with 4
-    /// columns (14×14 576→96) no better (292 against 289, two threads 193 against 182).
+    /// against 3542 µs on one thread, 1988 against 2352 on two; MobileNetV2's 7×7 960→160 199 against 221. With 4
+    /// columns (a 14×14 map: 196 = 12·16 + 4) the Zen 3 VMs measured no difference (576→96: 292 against 289 µs), but
+    /// on a Zen 1 EPYC (one 256-bit FMA a cycle, so the masked kernel's 6 FMAs for 4 useful columns are half wasted)
+    /// the strip took 576→96 from 656–673 to 604–615 µs on one thread (427 → 343–356 on two) and ResNet-18's 14×14
+    /// 256→256 im2col from 7504–7694 to 6909–7076; 8 columns (13×13 maps' 8 + 1) no different beyond noise.
     /// </summary>
-    public const int StripMaxColumns = 2;
+    public const int StripMaxColumns = 4;
+
 
     /// <summary>
     /// Whether a last panel of at most <see cref="StripMaxColumns"/> columns goes through the strip kernel (AVX2 fused
@@ -1369,7 +1373,7 @@ internal static unsafe class GemmMicroKernels
 
     /// <summary>
     /// The AVX2 fused-store kernel for a last panel of a few columns (<see cref="GemmWork.StripMaxColumns"/>: a 7×7 or
-    /// 55×55 map's last column), for <paramref name="panels"/> row panels at once: the rows in
+    /// 55×55 map's last column, a 14×14 map's last four), for <paramref name="panels"/> row panels at once: the rows in
     /// the lanes (each k step one load of a panel's 6 rows), two columns at a time, four panels side by side (eight
     /// independent chains for the FMA latency, each B value broadcast once for them). The 6×8 masked kernel costs 6 FMAs
     /// per k however few of its 8 columns are used; this costs one per column and panel. Each element sums
