@@ -163,9 +163,14 @@ public class Int8KernelBenchmarks
     /// avx2 and avx512 both peak at 32; <c>vpdpbusd</c> (AVX-VNNI) sums 8-bit quads, 32 MACs per 256-bit instruction, two per
     /// cycle: 64; AVX2's <c>vpmaddubsw</c> form (7-bit weights) sums byte pairs, 32 MACs per instruction, but each needs a
     /// <c>vpmaddwd</c> by ones on the same two ports: 32 as well; the Vector128 path is taken as SSE <c>pmaddwd</c>, 8 MACs per instruction, two per cycle: 16. The zero
-    /// extension and requantization around the multiplies are not counted, so no kernel reaches 100%.
+    /// extension and requantization around the multiplies are not counted, so no kernel reaches 100%. Where the CPU's
+    /// integer multiplier is narrower (Zen 1: one 128-bit pipe, 8 MACs per cycle on every path) the path's figure is
+    /// capped by <see cref="CpuPeak.IntegerMacsPerCycle"/>.
     /// </summary>
-    internal static double Int8MacsPerCycle(string path) => path switch
+    internal static double Int8MacsPerCycle(string path) => CpuPeak.Current.IntegerMacsPerCycle(FullIssueMacsPerCycle(path));
+
+    // A path's MACs per cycle at two full-width multiplies a cycle (see Int8MacsPerCycle); 0 for an unknown path.
+    private static double FullIssueMacsPerCycle(string path) => path switch
     {
         "avx512" or "avx2" or "avx2-direct" => 32,
         "avxvnni" or "avxvnni-gemm" or "avxvnni-direct" => 64,
@@ -192,7 +197,8 @@ public class Int8KernelBenchmarks
                 ? CpuPeak.Current.PeakMacsPerSecond(1, perCycle) : CpuPeak.Current.PeakMacsPerSecond(1),
             "The kernel's algorithm and instruction path", "Peak %",
             () => $"GMAC/s as a share of one core's peak: fp32 {CpuPeak.Current}; integer paths at the clock above with MACs per cycle "
-                + "avx512 32 and avx2 32 (vpmaddwd: two 256-bit or one 512-bit per cycle), avxvnni 64 (vpdpbusd), vector128 16; "
+                + "avx512 32 and avx2 32 (vpmaddwd: two 256-bit or one 512-bit per cycle), avxvnni 64 (vpdpbusd), vector128 16"
+                + (CpuPeak.Current.IntegerMacsPerCycleLimit > 0 ? $", each at most {CpuPeak.Current.IntegerMacsPerCycleLimit} on this CPU's narrower integer multiplier; " : "; ")
                 + "nhwc and nhwc-7bit their dense path's, their depthwise kernel (float sums) the fp32 peak"));
     }
 }

@@ -57,6 +57,24 @@ public sealed record CpuPeak
     /// "Zen 1 (256-bit FMA on two 128-bit pipes)", "AdvSIMD" or "no FMA"; empty when built by hand.</summary>
     public string FmaUnitsSource { get; init; } = "";
 
+    /// <summary>
+    /// The most 16-bit integer multiply-accumulates (<c>vpmaddwd</c> lanes) one core retires per cycle whatever the
+    /// vector width, where the CPU's vector integer multiplier is narrower than its FMA pipes; 0 where no such limit is
+    /// known (the integer paths then peak at two full-width multiplies a cycle). 8 on AMD family 17h models below 30h
+    /// (Zen 1, Zen+): one 128-bit integer multiply pipe, measured on an EPYC of that kind with C loops of independent
+    /// chains: <c>vpmaddwd</c> on 16-bit pairs 19.8–20.1 GMAC/s at 2.5 GHz, <c>vpmaddubsw</c> + <c>vpmaddwd</c> by ones
+    /// 18.9–19.4 (8 per cycle, the fp32 FMA rate), <c>vpmaddubsw</c> alone (16-bit sums) 39.7–39.9.
+    /// </summary>
+    public int IntegerMacsPerCycleLimit { get; init; }
+
+    /// <summary>
+    /// Peak MACs per cycle per core of an integer path whose multiplies retire <paramref name="macsPerCycle"/> at full
+    /// issue on a CPU without a narrower integer multiplier, capped by <see cref="IntegerMacsPerCycleLimit"/>.
+    /// </summary>
+    /// <param name="macsPerCycle">The path's MACs per cycle at two full-width multiplies a cycle (32 for 256-bit <c>vpmaddwd</c>).</param>
+    public double IntegerMacsPerCycle(double macsPerCycle) =>
+        IntegerMacsPerCycleLimit > 0 ? Math.Min(macsPerCycle, IntegerMacsPerCycleLimit) : macsPerCycle;
+
     /// <summary>The clock in Hz, or 0 when it could not be found.</summary>
     public required double ClockHz { get; init; }
 
@@ -89,7 +107,8 @@ public sealed record CpuPeak
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"{FmaUnitsPerCore} FMA units{(FmaUnitsSource.Length > 0 ? $" ({FmaUnitsSource})" : "")} × {Fp32Lanes} fp32 lanes × {ClockHz / 1e9:0.00} GHz ({ClockSource}) per core";
+        $"{FmaUnitsPerCore} FMA units{(FmaUnitsSource.Length > 0 ? $" ({FmaUnitsSource})" : "")} × {Fp32Lanes} fp32 lanes × {ClockHz / 1e9:0.00} GHz ({ClockSource}) per core"
+        + (IntegerMacsPerCycleLimit > 0 ? $"; integer multiply-adds at most {IntegerMacsPerCycleLimit} MACs per cycle (one 128-bit multiplier)" : "");
 
     /// <summary>Detects the factors afresh (the clock measurement takes about 50 ms).</summary>
     public static CpuPeak Detect()
@@ -123,7 +142,12 @@ public sealed record CpuPeak
             (clockHz, source) = (0, "unknown");
         }
 
-        return new CpuPeak { FmaUnitsPerCore = units, FmaUnitsSource = unitsSource, Fp32Lanes = widthBits / 32, ClockHz = clockHz, ClockSource = source };
+        int integerLimit = RuntimeInformation.ProcessArchitecture == Architecture.X64 && AmdFamilyModel() is (0x17, < 0x30) ? 8 : 0;
+        return new CpuPeak
+        {
+            FmaUnitsPerCore = units, FmaUnitsSource = unitsSource, Fp32Lanes = widthBits / 32, ClockHz = clockHz, ClockSource = source,
+            IntegerMacsPerCycleLimit = integerLimit,
+        };
     }
 
     /// <summary>Whether this is an AMD x86 CPU of the given family (CPUID leaf 1, base plus extended family).</summary>

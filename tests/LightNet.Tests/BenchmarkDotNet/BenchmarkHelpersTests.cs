@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using LightNet.Backends;
 using LightNet.BenchmarkDotNet;
 using Xunit;
@@ -88,6 +89,16 @@ public class BenchmarkHelpersTests
 
         Assert.Equal(peak.FmaUnitsPerCore, peak.FmaUnitsFor(peak.Fp32Lanes));
         Assert.Equal(Math.Max(2, peak.FmaUnitsPerCore), peak.FmaUnitsFor(peak.Fp32Lanes / 2));
+
+        // The integer paths' cap: one 128-bit integer multiplier on Zen 1 and Zen+ (8 MACs per cycle on every path,
+        // named in the description), none known elsewhere; the cap only ever lowers a path's figure.
+        bool zen1 = RuntimeInformation.ProcessArchitecture == Architecture.X64 && CpuPeak.AmdFamilyModel() is (0x17, < 0x30);
+        Assert.Equal(zen1 ? 8 : 0, peak.IntegerMacsPerCycleLimit);
+        Assert.Equal(zen1 ? 8 : 32, peak.IntegerMacsPerCycle(32));
+        Assert.Equal(zen1 ? 8 : 64, peak.IntegerMacsPerCycle(64));
+        Assert.Equal(4, peak.IntegerMacsPerCycle(4));
+        Assert.Equal(zen1, peak.ToString().Contains("integer multiply-adds at most 8 MACs per cycle", StringComparison.Ordinal));
+        Assert.Equal(16, (peak with { IntegerMacsPerCycleLimit = 0 }).IntegerMacsPerCycle(16));
     }
 
     [Fact]
