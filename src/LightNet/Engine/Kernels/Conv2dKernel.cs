@@ -79,6 +79,9 @@ internal enum ConvAlgorithm
     /// <summary>Winograd F(4×4, 3×3) (<see cref="Winograd3x3"/>); only for shapes it supports.</summary>
     Winograd,
 
+    /// <summary>Winograd F(2×2, 3×3) (<see cref="Winograd3x3"/> with 2×2 tiles); only for shapes it supports.</summary>
+    Winograd2x2,
+
     /// <summary>im2col and the channel-blocked 1×1 kernel (<see cref="ConvIm2ColBlocked"/>); AVX-512 and AVX2, one group.</summary>
     Im2ColBlocked,
 
@@ -168,9 +171,16 @@ internal sealed unsafe class Conv2dKernel : IDisposable
             return;
         }
 
-        if (!denseBlocked && (algorithm == ConvAlgorithm.Winograd || (algorithm == ConvAlgorithm.Auto && PrefersWinograd(shape, isa))))
+        int winogradTile = algorithm switch
         {
-            _winograd = Winograd3x3.Create(shape, weights, _bias.Pointer, activation, isa, threads);
+            ConvAlgorithm.Winograd => 4,
+            ConvAlgorithm.Winograd2x2 => 2,
+            ConvAlgorithm.Auto => PreferredWinogradTile(shape, isa),
+            _ => 0,
+        };
+        if (!denseBlocked && winogradTile != 0)
+        {
+            _winograd = Winograd3x3.Create(shape, weights, _bias.Pointer, activation, isa, threads, winogradTile);
             Algorithm = _winograd.Algorithm;
             ScratchBytes = _winograd.ScratchBytes;
             return;
@@ -252,9 +262,32 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// time at one thread, 1.13–1.14 → 1.11–1.12 at two, alternating pairs), 7×7 512→512 1.7× slower (measured,
     /// docs/performance.md).
     /// </summary>
-    public static bool PrefersWinograd(in Conv2dShape s, Isa isa) =>
-        Winograd3x3.Supports(s) && s.InChannels >= (isa switch { Isa.Avx512 => 64, Isa.Avx2 => 16, _ => 32 }) && s.OutChannels >= 32
-        && s.OutHeight * s.OutWidth >= (isa switch { Isa.Avx2 => 169, Isa.Avx512 => 3136, _ => 196 });
+    public static bool PrefersWinograd(in Conv2dShape s, Isa isa) => PreferredWinogradTile(s, isa) != 0;
+
+    /// <summary>
+    /// The Winograd tile <see cref="ConvAlgorithm.Auto"/> takes for <paramref name="s"/> on <paramref name="isa"/>: 4 for
+    /// F(4×4, 3×3) (the rule above); 2 for F(2×2, 3×3) on AVX2 maps of 7×7 to 9×9 outputs with at least 64 channels in
+    /// and out, where F(4×4) leaves too few tiles for the GEMM (a 7×7 map: 4 tiles) and 2×2 tiles make 16 of them, one
+    /// full column panel. ResNet-18's 7×7 512→512, kernel check on a Zen 1 EPYC: im2col 7295 µs, F(4×4) 7092, F(2×2)
+    /// 5193 on one thread (3971 / 3989 / 2925 on two); DenseNet-121's 7×7 128→32 200 against 191 (no gain, hence the 64
+    /// channels out). 10×10 to 12×12 maps were not measured and keep im2col; 0 for none.
+    /// </summary>
+    public static int PreferredWinogradTile(in Conv2dShape s, Isa isa)
+    {
+        if (!Winograd3x3.Supports(s))
+        {
+            return 0;
+        }
+
+        int pixels = s.OutHeight * s.OutWidth;
+        if (s.InChannels >= (isa switch { Isa.Avx512 => 64, Isa.Avx2 => 16, _ => 32 }) && s.OutChannels >= 32
+            && pixels >= (isa switch { Isa.Avx2 => 169, Isa.Avx512 => 3136, _ => 196 }))
+        {
+            return 4;
+        }
+
+        return isa == Isa.Avx2 && s.InChannels >= 64 && s.OutChannels >= 64 && s.OutHeight is >= 7 and <= 9 && s.OutWidth is >= 7 and <= 9 ? 2 : 0;
+    }
 
     /// <summary>
     /// Whether <see cref="ConvAlgorithm.Auto"/> picks <see cref="ConvIm2ColBlocked"/>: a shape it supports (one group,

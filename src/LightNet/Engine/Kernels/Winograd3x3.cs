@@ -7,8 +7,10 @@ namespace LightNet.Engine.Kernels;
 /// <summary>
 /// A dense (one group) 3×3, stride-1, undilated convolution by Winograd F(4×4, 3×3): each 4×4 block of outputs
 /// ("tile") is computed from the 6×6 input patch around it with 36 multiplications per input/output channel pair
-/// instead of 144. The weights are transformed once (U = G·g·Gᵀ, in double) into 36 [Cout × Cin] matrices packed for
-/// the GEMM micro-kernel. Per run, the tiles are cut into blocks; each block, on one thread: input transform
+/// instead of 144 — or by F(2×2, 3×3) (<see cref="Create"/>'s <c>tile</c> 2): 2×2 outputs from a 4×4 patch, 16
+/// multiplications instead of 36, for small maps, where F(4×4)'s few tiles make GEMMs of a few columns (a 7×7 map is 4
+/// tiles of 4×4 but 16 of 2×2, one full 16-column panel). The weights are transformed once (U = G·g·Gᵀ, in double)
+/// into 36 (16) [Cout × Cin] matrices packed for the GEMM micro-kernel. Per run, the tiles are cut into blocks; each block, on one thread: input transform
 /// (V = Bᵀ·d·B) into 36 [Cin × tiles] matrices, 36 GEMMs M = U·V through <see cref="GemmWork"/>, output transform
 /// (Y = Aᵀ·M·A) scattered into the output with bias, residual and activation. With fewer blocks than threads (small
 /// maps) the threads share each block instead: input channels, then the 36 GEMMs, then output channels. The
@@ -17,25 +19,31 @@ namespace LightNet.Engine.Kernels;
 /// the tiles are cut, so every thread count gives the same output.
 /// </summary>
 /// <remarks>
-/// Transform matrices (interpolation points 0, ±1, ±2, ∞), as in Lavin and Gray, "Fast Algorithms for Convolutional
+/// Transform matrices (interpolation points 0, ±1, ±2, ∞; for F(2×2) 0, ±1, ∞), as in Lavin and Gray, "Fast Algorithms for Convolutional
 /// Neural Networks" (2016). The fp32 error is larger than a direct convolution's: the tests bound it by 1e-5 of each
 /// output's Σ|w·x| (largest seen: 1.2e-6).
 /// </remarks>
 internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
 {
-    /// <summary>Transformed values per tile (6×6).</summary>
-    private const int Xi = 36;
 
     // Floats of V and M per thread a block of tiles may fill (about 512 KiB, half the L2 of a Zen 4 core).
     private const int BlockBudgetFloats = 128 * 1024;
 
-    private static readonly double[,] G =
+    private static readonly double[,] G4 =
     {
         { 1.0 / 4, 0, 0 },
         { -1.0 / 6, -1.0 / 6, -1.0 / 6 },
         { -1.0 / 6, 1.0 / 6, -1.0 / 6 },
         { 1.0 / 24, 1.0 / 12, 1.0 / 6 },
         { 1.0 / 24, -1.0 / 12, 1.0 / 6 },
+        { 0, 0, 1 },
+    };
+
+    private static readonly double[,] G2 =
+    {
+        { 1, 0, 0 },
+        { 0.5, 0.5, 0.5 },
+        { 0.5, -0.5, 0.5 },
         { 0, 0, 1 },
     };
 
@@ -47,6 +55,9 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
     private readonly long _uStride;
     private readonly GemmWork[] _gemms;
     private readonly int _tilesW, _tiles, _blockTiles, _blocks, _stride, _rowStride;
+
+    // Outputs per tile side (4 or 2), input patch side (m + 2) and transformed values per tile (α²).
+    private readonly int _m, _alpha, _xi;
     private readonly long _vFloats, _mFloats, _threadBytes;
 
     // True when blocks are fewer than threads: the threads then share each block stage by stage.
@@ -67,58 +78,63 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Winograd3x3(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, Activation activation, Isa isa, int threads)
+    private Winograd3x3(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, Activation activation, Isa isa, int threads, int tile)
     {
         _s = s;
+        _m = tile;
+        _alpha = tile + 2;
+        _xi = _alpha * _alpha;
+        int alpha = _alpha, xiCount = _xi;
+        var g4 = tile == 4 ? G4 : G2;
         _isa = isa;
         _activation = activation;
         _bias = bias;
         int cin = s.InChannels, cout = s.OutChannels;
         var cfg = GemmConfig.For(isa, cout);
-        _tilesW = (s.OutWidth + 3) / 4;
-        _tiles = ((s.OutHeight + 3) / 4) * _tilesW;
+        _tilesW = (s.OutWidth + tile - 1) / tile;
+        _tiles = ((s.OutHeight + tile - 1) / tile) * _tilesW;
 
         // Tiles per block: a multiple of the GEMM's panel width, as many as the budget allows but at least 32 (fewer
         // make GEMMs too short to pay for their set-up), few enough that every thread gets a block.
-        int budget = Math.Max(GemmConfig.RoundUp(32, cfg.NR), BlockBudgetFloats / (Xi * (cin + cout)) / cfg.NR * cfg.NR);
+        int budget = Math.Max(GemmConfig.RoundUp(32, cfg.NR), BlockBudgetFloats / (xiCount * (cin + cout)) / cfg.NR * cfg.NR);
         _blockTiles = Math.Min(budget, GemmConfig.RoundUp((_tiles + threads - 1) / threads, cfg.NR));
         _blocks = (_tiles + _blockTiles - 1) / _blockTiles;
         _staged = _blocks < threads;
         _stride = GemmConfig.RoundUp(_blockTiles, 16);
-        _vFloats = (long)Xi * cin * _stride;
-        _mFloats = (long)Xi * cout * _stride;
+        _vFloats = (long)xiCount * cin * _stride;
+        _mFloats = (long)xiCount * cout * _stride;
         _gemms = new GemmWork[threads];
         for (int t = 0; t < threads; t++)
         {
             _gemms[t] = new GemmWork(cfg, cout, _blockTiles, cin, 1);
         }
 
-        _rowStride = GemmConfig.RoundUp(4 * _tilesW, 16);
-        _threadBytes = GemmConfig.Align64((_vFloats + _mFloats + (2L * Xi * _stride) + (4L * _rowStride)) * sizeof(float)) + _gemms[0].ScratchBytesPerThread;
+        _rowStride = GemmConfig.RoundUp(tile * _tilesW, 16);
+        _threadBytes = GemmConfig.Align64((_vFloats + _mFloats + (2L * xiCount * _stride) + ((long)tile * _rowStride)) * sizeof(float)) + _gemms[0].ScratchBytesPerThread;
         ScratchBytes = _threadBytes * threads;
 
         _uStride = cfg.PackedASize(cout, cin);
-        _u = new GemmBuffer(_uStride * Xi);
-        var u = new float[(long)Xi * cout * cin];
+        _u = new GemmBuffer(_uStride * xiCount);
+        var u = new float[(long)xiCount * cout * cin];
         for (int co = 0; co < cout; co++)
         {
             for (int ci = 0; ci < cin; ci++)
             {
                 var g = weights.Slice(((co * cin) + ci) * 9, 9);
-                for (int r = 0; r < 6; r++)
+                for (int r = 0; r < alpha; r++)
                 {
-                    for (int c = 0; c < 6; c++)
+                    for (int c = 0; c < alpha; c++)
                     {
                         double v = 0;
                         for (int a = 0; a < 3; a++)
                         {
                             for (int b = 0; b < 3; b++)
                             {
-                                v += G[r, a] * g[(a * 3) + b] * G[c, b];
+                                v += g4[r, a] * g[(a * 3) + b] * g4[c, b];
                             }
                         }
 
-                        u[((((r * 6) + c) * (long)cout) + co) * cin + ci] = (float)v;
+                        u[((((r * alpha) + c) * (long)cout) + co) * cin + ci] = (float)v;
                     }
                 }
             }
@@ -126,16 +142,16 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
 
         fixed (float* pu = u)
         {
-            for (int xi = 0; xi < Xi; xi++)
+            for (int xi = 0; xi < xiCount; xi++)
             {
                 GemmWork.PackA(cfg, pu + ((long)xi * cout * cin), cin, 1, cout, cin, 1f, _u.Pointer + (xi * _uStride));
             }
         }
 
-        Algorithm = "winograd-3x3-" + IsaSupport.Name(isa);
+        Algorithm = (tile == 4 ? "winograd-3x3-" : "winograd-2x2-3x3-") + IsaSupport.Name(isa);
     }
 
-    /// <summary>The algorithm label ("winograd-3x3-avx512", ...).</summary>
+    /// <summary>The algorithm label ("winograd-3x3-avx512" for F(4×4, 3×3), "winograd-2x2-3x3-avx2" for F(2×2, 3×3), ...).</summary>
     public string Algorithm { get; }
 
     /// <summary>Per-run scratch for all threads, a multiple of 64 bytes.</summary>
@@ -146,16 +162,19 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         s.Groups == 1 && s.KernelHeight == 3 && s.KernelWidth == 3 && s.StrideHeight == 1 && s.StrideWidth == 1
         && s.DilationHeight == 1 && s.DilationWidth == 1;
 
-    /// <summary>Prepares the convolution (validated by the caller); <paramref name="bias"/> has OutChannels floats and outlives the kernel.</summary>
-    /// <exception cref="LightNetException">The shape is not one <see cref="Supports"/> accepts.</exception>
-    public static Winograd3x3 Create(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, Activation activation, Isa isa, int threads)
+    /// <summary>
+    /// Prepares the convolution (validated by the caller) as F(<paramref name="tile"/>×<paramref name="tile"/>, 3×3);
+    /// <paramref name="bias"/> has OutChannels floats and outlives the kernel.
+    /// </summary>
+    /// <exception cref="LightNetException">The shape is not one <see cref="Supports"/> accepts, or the tile is neither 2 nor 4.</exception>
+    public static Winograd3x3 Create(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, Activation activation, Isa isa, int threads, int tile = 4)
     {
-        if (!Supports(s))
+        if (!Supports(s) || tile is not (2 or 4))
         {
-            throw new LightNetException(ErrorCode.InvalidShape, $"Conv: Winograd F(4x4,3x3) needs a dense 3x3 stride-1 undilated convolution, got {s}.");
+            throw new LightNetException(ErrorCode.InvalidShape, $"Conv: Winograd F({tile}x{tile},3x3) needs a dense 3x3 stride-1 undilated convolution and a tile of 2 or 4, got {s}.");
         }
 
-        return new Winograd3x3(s, weights, bias, activation, isa, threads);
+        return new Winograd3x3(s, weights, bias, activation, isa, threads, tile);
     }
 
     /// <summary>output = act(conv(input) + bias + residual); the residual may alias the output, the input must not.</summary>
@@ -182,7 +201,7 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
             _stage = Stage.Input;
             pool.Run(this, _s.InChannels);
             _stage = Stage.Gemm;
-            pool.Run(this, Xi, Xi);
+            pool.Run(this, _xi, _xi);
             _stage = Stage.Output;
             pool.Run(this, _s.OutChannels);
         }
@@ -194,7 +213,7 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
     {
         byte* mine = _scratch + (threadIndex * _threadBytes);
         float* d = (float*)mine + _vFloats + _mFloats;
-        float* t = d + (Xi * _stride);
+        float* t = d + (_xi * _stride);
         float* v = _staged ? (float*)_scratch : (float*)mine;
         float* m = v + _vFloats;
         var gemm = _gemms[threadIndex];
@@ -208,7 +227,7 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
                 Gemms(gemm, _n, begin, end, v, m);
                 return;
             case Stage.Output:
-                OutputTransform(_t0, _n, begin, end, m, d, t, t + (16 * _stride));
+                OutputTransform(_t0, _n, begin, end, m, d, t, t + (_m * _m * _stride));
                 return;
         }
 
@@ -217,8 +236,8 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
             int t0 = b * _blockTiles;
             int n = Math.Min(_blockTiles, _tiles - t0);
             InputTransform(t0, n, 0, _s.InChannels, v, d, t);
-            Gemms(gemm, n, 0, Xi, v, m);
-            OutputTransform(t0, n, 0, _s.OutChannels, m, d, t, t + (16 * _stride));
+            Gemms(gemm, n, 0, _xi, v, m);
+            OutputTransform(t0, n, 0, _s.OutChannels, m, d, t, t + (_m * _m * _stride));
         }
     }
 
@@ -240,13 +259,14 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
     /// <summary>Frees the transformed weights.</summary>
     public void Dispose() => _u.Dispose();
 
-    // V[ξ][ci][k] for the block's tiles k = 0..n: gather each 6×6 patch (zeros outside the image) into d[36][k], then
+    // V[ξ][ci][k] for the block's tiles k = 0..n: gather each α×α patch (zeros outside the image) into d[α²][k], then
     // t = Bᵀ·d by columns, then V = t·B by rows.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void InputTransform(int t0, int n, int ci0, int ci1, float* v, float* d, float* t)
     {
         var s = _s;
         nint st = _stride;
+        int m = _m, alpha = _alpha;
         bool sse = VectorTranspose.CanTranspose4 && _isa != Isa.Scalar; // 4×4 transposes (SSE, NEON)
         for (int ci = ci0; ci < ci1; ci++)
         {
@@ -255,39 +275,45 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
             {
                 int tile = t0 + k;
                 int ty = tile / _tilesW, tx = tile - (ty * _tilesW);
-                int y0 = (4 * ty) - s.PadTop, x0 = (4 * tx) - s.PadLeft;
-                bool rowsIn = y0 >= 0 && y0 + 6 <= s.InHeight;
-                if (sse && rowsIn && k + 4 <= n && tx + 4 <= _tilesW && x0 >= 0 && x0 + 20 <= s.InWidth)
+                int y0 = (m * ty) - s.PadTop, x0 = (m * tx) - s.PadLeft;
+                bool rowsIn = y0 >= 0 && y0 + alpha <= s.InHeight;
+                if (sse && rowsIn && k + 4 <= n && tx + 4 <= _tilesW && x0 >= 0 && x0 + (m == 4 ? 20 : 10) <= s.InWidth)
                 {
-                    // Four tiles side by side, all inside the image: 4×4 transposes of the rows' 20 floats.
-                    for (int i = 0; i < 6; i++)
+                    // Four tiles side by side, all inside the image: 4×4 transposes of the rows' 20 (F(2×2): 10) floats.
+                    for (int i = 0; i < alpha; i++)
                     {
-                        Gather4(plane + ((long)(y0 + i) * s.InWidth) + x0, d + (i * 6 * st) + k, st);
+                        float* row = plane + ((long)(y0 + i) * s.InWidth) + x0;
+                        if (m == 4)
+                        {
+                            Gather4(row, d + (i * 6 * st) + k, st);
+                        }
+                        else
+                        {
+                            Gather4Pairs(row, d + (i * 4 * st) + k, st);
+                        }
                     }
 
                     k += 4;
                     continue;
                 }
 
-                bool inside = rowsIn && x0 >= 0 && x0 + 6 <= s.InWidth;
-                for (int i = 0; i < 6; i++)
+                bool inside = rowsIn && x0 >= 0 && x0 + alpha <= s.InWidth;
+                for (int i = 0; i < alpha; i++)
                 {
                     int y = y0 + i;
                     float* row = plane + ((long)y * s.InWidth) + x0;
-                    float* dst = d + (i * 6 * st) + k;
+                    float* dst = d + (i * alpha * st) + k;
                     if (inside)
                     {
-                        dst[0] = row[0];
-                        dst[st] = row[1];
-                        dst[2 * st] = row[2];
-                        dst[3 * st] = row[3];
-                        dst[4 * st] = row[4];
-                        dst[5 * st] = row[5];
+                        for (int j = 0; j < alpha; j++)
+                        {
+                            dst[j * st] = row[j];
+                        }
                     }
                     else
                     {
                         bool rowIn = (uint)y < (uint)s.InHeight;
-                        for (int j = 0; j < 6; j++)
+                        for (int j = 0; j < alpha; j++)
                         {
                             dst[j * st] = rowIn && (uint)(x0 + j) < (uint)s.InWidth ? row[j] : 0f;
                         }
@@ -297,19 +323,34 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
                 k++;
             }
 
-            for (int j = 0; j < 6; j++)
+            if (m == 4)
             {
-                Lanes<InputRows>(d + (j * st), 6 * st, t + (j * st), 6 * st, n);
-            }
+                for (int j = 0; j < 6; j++)
+                {
+                    Lanes<InputRows>(d + (j * st), 6 * st, t + (j * st), 6 * st, n);
+                }
 
-            for (int r = 0; r < 6; r++)
+                for (int r = 0; r < 6; r++)
+                {
+                    Lanes<InputRows>(t + (r * 6 * st), st, v + ((r * 6L * s.InChannels) + ci) * st, s.InChannels * st, n);
+                }
+            }
+            else
             {
-                Lanes<InputRows>(t + (r * 6 * st), st, v + ((r * 6L * s.InChannels) + ci) * st, s.InChannels * st, n);
+                for (int j = 0; j < 4; j++)
+                {
+                    Lanes<InputRows2>(d + (j * st), 4 * st, t + (j * st), 4 * st, n);
+                }
+
+                for (int r = 0; r < 4; r++)
+                {
+                    Lanes<InputRows2>(t + (r * 4 * st), st, v + ((r * 4L * s.InChannels) + ci) * st, s.InChannels * st, n);
+                }
             }
         }
     }
 
-    // For each output channel: s = Aᵀ·M by columns, Y = s·A by rows, scattered into the 4×4 output blocks; then bias,
+    // For each output channel: s = Aᵀ·M by columns, Y = s·A by rows, scattered into the m×m output blocks; then bias,
     // residual and activation over the output rows the block covers.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OutputTransform(int t0, int n, int co0, int co1, float* m, float* sBuf, float* y, float* rows)
@@ -317,23 +358,38 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         var s = _s;
         nint st = _stride;
         long plane = (long)s.OutHeight * s.OutWidth;
-        int oh = s.OutHeight, ow = s.OutWidth;
-        bool sse = VectorTranspose.CanTranspose4 && _isa != Isa.Scalar; // 4×4 transposes (SSE, NEON)
+        int oh = s.OutHeight, ow = s.OutWidth, tm = _m;
+        bool sse = VectorTranspose.CanTranspose4 && _isa != Isa.Scalar && tm == 4; // 4×4 transposes (SSE, NEON)
         for (int co = co0; co < co1; co++)
         {
             float* mc = m + ((long)co * st);
             nint xiStride = s.OutChannels * st;
-            for (int c = 0; c < 6; c++)
+            if (tm == 4)
             {
-                Lanes<OutputRows>(mc + (c * xiStride), 6 * xiStride, sBuf + (c * st), 6 * st, n);
+                for (int c = 0; c < 6; c++)
+                {
+                    Lanes<OutputRows>(mc + (c * xiStride), 6 * xiStride, sBuf + (c * st), 6 * st, n);
+                }
+
+                for (int i = 0; i < 4; i++)
+                {
+                    Lanes<OutputRows>(sBuf + (i * 6 * st), st, y + (i * 4 * st), st, n);
+                }
+            }
+            else
+            {
+                for (int c = 0; c < 4; c++)
+                {
+                    Lanes<OutputRows2>(mc + (c * xiStride), 4 * xiStride, sBuf + (c * st), 4 * st, n);
+                }
+
+                for (int i = 0; i < 2; i++)
+                {
+                    Lanes<OutputRows2>(sBuf + (i * 4 * st), st, y + (i * 2 * st), st, n);
+                }
             }
 
-            for (int i = 0; i < 4; i++)
-            {
-                Lanes<OutputRows>(sBuf + (i * 6 * st), st, y + (i * 4 * st), st, n);
-            }
-
-            // Each tile row the block touches: its 4×4 blocks scattered into 4 output-wide rows, then bias, residual and
+            // Each tile row the block touches: its m×m blocks scattered into m output-wide rows, then bias, residual and
             // activation on the way into the output (the residual is read before the store of each element, so it may
             // alias the output).
             int tyEnd = (t0 + n - 1) / _tilesW;
@@ -355,21 +411,21 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
                         continue;
                     }
 
-                    for (int i = 0; i < 4; i++)
+                    for (int i = 0; i < tm; i++)
                     {
-                        float* dst = rows + (i * _rowStride) + (4 * k);
-                        float* yi = src + k + (i * 4 * st);
-                        dst[0] = yi[0];
-                        dst[1] = yi[st];
-                        dst[2] = yi[2 * st];
-                        dst[3] = yi[3 * st];
+                        float* dst = rows + (i * _rowStride) + (tm * k);
+                        float* yi = src + k + (i * tm * st);
+                        for (int j = 0; j < tm; j++)
+                        {
+                            dst[j] = yi[j * st];
+                        }
                     }
                 }
 
-                int x0 = 4 * a, width = Math.Min(4 * b, ow) - x0;
-                for (int i = 0; i < Math.Min(4, oh - (4 * ty)); i++)
+                int x0 = tm * a, width = Math.Min(tm * b, ow) - x0;
+                for (int i = 0; i < Math.Min(tm, oh - (tm * ty)); i++)
                 {
-                    long at = (co * plane) + ((long)((4 * ty) + i) * ow) + x0;
+                    long at = (co * plane) + ((long)((tm * ty) + i) * ow) + x0;
                     GemmEpilogue.CombineActivate(rows + (i * _rowStride), _y + at, width, _bias[co], null, _res != null ? _res + at : null, 1f, _activation);
                 }
             }
@@ -392,6 +448,19 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         VectorTranspose.Transpose4(a1, a2, a3, Vector128.Load(p + 16), out var c4, out var c5, out _, out _);
         c4.Store(d + (4 * st));
         c5.Store(d + (5 * st));
+    }
+
+    // d[j·st + q] = p[2q + j] for j, q = 0..3: the four columns of four side-by-side 4×4 patches' row (F(2×2): patches
+    // two columns apart).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gather4Pairs(float* p, float* d, nint st)
+    {
+        VectorTranspose.Transpose4(Vector128.Load(p), Vector128.Load(p + 2), Vector128.Load(p + 4), Vector128.Load(p + 6),
+            out var c0, out var c1, out var c2, out var c3);
+        c0.Store(d);
+        c1.Store(d + st);
+        c2.Store(d + (2 * st));
+        c3.Store(d + (3 * st));
     }
 
     // o[4q + j] = y[j·st + q] for j, q = 0..3: one output row of four side-by-side 4×4 blocks.
@@ -497,6 +566,52 @@ internal readonly unsafe struct OutputRows : ILaneTransform
             (q12 + (q34 * 2f)).Store(dst + ds + k);
             (p12 + (p34 * 4f)).Store(dst + (2 * ds) + k);
             (q12 + (q34 * 8f) + m5).Store(dst + (3 * ds) + k);
+        }
+
+        return k;
+    }
+}
+
+/// <summary>Bᵀ of F(2×2, 3×3): 4 rows in, 4 out.</summary>
+internal readonly unsafe struct InputRows2 : ILaneTransform
+{
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)] // see ILaneTransform
+    public static int Apply<TV>(float* src, nint ss, float* dst, nint ds, int k, int n)
+        where TV : struct, ILanes<TV>
+    {
+        for (; k + TV.Count <= n; k += TV.Count)
+        {
+            var d0 = TV.Load(src + k);
+            var d1 = TV.Load(src + ss + k);
+            var d2 = TV.Load(src + (2 * ss) + k);
+            var d3 = TV.Load(src + (3 * ss) + k);
+            (d0 - d2).Store(dst + k);
+            (d1 + d2).Store(dst + ds + k);
+            (d2 - d1).Store(dst + (2 * ds) + k);
+            (d1 - d3).Store(dst + (3 * ds) + k);
+        }
+
+        return k;
+    }
+}
+
+/// <summary>Aᵀ of F(2×2, 3×3): 4 rows in, 2 out.</summary>
+internal readonly unsafe struct OutputRows2 : ILaneTransform
+{
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)] // see ILaneTransform
+    public static int Apply<TV>(float* src, nint ss, float* dst, nint ds, int k, int n)
+        where TV : struct, ILanes<TV>
+    {
+        for (; k + TV.Count <= n; k += TV.Count)
+        {
+            var m0 = TV.Load(src + k);
+            var m1 = TV.Load(src + ss + k);
+            var m2 = TV.Load(src + (2 * ss) + k);
+            var m3 = TV.Load(src + (3 * ss) + k);
+            (m0 + m1 + m2).Store(dst + k);
+            (m1 - m2 - m3).Store(dst + ds + k);
         }
 
         return k;

@@ -4,7 +4,7 @@ using Xunit;
 namespace LightNet.Tests.Engine.Kernels;
 
 /// <summary>
-/// Winograd F(4×4, 3×3) (<see cref="Winograd3x3"/>) against the scalar reference convolution on every ISA path.
+/// Winograd F(4×4, 3×3) and F(2×2, 3×3) (<see cref="Winograd3x3"/>) against the scalar reference convolution on every ISA path.
 /// Bound: |winograd − reference| ≤ <see cref="RelativeBound"/> · Σ|w·x| (+ |bias| + |residual|) for every output,
 /// i.e. relative to the sum of the magnitudes of the products the output adds up (the scale fp32 rounding works on).
 /// </summary>
@@ -24,16 +24,18 @@ public sealed class WinogradTests
         (3, 2, 3, 4, 1, 1, 1, 1), // a map smaller than one tile
         (5, 7, 45, 6, 1, 1, 1, 1), // wide rows: four tiles gathered by transposes
         (6, 30, 30, 5, 1, 1, 1, 1), // 64 tiles: a block per thread (smaller maps share one block between threads)
+        (72, 7, 7, 80, 1, 1, 1, 1), // ResNet-18's layer 4 map: F(2×2)'s 16 tiles, one column panel
     ];
 
-    public static TheoryData<string, int> Cases()
+    public static TheoryData<string, int, int> Cases()
     {
-        var data = new TheoryData<string, int>();
+        var data = new TheoryData<string, int, int>();
         foreach (var isa in KernelReference.Isas())
         {
             for (int i = 0; i < Shapes.Length; i++)
             {
-                data.Add(isa.ToString(), i);
+                data.Add(isa.ToString(), i, 4);
+                data.Add(isa.ToString(), i, 2);
             }
         }
 
@@ -47,8 +49,10 @@ public sealed class WinogradTests
         return new Conv2dShape(c.Cin, c.H, c.W, c.Cout, oh, ow, 3, 3, 1, 1, 1, 1, c.Pt, c.Pl, 1);
     }
 
-    private static float[] Run(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, Isa isa, int threads, bool inPlace = false) =>
-        ConvKernelTests.RunConv(s, x, w, bias, act, residual, isa, threads, inPlace, k => Assert.Equal("winograd-3x3-" + IsaSupport.Name(isa), k.Algorithm), ConvAlgorithm.Winograd);
+    private static float[] Run(in Conv2dShape s, float[] x, float[] w, float[] bias, Activation act, float[]? residual, Isa isa, int threads, bool inPlace = false, int tile = 4) =>
+        ConvKernelTests.RunConv(s, x, w, bias, act, residual, isa, threads, inPlace,
+            k => Assert.Equal((tile == 4 ? "winograd-3x3-" : "winograd-2x2-3x3-") + IsaSupport.Name(isa), k.Algorithm),
+            tile == 4 ? ConvAlgorithm.Winograd : ConvAlgorithm.Winograd2x2);
 
     // Σ|w·x| + |bias| + |residual| per output: the reference convolution of the magnitudes.
     internal static float[] Scale(in Conv2dShape s, float[] x, float[] w, float[] bias, float[]? residual) =>
@@ -70,7 +74,7 @@ public sealed class WinogradTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void MatchesReferenceWithinBound(string isaName, int index)
+    public void MatchesReferenceWithinBound(string isaName, int index, int tile)
     {
         var isa = Enum.Parse<Isa>(isaName);
         var s = ShapeOf(index);
@@ -80,18 +84,18 @@ public sealed class WinogradTests
         float[] bias = OpTest.Random(rng, s.OutChannels);
         float[] residual = OpTest.Random(rng, s.OutChannels * s.OutHeight * s.OutWidth);
 
-        var plain = Run(s, x, w, bias, Activation.None, null, isa, 1);
+        var plain = Run(s, x, w, bias, Activation.None, null, isa, 1, tile: tile);
         double e1 = WorstRelativeError(KernelReference.Conv(s, x, w, bias, Activation.None, null), plain, Scale(s, x, w, bias, null));
         Assert.True(e1 <= RelativeBound, $"{isa} {s}: relative error {e1:E2} > {RelativeBound:E0}");
 
         // Residual + ReLU fused, the residual being the output buffer itself, on 3 threads.
-        var fused = Run(s, x, w, bias, Activation.Relu, residual, isa, 3, inPlace: true);
+        var fused = Run(s, x, w, bias, Activation.Relu, residual, isa, 3, inPlace: true, tile: tile);
         double e2 = WorstRelativeError(KernelReference.Conv(s, x, w, bias, Activation.Relu, residual), fused, Scale(s, x, w, bias, residual));
         Assert.True(e2 <= RelativeBound, $"{isa} {s} residual+relu: relative error {e2:E2} > {RelativeBound:E0}");
 
         // An activation without a register form (applied by its own pass).
         var act = new Activation(ActivationKind.LeakyRelu, 0.1f);
-        var leaky = Run(s, x, w, bias, act, residual, isa, 2);
+        var leaky = Run(s, x, w, bias, act, residual, isa, 2, tile: tile);
         double e3 = WorstRelativeError(KernelReference.Conv(s, x, w, bias, act, residual), leaky, Scale(s, x, w, bias, residual));
         Assert.True(e3 <= RelativeBound, $"{isa} {s} residual+leaky: relative error {e3:E2} > {RelativeBound:E0}");
     }
@@ -99,7 +103,7 @@ public sealed class WinogradTests
     [Fact]
     public void AgreesWithIm2ColAndEveryThreadCountGivesTheSameBits()
     {
-        foreach (int index in new[] { 1, 6 })
+        foreach (var (index, tile) in new[] { (1, 4), (6, 4), (1, 2), (6, 2), (7, 2) })
         {
             var s = ShapeOf(index);
             var rng = new Random(5);
@@ -107,10 +111,10 @@ public sealed class WinogradTests
             float[] w = OpTest.Random(rng, s.OutChannels * s.InChannels * 9, 0.5f);
             float[] bias = OpTest.Random(rng, s.OutChannels);
             var isa = IsaSupport.Best;
-            var one = Run(s, x, w, bias, Activation.Relu, null, isa, 1);
-            Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 2));
-            Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 3));
-            Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 3));
+            var one = Run(s, x, w, bias, Activation.Relu, null, isa, 1, tile: tile);
+            Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 2, tile: tile));
+            Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 3, tile: tile));
+            Assert.Equal(one, Run(s, x, w, bias, Activation.Relu, null, isa, 3, tile: tile));
             var im2col = ConvKernelTests.RunConv(s, x, w, bias, Activation.Relu, null, isa, 1, algorithm: ConvAlgorithm.Im2Col);
             double e = WorstRelativeError(im2col, one, Scale(s, x, w, bias, null));
             Assert.True(e <= RelativeBound, $"{s} against im2col: {e:E2}");
@@ -132,7 +136,17 @@ public sealed class WinogradTests
         Assert.True(Conv2dKernel.PrefersDirectBlocked(layer3, Activation.Relu, Isa.Avx512));
         Assert.True(Conv2dKernel.PrefersWinograd(layer3, Isa.Avx2));
         Assert.True(Conv2dKernel.PrefersWinograd(layer3, Isa.Vector128));
-        Assert.False(Conv2dKernel.PrefersWinograd(r18 with { InChannels = 512, OutChannels = 512, InHeight = 7, InWidth = 7, OutHeight = 7, OutWidth = 7 }, Isa.Avx512));
+        var layer4 = r18 with { InChannels = 512, OutChannels = 512, InHeight = 7, InWidth = 7, OutHeight = 7, OutWidth = 7 };
+        Assert.False(Conv2dKernel.PrefersWinograd(layer4, Isa.Avx512));
+
+        // 7×7 to 9×9 maps on AVX2: F(2×2) (16 tiles at 7×7, where F(4×4) has 4), with 64 channels or more either side.
+        Assert.Equal(2, Conv2dKernel.PreferredWinogradTile(layer4, Isa.Avx2));
+        Assert.Equal(0, Conv2dKernel.PreferredWinogradTile(layer4, Isa.Vector128));
+        Assert.Equal(0, Conv2dKernel.PreferredWinogradTile(layer4 with { OutChannels = 32 }, Isa.Avx2));
+        Assert.Equal(0, Conv2dKernel.PreferredWinogradTile(layer4 with { InHeight = 6, InWidth = 6, OutHeight = 6, OutWidth = 6 }, Isa.Avx2));
+        Assert.Equal(2, Conv2dKernel.PreferredWinogradTile(layer4 with { InHeight = 9, InWidth = 9, OutHeight = 9, OutWidth = 9 }, Isa.Avx2));
+        Assert.Equal(0, Conv2dKernel.PreferredWinogradTile(layer4 with { InHeight = 10, InWidth = 10, OutHeight = 10, OutWidth = 10 }, Isa.Avx2));
+        Assert.Equal(4, Conv2dKernel.PreferredWinogradTile(layer3, Isa.Avx2));
         Assert.False(Conv2dKernel.PrefersWinograd(r18 with { StrideHeight = 2, StrideWidth = 2, OutHeight = 28, OutWidth = 28 }, Isa.Avx512));
         Assert.False(Conv2dKernel.PrefersWinograd(r18 with { DilationHeight = 2, DilationWidth = 2, PadTop = 2, PadLeft = 2 }, Isa.Avx512));
         Assert.False(Conv2dKernel.PrefersWinograd(r18 with { Groups = 2 }, Isa.Avx512));
@@ -154,14 +168,23 @@ public sealed class WinogradTests
         var rng = new Random(3);
         ConvKernelTests.RunConv(s, OpTest.Random(rng, s.InChannels * 56 * 56), OpTest.Random(rng, s.OutChannels * s.InChannels * 9), new float[s.OutChannels], Activation.Relu, null, IsaSupport.Best, 1,
             inspect: k => Assert.StartsWith("winograd-3x3-", k.Algorithm, StringComparison.Ordinal));
+        if (IsaSupport.IsSupported(Isa.Avx2))
+        {
+            var small = ShapeOf(7);
+            ConvKernelTests.RunConv(small, OpTest.Random(rng, small.InChannels * 49), OpTest.Random(rng, small.OutChannels * small.InChannels * 9), new float[small.OutChannels], Activation.Relu, null, Isa.Avx2, 1,
+                inspect: k => Assert.Equal("winograd-2x2-3x3-avx2", k.Algorithm));
+        }
     }
 
     [Fact]
     public void ForcingWinogradOnAnUnsupportedShapeThrows()
     {
         var s = new Conv2dShape(8, 10, 10, 8, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1);
-        var ex = Assert.Throws<LightNetException>(() => Conv2dKernel.Create(s, new float[8 * 8 * 9], [], Activation.None, false, Isa.Scalar, 1, ConvAlgorithm.Winograd));
-        Assert.Equal(ErrorCode.InvalidShape, ex.Code);
-        Assert.Contains("Winograd", ex.Message, StringComparison.Ordinal);
+        foreach (var algorithm in new[] { ConvAlgorithm.Winograd, ConvAlgorithm.Winograd2x2 })
+        {
+            var ex = Assert.Throws<LightNetException>(() => Conv2dKernel.Create(s, new float[8 * 8 * 9], [], Activation.None, false, Isa.Scalar, 1, algorithm));
+            Assert.Equal(ErrorCode.InvalidShape, ex.Code);
+            Assert.Contains("Winograd", ex.Message, StringComparison.Ordinal);
+        }
     }
 }
