@@ -262,6 +262,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// time at one thread, 1.13–1.14 → 1.11–1.12 at two, alternating pairs), 7×7 512→512 1.7× slower (measured,
     /// docs/performance.md).
     /// </summary>
+    /// <remarks>F(4×4) by the rule above, or F(2×2) on small AVX2 maps (<see cref="PreferredWinogradTile"/>).</remarks>
     public static bool PrefersWinograd(in Conv2dShape s, Isa isa) => PreferredWinogradTile(s, isa) != 0;
 
     /// <summary>
@@ -270,7 +271,8 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// and out, where F(4×4) leaves too few tiles for the GEMM (a 7×7 map: 4 tiles) and 2×2 tiles make 16 of them, one
     /// full column panel. ResNet-18's 7×7 512→512, kernel check on a Zen 1 EPYC: im2col 7295 µs, F(4×4) 7092, F(2×2)
     /// 5193 on one thread (3971 / 3989 / 2925 on two); DenseNet-121's 7×7 128→32 200 against 191 (no gain, hence the 64
-    /// channels out). 10×10 to 12×12 maps were not measured and keep im2col; 0 for none.
+    /// channels out). 10×10 to 12×12 maps were not measured and keep im2col, as do AVX2 plans on 32 vector registers
+    /// (AVX2 code on an AVX-512 CPU), where the channel-blocked im2col takes these maps; 0 for none.
     /// </summary>
     public static int PreferredWinogradTile(in Conv2dShape s, Isa isa)
     {
@@ -286,7 +288,8 @@ internal sealed unsafe class Conv2dKernel : IDisposable
             return 4;
         }
 
-        return isa == Isa.Avx2 && s.InChannels >= 64 && s.OutChannels >= 64 && s.OutHeight is >= 7 and <= 9 && s.OutWidth is >= 7 and <= 9 ? 2 : 0;
+        return isa == Isa.Avx2 && !ConvLayout.PlansBlocked(isa) && s.InChannels >= 64 && s.OutChannels >= 64
+            && s.OutHeight is >= 7 and <= 9 && s.OutWidth is >= 7 and <= 9 ? 2 : 0;
     }
 
     /// <summary>
