@@ -117,10 +117,11 @@ public sealed record CpuPeak
         bool hasFma = env.IsaFeatures.Contains("FMA") || env.IsaFeatures.Contains("AVX-512F") ||
                       (RuntimeInformation.ProcessArchitecture == Architecture.Arm64 && env.IsaFeatures.Contains("AdvSIMD"));
         int widthBits = env.IsVector512HardwareAccelerated ? 512 : Math.Max(env.VectorWidthBits, 128);
+        bool zen1 = AmdFamilyModel() is (0x17, < 0x30); // Zen 1 and Zen+: 128-bit FMA pipes, one 128-bit integer multiplier
         (int units, string unitsSource) = ReadPositiveInt("LIGHTNET_FMA_UNITS") is int given ? (given, "LIGHTNET_FMA_UNITS")
             : !hasFma ? (1, "no FMA")
             : widthBits == 512 && IsAmdFamily(0x19) ? (1, "Zen 4 (512-bit FMA double-pumped)")
-            : widthBits == 256 && AmdFamilyModel() is (0x17, < 0x30) ? (1, "Zen 1 (256-bit FMA on two 128-bit pipes)")
+            : widthBits == 256 && zen1 ? (1, "Zen 1 (256-bit FMA on two 128-bit pipes)")
             : (2, RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "AdvSIMD" : "FMA");
 
         double clockHz;
@@ -142,11 +143,10 @@ public sealed record CpuPeak
             (clockHz, source) = (0, "unknown");
         }
 
-        int integerLimit = RuntimeInformation.ProcessArchitecture == Architecture.X64 && AmdFamilyModel() is (0x17, < 0x30) ? 8 : 0;
         return new CpuPeak
         {
             FmaUnitsPerCore = units, FmaUnitsSource = unitsSource, Fp32Lanes = widthBits / 32, ClockHz = clockHz, ClockSource = source,
-            IntegerMacsPerCycleLimit = integerLimit,
+            IntegerMacsPerCycleLimit = zen1 && RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 8 : 0,
         };
     }
 

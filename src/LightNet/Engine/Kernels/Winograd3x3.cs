@@ -323,29 +323,15 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
                 k++;
             }
 
+            // V[(r·α + c)·Cin + ci] = (Bᵀ·d·B)[r][c]: values of a row Cin·st apart, rows α·Cin·st.
+            nint vCol = s.InChannels * st;
             if (m == 4)
             {
-                for (int j = 0; j < 6; j++)
-                {
-                    Lanes<InputRows>(d + (j * st), 6 * st, t + (j * st), 6 * st, n);
-                }
-
-                for (int r = 0; r < 6; r++)
-                {
-                    Lanes<InputRows>(t + (r * 6 * st), st, v + ((r * 6L * s.InChannels) + ci) * st, s.InChannels * st, n);
-                }
+                Transform2D<InputRows>(d, st, 6, 6, t, v + (ci * st), vCol, 6 * vCol, n);
             }
             else
             {
-                for (int j = 0; j < 4; j++)
-                {
-                    Lanes<InputRows2>(d + (j * st), 4 * st, t + (j * st), 4 * st, n);
-                }
-
-                for (int r = 0; r < 4; r++)
-                {
-                    Lanes<InputRows2>(t + (r * 4 * st), st, v + ((r * 4L * s.InChannels) + ci) * st, s.InChannels * st, n);
-                }
+                Transform2D<InputRows2>(d, st, 4, 4, t, v + (ci * st), vCol, 4 * vCol, n);
             }
         }
     }
@@ -366,27 +352,11 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
             nint xiStride = s.OutChannels * st;
             if (tm == 4)
             {
-                for (int c = 0; c < 6; c++)
-                {
-                    Lanes<OutputRows>(mc + (c * xiStride), 6 * xiStride, sBuf + (c * st), 6 * st, n);
-                }
-
-                for (int i = 0; i < 4; i++)
-                {
-                    Lanes<OutputRows>(sBuf + (i * 6 * st), st, y + (i * 4 * st), st, n);
-                }
+                Transform2D<OutputRows>(mc, xiStride, 6, 4, sBuf, y, st, 4 * st, n);
             }
             else
             {
-                for (int c = 0; c < 4; c++)
-                {
-                    Lanes<OutputRows2>(mc + (c * xiStride), 4 * xiStride, sBuf + (c * st), 4 * st, n);
-                }
-
-                for (int i = 0; i < 2; i++)
-                {
-                    Lanes<OutputRows2>(sBuf + (i * 4 * st), st, y + (i * 2 * st), st, n);
-                }
+                Transform2D<OutputRows2>(mc, xiStride, 4, 2, sBuf, y, st, 2 * st, n);
             }
 
             // Each tile row the block touches: its m×m blocks scattered into m output-wide rows, then bias, residual and
@@ -473,6 +443,25 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         c1.Store(o + 4);
         c2.Store(o + 8);
         c3.Store(o + 12);
+    }
+
+    // The 2-D transform Tᵀ·X·T of an α×α array per lane (α = `size`, T giving `outSize` values): X[r][c] at
+    // src + (r·α + c)·srcStep, TT first down each column into tmp[o][c] (st apart), then along each of tmp's rows into
+    // dst + o·dstRow + o2·dstCol.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Transform2D<TT>(float* src, nint srcStep, int size, int outSize, float* tmp, float* dst, nint dstCol, nint dstRow, int n)
+        where TT : struct, ILaneTransform
+    {
+        nint st = _stride;
+        for (int c = 0; c < size; c++)
+        {
+            Lanes<TT>(src + (c * srcStep), size * srcStep, tmp + (c * st), size * st, n);
+        }
+
+        for (int o = 0; o < outSize; o++)
+        {
+            Lanes<TT>(tmp + (o * size * st), st, dst + (o * dstRow), dstCol, n);
+        }
     }
 
     // Applies the transform TT to n lanes: the widest vectors the ISA has first, the rest by narrower ones.
