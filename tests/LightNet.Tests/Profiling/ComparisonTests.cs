@@ -45,10 +45,12 @@ public class ComparisonTests
         Assert.All(strict.Cells, c => Assert.Equal(8, c.LatencyMs!.Count));
         Assert.Equal(0, strict.Settings.SwitchSettleMs);
 
-        // Blocks: each turn is timed for twice the settle time, so a 30 ms settle gives a 60 ms block of sub-10 ms runs.
-        ComparisonReport blocks = Profiler.Compare([a], backends, Fast with { SwitchSettle = TimeSpan.FromMilliseconds(30) });
-        Assert.Equal(30, blocks.Settings.SwitchSettleMs);
-        Assert.All(blocks.Cells, c => Assert.True(c.LatencyMs!.Count > 8, $"{c.Backend.Name}: {c.LatencyMs!.Count} runs"));
+        // Blocks: each turn is timed for twice the settle time, so a 100 ms settle gives 200 ms blocks of runs of a few ms.
+        // More runs than rounds unless every one of a backend's four blocks held a single run (a machine stalled for
+        // 200 ms four times over: the CI machine once stalled 60 ms blocks of a 30 ms settle eight times over).
+        ComparisonReport blocks = Profiler.Compare([a], backends, Fast with { Runs = 4, SwitchSettle = TimeSpan.FromMilliseconds(100) });
+        Assert.Equal(100, blocks.Settings.SwitchSettleMs);
+        Assert.All(blocks.Cells, c => Assert.True(c.LatencyMs!.Count > 4, $"{c.Backend.Name}: {c.LatencyMs!.Count} runs"));
 
         IReadOnlyList<string> problems = (ProfileOptions.Default with { SwitchSettle = TimeSpan.FromMilliseconds(-1) }).Validate();
         Assert.Contains(problems, p => p.Contains("switch settle", StringComparison.Ordinal));
