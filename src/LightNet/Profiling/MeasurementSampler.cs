@@ -43,6 +43,9 @@ internal sealed class MeasurementSampler(ProfileOptions options, IProgress<Profi
     /// <summary>And at most this many.</summary>
     internal const int MaximumWindowRuns = 500;
 
+    /// <summary>The newest runs whose median is the typical run time that sizes the steady-state window.</summary>
+    internal const int TypicalRunSample = 3 * MinimumWindowRuns;
+
     /// <summary>
     /// Calls after which .NET's tiered compilation has promoted a method twice (tier 0 → instrumented tier 0 → tier 1, 30 calls
     /// each by default, then a background compile): a managed backend's per-run code is only optimised after this many runs, so
@@ -229,20 +232,22 @@ internal sealed class MeasurementSampler(ProfileOptions options, IProgress<Profi
     }
 
     /// <summary>
-    /// The window of the steady-state rule: the runs of the last <see cref="WindowSeconds"/> (counted back from the newest),
-    /// at least <see cref="MinimumWindowRuns"/> and at most <see cref="MaximumWindowRuns"/>.
+    /// The window of the steady-state rule: as many runs as <see cref="WindowSeconds"/> holds at the typical run time (the
+    /// median of the newest <see cref="TypicalRunSample"/> runs), at least <see cref="MinimumWindowRuns"/> and at most
+    /// <see cref="MaximumWindowRuns"/>. (Summing the newest runs back to <see cref="WindowSeconds"/> let one run stalled by the
+    /// machine, or a few, shrink the windows to their minimum, whose medians then judged a still-improving warm-up steady.)
     /// </summary>
     internal static int WindowRuns(IReadOnlyList<double> times)
     {
-        double sum = 0;
-        int count = 0;
-        for (int i = times.Count - 1; i >= 0 && sum < WindowSeconds * 1000 && count < MaximumWindowRuns; i--)
+        int sample = Math.Min(times.Count, TypicalRunSample);
+        if (sample == 0)
         {
-            sum += times[i];
-            count++;
+            return MinimumWindowRuns;
         }
 
-        return Math.Clamp(count, MinimumWindowRuns, MaximumWindowRuns);
+        double typicalMs = Median(times, times.Count - sample, times.Count);
+        double runs = typicalMs > 0 ? Math.Ceiling(WindowSeconds * 1000 / typicalMs) : MaximumWindowRuns;
+        return (int)Math.Clamp(runs, MinimumWindowRuns, MaximumWindowRuns);
     }
 
     private static double Median(IReadOnlyList<double> times, int from, int to)

@@ -229,6 +229,6 @@ public class UntrustedModelTests
         var inputs = session.Inputs.ToDictionary(i => i.Name, i => TensorBuffer.FromFloats([-1f], [1]));
         inputs["x0"] = TensorBuffer.FromFloats([2f], [1]);
         Assert.Equal(2f, session.Run(inputs)["y"].ToFloatArray()[0]);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"30,000 inputs took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(45), $"30,000 inputs took {clock.Elapsed}"); // ~3 s idle, 17 s on a loaded 2-core machine
     }
 }

@@ -314,10 +314,12 @@ public class MeasurementTrustTests
         // Back-to-back alternation let one backend's spinning worker threads take the core the other's second thread needed
         // (at 2 threads on 2 cores cpu-simd's per-operator times read as its 1-thread times).
         var log = new List<(int Id, long Start, long End)>();
-        var settle = TimeSpan.FromMilliseconds(20);
+        // 200 ms blocks of 2 ms runs: blocks of one run each would need every run stalled for 200 ms (a loaded CI machine
+        // stalled 40 ms blocks of a 20 ms settle).
+        var settle = TimeSpan.FromMilliseconds(100);
 
         int done = Profiler.PerOperatorPass([new LoggedRun(0, log), new LoggedRun(1, log)],
-            ProfileOptions.Quick with { PerOperatorRuns = 3, PerOperatorSeconds = 0.1, SwitchSettle = settle }, null, CancellationToken.None);
+            ProfileOptions.Quick with { PerOperatorRuns = 3, PerOperatorSeconds = 0.3, SwitchSettle = settle }, null, CancellationToken.None);
 
         Assert.Equal(Math.Min(log.Count(e => e.Id == 0), log.Count(e => e.Id == 1)), done);
         Assert.True(done >= 3, $"{done} runs");
