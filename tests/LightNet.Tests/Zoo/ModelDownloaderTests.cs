@@ -256,7 +256,7 @@ public sealed class ModelDownloaderTests : IDisposable
             await cts.CancelAsync();
             var cancelled = System.Diagnostics.Stopwatch.StartNew();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => download);
-            Assert.True(cancelled.Elapsed < TimeSpan.FromSeconds(2), $"Cancellation took {cancelled.Elapsed}.");
+            Assert.True(cancelled.Elapsed < TimeSpan.FromSeconds(4), $"Cancellation took {cancelled.Elapsed}."); // under the 5 s stall timeout
         }
 
         Assert.False(File.Exists(FinalPath));
