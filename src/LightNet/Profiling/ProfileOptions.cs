@@ -44,7 +44,7 @@ public sealed record ProfileOptions
 
     /// <summary>
     /// End the warm-up only when the recent runs stop improving (after <see cref="WarmupRuns"/> and <see cref="WarmupSeconds"/>):
-    /// the medians of the last three windows of runs (each at least 5 runs and 0.1 s) may not fall by more than
+    /// the medians of the last three windows of runs (each at least 5 runs and 0.1 s at the typical run time) may not fall by more than
     /// <see cref="SteadyStateTolerance"/> from one window to the next — a convergence rule like BenchmarkDotNet's automatic
     /// warm-up, bounded by <see cref="WarmupMaxSeconds"/> and <see cref="WarmupMaxRuns"/>. Default true; false keeps the fixed
     /// count and time.
