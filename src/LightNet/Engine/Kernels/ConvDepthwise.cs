@@ -20,7 +20,8 @@ namespace LightNet.Engine.Kernels;
 /// Wide rows of a 3×3 kernel are computed two at a time (row oy + 1 reuses the plane rows row oy loaded), and on AVX-512
 /// a 3×3 stride-2 kernel reads an unsplit padded plane, splitting even and odd columns with two-source permutes.
 /// On 8 lanes a 3×3 stride-1 kernel with one column of padding each side copies no plane at all: each output row pair
-/// reads its four input rows where they lie, only the first and last vector of a row going through 16-float edge copies.
+/// reads its four input rows where they lie, only the first and last vector of a row going through 16-float edge copies;
+/// from <see cref="DirectRowsOverTilesFromWidth"/> columns on (56×56 maps too) it takes those direct rows before the tiles.
 /// </summary>
 internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 {
@@ -56,6 +57,33 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         _ => 0,
     };
 
+    /// <summary>
+    /// The least output width from which a planar 3×3 stride-1 layer that the direct rows take (8 lanes, one column of
+    /// padding each side) runs on them rather than on the channel tiles, though it is within
+    /// <see cref="BlockedMaxWidth"/>: the tiles transpose every input and output pixel, the direct rows read the rows
+    /// where they lie. Kernel check on a Zen 1 EPYC, one thread: MobileNetV2's 56² × 144 537–548 µs on the direct rows
+    /// against 594–631 on the tiles; 28² × 192 270–280 against 200–206, so 28-wide maps stay on the tiles.
+    /// </summary>
+    public const int DirectRowsOverTilesFromWidth = 29;
+
+    /// <summary>
+    /// Whether the direct rows can compute <paramref name="s"/> on <paramref name="lanes"/> lanes: 8 lanes, an undilated
+    /// 3×3 stride-1 kernel with one column of padding each side (output as wide as the input), rows of at least 16
+    /// outputs and at least two of them.
+    /// </summary>
+    public static bool DirectRowsFit(in Conv2dShape s, int lanes) =>
+        lanes == 8 && s.KernelHeight == 3 && s.KernelWidth == 3 && s.StrideHeight == 1 && s.StrideWidth == 1 && s.DilationHeight == 1 && s.DilationWidth == 1
+        && s.PadLeft == 1 && s.OutWidth == s.InWidth && s.OutWidth >= 16 && s.OutHeight >= 2;
+
+    /// <summary>
+    /// Whether a planar layer of <paramref name="s"/> with a bias and fusable activation (no residual) runs on the channel
+    /// tiles on <paramref name="isa"/>: within <see cref="BlockedMaxWidth"/>, unless the direct rows fit from
+    /// <see cref="DirectRowsOverTilesFromWidth"/> columns on.
+    /// </summary>
+    public static bool TakesTiles(in Conv2dShape s, Isa isa) =>
+        s.OutWidth <= BlockedMaxWidth(isa, Math.Max(s.StrideHeight, s.StrideWidth))
+        && !(DirectRowsFit(s, IsaSupport.VectorLanes(isa)) && s.OutWidth >= DirectRowsOverTilesFromWidth);
+
     public ConvDepthwise(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, Activation activation, bool residual, Isa isa, ConvLayout layout = default,
         int bandRows = 0)
     {
@@ -72,8 +100,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
             && s.StrideHeight <= 2 && s.DilationHeight == 1 && s.DilationWidth == 1;
         _evenOdd = _width == 16 && Avx512F.IsSupported && s.KernelHeight == 3 && s.KernelWidth == 3 && s.StrideHeight == 2 && s.StrideWidth == 2
             && s.DilationHeight == 1 && s.DilationWidth == 1 && s.OutWidth >= 16;
-        _directRows = _width == 8 && _rowPairs && s.StrideHeight == 1 && s.PadLeft == 1 && s.OutWidth == s.InWidth
-            && s.OutWidth >= 16 && s.OutHeight >= 2;
+        _directRows = DirectRowsFit(s, _width);
 
         // The blocked path fuses only what the store can (bias and a clamp or hard activation, no residual).
         // With a channel-blocked input or output, whatever the width: the tiles are what converts between the layouts.
@@ -84,7 +111,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
                 $"Conv: a depthwise convolution on blocked tensors takes no residual, a clamp or hard activation and {_width} lanes (got {activation.Kind}, residual: {residual}, {layout.Lanes} lanes).");
         }
 
-        if (fusable && (layout.AnyBlocked || s.OutWidth <= BlockedMaxWidth(isa, Math.Max(s.StrideHeight, s.StrideWidth))))
+        if (fusable && (layout.AnyBlocked || TakesTiles(s, isa)))
         {
             _blocked = new DepthwiseTiles(s, weights, bias, _width, bandRows: bandRows);
         }
@@ -93,8 +120,11 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         // (the row-pair kernel needs two; a last single row joins the band before it).
         if (fusable && !layout.AnyBlocked && (_blocked != null || _directRows))
         {
-            int bands = _blocked?.Bands ?? Math.Max(1, s.OutHeight / Math.Max(2, bandRows > 0 ? bandRows : s.OutHeight));
-            int rows = _blocked?.BandRows ?? s.OutHeight / bands;
+            // Direct rows: bands of an even number of rows where the map allows (the row-pair kernel recomputes a row of
+            // an odd band), the last one taking the rest.
+            int pairRows = Math.Max(2, (bandRows > 0 ? bandRows : s.OutHeight) & ~1);
+            int bands = _blocked?.Bands ?? Math.Max(1, s.OutHeight / pairRows);
+            int rows = _blocked?.BandRows ?? (bands > 1 ? pairRows : s.OutHeight);
             _bandStarts = new int[bands + 1];
             for (int b = 0; b < bands; b++)
             {
@@ -385,8 +415,10 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 
     // Outputs [from, to) of two rows by 8-wide vectors, from x < to on: row 0 (d0) from input rows r0..r2, row 1 (d1)
     // from r1..r3, output x reading r[x], r[x + 1], r[x + 2]. Each output's nine taps are three row sums of three
-    // (three short FMA chains added, not one of nine: that one is latency-bound), and each row's loads are shared by
-    // both outputs that read them.
+    // (three short FMA chains added, not one of nine: that one is latency-bound). The rows both outputs read are loaded
+    // once for each, as the multiply-adds' memory operands: held in registers and shared, every multiply-add that read
+    // one of them needed a register copy first (the JIT's FMA form overwrites a source), six copies a step, and the
+    // loop ran 5 % slower (kernel check, MobileNetV2's 112² × 32 on a Zen 1 EPYC: 442–461 → 418–430 µs).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowPairRows3x3V256(float* r0, float* r1, float* r2, float* r3, float* wts, float bias, float* d0, float* d1, int from, int to, in FusedActivation act)
     {
@@ -397,12 +429,10 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         for (int x = from; x < to; x += 8)
         {
             var a = Vector256.FusedMultiplyAdd(Vector256.Load(r0 + x + 2), w2, Vector256.FusedMultiplyAdd(Vector256.Load(r0 + x + 1), w1, Vector256.FusedMultiplyAdd(Vector256.Load(r0 + x), w0, b)));
-            var v0 = Vector256.Load(r1 + x); var v1 = Vector256.Load(r1 + x + 1); var v2 = Vector256.Load(r1 + x + 2);
-            a += Vector256.FusedMultiplyAdd(v2, w5, Vector256.FusedMultiplyAdd(v1, w4, v0 * w3));
-            var c = Vector256.FusedMultiplyAdd(v2, w2, Vector256.FusedMultiplyAdd(v1, w1, Vector256.FusedMultiplyAdd(v0, w0, b)));
-            v0 = Vector256.Load(r2 + x); v1 = Vector256.Load(r2 + x + 1); v2 = Vector256.Load(r2 + x + 2);
-            a += Vector256.FusedMultiplyAdd(v2, w8, Vector256.FusedMultiplyAdd(v1, w7, v0 * w6));
-            c += Vector256.FusedMultiplyAdd(v2, w5, Vector256.FusedMultiplyAdd(v1, w4, v0 * w3));
+            a += Vector256.FusedMultiplyAdd(Vector256.Load(r1 + x + 2), w5, Vector256.FusedMultiplyAdd(Vector256.Load(r1 + x + 1), w4, Vector256.Load(r1 + x) * w3));
+            var c = Vector256.FusedMultiplyAdd(Vector256.Load(r1 + x + 2), w2, Vector256.FusedMultiplyAdd(Vector256.Load(r1 + x + 1), w1, Vector256.FusedMultiplyAdd(Vector256.Load(r1 + x), w0, b)));
+            a += Vector256.FusedMultiplyAdd(Vector256.Load(r2 + x + 2), w8, Vector256.FusedMultiplyAdd(Vector256.Load(r2 + x + 1), w7, Vector256.Load(r2 + x) * w6));
+            c += Vector256.FusedMultiplyAdd(Vector256.Load(r2 + x + 2), w5, Vector256.FusedMultiplyAdd(Vector256.Load(r2 + x + 1), w4, Vector256.Load(r2 + x) * w3));
             act.Apply(a).Store(d0 + x);
             c += Vector256.FusedMultiplyAdd(Vector256.Load(r3 + x + 2), w8, Vector256.FusedMultiplyAdd(Vector256.Load(r3 + x + 1), w7, Vector256.Load(r3 + x) * w6));
             act.Apply(c).Store(d1 + x);

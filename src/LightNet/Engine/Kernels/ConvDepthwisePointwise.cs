@@ -99,9 +99,7 @@ internal sealed unsafe class ConvDepthwisePointwise : IParallelWork, IDisposable
             return false;
         }
 
-        bool directRows = IsaSupport.VectorLanes(isa) == 8 && dw.KernelHeight == 3 && dw.KernelWidth == 3 && dw.StrideHeight == 1 && dw.StrideWidth == 1
-            && dw.DilationHeight == 1 && dw.DilationWidth == 1 && dw.PadLeft == 1 && dw.OutWidth == dw.InWidth && dw.OutWidth >= 16;
-        return directRows || dw.OutWidth <= ConvDepthwise.BlockedMaxWidth(isa, Math.Max(dw.StrideHeight, dw.StrideWidth));
+        return ConvDepthwise.DirectRowsFit(dw, IsaSupport.VectorLanes(isa)) || ConvDepthwise.TakesTiles(dw, isa);
     }
 
     /// <summary>Prepares the pair; throws where <see cref="Supports"/> does not hold or the weights do not fit the shapes.</summary>
