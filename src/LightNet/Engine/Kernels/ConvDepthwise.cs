@@ -116,12 +116,11 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
             _blocked = new DepthwiseTiles(s, weights, bias, _width, bandRows: bandRows);
         }
 
-        // Bands of output rows for ComputeBand: the tiles' own, or for direct rows evened out with no band of one row
-        // (the row-pair kernel needs two; a last single row joins the band before it).
+        // Bands of output rows for ComputeBand: the tiles' own, or for direct rows bands of an even number of rows (the
+        // row-pair kernel recomputes a row of an odd band and cannot compute a single row alone), the last one taking
+        // the rest.
         if (fusable && !layout.AnyBlocked && (_blocked != null || _directRows))
         {
-            // Direct rows: bands of an even number of rows where the map allows (the row-pair kernel recomputes a row of
-            // an odd band), the last one taking the rest.
             int pairRows = Math.Max(2, (bandRows > 0 ? bandRows : s.OutHeight) & ~1);
             int bands = _blocked?.Bands ?? Math.Max(1, s.OutHeight / pairRows);
             int rows = _blocked?.BandRows ?? (bands > 1 ? pairRows : s.OutHeight);
