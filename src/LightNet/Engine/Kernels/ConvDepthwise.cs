@@ -121,9 +121,14 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         // the rest.
         if (fusable && !layout.AnyBlocked && (_blocked != null || _directRows))
         {
-            int pairRows = Math.Max(2, (bandRows > 0 ? bandRows : s.OutHeight) & ~1);
-            int bands = _blocked?.Bands ?? Math.Max(1, s.OutHeight / pairRows);
-            int rows = _blocked?.BandRows ?? (bands > 1 ? pairRows : s.OutHeight);
+            int bands = _blocked?.Bands ?? 0, rows = _blocked?.BandRows ?? 0;
+            if (_blocked == null)
+            {
+                int pairRows = Math.Max(2, (bandRows > 0 ? bandRows : s.OutHeight) & ~1);
+                bands = Math.Max(1, s.OutHeight / pairRows);
+                rows = bands > 1 ? pairRows : s.OutHeight;
+            }
+
             _bandStarts = new int[bands + 1];
             for (int b = 0; b < bands; b++)
             {
