@@ -29,15 +29,17 @@ internal sealed unsafe class CpuPlan : IDisposable
     /// throws to refuse the plan (the session's memory budget).</param>
     /// <param name="fuseDepthwisePointwise">Whether depthwise → 1×1 pairs run as one step (<see cref="ConvDepthwisePointwise"/>);
     /// false keeps a step per node (per-operator profiles).</param>
+    /// <param name="blockedLayout">Whether values may be kept channel-blocked where the ISA plans so (<see cref="BlockedLayout"/>);
+    /// false keeps every value planar (the backend's <c>layout=planar</c>).</param>
     public CpuPlan(OptimizedGraph graph, Isa isa, int threads, int spinMicroseconds = WorkerPool.DefaultSpinMicroseconds, Action<long>? checkMemory = null,
-        bool fuseDepthwisePointwise = true)
+        bool fuseDepthwisePointwise = true, bool blockedLayout = true)
     {
         Graph = graph;
         GraphInputs = graph.Inputs;
         GraphOutputs = graph.Outputs;
         Isa = isa;
         Threads = threads;
-        Layout = BlockedLayout.Plan(graph, isa, ConvShape, MaxPoolShape);
+        Layout = blockedLayout ? BlockedLayout.Plan(graph, isa, ConvShape, MaxPoolShape) : BlockedLayout.None;
         QuantizedLayout = QuantizedLayout.Plan(graph, isa, n => QuantizedSteps.ConvShape(n, graph, Pads));
         Dictionary<OptimizedNode, DepthwisePointwisePair> pairs = fuseDepthwisePointwise ? DepthwisePointwisePairs(graph) : [];
         var fusedDepthwise = pairs.Values.Select(p => p.Depthwise).ToHashSet();

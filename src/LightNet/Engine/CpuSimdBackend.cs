@@ -11,7 +11,9 @@ namespace LightNet.Engine;
 /// <c>spin=MICROSECONDS</c>, how long an idle worker thread spins before it sleeps (default 2000; 0 sleeps at once), and
 /// <c>warmup=N</c>, runs of each plan compiled at <c>CreateSession</c> made there on zero inputs (default 1; 0 for none),
 /// so that the kernels' first-call compilation and the first touch of the plan's memory are paid at load, not by the
-/// app's first inference.
+/// app's first inference, and <c>layout=auto|planar</c>: <c>auto</c> (the default) keeps chains of 1×1 and depthwise
+/// convolutions channel-blocked (NCHWc) wherever the instruction set has blocked kernels, <c>planar</c> keeps every value
+/// NCHW (its own kernels: planar GEMM, depthwise → 1×1 pairs fused into one step) — to compare the two on a machine.
 /// </summary>
 internal sealed class CpuSimdBackend : Backend
 {
@@ -20,10 +22,11 @@ internal sealed class CpuSimdBackend : Backend
     private CpuSimdBackend(BackendSpec spec)
         : base(spec)
     {
-        spec.RejectUnknown("threads", "isa", "spin", "warmup");
+        spec.RejectUnknown("threads", "isa", "spin", "warmup", "layout");
         WarmupRuns = spec.GetInt("warmup", DefaultWarmupRuns, min: 0, max: MaxWarmupRuns);
         SpinMicroseconds = spec.GetInt("spin", WorkerPool.DefaultSpinMicroseconds, min: 0, max: 1_000_000);
 
+        PlanarLayout = spec.GetChoice("layout", "auto", "auto", "planar") == "planar";
         ThreadsOption = spec.Values.ContainsKey("threads") ? spec.GetInt("threads", 0, min: 1) : null;
         string isa = spec.GetChoice("isa", "", "avx512", "avx2", "vector128", "scalar");
         RequestedIsa = isa switch
@@ -40,6 +43,7 @@ internal sealed class CpuSimdBackend : Backend
             ["isa"] = IsaSupport.Name(RequestedIsa ?? IsaSupport.Best),
             ["spin"] = SpinMicroseconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + " µs",
             ["warmup"] = WarmupRuns.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["layout"] = PlanarLayout ? "planar" : "auto",
         };
     }
 
@@ -56,6 +60,9 @@ internal sealed class CpuSimdBackend : Backend
     internal Isa? RequestedIsa { get; }
 
     internal int SpinMicroseconds { get; }
+
+    /// <summary>Whether every value stays planar (<c>layout=planar</c>) instead of channel-blocked where the ISA plans so.</summary>
+    internal bool PlanarLayout { get; }
 
     /// <summary>Warm-up runs of each plan compiled at CreateSession (<c>warmup=N</c>).</summary>
     internal int WarmupRuns { get; }

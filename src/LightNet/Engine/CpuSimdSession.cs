@@ -30,6 +30,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
     private readonly int _threads;
     private readonly int _spinMicroseconds;
     private readonly bool _profiling;
+    private readonly bool _planar;
     private readonly InferenceOptions _options;
     private readonly (string Name, IReadOnlyList<Dimension>? Declared)[] _declaredInputs;
     private readonly Dictionary<string, int> _inputIndex = new(StringComparer.Ordinal);
@@ -68,6 +69,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         _isa = isa;
         _threads = threads;
         _spinMicroseconds = spinMicroseconds;
+        _planar = backend.PlanarLayout;
         MaxPlans = maxPlans;
         Graph graph = model.Graph;
         ValueInfo[] realInputs = graph.Inputs.Where(i => !graph.Initializers.ContainsKey(i.Name)).ToArray();
@@ -80,7 +82,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         {
             // Compile now, as before: unsupported operators and bad shapes fail CreateSession.
             OptimizedGraph optimized = GraphOptimizer.Optimize(model, options.DimensionValues, _fuse);
-            var plan = new PlanEntry(new CpuPlan(optimized, isa, threads, spinMicroseconds, CheckMemory, fuseDepthwisePointwise: !_profiling));
+            var plan = new PlanEntry(Compile(optimized));
             _plans.Add(plan);
             PlansCompiled = 1;
             WarmUp(plan.Plan, warmupRuns);
@@ -166,6 +168,10 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         SessionPreflight.CheckBudget(bytes, _options, Backend.Name, _modelName, "by its memory plan (activation arena + constants)");
 
     private static TensorElementType BoundaryType(TensorElementType t) => t == TensorElementType.Float16 ? TensorElementType.Float16 : TensorElementType.Float;
+
+    // A plan for this session's settings; per-operator profiles keep a step per node (no fused depthwise → 1×1 pairs).
+    private CpuPlan Compile(OptimizedGraph graph) =>
+        new(graph, _isa, _threads, _spinMicroseconds, CheckMemory, fuseDepthwisePointwise: !_profiling, blockedLayout: !_planar);
 
     private static bool AllInputDimensionsKnown(ValueInfo[] inputs, IReadOnlyDictionary<string, long>? values) =>
         inputs.All(i => i.Shape is not null && i.Shape.All(d => d.IsFixed || (d.Parameter is string p && values?.TryGetValue(p, out long v) == true && v >= 0)));
@@ -275,7 +281,7 @@ internal sealed unsafe class CpuSimdSession : IInferenceSession
         }
 
         OptimizedGraph graph = GraphOptimizer.Optimize(_model, dimensionValues, _fuse, shapes);
-        var entry = new PlanEntry(new CpuPlan(graph, _isa, _threads, _spinMicroseconds, CheckMemory, fuseDepthwisePointwise: !_profiling)) { LastUsed = ++_clock };
+        var entry = new PlanEntry(Compile(graph)) { LastUsed = ++_clock };
         if (_plans.Count >= MaxPlans)
         {
             PlanEntry victim = _plans.MinBy(p => p.LastUsed)!;

@@ -21,13 +21,14 @@ public class BlockedLayoutTests
         {
             using var plan = new CpuPlan(graph, isa, 1);
             var convs = graph.Nodes.Where(n => n.OpType == "Conv").ToList();
-            if (!ConvLayout.PlansBlocked(isa))
+            using (var planar = new CpuPlan(graph, isa, 1, blockedLayout: false))
             {
-                // AVX2 on 16 vector registers: planar throughout, the planar GEMM for every 1×1.
-                Assert.Same(BlockedLayout.None, plan.Layout);
-                Assert.DoesNotContain(plan.Steps, s => s.Algorithm.Contains("-nchw", StringComparison.Ordinal));
-                Assert.Contains(plan.Steps, s => s.Algorithm.StartsWith("gemm-1x1", StringComparison.Ordinal));
-                continue;
+                // layout=planar: planar throughout, the planar GEMM for every 1×1 (dense convolutions may still run a
+                // blocked kernel between planar tensors where BlocksDenseConvolutions).
+                Assert.Same(BlockedLayout.None, planar.Layout);
+                Assert.DoesNotContain(planar.Steps, s => s.Algorithm.StartsWith("pointwise-", StringComparison.Ordinal));
+                Assert.DoesNotContain(planar.Steps, s => s.Algorithm.StartsWith("depthwise-", StringComparison.Ordinal) && s.Algorithm.Contains("-nchw", StringComparison.Ordinal));
+                Assert.Contains(planar.Steps, s => s.Algorithm.StartsWith("gemm-1x1", StringComparison.Ordinal));
             }
 
             Assert.Equal(ConvLayout.LanesFor(isa), plan.Layout.Lanes);
@@ -37,7 +38,8 @@ public class BlockedLayoutTests
             // are blocked, and the global pooling reads the last one blocked.
             Assert.Equal(isa != Isa.Avx2, plan.Layout.IsBlocked(convs[0].Outputs[0]));
             Assert.Equal(isa != Isa.Avx2, plan.Layout.IsBlocked(convs[1].Inputs[0]));
-            Assert.Equal(isa == Isa.Avx2 ? "im2col-gemm-avx2" : "direct-planar-" + ConvLayout.KernelSuffix(ConvLayout.LanesFor(isa)), plan.Steps[0].Algorithm);
+            string planarStem = ConvLayout.BlocksDenseConvolutions(isa) ? "im2col-gemm-avx2" : "direct-stem-avx2";
+            Assert.Equal(isa == Isa.Avx2 ? planarStem : "direct-planar-" + ConvLayout.KernelSuffix(ConvLayout.LanesFor(isa)), plan.Steps[0].Algorithm);
             Assert.All(convs.Skip(1), n => Assert.True(plan.Layout.IsBlocked(n.Outputs[0]), $"{isa}: {n.Name}'s output is not blocked"));
             Assert.All(convs.Skip(2), n => Assert.True(plan.Layout.IsBlocked(n.Inputs[0]), $"{isa}: {n.Name}'s input is not blocked"));
             Assert.True(plan.Layout.IsBlocked(graph.Nodes.Single(n => n.OpType == "GlobalAveragePool").Inputs[0]));
@@ -120,8 +122,8 @@ public class BlockedLayoutTests
         foreach (Isa isa in BlockedIsas())
         {
             using var plan = new CpuPlan(graph, isa, 2);
-            Assert.Equal(ConvLayout.PlansBlocked(isa) ? 3 : 0, plan.Layout.Blocked.Count);
-            Assert.Equal(ConvLayout.PlansBlocked(isa) ? 2 : 0, plan.Steps.Count(s => s.Algorithm.StartsWith("pointwise-nchw", StringComparison.Ordinal)));
+            Assert.Equal(3, plan.Layout.Blocked.Count);
+            Assert.Equal(2, plan.Steps.Count(s => s.Algorithm.StartsWith("pointwise-nchw", StringComparison.Ordinal)));
         }
 
         foreach (string backend in new[] { "cpu-simd", "cpu-simd:isa=avx2" }.Where(b => b == "cpu-simd" || IsaSupport.IsSupported(Isa.Avx2)))

@@ -48,6 +48,32 @@ public class CpuSimdSessionTests
         Assert.Equal(1, warm.CollectOperatorProfile()!.Runs);
     }
 
+    [Fact]
+    public void LayoutPlanarKeepsEveryValueNchwAndMatchesOnnxRuntime()
+    {
+        // layout=auto (default) keeps 1×1 and depthwise chains channel-blocked where the ISA has blocked kernels;
+        // layout=planar keeps every value NCHW: the planar GEMM runs every 1×1.
+        Assert.Equal("auto", Backend.Parse("cpu-simd").EffectiveOptions["layout"]);
+        Assert.Equal("planar", Backend.Parse("cpu-simd:layout=planar").EffectiveOptions["layout"]);
+        Assert.Equal(ErrorCode.InvalidArgument, Assert.Throws<LightNetException>(() => Backend.Parse("cpu-simd:layout=nhwc")).Code);
+        Model model = ModelZoo.Create("mobilenet_v2", new ZooOptions { Resolution = 64, Classes = 10 });
+        var profiled = new InferenceOptions { Threads = 2, PerOperatorProfiling = true };
+        using IInferenceSession planar = Backend.Parse("cpu-simd:layout=planar").CreateSession(model, profiled);
+        using IInferenceSession auto = Backend.Parse("cpu-simd").CreateSession(model, profiled);
+        Dictionary<string, TensorBuffer> inputs = EngineTestSupport.RandomInputs(planar, 5);
+        planar.Run(inputs);
+        auto.Run(inputs);
+        // (A dense convolution may still run a blocked kernel between planar tensors: AVX-512's stem.)
+        Assert.DoesNotContain(planar.CollectOperatorProfile()!.Nodes, n => n.Provider.StartsWith("pointwise-", StringComparison.Ordinal));
+        Assert.Contains(planar.CollectOperatorProfile()!.Nodes, n => n.Provider.StartsWith("gemm-1x1", StringComparison.Ordinal));
+        if (LightNet.Engine.Kernels.ConvLayout.PlansBlocked(LightNet.Engine.Kernels.IsaSupport.Best))
+        {
+            Assert.Contains(auto.CollectOperatorProfile()!.Nodes, n => n.Provider.StartsWith("pointwise-nchw", StringComparison.Ordinal));
+        }
+
+        EngineTestSupport.AssertMatchesOrt(model, "cpu-simd:layout=planar", threads: 2);
+    }
+
     [Theory]
     [InlineData("cpu-simd:threads=2,spin=0")]
     [InlineData("cpu-simd:threads=2,spin=50000")]

@@ -12,20 +12,33 @@ namespace LightNet.Tests.Engine;
 public class DepthwisePointwisePlanTests
 {
     [Fact]
-    public void MobileNetV2FusesItsLargeMapPairsOnPlanarPlans()
+    public void MobileNetV2FusesItsLargeMapPairsOnPlanarPlansOnly()
     {
         Model model = ModelZoo.Create("mobilenet_v2", new ZooOptions { Classes = 10 });
         OptimizedGraph graph = GraphOptimizer.Optimize(model, null);
         foreach (Isa isa in new[] { Isa.Scalar, Isa.Vector128, Isa.Avx2, Isa.Avx512 }.Where(i => i == Isa.Avx512 || IsaSupport.IsSupported(i)))
         {
-            using var plan = new CpuPlan(graph, isa, 2);
-            using var separate = new CpuPlan(graph, isa, 2, fuseDepthwisePointwise: false);
+            // Blocked plans (the default on every vector level) pass the depthwise output to the 1×1 kernel blocked
+            // instead; scalar has no bands.
+            using (var blocked = new CpuPlan(graph, isa, 2))
+            {
+                Assert.Empty(blocked.Steps.OfType<DepthwisePointwiseStep>());
+            }
+
+            using var plan = new CpuPlan(graph, isa, 2, blockedLayout: false);
+            using var separate = new CpuPlan(graph, isa, 2, fuseDepthwisePointwise: false, blockedLayout: false);
             string[] fused = plan.Steps.OfType<DepthwisePointwiseStep>().Select(s => s.Depthwise.Name + " → " + s.Node.Name).ToArray();
             Assert.Empty(separate.Steps.OfType<DepthwisePointwiseStep>());
-            if (ConvLayout.PlansBlocked(isa) || isa == Isa.Scalar)
+            if (isa == Isa.Scalar)
             {
-                // Blocked plans pass the depthwise output to the 1×1 kernel blocked instead; scalar has no bands.
                 Assert.Empty(fused);
+                continue;
+            }
+
+            if (isa != Isa.Avx2)
+            {
+                // Where the pairs' band rules are measured (AVX2 on 16 registers); elsewhere a subset of them fuses.
+                Assert.Subset(new HashSet<string>(["features.1/Conv_3 → features.1/Conv_6", "features.2/Conv_11 → features.2/Conv_14", "features.3/Conv_19 → features.3/Conv_22"]), fused.ToHashSet());
                 continue;
             }
 

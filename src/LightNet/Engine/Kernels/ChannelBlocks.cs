@@ -31,15 +31,22 @@ internal readonly record struct ConvLayout(int Lanes, bool InputBlocked, bool Ou
     public static bool WideRegisterFile => System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported || System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
 
     /// <summary>
-    /// Whether plans on <paramref name="isa"/> keep values channel-blocked between layers (<see cref="Engine.BlockedLayout"/>)
-    /// and run dense convolutions through the blocked im2col (<see cref="Conv2dKernel.PrefersIm2ColBlocked"/>): on every
-    /// vector level but AVX2 on a CPU with 16 vector registers. There the blocked tiles hold 12 accumulators (6 pixels
-    /// × 2 blocks), against the planar GEMM's 6 × 16 with its B panel packed once, and measured slower on Zen 3: 1×1
-    /// layers 1.1–1.35× the planar GEMM's time, 3×3 ones on small maps 1.2–1.45×, and the zoo 1.1–1.4× slower end to
-    /// end than planar (docs/performance.md). With 32 registers (AVX2 code on an AVX-512 CPU) the blocked kernels' 4 × 3
-    /// tiles keep them ahead. The kernels still take blocked tensors at every level (tests, benchmarks).
+    /// Whether plans on <paramref name="isa"/> keep values channel-blocked between layers (<see cref="Engine.BlockedLayout"/>):
+    /// on every vector level. On AVX2 with 16 vector registers the blocked 1×1 kernel's 6 × 2 tiles ran at 45–58 % of
+    /// FMA peak until they were written on <c>Vector256</c> itself (<see cref="ConvPointwiseBlocked"/>), and plans stayed
+    /// planar there; at 71–89 % MobileNetV2, MobileNetV3-L and SqueezeNet run faster blocked, most at 2 threads (Zen 1,
+    /// docs/performance.md). Which dense convolutions take blocked tensors is <see cref="BlocksDenseConvolutions"/>.
     /// </summary>
-    public static bool PlansBlocked(Isa isa) => LanesFor(isa) > 0 && (isa != Isa.Avx2 || WideRegisterFile);
+    public static bool PlansBlocked(Isa isa) => LanesFor(isa) > 0;
+
+    /// <summary>
+    /// Whether dense convolutions on <paramref name="isa"/> run on the channel-blocked kernels where they suit
+    /// (<see cref="Conv2dKernel.PrefersIm2ColBlocked"/>): on every vector level but AVX2 on a CPU with 16 vector
+    /// registers, where stems take <see cref="ConvStemDirect"/> and 7×7 maps Winograd F(2×2), both planar, and the
+    /// blocked im2col and direct kernels measured slower (ResNet-18 1.14× its planar time, its 7×7 layers 1.5×, stems
+    /// 1.2×). With 32 registers (AVX2 code on an AVX-512 CPU) the blocked kernels' 4 × 3 tiles keep them ahead.
+    /// </summary>
+    public static bool BlocksDenseConvolutions(Isa isa) => LanesFor(isa) > 0 && (isa != Isa.Avx2 || WideRegisterFile);
 
     /// <summary>Floats of one blocked image: <paramref name="channels"/> rounded up to whole blocks, times the pixels.</summary>
     public static long BlockedElements(long channels, long pixels, int lanes) => (channels + lanes - 1) / lanes * lanes * pixels;

@@ -288,19 +288,19 @@ internal sealed unsafe class Conv2dKernel : IDisposable
             return 4;
         }
 
-        return isa == Isa.Avx2 && !ConvLayout.PlansBlocked(isa) && s.InChannels >= 64 && s.OutChannels >= 64
+        return isa == Isa.Avx2 && !ConvLayout.BlocksDenseConvolutions(isa) && s.InChannels >= 64 && s.OutChannels >= 64
             && s.OutHeight is >= 7 and <= 9 && s.OutWidth is >= 7 and <= 9 ? 2 : 0;
     }
 
     /// <summary>
     /// Whether <see cref="ConvAlgorithm.Auto"/> picks <see cref="ConvIm2ColBlocked"/>: a shape it supports (one group,
     /// whole channel blocks, a register-form activation) that is not a 1×1 stride-1 one, on AVX-512 or AVX2 where it plans
-    /// blocked (<see cref="ConvLayout.PlansBlocked"/>: not on 16 vector registers), with at most
+    /// blocked (<see cref="ConvLayout.BlocksDenseConvolutions"/>: not on 16 vector registers), with at most
     /// <see cref="Im2ColBlockedMaxPixels"/> output pixels, where the planar GEMM's pixel-wide tiles run part empty, and
     /// not one Winograd or the direct kernel (<see cref="PrefersDirectBlocked"/>) takes.
     /// </summary>
     public static bool PrefersIm2ColBlocked(in Conv2dShape s, in Activation activation, Isa isa) =>
-        isa is Isa.Avx512 or Isa.Avx2 && ConvLayout.PlansBlocked(isa) && !s.IsPointwise && ConvIm2ColBlocked.Supports(s, activation, ConvLayout.LanesFor(isa))
+        isa is Isa.Avx512 or Isa.Avx2 && ConvLayout.BlocksDenseConvolutions(isa) && !s.IsPointwise && ConvIm2ColBlocked.Supports(s, activation, ConvLayout.LanesFor(isa))
         && s.OutHeight * s.OutWidth <= Im2ColBlockedMaxPixels && !PrefersWinograd(s, isa) && !PrefersDirectBlocked(s, activation, isa);
 
     /// <summary>

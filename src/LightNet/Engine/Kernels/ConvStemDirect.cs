@@ -96,11 +96,11 @@ internal sealed unsafe class ConvStemDirect : IParallelWork, IDisposable
 
     /// <summary>
     /// Whether <see cref="ConvAlgorithm.Auto"/> picks this kernel: a shape it <see cref="Supports"/> on the AVX2 level of a
-    /// CPU with 16 vector registers, where plans stay planar (<see cref="ConvLayout.PlansBlocked"/>; with 32 registers the
+    /// CPU with 16 vector registers, where dense convolutions stay planar (<see cref="ConvLayout.BlocksDenseConvolutions"/>; with 32 registers the
     /// channel-blocked direct kernels take stems); measured in the class summary.
     /// </summary>
     public static bool Prefers(in Conv2dShape s, Activation activation, bool residual, Isa isa) =>
-        isa == Isa.Avx2 && !ConvLayout.PlansBlocked(isa) && Supports(s, activation, residual);
+        isa == Isa.Avx2 && !ConvLayout.BlocksDenseConvolutions(isa) && Supports(s, activation, residual);
 
     /// <summary>output = act(conv(input) + bias + residual), all NCHW; the residual may alias the output, the input must not.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -237,8 +237,8 @@ public sealed unsafe class ChannelBlockedKernelTests
         {
             int oh = KernelReference.OutSize(h, k, st, 1, pad, pad), ow = KernelReference.OutSize(w, k, st, 1, pad, pad);
             var s = new Conv2dShape(cin, h, w, cout, oh, ow, k, k, st, st, 1, 1, pad, pad, 1);
-            // Where plans stay planar (AVX2 on 16 registers) the blocked im2col is forced: the kernels still take blocked tensors.
-            var algorithm = ConvLayout.PlansBlocked(isa) ? ConvAlgorithm.Auto : ConvAlgorithm.Im2ColBlocked;
+            // Where dense convolutions stay planar (AVX2 on 16 registers) the blocked im2col is forced: the kernels still take blocked tensors.
+            var algorithm = ConvLayout.BlocksDenseConvolutions(isa) ? ConvAlgorithm.Auto : ConvAlgorithm.Im2ColBlocked;
             if (algorithm == ConvAlgorithm.Auto ? !Conv2dKernel.TakesBlocked(s, Activation.Relu, isa, inputBlocked: false) : !ConvIm2ColBlocked.Supports(s, Activation.Relu, v))
             {
                 Assert.True(cin % v != 0 && isa == Isa.Avx2, $"{isa} {s} should run blocked");

@@ -122,8 +122,8 @@ public sealed class Im2ColBlockedTests
     [Fact]
     public void SelectionTakesSmallMapsWithWholeChannelBlocksAndLeavesTheRest()
     {
-        // AVX2 takes the blocked im2col where it plans blocked (32 vector registers), else none at all.
-        bool avx2Blocked = ConvLayout.PlansBlocked(Isa.Avx2);
+        // AVX2 takes the blocked im2col where dense convolutions run blocked (32 vector registers), else none at all.
+        bool avx2Blocked = ConvLayout.BlocksDenseConvolutions(Isa.Avx2);
         var layer4 = new Conv2dShape(512, 7, 7, 512, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         Assert.Equal(avx2Blocked, Conv2dKernel.PrefersIm2ColBlocked(layer4, Activation.Relu, Isa.Avx2));
         Assert.Equal(avx2Blocked, Conv2dKernel.PrefersIm2ColBlocked(layer4 with { InChannels = 256, InHeight = 14, InWidth = 14, StrideHeight = 2, StrideWidth = 2 }, Activation.None, Isa.Avx2));

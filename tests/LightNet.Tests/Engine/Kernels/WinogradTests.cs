@@ -140,11 +140,11 @@ public sealed class WinogradTests
         Assert.False(Conv2dKernel.PrefersWinograd(layer4, Isa.Avx512));
 
         // 7×7 to 9×9 maps on AVX2: F(2×2) (16 tiles at 7×7, where F(4×4) has 4), with 64 channels or more either side.
-        Assert.Equal(ConvLayout.PlansBlocked(Isa.Avx2) ? 0 : 2, Conv2dKernel.PreferredWinogradTile(layer4, Isa.Avx2)); // 32 registers: blocked im2col
+        Assert.Equal(ConvLayout.BlocksDenseConvolutions(Isa.Avx2) ? 0 : 2, Conv2dKernel.PreferredWinogradTile(layer4, Isa.Avx2)); // 32 registers: blocked im2col
         Assert.Equal(0, Conv2dKernel.PreferredWinogradTile(layer4, Isa.Vector128));
         Assert.Equal(0, Conv2dKernel.PreferredWinogradTile(layer4 with { OutChannels = 32 }, Isa.Avx2));
         Assert.Equal(0, Conv2dKernel.PreferredWinogradTile(layer4 with { InHeight = 6, InWidth = 6, OutHeight = 6, OutWidth = 6 }, Isa.Avx2));
-        Assert.Equal(ConvLayout.PlansBlocked(Isa.Avx2) ? 0 : 2, Conv2dKernel.PreferredWinogradTile(layer4 with { InHeight = 9, InWidth = 9, OutHeight = 9, OutWidth = 9 }, Isa.Avx2));
+        Assert.Equal(ConvLayout.BlocksDenseConvolutions(Isa.Avx2) ? 0 : 2, Conv2dKernel.PreferredWinogradTile(layer4 with { InHeight = 9, InWidth = 9, OutHeight = 9, OutWidth = 9 }, Isa.Avx2));
         Assert.Equal(0, Conv2dKernel.PreferredWinogradTile(layer4 with { InHeight = 10, InWidth = 10, OutHeight = 10, OutWidth = 10 }, Isa.Avx2));
         Assert.Equal(4, Conv2dKernel.PreferredWinogradTile(layer3, Isa.Avx2));
         Assert.False(Conv2dKernel.PrefersWinograd(r18 with { StrideHeight = 2, StrideWidth = 2, OutHeight = 28, OutWidth = 28 }, Isa.Avx512));
@@ -168,7 +168,7 @@ public sealed class WinogradTests
         var rng = new Random(3);
         ConvKernelTests.RunConv(s, OpTest.Random(rng, s.InChannels * 56 * 56), OpTest.Random(rng, s.OutChannels * s.InChannels * 9), new float[s.OutChannels], Activation.Relu, null, IsaSupport.Best, 1,
             inspect: k => Assert.StartsWith("winograd-3x3-", k.Algorithm, StringComparison.Ordinal));
-        if (IsaSupport.IsSupported(Isa.Avx2) && !ConvLayout.PlansBlocked(Isa.Avx2))
+        if (IsaSupport.IsSupported(Isa.Avx2) && !ConvLayout.BlocksDenseConvolutions(Isa.Avx2))
         {
             var small = ShapeOf(7);
             ConvKernelTests.RunConv(small, OpTest.Random(rng, small.InChannels * 49), OpTest.Random(rng, small.OutChannels * small.InChannels * 9), new float[small.OutChannels], Activation.Relu, null, Isa.Avx2, 1,
