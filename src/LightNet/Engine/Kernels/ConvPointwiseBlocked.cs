@@ -17,7 +17,8 @@ namespace LightNet.Engine.Kernels;
 /// </summary>
 internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
 {
-    private readonly int _v, _fMax, _rows, _k, _kBlocks, _cBlocks, _groups, _pixels, _chunks, _chunkPixels, _kChunkBlocks;
+    private readonly int _v, _k, _kBlocks, _cBlocks, _groups, _pixels, _chunks, _chunkPixels, _kChunkBlocks;
+    private readonly int[] _groupFirst, _groupBlocks, _groupRows; // per group: first output block, blocks (F), pixels per tile
     private readonly GemmBuffer _weights; // per group g: [Kb·V][F_g·V]
     private readonly GemmBuffer _bias; // [Cb·V]
     private readonly GemmBuffer _zeros; // [F·V]: the bias of every K chunk after the first
@@ -57,16 +58,39 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         _v = v;
         // 6 pixels × 4 blocks (24 accumulators) where there are 32 vector registers (AVX-512, Arm64; AVX2's 8 lanes on
         // an AVX-512 CPU keep 4 × 3, measured there), 6 × 2 where there are 16 (AVX2, SSE): 12 accumulators, 2 weight
-        // vectors and a broadcast. A 4 × 3 tile needs all 16 and the JIT spilled one accumulator to the stack, a
-        // store-to-load round trip in every multiply-add chain: the AVX2 kernels ran at 38–43 % of FMA peak on Zen 3
-        // against the planar GEMM's 70–80 % (docs/performance.md).
-        (_rows, _fMax) = v != 16 && !ConvLayout.WideRegisterFile ? (6, 2) : v == 8 ? (4, 3) : (6, 4);
+        // vectors and a broadcast. (A 4 × 3 tile needs all 16: through the lane struct the JIT spilled one accumulator
+        // to the stack, a store-to-load round trip in every multiply-add chain, 38–43 % of FMA peak on Zen 3; on
+        // Vector256 itself, Tile256, it fits, below.)
+        (int rows, int fMax) = v != 16 && !ConvLayout.WideRegisterFile ? (6, 2) : v == 8 ? (4, 3) : (6, 4);
         _kBlocks = (s.InChannels + v - 1) / v;
         _kChunkBlocks = kChunk > 0 ? Math.Clamp((kChunk + v - 1) / v, 1, _kBlocks) : _kBlocks;
-        _zeros = new GemmBuffer((long)_fMax * v);
-        new Span<float>(_zeros.Pointer, _fMax * v).Clear();
         _cBlocks = (s.OutChannels + v - 1) / v;
-        _groups = (_cBlocks + _fMax - 1) / _fMax;
+
+        // On 16 registers and 8 lanes, 4 pixels × 3 blocks (12 accumulators, 3 weight vectors and a broadcast: all 16,
+        // no spill now that the tile is written on Vector256) where the blocks come in threes, and as the last group of
+        // an odd count, whose lone block's 6 × 1 tile took a broadcast per multiply-add; else 6 × 2. Kernel check, Zen 1:
+        // MobileNetV2's 144→24 75 → 88 % of peak, 24→144 71 → 76 %, 16→96 53 → 56 % (docs/performance.md).
+        var groups = new List<(int Blocks, int Rows)>();
+        bool threes = v == 8 && fMax == 2 && (_cBlocks % 3 == 0 || _cBlocks % 2 == 1);
+        for (int left = _cBlocks; left > 0;)
+        {
+            (int f, int r) = threes && left >= 3 && (_cBlocks % 3 == 0 || left == 3) ? (3, 4) : (Math.Min(fMax, left), rows);
+            groups.Add((f, r));
+            left -= f;
+        }
+
+        _groups = groups.Count;
+        _groupBlocks = groups.Select(g => g.Blocks).ToArray();
+        _groupRows = groups.Select(g => g.Rows).ToArray();
+        _groupFirst = new int[_groups];
+        for (int g = 1; g < _groups; g++)
+        {
+            _groupFirst[g] = _groupFirst[g - 1] + _groupBlocks[g - 1];
+        }
+
+        int maxBlocks = _groupBlocks.Max();
+        _zeros = new GemmBuffer((long)maxBlocks * v);
+        new Span<float>(_zeros.Pointer, maxBlocks * v).Clear();
         _pixels = s.OutHeight * s.OutWidth;
         int k = s.InChannels, kp = _kBlocks * v;
         _k = k;
@@ -82,7 +106,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
             float* dst = _weights.Pointer + offset;
             for (int col = 0; col < width; col++)
             {
-                int co = (g * _fMax * v) + col;
+                int co = (_groupFirst[g] * v) + col;
                 if (co >= s.OutChannels)
                 {
                     break;
@@ -99,9 +123,10 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
 
         // One item per group with one thread; with more, each group's pixels are cut into ranges of whole tiles so
         // that there are at least four items per thread.
-        int tiles = (_pixels + _rows - 1) / _rows;
+        int unit = _groupRows.Distinct().Aggregate(1, (a, r) => a * r / Gcd(a, r)); // whole tiles of every group's height
+        int tiles = (_pixels + unit - 1) / unit;
         _chunks = threads == 1 ? 1 : Math.Clamp(((threads * 4) + _groups - 1) / _groups, 1, tiles);
-        _chunkPixels = (tiles + _chunks - 1) / _chunks * _rows;
+        _chunkPixels = (tiles + _chunks - 1) / _chunks * unit;
         _chunks = (_pixels + _chunkPixels - 1) / _chunkPixels;
     }
 
@@ -174,7 +199,9 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         _zeros.Dispose();
     }
 
-    private int GroupBlocks(int g) => Math.Min(_fMax, _cBlocks - (g * _fMax));
+    private int GroupBlocks(int g) => _groupBlocks[g];
+
+    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
 
     // The input layout, as a type argument: planar, blocked, or a direct convolution's padded input (blocked or planar).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -227,10 +254,10 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         where TI : struct, IInputLayout
         where TF : struct, ICount
     {
-        int v = TV.Count;
+        int v = TV.Count, rows = _groupRows[g];
         float* w = _weights.Pointer + _groupOffsets[g];
-        float* bias = _bias.Pointer + ((long)g * _fMax * v);
-        long outOffset = (long)g * _fMax * _pixels * v;
+        float* bias = _bias.Pointer + ((long)_groupFirst[g] * v);
+        long outOffset = (long)_groupFirst[g] * _pixels * v;
         int ps = TI.Planar ? 1 : TI.Direct ? _direct!.PixelStep : v; // floats from one pixel of the input to the next
         var act = FusedActivation.None;
         fixed (long* kOffsets = _direct?.Offsets)
@@ -252,10 +279,10 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
                 {
                     // Consecutive pixels: whole tiles in a tight loop (a 1×1 layer of depth 16 feels any per-tile
                     // work: 5 % in the kernel check), then one tile of the rest.
-                    int whole = p0 + ((p1 - p0) / _rows * _rows);
-                    for (int p = p0; p < whole; p += _rows)
+                    int whole = p0 + ((p1 - p0) / rows * rows);
+                    for (int p = p0; p < whole; p += rows)
                     {
-                        if (_rows == 6)
+                        if (rows == 6)
                         {
                             Tile<TV, TI, TF, Count6>(w, k, _x + ((long)p * ps), ps, NoSteps, y + ((long)p * v), res == null ? null : res + ((long)p * v), act);
                         }
@@ -273,9 +300,9 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
                     continue;
                 }
 
-                for (int p = p0; p < p1; p += _rows)
+                for (int p = p0; p < p1; p += rows)
                 {
-                    int n = Math.Min(_rows, p1 - p);
+                    int n = Math.Min(rows, p1 - p);
                     float* yp = y + ((long)p * v), rp = res == null ? null : res + ((long)p * v);
                     if (v < 16 && (p % _direct!.OutWidth) + n <= _direct.OutWidth)
                     {
