@@ -66,15 +66,16 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         _kChunkBlocks = kChunk > 0 ? Math.Clamp((kChunk + v - 1) / v, 1, _kBlocks) : _kBlocks;
         _cBlocks = (s.OutChannels + v - 1) / v;
 
-        // On 16 registers and 8 lanes, 4 pixels × 3 blocks (12 accumulators, 3 weight vectors and a broadcast: all 16,
-        // no spill now that the tile is written on Vector256) where the blocks come in threes, and as the last group of
-        // an odd count, whose lone block's 6 × 1 tile took a broadcast per multiply-add; else 6 × 2. Kernel check, Zen 1:
-        // MobileNetV2's 144→24 75 → 88 % of peak, 24→144 71 → 76 %, 16→96 53 → 56 % (docs/performance.md).
+        // On 16 registers and 8 lanes, groups of 4 pixels × 3 blocks (12 accumulators, 3 weight vectors and a broadcast:
+        // all 16, no spill now that the tile is written on Vector256), the last 4 blocks as two 6 × 2 groups (a lone
+        // block's 6 × 1 tile takes a broadcast per multiply-add). Kernel check, Zen 1, against 6 × 2 throughout:
+        // MobileNetV2's 144→24 75 → 88 % of peak, 24→144 71 → 76 %, 16→96 53 → 56 %, 960→160 87–90 → 91–94 %,
+        // MobileNetV3's 16→64 63–65 → 68 %, the direct 3×3 kernels within ±2 % (docs/performance.md).
         var groups = new List<(int Blocks, int Rows)>();
-        bool threes = v == 8 && fMax == 2 && (_cBlocks % 3 == 0 || _cBlocks % 2 == 1);
+        bool threes = v == 8 && fMax == 2;
         for (int left = _cBlocks; left > 0;)
         {
-            (int f, int r) = threes && left >= 3 && (_cBlocks % 3 == 0 || left == 3) ? (3, 4) : (Math.Min(fMax, left), rows);
+            (int f, int r) = threes && left >= 3 && left != 4 ? (3, 4) : (Math.Min(fMax, left), rows);
             groups.Add((f, r));
             left -= f;
         }
