@@ -6,8 +6,9 @@ namespace LightNet.Engine.Kernels;
 /// <summary>
 /// A 1×1, stride-1 convolution on channel-blocked tensors (<see cref="ConvLayout"/>): input [Kb][P][V] (or planar
 /// [K][P], broadcast from there just as well), output and residual [Cb][P][V]. A tile is 6 pixels × F output blocks
-/// (F ≤ 4) where there are 32 vector registers (16 lanes; 4 lanes on Arm64), 6 × F ≤ 2 where there are 16 (AVX2, SSE),
-/// and 4 × F ≤ 3 on 8 lanes of a CPU with 32 registers (AVX2 code on an AVX-512 CPU): for each input channel, F weight vectors and one broadcast of each
+/// (F ≤ 4) where there are 32 vector registers (16 lanes; 4 lanes on Arm64), 6 × F ≤ 2 where there are 16 (SSE), 4 × 3
+/// with 6 × 2 for the last four blocks on AVX2's 16, and 4 × F ≤ 3 on 8 lanes of a CPU with 32 registers (AVX2 code on
+/// an AVX-512 CPU); the 8-lane tiles are written on Vector256 itself (Tile256): for each input channel, F weight vectors and one broadcast of each
 /// pixel's value, pixels·F multiply-adds, the accumulators started from the bias; residual and a clamp or hard
 /// activation applied in registers and each pixel's block stored as one vector. Nothing is packed at run time: the
 /// input is read where it lies (a pixel's channels of a block are one cache line on 16 lanes) and the weights were
