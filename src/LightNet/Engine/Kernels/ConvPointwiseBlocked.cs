@@ -104,7 +104,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         for (int g = 0; g < _groups; g++)
         {
             _groupOffsets[g] = offset;
-            int f = GroupBlocks(g), width = f * v;
+            int f = _groupBlocks[g], width = f * v;
             float* dst = _weights.Pointer + offset;
             for (int col = 0; col < width; col++)
             {
@@ -201,9 +201,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         _zeros.Dispose();
     }
 
-    private int GroupBlocks(int g) => _groupBlocks[g];
-
-    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+        private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
 
     // The input layout, as a type argument: planar, blocked, or a direct convolution's padded input (blocked or planar).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -233,7 +231,7 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         where TV : struct, ILanes<TV>
         where TI : struct, IInputLayout
     {
-        switch (GroupBlocks(g))
+        switch (_groupBlocks[g])
         {
             case 4:
                 Pixels<TV, TI, Count4>(g, p0, p1);
@@ -526,48 +524,30 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
                 var w0 = Vector256.Load(wk);
                 var w1 = f > 1 ? Vector256.Load(wk + v) : default;
                 var w2 = f > 2 ? Vector256.Load(wk + (2 * v)) : default;
-                var s = Vector256.Create(*xk);
-                a00 = Vector256.FusedMultiplyAdd(s, w0, a00);
-                if (f > 1) { a01 = Vector256.FusedMultiplyAdd(s, w1, a01); }
-                if (f > 2) { a02 = Vector256.FusedMultiplyAdd(s, w2, a02); }
+                Row256(Vector256.Create(*xk), w0, w1, w2, f, ref a00, ref a01, ref a02);
                 if (r > 1)
                 {
-                    s = Vector256.Create(xk[d1]);
-                    a10 = Vector256.FusedMultiplyAdd(s, w0, a10);
-                    if (f > 1) { a11 = Vector256.FusedMultiplyAdd(s, w1, a11); }
-                    if (f > 2) { a12 = Vector256.FusedMultiplyAdd(s, w2, a12); }
+                    Row256(Vector256.Create(xk[d1]), w0, w1, w2, f, ref a10, ref a11, ref a12);
                 }
 
                 if (r > 2)
                 {
-                    s = Vector256.Create(xk[d2]);
-                    a20 = Vector256.FusedMultiplyAdd(s, w0, a20);
-                    if (f > 1) { a21 = Vector256.FusedMultiplyAdd(s, w1, a21); }
-                    if (f > 2) { a22 = Vector256.FusedMultiplyAdd(s, w2, a22); }
+                    Row256(Vector256.Create(xk[d2]), w0, w1, w2, f, ref a20, ref a21, ref a22);
                 }
 
                 if (r > 3)
                 {
-                    s = Vector256.Create(xk[d3]);
-                    a30 = Vector256.FusedMultiplyAdd(s, w0, a30);
-                    if (f > 1) { a31 = Vector256.FusedMultiplyAdd(s, w1, a31); }
-                    if (f > 2) { a32 = Vector256.FusedMultiplyAdd(s, w2, a32); }
+                    Row256(Vector256.Create(xk[d3]), w0, w1, w2, f, ref a30, ref a31, ref a32);
                 }
 
                 if (r > 4)
                 {
-                    s = Vector256.Create(xk[d4]);
-                    a40 = Vector256.FusedMultiplyAdd(s, w0, a40);
-                    if (f > 1) { a41 = Vector256.FusedMultiplyAdd(s, w1, a41); }
-                    if (f > 2) { a42 = Vector256.FusedMultiplyAdd(s, w2, a42); }
+                    Row256(Vector256.Create(xk[d4]), w0, w1, w2, f, ref a40, ref a41, ref a42);
                 }
 
                 if (r > 5)
                 {
-                    s = Vector256.Create(xk[d5]);
-                    a50 = Vector256.FusedMultiplyAdd(s, w0, a50);
-                    if (f > 1) { a51 = Vector256.FusedMultiplyAdd(s, w1, a51); }
-                    if (f > 2) { a52 = Vector256.FusedMultiplyAdd(s, w2, a52); }
+                    Row256(Vector256.Create(xk[d5]), w0, w1, w2, f, ref a50, ref a51, ref a52);
                 }
             }
         }
@@ -597,6 +577,23 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
         if (r > 5)
         {
             Store256(a50, a51, a52, f, y + (5 * v), res == null ? null : res + (5 * v), plane, act);
+        }
+    }
+
+    // One pixel's broadcast input value times the F ≤ 3 weight vectors, into its accumulators.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row256(Vector256<float> s, Vector256<float> w0, Vector256<float> w1, Vector256<float> w2, int f,
+        ref Vector256<float> a0, ref Vector256<float> a1, ref Vector256<float> a2)
+    {
+        a0 = Vector256.FusedMultiplyAdd(s, w0, a0);
+        if (f > 1)
+        {
+            a1 = Vector256.FusedMultiplyAdd(s, w1, a1);
+        }
+
+        if (f > 2)
+        {
+            a2 = Vector256.FusedMultiplyAdd(s, w2, a2);
         }
     }
 
