@@ -811,6 +811,9 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float* DirectInput(int c0) => inputBlocked ? input + (c0 * inPixels) : null;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float* DirectOutput(int c0, int p0) => outputBlocked ? output + (c0 * outPixels) + ((long)p0 * v) : null;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

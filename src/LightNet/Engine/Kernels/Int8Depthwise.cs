@@ -454,6 +454,9 @@ internal sealed unsafe class Int8Depthwise : IParallelWork, IDisposable
         /// <inheritdoc />
         public float* DirectOutput(int c0, int p0) => null; // codes: always requantized by Store
 
+        /// <inheritdoc />
+        public float* DirectInput(int c0) => null; // codes: always converted by Load
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Store(float* outTile, int c0, int n, int p0, int count, byte* scratch)
         {

@@ -176,19 +176,27 @@ public sealed unsafe class ChannelBlockedKernelTests
         int v = ConvLayout.LanesFor(isa);
         var rng = new Random(23);
 
-        // (C, H, W, k, stride, pad): rows wider than the planar rule's blocked limit (56), stride 2, 5×5, a dilated one
-        // (every-tap kernel), a partial block.
-        foreach (var (c, h, w, k, st, pad, dil) in new[] { (20, 9, 60, 3, 1, 1, 1), (17, 12, 64, 3, 2, 1, 1), (9, 14, 14, 5, 1, 2, 1), (24, 11, 13, 5, 2, 2, 1), (5, 10, 12, 3, 1, 2, 2) })
+        // (C, H, W, k, stride, pad before, pad after, dilation): rows wider than the planar rule's blocked limit (56),
+        // stride 2, 5×5, a dilated one (every-tap kernel), a partial block. Then rows wide enough for a blocked input to be
+        // read in place, with edge groups at both ends (symmetric padding), only at the right (SAME-style 0/1 padding,
+        // an odd width), none (no padding), an interior ending four or more columns before the row's end (pad 2 with a
+        // 3×3 kernel), a 5×5 stride-2 kernel, and 3×3 stride-1 rows at the threshold and one column short of it.
+        foreach (var (c, h, w, k, st, pb, pe, dil) in new[]
         {
-            int oh = KernelReference.OutSize(h, k, st, dil, pad, pad), ow = KernelReference.OutSize(w, k, st, dil, pad, pad);
-            var s = new Conv2dShape(c, h, w, c, oh, ow, k, k, st, st, dil, dil, pad, pad, c);
+            (20, 9, 60, 3, 1, 1, 1, 1), (17, 12, 64, 3, 2, 1, 1, 1), (9, 14, 14, 5, 1, 2, 2, 1), (24, 11, 13, 5, 2, 2, 2, 1), (5, 10, 12, 3, 1, 2, 2, 2),
+            (16, 6, 75, 3, 1, 1, 1, 1), (12, 7, 57, 3, 2, 0, 1, 1), (9, 5, 58, 3, 2, 0, 0, 1), (8, 6, 61, 3, 2, 2, 2, 1), (11, 6, 120, 5, 2, 2, 2, 1),
+            (19, 4, 72, 3, 1, 1, 1, 1), (8, 4, 71, 3, 1, 1, 1, 1),
+        })
+        {
+            int oh = KernelReference.OutSize(h, k, st, dil, pb, pe), ow = KernelReference.OutSize(w, k, st, dil, pb, pe);
+            var s = new Conv2dShape(c, h, w, c, oh, ow, k, k, st, st, dil, dil, pb, pb, c);
             float[] x = OpTest.Random(rng, c * h * w), wt = OpTest.Random(rng, c * k * k, 0.5f), bias = OpTest.Random(rng, c);
-            foreach (var (inBlocked, outBlocked) in new[] { (true, true), (false, true), (true, false) })
+            foreach (var (inBlocked, outBlocked, threads) in new[] { (true, true, 2), (false, true, 1), (true, false, 2), (true, true, 3) })
             {
                 var act = Activation.Clip(-0.5f, 1.5f);
-                float[] y = Run(s, x, wt, bias, act, null, isa, inBlocked ? 2 : 1, new ConvLayout(v, inBlocked, outBlocked),
+                float[] y = Run(s, x, wt, bias, act, null, isa, threads, new ConvLayout(v, inBlocked, outBlocked),
                     kernel => Assert.Contains($"-nchw{v}c-", kernel.Algorithm, StringComparison.Ordinal));
-                KernelReference.Close(KernelReference.Conv(s, x, wt, bias, act, null), y, $"{isa} depthwise {s} in {inBlocked} out {outBlocked}");
+                KernelReference.Close(KernelReference.Conv(s, x, wt, bias, act, null), y, $"{isa} depthwise {s} pads {pb}/{pe} in {inBlocked} out {outBlocked} threads {threads}");
             }
         }
     }
