@@ -136,13 +136,9 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
 
         // A blocked float input is read in place where the tile copy it saves (stride × W vectors per output row) is at
         // least four times the edge copies it costs (kernel height × EdgeColumns vectors per edge group, about two per
-        // row): 3×3 stride 2 from 54 columns, stride 1 from 72; 5×5 stride 2 from 110, stride 1 from 160. Kernel check,
-        // Zen 1, AVX2, 1 thread, µs tile → in place, alternating builds: 3×3 stride 2 at 112² 258–514 → 182–215 (64
-        // channels) and 496–770 → 307–377 (96), at 56² 146–265 → 122–133; stride 1 at 112² (16 channels) 177–220 →
-        // 144–153. Below the line: 3×3 stride 2 at 28² ties (54–94 → 52–62), stride 1 at 56² loses 5–10 % (335–348 →
-        // 362), at 28² and 14² up to 1.7×, 5×5 stride 1 at 28² 1.3× and stride 2 at 14² 1.1–1.9×.
-        _readsInPlace = _sliding != Sliding.None && s.OutWidth >= 4
-            && (long)s.StrideWidth * s.InWidth >= 4L * s.KernelHeight * EdgeColumns;
+        // row): 3×3 stride 2 from 54 columns, stride 1 from 72; 5×5 stride 2 from 110, stride 1 from 160. Shorter rows
+        // measured slower in place, up to 1.9× (kernel check, docs/performance.md, "Twenty-sixth stop").
+        _readsInPlace = _sliding != Sliding.None && (long)s.StrideWidth * s.InWidth >= 4L * s.KernelHeight * EdgeColumns;
     }
 
     private enum Sliding
@@ -211,7 +207,7 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
                 int c0 = b * v, n = Math.Min(v, _s.OutChannels - c0);
                 int oy0 = band * _bandRows, rows = Math.Min(_bandRows, _s.OutHeight - oy0);
                 int top = oy0 * _s.StrideHeight, tileRows = TileRows(rows); // padded rows [top, top + tileRows)
-                RowSource source;
+                RowSource source = default; // the tile's rows
                 if (inPlace)
                 {
                     source = new RowSource(io.DirectInput(c0), (long)w * v, _s.PadTop, h, tile, _s.PadLeft, _interiorFirst, _interiorEnd, tile + ((long)w * v));
@@ -231,8 +227,6 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
                     {
                         io.Load(c0, n, iy0 * w, (iy1 - iy0) * w, tile - (top * rowFloats), pixels + (iy0 * w), ioScratch);
                     }
-
-                    source = new RowSource(tile, rowFloats, top, tileRows, null, 0, 0, ow, null);
                 }
 
                 float* wb = weights + ((long)b * _taps * v);
@@ -242,13 +236,13 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
                 switch (v)
                 {
                     case 16:
-                        Pixels<Lanes512>(source, oy0, rows, wb, bb, taps, o, act);
+                        Pixels<Lanes512>(tile, source, oy0, rows, wb, bb, taps, o, act);
                         break;
                     case 8:
-                        Pixels<Lanes256>(source, oy0, rows, wb, bb, taps, o, act);
+                        Pixels<Lanes256>(tile, source, oy0, rows, wb, bb, taps, o, act);
                         break;
                     default:
-                        Pixels<Lanes128>(source, oy0, rows, wb, bb, taps, o, act);
+                        Pixels<Lanes128>(tile, source, oy0, rows, wb, bb, taps, o, act);
                         break;
                 }
 
@@ -261,39 +255,39 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
     }
 
     // out[oy·OW + ox][V] = act(bias + Σ_t w[t] · in[(oy0 + oy)·sh + ky, ox·sw + kx]) for the band's rows (padded
-    // coordinates), from the tile or read in place.
+    // coordinates), from the tile or, where source is not the default, read in place.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Pixels<TV>(in RowSource source, int oy0, int rows, float* wb, float* bb, int* offs, float* dst, in FusedActivation act)
+    private void Pixels<TV>(float* tile, in RowSource source, int oy0, int rows, float* wb, float* bb, int* offs, float* dst, in FusedActivation act)
         where TV : struct, ILanes<TV>
     {
         switch (_sliding)
         {
             case Sliding.ThreeStride1:
-                Slide<TV, Three1>(source, oy0, rows, wb, bb, dst, act);
+                Slide<TV, Three1>(tile, source, oy0, rows, wb, bb, dst, act);
                 return;
             case Sliding.ThreeStride2:
-                Slide<TV, Three2>(source, oy0, rows, wb, bb, dst, act);
+                Slide<TV, Three2>(tile, source, oy0, rows, wb, bb, dst, act);
                 return;
             case Sliding.FiveStride1:
-                Slide<TV, Five1>(source, oy0, rows, wb, bb, dst, act);
+                Slide<TV, Five1>(tile, source, oy0, rows, wb, bb, dst, act);
                 return;
             case Sliding.FiveStride2:
-                Slide<TV, Five2>(source, oy0, rows, wb, bb, dst, act);
+                Slide<TV, Five2>(tile, source, oy0, rows, wb, bb, dst, act);
                 return;
             default:
-                EveryTap<TV>(source.First, rows, wb, bb, offs, dst, act);
+                EveryTap<TV>(tile, rows, wb, bb, offs, dst, act);
                 return;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Slide<TV, TR>(in RowSource source, int oy0, int rows, float* wb, float* bb, float* dst, in FusedActivation act)
+    private void Slide<TV, TR>(float* tile, in RowSource source, int oy0, int rows, float* wb, float* bb, float* dst, in FusedActivation act)
         where TV : struct, ILanes<TV>
         where TR : struct, IKernelRow
     {
         if (source.Edge == null)
         {
-            SlideRows<TV, TR>(source.First, rows, wb, bb, dst, act);
+            SlideRows<TV, TR>(tile, rows, wb, bb, dst, act);
         }
         else
         {
@@ -308,27 +302,22 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
     private long InPlaceFloats => ((long)_s.InWidth + ((long)_s.KernelHeight * EdgeColumns)) * _v;
 
     /// <summary>
-    /// Where a band's padded input rows are: the tile's rows (every column inside), or the input block's rows read in place,
-    /// padding rows given by a zero row and output columns outside [InteriorFirst, InteriorEnd) by an edge copy.
+    /// A channel block's input read in place: padded row r is input row r − firstRow (count of them,
+    /// <paramref name="rowFloats"/> apart from <paramref name="first"/>) or else the zero row; output columns outside
+    /// [InteriorFirst, InteriorEnd) go through the edge copy. The default (no edge copy) stands for the tile.
     /// </summary>
     private readonly struct RowSource(float* first, long rowFloats, int firstRow, int count, float* zero, int shift, int interiorFirst, int interiorEnd, float* edge)
     {
-        /// <summary>Padded row <see cref="FirstRow"/>'s first column.</summary>
-        public float* First => first;
-
-        /// <summary>The padded row whose first column <see cref="First"/> is.</summary>
-        public int FirstRow => firstRow;
-
-        /// <summary>Output columns from here on read only real input columns (0 for the tile).</summary>
+        /// <summary>Output columns from here on read only real input columns.</summary>
         public int InteriorFirst => interiorFirst;
 
-        /// <summary>Output columns below this read only real input columns (OW for the tile).</summary>
+        /// <summary>Output columns below this read only real input columns.</summary>
         public int InteriorEnd => interiorEnd;
 
         /// <summary>The edge copy's [kernel row][EdgeColumns][V] floats (null for the tile).</summary>
         public float* Edge => edge;
 
-        /// <summary>Padding columns left of the input row (0 for the tile, whose rows hold them).</summary>
+        /// <summary>Padding columns left of the input row.</summary>
         public int Shift => shift;
 
         /// <summary>Padded row <paramref name="row"/>, shifted so that padded column x is at + x·V.</summary>
@@ -377,6 +366,12 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
         int first = source.InteriorFirst, end = source.InteriorEnd;
         var bias = TV.Load(bb);
         float** rp = stackalloc float*[kh];
+        float** ep = stackalloc float*[kh]; // the edge copy's rows
+        for (int ky = 0; ky < kh; ky++)
+        {
+            ep[ky] = source.Edge + ((long)ky * EdgeColumns * v);
+        }
+
         for (int oy = 0; oy < rows; oy++)
         {
             int row = (oy0 + oy) * TR.Stride;
@@ -386,7 +381,7 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
             }
 
             float* o = dst + ((long)oy * ow * v);
-            int ox = first > 0 ? EdgeGroups<TV, TR>(source, rp, 0, first, wb, bias, o, act) : 0;
+            int ox = first > 0 ? EdgeGroups<TV, TR>(source.Shift, rp, ep, 0, first, wb, bias, o, act) : 0;
             for (; ox + 8 <= end; ox += 8)
             {
                 SlideGroup<TV, TR, Count8, Listed>(new Listed(rp, (long)ox * TR.Stride * v), wb, bias, o + (ox * v), act);
@@ -399,7 +394,7 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
 
             if (ox < ow)
             {
-                EdgeGroups<TV, TR>(source, rp, ox, ow, wb, bias, o, act);
+                EdgeGroups<TV, TR>(source.Shift, rp, ep, ox, ow, wb, bias, o, act);
             }
         }
     }
@@ -409,18 +404,12 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
     // the four outputs slid over them. Returns the first output column not yet computed. (Eight at a time measured
     // slower: the edge copies are what this path costs; kernel check 3×3 at 28² 1.3×, 56² 1.1×.)
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private int EdgeGroups<TV, TR>(in RowSource source, float** rp, int from, int to, float* wb, TV bias, float* o, in FusedActivation act)
+    private int EdgeGroups<TV, TR>(int shift, float** rp, float** ep, int from, int to, float* wb, TV bias, float* o, in FusedActivation act)
         where TV : struct, ILanes<TV>
         where TR : struct, IKernelRow
     {
         int v = TV.Count, columns = EdgeColumns, w = _s.InWidth, kh = _s.KernelHeight, ow = _s.OutWidth;
         var zero = TV.Create(0f);
-        float** ep = stackalloc float*[kh];
-        for (int ky = 0; ky < kh; ky++)
-        {
-            ep[ky] = source.Edge + ((long)ky * columns * v);
-        }
-
         int ox = from;
         for (; ox < to; ox += 4)
         {
@@ -431,7 +420,7 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
                 for (int j = 0; j < columns; j++)
                 {
                     int c = x0 + j;
-                    ((uint)(c - source.Shift) < (uint)w ? TV.Load(r + (c * v)) : zero).Store(e + (j * v));
+                    ((uint)(c - shift) < (uint)w ? TV.Load(r + (c * v)) : zero).Store(e + (j * v));
                 }
             }
 
