@@ -72,6 +72,7 @@ public class KernelBenchmarks
         ["mbv2 1x1 960-160 7 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(960, 7, 7, 160, 7, 7, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t, blocked: true),
         ["mbv2 1x1 32-16 112 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(32, 112, 112, 16, 112, 112, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t, blocked: true),
         ["mbv3 1x1 16-64 112 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(16, 112, 112, 64, 112, 112, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t, blocked: true),
+        ["tile overhead 1x1 8-64 28 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(8, 28, 28, 64, 28, 28, 1, 1, 1, 1, 1, 1, 0, 0, 1), i, t, blocked: true),
         ["mbv3 dw3x3 64 112 s2 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(64, 112, 112, 64, 56, 56, 3, 3, 2, 2, 1, 1, 1, 1, 64), i, t, blocked: true),
         ["mbv2 dw3x3 144 56 s1 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(144, 56, 56, 144, 56, 56, 3, 3, 1, 1, 1, 1, 1, 1, 144), i, t, blocked: true),
         ["mbv2 dw3x3 192 28 s1 nchwc"] = (i, t) => GemmHarness.Conv(new Conv2dShape(192, 28, 28, 192, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 192), i, t, blocked: true),
