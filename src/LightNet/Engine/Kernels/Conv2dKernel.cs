@@ -226,6 +226,9 @@ internal sealed unsafe class Conv2dKernel : IDisposable
     /// <summary>The GEMM of the im2col and 1×1 algorithms (null for the others): for tests and kernel checks that force its paths.</summary>
     internal GemmWork? Gemm => _gemm;
 
+    /// <summary>The Winograd kernel, where this convolution runs by Winograd (tests).</summary>
+    internal Winograd3x3? Winograd => _winograd;
+
     /// <summary>Per-run scratch for all threads, a multiple of 64 bytes.</summary>
     public long ScratchBytes { get; }
 

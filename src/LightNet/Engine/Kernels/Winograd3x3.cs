@@ -13,7 +13,9 @@ namespace LightNet.Engine.Kernels;
 /// into 36 (16) [Cout × Cin] matrices packed for the GEMM micro-kernel. Per run, the tiles are cut into blocks; each block, on one thread: input transform
 /// (V = Bᵀ·d·B) into 36 [Cin × tiles] matrices, 36 GEMMs M = U·V through <see cref="GemmWork"/>, output transform
 /// (Y = Aᵀ·M·A) scattered into the output with bias, residual and activation. With fewer blocks than threads (small
-/// maps) the threads share each block instead: input channels, then the 36 GEMMs, then output channels. The
+/// maps) the threads share each block instead: input channels, then the 36 GEMMs, then output channels; where blocks
+/// would leave one thread more tiles than rows of the GEMMs would (49 tiles are blocks of 32 and 17 on 2 threads), each
+/// thread takes every tile for a range of output channels (<see cref="SplitsOutputChannels"/>). The
 /// transforms run on vectors across the block's tiles (512/256/128 bits or scalar by ISA, multiply and add kept
 /// apart, so every width gives the same bits). A block's result does not depend on which thread runs it or how
 /// the tiles are cut, so every thread count gives the same output.
@@ -25,6 +27,10 @@ namespace LightNet.Engine.Kernels;
 /// </remarks>
 internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
 {
+
+    // The input transform's cost per input channel and tile, in output channels of GEMM work (an estimate that puts the
+    // kernel check's row splits on the right side, SplitsRows).
+    private const int InputTransformChannels = 16;
 
     // Floats of V and M per thread a block of tiles may fill (about 512 KiB, half the L2 of a Zen 4 core).
     private const int BlockBudgetFloats = 128 * 1024;
@@ -63,6 +69,10 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
     // True when blocks are fewer than threads: the threads then share each block stage by stage.
     private readonly bool _staged;
 
+    // True when the threads split the output channels instead (every thread all tiles, a range of rows of the GEMMs).
+    private readonly bool _splitRows;
+    private readonly int _threads, _mr;
+
     // Per-run arguments.
     private float* _x, _y, _res;
     private byte* _scratch;
@@ -72,6 +82,7 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
     private enum Stage
     {
         Blocks,
+        Rows,
         Input,
         Gemm,
         Output,
@@ -100,6 +111,16 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         _blockTiles = Math.Min(budget, GemmConfig.RoundUp((_tiles + threads - 1) / threads, cfg.NR));
         _blocks = (_tiles + _blockTiles - 1) / _blockTiles;
         _staged = _blocks < threads;
+        _threads = threads;
+        _mr = cfg.MR;
+        _splitRows = SplitsRows(_tiles, _blockTiles, _staged, cout, cfg.MR, threads);
+        if (_splitRows)
+        {
+            // Every thread takes every tile: the blocks of one thread.
+            _blockTiles = Math.Min(budget, GemmConfig.RoundUp(_tiles, cfg.NR));
+            _blocks = (_tiles + _blockTiles - 1) / _blockTiles;
+            _staged = false;
+        }
         _stride = GemmConfig.RoundUp(_blockTiles, 16);
         _vFloats = (long)xiCount * cin * _stride;
         _mFloats = (long)xiCount * cout * _stride;
@@ -151,8 +172,49 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         Algorithm = (tile == 4 ? "winograd-3x3-" : "winograd-2x2-3x3-") + IsaSupport.Name(isa);
     }
 
+    // The first output channel of thread item i of a row split (whole row panels of the GEMM; the channel count for i =
+    // threads).
+    private int RowsStart(int i)
+    {
+        int panels = (_s.OutChannels + _mr - 1) / _mr;
+        return Math.Min(_s.OutChannels, (int)((long)i * panels / _threads) * _mr);
+    }
+
+    // Whether the threads share the output channels rather than blocks of tiles: where the blocks would leave one
+    // thread's home range (the threads claim blocks from their own range first, WorkerPool) with more work than the
+    // rows would. SqueezeNet's 27×27 layers and ResNet-18's 28×28 (49 tiles) were a block of 32 and one of 17 on 2
+    // threads. Rows cost every thread the whole input transform, counted as InputTransformChannels output channels of
+    // GEMM per input channel and tile: a DenseNet 128→32 layer at 14×14 (49 tiles of F(2×2)) measured 1.18× the time
+    // by rows, ResNet-18's 256→256 0.91×. Maps that blocks cannot share (staged) keep their stages: by rows ResNet-18's
+    // 7×7 layers measured 1.04–1.09× their time (each thread transforms 512 channels for 4 or 16 tiles).
+    private static bool SplitsRows(int tiles, int blockTiles, bool staged, int cout, int mr, int threads)
+    {
+        if (threads == 1 || staged)
+        {
+            return false;
+        }
+
+        int blocks = (tiles + blockTiles - 1) / blockTiles, panels = (cout + mr - 1) / mr;
+        double blockShare = 0, rowShare = 0;
+        for (int t = 0; t < threads; t++)
+        {
+            long b0 = (long)t * blocks / threads, b1 = (long)(t + 1) * blocks / threads;
+            blockShare = Math.Max(blockShare, Math.Min(tiles, b1 * blockTiles) - Math.Min(tiles, b0 * blockTiles));
+            long p0 = (long)t * panels / threads, p1 = (long)(t + 1) * panels / threads;
+            rowShare = Math.Max(rowShare, Math.Min(cout, p1 * mr) - Math.Min(cout, p0 * mr));
+        }
+
+        // Each load is the busiest thread's work over an even share of the whole.
+        double blockLoad = blockShare * threads / tiles;
+        double rowLoad = (InputTransformChannels + rowShare) * threads / (InputTransformChannels + cout);
+        return rowLoad < blockLoad;
+    }
+
     /// <summary>The algorithm label ("winograd-3x3-avx512" for F(4×4, 3×3), "winograd-2x2-3x3-avx2" for F(2×2, 3×3), ...).</summary>
     public string Algorithm { get; }
+
+    /// <summary>Whether the threads share the output channels (every thread all tiles) rather than blocks of tiles.</summary>
+    internal bool SplitsOutputChannels => _splitRows;
 
     /// <summary>Per-run scratch for all threads, a multiple of 64 bytes.</summary>
     public long ScratchBytes { get; }
@@ -185,6 +247,13 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         _y = output;
         _res = residual;
         _scratch = scratch;
+        if (_splitRows)
+        {
+            _stage = Stage.Rows;
+            pool.Run(this, _threads, _threads);
+            return;
+        }
+
         if (!_staged)
         {
             _stage = Stage.Blocks;
@@ -224,33 +293,42 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
                 InputTransform(_t0, _n, begin, end, v, d, t);
                 return;
             case Stage.Gemm:
-                Gemms(gemm, _n, begin, end, v, m);
+                Gemms(gemm, _n, begin, end, 0, _s.OutChannels, v, m);
                 return;
             case Stage.Output:
                 OutputTransform(_t0, _n, begin, end, m, d, t, t + (_m * _m * _stride));
                 return;
         }
 
-        for (int b = begin; b < end; b++)
+        // Stage.Blocks: blocks [begin, end), every output channel; Stage.Rows: the output channels of items [begin, end)
+        // (whole row panels of the GEMM), every block.
+        int co0 = 0, co1 = _s.OutChannels, b0 = begin, b1 = end;
+        if (_stage == Stage.Rows)
+        {
+            (co0, co1) = (RowsStart(begin), RowsStart(end));
+            (b0, b1) = (0, _blocks);
+        }
+
+        for (int b = b0; b < b1; b++)
         {
             int t0 = b * _blockTiles;
             int n = Math.Min(_blockTiles, _tiles - t0);
             InputTransform(t0, n, 0, _s.InChannels, v, d, t);
-            Gemms(gemm, n, 0, _xi, v, m);
-            OutputTransform(t0, n, 0, _s.OutChannels, m, d, t, t + (_m * _m * _stride));
+            Gemms(gemm, n, 0, _xi, co0, co1, v, m);
+            OutputTransform(t0, n, co0, co1, m, d, t, t + (_m * _m * _stride));
         }
     }
 
-    // M[ξ] = U[ξ]·V[ξ] for ξ in [xi0, xi1), on the calling thread.
+    // Rows [co0, co1) of M[ξ] = U[ξ]·V[ξ] for ξ in [xi0, xi1), on the calling thread; co0 starts a row panel of U.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Gemms(GemmWork gemm, int n, int xi0, int xi1, float* v, float* m)
+    private void Gemms(GemmWork gemm, int n, int xi0, int xi1, int co0, int co1, float* v, float* m)
     {
-        gemm.Configure(_s.OutChannels, n, _s.InChannels);
+        gemm.Configure(co1 - co0, n, _s.InChannels);
         for (int xi = xi0; xi < xi1; xi++)
         {
-            gemm.A = _u.Pointer + (xi * _uStride);
+            gemm.A = _u.Pointer + (xi * _uStride) + ((long)co0 * _s.InChannels);
             gemm.B = GemmBSource.Dense(v + ((long)xi * _s.InChannels * _stride), _stride, false);
-            gemm.C = m + ((long)xi * _s.OutChannels * _stride);
+            gemm.C = m + ((((long)xi * _s.OutChannels) + co0) * _stride);
             gemm.Ldc = _stride;
             gemm.Execute(0, gemm.Items, 0);
         }

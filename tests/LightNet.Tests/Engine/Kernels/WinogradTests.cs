@@ -101,6 +101,32 @@ public sealed class WinogradTests
     }
 
     [Fact]
+    public void ThreadsShareOutputChannelsWhereBlocksWouldNotShareTheWorkEvenly()
+    {
+        // 49 tiles (27×27 by F(4×4), 14×14 by F(2×2)) are a block of 32 and one of 17 on 2 threads: the threads split
+        // the output channels instead (whole row panels), every thread transforming all tiles. Same bits as one thread.
+        foreach (var (s, tile) in new[]
+        {
+            (new Conv2dShape(24, 27, 27, 96, 27, 27, 3, 3, 1, 1, 1, 1, 1, 1, 1), 4),
+            (new Conv2dShape(40, 14, 14, 100, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1), 2),
+        })
+        {
+            var rng = new Random(9);
+            float[] x = OpTest.Random(rng, s.InChannels * s.InHeight * s.InWidth);
+            float[] w = OpTest.Random(rng, s.OutChannels * s.InChannels * 9, 0.5f);
+            float[] bias = OpTest.Random(rng, s.OutChannels);
+            float[] residual = OpTest.Random(rng, s.OutChannels * s.OutHeight * s.OutWidth);
+            var isa = IsaSupport.Best;
+            var algorithm = tile == 4 ? ConvAlgorithm.Winograd : ConvAlgorithm.Winograd2x2;
+            var one = ConvKernelTests.RunConv(s, x, w, bias, Activation.Relu, residual, isa, 1, inspect: k => Assert.False(k.Winograd!.SplitsOutputChannels), algorithm: algorithm);
+            var two = ConvKernelTests.RunConv(s, x, w, bias, Activation.Relu, residual, isa, 2, residualInOutput: true, inspect: k => Assert.True(k.Winograd!.SplitsOutputChannels, $"{s}"), algorithm: algorithm);
+            Assert.Equal(one, two);
+            double e = WorstRelativeError(KernelReference.Conv(s, x, w, bias, Activation.Relu, residual), two, Scale(s, x, w, bias, residual));
+            Assert.True(e <= RelativeBound, $"{s} split by output channels: relative error {e:E2} > {RelativeBound:E0}");
+        }
+    }
+
+    [Fact]
     public void AgreesWithIm2ColAndEveryThreadCountGivesTheSameBits()
     {
         foreach (var (index, tile) in new[] { (1, 4), (6, 4), (1, 2), (6, 2), (7, 2) })
