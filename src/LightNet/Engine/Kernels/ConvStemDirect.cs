@@ -144,12 +144,14 @@ internal sealed unsafe class ConvStemDirect : IParallelWork, IDisposable
                 {
                     int row0 = p * Rows, rows = Math.Min(Rows, m - row0);
                     float* a = _a.Pointer + ((long)row0 * _k);
-                    for (int x = 0; x < ow; x += Tile)
+                    // The row's whole tiles as one run, then a last tile ending at the last output (overlapping).
+                    int whole = ow / Tile;
+                    for (int x = 0; x < ow; x += whole * Tile)
                     {
-                        int ox = Math.Min(x, ow - Tile); // the last tile ends at the last output
+                        int ox = Math.Min(x, ow - Tile), count = x == 0 ? whole : 1;
                         long at = (row0 * n) + ((long)oy * ow) + ox;
                         GemmMicroKernels.Avx2x6x16Offsets(_k, a, _planes + ((long)oy * pw) + ox, offsets, _y + at, (nint)n, _bias + row0,
-                            _res != null ? _res + at : null, (nint)n, _act, rows);
+                            _res != null ? _res + at : null, (nint)n, _act, rows, count);
                     }
                 }
             }

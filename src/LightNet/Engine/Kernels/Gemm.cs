@@ -1177,26 +1177,18 @@ internal static unsafe class GemmMicroKernels
     /// kernel check on Zen 3, MobileNetV2's 112×112 32→16 242 → 230 µs, MobileNetV3's 16→16 131 → 127).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx2x6x16(int kc, float* a, float* b, nint ldb, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act, int rows = 6)
-    {
-        if (rows > 4)
-        {
-            Avx2x6x16<StridedRows, Count6>(kc, a, b, ldb, null, c, ldc, accumulate, rowBias, res, ldr, act, rows);
-        }
-        else
-        {
-            Avx2x6x16<StridedRows, Count4>(kc, a, b, ldb, null, c, ldc, accumulate, rowBias, res, ldr, act, rows);
-        }
-    }
+    public static void Avx2x6x16(int kc, float* a, float* b, nint ldb, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr, in FusedActivation act, int rows = 6) =>
+        Run6x16(1, default, kc, a, b, ldb, c, ldc, accumulate, rowBias, res, ldr, act, rows);
 
     /// <summary>
     /// <see cref="Avx2x6x16(int, float*, float*, nint, float*, nint, bool, float*, float*, nint, in FusedActivation, int)"/>
     /// with B's row k at <paramref name="b"/> + <paramref name="offsets"/>[k] instead of k·ldb further: a direct
-    /// convolution's taps read where they lie (<see cref="ConvStemDirect"/>). No accumulation into C.
+    /// convolution's taps read where they lie (<see cref="ConvStemDirect"/>). No accumulation into C. With
+    /// <paramref name="count"/> &gt; 1, that many tiles of a row, each 16 columns after the one before in B, C and the residual.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx2x6x16Offsets(int kc, float* a, float* b, int* offsets, float* c, nint ldc, float* rowBias, float* res, nint ldr, in FusedActivation act, int rows) =>
-        Avx2x6x16<OffsetRows, Count6>(kc, a, b, 0, offsets, c, ldc, false, rowBias, res, ldr, act, rows);
+    public static void Avx2x6x16Offsets(int kc, float* a, float* b, int* offsets, float* c, nint ldc, float* rowBias, float* res, nint ldr, in FusedActivation act, int rows, int count = 1) =>
+        Avx2x6x16<OffsetRows, Count6>(count, new TileSteps(0, 16, 16, 0, 16), kc, a, b, 0, offsets, c, ldc, false, rowBias, res, ldr, act, rows);
 
     /// <summary>Where a 6×16 kernel finds B's row k: a compile-time choice, as a type argument.</summary>
     private interface IRows
@@ -1224,93 +1216,114 @@ internal static unsafe class GemmMicroKernels
         public static float* Next(float* row, float* b, nint ldb, int* offsets, int k) => b + offsets[k + 1];
     }
 
+    // count tiles, each advanced from the one before by the steps (one call for a run of tiles: the call, its frame and
+    // the activation's bounds once per run).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Avx2x6x16<TRows, TM>(int kc, float* a, float* b, nint ldb, int* offsets, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr,
-        in FusedActivation act, int rows)
+    private static void Avx2x6x16<TRows, TM>(int count, in TileSteps steps, int kc, float* aFirst, float* bFirst, nint ldb, int* offsets, float* cFirst, nint ldc, bool accumulate,
+        float* biasFirst, float* resFirst, nint ldr, in FusedActivation act, int rows)
         where TRows : struct, IRows
         where TM : struct, ICount
     {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        float* row = kc > 0 ? TRows.First(b, offsets) : b;
-        for (int k = 0; k < kc; k++)
+        for (int t = 0; t < count; t++)
         {
-            var b0 = Avx.LoadVector256(row);
-            var b1 = Avx.LoadVector256(row + 8);
-            var av = Avx.BroadcastScalarToVector256(a);
-            c00 = Fma.MultiplyAdd(av, b0, c00);
-            c01 = Fma.MultiplyAdd(av, b1, c01);
-            av = Avx.BroadcastScalarToVector256(a + 1);
-            c10 = Fma.MultiplyAdd(av, b0, c10);
-            c11 = Fma.MultiplyAdd(av, b1, c11);
-            av = Avx.BroadcastScalarToVector256(a + 2);
-            c20 = Fma.MultiplyAdd(av, b0, c20);
-            c21 = Fma.MultiplyAdd(av, b1, c21);
-            av = Avx.BroadcastScalarToVector256(a + 3);
-            c30 = Fma.MultiplyAdd(av, b0, c30);
-            c31 = Fma.MultiplyAdd(av, b1, c31);
-            if (TM.Count > 4)
+            float* a = aFirst + (t * steps.A), b = bFirst + (t * steps.B), c = cFirst + (t * steps.C);
+            float* rowBias = biasFirst == null ? null : biasFirst + (t * steps.Bias);
+            float* res = resFirst == null ? null : resFirst + (t * steps.Res);
+            Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+            Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+            float* row = kc > 0 ? TRows.First(b, offsets) : b;
+            for (int k = 0; k < kc; k++)
             {
-                av = Avx.BroadcastScalarToVector256(a + 4);
-                c40 = Fma.MultiplyAdd(av, b0, c40);
-                c41 = Fma.MultiplyAdd(av, b1, c41);
-                av = Avx.BroadcastScalarToVector256(a + 5);
-                c50 = Fma.MultiplyAdd(av, b0, c50);
-                c51 = Fma.MultiplyAdd(av, b1, c51);
+                var b0 = Avx.LoadVector256(row);
+                var b1 = Avx.LoadVector256(row + 8);
+                var av = Avx.BroadcastScalarToVector256(a);
+                c00 = Fma.MultiplyAdd(av, b0, c00);
+                c01 = Fma.MultiplyAdd(av, b1, c01);
+                av = Avx.BroadcastScalarToVector256(a + 1);
+                c10 = Fma.MultiplyAdd(av, b0, c10);
+                c11 = Fma.MultiplyAdd(av, b1, c11);
+                av = Avx.BroadcastScalarToVector256(a + 2);
+                c20 = Fma.MultiplyAdd(av, b0, c20);
+                c21 = Fma.MultiplyAdd(av, b1, c21);
+                av = Avx.BroadcastScalarToVector256(a + 3);
+                c30 = Fma.MultiplyAdd(av, b0, c30);
+                c31 = Fma.MultiplyAdd(av, b1, c31);
+                if (TM.Count > 4)
+                {
+                    av = Avx.BroadcastScalarToVector256(a + 4);
+                    c40 = Fma.MultiplyAdd(av, b0, c40);
+                    c41 = Fma.MultiplyAdd(av, b1, c41);
+                    av = Avx.BroadcastScalarToVector256(a + 5);
+                    c50 = Fma.MultiplyAdd(av, b0, c50);
+                    c51 = Fma.MultiplyAdd(av, b1, c51);
+                }
+
+                a += 6;
+                row = TRows.Next(row, b, ldb, offsets, k);
             }
 
-            a += 6;
-            row = TRows.Next(row, b, ldb, offsets, k);
-        }
+            // Rows past `rows` (a last panel of 2 or 4 rows: 16, 32, 160 output channels) were computed on A's zero padding;
+            // they are neither read (C, bias, residual) nor stored.
+            if (accumulate)
+            {
+                c00 += Avx.LoadVector256(c); c01 += Avx.LoadVector256(c + 8);
+                if (rows > 1) { c10 += Avx.LoadVector256(c + ldc); c11 += Avx.LoadVector256(c + ldc + 8); }
+                if (rows > 2) { c20 += Avx.LoadVector256(c + (2 * ldc)); c21 += Avx.LoadVector256(c + (2 * ldc) + 8); }
+                if (rows > 3) { c30 += Avx.LoadVector256(c + (3 * ldc)); c31 += Avx.LoadVector256(c + (3 * ldc) + 8); }
+                if (rows > 4) { c40 += Avx.LoadVector256(c + (4 * ldc)); c41 += Avx.LoadVector256(c + (4 * ldc) + 8); }
+                if (rows > 5) { c50 += Avx.LoadVector256(c + (5 * ldc)); c51 += Avx.LoadVector256(c + (5 * ldc) + 8); }
+            }
 
-        // Rows past `rows` (a last panel of 2 or 4 rows: 16, 32, 160 output channels) were computed on A's zero padding;
-        // they are neither read (C, bias, residual) nor stored.
-        if (accumulate)
-        {
-            c00 += Avx.LoadVector256(c); c01 += Avx.LoadVector256(c + 8);
-            if (rows > 1) { c10 += Avx.LoadVector256(c + ldc); c11 += Avx.LoadVector256(c + ldc + 8); }
-            if (rows > 2) { c20 += Avx.LoadVector256(c + (2 * ldc)); c21 += Avx.LoadVector256(c + (2 * ldc) + 8); }
-            if (rows > 3) { c30 += Avx.LoadVector256(c + (3 * ldc)); c31 += Avx.LoadVector256(c + (3 * ldc) + 8); }
-            if (rows > 4) { c40 += Avx.LoadVector256(c + (4 * ldc)); c41 += Avx.LoadVector256(c + (4 * ldc) + 8); }
-            if (rows > 5) { c50 += Avx.LoadVector256(c + (5 * ldc)); c51 += Avx.LoadVector256(c + (5 * ldc) + 8); }
-        }
+            if (rowBias != null)
+            {
+                var v = Avx.BroadcastScalarToVector256(rowBias); c00 += v; c01 += v;
+                if (rows > 1) { v = Avx.BroadcastScalarToVector256(rowBias + 1); c10 += v; c11 += v; }
+                if (rows > 2) { v = Avx.BroadcastScalarToVector256(rowBias + 2); c20 += v; c21 += v; }
+                if (rows > 3) { v = Avx.BroadcastScalarToVector256(rowBias + 3); c30 += v; c31 += v; }
+                if (rows > 4) { v = Avx.BroadcastScalarToVector256(rowBias + 4); c40 += v; c41 += v; }
+                if (rows > 5) { v = Avx.BroadcastScalarToVector256(rowBias + 5); c50 += v; c51 += v; }
+            }
 
-        if (rowBias != null)
-        {
-            var v = Avx.BroadcastScalarToVector256(rowBias); c00 += v; c01 += v;
-            if (rows > 1) { v = Avx.BroadcastScalarToVector256(rowBias + 1); c10 += v; c11 += v; }
-            if (rows > 2) { v = Avx.BroadcastScalarToVector256(rowBias + 2); c20 += v; c21 += v; }
-            if (rows > 3) { v = Avx.BroadcastScalarToVector256(rowBias + 3); c30 += v; c31 += v; }
-            if (rows > 4) { v = Avx.BroadcastScalarToVector256(rowBias + 4); c40 += v; c41 += v; }
-            if (rows > 5) { v = Avx.BroadcastScalarToVector256(rowBias + 5); c50 += v; c51 += v; }
-        }
+            if (res != null)
+            {
+                c00 += Avx.LoadVector256(res); c01 += Avx.LoadVector256(res + 8);
+                if (rows > 1) { c10 += Avx.LoadVector256(res + ldr); c11 += Avx.LoadVector256(res + ldr + 8); }
+                if (rows > 2) { c20 += Avx.LoadVector256(res + (2 * ldr)); c21 += Avx.LoadVector256(res + (2 * ldr) + 8); }
+                if (rows > 3) { c30 += Avx.LoadVector256(res + (3 * ldr)); c31 += Avx.LoadVector256(res + (3 * ldr) + 8); }
+                if (rows > 4) { c40 += Avx.LoadVector256(res + (4 * ldr)); c41 += Avx.LoadVector256(res + (4 * ldr) + 8); }
+                if (rows > 5) { c50 += Avx.LoadVector256(res + (5 * ldr)); c51 += Avx.LoadVector256(res + (5 * ldr) + 8); }
+            }
 
-        if (res != null)
-        {
-            c00 += Avx.LoadVector256(res); c01 += Avx.LoadVector256(res + 8);
-            if (rows > 1) { c10 += Avx.LoadVector256(res + ldr); c11 += Avx.LoadVector256(res + ldr + 8); }
-            if (rows > 2) { c20 += Avx.LoadVector256(res + (2 * ldr)); c21 += Avx.LoadVector256(res + (2 * ldr) + 8); }
-            if (rows > 3) { c30 += Avx.LoadVector256(res + (3 * ldr)); c31 += Avx.LoadVector256(res + (3 * ldr) + 8); }
-            if (rows > 4) { c40 += Avx.LoadVector256(res + (4 * ldr)); c41 += Avx.LoadVector256(res + (4 * ldr) + 8); }
-            if (rows > 5) { c50 += Avx.LoadVector256(res + (5 * ldr)); c51 += Avx.LoadVector256(res + (5 * ldr) + 8); }
-        }
+            if (act.Form == FusedActivationForm.Clamp)
+            {
+                // The clamp's form tested once a tile and its bounds broadcast once (per vector, act.Apply tests the form
+                // twice and broadcasts both bounds: SqueezeNet's 55×55 1×1 layers, docs/performance.md).
+                var lo = Vector256.Create(act.Lo);
+                var hi = Vector256.Create(act.Hi);
+                c00 = Avx.Min(Avx.Max(c00, lo), hi); c01 = Avx.Min(Avx.Max(c01, lo), hi);
+                c10 = Avx.Min(Avx.Max(c10, lo), hi); c11 = Avx.Min(Avx.Max(c11, lo), hi);
+                c20 = Avx.Min(Avx.Max(c20, lo), hi); c21 = Avx.Min(Avx.Max(c21, lo), hi);
+                c30 = Avx.Min(Avx.Max(c30, lo), hi); c31 = Avx.Min(Avx.Max(c31, lo), hi);
+                c40 = Avx.Min(Avx.Max(c40, lo), hi); c41 = Avx.Min(Avx.Max(c41, lo), hi);
+                c50 = Avx.Min(Avx.Max(c50, lo), hi); c51 = Avx.Min(Avx.Max(c51, lo), hi);
+            }
+            else if (!act.IsNone)
+            {
+                c00 = act.Apply(c00); c01 = act.Apply(c01);
+                c10 = act.Apply(c10); c11 = act.Apply(c11);
+                c20 = act.Apply(c20); c21 = act.Apply(c21);
+                c30 = act.Apply(c30); c31 = act.Apply(c31);
+                c40 = act.Apply(c40); c41 = act.Apply(c41);
+                c50 = act.Apply(c50); c51 = act.Apply(c51);
+            }
 
-        if (!act.IsNone)
-        {
-            c00 = act.Apply(c00); c01 = act.Apply(c01);
-            c10 = act.Apply(c10); c11 = act.Apply(c11);
-            c20 = act.Apply(c20); c21 = act.Apply(c21);
-            c30 = act.Apply(c30); c31 = act.Apply(c31);
-            c40 = act.Apply(c40); c41 = act.Apply(c41);
-            c50 = act.Apply(c50); c51 = act.Apply(c51);
+            Avx.Store(c, c00); Avx.Store(c + 8, c01);
+            if (rows > 1) { Avx.Store(c + ldc, c10); Avx.Store(c + ldc + 8, c11); }
+            if (rows > 2) { Avx.Store(c + (2 * ldc), c20); Avx.Store(c + (2 * ldc) + 8, c21); }
+            if (rows > 3) { Avx.Store(c + (3 * ldc), c30); Avx.Store(c + (3 * ldc) + 8, c31); }
+            if (rows > 4) { Avx.Store(c + (4 * ldc), c40); Avx.Store(c + (4 * ldc) + 8, c41); }
+            if (rows > 5) { Avx.Store(c + (5 * ldc), c50); Avx.Store(c + (5 * ldc) + 8, c51); }
         }
-
-        Avx.Store(c, c00); Avx.Store(c + 8, c01);
-        if (rows > 1) { Avx.Store(c + ldc, c10); Avx.Store(c + ldc + 8, c11); }
-        if (rows > 2) { Avx.Store(c + (2 * ldc), c20); Avx.Store(c + (2 * ldc) + 8, c21); }
-        if (rows > 3) { Avx.Store(c + (3 * ldc), c30); Avx.Store(c + (3 * ldc) + 8, c31); }
-        if (rows > 4) { Avx.Store(c + (4 * ldc), c40); Avx.Store(c + (4 * ldc) + 8, c41); }
-        if (rows > 5) { Avx.Store(c + (5 * ldc), c50); Avx.Store(c + (5 * ldc) + 8, c51); }
     }
 
     /// <summary>
@@ -1322,16 +1335,37 @@ internal static unsafe class GemmMicroKernels
     public static void Avx2x6x16Run(int count, int kc, float* a, nint aStep, float* b, nint bStep, nint ldb, float* c, nint cStep, nint ldc, bool accumulate,
         float* rowBias, nint biasStep, float* res, nint resStep, nint ldr, in FusedActivation act, int rows, int lastRows)
     {
-        for (int t = 0; t < count; t++)
+        var steps = new TileSteps(aStep, bStep, cStep, biasStep, resStep);
+        int same = lastRows == rows ? count : count - 1; // the tiles of `rows` rows, as one run
+        if (same > 0)
         {
-            Avx2x6x16(kc, a, b, ldb, c, ldc, accumulate, rowBias, res, ldr, act, t == count - 1 ? lastRows : rows);
-            a += aStep;
-            b += bStep;
-            c += cStep;
-            rowBias = rowBias != null ? rowBias + biasStep : null;
-            res = res != null ? res + resStep : null;
+            Run6x16(same, steps, kc, a, b, ldb, c, ldc, accumulate, rowBias, res, ldr, act, rows);
+        }
+
+        if (same < count)
+        {
+            nint t = same;
+            Run6x16(1, steps, kc, a + (t * aStep), b + (t * bStep), ldb, c + (t * cStep), ldc, accumulate,
+                rowBias != null ? rowBias + (t * biasStep) : null, res != null ? res + (t * resStep) : null, ldr, act, lastRows);
         }
     }
+
+    // A run of tiles of `rows` rows: the 6-row kernel, or the 4-row one (padding rows not multiplied).
+    private static void Run6x16(int count, in TileSteps steps, int kc, float* a, float* b, nint ldb, float* c, nint ldc, bool accumulate, float* rowBias, float* res, nint ldr,
+        in FusedActivation act, int rows)
+    {
+        if (rows > 4)
+        {
+            Avx2x6x16<StridedRows, Count6>(count, steps, kc, a, b, ldb, null, c, ldc, accumulate, rowBias, res, ldr, act, rows);
+        }
+        else
+        {
+            Avx2x6x16<StridedRows, Count4>(count, steps, kc, a, b, ldb, null, c, ldc, accumulate, rowBias, res, ldr, act, rows);
+        }
+    }
+
+    /// <summary>How far each tile of a run lies from the one before: A, B, C, the row bias and the residual, in floats.</summary>
+    private readonly record struct TileSteps(nint A, nint B, nint C, nint Bias, nint Res);
 
     /// <summary>
     /// AVX2 6×8 over the first <paramref name="cols"/> (1–8) columns of a B panel (rows <paramref name="ldb"/> apart):
