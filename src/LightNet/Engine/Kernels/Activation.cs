@@ -185,7 +185,7 @@ internal readonly record struct FusedActivation(FusedActivationForm Form, float 
         // Plain branches on the form (not a switch, which compiles to a jump table per vector): the clamp first.
         if (Form == FusedActivationForm.Clamp)
         {
-            return Vector256.MinNative(Vector256.MaxNative(x, Vector256.Create(Lo)), Vector256.Create(Hi));
+            return Clamp(x, Vector256.Create(Lo), Vector256.Create(Hi));
         }
 
         if (Form == FusedActivationForm.None)
@@ -196,6 +196,14 @@ internal readonly record struct FusedActivation(FusedActivationForm Form, float 
         var h = Vector256.MaxNative(Vector256.MinNative((x * Vector256.Create(Alpha)) + Vector256.Create(Beta), Vector256.Create(Hi)), Vector256.Create(Lo));
         return Form == FusedActivationForm.HardSwish ? x * h : h;
     }
+
+    /// <summary>
+    /// The clamp form of 8 values with its bounds broadcast by the caller: a kernel that tests the form once for a tile
+    /// broadcasts <see cref="Lo"/> and <see cref="Hi"/> once too (per vector, <see cref="Apply(Vector256{float})"/>
+    /// tests the form and broadcasts both bounds each time).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Clamp(Vector256<float> x, Vector256<float> lo, Vector256<float> hi) => Vector256.MinNative(Vector256.MaxNative(x, lo), hi);
 
     /// <summary>The transform of 4 values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -640,9 +640,9 @@ internal sealed unsafe class ConvPointwiseBlocked : IParallelWork, IDisposable
 
         if (act.Form == FusedActivationForm.Clamp)
         {
-            a0 = Vector256.MinNative(Vector256.MaxNative(a0, lo), hi);
-            a1 = f > 1 ? Vector256.MinNative(Vector256.MaxNative(a1, lo), hi) : a1;
-            a2 = f > 2 ? Vector256.MinNative(Vector256.MaxNative(a2, lo), hi) : a2;
+            a0 = FusedActivation.Clamp(a0, lo, hi);
+            a1 = f > 1 ? FusedActivation.Clamp(a1, lo, hi) : a1;
+            a2 = f > 2 ? FusedActivation.Clamp(a2, lo, hi) : a2;
         }
         else if (act.Form != FusedActivationForm.None)
         {

@@ -131,8 +131,7 @@ internal sealed unsafe class ConvStemDirect : IParallelWork, IDisposable
             return;
         }
 
-        int ow = _s.OutWidth, m = _s.OutChannels, pw = _phases.PhaseWidth;
-        long n = (long)_s.OutHeight * ow;
+        int ow = _s.OutWidth, m = _s.OutChannels;
         fixed (int* offsets = _offsets)
         {
             for (int oy = begin; oy < end; oy++)
@@ -143,19 +142,27 @@ internal sealed unsafe class ConvStemDirect : IParallelWork, IDisposable
                 for (int p = 0; p < _panels; p++)
                 {
                     int row0 = p * Rows, rows = Math.Min(Rows, m - row0);
-                    float* a = _a.Pointer + ((long)row0 * _k);
-                    // The row's whole tiles as one run, then a last tile ending at the last output (overlapping).
-                    int whole = ow / Tile;
-                    for (int x = 0; x < ow; x += whole * Tile)
+
+                    // The row's whole tiles as one run, then, where the row is not whole tiles, a last tile ending at
+                    // the last output (overlapping).
+                    RowTiles(row0, rows, offsets, oy, 0, ow / Tile);
+                    if (ow % Tile != 0)
                     {
-                        int ox = Math.Min(x, ow - Tile), count = x == 0 ? whole : 1;
-                        long at = (row0 * n) + ((long)oy * ow) + ox;
-                        GemmMicroKernels.Avx2x6x16Offsets(_k, a, _planes + ((long)oy * pw) + ox, offsets, _y + at, (nint)n, _bias + row0,
-                            _res != null ? _res + at : null, (nint)n, _act, rows, count);
+                        RowTiles(row0, rows, offsets, oy, ow - Tile, 1);
                     }
                 }
             }
         }
+    }
+
+    // count tiles of output row oy from column ox, for output channels [row0, row0 + rows) (one panel of the weights).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void RowTiles(int row0, int rows, int* offsets, int oy, int ox, int count)
+    {
+        int ow = _s.OutWidth;
+        long n = (long)_s.OutHeight * ow, at = (row0 * n) + ((long)oy * ow) + ox;
+        GemmMicroKernels.Avx2x6x16Offsets(_k, _a.Pointer + ((long)row0 * _k), _planes + ((long)oy * _phases.PhaseWidth) + ox, offsets, _y + at, (nint)n,
+            _bias + row0, _res != null ? _res + at : null, (nint)n, _act, rows, count);
     }
 
     /// <summary>Frees the packed weights.</summary>

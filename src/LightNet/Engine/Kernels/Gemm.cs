@@ -1296,16 +1296,16 @@ internal static unsafe class GemmMicroKernels
 
             if (act.Form == FusedActivationForm.Clamp)
             {
-                // The clamp's form tested once a tile and its bounds broadcast once (per vector, act.Apply tests the form
-                // twice and broadcasts both bounds: SqueezeNet's 55×55 1×1 layers, docs/performance.md).
+                // The clamp's form tested once a tile and its bounds broadcast once (SqueezeNet's 55×55 1×1 layers,
+                // docs/performance.md).
                 var lo = Vector256.Create(act.Lo);
                 var hi = Vector256.Create(act.Hi);
-                c00 = Avx.Min(Avx.Max(c00, lo), hi); c01 = Avx.Min(Avx.Max(c01, lo), hi);
-                c10 = Avx.Min(Avx.Max(c10, lo), hi); c11 = Avx.Min(Avx.Max(c11, lo), hi);
-                c20 = Avx.Min(Avx.Max(c20, lo), hi); c21 = Avx.Min(Avx.Max(c21, lo), hi);
-                c30 = Avx.Min(Avx.Max(c30, lo), hi); c31 = Avx.Min(Avx.Max(c31, lo), hi);
-                c40 = Avx.Min(Avx.Max(c40, lo), hi); c41 = Avx.Min(Avx.Max(c41, lo), hi);
-                c50 = Avx.Min(Avx.Max(c50, lo), hi); c51 = Avx.Min(Avx.Max(c51, lo), hi);
+                c00 = FusedActivation.Clamp(c00, lo, hi); c01 = FusedActivation.Clamp(c01, lo, hi);
+                c10 = FusedActivation.Clamp(c10, lo, hi); c11 = FusedActivation.Clamp(c11, lo, hi);
+                c20 = FusedActivation.Clamp(c20, lo, hi); c21 = FusedActivation.Clamp(c21, lo, hi);
+                c30 = FusedActivation.Clamp(c30, lo, hi); c31 = FusedActivation.Clamp(c31, lo, hi);
+                c40 = FusedActivation.Clamp(c40, lo, hi); c41 = FusedActivation.Clamp(c41, lo, hi);
+                c50 = FusedActivation.Clamp(c50, lo, hi); c51 = FusedActivation.Clamp(c51, lo, hi);
             }
             else if (!act.IsNone)
             {

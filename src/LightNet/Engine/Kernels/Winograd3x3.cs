@@ -108,7 +108,9 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         // Tiles per block: a multiple of the GEMM's panel width, as many as the budget allows but at least 32 (fewer
         // make GEMMs too short to pay for their set-up), few enough that every thread gets a block.
         int budget = Math.Max(GemmConfig.RoundUp(32, cfg.NR), BlockBudgetFloats / (xiCount * (cin + cout)) / cfg.NR * cfg.NR);
-        _blockTiles = Math.Min(budget, GemmConfig.RoundUp((_tiles + threads - 1) / threads, cfg.NR));
+        int tiles = _tiles;
+        int BlockTiles(int sharers) => Math.Min(budget, GemmConfig.RoundUp((tiles + sharers - 1) / sharers, cfg.NR));
+        _blockTiles = BlockTiles(threads);
         _blocks = (_tiles + _blockTiles - 1) / _blockTiles;
         _staged = _blocks < threads;
         _threads = threads;
@@ -117,7 +119,7 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         if (_splitRows)
         {
             // Every thread takes every tile: the blocks of one thread.
-            _blockTiles = Math.Min(budget, GemmConfig.RoundUp(_tiles, cfg.NR));
+            _blockTiles = BlockTiles(1);
             _blocks = (_tiles + _blockTiles - 1) / _blockTiles;
             _staged = false;
         }
@@ -172,13 +174,10 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         Algorithm = (tile == 4 ? "winograd-3x3-" : "winograd-2x2-3x3-") + IsaSupport.Name(isa);
     }
 
-    // The first output channel of thread item i of a row split (whole row panels of the GEMM; the channel count for i =
-    // threads).
-    private int RowsStart(int i)
-    {
-        int panels = (_s.OutChannels + _mr - 1) / _mr;
-        return Math.Min(_s.OutChannels, (int)((long)i * panels / _threads) * _mr);
-    }
+    // The first output channel of thread item i of a row split: whole row panels of the GEMM (mr rows), cut evenly; the
+    // channel count for i = threads.
+    private static int RowsStart(int i, int cout, int mr, int threads) =>
+        Math.Min(cout, (int)((long)i * ((cout + mr - 1) / mr) / threads) * mr);
 
     // Whether the threads share the output channels rather than blocks of tiles: where the blocks would leave one
     // thread's home range (the threads claim blocks from their own range first, WorkerPool) with more work than the
@@ -194,14 +193,13 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
             return false;
         }
 
-        int blocks = (tiles + blockTiles - 1) / blockTiles, panels = (cout + mr - 1) / mr;
+        int blocks = (tiles + blockTiles - 1) / blockTiles; // Run's chunks: one a block
         double blockShare = 0, rowShare = 0;
         for (int t = 0; t < threads; t++)
         {
-            long b0 = (long)t * blocks / threads, b1 = (long)(t + 1) * blocks / threads;
+            long b0 = WorkerPool.HomeStart(t, blocks, threads), b1 = WorkerPool.HomeStart(t + 1, blocks, threads);
             blockShare = Math.Max(blockShare, Math.Min(tiles, b1 * blockTiles) - Math.Min(tiles, b0 * blockTiles));
-            long p0 = (long)t * panels / threads, p1 = (long)(t + 1) * panels / threads;
-            rowShare = Math.Max(rowShare, Math.Min(cout, p1 * mr) - Math.Min(cout, p0 * mr));
+            rowShare = Math.Max(rowShare, RowsStart(t + 1, cout, mr, threads) - RowsStart(t, cout, mr, threads));
         }
 
         // Each load is the busiest thread's work over an even share of the whole.
@@ -305,7 +303,7 @@ internal sealed unsafe class Winograd3x3 : IParallelWork, IDisposable
         int co0 = 0, co1 = _s.OutChannels, b0 = begin, b1 = end;
         if (_stage == Stage.Rows)
         {
-            (co0, co1) = (RowsStart(begin), RowsStart(end));
+            (co0, co1) = (RowsStart(begin, _s.OutChannels, _mr, _threads), RowsStart(end, _s.OutChannels, _mr, _threads));
             (b0, b1) = (0, _blocks);
         }
 

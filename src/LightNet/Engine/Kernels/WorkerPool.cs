@@ -193,8 +193,11 @@ internal sealed class WorkerPool : IDisposable
         _done.Dispose();
     }
 
-    // The first chunk of thread t's home range.
-    private static int HomeStart(int t, int chunks, int threads) => (int)((long)t * chunks / threads);
+    /// <summary>
+    /// The first chunk of thread <paramref name="t"/>'s home range (the chunks it claims first) when a run is cut into
+    /// <paramref name="chunks"/> chunks; kernels that size their items by the threads' shares read it here.
+    /// </summary>
+    internal static int HomeStart(int t, int chunks, int threads) => (int)((long)t * chunks / threads);
 
     // Claims chunks of `generation` until none is left (or a newer generation has started) and runs them: first the
     // thread's home range, then what is left of the others'.
