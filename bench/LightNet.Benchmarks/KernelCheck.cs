@@ -11,9 +11,12 @@ namespace LightNet.Benchmarks;
 /// (its vector lanes).
 /// </summary>
 /// <remarks>
-/// <c>--kernel-check [--case substring] [--rounds N] [--threads 1,2] [--isa avx512,avx2,vector128] [--int8]</c>; defaults: every
+/// <c>--kernel-check [--case substring] [--rounds N] [--threads 1,2] [--isa avx512,avx2,vector128] [--int8] [--foreign]</c>; defaults: every
 /// case, 15 rounds, 1 and 2 threads, the levels of <see cref="KernelBenchmarks.IsaLevels"/>. With <c>--int8</c> the cases are <see cref="Int8KernelBenchmarks"/>' (every integer path this machine runs
 /// beside fp32, 1 thread), and the share of peak is the path's (<see cref="Int8KernelBenchmarks.PeakMacsPerCycle"/>).
+/// With <c>--foreign</c> every call of the fp32 cases is timed alone after its input and output were rewritten with the
+/// threads' shares reversed (<see cref="GemmHarness.Foreign"/>): the case as a model runs it after a layer that cut its
+/// work the other way, the cost of reading what another core wrote.
 /// </remarks>
 internal static class KernelCheck
 {
@@ -25,6 +28,7 @@ internal static class KernelCheck
         string isaOption = Option(args, "--isa", "");
         Isa[] isas = isaOption.Length == 0 ? KernelBenchmarks.IsaLevels().ToArray()
             : isaOption.Split(',').Select(IsaSupport.Parse).ToArray();
+        bool foreign = args.Contains("--foreign");
         var cells = new List<Cell>();
         if (args.Contains("--int8"))
         {
@@ -55,7 +59,7 @@ internal static class KernelCheck
                         // take them in halves; 2 on narrower vectors).
                         int units = CpuPeak.Current.FmaUnitsFor(IsaSupport.VectorLanes(isa));
                         double perCycle = (double)units * IsaSupport.VectorLanes(isa);
-                        cells.Add(new Cell(name, IsaSupport.Name(isa), t, h.Run, h.Macs, h.Algorithm, perCycle, h.Dispose));
+                        cells.Add(new Cell(name, IsaSupport.Name(isa), t, h.Run, h.Macs, h.Algorithm, perCycle, h.Dispose) { Prepare = foreign ? h.Foreign : null });
                     }
                 }
             }
@@ -74,8 +78,26 @@ internal static class KernelCheck
         {
             foreach (var c in cells)
             {
-                // A block of about 20 ms (at least 3 calls), timed as one: the median of the blocks' per-call times.
+                // A block of about 20 ms (at least 3 calls), timed as one: the median of the blocks' per-call times. With a
+                // preparation, each call is timed alone after it.
                 int calls = 0;
+                if (c.Prepare is { } prepare)
+                {
+                    double total = 0;
+                    long first = Stopwatch.GetTimestamp();
+                    do
+                    {
+                        prepare();
+                        long t0 = Stopwatch.GetTimestamp();
+                        c.Run();
+                        total += Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+                        calls++;
+                    }
+                    while (calls < 3 || Stopwatch.GetElapsedTime(first).TotalMilliseconds < 20);
+                    c.Us.Add(total / calls);
+                    continue;
+                }
+
                 long start = Stopwatch.GetTimestamp();
                 do
                 {
@@ -106,6 +128,9 @@ internal static class KernelCheck
     private sealed record Cell(string Name, string Isa, int Threads, Action Run, long Macs, string Algorithm, double MacsPerCycle, Action Dispose)
     {
         public List<double> Us { get; } = [];
+
+        // Run untimed before each timed call (--foreign), or null.
+        public Action? Prepare { get; init; }
     }
 
     private static string Option(string[] args, string name, string fallback)

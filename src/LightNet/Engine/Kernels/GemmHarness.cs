@@ -13,6 +13,7 @@ internal sealed unsafe class GemmHarness : IDisposable
     private readonly (int M, int N, int K) _gemm;
     private readonly Isa _isa;
     private float* _x, _y, _w;
+    private readonly long _xFloats, _yFloats;
     private byte* _scratch;
 
     private GemmHarness(WorkerPool pool, Conv2dKernel? conv, (int M, int N, int K) gemm, Isa isa, long xFloats, long yFloats, long wFloats, long scratchBytes)
@@ -21,6 +22,8 @@ internal sealed unsafe class GemmHarness : IDisposable
         _conv = conv;
         _gemm = gemm;
         _isa = isa;
+        _xFloats = xFloats;
+        _yFloats = yFloats;
         _x = Alloc(xFloats, 1);
         _y = Alloc(yFloats, 2);
         _w = Alloc(wFloats, 3);
@@ -81,6 +84,38 @@ internal sealed unsafe class GemmHarness : IDisposable
         }
 
         return this;
+    }
+
+    /// <summary>
+    /// Rewrites the case's input and output buffers (the same values) with the threads' shares reversed: thread t
+    /// rewrites the part of each buffer that thread T − 1 − t's home range (<see cref="WorkerPool"/>) would, so the lines
+    /// a thread then reads and writes sit in another core's cache, as a model's previous layer leaves them where the two
+    /// layers cut their work differently. On 2 threads a kernel that cuts by channel blocks finds all its input on the
+    /// other core, one that cuts by pixels about half. What <c>--kernel-check --foreign</c> runs, untimed, before each call.
+    /// </summary>
+    public void Foreign() => _pool.Run(_mirror ??= new Mirror(this), _pool.Threads * MirrorChunksPerThread);
+
+    private const int MirrorChunksPerThread = 8;
+
+    private Mirror? _mirror;
+
+    private sealed class Mirror(GemmHarness h) : IParallelWork
+    {
+        public void Execute(int begin, int end, int threadIndex)
+        {
+            long items = h._pool.Threads * MirrorChunksPerThread;
+            Rewrite(h._x, h._xFloats, items - end, items - begin, items);
+            Rewrite(h._y, h._yFloats, items - end, items - begin, items);
+        }
+
+        // Stores floats [first·n/items, last·n/items) back where they are.
+        private static void Rewrite(float* p, long n, long first, long last, long items)
+        {
+            for (long j = first * n / items, e = last * n / items; j < e; j++)
+            {
+                Volatile.Write(ref p[j], p[j]);
+            }
+        }
     }
 
     /// <summary>Runs the case once.</summary>
