@@ -147,7 +147,7 @@ internal sealed unsafe class Conv2dKernel : IDisposable
 
         if (shape.IsDepthwise)
         {
-            _depthwise = new ConvDepthwise(shape, weights, _bias.Pointer, activation, residual, isa, layout);
+            _depthwise = new ConvDepthwise(shape, weights, _bias.Pointer, activation, residual, isa, layout, threads: threads);
             Algorithm = _depthwise.Algorithm;
             ScratchBytes = _depthwise.ScratchBytesPerThread * threads;
             return;
@@ -225,6 +225,9 @@ internal sealed unsafe class Conv2dKernel : IDisposable
 
     /// <summary>The GEMM of the im2col and 1×1 algorithms (null for the others): for tests and kernel checks that force its paths.</summary>
     internal GemmWork? Gemm => _gemm;
+
+    /// <summary>The depthwise kernel, where this convolution is a depthwise one (tests).</summary>
+    internal ConvDepthwise? Depthwise => _depthwise;
 
     /// <summary>The Winograd kernel, where this convolution runs by Winograd (tests).</summary>
     internal Winograd3x3? Winograd => _winograd;

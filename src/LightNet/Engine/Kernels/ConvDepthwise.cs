@@ -85,7 +85,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
         && !(DirectRowsFit(s, IsaSupport.VectorLanes(isa)) && s.OutWidth >= DirectRowsOverTilesFromWidth);
 
     public ConvDepthwise(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, Activation activation, bool residual, Isa isa, ConvLayout layout = default,
-        int bandRows = 0)
+        int bandRows = 0, int threads = 1)
     {
         _layout = layout;
         _s = s;
@@ -113,7 +113,7 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 
         if (fusable && (layout.AnyBlocked || TakesTiles(s, isa)))
         {
-            _blocked = new DepthwiseTiles(s, weights, bias, _width, bandRows: bandRows);
+            _blocked = new DepthwiseTiles(s, weights, bias, _width, bandRows: bandRows, threads: layout.InputBlocked ? threads : 1);
         }
 
         // Bands of output rows for ComputeBand: the tiles' own, or for direct rows bands of an even number of rows (the
@@ -144,6 +144,9 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
 
     public string Algorithm { get; }
 
+    /// <summary>The channel tiles, where they compute this convolution (tests).</summary>
+    internal DepthwiseTiles? Tiles => _blocked;
+
     /// <summary>
     /// Bands of output rows <see cref="ComputeBand"/> computes one at a time (0: it cannot: a residual, an activation
     /// the store does not fuse, a blocked side, or a path other than the channel tiles and direct rows).
@@ -172,7 +175,8 @@ internal sealed unsafe class ConvDepthwise : IParallelWork, IDisposable
             // The tiles' store writes output pixel p of channel c at output + c·outPixels + p: shifted by the band's first
             // pixel, that is the band buffer.
             var io = new FloatPlanes(input, dst - ((long)first * _s.OutWidth), (long)_s.InHeight * _s.InWidth, channelStride, _width, false, false);
-            _blocked.Run(io, scratch, band, _blocked.Items, act, _blocked.Bands);
+            (int begin, int end, int step) = _blocked.BandItems(band);
+            _blocked.Run(io, scratch, begin, end, act, step);
             return;
         }
 

@@ -63,16 +63,18 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
     private readonly Sliding _sliding;
     private readonly long _ioBytes;
     private readonly int _interiorFirst, _interiorEnd; // read in place: the output columns whose taps all lie inside the input row
+    private readonly bool _bandMajor; // items band-major: item i is band i / Blocks, block i mod Blocks
     private readonly bool _readsInPlace; // a sliding kernel on rows wide enough that skipping the copy outweighs the edge copies
 
     /// <summary>
     /// Prepares the tiles of <paramref name="s"/> for <paramref name="v"/> lanes (16, 8 or 4): weights [C·taps] and
     /// biases (null: zero) laid out per block, and <paramref name="ioBytesPerPixel"/> bytes of per-thread scratch per
     /// pixel of the largest band for the caller's transposes (<see cref="ITileIO"/>); <paramref name="bandRows"/> output
-    /// rows per band (evened out over the bands), 0 for as many as fit the band's L2 budget.
+    /// rows per band (evened out over the bands), 0 for as many as fit the band's L2 budget; <paramref name="threads"/>
+    /// that share each run of a channel-blocked input (its items band-major where it is read in place, below).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public DepthwiseTiles(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, int v, int ioBytesPerPixel = 0, int bandRows = 0)
+    public DepthwiseTiles(in Conv2dShape s, ReadOnlySpan<float> weights, float* bias, int v, int ioBytesPerPixel = 0, int bandRows = 0, int threads = 1)
     {
         _s = s;
         _v = v;
@@ -117,8 +119,6 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
         long rowBytes = ((long)s.OutWidth + ((long)s.StrideHeight * _pitch)) * v * sizeof(float);
         int rows = (int)Math.Clamp(bandRows > 0 ? bandRows : BandBytes / rowBytes, 1, s.OutHeight);
         _bands = (s.OutHeight + rows - 1) / rows;
-        _bandRows = (s.OutHeight + _bands - 1) / _bands;
-        _ioBytes = ioBytesPerPixel == 0 ? 0 : GemmConfig.Align64((Math.Max(MaxBandInputPixels, MaxBandOutputPixels) * ioBytesPerPixel) + 64);
 
         bool plain = s.DilationHeight == 1 && s.DilationWidth == 1 && s.OutWidth >= 4 && s.StrideHeight == s.StrideWidth;
         _sliding = !plain ? Sliding.None
@@ -139,6 +139,26 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
         // row): 3×3 stride 2 from 54 columns, stride 1 from 72; 5×5 stride 2 from 110, stride 1 from 160. Shorter rows
         // measured slower in place, up to 1.9× (kernel check, docs/performance.md, "Twenty-sixth stop").
         _readsInPlace = _sliding != Sliding.None && (long)s.StrideWidth * s.InWidth >= 4L * s.KernelHeight * EdgeColumns;
+
+        // Read in place by several threads, a map of at least BandMajorMinRows output rows per thread is cut into a
+        // multiple of the thread count of bands, and the items go band-major: a thread's home range (WorkerPool) is then
+        // its part of the rows of every channel block, the part of the map the pixel-cut 1×1 layer before it wrote on
+        // the same core, instead of every row of its channel blocks, half of them written on the other core. The
+        // sliding kernels read that input where it lies, and across cores the reads are bounded by the transfer rate:
+        // kernel check on a Zen 1 EPYC (2 vCPUs), 2 threads, input last written by the other core (--foreign) against
+        // its own: MobileNetV2's 112² × 96 stride 2 284–296 µs against 137–142, 56² × 144 stride 2 154–156 against 65–66
+        // (about 16.5 GB/s across), the tile-copying kernels 1.0–1.3×. In MobileNetV2 at 2 threads that layer measured
+        // 0.18–0.29 ms against 0.22–0.24 (per operator, three alternating profiles); band-major on the tile-copying
+        // layers measured 1.06–1.11× slower there (more, shorter bands), hence only where the input is read in place.
+        if (threads > 1 && bandRows == 0 && _readsInPlace && s.OutHeight >= BandMajorMinRows * threads)
+        {
+            _bands = (Math.Max(_bands, threads) + threads - 1) / threads * threads;
+            _bandMajor = true;
+        }
+
+        _bandRows = (s.OutHeight + _bands - 1) / _bands;
+        _bands = (s.OutHeight + _bandRows - 1) / _bandRows;
+        _ioBytes = ioBytesPerPixel == 0 ? 0 : GemmConfig.Align64((Math.Max(MaxBandInputPixels, MaxBandOutputPixels) * ioBytesPerPixel) + 64);
     }
 
     private enum Sliding
@@ -150,11 +170,23 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
         FiveStride2,
     }
 
+    /// <summary>The least output rows per thread for which a map read in place by several threads goes band-major.</summary>
+    internal const int BandMajorMinRows = 28;
+
+    /// <summary>Whether the items go band-major (item i is band i / blocks, block i mod blocks) rather than block-major.</summary>
+    internal bool BandMajor => _bandMajor;
+
     /// <summary>Work items: channel blocks × row bands.</summary>
     public int Items => Blocks * _bands;
 
-    /// <summary>Bands of output rows: item i is block i / Bands, band i mod Bands.</summary>
+    /// <summary>Bands of output rows (which items are whose: <see cref="BandItems"/>).</summary>
     public int Bands => _bands;
+
+    /// <summary>The channel block and band of item <paramref name="item"/>.</summary>
+    internal (int Block, int Band) ItemAt(int item) => _bandMajor ? (item % Blocks, item / Blocks) : (item / _bands, item % _bands);
+
+    /// <summary>The items of band <paramref name="band"/>, every channel block's: begin, end and step for <see cref="Run{TIO}"/>.</summary>
+    public (int Begin, int End, int Step) BandItems(int band) => _bandMajor ? (band * Blocks, (band + 1) * Blocks, 1) : (band, Items, _bands);
 
     /// <summary>Output rows of every band but the last (which has the rest).</summary>
     public int BandRows => _bandRows;
@@ -203,7 +235,7 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
         {
             for (int item = begin; item < end; item += step)
             {
-                int b = item / _bands, band = item % _bands;
+                (int b, int band) = ItemAt(item);
                 int c0 = b * v, n = Math.Min(v, _s.OutChannels - c0);
                 int oy0 = band * _bandRows, rows = Math.Min(_bandRows, _s.OutHeight - oy0);
                 int top = oy0 * _s.StrideHeight, tileRows = TileRows(rows); // padded rows [top, top + tileRows)

@@ -203,6 +203,46 @@ public sealed unsafe class ChannelBlockedKernelTests
 
     [Theory]
     [MemberData(nameof(BlockedIsas))]
+    public void DepthwiseReadInPlaceSharesRowBandsBetweenThreadsBitForBit(string isaName)
+    {
+        var isa = Enum.Parse<Isa>(isaName);
+        int v = ConvLayout.LanesFor(isa);
+        var rng = new Random(29);
+
+        // Rows wide enough to be read in place (3×3 stride 2 from 54 columns, 5×5 stride 2 from 110) and enough of them
+        // for band-major items at 2 and 3 threads (BandMajorMinRows per thread); a partial channel block; then rows read
+        // through the tile copy, which stay block-major.
+        foreach (var (c, h, w, k, inPlace) in new[] { (20, 180, 60, 3, true), (11, 172, 112, 5, true), (20, 180, 40, 3, false) })
+        {
+            int pad = k / 2, oh = KernelReference.OutSize(h, k, 2, 1, pad, pad), ow = KernelReference.OutSize(w, k, 2, 1, pad, pad);
+            var s = new Conv2dShape(c, h, w, c, oh, ow, k, k, 2, 2, 1, 1, pad, pad, c);
+            float[] x = OpTest.Random(rng, c * h * w), wt = OpTest.Random(rng, c * k * k, 0.5f), bias = OpTest.Random(rng, c);
+            var act = Activation.Clip(0f, 6f);
+            float[] one = Run(s, x, wt, bias, act, null, isa, 1, new ConvLayout(v, true, true), kernel => Assert.False(kernel.Depthwise!.Tiles!.BandMajor));
+            KernelReference.Close(KernelReference.Conv(s, x, wt, bias, act, null), one, $"{isa} depthwise {s} 1 thread");
+            foreach (int threads in new[] { 2, 3 })
+            {
+                float[] y = Run(s, x, wt, bias, act, null, isa, threads, new ConvLayout(v, true, true), kernel =>
+                {
+                    var tiles = kernel.Depthwise!.Tiles!;
+                    Assert.Equal(inPlace && oh >= DepthwiseTiles.BandMajorMinRows * threads, tiles.BandMajor);
+                    if (tiles.BandMajor)
+                    {
+                        // Each thread's home share of the items is its own share of the bands, every block of them.
+                        Assert.Equal(0, tiles.Bands % threads);
+                        for (int item = 0; item < tiles.Items; item++)
+                        {
+                            Assert.Equal(item * threads / tiles.Items, tiles.ItemAt(item).Band * threads / tiles.Bands);
+                        }
+                    }
+                });
+                Assert.True(one.AsSpan().SequenceEqual(y), $"{isa} depthwise {s}: {threads} threads differ from 1");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(BlockedIsas))]
     public void GlobalPoolingReadsBlockedTensors(string isaName)
     {
         int v = ConvLayout.LanesFor(Enum.Parse<Isa>(isaName));
