@@ -150,13 +150,23 @@ internal sealed unsafe class DepthwiseTiles : IDisposable
         // (about 16.5 GB/s across), the tile-copying kernels 1.0–1.3×. In MobileNetV2 at 2 threads that layer measured
         // 0.18–0.29 ms against 0.22–0.24 (per operator, three alternating profiles); band-major on the tile-copying
         // layers measured 1.06–1.11× slower there (more, shorter bands), hence only where the input is read in place.
+        _bandRows = (s.OutHeight + _bands - 1) / _bands;
         if (threads > 1 && bandRows == 0 && _readsInPlace && s.OutHeight >= BandMajorMinRows * threads)
         {
-            _bands = (Math.Max(_bands, threads) + threads - 1) / threads * threads;
-            _bandMajor = true;
+            // The most rows per band (from the thread count's multiple at or above the L2 bands down) whose bands come
+            // out a multiple of the thread count, so that every thread's home share is whole bands; 56 rows in 20 bands
+            // of 3 rows would be 19.
+            int target = (Math.Max(_bands, threads) + threads - 1) / threads * threads;
+            for (int r = (s.OutHeight + target - 1) / target; r >= 1 && !_bandMajor; r--)
+            {
+                if ((s.OutHeight + r - 1) / r % threads == 0)
+                {
+                    _bandRows = r;
+                    _bandMajor = true;
+                }
+            }
         }
 
-        _bandRows = (s.OutHeight + _bands - 1) / _bands;
         _bands = (s.OutHeight + _bandRows - 1) / _bandRows;
         _ioBytes = ioBytesPerPixel == 0 ? 0 : GemmConfig.Align64((Math.Max(MaxBandInputPixels, MaxBandOutputPixels) * ioBytesPerPixel) + 64);
     }
