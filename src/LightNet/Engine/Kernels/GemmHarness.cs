@@ -93,17 +93,23 @@ internal sealed unsafe class GemmHarness : IDisposable
     /// layers cut their work differently. On 2 threads a kernel that cuts by channel blocks finds all its input on the
     /// other core, one that cuts by pixels about half. What <c>--kernel-check --foreign</c> runs, untimed, before each call.
     /// </summary>
-    public void Foreign() => _pool.Run(_mirror ??= new Mirror(this), _pool.Threads * MirrorChunksPerThread);
+    public void Foreign()
+    {
+        _mirror ??= new Mirror(this, _pool.Threads * MirrorChunksPerThread);
+        _pool.Run(_mirror, _mirror.Items);
+    }
 
     private const int MirrorChunksPerThread = 8;
 
     private Mirror? _mirror;
 
-    private sealed class Mirror(GemmHarness h) : IParallelWork
+    // Item i of Items (one a chunk) rewrites the floats item Items − 1 − i covers.
+    private sealed class Mirror(GemmHarness h, int items) : IParallelWork
     {
+        public int Items => items;
+
         public void Execute(int begin, int end, int threadIndex)
         {
-            long items = h._pool.Threads * MirrorChunksPerThread;
             Rewrite(h._x, h._xFloats, items - end, items - begin, items);
             Rewrite(h._y, h._yFloats, items - end, items - begin, items);
         }
